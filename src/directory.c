@@ -1,0 +1,1 @@
+/* directory.c: to be written */

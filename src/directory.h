@@ -1,0 +1,63 @@
+/*
+ * directory.h: who is who: the IETF's groups, areas and officers, and the
+ * peers (standards bodies) with their liaison managers, read from the JSON
+ * directory in conf/.  Names of groups and peers are matched with PCRE2
+ * patterns compiled when the directory is loaded.
+ */
+#ifndef LIAISON_DIRECTORY_H
+#define LIAISON_DIRECTORY_H
+
+#include <glib.h>
+
+struct dir_area {
+    char   *key;                /* "rtg" */
+    char   *name;               /* "Routing Area" */
+    char   *ads;                /* address of the area directors */
+};
+
+struct dir_group {
+    char   *key;                /* "ccamp" */
+    char   *name;
+    char   *area;               /* area key */
+    char   *list;
+    char   *chairs;
+};
+
+struct dir_peer {
+    char   *key;                /* "itu-t-sg15" */
+    char   *name;
+    GPtrArray *aka;             /* char* */
+    GPtrArray *domains;         /* char* */
+    char   *liaison_manager;
+};
+
+struct directory;
+
+/* Load and compile a directory file; NULL with *err on any error, naming
+ * the file and what is wrong. */
+struct directory *directory_load(const char *path, GError **err);
+void    directory_free(struct directory *d);
+
+/* TRUE when addr is an intake address (liaisons@, or liaisons+TAG@). */
+gboolean directory_is_intake(const struct directory *d, const char *addr);
+const char *directory_iesg(const struct directory *d);
+const char *directory_chair(const struct directory *d);
+const char *directory_secretariat(const struct directory *d);
+
+const struct dir_group *directory_group(const struct directory *d, const char *key);
+const struct dir_area *directory_area(const struct directory *d, const char *key);
+const struct dir_peer *directory_peer(const struct directory *d, const char *key);
+/* The group or area named in a phrase ("IETF CCAMP WG", "Common Control and
+ * Measurement Plane", "IETF Routing Area"): a group, else an area, else
+ * NULL for both. */
+void    directory_match_body(const struct directory *d, const char *phrase,
+                             const struct dir_group **group,
+                             const struct dir_area **area);
+/* The group whose list or chairs address is addr, or NULL. */
+const struct dir_group *directory_group_by_addr(const struct directory *d, const char *addr);
+/* The peer named by a body name or aka, or NULL. */
+const struct dir_peer *directory_peer_by_name(const struct directory *d, const char *name);
+/* The peer that owns the mail domain of addr, or NULL. */
+const struct dir_peer *directory_peer_by_addr(const struct directory *d, const char *addr);
+
+#endif

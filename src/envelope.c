@@ -1,0 +1,1 @@
+/* envelope.c: to be written */

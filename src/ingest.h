@@ -1,0 +1,52 @@
+/*
+ * ingest.h: the one core every door calls (the milter, liaisonctl ingest,
+ * the tests): a raw message in, a decision out.
+ *
+ * ingest_message() parses, classifies, reads the envelope, routes and
+ * records, all in one transaction: either everything is written or
+ * nothing is.  The same message offered twice is recorded once.
+ */
+#ifndef LIAISON_INGEST_H
+#define LIAISON_INGEST_H
+
+#include <glib.h>
+
+#include "classify.h"
+#include "directory.h"
+#include "message.h"
+#include "statement.h"
+#include "store.h"
+
+/* Exit-code compatible outcomes (sysexits.h). */
+enum ingest_status {
+    INGEST_OK = 0,
+    INGEST_DATAERR = 65,        /* not mail at all: nothing recorded */
+    INGEST_TEMPFAIL = 75,       /* internal failure: nothing recorded, retry */
+};
+
+struct ingest_ctx {
+    struct store *store;
+    const struct directory *dir;
+    struct message_limits limits;
+};
+
+struct decision {
+    enum message_kind kind;
+    gint64  statement_id;       /* new or referred-to statement, 0 if none */
+    gint64  message_row;        /* the recorded message */
+    gboolean duplicate;         /* seen before: nothing new was written */
+    struct statement *statement;    /* the statement (new or referred to), owned */
+    GPtrArray *recipients;      /* struct recipient*: to add to the mail */
+    char   *error;              /* why, when the status is not INGEST_OK */
+};
+
+/* Ingest one raw message.  envelope_sender as for classify_message(). */
+enum ingest_status ingest_message(struct ingest_ctx *ctx, const char *raw,
+                                  gsize len, const char *envelope_sender,
+                                  struct decision *out);
+/* Release what a decision holds and zero it. */
+void    decision_clear(struct decision *d);
+/* The decision as a JSON object (kind, id, and the statement's fields). */
+char   *decision_to_json(const struct decision *d);
+
+#endif

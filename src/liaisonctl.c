@@ -1,0 +1,1 @@
+/* liaisonctl.c: to be written */

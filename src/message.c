@@ -1,0 +1,1 @@
+/* message.c: to be written */

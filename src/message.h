@@ -1,0 +1,75 @@
+/*
+ * message.h: a raw RFC 5322 message turned into what the rest of the
+ * program needs, with GMime: decoded headers, the readable text in UTF-8,
+ * and the attachments as decoded bytes.
+ *
+ * Parsing never fails on bad MIME: what cannot be read is noted in
+ * problems[] and the rest is kept.  Only input that is not mail at all
+ * (no header block) is refused.
+ */
+#ifndef LIAISON_MESSAGE_H
+#define LIAISON_MESSAGE_H
+
+#include <glib.h>
+
+/* Bounds on hostile input. */
+struct message_limits {
+    unsigned max_parts;         /* MIME parts visited (default 1000) */
+    unsigned max_depth;         /* multipart / message nesting (default 32) */
+    size_t   max_text;          /* bytes of text kept for scanning (default 1 MB) */
+};
+
+struct attachment {
+    char   *name;               /* safe file name: never a path, never empty */
+    char   *type;               /* "application/pdf", lower case */
+    GBytes *data;               /* decoded bytes (NULL when read back
+                                   from the store without its bytes) */
+    gsize   size;               /* decoded size in bytes */
+    char    sha256[65];         /* hex digest of data */
+};
+
+struct message {
+    /* Headers of the statement (of the inner message when forwarded),
+     * RFC 2047 decoded to UTF-8, CR/LF removed. */
+    char   *from;               /* "Name <addr>" as a person reads it */
+    char   *from_name;          /* may be NULL */
+    char   *from_addr;          /* lower case; may be NULL */
+    char   *to;
+    char   *subject;
+    char   *date;
+    char   *message_id;         /* with angle brackets, "<x@y>" */
+    char   *in_reply_to;        /* "<x@y>" or NULL */
+    GPtrArray *references;      /* char*: "<x@y>" */
+    /* Headers of the outer message, for classification and dedup. */
+    char   *outer_message_id;   /* "<x@y>" or NULL */
+    char   *forwarded_by;       /* outer From address when the statement came
+                                   as an attached message/rfc822, else NULL */
+    char   *auto_submitted;     /* raw header values or NULL */
+    char   *precedence;
+    char   *list_id;
+    char   *loop;               /* our own X-Liaison-Loop header, if present */
+    gboolean is_report;         /* top level multipart/report */
+    GPtrArray *failed_recipients;   /* char*: from message/delivery-status */
+    /* Content. */
+    char   *text;               /* readable body in UTF-8 (plain preferred,
+                                   HTML rendered to text); never NULL */
+    GPtrArray *text_attachments;    /* char*: UTF-8 text of text/plain attachments */
+    GPtrArray *attachments;     /* struct attachment* */
+    GPtrArray *problems;        /* char*: what could not be read, as sentences */
+};
+
+/* Call g_mime_init() and set the limits' defaults; once, from main. */
+void    message_library_init(void);
+void    message_library_shutdown(void);
+/* Fill limits with the defaults. */
+void    message_limits_default(struct message_limits *lim);
+/* Parse a raw message.  NULL with *err set when the input is not mail. */
+struct message *message_parse(const char *raw, size_t len,
+                              const struct message_limits *lim, GError **err);
+/* Free a parsed message; NULL is fine. */
+void    message_free(struct message *m);
+/* Make a file name safe: last path component only, no control characters,
+ * no leading dots, bounded length; "attachment" when nothing is left. */
+char   *message_safe_filename(const char *name);
+
+#endif

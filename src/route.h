@@ -1,0 +1,16 @@
+/*
+ * route.h: the routing rule of the directory applied to a statement:
+ * which group(s) it is for, who is assigned, who gets copies.
+ */
+#ifndef LIAISON_ROUTE_H
+#define LIAISON_ROUTE_H
+
+#include "directory.h"
+#include "statement.h"
+
+/* Fill s->groups, s->info_groups, s->peer, s->assignee and s->recipients
+ * from s->env and the header From address (may be NULL). */
+void    route_statement(const struct directory *d, struct statement *s,
+                        const char *header_from_addr);
+
+#endif

@@ -1,0 +1,1 @@
+/* statement.c: to be written */

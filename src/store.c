@@ -1,0 +1,1 @@
+/* store.c: to be written */

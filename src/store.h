@@ -1,0 +1,86 @@
+/*
+ * store.h: the SQLite store.  One file, WAL, schema migrations keyed by
+ * PRAGMA user_version, writes inside BEGIN IMMEDIATE, SQL only through
+ * bound parameters of prepared statements kept for the connection's life.
+ *
+ * One struct store is one connection: use it from one thread.  Every
+ * failure comes back as FALSE/0/NULL with *err set (domain STORE_ERROR);
+ * the caller treats any of them as temporary (TEMPFAIL).
+ */
+#ifndef LIAISON_STORE_H
+#define LIAISON_STORE_H
+
+#include <glib.h>
+
+#include "statement.h"
+
+#define STORE_ERROR (store_error_quark())
+GQuark  store_error_quark(void);
+
+/* Error codes: what went wrong, so callers can log it precisely. */
+enum store_error_code {
+    STORE_ERROR_BUSY,           /* locked past the busy timeout */
+    STORE_ERROR_READONLY,
+    STORE_ERROR_FULL,           /* disk or database full */
+    STORE_ERROR_CORRUPT,
+    STORE_ERROR_SCHEMA,         /* newer schema than this program knows */
+    STORE_ERROR_NOTFOUND,
+    STORE_ERROR_OTHER,
+};
+
+struct store;
+
+/* Open (creating and migrating as needed) the database at path. */
+struct store *store_open(const char *path, int busy_timeout_ms, GError **err);
+/* Close; NULL is fine. */
+void    store_close(struct store *st);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+gboolean store_begin(struct store *st, GError **err);
+gboolean store_commit(struct store *st, GError **err);
+void    store_rollback(struct store *st);
+
+/* A message already recorded with this Message-ID (may be NULL) and this
+ * SHA-256 of its body: its row id (and its statement in *statement_id, 0
+ * if none), or 0 when it is new.  -1 with *err on failure. */
+gint64  store_find_message(struct store *st, const char *message_id,
+                           const char *body_sha256, gint64 *statement_id,
+                           GError **err);
+/* The statement that a Message-ID belongs to (through any message recorded
+ * for it, incoming or outgoing), 0 if none, -1 with *err on failure. */
+gint64  store_statement_by_message_id(struct store *st, const char *message_id,
+                                      GError **err);
+
+/* Record a message verbatim; statement_id 0 for none.  direction is "in" or
+ * "out"; kind is "statement", "correspondence", "auto", "bounce".  Returns
+ * the row id, 0 with *err on failure. */
+gint64  store_add_message(struct store *st, gint64 statement_id,
+                          const char *direction, const char *kind,
+                          const char *message_id, const char *body_sha256,
+                          const char *raw, gsize len, GError **err);
+/* Record a statement with its contacts, lists, routing, attachments (bytes
+ * and SHA-256) and diagnostics; sets s->id and returns it (0 on failure). */
+gint64  store_add_statement(struct store *st, struct statement *s, GError **err);
+/* Point a recorded message at its statement. */
+gboolean store_link_message(struct store *st, gint64 message_row,
+                            gint64 statement_id, GError **err);
+/* Append to the event log. */
+gboolean store_add_event(struct store *st, gint64 statement_id,
+                         gint64 message_row, const char *what,
+                         const char *actor, const char *detail, GError **err);
+
+/* Load a statement with everything store_add_statement wrote (attachment
+ * bytes included).  NULL with *err: STORE_ERROR_NOTFOUND when there is no
+ * such id. */
+struct statement *store_get_statement(struct store *st, gint64 id, GError **err);
+/* Call fn for each statement in id order (attachments without bytes);
+ * stops early when fn returns FALSE. */
+gboolean store_list(struct store *st,
+                    gboolean (*fn)(const struct statement *s, gpointer data),
+                    gpointer data, GError **err);
+/* The raw bytes of a recorded message. */
+GBytes *store_raw_message(struct store *st, gint64 message_row, GError **err);
+/* The row of the message that created statement id (0 if none). */
+gint64  store_statement_message(struct store *st, gint64 statement_id, GError **err);
+
+#endif

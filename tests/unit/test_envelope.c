@@ -1,0 +1,2 @@
+/* test_envelope.c: to be written */
+int main(void) { return 77; }

@@ -1,0 +1,2 @@
+/* test_message.c: to be written */
+int main(void) { return 77; }
