@@ -1,0 +1,1 @@
+/* malformed.c: to be written */
