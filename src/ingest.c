@@ -1,1 +1,423 @@
-/* ingest.c: to be written */
+/*
+ * ingest.c: the one core behind every door.  A raw message comes in; it is
+ * parsed, classified, read for its envelope, checked, routed and recorded,
+ * and a decision goes out: what kind of mail it was, which statement it
+ * belongs to, and whom the MTA should add as recipients.
+ *
+ * Everything is written in one BEGIN IMMEDIATE transaction, so a failure
+ * anywhere leaves nothing half-written and the caller can answer TEMPFAIL;
+ * the sending MTA then retries, and the retry is recognised (Message-ID and
+ * a digest of the body, which unlike the header block does not change
+ * between attempts) so it is recorded once.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "envelope.h"
+#include "ingest.h"
+#include "log.h"
+#include "route.h"
+
+/* The offset of the body: after the first empty line, or len if none. */
+static gsize
+body_offset(const char *raw, gsize len)
+{
+    for (gsize i = 0; i + 1 < len; i++) {
+        if (raw[i] != '\n')
+            continue;
+        if (raw[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n')
+            return i + 3;
+    }
+    return len;
+}
+
+/* Hex SHA-256 of the body of raw (what stays the same across retries). */
+static char *
+body_digest(const char *raw, gsize len)
+{
+    gsize off = body_offset(raw, len);
+
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)raw + off, len - off);
+}
+
+/* classify_lookup_fn over the store. */
+static gint64
+lookup_in_store(const char *message_id, gpointer data, GError **err)
+{
+    return store_statement_by_message_id(data, message_id, err);
+}
+
+/* The Subject as a title: a datatracker 'New Liaison Statement, "..."'
+ * wrapper and forwarding prefixes removed. */
+static char *
+title_from_subject(const char *subject)
+{
+    static const char wrapper[] = "New Liaison Statement, \"";
+    const char *s = subject;
+    size_t n;
+
+    if (s == NULL)
+        return NULL;
+    while (g_ascii_isspace(*s))
+        s++;
+    for (;;) {
+        if (g_ascii_strncasecmp(s, "Fwd:", 4) == 0)
+            s += 4;
+        else if (g_ascii_strncasecmp(s, "Fw:", 3) == 0)
+            s += 3;
+        else
+            break;
+        while (g_ascii_isspace(*s))
+            s++;
+    }
+    if (g_ascii_strncasecmp(s, wrapper, sizeof wrapper - 1) == 0) {
+        s += sizeof wrapper - 1;
+        n = strlen(s);
+        if (n > 0 && s[n - 1] == '"')
+            n--;
+        return g_strndup(s, n);
+    }
+    return *s != '\0' ? g_strdup(s) : NULL;
+}
+
+/* TRUE for a type or file name in a word processor's or office suite's
+ * own format, which RFC 4053 section 2.2.1.2 asks not to send alone. */
+static gboolean
+is_office_format(const struct attachment *a)
+{
+    static const char *const exts[] = { ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx",
+                                        ".odt", ".ods", ".odp", ".rtf", ".wpd", NULL };
+
+    if (g_str_has_prefix(a->type, "application/msword")
+        || g_str_has_prefix(a->type, "application/vnd.openxmlformats-officedocument.")
+        || g_str_has_prefix(a->type, "application/vnd.ms-")
+        || g_str_has_prefix(a->type, "application/vnd.oasis.opendocument.")
+        || g_str_has_prefix(a->type, "application/rtf"))
+        return TRUE;
+    for (int i = 0; exts[i] != NULL; i++)
+        if (g_str_has_suffix(a->name, exts[i]))
+            return TRUE;
+    return FALSE;
+}
+
+/* TRUE for a generally readable format: PDF, HTML or text. */
+static gboolean
+is_readable_format(const struct attachment *a)
+{
+    return strcmp(a->type, "application/pdf") == 0 || g_str_has_prefix(a->type, "text/")
+           || g_str_has_suffix(a->name, ".pdf") || g_str_has_suffix(a->name, ".txt")
+           || g_str_has_suffix(a->name, ".html") || g_str_has_suffix(a->name, ".htm");
+}
+
+/* Note what is missing or wrong in a statement as diagnostics; fill the
+ * purpose when it is missing (RFC 4053: assume For Information). */
+static void
+check_statement(struct statement *s, const struct message *m)
+{
+    struct envelope *e = s->env;
+    gboolean office = FALSE, readable = FALSE;
+
+    if (e->from_body == NULL)
+        statement_add_diagnostic(s, "from-missing",
+            "No From body was given: the statement does not say which body sent it.");
+    if (e->to_body == NULL)
+        statement_add_diagnostic(s, "to-missing",
+            "No To body was given: the statement does not say which IETF body it is for.");
+    if (e->title == NULL)
+        statement_add_diagnostic(s, "title-missing",
+            "The statement has no title and the mail no Subject.");
+    if (e->purpose == PURPOSE_NONE) {
+        e->purpose = PURPOSE_INFORMATION;
+        statement_add_diagnostic(s, "purpose-missing",
+            "No purpose was given, so the statement was recorded as For Information.");
+    }
+    if ((e->purpose == PURPOSE_ACTION || e->purpose == PURPOSE_COMMENT) && e->deadline == NULL)
+        statement_add_diagnostic(s, "deadline-missing",
+            e->purpose == PURPOSE_ACTION
+                ? "The statement asks for action but gives no deadline."
+                : "The statement asks for comments but gives no deadline.");
+    if (e->purpose == PURPOSE_INFORMATION && e->deadline != NULL)
+        statement_add_diagnostic(s, "deadline-on-information",
+            "The statement is For Information but gives a deadline.");
+    if (e->response_contacts->len == 0)
+        statement_add_diagnostic(s, "response-contact-missing",
+            "No response contact was given and the mail has no usable From address.");
+    for (guint i = 0; i < s->attachments->len; i++) {
+        const struct attachment *a = g_ptr_array_index(s->attachments, i);
+
+        office = office || is_office_format(a);
+        readable = readable || is_readable_format(a);
+    }
+    if (office && !readable)
+        statement_add_diagnostic(s, "attachment-not-readable-format",
+            "The attachments are only in a word processor's format; "
+            "please send a PDF, HTML or text version beside them (RFC 4053, section 2.2.1.2).");
+    if (m->problems->len > 0) {
+        g_autofree char *text = g_strdup_printf("The mail is damaged and was read as far as "
+                                                "possible: %s",
+                                                (const char *)g_ptr_array_index(m->problems, 0));
+        statement_add_diagnostic(s, "mime-damaged", text);
+    }
+}
+
+/* Build the statement that message m carries. */
+static struct statement *
+build_statement(struct ingest_ctx *ctx, struct message *m)
+{
+    struct statement *s = statement_new();
+    struct envelope *e = s->env;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+    s->received = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+    s->message_id = g_strdup(m->message_id);
+    s->forwarded_by = g_strdup(m->forwarded_by);
+    s->header_from = g_strdup(m->from);
+    s->subject = g_strdup(m->subject);
+
+    /* The body is the most trusted place for the envelope; a text
+     * attachment is where some senders put the form instead. */
+    envelope_scan(e, m->text);
+    for (guint i = 0; i < m->text_attachments->len; i++)
+        envelope_scan(e, g_ptr_array_index(m->text_attachments, i));
+    if (e->title == NULL)
+        e->title = title_from_subject(m->subject);
+    if (e->response_contacts->len == 0 && m->from_addr != NULL)
+        g_ptr_array_add(e->response_contacts, contact_new(m->from_name, m->from_addr));
+    if (e->body == NULL)
+        e->body = g_strdup(m->text);
+
+    /* The attachments move from the message to the statement. */
+    while (m->attachments->len > 0)
+        g_ptr_array_add(s->attachments, g_ptr_array_steal_index(m->attachments, 0));
+
+    check_statement(s, m);
+    route_statement(ctx->dir, s, m->from_addr);
+    return s;
+}
+
+/* The recipients a correspondence adds: the assignee, unless the assignee
+ * wrote it.  Never the list: correspondence is not for the whole group. */
+static void
+correspondence_recipients(const struct statement *s, const struct message *m, GPtrArray *out)
+{
+    if (s->assignee != NULL && (m->from_addr == NULL
+                                || g_ascii_strcasecmp(m->from_addr, s->assignee) != 0))
+        g_ptr_array_add(out, recipient_new(s->assignee, "assignee"));
+}
+
+/* Copy a statement's routed recipients into out. */
+static void
+statement_recipients(const struct statement *s, GPtrArray *out)
+{
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        g_ptr_array_add(out, recipient_new(r->addr, r->role));
+    }
+}
+
+/* Set d->error from err and answer TEMPFAIL. */
+static enum ingest_status
+tempfail(struct decision *d, GError *err, const char *what)
+{
+    d->error = g_strdup_printf("%s: %s", what, err != NULL ? err->message : "unknown error");
+    g_clear_error(&err);
+    return INGEST_TEMPFAIL;
+}
+
+/* Record a message that is not a new statement and say who gets it. */
+static gboolean
+record_other(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize len,
+             const char *digest, struct decision *d, GError **err)
+{
+    const char *kind = classify_kind_name(d->kind);
+    g_autofree char *detail = NULL;
+
+    d->message_row = store_add_message(ctx->store, d->statement_id, "in", kind,
+                                       m->outer_message_id, digest, raw, len, err);
+    if (d->message_row == 0)
+        return FALSE;
+    if (d->kind == KIND_BOUNCE && m->failed_recipients->len > 0) {
+        g_ptr_array_add(m->failed_recipients, NULL);
+        detail = g_strjoinv(", ", (char **)m->failed_recipients->pdata);
+        g_ptr_array_remove_index(m->failed_recipients, m->failed_recipients->len - 1);
+    } else {
+        detail = g_strdup(m->from_addr);
+    }
+    if (!store_add_event(ctx->store, d->statement_id, d->message_row, kind,
+                         m->from_addr, detail, err))
+        return FALSE;
+    if (d->statement_id > 0) {
+        d->statement = store_get_statement(ctx->store, d->statement_id, err);
+        if (d->statement == NULL)
+            return FALSE;
+        if (d->kind == KIND_CORRESPONDENCE)
+            correspondence_recipients(d->statement, m, d->recipients);
+    }
+    return TRUE;
+}
+
+/* Record a new statement with its message and events. */
+static gboolean
+record_statement(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize len,
+                 const char *digest, struct decision *d, GError **err)
+{
+    g_autofree char *routed = NULL;
+    GString *who = g_string_new(NULL);
+
+    d->statement = build_statement(ctx, m);
+    d->message_row = store_add_message(ctx->store, 0, "in", "statement",
+                                       m->outer_message_id, digest, raw, len, err);
+    if (d->message_row == 0 || store_add_statement(ctx->store, d->statement, err) == 0
+        || !store_link_message(ctx->store, d->message_row, d->statement->id, err)) {
+        g_string_free(who, TRUE);
+        return FALSE;
+    }
+    d->statement_id = d->statement->id;
+    statement_recipients(d->statement, d->recipients);
+    for (guint i = 0; i < d->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(d->recipients, i);
+
+        g_string_append_printf(who, "%s%s (%s)", i > 0 ? ", " : "", r->addr, r->role);
+    }
+    routed = g_string_free(who, FALSE);
+    return store_add_event(ctx->store, d->statement_id, d->message_row, "received",
+                           m->from_addr, d->statement->env->title, err)
+           && store_add_event(ctx->store, d->statement_id, d->message_row, "routed",
+                              "liaisond", routed, err);
+}
+
+/* A message recorded before: the same decision again, nothing written. */
+static gboolean
+replay_duplicate(struct ingest_ctx *ctx, struct message *m, gint64 row, gint64 stmt,
+                 struct decision *d, GError **err)
+{
+    gint64 ref = 0;
+
+    d->duplicate = TRUE;
+    d->message_row = row;
+    d->statement_id = stmt;
+    if (!classify_message(m, NULL, lookup_in_store, ctx->store, &d->kind, &ref, err))
+        return FALSE;
+    if (stmt == 0)
+        return TRUE;
+    d->statement = store_get_statement(ctx->store, stmt, err);
+    if (d->statement == NULL)
+        return FALSE;
+    if (d->kind == KIND_CORRESPONDENCE)
+        correspondence_recipients(d->statement, m, d->recipients);
+    else if (d->kind == KIND_STATEMENT)
+        statement_recipients(d->statement, d->recipients);
+    return TRUE;
+}
+
+/* Ingest one raw message; see ingest.h. */
+enum ingest_status
+ingest_message(struct ingest_ctx *ctx, const char *raw, gsize len,
+               const char *envelope_sender, struct decision *d)
+{
+    GError *err = NULL;
+    struct message *m;
+    g_autofree char *digest = NULL;
+    gint64 row, stmt = 0;
+    gboolean ok;
+
+    memset(d, 0, sizeof *d);
+    d->recipients = g_ptr_array_new_with_free_func(recipient_free);
+    m = message_parse(raw, len, &ctx->limits, &err);
+    if (m == NULL) {
+        d->error = g_strdup_printf("not a mail message: %s", err->message);
+        g_error_free(err);
+        return INGEST_DATAERR;
+    }
+    digest = body_digest(raw, len);
+    if (!store_begin(ctx->store, &err)) {
+        message_free(m);
+        return tempfail(d, err, "cannot start a transaction");
+    }
+    row = store_find_message(ctx->store, m->outer_message_id, digest, &stmt, &err);
+    if (row < 0)
+        ok = FALSE;
+    else if (row > 0)
+        ok = replay_duplicate(ctx, m, row, stmt, d, &err);
+    else if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store,
+                               &d->kind, &d->statement_id, &err))
+        ok = FALSE;
+    else if (d->kind == KIND_STATEMENT)
+        ok = record_statement(ctx, m, raw, len, digest, d, &err);
+    else
+        ok = record_other(ctx, m, raw, len, digest, d, &err);
+    if (ok && !d->duplicate)
+        ok = store_commit(ctx->store, &err);
+    else if (ok)
+        store_rollback(ctx->store);
+    message_free(m);
+    if (!ok) {
+        store_rollback(ctx->store);
+        g_ptr_array_set_size(d->recipients, 0);
+        g_clear_pointer(&d->statement, statement_free);
+        d->statement_id = 0;
+        d->message_row = 0;
+        return tempfail(d, err, "cannot record the message");
+    }
+    return INGEST_OK;
+}
+
+/* Release what a decision holds and zero it. */
+void
+decision_clear(struct decision *d)
+{
+    statement_free(d->statement);
+    if (d->recipients != NULL)
+        g_ptr_array_unref(d->recipients);
+    g_free(d->error);
+    memset(d, 0, sizeof *d);
+}
+
+/* The decision as a JSON object: kind, id and, for a statement, every
+ * field that `liaisonctl show --json` prints. */
+char *
+decision_to_json(const struct decision *d)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, classify_kind_name(d->kind));
+    json_builder_set_member_name(b, "duplicate");
+    json_builder_add_boolean_value(b, d->duplicate);
+    json_builder_set_member_name(b, "message");
+    json_builder_add_int_value(b, d->message_row);
+    json_builder_set_member_name(b, "add_recipients");
+    json_builder_begin_array(b);
+    for (guint i = 0; d->recipients != NULL && i < d->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(d->recipients, i);
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "addr");
+        json_builder_add_string_value(b, r->addr);
+        json_builder_set_member_name(b, "role");
+        json_builder_add_string_value(b, r->role);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    if (d->kind == KIND_STATEMENT && d->statement != NULL) {
+        statement_to_json(d->statement, b);
+    } else {
+        json_builder_set_member_name(b, "id");
+        if (d->statement_id > 0)
+            json_builder_add_int_value(b, d->statement_id);
+        else
+            json_builder_add_null_value(b);
+    }
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    return json_generator_to_data(gen, NULL);
+}

@@ -1,1 +1,584 @@
-/* liaisonctl.c: to be written */
+/*
+ * liaisonctl.c: the admin tool.  A command table, as in OpenSMTPD's
+ * smtpctl: global options first (-c CONFIG, -d DB), then a command and
+ * its own options, as git and postconf do.
+ *
+ * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
+ * a pipe transport or from .forward, where the MTA reads them: 0 recorded,
+ * 64 usage, 65 not mail, 75 temporary failure (the MTA keeps the message
+ * and retries), 1 for "no such statement" and other plain failures.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "directory.h"
+#include "envelope.h"
+#include "ingest.h"
+#include "log.h"
+#include "message.h"
+#include "store.h"
+
+/* Largest message ingest reads; bigger input is refused, not truncated. */
+#define CTL_MESSAGE_MAX (256u * 1024 * 1024)
+
+/* What every command may need, opened on first use. */
+struct ctl {
+    const char *config_path;
+    const char *db_path;
+    const char *dir_path;
+    struct store *store;
+    struct directory *dir;
+};
+
+struct command {
+    const char *name;
+    int (*run)(struct ctl *ctl, int argc, char **argv);
+    const char *usage;
+    const char *help;
+};
+
+static const struct command *find_command(const char *name);
+static void usage(FILE *fp);
+
+/* The first of the candidate paths that exists, else the last. */
+static const char *
+first_existing(const char *const *paths)
+{
+    const char *last = NULL;
+
+    for (int i = 0; paths[i] != NULL; i++) {
+        last = paths[i];
+        if (access(paths[i], F_OK) == 0)
+            return paths[i];
+    }
+    return last;
+}
+
+/* Fill in defaults: the environment, then files beside the build tree or
+ * the installed configuration. */
+static void
+ctl_defaults(struct ctl *ctl)
+{
+    static const char *const dirs[] = { "conf/directory.json",
+                                        SYSCONFDIR "/liaisond/directory.json", NULL };
+
+    if (ctl->db_path == NULL)
+        ctl->db_path = g_getenv("LIAISON_DB");
+    if (ctl->db_path == NULL)
+        ctl->db_path = "liaison.db";
+    if (ctl->dir_path == NULL)
+        ctl->dir_path = g_getenv("LIAISON_DIRECTORY");
+    if (ctl->dir_path == NULL)
+        ctl->dir_path = first_existing(dirs);
+}
+
+/* Open the store; prints the reason and returns FALSE on failure. */
+static gboolean
+ctl_open_store(struct ctl *ctl)
+{
+    GError *err = NULL;
+
+    if (ctl->store != NULL)
+        return TRUE;
+    ctl->store = store_open(ctl->db_path, 5000, &err);
+    if (ctl->store == NULL) {
+        log_msg(LOG_ERR, NULL, "cannot open the database %s: %s", ctl->db_path, err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Load the directory; prints the reason and returns FALSE on failure. */
+static gboolean
+ctl_open_directory(struct ctl *ctl)
+{
+    GError *err = NULL;
+
+    if (ctl->dir != NULL)
+        return TRUE;
+    ctl->dir = directory_load(ctl->dir_path, &err);
+    if (ctl->dir == NULL) {
+        log_msg(LOG_ERR, NULL, "%s", err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Read all of fp (bounded); NULL with errno-style reason on failure. */
+static GByteArray *
+read_all(FILE *fp, const char *name)
+{
+    GByteArray *buf = g_byte_array_new();
+    guint8 chunk[65536];
+    size_t n;
+
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+        if (buf->len + n > CTL_MESSAGE_MAX) {
+            log_msg(LOG_ERR, NULL, "%s: larger than %u bytes; not read", name, CTL_MESSAGE_MAX);
+            g_byte_array_unref(buf);
+            return NULL;
+        }
+        g_byte_array_append(buf, chunk, n);
+    }
+    if (ferror(fp)) {
+        log_msg(LOG_ERR, NULL, "%s: read error: %s", name, g_strerror(errno));
+        g_byte_array_unref(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Print a decision for a person. */
+static void
+print_decision(const struct decision *d)
+{
+    const struct statement *s = d->statement;
+
+    if (d->kind == KIND_STATEMENT && s != NULL) {
+        printf("%s statement %" G_GINT64_FORMAT ": %s\n",
+               d->duplicate ? "already recorded:" : "recorded", s->id,
+               s->env->title != NULL ? s->env->title : "(no title)");
+        printf("  from %s to %s, %s%s%s\n",
+               s->env->from_body != NULL ? s->env->from_body : "(no From body)",
+               s->env->to_body != NULL ? s->env->to_body : "(no To body)",
+               purpose_name(s->env->purpose),
+               s->env->deadline != NULL ? ", deadline " : "",
+               s->env->deadline != NULL ? s->env->deadline : "");
+    } else if (d->statement_id > 0) {
+        printf("%s %s on statement %" G_GINT64_FORMAT "\n",
+               d->duplicate ? "already recorded:" : "recorded",
+               classify_kind_name(d->kind), d->statement_id);
+    } else {
+        printf("%s %s mail (message %" G_GINT64_FORMAT ")\n",
+               d->duplicate ? "already recorded:" : "recorded",
+               classify_kind_name(d->kind), d->message_row);
+    }
+    for (guint i = 0; i < d->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(d->recipients, i);
+
+        printf("  %s %s (%s)\n", i == 0 ? "add" : "   ", r->addr, r->role);
+    }
+    if (d->kind == KIND_STATEMENT && s != NULL)
+        for (guint i = 0; i < s->diagnostics->len; i++) {
+            const struct diagnostic *g = g_ptr_array_index(s->diagnostics, i);
+
+            printf("  note %s: %s\n", g->code, g->text);
+        }
+}
+
+/* liaisonctl ingest [-f SENDER] [--json] [FILE] */
+static int
+cmd_ingest(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "sender", required_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    gboolean json = FALSE;
+    const char *sender = NULL, *name = "stdin";
+    struct ingest_ctx ictx;
+    struct decision d;
+    GByteArray *raw;
+    FILE *fp = stdin;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "+jf:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = TRUE; break;
+        case 'f': sender = strcmp(optarg, "<>") == 0 ? "" : optarg; break;
+        case 'h': printf("usage: liaisonctl ingest %s\n", find_command("ingest")->usage); return EX_OK;
+        default: return EX_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "usage: liaisonctl ingest %s\n", find_command("ingest")->usage);
+        return EX_USAGE;
+    }
+    if (argc - optind == 1 && strcmp(argv[optind], "-") != 0) {
+        name = argv[optind];
+        fp = fopen(name, "rb");
+        if (fp == NULL) {
+            log_msg(LOG_ERR, NULL, "cannot open %s: %s", name, g_strerror(errno));
+            return EX_NOINPUT;
+        }
+    }
+    raw = read_all(fp, name);
+    if (fp != stdin)
+        fclose(fp);
+    if (raw == NULL)
+        return EX_IOERR;
+    if (!ctl_open_directory(ctl) || !ctl_open_store(ctl)) {
+        g_byte_array_unref(raw);
+        return EX_TEMPFAIL;
+    }
+    ictx.store = ctl->store;
+    ictx.dir = ctl->dir;
+    message_limits_default(&ictx.limits);
+    rc = ingest_message(&ictx, (const char *)raw->data, raw->len, sender, &d);
+    g_byte_array_unref(raw);
+    if (rc != INGEST_OK) {
+        log_msg(LOG_ERR, NULL, "%s: %s", name, d.error);
+    } else if (json) {
+        g_autofree char *js = decision_to_json(&d);
+
+        printf("%s\n", js);
+    } else {
+        print_decision(&d);
+    }
+    decision_clear(&d);
+    return rc;
+}
+
+/* Truncate s to at most width characters (UTF-8), with an ellipsis. */
+static char *
+fit(const char *s, glong width)
+{
+    if (s == NULL)
+        return g_strdup("-");
+    if (g_utf8_strlen(s, -1) <= width)
+        return g_strdup(s);
+    {
+        g_autofree char *head = g_utf8_substring(s, 0, width - 1);
+
+        return g_strconcat(head, "…", NULL);
+    }
+}
+
+/* Print s left-aligned in width columns (UTF-8 aware). */
+static void
+put_cell(const char *s, glong width)
+{
+    g_autofree char *f = fit(s, width);
+
+    fputs(f, stdout);
+    for (glong n = g_utf8_strlen(f, -1); n < width + 2; n++)
+        putchar(' ');
+}
+
+/* One row of the list table. */
+static gboolean
+list_row(const struct statement *s, gpointer data)
+{
+    char id[24], received[17];
+
+    g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, s->id);
+    /* "2026-11-27T09:15:00Z" shown as "2026-11-27 09:15". */
+    g_strlcpy(received, s->received != NULL ? s->received : "-", sizeof received);
+    if (received[10] == 'T')
+        received[10] = ' ';
+    put_cell(id, 4);
+    put_cell(received, 16);
+    put_cell(s->env->from_body, 24);
+    put_cell(s->env->to_body, 24);
+    put_cell(purpose_name(s->env->purpose), 11);
+    put_cell(s->env->deadline, 10);
+    printf("%s\n", s->state);
+    (*(int *)data)++;
+    return TRUE;
+}
+
+/* One element of the list JSON array. */
+static gboolean
+list_json(const struct statement *s, gpointer data)
+{
+    json_builder_begin_object(data);
+    statement_to_json(s, data);
+    json_builder_end_object(data);
+    return TRUE;
+}
+
+/* Print a JSON node, pretty. */
+static void
+print_json(JsonBuilder *b)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autofree char *text = NULL;
+
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    text = json_generator_to_data(gen, NULL);
+    printf("%s\n", text);
+}
+
+/* liaisonctl list [--json] */
+static int
+cmd_list(struct ctl *ctl, int argc, char **argv)
+{
+    gboolean json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    GError *err = NULL;
+    gboolean ok;
+    int count = 0;
+
+    if (argc > (json ? 2 : 1)) {
+        fprintf(stderr, "usage: liaisonctl list %s\n", find_command("list")->usage);
+        return EX_USAGE;
+    }
+    if (!ctl_open_store(ctl))
+        return EX_TEMPFAIL;
+    if (json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_array(b);
+        ok = store_list(ctl->store, list_json, b, &err);
+        json_builder_end_array(b);
+        if (ok)
+            print_json(b);
+    } else {
+        printf("%-4s  %-16s  %-24s  %-24s  %-11s  %-10s  %s\n",
+               "ID", "RECEIVED", "FROM", "TO", "PURPOSE", "DEADLINE", "STATE");
+        ok = store_list(ctl->store, list_row, &count, &err);
+        if (ok)
+            printf("(%d statement%s)\n", count, count == 1 ? "" : "s");
+    }
+    if (!ok) {
+        log_msg(LOG_ERR, NULL, "cannot list statements: %s", err->message);
+        g_error_free(err);
+        return EX_TEMPFAIL;
+    }
+    return EX_OK;
+}
+
+/* Print "Label: a, b" for a contact list. */
+static void
+show_contacts(const char *label, const GPtrArray *a)
+{
+    printf("%-20s", label);
+    if (a->len == 0)
+        printf("-");
+    for (guint i = 0; i < a->len; i++) {
+        const struct contact *c = g_ptr_array_index(a, i);
+
+        if (c->name != NULL && c->addr != NULL)
+            printf("%s%s <%s>", i > 0 ? ", " : "", c->name, c->addr);
+        else
+            printf("%s%s", i > 0 ? ", " : "", c->addr != NULL ? c->addr : c->name);
+    }
+    printf("\n");
+}
+
+/* Print "Label: a, b" for a string list. */
+static void
+show_strings(const char *label, const GPtrArray *a)
+{
+    printf("%-20s", label);
+    if (a->len == 0)
+        printf("-");
+    for (guint i = 0; i < a->len; i++)
+        printf("%s%s", i > 0 ? ", " : "", (const char *)g_ptr_array_index(a, i));
+    printf("\n");
+}
+
+/* Print one statement for a person. */
+static void
+show_statement(const struct statement *s)
+{
+    const struct envelope *e = s->env;
+
+    printf("Statement %" G_GINT64_FORMAT " (%s)\n", s->id, s->state);
+    printf("%-20s%s\n", "Title:", e->title != NULL ? e->title : "-");
+    printf("%-20s%s\n", "From:", e->from_body != NULL ? e->from_body : "-");
+    printf("%-20s%s\n", "To:", e->to_body != NULL ? e->to_body : "-");
+    printf("%-20s%s\n", "Purpose:", purpose_name(e->purpose));
+    printf("%-20s%s\n", "Deadline:", e->deadline != NULL ? e->deadline : "-");
+    show_contacts("Response contacts:", e->response_contacts);
+    show_contacts("Technical contacts:", e->technical_contacts);
+    show_strings("Groups:", s->groups);
+    show_strings("For information:", s->info_groups);
+    printf("%-20s%s\n", "Peer:", s->peer != NULL ? s->peer : "-");
+    printf("%-20s%s\n", "Assignee:", s->assignee != NULL ? s->assignee : "-");
+    printf("%-20s", "Routed to:");
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        printf("%s%s (%s)\n", i > 0 ? "                    " : "", r->addr, r->role);
+    }
+    if (s->recipients->len == 0)
+        printf("-\n");
+    show_strings("Other identifiers:", e->other_identifiers);
+    show_strings("Related:", e->related);
+    printf("%-20s", "Attachments:");
+    for (guint i = 0; i < s->attachments->len; i++) {
+        const struct attachment *a = g_ptr_array_index(s->attachments, i);
+
+        printf("%s%s (%s, %" G_GSIZE_FORMAT " bytes)\n", i > 0 ? "                    " : "",
+               a->name, a->type, a->size);
+    }
+    if (s->attachments->len == 0)
+        printf("-\n");
+    for (guint i = 0; i < s->diagnostics->len; i++) {
+        const struct diagnostic *d = g_ptr_array_index(s->diagnostics, i);
+
+        printf("%-20s%s: %s\n", i == 0 ? "Diagnostics:" : "", d->code, d->text);
+    }
+    printf("%-20s%s\n", "Received:", s->received != NULL ? s->received : "-");
+    printf("%-20s%s\n", "Message-ID:", s->message_id != NULL ? s->message_id : "-");
+    if (s->forwarded_by != NULL)
+        printf("%-20s%s\n", "Forwarded by:", s->forwarded_by);
+    if (e->body != NULL)
+        printf("\n%s\n", e->body);
+}
+
+/* liaisonctl show [--json] ID */
+static int
+cmd_show(struct ctl *ctl, int argc, char **argv)
+{
+    gboolean json = FALSE;
+    const char *idarg = NULL;
+    struct statement *s;
+    GError *err = NULL;
+    gint64 id;
+    char *end;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = TRUE;
+        else if (idarg == NULL)
+            idarg = argv[i];
+        else
+            idarg = "";
+    }
+    if (idarg == NULL || *idarg == '\0') {
+        fprintf(stderr, "usage: liaisonctl show %s\n", find_command("show")->usage);
+        return EX_USAGE;
+    }
+    id = g_ascii_strtoll(idarg, &end, 10);
+    if (*end != '\0' || id <= 0) {
+        fprintf(stderr, "liaisonctl: show: \"%s\" is not a statement id (a positive number)\n", idarg);
+        return EX_USAGE;
+    }
+    if (!ctl_open_store(ctl))
+        return EX_TEMPFAIL;
+    s = store_get_statement(ctl->store, id, &err);
+    if (s == NULL) {
+        gboolean missing = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND);
+
+        if (missing)
+            fprintf(stderr, "liaisonctl: no statement %" G_GINT64_FORMAT " in %s\n", id, ctl->db_path);
+        else
+            log_msg(LOG_ERR, NULL, "cannot read statement %" G_GINT64_FORMAT ": %s", id, err->message);
+        g_error_free(err);
+        return missing ? 1 : EX_TEMPFAIL;
+    }
+    if (json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_object(b);
+        statement_to_json(s, b);
+        json_builder_end_object(b);
+        print_json(b);
+    } else {
+        show_statement(s);
+    }
+    statement_free(s);
+    return EX_OK;
+}
+
+/* liaisonctl help [COMMAND] */
+static int
+cmd_help(struct ctl *ctl, int argc, char **argv)
+{
+    const struct command *c = argc > 1 ? find_command(argv[1]) : NULL;
+
+    if (c != NULL)
+        printf("usage: liaisonctl [-c CONFIG] [-d DB] %s %s\n\n%s\n", c->name, c->usage, c->help);
+    else
+        usage(stdout);
+    return EX_OK;
+}
+
+static const struct command commands[] = {
+    { "ingest", cmd_ingest, "[-f SENDER] [--json] [FILE]",
+      "Read one message (FILE, or standard input) and record it: a new statement,\n"
+      "correspondence on a recorded one, auto-generated mail or a bounce.  Prints the\n"
+      "decision: the statement and whom the mail is routed to.  -f gives the envelope\n"
+      "sender (\"<>\" for a bounce).  Exit 0 recorded, 65 not mail, 75 try again later." },
+    { "list", cmd_list, "[--json]",
+      "List the statements: id, received, from, to, purpose, deadline, state." },
+    { "show", cmd_show, "[--json] ID",
+      "Show everything recorded about statement ID." },
+    { "help", cmd_help, "[COMMAND]", "Describe the commands, or one command." },
+};
+
+/* The command with this name, or NULL. */
+static const struct command *
+find_command(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* Print the usage summary. */
+static void
+usage(FILE *fp)
+{
+    fprintf(fp, "usage: liaisonctl [-c CONFIG] [-d DB] [-D DIRECTORY] COMMAND [ARGS]\n\n"
+                "Global options:\n"
+                "  -c CONFIG     configuration file (liaisond.conf)\n"
+                "  -d DB         database file (default: $LIAISON_DB or ./liaison.db)\n"
+                "  -D DIRECTORY  directory of groups and peers (default: $LIAISON_DIRECTORY,\n"
+                "                ./conf/directory.json or " SYSCONFDIR "/liaisond/directory.json)\n"
+                "  -v            log more   -h  this help   -V  version\n\nCommands:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(fp, "  %-7s %s\n", commands[i].name, commands[i].usage);
+    fprintf(fp, "\n'liaisonctl help COMMAND' describes one command.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    struct ctl ctl = { 0 };
+    const struct command *cmd;
+    GError *err = NULL;
+    int c, rc, first;
+
+    log_init(argv[0], LOG_TO_STDERR);
+    while ((c = getopt(argc, argv, "+c:d:D:vhV")) != -1) {
+        switch (c) {
+        case 'c': ctl.config_path = optarg; break;
+        case 'd': ctl.db_path = optarg; break;
+        case 'D': ctl.dir_path = optarg; break;
+        case 'v': log_set_level(LOG_DEBUG); break;
+        case 'h': usage(stdout); return EX_OK;
+        case 'V': printf("liaisonctl %s\n", PACKAGE_VERSION); return EX_OK;
+        default: usage(stderr); return EX_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    cmd = find_command(argv[optind]);
+    if (cmd == NULL) {
+        fprintf(stderr, "liaisonctl: unknown command \"%s\"; 'liaisonctl help' lists them\n",
+                argv[optind]);
+        return EX_USAGE;
+    }
+    ctl_defaults(&ctl);
+    message_library_init();
+    if (!envelope_init(&err)) {
+        log_msg(LOG_CRIT, NULL, "%s", err->message);
+        g_error_free(err);
+        return EX_SOFTWARE;
+    }
+    first = optind;
+    optind = 0;                 /* commands parse their own options (glibc: reset) */
+    rc = cmd->run(&ctl, argc - first, argv + first);
+    store_close(ctl.store);
+    directory_free(ctl.dir);
+    message_library_shutdown();
+    return rc;
+}

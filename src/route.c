@@ -1,1 +1,177 @@
-/* route.c: to be written */
+/*
+ * route.c: the routing rule of RFC 4053 applied to one statement.
+ *
+ * A statement goes to the group(s) its To names; an area's name routes to
+ * the area directors; a To that names people is routed by a group's list
+ * or chairs address among To and Cc; "For information to:" groups get a
+ * copy on their list; a To that names nothing known is homeless and goes
+ * to the IESG.  The assignee is the group's chairs (an area's ADs, the
+ * IESG when homeless); copies go to the technical contacts, the
+ * supervisor (a WG's ADs; an area's: the IETF chair), the sending peer's
+ * liaison manager and the group's list.  The tickler later mails the same
+ * people minus the lists, which is why every recipient keeps its role.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "route.h"
+
+/* Add s to a string array unless it is already there. */
+static void
+add_unique(GPtrArray *a, const char *s)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(a, i), s) == 0)
+            return;
+    g_ptr_array_add(a, g_strdup(s));
+}
+
+/* The address inside "Name <addr>" or a bare "addr", lower case, or NULL. */
+static char *
+phrase_addr(const char *phrase)
+{
+    const char *lt = strchr(phrase, '<'), *gt;
+
+    if (lt != NULL && (gt = strchr(lt, '>')) != NULL && strchr(lt, '@') != NULL
+        && strchr(lt, '@') < gt)
+        return g_ascii_strdown(lt + 1, gt - lt - 1);
+    if (strchr(phrase, '@') != NULL && strchr(phrase, ' ') == NULL)
+        return g_ascii_strdown(phrase, -1);
+    return NULL;
+}
+
+/* Add the group or area a phrase names to keys; TRUE if it named one. */
+static gboolean
+route_phrase(const struct directory *d, const char *phrase, GPtrArray *keys)
+{
+    const struct dir_group *g;
+    const struct dir_area *a;
+    g_autofree char *addr = phrase_addr(phrase);
+
+    if (addr != NULL) {
+        g = directory_group_by_addr(d, addr);
+        if (g != NULL)
+            add_unique(keys, g->key);
+        return g != NULL;
+    }
+    directory_match_body(d, phrase, &g, &a);
+    if (g != NULL)
+        add_unique(keys, g->key);
+    else if (a != NULL)
+        add_unique(keys, a->key);
+    return g != NULL || a != NULL;
+}
+
+/* The sending peer: by the From body's name, else by the mail domain of
+ * an address in the From body, the header From or a response contact. */
+static const struct dir_peer *
+route_peer(const struct directory *d, const struct statement *s, const char *from_addr)
+{
+    const struct envelope *e = s->env;
+    const struct dir_peer *p = NULL;
+
+    if (e->from_body != NULL) {
+        g_autofree char *addr = phrase_addr(e->from_body);
+
+        p = directory_peer_by_name(d, e->from_body);
+        if (p == NULL && addr != NULL)
+            p = directory_peer_by_addr(d, addr);
+    }
+    if (p == NULL)
+        p = directory_peer_by_addr(d, from_addr);
+    for (guint i = 0; p == NULL && i < e->response_contacts->len; i++) {
+        const struct contact *c = g_ptr_array_index(e->response_contacts, i);
+
+        p = directory_peer_by_addr(d, c->addr);
+    }
+    return p;
+}
+
+/* Route statement s: groups, peer, assignee and recipients with roles. */
+void
+route_statement(const struct directory *d, struct statement *s,
+                const char *header_from_addr)
+{
+    const struct envelope *e = s->env;
+    const struct dir_peer *peer;
+    gboolean people = FALSE;
+
+    for (guint i = 0; i < e->to_list->len; i++) {
+        const char *t = g_ptr_array_index(e->to_list, i);
+
+        if (strchr(t, '@') != NULL)
+            people = TRUE;
+        else
+            route_phrase(d, t, s->groups);
+    }
+    /* A To naming people says where it goes through the addresses around
+     * it: a group's list or chairs among To and Cc. */
+    if (s->groups->len == 0 && people) {
+        for (guint i = 0; i < e->to_list->len; i++)
+            route_phrase(d, g_ptr_array_index(e->to_list, i), s->groups);
+        for (guint i = 0; i < e->cc->len; i++) {
+            const struct contact *c = g_ptr_array_index(e->cc, i);
+            const struct dir_group *g = directory_group_by_addr(d, c->addr);
+
+            if (g != NULL)
+                add_unique(s->groups, g->key);
+        }
+    }
+    for (guint i = 0; i < e->info_to->len; i++) {
+        g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+
+        route_phrase(d, g_ptr_array_index(e->info_to, i), keys);
+        for (guint k = 0; k < keys->len; k++)
+            if (directory_group(d, g_ptr_array_index(keys, k)) != NULL)
+                add_unique(s->info_groups, g_ptr_array_index(keys, k));
+    }
+    if (s->groups->len == 0)
+        add_unique(s->groups, "iesg");
+
+    peer = route_peer(d, s, header_from_addr);
+    g_free(s->peer);
+    s->peer = peer != NULL ? g_strdup(peer->key) : NULL;
+
+    /* Assignees first, so that an address that is both assignee and a copy
+     * keeps the assignee role. */
+    for (guint i = 0; i < s->groups->len; i++) {
+        const char *key = g_ptr_array_index(s->groups, i);
+        const struct dir_group *g = directory_group(d, key);
+        const struct dir_area *a = directory_area(d, key);
+        const char *who = g != NULL ? g->chairs : a != NULL ? a->ads : directory_iesg(d);
+
+        statement_add_recipient(s, who, "assignee");
+        if (s->assignee == NULL)
+            s->assignee = g_ascii_strdown(who, -1);
+    }
+    for (guint i = 0; i < e->technical_contacts->len; i++) {
+        const struct contact *c = g_ptr_array_index(e->technical_contacts, i);
+
+        statement_add_recipient(s, c->addr, "technical");
+    }
+    for (guint i = 0; i < s->groups->len; i++) {
+        const char *key = g_ptr_array_index(s->groups, i);
+        const struct dir_group *g = directory_group(d, key);
+        const struct dir_area *ga = g != NULL ? directory_area(d, g->area) : NULL;
+
+        if (ga != NULL)
+            statement_add_recipient(s, ga->ads, "supervisor");
+        else if (directory_area(d, key) != NULL)
+            statement_add_recipient(s, directory_chair(d), "supervisor");
+    }
+    if (peer != NULL)
+        statement_add_recipient(s, peer->liaison_manager, "liaison-manager");
+    for (guint i = 0; i < s->groups->len; i++) {
+        const struct dir_group *g = directory_group(d, g_ptr_array_index(s->groups, i));
+
+        if (g != NULL)
+            statement_add_recipient(s, g->list, "list");
+    }
+    for (guint i = 0; i < s->info_groups->len; i++) {
+        const struct dir_group *g = directory_group(d, g_ptr_array_index(s->info_groups, i));
+
+        if (g != NULL)
+            statement_add_recipient(s, g->list, "info-list");
+    }
+}
