@@ -1,0 +1,587 @@
+/*
+ * config.c: the liaisond.conf(5) loader.
+ *
+ * Every setting is one row of config_keys[]: its name, type, where it lives
+ * in struct config, its default (as the text a file would hold, so that
+ * defaults go through the same parser as files do) and a line of help.  The
+ * loader, the -n dump and the help text all walk that one table.
+ *
+ * The syntax follows Postfix's main.cf, which mail admins already know:
+ * "key = value", a line whose first non-blank character is # is a comment,
+ * a line that starts with white space continues the previous one.  Unlike
+ * main.cf, an unknown or repeated key is an error, because a typo in a
+ * milter's configuration would otherwise silently route mail elsewhere.
+ *
+ * Relative paths: "directory" is read from beside the configuration file
+ * (it ships with it); the files liaisond writes (database, spool, pid file,
+ * socket) are taken from the working directory at start.  Both are made
+ * absolute at load time because the daemon later changes directory.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_file.h"
+#include "directory.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+
+/* Largest configuration file read: it is a handful of lines. */
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+#define CONFIG_ERROR (config_error_quark())
+G_DEFINE_QUARK(liaison-config-error, config_error)
+
+enum config_type {
+    CT_STRING,                  /* free text */
+    CT_PATH,                    /* a file liaisond writes: relative to cwd */
+    CT_CONFPATH,                /* a file shipped beside the config file */
+    CT_SOCKET,                  /* unix:PATH, local:PATH, inet:PORT[@HOST] */
+    CT_INT,                     /* 0 .. INT_MAX */
+    CT_SIZE,                    /* bytes, with an optional k/M/G suffix */
+    CT_BOOL,                    /* yes/no, on/off, true/false, 1/0 */
+    CT_LIST,                    /* words separated by commas or blanks */
+};
+
+struct config_key {
+    const char *name;
+    enum config_type type;
+    size_t  offset;             /* of the field in struct config */
+    const char *def;            /* default, as file text */
+    const char *help;
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct config_key config_keys[] = {
+    { "socket", CT_SOCKET, OFF(socket),
+      "unix:" LOCALSTATEDIR "/run/liaisond/liaisond.sock",
+      "milter socket: unix:PATH or inet:PORT@127.0.0.1" },
+    { "intake", CT_LIST, OFF(intake), "",
+      "intake addresses (liaisons@...); liaisons+TAG@... counts too; "
+      "the directory's intake addresses are added" },
+    { "database", CT_PATH, OFF(database),
+      LOCALSTATEDIR "/lib/liaisond/liaisons.db", "SQLite database file" },
+    { "directory", CT_CONFPATH, OFF(directory),
+      SYSCONFDIR "/liaisond/directory.json",
+      "directory of groups, areas and peers (JSON)" },
+    { "spool_dir", CT_PATH, OFF(spool_dir),
+      LOCALSTATEDIR "/spool/liaisond",
+      "where messages larger than spool_memory_max spill to temp files" },
+    { "spool_memory_max", CT_SIZE, OFF(spool_memory_max), "1M",
+      "bytes of one message kept in memory before spilling to a file" },
+    { "message_max", CT_SIZE, OFF(message_max), "100M",
+      "largest intake message; a larger one is refused (552)" },
+    { "user", CT_STRING, OFF(user), "",
+      "user to run as after opening the socket (empty: do not change)" },
+    { "pidfile", CT_PATH, OFF(pidfile), "",
+      "file holding the daemon's process id (empty: none)" },
+    { "subject_tag", CT_BOOL, OFF(subject_tag), "yes",
+      "prefix \"[LS n] \" to the Subject of routed statements" },
+    { "busy_timeout_ms", CT_INT, OFF(busy_timeout_ms), "5000",
+      "how long a database write waits for a lock, in milliseconds" },
+};
+
+#define N_KEYS (sizeof config_keys / sizeof config_keys[0])
+
+/* The address of a key's field in a configuration. */
+static void *
+config_field(struct config *cfg, const struct config_key *k)
+{
+    return (char *) cfg + k->offset;
+}
+
+/* The row for a key name, or NULL. */
+static const struct config_key *
+config_find_key(const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(config_keys[i].name, name) == 0)
+            return &config_keys[i];
+    return NULL;
+}
+
+/* Parse a byte count with an optional binary suffix (k, M, G). */
+static gboolean
+config_parse_size(const char *text, size_t *out)
+{
+    char   *end;
+    unsigned long long n;
+    unsigned long long mult = 1;
+
+    if (!isdigit((unsigned char) *text))
+        return FALSE;
+    errno = 0;
+    n = strtoull(text, &end, 10);
+    if (errno != 0)
+        return FALSE;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': mult = 1024ULL; end++; break;
+    case 'm': case 'M': mult = 1024ULL * 1024; end++; break;
+    case 'g': case 'G': mult = 1024ULL * 1024 * 1024; end++; break;
+    default: return FALSE;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end != '\0' || n > SIZE_MAX / mult)
+        return FALSE;
+    *out = (size_t) (n * mult);
+    return TRUE;
+}
+
+/* Parse a non-negative int. */
+static gboolean
+config_parse_int(const char *text, int *out)
+{
+    char   *end;
+    long    n;
+
+    if (!isdigit((unsigned char) *text))
+        return FALSE;
+    errno = 0;
+    n = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || n > INT_MAX)
+        return FALSE;
+    *out = (int) n;
+    return TRUE;
+}
+
+/* Parse a boolean in the spellings admins use. */
+static gboolean
+config_parse_bool(const char *text, bool *out)
+{
+    static const char *yes[] = { "yes", "on", "true", "1" };
+    static const char *no[] = { "no", "off", "false", "0" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
+        if (g_ascii_strcasecmp(text, yes[i]) == 0) {
+            *out = true;
+            return TRUE;
+        }
+        if (g_ascii_strcasecmp(text, no[i]) == 0) {
+            *out = false;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* Split a list on commas and white space, dropping empty words. */
+static char **
+config_parse_list(const char *text)
+{
+    GPtrArray *words = g_ptr_array_new();
+    const char *p = text;
+
+    while (*p != '\0') {
+        const char *start;
+
+        while (*p == ',' || g_ascii_isspace(*p))
+            p++;
+        start = p;
+        while (*p != '\0' && *p != ',' && !g_ascii_isspace(*p))
+            p++;
+        if (p > start)
+            g_ptr_array_add(words, g_strndup(start, (gsize) (p - start)));
+    }
+    g_ptr_array_add(words, NULL);
+    return (char **) g_ptr_array_free(words, FALSE);
+}
+
+/* A path made absolute against base (NULL: the working directory), with
+ * "." and ".." folded away. */
+static char *
+config_absolute(const char *path, const char *base)
+{
+    if (*path == '\0')
+        return g_strdup(path);
+    return g_canonicalize_filename(path, base);
+}
+
+/* Check a milter socket specification; a relative unix path is made
+ * absolute.  NULL with *why when it is not one libmilter understands. */
+static char *
+config_parse_socket(const char *text, const char **why)
+{
+    const char *colon = strchr(text, ':');
+    const char *rest;
+
+    if (colon == NULL) {
+        *why = "expected unix:PATH or inet:PORT@HOST";
+        return NULL;
+    }
+    rest = colon + 1;
+    if (strncmp(text, "unix:", 5) == 0 || strncmp(text, "local:", 6) == 0) {
+        char   *path;
+        char   *spec;
+
+        if (*rest == '\0') {
+            *why = "unix socket without a path";
+            return NULL;
+        }
+        path = config_absolute(rest, NULL);
+        spec = g_strdup_printf("unix:%s", path);
+        g_free(path);
+        return spec;
+    }
+    if (strncmp(text, "inet:", 5) == 0 || strncmp(text, "inet6:", 6) == 0) {
+        char   *end;
+        long    port;
+
+        errno = 0;
+        port = strtol(rest, &end, 10);
+        if (end == rest || errno != 0 || port < 1 || port > 65535
+            || (*end != '\0' && *end != '@') || (*end == '@' && end[1] == '\0')) {
+            *why = "expected inet:PORT@HOST with a port 1..65535";
+            return NULL;
+        }
+        return g_strdup(text);
+    }
+    *why = "expected unix:PATH or inet:PORT@HOST";
+    return NULL;
+}
+
+/* Store text as the value of k in cfg; paths relative to conf_dir when k
+ * is a CT_CONFPATH.  FALSE with *why (a static string) on a bad value. */
+static gboolean
+config_assign(struct config *cfg, const struct config_key *k,
+              const char *text, const char *conf_dir, const char **why)
+{
+    void   *field = config_field(cfg, k);
+    char   *s;
+
+    switch (k->type) {
+    case CT_STRING:
+        g_free(*(char **) field);
+        *(char **) field = g_strdup(text);
+        return TRUE;
+    case CT_PATH:
+    case CT_CONFPATH:
+        s = config_absolute(text, k->type == CT_CONFPATH ? conf_dir : NULL);
+        g_free(*(char **) field);
+        *(char **) field = s;
+        return TRUE;
+    case CT_SOCKET:
+        if ((s = config_parse_socket(text, why)) == NULL)
+            return FALSE;
+        g_free(*(char **) field);
+        *(char **) field = s;
+        return TRUE;
+    case CT_INT:
+        *why = "expected a whole number";
+        return config_parse_int(text, (int *) field);
+    case CT_SIZE:
+        *why = "expected a size in bytes, with an optional k, M or G";
+        return config_parse_size(text, (size_t *) field);
+    case CT_BOOL:
+        *why = "expected yes or no";
+        return config_parse_bool(text, (bool *) field);
+    case CT_LIST:
+        g_strfreev(*(char ***) field);
+        *(char ***) field = config_parse_list(text);
+        return TRUE;
+    }
+    *why = "unknown type";
+    return FALSE;
+}
+
+/* Fill cfg with the built-in defaults. */
+void
+config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const char *why = NULL;
+
+        /* The defaults are ours: a failure here is a bug in the table. */
+        if (!config_assign(cfg, &config_keys[i], config_keys[i].def, NULL, &why))
+            g_error("config: bad built-in default for %s: %s",
+                    config_keys[i].name, why);
+    }
+}
+
+/* Set one key from text (a command-line override). */
+gboolean
+config_set(struct config *cfg, const char *key, const char *value, GError **err)
+{
+    const struct config_key *k = config_find_key(key);
+    const char *why = NULL;
+
+    if (k == NULL) {
+        g_set_error(err, CONFIG_ERROR, 1, "unknown setting \"%s\"", key);
+        return FALSE;
+    }
+    if (!config_assign(cfg, k, value, NULL, &why)) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s = %s: %s", key, value, why);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Apply one logical line (continuations joined); FALSE with *err naming
+ * the file and line. */
+static gboolean
+config_apply_line(struct config *cfg, const char *path, const char *conf_dir,
+                  int lineno, const char *line, int *seen, GError **err)
+{
+    const char *eq = strchr(line, '=');
+    const struct config_key *k;
+    const char *why = NULL;
+    char   *key;
+    char   *value;
+    gboolean ok;
+
+    if (eq == NULL) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s:%d: expected \"key = value\"",
+                    path, lineno);
+        return FALSE;
+    }
+    key = g_strstrip(g_strndup(line, (gsize) (eq - line)));
+    value = g_strstrip(g_strdup(eq + 1));
+    k = config_find_key(key);
+    if (k == NULL) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s:%d: unknown setting \"%s\"",
+                    path, lineno, key);
+        ok = FALSE;
+    } else if (seen[k - config_keys] != 0) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s:%d: \"%s\" is already set on line %d",
+                    path, lineno, key, seen[k - config_keys]);
+        ok = FALSE;
+    } else if (!config_assign(cfg, k, value, conf_dir, &why)) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s:%d: %s = %s: %s",
+                    path, lineno, key, value, why);
+        ok = FALSE;
+    } else {
+        seen[k - config_keys] = lineno;
+        ok = TRUE;
+    }
+    g_free(key);
+    g_free(value);
+    return ok;
+}
+
+/* Read path over the defaults. */
+struct config *
+config_load(const char *path, GError **err)
+{
+    struct config *cfg = g_new0(struct config, 1);
+    int     seen[N_KEYS] = { 0 };
+    char   *text = NULL;
+    gsize   len = 0;
+    char  **lines = NULL;
+    char   *abs_path = NULL;
+    char   *conf_dir = NULL;
+    GString *logical = g_string_new(NULL);
+    int     logical_line = 0;
+    GError *e = NULL;
+
+    config_defaults(cfg);
+    abs_path = config_absolute(path, NULL);
+    conf_dir = g_path_get_dirname(abs_path);
+    cfg->path = g_strdup(path);
+    if (!g_file_get_contents(path, &text, &len, &e)) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: %s", path, e->message);
+        g_error_free(e);
+        goto fail;
+    }
+    if (len > CONFIG_FILE_MAX || memchr(text, '\0', len) != NULL) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: not a configuration file "
+                    "(NUL bytes, or larger than %d bytes)", path, CONFIG_FILE_MAX);
+        goto fail;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    /* One pass over physical lines; a logical line is applied when the
+     * next one does not continue it. */
+    for (int i = 0; ; i++) {
+        const char *raw = lines[i];
+        char   *line = raw != NULL ? g_strdup(raw) : NULL;
+        const char *p;
+
+        if (line != NULL) {
+            g_strchomp(line);   /* trailing blanks and the \r of CRLF files */
+            for (p = line; *p == ' ' || *p == '\t'; p++)
+                ;
+            if (*p == '#' || *p == '\0') {
+                g_free(line);
+                continue;
+            }
+            if (p != line && logical_line != 0) {
+                g_string_append_c(logical, ' ');
+                g_string_append(logical, p);
+                g_free(line);
+                continue;
+            }
+            if (p != line) {
+                g_set_error(err, CONFIG_ERROR, 1, "%s:%d: continuation line "
+                            "with nothing to continue", path, i + 1);
+                g_free(line);
+                goto fail;
+            }
+        }
+        if (logical_line != 0 &&
+            !config_apply_line(cfg, path, conf_dir, logical_line, logical->str,
+                               seen, err)) {
+            g_free(line);
+            goto fail;
+        }
+        if (line == NULL)
+            break;
+        g_string_assign(logical, line);
+        logical_line = i + 1;
+        g_free(line);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    g_free(abs_path);
+    g_free(conf_dir);
+    g_string_free(logical, TRUE);
+    return cfg;
+
+fail:
+    g_strfreev(lines);
+    g_free(text);
+    g_free(abs_path);
+    g_free(conf_dir);
+    g_string_free(logical, TRUE);
+    config_free(cfg);
+    return NULL;
+}
+
+/* Release a configuration. */
+void
+config_free(struct config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    for (size_t i = 0; i < N_KEYS; i++) {
+        void   *field = config_field(cfg, &config_keys[i]);
+
+        switch (config_keys[i].type) {
+        case CT_STRING: case CT_PATH: case CT_CONFPATH: case CT_SOCKET:
+            g_free(*(char **) field);
+            break;
+        case CT_LIST:
+            g_strfreev(*(char ***) field);
+            break;
+        default:
+            break;
+        }
+    }
+    g_free(cfg->path);
+    g_free(cfg);
+}
+
+/* A key's current value as file text (caller frees). */
+static char *
+config_value_text(const struct config *cfg, const struct config_key *k)
+{
+    const void *field = (const char *) cfg + k->offset;
+
+    switch (k->type) {
+    case CT_STRING: case CT_PATH: case CT_CONFPATH: case CT_SOCKET:
+        return g_strdup(*(char *const *) field);
+    case CT_INT:
+        return g_strdup_printf("%d", *(const int *) field);
+    case CT_SIZE:
+        return g_strdup_printf("%zu", *(const size_t *) field);
+    case CT_BOOL:
+        return g_strdup(*(const bool *) field ? "yes" : "no");
+    case CT_LIST:
+        return g_strjoinv(", ", *(char **const *) field);
+    }
+    return g_strdup("");
+}
+
+/* Write every key with its current value. */
+void
+config_dump(const struct config *cfg, FILE *out)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char   *v = config_value_text(cfg, &config_keys[i]);
+
+        fprintf(out, "%s = %s\n", config_keys[i].name, v);
+        g_free(v);
+    }
+}
+
+/* The name of a type, as the help and the man page say it. */
+static const char *
+config_type_name(enum config_type t)
+{
+    switch (t) {
+    case CT_STRING: return "string";
+    case CT_PATH: case CT_CONFPATH: return "path";
+    case CT_SOCKET: return "socket";
+    case CT_INT: return "integer";
+    case CT_SIZE: return "size";
+    case CT_BOOL: return "boolean";
+    case CT_LIST: return "list";
+    }
+    return "?";
+}
+
+/* Write the table of keys. */
+void
+config_describe(FILE *out)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        fprintf(out, "  %-17s %-8s default \"%s\"\n      %s\n",
+                config_keys[i].name, config_type_name(config_keys[i].type),
+                config_keys[i].def, config_keys[i].help);
+}
+
+/* The bare address of addr, lower-cased: blanks and <> removed. */
+static char *
+config_bare_address(const char *addr)
+{
+    char   *a = g_strstrip(g_strdup(addr));
+    size_t  n = strlen(a);
+    char   *lower;
+
+    if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+        memmove(a, a + 1, n - 2);
+        a[n - 2] = '\0';
+    }
+    lower = g_ascii_strdown(g_strstrip(a), -1);
+    g_free(a);
+    return lower;
+}
+
+/* TRUE when addr is an intake address. */
+gboolean
+config_is_intake(const struct config *cfg, const struct directory *dir,
+                 const char *addr)
+{
+    char   *bare;
+    char   *plain = NULL;       /* addr without its +TAG */
+    const char *at;
+    const char *plus;
+    gboolean found = FALSE;
+
+    if (addr == NULL)
+        return FALSE;
+    bare = config_bare_address(addr);
+    at = strrchr(bare, '@');
+    plus = strchr(bare, '+');
+    if (at != NULL && plus != NULL && plus < at)
+        plain = g_strdup_printf("%.*s%s", (int) (plus - bare), bare, at);
+    for (char **p = cfg->intake; p != NULL && *p != NULL && !found; p++)
+        found = g_ascii_strcasecmp(*p, bare) == 0
+            || (plain != NULL && g_ascii_strcasecmp(*p, plain) == 0);
+    if (!found && dir != NULL)
+        found = directory_is_intake(dir, bare);
+    g_free(plain);
+    g_free(bare);
+    return found;
+}

@@ -1,0 +1,59 @@
+/*
+ * config_file.h: liaisond's configuration, liaisond.conf(5).
+ *
+ * "key = value" lines read by a generic loader from a declarative table
+ * (config.c), so that adding a setting is one table row, and the man page,
+ * the defaults and the parser cannot drift apart.  The header is not
+ * called config.h because that name belongs to autoconf's generated
+ * header, which every source file includes first.
+ */
+#ifndef LIAISON_CONFIG_FILE_H
+#define LIAISON_CONFIG_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <glib.h>
+
+struct directory;
+
+struct config {
+    char   *path;               /* the file read, NULL for built-in defaults */
+    char   *socket;             /* milter socket: unix:PATH or inet:PORT@HOST */
+    char  **intake;             /* intake addresses, NULL-terminated */
+    char   *database;           /* SQLite file */
+    char   *directory;          /* directory JSON file */
+    char   *spool_dir;          /* where large messages spill to temp files */
+    size_t  spool_memory_max;   /* bytes of a message kept in memory */
+    size_t  message_max;        /* largest message accepted for intake */
+    char   *user;               /* run as this user ("" = do not change) */
+    char   *pidfile;            /* "" = none */
+    bool    subject_tag;        /* prefix "[LS n] " to the Subject */
+    int     busy_timeout_ms;    /* SQLite busy timeout */
+};
+
+/* Fill cfg with the built-in defaults (cfg is overwritten, not freed). */
+void    config_defaults(struct config *cfg);
+/* Read path over the defaults into a new configuration; NULL with *err
+ * set ("FILE:LINE: what is wrong") on any error. */
+struct config *config_load(const char *path, GError **err);
+/* Set one key from text, as a file line would (for command-line
+ * overrides); FALSE with *err set when the key or value is bad. */
+gboolean config_set(struct config *cfg, const char *key, const char *value,
+                    GError **err);
+/* Release a configuration; NULL is fine. */
+void    config_free(struct config *cfg);
+/* Write every key with its current value, as a valid file (for -n). */
+void    config_dump(const struct config *cfg, FILE *out);
+/* Write the table of keys with their type, default and help (for the man
+ * page and -h). */
+void    config_describe(FILE *out);
+
+/* TRUE when addr (with or without <>) is an intake address: one of
+ * cfg->intake, or the same with a +TAG after the local part, or an intake
+ * address of the directory dir (may be NULL).  Case-insensitive. */
+gboolean config_is_intake(const struct config *cfg, const struct directory *dir,
+                          const char *addr);
+
+#endif
