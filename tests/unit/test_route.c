@@ -1,2 +1,209 @@
-/* test_route.c: to be written */
-int main(void) { return 77; }
+/*
+ * test_route.c: the directory's name matching and the routing rule, on the
+ * corpus directory and on small directories written by the tests.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+
+#include "directory.h"
+#include "route.h"
+#include "statement.h"
+
+static struct directory *dir;
+
+/* Load the corpus directory. */
+static int
+setup(void **state)
+{
+    g_autofree char *path = g_build_filename(SRCDIR, "tests", "corpus", "directory.json", NULL);
+    GError *err = NULL;
+
+    dir = directory_load(path, &err);
+    if (dir == NULL)
+        fail_msg("%s", err->message);
+    return 0;
+}
+
+/* Free it. */
+static int
+teardown(void **state)
+{
+    directory_free(dir);
+    return 0;
+}
+
+/* The key a phrase routes to: a group's, an area's, or "" for none. */
+static const char *
+body_key(const char *phrase)
+{
+    const struct dir_group *g;
+    const struct dir_area *a;
+
+    directory_match_body(dir, phrase, &g, &a);
+    return g != NULL ? g->key : a != NULL ? a->key : "";
+}
+
+/* Groups by acronym, full name and 'IETF <ACRONYM> WG'; areas by name. */
+static void
+test_body_names(void **state)
+{
+    assert_string_equal(body_key("IETF CCAMP WG"), "ccamp");
+    assert_string_equal(body_key("ccamp"), "ccamp");
+    assert_string_equal(body_key("Common Control and Measurement Plane"), "ccamp");
+    assert_string_equal(body_key("the common control and  measurement plane working group"), "ccamp");
+    assert_string_equal(body_key("IETF DetNet WG"), "detnet");
+    assert_string_equal(body_key("IETF RTGWG"), "rtgwg");
+    assert_string_equal(body_key("IETF Routing Area"), "rtg");
+    assert_string_equal(body_key("RTG Area"), "rtg");
+    assert_string_equal(body_key("IETF"), "");
+    assert_string_equal(body_key("IETF CCAMPX WG"), "");
+    assert_string_equal(body_key("draft-ietf-quic-foo"), "");
+}
+
+/* Intake addresses, with plus tags and angle brackets, in any case. */
+static void
+test_intake(void **state)
+{
+    assert_true(directory_is_intake(dir, "liaisons@ietf.test"));
+    assert_true(directory_is_intake(dir, "<Liaisons@IETF.test>"));
+    assert_true(directory_is_intake(dir, "liaisons+sg15@ietf.test"));
+    assert_false(directory_is_intake(dir, "liaisons@other.test"));
+    assert_false(directory_is_intake(dir, "liaison@ietf.test"));
+    assert_false(directory_is_intake(dir, "ccamp@ietf.test"));
+    assert_false(directory_is_intake(dir, NULL));
+}
+
+/* Peers by name, other name, domain and subdomain, never by a lookalike. */
+static void
+test_peers(void **state)
+{
+    assert_string_equal(directory_peer_by_name(dir, "ITU-T Study Group 15")->key, "itu-t-sg15");
+    assert_string_equal(directory_peer_by_name(dir, "TSG CT WG4")->key, "3gpp");
+    assert_string_equal(directory_peer_by_name(dir, "The Broadband Forum")->key, "bbf");
+    assert_null(directory_peer_by_name(dir, "ETSI ISG MEC"));
+    assert_string_equal(directory_peer_by_addr(dir, "x@itu.test")->key, "itu-t-sg15");
+    assert_string_equal(directory_peer_by_addr(dir, "x@mail.ieee.test")->key, "ieee-802-1");
+    assert_null(directory_peer_by_addr(dir, "x@notieee.test"));
+    assert_null(directory_peer_by_addr(dir, "no-at-sign"));
+}
+
+/* Find the role of addr among s's recipients, or NULL. */
+static const char *
+role_of(const struct statement *s, const char *addr)
+{
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (strcmp(r->addr, addr) == 0)
+            return r->role;
+    }
+    return NULL;
+}
+
+/* A statement to a WG: chairs assigned, ADs, manager, list, contacts. */
+static void
+test_route_group(void **state)
+{
+    struct statement *s = statement_new();
+
+    s->env->from_body = g_strdup("IEEE 802.1 WG");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF IPPM WG"));
+    g_ptr_array_add(s->env->info_to, g_strdup("IETF NETMOD WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new("A", "a@ieee.test"));
+    route_statement(dir, s, "sender@ieee.test");
+    assert_string_equal(s->assignee, "ippm-chairs@ietf.test");
+    assert_string_equal(s->peer, "ieee-802-1");
+    assert_string_equal(role_of(s, "ippm-chairs@ietf.test"), "assignee");
+    assert_string_equal(role_of(s, "ops-ads@ietf.test"), "supervisor");
+    assert_string_equal(role_of(s, "ieee8021-manager@ietf.test"), "liaison-manager");
+    assert_string_equal(role_of(s, "ippm@ietf.test"), "list");
+    assert_string_equal(role_of(s, "netmod@ietf.test"), "info-list");
+    assert_string_equal(role_of(s, "a@ieee.test"), "technical");
+    assert_int_equal(s->recipients->len, 6);
+    statement_free(s);
+}
+
+/* Nothing known in To: the IESG is assigned; an unknown sender has no
+ * liaison manager. */
+static void
+test_route_homeless(void **state)
+{
+    struct statement *s = statement_new();
+
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF"));
+    route_statement(dir, s, "someone@etsi.test");
+    assert_string_equal(s->assignee, "iesg@ietf.test");
+    assert_int_equal(s->groups->len, 1);
+    assert_string_equal(g_ptr_array_index(s->groups, 0), "iesg");
+    assert_null(s->peer);
+    assert_int_equal(s->recipients->len, 1);
+    statement_free(s);
+}
+
+/* A To of people routes by a group's list in Cc; an area's ADs are
+ * supervised by the IETF chair. */
+static void
+test_route_people_and_area(void **state)
+{
+    struct statement *s = statement_new(), *t = statement_new();
+
+    g_ptr_array_add(s->env->to_list, g_strdup("Lars Ekberg <lars@ietf.test>"));
+    g_ptr_array_add(s->env->cc, contact_new("IPPM list", "ippm@ietf.test"));
+    route_statement(dir, s, NULL);
+    assert_string_equal(s->assignee, "ippm-chairs@ietf.test");
+
+    g_ptr_array_add(t->env->to_list, g_strdup("IETF Internet Area"));
+    route_statement(dir, t, NULL);
+    assert_string_equal(t->assignee, "int-ads@ietf.test");
+    assert_string_equal(role_of(t, "chair@ietf.test"), "supervisor");
+    statement_free(s);
+    statement_free(t);
+}
+
+/* A directory file that is broken is refused with a reason naming it. */
+static void
+test_bad_directory(void **state)
+{
+    static const char *const bad[] = {
+        "{ not json",
+        "[1, 2]",
+        "{\"groups\": {}}",
+        "{\"iesg\": \"i@x.test\", \"groups\": {\"g\": {\"area\": \"nowhere\", \"chairs\": \"c@x.test\"}}}",
+    };
+    g_autofree char *tmp = g_dir_make_tmp("liaison-dir-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(tmp, "directory.json", NULL);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *err = NULL;
+
+        assert_true(g_file_set_contents(path, bad[i], -1, NULL));
+        assert_null(directory_load(path, &err));
+        assert_non_null(err);
+        assert_non_null(strstr(err->message, path));
+        g_error_free(err);
+    }
+    g_unlink(path);
+    g_rmdir(tmp);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_body_names),
+        cmocka_unit_test(test_intake),
+        cmocka_unit_test(test_peers),
+        cmocka_unit_test(test_route_group),
+        cmocka_unit_test(test_route_homeless),
+        cmocka_unit_test(test_route_people_and_area),
+        cmocka_unit_test(test_bad_directory),
+    };
+
+    return cmocka_run_group_tests_name("route", tests, setup, teardown);
+}
