@@ -1,0 +1,133 @@
+#!/bin/bash
+# tests/cli.sh: liaisonctl as an admin and an MTA use it: ingest, list,
+# show, their exit codes, and the failures that must lose nothing (a locked
+# database, a read-only one, a full disk), each caused on purpose.
+. "$(dirname "$0")/lib.sh"
+
+DB="$SCRATCH/liaison.db"
+ctl() { "$CTL" -d "$DB" "$@"; }
+
+# --- the issue's own example: ingest the ITU-T template, show it ---------
+check_exit "ingest s03 exits 0" 0 ctl ingest "$CORPUS/s03-itu-template.eml"
+check_grep "ingest prints the recorded statement" "^recorded statement 1: LS on YANG models" "$SCRATCH/out"
+check_exit "show 1 exits 0" 0 ctl show 1
+check_grep "show: purpose action" "^Purpose: +action$" "$SCRATCH/out"
+check_grep "show: deadline 2027-03-15" "^Deadline: +2027-03-15$" "$SCRATCH/out"
+check_grep "show: group ccamp" "^Groups: +ccamp$" "$SCRATCH/out"
+check_grep "show: for information netmod" "^For information: +netmod$" "$SCRATCH/out"
+check_grep "show: peer itu-t-sg15" "^Peer: +itu-t-sg15$" "$SCRATCH/out"
+check_grep "show: assignee" "^Assignee: +ccamp-chairs@ietf.test$" "$SCRATCH/out"
+
+check_exit "show --json 1" 0 ctl show --json 1
+check "show --json: fields" jq -e '.purpose == "action" and .deadline == "2027-03-15"
+    and .groups == ["ccamp"] and .peer == "itu-t-sg15" and .state == "open"
+    and (.attachments | length) == 2' "$SCRATCH/out"
+
+check_exit "ingest --json s01" 0 ctl ingest --json "$CORPUS/s01-appendix-a.eml"
+check "ingest --json: kind, id and statement fields" jq -e '.kind == "statement" and .id == 2
+    and .title == "LS on OTN beyond-400G control plane extensions"
+    and (.add_recipients | map(.addr) | index("ccamp@ietf.test")) != null' "$SCRATCH/out"
+
+check_exit "ingest from standard input" 0 ctl ingest - < "$CORPUS/s05-html-only.eml"
+check_grep "stdin: statement 3" "^recorded statement 3" "$SCRATCH/out"
+
+check_exit "list" 0 ctl list
+check_grep "list: header" "^ID +RECEIVED +FROM +TO +PURPOSE +DEADLINE +STATE" "$SCRATCH/out"
+check_grep "list: row for 1" "^1 .*ITU-T Study Group 15 +IETF CCAMP WG +action +2027-03-15 +open" "$SCRATCH/out"
+check_grep "list: summary" "^\(3 statements\)$" "$SCRATCH/out"
+check_exit "list --json" 0 ctl list --json
+check "list --json: three statements" jq -e 'length == 3 and .[2].from == "IEEE 802.1 Working Group"' "$SCRATCH/out"
+
+# --- the same message twice is recorded once -------------------------------
+check_exit "ingest s03 again" 0 ctl ingest "$CORPUS/s03-itu-template.eml"
+check_grep "duplicate recognised" "^already recorded: statement 1" "$SCRATCH/out"
+check "still three statements" test "$(count_rows "$DB" statement)" = 3
+
+# --- correspondence and bounces --------------------------------------------
+check_exit "reply threads onto s01" 0 ctl ingest "$CORPUS/s09-assignee-reply.eml"
+check_grep "correspondence on statement 2" "^recorded correspondence on statement 2" "$SCRATCH/out"
+check_exit "bounce with a null sender" 0 ctl ingest -f '<>' --json "$CORPUS/s10-auto-reply.eml"
+check "null sender makes a bounce" jq -e '.kind == "bounce"' "$SCRATCH/out"
+
+# --- input that is not mail: 65, nothing written ----------------------------
+msgs=$(count_rows "$DB" message)
+printf 'hello, this is not mail\n' > "$SCRATCH/notmail"
+check_exit "not mail exits 65" 65 ctl ingest "$SCRATCH/notmail"
+check_grep "not mail: says why" "not a mail message" "$SCRATCH/err"
+check "not mail: nothing recorded" test "$(count_rows "$DB" message)" = "$msgs"
+
+# --- usage ------------------------------------------------------------------
+check_exit "no command: 64" 64 "$CTL"
+check_exit "unknown command: 64" 64 "$CTL" frobnicate
+check_grep "unknown command named" 'unknown command "frobnicate"' "$SCRATCH/err"
+check_exit "show without id: 64" 64 ctl show
+check_exit "show abc: 64" 64 ctl show abc
+check_exit "show 99: 1" 1 ctl show 99
+check_grep "show 99 says so" "no statement 99" "$SCRATCH/err"
+check_exit "missing file: 66" 66 ctl ingest "$SCRATCH/nonexistent.eml"
+check_exit "--help" 0 "$CTL" --help 2>/dev/null || true
+check_exit "-h lists commands" 0 "$CTL" -h
+check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
+
+# --- a locked database: 75 after the busy timeout, nothing written -----------
+msgs=$(count_rows "$DB" message)
+( echo 'BEGIN IMMEDIATE;'; sleep 8; echo 'COMMIT;' ) | sqlite3 "$DB" &
+locker=$!
+t_cleanup "kill $locker 2>/dev/null"
+sleep 1
+check_exit "locked database: 75" 75 ctl ingest "$CORPUS/s06-latin1-qp.eml"
+check_grep "locked database: reason logged" "lock|busy" "$SCRATCH/err"
+wait "$locker"
+check "locked database: nothing written" test "$(count_rows "$DB" message)" = "$msgs"
+check_exit "after the lock: 0" 0 ctl ingest "$CORPUS/s06-latin1-qp.eml"
+
+# --- read-only and full file systems (need mount, so root) -------------------
+if [ "$(id -u)" -ne 0 ]; then
+    echo "skip - read-only and full disk cases need root (mount)"
+    exit 0
+fi
+
+RO="$SCRATCH/ro"
+mkdir -p "$RO"
+if mount -t tmpfs -o size=8m tmpfs "$RO"; then
+    t_cleanup "umount -l '$RO' 2>/dev/null"
+    "$CTL" -d "$RO/l.db" ingest "$CORPUS/s01-appendix-a.eml" >/dev/null
+    mount -o remount,ro "$RO"
+    check_exit "read-only database: 75" 75 "$CTL" -d "$RO/l.db" ingest "$CORPUS/s02-datatracker-mail.eml"
+    check_grep "read-only: reason logged" "read-only|readonly|unable to open|attempt to write" "$SCRATCH/err"
+    mount -o remount,rw "$RO"
+    check "read-only: nothing written" test "$(count_rows "$RO/l.db" message)" = 1
+    check_exit "writable again: 0" 0 "$CTL" -d "$RO/l.db" ingest "$CORPUS/s02-datatracker-mail.eml"
+    umount "$RO"
+else
+    fail "read-only case" "cannot mount a tmpfs"
+fi
+
+FULL="$SCRATCH/full"
+mkdir -p "$FULL"
+if mount -t tmpfs -o size=3m tmpfs "$FULL"; then
+    t_cleanup "umount -l '$FULL' 2>/dev/null"
+    "$CTL" -d "$FULL/l.db" ingest "$CORPUS/s01-appendix-a.eml" >/dev/null
+    # A statement with a 1 MB attachment, then a disk with no room for it.
+    {
+        printf 'From: Big Sender <big@itu.test>\nTo: liaisons@ietf.test\nSubject: LS with a large annex\n'
+        printf 'Message-ID: <big-1@itu.test>\nMIME-Version: 1.0\n'
+        printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+        printf 'From: ITU-T Study Group 15\nTo: IETF CCAMP WG\nPurpose: For Information\n\n'
+        printf -- '--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n'
+        printf 'Content-Disposition: attachment; filename="annex.pdf"\n\n'
+        head -c 1048576 /dev/urandom | base64
+        printf -- '--b--\n'
+    } > "$SCRATCH/big.eml"
+    dd if=/dev/zero of="$FULL/filler" bs=64k 2>/dev/null
+    check_exit "full disk: 75" 75 "$CTL" -d "$FULL/l.db" ingest "$SCRATCH/big.eml"
+    check_grep "full disk: reason logged" "full|space" "$SCRATCH/err"
+    rm -f "$FULL/filler"
+    check "full disk: database intact" test "$(sqlite3 "$FULL/l.db" 'PRAGMA integrity_check')" = ok
+    check "full disk: nothing written" test "$(count_rows "$FULL/l.db" message)" = 1
+    check_exit "room again: 0" 0 "$CTL" -d "$FULL/l.db" ingest "$SCRATCH/big.eml"
+    check "big statement recorded" test "$(count_rows "$FULL/l.db" message)" = 2
+    umount "$FULL"
+else
+    fail "full disk case" "cannot mount a tmpfs"
+fi

@@ -1,0 +1,55 @@
+# tests/lib.sh: what the shell tests share: where the programs are, a
+# scratch directory removed on exit, and checks that count and report in
+# the same closing format as cmocka ("[  PASSED  ] N test(s).").
+set -u
+SRCDIR=${LIAISON_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILDDIR=${LIAISON_BUILDDIR:-$SRCDIR}
+CTL="$BUILDDIR/src/liaisonctl"
+CORPUS="$SRCDIR/tests/corpus"
+export LIAISON_DIRECTORY="$CORPUS/directory.json"
+T_PASS=0
+T_FAIL=0
+T_CLEANUP=""
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/liaison-test.XXXXXX")
+
+# Run on exit: the test's own cleanups, then the scratch directory.
+t_exit() {
+    eval "$T_CLEANUP"
+    rm -rf "$SCRATCH"
+    if [ "$T_FAIL" -gt 0 ]; then
+        echo "[  FAILED  ] $T_FAIL test(s)."
+    fi
+    echo "[  PASSED  ] $T_PASS test(s)."
+    [ "$T_FAIL" -eq 0 ]
+}
+trap 't_exit' EXIT
+
+# Register a shell command to run at exit (unmounts, killed daemons).
+t_cleanup() { T_CLEANUP="$1; $T_CLEANUP"; }
+
+# ok NAME: record a pass.   fail NAME WHY: record a failure.
+ok()   { T_PASS=$((T_PASS + 1)); echo "ok   - $1"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL - $1: $2"; }
+
+# check NAME COMMAND...: pass when the command succeeds.
+check() {
+    local name=$1; shift
+    if "$@"; then ok "$name"; else fail "$name" "command failed: $*"; fi
+}
+
+# check_exit NAME CODE COMMAND...: pass when the command exits with CODE.
+check_exit() {
+    local name=$1 want=$2 got; shift 2
+    "$@" >"$SCRATCH/out" 2>"$SCRATCH/err"; got=$?
+    if [ "$got" -eq "$want" ]; then ok "$name"
+    else fail "$name" "exit $got, wanted $want; stderr: $(head -c 300 "$SCRATCH/err")"; fi
+}
+
+# check_grep NAME PATTERN FILE: pass when FILE has a line matching PATTERN.
+check_grep() {
+    if grep -Eq -- "$2" "$3"; then ok "$1"
+    else fail "$1" "no line matching /$2/ in $3: $(head -c 300 "$3")"; fi
+}
+
+# Count statements in a database with the sqlite3 CLI.
+count_rows() { sqlite3 "$1" "SELECT count(*) FROM $2" 2>/dev/null || echo "?"; }
