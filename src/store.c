@@ -1,1 +1,1316 @@
-/* store.c: to be written */
+/*
+ * store.c: the SQLite store of statements, messages, events and the outbox.
+ *
+ * Why it is built this way:
+ *
+ * - WAL journal: the milter writes while liaisonctl and the publisher read;
+ *   in WAL mode readers never block the writer nor the writer the readers,
+ *   and synchronous=NORMAL is durable enough there (a power cut can lose the
+ *   last commits, never corrupt the file) while sparing an fsync per commit.
+ *   The MTA keeps a message until we answer, so a lost last commit means a
+ *   redelivery, which deduplication absorbs.
+ *
+ * - Persistent WAL: every connection asks SQLite to keep the -wal and -shm
+ *   files when it closes.  A reader that may not write the directory (an
+ *   admin running `liaisonctl list` on the daemon's database) cannot create
+ *   them, and without them it cannot read a WAL database at all.
+ *
+ * - BEGIN IMMEDIATE: a write transaction takes the write lock when it
+ *   starts, so two processes recording the same retried message wait for
+ *   each other at BEGIN (under the busy timeout) instead of both reading,
+ *   both deciding "new", and one failing at COMMIT with a deadlock that no
+ *   busy handler can resolve.  The callers bracket their writes with
+ *   store_begin/store_commit; the functions here never open transactions
+ *   of their own (migrations excepted), so a statement, its message, its
+ *   event and its outbox mail commit or vanish together.
+ *
+ * - Migrations keyed by PRAGMA user_version: migrations[i] takes the
+ *   schema from version i to i+1 and sets user_version itself, inside one
+ *   transaction, so a crash leaves either the old schema or the new one.
+ *   The version is read again after BEGIN IMMEDIATE because another process
+ *   may have migrated while we waited for the lock.  A database newer than
+ *   this program is refused rather than misread.
+ *
+ * - Prepared statements: every SQL text is prepared once per connection
+ *   (SQLITE_PREPARE_PERSISTENT), values go in only through sqlite3_bind_*,
+ *   and each statement is reset as soon as it has been used so that no
+ *   read snapshot stays open behind the caller's back.
+ *
+ * - Errors: every failure is a GError in STORE_ERROR naming the database
+ *   file and SQLite's own message; the code says what kind of failure it
+ *   was (busy, read-only, full, corrupt) so that callers can log it and
+ *   answer TEMPFAIL.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* The schema, one step per element: migrations[i] goes from user_version i
+ * to i + 1 and ends by setting it.  Never edit a step once released; add a
+ * new one. */
+static const char *const migrations[] = {
+    /* 1: the first schema. */
+    "-- A liaison statement: the envelope read from the mail, its routing\n"
+    "-- and its state.  AUTOINCREMENT because statement ids appear in mail\n"
+    "-- (tracking headers, reply addresses) and must never be reused.\n"
+    "CREATE TABLE statement (\n"
+    "  id           INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  received     TEXT NOT NULL,            -- UTC, YYYY-MM-DDTHH:MM:SSZ\n"
+    "  state        TEXT NOT NULL DEFAULT 'open',  -- open, closed\n"
+    "  message_id   TEXT,                     -- of the statement mail, <x@y>\n"
+    "  forwarded_by TEXT,                     -- address of the forwarder\n"
+    "  header_from  TEXT,                     -- From as a person reads it\n"
+    "  subject      TEXT,\n"
+    "  title        TEXT,\n"
+    "  from_body    TEXT,                     -- ITU-T Study Group 15\n"
+    "  to_body      TEXT,                     -- as written\n"
+    "  purpose      TEXT CHECK (purpose IN\n"
+    "                 ('information', 'comment', 'action', 'response')),\n"
+    "                                         -- NULL: not stated\n"
+    "  deadline     TEXT,                     -- YYYY-MM-DD\n"
+    "  body         TEXT,                     -- the text after Body:\n"
+    "  labels       INTEGER NOT NULL DEFAULT 0,  -- envelope labels seen\n"
+    "  peer         TEXT,                     -- directory key of the sender\n"
+    "  assignee     TEXT,                     -- address\n"
+    "  closed       TEXT,                     -- UTC date-time, when closed\n"
+    "  replied      TEXT                      -- UTC date-time of the reply\n"
+    ");\n"
+    "CREATE INDEX statement_message_id ON statement (message_id);\n"
+    "-- The tickler's question: which open statements are due.\n"
+    "CREATE INDEX statement_state_deadline ON statement (state, deadline);\n"
+    "\n"
+    "-- People named in the envelope, in the order written.\n"
+    "CREATE TABLE statement_contact (\n"
+    "  statement INTEGER NOT NULL REFERENCES statement (id) ON DELETE CASCADE,\n"
+    "  kind      TEXT NOT NULL CHECK (kind IN ('response', 'technical', 'cc')),\n"
+    "  position  INTEGER NOT NULL,\n"
+    "  name      TEXT,\n"
+    "  addr      TEXT,                        -- lower case\n"
+    "  PRIMARY KEY (statement, kind, position)\n"
+    ");\n"
+    "\n"
+    "-- The statement's lists of words, in order: addressees (to, info_to),\n"
+    "-- the sender's identifiers, related liaisons, documents referenced,\n"
+    "-- and the groups routing assigned it to or copied.\n"
+    "CREATE TABLE statement_item (\n"
+    "  statement INTEGER NOT NULL REFERENCES statement (id) ON DELETE CASCADE,\n"
+    "  kind      TEXT NOT NULL CHECK (kind IN ('to', 'info_to',\n"
+    "              'other_identifier', 'related', 'reference', 'group',\n"
+    "              'info_group')),\n"
+    "  position  INTEGER NOT NULL,\n"
+    "  value     TEXT,\n"
+    "  PRIMARY KEY (statement, kind, position)\n"
+    ");\n"
+    "\n"
+    "-- Whom routing added to the statement's mail, and why.\n"
+    "CREATE TABLE recipient (\n"
+    "  statement INTEGER NOT NULL REFERENCES statement (id) ON DELETE CASCADE,\n"
+    "  position  INTEGER NOT NULL,\n"
+    "  addr      TEXT,\n"
+    "  role      TEXT,                        -- assignee, list, technical...\n"
+    "  PRIMARY KEY (statement, position)\n"
+    ");\n"
+    "\n"
+    "-- Attachments with their decoded bytes; name is a safe file name.\n"
+    "CREATE TABLE attachment (\n"
+    "  statement INTEGER NOT NULL REFERENCES statement (id) ON DELETE CASCADE,\n"
+    "  position  INTEGER NOT NULL,\n"
+    "  name      TEXT,\n"
+    "  type      TEXT,                        -- application/pdf\n"
+    "  size      INTEGER NOT NULL CHECK (size >= 0),\n"
+    "  sha256    TEXT,                        -- hex digest of data\n"
+    "  data      BLOB,                        -- NULL only if never had bytes\n"
+    "  PRIMARY KEY (statement, position)\n"
+    ");\n"
+    "\n"
+    "-- What could not be understood about a statement.\n"
+    "CREATE TABLE diagnostic (\n"
+    "  statement INTEGER NOT NULL REFERENCES statement (id) ON DELETE CASCADE,\n"
+    "  position  INTEGER NOT NULL,\n"
+    "  code      TEXT,                        -- purpose-missing\n"
+    "  text      TEXT,\n"
+    "  PRIMARY KEY (statement, position)\n"
+    ");\n"
+    "\n"
+    "-- Every message that reached the tool or left it, verbatim.\n"
+    "CREATE TABLE message (\n"
+    "  id          INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  statement   INTEGER REFERENCES statement (id),  -- NULL: none (yet)\n"
+    "  direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),\n"
+    "  kind        TEXT,                      -- statement, correspondence,\n"
+    "                                         -- auto, bounce...\n"
+    "  message_id  TEXT,                      -- <x@y>, NULL when absent\n"
+    "  body_sha256 TEXT,                      -- hex, for deduplication\n"
+    "  received    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),\n"
+    "  raw         BLOB NOT NULL              -- the bytes as received\n"
+    ");\n"
+    "CREATE INDEX message_message_id ON message (message_id);\n"
+    "CREATE INDEX message_body_sha256 ON message (body_sha256);\n"
+    "CREATE INDEX message_statement ON message (statement);\n"
+    "-- A message delivered twice (an MTA retry, two milter processes at\n"
+    "-- once) cannot be recorded twice.  ifnull() because a UNIQUE index\n"
+    "-- treats NULLs as distinct, and mail without a Message-ID is common.\n"
+    "CREATE UNIQUE INDEX message_in_once\n"
+    "  ON message (ifnull(message_id, ''), body_sha256) WHERE direction = 'in';\n"
+    "\n"
+    "-- History of what happened to each statement.  Append-only: the\n"
+    "-- triggers refuse any change, so the log can be trusted as a record.\n"
+    "CREATE TABLE event (\n"
+    "  id        INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  statement INTEGER REFERENCES statement (id),\n"
+    "  message   INTEGER REFERENCES message (id),\n"
+    "  at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),\n"
+    "  what      TEXT NOT NULL,               -- received, routed, closed...\n"
+    "  actor     TEXT,                        -- address, or a program name\n"
+    "  detail    TEXT\n"
+    ");\n"
+    "CREATE INDEX event_statement ON event (statement);\n"
+    "CREATE TRIGGER event_no_update BEFORE UPDATE ON event\n"
+    "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n"
+    "CREATE TRIGGER event_no_delete BEFORE DELETE ON event\n"
+    "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n"
+    "\n"
+    "-- Mail to send, written in the transaction that caused it, so that a\n"
+    "-- crash neither loses nor repeats a notification.\n"
+    "CREATE TABLE outbox (\n"
+    "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  statement  INTEGER REFERENCES statement (id),\n"
+    "  message_id TEXT,\n"
+    "  mail_from  TEXT NOT NULL,              -- envelope sender, '' for <>\n"
+    "  rcpts      TEXT NOT NULL,              -- envelope recipients, one a line\n"
+    "  raw        BLOB NOT NULL,\n"
+    "  created    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),\n"
+    "  attempts   INTEGER NOT NULL DEFAULT 0,\n"
+    "  next_try   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),\n"
+    "  sent       TEXT,                       -- NULL until delivered\n"
+    "  last_error TEXT\n"
+    ");\n"
+    "CREATE INDEX outbox_pending ON outbox (next_try) WHERE sent IS NULL;\n"
+    "\n"
+    "PRAGMA user_version = 1;\n",
+};
+
+#define SCHEMA_VERSION ((int) G_N_ELEMENTS(migrations))
+
+/* The prepared statements of a connection. */
+enum sql_id {
+    SQL_BEGIN,
+    SQL_COMMIT,
+    SQL_ROLLBACK,
+    SQL_FIND_MESSAGE,
+    SQL_STATEMENT_BY_MESSAGE_ID,
+    SQL_ADD_MESSAGE,
+    SQL_LINK_MESSAGE,
+    SQL_ADD_EVENT,
+    SQL_ADD_STATEMENT,
+    SQL_ADD_CONTACT,
+    SQL_ADD_ITEM,
+    SQL_ADD_RECIPIENT,
+    SQL_ADD_ATTACHMENT,
+    SQL_ADD_DIAGNOSTIC,
+    SQL_GET_STATEMENT,
+    SQL_GET_CONTACTS,
+    SQL_GET_ITEMS,
+    SQL_GET_RECIPIENTS,
+    SQL_GET_ATTACHMENTS,
+    SQL_GET_ATTACHMENTS_NO_DATA,
+    SQL_GET_DIAGNOSTICS,
+    SQL_LIST_IDS,
+    SQL_RAW_MESSAGE,
+    SQL_STATEMENT_MESSAGE,
+    SQL_COUNT
+};
+
+static const char *const sql_text[SQL_COUNT] = {
+    [SQL_BEGIN] = "BEGIN IMMEDIATE",
+    [SQL_COMMIT] = "COMMIT",
+    [SQL_ROLLBACK] = "ROLLBACK",
+    /* Only incoming mail is deduplicated; "IS" matches NULL with NULL. */
+    [SQL_FIND_MESSAGE] =
+        "SELECT id, ifnull(statement, 0) FROM message"
+        " WHERE direction = 'in' AND message_id IS ?1 AND body_sha256 = ?2"
+        " ORDER BY id LIMIT 1",
+    [SQL_STATEMENT_BY_MESSAGE_ID] =
+        "SELECT statement FROM message"
+        " WHERE message_id = ?1 AND statement IS NOT NULL"
+        " UNION SELECT id FROM statement WHERE message_id = ?1"
+        " ORDER BY 1 LIMIT 1",
+    [SQL_ADD_MESSAGE] =
+        "INSERT INTO message (statement, direction, kind, message_id,"
+        " body_sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [SQL_LINK_MESSAGE] = "UPDATE message SET statement = ?2 WHERE id = ?1",
+    [SQL_ADD_EVENT] =
+        "INSERT INTO event (statement, message, what, actor, detail)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [SQL_ADD_STATEMENT] =
+        "INSERT INTO statement (received, state, message_id, forwarded_by,"
+        " header_from, subject, title, from_body, to_body, purpose, deadline,"
+        " body, labels, peer, assignee) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+        " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [SQL_ADD_CONTACT] =
+        "INSERT INTO statement_contact (statement, kind, position, name, addr)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [SQL_ADD_ITEM] =
+        "INSERT INTO statement_item (statement, kind, position, value)"
+        " VALUES (?1, ?2, ?3, ?4)",
+    [SQL_ADD_RECIPIENT] =
+        "INSERT INTO recipient (statement, position, addr, role)"
+        " VALUES (?1, ?2, ?3, ?4)",
+    [SQL_ADD_ATTACHMENT] =
+        "INSERT INTO attachment (statement, position, name, type, size,"
+        " sha256, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [SQL_ADD_DIAGNOSTIC] =
+        "INSERT INTO diagnostic (statement, position, code, text)"
+        " VALUES (?1, ?2, ?3, ?4)",
+    [SQL_GET_STATEMENT] =
+        "SELECT received, state, message_id, forwarded_by, header_from,"
+        " subject, title, from_body, to_body, purpose, deadline, body, labels,"
+        " peer, assignee FROM statement WHERE id = ?1",
+    [SQL_GET_CONTACTS] =
+        "SELECT kind, name, addr FROM statement_contact WHERE statement = ?1"
+        " ORDER BY kind, position",
+    [SQL_GET_ITEMS] =
+        "SELECT kind, value FROM statement_item WHERE statement = ?1"
+        " ORDER BY kind, position",
+    [SQL_GET_RECIPIENTS] =
+        "SELECT addr, role FROM recipient WHERE statement = ?1"
+        " ORDER BY position",
+    [SQL_GET_ATTACHMENTS] =
+        "SELECT name, type, size, sha256, data FROM attachment"
+        " WHERE statement = ?1 ORDER BY position",
+    /* A listing must not pull every attachment's bytes into memory. */
+    [SQL_GET_ATTACHMENTS_NO_DATA] =
+        "SELECT name, type, size, sha256, NULL FROM attachment"
+        " WHERE statement = ?1 ORDER BY position",
+    [SQL_GET_DIAGNOSTICS] =
+        "SELECT code, text FROM diagnostic WHERE statement = ?1"
+        " ORDER BY position",
+    [SQL_LIST_IDS] = "SELECT id FROM statement ORDER BY id",
+    [SQL_RAW_MESSAGE] = "SELECT raw FROM message WHERE id = ?1",
+    /* The mail that made the statement; failing that, its first mail in. */
+    [SQL_STATEMENT_MESSAGE] =
+        "SELECT id FROM message WHERE statement = ?1 AND direction = 'in'"
+        " ORDER BY kind IS NOT 'statement', id LIMIT 1",
+};
+
+/* The kinds of statement_contact rows. */
+enum contact_kind { CONTACT_RESPONSE, CONTACT_TECHNICAL, CONTACT_CC, CONTACT_KINDS };
+static const char *const contact_kind_name[CONTACT_KINDS] = {
+    "response", "technical", "cc",
+};
+
+/* The kinds of statement_item rows. */
+enum item_kind {
+    ITEM_TO, ITEM_INFO_TO, ITEM_OTHER_IDENTIFIER, ITEM_RELATED,
+    ITEM_REFERENCE, ITEM_GROUP, ITEM_INFO_GROUP, ITEM_KINDS
+};
+static const char *const item_kind_name[ITEM_KINDS] = {
+    "to", "info_to", "other_identifier", "related", "reference", "group",
+    "info_group",
+};
+
+struct store {
+    sqlite3 *db;
+    char   *path;               /* for error messages */
+    gboolean readonly;
+    sqlite3_stmt *sql[SQL_COUNT];
+};
+
+G_DEFINE_QUARK(liaison-store-error-quark, store_error)
+
+/* The STORE_ERROR code for an SQLite result code. */
+static int
+error_code(sqlite3 *db, int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return STORE_ERROR_BUSY;
+    case SQLITE_READONLY:
+        return STORE_ERROR_READONLY;
+    case SQLITE_FULL:
+        return STORE_ERROR_FULL;
+    case SQLITE_IOERR:
+        /* A write that ran out of space shows up as an I/O error. */
+        return db && sqlite3_system_errno(db) == ENOSPC
+            ? STORE_ERROR_FULL : STORE_ERROR_OTHER;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return STORE_ERROR_CORRUPT;
+    default:
+        return STORE_ERROR_OTHER;
+    }
+}
+
+/* Set *err from SQLite's state after rc, naming the file and the action. */
+static void
+fail(struct store *st, GError **err, int rc, const char *what)
+{
+    const char *msg = sqlite3_errmsg(st->db);
+
+    /* Some failures (a bind out of range) leave no message on the handle. */
+    if ((sqlite3_errcode(st->db) & 0xff) != (rc & 0xff))
+        msg = sqlite3_errstr(rc);
+    g_set_error(err, STORE_ERROR, error_code(st->db, rc), "%s: %s: %s",
+                st->path, what, msg);
+}
+
+/* A prepared statement, ready for binding. */
+static sqlite3_stmt *
+sql(struct store *st, enum sql_id id)
+{
+    sqlite3_stmt *stmt = st->sql[id];
+
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return stmt;
+}
+
+/* Reset a statement after use: ends its read and drops the bound
+ * pointers, which were bound SQLITE_STATIC and are about to go away. */
+static void
+done(sqlite3_stmt *stmt)
+{
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+/* Bind text or NULL, unless an earlier bind failed (*rc). */
+static void
+bind_text(sqlite3_stmt *stmt, int i, const char *s, int *rc)
+{
+    if (*rc != SQLITE_OK)
+        return;
+    *rc = s ? sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC)
+            : sqlite3_bind_null(stmt, i);
+}
+
+/* Bind an integer; 0 binds NULL when zero_is_null (ids meaning "none"). */
+static void
+bind_int(sqlite3_stmt *stmt, int i, gint64 v, gboolean zero_is_null, int *rc)
+{
+    if (*rc != SQLITE_OK)
+        return;
+    *rc = zero_is_null && v == 0 ? sqlite3_bind_null(stmt, i)
+                                 : sqlite3_bind_int64(stmt, i, v);
+}
+
+/* Bind bytes as a BLOB; empty stays an empty BLOB, not NULL (SQLite
+ * would bind NULL for a NULL pointer, and the message may be empty). */
+static void
+bind_blob(sqlite3_stmt *stmt, int i, const void *p, gsize len, int *rc)
+{
+    if (*rc != SQLITE_OK)
+        return;
+    if (len == 0)
+        *rc = sqlite3_bind_zeroblob(stmt, i, 0);
+    else
+        *rc = sqlite3_bind_blob64(stmt, i, p, len, SQLITE_STATIC);
+}
+
+/* A copy of a text column, NULL for SQL NULL. */
+static char *
+column_text(sqlite3_stmt *stmt, int i)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, i);
+
+    return t ? g_strdup((const char *) t) : NULL;
+}
+
+/* Run a write statement that returns no rows, then reset it. */
+static gboolean
+step_write(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
+           GError **err)
+{
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) {
+        fail(st, err, rc, what);
+        done(stmt);
+        return FALSE;
+    }
+    done(stmt);
+    return TRUE;
+}
+
+/* Read PRAGMA user_version into *version. */
+static gboolean
+read_user_version(struct store *st, int *version, GError **err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+        fail(st, err, rc, "reading the schema version");
+        sqlite3_finalize(stmt);
+        return FALSE;
+    }
+    *version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return TRUE;
+}
+
+/* Run constant SQL text (pragmas, migration steps). */
+static gboolean
+exec(struct store *st, const char *text, const char *what, GError **err)
+{
+    int rc = sqlite3_exec(st->db, text, NULL, NULL, NULL);
+
+    if (rc != SQLITE_OK) {
+        fail(st, err, rc, what);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Roll back whatever transaction is open; harmless when none is. */
+static void
+rollback_if_open(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Apply one migration step, from *version to *version + 1, unless another
+ * process did it while we waited for the lock. */
+static gboolean
+migrate_step(struct store *st, int *version, GError **err)
+{
+    int v;
+
+    if (!exec(st, "BEGIN IMMEDIATE", "starting a migration", err))
+        return FALSE;
+    if (!read_user_version(st, &v, err))
+        goto fail;
+    if (v > SCHEMA_VERSION) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_SCHEMA,
+                    "%s: schema version %d is newer than this program's %d",
+                    st->path, v, SCHEMA_VERSION);
+        goto fail;
+    }
+    if (v < SCHEMA_VERSION) {
+        if (!exec(st, migrations[v], "migrating the schema", err))
+            goto fail;
+        *version = v + 1;
+        if (!read_user_version(st, &v, err))
+            goto fail;
+        if (v != *version) {
+            /* A step that forgot its PRAGMA would be applied again. */
+            g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                        "%s: migration %d left user_version at %d",
+                        st->path, *version, v);
+            goto fail;
+        }
+    } else {
+        *version = v;
+    }
+    if (!exec(st, "COMMIT", "committing a migration", err))
+        goto fail;
+    return TRUE;
+fail:
+    rollback_if_open(st);
+    return FALSE;
+}
+
+/* Bring the schema up to SCHEMA_VERSION, or refuse a newer one. */
+static gboolean
+migrate(struct store *st, GError **err)
+{
+    int version;
+
+    if (!read_user_version(st, &version, err))
+        return FALSE;
+    while (version < SCHEMA_VERSION) {
+        if (st->readonly) {
+            g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
+                        "%s: schema version %d needs migrating to %d, "
+                        "but the database is read-only",
+                        st->path, version, SCHEMA_VERSION);
+            return FALSE;
+        }
+        if (!migrate_step(st, &version, err))
+            return FALSE;
+    }
+    if (version > SCHEMA_VERSION) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_SCHEMA,
+                    "%s: schema version %d is newer than this program's %d",
+                    st->path, version, SCHEMA_VERSION);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Open with the given SQLite flags, set the connection up, migrate and
+ * prepare: the common part of store_open and store_open_readonly. */
+static struct store *
+open_with_flags(const char *path, int busy_timeout_ms, int flags, GError **err)
+{
+    struct store *st = g_new0(struct store, 1);
+    int persist = 1;
+    int rc;
+
+    st->path = g_strdup(path);
+    rc = sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        if (st->db)
+            fail(st, err, rc, "opening");
+        else
+            g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                        "%s: opening: out of memory", path);
+        store_close(st);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, busy_timeout_ms);
+    sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    /* SQLite falls back to read-only by itself when the file is not
+     * writable; from here on that is the same as asking for it. */
+    st->readonly = sqlite3_db_readonly(st->db, "main") == 1;
+
+    if (!st->readonly
+        && !exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode", err))
+        goto fail;
+    if (!exec(st, "PRAGMA synchronous=NORMAL", "setting synchronous", err)
+        || !exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys", err)
+        || !migrate(st, err))
+        goto fail;
+
+    for (int i = 0; i < SQL_COUNT; i++) {
+        rc = sqlite3_prepare_v3(st->db, sql_text[i], -1,
+                                SQLITE_PREPARE_PERSISTENT, &st->sql[i], NULL);
+        if (rc != SQLITE_OK) {
+            fail(st, err, rc, "preparing statements");
+            goto fail;
+        }
+    }
+    return st;
+fail:
+    store_close(st);
+    return NULL;
+}
+
+/* Open (creating and migrating as needed) the database at path; a path
+ * starting with "file:" is an SQLite URI ("file:x.db?mode=ro"). */
+struct store *
+store_open(const char *path, int busy_timeout_ms, GError **err)
+{
+    return open_with_flags(path, busy_timeout_ms,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+}
+
+/* Open an existing database for reading only (liaisonctl list, show,
+ * publish): never creates, never migrates, every write fails READONLY. */
+struct store *
+store_open_readonly(const char *path, int busy_timeout_ms, GError **err)
+{
+    return open_with_flags(path, busy_timeout_ms, SQLITE_OPEN_READONLY, err);
+}
+
+/* The schema version this program writes (the number of migrations). */
+int
+store_schema_version(void)
+{
+    return SCHEMA_VERSION;
+}
+
+/* Close; NULL is fine. */
+void
+store_close(struct store *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < SQL_COUNT; i++)
+        sqlite3_finalize(st->sql[i]);
+    if (st->db) {
+        rollback_if_open(st);
+        sqlite3_close_v2(st->db);
+    }
+    g_free(st->path);
+    g_free(st);
+}
+
+/* BEGIN IMMEDIATE: take the write lock now, waiting up to the timeout. */
+gboolean
+store_begin(struct store *st, GError **err)
+{
+    if (st->readonly) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
+                    "%s: starting a write: the database is open read-only",
+                    st->path);
+        return FALSE;
+    }
+    return step_write(st, sql(st, SQL_BEGIN), SQLITE_OK,
+                      "starting a write transaction", err);
+}
+
+/* COMMIT.  On failure the transaction is still open: roll it back. */
+gboolean
+store_commit(struct store *st, GError **err)
+{
+    return step_write(st, sql(st, SQL_COMMIT), SQLITE_OK, "committing", err);
+}
+
+/* ROLLBACK; harmless when no transaction is open (SQLite may already
+ * have rolled back by itself after a full disk or an I/O error). */
+void
+store_rollback(struct store *st)
+{
+    if (!st || sqlite3_get_autocommit(st->db))
+        return;
+    sqlite3_step(sql(st, SQL_ROLLBACK));
+    done(st->sql[SQL_ROLLBACK]);
+}
+
+/* The incoming message with this Message-ID (or none) and body hash. */
+gint64
+store_find_message(struct store *st, const char *message_id,
+                   const char *body_sha256, gint64 *statement_id,
+                   GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_FIND_MESSAGE);
+    gint64 row = 0;
+    int rc = SQLITE_OK;
+
+    if (statement_id)
+        *statement_id = 0;
+    bind_text(stmt, 1, message_id, &rc);
+    bind_text(stmt, 2, body_sha256, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        row = sqlite3_column_int64(stmt, 0);
+        if (statement_id)
+            *statement_id = sqlite3_column_int64(stmt, 1);
+    } else if (rc != SQLITE_DONE) {
+        fail(st, err, rc, "looking up a message");
+        row = -1;
+    }
+    done(stmt);
+    return row;
+}
+
+/* The statement a Message-ID belongs to, through its messages or its own
+ * message_id column. */
+gint64
+store_statement_by_message_id(struct store *st, const char *message_id,
+                              GError **err)
+{
+    sqlite3_stmt *stmt;
+    gint64 id = 0;
+    int rc = SQLITE_OK;
+
+    if (!message_id)
+        return 0;
+    stmt = sql(st, SQL_STATEMENT_BY_MESSAGE_ID);
+    bind_text(stmt, 1, message_id, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(stmt, 0);
+    } else if (rc != SQLITE_DONE) {
+        fail(st, err, rc, "looking up a Message-ID");
+        id = -1;
+    }
+    done(stmt);
+    return id;
+}
+
+/* Record a message verbatim. */
+gint64
+store_add_message(struct store *st, gint64 statement_id, const char *direction,
+                  const char *kind, const char *message_id,
+                  const char *body_sha256, const char *raw, gsize len,
+                  GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_ADD_MESSAGE);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, statement_id, TRUE, &rc);
+    bind_text(stmt, 2, direction, &rc);
+    bind_text(stmt, 3, kind, &rc);
+    bind_text(stmt, 4, message_id, &rc);
+    bind_text(stmt, 5, body_sha256, &rc);
+    bind_blob(stmt, 6, raw, len, &rc);
+    if (!step_write(st, stmt, rc, "recording a message", err))
+        return 0;
+    return sqlite3_last_insert_rowid(st->db);
+}
+
+/* Point a recorded message at its statement. */
+gboolean
+store_link_message(struct store *st, gint64 message_row, gint64 statement_id,
+                   GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_LINK_MESSAGE);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, message_row, FALSE, &rc);
+    bind_int(stmt, 2, statement_id, TRUE, &rc);
+    if (!step_write(st, stmt, rc, "linking a message", err))
+        return FALSE;
+    if (sqlite3_changes(st->db) == 0) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: linking a message: no message %" G_GINT64_FORMAT,
+                    st->path, message_row);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Append to the event log. */
+gboolean
+store_add_event(struct store *st, gint64 statement_id, gint64 message_row,
+                const char *what, const char *actor, const char *detail,
+                GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_ADD_EVENT);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, statement_id, TRUE, &rc);
+    bind_int(stmt, 2, message_row, TRUE, &rc);
+    bind_text(stmt, 3, what, &rc);
+    bind_text(stmt, 4, actor, &rc);
+    bind_text(stmt, 5, detail, &rc);
+    return step_write(st, stmt, rc, "recording an event", err);
+}
+
+/* Where the list of a statement_item kind lives in a statement. */
+static GPtrArray **
+item_list(struct statement *s, enum item_kind k)
+{
+    switch (k) {
+    case ITEM_TO:               return &s->env->to_list;
+    case ITEM_INFO_TO:          return &s->env->info_to;
+    case ITEM_OTHER_IDENTIFIER: return &s->env->other_identifiers;
+    case ITEM_RELATED:          return &s->env->related;
+    case ITEM_REFERENCE:        return &s->env->references;
+    case ITEM_GROUP:            return &s->groups;
+    case ITEM_INFO_GROUP:       return &s->info_groups;
+    default:                    g_assert_not_reached();
+    }
+}
+
+/* Where the contacts of a statement_contact kind live. */
+static GPtrArray **
+contact_list(struct statement *s, enum contact_kind k)
+{
+    switch (k) {
+    case CONTACT_RESPONSE:  return &s->env->response_contacts;
+    case CONTACT_TECHNICAL: return &s->env->technical_contacts;
+    case CONTACT_CC:        return &s->env->cc;
+    default:                g_assert_not_reached();
+    }
+}
+
+/* The current UTC time as the store writes it. */
+static char *
+now_utc(void)
+{
+    GDateTime *now = g_date_time_new_now_utc();
+    char *s = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+
+    g_date_time_unref(now);
+    return s;
+}
+
+/* Insert the statement row itself; its id in *id. */
+static gboolean
+add_statement_row(struct store *st, const struct statement *s, gint64 *id,
+                  GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_ADD_STATEMENT);
+    const struct envelope *env = s->env;
+    int rc = SQLITE_OK;
+
+    bind_text(stmt, 1, s->received, &rc);
+    bind_text(stmt, 2, s->state, &rc);
+    bind_text(stmt, 3, s->message_id, &rc);
+    bind_text(stmt, 4, s->forwarded_by, &rc);
+    bind_text(stmt, 5, s->header_from, &rc);
+    bind_text(stmt, 6, s->subject, &rc);
+    bind_text(stmt, 7, env ? env->title : NULL, &rc);
+    bind_text(stmt, 8, env ? env->from_body : NULL, &rc);
+    bind_text(stmt, 9, env ? env->to_body : NULL, &rc);
+    bind_text(stmt, 10, env ? purpose_name(env->purpose) : NULL, &rc);
+    bind_text(stmt, 11, env ? env->deadline : NULL, &rc);
+    bind_text(stmt, 12, env ? env->body : NULL, &rc);
+    bind_int(stmt, 13, env ? env->labels : 0, FALSE, &rc);
+    bind_text(stmt, 14, s->peer, &rc);
+    bind_text(stmt, 15, s->assignee, &rc);
+    if (!step_write(st, stmt, rc, "recording a statement", err))
+        return FALSE;
+    *id = sqlite3_last_insert_rowid(st->db);
+    return TRUE;
+}
+
+/* Insert the contacts and the lists of words of statement id. */
+static gboolean
+add_contacts_and_items(struct store *st, struct statement *s, gint64 id,
+                       GError **err)
+{
+    for (int k = 0; k < CONTACT_KINDS; k++) {
+        GPtrArray *list = s->env ? *contact_list(s, k) : NULL;
+
+        for (guint i = 0; list && i < list->len; i++) {
+            const struct contact *c = g_ptr_array_index(list, i);
+            sqlite3_stmt *stmt = sql(st, SQL_ADD_CONTACT);
+            int rc = SQLITE_OK;
+
+            bind_int(stmt, 1, id, FALSE, &rc);
+            bind_text(stmt, 2, contact_kind_name[k], &rc);
+            bind_int(stmt, 3, i, FALSE, &rc);
+            bind_text(stmt, 4, c ? c->name : NULL, &rc);
+            bind_text(stmt, 5, c ? c->addr : NULL, &rc);
+            if (!step_write(st, stmt, rc, "recording a contact", err))
+                return FALSE;
+        }
+    }
+    for (int k = 0; k < ITEM_KINDS; k++) {
+        GPtrArray *list;
+
+        if (!s->env && k != ITEM_GROUP && k != ITEM_INFO_GROUP)
+            continue;
+        list = *item_list(s, k);
+        for (guint i = 0; list && i < list->len; i++) {
+            sqlite3_stmt *stmt = sql(st, SQL_ADD_ITEM);
+            int rc = SQLITE_OK;
+
+            bind_int(stmt, 1, id, FALSE, &rc);
+            bind_text(stmt, 2, item_kind_name[k], &rc);
+            bind_int(stmt, 3, i, FALSE, &rc);
+            bind_text(stmt, 4, g_ptr_array_index(list, i), &rc);
+            if (!step_write(st, stmt, rc, "recording a statement list", err))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Insert one attachment, its bytes and their digest. */
+static gboolean
+add_attachment(struct store *st, gint64 id, guint position,
+               const struct attachment *a, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_ADD_ATTACHMENT);
+    const void *data = NULL;
+    gsize size = a->size;
+    char *digest = NULL;
+    gboolean ok;
+    int rc = SQLITE_OK;
+
+    /* The digest and size stored are those of the bytes stored, whatever
+     * the struct claims, so that they can be checked on the way out. */
+    if (a->data) {
+        data = g_bytes_get_data(a->data, &size);
+        digest = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, a->data);
+    }
+    bind_int(stmt, 1, id, FALSE, &rc);
+    bind_int(stmt, 2, position, FALSE, &rc);
+    bind_text(stmt, 3, a->name, &rc);
+    bind_text(stmt, 4, a->type, &rc);
+    bind_int(stmt, 5, (gint64) size, FALSE, &rc);
+    bind_text(stmt, 6, digest ? digest : (a->sha256[0] ? a->sha256 : NULL), &rc);
+    if (a->data)
+        bind_blob(stmt, 7, data, size, &rc);
+    ok = step_write(st, stmt, rc, "recording an attachment", err);
+    g_free(digest);
+    return ok;
+}
+
+/* Insert routing's recipients, the attachments and the diagnostics. */
+static gboolean
+add_recipients_attachments_diagnostics(struct store *st, struct statement *s,
+                                       gint64 id, GError **err)
+{
+    for (guint i = 0; s->recipients && i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+        sqlite3_stmt *stmt = sql(st, SQL_ADD_RECIPIENT);
+        int rc = SQLITE_OK;
+
+        bind_int(stmt, 1, id, FALSE, &rc);
+        bind_int(stmt, 2, i, FALSE, &rc);
+        bind_text(stmt, 3, r->addr, &rc);
+        bind_text(stmt, 4, r->role, &rc);
+        if (!step_write(st, stmt, rc, "recording a recipient", err))
+            return FALSE;
+    }
+    for (guint i = 0; s->attachments && i < s->attachments->len; i++)
+        if (!add_attachment(st, id, i, g_ptr_array_index(s->attachments, i), err))
+            return FALSE;
+    for (guint i = 0; s->diagnostics && i < s->diagnostics->len; i++) {
+        const struct diagnostic *d = g_ptr_array_index(s->diagnostics, i);
+        sqlite3_stmt *stmt = sql(st, SQL_ADD_DIAGNOSTIC);
+        int rc = SQLITE_OK;
+
+        bind_int(stmt, 1, id, FALSE, &rc);
+        bind_int(stmt, 2, i, FALSE, &rc);
+        bind_text(stmt, 3, d->code, &rc);
+        bind_text(stmt, 4, d->text, &rc);
+        if (!step_write(st, stmt, rc, "recording a diagnostic", err))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Record a statement and all its parts; call inside store_begin so that
+ * a failure half way leaves nothing behind.  Fills in received (now) and
+ * state ("open") when unset, so s matches the row. */
+gint64
+store_add_statement(struct store *st, struct statement *s, GError **err)
+{
+    gint64 id;
+
+    if (!s->received)
+        s->received = now_utc();
+    if (!s->state)
+        s->state = g_strdup("open");
+    if (!add_statement_row(st, s, &id, err)
+        || !add_contacts_and_items(st, s, id, err)
+        || !add_recipients_attachments_diagnostics(st, s, id, err))
+        return 0;
+    s->id = id;
+    return id;
+}
+
+/* The purpose named in the purpose column; names written by purpose_name
+ * are matched exactly so that the round trip cannot drift. */
+static enum purpose
+purpose_from_column(const char *name)
+{
+    if (!name)
+        return PURPOSE_NONE;
+    for (enum purpose p = PURPOSE_INFORMATION; p <= PURPOSE_RESPONSE; p++) {
+        const char *n = purpose_name(p);
+
+        if (n && strcmp(n, name) == 0)
+            return p;
+    }
+    return purpose_parse(name);
+}
+
+/* Replace *field by a copy of a text column. */
+static void
+take_text(char **field, sqlite3_stmt *stmt, int i)
+{
+    g_free(*field);
+    *field = column_text(stmt, i);
+}
+
+/* Fill the scalar fields of s from its statement row. */
+static gboolean
+load_statement_row(struct store *st, struct statement *s, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_GET_STATEMENT);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, s->id, FALSE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no statement %" G_GINT64_FORMAT, st->path, s->id);
+        done(stmt);
+        return FALSE;
+    }
+    if (rc != SQLITE_ROW) {
+        fail(st, err, rc, "reading a statement");
+        done(stmt);
+        return FALSE;
+    }
+    take_text(&s->received, stmt, 0);
+    take_text(&s->state, stmt, 1);
+    take_text(&s->message_id, stmt, 2);
+    take_text(&s->forwarded_by, stmt, 3);
+    take_text(&s->header_from, stmt, 4);
+    take_text(&s->subject, stmt, 5);
+    take_text(&s->env->title, stmt, 6);
+    take_text(&s->env->from_body, stmt, 7);
+    take_text(&s->env->to_body, stmt, 8);
+    s->env->purpose = purpose_from_column((const char *) sqlite3_column_text(stmt, 9));
+    take_text(&s->env->deadline, stmt, 10);
+    take_text(&s->env->body, stmt, 11);
+    s->env->labels = sqlite3_column_int(stmt, 12);
+    take_text(&s->peer, stmt, 13);
+    take_text(&s->assignee, stmt, 14);
+    done(stmt);
+    return TRUE;
+}
+
+/* The index of name in names[n], or -1. */
+static int
+kind_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Finish a read loop: TRUE when it ended normally. */
+static gboolean
+read_done(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
+          GError **err)
+{
+    done(stmt);
+    if (rc != SQLITE_DONE) {
+        fail(st, err, rc, what);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Load the contacts and the lists of words of s. */
+static gboolean
+load_contacts_and_items(struct store *st, struct statement *s, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_GET_CONTACTS);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, s->id, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int k = kind_index(contact_kind_name, CONTACT_KINDS,
+                           (const char *) sqlite3_column_text(stmt, 0));
+        GPtrArray **list;
+
+        if (k < 0)
+            continue;           /* the CHECK constraint rules this out */
+        list = contact_list(s, k);
+        if (!*list)
+            *list = g_ptr_array_new_with_free_func(contact_free);
+        g_ptr_array_add(*list,
+                        contact_new((const char *) sqlite3_column_text(stmt, 1),
+                                    (const char *) sqlite3_column_text(stmt, 2)));
+        rc = SQLITE_OK;
+    }
+    if (!read_done(st, stmt, rc, "reading contacts", err))
+        return FALSE;
+
+    stmt = sql(st, SQL_GET_ITEMS);
+    rc = SQLITE_OK;
+    bind_int(stmt, 1, s->id, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int k = kind_index(item_kind_name, ITEM_KINDS,
+                           (const char *) sqlite3_column_text(stmt, 0));
+        GPtrArray **list;
+
+        if (k < 0)
+            continue;
+        list = item_list(s, k);
+        if (!*list)
+            *list = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(*list, column_text(stmt, 1));
+        rc = SQLITE_OK;
+    }
+    return read_done(st, stmt, rc, "reading statement lists", err);
+}
+
+/* Load the recipients and diagnostics of s. */
+static gboolean
+load_recipients_diagnostics(struct store *st, struct statement *s, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_GET_RECIPIENTS);
+    int rc = SQLITE_OK;
+
+    if (!s->recipients)
+        s->recipients = g_ptr_array_new_with_free_func(recipient_free);
+    bind_int(stmt, 1, s->id, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        g_ptr_array_add(s->recipients,
+                        recipient_new((const char *) sqlite3_column_text(stmt, 0),
+                                      (const char *) sqlite3_column_text(stmt, 1)));
+        rc = SQLITE_OK;
+    }
+    if (!read_done(st, stmt, rc, "reading recipients", err))
+        return FALSE;
+
+    if (!s->diagnostics)
+        s->diagnostics = g_ptr_array_new_with_free_func(diagnostic_free);
+    stmt = sql(st, SQL_GET_DIAGNOSTICS);
+    rc = SQLITE_OK;
+    bind_int(stmt, 1, s->id, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        g_ptr_array_add(s->diagnostics,
+                        diagnostic_new((const char *) sqlite3_column_text(stmt, 0),
+                                       (const char *) sqlite3_column_text(stmt, 1)));
+        rc = SQLITE_OK;
+    }
+    return read_done(st, stmt, rc, "reading diagnostics", err);
+}
+
+/* One attachment from the current row: name, type, size, sha256, data. */
+static struct attachment *
+attachment_from_row(struct store *st, sqlite3_stmt *stmt, GError **err)
+{
+    const char *sha = (const char *) sqlite3_column_text(stmt, 3);
+    GBytes *data = NULL;
+    struct attachment *a;
+
+    if (sqlite3_column_type(stmt, 4) != SQLITE_NULL) {
+        const void *p = sqlite3_column_blob(stmt, 4);
+        int len = sqlite3_column_bytes(stmt, 4);
+        char *digest;
+
+        data = g_bytes_new(p, len);
+        /* Bytes that no longer match their digest are not handed out as
+         * if they were the attachment that arrived. */
+        digest = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, data);
+        if (!sha || strcmp(digest, sha) != 0) {
+            g_set_error(err, STORE_ERROR, STORE_ERROR_CORRUPT,
+                        "%s: attachment %s: bytes do not match their SHA-256",
+                        st->path, sqlite3_column_text(stmt, 0));
+            g_free(digest);
+            g_bytes_unref(data);
+            return NULL;
+        }
+        g_free(digest);
+    }
+    a = attachment_new((const char *) sqlite3_column_text(stmt, 0),
+                       (const char *) sqlite3_column_text(stmt, 1), data);
+    if (data)
+        g_bytes_unref(data);
+    a->size = (gsize) sqlite3_column_int64(stmt, 2);
+    g_strlcpy(a->sha256, sha ? sha : "", sizeof a->sha256);
+    return a;
+}
+
+/* Load the attachments of s, with their bytes or without. */
+static gboolean
+load_attachments(struct store *st, struct statement *s, gboolean with_data,
+                 GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, with_data ? SQL_GET_ATTACHMENTS
+                                           : SQL_GET_ATTACHMENTS_NO_DATA);
+    int rc = SQLITE_OK;
+
+    if (!s->attachments)
+        s->attachments = g_ptr_array_new_with_free_func(attachment_free);
+    bind_int(stmt, 1, s->id, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct attachment *a = attachment_from_row(st, stmt, err);
+
+        if (!a) {
+            done(stmt);
+            return FALSE;
+        }
+        g_ptr_array_add(s->attachments, a);
+        rc = SQLITE_OK;
+    }
+    return read_done(st, stmt, rc, "reading attachments", err);
+}
+
+/* Load statement id and all its parts. */
+static struct statement *
+load_statement(struct store *st, gint64 id, gboolean with_data, GError **err)
+{
+    struct statement *s = statement_new();
+
+    if (!s->env)
+        s->env = envelope_new();
+    s->id = id;
+    if (!load_statement_row(st, s, err)
+        || !load_contacts_and_items(st, s, err)
+        || !load_recipients_diagnostics(st, s, err)
+        || !load_attachments(st, s, with_data, err)) {
+        statement_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Load a statement with its attachments' bytes. */
+struct statement *
+store_get_statement(struct store *st, gint64 id, GError **err)
+{
+    return load_statement(st, id, TRUE, err);
+}
+
+/* Call fn for each statement in id order, attachments without bytes.  The
+ * ids are read first so that fn may use the store itself. */
+gboolean
+store_list(struct store *st,
+           gboolean (*fn)(const struct statement *s, gpointer data),
+           gpointer data, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_LIST_IDS);
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    gboolean ok = TRUE;
+    int rc;
+
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        gint64 id = sqlite3_column_int64(stmt, 0);
+
+        g_array_append_val(ids, id);
+    }
+    if (!read_done(st, stmt, rc, "listing statements", err)) {
+        g_array_free(ids, TRUE);
+        return FALSE;
+    }
+    for (guint i = 0; ok && i < ids->len; i++) {
+        struct statement *s = load_statement(st, g_array_index(ids, gint64, i),
+                                             FALSE, err);
+        gboolean more;
+
+        if (!s) {
+            ok = FALSE;
+            break;
+        }
+        more = fn(s, data);
+        statement_free(s);
+        if (!more)
+            break;
+    }
+    g_array_free(ids, TRUE);
+    return ok;
+}
+
+/* The raw bytes of a recorded message, exactly as stored. */
+GBytes *
+store_raw_message(struct store *st, gint64 message_row, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_RAW_MESSAGE);
+    GBytes *raw = NULL;
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, message_row, FALSE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const void *p = sqlite3_column_blob(stmt, 0);
+        int len = sqlite3_column_bytes(stmt, 0);
+
+        raw = g_bytes_new(p, len);
+    } else if (rc == SQLITE_DONE) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no message %" G_GINT64_FORMAT, st->path, message_row);
+    } else {
+        fail(st, err, rc, "reading a message");
+    }
+    done(stmt);
+    return raw;
+}
+
+/* The row of the message that created statement id (0 if none). */
+gint64
+store_statement_message(struct store *st, gint64 statement_id, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_STATEMENT_MESSAGE);
+    gint64 row = 0;
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, statement_id, FALSE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        row = sqlite3_column_int64(stmt, 0);
+    else if (rc != SQLITE_DONE) {
+        fail(st, err, rc, "finding a statement's message");
+        row = -1;
+    }
+    done(stmt);
+    return row;
+}

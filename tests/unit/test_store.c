@@ -1,2 +1,1180 @@
-/* test_store.c: to be written */
-int main(void) { return 77; }
+/*
+ * test_store.c: unit tests of the SQLite store (cmocka).
+ *
+ * Each test works on its own database in a fresh directory under
+ * g_dir_make_tmp, so tests neither see each other nor leave files behind.
+ * Where the store must be checked from outside (the schema version, the
+ * event triggers, a lock held by another process) the test opens its own
+ * sqlite3 connection, as another program would.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Defined in store.c, not (yet) declared in store.h. */
+struct store *store_open_readonly(const char *path, int busy_timeout_ms,
+                                  GError **err);
+int     store_schema_version(void);
+
+/* ---- TEMPORARY stand-ins: statement.c and envelope.c are being written.
+ * Remove as soon as the real definitions land in the library. ---------- */
+
+/* Stand-in: a contact. */
+struct contact *
+contact_new(const char *name, const char *addr)
+{
+    struct contact *c = g_new0(struct contact, 1);
+
+    c->name = g_strdup(name);
+    c->addr = g_strdup(addr);
+    return c;
+}
+
+/* Stand-in: free a contact. */
+void
+contact_free(gpointer p)
+{
+    struct contact *c = p;
+
+    if (!c)
+        return;
+    g_free(c->name);
+    g_free(c->addr);
+    g_free(c);
+}
+
+/* Stand-in: an empty envelope. */
+struct envelope *
+envelope_new(void)
+{
+    struct envelope *env = g_new0(struct envelope, 1);
+
+    env->to_list = g_ptr_array_new_with_free_func(g_free);
+    env->info_to = g_ptr_array_new_with_free_func(g_free);
+    env->cc = g_ptr_array_new_with_free_func(contact_free);
+    env->response_contacts = g_ptr_array_new_with_free_func(contact_free);
+    env->technical_contacts = g_ptr_array_new_with_free_func(contact_free);
+    env->other_identifiers = g_ptr_array_new_with_free_func(g_free);
+    env->related = g_ptr_array_new_with_free_func(g_free);
+    env->references = g_ptr_array_new_with_free_func(g_free);
+    return env;
+}
+
+/* Stand-in: free an envelope. */
+void
+envelope_free(struct envelope *env)
+{
+    if (!env)
+        return;
+    g_free(env->title);
+    g_free(env->from_body);
+    g_free(env->to_body);
+    g_ptr_array_unref(env->to_list);
+    g_ptr_array_unref(env->info_to);
+    g_ptr_array_unref(env->cc);
+    g_ptr_array_unref(env->response_contacts);
+    g_ptr_array_unref(env->technical_contacts);
+    g_free(env->deadline);
+    g_ptr_array_unref(env->other_identifiers);
+    g_ptr_array_unref(env->related);
+    g_ptr_array_unref(env->references);
+    g_free(env->body);
+    g_free(env);
+}
+
+/* Stand-in: the name of a purpose. */
+const char *
+purpose_name(enum purpose p)
+{
+    static const char *const names[] = {
+        NULL, "information", "comment", "action", "response",
+    };
+
+    return (unsigned) p < G_N_ELEMENTS(names) ? names[p] : NULL;
+}
+
+/* Stand-in: a purpose as written. */
+enum purpose
+purpose_parse(const char *s)
+{
+    for (enum purpose p = PURPOSE_INFORMATION; s && p <= PURPOSE_RESPONSE; p++)
+        if (g_ascii_strcasecmp(s, purpose_name(p)) == 0)
+            return p;
+    return PURPOSE_NONE;
+}
+
+/* Stand-in: a recipient. */
+struct recipient *
+recipient_new(const char *addr, const char *role)
+{
+    struct recipient *r = g_new0(struct recipient, 1);
+
+    r->addr = g_strdup(addr);
+    r->role = g_strdup(role);
+    return r;
+}
+
+/* Stand-in: free a recipient. */
+void
+recipient_free(gpointer p)
+{
+    struct recipient *r = p;
+
+    if (!r)
+        return;
+    g_free(r->addr);
+    g_free(r->role);
+    g_free(r);
+}
+
+/* Stand-in: a diagnostic. */
+struct diagnostic *
+diagnostic_new(const char *code, const char *text)
+{
+    struct diagnostic *d = g_new0(struct diagnostic, 1);
+
+    d->code = g_strdup(code);
+    d->text = g_strdup(text);
+    return d;
+}
+
+/* Stand-in: free a diagnostic. */
+void
+diagnostic_free(gpointer p)
+{
+    struct diagnostic *d = p;
+
+    if (!d)
+        return;
+    g_free(d->code);
+    g_free(d->text);
+    g_free(d);
+}
+
+/* Stand-in: an attachment; size and digest from data. */
+struct attachment *
+attachment_new(const char *name, const char *type, GBytes *data)
+{
+    struct attachment *a = g_new0(struct attachment, 1);
+
+    a->name = g_strdup(name);
+    a->type = g_strdup(type);
+    if (data) {
+        char *digest = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, data);
+
+        a->data = g_bytes_ref(data);
+        a->size = g_bytes_get_size(data);
+        g_strlcpy(a->sha256, digest, sizeof a->sha256);
+        g_free(digest);
+    }
+    return a;
+}
+
+/* Stand-in: free an attachment. */
+void
+attachment_free(gpointer p)
+{
+    struct attachment *a = p;
+
+    if (!a)
+        return;
+    g_free(a->name);
+    g_free(a->type);
+    if (a->data)
+        g_bytes_unref(a->data);
+    g_free(a);
+}
+
+/* Stand-in: an empty statement. */
+struct statement *
+statement_new(void)
+{
+    struct statement *s = g_new0(struct statement, 1);
+
+    s->env = envelope_new();
+    s->groups = g_ptr_array_new_with_free_func(g_free);
+    s->info_groups = g_ptr_array_new_with_free_func(g_free);
+    s->recipients = g_ptr_array_new_with_free_func(recipient_free);
+    s->attachments = g_ptr_array_new_with_free_func(attachment_free);
+    s->diagnostics = g_ptr_array_new_with_free_func(diagnostic_free);
+    return s;
+}
+
+/* Stand-in: free a statement. */
+void
+statement_free(struct statement *s)
+{
+    if (!s)
+        return;
+    g_free(s->received);
+    g_free(s->state);
+    g_free(s->message_id);
+    g_free(s->forwarded_by);
+    g_free(s->header_from);
+    g_free(s->subject);
+    envelope_free(s->env);
+    g_ptr_array_unref(s->groups);
+    g_ptr_array_unref(s->info_groups);
+    g_free(s->peer);
+    g_free(s->assignee);
+    g_ptr_array_unref(s->recipients);
+    g_ptr_array_unref(s->attachments);
+    g_ptr_array_unref(s->diagnostics);
+    g_free(s);
+}
+
+/* ---- end of the temporary stand-ins --------------------------------- */
+
+#define BUSY_MS 100
+
+/* Per-test state: a private directory and the database path in it. */
+struct fixture {
+    char   *dir;
+    char   *path;
+};
+
+/* Remove a directory and the files in it (the database and its WAL). */
+static void
+remove_dir(const char *dir)
+{
+    GDir *d;
+    const char *name;
+
+    g_chmod(dir, 0700);
+    d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return;
+    while ((name = g_dir_read_name(d))) {
+        char *p = g_build_filename(dir, name, NULL);
+
+        if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            remove_dir(p);
+        else
+            g_unlink(p);
+        g_free(p);
+    }
+    g_dir_close(d);
+    g_rmdir(dir);
+}
+
+/* Make the test's private directory. */
+static int
+setup(void **state)
+{
+    struct fixture *f = g_new0(struct fixture, 1);
+
+    f->dir = g_dir_make_tmp("test_store-XXXXXX", NULL);
+    assert_non_null(f->dir);
+    f->path = g_build_filename(f->dir, "liaison.db", NULL);
+    *state = f;
+    return 0;
+}
+
+/* Remove the test's private directory. */
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    remove_dir(f->dir);
+    g_free(f->dir);
+    g_free(f->path);
+    g_free(f);
+    return 0;
+}
+
+/* Open the fixture's database, failing the test on error. */
+static struct store *
+open_ok(const char *path)
+{
+    GError *err = NULL;
+    struct store *st = store_open(path, BUSY_MS, &err);
+
+    if (!st)
+        fail_msg("store_open: %s", err->message);
+    return st;
+}
+
+/* Assert that err is set with code, then clear it. */
+static void
+assert_error(GError **err, int code)
+{
+    assert_non_null(*err);
+    if ((*err)->code != code)
+        fail_msg("expected store error %d, got %d: %s", code, (*err)->code,
+                 (*err)->message);
+    assert_true((*err)->domain == STORE_ERROR);
+    g_clear_error(err);
+}
+
+/* Compare strings that may be NULL. */
+static void
+assert_str(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL) {
+        if (a != b)
+            fail_msg("\"%s\" != \"%s\"", a ? a : "(null)", b ? b : "(null)");
+        return;
+    }
+    assert_string_equal(a, b);
+}
+
+/* Read PRAGMA user_version through a separate connection. */
+static int
+user_version(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    int v;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt,
+                                        NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    v = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Run SQL through a separate connection; returns the SQLite code. */
+static int
+run_sql(const char *path, const char *text)
+{
+    sqlite3 *db;
+    int rc;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    rc = sqlite3_exec(db, text, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+/* Fill a list of strings. */
+static void
+add_strings(GPtrArray *list, ...)
+{
+    va_list ap;
+    const char *s;
+
+    va_start(ap, list);
+    while ((s = va_arg(ap, const char *)))
+        g_ptr_array_add(list, g_strdup(s));
+    va_end(ap);
+}
+
+/* Bytes with NULs and high bytes, the kind an attachment holds. */
+static const char pdf_bytes[] = "%PDF-1.4\0\0\x01\xff\xfe binary\r\n\0end";
+
+/* A statement with every field set, non-ASCII text included. */
+static struct statement *
+full_statement(void)
+{
+    struct statement *s = statement_new();
+    struct envelope *env = s->env;
+    GBytes *b;
+
+    s->received = g_strdup("2024-03-01T09:30:00Z");
+    s->state = g_strdup("open");
+    s->message_id = g_strdup("<sg15-ls-42@itu.int>");
+    s->forwarded_by = g_strdup("relay@example.org");
+    s->header_from = g_strdup("Hélène Müller <helene@itu.int>");
+    s->subject = g_strdup("LS on Ünïcode — 光ネットワーク");
+    env->title = g_strdup("Liaison on Optical Transport — 光伝送");
+    env->from_body = g_strdup("ITU-T Study Group 15");
+    env->to_body = g_strdup("IETF CCAMP WG, IETF TEAS WG");
+    add_strings(env->to_list, "IETF CCAMP WG", "IETF TEAS WG", NULL);
+    /* info_to stays empty: empty lists must come back empty. */
+    g_ptr_array_add(env->cc, contact_new("Bob Ćirić", "bob@example.com"));
+    g_ptr_array_add(env->cc, contact_new("ITU-T SG13", NULL));
+    g_ptr_array_add(env->response_contacts,
+                    contact_new("Jörg Schmidt", "joerg@example.de"));
+    g_ptr_array_add(env->technical_contacts, contact_new(NULL, "tech@itu.int"));
+    g_ptr_array_add(env->technical_contacts, contact_new("Zoë", "zoe@itu.int"));
+    env->purpose = PURPOSE_ACTION;
+    env->deadline = g_strdup("2024-06-30");
+    add_strings(env->other_identifiers, "SG15-LS42", "COM15-R 12", NULL);
+    /* related stays empty. */
+    add_strings(env->references, "draft-ietf-ccamp-foo-03", "TR-471", NULL);
+    env->body = g_strdup("Dear colleagues,\n\nPlease find… «quotes» ✓\n");
+    env->labels = 7;
+    add_strings(s->groups, "ccamp", "teas", NULL);
+    add_strings(s->info_groups, "rtg", NULL);
+    s->peer = g_strdup("itu-t-sg15");
+    s->assignee = g_strdup("ccamp-chairs@ietf.org");
+    g_ptr_array_add(s->recipients, recipient_new("ccamp-chairs@ietf.org", "assignee"));
+    g_ptr_array_add(s->recipients, recipient_new("ccamp@ietf.org", "list"));
+    g_ptr_array_add(s->recipients, recipient_new("rtg-ads@ietf.org", "supervisor"));
+
+    b = g_bytes_new(pdf_bytes, sizeof pdf_bytes);
+    g_ptr_array_add(s->attachments, attachment_new("ls42 — résumé.pdf",
+                                                   "application/pdf", b));
+    g_bytes_unref(b);
+    b = g_bytes_new(NULL, 0);
+    g_ptr_array_add(s->attachments, attachment_new("empty.txt", "text/plain", b));
+    g_bytes_unref(b);
+    g_ptr_array_add(s->diagnostics,
+                    diagnostic_new("deadline-past", "The deadline is in the past."));
+    g_ptr_array_add(s->diagnostics,
+                    diagnostic_new("to-unknown", "« SG99 » is not in the directory."));
+    return s;
+}
+
+/* Assert two lists of strings are equal. */
+static void
+assert_strings(const GPtrArray *a, const GPtrArray *b)
+{
+    guint na = a ? a->len : 0, nb = b ? b->len : 0;
+
+    assert_int_equal(na, nb);
+    for (guint i = 0; i < na; i++)
+        assert_str(g_ptr_array_index(a, i), g_ptr_array_index(b, i));
+}
+
+/* Assert two lists of contacts are equal. */
+static void
+assert_contacts(const GPtrArray *a, const GPtrArray *b)
+{
+    guint na = a ? a->len : 0, nb = b ? b->len : 0;
+
+    assert_int_equal(na, nb);
+    for (guint i = 0; i < na; i++) {
+        const struct contact *x = g_ptr_array_index(a, i);
+        const struct contact *y = g_ptr_array_index(b, i);
+
+        assert_str(x->name, y->name);
+        assert_str(x->addr, y->addr);
+    }
+}
+
+/* Assert two statements are equal in every field; with_data compares the
+ * attachments' bytes, else asserts b has none. */
+static void
+assert_statements(const struct statement *a, const struct statement *b,
+                  gboolean with_data)
+{
+    assert_int_equal(a->id, b->id);
+    assert_str(a->received, b->received);
+    assert_str(a->state, b->state);
+    assert_str(a->message_id, b->message_id);
+    assert_str(a->forwarded_by, b->forwarded_by);
+    assert_str(a->header_from, b->header_from);
+    assert_str(a->subject, b->subject);
+    assert_str(a->env->title, b->env->title);
+    assert_str(a->env->from_body, b->env->from_body);
+    assert_str(a->env->to_body, b->env->to_body);
+    assert_strings(a->env->to_list, b->env->to_list);
+    assert_strings(a->env->info_to, b->env->info_to);
+    assert_contacts(a->env->cc, b->env->cc);
+    assert_contacts(a->env->response_contacts, b->env->response_contacts);
+    assert_contacts(a->env->technical_contacts, b->env->technical_contacts);
+    assert_int_equal(a->env->purpose, b->env->purpose);
+    assert_str(a->env->deadline, b->env->deadline);
+    assert_strings(a->env->other_identifiers, b->env->other_identifiers);
+    assert_strings(a->env->related, b->env->related);
+    assert_strings(a->env->references, b->env->references);
+    assert_str(a->env->body, b->env->body);
+    assert_int_equal(a->env->labels, b->env->labels);
+    assert_strings(a->groups, b->groups);
+    assert_strings(a->info_groups, b->info_groups);
+    assert_str(a->peer, b->peer);
+    assert_str(a->assignee, b->assignee);
+    assert_int_equal(a->recipients->len, b->recipients->len);
+    for (guint i = 0; i < a->recipients->len; i++) {
+        const struct recipient *x = g_ptr_array_index(a->recipients, i);
+        const struct recipient *y = g_ptr_array_index(b->recipients, i);
+
+        assert_str(x->addr, y->addr);
+        assert_str(x->role, y->role);
+    }
+    assert_int_equal(a->attachments->len, b->attachments->len);
+    for (guint i = 0; i < a->attachments->len; i++) {
+        const struct attachment *x = g_ptr_array_index(a->attachments, i);
+        const struct attachment *y = g_ptr_array_index(b->attachments, i);
+
+        assert_str(x->name, y->name);
+        assert_str(x->type, y->type);
+        assert_int_equal(x->size, y->size);
+        assert_string_equal(x->sha256, y->sha256);
+        if (with_data) {
+            assert_non_null(y->data);
+            assert_true(g_bytes_equal(x->data, y->data));
+        } else {
+            assert_null(y->data);
+        }
+    }
+    assert_int_equal(a->diagnostics->len, b->diagnostics->len);
+    for (guint i = 0; i < a->diagnostics->len; i++) {
+        const struct diagnostic *x = g_ptr_array_index(a->diagnostics, i);
+        const struct diagnostic *y = g_ptr_array_index(b->diagnostics, i);
+
+        assert_str(x->code, y->code);
+        assert_str(x->text, y->text);
+    }
+}
+
+/* Add a statement inside a transaction, failing the test on error. */
+static gint64
+add_statement_ok(struct store *st, struct statement *s)
+{
+    GError *err = NULL;
+    gint64 id;
+
+    assert_true(store_begin(st, &err));
+    id = store_add_statement(st, s, &err);
+    if (id <= 0)
+        fail_msg("store_add_statement: %s", err->message);
+    assert_true(store_commit(st, &err));
+    assert_int_equal(id, s->id);
+    return id;
+}
+
+/* ---- tests --------------------------------------------------------- */
+
+/* A new file gets every migration; user_version counts them. */
+static void
+test_migrate_from_empty(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+
+    assert_true(store_schema_version() >= 1);
+    assert_int_equal(user_version(f->path), store_schema_version());
+    /* The tables the rest of the program relies on are there, and the
+     * database is in WAL mode. */
+    assert_int_equal(run_sql(f->path, "SELECT id, received, state, message_id,"
+                             " forwarded_by, header_from, subject, title,"
+                             " from_body, to_body, purpose, deadline, body,"
+                             " peer, assignee, closed, replied FROM statement;"
+                             " SELECT * FROM statement_contact;"
+                             " SELECT * FROM statement_item;"
+                             " SELECT * FROM recipient; SELECT * FROM attachment;"
+                             " SELECT * FROM diagnostic; SELECT * FROM message;"
+                             " SELECT * FROM event;"
+                             " SELECT id, statement, message_id, mail_from, rcpts,"
+                             " raw, attempts, next_try, sent, last_error"
+                             " FROM outbox"), SQLITE_OK);
+    store_close(st);
+    assert_true(g_file_test(f->path, G_FILE_TEST_EXISTS));
+    {
+        char *wal = g_strconcat(f->path, "-wal", NULL);
+
+        /* Kept on close (persistent WAL) so read-only users can open it. */
+        assert_true(g_file_test(wal, G_FILE_TEST_EXISTS));
+        g_free(wal);
+    }
+}
+
+/* Opening again migrates nothing and loses nothing. */
+static void
+test_reopen_idempotent(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = statement_new(), *back;
+    GError *err = NULL;
+    gint64 id;
+
+    s->env->title = g_strdup("kept");
+    id = add_statement_ok(st, s);
+    store_close(st);
+    for (int i = 0; i < 3; i++) {
+        st = open_ok(f->path);
+        assert_int_equal(user_version(f->path), store_schema_version());
+        back = store_get_statement(st, id, &err);
+        assert_non_null(back);
+        assert_string_equal(back->env->title, "kept");
+        statement_free(back);
+        store_close(st);
+    }
+    statement_free(s);
+}
+
+/* A schema newer than the program is refused, read-write or read-only. */
+static void
+test_newer_schema_refused(void **state)
+{
+    struct fixture *f = *state;
+    GError *err = NULL;
+    char *pragma;
+
+    store_close(open_ok(f->path));
+    pragma = g_strdup_printf("PRAGMA user_version = %d",
+                             store_schema_version() + 1);
+    assert_int_equal(run_sql(f->path, pragma), SQLITE_OK);
+    g_free(pragma);
+    assert_null(store_open(f->path, BUSY_MS, &err));
+    assert_error(&err, STORE_ERROR_SCHEMA);
+    assert_null(store_open_readonly(f->path, BUSY_MS, &err));
+    assert_error(&err, STORE_ERROR_SCHEMA);
+    /* And it is left as it was. */
+    assert_int_equal(user_version(f->path), store_schema_version() + 1);
+}
+
+/* A file that is not a database is reported as corrupt, with its name. */
+static void
+test_not_a_database(void **state)
+{
+    struct fixture *f = *state;
+    GError *err = NULL;
+    char junk[4096];
+
+    memset(junk, 'x', sizeof junk);
+    assert_true(g_file_set_contents(f->path, junk, sizeof junk, NULL));
+    assert_null(store_open(f->path, BUSY_MS, &err));
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, f->path));
+    assert_error(&err, STORE_ERROR_CORRUPT);
+}
+
+/* Every field of a statement comes back as it went in. */
+static void
+test_statement_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = full_statement(), *back;
+    GError *err = NULL;
+    gint64 id;
+
+    id = add_statement_ok(st, s);
+    assert_true(id > 0);
+    back = store_get_statement(st, id, &err);
+    assert_non_null(back);
+    assert_statements(s, back, TRUE);
+    /* The NUL-containing bytes, byte for byte. */
+    {
+        const struct attachment *a = g_ptr_array_index(back->attachments, 0);
+        gsize len;
+        const char *p = g_bytes_get_data(a->data, &len);
+
+        assert_int_equal(len, sizeof pdf_bytes);
+        assert_memory_equal(p, pdf_bytes, sizeof pdf_bytes);
+        a = g_ptr_array_index(back->attachments, 1);
+        assert_int_equal(g_bytes_get_size(a->data), 0);
+        assert_int_equal(a->size, 0);
+    }
+    statement_free(back);
+
+    /* And again from a fresh connection: nothing lived only in memory. */
+    store_close(st);
+    st = open_ok(f->path);
+    back = store_get_statement(st, id, &err);
+    assert_non_null(back);
+    assert_statements(s, back, TRUE);
+    statement_free(back);
+    statement_free(s);
+    store_close(st);
+}
+
+/* A statement with nothing set comes back with nothing set, except the
+ * received time and state that the store fills in. */
+static void
+test_empty_statement_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = statement_new(), *back;
+    GError *err = NULL;
+    gint64 id;
+
+    id = add_statement_ok(st, s);
+    assert_non_null(s->received);
+    assert_int_equal(strlen(s->received), 20);
+    assert_string_equal(s->state, "open");
+    back = store_get_statement(st, id, &err);
+    assert_non_null(back);
+    assert_statements(s, back, TRUE);
+    assert_int_equal(back->env->purpose, PURPOSE_NONE);
+    assert_null(back->env->title);
+    statement_free(back);
+    statement_free(s);
+    store_close(st);
+}
+
+/* Asking for a missing statement or message says NOTFOUND. */
+static void
+test_not_found(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    GError *err = NULL;
+
+    assert_null(store_get_statement(st, 4242, &err));
+    assert_error(&err, STORE_ERROR_NOTFOUND);
+    assert_null(store_raw_message(st, 4242, &err));
+    assert_error(&err, STORE_ERROR_NOTFOUND);
+    assert_false(store_link_message(st, 4242, 0, &err));
+    assert_error(&err, STORE_ERROR_NOTFOUND);
+    assert_int_equal(store_statement_message(st, 4242, &err), 0);
+    assert_null(err);
+    store_close(st);
+}
+
+/* What store_list's callback saw. */
+struct listing {
+    GArray *ids;
+    int     stop_after;         /* 0: never stop */
+};
+
+/* Collect ids; check that no attachment bytes were loaded. */
+static gboolean
+collect(const struct statement *s, gpointer data)
+{
+    struct listing *l = data;
+
+    for (guint i = 0; i < s->attachments->len; i++) {
+        const struct attachment *a = g_ptr_array_index(s->attachments, i);
+
+        assert_null(a->data);
+        assert_non_null(a->name);
+        assert_int_equal(strlen(a->sha256), 64);
+    }
+    g_array_append_val(l->ids, s->id);
+    return l->stop_after == 0 || (int) l->ids->len < l->stop_after;
+}
+
+/* store_list visits statements in id order, without attachment bytes,
+ * and stops when asked. */
+static void
+test_list(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct listing l = { g_array_new(FALSE, FALSE, sizeof(gint64)), 0 };
+    GError *err = NULL;
+    gint64 ids[3];
+
+    for (int i = 0; i < 3; i++) {
+        struct statement *s = full_statement();
+
+        ids[i] = add_statement_ok(st, s);
+        statement_free(s);
+    }
+    assert_true(store_list(st, collect, &l, &err));
+    assert_int_equal(l.ids->len, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(g_array_index(l.ids, gint64, i), ids[i]);
+    /* Size and name without the bytes, matching the full load. */
+    {
+        struct statement *full = store_get_statement(st, ids[0], &err);
+        struct listing one = { g_array_new(FALSE, FALSE, sizeof(gint64)), 1 };
+
+        assert_non_null(full);
+        assert_true(store_list(st, collect, &one, &err));
+        assert_int_equal(one.ids->len, 1);
+        g_array_free(one.ids, TRUE);
+        statement_free(full);
+    }
+    g_array_free(l.ids, TRUE);
+    store_close(st);
+}
+
+/* The list's statements match the full ones, minus the bytes. */
+static gboolean
+compare_with_full(const struct statement *s, gpointer data)
+{
+    struct store *st = data;
+    struct statement *full = store_get_statement(st, s->id, NULL);
+
+    assert_non_null(full);
+    assert_statements(full, s, FALSE);
+    statement_free(full);
+    return TRUE;
+}
+
+/* The callback may use the store while the listing runs. */
+static void
+test_list_matches_get(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = full_statement();
+    GError *err = NULL;
+
+    add_statement_ok(st, s);
+    statement_free(s);
+    s = statement_new();
+    add_statement_ok(st, s);
+    statement_free(s);
+    assert_true(store_list(st, compare_with_full, st, &err));
+    store_close(st);
+}
+
+/* A raw message comes back byte for byte: CRLF, NUL, 8-bit, empty. */
+static void
+test_raw_message(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    static const char raw[] =
+        "From: a@example.org\r\nSubject: =?utf-8?q?x?=\r\n\r\n"
+        "line one\r\nwith a NUL \0 inside\r\n\xe2\x9c\x93 and \xff\r\n.\r\n";
+    GError *err = NULL;
+    gint64 row, empty;
+    GBytes *b;
+
+    row = store_add_message(st, 0, "in", "statement", "<r@x>", "aa", raw,
+                            sizeof raw - 1, &err);
+    assert_true(row > 0);
+    b = store_raw_message(st, row, &err);
+    assert_non_null(b);
+    assert_int_equal(g_bytes_get_size(b), sizeof raw - 1);
+    assert_memory_equal(g_bytes_get_data(b, NULL), raw, sizeof raw - 1);
+    g_bytes_unref(b);
+
+    empty = store_add_message(st, 0, "in", "auto", NULL, "bb", "", 0, &err);
+    assert_true(empty > 0);
+    b = store_raw_message(st, empty, &err);
+    assert_non_null(b);
+    assert_int_equal(g_bytes_get_size(b), 0);
+    g_bytes_unref(b);
+    store_close(st);
+}
+
+/* Retried mail is found by Message-ID and body hash; mail without a
+ * Message-ID by its hash alone; statements by any of their Message-IDs. */
+static void
+test_dedup_lookups(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = statement_new();
+    GError *err = NULL;
+    gint64 sid, m1, m2, m3, m4, found_sid;
+
+    s->message_id = g_strdup("<stmt@itu.int>");
+    sid = add_statement_ok(st, s);
+    statement_free(s);
+
+    assert_true(store_begin(st, &err));
+    m1 = store_add_message(st, 0, "in", "statement", "<outer@itu.int>",
+                           "hash1", "x", 1, &err);
+    assert_true(m1 > 0);
+    assert_true(store_link_message(st, m1, sid, &err));
+    m2 = store_add_message(st, 0, "in", "auto", NULL, "hash2", "y", 1, &err);
+    assert_true(m2 > 0);
+    m3 = store_add_message(st, sid, "out", "notification", "<note@ietf.org>",
+                           "hash3", "z", 1, &err);
+    assert_true(m3 > 0);
+    m4 = store_add_message(st, sid, "in", "correspondence", "<reply@ietf.org>",
+                           "hash4", "w", 1, &err);
+    assert_true(m4 > 0);
+    assert_true(store_add_event(st, sid, m1, "received", "liaisond", NULL, &err));
+    assert_true(store_commit(st, &err));
+
+    assert_int_equal(store_find_message(st, "<outer@itu.int>", "hash1",
+                                        &found_sid, &err), m1);
+    assert_int_equal(found_sid, sid);
+    /* Same Message-ID, other content: a different message. */
+    assert_int_equal(store_find_message(st, "<outer@itu.int>", "hashX",
+                                        &found_sid, &err), 0);
+    assert_int_equal(found_sid, 0);
+    /* No Message-ID: matched by hash among those without one. */
+    assert_int_equal(store_find_message(st, NULL, "hash2", &found_sid, &err), m2);
+    assert_int_equal(found_sid, 0);
+    assert_int_equal(store_find_message(st, NULL, "hash1", NULL, &err), 0);
+    assert_int_equal(store_find_message(st, "<x@y>", "hash2", NULL, &err), 0);
+    /* Our own outgoing mail is not an incoming duplicate. */
+    assert_int_equal(store_find_message(st, "<note@ietf.org>", "hash3", NULL,
+                                        &err), 0);
+    assert_null(err);
+
+    /* Statement by Message-ID: through a message in, a message out, or
+     * the statement's own Message-ID. */
+    assert_int_equal(store_statement_by_message_id(st, "<outer@itu.int>", &err), sid);
+    assert_int_equal(store_statement_by_message_id(st, "<note@ietf.org>", &err), sid);
+    assert_int_equal(store_statement_by_message_id(st, "<stmt@itu.int>", &err), sid);
+    assert_int_equal(store_statement_by_message_id(st, "<nobody@x>", &err), 0);
+    assert_int_equal(store_statement_by_message_id(st, NULL, &err), 0);
+    assert_null(err);
+
+    /* The statement's creating message, not the later correspondence. */
+    assert_int_equal(store_statement_message(st, sid, &err), m1);
+    store_close(st);
+}
+
+/* The same incoming message cannot be recorded twice. */
+static void
+test_unique_message(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    GError *err = NULL;
+
+    assert_true(store_add_message(st, 0, "in", "statement", "<a@b>", "h", "1",
+                                  1, &err) > 0);
+    assert_int_equal(store_add_message(st, 0, "in", "statement", "<a@b>", "h",
+                                       "1", 1, &err), 0);
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "UNIQUE"));
+    assert_non_null(strstr(err->message, f->path));
+    assert_error(&err, STORE_ERROR_OTHER);
+
+    /* Without a Message-ID too, although NULLs are distinct in SQL. */
+    assert_true(store_add_message(st, 0, "in", "auto", NULL, "h", "1", 1, &err) > 0);
+    assert_int_equal(store_add_message(st, 0, "in", "auto", NULL, "h", "1", 1,
+                                       &err), 0);
+    assert_error(&err, STORE_ERROR_OTHER);
+
+    /* Outgoing copies are not constrained. */
+    assert_true(store_add_message(st, 0, "out", "ack", "<a@b>", "h", "1", 1, &err) > 0);
+    assert_true(store_add_message(st, 0, "out", "ack", "<a@b>", "h", "1", 1, &err) > 0);
+
+    /* A second connection (another milter process) is refused as well. */
+    {
+        struct store *other = open_ok(f->path);
+
+        assert_int_equal(store_add_message(other, 0, "in", "statement", "<a@b>",
+                                           "h", "1", 1, &err), 0);
+        assert_error(&err, STORE_ERROR_OTHER);
+        store_close(other);
+    }
+    store_close(st);
+}
+
+/* A rolled-back transaction leaves nothing behind. */
+static void
+test_rollback(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = full_statement();
+    GError *err = NULL;
+    gint64 id;
+
+    assert_true(store_begin(st, &err));
+    id = store_add_statement(st, s, &err);
+    assert_true(id > 0);
+    store_rollback(st);
+    store_rollback(st);         /* harmless twice */
+    assert_null(store_get_statement(st, id, &err));
+    assert_error(&err, STORE_ERROR_NOTFOUND);
+    statement_free(s);
+    store_close(st);
+}
+
+/* The event log accepts appends and refuses UPDATE and DELETE. */
+static void
+test_event_append_only(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    GError *err = NULL;
+
+    assert_true(store_add_event(st, 0, 0, "received", "liaisond",
+                                "new statement", &err));
+    assert_true(store_add_event(st, 0, 0, "closed", "chair@ietf.org", NULL, &err));
+    store_close(st);
+    assert_int_equal(run_sql(f->path, "UPDATE event SET what = 'forged'"),
+                     SQLITE_CONSTRAINT);
+    assert_int_equal(run_sql(f->path, "DELETE FROM event"), SQLITE_CONSTRAINT);
+    assert_int_equal(run_sql(f->path,
+                             "INSERT INTO event (what) VALUES ('tickled')"),
+                     SQLITE_OK);
+}
+
+/* Reads work and writes fail READONLY on a store opened read-only. */
+static int
+check_readonly_store(struct store *st, gint64 id)
+{
+    GError *err = NULL;
+    struct statement *s = store_get_statement(st, id, &err);
+    int bad = 0;
+
+    if (!s)
+        return 1;
+    statement_free(s);
+    if (store_begin(st, &err) || !err || err->code != STORE_ERROR_READONLY)
+        bad |= 2;
+    g_clear_error(&err);
+    /* A write outside a transaction reaches SQLite, which refuses it. */
+    if (store_add_message(st, 0, "in", "auto", NULL, "ro", "x", 1, &err) != 0
+        || !err || err->code != STORE_ERROR_READONLY)
+        bad |= 4;
+    g_clear_error(&err);
+    if (store_add_event(st, 0, 0, "x", NULL, NULL, &err)
+        || !err || err->code != STORE_ERROR_READONLY)
+        bad |= 8;
+    g_clear_error(&err);
+    return bad;
+}
+
+/* Opened with mode=ro or store_open_readonly: readable, not writable. */
+static void
+test_readonly_open(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = full_statement();
+    GError *err = NULL;
+    gint64 id = add_statement_ok(st, s);
+    char *uri;
+
+    statement_free(s);
+    store_close(st);
+
+    uri = g_strconcat("file:", f->path, "?mode=ro", NULL);
+    st = store_open(uri, BUSY_MS, &err);
+    assert_non_null(st);
+    assert_int_equal(check_readonly_store(st, id), 0);
+    store_close(st);
+    g_free(uri);
+
+    st = store_open_readonly(f->path, BUSY_MS, &err);
+    assert_non_null(st);
+    assert_int_equal(check_readonly_store(st, id), 0);
+    store_close(st);
+
+    /* A read-only open never creates a database. */
+    {
+        char *missing = g_build_filename(f->dir, "missing.db", NULL);
+
+        assert_null(store_open_readonly(missing, BUSY_MS, &err));
+        assert_non_null(err);
+        g_clear_error(&err);
+        assert_false(g_file_test(missing, G_FILE_TEST_EXISTS));
+        g_free(missing);
+    }
+}
+
+/* The database file and its directory not writable (the admin running
+ * liaisonctl on the daemon's database): store_open still opens it for
+ * reading and writes fail READONLY.  Root ignores modes, so as root the
+ * check runs in a child that has given up root. */
+static void
+test_readonly_files(void **state)
+{
+    struct fixture *f = *state;
+    char *sub = g_build_filename(f->dir, "ro", NULL);
+    char *path = g_build_filename(sub, "liaison.db", NULL);
+    const char *suffix[] = { "", "-wal", "-shm" };
+    struct statement *s = full_statement();
+    struct store *st;
+    gint64 id;
+    int status;
+    pid_t pid;
+
+    assert_int_equal(g_mkdir(sub, 0700), 0);
+    st = open_ok(path);
+    id = add_statement_ok(st, s);
+    statement_free(s);
+    store_close(st);
+    for (guint i = 0; i < G_N_ELEMENTS(suffix); i++) {
+        char *p = g_strconcat(path, suffix[i], NULL);
+
+        assert_int_equal(g_chmod(p, 0444), 0);
+        g_free(p);
+    }
+    assert_int_equal(g_chmod(sub, 0555), 0);
+
+    if (geteuid() != 0) {
+        GError *err = NULL;
+
+        st = store_open(path, BUSY_MS, &err);
+        if (!st)
+            fail_msg("store_open read-only: %s", err->message);
+        assert_int_equal(check_readonly_store(st, id), 0);
+        store_close(st);
+    } else {
+        assert_int_equal(g_chmod(f->dir, 0755), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            GError *err = NULL;
+
+            /* No cmocka asserts here: they belong to the parent. */
+            if (setgid(65534) != 0 || setuid(65534) != 0)
+                _exit(77);
+            if (access(path, W_OK) == 0)
+                _exit(77);          /* modes are not enforced here */
+            st = store_open(path, BUSY_MS, &err);
+            if (!st) {
+                fprintf(stderr, "child: %s\n", err->message);
+                _exit(1);
+            }
+            status = check_readonly_store(st, id);
+            store_close(st);
+            _exit(status ? 10 + status : 0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 77)
+            print_message("read-only files: could not drop root, not run\n");
+        else
+            assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    /* Nothing was left behind by the reader. */
+    assert_int_equal(user_version(path), store_schema_version());
+    g_free(sub);
+    g_free(path);
+}
+
+/* A second connection holding the write lock makes store_begin fail BUSY
+ * once the busy timeout has passed, and the lock frees it again. */
+static void
+test_busy(void **state)
+{
+    struct fixture *f = *state;
+    struct store *a = open_ok(f->path), *b = open_ok(f->path);
+    GError *err = NULL;
+    gint64 t0, elapsed;
+
+    assert_true(store_begin(b, &err));
+    t0 = g_get_monotonic_time();
+    assert_false(store_begin(a, &err));
+    elapsed = g_get_monotonic_time() - t0;
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, f->path));
+    assert_error(&err, STORE_ERROR_BUSY);
+    /* It waited for the timeout rather than giving up at once. */
+    assert_true(elapsed >= (BUSY_MS / 2) * 1000);
+    /* Readers are not blocked by the writer (WAL). */
+    assert_int_equal(store_find_message(a, "<x@y>", "h", NULL, &err), 0);
+    assert_null(err);
+    store_rollback(b);
+    assert_true(store_begin(a, &err));
+    assert_true(store_commit(a, &err));
+    store_close(b);
+    store_close(a);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_statement_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_matches_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dedup_lookups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_append_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readonly_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
