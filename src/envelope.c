@@ -1,1 +1,1399 @@
-/* envelope.c: to be written */
+/*
+ * envelope.c: the liaison envelope (From, To, Title, contacts, Purpose,
+ * Deadline, Body) read out of decoded text.
+ *
+ * Senders fill the same RFC 4053 form in several layouts: Appendix A labels,
+ * the datatracker's notification mail, the ITU-T and 3GPP templates, HTML
+ * tables rendered one row per line.  Rather than one pattern per layout, the
+ * text is read line by line: a line is "Label: value" when a generic label
+ * pattern matches, and a table maps the normalised label to the field it
+ * fills.  Folded lines continue the previous value; a few layout quirks
+ * (ITU "For action to:", 3GPP "Contact Person:" blocks and "ACTION:"
+ * sentences, datatracker "Please reply by") get their own small rules.
+ *
+ * All mail is hostile: lines longer than LINE_MAX are never read as labels,
+ * every value, list and body is bounded, and every pattern is anchored or
+ * starts with a fixed prefix so that a match costs time linear in the line.
+ * The patterns are compiled once (PCRE2 native API) and shared read-only;
+ * match data is allocated per call, so envelope_scan() is thread-safe.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "envelope.h"
+
+/* Lines longer than this are never read as labels: no form field is that
+ * long, and it bounds the cost of every per-line match. */
+#define LINE_MAX_LABEL  4096
+/* A folded value (To, contacts, ACTION sentence) stops growing here. */
+#define VALUE_MAX       8192
+/* The Body: text is kept up to this many bytes. */
+#define BODY_MAX        (1024 * 1024)
+/* No list in an envelope legitimately holds more entries than this. */
+#define LIST_MAX        64
+
+/* ---- patterns ------------------------------------------------------- */
+
+enum pattern {
+    PAT_LABEL,          /* "  Label words: value" */
+    PAT_REPLY_BY,       /* datatracker "Please reply by 2026-12-20" */
+    PAT_FORWARD,        /* start of an inline forwarded/original header block */
+    PAT_DATE,           /* a date in any layout, searched inside a value */
+    PAT_ADDR,           /* an e-mail address, optionally after "mailto:" */
+    PAT_SUBLABEL,       /* "E-mail:", "Tel:" inside a contact value */
+    PAT_URL,
+    PAT_TDOC,           /* 3GPP document numbers: S2-2611873, CP-263001 */
+    PAT_DRAFT,          /* draft-ietf-foo-bar */
+    PAT_TR,             /* Broadband Forum TR-471 */
+    PAT_COUNT
+};
+
+#define MONTHS \
+    "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?" \
+    "|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?" \
+    "|dec(?:ember)?)\\.?(?![a-z])"
+
+static const char *const pattern_source[PAT_COUNT] = {
+    /* The label is short, starts with a letter and may hold the words and
+     * punctuation real labels use ("Response Contact(s)", "E-mail Address",
+     * "Tel. Number"); "://" is a URL, not a label. */
+    [PAT_LABEL] = "^[ \\t]*([a-z][a-z0-9 ()/&.'-]{0,47}?)[ \\t]*:(?!//)[ \\t]*(.*)$",
+    [PAT_REPLY_BY] = "^[ \\t]*please[ \\t]+(?:reply|respond)[ \\t]+"
+                     "(?:by|before)[ \\t]+(.+)$",
+    [PAT_FORWARD] = "^[ \\t]*(?:-{2,}[ \\t]*(?:original|forwarded)[ \\t]+message"
+                    "[ \\t]*-{2,}|begin forwarded message:)",
+    /* Alternatives: ISO y-m-d; d Month y; Month d, y; d.m.y or d/m/y.
+     * Every quantifier is bounded, so a match attempt costs O(1). */
+    [PAT_DATE] = "(?<![0-9])(?:"
+                 "([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])"
+                 "|([0-9]{1,2})(?:st|nd|rd|th)?[ \\t.,/-]{0,3}" MONTHS
+                 "[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
+                 "|(?<![a-z])" MONTHS "[ \\t.,/-]{0,3}([0-9]{1,2})"
+                 "(?:st|nd|rd|th)?[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
+                 "|([0-9]{1,2})([./])([0-9]{1,2})[./]([0-9]{4})(?![0-9])"
+                 ")",
+    /* The lookbehind keeps starts at token boundaries, so a long run of
+     * address characters is not rescanned from every offset. */
+    [PAT_ADDR] = "(?<![a-z0-9._%+=!#$&'*/?^`{|}~-])(?:mailto:)?"
+                 "([a-z0-9._%+=!#$&'*/?^`{|}~-]{1,64}@[a-z0-9-]{1,63}"
+                 "(?:\\.[a-z0-9-]{1,63}){1,8})",
+    [PAT_SUBLABEL] = "(?:e-?mail(?:[ \\t]+address)?|tel(?:ephone)?\\.?"
+                     "(?:[ \\t]+(?:no\\.?|number))?|phone|fax|mobile)[ \\t]*:",
+    [PAT_URL] = "https?://[^\\s<>()\"'\\[\\]{}]+",
+    [PAT_TDOC] = "(?<![A-Za-z0-9-])[SRC][0-6P]-[0-9]{6,7}(?![0-9A-Za-z])",
+    [PAT_DRAFT] = "(?<![A-Za-z0-9-])draft-[a-z0-9]+(?:-[a-z0-9]+)*",
+    [PAT_TR] = "(?<![A-Za-z0-9-])TR-[0-9]{1,5}(?![0-9])",
+};
+
+/* Only the patterns that read words people type ignore case; document
+ * numbers have a fixed spelling. */
+static const guint32 pattern_caseless =
+    (1u << PAT_LABEL) | (1u << PAT_REPLY_BY) | (1u << PAT_FORWARD) |
+    (1u << PAT_DATE) | (1u << PAT_ADDR) | (1u << PAT_SUBLABEL) |
+    (1u << PAT_URL);
+
+static pcre2_code *patterns[PAT_COUNT];
+/* Shared read-only by every match: a second bound, should a pattern ever
+ * be edited into one that backtracks. */
+static pcre2_match_context *match_limits;
+static gsize init_done;
+static gboolean init_ok;
+static char *init_error;
+
+/* ---- labels ---------------------------------------------------------- */
+
+enum field {
+    F_NONE = 0,
+    F_IGNORED,          /* a known label that fills nothing */
+    F_FROM,
+    F_TO,
+    F_FOR_ACTION,
+    F_FOR_COMMENT,
+    F_FOR_INFO,
+    F_TITLE,
+    F_RESPONSE,
+    F_TECHNICAL,
+    F_PURPOSE,
+    F_DEADLINE,
+    F_REPLY_BY,
+    F_BODY,
+    F_ATTACHMENTS,
+    F_CC,
+    F_RELATED,
+    F_ACTION,
+};
+
+/* Labels after normalise_label(): lower case, single spaces, "(s)" gone. */
+static const struct label {
+    const char *name;
+    enum field field;
+} labels[] = {
+    { "from", F_FROM },
+    { "source", F_FROM },
+    { "to", F_TO },
+    { "for action to", F_FOR_ACTION },
+    { "for comment to", F_FOR_COMMENT },
+    { "for comments to", F_FOR_COMMENT },
+    { "for information to", F_FOR_INFO },
+    { "for info to", F_FOR_INFO },
+    { "title", F_TITLE },
+    { "ls title", F_TITLE },
+    { "response contact", F_RESPONSE },
+    { "response contacts", F_RESPONSE },
+    { "send any reply ls to", F_RESPONSE },
+    { "send any reply to", F_RESPONSE },
+    { "send reply to", F_RESPONSE },
+    { "technical contact", F_TECHNICAL },
+    { "technical contacts", F_TECHNICAL },
+    { "contact", F_TECHNICAL },
+    { "contacts", F_TECHNICAL },
+    { "contact person", F_TECHNICAL },
+    { "contact persons", F_TECHNICAL },
+    { "purpose", F_PURPOSE },
+    { "deadline", F_DEADLINE },
+    { "response deadline", F_DEADLINE },
+    { "reply deadline", F_DEADLINE },
+    { "please reply by", F_REPLY_BY },
+    { "body", F_BODY },
+    { "attachment", F_ATTACHMENTS },
+    { "attachments", F_ATTACHMENTS },
+    { "cc", F_CC },
+    { "copy to", F_CC },
+    { "referenced liaison", F_RELATED },
+    { "referenced liaisons", F_RELATED },
+    { "related liaison", F_RELATED },
+    { "related liaisons", F_RELATED },
+    { "response to", F_RELATED },
+    { "in response to", F_RELATED },
+    { "action", F_ACTION },
+    { "submission date", F_IGNORED },
+};
+
+/* Lines inside a 3GPP "Contact Person:" block. */
+enum sublabel { SUB_NONE = 0, SUB_NAME, SUB_ADDR, SUB_OTHER };
+
+static const struct sub {
+    const char *name;
+    enum sublabel sub;
+} sublabels[] = {
+    { "name", SUB_NAME },
+    { "contact name", SUB_NAME },
+    { "e-mail address", SUB_ADDR },
+    { "e-mail", SUB_ADDR },
+    { "email", SUB_ADDR },
+    { "email address", SUB_ADDR },
+    { "mail", SUB_ADDR },
+    { "tel", SUB_OTHER },
+    { "tel.", SUB_OTHER },
+    { "tel. number", SUB_OTHER },
+    { "tel. no.", SUB_OTHER },
+    { "telephone", SUB_OTHER },
+    { "phone", SUB_OTHER },
+    { "fax", SUB_OTHER },
+    { "mobile", SUB_OTHER },
+    { "organization", SUB_OTHER },
+    { "organisation", SUB_OTHER },
+    { "company", SUB_OTHER },
+    { "affiliation", SUB_OTHER },
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+/* Match pattern p against s[0..len) from offset start; TRUE on a match. */
+static gboolean
+match_at(enum pattern p, const char *s, size_t len, size_t start,
+         pcre2_match_data *md)
+{
+    int rc = pcre2_match(patterns[p], (PCRE2_SPTR) s, len, start, 0, md,
+                         match_limits);
+
+    return rc > 0;
+}
+
+/* Offsets of capture group g of the last match; FALSE if it did not take
+ * part in the match. */
+static gboolean
+group(pcre2_match_data *md, unsigned g, size_t *so, size_t *eo)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+
+    *so = *eo = 0;
+    if (g >= pcre2_get_ovector_count(md) || ov[2 * g] == PCRE2_UNSET)
+        return FALSE;
+    *so = ov[2 * g];
+    *eo = ov[2 * g + 1];
+    return TRUE;
+}
+
+/* Whitespace as rendered HTML and word processors produce it: ASCII blanks
+ * and U+00A0 NO-BREAK SPACE; returns its length in bytes, 0 if none. */
+static size_t
+space_len(const char *s, size_t n)
+{
+    if (n >= 1 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' ||
+                   s[0] == '\n' || s[0] == '\f' || s[0] == '\v'))
+        return 1;
+    if (n >= 2 && (unsigned char) s[0] == 0xc2 && (unsigned char) s[1] == 0xa0)
+        return 2;
+    return 0;
+}
+
+/* A copy of s[0..n) with runs of whitespace made one space, trimmed;
+ * NULL when nothing is left. */
+static char *
+collapse(const char *s, size_t n)
+{
+    GString *out = g_string_sized_new(n);
+    gboolean pending_space = FALSE;
+    size_t i = 0, k;
+
+    while (i < n) {
+        if ((k = space_len(s + i, n - i)) > 0) {
+            pending_space = out->len > 0;
+            i += k;
+            continue;
+        }
+        if (pending_space)
+            g_string_append_c(out, ' ');
+        pending_space = FALSE;
+        g_string_append_c(out, s[i++]);
+    }
+    if (out->len == 0) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Values that senders write to say "no value". */
+static gboolean
+is_nothing(const char *s)
+{
+    static const char *const none[] = { "-", "--", "none", "n/a", "na", "nil",
+                                        "void", "tbd", "(none)", "." };
+
+    if (s == NULL || *s == '\0')
+        return TRUE;
+    for (size_t i = 0; i < G_N_ELEMENTS(none); i++)
+        if (g_ascii_strcasecmp(s, none[i]) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* TRUE when the string array already holds s. */
+static gboolean
+strv_has(GPtrArray *a, const char *s)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (strcmp(g_ptr_array_index(a, i), s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Append a copy of s[0..n) to a string list unless present or full. */
+static void
+strv_add(GPtrArray *a, const char *s, size_t n)
+{
+    char *v = collapse(s, n);
+
+    if (v == NULL || a->len >= LIST_MAX || strv_has(a, v))
+        g_free(v);
+    else
+        g_ptr_array_add(a, v);
+}
+
+/* Call fn on each item of a list separated by ',' or ';' outside quotes,
+ * angle brackets and parentheses, so that "\"Doe, J\" <j@x>" is one item. */
+static void
+split_items(const char *s, void (*fn)(const char *, size_t, void *), void *arg)
+{
+    const char *start = s;
+    gboolean quoted = FALSE;
+    int angle = 0, paren = 0;
+
+    for (const char *p = s;; p++) {
+        if (*p == '\0' || (!quoted && angle == 0 && paren == 0 &&
+                           (*p == ',' || *p == ';'))) {
+            fn(start, (size_t) (p - start), arg);
+            if (*p == '\0')
+                break;
+            start = p + 1;
+            continue;
+        }
+        if (*p == '\\' && quoted && p[1] != '\0')
+            p++;
+        else if (*p == '"')
+            quoted = !quoted;
+        else if (!quoted && *p == '<')
+            angle++;
+        else if (!quoted && *p == '>' && angle > 0)
+            angle--;
+        else if (!quoted && *p == '(')
+            paren++;
+        else if (!quoted && *p == ')' && paren > 0)
+            paren--;
+    }
+}
+
+/* split_items() callback adding each item to a string list. */
+static void
+add_item(const char *s, size_t n, void *arg)
+{
+    strv_add(arg, s, n);
+}
+
+/* Lower-case label words with single spaces and no "(s)", for lookup. */
+static char *
+normalise_label(const char *s, size_t n)
+{
+    char *c = collapse(s, n);
+    char *p;
+
+    if (c == NULL)
+        return g_strdup("");
+    while ((p = strstr(c, "(s)")) != NULL || (p = strstr(c, "(S)")) != NULL)
+        memmove(p, p + 3, strlen(p + 3) + 1);
+    g_strchomp(c);
+    for (p = c; *p; p++)
+        *p = g_ascii_tolower(*p);
+    return c;
+}
+
+/* The field a normalised label fills, F_NONE when unknown. */
+static enum field
+label_field(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(labels); i++)
+        if (strcmp(labels[i].name, name) == 0)
+            return labels[i].field;
+    return F_NONE;
+}
+
+/* The contact-block role of a normalised label. */
+static enum sublabel
+label_sub(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(sublabels); i++)
+        if (strcmp(sublabels[i].name, name) == 0)
+            return sublabels[i].sub;
+    return SUB_NONE;
+}
+
+/* ---- init ------------------------------------------------------------- */
+
+/* Compile every pattern; on failure remember why for envelope_init(). */
+static gboolean
+compile_all(void)
+{
+    for (int p = 0; p < PAT_COUNT; p++) {
+        int code;
+        PCRE2_SIZE off;
+        guint32 opt = (pattern_caseless & (1u << p)) ? PCRE2_CASELESS : 0;
+
+        patterns[p] = pcre2_compile((PCRE2_SPTR) pattern_source[p],
+                                    PCRE2_ZERO_TERMINATED, opt, &code, &off,
+                                    NULL);
+        if (patterns[p] == NULL) {
+            PCRE2_UCHAR msg[256];
+
+            pcre2_get_error_message(code, msg, sizeof msg);
+            init_error = g_strdup_printf("envelope pattern %d at %zu: %s",
+                                         p, (size_t) off, (char *) msg);
+            return FALSE;
+        }
+    }
+    match_limits = pcre2_match_context_create(NULL);
+    if (match_limits == NULL) {
+        init_error = g_strdup("envelope: out of memory");
+        return FALSE;
+    }
+    pcre2_set_match_limit(match_limits, 1000000);
+    pcre2_set_depth_limit(match_limits, 10000);
+    return TRUE;
+}
+
+/* Compile the patterns once; safe to call again and from any thread. */
+gboolean
+envelope_init(GError **err)
+{
+    if (g_once_init_enter(&init_done)) {
+        init_ok = compile_all();
+        g_once_init_leave(&init_done, 1);
+    }
+    if (!init_ok)
+        g_set_error(err, g_quark_from_static_string("envelope"), 1, "%s",
+                    init_error);
+    return init_ok;
+}
+
+/* ---- objects ---------------------------------------------------------- */
+
+/* Allocate an empty envelope whose lists own their elements. */
+struct envelope *
+envelope_new(void)
+{
+    struct envelope *env = g_new0(struct envelope, 1);
+
+    env->to_list = g_ptr_array_new_with_free_func(g_free);
+    env->info_to = g_ptr_array_new_with_free_func(g_free);
+    env->cc = g_ptr_array_new_with_free_func(contact_free);
+    env->response_contacts = g_ptr_array_new_with_free_func(contact_free);
+    env->technical_contacts = g_ptr_array_new_with_free_func(contact_free);
+    env->other_identifiers = g_ptr_array_new_with_free_func(g_free);
+    env->related = g_ptr_array_new_with_free_func(g_free);
+    env->references = g_ptr_array_new_with_free_func(g_free);
+    return env;
+}
+
+/* Free an envelope and everything it holds. */
+void
+envelope_free(struct envelope *env)
+{
+    if (env == NULL)
+        return;
+    g_free(env->title);
+    g_free(env->from_body);
+    g_free(env->to_body);
+    g_free(env->deadline);
+    g_free(env->body);
+    g_ptr_array_unref(env->to_list);
+    g_ptr_array_unref(env->info_to);
+    g_ptr_array_unref(env->cc);
+    g_ptr_array_unref(env->response_contacts);
+    g_ptr_array_unref(env->technical_contacts);
+    g_ptr_array_unref(env->other_identifiers);
+    g_ptr_array_unref(env->related);
+    g_ptr_array_unref(env->references);
+    g_free(env);
+}
+
+/* A new contact; the address is lower-cased. */
+struct contact *
+contact_new(const char *name, const char *addr)
+{
+    struct contact *c = g_new0(struct contact, 1);
+
+    c->name = name && *name ? g_strdup(name) : NULL;
+    c->addr = addr && *addr ? g_ascii_strdown(addr, -1) : NULL;
+    return c;
+}
+
+/* Free a contact (a GDestroyNotify for the contact lists). */
+void
+contact_free(gpointer p)
+{
+    struct contact *c = p;
+
+    if (c == NULL)
+        return;
+    g_free(c->name);
+    g_free(c->addr);
+    g_free(c);
+}
+
+/* ---- purpose ---------------------------------------------------------- */
+
+/* The name stored and shown for a purpose. */
+const char *
+purpose_name(enum purpose p)
+{
+    switch (p) {
+    case PURPOSE_INFORMATION: return "information";
+    case PURPOSE_COMMENT:     return "comment";
+    case PURPOSE_ACTION:      return "action";
+    case PURPOSE_RESPONSE:    return "response";
+    case PURPOSE_NONE:        break;
+    }
+    return NULL;
+}
+
+/* Read a purpose as written: the first word that names one wins, so
+ * "For Action" and "In Response" work and filler words are skipped. */
+enum purpose
+purpose_parse(const char *s)
+{
+    static const struct {
+        const char *word;
+        enum purpose p;
+    } words[] = {
+        { "action", PURPOSE_ACTION },
+        { "actions", PURPOSE_ACTION },
+        { "comment", PURPOSE_COMMENT },
+        { "comments", PURPOSE_COMMENT },
+        { "information", PURPOSE_INFORMATION },
+        { "info", PURPOSE_INFORMATION },
+        { "informational", PURPOSE_INFORMATION },
+        { "informative", PURPOSE_INFORMATION },
+        { "response", PURPOSE_RESPONSE },
+        { "reply", PURPOSE_RESPONSE },
+    };
+    const char *p = s;
+    int seen = 0;
+
+    if (s == NULL)
+        return PURPOSE_NONE;
+    /* A purpose is a few words; later words are prose, not the purpose. */
+    while (*p && seen < 8) {
+        const char *w;
+        size_t n;
+
+        while (*p && !g_ascii_isalpha(*p))
+            p++;
+        w = p;
+        while (g_ascii_isalpha(*p))
+            p++;
+        n = (size_t) (p - w);
+        if (n == 0)
+            break;
+        seen++;
+        for (size_t i = 0; i < G_N_ELEMENTS(words); i++)
+            if (strlen(words[i].word) == n &&
+                g_ascii_strncasecmp(w, words[i].word, n) == 0)
+                return words[i].p;
+    }
+    return PURPOSE_NONE;
+}
+
+/* ---- dates ------------------------------------------------------------ */
+
+/* Month number from a name or abbreviation ("Sept.", "March"). */
+static int
+month_number(const char *s, size_t n)
+{
+    static const char *const names[] = { "jan", "feb", "mar", "apr", "may",
+        "jun", "jul", "aug", "sep", "oct", "nov", "dec" };
+
+    if (n < 3)
+        return 0;
+    for (int i = 0; i < 12; i++)
+        if (g_ascii_strncasecmp(s, names[i], 3) == 0)
+            return i + 1;
+    return 0;
+}
+
+/* Integer value of the decimal digits s[so..eo). */
+static int
+number(const char *s, size_t so, size_t eo)
+{
+    int v = 0;
+
+    for (size_t i = so; i < eo && v < 100000; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* Find the first valid date in s[0..len); writes "YYYY-MM-DD". */
+static gboolean
+find_date(const char *s, size_t len, char out[11], pcre2_match_data *md)
+{
+    size_t start = 0;
+
+    while (start < len && match_at(PAT_DATE, s, len, start, md)) {
+        size_t so, eo, so2, eo2;
+        int d = 0, m = 0, y = 0;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+
+        if (group(md, 1, &so, &eo)) {
+            y = number(s, so, eo);
+            group(md, 2, &so, &eo);
+            m = number(s, so, eo);
+            group(md, 3, &so, &eo);
+            d = number(s, so, eo);
+        } else if (group(md, 4, &so, &eo)) {
+            d = number(s, so, eo);
+            group(md, 5, &so, &eo);
+            m = month_number(s + so, eo - so);
+            group(md, 6, &so, &eo);
+            y = number(s, so, eo);
+        } else if (group(md, 7, &so, &eo)) {
+            m = month_number(s + so, eo - so);
+            group(md, 8, &so, &eo);
+            d = number(s, so, eo);
+            group(md, 9, &so, &eo);
+            y = number(s, so, eo);
+        } else if (group(md, 10, &so, &eo) && group(md, 12, &so2, &eo2)) {
+            int a = number(s, so, eo), b = number(s, so2, eo2);
+            size_t sep, sepe;
+
+            group(md, 11, &sep, &sepe);
+            group(md, 13, &so, &eo);
+            y = number(s, so, eo);
+            /* Dots are day-first everywhere; with slashes only an
+             * unambiguous order is trusted, a wrong deadline being worse
+             * than a missing one. */
+            if (s[sep] == '.' || a > 12) {
+                d = a;
+                m = b;
+            } else if (b > 12) {
+                m = a;
+                d = b;
+            }
+        }
+        if (y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 &&
+            d <= 31 && g_date_valid_dmy((GDateDay) d, (GDateMonth) m,
+                                        (GDateYear) y)) {
+            g_snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+            return TRUE;
+        }
+        /* Retry past the start of this match: a later date may be valid. */
+        start = ov[0] + 1;
+    }
+    return FALSE;
+}
+
+/* Parse a date in any layout senders use into "YYYY-MM-DD". */
+gboolean
+envelope_parse_date(const char *s, char out[11])
+{
+    pcre2_match_data *md;
+    gboolean ok;
+    size_t len;
+
+    if (s == NULL || !envelope_init(NULL))
+        return FALSE;
+    len = strlen(s);
+    if (len > LINE_MAX_LABEL)
+        return FALSE;
+    md = pcre2_match_data_create(16, NULL);
+    ok = find_date(s, len, out, md);
+    pcre2_match_data_free(md);
+    return ok;
+}
+
+/* ---- contacts --------------------------------------------------------- */
+
+struct contact_split {
+    GPtrArray *out;
+    pcre2_match_data *md;
+    GPtrArray *pending;         /* char*: items without an address yet */
+    guint added;
+};
+
+/* Add a contact unless the list already has it (same address, or same
+ * name when there is no address) or is full. */
+static void
+contact_add(struct contact_split *cs, const char *name, const char *addr)
+{
+    if (cs->added >= LIST_MAX || (name == NULL && addr == NULL))
+        return;
+    for (guint i = 0; i < cs->out->len; i++) {
+        struct contact *c = g_ptr_array_index(cs->out, i);
+
+        if (addr && c->addr && g_ascii_strcasecmp(addr, c->addr) == 0)
+            return;
+        if (!addr && !c->addr && name && c->name && strcmp(name, c->name) == 0)
+            return;
+    }
+    g_ptr_array_add(cs->out, contact_new(name, addr));
+    cs->added++;
+}
+
+/* Make pending address-less items contacts of their own ("TSG CT WG4"). */
+static void
+flush_pending(struct contact_split *cs)
+{
+    for (guint i = 0; i < cs->pending->len; i++)
+        contact_add(cs, g_ptr_array_index(cs->pending, i), NULL);
+    g_ptr_array_set_size(cs->pending, 0);
+}
+
+/* A display name out of s[0..n): quotes and brackets dropped, cut at the
+ * first "E-mail:"/"Tel:" sub-label; NULL unless it looks like a name. */
+static char *
+clean_name(const char *s, size_t n, pcre2_match_data *md)
+{
+    char *c, *p;
+
+    if (match_at(PAT_SUBLABEL, s, n, 0, md)) {
+        size_t so, eo;
+
+        group(md, 0, &so, &eo);
+        n = so;
+    }
+    c = collapse(s, n);
+    if (c == NULL)
+        return NULL;
+    for (p = c; *p; p++)
+        if (*p == '"' || *p == '<' || *p == '>' || *p == '(' || *p == ')')
+            *p = ' ';
+    p = collapse(c, strlen(c));
+    g_free(c);
+    if (p == NULL)
+        return NULL;
+    /* Trailing separators left by "Name," or "Name -". */
+    for (size_t k = strlen(p); k > 0 && strchr(",;:-", p[k - 1]); k--)
+        p[k - 1] = '\0';
+    g_strchomp(p);
+    if (*p == '\0' || strchr(p, '@') || strchr(p, ':')) {
+        g_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* split_items() callback: one item of a contact list. */
+static void
+contact_item(const char *s, size_t n, void *arg)
+{
+    struct contact_split *cs = arg;
+    pcre2_match_data *md = cs->md;
+    const char *lt, *gt;
+    char *addr, *name = NULL;
+    size_t so, eo, aso, aeo;
+
+    if (n > LINE_MAX_LABEL)
+        return;
+    if (!match_at(PAT_ADDR, s, n, 0, md)) {
+        char *item = clean_name(s, n, md);
+
+        if (item && cs->pending->len < LIST_MAX)
+            g_ptr_array_add(cs->pending, item);
+        else
+            g_free(item);
+        return;
+    }
+    group(md, 0, &so, &eo);
+    group(md, 1, &aso, &aeo);
+    addr = g_strndup(s + aso, aeo - aso);
+    /* "Name <addr>": the item carries its own name, so earlier address-less
+     * items were names of their own. */
+    lt = memchr(s, '<', n);
+    gt = lt ? memchr(lt, '>', n - (size_t) (lt - s)) : NULL;
+    if (lt && gt && (size_t) (lt - s) <= so && (size_t) (gt - s) >= eo) {
+        name = clean_name(s, (size_t) (lt - s), md);
+        if (name == NULL)
+            name = clean_name(gt + 1, n - (size_t) (gt + 1 - s), md);
+    } else {
+        /* "Name addr", "addr (Name)", "E-mail: addr" after "Name, Org". */
+        name = clean_name(s, so, md);
+        if (name == NULL)
+            name = clean_name(s + eo, n - eo, md);
+    }
+    if (name != NULL) {
+        flush_pending(cs);
+    } else if (cs->pending->len > 0) {
+        /* ITU "Name, Org, Country, E-mail: addr": the name comes first,
+         * the rest describes the person. */
+        name = g_strdup(g_ptr_array_index(cs->pending, 0));
+        g_ptr_array_set_size(cs->pending, 0);
+    }
+    contact_add(cs, name, addr);
+    g_free(name);
+    g_free(addr);
+}
+
+/* Contact list parser sharing the caller's match data. */
+static void
+parse_contacts(const char *s, GPtrArray *out, pcre2_match_data *md)
+{
+    struct contact_split cs = { out, md, NULL, 0 };
+
+    if (s == NULL)
+        return;
+    cs.pending = g_ptr_array_new_with_free_func(g_free);
+    split_items(s, contact_item, &cs);
+    flush_pending(&cs);
+    g_ptr_array_unref(cs.pending);
+}
+
+/* Split a contact list ("A <a@x>, B <b@y>; c@z") into struct contact*. */
+void
+envelope_parse_contacts(const char *s, GPtrArray *out)
+{
+    pcre2_match_data *md;
+
+    if (s == NULL || out == NULL || !envelope_init(NULL))
+        return;
+    md = pcre2_match_data_create(16, NULL);
+    parse_contacts(s, out, md);
+    pcre2_match_data_free(md);
+}
+
+/* ---- scanning --------------------------------------------------------- */
+
+enum mode {
+    MODE_FIELDS,        /* reading labels */
+    MODE_BODY,          /* after "Body:", until "Attachments:" */
+    MODE_ATTACH,        /* the attachment list: indented or blank lines */
+    MODE_SKIP,          /* an inline forwarded header block, until blank */
+};
+
+struct scan {
+    struct envelope *env;
+    pcre2_match_data *md;
+    int labels;
+    enum mode mode;
+
+    /* List fields are filled only when empty as the scan began; scalar
+     * fields are checked for NULL as they are set, so the first wins. */
+    gboolean want_to_list, want_info, want_cc, want_response, want_technical,
+             want_ids, want_related, want_refs;
+
+    /* The value being read, possibly over folded lines. */
+    enum field pending;
+    GString *value;
+
+    /* A 3GPP "Contact Person:" block of "Name:" / "E-mail Address:" lines. */
+    enum field block;           /* F_NONE, F_TECHNICAL or F_RESPONSE */
+    char *block_name;
+    char *block_addr;
+
+    GString *body;
+    gboolean saw_to;            /* an explicit "To:" label */
+    GString *for_action, *for_comment, *for_info;
+
+    /* Several lines can state a purpose or deadline; the strongest wins. */
+    enum purpose purpose_label, purpose_for, purpose_action;
+    char deadline[11];
+    int deadline_rank;          /* 3 label, 2 "Please reply by", 1 ACTION */
+};
+
+/* Offer a deadline found with the given rank of trust. */
+static void
+offer_deadline(struct scan *sc, const char *date, int rank)
+{
+    if (rank > sc->deadline_rank) {
+        memcpy(sc->deadline, date, 11);
+        sc->deadline_rank = rank;
+    }
+}
+
+/* Keep every URL of a related-liaison value, or the text if it has none. */
+static void
+add_related(struct scan *sc, const char *v)
+{
+    size_t len = strlen(v), start = 0, so, eo;
+    gboolean any = FALSE;
+
+    while (start < len && match_at(PAT_URL, v, len, start, sc->md)) {
+        group(sc->md, 0, &so, &eo);
+        start = eo;
+        /* Sentence punctuation after a URL is not part of it. */
+        while (eo > so && strchr(".,;:!?", v[eo - 1]))
+            eo--;
+        strv_add(sc->env->related, v + so, eo - so);
+        any = TRUE;
+    }
+    if (!any)
+        strv_add(sc->env->related, v, len);
+}
+
+/* Append the entries of an addressee list to a string list. */
+static void
+add_addressees(GPtrArray *list, const char *v)
+{
+    split_items(v, add_item, list);
+}
+
+/* Append ", "-joined text to an accumulator. */
+static void
+join(GString *acc, const char *v)
+{
+    if (acc->len + strlen(v) + 2 >= VALUE_MAX)
+        return;
+    if (acc->len > 0)
+        g_string_append(acc, ", ");
+    g_string_append(acc, v);
+}
+
+/* Store the value read for the pending field, now that it is complete. */
+static void
+commit_pending(struct scan *sc)
+{
+    struct envelope *env = sc->env;
+    enum field f = sc->pending;
+    char date[11];
+    char *v;
+
+    sc->pending = F_NONE;
+    if (f == F_NONE)
+        return;
+    v = collapse(sc->value->str, sc->value->len);
+    g_string_truncate(sc->value, 0);
+    if (is_nothing(v)) {
+        g_free(v);
+        return;
+    }
+    switch (f) {
+    case F_TITLE:
+        if (env->title == NULL)
+            env->title = g_steal_pointer(&v);
+        break;
+    case F_FROM:
+        if (env->from_body == NULL)
+            env->from_body = g_steal_pointer(&v);
+        break;
+    case F_TO:
+        sc->saw_to = TRUE;
+        if (sc->want_to_list)
+            add_addressees(env->to_list, v);
+        if (env->to_body == NULL)
+            env->to_body = g_steal_pointer(&v);
+        break;
+    case F_FOR_ACTION:
+        join(sc->for_action, v);
+        break;
+    case F_FOR_COMMENT:
+        join(sc->for_comment, v);
+        break;
+    case F_FOR_INFO:
+        join(sc->for_info, v);
+        break;
+    case F_CC:
+        if (sc->want_cc)
+            parse_contacts(v, env->cc, sc->md);
+        break;
+    case F_RESPONSE:
+        if (sc->want_response)
+            parse_contacts(v, env->response_contacts, sc->md);
+        break;
+    case F_TECHNICAL:
+        if (sc->want_technical)
+            parse_contacts(v, env->technical_contacts, sc->md);
+        break;
+    case F_PURPOSE:
+        if (sc->purpose_label == PURPOSE_NONE)
+            sc->purpose_label = purpose_parse(v);
+        break;
+    case F_DEADLINE:
+        if (find_date(v, strlen(v), date, sc->md))
+            offer_deadline(sc, date, 3);
+        break;
+    case F_REPLY_BY:
+        if (find_date(v, strlen(v), date, sc->md))
+            offer_deadline(sc, date, 2);
+        break;
+    case F_ACTION:
+        sc->purpose_action = PURPOSE_ACTION;
+        if (find_date(v, strlen(v), date, sc->md))
+            offer_deadline(sc, date, 1);
+        break;
+    case F_RELATED:
+        if (sc->want_related)
+            add_related(sc, v);
+        break;
+    case F_NONE:
+    case F_IGNORED:
+    case F_BODY:
+    case F_ATTACHMENTS:
+        break;
+    }
+    g_free(v);
+}
+
+/* Emit the contact of a finished "Contact Person:" block. */
+static void
+commit_block(struct scan *sc)
+{
+    GPtrArray *list = NULL;
+
+    if (sc->block == F_TECHNICAL && sc->want_technical)
+        list = sc->env->technical_contacts;
+    else if (sc->block == F_RESPONSE && sc->want_response)
+        list = sc->env->response_contacts;
+    if (list && (sc->block_name || sc->block_addr) && list->len < LIST_MAX)
+        g_ptr_array_add(list, contact_new(sc->block_name, sc->block_addr));
+    g_clear_pointer(&sc->block_name, g_free);
+    g_clear_pointer(&sc->block_addr, g_free);
+    sc->block = F_NONE;
+}
+
+/* Handle one line of a contact block; FALSE if the line ends the block. */
+static gboolean
+block_line(struct scan *sc, enum sublabel sub, const char *v, size_t vn)
+{
+    size_t so, eo;
+
+    switch (sub) {
+    case SUB_NAME:
+        /* A second person starts after the first one is complete. */
+        if (sc->block_name && sc->block_addr) {
+            enum field f = sc->block;
+
+            commit_block(sc);
+            sc->block = f;
+        }
+        if (sc->block_name == NULL)
+            sc->block_name = collapse(v, vn);
+        return TRUE;
+    case SUB_ADDR:
+        if (sc->block_addr == NULL && match_at(PAT_ADDR, v, vn, 0, sc->md)) {
+            group(sc->md, 1, &so, &eo);
+            sc->block_addr = g_ascii_strdown(v + so, (gssize) (eo - so));
+        }
+        return TRUE;
+    case SUB_OTHER:
+        return TRUE;
+    case SUB_NONE:
+        break;
+    }
+    return FALSE;
+}
+
+/* Add the document names and identifiers a line mentions. */
+static void
+scan_names(struct scan *sc, const char *line, size_t len, gboolean ids)
+{
+    static const enum pattern ref_patterns[] = { PAT_DRAFT, PAT_TR };
+    size_t start, so, eo;
+
+    if (sc->want_refs) {
+        /* Collect in order of appearance across both patterns. */
+        start = 0;
+        while (start < len) {
+            size_t best_so = len, best_eo = len;
+
+            for (size_t i = 0; i < G_N_ELEMENTS(ref_patterns); i++)
+                if (match_at(ref_patterns[i], line, len, start, sc->md)) {
+                    group(sc->md, 0, &so, &eo);
+                    if (so < best_so) {
+                        best_so = so;
+                        best_eo = eo;
+                    }
+                }
+            if (best_so == len)
+                break;
+            strv_add(sc->env->references, line + best_so, best_eo - best_so);
+            start = best_eo;
+        }
+    }
+    if (ids && sc->want_ids) {
+        start = 0;
+        while (start < len && match_at(PAT_TDOC, line, len, start, sc->md)) {
+            group(sc->md, 0, &so, &eo);
+            strv_add(sc->env->other_identifiers, line + so, eo - so);
+            start = eo;
+        }
+    }
+}
+
+/* Start reading a recognised label's value. */
+static void
+start_label(struct scan *sc, enum field f, const char *v, size_t vn)
+{
+    sc->labels++;
+    switch (f) {
+    case F_BODY:
+        sc->mode = MODE_BODY;
+        g_string_truncate(sc->body, 0);
+        if (vn > 0)
+            g_string_append_len(sc->body, v, (gssize) vn);
+        return;
+    case F_ATTACHMENTS:
+        sc->mode = MODE_ATTACH;
+        return;
+    case F_IGNORED:
+        return;
+    default:
+        sc->pending = f;
+        g_string_assign(sc->value, "");
+        g_string_append_len(sc->value, v, (gssize) MIN(vn, VALUE_MAX));
+        return;
+    }
+}
+
+/* Whether a line starts with a blank (a folded continuation). */
+static gboolean
+indented(const char *line, size_t len)
+{
+    return space_len(line, len) > 0;
+}
+
+/* Whether a line holds nothing but whitespace. */
+static gboolean
+blank(const char *line, size_t len)
+{
+    size_t i = 0, k;
+
+    while (i < len && (k = space_len(line + i, len - i)) > 0)
+        i += k;
+    return i == len;
+}
+
+/* Whether a line is quoted reply text ("> From: ..."). */
+static gboolean
+quoted(const char *line, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    return i < len && line[i] == '>';
+}
+
+/* Read one line in field mode; returns FALSE when its document identifiers
+ * are not the statement's own (attachment names, referenced liaisons). */
+static gboolean
+field_line(struct scan *sc, const char *line, size_t len)
+{
+    enum field f = F_NONE;
+    enum sublabel sub = SUB_NONE;
+    gboolean is_label = FALSE;
+    const char *v = NULL;
+    size_t vn = 0, so, eo;
+
+    if (len > LINE_MAX_LABEL || blank(line, len) || quoted(line, len)) {
+        commit_pending(sc);
+        commit_block(sc);
+        return !quoted(line, len);
+    }
+    if (match_at(PAT_FORWARD, line, len, 0, sc->md)) {
+        commit_pending(sc);
+        commit_block(sc);
+        sc->mode = MODE_SKIP;
+        return FALSE;
+    }
+    if (match_at(PAT_LABEL, line, len, 0, sc->md)) {
+        char *name;
+
+        group(sc->md, 1, &so, &eo);
+        name = normalise_label(line + so, eo - so);
+        f = label_field(name);
+        sub = label_sub(name);
+        g_free(name);
+        group(sc->md, 2, &so, &eo);
+        v = line + so;
+        vn = eo - so;
+        is_label = TRUE;
+    }
+    /* "Please reply by 10:00 UTC, 2027-01-15" also looks like a label. */
+    if (f == F_NONE && sub == SUB_NONE &&
+        match_at(PAT_REPLY_BY, line, len, 0, sc->md)) {
+        group(sc->md, 1, &so, &eo);
+        f = F_REPLY_BY;
+        v = line + so;
+        vn = eo - so;
+    }
+
+    /* An empty contact label followed by "Name:" lines is a block. */
+    if ((sc->pending == F_TECHNICAL || sc->pending == F_RESPONSE) &&
+        sub != SUB_NONE && blank(sc->value->str, sc->value->len)) {
+        sc->block = sc->pending;
+        sc->pending = F_NONE;
+    }
+    if (sc->block != F_NONE) {
+        if (f == F_NONE && block_line(sc, sub, v, vn))
+            return TRUE;
+        commit_block(sc);
+    }
+
+    if (sc->pending != F_NONE && f == F_NONE) {
+        gboolean more;
+
+        if (sc->pending == F_ACTION)
+            more = TRUE;        /* a sentence runs on to the blank line */
+        else if ((sc->pending == F_TECHNICAL || sc->pending == F_RESPONSE) &&
+                 (sub == SUB_ADDR || sub == SUB_OTHER))
+            more = TRUE;        /* ITU "Contact: Name, Org" then "E-mail:" */
+        else if (indented(line, len))
+            more = TRUE;        /* RFC 5322 style folding */
+        else {
+            /* "A <a@x>,\nB <b@y>": a trailing separator promises more. */
+            size_t n = sc->value->len;
+
+            while (n > 0 && (sc->value->str[n - 1] == ' ' ||
+                             sc->value->str[n - 1] == '\t'))
+                n--;
+            more = !is_label && n > 0 && (sc->value->str[n - 1] == ',' ||
+                                          sc->value->str[n - 1] == ';');
+        }
+        if (more) {
+            enum field p = sc->pending;
+
+            if (sc->value->len + len < VALUE_MAX) {
+                g_string_append_c(sc->value, ' ');
+                g_string_append_len(sc->value, line, (gssize) len);
+            }
+            return p != F_RELATED;
+        }
+    }
+    commit_pending(sc);
+    if (f != F_NONE) {
+        start_label(sc, f, v, vn);
+        return f != F_RELATED && f != F_ATTACHMENTS;
+    }
+    return TRUE;
+}
+
+/* Whether a line is the "Attachments:" label that ends a Body. */
+static gboolean
+attachments_label(struct scan *sc, const char *line, size_t len)
+{
+    size_t so, eo;
+    char *name;
+    gboolean yes;
+
+    if (len > LINE_MAX_LABEL || !match_at(PAT_LABEL, line, len, 0, sc->md))
+        return FALSE;
+    group(sc->md, 1, &so, &eo);
+    name = normalise_label(line + so, eo - so);
+    yes = label_field(name) == F_ATTACHMENTS;
+    g_free(name);
+    return yes;
+}
+
+/* Store the Body: text, without its leading and trailing blank lines. */
+static void
+commit_body(struct scan *sc)
+{
+    char *b;
+
+    if (sc->env->body != NULL || sc->body->len == 0)
+        return;
+    b = g_strdup(sc->body->str);
+    g_strstrip(b);
+    if (*b)
+        sc->env->body = b;
+    else
+        g_free(b);
+    g_string_truncate(sc->body, 0);
+}
+
+/* Read one line in whatever mode the scan is in. */
+static void
+scan_line(struct scan *sc, const char *line, size_t len)
+{
+    gboolean ids = TRUE;
+
+    switch (sc->mode) {
+    case MODE_BODY:
+        if (attachments_label(sc, line, len)) {
+            commit_body(sc);
+            sc->labels++;
+            sc->mode = MODE_ATTACH;
+            ids = FALSE;
+            break;
+        }
+        if (sc->body->len + len + 1 <= BODY_MAX) {
+            if (sc->body->len > 0)
+                g_string_append_c(sc->body, '\n');
+            g_string_append_len(sc->body, line, (gssize) len);
+        }
+        break;
+    case MODE_ATTACH:
+        /* The list runs over indented and blank lines; anything at the
+         * margin is the letter again. */
+        if (blank(line, len) || indented(line, len)) {
+            ids = FALSE;
+            break;
+        }
+        sc->mode = MODE_FIELDS;
+        ids = field_line(sc, line, len);
+        break;
+    case MODE_SKIP:
+        if (blank(line, len))
+            sc->mode = MODE_FIELDS;
+        return;
+    case MODE_FIELDS:
+        ids = field_line(sc, line, len);
+        if (sc->mode == MODE_SKIP || quoted(line, len))
+            return;
+        break;
+    }
+    if (len <= LINE_MAX_LABEL)
+        scan_names(sc, line, len, ids);
+}
+
+/* Settle To, purpose and deadline once every line has been read: several
+ * lines may speak of them and the most explicit one wins. */
+static void
+finish(struct scan *sc)
+{
+    struct envelope *env = sc->env;
+    enum purpose p;
+
+    commit_pending(sc);
+    commit_block(sc);
+    if (sc->mode == MODE_BODY)
+        commit_body(sc);
+
+    /* ITU template: action/comment addressees are the To; information
+     * addressees are copies, unless they are the only addressees. */
+    if (sc->for_action->len > 0 || sc->for_comment->len > 0) {
+        GString *to = g_string_new(sc->for_action->str);
+
+        if (sc->for_comment->len > 0)
+            join(to, sc->for_comment->str);
+        if (sc->want_to_list)
+            add_addressees(env->to_list, to->str);
+        if (env->to_body == NULL)
+            env->to_body = g_strdup(to->str);
+        g_string_free(to, TRUE);
+        sc->purpose_for = sc->for_action->len > 0 ? PURPOSE_ACTION
+                                                  : PURPOSE_COMMENT;
+        if (sc->want_info && sc->for_info->len > 0)
+            add_addressees(env->info_to, sc->for_info->str);
+    } else if (sc->for_info->len > 0) {
+        if (sc->saw_to) {
+            if (sc->want_info)
+                add_addressees(env->info_to, sc->for_info->str);
+        } else {
+            if (sc->want_to_list)
+                add_addressees(env->to_list, sc->for_info->str);
+            if (env->to_body == NULL)
+                env->to_body = g_strdup(sc->for_info->str);
+        }
+        sc->purpose_for = PURPOSE_INFORMATION;
+    }
+
+    p = sc->purpose_label ? sc->purpose_label
+      : sc->purpose_for ? sc->purpose_for : sc->purpose_action;
+    if (env->purpose == PURPOSE_NONE)
+        env->purpose = p;
+    if (env->deadline == NULL && sc->deadline_rank > 0)
+        env->deadline = g_strdup(sc->deadline);
+}
+
+/* Read envelope fields out of UTF-8 text, filling only unset fields. */
+int
+envelope_scan(struct envelope *env, const char *text)
+{
+    struct scan sc;
+    const char *p;
+
+    if (env == NULL || text == NULL || !envelope_init(NULL))
+        return 0;
+    memset(&sc, 0, sizeof sc);
+    sc.env = env;
+    sc.md = pcre2_match_data_create(16, NULL);
+    sc.mode = MODE_FIELDS;
+    sc.want_to_list = env->to_list->len == 0;
+    sc.want_info = env->info_to->len == 0;
+    sc.want_cc = env->cc->len == 0;
+    sc.want_response = env->response_contacts->len == 0;
+    sc.want_technical = env->technical_contacts->len == 0;
+    sc.want_ids = env->other_identifiers->len == 0;
+    sc.want_related = env->related->len == 0;
+    sc.want_refs = env->references->len == 0;
+    sc.value = g_string_new(NULL);
+    sc.body = g_string_new(NULL);
+    sc.for_action = g_string_new(NULL);
+    sc.for_comment = g_string_new(NULL);
+    sc.for_info = g_string_new(NULL);
+
+    for (p = text; *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t) (nl - p) : strlen(p);
+        size_t n = len;
+
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        scan_line(&sc, p, n);
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    finish(&sc);
+
+    pcre2_match_data_free(sc.md);
+    g_string_free(sc.value, TRUE);
+    g_string_free(sc.body, TRUE);
+    g_string_free(sc.for_action, TRUE);
+    g_string_free(sc.for_comment, TRUE);
+    g_string_free(sc.for_info, TRUE);
+    return sc.labels;
+}

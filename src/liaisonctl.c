@@ -537,16 +537,22 @@ usage(FILE *fp)
     fprintf(fp, "\n'liaisonctl help COMMAND' describes one command.\n");
 }
 
+/* Parse the global options, then run one command from the table. */
 int
 main(int argc, char **argv)
 {
     struct ctl ctl = { 0 };
     const struct command *cmd;
     GError *err = NULL;
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
     int c, rc, first;
 
     log_init(argv[0], LOG_TO_STDERR);
-    while ((c = getopt(argc, argv, "+c:d:D:vhV")) != -1) {
+    while ((c = getopt_long(argc, argv, "+c:d:D:vhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': ctl.config_path = optarg; break;
         case 'd': ctl.db_path = optarg; break;

@@ -1,1 +1,1584 @@
-/* message.c: to be written */
+/*
+ * message.c: a raw RFC 5322 message turned into struct message with GMime.
+ *
+ * Every message that reaches liaisons@ is hostile input, so this file is
+ * written around bounds rather than around the happy path:
+ *
+ *  - Before GMime sees the bytes, a cheap linear scan estimates how deeply
+ *    multiparts nest (by following boundary parameters and their closing
+ *    delimiters).  GMime's parser recurses once per level and checks every
+ *    line against every open boundary, so a message that nests thousands of
+ *    multiparts costs stack and quadratic time; such a message is parsed
+ *    for its top-level headers only and its body is kept as opaque text.
+ *  - The MIME tree is then walked with explicit depth and part-count limits.
+ *  - All text is converted to valid UTF-8 ourselves (with iconv and a
+ *    byte-by-byte fallback) instead of g_mime_text_part_get_text(), which
+ *    returns the raw bytes unchanged when a charset is unknown and stops at
+ *    the first NUL.
+ *  - Header values returned to the rest of the program never contain CR,
+ *    LF, NUL or other control characters, and are bounded in length.
+ *
+ * What could not be read is described in m->problems as plain sentences;
+ * only input that is not mail at all is refused.  No GMime or libxml2
+ * object outlives message_parse().
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "message.h"
+
+/* A header value longer than this is cut: no legitimate Subject or To
+ * needs more, and downstream code puts these into HTML and log lines. */
+#define HEADER_VALUE_MAX    16384
+/* More problem sentences than this tell nobody anything new. */
+#define PROBLEMS_MAX        64
+/* References, failed recipients: lists taken from one header or part. */
+#define LIST_MAX            256
+/* How much of the header block the "is this binary?" test looks at. */
+#define SNIFF_MAX           65536
+/* Longest charset name quoted back in a problem sentence. */
+#define CHARSET_SHOWN_MAX   40
+/* Longest safe file name, in bytes. */
+#define FILENAME_MAX_BYTES  200
+/* Extensions up to this long survive truncation of a long file name. */
+#define EXTENSION_KEEP_MAX  16
+
+/* What the walk over one message's MIME tree carries along. */
+struct walk {
+    const struct message_limits *lim;
+    struct message *m;
+    unsigned visited;               /* MIME objects looked at so far */
+    gboolean parts_noted;           /* "too many parts" already said */
+    gboolean depth_noted;           /* "too deep" already said */
+    GMimeObject *body;              /* the leaf chosen as readable text */
+    GMimeObject *body_alt;          /* multipart/alternative holding it */
+    GMimeObject *body_alt_child;    /* ... and its child leading to it */
+    gsize text_att_bytes;           /* text_attachments total so far */
+};
+
+/* Result of the structure scan done before parsing. */
+struct scan {
+    unsigned max_nesting;           /* deepest multipart nesting seen */
+    GPtrArray *unclosed;            /* char*: boundaries never closed */
+};
+
+/* The error domain for input that is not mail. */
+GQuark
+message_error_quark(void)
+{
+    return g_quark_from_static_string("message-error");
+}
+
+/* ---- problems ------------------------------------------------------- */
+
+/* Record a problem sentence once; the list is bounded. */
+static void G_GNUC_PRINTF(2, 3)
+add_problem(struct message *m, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    if (m->problems->len >= PROBLEMS_MAX)
+        return;
+    va_start(ap, fmt);
+    s = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    for (guint i = 0; i < m->problems->len; i++) {
+        if (strcmp(g_ptr_array_index(m->problems, i), s) == 0) {
+            g_free(s);
+            return;
+        }
+    }
+    if (m->problems->len == PROBLEMS_MAX - 1) {
+        g_free(s);
+        s = g_strdup("More problems were found and not listed.");
+    }
+    g_ptr_array_add(m->problems, s);
+}
+
+/* ---- strings --------------------------------------------------------- */
+
+/* Cut a UTF-8 string in place to at most max bytes, on a character
+ * boundary; TRUE when something was cut. */
+static gboolean
+utf8_cut(char *s, gsize max)
+{
+    gsize len = strlen(s);
+
+    if (len <= max)
+        return FALSE;
+    while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
+        max--;
+    s[max] = '\0';
+    return TRUE;
+}
+
+/* Copy a header value as valid UTF-8 without control characters (a tab
+ * becomes a space, CR/LF/NUL and the rest vanish), trimmed; NULL stays
+ * NULL.  This is the one gate through which header text leaves. */
+static char *
+clean_value(struct message *m, const char *value, const char *what)
+{
+    GString *out;
+    char *valid, *res;
+
+    if (value == NULL)
+        return NULL;
+    valid = g_utf8_make_valid(value, -1);
+    out = g_string_sized_new(strlen(valid));
+    for (const unsigned char *p = (const unsigned char *) valid; *p; p++) {
+        if (*p == '\t')
+            g_string_append_c(out, ' ');
+        else if (*p >= 0x20 && *p != 0x7F)
+            g_string_append_c(out, (char) *p);
+    }
+    g_free(valid);
+    res = g_strstrip(g_string_free(out, FALSE));
+    if (utf8_cut(res, HEADER_VALUE_MAX) && m != NULL && what != NULL)
+        add_problem(m, "The %s header is longer than %d bytes and was cut.",
+                    what, HEADER_VALUE_MAX);
+    return res;
+}
+
+/* A charset name as it may appear in a problem sentence. */
+static char *
+shown_charset(const char *charset)
+{
+    char *s = clean_value(NULL, charset, NULL);
+
+    utf8_cut(s, CHARSET_SHOWN_MAX);
+    return s;
+}
+
+/* Remove NULs, turn CRLF and lone CR into LF, and make the result valid
+ * UTF-8; takes ownership of buf.  Text handed to PCRE2 and SQLite must be
+ * a C string, and line-based scanners want one line ending. */
+static char *
+finish_text(GByteArray *buf, unsigned *nuls)
+{
+    gsize j = 0;
+    char *s, *valid;
+
+    for (gsize i = 0; i < buf->len; i++) {
+        guint8 c = buf->data[i];
+        if (c == '\0') {
+            (*nuls)++;
+            continue;
+        }
+        if (c == '\r') {
+            if (i + 1 < buf->len && buf->data[i + 1] == '\n')
+                continue;
+            c = '\n';
+        }
+        buf->data[j++] = c;
+    }
+    g_byte_array_set_size(buf, j);
+    g_byte_array_append(buf, (const guint8 *) "", 1);
+    s = (char *) g_byte_array_free(buf, FALSE);
+    if (g_utf8_validate(s, -1, NULL))
+        return s;
+    valid = g_utf8_make_valid(s, -1);
+    g_free(s);
+    return valid;
+}
+
+/* Bytes as ISO-8859-1, which every byte sequence is. */
+static GByteArray *
+latin1_to_utf8(const guint8 *data, gsize len)
+{
+    GByteArray *out = g_byte_array_sized_new(len + len / 8 + 1);
+
+    for (gsize i = 0; i < len; i++) {
+        guint8 c = data[i];
+        if (c < 0x80) {
+            g_byte_array_append(out, &c, 1);
+        } else {
+            guint8 two[2] = { (guint8) (0xC0 | (c >> 6)),
+                              (guint8) (0x80 | (c & 0x3F)) };
+            g_byte_array_append(out, two, 2);
+        }
+    }
+    return out;
+}
+
+/* TRUE when the bytes (NULs aside) are valid UTF-8. */
+static gboolean
+bytes_are_utf8(const guint8 *data, gsize len)
+{
+    const char *p = (const char *) data, *end = p + len;
+
+    while (p < end) {
+        const char *stop;
+        /* g_utf8_validate_len refuses NUL, which is stripped later. */
+        if (*p == '\0') {
+            p++;
+            continue;
+        }
+        if (g_utf8_validate_len(p, (gsize) (end - p), &stop))
+            return TRUE;
+        if (*stop != '\0')
+            return FALSE;
+        p = stop;
+    }
+    return TRUE;
+}
+
+/* Convert with iconv; a byte that is not valid in the charset becomes
+ * U+FFFD and conversion goes on.  NULL when iconv does not know the
+ * charset. */
+static GByteArray *
+iconv_to_utf8(const char *iconv_name, const guint8 *data, gsize len,
+              unsigned *bad)
+{
+    static const guint8 replacement[] = { 0xEF, 0xBF, 0xBD };
+    GIConv cd = g_iconv_open("UTF-8", iconv_name);
+    GByteArray *out;
+    gchar *in = (gchar *) data;
+    gsize inleft = len;
+    char chunk[4096];
+
+    if (cd == (GIConv) -1)
+        return NULL;
+    out = g_byte_array_sized_new(len + 16);
+    while (inleft > 0) {
+        gchar *o = chunk;
+        gsize oleft = sizeof chunk;
+        gsize r = g_iconv(cd, &in, &inleft, &o, &oleft);
+        int e = errno;
+        g_byte_array_append(out, (guint8 *) chunk, sizeof chunk - oleft);
+        if (r != (gsize) -1)
+            break;
+        if (e == E2BIG)
+            continue;
+        /* EILSEQ, or EINVAL for a sequence cut at the end. */
+        g_byte_array_append(out, replacement, sizeof replacement);
+        (*bad)++;
+        if (e != EILSEQ)
+            break;
+        in++;
+        inleft--;
+    }
+    {
+        gchar *o = chunk;
+        gsize oleft = sizeof chunk;
+        g_iconv(cd, NULL, NULL, &o, &oleft);
+        g_byte_array_append(out, (guint8 *) chunk, sizeof chunk - oleft);
+    }
+    g_iconv_close(cd);
+    return out;
+}
+
+/* Decoded text bytes in the declared charset to a clean UTF-8 string;
+ * what names the part in problem sentences. */
+static char *
+text_to_utf8(struct message *m, const guint8 *data, gsize len,
+             const char *charset, const char *what)
+{
+    GByteArray *buf = NULL;
+    const char *iname = NULL;
+    unsigned bad = 0, nuls = 0;
+    char *text;
+
+    if (charset != NULL && *charset != '\0') {
+        iname = g_mime_charset_iconv_name(charset);
+        if (g_ascii_strcasecmp(iname, "UTF-8") == 0
+            || g_ascii_strcasecmp(iname, "utf8") == 0
+            || g_ascii_strcasecmp(iname, "US-ASCII") == 0
+            || g_ascii_strcasecmp(iname, "ASCII") == 0)
+            iname = NULL;       /* checked as UTF-8 below */
+        else if ((buf = iconv_to_utf8(iname, data, len, &bad)) == NULL) {
+            char *cs = shown_charset(charset);
+            add_problem(m, "The %s declares the unknown charset \"%s\"; it "
+                        "was read as UTF-8 where valid, else as ISO-8859-1.",
+                        what, cs);
+            g_free(cs);
+        } else if (bad > 0) {
+            char *cs = shown_charset(charset);
+            add_problem(m, "The %s contains %u byte sequences that are not "
+                        "valid %s; they were replaced.", what, bad, cs);
+            g_free(cs);
+        }
+    }
+    if (buf == NULL) {
+        if (bytes_are_utf8(data, len)) {
+            buf = g_byte_array_sized_new(len + 1);
+            g_byte_array_append(buf, data, (guint) len);
+        } else {
+            if (iname == NULL)
+                add_problem(m, "The %s is not valid UTF-8 and has no usable "
+                            "charset; it was read as ISO-8859-1.", what);
+            buf = latin1_to_utf8(data, len);
+        }
+    }
+    text = finish_text(buf, &nuls);
+    if (nuls > 0)
+        add_problem(m, "The %s contains %u NUL bytes; they were removed.",
+                    what, nuls);
+    return text;
+}
+
+/* ---- HTML to text ---------------------------------------------------- */
+
+/* State while rendering an HTML tree as lines of text. */
+struct render {
+    GString *out;
+    gboolean nl;            /* a line break is due before the next text */
+    gboolean sp;            /* a space is due before the next text */
+    int pre;                /* inside <pre>: keep white space */
+};
+
+/* Elements that start and end a line of text. */
+static gboolean
+html_is_block(const char *name)
+{
+    static const char *const blocks[] = {
+        "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+        "table", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr",
+        "address", "section", "article", "header", "footer", "nav",
+        "form", "fieldset", "caption", "center", "main", "aside",
+        "figure", "figcaption", "body", NULL
+    };
+    for (int i = 0; blocks[i]; i++)
+        if (g_ascii_strcasecmp(name, blocks[i]) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Elements whose content is never shown. */
+static gboolean
+html_is_hidden(const char *name)
+{
+    return g_ascii_strcasecmp(name, "script") == 0
+        || g_ascii_strcasecmp(name, "style") == 0
+        || g_ascii_strcasecmp(name, "head") == 0
+        || g_ascii_strcasecmp(name, "title") == 0;
+}
+
+/* Write the separator that is due, if any, before more text. */
+static void
+render_flush(struct render *r)
+{
+    char last = r->out->len ? r->out->str[r->out->len - 1] : '\n';
+
+    if (r->out->len == 0) {
+        /* nothing before: no separator */
+    } else if (r->nl) {
+        if (last != '\n')
+            g_string_append_c(r->out, '\n');
+    } else if (r->sp) {
+        if (last != '\n' && last != ' ')
+            g_string_append_c(r->out, ' ');
+    }
+    r->nl = r->sp = FALSE;
+}
+
+/* Append a text node: white space runs become one space outside <pre>. */
+static void
+render_text(struct render *r, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+        gboolean space = FALSE;
+        if (*p == 0xC2 && p[1] == 0xA0) {       /* no-break space */
+            p++;
+            space = TRUE;
+        } else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'
+                   || *p == '\f') {
+            space = TRUE;
+        }
+        if (r->pre > 0 && (*p == '\n' || *p == '\r')) {
+            if (*p == '\n') {
+                g_string_append_c(r->out, '\n');
+                r->nl = r->sp = FALSE;
+            }
+            continue;
+        }
+        if (space && r->pre == 0) {
+            r->sp = TRUE;
+            continue;
+        }
+        render_flush(r);
+        g_string_append_c(r->out, space ? ' ' : (char) *p);
+    }
+}
+
+/* Visit a node on the way down; FALSE when its children are skipped. */
+static gboolean
+render_enter(struct render *r, xmlNodePtr n)
+{
+    const char *name = (const char *) n->name;
+
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+        if (n->content)
+            render_text(r, (const char *) n->content);
+        return FALSE;
+    }
+    if (n->type != XML_ELEMENT_NODE || name == NULL)
+        return FALSE;
+    if (html_is_hidden(name))
+        return FALSE;
+    if (g_ascii_strcasecmp(name, "br") == 0) {
+        g_string_append_c(r->out, '\n');
+        r->nl = r->sp = FALSE;
+    } else if (g_ascii_strcasecmp(name, "td") == 0
+               || g_ascii_strcasecmp(name, "th") == 0) {
+        r->sp = TRUE;
+    } else if (html_is_block(name)) {
+        r->nl = TRUE;
+        if (g_ascii_strcasecmp(name, "pre") == 0)
+            r->pre++;
+    }
+    return TRUE;
+}
+
+/* Visit a node on the way up. */
+static void
+render_leave(struct render *r, xmlNodePtr n)
+{
+    const char *name = (const char *) n->name;
+
+    if (n->type != XML_ELEMENT_NODE || name == NULL)
+        return;
+    if (g_ascii_strcasecmp(name, "td") == 0
+        || g_ascii_strcasecmp(name, "th") == 0)
+        r->sp = TRUE;
+    else if (html_is_block(name)) {
+        r->nl = TRUE;
+        if (g_ascii_strcasecmp(name, "pre") == 0 && r->pre > 0)
+            r->pre--;
+    }
+}
+
+/* Trim every line and keep at most one empty line in a row. */
+static char *
+tidy_lines(const char *s)
+{
+    GString *out = g_string_sized_new(strlen(s));
+    char **lines = g_strsplit(s, "\n", -1);
+    gboolean blank = TRUE;      /* no leading empty lines */
+
+    for (int i = 0; lines[i]; i++) {
+        char *l = g_strstrip(lines[i]);
+        if (*l == '\0') {
+            if (!blank)
+                g_string_append_c(out, '\n');
+            blank = TRUE;
+            continue;
+        }
+        g_string_append(out, l);
+        g_string_append_c(out, '\n');
+        blank = FALSE;
+    }
+    g_strfreev(lines);
+    while (out->len > 0 && out->str[out->len - 1] == '\n')
+        g_string_truncate(out, out->len - 1);
+    return g_string_free(out, FALSE);
+}
+
+/* Render UTF-8 HTML as text lines: block elements and table rows break
+ * lines, cells of one row are joined by a space, entities are decoded by
+ * libxml2.  The tree is walked without recursion, since hostile HTML can
+ * nest as deep as the parser allows. */
+static char *
+html_to_text(const char *html, gsize len)
+{
+    struct render r = { g_string_new(NULL), FALSE, FALSE, 0 };
+    htmlDocPtr doc;
+    xmlNodePtr n;
+    char *text;
+
+    if (len > G_MAXINT)
+        len = G_MAXINT;
+    doc = htmlReadMemory(html, (int) len, NULL, "UTF-8",
+                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR
+                         | HTML_PARSE_NOWARNING | HTML_PARSE_NONET
+                         | HTML_PARSE_IGNORE_ENC);
+    n = doc ? doc->children : NULL;
+    while (n != NULL) {
+        if (render_enter(&r, n) && n->children != NULL) {
+            n = n->children;
+            continue;
+        }
+        for (;;) {
+            render_leave(&r, n);
+            if (n->next != NULL) {
+                n = n->next;
+                break;
+            }
+            n = n->parent;
+            if (n == NULL || n == (xmlNodePtr) doc) {
+                n = NULL;
+                break;
+            }
+        }
+    }
+    if (doc)
+        xmlFreeDoc(doc);
+    text = tidy_lines(r.out->str);
+    g_string_free(r.out, TRUE);
+    return text;
+}
+
+/* ---- structure scan before parsing ----------------------------------- */
+
+/* Find "boundary" followed by an optional RFC 2231 section, '=' and a
+ * value in a line; the value is returned (allocated) or NULL. */
+static char *
+scan_boundary_param(const char *line, gsize len)
+{
+    static const char key[] = "boundary";
+    const gsize klen = sizeof key - 1;
+
+    for (gsize i = 0; i + klen < len; i++) {
+        gsize j;
+        const char *v;
+        gsize vlen = 0;
+        if (g_ascii_strncasecmp(line + i, key, klen) != 0)
+            continue;
+        j = i + klen;
+        while (j < len && (line[j] == '*' || g_ascii_isdigit(line[j])))
+            j++;
+        while (j < len && (line[j] == ' ' || line[j] == '\t'))
+            j++;
+        if (j >= len || line[j] != '=')
+            continue;
+        j++;
+        while (j < len && (line[j] == ' ' || line[j] == '\t'))
+            j++;
+        if (j < len && line[j] == '"') {
+            j++;
+            v = line + j;
+            while (j + vlen < len && line[j + vlen] != '"')
+                vlen++;
+        } else {
+            v = line + j;
+            while (j + vlen < len && line[j + vlen] != ';'
+                   && line[j + vlen] != ' ' && line[j + vlen] != '\t'
+                   && line[j + vlen] != '\r')
+                vlen++;
+        }
+        if (vlen > 0 && vlen <= 200)
+            return g_strndup(v, vlen);
+    }
+    return NULL;
+}
+
+/* Follow boundary parameters and delimiter lines through the raw bytes to
+ * learn how deep multiparts nest and which are never closed, in one pass
+ * and without trusting the structure.  A boundary is "open" from its
+ * parameter until its close delimiter "--b--"; closing one closes all
+ * opened after it, which is how a MIME parser sees it too. */
+static void
+scan_structure(const char *raw, size_t len, struct scan *sc)
+{
+    GHashTable *state = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                              g_free, NULL);
+    GPtrArray *open = g_ptr_array_new();    /* char*, owned by state */
+    size_t pos = 0;
+
+    sc->max_nesting = 0;
+    sc->unclosed = g_ptr_array_new_with_free_func(g_free);
+    while (pos < len) {
+        const char *line = raw + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        gsize llen = nl ? (gsize) (nl - line) : len - pos;
+        char *b;
+
+        pos += llen + (nl ? 1 : 0);
+        if (llen > 2 && line[0] == '-' && line[1] == '-') {
+            gsize blen = llen - 2;
+            gpointer key, val;
+            char *cand;
+            while (blen > 0 && g_ascii_isspace(line[2 + blen - 1]))
+                blen--;
+            if (blen > 2 && line[2 + blen - 1] == '-' && line[2 + blen - 2] == '-') {
+                cand = g_strndup(line + 2, blen - 2);
+                if (g_hash_table_lookup_extended(state, cand, &key, &val)
+                    && GPOINTER_TO_INT(val) != 0) {
+                    /* close it and everything opened inside it */
+                    while (open->len > 0) {
+                        char *top = g_ptr_array_steal_index(open, open->len - 1);
+                        g_hash_table_insert(state, g_strdup(top), GINT_TO_POINTER(0));
+                        if (strcmp(top, cand) == 0)
+                            break;
+                    }
+                }
+                g_free(cand);
+            }
+            continue;
+        }
+        if (llen < 9 || (b = scan_boundary_param(line, llen)) == NULL)
+            continue;
+        if (g_hash_table_contains(state, b)) {
+            g_free(b);          /* a reused boundary adds no depth */
+            continue;
+        }
+        g_hash_table_insert(state, b, GINT_TO_POINTER(1));
+        g_ptr_array_add(open, b);
+        if (open->len > sc->max_nesting)
+            sc->max_nesting = open->len;
+    }
+    for (guint i = 0; i < open->len && sc->unclosed->len < 8; i++)
+        g_ptr_array_add(sc->unclosed, g_strdup(g_ptr_array_index(open, i)));
+    g_ptr_array_free(open, TRUE);
+    g_hash_table_destroy(state);
+}
+
+/* ---- input checks ---------------------------------------------------- */
+
+/* Length of the first line (without its line ending). */
+static gsize
+first_line_len(const char *s, size_t len)
+{
+    const char *nl = memchr(s, '\n', len);
+    gsize l = nl ? (gsize) (nl - s) : len;
+
+    if (l > 0 && s[l - 1] == '\r')
+        l--;
+    return l;
+}
+
+/* TRUE when the line is a syntactically valid header field: a name of
+ * printable ASCII without ':', optional blanks, ':'. */
+static gboolean
+is_header_field(const char *line, gsize len)
+{
+    gsize i = 0;
+
+    while (i < len && (unsigned char) line[i] > 32
+           && (unsigned char) line[i] < 127 && line[i] != ':')
+        i++;
+    if (i == 0)
+        return FALSE;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    return i < len && line[i] == ':';
+}
+
+/* Where the header block ends: the offset of the empty line, or len. */
+static size_t
+header_block_end(const char *raw, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (raw[i] != '\n')
+            continue;
+        if (i + 1 < len && raw[i + 1] == '\n')
+            return i + 1;
+        if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n')
+            return i + 1;
+    }
+    return len;
+}
+
+/* Refuse what is not mail; sets *err and returns FALSE. */
+static gboolean
+check_is_mail(const char *raw, size_t len, GError **err)
+{
+    gsize l, ctl = 0, n;
+
+    if (raw == NULL || len == 0) {
+        g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_NOT_MAIL,
+                    "The input is empty.");
+        return FALSE;
+    }
+    l = first_line_len(raw, len);
+    if (memchr(raw, '\0', l) != NULL || !is_header_field(raw, l)) {
+        g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_NOT_MAIL,
+                    "The input is not mail: its first line is not a header "
+                    "field \"Name: value\".");
+        return FALSE;
+    }
+    /* Binary data may happen to start like a header; mail headers carry
+     * almost no control characters. */
+    n = len < SNIFF_MAX ? len : SNIFF_MAX;
+    n = header_block_end(raw, n);
+    for (gsize i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) raw[i];
+        if ((c < 32 && c != '\t' && c != '\r' && c != '\n') || c == 127)
+            ctl++;
+    }
+    if (ctl > 16 && ctl * 10 > n) {
+        g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_NOT_MAIL,
+                    "The input is not mail: its header block is binary data.");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- GMime helpers --------------------------------------------------- */
+
+/* Parser warnings that mean content may be missing, as sentences. */
+static void
+parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+               gpointer user_data)
+{
+    struct message *m = user_data;
+
+    switch (code) {
+    case GMIME_WARN_TRUNCATED_MESSAGE:
+        add_problem(m, "The message is truncated: a MIME part ends early.");
+        break;
+    case GMIME_WARN_MALFORMED_MULTIPART:
+        add_problem(m, "A multipart has no parts inside it.");
+        break;
+    case GMIME_WARN_MALFORMED_MESSAGE:
+        add_problem(m, "The message structure is malformed.");
+        break;
+    case GMIME_WARN_INVALID_CONTENT_TYPE:
+        add_problem(m, "A Content-Type is invalid; the part was read as "
+                    "application/octet-stream.");
+        break;
+    case GMIME_CRIT_INVALID_HEADER_NAME:
+        add_problem(m, "A header line has an invalid name; some headers or "
+                    "parts may have been skipped.");
+        break;
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+        add_problem(m, "A multipart has no boundary parameter; its content "
+                    "was read as one part.");
+        break;
+    case GMIME_CRIT_NESTING_OVERFLOW:
+        add_problem(m, "MIME parts nest deeper than the parser allows; the "
+                    "innermost were not read.");
+        break;
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+        add_problem(m, "A MIME part has neither headers nor content.");
+        break;
+    default:
+        /* duplicated headers, 8-bit headers...: readable as they are */
+        break;
+    }
+}
+
+/* Lower-case "type/subtype" of a MIME object. */
+static char *
+object_mime_type(GMimeObject *obj)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    char *t = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+    char *low;
+
+    if (t == NULL)
+        return g_strdup("application/octet-stream");
+    low = g_ascii_strdown(t, -1);
+    g_free(t);
+    return low;
+}
+
+/* TRUE when the object's type is type/subtype (case-insensitive). */
+static gboolean
+is_type(GMimeObject *obj, const char *type, const char *subtype)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+    return ct != NULL && g_mime_content_type_is_type(ct, type, subtype);
+}
+
+/* TRUE when Content-Disposition says attachment. */
+static gboolean
+is_attachment_disposition(GMimeObject *obj)
+{
+    GMimeContentDisposition *d = g_mime_object_get_content_disposition(obj);
+
+    return d != NULL && g_mime_content_disposition_is_attachment(d);
+}
+
+/* Report base64 content that GMime will silently skip over: characters
+ * outside the alphabet, or a last group cut short (truncation). */
+static void
+check_base64(struct message *m, GMimePart *part, const char *what)
+{
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    GMimeStream *s;
+    char buf[4096];
+    gssize n;
+    guint64 bad = 0, sym = 0;
+
+    if (g_mime_part_get_content_encoding(part) != GMIME_CONTENT_ENCODING_BASE64
+        || dw == NULL || (s = g_mime_data_wrapper_get_stream(dw)) == NULL)
+        return;
+    if (g_mime_stream_reset(s) == -1)
+        return;
+    while ((n = g_mime_stream_read(s, buf, sizeof buf)) > 0) {
+        for (gssize i = 0; i < n; i++) {
+            unsigned char c = (unsigned char) buf[i];
+            if (g_ascii_isalnum(c) || c == '+' || c == '/' || c == '=')
+                sym++;
+            else if (!g_ascii_isspace(c))
+                bad++;
+        }
+    }
+    g_mime_stream_reset(s);
+    if (bad > 0)
+        add_problem(m, "The base64 content of the %s has %" G_GUINT64_FORMAT
+                    " characters outside the base64 alphabet; they were "
+                    "skipped.", what, bad);
+    else if (sym % 4 != 0)
+        add_problem(m, "The base64 content of the %s ends in the middle of "
+                    "a group; it may be truncated.", what);
+}
+
+/* Decoded bytes of a leaf part (transfer encoding undone). */
+static GByteArray *
+part_bytes(struct message *m, GMimePart *part)
+{
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    GMimeStream *mem = g_mime_stream_mem_new();
+    GByteArray *ba;
+
+    if (dw != NULL && g_mime_data_wrapper_write_to_stream(dw, mem) == -1)
+        add_problem(m, "The content of a MIME part could not be decoded.");
+    ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+    g_object_unref(mem);
+    return ba;
+}
+
+/* The bytes of any MIME object as it would be written out. */
+static GByteArray *
+object_bytes(GMimeObject *obj)
+{
+    GMimeStream *mem = g_mime_stream_mem_new();
+    GByteArray *ba;
+
+    g_mime_object_write_to_stream(obj, NULL, mem);
+    ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+    g_object_unref(mem);
+    return ba;
+}
+
+/* ---- headers ---------------------------------------------------------- */
+
+/* A Message-ID style value as "<id>", or NULL. */
+static char *
+bracket_id(struct message *m, const char *id, const char *what)
+{
+    char *clean, *res;
+
+    if (id == NULL || *id == '\0')
+        return NULL;
+    clean = clean_value(m, id, what);
+    if (*clean == '\0') {
+        g_free(clean);
+        return NULL;
+    }
+    if (clean[0] == '<')
+        return clean;
+    res = g_strdup_printf("<%s>", clean);
+    g_free(clean);
+    return res;
+}
+
+/* Message-IDs out of a References or In-Reply-To value, as "<id>". */
+static GPtrArray *
+parse_ids(struct message *m, const char *value, const char *what)
+{
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    GMimeReferences *refs;
+
+    if (value == NULL)
+        return ids;
+    refs = g_mime_references_parse(NULL, value);
+    if (refs == NULL)
+        return ids;
+    for (int i = 0; i < g_mime_references_length(refs); i++) {
+        char *id;
+        if (ids->len >= LIST_MAX) {
+            add_problem(m, "The %s header lists more than %d message "
+                        "identifiers; the rest were ignored.", what, LIST_MAX);
+            break;
+        }
+        id = bracket_id(m, g_mime_references_get_message_id(refs, i), what);
+        if (id)
+            g_ptr_array_add(ids, id);
+    }
+    g_mime_references_free(refs);
+    return ids;
+}
+
+/* The first mailbox of an address list, looking into groups. */
+static InternetAddressMailbox *
+first_mailbox(InternetAddressList *list)
+{
+    if (list == NULL)
+        return NULL;
+    for (int i = 0; i < internet_address_list_length(list); i++) {
+        InternetAddress *a = internet_address_list_get_address(list, i);
+        if (INTERNET_ADDRESS_IS_MAILBOX(a))
+            return INTERNET_ADDRESS_MAILBOX(a);
+        if (INTERNET_ADDRESS_IS_GROUP(a)) {
+            InternetAddressList *mem =
+                internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a));
+            for (int j = 0; mem && j < internet_address_list_length(mem); j++) {
+                InternetAddress *b = internet_address_list_get_address(mem, j);
+                if (INTERNET_ADDRESS_IS_MAILBOX(b))
+                    return INTERNET_ADDRESS_MAILBOX(b);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Lower-case address of the first From mailbox, or NULL. */
+static char *
+from_address(struct message *m, GMimeMessage *msg)
+{
+    InternetAddressMailbox *mb = first_mailbox(g_mime_message_get_from(msg));
+    const char *addr = mb ? internet_address_mailbox_get_addr(mb) : NULL;
+    char *clean, *low;
+
+    if (addr == NULL || *addr == '\0')
+        return NULL;
+    clean = clean_value(m, addr, "From");
+    low = g_utf8_strdown(clean, -1);
+    g_free(clean);
+    return low;
+}
+
+/* Fill the statement's headers from msg. */
+static void
+read_headers(struct message *m, GMimeMessage *msg)
+{
+    GMimeObject *obj = GMIME_OBJECT(msg);
+    InternetAddressMailbox *mb = first_mailbox(g_mime_message_get_from(msg));
+    InternetAddressList *to = g_mime_message_get_to(msg);
+    const char *name;
+    GPtrArray *ids;
+
+    m->from_addr = from_address(m, msg);
+    name = mb ? internet_address_get_name(INTERNET_ADDRESS(mb)) : NULL;
+    m->from_name = clean_value(m, name, "From");
+    if (m->from_name && *m->from_name == '\0') {
+        g_free(m->from_name);
+        m->from_name = NULL;
+    }
+    if (m->from_addr && m->from_name)
+        m->from = g_strdup_printf("%s <%s>", m->from_name, m->from_addr);
+    else if (m->from_addr)
+        m->from = g_strdup(m->from_addr);
+    else
+        m->from = clean_value(m, g_mime_object_get_header(obj, "From"), "From");
+
+    if (to && internet_address_list_length(to) > 0) {
+        char *s = internet_address_list_to_string(to, NULL, FALSE);
+        m->to = clean_value(m, s, "To");
+        g_free(s);
+    } else {
+        m->to = clean_value(m, g_mime_object_get_header(obj, "To"), "To");
+    }
+    m->subject = clean_value(m, g_mime_message_get_subject(msg), "Subject");
+    m->date = clean_value(m, g_mime_object_get_header(obj, "Date"), "Date");
+    m->message_id = bracket_id(m, g_mime_message_get_message_id(msg),
+                               "Message-ID");
+
+    ids = parse_ids(m, g_mime_object_get_header(obj, "In-Reply-To"),
+                    "In-Reply-To");
+    if (ids->len > 0)
+        m->in_reply_to = g_strdup(g_ptr_array_index(ids, 0));
+    g_ptr_array_free(ids, TRUE);
+    g_ptr_array_free(m->references, TRUE);
+    m->references = parse_ids(m, g_mime_object_get_header(obj, "References"),
+                              "References");
+}
+
+/* ---- the MIME walk ---------------------------------------------------- */
+
+/* Count one visited object against the limits; FALSE when over. */
+static gboolean
+walk_admit(struct walk *w, unsigned depth)
+{
+    if (depth > w->lim->max_depth) {
+        if (!w->depth_noted)
+            add_problem(w->m, "MIME parts nest deeper than %u levels; the "
+                        "deeper parts were not read.", w->lim->max_depth);
+        w->depth_noted = TRUE;
+        return FALSE;
+    }
+    if (w->visited >= w->lim->max_parts) {
+        if (!w->parts_noted)
+            add_problem(w->m, "The message has more than %u MIME parts; the "
+                        "rest were not read.", w->lim->max_parts);
+        w->parts_noted = TRUE;
+        return FALSE;
+    }
+    w->visited++;
+    return TRUE;
+}
+
+/* First non-attachment text/<subtype> leaf in document order, not looking
+ * inside attached messages; remembers the innermost multipart/alternative
+ * on the way.  Bounded by the same limits as the main walk. */
+static GMimeObject *
+find_text(struct walk *w, GMimeObject *obj, unsigned depth,
+          const char *subtype, GMimeObject *alt, GMimeObject *alt_child)
+{
+    if (!walk_admit(w, depth))
+        return NULL;
+    if (GMIME_IS_MULTIPART(obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        gboolean is_alt = is_type(obj, "multipart", "alternative");
+        for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
+            GMimeObject *child = g_mime_multipart_get_part(mp, i);
+            GMimeObject *r = find_text(w, child, depth + 1, subtype,
+                                       is_alt ? obj : alt,
+                                       is_alt ? child : alt_child);
+            if (r)
+                return r;
+        }
+        return NULL;
+    }
+    if (GMIME_IS_PART(obj) && is_type(obj, "text", subtype)
+        && !is_attachment_disposition(obj)) {
+        w->body_alt = alt;
+        w->body_alt_child = alt_child;
+        return obj;
+    }
+    return NULL;
+}
+
+/* Add to failed_recipients every Final-Recipient of a delivery-status
+ * body: header-like groups separated by blank lines, maybe folded. */
+static void
+scan_dsn(struct message *m, const guint8 *data, gsize len)
+{
+    static const char key[] = "final-recipient:";
+    char *text = g_strndup((const char *) data, len);
+    char **lines = g_strsplit(text, "\n", -1);
+
+    for (int i = 0; lines[i]; i++) {
+        GString *v;
+        char *addr, *semi, *low;
+        if (g_ascii_strncasecmp(lines[i], key, sizeof key - 1) != 0)
+            continue;
+        v = g_string_new(lines[i] + sizeof key - 1);
+        while (lines[i + 1] && (lines[i + 1][0] == ' ' || lines[i + 1][0] == '\t'))
+            g_string_append(v, lines[++i]);
+        /* "rfc822; addr" (or "utf-8; addr", RFC 6533): the address type
+         * goes, the address stays. */
+        semi = strchr(v->str, ';');
+        addr = g_strstrip(semi ? semi + 1 : v->str);
+        if (*addr == '<') {
+            char *gt = strchr(addr, '>');
+            addr++;
+            if (gt)
+                *gt = '\0';
+        }
+        low = g_utf8_strdown(addr, -1);
+        g_string_free(v, TRUE);
+        addr = clean_value(m, low, "Final-Recipient");
+        g_free(low);
+        if (*addr == '\0' || m->failed_recipients->len >= LIST_MAX) {
+            g_free(addr);
+            continue;
+        }
+        for (guint j = 0; j < m->failed_recipients->len; j++) {
+            if (strcmp(g_ptr_array_index(m->failed_recipients, j), addr) == 0) {
+                g_free(addr);
+                addr = NULL;
+                break;
+            }
+        }
+        if (addr)
+            g_ptr_array_add(m->failed_recipients, addr);
+    }
+    g_strfreev(lines);
+    g_free(text);
+}
+
+/* A default name for a part that has none, by type. */
+static const char *
+default_name(const char *type)
+{
+    if (strcmp(type, "text/plain") == 0)
+        return "attachment.txt";
+    if (strcmp(type, "text/html") == 0)
+        return "attachment.html";
+    if (strcmp(type, "message/rfc822") == 0)
+        return "message.eml";
+    return "attachment";
+}
+
+/* Append an attachment made of name, type and bytes (all taken over). */
+static struct attachment *
+add_attachment(struct message *m, char *name, char *type, GByteArray *ba)
+{
+    struct attachment *a = g_new0(struct attachment, 1);
+    char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, ba->data,
+                                            ba->len);
+
+    a->name = message_safe_filename(name);
+    g_free(name);
+    a->type = type;
+    a->size = ba->len;
+    a->data = g_byte_array_free_to_bytes(ba);
+    g_strlcpy(a->sha256, sum, sizeof a->sha256);
+    g_free(sum);
+    g_ptr_array_add(m->attachments, a);
+    return a;
+}
+
+/* Keep the UTF-8 text of a text/plain attachment, within the text budget. */
+static void
+keep_attachment_text(struct walk *w, GMimeObject *obj, GBytes *data)
+{
+    gsize len;
+    const guint8 *d = g_bytes_get_data(data, &len);
+    char *text = text_to_utf8(w->m, d, len,
+        g_mime_object_get_content_type_parameter(obj, "charset"),
+        "text attachment");
+    gsize tlen = strlen(text);
+
+    if (w->text_att_bytes >= w->lim->max_text) {
+        add_problem(w->m, "The text of some attachments was not kept: the "
+                    "text limit was reached.");
+        g_free(text);
+        return;
+    }
+    if (w->text_att_bytes + tlen > w->lim->max_text) {
+        utf8_cut(text, w->lim->max_text - w->text_att_bytes);
+        add_problem(w->m, "The text of an attachment was cut at the text "
+                    "limit.");
+        tlen = strlen(text);
+    }
+    w->text_att_bytes += tlen;
+    g_ptr_array_add(w->m->text_attachments, text);
+}
+
+/* A leaf part other than the body: an attachment, or a delivery status. */
+static void
+walk_leaf(struct walk *w, GMimeObject *obj)
+{
+    GMimePart *part = GMIME_PART(obj);
+    char *type = object_mime_type(obj);
+    const char *fname = g_mime_part_get_filename(part);
+    GByteArray *ba;
+    struct attachment *a;
+
+    check_base64(w->m, part, "attachment");
+    ba = part_bytes(w->m, part);
+    if (strcmp(type, "message/delivery-status") == 0
+        || strcmp(type, "message/global-delivery-status") == 0) {
+        scan_dsn(w->m, ba->data, ba->len);
+        g_byte_array_free(ba, TRUE);
+        g_free(type);
+        return;
+    }
+    a = add_attachment(w->m, g_strdup(fname ? fname : default_name(type)),
+                       type, ba);
+    if (strcmp(a->type, "text/plain") == 0)
+        keep_attachment_text(w, obj, a->data);
+}
+
+/* A message part met inside the walk: an attached message is kept whole
+ * as an attachment; a delivery status (which some GMime versions parse as
+ * a message part) is scanned for failed recipients. */
+static void
+walk_message_part(struct walk *w, GMimeObject *obj)
+{
+    GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+    char *type = object_mime_type(obj);
+    const char *fname;
+    GByteArray *ba;
+
+    if (strcmp(type, "message/delivery-status") == 0
+        || strcmp(type, "message/global-delivery-status") == 0) {
+        ba = object_bytes(obj);
+        scan_dsn(w->m, ba->data, ba->len);
+        g_byte_array_free(ba, TRUE);
+        g_free(type);
+        return;
+    }
+    if (inner == NULL) {
+        add_problem(w->m, "An attached message is empty.");
+        g_free(type);
+        return;
+    }
+    fname = g_mime_object_get_content_disposition_parameter(obj, "filename");
+    if (fname == NULL)
+        fname = g_mime_object_get_content_type_parameter(obj, "name");
+    ba = object_bytes(GMIME_OBJECT(inner));
+    if (fname == NULL && g_mime_message_get_subject(inner) != NULL)
+        add_attachment(w->m, g_strdup_printf("%s.eml",
+                       g_mime_message_get_subject(inner)), type, ba);
+    else
+        add_attachment(w->m, g_strdup(fname ? fname : default_name(type)),
+                       type, ba);
+}
+
+/* Visit the tree for attachments and delivery status, depth-first with
+ * the limits; the body leaf and its alternatives are skipped. */
+static void
+walk_tree(struct walk *w, GMimeObject *obj, unsigned depth)
+{
+    if (obj == w->body || !walk_admit(w, depth))
+        return;
+    if (GMIME_IS_MULTIPART(obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
+            GMimeObject *child = g_mime_multipart_get_part(mp, i);
+            /* The other renderings of the body are not attachments. */
+            if (obj == w->body_alt && child != w->body_alt_child)
+                continue;
+            walk_tree(w, child, depth + 1);
+        }
+    } else if (GMIME_IS_MESSAGE_PART(obj)) {
+        walk_message_part(w, obj);
+    } else if (GMIME_IS_PART(obj)) {
+        walk_leaf(w, obj);
+    }
+}
+
+/* Set m->text from the chosen body leaf, HTML rendered, within max_text. */
+static void
+read_body(struct walk *w)
+{
+    GMimePart *part = GMIME_PART(w->body);
+    gboolean html = is_type(w->body, "text", "html");
+    GByteArray *ba;
+    char *text;
+
+    check_base64(w->m, part, "body text");
+    ba = part_bytes(w->m, part);
+    text = text_to_utf8(w->m, ba->data, ba->len,
+        g_mime_object_get_content_type_parameter(w->body, "charset"),
+        "body text");
+    g_byte_array_free(ba, TRUE);
+    if (html) {
+        char *plain = html_to_text(text, strlen(text));
+        g_free(text);
+        text = plain;
+    }
+    if (utf8_cut(text, w->lim->max_text))
+        add_problem(w->m, "The body text is longer than %zu bytes and was "
+                    "cut.", w->lim->max_text);
+    g_free(w->m->text);
+    w->m->text = text;
+}
+
+/* Read text and attachments of one message (the statement). */
+static void
+read_content(struct message *m, GMimeMessage *msg,
+             const struct message_limits *lim)
+{
+    struct walk w = { .lim = lim, .m = m };
+    GMimeObject *top = g_mime_message_get_mime_part(msg);
+
+    if (top == NULL)
+        return;
+    w.body = find_text(&w, top, 1, "plain", NULL, NULL);
+    if (w.body == NULL) {
+        w.visited = 0;
+        w.body = find_text(&w, top, 1, "html", NULL, NULL);
+    }
+    if (w.body != NULL)
+        read_body(&w);
+    w.visited = 0;
+    w.parts_noted = w.depth_noted = FALSE;
+    walk_tree(&w, top, 1);
+}
+
+/* The first attached message/rfc822 in the top-level structure (not
+ * inside other attached messages), bounded like the walk. */
+static GMimeMessage *
+find_forwarded(struct walk *w, GMimeObject *obj, unsigned depth)
+{
+    if (!walk_admit(w, depth))
+        return NULL;
+    if (GMIME_IS_MULTIPART(obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
+            GMimeMessage *r = find_forwarded(w, g_mime_multipart_get_part(mp, i),
+                                             depth + 1);
+            if (r)
+                return r;
+        }
+        return NULL;
+    }
+    if (GMIME_IS_MESSAGE_PART(obj)
+        && (is_type(obj, "message", "rfc822") || is_type(obj, "message", "global")))
+        return g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+    return NULL;
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+/* Call g_mime_init() and libxml2's initialisation once. */
+void
+message_library_init(void)
+{
+    static gsize done = 0;
+
+    if (g_once_init_enter(&done)) {
+        g_mime_init();
+        xmlInitParser();
+        g_once_init_leave(&done, 1);
+    }
+}
+
+/* Release GMime's and libxml2's global state at program end. */
+void
+message_library_shutdown(void)
+{
+    g_mime_shutdown();
+    xmlCleanupParser();
+}
+
+/* Fill limits with the defaults. */
+void
+message_limits_default(struct message_limits *lim)
+{
+    lim->max_parts = 1000;
+    lim->max_depth = 32;
+    lim->max_text = 1024 * 1024;
+}
+
+/* Free one attachment. */
+static void
+attachment_free(gpointer p)
+{
+    struct attachment *a = p;
+
+    if (a == NULL)
+        return;
+    g_free(a->name);
+    g_free(a->type);
+    if (a->data)
+        g_bytes_unref(a->data);
+    g_free(a);
+}
+
+/* A message with its arrays allocated and text empty. */
+static struct message *
+message_new(void)
+{
+    struct message *m = g_new0(struct message, 1);
+
+    m->references = g_ptr_array_new_with_free_func(g_free);
+    m->failed_recipients = g_ptr_array_new_with_free_func(g_free);
+    m->text_attachments = g_ptr_array_new_with_free_func(g_free);
+    m->attachments = g_ptr_array_new_with_free_func(attachment_free);
+    m->problems = g_ptr_array_new_with_free_func(g_free);
+    m->text = g_strdup("");
+    return m;
+}
+
+/* Parse bytes into a GMime message with our own parser options, so that
+ * warnings land in m->problems (when given) without touching the global
+ * defaults other threads use. */
+static GMimeMessage *
+gmime_parse(struct message *m, const char *raw, size_t len, gboolean warn)
+{
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    GMimeParserOptions *opts = g_mime_parser_options_new();
+    GMimeMessage *msg;
+
+    if (warn)
+        g_mime_parser_options_set_warning_callback(opts, parser_warning, m);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    msg = g_mime_parser_construct_message(parser, opts);
+    g_mime_parser_options_free(opts);
+    g_object_unref(parser);
+    g_object_unref(stream);
+    return msg;
+}
+
+/* Parse a raw message.  NULL with *err set when the input is not mail. */
+struct message *
+message_parse(const char *raw, size_t len, const struct message_limits *lim,
+              GError **err)
+{
+    struct message_limits defaults;
+    struct message *m;
+    struct scan sc;
+    GMimeMessage *outer, *stmt;
+    GMimeObject *top;
+    gboolean opaque = FALSE;
+    size_t hdr_end;
+
+    if (lim == NULL) {
+        message_limits_default(&defaults);
+        lim = &defaults;
+    }
+    /* An mbox "From " line, as a pipe from the MTA may prepend, is not
+     * part of the message. */
+    if (raw != NULL && len > 5 && memcmp(raw, "From ", 5) == 0) {
+        const char *nl = memchr(raw, '\n', len);
+        size_t skip = nl ? (size_t) (nl - raw) + 1 : len;
+        raw += skip;
+        len -= skip;
+    }
+    if (!check_is_mail(raw, len, err))
+        return NULL;
+
+    m = message_new();
+    hdr_end = header_block_end(raw, len);
+    scan_structure(raw, len, &sc);
+    if (sc.max_nesting > lim->max_depth) {
+        add_problem(m, "Multiparts nest %u deep, more than the limit of %u; "
+                    "only the headers were read and the body was kept as "
+                    "plain text.", sc.max_nesting, lim->max_depth);
+        opaque = TRUE;
+    } else {
+        for (guint i = 0; i < sc.unclosed->len; i++) {
+            char *b = clean_value(NULL, g_ptr_array_index(sc.unclosed, i), NULL);
+            utf8_cut(b, 80);
+            add_problem(m, "The multipart with boundary \"%s\" is never "
+                        "closed; the message may be truncated.", b);
+            g_free(b);
+        }
+    }
+    g_ptr_array_free(sc.unclosed, TRUE);
+
+    outer = opaque ? gmime_parse(m, raw, hdr_end, FALSE)
+                   : gmime_parse(m, raw, len, TRUE);
+    if (outer == NULL) {
+        add_problem(m, "The message could not be parsed as MIME; the body "
+                    "was kept as plain text.");
+        opaque = TRUE;
+        outer = gmime_parse(m, raw, hdr_end, FALSE);
+    }
+
+    if (outer != NULL) {
+        GObject *o = G_OBJECT(outer);
+        GMimeObject *obj = GMIME_OBJECT(outer);
+        m->auto_submitted = clean_value(m, g_mime_object_get_header(obj,
+                                        "Auto-Submitted"), "Auto-Submitted");
+        m->precedence = clean_value(m, g_mime_object_get_header(obj,
+                                    "Precedence"), "Precedence");
+        m->list_id = clean_value(m, g_mime_object_get_header(obj, "List-Id"),
+                                 "List-Id");
+        m->loop = clean_value(m, g_mime_object_get_header(obj,
+                              "X-Liaison-Loop"), "X-Liaison-Loop");
+        m->outer_message_id = bracket_id(m,
+                              g_mime_message_get_message_id(outer), "Message-ID");
+        top = g_mime_message_get_mime_part(outer);
+        m->is_report = top != NULL && is_type(top, "multipart", "report");
+
+        stmt = outer;
+        if (!opaque && !m->is_report && top != NULL) {
+            struct walk w = { .lim = lim, .m = m };
+            GMimeMessage *inner = find_forwarded(&w, top, 1);
+            if (inner != NULL) {
+                m->forwarded_by = from_address(m, outer);
+                stmt = inner;
+            }
+        }
+        read_headers(m, stmt);
+        if (!opaque)
+            read_content(m, stmt, lim);
+        g_object_unref(o);
+    }
+    if (opaque) {
+        const char *body = raw + hdr_end;
+        size_t blen = len - hdr_end;
+        if (blen > lim->max_text)
+            blen = lim->max_text;
+        g_free(m->text);
+        m->text = text_to_utf8(m, (const guint8 *) body, blen, NULL,
+                               "body text");
+        utf8_cut(m->text, lim->max_text);
+    }
+    return m;
+}
+
+/* Free a parsed message; NULL is fine. */
+void
+message_free(struct message *m)
+{
+    if (m == NULL)
+        return;
+    g_free(m->from);
+    g_free(m->from_name);
+    g_free(m->from_addr);
+    g_free(m->to);
+    g_free(m->subject);
+    g_free(m->date);
+    g_free(m->message_id);
+    g_free(m->in_reply_to);
+    g_ptr_array_free(m->references, TRUE);
+    g_free(m->outer_message_id);
+    g_free(m->forwarded_by);
+    g_free(m->auto_submitted);
+    g_free(m->precedence);
+    g_free(m->list_id);
+    g_free(m->loop);
+    g_ptr_array_free(m->failed_recipients, TRUE);
+    g_free(m->text);
+    g_ptr_array_free(m->text_attachments, TRUE);
+    g_ptr_array_free(m->attachments, TRUE);
+    g_ptr_array_free(m->problems, TRUE);
+    g_free(m);
+}
+
+/* TRUE for characters a file name must not carry: controls (C0, DEL,
+ * C1) and the invisible direction marks used to disguise extensions. */
+static gboolean
+filename_char_banned(gunichar c)
+{
+    return c < 0x20 || (c >= 0x7F && c <= 0x9F)
+        || c == 0x200E || c == 0x200F
+        || (c >= 0x202A && c <= 0x202E)
+        || (c >= 0x2066 && c <= 0x2069)
+        || c == 0xFEFF;
+}
+
+/* Make a file name safe: last path component only, no control characters,
+ * no leading dots, bounded length; "attachment" when nothing is left. */
+char *
+message_safe_filename(const char *name)
+{
+    char *valid, *base, *res;
+    const char *slash;
+    GString *out;
+
+    if (name == NULL)
+        return g_strdup("attachment");
+    valid = g_utf8_make_valid(name, -1);
+    /* Both separators, whatever system wrote the name. */
+    base = valid;
+    if ((slash = strrchr(base, '/')) != NULL)
+        base = (char *) slash + 1;
+    if ((slash = strrchr(base, '\\')) != NULL)
+        base = (char *) slash + 1;
+
+    out = g_string_new(NULL);
+    for (const char *p = base; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (filename_char_banned(c))
+            continue;
+        if (out->len == 0 && (c == '.' || g_unichar_isspace(c)))
+            continue;           /* no hidden files, no "..", no blanks */
+        g_string_append_unichar(out, c);
+    }
+    g_free(valid);
+    while (out->len > 0 && (out->str[out->len - 1] == ' '
+                            || out->str[out->len - 1] == '.'))
+        g_string_truncate(out, out->len - 1);
+    if (out->len == 0) {
+        g_string_free(out, TRUE);
+        return g_strdup("attachment");
+    }
+    res = g_string_free(out, FALSE);
+    if (strlen(res) > FILENAME_MAX_BYTES) {
+        /* Keep a short extension so the file still opens as what it is. */
+        const char *dot = strrchr(res, '.');
+        gsize elen = dot ? strlen(dot) : 0;
+        if (dot && elen <= EXTENSION_KEEP_MAX && dot != res) {
+            char *ext = g_strdup(dot);
+            utf8_cut(res, FILENAME_MAX_BYTES - elen);
+            char *joined = g_strconcat(res, ext, NULL);
+            g_free(ext);
+            g_free(res);
+            res = joined;
+        } else {
+            utf8_cut(res, FILENAME_MAX_BYTES);
+        }
+    }
+    return res;
+}

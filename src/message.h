@@ -58,6 +58,11 @@ struct message {
     GPtrArray *problems;        /* char*: what could not be read, as sentences */
 };
 
+/* Error domain of message_parse() for input that is not mail. */
+#define MESSAGE_ERROR (message_error_quark())
+enum message_error { MESSAGE_ERROR_NOT_MAIL };
+GQuark  message_error_quark(void);
+
 /* Call g_mime_init() and set the limits' defaults; once, from main. */
 void    message_library_init(void);
 void    message_library_shutdown(void);

@@ -65,7 +65,9 @@ check_exit "show abc: 64" 64 ctl show abc
 check_exit "show 99: 1" 1 ctl show 99
 check_grep "show 99 says so" "no statement 99" "$SCRATCH/err"
 check_exit "missing file: 66" 66 ctl ingest "$SCRATCH/nonexistent.eml"
-check_exit "--help" 0 "$CTL" --help 2>/dev/null || true
+check_exit "--help exits 0" 0 "$CTL" --help
+check_exit "--version exits 0" 0 "$CTL" --version
+check_grep "--version names the program" "^liaisonctl [0-9]" "$SCRATCH/out"
 check_exit "-h lists commands" 0 "$CTL" -h
 check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 
