@@ -1,0 +1,100 @@
+#!/bin/bash
+# tests/run-all.sh: the whole test suite from a clean clone, as CI runs it:
+# install the dependencies, build, run `make check` (cmocka unit tests, the
+# corpus golden comparison, the shell tests against the real programs,
+# Postfix and SQLite), run it again in an ASan + UBSan build, run the unit
+# tests and the corpus ingest under valgrind, then `make distcheck`.
+# The last line is "N passed, N failed" over all of it.
+set -u
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+LOGDIR="$TOP/tests/logs"
+rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
+PASSED=0
+FAILED=0
+
+# Add the cmocka-style counts of the logs named to the totals; a test log
+# with no count line (a crash) counts as one failure.
+tally() {
+    local f p q
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        p=$(grep -ahoE '^\[  PASSED  \] [0-9]+' "$f" | awk '{s+=$NF} END {print s+0}')
+        q=$(grep -ahoE '^\[  FAILED  \] [0-9]+' "$f" | awk '{s+=$NF} END {print s+0}')
+        if [ "$p" -eq 0 ] && [ "$q" -eq 0 ] && ! grep -q '^PASS' "${f%.log}.trs" 2>/dev/null; then
+            q=1
+        fi
+        PASSED=$((PASSED + p)); FAILED=$((FAILED + q))
+    done
+}
+
+# One named step that passes or fails as a whole.
+step() {
+    local name=$1; shift
+    echo "== $name"
+    if "$@" >"$LOGDIR/$name.log" 2>&1; then
+        PASSED=$((PASSED + 1)); echo "   ok"
+    else
+        FAILED=$((FAILED + 1)); echo "   FAILED (last lines of tests/logs/$name.log:)"
+        tail -n 30 "$LOGDIR/$name.log" | sed 's/^/   | /'
+    fi
+}
+
+echo "== dependencies"
+contrib/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+echo "== build"
+if ! { autoreconf -fi && ./configure -q && make -j"$(nproc)"; } >"$LOGDIR/build.log" 2>&1; then
+    tail -n 40 "$LOGDIR/build.log"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+if grep -E 'warning:' "$LOGDIR/build.log" >/dev/null; then
+    echo "   compiler warnings:"; grep -E 'warning:' "$LOGDIR/build.log" | sed 's/^/   | /'
+fi
+
+echo "== make check"
+make -j"$(nproc)" check >"$LOGDIR/check.log" 2>&1
+sed -n '/^# TOTAL/,/^# ERROR/p' "$LOGDIR/check.log" | sed 's/^/   /'
+grep -E '^(FAIL|ERROR):' "$LOGDIR/check.log" | sed 's/^/   /'
+tally $(find tests -name '*.log' -path '*tests/*' ! -path "$LOGDIR/*" ! -name test-suite.log)
+
+echo "== make check, ASan + UBSan build"
+rm -rf build-asan; mkdir build-asan
+(
+    cd build-asan && ../configure -q --enable-sanitizers &&
+    make -j"$(nproc)" >/dev/null &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        make -j"$(nproc)" check
+) >"$LOGDIR/check-asan.log" 2>&1
+sed -n '/^# TOTAL/,/^# ERROR/p' "$LOGDIR/check-asan.log" | sed 's/^/   /'
+grep -E '^(FAIL|ERROR):' "$LOGDIR/check-asan.log" | sed 's/^/   /'
+tally $(find build-asan/tests -name '*.log' ! -name test-suite.log 2>/dev/null)
+
+echo "== valgrind"
+VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
+for t in tests/unit/test_*; do
+    case "$t" in *.c|*.h|*.o|*.log|*.trs) continue ;; esac
+    [ -x "$t" ] || continue
+    step "valgrind-$(basename "$t")" env LIAISON_SRCDIR="$TOP" $VG "$t"
+done
+vgdb=$(mktemp -u /tmp/liaison-vg.XXXXXX.db)
+vg_corpus() {
+    local f rc
+    for f in tests/corpus/*.eml; do
+        $VG src/liaisonctl -d "$vgdb" -D tests/corpus/directory.json ingest "$f" >/dev/null
+        rc=$?
+        [ "$rc" -eq 0 ] || { echo "$f: exit $rc"; return 1; }
+    done
+    $VG src/liaisonctl -d "$vgdb" list && $VG src/liaisonctl -d "$vgdb" show --json 1 >/dev/null
+}
+step "valgrind-liaisonctl-corpus" vg_corpus
+rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm"
+
+echo "== make distcheck"
+step "distcheck" make -j"$(nproc)" distcheck
+
+echo
+echo "logs: tests/logs/ and each test's .log beside it"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
