@@ -21,7 +21,7 @@ tally() {
         [ -f "$f" ] || continue
         p=$(grep -ahoE '^\[  PASSED  \] [0-9]+' "$f" | awk '{s+=$NF} END {print s+0}')
         q=$(grep -ahoE '^\[  FAILED  \] [0-9]+' "$f" | awk '{s+=$NF} END {print s+0}')
-        if [ "$p" -eq 0 ] && [ "$q" -eq 0 ] && ! grep -q '^PASS' "${f%.log}.trs" 2>/dev/null; then
+        if [ "$p" -eq 0 ] && [ "$q" -eq 0 ] && ! grep -q ':test-result: PASS' "${f%.log}.trs" 2>/dev/null; then
             q=1
         fi
         PASSED=$((PASSED + p)); FAILED=$((FAILED + q))
