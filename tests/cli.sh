@@ -107,7 +107,7 @@ fi
 
 FULL="$SCRATCH/full"
 mkdir -p "$FULL"
-if mount -t tmpfs -o size=3m tmpfs "$FULL"; then
+if mount -t tmpfs -o size=16m tmpfs "$FULL"; then
     t_cleanup "umount -l '$FULL' 2>/dev/null"
     "$CTL" -d "$FULL/l.db" ingest "$CORPUS/s01-appendix-a.eml" >/dev/null
     # A statement with a 1 MB attachment, then a disk with no room for it.

@@ -34,7 +34,7 @@ fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL - $1: $2"; }
 # check NAME COMMAND...: pass when the command succeeds.
 check() {
     local name=$1; shift
-    if "$@"; then ok "$name"; else fail "$name" "command failed: $*"; fi
+    if "$@" >/dev/null; then ok "$name"; else fail "$name" "command failed: $*"; fi
 }
 
 # check_exit NAME CODE COMMAND...: pass when the command exits with CODE.

@@ -97,6 +97,13 @@ teardown(void **state)
     return 0;
 }
 
+/* Order two char* elements of a GPtrArray (the sort passes pointers to them). */
+static gint
+cmp_strp(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
 /* A JSON array of strings as a sorted, lower-cased, newline-joined text:
  * two arrays are equal as sets of addresses when these texts are. */
 static char *
@@ -107,7 +114,7 @@ set_text(JsonArray *a)
 
     for (guint i = 0; a != NULL && i < json_array_get_length(a); i++)
         g_ptr_array_add(v, g_utf8_strdown(json_array_get_string_element(a, i), -1));
-    g_ptr_array_sort(v, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(v, cmp_strp);
     g_ptr_array_add(v, NULL);
     out = g_strjoinv("\n", (char **)v->pdata);
     return out;
@@ -317,7 +324,7 @@ test_corpus_file(void **state)
 static void
 test_malformed(void **state)
 {
-    for (size_t i = 0; i < malformed_count; i++) {
+    for (size_t i = 0; i < malformed_case_count; i++) {
         GBytes *b = malformed_cases[i].make();
         gsize len;
         const char *raw = g_bytes_get_data(b, &len);
