@@ -23,6 +23,7 @@
  * object outlives message_parse().
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -480,24 +481,114 @@ tidy_lines(const char *s)
     return g_string_free(out, FALSE);
 }
 
+/* Decode one character reference or common named entity at p (just after
+ * '&'); returns the bytes consumed, 0 when it is not one we know. */
+static gsize
+decode_entity(const char *p, GString *out)
+{
+    static const struct { const char *name; const char *text; } named[] = {
+        { "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" },
+        { "apos;", "'" }, { "nbsp;", " " },
+    };
+    if (*p == '#') {
+        char *end;
+        gulong c = (p[1] == 'x' || p[1] == 'X') ? strtoul(p + 2, &end, 16)
+                                                : strtoul(p + 1, &end, 10);
+        if (end == p + 1 || end == p + 2 || *end != ';')
+            return 0;
+        if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            c = 0xFFFD;
+        g_string_append_unichar(out, (gunichar) c);
+        return (gsize) (end - p) + 1;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(named); i++) {
+        gsize l = strlen(named[i].name);
+        if (strncmp(p, named[i].name, l) == 0) {
+            g_string_append(out, named[i].text);
+            return l;
+        }
+    }
+    return 0;
+}
+
+/* Text out of HTML the parser gave up on: tags dropped (line-breaking
+ * ones turned into newlines), common entities decoded.  Rough, but it
+ * keeps the words when the tree is too deep for libxml2. */
+static char *
+html_strip_roughly(const char *html)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = html;
+    char *text;
+
+    while (*p) {
+        if (*p == '<') {
+            const char *gt = strchr(p, '>');
+            const char *name = p + 1;
+            gsize nlen = 0;
+            char *tag;
+            if (gt == NULL)
+                break;
+            if (*name == '/')
+                name++;
+            while (name + nlen < gt && g_ascii_isalnum(name[nlen]))
+                nlen++;
+            tag = g_strndup(name, nlen);
+            if (g_ascii_strcasecmp(tag, "br") == 0 || html_is_block(tag))
+                g_string_append_c(out, '\n');
+            else if (g_ascii_strcasecmp(tag, "td") == 0
+                     || g_ascii_strcasecmp(tag, "th") == 0)
+                g_string_append_c(out, ' ');
+            g_free(tag);
+            p = gt + 1;
+        } else if (*p == '&') {
+            gsize used = decode_entity(p + 1, out);
+            if (used == 0)
+                g_string_append_c(out, '&');
+            p += 1 + used;
+        } else {
+            g_string_append_c(out, *p == '\t' ? ' ' : *p);
+            p++;
+        }
+    }
+    text = tidy_lines(out->str);
+    g_string_free(out, TRUE);
+    return text;
+}
+
 /* Render UTF-8 HTML as text lines: block elements and table rows break
  * lines, cells of one row are joined by a space, entities are decoded by
- * libxml2.  The tree is walked without recursion, since hostile HTML can
- * nest as deep as the parser allows. */
+ * libxml2.  The tree is walked without recursion.  When libxml2 stops
+ * early (it refuses trees deeper than 256), the text is stripped roughly
+ * instead, so no words are lost. */
 static char *
-html_to_text(const char *html, gsize len)
+html_to_text(struct message *m, const char *html, gsize len)
 {
     struct render r = { g_string_new(NULL), FALSE, FALSE, 0 };
-    htmlDocPtr doc;
+    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    htmlDocPtr doc = NULL;
+    gboolean halted;
     xmlNodePtr n;
     char *text;
 
     if (len > G_MAXINT)
         len = G_MAXINT;
-    doc = htmlReadMemory(html, (int) len, NULL, "UTF-8",
-                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR
-                         | HTML_PARSE_NOWARNING | HTML_PARSE_NONET
-                         | HTML_PARSE_IGNORE_ENC);
+    if (ctxt != NULL)
+        doc = htmlCtxtReadMemory(ctxt, html, (int) len, NULL, "UTF-8",
+                                 HTML_PARSE_RECOVER | HTML_PARSE_NOERROR
+                                 | HTML_PARSE_NOWARNING | HTML_PARSE_NONET
+                                 | HTML_PARSE_IGNORE_ENC);
+    halted = ctxt == NULL || ctxt->disableSAX;
+    if (ctxt != NULL)
+        htmlFreeParserCtxt(ctxt);
+    if (halted) {
+        if (doc)
+            xmlFreeDoc(doc);
+        g_string_free(r.out, TRUE);
+        add_problem(m, "The HTML body could not be parsed completely (it may "
+                    "nest too deeply); its text was extracted roughly.");
+        return html_strip_roughly(html);
+    }
     n = doc ? doc->children : NULL;
     while (n != NULL) {
         if (render_enter(&r, n) && n->children != NULL) {
@@ -710,6 +801,45 @@ check_is_mail(const char *raw, size_t len, GError **err)
     return TRUE;
 }
 
+/* Repair what would make GMime misread the headers, in a copy: NUL bytes
+ * in the header block (GMime's header values are C strings, so a NUL
+ * would silently cut them) are removed, and a message whose lines end in
+ * bare CR (old Mac mail, which GMime reads as one endless header line)
+ * gets LF line ends.  Returns NULL when the input can be used as it is. */
+static GByteArray *
+prepare_input(struct message *m, const char *raw, size_t len)
+{
+    size_t hdr_end = header_block_end(raw, len);
+    gsize first = first_line_len(raw, len);
+    const char *cr = memchr(raw, '\r', first);
+    gboolean bare_cr = cr != NULL && (size_t) (cr - raw) + 1 < len
+                       && cr[1] != '\n';
+    gboolean nul = memchr(raw, '\0', hdr_end) != NULL;
+    GByteArray *out;
+    unsigned nuls = 0;
+
+    if (!bare_cr && !nul)
+        return NULL;
+    out = g_byte_array_sized_new((guint) len);
+    for (size_t i = 0; i < len; i++) {
+        guint8 c = (guint8) raw[i];
+        if (bare_cr && c == '\r' && (i + 1 >= len || raw[i + 1] != '\n'))
+            c = '\n';
+        else if (!bare_cr && c == '\0' && i < hdr_end) {
+            nuls++;
+            continue;
+        }
+        g_byte_array_append(out, &c, 1);
+    }
+    if (bare_cr)
+        add_problem(m, "The message ends its lines with bare CR characters; "
+                    "they were read as line ends.");
+    if (nuls > 0)
+        add_problem(m, "The headers contain %u NUL bytes; they were removed.",
+                    nuls);
+    return out;
+}
+
 /* ---- GMime helpers --------------------------------------------------- */
 
 /* Parser warnings that mean content may be missing, as sentences. */
@@ -719,6 +849,8 @@ parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
 {
     struct message *m = user_data;
 
+    (void) offset;
+    (void) item;
     switch (code) {
     case GMIME_WARN_TRUNCATED_MESSAGE:
         add_problem(m, "The message is truncated: a MIME part ends early.");
@@ -1249,7 +1381,7 @@ read_body(struct walk *w)
         "body text");
     g_byte_array_free(ba, TRUE);
     if (html) {
-        char *plain = html_to_text(text, strlen(text));
+        char *plain = html_to_text(w->m, text, strlen(text));
         g_free(text);
         text = plain;
     }
@@ -1275,8 +1407,21 @@ read_content(struct message *m, GMimeMessage *msg,
         w.visited = 0;
         w.body = find_text(&w, top, 1, "html", NULL, NULL);
     }
-    if (w.body != NULL)
+    if (w.body != NULL) {
         read_body(&w);
+    } else if (GMIME_IS_MULTIPART(top)
+               && g_mime_multipart_get_count(GMIME_MULTIPART(top)) == 0
+               && g_mime_multipart_get_prologue(GMIME_MULTIPART(top)) != NULL) {
+        /* A multipart GMime could not split (no boundary, say): its
+         * whole content ended up in the prologue; keep it as text. */
+        const char *pro = g_mime_multipart_get_prologue(GMIME_MULTIPART(top));
+        g_free(m->text);
+        m->text = text_to_utf8(m, (const guint8 *) pro, strlen(pro), NULL,
+                               "unsplit multipart");
+        if (utf8_cut(m->text, lim->max_text))
+            add_problem(m, "The body text is longer than %zu bytes and was "
+                        "cut.", lim->max_text);
+    }
     w.visited = 0;
     w.parts_noted = w.depth_noted = FALSE;
     walk_tree(&w, top, 1);
@@ -1399,6 +1544,7 @@ message_parse(const char *raw, size_t len, const struct message_limits *lim,
     GMimeMessage *outer, *stmt;
     GMimeObject *top;
     gboolean opaque = FALSE;
+    GByteArray *fixed;
     size_t hdr_end;
 
     if (lim == NULL) {
@@ -1417,6 +1563,10 @@ message_parse(const char *raw, size_t len, const struct message_limits *lim,
         return NULL;
 
     m = message_new();
+    if ((fixed = prepare_input(m, raw, len)) != NULL) {
+        raw = (const char *) fixed->data;
+        len = fixed->len;
+    }
     hdr_end = header_block_end(raw, len);
     scan_structure(raw, len, &sc);
     if (sc.max_nesting > lim->max_depth) {
@@ -1475,8 +1625,16 @@ message_parse(const char *raw, size_t len, const struct message_limits *lim,
         g_object_unref(o);
     }
     if (opaque) {
-        const char *body = raw + hdr_end;
-        size_t blen = len - hdr_end;
+        /* The body starts after the empty line that ends the headers. */
+        size_t start = hdr_end;
+        const char *body;
+        size_t blen;
+        if (start < len && raw[start] == '\r')
+            start++;
+        if (start < len && raw[start] == '\n')
+            start++;
+        body = raw + start;
+        blen = len - start;
         if (blen > lim->max_text)
             blen = lim->max_text;
         g_free(m->text);
@@ -1484,6 +1642,8 @@ message_parse(const char *raw, size_t len, const struct message_limits *lim,
                                "body text");
         utf8_cut(m->text, lim->max_text);
     }
+    if (fixed != NULL)
+        g_byte_array_free(fixed, TRUE);
     return m;
 }
 

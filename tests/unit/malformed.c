@@ -225,7 +225,7 @@ GBytes *
 malformed_header_injection(void)
 {
     GString *s = g_string_new(
-        "From: =?utf-8?q?Eve=0D=0ABcc:_victim@ietf.test?= <eve@hostile.test>\n"
+        "From: =?utf-8?q?Eve=0D=0ABcc=3A_victim=40ietf.test?= <eve@hostile.test>\n"
         "To: liaisons@ietf.test\n"
         "Subject: =?utf-8?q?hello=0D=0ABcc:_all@ietf.test=00x?=\n"
         "Message-ID: <injection@hostile.test>\n"
