@@ -702,17 +702,20 @@ flush_pending(struct contact_split *cs)
 }
 
 /* A display name out of s[0..n): quotes and brackets dropped, cut at the
- * first "E-mail:"/"Tel:" sub-label; NULL unless it looks like a name. */
+ * first "E-mail:"/"Tel:" sub-label (*cut says whether there was one); NULL
+ * unless it looks like a name. */
 static char *
-clean_name(const char *s, size_t n, pcre2_match_data *md)
+clean_name_cut(const char *s, size_t n, pcre2_match_data *md, gboolean *cut)
 {
     char *c, *p;
 
+    *cut = FALSE;
     if (match_at(PAT_SUBLABEL, s, n, 0, md)) {
         size_t so, eo;
 
         group(md, 0, &so, &eo);
         n = so;
+        *cut = TRUE;
     }
     c = collapse(s, n);
     if (c == NULL)
@@ -733,6 +736,15 @@ clean_name(const char *s, size_t n, pcre2_match_data *md)
         return NULL;
     }
     return p;
+}
+
+/* clean_name_cut() for text where a sub-label does not matter. */
+static char *
+clean_name(const char *s, size_t n, pcre2_match_data *md)
+{
+    gboolean cut;
+
+    return clean_name_cut(s, n, md, &cut);
 }
 
 /* split_items() callback: one item of a contact list. */
@@ -768,9 +780,15 @@ contact_item(const char *s, size_t n, void *arg)
         if (name == NULL)
             name = clean_name(gt + 1, n - (size_t) (gt + 1 - s), md);
     } else {
-        /* "Name addr", "addr (Name)", "E-mail: addr" after "Name, Org". */
-        name = clean_name(s, so, md);
-        if (name == NULL)
+        /* "Name addr", "addr (Name)", "E-mail: addr" after "Name, Org".
+         * Words before "Tel:"/"E-mail:" that follow "Name, Org," are the
+         * country, not the name. */
+        gboolean cut;
+
+        name = clean_name_cut(s, so, md, &cut);
+        if (cut && cs->pending->len > 0)
+            g_clear_pointer(&name, g_free);
+        else if (name == NULL && !cut)
             name = clean_name(s + eo, n - eo, md);
     }
     if (name != NULL) {
@@ -914,6 +932,13 @@ commit_pending(struct scan *sc)
         return;
     v = collapse(sc->value->str, sc->value->len);
     g_string_truncate(sc->value, 0);
+    /* A list cut short ("To: A WG," then a quote) keeps no dangling comma. */
+    if (v != NULL) {
+        size_t k = strlen(v);
+
+        while (k > 0 && (v[k - 1] == ',' || v[k - 1] == ';' || v[k - 1] == ' '))
+            v[--k] = '\0';
+    }
     if (is_nothing(v)) {
         g_free(v);
         return;

@@ -1,2 +1,1213 @@
-/* test_envelope.c: to be written */
-int main(void) { return 77; }
+/*
+ * test_envelope.c: unit tests for envelope.c, the reading of liaison
+ * envelope fields out of text.
+ *
+ * Each layout test uses the decoded text of a corpus message (the text
+ * message.c hands over: MIME decoded, HTML rendered one table row per line)
+ * and checks every field, so a change in one layout rule that breaks
+ * another layout shows here before it shows in the corpus golden files.
+ * Tables then cover dates, contacts and purposes one case per row, and the
+ * edge cases cover hostile input.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+
+#include "envelope.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* Compare a possibly NULL string. */
+#define assert_str(got, want) assert_str_at((got), (want), __FILE__, __LINE__)
+
+/* assert_str with the caller's position in the failure message. */
+static void
+assert_str_at(const char *got, const char *want, const char *file, int line)
+{
+    if (g_strcmp0(got, want) != 0) {
+        print_error("%s:%d: got \"%s\", want \"%s\"\n", file, line,
+                    got ? got : "(null)", want ? want : "(null)");
+        fail();
+    }
+}
+
+/* Check a list of strings against a NULL-terminated expectation. */
+static void
+assert_strv(GPtrArray *a, const char *const *want)
+{
+    guint n = 0;
+
+    while (want[n] != NULL)
+        n++;
+    if (a->len != n) {
+        print_error("list has %u entries, want %u\n", a->len, n);
+        for (guint i = 0; i < a->len; i++)
+            print_error("  [%s]\n", (char *) g_ptr_array_index(a, i));
+    }
+    assert_int_equal(a->len, n);
+    for (guint i = 0; i < n; i++)
+        assert_str(g_ptr_array_index(a, i), want[i]);
+}
+
+/* Check a contact list against name/address pairs (NULL for none). */
+static void
+assert_contacts(GPtrArray *a, guint n, const char *const pairs[][2])
+{
+    if (a->len != n) {
+        print_error("contact list has %u entries, want %u\n", a->len, n);
+        for (guint i = 0; i < a->len; i++) {
+            struct contact *c = g_ptr_array_index(a, i);
+
+            print_error("  [%s|%s]\n", c->name ? c->name : "-",
+                        c->addr ? c->addr : "-");
+        }
+    }
+    assert_int_equal(a->len, n);
+    for (guint i = 0; i < n; i++) {
+        struct contact *c = g_ptr_array_index(a, i);
+
+        assert_str(c->name, pairs[i][0]);
+        assert_str(c->addr, pairs[i][1]);
+    }
+}
+
+static const char *const NONE[] = { NULL };
+
+/* Scan one text into a new envelope, checking the label count. */
+static struct envelope *
+scan(const char *text, int want_labels)
+{
+    struct envelope *env = envelope_new();
+    int labels = envelope_scan(env, text);
+
+    if (want_labels >= 0)
+        assert_int_equal(labels, want_labels);
+    return env;
+}
+
+/* Assert that nothing at all was filled in. */
+static void
+assert_empty(struct envelope *env)
+{
+    assert_null(env->title);
+    assert_null(env->from_body);
+    assert_null(env->to_body);
+    assert_null(env->deadline);
+    assert_null(env->body);
+    assert_int_equal(env->purpose, PURPOSE_NONE);
+    assert_int_equal(env->to_list->len, 0);
+    assert_int_equal(env->info_to->len, 0);
+    assert_int_equal(env->cc->len, 0);
+    assert_int_equal(env->response_contacts->len, 0);
+    assert_int_equal(env->technical_contacts->len, 0);
+    assert_int_equal(env->other_identifiers->len, 0);
+    assert_int_equal(env->related->len, 0);
+    assert_int_equal(env->references->len, 0);
+}
+
+/* ---- corpus layouts ----------------------------------------------------- */
+
+/* s01: RFC 4053 Appendix A labels. */
+static void
+test_s01_appendix_a(void **state)
+{
+    static const char text[] =
+        "From: ITU-T Study Group 15\n"
+        "To: IETF CCAMP WG\n"
+        "Title: LS on OTN beyond-400G control plane extensions\n"
+        "Response Contact: Greta Jonsson <greta.jonsson@itu.test>\n"
+        "Technical Contact: Greta Jonsson <greta.jonsson@itu.test>, Malcolm Betts <m.betts@itu.test>\n"
+        "Purpose: For Action\n"
+        "Deadline: 2027-01-15\n"
+        "\n"
+        "Body:\n"
+        "ITU-T SG15 has progressed its work on OTN interfaces beyond 400G and asks\n"
+        "the CCAMP working group to review the attached draft and to advise whether\n"
+        "the GMPLS signalling extensions in RFC 7139 need updating.\n"
+        "\n"
+        "We would appreciate a response before our January 2027 plenary.\n"
+        "\n"
+        "Attachments:\n"
+        "  SG15-LS-0412.pdf\n";
+    static const char *const to[] = { "IETF CCAMP WG", NULL };
+    static const char *const resp[][2] = {
+        { "Greta Jonsson", "greta.jonsson@itu.test" } };
+    static const char *const tech[][2] = {
+        { "Greta Jonsson", "greta.jonsson@itu.test" },
+        { "Malcolm Betts", "m.betts@itu.test" } };
+    struct envelope *env = scan(text, 9);
+
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    assert_strv(env->to_list, to);
+    assert_strv(env->info_to, NONE);
+    assert_str(env->title, "LS on OTN beyond-400G control plane extensions");
+    assert_contacts(env->response_contacts, 1, resp);
+    assert_contacts(env->technical_contacts, 2, tech);
+    assert_int_equal(env->cc->len, 0);
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_str(env->deadline, "2027-01-15");
+    assert_str(env->body,
+        "ITU-T SG15 has progressed its work on OTN interfaces beyond 400G and asks\n"
+        "the CCAMP working group to review the attached draft and to advise whether\n"
+        "the GMPLS signalling extensions in RFC 7139 need updating.\n"
+        "\n"
+        "We would appreciate a response before our January 2027 plenary.");
+    assert_strv(env->other_identifiers, NONE);
+    assert_strv(env->related, NONE);
+    assert_strv(env->references, NONE);
+    envelope_free(env);
+}
+
+/* s02: the datatracker notification ("Please reply by" has no colon). */
+static void
+test_s02_datatracker(void **state)
+{
+    static const char text[] =
+        "Title: Broadband Forum interest in draft-ietf-ippm-capacity-metric-method\n"
+        "Submission Date: 2026-11-20\n"
+        "URL of the IETF Web page: https://datatracker.ietf.test/liaison/2101/\n"
+        "Please reply by 2026-12-20\n"
+        "From: Lincoln Lavalle <llavalle@bbf.test>\n"
+        "To: Lars Ekberg <lars@ietf.test>, Tommy Paulsen <tpaulsen@ietf.test>\n"
+        "Cc: IP Performance Measurement Discussion List <ippm@ietf.test>\n"
+        "Response Contacts: Broadband Forum Liaisons <liaisons@bbf.test>\n"
+        "Technical Contacts: Lincoln Lavalle <llavalle@bbf.test>\n"
+        "Purpose: For comment\n"
+        "\n"
+        "Body: The Broadband Forum thanks the IPPM working group for its work on\n"
+        "the capacity metric and asks for comments on how TR-471 should reference\n"
+        "draft-ietf-ippm-capacity-metric-method once it is published as an RFC.\n"
+        "Attachments:\n"
+        "\n"
+        "    LIAISE-481 IPPM capacity metric\n"
+        "    https://www.ietf.test/lib/dt/documents/LIAISON/liaison-2026-11-20-bbf-ippm-attachment-1.pdf\n"
+        "\n";
+    static const char *const to[] = { "Lars Ekberg <lars@ietf.test>",
+                                      "Tommy Paulsen <tpaulsen@ietf.test>",
+                                      NULL };
+    static const char *const refs[] = {
+        "draft-ietf-ippm-capacity-metric-method", "TR-471", NULL };
+    static const char *const cc[][2] = {
+        { "IP Performance Measurement Discussion List", "ippm@ietf.test" } };
+    static const char *const resp[][2] = {
+        { "Broadband Forum Liaisons", "liaisons@bbf.test" } };
+    static const char *const tech[][2] = {
+        { "Lincoln Lavalle", "llavalle@bbf.test" } };
+    struct envelope *env = scan(text, 11);
+
+    assert_str(env->title,
+               "Broadband Forum interest in draft-ietf-ippm-capacity-metric-method");
+    assert_str(env->from_body, "Lincoln Lavalle <llavalle@bbf.test>");
+    assert_str(env->to_body,
+               "Lars Ekberg <lars@ietf.test>, Tommy Paulsen <tpaulsen@ietf.test>");
+    assert_strv(env->to_list, to);
+    assert_strv(env->info_to, NONE);
+    assert_contacts(env->cc, 1, cc);
+    assert_contacts(env->response_contacts, 1, resp);
+    assert_contacts(env->technical_contacts, 1, tech);
+    assert_int_equal(env->purpose, PURPOSE_COMMENT);
+    /* The submission date must not be taken for the deadline. */
+    assert_str(env->deadline, "2026-12-20");
+    assert_str(env->body,
+        "The Broadband Forum thanks the IPPM working group for its work on\n"
+        "the capacity metric and asks for comments on how TR-471 should reference\n"
+        "draft-ietf-ippm-capacity-metric-method once it is published as an RFC.");
+    assert_strv(env->references, refs);
+    assert_strv(env->other_identifiers, NONE);
+    assert_strv(env->related, NONE);
+    envelope_free(env);
+}
+
+/* s03: the ITU-T template. */
+static void
+test_s03_itu(void **state)
+{
+    static const char text[] =
+        "INTERNATIONAL TELECOMMUNICATION UNION\n"
+        "TELECOMMUNICATION STANDARDIZATION SECTOR\n"
+        "STUDY PERIOD 2025-2028\n"
+        "\n"
+        "Question(s): 12/15          Meeting, date: Geneva, 9-20 November 2026\n"
+        "Study Group: 15             Working Party: 3\n"
+        "Source: ITU-T Study Group 15\n"
+        "Title: LS on YANG models for optical transport network topology\n"
+        "\n"
+        "LIAISON STATEMENT\n"
+        "\n"
+        "For action to: IETF CCAMP WG\n"
+        "For information to: IETF NETMOD WG\n"
+        "Approval: Agreed to at SG15 meeting (Geneva, 20 November 2026)\n"
+        "Deadline: 15 March 2027\n"
+        "Contact: Hiroshi Tanabe, NTT, Japan, E-mail: h.tanabe@itu.test\n"
+        "\n"
+        "SG15 thanks CCAMP for its YANG models for OTN topology and asks CCAMP to\n"
+        "align the attributes listed in the attachment with G.874.1.\n"
+        "\n";
+    static const char *const to[] = { "IETF CCAMP WG", NULL };
+    static const char *const info[] = { "IETF NETMOD WG", NULL };
+    static const char *const tech[][2] = {
+        { "Hiroshi Tanabe", "h.tanabe@itu.test" } };
+    struct envelope *env = scan(text, 6);
+
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->title,
+               "LS on YANG models for optical transport network topology");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    assert_strv(env->to_list, to);
+    assert_strv(env->info_to, info);
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_str(env->deadline, "2027-03-15");
+    assert_contacts(env->technical_contacts, 1, tech);
+    assert_int_equal(env->response_contacts->len, 0);
+    assert_int_equal(env->cc->len, 0);
+    assert_null(env->body);
+    assert_strv(env->other_identifiers, NONE);
+    assert_strv(env->related, NONE);
+    assert_strv(env->references, NONE);
+    envelope_free(env);
+}
+
+/* The 3GPP template of s04, shared with the ordering test. */
+static const char s04_text[] =
+    "3GPP TSG SA WG2 Meeting #172                          S2-2611873\n"
+    "Seoul, Korea, 16 - 20 November 2026\n"
+    "\n"
+    "Title:             LS on user plane path management for distributed anchors\n"
+    "Response to:       -\n"
+    "Release:           Rel-20\n"
+    "Work Item:         FS_UPEAS\n"
+    "\n"
+    "Source:            TSG SA WG2\n"
+    "To:                IETF DMM WG\n"
+    "Cc:                TSG CT WG4\n"
+    "\n"
+    "Contact Person:\n"
+    "   Name:           Kasia Nowicka\n"
+    "   E-mail Address: kasia.nowicka@3gpp.test\n"
+    "\n"
+    "Send any reply LS to:   3GPP Liaisons Coordinator, mailto:3gppliaison@3gpp.test\n"
+    "\n"
+    "Attachments:       S2-2610544\n"
+    "\n"
+    "1. Overall Description:\n"
+    "SA2 is studying user plane path management with distributed anchors and\n"
+    "would like to understand the status of the DMM work on this topic.\n"
+    "\n"
+    "2. Actions:\n"
+    "To IETF DMM WG.\n"
+    "ACTION: SA2 asks IETF DMM to provide information on the expected timeline\n"
+    "of its mobility anchor documents.\n"
+    "\n"
+    "3. Date of Next TSG SA WG2 Meetings:\n"
+    "SA2#173    8 - 12 February 2027    Athens, Greece\n"
+    "\n";
+
+/* s04: the 3GPP template. */
+static void
+test_s04_3gpp(void **state)
+{
+    static const char *const to[] = { "IETF DMM WG", NULL };
+    static const char *const ids[] = { "S2-2611873", NULL };
+    static const char *const cc[][2] = { { "TSG CT WG4", NULL } };
+    static const char *const resp[][2] = {
+        { "3GPP Liaisons Coordinator", "3gppliaison@3gpp.test" } };
+    static const char *const tech[][2] = {
+        { "Kasia Nowicka", "kasia.nowicka@3gpp.test" } };
+    struct envelope *env = scan(s04_text, 9);
+
+    assert_str(env->title,
+               "LS on user plane path management for distributed anchors");
+    assert_str(env->from_body, "TSG SA WG2");
+    assert_str(env->to_body, "IETF DMM WG");
+    assert_strv(env->to_list, to);
+    assert_strv(env->info_to, NONE);
+    assert_contacts(env->cc, 1, cc);
+    assert_contacts(env->technical_contacts, 1, tech);
+    assert_contacts(env->response_contacts, 1, resp);
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    /* Neither the meeting dates nor the next meeting are a deadline. */
+    assert_null(env->deadline);
+    /* The attachment's tdoc number is not the statement's own. */
+    assert_strv(env->other_identifiers, ids);
+    /* "Response to: -" means none. */
+    assert_strv(env->related, NONE);
+    assert_strv(env->references, NONE);
+    assert_null(env->body);
+    envelope_free(env);
+}
+
+/* s05: an HTML table rendered one row per line. */
+static void
+test_s05_html_rendered(void **state)
+{
+    static const char text[] =
+        "Dear IETF DetNet chairs,\n"
+        "\n"
+        "From: IEEE 802.1 Working Group\n"
+        "To: IETF DetNet WG\n"
+        "Title: Status of P802.1DP & TSN profile for aerospace\n"
+        "Response Contact: Glen Parsons <gparsons@ieee.test>\n"
+        "Technical Contact: J\xc3\xa1nos Farkas <jfarkas@ieee.test>\n"
+        "Purpose: For Information\n"
+        "\n"
+        "IEEE 802.1 informs DetNet that P802.1DP has completed its sponsor ballot.\n";
+    static const char *const to[] = { "IETF DetNet WG", NULL };
+    static const char *const resp[][2] = {
+        { "Glen Parsons", "gparsons@ieee.test" } };
+    static const char *const tech[][2] = {
+        { "J\xc3\xa1nos Farkas", "jfarkas@ieee.test" } };
+    struct envelope *env = scan(text, 6);
+
+    assert_str(env->from_body, "IEEE 802.1 Working Group");
+    assert_str(env->to_body, "IETF DetNet WG");
+    assert_strv(env->to_list, to);
+    assert_str(env->title, "Status of P802.1DP & TSN profile for aerospace");
+    assert_contacts(env->response_contacts, 1, resp);
+    assert_contacts(env->technical_contacts, 1, tech);
+    assert_int_equal(env->purpose, PURPOSE_INFORMATION);
+    assert_null(env->deadline);
+    assert_null(env->body);
+    assert_int_equal(env->cc->len, 0);
+    assert_strv(env->info_to, NONE);
+    assert_strv(env->other_identifiers, NONE);
+    assert_strv(env->related, NONE);
+    assert_strv(env->references, NONE);
+    envelope_free(env);
+}
+
+/* s06: no title label, US date, non-ASCII name (decoded from Latin-1). */
+static void
+test_s06_us_date(void **state)
+{
+    static const char text[] =
+        "From: Broadband Forum\n"
+        "To: IETF Routing Area\n"
+        "Technical Contact: Zo\xc3\xab M\xc3\xbcller <zmuller@bbf.test>\n"
+        "Purpose: For Comment\n"
+        "Deadline: December 31, 2026\n"
+        "\n"
+        "The Broadband Forum asks the Routing Area for comments on its draft TR-545,\n"
+        "which profiles segment routing for access networks. Le r\xc3\xa9sum\xc3\xa9 is attached.\n";
+    static const char *const to[] = { "IETF Routing Area", NULL };
+    static const char *const refs[] = { "TR-545", NULL };
+    static const char *const tech[][2] = {
+        { "Zo\xc3\xab M\xc3\xbcller", "zmuller@bbf.test" } };
+    struct envelope *env = scan(text, 5);
+
+    assert_null(env->title);
+    assert_str(env->from_body, "Broadband Forum");
+    assert_str(env->to_body, "IETF Routing Area");
+    assert_strv(env->to_list, to);
+    assert_contacts(env->technical_contacts, 1, tech);
+    assert_int_equal(env->response_contacts->len, 0);
+    assert_int_equal(env->purpose, PURPOSE_COMMENT);
+    assert_str(env->deadline, "2026-12-31");
+    assert_strv(env->references, refs);
+    assert_null(env->body);
+    envelope_free(env);
+}
+
+/* s07: In Response, with the referenced liaison's URL. */
+static void
+test_s07_in_response(void **state)
+{
+    static const char text[] =
+        "From: 3GPP TSG SA\n"
+        "To: IETF\n"
+        "Title: Reply LS on support for defining next generation protocols\n"
+        "Response Contact: Georg Maier <gmaier@3gpp.test>\n"
+        "Technical Contact: Georg Maier <gmaier@3gpp.test>\n"
+        "Purpose: In Response\n"
+        "Referenced liaison: LS on next generation protocols (https://datatracker.ietf.test/liaison/1499/)\n"
+        "\n"
+        "Body:\n"
+        "3GPP TSG SA thanks the IETF for its liaison and confirms it will keep the\n"
+        "IETF informed of its Release 21 planning.\n";
+    static const char *const to[] = { "IETF", NULL };
+    static const char *const related[] = {
+        "https://datatracker.ietf.test/liaison/1499/", NULL };
+    static const char *const gm[][2] = { { "Georg Maier", "gmaier@3gpp.test" } };
+    struct envelope *env = scan(text, 8);
+
+    assert_str(env->from_body, "3GPP TSG SA");
+    assert_str(env->to_body, "IETF");
+    assert_strv(env->to_list, to);
+    assert_str(env->title,
+               "Reply LS on support for defining next generation protocols");
+    assert_contacts(env->response_contacts, 1, gm);
+    assert_contacts(env->technical_contacts, 1, gm);
+    assert_int_equal(env->purpose, PURPOSE_RESPONSE);
+    assert_null(env->deadline);
+    assert_strv(env->related, related);
+    assert_str(env->body,
+        "3GPP TSG SA thanks the IETF for its liaison and confirms it will keep the\n"
+        "IETF informed of its Release 21 planning.");
+    envelope_free(env);
+}
+
+/* s08: an informal letter has no envelope at all. */
+static void
+test_s08_informal(void **state)
+{
+    static const char text[] =
+        "Dear IETF,\n"
+        "\n"
+        "Please find attached our liaison statement regarding QUIC multipath\n"
+        "deployment in enterprise networks. We would be glad to hear from you.\n"
+        "\n"
+        "Best regards,\n"
+        "Ana Lima\n"
+        "ETSI ISG MEC\n";
+    struct envelope *env = scan(text, 0);
+
+    assert_empty(env);
+    envelope_free(env);
+}
+
+/* s12: several addressees, folded lines, ';'-separated contacts. */
+static void
+test_s12_folded(void **state)
+{
+    static const char text[] =
+        "From: Broadband Forum\n"
+        "To: IETF IPPM WG, IETF NETMOD WG,\n"
+        "    IETF RTGWG\n"
+        "Title: Recently published Broadband Forum work items (November 2026)\n"
+        "Response Contact: Liaisons at BBF <liaisons@bbf.test>\n"
+        "Technical Contacts: Lincoln Lavalle <llavalle@bbf.test>;\n"
+        "    Dana Okafor <dokafor@bbf.test>\n"
+        "Purpose: For Information\n"
+        "\n"
+        "Body:\n"
+        "The Broadband Forum informs the IETF of the following newly published\n"
+        "work items: TR-471 Issue 4, TR-181 Issue 2 Amendment 19.\n";
+    static const char *const to[] = { "IETF IPPM WG", "IETF NETMOD WG",
+                                      "IETF RTGWG", NULL };
+    static const char *const refs[] = { "TR-471", "TR-181", NULL };
+    static const char *const resp[][2] = {
+        { "Liaisons at BBF", "liaisons@bbf.test" } };
+    static const char *const tech[][2] = {
+        { "Lincoln Lavalle", "llavalle@bbf.test" },
+        { "Dana Okafor", "dokafor@bbf.test" } };
+    struct envelope *env = scan(text, 7);
+
+    assert_str(env->from_body, "Broadband Forum");
+    assert_str(env->to_body, "IETF IPPM WG, IETF NETMOD WG, IETF RTGWG");
+    assert_strv(env->to_list, to);
+    assert_str(env->title,
+               "Recently published Broadband Forum work items (November 2026)");
+    assert_contacts(env->response_contacts, 1, resp);
+    assert_contacts(env->technical_contacts, 2, tech);
+    assert_int_equal(env->purpose, PURPOSE_INFORMATION);
+    assert_null(env->deadline);
+    assert_strv(env->references, refs);
+    assert_str(env->body,
+        "The Broadband Forum informs the IETF of the following newly published\n"
+        "work items: TR-471 Issue 4, TR-181 Issue 2 Amendment 19.");
+    envelope_free(env);
+}
+
+/* s13: the body says nothing, the text attachment holds the envelope. */
+static void
+test_s13_attachment(void **state)
+{
+    static const char body[] =
+        "Please find attached a liaison statement from ITU-T SG15.\n";
+    static const char attachment[] =
+        "From: ITU-T Study Group 15\n"
+        "To: IETF CCAMP WG\n"
+        "Title: LS on clock synchronisation over packet networks\n"
+        "Response Contact: Stefano Ruffini <sruffini@itu.test>\n"
+        "Technical Contact: Stefano Ruffini <sruffini@itu.test>\n"
+        "Purpose: For Comment\n"
+        "Deadline: 2027-02-28\n"
+        "\n"
+        "Body:\n"
+        "SG15 invites comments from CCAMP on the synchronisation aspects of the\n"
+        "attached draft Recommendation G.8275.3.\n";
+    static const char *const sr[][2] = {
+        { "Stefano Ruffini", "sruffini@itu.test" } };
+    struct envelope *env = envelope_new();
+
+    assert_int_equal(envelope_scan(env, body), 0);
+    assert_empty(env);
+    assert_int_equal(envelope_scan(env, attachment), 8);
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    assert_str(env->title, "LS on clock synchronisation over packet networks");
+    assert_contacts(env->response_contacts, 1, sr);
+    assert_contacts(env->technical_contacts, 1, sr);
+    assert_int_equal(env->purpose, PURPOSE_COMMENT);
+    assert_str(env->deadline, "2027-02-28");
+    assert_str(env->body,
+        "SG15 invites comments from CCAMP on the synchronisation aspects of the\n"
+        "attached draft Recommendation G.8275.3.");
+    envelope_free(env);
+}
+
+/* s14: the 3GPP template inside a forwarded message; the ACTION sentence
+ * gives the purpose and, with its "by" date, the deadline. */
+static void
+test_s14_3gpp_action_deadline(void **state)
+{
+    static const char text[] =
+        "Title: LS on QUIC-based transport for the service based architecture\n"
+        "Source: TSG CT WG4\n"
+        "To: IETF QUIC WG\n"
+        "Contact Person:\n"
+        "   Name: Kasia Nowicka\n"
+        "   E-mail Address: kasia.nowicka@3gpp.test\n"
+        "Send any reply LS to: 3GPP Liaisons Coordinator, mailto:3gppliaison@3gpp.test\n"
+        "\n"
+        "2. Actions:\n"
+        "To IETF QUIC WG.\n"
+        "ACTION: CT4 asks QUIC to comment on the suitability of QUIC streams for the\n"
+        "service based interfaces, by 1 March 2027.\n";
+    static const char *const to[] = { "IETF QUIC WG", NULL };
+    static const char *const resp[][2] = {
+        { "3GPP Liaisons Coordinator", "3gppliaison@3gpp.test" } };
+    static const char *const tech[][2] = {
+        { "Kasia Nowicka", "kasia.nowicka@3gpp.test" } };
+    struct envelope *env = scan(text, 6);
+
+    assert_str(env->title,
+               "LS on QUIC-based transport for the service based architecture");
+    assert_str(env->from_body, "TSG CT WG4");
+    assert_str(env->to_body, "IETF QUIC WG");
+    assert_strv(env->to_list, to);
+    assert_contacts(env->technical_contacts, 1, tech);
+    assert_contacts(env->response_contacts, 1, resp);
+    /* "asks QUIC to comment" is still an ACTION. */
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_str(env->deadline, "2027-03-01");
+    assert_int_equal(env->cc->len, 0);
+    assert_strv(env->other_identifiers, NONE);
+    envelope_free(env);
+}
+
+/* ---- rules -------------------------------------------------------------- */
+
+/* Fields already set by an earlier, more trusted text are kept. */
+static void
+test_fill_only_unset(void **state)
+{
+    struct envelope *env = envelope_new();
+    static const char *const to[] = { "IETF A WG", NULL };
+    static const char *const tech[][2] = { { "A", "a@x.test" } };
+
+    envelope_scan(env, "Title: First\nTo: IETF A WG\n"
+                       "Technical Contact: A <a@x.test>\n");
+    envelope_scan(env, "Title: Second\nFrom: Body B\nTo: IETF B WG\n"
+                       "Technical Contact: B <b@x.test>\nPurpose: action\n"
+                       "Deadline: 2027-05-01\n");
+    assert_str(env->title, "First");
+    assert_str(env->from_body, "Body B");
+    assert_str(env->to_body, "IETF A WG");
+    assert_strv(env->to_list, to);
+    assert_contacts(env->technical_contacts, 1, tech);
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_str(env->deadline, "2027-05-01");
+    envelope_free(env);
+}
+
+/* Within one text, the first value of a single-valued label wins and a
+ * Purpose label beats what For-lines and ACTION imply. */
+static void
+test_precedence(void **state)
+{
+    struct envelope *env = scan(
+        "Title: One\nTitle: Two\n"
+        "For comment to: IETF X WG\n"
+        "Purpose: For Information\n"
+        "ACTION: please act by 2027-06-01.\n"
+        "Deadline: 2027-07-01\n", 6);
+
+    assert_str(env->title, "One");
+    assert_str(env->to_body, "IETF X WG");
+    assert_int_equal(env->purpose, PURPOSE_INFORMATION);
+    /* A Deadline label beats a date inside the ACTION sentence. */
+    assert_str(env->deadline, "2027-07-01");
+    envelope_free(env);
+}
+
+/* ITU "For information to:" alone is the To, purpose information; with an
+ * explicit To it is a copy. */
+static void
+test_itu_for_lines(void **state)
+{
+    static const char *const to_info[] = { "IETF OPSAWG", NULL };
+    static const char *const to2[] = { "IETF A WG", "IETF B WG", "IETF C WG",
+                                       NULL };
+    static const char *const info2[] = { "IETF D WG", NULL };
+    struct envelope *env;
+
+    env = scan("Source: ITU-T SG2\nFor information to: IETF OPSAWG\n", 2);
+    assert_str(env->to_body, "IETF OPSAWG");
+    assert_strv(env->to_list, to_info);
+    assert_strv(env->info_to, NONE);
+    assert_int_equal(env->purpose, PURPOSE_INFORMATION);
+    envelope_free(env);
+
+    env = scan("For action to: IETF A WG, IETF B WG\n"
+               "For comment to: IETF C WG\n"
+               "For information to: IETF D WG\n", 3);
+    assert_str(env->to_body, "IETF A WG, IETF B WG, IETF C WG");
+    assert_strv(env->to_list, to2);
+    assert_strv(env->info_to, info2);
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    envelope_free(env);
+
+    env = scan("To: IETF\nFor information to: IETF D WG\n", 2);
+    assert_str(env->to_body, "IETF");
+    assert_strv(env->info_to, info2);
+    assert_int_equal(env->purpose, PURPOSE_INFORMATION);
+    envelope_free(env);
+}
+
+/* Folding: indented continuation, trailing separators, tabs, CRLF, label
+ * case and alignment, non-breaking spaces from rendered HTML. */
+static void
+test_folded_lines(void **state)
+{
+    static const char *const to[] = { "IETF IPPM WG", "IETF NETMOD WG",
+                                      "IETF RTGWG", NULL };
+    static const char *const tech[][2] = {
+        { "A One", "a@x.test" }, { "B Two", "b@y.test" },
+        { "C Three", "c@z.test" } };
+    struct envelope *env = scan(
+        "  TITLE :   A   long\r\n"
+        "\t  title\r\n"
+        "to:\tIETF IPPM WG;\r\n"
+        "IETF NETMOD WG,\r\n"
+        "        IETF RTGWG\r\n"
+        "Technical Contact(s): A One <a@x.test>,\n"
+        "B Two <B@Y.TEST>;\n"
+        "\tC Three <c@z.test>\n"
+        "From:\xc2\xa0IEEE\xc2\xa0" "802.1\n"
+        "Purpose: For\n"
+        "  Action\n", 5);
+
+    assert_str(env->title, "A long title");
+    assert_str(env->to_body, "IETF IPPM WG; IETF NETMOD WG, IETF RTGWG");
+    assert_strv(env->to_list, to);
+    assert_contacts(env->technical_contacts, 3, tech);
+    assert_str(env->from_body, "IEEE 802.1");
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    envelope_free(env);
+}
+
+/* A 3GPP contact block with two persons, unindented, with phone lines. */
+static void
+test_contact_block(void **state)
+{
+    static const char *const tech[][2] = {
+        { "Kasia Nowicka", "kasia.nowicka@3gpp.test" },
+        { "Piotr Zielinski", "pz@3gpp.test" } };
+    struct envelope *env = scan(
+        "Contact Person:\n"
+        "Name: Kasia Nowicka\n"
+        "Tel. Number: +48 22 000 0000\n"
+        "E-mail Address: mailto:Kasia.Nowicka@3gpp.test\n"
+        "Name: Piotr Zielinski\n"
+        "Email: pz@3gpp.test\n"
+        "To: IETF\n", 2);
+
+    assert_contacts(env->technical_contacts, 2, tech);
+    assert_str(env->to_body, "IETF");
+    envelope_free(env);
+}
+
+/* ITU contact folded over lines with Tel and E-mail sub-labels. */
+static void
+test_itu_contact_folded(void **state)
+{
+    static const char *const tech[][2] = {
+        { "Stefano Ruffini", "sruffini@itu.test" },
+        { "Hiroshi Tanabe", "h.tanabe@itu.test" } };
+    struct envelope *env = scan(
+        "Contact: Stefano Ruffini, Ericsson, Italy\n"
+        "         Tel: +39 000 000 000\n"
+        "         E-mail: sruffini@itu.test\n"
+        "Contact: Hiroshi Tanabe, NTT, Japan\n"
+        "E-mail: h.tanabe@itu.test\n", 2);
+
+    assert_contacts(env->technical_contacts, 2, tech);
+    envelope_free(env);
+}
+
+/* Related liaisons: URL, text, none. */
+static void
+test_related(void **state)
+{
+    static const char *const rel1[] = {
+        "https://datatracker.ietf.test/liaison/1499/",
+        "https://datatracker.ietf.test/liaison/1500/", NULL };
+    static const char *const rel2[] = { "LS (S2-2601234) on QoS monitoring",
+                                        NULL };
+    struct envelope *env;
+
+    env = scan("Referenced liaisons: https://datatracker.ietf.test/liaison/1499/,\n"
+               "  https://datatracker.ietf.test/liaison/1500/.\n", 1);
+    assert_strv(env->related, rel1);
+    envelope_free(env);
+
+    /* The tdoc number of the liaison answered is not this one's. */
+    env = scan("S2-2611999\nResponse to: LS (S2-2601234) on QoS monitoring\n", 1);
+    assert_strv(env->related, rel2);
+    {
+        static const char *const ids[] = { "S2-2611999", NULL };
+
+        assert_strv(env->other_identifiers, ids);
+    }
+    envelope_free(env);
+
+    env = scan("Response to: none\nResponse to:\n", 2);
+    assert_strv(env->related, NONE);
+    envelope_free(env);
+}
+
+/* Document names and identifiers: deduplicated, in order, well bounded. */
+static void
+test_names(void **state)
+{
+    static const char *const refs[] = { "draft-ietf-foo-bar-03",
+                                        "TR-069", "draft-x", NULL };
+    static const char *const ids[] = { "S2-2611873", "CP-263001",
+                                       "R1-2612345", NULL };
+    struct envelope *env = scan(
+        "See draft-ietf-foo-bar-03.txt and TR-069, then draft-x-.\n"
+        "Not references: xdraft-a, TR-, ATR-12, draft-ietf-foo-bar-03 again.\n"
+        "Tdocs S2-2611873, CP-263001 (R1-2612345) S2-2611873\n"
+        "Not tdocs: XS2-2611873, S2-26118, S2-261187345, S9-2611873\n"
+        "> quoted draft-quoted-name\n", 0);
+
+    assert_strv(env->references, refs);
+    assert_strv(env->other_identifiers, ids);
+    envelope_free(env);
+}
+
+/* Bodies: value on the label line, stopped by Attachments, or to the end;
+ * labels inside the body are body text. */
+static void
+test_body(void **state)
+{
+    struct envelope *env;
+
+    env = scan("Body: first line\n  second line\nTo: not a label here\n"
+               "Attachments: a.pdf\nPurpose: For Action\n", 3);
+    assert_str(env->body, "first line\n  second line\nTo: not a label here");
+    assert_null(env->to_body);
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    envelope_free(env);
+
+    env = scan("Body:\n\n\nText only.\n\n", 1);
+    assert_str(env->body, "Text only.");
+    envelope_free(env);
+
+    env = scan("Body:\n\n", 1);
+    assert_null(env->body);
+    envelope_free(env);
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+/* Every date layout senders use, and what must be refused. */
+static void
+test_dates(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *out;        /* NULL: must be refused */
+    } rows[] = {
+        { "2027-01-15", "2027-01-15" },
+        { "2027/03/01", "2027-03-01" },
+        { "2027.3.1", "2027-03-01" },
+        { "15 March 2027", "2027-03-15" },
+        { "15 Jan 2027", "2027-01-15" },
+        { "1 March 2027", "2027-03-01" },
+        { "1st March 2027", "2027-03-01" },
+        { "15-Mar-2027", "2027-03-15" },
+        { "15 Sept. 2027", "2027-09-15" },
+        { "December 31, 2026", "2026-12-31" },
+        { "Dec 31 2026", "2026-12-31" },
+        { "march 2nd, 2027", "2027-03-02" },
+        { "Friday, 15 January 2027", "2027-01-15" },
+        { "  2027-01-15  (before the plenary)", "2027-01-15" },
+        { "31.12.2026", "2026-12-31" },
+        { "31/12/2026", "2026-12-31" },
+        { "12/31/2026", "2026-12-31" },
+        { "2024-02-29", "2024-02-29" },
+        { "2027-02-30", NULL },
+        { "2027-02-29", NULL },
+        { "2027-13-01", NULL },
+        { "31 April 2027", NULL },
+        { "03/04/2027", NULL },         /* day and month order unknown */
+        { "2027-01", NULL },
+        { "March 2027", NULL },
+        { "none", NULL },
+        { "", NULL },
+        { "20270115", NULL },
+        { "12027-01-15", NULL },
+        { "0999-01-01", NULL },
+        { "Mayday 12 2027", NULL },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        char out[11] = "";
+        gboolean ok = envelope_parse_date(rows[i].in, out);
+
+        if (ok != (rows[i].out != NULL))
+            print_error("date \"%s\": ok=%d out=%s\n", rows[i].in, ok, out);
+        assert_int_equal(ok, rows[i].out != NULL);
+        if (ok)
+            assert_str(out, rows[i].out);
+    }
+    {
+        char out[11];
+
+        assert_false(envelope_parse_date(NULL, out));
+    }
+}
+
+/* Contact lists in the shapes senders write them. */
+static void
+test_contacts(void **state)
+{
+    static const struct {
+        const char *in;
+        guint n;
+        const char *c[3][2];
+    } rows[] = {
+        { "A One <a@x.test>, B Two <b@y.test>", 2,
+          { { "A One", "a@x.test" }, { "B Two", "b@y.test" } } },
+        { "A One <a@x.test>; B Two <b@y.test>; c@z.test", 3,
+          { { "A One", "a@x.test" }, { "B Two", "b@y.test" },
+            { NULL, "c@z.test" } } },
+        { "\"Jonsson, Greta\" <Greta.Jonsson@ITU.test>", 1,
+          { { "Jonsson, Greta", "greta.jonsson@itu.test" } } },
+        { "mailto:liaisons@bbf.test", 1, { { NULL, "liaisons@bbf.test" } } },
+        { "3GPP Liaisons Coordinator, mailto:3gppliaison@3gpp.test", 1,
+          { { "3GPP Liaisons Coordinator", "3gppliaison@3gpp.test" } } },
+        { "Hiroshi Tanabe, NTT, Japan, E-mail: h.tanabe@itu.test", 1,
+          { { "Hiroshi Tanabe", "h.tanabe@itu.test" } } },
+        { "Zo\xc3\xab M\xc3\xbcller <zmuller@bbf.test>", 1,
+          { { "Zo\xc3\xab M\xc3\xbcller", "zmuller@bbf.test" } } },
+        { "J\xc3\xa1nos Farkas <jfarkas@ieee.test>", 1,
+          { { "J\xc3\xa1nos Farkas", "jfarkas@ieee.test" } } },
+        { "gparsons@ieee.test (Glen Parsons)", 1,
+          { { "Glen Parsons", "gparsons@ieee.test" } } },
+        { "Glen Parsons gparsons@ieee.test", 1,
+          { { "Glen Parsons", "gparsons@ieee.test" } } },
+        { "<ana.lima@etsi.test>", 1, { { NULL, "ana.lima@etsi.test" } } },
+        { "TSG CT WG4", 1, { { "TSG CT WG4", NULL } } },
+        { "TSG CT WG4, TSG RAN WG3", 2,
+          { { "TSG CT WG4", NULL }, { "TSG RAN WG3", NULL } } },
+        { "TSG CT WG4, List <list@x.test>", 2,
+          { { "TSG CT WG4", NULL }, { "List", "list@x.test" } } },
+        { "A <a@x.test>, A again <A@X.test>", 1, { { "A", "a@x.test" } } },
+        { "  ,; ,", 0, { { NULL, NULL } } },
+        { "", 0, { { NULL, NULL } } },
+        /* A name with a stray "@" is not a name; nothing is kept. */
+        { "Not an address @ all", 0, { { NULL, NULL } } },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        GPtrArray *out = g_ptr_array_new_with_free_func(contact_free);
+
+        envelope_parse_contacts(rows[i].in, out);
+        if (out->len != rows[i].n)
+            print_error("contacts \"%s\"\n", rows[i].in);
+        assert_contacts(out, rows[i].n, rows[i].c);
+        g_ptr_array_unref(out);
+    }
+    envelope_parse_contacts(NULL, NULL);
+}
+
+/* Purposes as written, and their names. */
+static void
+test_purposes(void **state)
+{
+    static const struct {
+        const char *in;
+        enum purpose p;
+    } rows[] = {
+        { "For Action", PURPOSE_ACTION },
+        { "For action", PURPOSE_ACTION },
+        { "FOR ACTION", PURPOSE_ACTION },
+        { "action", PURPOSE_ACTION },
+        { "For Comment", PURPOSE_COMMENT },
+        { "For comments", PURPOSE_COMMENT },
+        { "comment", PURPOSE_COMMENT },
+        { "For Information", PURPOSE_INFORMATION },
+        { "for info", PURPOSE_INFORMATION },
+        { "Informational", PURPOSE_INFORMATION },
+        { "In Response", PURPOSE_RESPONSE },
+        { "Response", PURPOSE_RESPONSE },
+        { "In reply", PURPOSE_RESPONSE },
+        { "For Action, and for information", PURPOSE_ACTION },
+        { "", PURPOSE_NONE },
+        { "Please see below", PURPOSE_NONE },
+        { "Actionable", PURPOSE_NONE },
+        { NULL, PURPOSE_NONE },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        if (purpose_parse(rows[i].in) != rows[i].p)
+            print_error("purpose \"%s\"\n", rows[i].in ? rows[i].in : "NULL");
+        assert_int_equal(purpose_parse(rows[i].in), rows[i].p);
+    }
+    assert_null(purpose_name(PURPOSE_NONE));
+    assert_str(purpose_name(PURPOSE_INFORMATION), "information");
+    assert_str(purpose_name(PURPOSE_COMMENT), "comment");
+    assert_str(purpose_name(PURPOSE_ACTION), "action");
+    assert_str(purpose_name(PURPOSE_RESPONSE), "response");
+    for (int p = PURPOSE_INFORMATION; p <= PURPOSE_RESPONSE; p++)
+        assert_int_equal(purpose_parse(purpose_name(p)), p);
+}
+
+/* ---- edge cases --------------------------------------------------------- */
+
+/* Empty text, NULL arguments, and an envelope freed empty. */
+static void
+test_empty(void **state)
+{
+    struct envelope *env = scan("", 0);
+
+    assert_empty(env);
+    assert_int_equal(envelope_scan(env, NULL), 0);
+    assert_int_equal(envelope_scan(NULL, "From: x\n"), 0);
+    envelope_free(env);
+    envelope_free(NULL);
+    contact_free(NULL);
+}
+
+/* Labels without values count but fill nothing. */
+static void
+test_labels_without_values(void **state)
+{
+    struct envelope *env = scan(
+        "From:\nTo:\nTitle:   \nResponse Contact:\nTechnical Contact:\n"
+        "Purpose:\nDeadline:\nCc:\nBody:\nAttachments:\n"
+        "Deadline: soon\nPurpose: to be decided\nTo: -\n", 13);
+
+    assert_empty(env);
+    envelope_free(env);
+}
+
+/* Quoted reply text and inline forwarded headers are not the envelope. */
+static void
+test_quoted_lines(void **state)
+{
+    struct envelope *env;
+
+    env = scan("Thanks, we will reply.\n\n"
+               "On Mon, 1 Dec 2026, Greta Jonsson wrote:\n"
+               "> From: ITU-T Study Group 15\n"
+               ">To: IETF CCAMP WG\n"
+               "  > Title: LS on something\n"
+               "> Deadline: 2027-01-15\n", 0);
+    assert_empty(env);
+    envelope_free(env);
+
+    /* A quoted line also ends a folded value. */
+    env = scan("To: IETF A WG,\n> IETF B WG\n", 1);
+    assert_str(env->to_body, "IETF A WG");
+    envelope_free(env);
+
+    env = scan("-----Original Message-----\n"
+               "From: Someone <someone@x.test>\n"
+               "Sent: Monday, 1 December 2026\n"
+               "To: liaisons@ietf.test\n"
+               "\n"
+               "Title: The real title\n", 1);
+    assert_null(env->from_body);
+    assert_null(env->to_body);
+    assert_str(env->title, "The real title");
+    envelope_free(env);
+}
+
+/* Lines that look like labels but are not fields. */
+static void
+test_lookalike_lines(void **state)
+{
+    struct envelope *env = scan(
+        "Question(s): 12/15          Meeting, date: Geneva, 9-20 November 2026\n"
+        "Study Group: 15             Working Party: 3\n"
+        "URL: https://example.test/To: x\n"
+        "https://example.test/From: x\n"
+        "Note: Deadline: 2027-01-01 is not ours\n"
+        "2. Actions:\n"
+        "Dear Sir, From the meeting: nothing\n", 0);
+
+    assert_empty(env);
+    envelope_free(env);
+}
+
+/* A 1 MB line is not read as labels, and the scan stays linear. */
+static void
+test_huge_line(void **state)
+{
+    gsize n = 1024 * 1024;
+    char *big = g_malloc(n + 64);
+    struct envelope *env;
+
+    memcpy(big, "Title: ", 7);
+    memset(big + 7, 'a', n);
+    strcpy(big + 7 + n, "\nTo: IETF\n");
+    env = scan(big, 1);
+    assert_null(env->title);
+    assert_str(env->to_body, "IETF");
+    envelope_free(env);
+
+    /* Shapes that make naive patterns backtrack: long runs of address
+     * characters, digits and label characters, just under the line bound. */
+    memset(big, 'a', 4000);
+    memcpy(big, "Technical Contact: ", 19);
+    strcpy(big + 4000, "@\n");
+    env = scan(big, 1);
+    envelope_free(env);
+
+    memcpy(big, "Deadline: ", 10);
+    memset(big + 10, '1', 4000);
+    strcpy(big + 4010, "\n");
+    env = scan(big, 1);
+    assert_null(env->deadline);
+    envelope_free(env);
+
+    memset(big, 'a', 4000);
+    memset(big + 4000, ' ', 90);
+    strcpy(big + 4090, "\n");
+    env = scan(big, 0);
+    envelope_free(env);
+    g_free(big);
+
+    /* Many short lines: 200,000 folded continuations. */
+    {
+        GString *s = g_string_new("To: IETF A WG,\n");
+
+        for (int i = 0; i < 200000; i++)
+            g_string_append(s, "  draft-a-b, S2-2611873 TR-1 x@y.test,\n");
+        env = scan(s->str, 1);
+        assert_true(strlen(env->to_body) <= 8192);
+        assert_int_equal(env->references->len, 2);
+        assert_int_equal(env->other_identifiers->len, 1);
+        envelope_free(env);
+        g_string_free(s, TRUE);
+    }
+}
+
+/* Lists stay bounded however many entries the text names. */
+static void
+test_bounds(void **state)
+{
+    GString *s = g_string_new("Technical Contacts: P <p@x.test>,\n");
+    struct envelope *env;
+
+    for (int i = 0; i < 1000; i++)
+        g_string_append_printf(s, "  P%d <p%d@x.test>,\n", i, i);
+    g_string_append(s, "To: G,\n");
+    for (int i = 0; i < 1000; i++)
+        g_string_append_printf(s, "  G%d,\n", i);
+    for (int i = 0; i < 1000; i++)
+        g_string_append_printf(s, "draft-n%d S2-26%05d\n", i, i);
+    env = scan(s->str, 2);
+    assert_int_equal(env->technical_contacts->len, 64);
+    assert_int_equal(env->to_list->len, 64);
+    assert_true(strlen(env->to_body) < 8192);
+    assert_int_equal(env->references->len, 64);
+    assert_int_equal(env->other_identifiers->len, 64);
+    envelope_free(env);
+    g_string_free(s, TRUE);
+}
+
+/* Scans from several threads at once share the compiled patterns. */
+static gpointer
+scan_thread(gpointer data)
+{
+    for (int i = 0; i < 50; i++) {
+        struct envelope *env = envelope_new();
+
+        envelope_scan(env, s04_text);
+        if (g_strcmp0(env->from_body, "TSG SA WG2") != 0 ||
+            env->technical_contacts->len != 1) {
+            envelope_free(env);
+            return GINT_TO_POINTER(1);
+        }
+        envelope_free(env);
+    }
+    return NULL;
+}
+
+/* envelope_scan() is safe to call from several threads. */
+static void
+test_threads(void **state)
+{
+    GThread *t[4];
+
+    for (int i = 0; i < 4; i++)
+        t[i] = g_thread_new("scan", scan_thread, NULL);
+    for (int i = 0; i < 4; i++)
+        assert_null(g_thread_join(t[i]));
+}
+
+/* Compile the patterns once for the whole run. */
+static int
+setup(void **state)
+{
+    GError *err = NULL;
+
+    if (!envelope_init(&err)) {
+        print_error("envelope_init: %s\n", err->message);
+        g_error_free(err);
+        return -1;
+    }
+    /* A second call is harmless. */
+    return envelope_init(NULL) ? 0 : -1;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_s01_appendix_a),
+        cmocka_unit_test(test_s02_datatracker),
+        cmocka_unit_test(test_s03_itu),
+        cmocka_unit_test(test_s04_3gpp),
+        cmocka_unit_test(test_s05_html_rendered),
+        cmocka_unit_test(test_s06_us_date),
+        cmocka_unit_test(test_s07_in_response),
+        cmocka_unit_test(test_s08_informal),
+        cmocka_unit_test(test_s12_folded),
+        cmocka_unit_test(test_s13_attachment),
+        cmocka_unit_test(test_s14_3gpp_action_deadline),
+        cmocka_unit_test(test_fill_only_unset),
+        cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_itu_for_lines),
+        cmocka_unit_test(test_folded_lines),
+        cmocka_unit_test(test_contact_block),
+        cmocka_unit_test(test_itu_contact_folded),
+        cmocka_unit_test(test_related),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_body),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_contacts),
+        cmocka_unit_test(test_purposes),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_labels_without_values),
+        cmocka_unit_test(test_quoted_lines),
+        cmocka_unit_test(test_lookalike_lines),
+        cmocka_unit_test(test_huge_line),
+        cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_threads),
+    };
+
+    return cmocka_run_group_tests_name("envelope", tests, setup, NULL);
+}
