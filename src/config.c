@@ -71,7 +71,7 @@ static const struct config_key config_keys[] = {
       "intake addresses (liaisons@...); liaisons+TAG@... counts too; "
       "the directory's intake addresses are added" },
     { "database", CT_PATH, OFF(database),
-      LOCALSTATEDIR "/lib/liaisond/liaisons.db", "SQLite database file" },
+      LOCALSTATEDIR "/lib/liaisond/liaison.db", "SQLite database file" },
     { "directory", CT_CONFPATH, OFF(directory),
       SYSCONFDIR "/liaisond/directory.json",
       "directory of groups, areas and peers (JSON)" },

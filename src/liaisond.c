@@ -1,0 +1,478 @@
+/*
+ * liaisond.c: the milter daemon's main: options, configuration, socket,
+ * privileges, pid file, signals; the callbacks are in milter.c.
+ *
+ * Signals.  libmilter's own signal thread treats SIGHUP like SIGTERM: it
+ * stops the milter.  A reload must not drop a connection, so smfi_main runs
+ * in a thread of its own with SIGHUP, SIGTERM and SIGINT blocked, and the
+ * main thread keeps them unblocked with handlers that only write a byte to
+ * a pipe.  Linux hands a process-wide signal to the main thread first when
+ * it does not block it, so these signals reach our handlers, not
+ * libmilter's sigwait().  The main thread reloads on SIGHUP (the new
+ * settings apply to the messages that start afterwards), and on SIGTERM
+ * calls smfi_stop() and waits for the messages in hand before it exits.
+ *
+ * Order at start: everything that can fail because of the configuration
+ * is checked before the daemon detaches, so that an admin sees the error
+ * on the terminal; the socket and pid file are made while still root; the
+ * privileges are dropped before any mail is read.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "config_file.h"
+#include "directory.h"
+#include "log.h"
+#include "message.h"
+#include "milter.h"
+#include "store.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG SYSCONFDIR "/liaisond/liaisond.conf"
+
+/* How long SIGTERM waits for the messages in hand. */
+#define STOP_GRACE_SECONDS 30
+
+/* What the command line asked for. */
+struct options {
+    const char *config_path;
+    const char *socket;         /* -p */
+    const char *database;       /* -d */
+    gboolean foreground;
+    gboolean check_only;
+    gboolean verbose;
+};
+
+static int signal_pipe[2] = { -1, -1 };
+
+/* Print usage to out. */
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: liaisond [-fnvVh] [-c FILE] [-p SOCKET] [-d DB]\n"
+            "  -c FILE    configuration file (default %s)\n"
+            "  -p SOCKET  milter socket, unix:PATH or inet:PORT@HOST (overrides socket)\n"
+            "  -d DB      database file (overrides database)\n"
+            "  -f         stay in the foreground and log to stderr\n"
+            "  -n         check the configuration and the directory, print them, exit\n"
+            "  -v         log debugging detail\n"
+            "  -V         print the version and exit\n"
+            "  -h         this help, with the configuration keys\n"
+            "configuration keys (liaisond.conf(5)):\n", DEFAULT_CONFIG);
+    config_describe(out);
+}
+
+/* Load the configuration with the command-line overrides and the
+ * directory it names; FALSE with *err. */
+static gboolean
+load_settings(const struct options *o, struct config **cfg_out,
+              struct directory **dir_out, GError **err)
+{
+    struct config *cfg = config_load(o->config_path, err);
+    struct directory *dir;
+
+    if (cfg == NULL)
+        return FALSE;
+    if ((o->socket != NULL && !config_set(cfg, "socket", o->socket, err))
+        || (o->database != NULL && !config_set(cfg, "database", o->database, err))) {
+        config_free(cfg);
+        return FALSE;
+    }
+    dir = directory_load(cfg->directory, err);
+    if (dir == NULL) {
+        config_free(cfg);
+        return FALSE;
+    }
+    *cfg_out = cfg;
+    *dir_out = dir;
+    return TRUE;
+}
+
+/* Turn TCP_NODELAY on for every listening TCP socket of the process.
+ * libmilter does not give out its listening descriptor, so look for it;
+ * Linux copies the option to every accepted connection, which stops the
+ * Nagle/delayed-ACK stall after libmilter's small end-of-message writes. */
+static int
+set_listener_nodelay(void)
+{
+    int     done = 0;
+    long    maxfd = sysconf(_SC_OPEN_MAX);
+
+    if (maxfd < 0 || maxfd > 4096)
+        maxfd = 4096;
+    for (int fd = 0; fd < maxfd; fd++) {
+        int     listening = 0, one = 1;
+        socklen_t len = sizeof listening;
+        struct sockaddr_storage sa;
+        socklen_t salen = sizeof sa;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0
+            || !listening)
+            continue;
+        if (getsockname(fd, (struct sockaddr *) &sa, &salen) != 0
+            || (sa.ss_family != AF_INET && sa.ss_family != AF_INET6))
+            continue;
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0)
+            done++;
+    }
+    return done;
+}
+
+/* Detach from the terminal: the usual double fork. */
+static gboolean
+daemonize(void)
+{
+    pid_t   pid = fork();
+    int     fd;
+
+    if (pid < 0)
+        return FALSE;
+    if (pid > 0)
+        _exit(0);
+    if (setsid() < 0)
+        return FALSE;
+    pid = fork();
+    if (pid < 0)
+        return FALSE;
+    if (pid > 0)
+        _exit(0);
+    if (chdir("/") != 0)
+        return FALSE;
+    fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+        return FALSE;
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO)
+        close(fd);
+    return TRUE;
+}
+
+/* Write the pid file; FALSE when it cannot be written. */
+static gboolean
+write_pidfile(const char *path)
+{
+    char    buf[32];
+    int     fd, n;
+    gboolean ok;
+
+    if (path == NULL || *path == '\0')
+        return TRUE;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        log_msg(LOG_ERR, NULL, "pid file %s: %s", path, g_strerror(errno));
+        return FALSE;
+    }
+    n = snprintf(buf, sizeof buf, "%ld\n", (long) getpid());
+    ok = write(fd, buf, (size_t) n) == n;
+    if (close(fd) != 0 || !ok) {
+        log_msg(LOG_ERR, NULL, "pid file %s: write failed", path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Become user (and its primary group); FALSE with a logged reason. */
+static gboolean
+drop_privileges(const char *user)
+{
+    struct passwd *pw;
+
+    if (user == NULL || *user == '\0') {
+        if (geteuid() == 0)
+            log_msg(LOG_WARNING, NULL, "running as root: set \"user\" in the configuration");
+        return TRUE;
+    }
+    pw = getpwnam(user);
+    if (pw == NULL) {
+        log_msg(LOG_ERR, NULL, "user %s: no such user", user);
+        return FALSE;
+    }
+    if (geteuid() != 0) {
+        if (geteuid() == pw->pw_uid)
+            return TRUE;
+        log_msg(LOG_ERR, NULL, "must start as root to run as %s", user);
+        return FALSE;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0
+        || setuid(pw->pw_uid) != 0) {
+        log_msg(LOG_ERR, NULL, "cannot become %s: %s", user, g_strerror(errno));
+        return FALSE;
+    }
+    /* Make sure there is no way back. */
+    if (setuid(0) == 0 || getuid() != pw->pw_uid || geteuid() != pw->pw_uid) {
+        log_msg(LOG_ERR, NULL, "privileges not dropped to %s", user);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Signal handler: pass the signal number to the main loop. */
+static void
+on_signal(int sig)
+{
+    unsigned char c = (unsigned char) sig;
+    int     saved = errno;
+
+    if (write(signal_pipe[1], &c, 1) < 0) {
+        /* The pipe is full: a signal of that kind is already waiting. */
+    }
+    errno = saved;
+}
+
+/* The thread that runs libmilter's accept loop. */
+static void *
+milter_thread(void *arg)
+{
+    unsigned char c = 0;        /* 0: smfi_main returned */
+    int    *rc = arg;
+
+    *rc = smfi_main();
+    if (write(signal_pipe[1], &c, 1) < 0)
+        log_msg(LOG_ERR, NULL, "cannot wake the main thread");
+    return NULL;
+}
+
+/* Reload configuration and directory; on any error keep the old ones. */
+static void
+reload(const struct options *o)
+{
+    struct config *cfg;
+    struct directory *dir;
+    GError *err = NULL;
+
+    if (!load_settings(o, &cfg, &dir, &err)) {
+        log_msg(LOG_ERR, NULL, "reload failed, keeping the previous settings: %s",
+                err->message);
+        g_error_free(err);
+        return;
+    }
+    log_msg(LOG_NOTICE, NULL, "reloaded %s and %s", o->config_path, cfg->directory);
+    milter_reload(cfg, dir);
+}
+
+/* Serve until SIGTERM/SIGINT or until libmilter stops; the exit status. */
+static int
+serve(const struct options *o)
+{
+    sigset_t block, old;
+    struct sigaction sa;
+    pthread_t tid;
+    int     milter_rc = MI_SUCCESS;
+    gboolean stopping = FALSE;
+
+    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        log_msg(LOG_ERR, NULL, "pipe: %s", g_strerror(errno));
+        return EX_OSERR;
+    }
+    /* The reading end blocks; the writing end must not (a handler). */
+    fcntl(signal_pipe[0], F_SETFL, 0);
+
+    sigemptyset(&block);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    if (pthread_create(&tid, NULL, milter_thread, &milter_rc) != 0) {
+        log_msg(LOG_ERR, NULL, "cannot start the milter thread");
+        return EX_OSERR;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    log_msg(LOG_NOTICE, NULL, "liaisond %s started (pid %ld)", PACKAGE_VERSION,
+            (long) getpid());
+
+    for (;;) {
+        unsigned char c;
+        ssize_t n = read(signal_pipe[0], &c, 1);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            log_msg(LOG_ERR, NULL, "signal pipe: %s", n < 0 ? g_strerror(errno) : "closed");
+            break;
+        }
+        if (c == SIGHUP) {
+            reload(o);
+        } else if (c == SIGTERM || c == SIGINT) {
+            if (!stopping) {
+                log_msg(LOG_NOTICE, NULL, "stopping: %d message(s) in hand",
+                        milter_in_flight());
+                stopping = TRUE;
+                smfi_stop();
+            }
+        } else if (c == 0) {
+            if (!stopping)
+                log_msg(LOG_ERR, NULL, "libmilter stopped on its own (smfi_main: %s)",
+                        milter_rc == MI_SUCCESS ? "success" : "failure");
+            break;
+        }
+    }
+    pthread_join(tid, NULL);
+    /* libmilter's threads for open connections outlive smfi_main: let the
+     * messages in hand end before the process does. */
+    for (int i = 0; i < STOP_GRACE_SECONDS * 10 && milter_in_flight() > 0; i++) {
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);
+    }
+    if (milter_in_flight() > 0)
+        log_msg(LOG_WARNING, NULL, "exiting with %d message(s) unfinished; the MTA retries them",
+                milter_in_flight());
+    return stopping && milter_rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+}
+
+/* Start the daemon. */
+int
+main(int argc, char **argv)
+{
+    struct options o = { .config_path = DEFAULT_CONFIG };
+    struct config *cfg;
+    struct directory *dir;
+    GError *err = NULL;
+    const char *sock;
+    char   *pidfile, *user, *database, *unix_path = NULL;
+    int     opt, rc, busy_ms;
+
+    while ((opt = getopt(argc, argv, "c:p:d:fnvVh")) != -1) {
+        switch (opt) {
+        case 'c': o.config_path = optarg; break;
+        case 'p': o.socket = optarg; break;
+        case 'd': o.database = optarg; break;
+        case 'f': o.foreground = TRUE; break;
+        case 'n': o.check_only = TRUE; break;
+        case 'v': o.verbose = TRUE; break;
+        case 'V':
+            printf("liaisond %s\n", PACKAGE_VERSION);
+            return EX_OK;
+        case 'h':
+            usage(stdout);
+            return EX_OK;
+        default:
+            usage(stderr);
+            return EX_USAGE;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    log_init(argv[0], LOG_TO_STDERR);
+    log_set_level(o.verbose ? LOG_DEBUG : LOG_INFO);
+
+    if (!load_settings(&o, &cfg, &dir, &err)) {
+        log_msg(LOG_ERR, NULL, "%s", err->message);
+        g_error_free(err);
+        return EX_CONFIG;
+    }
+    if (o.check_only) {
+        config_dump(cfg, stdout);
+        config_free(cfg);
+        directory_free(dir);
+        return EX_OK;
+    }
+    /* GMime's global state is set up once, before any thread exists. */
+    message_library_init();
+    signal(SIGPIPE, SIG_IGN);
+
+    sock = cfg->socket;
+    if (strncmp(sock, "unix:", 5) == 0)
+        unix_path = g_strdup(sock + 5);
+    pidfile = g_strdup(cfg->pidfile);
+    user = g_strdup(cfg->user);
+    database = g_strdup(cfg->database);
+    busy_ms = cfg->busy_timeout_ms;
+    if (smfi_setconn((char *) sock) != MI_SUCCESS || smfi_setbacklog(128) != MI_SUCCESS) {
+        log_msg(LOG_ERR, NULL, "smfi_setconn(%s) failed", sock);
+        return EX_SOFTWARE;
+    }
+    if (!milter_register("liaisond", cfg, dir, &err)) {
+        log_msg(LOG_ERR, NULL, "%s", err->message);
+        return EX_SOFTWARE;
+    }
+    /* cfg and dir now belong to milter.c; only the copies above are used. */
+    if (smfi_opensocket(true) != MI_SUCCESS) {
+        log_msg(LOG_ERR, NULL, "cannot open the milter socket %s", sock);
+        return EX_UNAVAILABLE;
+    }
+    if (unix_path != NULL) {
+        /* The MTA connects as its own user; access is controlled by the
+         * directory that holds the socket. */
+        if (chmod(unix_path, 0666) != 0)
+            log_msg(LOG_WARNING, NULL, "chmod %s: %s", unix_path, g_strerror(errno));
+    } else {
+        log_msg(LOG_DEBUG, NULL, "TCP_NODELAY set on %d listening socket(s)",
+                set_listener_nodelay());
+    }
+    if (!o.foreground) {
+        if (!daemonize()) {
+            log_msg(LOG_ERR, NULL, "cannot detach: %s", g_strerror(errno));
+            return EX_OSERR;
+        }
+        log_init(argv[0], LOG_TO_SYSLOG);
+    }
+    if (!write_pidfile(pidfile))
+        return EX_CANTCREAT;
+    if (!drop_privileges(user)) {
+        if (pidfile[0] != '\0')
+            unlink(pidfile);
+        return EX_NOPERM;
+    }
+    /* Open the database once as the user that will write it, so that a
+     * wrong path or owner shows now rather than at the first message. */
+    {
+        struct store *st = store_open(database, busy_ms, &err);
+
+        if (st == NULL) {
+            log_msg(LOG_ERR, NULL, "database %s: %s", database, err->message);
+            g_error_free(err);
+            if (pidfile[0] != '\0')
+                unlink(pidfile);
+            return EX_CANTCREAT;
+        }
+        store_close(st);
+    }
+    rc = serve(&o);
+    milter_shutdown();
+    /* libmilter leaves its unix socket behind; a stale one would make the
+     * MTA's next connection fail instead of finding nobody listening. */
+    if (unix_path != NULL && unlink(unix_path) != 0 && errno != ENOENT)
+        log_msg(LOG_WARNING, NULL, "cannot remove socket %s: %s", unix_path, g_strerror(errno));
+    if (pidfile[0] != '\0' && unlink(pidfile) != 0)
+        log_msg(LOG_WARNING, NULL, "cannot remove pid file %s: %s", pidfile, g_strerror(errno));
+    log_msg(LOG_NOTICE, NULL, "liaisond stopped");
+    g_free(pidfile);
+    g_free(user);
+    g_free(database);
+    g_free(unix_path);
+    return rc;
+}

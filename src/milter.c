@@ -1,0 +1,827 @@
+/*
+ * milter.c: libmilter callbacks, and nothing else.  Mail is understood by
+ * the core (ingest.c); this file moves bytes between the MTA and the core
+ * and turns the core's decision into smfi_* calls.
+ *
+ * Costs.  Mail that is not for an intake address must pass at the speed of
+ * the MTA alone, so the milter negotiates away the steps it does not use
+ * (connect, HELO, unknown commands) and answers ACCEPT at the DATA command
+ * once every recipient is known: the MTA then sends it neither headers nor
+ * body.  The DATA callback is registered for that reason too: when it is
+ * negotiated away, Postfix sends the DATA macros on their own, which over
+ * TCP costs a Nagle/delayed-ACK stall of about 40 ms per message.
+ *
+ * Intake mail is spooled as it arrives (headers, then body chunks) into
+ * memory up to spool_memory_max and then into a temporary file that is
+ * unlinked as soon as it is made, so that a crash leaves nothing behind and
+ * a 50 MB message does not cost 50 MB of heap.  Line ends are stored as LF,
+ * as in a Unix mailbox and as liaisonctl ingest reads them from a file, so
+ * that the same message through either door is the same bytes.
+ *
+ * State.  Per connection only through smfi_setpriv (struct conn), per
+ * message in struct msg, freed by one idempotent function from eom, abort,
+ * close and before every early ACCEPT.  Each thread (libmilter runs one per
+ * connection) opens its own store connection lazily, because an SQLite
+ * connection must not be shared between threads.
+ *
+ * Failures.  Anything that goes wrong inside (spool write, database busy,
+ * read-only or full, the core failing) answers TEMPFAIL with 451 4.3.0 and
+ * a log line that says why: the MTA keeps the message and retries, and the
+ * core recognises the retry.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "config_file.h"
+#include "directory.h"
+#include "ingest.h"
+#include "log.h"
+#include "message.h"
+#include "milter.h"
+#include "store.h"
+
+/* The settings and directory that a message runs under. */
+struct snapshot {
+    gint    refs;
+    struct config *cfg;
+    struct directory *dir;
+};
+
+/* One message, from MAIL FROM to its end. */
+struct msg {
+    struct snapshot *snap;
+    char    id[48];             /* the MTA's queue id, or our own */
+    gboolean have_qid;
+    char   *sender;             /* MAIL FROM without <>, "" for <> */
+    gboolean intake;            /* some recipient is an intake address */
+    unsigned nrcpt;
+    /* The spool: mem until it would exceed spool_memory_max, then fd. */
+    GString *mem;
+    int     fd;
+    size_t  len;                /* bytes spooled */
+    gboolean cr_pending;        /* a body chunk ended in CR */
+    char   *subject;            /* the first Subject value, as received */
+    unsigned loop_headers;      /* X-Liaison-ID headers that came in */
+};
+
+/* One MTA connection. */
+struct conn {
+    struct msg *msg;
+    gboolean leadspc;           /* header values keep their leading space */
+};
+
+/* A thread's store connection, and what it was opened with. */
+struct thread_store {
+    struct store *store;
+    char   *path;
+    int     busy_timeout_ms;
+};
+
+static GMutex snap_lock;
+static struct snapshot *snap_current;
+static gint in_flight;
+static guint msg_serial;
+static pthread_key_t store_key;
+static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+
+#define NEEDED_ACTIONS (SMFIF_ADDRCPT | SMFIF_ADDHDRS | SMFIF_CHGHDRS)
+#define LOOP_HEADER "X-Liaison-ID"
+
+/* ---- snapshots ------------------------------------------------------ */
+
+/* A new snapshot holding one reference. */
+static struct snapshot *
+snapshot_new(struct config *cfg, struct directory *dir)
+{
+    struct snapshot *s = g_new0(struct snapshot, 1);
+
+    s->refs = 1;
+    s->cfg = cfg;
+    s->dir = dir;
+    return s;
+}
+
+/* Drop a reference; the last one frees. */
+static void
+snapshot_unref(struct snapshot *s)
+{
+    if (s != NULL && g_atomic_int_dec_and_test(&s->refs)) {
+        config_free(s->cfg);
+        directory_free(s->dir);
+        g_free(s);
+    }
+}
+
+/* A reference to the current snapshot. */
+static struct snapshot *
+snapshot_get(void)
+{
+    struct snapshot *s;
+
+    g_mutex_lock(&snap_lock);
+    s = snap_current;
+    if (s != NULL)
+        g_atomic_int_inc(&s->refs);
+    g_mutex_unlock(&snap_lock);
+    return s;
+}
+
+/* Replace the current snapshot. */
+static void
+snapshot_set(struct snapshot *s)
+{
+    struct snapshot *old;
+
+    g_mutex_lock(&snap_lock);
+    old = snap_current;
+    snap_current = s;
+    g_mutex_unlock(&snap_lock);
+    snapshot_unref(old);
+}
+
+/* ---- per-thread store ----------------------------------------------- */
+
+/* Close a thread's store when the thread ends. */
+static void
+thread_store_free(void *p)
+{
+    struct thread_store *ts = p;
+
+    store_close(ts->store);
+    g_free(ts->path);
+    g_free(ts);
+}
+
+/* Create the key once. */
+static void
+thread_store_key_create(void)
+{
+    if (pthread_key_create(&store_key, thread_store_free) != 0)
+        g_error("milter: pthread_key_create failed");
+}
+
+/* This thread's store for cfg, opened on first use or when a reload
+ * changed the database; NULL with *err. */
+static struct store *
+thread_store_get(const struct config *cfg, GError **err)
+{
+    struct thread_store *ts;
+
+    pthread_once(&store_key_once, thread_store_key_create);
+    ts = pthread_getspecific(store_key);
+    if (ts == NULL) {
+        ts = g_new0(struct thread_store, 1);
+        if (pthread_setspecific(store_key, ts) != 0) {
+            g_free(ts);
+            g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                        "pthread_setspecific failed");
+            return NULL;
+        }
+    }
+    if (ts->store != NULL && g_strcmp0(ts->path, cfg->database) == 0
+        && ts->busy_timeout_ms == cfg->busy_timeout_ms)
+        return ts->store;
+    store_close(ts->store);
+    g_free(ts->path);
+    ts->path = g_strdup(cfg->database);
+    ts->busy_timeout_ms = cfg->busy_timeout_ms;
+    ts->store = store_open(cfg->database, cfg->busy_timeout_ms, err);
+    return ts->store;
+}
+
+/* Close this thread's store, so that the next message opens it afresh
+ * (after a failure whose cause may have been fixed meanwhile). */
+static void
+thread_store_drop(void)
+{
+    struct thread_store *ts;
+
+    pthread_once(&store_key_once, thread_store_key_create);
+    ts = pthread_getspecific(store_key);
+    if (ts != NULL) {
+        store_close(ts->store);
+        ts->store = NULL;
+    }
+}
+
+/* ---- messages -------------------------------------------------------- */
+
+/* The connection state, made on first use (negotiate may not be called
+ * by an old MTA). */
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+
+    if (c == NULL) {
+        c = g_new0(struct conn, 1);
+        if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+            g_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+/* Pick up the MTA's queue id as the message's log id once it is known. */
+static void
+msg_update_id(SMFICTX *ctx, struct msg *m)
+{
+    const char *qid;
+
+    if (m->have_qid)
+        return;
+    qid = smfi_getsymval(ctx, "i");
+    if (qid != NULL && *qid != '\0') {
+        g_strlcpy(m->id, qid, sizeof m->id);
+        m->have_qid = TRUE;
+    }
+}
+
+/* Start a message on a connection. */
+static struct msg *
+msg_new(SMFICTX *ctx, struct conn *c)
+{
+    struct msg *m = g_new0(struct msg, 1);
+
+    m->snap = snapshot_get();
+    m->fd = -1;
+    g_snprintf(m->id, sizeof m->id, "L%u", g_atomic_int_add(&msg_serial, 1) + 1);
+    msg_update_id(ctx, m);
+    g_atomic_int_inc(&in_flight);
+    c->msg = m;
+    return m;
+}
+
+/* End the connection's message, whatever state it is in; idempotent. */
+static void
+msg_free(struct conn *c)
+{
+    struct msg *m;
+
+    if (c == NULL || (m = c->msg) == NULL)
+        return;
+    c->msg = NULL;
+    if (m->mem != NULL)
+        g_string_free(m->mem, TRUE);
+    if (m->fd >= 0)
+        close(m->fd);
+    g_free(m->sender);
+    g_free(m->subject);
+    snapshot_unref(m->snap);
+    g_free(m);
+    g_atomic_int_dec_and_test(&in_flight);
+}
+
+/* The connection's message, or NULL. */
+static struct msg *
+msg_get(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+
+    return c != NULL ? c->msg : NULL;
+}
+
+/* End the message and answer TEMPFAIL with a logged reason. */
+static sfsistat
+msg_tempfail(SMFICTX *ctx, const char *why)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    struct msg *m = c != NULL ? c->msg : NULL;
+
+    log_msg(LOG_ERR, m != NULL ? m->id : NULL, "temporary failure: %s", why);
+    if (smfi_setreply(ctx, "451", "4.3.0",
+                      "liaisond: temporary failure, please try again later") != MI_SUCCESS)
+        log_msg(LOG_WARNING, m != NULL ? m->id : NULL, "smfi_setreply failed");
+    msg_free(c);
+    return SMFIS_TEMPFAIL;
+}
+
+/* End the message and refuse it as too large for intake. */
+static sfsistat
+msg_too_big(SMFICTX *ctx, struct msg *m)
+{
+    log_msg(LOG_NOTICE, m->id, "refused: intake message over message_max (%zu bytes)",
+            m->snap->cfg->message_max);
+    if (smfi_setreply(ctx, "552", "5.3.4",
+                      "liaisond: message too large for liaison intake") != MI_SUCCESS)
+        log_msg(LOG_WARNING, m->id, "smfi_setreply failed");
+    msg_free(smfi_getpriv(ctx));
+    return SMFIS_REJECT;
+}
+
+/* ---- the spool ------------------------------------------------------- */
+
+/* Write all of buf to fd. */
+static gboolean
+write_all(int fd, const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return FALSE;
+        buf += w;
+        n -= (size_t) w;
+    }
+    return TRUE;
+}
+
+/* Move the spool from memory to an unlinked temporary file. */
+static gboolean
+spool_spill(struct msg *m, char **why)
+{
+    char   *tmpl = g_build_filename(m->snap->cfg->spool_dir, "liaisond-XXXXXX", NULL);
+    int     fd = mkostemp(tmpl, O_CLOEXEC);
+
+    if (fd < 0) {
+        *why = g_strdup_printf("spool: cannot create a file in %s: %s",
+                               m->snap->cfg->spool_dir, g_strerror(errno));
+        g_free(tmpl);
+        return FALSE;
+    }
+    /* Unlinked at once: the bytes live only as long as the descriptor. */
+    if (unlink(tmpl) != 0)
+        log_msg(LOG_WARNING, m->id, "spool: cannot unlink %s: %s", tmpl, g_strerror(errno));
+    g_free(tmpl);
+    if (!write_all(fd, m->mem->str, m->mem->len)) {
+        *why = g_strdup_printf("spool: write: %s", g_strerror(errno));
+        close(fd);
+        return FALSE;
+    }
+    g_string_free(m->mem, TRUE);
+    m->mem = NULL;
+    m->fd = fd;
+    return TRUE;
+}
+
+/* Append bytes to the spool as they are. */
+static gboolean
+spool_append(struct msg *m, const char *buf, size_t n, char **why)
+{
+    if (n == 0)
+        return TRUE;
+    if (m->fd < 0) {
+        if (m->mem == NULL)
+            m->mem = g_string_sized_new(8192);
+        if (m->mem->len + n > m->snap->cfg->spool_memory_max && !spool_spill(m, why))
+            return FALSE;
+    }
+    if (m->fd >= 0) {
+        if (!write_all(m->fd, buf, n)) {
+            *why = g_strdup_printf("spool: write: %s", g_strerror(errno));
+            return FALSE;
+        }
+    } else {
+        g_string_append_len(m->mem, buf, (gssize) n);
+    }
+    m->len += n;
+    return TRUE;
+}
+
+/* Append text with CRLF turned into LF; a CR at the end of buf is held
+ * back in case the next chunk starts with LF. */
+static gboolean
+spool_text(struct msg *m, const char *buf, size_t n, char **why)
+{
+    const char *end = buf + n;
+
+    if (m->cr_pending && n > 0) {
+        m->cr_pending = FALSE;
+        if (*buf != '\n' && !spool_append(m, "\r", 1, why))
+            return FALSE;
+    }
+    while (buf < end) {
+        const char *cr = memchr(buf, '\r', (size_t) (end - buf));
+
+        if (cr == NULL)
+            return spool_append(m, buf, (size_t) (end - buf), why);
+        if (!spool_append(m, buf, (size_t) (cr - buf), why))
+            return FALSE;
+        if (cr + 1 == end) {
+            m->cr_pending = TRUE;
+            return TRUE;
+        }
+        /* CRLF: the LF is written with the next span; a lone CR stays. */
+        if (cr[1] != '\n' && !spool_append(m, "\r", 1, why))
+            return FALSE;
+        buf = cr + 1;
+    }
+    return TRUE;
+}
+
+/* Write out a CR held back by spool_text. */
+static gboolean
+spool_flush_cr(struct msg *m, char **why)
+{
+    if (!m->cr_pending)
+        return TRUE;
+    m->cr_pending = FALSE;
+    return spool_append(m, "\r", 1, why);
+}
+
+/* ---- applying the decision ------------------------------------------ */
+
+/* Add the decision's recipients and headers to the message; FALSE with
+ * *why when the MTA refused a change. */
+static gboolean
+apply_decision(SMFICTX *ctx, struct msg *m, const struct decision *d,
+               gboolean leadspc, char **why)
+{
+    const char *sp = leadspc ? " " : "";  /* with HDR_LEADSPC we supply it */
+    const struct config *cfg = m->snap->cfg;
+
+    for (guint i = 0; d->recipients != NULL && i < d->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(d->recipients, i);
+        char   *rcpt = g_strdup_printf("<%s>", r->addr);
+        int     rc = smfi_addrcpt(ctx, rcpt);
+
+        g_free(rcpt);
+        if (rc != MI_SUCCESS) {
+            *why = g_strdup_printf("smfi_addrcpt(%s) failed", r->addr);
+            return FALSE;
+        }
+    }
+    /* Our tracking header is only ours: drop any that came in (a loop, or
+     * a forgery), from the last to the first so the indexes hold. */
+    for (unsigned i = m->loop_headers; i > 0; i--)
+        if (smfi_chgheader(ctx, LOOP_HEADER, (int) i, NULL) != MI_SUCCESS) {
+            *why = g_strdup_printf("smfi_chgheader(%s, %u, delete) failed", LOOP_HEADER, i);
+            return FALSE;
+        }
+    if (d->statement_id > 0) {
+        char   *v = g_strdup_printf("%s%" G_GINT64_FORMAT, sp, d->statement_id);
+        int     rc = smfi_addheader(ctx, LOOP_HEADER, v);
+
+        g_free(v);
+        if (rc != MI_SUCCESS) {
+            *why = g_strdup_printf("smfi_addheader(%s) failed", LOOP_HEADER);
+            return FALSE;
+        }
+    }
+    if (cfg->subject_tag && d->statement_id > 0
+        && (d->kind == KIND_STATEMENT || d->kind == KIND_CORRESPONDENCE)) {
+        char   *tag = g_strdup_printf("[LS %" G_GINT64_FORMAT "]", d->statement_id);
+        int     rc = MI_SUCCESS;
+
+        if (m->subject == NULL) {
+            char   *v = g_strdup_printf("%s%s", sp, tag);
+
+            rc = smfi_addheader(ctx, "Subject", v);
+            g_free(v);
+        } else if (strstr(m->subject, tag) == NULL) {
+            const char *text = m->subject + strspn(m->subject, " \t");
+            char   *v = g_strdup_printf("%s%s %s", sp, tag, text);
+
+            rc = smfi_chgheader(ctx, "Subject", 1, v);
+            g_free(v);
+        }
+        g_free(tag);
+        if (rc != MI_SUCCESS) {
+            *why = g_strdup("smfi_chgheader(Subject) failed");
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* ---- callbacks ------------------------------------------------------- */
+
+/* Ask only for the steps and actions used. */
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+             unsigned long f2, unsigned long f3, unsigned long *pf0,
+             unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+    struct conn *c = conn_get(ctx);
+    const unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN;
+
+    if (c == NULL) {
+        log_msg(LOG_ERR, NULL, "smfi_setpriv failed");
+        return SMFIS_TEMPFAIL;
+    }
+    if ((f0 & NEEDED_ACTIONS) != NEEDED_ACTIONS) {
+        log_msg(LOG_ERR, NULL, "the MTA does not offer the actions needed "
+                "(add recipient, add and change header): offered 0x%lx", f0);
+        return SMFIS_REJECT;
+    }
+    *pf0 = NEEDED_ACTIONS;
+    *pf1 = f1 & (skip | SMFIP_HDR_LEADSPC);
+    *pf2 = 0;
+    *pf3 = 0;
+    c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+    return SMFIS_CONTINUE;
+}
+
+/* MAIL FROM: a new message. */
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+    struct conn *c = conn_get(ctx);
+    struct msg *m;
+    const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
+    size_t  n;
+
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;
+    msg_free(c);                /* an MTA that did not abort the last one */
+    m = msg_new(ctx, c);
+    if (m->snap == NULL)
+        return msg_tempfail(ctx, "no configuration loaded");
+    while (*from == ' ')
+        from++;
+    n = strlen(from);
+    if (n >= 2 && from[0] == '<' && from[n - 1] == '>')
+        m->sender = g_strndup(from + 1, n - 2);
+    else
+        m->sender = g_strdup(from);
+    return SMFIS_CONTINUE;
+}
+
+/* RCPT TO: note whether any recipient is an intake address. */
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct msg *m = msg_get(ctx);
+
+    if (m == NULL || argv == NULL || argv[0] == NULL)
+        return SMFIS_CONTINUE;
+    m->nrcpt++;
+    if (!m->intake && config_is_intake(m->snap->cfg, m->snap->dir, argv[0])) {
+        m->intake = TRUE;
+        msg_update_id(ctx, m);
+        log_msg(LOG_DEBUG, m->id, "intake recipient %s", argv[0]);
+    }
+    return SMFIS_CONTINUE;
+}
+
+/* DATA: every recipient is known; other mail steps out here. */
+static sfsistat
+cb_data(SMFICTX *ctx)
+{
+    struct msg *m = msg_get(ctx);
+
+    if (m == NULL || !m->intake) {
+        msg_free(smfi_getpriv(ctx));
+        return SMFIS_ACCEPT;
+    }
+    msg_update_id(ctx, m);
+    return SMFIS_CONTINUE;
+}
+
+/* A header: spool it; remember the Subject and our own header. */
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    struct msg *m = c != NULL ? c->msg : NULL;
+    char   *why = NULL;
+    gboolean ok;
+
+    if (m == NULL || !m->intake) {  /* an MTA that skipped DATA */
+        msg_free(c);
+        return SMFIS_ACCEPT;
+    }
+    if (g_ascii_strcasecmp(name, "Subject") == 0 && m->subject == NULL)
+        m->subject = g_strdup(value);
+    if (g_ascii_strcasecmp(name, LOOP_HEADER) == 0)
+        m->loop_headers++;
+    ok = spool_append(m, name, strlen(name), &why)
+        && spool_append(m, c->leadspc ? ":" : ": ", c->leadspc ? 1 : 2, &why)
+        && spool_text(m, value, strlen(value), &why)
+        && spool_flush_cr(m, &why)
+        && spool_append(m, "\n", 1, &why);
+    if (!ok) {
+        sfsistat r = msg_tempfail(ctx, why);
+
+        g_free(why);
+        return r;
+    }
+    if (m->len > m->snap->cfg->message_max)
+        return msg_too_big(ctx, m);
+    return SMFIS_CONTINUE;
+}
+
+/* End of headers: the empty line. */
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+    struct msg *m = msg_get(ctx);
+    char   *why = NULL;
+
+    if (m == NULL || !m->intake) {
+        msg_free(smfi_getpriv(ctx));
+        return SMFIS_ACCEPT;
+    }
+    msg_update_id(ctx, m);
+    if (!spool_append(m, "\n", 1, &why)) {
+        sfsistat r = msg_tempfail(ctx, why);
+
+        g_free(why);
+        return r;
+    }
+    return SMFIS_CONTINUE;
+}
+
+/* A body chunk. */
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    struct msg *m = msg_get(ctx);
+    char   *why = NULL;
+
+    if (m == NULL || !m->intake) {
+        msg_free(smfi_getpriv(ctx));
+        return SMFIS_ACCEPT;
+    }
+    if (!spool_text(m, (const char *) chunk, len, &why)) {
+        sfsistat r = msg_tempfail(ctx, why);
+
+        g_free(why);
+        return r;
+    }
+    if (m->len > m->snap->cfg->message_max)
+        return msg_too_big(ctx, m);
+    return SMFIS_CONTINUE;
+}
+
+/* End of message: ingest, then apply the decision. */
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    struct msg *m = c != NULL ? c->msg : NULL;
+    struct ingest_ctx ictx;
+    struct decision d;
+    enum ingest_status st;
+    const char *raw;
+    void   *map = NULL;
+    char   *why = NULL;
+    GError *err = NULL;
+    sfsistat result;
+
+    if (m == NULL || !m->intake) {
+        msg_free(c);
+        return SMFIS_ACCEPT;
+    }
+    msg_update_id(ctx, m);
+    if (!spool_flush_cr(m, &why)) {
+        result = msg_tempfail(ctx, why);
+        g_free(why);
+        return result;
+    }
+    /* A spilled message is read back through a read-only mapping: its pages
+     * are the file's, not the heap's. */
+    if (m->fd >= 0 && m->len > 0) {
+        map = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, m->fd, 0);
+        if (map == MAP_FAILED) {
+            why = g_strdup_printf("spool: mmap: %s", g_strerror(errno));
+            result = msg_tempfail(ctx, why);
+            g_free(why);
+            return result;
+        }
+        raw = map;
+    } else {
+        raw = m->mem != NULL ? m->mem->str : "";
+    }
+
+    memset(&ictx, 0, sizeof ictx);
+    memset(&d, 0, sizeof d);
+    ictx.dir = m->snap->dir;
+    message_limits_default(&ictx.limits);
+    ictx.store = thread_store_get(m->snap->cfg, &err);
+    if (ictx.store == NULL) {
+        why = g_strdup_printf("database %s: %s", m->snap->cfg->database,
+                              err != NULL ? err->message : "cannot open");
+        g_clear_error(&err);
+        st = INGEST_TEMPFAIL;
+    } else {
+        st = ingest_message(&ictx, raw, m->len, m->sender, &d);
+    }
+    if (map != NULL)
+        munmap(map, m->len);
+
+    switch (st) {
+    case INGEST_OK:
+        if (!apply_decision(ctx, m, &d, c->leadspc, &why)) {
+            result = msg_tempfail(ctx, why);
+            break;
+        }
+        log_msg(LOG_INFO, m->id, "%s%s: statement %" G_GINT64_FORMAT
+                ", %u recipients added, from <%s>, %zu bytes",
+                classify_kind_name(d.kind), d.duplicate ? " (seen before)" : "",
+                d.statement_id, d.recipients != NULL ? d.recipients->len : 0,
+                m->sender, m->len);
+        msg_free(c);
+        result = SMFIS_CONTINUE;
+        break;
+    case INGEST_DATAERR:
+        /* Not mail at all: nothing was recorded; the intake mailbox keeps
+         * its copy for a person to look at. */
+        log_msg(LOG_WARNING, m->id, "not recorded: %s",
+                d.error != NULL ? d.error : "not a mail message");
+        msg_free(c);
+        result = SMFIS_CONTINUE;
+        break;
+    case INGEST_TEMPFAIL:
+    default:
+        if (why == NULL)
+            why = g_strdup_printf("ingest: %s", d.error != NULL ? d.error : "failed");
+        /* The cause (a lock, a read-only or full disk) may be gone by the
+         * retry: start from a fresh connection then. */
+        thread_store_drop();
+        result = msg_tempfail(ctx, why);
+        break;
+    }
+    g_free(why);
+    decision_clear(&d);
+    return result;
+}
+
+/* The MTA gave up on the message. */
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+    msg_free(smfi_getpriv(ctx));
+    return SMFIS_CONTINUE;
+}
+
+/* The connection ends; ctx's private data may be NULL. */
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+
+    if (c != NULL) {
+        msg_free(c);
+        g_free(c);
+        smfi_setpriv(ctx, NULL);
+    }
+    return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc milter_desc = {
+    .xxfi_name = "liaisond",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = NEEDED_ACTIONS,
+    .xxfi_connect = NULL,
+    .xxfi_helo = NULL,
+    .xxfi_envfrom = cb_envfrom,
+    .xxfi_envrcpt = cb_envrcpt,
+    .xxfi_header = cb_header,
+    .xxfi_eoh = cb_eoh,
+    .xxfi_body = cb_body,
+    .xxfi_eom = cb_eom,
+    .xxfi_abort = cb_abort,
+    .xxfi_close = cb_close,
+    .xxfi_unknown = NULL,
+    .xxfi_data = cb_data,
+    .xxfi_negotiate = cb_negotiate,
+};
+
+/* Register the callbacks and install the first snapshot. */
+gboolean
+milter_register(const char *name, struct config *cfg, struct directory *dir,
+                GError **err)
+{
+    milter_desc.xxfi_name = (char *) name;
+    if (smfi_register(milter_desc) != MI_SUCCESS) {
+        g_set_error(err, g_quark_from_static_string("liaisond-milter"), 1,
+                    "smfi_register failed");
+        return FALSE;
+    }
+    snapshot_set(snapshot_new(cfg, dir));
+    return TRUE;
+}
+
+/* Replace the snapshot for the messages that start from now on. */
+void
+milter_reload(struct config *cfg, struct directory *dir)
+{
+    snapshot_set(snapshot_new(cfg, dir));
+}
+
+/* Messages begun and not ended. */
+int
+milter_in_flight(void)
+{
+    return g_atomic_int_get(&in_flight);
+}
+
+/* Drop the current snapshot. */
+void
+milter_shutdown(void)
+{
+    snapshot_set(NULL);
+}
