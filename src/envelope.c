@@ -11,7 +11,7 @@
  * (ITU "For action to:", 3GPP "Contact Person:" blocks and "ACTION:"
  * sentences, datatracker "Please reply by") get their own small rules.
  *
- * All mail is hostile: lines longer than LINE_MAX are never read as labels,
+ * All mail is hostile: lines longer than LINE_MAX_LABEL are never labels,
  * every value, list and body is bounded, and every pattern is anchored or
  * starts with a fixed prefix so that a match costs time linear in the line.
  * The patterns are compiled once (PCRE2 native API) and shared read-only;
@@ -61,7 +61,8 @@ static const char *const pattern_source[PAT_COUNT] = {
     /* The label is short, starts with a letter and may hold the words and
      * punctuation real labels use ("Response Contact(s)", "E-mail Address",
      * "Tel. Number"); "://" is a URL, not a label. */
-    [PAT_LABEL] = "^[ \\t]*([a-z][a-z0-9 ()/&.'-]{0,47}?)[ \\t]*:(?!//)[ \\t]*(.*)$",
+    [PAT_LABEL] = "^[ \\t]*([a-z][a-z0-9 ()/&.'-]{0,47}?)[ \\t]{0,16}:(?!//)"
+                  "[ \\t]*(.*)$",
     [PAT_REPLY_BY] = "^[ \\t]*please[ \\t]+(?:reply|respond)[ \\t]+"
                      "(?:by|before)[ \\t]+(.+)$",
     [PAT_FORWARD] = "^[ \\t]*(?:-{2,}[ \\t]*(?:original|forwarded)[ \\t]+message"
@@ -276,10 +277,16 @@ is_nothing(const char *s)
     static const char *const none[] = { "-", "--", "none", "n/a", "na", "nil",
                                         "void", "tbd", "(none)", "." };
 
+    size_t n;
+
     if (s == NULL || *s == '\0')
         return TRUE;
+    /* "None." ends a 3GPP ACTION sentence that asks for nothing. */
+    n = strlen(s);
+    if (n > 1 && s[n - 1] == '.')
+        n--;
     for (size_t i = 0; i < G_N_ELEMENTS(none); i++)
-        if (g_ascii_strcasecmp(s, none[i]) == 0)
+        if (strlen(none[i]) == n && g_ascii_strncasecmp(s, none[i], n) == 0)
             return TRUE;
     return FALSE;
 }
@@ -1064,31 +1071,40 @@ static void
 scan_names(struct scan *sc, const char *line, size_t len, gboolean ids)
 {
     static const enum pattern ref_patterns[] = { PAT_DRAFT, PAT_TR };
+    size_t next_so[G_N_ELEMENTS(ref_patterns)], next_eo[G_N_ELEMENTS(ref_patterns)];
     size_t start, so, eo;
 
-    if (sc->want_refs) {
-        /* Collect in order of appearance across both patterns. */
-        start = 0;
-        while (start < len) {
-            size_t best_so = len, best_eo = len;
+    if (sc->want_refs && sc->env->references->len < LIST_MAX) {
+        /* Merge the matches of both patterns in order of appearance; each
+         * pattern's next match is remembered so that no part of the line
+         * is searched twice by the same pattern. */
+        for (size_t i = 0; i < G_N_ELEMENTS(ref_patterns); i++) {
+            next_so[i] = next_eo[i] = len;
+            if (match_at(ref_patterns[i], line, len, 0, sc->md))
+                group(sc->md, 0, &next_so[i], &next_eo[i]);
+        }
+        for (;;) {
+            size_t best = 0;
 
-            for (size_t i = 0; i < G_N_ELEMENTS(ref_patterns); i++)
-                if (match_at(ref_patterns[i], line, len, start, sc->md)) {
-                    group(sc->md, 0, &so, &eo);
-                    if (so < best_so) {
-                        best_so = so;
-                        best_eo = eo;
-                    }
-                }
-            if (best_so == len)
+            for (size_t i = 1; i < G_N_ELEMENTS(ref_patterns); i++)
+                if (next_so[i] < next_so[best])
+                    best = i;
+            if (next_so[best] >= len ||
+                sc->env->references->len >= LIST_MAX)
                 break;
-            strv_add(sc->env->references, line + best_so, best_eo - best_so);
-            start = best_eo;
+            strv_add(sc->env->references, line + next_so[best],
+                     next_eo[best] - next_so[best]);
+            start = next_eo[best];
+            next_so[best] = next_eo[best] = len;
+            if (start < len &&
+                match_at(ref_patterns[best], line, len, start, sc->md))
+                group(sc->md, 0, &next_so[best], &next_eo[best]);
         }
     }
     if (ids && sc->want_ids) {
         start = 0;
-        while (start < len && match_at(PAT_TDOC, line, len, start, sc->md)) {
+        while (start < len && sc->env->other_identifiers->len < LIST_MAX &&
+               match_at(PAT_TDOC, line, len, start, sc->md)) {
             group(sc->md, 0, &so, &eo);
             strv_add(sc->env->other_identifiers, line + so, eo - so);
             start = eo;

@@ -638,6 +638,41 @@ test_precedence(void **state)
     envelope_free(env);
 }
 
+/* Deadline and purpose from the datatracker line and 3GPP ACTION
+ * sentences, in their variants. */
+static void
+test_reply_by_and_action(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *deadline;
+        enum purpose purpose;
+    } rows[] = {
+        { "Please reply by 2026-12-20\n", "2026-12-20", PURPOSE_NONE },
+        { "please reply by: 20 December 2026\n", "2026-12-20", PURPOSE_NONE },
+        { "Please respond before Dec 20, 2026\n", "2026-12-20", PURPOSE_NONE },
+        { "Please reply by 10:00 UTC on 2026-12-20\n", "2026-12-20",
+          PURPOSE_NONE },
+        { "Please reply by the next meeting\n", NULL, PURPOSE_NONE },
+        { "ACTION: SA2 asks IETF DMM to reply\nby 2027-01-31 at the latest.\n",
+          "2027-01-31", PURPOSE_ACTION },
+        /* The sentence ends at the blank line: later dates are not its. */
+        { "ACTION: SA2 asks IETF DMM to reply.\n\nSA2#173 8 - 12 February 2027\n",
+          NULL, PURPOSE_ACTION },
+        { "ACTION: None.\n", NULL, PURPOSE_NONE },
+        { "ACTION: -\n", NULL, PURPOSE_NONE },
+        { "Actions:\n", NULL, PURPOSE_NONE },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        struct envelope *env = scan(rows[i].text, -1);
+
+        assert_str(env->deadline, rows[i].deadline);
+        assert_int_equal(env->purpose, rows[i].purpose);
+        envelope_free(env);
+    }
+}
+
 /* ITU "For information to:" alone is the To, purpose information; with an
  * explicit To it is a copy. */
 static void
@@ -1190,6 +1225,7 @@ main(void)
         cmocka_unit_test(test_s14_3gpp_action_deadline),
         cmocka_unit_test(test_fill_only_unset),
         cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_reply_by_and_action),
         cmocka_unit_test(test_itu_for_lines),
         cmocka_unit_test(test_folded_lines),
         cmocka_unit_test(test_contact_block),
