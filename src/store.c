@@ -354,6 +354,19 @@ fail(struct store *st, GError **err, int rc, const char *what)
     /* Some failures (a bind out of range) leave no message on the handle. */
     if ((sqlite3_errcode(st->db) & 0xff) != (rc & 0xff))
         msg = sqlite3_errstr(rc);
+    /* A reader without write access to a WAL database whose -wal and
+     * -shm files are gone (another program closed it last) is told
+     * "attempt to write a readonly database", which puzzles anyone who
+     * only wanted to read. */
+    switch (sqlite3_extended_errcode(st->db)) {
+    case SQLITE_READONLY_CANTINIT:
+    case SQLITE_READONLY_DIRECTORY:
+        if ((rc & 0xff) == SQLITE_READONLY)
+            msg = "the WAL files (-wal, -shm) are missing and cannot be "
+                  "created without write access to the directory; open the "
+                  "database once as its owner";
+        break;
+    }
     g_set_error(err, STORE_ERROR, error_code(st->db, rc), "%s: %s: %s",
                 st->path, what, msg);
 }
@@ -552,6 +565,7 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, GError **err)
 {
     struct store *st = g_new0(struct store, 1);
     int persist = 1;
+    int version;
     int rc;
 
     st->path = g_strdup(path);
@@ -571,9 +585,16 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, GError **err)
     /* SQLite falls back to read-only by itself when the file is not
      * writable; from here on that is the same as asking for it. */
     st->readonly = sqlite3_db_readonly(st->db, "main") == 1;
+    /* A reader's first failure should say what it was doing: reading. */
+    if (st->readonly && !read_user_version(st, &version, err))
+        goto fail;
 
+    /* A persistent WAL keeps the size of the largest transaction (a big
+     * attachment) for ever unless it is cut back after checkpoints. */
     if (!st->readonly
-        && !exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode", err))
+        && (!exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode", err)
+            || !exec(st, "PRAGMA journal_size_limit=4194304",
+                     "limiting the WAL size", err)))
         goto fail;
     if (!exec(st, "PRAGMA synchronous=NORMAL", "setting synchronous", err)
         || !exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys", err)
@@ -1294,7 +1315,8 @@ store_raw_message(struct store *st, gint64 message_row, GError **err)
     return raw;
 }
 
-/* The row of the message that created statement id (0 if none). */
+/* The row of the message that created statement id (0 if none, -1 with
+ * *err on failure). */
 gint64
 store_statement_message(struct store *st, gint64 statement_id, GError **err)
 {
