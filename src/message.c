@@ -659,17 +659,25 @@ scan_boundary_param(const char *line, gsize len)
     return NULL;
 }
 
+/* States of a boundary seen by scan_structure(). */
+enum { BOUNDARY_CLOSED, BOUNDARY_DECLARED, BOUNDARY_USED };
+
 /* Follow boundary parameters and delimiter lines through the raw bytes to
  * learn how deep multiparts nest and which are never closed, in one pass
- * and without trusting the structure.  A boundary is "open" from its
+ * and without trusting the structure.  A boundary is open from its
  * parameter until its close delimiter "--b--"; closing one closes all
- * opened after it, which is how a MIME parser sees it too. */
+ * opened after it, which is how a MIME parser sees it too.  Only
+ * parameters inside a Content-Type field count, and only boundaries that
+ * are actually used by a delimiter line add depth, so a letter that
+ * merely quotes MIME headers is not taken for a deep structure. */
 static void
 scan_structure(const char *raw, size_t len, struct scan *sc)
 {
     GHashTable *state = g_hash_table_new_full(g_str_hash, g_str_equal,
                                               g_free, NULL);
     GPtrArray *open = g_ptr_array_new();    /* char*, owned by state */
+    unsigned used_open = 0;                 /* open and used: the depth */
+    gboolean in_ct = FALSE;                 /* inside a Content-Type field */
     size_t pos = 0;
 
     sc->max_nesting = 0;
@@ -683,39 +691,60 @@ scan_structure(const char *raw, size_t len, struct scan *sc)
         pos += llen + (nl ? 1 : 0);
         if (llen > 2 && line[0] == '-' && line[1] == '-') {
             gsize blen = llen - 2;
+            gboolean closing = FALSE;
             gpointer key, val;
             char *cand;
+            in_ct = FALSE;
             while (blen > 0 && g_ascii_isspace(line[2 + blen - 1]))
                 blen--;
-            if (blen > 2 && line[2 + blen - 1] == '-' && line[2 + blen - 2] == '-') {
-                cand = g_strndup(line + 2, blen - 2);
-                if (g_hash_table_lookup_extended(state, cand, &key, &val)
-                    && GPOINTER_TO_INT(val) != 0) {
+            cand = g_strndup(line + 2, blen);
+            if (!g_hash_table_lookup_extended(state, cand, &key, &val)
+                && blen > 2 && line[blen] == '-' && line[blen + 1] == '-') {
+                cand[blen - 2] = '\0';
+                closing = TRUE;
+            }
+            if (g_hash_table_lookup_extended(state, cand, &key, &val)
+                && GPOINTER_TO_INT(val) != BOUNDARY_CLOSED) {
+                if (closing) {
                     /* close it and everything opened inside it */
                     while (open->len > 0) {
                         char *top = g_ptr_array_steal_index(open, open->len - 1);
-                        g_hash_table_insert(state, g_strdup(top), GINT_TO_POINTER(0));
+                        if (GPOINTER_TO_INT(g_hash_table_lookup(state, top))
+                            == BOUNDARY_USED)
+                            used_open--;
+                        g_hash_table_insert(state, g_strdup(top),
+                                            GINT_TO_POINTER(BOUNDARY_CLOSED));
                         if (strcmp(top, cand) == 0)
                             break;
                     }
+                } else if (GPOINTER_TO_INT(val) == BOUNDARY_DECLARED) {
+                    g_hash_table_insert(state, g_strdup(cand),
+                                        GINT_TO_POINTER(BOUNDARY_USED));
+                    if (++used_open > sc->max_nesting)
+                        sc->max_nesting = used_open;
                 }
-                g_free(cand);
             }
+            g_free(cand);
             continue;
         }
-        if (llen < 9 || (b = scan_boundary_param(line, llen)) == NULL)
+        if (llen >= 13 && g_ascii_strncasecmp(line, "content-type:", 13) == 0)
+            in_ct = TRUE;
+        else if (llen == 0 || (line[0] != ' ' && line[0] != '\t'))
+            in_ct = FALSE;
+        if (!in_ct || (b = scan_boundary_param(line, llen)) == NULL)
             continue;
         if (g_hash_table_contains(state, b)) {
             g_free(b);          /* a reused boundary adds no depth */
             continue;
         }
-        g_hash_table_insert(state, b, GINT_TO_POINTER(1));
+        g_hash_table_insert(state, b, GINT_TO_POINTER(BOUNDARY_DECLARED));
         g_ptr_array_add(open, b);
-        if (open->len > sc->max_nesting)
-            sc->max_nesting = open->len;
     }
-    for (guint i = 0; i < open->len && sc->unclosed->len < 8; i++)
-        g_ptr_array_add(sc->unclosed, g_strdup(g_ptr_array_index(open, i)));
+    for (guint i = 0; i < open->len && sc->unclosed->len < 8; i++) {
+        char *b = g_ptr_array_index(open, i);
+        if (GPOINTER_TO_INT(g_hash_table_lookup(state, b)) == BOUNDARY_USED)
+            g_ptr_array_add(sc->unclosed, g_strdup(b));
+    }
     g_ptr_array_free(open, TRUE);
     g_hash_table_destroy(state);
 }
@@ -1610,8 +1639,13 @@ message_parse(const char *raw, size_t len, const struct message_limits *lim,
         top = g_mime_message_get_mime_part(outer);
         m->is_report = top != NULL && is_type(top, "multipart", "report");
 
+        /* A secretariat forwards a statement as an attached message and
+         * the statement is the inner one.  An answer in a thread (it has
+         * In-Reply-To) that attaches the message it answers is
+         * correspondence, and its own headers are what thread it. */
         stmt = outer;
-        if (!opaque && !m->is_report && top != NULL) {
+        if (!opaque && !m->is_report && top != NULL
+            && g_mime_object_get_header(obj, "In-Reply-To") == NULL) {
             struct walk w = { .lim = lim, .m = m };
             GMimeMessage *inner = find_forwarded(&w, top, 1);
             if (inner != NULL) {

@@ -543,6 +543,52 @@ test_limits(void **state)
     message_free(m);
 }
 
+/* An answer that attaches the statement it answers is not a forward. */
+static void
+test_reply_with_attached_message(void **state)
+{
+    struct message *m = parse_str(
+        "From: Chair <chair@ietf.test>\nSubject: Re: LS\n"
+        "Message-ID: <answer@ietf.test>\nIn-Reply-To: <ls@itu.test>\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"r\"\n\n"
+        "--r\nContent-Type: text/plain\n\nWe agree.\n"
+        "--r\nContent-Type: message/rfc822\n\n"
+        "From: a@itu.test\nSubject: LS on things\nMessage-ID: <ls@itu.test>\n\n"
+        "the statement\n"
+        "--r--\n");
+
+    (void) state;
+    assert_null(m->forwarded_by);
+    assert_string_equal(m->message_id, "<answer@ietf.test>");
+    assert_string_equal(m->in_reply_to, "<ls@itu.test>");
+    assert_string_equal(m->text, "We agree.");
+    assert_int_equal(m->attachments->len, 1);
+    assert_string_equal(att(m, 0)->type, "message/rfc822");
+    assert_string_equal(att(m, 0)->name, "LS on things.eml");
+    message_free(m);
+}
+
+/* A letter that quotes many MIME headers is not a deep structure. */
+static void
+test_quoted_boundaries(void **state)
+{
+    GString *s = g_string_new("From: a@example.test\nSubject: MIME lesson\n"
+                              "Content-Type: text/plain\n\n");
+    struct message *m;
+
+    (void) state;
+    for (int i = 0; i < 100; i++)
+        g_string_append_printf(s, "Content-Type: multipart/mixed; "
+                               "boundary=\"q%d\"\n\n", i);
+    g_string_append(s, "-- \nsignature\n");
+    m = parse_str(s->str);
+    assert_int_equal(m->problems->len, 0);
+    assert_non_null(strstr(m->text, "boundary=\"q99\""));
+    message_free(m);
+    g_string_free(s, TRUE);
+}
+
 /* ---- hostile mail ------------------------------------------------------ */
 
 /* Cases that must report at least one problem. */
@@ -749,6 +795,8 @@ main(void)
         cmocka_unit_test(test_alternative),
         cmocka_unit_test(test_crlf_and_headers),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_reply_with_attached_message),
+        cmocka_unit_test(test_quoted_boundaries),
         cmocka_unit_test(test_malformed_all),
         cmocka_unit_test(test_malformed_details),
     };
