@@ -1232,6 +1232,8 @@ field_line(struct scan *sc, const char *line, size_t len)
             more = TRUE;        /* ITU "Contact: Name, Org" then "E-mail:" */
         else if (indented(line, len))
             more = TRUE;        /* RFC 5322 style folding */
+        else if (!is_label && blank(sc->value->str, sc->value->len))
+            more = TRUE;        /* "Title:" with its value on the next line */
         else {
             /* "A <a@x>,\nB <b@y>": a trailing separator promises more. */
             size_t n = sc->value->len;

@@ -737,6 +737,18 @@ test_folded_lines(void **state)
     assert_str(env->from_body, "IEEE 802.1");
     assert_int_equal(env->purpose, PURPOSE_ACTION);
     envelope_free(env);
+
+    /* A value on the line after its label, as some forms are laid out. */
+    env = scan("Title:\nLS on the next line\nContact Person:\n"
+               "Kasia Nowicka <kasia@3gpp.test>\n\nDear IETF,\n", 2);
+    assert_str(env->title, "LS on the next line");
+    {
+        static const char *const kn[][2] = {
+            { "Kasia Nowicka", "kasia@3gpp.test" } };
+
+        assert_contacts(env->technical_contacts, 1, kn);
+    }
+    envelope_free(env);
 }
 
 /* A 3GPP contact block with two persons, unindented, with phone lines. */
