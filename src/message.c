@@ -18,6 +18,13 @@
  *  - Header values returned to the rest of the program never contain CR,
  *    LF, NUL or other control characters, and are bounded in length.
  *
+ * A statement forwarded by a secretariat as an attached message/rfc822 is
+ * read from the inner message; the outer one only supplies forwarded_by,
+ * outer_message_id and the classification headers.  A message that has
+ * In-Reply-To is an answer in a thread and is never unwrapped this way,
+ * so an assignee who attaches the statement he answers stays
+ * correspondence.
+ *
  * What could not be read is described in m->problems as plain sentences;
  * only input that is not mail at all is refused.  No GMime or libxml2
  * object outlives message_parse().
@@ -45,6 +52,8 @@
 #define SNIFF_MAX           65536
 /* Longest charset name quoted back in a problem sentence. */
 #define CHARSET_SHOWN_MAX   40
+/* HTML read per byte of text kept (limits->max_text). */
+#define HTML_TEXT_RATIO     8
 /* Longest safe file name, in bytes. */
 #define FILENAME_MAX_BYTES  200
 /* Extensions up to this long survive truncation of a long file name. */
@@ -1410,7 +1419,15 @@ read_body(struct walk *w)
         "body text");
     g_byte_array_free(ba, TRUE);
     if (html) {
-        char *plain = html_to_text(w->m, text, strlen(text));
+        char *plain;
+        /* Markup costs memory in libxml2's tree many times its size;
+         * more HTML than this renders to more text than is kept anyway. */
+        gsize html_max = w->lim->max_text > G_MAXSIZE / HTML_TEXT_RATIO
+                         ? G_MAXSIZE : w->lim->max_text * HTML_TEXT_RATIO;
+        if (utf8_cut(text, html_max))
+            add_problem(w->m, "The HTML body is longer than %zu bytes; only "
+                        "its beginning was rendered.", html_max);
+        plain = html_to_text(w->m, text, strlen(text));
         g_free(text);
         text = plain;
     }
