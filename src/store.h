@@ -32,6 +32,11 @@ struct store;
 
 /* Open (creating and migrating as needed) the database at path. */
 struct store *store_open(const char *path, int busy_timeout_ms, GError **err);
+/* Open an existing database for reading only: never creates, never
+ * migrates; every write fails with STORE_ERROR_READONLY. */
+struct store *store_open_readonly(const char *path, int busy_timeout_ms, GError **err);
+/* The schema version this program writes (the number of migrations). */
+int     store_schema_version(void);
 /* Close; NULL is fine. */
 void    store_close(struct store *st);
 
