@@ -1217,8 +1217,12 @@ static void
 scan_dsn(struct message *m, const guint8 *data, gsize len)
 {
     static const char key[] = "final-recipient:";
-    char *text = g_strndup((const char *) data, len);
-    char **lines = g_strsplit(text, "\n", -1);
+    char *text, **lines;
+
+    if (data == NULL || len == 0)
+        return;
+    text = g_strndup((const char *) data, len);
+    lines = g_strsplit(text, "\n", -1);
 
     for (int i = 0; lines[i]; i++) {
         GString *v;

@@ -589,6 +589,22 @@ test_quoted_boundaries(void **state)
     g_string_free(s, TRUE);
 }
 
+/* An empty delivery-status part (found by fuzzing) is no crash. */
+static void
+test_empty_dsn(void **state)
+{
+    struct message *m = parse_str(
+        "From: MAILER-DAEMON@example.test\nSubject: x\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/report; boundary=\"e\"\n\n"
+        "--e\nContent-Type: message/delivery-status\n\n"
+        "--e--\n");
+
+    (void) state;
+    assert_true(m->is_report);
+    assert_int_equal(m->failed_recipients->len, 0);
+    message_free(m);
+}
+
 /* ---- hostile mail ------------------------------------------------------ */
 
 /* Cases that must report at least one problem. */
@@ -797,6 +813,7 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reply_with_attached_message),
         cmocka_unit_test(test_quoted_boundaries),
+        cmocka_unit_test(test_empty_dsn),
         cmocka_unit_test(test_malformed_all),
         cmocka_unit_test(test_malformed_details),
     };
