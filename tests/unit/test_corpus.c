@@ -209,9 +209,10 @@ check_routing(const char *file, const struct decision *d)
     assert_non_null(g);
     for (guint i = 0; i < json_array_get_length(g); i++) {
         JsonArray *pair = json_array_get_array_element(g, i);
+        g_autofree char *one = g_strdup_printf("%s %s", json_array_get_string_element(pair, 0),
+                                               json_array_get_string_element(pair, 1));
 
-        json_array_add_string_element(want, g_strdup_printf("%s %s",
-            json_array_get_string_element(pair, 0), json_array_get_string_element(pair, 1)));
+        json_array_add_string_element(want, one);
     }
     for (guint i = 0; i < d->recipients->len; i++) {
         const struct recipient *r = g_ptr_array_index(d->recipients, i);
