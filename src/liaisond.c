@@ -448,16 +448,18 @@ main(int argc, char **argv)
         return EX_NOPERM;
     }
     /* Open the database once as the user that will write it, so that a
-     * wrong path or owner shows now rather than at the first message. */
+     * wrong path or owner shows in the log now rather than at the first
+     * message.  Not fatal: a database that is only unavailable for a while
+     * (a read-only or full file system, a lock) costs temporary failures
+     * that the MTA retries, and liaisond recovers without a restart. */
     {
         struct store *st = store_open(database, busy_ms, &err);
 
         if (st == NULL) {
-            log_msg(LOG_ERR, NULL, "database %s: %s", database, err->message);
-            g_error_free(err);
-            if (pidfile[0] != '\0')
-                unlink(pidfile);
-            return EX_CANTCREAT;
+            log_msg(LOG_ERR, NULL, "database %s: %s; intake mail will be answered "
+                    "with a temporary failure until it can be opened",
+                    database, err->message);
+            g_clear_error(&err);
         }
         store_close(st);
     }

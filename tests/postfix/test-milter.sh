@@ -1,0 +1,341 @@
+#!/bin/bash
+# tests/postfix/test-milter.sh: liaisond attached to a real Postfix.
+#
+# Starts a private Postfix (pf-start: 127.0.0.1, a free high port, every
+# recipient delivered to files) with liaisond on a unix socket, all under
+# the build tree, sends every corpus message to liaisons@ietf.test with
+# swaks, and asserts who received which copy, the added headers and the
+# database rows; then the cases around it: other mail untouched, intake
+# mail with other recipients, a retry recorded once, SIGHUP without a lost
+# message, a read-only database answered with a temporary failure and the
+# retry recorded once, and the spool left empty.
+#
+# Needs root (Postfix's master runs as root), postfix, swaks and sqlite3;
+# skips (exit 77) without them.  KEEP=1 keeps the run directory.
+set -u
+if [ -z "${LIAISON_SRCDIR:-}" ]; then
+    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+fi
+export LIAISON_SRCDIR
+. "$LIAISON_SRCDIR/tests/lib.sh"
+
+PF="$SRCDIR/tests/postfix"
+LIAISOND="$BUILDDIR/src/liaisond"
+PATH=$PATH:/usr/sbin:/sbin
+
+for tool in postfix swaks sqlite3; do
+    if ! command -v $tool >/dev/null; then
+        echo "SKIP: $tool not installed"; trap - EXIT; rm -rf "$SCRATCH"; exit 77
+    fi
+done
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: needs root to run a private Postfix"; trap - EXIT; rm -rf "$SCRATCH"; exit 77
+fi
+
+# Everything under the build tree, reachable by the postfix user (virtual(8)
+# delivers as postfix) and by the unprivileged user liaisond runs as.
+RUN="$BUILDDIR/tests/postfix/milter-run.$$"
+rm -rf "$RUN"
+mkdir -p "$RUN/db" "$RUN/spool" "$RUN/run"
+chmod 755 "$BUILDDIR/tests/postfix" "$RUN" "$RUN/run"
+# The database and the spool on file systems of their own, so that the test
+# can make one read-only and fill the other.
+MOUNTS=
+if mount -t tmpfs -o size=64m,mode=755 tmpfs "$RUN/db" 2>/dev/null; then
+    MOUNTS="$RUN/db"
+    mount -t tmpfs -o size=1m,mode=755 tmpfs "$RUN/spool" && MOUNTS="$MOUNTS $RUN/spool"
+fi
+RUN_USER=nobody
+chown "$RUN_USER" "$RUN/db" "$RUN/spool" "$RUN/run"
+DB="$RUN/db/liaison.db"
+SOCK="$RUN/run/liaisond.sock"
+PIDFILE="$RUN/run/liaisond.pid"
+DIRECTORY="$CORPUS/directory.json"
+
+# A free port on 127.0.0.1 from 10025 upwards.
+PORT=
+for p in $(seq 10025 10125); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
+done
+[ -n "$PORT" ] || { fail "free port" "none in 10025..10125"; exit 1; }
+
+cat > "$RUN/liaisond.conf" <<EOF
+socket = unix:$SOCK
+intake = liaisons@ietf.test
+database = $DB
+directory = $DIRECTORY
+spool_dir = $RUN/spool
+# Small, so that the larger corpus messages spill to a file.
+spool_memory_max = 2k
+user = $RUN_USER
+pidfile = $PIDFILE
+EOF
+
+LPID=
+start_liaisond() {
+    "$LIAISOND" -f -v -c "$RUN/liaisond.conf" >>"$RUN/liaisond.log" 2>&1 &
+    LPID=$!
+    for _ in $(seq 1 50); do
+        [ -S "$SOCK" ] && [ -f "$PIDFILE" ] && return 0
+        kill -0 "$LPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    return 1
+}
+stop_liaisond() {
+    [ -n "$LPID" ] || return 0
+    kill -TERM "$LPID" 2>/dev/null
+    for _ in $(seq 1 150); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$LPID" 2>/dev/null
+    wait "$LPID" 2>/dev/null
+    LPID=
+}
+t_cleanup 'stop_liaisond; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; for m in $MOUNTS; do umount -l "$m"; done; [ "${KEEP:-}" = 1 ] || rm -rf "$RUN"'
+
+check "liaisond -n accepts the configuration" "$LIAISOND" -n -c "$RUN/liaisond.conf"
+if start_liaisond; then ok "liaisond starts and makes its socket"
+else fail "liaisond starts" "$(tail -5 "$RUN/liaisond.log")"; exit 1; fi
+uid=$(ps -o uid= -p "$LPID" | tr -d ' ')
+if [ "$uid" = "$(id -u $RUN_USER)" ]; then ok "liaisond runs as $RUN_USER"
+else fail "liaisond drops privileges" "uid $uid"; fi
+
+if "$PF/pf-start" "$RUN/pf" "$PORT" "unix:$SOCK" >"$SCRATCH/pf.out" 2>&1; then
+    ok "private postfix on 127.0.0.1:$PORT"
+else
+    fail "private postfix starts" "$(cat "$SCRATCH/pf.out")"; exit 1
+fi
+
+# send FILE SENDER RCPT...: one SMTP transaction; the exit status of swaks.
+send() {
+    local file=$1 from=$2; shift 2
+    local to; to=$(IFS=,; echo "$*")
+    swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f "$from" -t "$to" --data "@$file" \
+        >"$SCRATCH/swaks.out" 2>&1
+}
+# The address in a file's From header: the envelope sender it would have.
+sender_of() {
+    sed -n '/^$/q; s/^From:.*<\([^>]*\)>.*/\1/p; s/^From: *\([^ <>]*@[^ <>]*\) *$/\1/p' "$1" | head -1
+}
+message_id_of() {
+    sed -n '/^$/q; s/^[Mm]essage-[Ii][Dd]: *\(<[^>]*>\).*/\1/p' "$1" | head -1
+}
+# As liaisond's user: a root sqlite3 would leave root-owned -wal/-shm files
+# that liaisond could not write.
+sql() { runuser -u "$RUN_USER" -- sqlite3 -batch -noheader "$DB" "$@"; }
+delivered=0
+
+# ---- every corpus message, in order (s09 answers s01) -------------------
+for f in "$CORPUS"/s*.eml; do
+    name=$(basename "$f" .eml)
+    from=$(sender_of "$f")
+    case $name in s11-*) from='<>' ;; esac
+    if send "$f" "$from" liaisons@ietf.test; then ok "$name: accepted by postfix + liaisond"
+    else fail "$name: accepted" "$(tail -3 "$SCRATCH/swaks.out")"; fi
+done
+nstat=$(sql "SELECT count(*) FROM statement")
+nrcpt=$(sql "SELECT count(*) FROM (SELECT DISTINCT statement, lower(addr) FROM recipient)")
+want=$(( 14 + nrcpt ))
+got=$("$PF/pf-wait-delivered" "$RUN/pf" "$want" 30)
+if [ "$got" -eq "$want" ]; then ok "corpus: $want copies delivered (14 to liaisons@, $nrcpt routed)"
+else fail "corpus copies" "$got delivered, wanted $want"; fi
+delivered=$got
+"$PF/pf-who" -t "$RUN/pf" >"$RUN/who.tsv"
+
+[ "$(sql "SELECT count(*) FROM message WHERE direction = 'in'")" = 14 ] \
+    && ok "db: 14 messages recorded" || fail "db: messages" "$(sql "SELECT count(*) FROM message")"
+[ "$nstat" = 11 ] && ok "db: 11 statements" || fail "db: statements" "$nstat"
+
+# The kind of each message as the corpus expects it, from the database.
+runuser -u "$RUN_USER" -- python3 - "$CORPUS/expected.json" "$DB" "$CORPUS" >"$SCRATCH/kinds" <<'EOF'
+import json, sqlite3, sys, re, os
+exp = json.load(open(sys.argv[1]))
+db = sqlite3.connect(sys.argv[2])
+for e in exp:
+    path = os.path.join(sys.argv[3], e["file"]) if "file" in e else None
+    if path is None:
+        continue
+    head = open(path, "rb").read().split(b"\n\n", 1)[0].decode("latin-1")
+    m = re.search(r"(?im)^message-id:\s*(<[^>]+>)", head)
+    row = db.execute("SELECT kind FROM message WHERE message_id = ? AND direction = 'in'",
+                     (m.group(1),)).fetchone()
+    print(e["file"], e["kind"], row[0] if row else "none")
+EOF
+while read -r file want got; do
+    [ "$want" = "$got" ] && ok "db: $file recorded as $want" || fail "db: $file kind" "$got, wanted $want"
+done <"$SCRATCH/kinds"
+[ -s "$SCRATCH/kinds" ] || fail "db: kinds" "expected.json has no file names"
+
+# Who received which copy: liaisons@ plus exactly what the core routed,
+# each copy with X-Liaison-ID and the [LS n] tag.
+for f in "$CORPUS"/s*.eml; do
+    name=$(basename "$f" .eml)
+    mid=$(message_id_of "$f")
+    sid=$(sql "SELECT coalesce(statement, 0) FROM message WHERE message_id = '$mid' AND direction = 'in'")
+    kind=$(sql "SELECT kind FROM message WHERE message_id = '$mid' AND direction = 'in'")
+    awk -F'\t' -v m="$mid" '$4 == m { print $1 }' "$RUN/who.tsv" | sort -u >"$SCRATCH/got"
+    { echo liaisons@ietf.test
+      if [ "$kind" = statement ]; then
+          sql "SELECT lower(addr) FROM recipient WHERE statement = $sid"
+      fi; } | sort -u >"$SCRATCH/want"
+    if cmp -s "$SCRATCH/got" "$SCRATCH/want"; then
+        ok "$name: copies to $(paste -sd' ' "$SCRATCH/got")"
+    else
+        fail "$name: recipients" "got $(paste -sd' ' "$SCRATCH/got"); wanted $(paste -sd' ' "$SCRATCH/want")"
+    fi
+    ids=$(awk -F'\t' -v m="$mid" '$4 == m { print $2 }' "$RUN/who.tsv" | sort -u | paste -sd' ')
+    subjects=$(awk -F'\t' -v m="$mid" '$4 == m { print $3 }' "$RUN/who.tsv" | sort -u)
+    case $kind in
+    statement|correspondence)
+        [ "$ids" = "$sid" ] && ok "$name: X-Liaison-ID $sid on every copy" \
+            || fail "$name: X-Liaison-ID" "'$ids', wanted $sid"
+        if [ "$(printf '%s\n' "$subjects" | grep -vc "^\[LS $sid\] ")" = 0 ]; then
+            ok "$name: subject tagged [LS $sid]"
+        else
+            fail "$name: subject tag" "$subjects"
+        fi ;;
+    *)
+        [ "$ids" = "-" ] && ok "$name ($kind): no X-Liaison-ID" || fail "$name: X-Liaison-ID" "$ids"
+        [ "$(wc -l <"$SCRATCH/got")" = 1 ] && ok "$name ($kind): routed to no one" \
+            || fail "$name: routed" "$(paste -sd' ' "$SCRATCH/got")" ;;
+    esac
+done
+
+# Hand-checked: s01's routing, s09 threaded on s01 and not sent to the list.
+s01=$(sql "SELECT statement FROM message WHERE message_id = '<sg15-ls-0412@itu.test>'")
+awk -F'\t' '$4 == "<sg15-ls-0412@itu.test>" { print $1 }' "$RUN/who.tsv" | sort >"$SCRATCH/got"
+printf '%s\n' ccamp-chairs@ietf.test ccamp@ietf.test greta.jonsson@itu.test \
+    itu-t-sg15-manager@ietf.test liaisons@ietf.test m.betts@itu.test rtg-ads@ietf.test \
+    >"$SCRATCH/want"
+cmp -s "$SCRATCH/got" "$SCRATCH/want" && ok "s01: assignee, technical, supervisor, manager, list" \
+    || fail "s01: routing" "$(paste -sd' ' "$SCRATCH/got")"
+mid09=$(message_id_of "$CORPUS/s09-assignee-reply.eml")
+[ "$(sql "SELECT statement FROM message WHERE message_id = '$mid09'")" = "$s01" ] \
+    && ok "s09: recorded on statement $s01" || fail "s09: statement" "not on $s01"
+grep -q "ccamp@ietf.test.*$mid09" "$RUN/who.tsv" && fail "s09: list" "copied to ccamp@" \
+    || ok "s09: not copied to the list"
+
+# The message is kept verbatim (swaks ends the data with one more newline).
+sql "SELECT writefile('$RUN/db/raw01', raw) FROM message WHERE message_id = '<sg15-ls-0412@itu.test>'" >/dev/null
+size=$(stat -c %s "$CORPUS/s01-appendix-a.eml")
+if cmp -s -n "$size" "$RUN/db/raw01" "$CORPUS/s01-appendix-a.eml" \
+   && [ $(( $(stat -c %s "$RUN/db/raw01") - size )) -le 1 ]; then
+    ok "s01: raw message stored as sent"
+else
+    fail "s01: raw" "differs from the corpus file"
+fi
+
+# ---- other mail passes untouched; mixed recipients keep their copies ----
+before=$(sql "SELECT count(*) FROM message")
+send "$CORPUS/s03-itu-template.eml" someone@example.test other@ietf.test \
+    && ok "other mail accepted" || fail "other mail" "$(tail -3 "$SCRATCH/swaks.out")"
+delivered=$((delivered + 1))
+"$PF/pf-wait-delivered" "$RUN/pf" "$delivered" 30 >/dev/null \
+    && ok "other mail delivered" || fail "other mail delivered" "not delivered"
+[ "$(sql "SELECT count(*) FROM message")" = "$before" ] && ok "other mail not recorded" \
+    || fail "other mail" "recorded"
+"$PF/pf-who" -t "$RUN/pf" | awk -F'\t' '$1 == "other@ietf.test"' >"$SCRATCH/other"
+if [ "$(wc -l <"$SCRATCH/other")" = 1 ] && cut -f2 "$SCRATCH/other" | grep -qx -- - \
+   && ! cut -f3 "$SCRATCH/other" | grep -q '^\[LS'; then
+    ok "other mail: no X-Liaison-ID, subject unchanged"
+else
+    fail "other mail headers" "$(cat "$SCRATCH/other")"
+fi
+
+# A new statement to intake and another address: the other keeps its copy.
+sed -e 's/^Message-ID: .*/Message-ID: <mixed-1@itu.test>/' \
+    -e 's/^Subject: .*/Subject: LS on mixed recipients/' \
+    "$CORPUS/s01-appendix-a.eml" >"$SCRATCH/mixed.eml"
+send "$SCRATCH/mixed.eml" greta.jonsson@itu.test liaisons@ietf.test bystander@example.test \
+    && ok "mixed: accepted" || fail "mixed" "$(tail -3 "$SCRATCH/swaks.out")"
+delivered=$((delivered + 8))
+"$PF/pf-wait-delivered" "$RUN/pf" "$delivered" 30 >/dev/null
+"$PF/pf-who" -t "$RUN/pf" | awk -F'\t' '$4 == "<mixed-1@itu.test>" { print $1 }' | sort >"$SCRATCH/got"
+grep -qx bystander@example.test "$SCRATCH/got" && grep -qx ccamp@ietf.test "$SCRATCH/got" \
+    && [ "$(wc -l <"$SCRATCH/got")" = 8 ] \
+    && ok "mixed: bystander kept, 6 routed, liaisons@ kept" \
+    || fail "mixed: recipients" "$(paste -sd' ' "$SCRATCH/got")"
+
+# ---- the same message again (an MTA retry): recorded once, still routed
+before=$(sql "SELECT count(*) FROM message")
+send "$CORPUS/s01-appendix-a.eml" greta.jonsson@itu.test liaisons@ietf.test \
+    && ok "retry of s01 accepted" || fail "retry" "$(tail -3 "$SCRATCH/swaks.out")"
+delivered=$((delivered + 7))
+"$PF/pf-wait-delivered" "$RUN/pf" "$delivered" 30 >/dev/null \
+    && ok "retry: routed again (7 copies)" || fail "retry: copies" "not all delivered"
+[ "$(sql "SELECT count(*) FROM message")" = "$before" ] && ok "retry: recorded once" \
+    || fail "retry" "recorded twice"
+
+# ---- SIGHUP: reload, same process, the next message goes through ---------
+kill -HUP "$LPID"
+sleep 0.5
+kill -0 "$LPID" 2>/dev/null && ok "SIGHUP: still running" || fail "SIGHUP" "liaisond died"
+grep -q "reloaded" "$RUN/liaisond.log" && ok "SIGHUP: reloaded" || fail "SIGHUP" "no reload logged"
+sed -e 's/^Message-ID: .*/Message-ID: <after-hup@itu.test>/' "$CORPUS/s05-html-only.eml" >"$SCRATCH/hup.eml"
+send "$SCRATCH/hup.eml" gparsons@ieee.test liaisons@ietf.test \
+    && ok "after SIGHUP: accepted" || fail "after SIGHUP" "$(tail -3 "$SCRATCH/swaks.out")"
+[ "$(sql "SELECT count(*) FROM message WHERE message_id = '<after-hup@itu.test>'")" = 1 ] \
+    && ok "after SIGHUP: recorded" || fail "after SIGHUP" "not recorded"
+
+# ---- a read-only database: 451 and nothing lost; the retry is recorded ----
+if [ -n "$MOUNTS" ]; then
+    sed -e 's/^Message-ID: .*/Message-ID: <readonly-1@itu.test>/' "$CORPUS/s04-3gpp-template.eml" >"$SCRATCH/ro.eml"
+    # liaisond keeps its database open for writing (one connection per
+    # worker thread), and Linux refuses to remount a file system read-only
+    # under open writers: restart liaisond around the remount.
+    stop_liaisond
+    mount -o remount,ro "$RUN/db" || fail "remount read-only" "mount failed"
+    start_liaisond || fail "liaisond starts on a read-only database" "$(tail -3 "$RUN/liaisond.log")"
+    send "$SCRATCH/ro.eml" kasia.nowicka@3gpp.test liaisons@ietf.test
+    rc=$?
+    if [ "$rc" != 0 ] && grep -q "451 4.3.0" "$SCRATCH/swaks.out"; then
+        ok "read-only database: 451 4.3.0 temporary failure"
+    else
+        fail "read-only database" "swaks exit $rc: $(grep -E '^<' "$SCRATCH/swaks.out" | tail -2)"
+    fi
+    grep -Eq "temporary failure: .*(read-only|readonly|unable to open|attempt to write)" "$RUN/liaisond.log" \
+        && ok "read-only database: reason logged" || fail "read-only database" "no reason in the log"
+    mount -o remount,rw "$RUN/db"
+    send "$SCRATCH/ro.eml" kasia.nowicka@3gpp.test liaisons@ietf.test \
+        && ok "database writable again: retry accepted" || fail "retry after read-only" "$(tail -3 "$SCRATCH/swaks.out")"
+    [ "$(sql "SELECT count(*) FROM message WHERE message_id = '<readonly-1@itu.test>'")" = 1 ] \
+        && ok "database writable again: recorded once" || fail "retry after read-only" "count wrong"
+
+    # A full spool (1 MB file system, a 2 MB message): 451, nothing recorded.
+    { sed -e 's/^Message-ID: .*/Message-ID: <spool-full@itu.test>/' -e '/^$/q' "$CORPUS/s01-appendix-a.eml"
+      head -c 1500000 /dev/zero | base64 -w 76; } >"$SCRATCH/big.eml"
+    before=$(sql "SELECT count(*) FROM message")
+    send "$SCRATCH/big.eml" greta.jonsson@itu.test liaisons@ietf.test
+    rc=$?
+    if [ "$rc" != 0 ] && grep -q "451 4.3.0" "$SCRATCH/swaks.out"; then
+        ok "full spool: 451 4.3.0 temporary failure"
+    else
+        fail "full spool" "swaks exit $rc: $(grep -E '^<' "$SCRATCH/swaks.out" | tail -2)"
+    fi
+    grep -q "temporary failure: spool: write: No space left on device" "$RUN/liaisond.log" \
+        && ok "full spool: reason logged" || fail "full spool" "no reason in the log"
+    [ "$(sql "SELECT count(*) FROM message")" = "$before" ] && ok "full spool: nothing recorded" \
+        || fail "full spool" "recorded"
+else
+    echo "skip - read-only database and full spool need tmpfs mounts"
+fi
+
+# ---- nothing left behind in the spool -----------------------------------
+[ -z "$(ls -A "$RUN/spool")" ] && ok "spool: empty (temp files unlinked)" \
+    || fail "spool" "$(ls "$RUN/spool" | head -3)"
+if grep -Eq "(fatal|panic):" "$RUN/pf/maillog"; then
+    fail "postfix log" "$(grep -E "(fatal|panic):" "$RUN/pf/maillog" | head -2)"
+else
+    ok "postfix log: no fatal or panic"
+fi
+
+# ---- SIGTERM: a clean stop -----------------------------------------------
+kill -TERM "$LPID"
+for _ in $(seq 1 150); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+if ! kill -0 "$LPID" 2>/dev/null; then
+    wait "$LPID"; rc=$?
+    [ "$rc" = 0 ] && ok "SIGTERM: exits 0" || fail "SIGTERM" "exit $rc"
+    LPID=
+else
+    fail "SIGTERM" "still running after 15 s"
+fi
+[ ! -e "$PIDFILE" ] && [ ! -e "$SOCK" ] && ok "SIGTERM: pid file and socket removed" || fail "SIGTERM" "pid file or socket left"
