@@ -11,7 +11,7 @@ contrib/build.sh
 DEMO="$TOP/demo"
 rm -rf "$DEMO"; mkdir -p "$DEMO"
 DB="$DEMO/liaison.db"
-ctl() { "$TOP/src/liaisonctl" -d "$DB" -D "$TOP/conf/directory.json" "$@"; }
+ctl() { "$TOP/build/src/liaisonctl" -d "$DB" -D "$TOP/conf/directory.json" "$@"; }
 
 echo
 echo "== ingesting tests/corpus/*.eml into $DB"

@@ -43,8 +43,16 @@ step() {
 echo "== dependencies"
 contrib/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
+# Both builds are out of the source tree (build/ and build-asan/), so that
+# they can live side by side; the source tree itself stays unconfigured.
+if [ -f Makefile ]; then
+    echo "the source tree is configured in place; running make distclean first"
+    make distclean >/dev/null 2>&1 || true
+fi
+
 echo "== build"
-if ! { autoreconf -fi && ./configure -q && make -j"$(nproc)"; } >"$LOGDIR/build.log" 2>&1; then
+rm -rf build; mkdir build
+if ! ( autoreconf -fi && cd build && ../configure -q && make -j"$(nproc)" ) >"$LOGDIR/build.log" 2>&1; then
     tail -n 40 "$LOGDIR/build.log"
     echo "0 passed, 1 failed"
     exit 1
@@ -54,10 +62,10 @@ if grep -E 'warning:' "$LOGDIR/build.log" >/dev/null; then
 fi
 
 echo "== make check"
-make -j"$(nproc)" check >"$LOGDIR/check.log" 2>&1
+make -C build -j"$(nproc)" check >"$LOGDIR/check.log" 2>&1
 sed -n '/^# TOTAL/,/^# ERROR/p' "$LOGDIR/check.log" | sed 's/^/   /'
 grep -E '^(FAIL|ERROR):' "$LOGDIR/check.log" | sed 's/^/   /'
-tally $(find tests -name '*.log' -path '*tests/*' ! -path "$LOGDIR/*" ! -name test-suite.log)
+tally $(find build/tests -name '*.log' ! -name test-suite.log)
 
 echo "== make check, ASan + UBSan build"
 rm -rf build-asan; mkdir build-asan
@@ -66,14 +74,18 @@ rm -rf build-asan; mkdir build-asan
     make -j"$(nproc)" >/dev/null &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         make -j"$(nproc)" check
-) >"$LOGDIR/check-asan.log" 2>&1
+) >"$LOGDIR/check-asan.log" 2>&1 || true
 sed -n '/^# TOTAL/,/^# ERROR/p' "$LOGDIR/check-asan.log" | sed 's/^/   /'
-grep -E '^(FAIL|ERROR):' "$LOGDIR/check-asan.log" | sed 's/^/   /'
-tally $(find build-asan/tests -name '*.log' ! -name test-suite.log 2>/dev/null)
+grep -E '^(FAIL|ERROR):|error:' "$LOGDIR/check-asan.log" | head -20 | sed 's/^/   /'
+if [ -f build-asan/test-suite.log ]; then
+    tally $(find build-asan/tests -name '*.log' ! -name test-suite.log)
+else
+    echo "   the sanitizer build did not run its tests"; FAILED=$((FAILED + 1))
+fi
 
 echo "== valgrind"
 VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
-for t in tests/unit/test_*; do
+for t in build/tests/unit/test_*; do
     case "$t" in *.c|*.h|*.o|*.log|*.trs) continue ;; esac
     [ -x "$t" ] || continue
     step "valgrind-$(basename "$t")" env LIAISON_SRCDIR="$TOP" $VG "$t"
@@ -82,19 +94,19 @@ vgdb=$(mktemp -u /tmp/liaison-vg.XXXXXX.db)
 vg_corpus() {
     local f rc
     for f in tests/corpus/*.eml; do
-        $VG src/liaisonctl -d "$vgdb" -D tests/corpus/directory.json ingest "$f" >/dev/null
+        $VG build/src/liaisonctl -d "$vgdb" -D tests/corpus/directory.json ingest "$f" >/dev/null
         rc=$?
         [ "$rc" -eq 0 ] || { echo "$f: exit $rc"; return 1; }
     done
-    $VG src/liaisonctl -d "$vgdb" list && $VG src/liaisonctl -d "$vgdb" show --json 1 >/dev/null
+    $VG build/src/liaisonctl -d "$vgdb" list && $VG build/src/liaisonctl -d "$vgdb" show --json 1 >/dev/null
 }
 step "valgrind-liaisonctl-corpus" vg_corpus
 rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm"
 
 echo "== make distcheck"
-step "distcheck" make -j"$(nproc)" distcheck
+step "distcheck" make -C build -j"$(nproc)" distcheck
 
 echo
-echo "logs: tests/logs/ and each test's .log beside it"
+echo "logs: tests/logs/, build/tests/ and build-asan/tests/"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
