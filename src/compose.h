@@ -1,0 +1,74 @@
+/*
+ * compose.h: the mail the tool sends, composed with GMime: the notification
+ * to the assignee, the acknowledgement to the sender, the tickler's
+ * reminders, and reports to the liaison manager.
+ *
+ * Everything that came from incoming mail (titles, names, addresses) is
+ * treated as hostile: no CR, LF or NUL can reach a header, long and
+ * non-ASCII values are folded and RFC 2047-encoded by GMime.  Every message
+ * carries Auto-Submitted: auto-generated, the loop header X-Liaison-Loop
+ * (intake classifies mail carrying it as auto-generated and never answers
+ * it), a Message-ID, and In-Reply-To/References to the statement's own
+ * Message-ID so that mail clients thread it with the statement.  The
+ * envelope sender is VERP-style, naming the outbox row and the recipient,
+ * so that a bounce tells which address failed.
+ */
+#ifndef LIAISON_COMPOSE_H
+#define LIAISON_COMPOSE_H
+
+#include <glib.h>
+
+#include "statement.h"
+
+/* Who the tool is and where statements are shown. */
+struct compose_settings {
+    const char *from_addr;      /* "liaisons@ietf.test": From, and the address
+                                   replies go to */
+    const char *from_name;      /* "IETF Liaison Statements" */
+    const char *bounce_local;   /* local part of VERP senders, "liaisons" */
+    const char *bounce_domain;  /* "ietf.test" */
+    const char *base_url;       /* "https://datatracker.ietf.test/liaison/":
+                                   the statement's page is base_url + id */
+    const char *hostname;       /* right side of generated Message-IDs */
+};
+
+/* One composed mail, ready to queue. */
+struct outmail {
+    char   *kind;               /* "notification", "acknowledgement",
+                                   "reminder", "report" */
+    char   *message_id;         /* "<...>" */
+    char   *mail_from;          /* envelope sender (VERP), "" for <> */
+    GPtrArray *rcpts;           /* char*: envelope recipients */
+    GBytes *raw;                /* the RFC 5322 message, CRLF line ends */
+};
+
+/* The notification: to the assignee(s), copying the statement's other
+ * routed recipients (technical contacts, supervisor, liaison manager, the
+ * lists); NULL when there is no one to send to. */
+struct outmail *compose_notification(const struct compose_settings *cs,
+                                     const struct statement *s);
+/* The acknowledgement to the response contact(s), with the tracking id,
+ * the envelope as understood and the diagnostics put as requests; NULL
+ * when there is no response contact. */
+struct outmail *compose_acknowledgement(const struct compose_settings *cs,
+                                        const struct statement *s);
+/* A tickler reminder: kind "due" (days until the deadline, 0 = today),
+ * "overdue" (days past it) or "no-deadline" (days since it arrived); to the
+ * assignee copying everyone the notification copied except the lists. */
+struct outmail *compose_reminder(const struct compose_settings *cs,
+                                 const struct statement *s,
+                                 const char *kind, int days);
+/* A report to the liaison manager (or the IESG when the statement has no
+ * peer): what failed and why (a bounce, a permanent delivery failure). */
+struct outmail *compose_report(const struct compose_settings *cs,
+                               const struct statement *s, const char *to,
+                               const char *subject, const char *text);
+/* Free; NULL is fine. */
+void    outmail_free(struct outmail *m);
+/* The VERP sender for one recipient of an outbox row:
+ * bounce_local+b.ROW.ADDRHASH@bounce_domain (ADDRHASH ties it to the
+ * address without putting the address itself in the sender). */
+char   *compose_verp_sender(const struct compose_settings *cs, gint64 outbox_id,
+                            const char *rcpt);
+
+#endif

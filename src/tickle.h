@@ -1,0 +1,55 @@
+/*
+ * tickle.h: the tickler: which open statements need a reminder today, and
+ * queuing those reminders, once each.
+ *
+ * Policy (defaults): before the deadline, reminders 14, 7, 3, 1 and 0 days
+ * ahead; once overdue, one every overdue_interval days until the statement
+ * is closed or a response is recorded (no stop after 14 days, unlike the
+ * datatracker); For Information statements are never tickled; For Action
+ * or For Comment without a deadline are tickled once they are
+ * no_deadline_age days old, then every overdue_interval days.
+ *
+ * Each reminder has a key (statement, point) stored with a UNIQUE
+ * constraint in the same transaction as its outbox row, so a second run on
+ * the same day, or two runs at once, queue nothing new.
+ */
+#ifndef LIAISON_TICKLE_H
+#define LIAISON_TICKLE_H
+
+#include <stdio.h>
+
+#include <glib.h>
+
+#include "compose.h"
+#include "store.h"
+
+#define TICKLE_MAX_BEFORE 16
+
+struct tickle_policy {
+    int     before[TICKLE_MAX_BEFORE];  /* days ahead, e.g. 14 7 3 1 0 */
+    int     nbefore;
+    int     overdue_interval;           /* days, default 7 */
+    int     no_deadline_age;            /* days, default 30 */
+};
+
+struct tickle_summary {
+    unsigned looked_at;         /* open statements considered */
+    unsigned due;               /* reminders before the deadline */
+    unsigned overdue;
+    unsigned no_deadline;
+    unsigned already;           /* due today but queued by an earlier run */
+};
+
+/* Fill a policy with the defaults. */
+void    tickle_policy_default(struct tickle_policy *p);
+/* Parse "14,7,3,1,0" into p->before; FALSE on a bad list. */
+gboolean tickle_policy_parse_before(struct tickle_policy *p, const char *list);
+/* Run the tickler for the day today: queue the reminders due (or, when
+ * dry_run, print to out what would go to whom and queue nothing).  Each
+ * reminder queued or planned is also printed to out. */
+gboolean tickle_run(struct store *st, const struct compose_settings *cs,
+                    const struct tickle_policy *p, const GDate *today,
+                    gboolean dry_run, FILE *out, struct tickle_summary *sum,
+                    GError **err);
+
+#endif
