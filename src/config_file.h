@@ -31,6 +31,22 @@ struct config {
     char   *pidfile;            /* "" = none */
     bool    subject_tag;        /* prefix "[LS n] " to the Subject */
     int     busy_timeout_ms;    /* SQLite busy timeout */
+    /* Mail the tool sends (notifications, acknowledgements, reminders). */
+    char   *mail_from;          /* From and reply address ("" = first intake) */
+    char   *mail_from_name;
+    char   *base_url;           /* a statement's page is base_url + id */
+    char   *hostname;           /* for Message-IDs and EHLO ("" = this host) */
+    bool    notify;             /* send the notification on arrival */
+    bool    acknowledge;        /* send the acknowledgement on arrival */
+    int     ack_per_day;        /* acknowledgements per address per day */
+    char   *relay_host;
+    int     relay_port;
+    bool    relay_starttls;
+    char   *relay_user;         /* "" = no AUTH */
+    char   *relay_password;
+    char   *tickle_before;      /* "14,7,3,1,0" */
+    int     tickle_overdue_interval;    /* days */
+    int     tickle_no_deadline_age;     /* days */
 };
 
 /* Fill cfg with the built-in defaults (cfg is overwritten, not freed). */
