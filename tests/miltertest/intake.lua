@@ -1,0 +1,107 @@
+-- tests/miltertest/intake.lua: liaisond at the milter protocol level, with
+-- miltertest standing in for the MTA.  Globals from run.sh (-D): LIAISOND,
+-- CONF, SOCK, CORPUS.  Asserts the negotiated steps, the early ACCEPT of
+-- other mail, and for a corpus statement the recipients added
+-- (MT_RCPTADD), X-Liaison-ID (MT_HDRADD, a forged one removed) and the
+-- Subject tag (MT_HDRCHANGE).
+
+-- Fail the script with a message.
+local function check(cond, what)
+    if not cond then
+        error("FAIL: " .. what)
+    end
+    mt.echo("ok   - " .. what)
+end
+
+-- Read a message file into an ordered list of {name, value} and a body
+-- with CRLF line ends, as an MTA hands them to a milter.
+local function read_message(path)
+    local f = assert(io.open(path, "rb"))
+    local text = f:read("*a")
+    f:close()
+    local head, body = text:match("^(.-)\n\n(.*)$")
+    local headers = {}
+    for line in (head .. "\n"):gmatch("([^\n]*)\n") do
+        if line:match("^[ \t]") and #headers > 0 then
+            headers[#headers][2] = headers[#headers][2] .. "\n" .. line
+        else
+            local name, value = line:match("^([^:]+):[ \t]?(.*)$")
+            table.insert(headers, { name, value })
+        end
+    end
+    return headers, body:gsub("\r?\n", "\r\n")
+end
+
+mt.startfilter(LIAISOND, "-f", "-c", CONF)
+local conn = mt.connect("unix:" .. SOCK, 50, 0.1)
+check(conn ~= nil, "connect to liaisond")
+check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate")
+check(mt.test_option(conn, SMFIP_NOCONNECT) and mt.test_option(conn, SMFIP_NOHELO)
+      and mt.test_option(conn, SMFIP_NOUNKNOWN), "connect, HELO and unknown negotiated away")
+check(not mt.test_option(conn, SMFIP_NODATA), "DATA step kept (no lone DATA macros over TCP)")
+check(mt.test_action(conn, SMFIF_ADDRCPT) and mt.test_action(conn, SMFIF_ADDHDRS)
+      and mt.test_action(conn, SMFIF_CHGHDRS), "actions: add recipient, add and change header")
+check(not mt.test_action(conn, SMFIF_CHGBODY), "the body is never changed")
+
+-- Other mail: accepted at DATA, nothing more is sent.
+mt.macro(conn, SMFIC_MAIL, "i", "MT0001")
+check(mt.mailfrom(conn, "<someone@example.test>") == nil
+      and mt.getreply(conn) == SMFIR_CONTINUE, "other mail: MAIL FROM continues")
+check(mt.rcptto(conn, "<other@ietf.test>") == nil
+      and mt.getreply(conn) == SMFIR_CONTINUE, "other mail: RCPT TO continues")
+check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_ACCEPT,
+      "other mail: ACCEPT at DATA")
+
+-- s01 to liaisons+ccamp@ (plus-addressed intake), with a forged tracking
+-- header that must go.
+local headers, body = read_message(CORPUS .. "/s01-appendix-a.eml")
+mt.macro(conn, SMFIC_MAIL, "i", "MT0002")
+check(mt.mailfrom(conn, "<greta.jonsson@itu.test>") == nil, "s01: MAIL FROM")
+check(mt.rcptto(conn, "<liaisons+ccamp@ietf.test>") == nil
+      and mt.getreply(conn) == SMFIR_CONTINUE, "s01: RCPT TO intake")
+check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "s01: DATA continues")
+check(mt.header(conn, "X-Liaison-ID", "999") == nil, "s01: forged X-Liaison-ID sent")
+local subject
+for _, h in ipairs(headers) do
+    check(mt.header(conn, h[1], h[2]) == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+          "s01: header " .. h[1])
+    if h[1]:lower() == "subject" then subject = h[2] end
+end
+check(mt.eoh(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "s01: end of headers")
+check(mt.bodystring(conn, body) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "s01: body")
+check(mt.eom(conn) == nil, "s01: end of message")
+check(mt.getreply(conn) == SMFIR_CONTINUE, "s01: CONTINUE (accepted) at end of message")
+for _, rcpt in ipairs({ "<ccamp-chairs@ietf.test>", "<ccamp@ietf.test>", "<rtg-ads@ietf.test>",
+                        "<itu-t-sg15-manager@ietf.test>", "<greta.jonsson@itu.test>",
+                        "<m.betts@itu.test>" }) do
+    check(mt.eom_check(conn, MT_RCPTADD, rcpt), "s01: MT_RCPTADD " .. rcpt)
+end
+check(mt.eom_check(conn, MT_HDRADD, "X-Liaison-ID"), "s01: MT_HDRADD X-Liaison-ID")
+local id = mt.getheader(conn, "X-Liaison-ID", 0)
+check(id ~= nil and id:match("^%s*1$") ~= nil, "s01: X-Liaison-ID is 1 (got '" .. tostring(id) .. "')")
+check(mt.eom_check(conn, MT_HDRCHANGE, "X-Liaison-ID") or mt.eom_check(conn, MT_HDRDELETE, "X-Liaison-ID"),
+      "s01: forged X-Liaison-ID removed")
+check(mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "s01: MT_HDRCHANGE Subject")
+check(mt.eom_check(conn, MT_HDRCHANGE, "Subject", "[LS 1] " .. subject)
+      or mt.eom_check(conn, MT_HDRCHANGE, "Subject", " [LS 1] " .. subject),
+      "s01: Subject is '[LS 1] " .. subject .. "'")
+
+-- An auto-reply to intake: recorded, routed to no one, no header.
+headers, body = read_message(CORPUS .. "/s10-auto-reply.eml")
+check(mt.mailfrom(conn, "<tpaulsen@ietf.test>") == nil, "s10: MAIL FROM")
+check(mt.rcptto(conn, "<liaisons@ietf.test>") == nil, "s10: RCPT TO intake")
+check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "s10: DATA continues")
+for _, h in ipairs(headers) do
+    mt.header(conn, h[1], h[2])
+end
+mt.eoh(conn)
+mt.bodystring(conn, body)
+check(mt.eom(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "s10: accepted")
+for _, rcpt in ipairs({ "<lars@ietf.test>", "<ippm-chairs@ietf.test>", "<iesg@ietf.test>",
+                        "<tpaulsen@ietf.test>" }) do
+    check(not mt.eom_check(conn, MT_RCPTADD, rcpt), "s10: not routed to " .. rcpt)
+end
+check(not mt.eom_check(conn, MT_HDRADD, "X-Liaison-ID"), "s10: no X-Liaison-ID")
+check(not mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "s10: Subject unchanged")
+
+mt.disconnect(conn)
