@@ -18,6 +18,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "config_file.h"
 #include "directory.h"
 #include "envelope.h"
 #include "ingest.h"
@@ -30,9 +31,10 @@
 
 /* What every command may need, opened on first use. */
 struct ctl {
-    const char *config_path;
+    const char *config_path;    /* NULL: none given and none installed */
     const char *db_path;
     const char *dir_path;
+    struct config *cfg;         /* the file's settings, or the defaults */
     struct store *store;
     struct directory *dir;
 };
@@ -61,22 +63,50 @@ first_existing(const char *const *paths)
     return last;
 }
 
-/* Fill in defaults: the environment, then files beside the build tree or
- * the installed configuration. */
+/* Read the configuration: -c, else $LIAISON_CONF, else the installed
+ * file if there is one; without any, the built-in defaults. */
+static gboolean
+ctl_load_config(struct ctl *ctl)
+{
+    static const char installed[] = SYSCONFDIR "/liaisond/liaisond.conf";
+    GError *err = NULL;
+
+    if (ctl->config_path == NULL)
+        ctl->config_path = g_getenv("LIAISON_CONF");
+    if (ctl->config_path == NULL && access(installed, F_OK) == 0)
+        ctl->config_path = installed;
+    if (ctl->config_path == NULL) {
+        ctl->cfg = g_new0(struct config, 1);
+        config_defaults(ctl->cfg);
+        return TRUE;
+    }
+    ctl->cfg = config_load(ctl->config_path, &err);
+    if (ctl->cfg == NULL) {
+        log_msg(LOG_ERR, NULL, "%s", err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Fill in the paths: options, then the environment, then the
+ * configuration file when one was read, else files beside the build tree
+ * or the installed directory. */
 static void
 ctl_defaults(struct ctl *ctl)
 {
     static const char *const dirs[] = { "conf/directory.json",
                                         SYSCONFDIR "/liaisond/directory.json", NULL };
+    gboolean from_file = ctl->config_path != NULL;
 
     if (ctl->db_path == NULL)
         ctl->db_path = g_getenv("LIAISON_DB");
     if (ctl->db_path == NULL)
-        ctl->db_path = "liaison.db";
+        ctl->db_path = from_file ? ctl->cfg->database : "liaison.db";
     if (ctl->dir_path == NULL)
         ctl->dir_path = g_getenv("LIAISON_DIRECTORY");
     if (ctl->dir_path == NULL)
-        ctl->dir_path = first_existing(dirs);
+        ctl->dir_path = from_file ? ctl->cfg->directory : first_existing(dirs);
 }
 
 /* Open the store; prints the reason and returns FALSE on failure. */
@@ -87,7 +117,7 @@ ctl_open_store(struct ctl *ctl)
 
     if (ctl->store != NULL)
         return TRUE;
-    ctl->store = store_open(ctl->db_path, 5000, &err);
+    ctl->store = store_open(ctl->db_path, ctl->cfg->busy_timeout_ms, &err);
     if (ctl->store == NULL) {
         log_msg(LOG_ERR, NULL, "cannot open the database %s: %s", ctl->db_path, err->message);
         g_error_free(err);
@@ -527,8 +557,10 @@ usage(FILE *fp)
 {
     fprintf(fp, "usage: liaisonctl [-c CONFIG] [-d DB] [-D DIRECTORY] COMMAND [ARGS]\n\n"
                 "Global options:\n"
-                "  -c CONFIG     configuration file (liaisond.conf)\n"
-                "  -d DB         database file (default: $LIAISON_DB or ./liaison.db)\n"
+                "  -c CONFIG     configuration file (default: $LIAISON_CONF, or\n"
+                "                " SYSCONFDIR "/liaisond/liaisond.conf when installed)\n"
+                "  -d DB         database file (default: $LIAISON_DB, the configuration's\n"
+                "                database, or ./liaison.db when there is no configuration)\n"
                 "  -D DIRECTORY  directory of groups and peers (default: $LIAISON_DIRECTORY,\n"
                 "                ./conf/directory.json or " SYSCONFDIR "/liaisond/directory.json)\n"
                 "  -v            log more   -h  this help   -V  version\n\nCommands:\n");
@@ -573,6 +605,8 @@ main(int argc, char **argv)
                 argv[optind]);
         return EX_USAGE;
     }
+    if (!ctl_load_config(&ctl))
+        return EX_CONFIG;
     ctl_defaults(&ctl);
     message_library_init();
     if (!envelope_init(&err)) {
@@ -585,6 +619,7 @@ main(int argc, char **argv)
     rc = cmd->run(&ctl, argc - first, argv + first);
     store_close(ctl.store);
     directory_free(ctl.dir);
+    config_free(ctl.cfg);
     message_library_shutdown();
     return rc;
 }

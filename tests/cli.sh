@@ -71,6 +71,17 @@ check_grep "--version names the program" "^liaisonctl [0-9]" "$SCRATCH/out"
 check_exit "-h lists commands" 0 "$CTL" -h
 check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 
+# --- the configuration file: its database and directory, or a clear error ---
+cat > "$SCRATCH/l.conf" <<CONF
+database = $SCRATCH/from-conf.db
+directory = $CORPUS/directory.json
+CONF
+check_exit "-c: ingest into the configured database" 0 env -u LIAISON_DIRECTORY "$CTL" -c "$SCRATCH/l.conf" ingest "$CORPUS/s04-3gpp-template.eml"
+check "-c: the configured database was written" test "$(count_rows "$SCRATCH/from-conf.db" statement)" = 1
+printf 'no_such_key = 1\n' > "$SCRATCH/bad.conf"
+check_exit "-c with an unknown key: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" list
+check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"
+
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" message)
 ( echo 'BEGIN IMMEDIATE;'; sleep 8; echo 'COMMIT;' ) | sqlite3 "$DB" &
