@@ -21,6 +21,8 @@
 #include <glib.h>
 
 #include "compose.h"
+#include "config_file.h"
+#include "envelope.h"
 #include "store.h"
 
 #define TICKLE_MAX_BEFORE 16
@@ -40,10 +42,46 @@ struct tickle_summary {
     unsigned already;           /* due today but queued by an earlier run */
 };
 
+/* What the policy needs to know about one statement. */
+struct tickle_facts {
+    enum purpose purpose;
+    const GDate *deadline;              /* NULL: none */
+    const GDate *received;              /* the day it arrived (UTC) */
+    gboolean open;                      /* state is "open" */
+    gboolean responded;                 /* a response is recorded (replied) */
+};
+
+/* A reminder point: one moment of a statement's schedule. */
+struct tickle_point {
+    const char *kind;                   /* "due", "overdue", "no-deadline" */
+    int     days;                       /* until the deadline (due), past it
+                                           (overdue), since arrival
+                                           (no-deadline), counted from today */
+    char    key[32];                    /* stable: "before-7", "overdue-2",
+                                           "no-deadline-1" */
+    GDate   day;                        /* the day the point fell on */
+};
+
 /* Fill a policy with the defaults. */
 void    tickle_policy_default(struct tickle_policy *p);
 /* Parse "14,7,3,1,0" into p->before; FALSE on a bad list. */
 gboolean tickle_policy_parse_before(struct tickle_policy *p, const char *list);
+/* Fill p from the configuration's tickle_* keys; FALSE with *err when
+ * tickle_before is not a list of days. */
+gboolean tickle_policy_from_config(struct tickle_policy *p,
+                                   const struct config *cfg, GError **err);
+/* The policy, without a database: the reminder point that is due for a
+ * statement on day today, if any (TRUE and *out filled).  It is the
+ * latest point of the schedule that falls after the day the statement
+ * arrived and not after today, so a day the tickler did not run is made
+ * up once, with the nearest point, never with a backlog; whether that
+ * point was already sent is for the caller (the reminder table) to say. */
+gboolean tickle_policy_point(const struct tickle_policy *p,
+                             const struct tickle_facts *f, const GDate *today,
+                             struct tickle_point *out);
+/* Parse "YYYY-MM-DD" (anything after the tenth character is ignored, so
+ * "2027-03-15T08:00:00Z" gives its day) into d; FALSE when not a date. */
+gboolean tickle_parse_day(const char *s, GDate *d);
 /* Run the tickler for the day today: queue the reminders due (or, when
  * dry_run, print to out what would go to whom and queue nothing).  Each
  * reminder queued or planned is also printed to out. */

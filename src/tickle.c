@@ -1,0 +1,313 @@
+/*
+ * tickle.c: the tickler.  Which open statements need a reminder today,
+ * and queuing each reminder once.
+ *
+ * Why it is built this way:
+ *
+ * - The policy is a pure function of a statement's facts (purpose,
+ *   deadline, day of arrival, open or not, answered or not) and a day:
+ *   tickle_policy_point().  It touches no database and no clock, so the
+ *   whole schedule can be tested over simulated dates, and `--now` runs
+ *   the real thing on any day.
+ *
+ * - A statement's schedule is a list of points on the calendar, each with
+ *   a stable key: "before-14" .. "before-0" (days ahead of the deadline),
+ *   then "overdue-1", "overdue-2", ... (every overdue_interval days after
+ *   it, with no cap), or, without a deadline, "no-deadline-1" at
+ *   no_deadline_age days after arrival and "no-deadline-N" every interval
+ *   after that.  The point due on a day is the latest one on or before
+ *   that day.  So when cron missed a day the nearest missed point is sent
+ *   late, once, and older ones are never sent as a backlog: nobody wants
+ *   "due in 14 days" and "due in 7 days" in the same morning.
+ *
+ * - Points on or before the day the statement arrived are not due: the
+ *   notification sent on arrival already said everything a reminder
+ *   would, so a statement that arrives 10 days before its deadline gets
+ *   its first reminder at 7 days, not a "due in 10 days" beside its
+ *   notification.
+ *
+ * - The kind and the number of days are those of today, not of the point:
+ *   a "before-0" point made up the day after the deadline says "overdue
+ *   by 1 day", which is the truth when it is read.
+ *
+ * - Idempotence is the database's job: the reminder table has UNIQUE
+ *   (statement, point), and each statement is handled in its own
+ *   BEGIN IMMEDIATE transaction that checks the table, composes the
+ *   reminder, queues it in the outbox, records the reminder row and the
+ *   "tickled" event, and commits.  A second run on the same day finds the
+ *   rows; two runs at once are serialised by the write lock, and should
+ *   anything slip past the check, the UNIQUE constraint turns the second
+ *   insert into "already", rolling back its outbox row with it.  One
+ *   transaction per statement, not one for the run, so that the daemon
+ *   and intake are never held off for more than one statement's work.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tickle.h"
+
+/* Largest number of days accepted anywhere in the policy (ten years). */
+#define TICKLE_DAYS_MAX 3650
+
+/* Fill a policy with the defaults: 14, 7, 3, 1 and 0 days ahead, weekly
+ * once overdue, 30 days for statements without a deadline. */
+void
+tickle_policy_default(struct tickle_policy *p)
+{
+    static const int before[] = { 14, 7, 3, 1, 0 };
+
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < G_N_ELEMENTS(before); i++)
+        p->before[i] = before[i];
+    p->nbefore = (int) G_N_ELEMENTS(before);
+    p->overdue_interval = 7;
+    p->no_deadline_age = 30;
+}
+
+/* qsort order: largest first. */
+static int
+cmp_desc(const void *a, const void *b)
+{
+    int x = *(const int *) a, y = *(const int *) b;
+
+    return (x < y) - (x > y);
+}
+
+/* Parse "14,7,3,1,0" (commas or blanks; any order; duplicates folded)
+ * into p->before, largest first.  An empty list means no reminders before
+ * the deadline.  On a bad list p is left as it was. */
+gboolean
+tickle_policy_parse_before(struct tickle_policy *p, const char *list)
+{
+    int days[TICKLE_MAX_BEFORE];
+    int n = 0, kept = 0;
+    const char *s = list;
+
+    if (!list)
+        return FALSE;
+    for (;;) {
+        char *end;
+        long v;
+
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == '\0')
+            break;
+        if (!g_ascii_isdigit(*s))
+            return FALSE;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || v > TICKLE_DAYS_MAX || n == TICKLE_MAX_BEFORE)
+            return FALSE;
+        days[n++] = (int) v;
+        s = end;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == ',') {
+            s++;
+            /* "14,,7" and a trailing comma are typing mistakes. */
+            while (*s == ' ' || *s == '\t')
+                s++;
+            if (!g_ascii_isdigit(*s))
+                return FALSE;
+        } else if (*s != '\0' && !g_ascii_isdigit(*s)) {
+            return FALSE;
+        }
+    }
+    qsort(days, n, sizeof days[0], cmp_desc);
+    for (int i = 0; i < n; i++)
+        if (kept == 0 || days[kept - 1] != days[i])
+            days[kept++] = days[i];
+    memcpy(p->before, days, kept * sizeof days[0]);
+    p->nbefore = kept;
+    return TRUE;
+}
+
+/* Fill p from the configuration's tickle_* keys. */
+gboolean
+tickle_policy_from_config(struct tickle_policy *p, const struct config *cfg,
+                          GError **err)
+{
+    tickle_policy_default(p);
+    if (cfg->tickle_before && !tickle_policy_parse_before(p, cfg->tickle_before)) {
+        g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "tickle_before = %s: not a list of days (such as 14,7,3,1,0)",
+                    cfg->tickle_before);
+        return FALSE;
+    }
+    p->overdue_interval = MIN(cfg->tickle_overdue_interval, TICKLE_DAYS_MAX);
+    p->no_deadline_age = MIN(cfg->tickle_no_deadline_age, TICKLE_DAYS_MAX);
+    return TRUE;
+}
+
+/* Parse the day at the start of s ("YYYY-MM-DD", maybe followed by a
+ * time) into d. */
+gboolean
+tickle_parse_day(const char *s, GDate *d)
+{
+    int y, m, day;
+
+    g_date_clear(d, 1);
+    if (!s || strlen(s) < 10)
+        return FALSE;
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : !g_ascii_isdigit(s[i]))
+            return FALSE;
+    if (s[10] != '\0' && s[10] != 'T' && s[10] != ' ')
+        return FALSE;
+    y = atoi(s);
+    m = atoi(s + 5);
+    day = atoi(s + 8);
+    if (y < 1 || !g_date_valid_dmy(day, m, y))
+        return FALSE;
+    g_date_set_dmy(d, day, m, y);
+    return TRUE;
+}
+
+/* Days from a to b (positive when b is later). */
+static int
+days_between(const GDate *a, const GDate *b)
+{
+    return g_date_days_between(a, b);
+}
+
+/* The day offset days from base (negative goes back). */
+static GDate
+day_offset(const GDate *base, int offset)
+{
+    GDate d = *base;
+
+    if (offset >= 0)
+        g_date_add_days(&d, offset);
+    else
+        g_date_subtract_days(&d, -offset);
+    return d;
+}
+
+/* Whether a statement of this purpose is tickled at all, with a deadline
+ * or without one.  For Information asks nothing, so it is never tickled
+ * (nor a statement with no purpose, recorded as For Information).  A
+ * response with a deadline asks for something by then and is tickled
+ * like any other; without one it only answers us. */
+static gboolean
+purpose_tickled(enum purpose purpose, gboolean has_deadline)
+{
+    switch (purpose) {
+    case PURPOSE_ACTION:
+    case PURPOSE_COMMENT:
+        return TRUE;
+    case PURPOSE_RESPONSE:
+        return has_deadline;
+    case PURPOSE_INFORMATION:
+    case PURPOSE_NONE:
+    default:
+        return FALSE;
+    }
+}
+
+/* The latest point of a deadline's schedule in (received, today], as an
+ * offset from the deadline in days; FALSE when there is none. */
+static gboolean
+deadline_point(const struct tickle_policy *p, int today_off, int received_off,
+               char *key, size_t keylen, int *point_off)
+{
+    /* Overdue points: deadline + k * interval, k >= 1, latest first. */
+    if (p->overdue_interval > 0 && today_off >= p->overdue_interval) {
+        int k = today_off / p->overdue_interval;
+        int off = k * p->overdue_interval;
+
+        if (off > received_off) {
+            g_snprintf(key, keylen, "overdue-%d", k);
+            *point_off = off;
+            return TRUE;
+        }
+        /* Every earlier point is earlier still: all before arrival. */
+        return FALSE;
+    }
+    /* Points ahead of the deadline, largest first, so the last one that
+     * has come is the nearest to today. */
+    for (int i = p->nbefore - 1; i >= 0; i--) {
+        int off = -p->before[i];
+
+        if (off > today_off)
+            continue;           /* still to come */
+        if (off <= received_off)
+            return FALSE;       /* this and all larger ones: before arrival */
+        g_snprintf(key, keylen, "before-%d", p->before[i]);
+        *point_off = off;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* The latest point of a no-deadline schedule in (received, today], as an
+ * offset from the day of arrival. */
+static gboolean
+no_deadline_point(const struct tickle_policy *p, int age, char *key,
+                  size_t keylen, int *point_off)
+{
+    int k, off;
+
+    if (age < p->no_deadline_age)
+        return FALSE;
+    k = 1;
+    if (p->overdue_interval > 0)
+        k += (age - p->no_deadline_age) / p->overdue_interval;
+    off = p->no_deadline_age + (k - 1) * MAX(p->overdue_interval, 0);
+    if (off <= 0) {
+        /* An age of 0 would put the first point on the day of arrival,
+         * which the notification covers: the next one is the first. */
+        if (p->overdue_interval <= 0 || age < p->overdue_interval)
+            return FALSE;
+        k = 1 + age / p->overdue_interval;
+        off = (k - 1) * p->overdue_interval;
+    }
+    g_snprintf(key, keylen, "no-deadline-%d", k);
+    *point_off = off;
+    return TRUE;
+}
+
+/* The reminder point due on day today for a statement, if any. */
+gboolean
+tickle_policy_point(const struct tickle_policy *p, const struct tickle_facts *f,
+                    const GDate *today, struct tickle_point *out)
+{
+    gboolean has_deadline = f->deadline && g_date_valid(f->deadline);
+    int point_off;
+
+    memset(out, 0, sizeof *out);
+    g_date_clear(&out->day, 1);
+    if (!f->open || f->responded || !purpose_tickled(f->purpose, has_deadline)
+        || !f->received || !g_date_valid(f->received) || !g_date_valid(today))
+        return FALSE;
+    if (has_deadline) {
+        int today_off = days_between(f->deadline, today);
+        int received_off = days_between(f->deadline, f->received);
+
+        if (!deadline_point(p, today_off, received_off, out->key,
+                            sizeof out->key, &point_off))
+            return FALSE;
+        out->day = day_offset(f->deadline, point_off);
+        if (today_off > 0) {
+            out->kind = "overdue";
+            out->days = today_off;
+        } else {
+            out->kind = "due";
+            out->days = -today_off;
+        }
+        return TRUE;
+    }
+    {
+        int age = days_between(f->received, today);
+
+        if (!no_deadline_point(p, age, out->key, sizeof out->key, &point_off))
+            return FALSE;
+        out->day = day_offset(f->received, point_off);
+        out->kind = "no-deadline";
+        out->days = age;
+        return TRUE;
+    }
+}
