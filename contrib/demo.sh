@@ -1,29 +1,90 @@
 #!/bin/bash
-# contrib/demo.sh: the main job on its embedded default.  Installs the
-# dependencies, builds, reads every message of the corpus into a local
-# SQLite file, and shows what was understood: the list of statements and
-# one statement in full.
+# contrib/demo.sh: the main job on its embedded default, for real: a private
+# Postfix on 127.0.0.1 with liaisond attached, every message of the corpus
+# sent through it to liaisons@ietf.test, then what happened: the statements
+# recorded (liaisonctl list), who received which copy, and where the
+# database and the delivered mail are.
+#
+# Installs the dependencies and builds first.  Runs as root (Postfix's
+# master does).  Nothing leaves the host: Postfix delivers every recipient
+# to files and its other transports are error(8).  Everything lives under
+# DEMO_DIR (default /tmp/liaisond-demo), which the postfix user can reach.
 set -eu
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
+PATH=$PATH:/usr/sbin:/sbin
 contrib/install-deps.sh
 contrib/build.sh
-DEMO="$TOP/demo"
-rm -rf "$DEMO"; mkdir -p "$DEMO"
-DB="$DEMO/liaison.db"
-ctl() { "$TOP/build/src/liaisonctl" -d "$DB" -D "$TOP/conf/directory.json" "$@"; }
+
+DEMO=${DEMO_DIR:-/tmp/liaisond-demo}
+PF="$TOP/tests/postfix"
+CTL="$TOP/build/src/liaisonctl"
+LIAISOND="$TOP/build/src/liaisond"
+
+# Stop what an earlier run left.
+if [ -f "$DEMO/run/liaisond.pid" ]; then kill "$(cat "$DEMO/run/liaisond.pid")" 2>/dev/null || true; fi
+[ -d "$DEMO/pf" ] && "$PF/pf-stop" "$DEMO/pf" >/dev/null 2>&1 || true
+rm -rf "$DEMO"
+mkdir -p "$DEMO/run" "$DEMO/spool"
+chmod 755 "$DEMO" "$DEMO/run"
+
+# A free port on 127.0.0.1 from 10025 upwards.
+PORT=
+for p in $(seq 10025 10125); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
+done
+[ -n "$PORT" ] || { echo "demo: no free port in 10025..10125" >&2; exit 1; }
+
+cat > "$DEMO/liaisond.conf" <<CONF
+socket = unix:$DEMO/run/liaisond.sock
+intake = liaisons@ietf.test
+database = $DEMO/liaison.db
+directory = $TOP/conf/directory.json
+spool_dir = $DEMO/spool
+pidfile = $DEMO/run/liaisond.pid
+base_url = https://datatracker.ietf.test/liaison/
+relay_host = 127.0.0.1
+relay_port = $PORT
+CONF
+
+echo "== starting liaisond (log: $DEMO/liaisond.log)"
+"$LIAISOND" -f -c "$DEMO/liaisond.conf" >"$DEMO/liaisond.log" 2>&1 &
+LPID=$!
+for _ in $(seq 1 50); do [ -S "$DEMO/run/liaisond.sock" ] && break; sleep 0.1; done
+[ -S "$DEMO/run/liaisond.sock" ] || { cat "$DEMO/liaisond.log"; exit 1; }
+chmod 666 "$DEMO/run/liaisond.sock"
+
+echo "== starting a private Postfix on 127.0.0.1:$PORT with liaisond attached"
+"$PF/pf-start" "$DEMO/pf" "$PORT" "unix:$DEMO/run/liaisond.sock"
+
+echo "== sending tests/corpus/*.eml to liaisons@ietf.test"
+n=0
+for f in tests/corpus/*.eml; do
+    from=$(sed -n '/^$/q; s/^From:.*<\([^>]*\)>.*/\1/p; s/^From: *\([^ <>]*@[^ <>]*\) *$/\1/p' "$f" | head -1)
+    case $(basename "$f") in s11-*) from="" ;; esac     # a bounce has the null sender
+    printf '   %-40s from <%s>\n' "$(basename "$f")" "$from"
+    swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f "$from" -t liaisons@ietf.test --data "@$f" >/dev/null
+    n=$((n + 1))
+done
+"$PF/pf-wait-delivered" "$DEMO/pf" 1 >/dev/null 2>&1 || true
+sleep 1
 
 echo
-echo "== ingesting tests/corpus/*.eml into $DB"
-for f in tests/corpus/*.eml; do
-    printf '%-40s ' "$(basename "$f")"
-    ctl ingest "$f" | head -n 1
-done
-echo
 echo "== liaisonctl list"
-ctl list
+"$CTL" -c "$DEMO/liaisond.conf" list
 echo
-echo "== liaisonctl show 3"
-ctl show 3 | sed -n '1,/^Message-ID:/p'
+echo "== who received which copy"
+"$PF/pf-who" "$DEMO/pf"
 echo
-echo "database: $DB   (liaisonctl -d $DB list | show ID | show --json ID)"
+kill -TERM "$LPID" 2>/dev/null || true
+"$PF/pf-stop" "$DEMO/pf" >/dev/null 2>&1 || true
+wait "$LPID" 2>/dev/null || true
+cat <<EOF
+== where things are
+   database        $DEMO/liaison.db
+                   $CTL -c $DEMO/liaisond.conf show 1
+   delivered mail  $DEMO/pf/mail/inbox/new/   (one file per recipient copy)
+   Postfix log     $DEMO/pf/maillog
+   liaisond log    $DEMO/liaisond.log
+   ($n messages sent; liaisond and Postfix have been stopped)
+EOF
