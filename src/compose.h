@@ -37,7 +37,9 @@ struct outmail {
     char   *kind;               /* "notification", "acknowledgement",
                                    "reminder", "report" */
     char   *message_id;         /* "<...>" */
-    char   *mail_from;          /* envelope sender (VERP), "" for <> */
+    char   *mail_from;          /* envelope sender before VERP: the
+                                   From address; the outbox replaces it per
+                                   recipient with compose_verp_sender() */
     GPtrArray *rcpts;           /* char*: envelope recipients */
     GBytes *raw;                /* the RFC 5322 message, CRLF line ends */
 };
@@ -65,10 +67,36 @@ struct outmail *compose_report(const struct compose_settings *cs,
                                const char *subject, const char *text);
 /* Free; NULL is fine. */
 void    outmail_free(struct outmail *m);
+
+struct config;
+/* Settings from liaisond.conf: from_addr = mail_from, or the first intake
+ * address when it is empty; bounce_local and bounce_domain = the two
+ * halves of from_addr (so VERP senders come back to intake, where
+ * liaisons+TAG@ counts as intake); from_name, base_url; hostname = the
+ * configured one, else this host's name.  The result owns its strings;
+ * free it with compose_settings_free. */
+struct compose_settings *compose_settings_from_config(const struct config *cfg);
+void    compose_settings_free(struct compose_settings *cs);
 /* The VERP sender for one recipient of an outbox row:
- * bounce_local+b.ROW.ADDRHASH@bounce_domain (ADDRHASH ties it to the
- * address without putting the address itself in the sender). */
+ * bounce_local+b.ROW.ADDRHASH@bounce_domain, for example
+ * liaisons+b.17.3f2a9c01d4e5@ietf.test.  ROW is the outbox row id in
+ * decimal; ADDRHASH is the first 12 hex digits (lower case) of SHA-256 of
+ * the recipient address exactly as written in the row's rcpts column (the
+ * composer lower-cases addresses).  It ties the sender to the address
+ * without putting the address itself in it.  The outbox sends one SMTP
+ * transaction per recipient, each with its own VERP sender, so a bounce
+ * addressed to it names both the row and the recipient.  To map one
+ * back: compose_verp_parse() gives ROW and ADDRHASH; the recipient is the
+ * line of outbox.rcpts (row ROW) whose compose_verp_hash() equals
+ * ADDRHASH (outbox_verp_lookup() does both). */
 char   *compose_verp_sender(const struct compose_settings *cs, gint64 outbox_id,
                             const char *rcpt);
+/* ADDRHASH of compose_verp_sender(): 12 lower-case hex digits of
+ * SHA-256(rcpt); free with g_free. */
+char   *compose_verp_hash(const char *rcpt);
+/* Read a VERP address (with or without <>) back: TRUE with the row and
+ * the 12 hex digits of the hash (NUL-terminated) when it has the form
+ * LOCAL+b.ROW.ADDRHASH@DOMAIN; FALSE otherwise. */
+gboolean compose_verp_parse(const char *addr, gint64 *outbox_id, char hash[13]);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "message.h"
+#include "outbox.h"
 #include "store.h"
 
 /* Largest message ingest reads; bigger input is refused, not truncated. */
@@ -515,6 +517,95 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
+/* liaisonctl flush [--max N] [--now ISO8601] [--relay HOST:PORT] */
+static int
+cmd_flush(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "max", required_argument, NULL, 'm' },
+        { "now", required_argument, NULL, 'n' },
+        { "relay", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    g_autoptr(GDateTime) now = NULL;
+    g_autofree char *relay_host = NULL;
+    struct compose_settings *cs;
+    struct flush_summary sum;
+    struct relay relay;
+    GError *err = NULL;
+    unsigned max = 0;
+    gboolean ok;
+    char *end;
+    int c;
+
+    outbox_relay_from_config(&relay, ctl->cfg);
+    while ((c = getopt_long(argc, argv, "+m:n:r:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            max = (unsigned) g_ascii_strtoull(optarg, &end, 10);
+            if (*end != '\0' || *optarg == '\0') {
+                fprintf(stderr, "liaisonctl: flush: --max wants a number\n");
+                return EX_USAGE;
+            }
+            break;
+        case 'n':
+            /* A bare date means its midnight UTC; a time without a zone, UTC. */
+            g_clear_pointer(&now, g_date_time_unref);
+            if (strlen(optarg) == 10) {
+                g_autofree char *t = g_strconcat(optarg, "T00:00:00Z", NULL);
+
+                now = g_date_time_new_from_iso8601(t, NULL);
+            } else {
+                g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+
+                now = g_date_time_new_from_iso8601(optarg, utc);
+            }
+            if (now == NULL) {
+                fprintf(stderr, "liaisonctl: flush: --now wants an ISO 8601 time, "
+                                "such as 2027-01-15T09:00:00Z\n");
+                return EX_USAGE;
+            }
+            break;
+        case 'r': {
+            const char *colon = strrchr(optarg, ':');
+
+            g_free(relay_host);
+            relay_host = colon != NULL ? g_strndup(optarg, colon - optarg) : g_strdup(optarg);
+            relay.host = relay_host;
+            if (colon != NULL) {
+                relay.port = (int) g_ascii_strtoll(colon + 1, &end, 10);
+                if (*end != '\0' || relay.port <= 0 || relay.port > 65535) {
+                    fprintf(stderr, "liaisonctl: flush: --relay wants HOST:PORT\n");
+                    return EX_USAGE;
+                }
+            }
+            break;
+        }
+        case 'h': printf("usage: liaisonctl flush %s\n", find_command("flush")->usage); return EX_OK;
+        default: return EX_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "usage: liaisonctl flush %s\n", find_command("flush")->usage);
+        return EX_USAGE;
+    }
+    if (!ctl_open_store(ctl))
+        return EX_TEMPFAIL;
+    /* A relay that drops the connection must not kill us with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    cs = compose_settings_from_config(ctl->cfg);
+    ok = outbox_flush(ctl->store, &relay, cs, now, max, &sum, &err);
+    compose_settings_free(cs);
+    printf("sent %u, deferred %u, failed %u\n", sum.sent, sum.deferred, sum.failed);
+    if (!ok) {
+        log_msg(LOG_ERR, NULL, "flush stopped: %s", err->message);
+        g_error_free(err);
+        return EX_TEMPFAIL;
+    }
+    return EX_OK;
+}
+
 /* liaisonctl help [COMMAND] */
 static int
 cmd_help(struct ctl *ctl, int argc, char **argv)
@@ -538,6 +629,12 @@ static const struct command commands[] = {
       "List the statements: id, received, from, to, purpose, deadline, state." },
     { "show", cmd_show, "[--json] ID",
       "Show everything recorded about statement ID." },
+    { "flush", cmd_flush, "[--max N] [--now ISO8601] [--relay HOST:PORT]",
+      "Deliver the queued mail that is due (notifications, acknowledgements,\n"
+      "reminders, reports) to the relay (relay_host/relay_port of the configuration,\n"
+      "or --relay), retrying temporary failures later and reporting permanent ones.\n"
+      "Prints how many were sent, deferred and failed.  Exit 0, or 75 when the\n"
+      "database failed (run it again later)." },
     { "help", cmd_help, "[COMMAND]", "Describe the commands, or one command." },
 };
 

@@ -12,6 +12,26 @@
  * the row sent as the very next step, before QUIT; if it dies in between,
  * the row is sent again later with the same Message-ID (the raw bytes are
  * stored), so mail clients fold the two copies.
+ *
+ * Per recipient: the sender makes one SMTP transaction per recipient of a
+ * row, with that recipient's own VERP envelope sender
+ * (compose_verp_sender: LOCAL+b.ROW.HASH@DOMAIN), and records each
+ * recipient in the row's `delivered` column the moment the relay answers
+ * 250 to its DATA (or in `rejected` on a 5xx).  So the window above is per
+ * recipient: a crash repeats at most the one copy whose 250 was not yet
+ * recorded.  The row is marked sent once every recipient is settled and
+ * at least one was delivered; failed when none was.
+ *
+ * Bounces: a bounce comes back to the VERP sender of the one recipient it
+ * is about; outbox_verp_lookup() maps that address to (row, recipient,
+ * statement).  A row being delivered is claimed by moving its next_try 10
+ * minutes ahead, so two senders at once (liaisond's thread and a cron
+ * `liaisonctl flush`) never send the same row; a sender killed mid-row
+ * leaves it to be retried when that lease runs out.
+ *
+ * Test hook: LIAISON_TEST_CRASH_AFTER_DATA=1 in the environment makes the
+ * sender _exit(9) right after the relay accepted a DATA and before the
+ * database records it, so tests can prove the window's behaviour.
  */
 #ifndef LIAISON_OUTBOX_H
 #define LIAISON_OUTBOX_H
@@ -28,7 +48,8 @@ struct relay {
     gboolean starttls;          /* require STARTTLS */
     const char *user;           /* AUTH PLAIN/LOGIN when set */
     const char *password;
-    const char *helo;           /* EHLO name; default the host name */
+    const char *helo;           /* EHLO name; libetpan's EHLO always sends
+                                   gethostname(), so this is unused */
     int     timeout_s;          /* per SMTP step; default 60 */
 };
 
@@ -50,5 +71,15 @@ gboolean outbox_flush(struct store *st, const struct relay *relay,
                       unsigned max, struct flush_summary *sum, GError **err);
 /* Fill a relay with the defaults. */
 void    outbox_relay_default(struct relay *r);
+struct config;
+/* Fill a relay from liaisond.conf's relay_* keys (strings borrowed from
+ * cfg, which must outlive the relay). */
+void    outbox_relay_from_config(struct relay *r, const struct config *cfg);
+/* Map a VERP bounce address (the To/recipient of a bounce, with or without
+ * <>) back to the outbox row and the recipient whose delivery it reports:
+ * TRUE with *row_id, *rcpt (g_free) and *statement_id (0 for none; may be
+ * NULL); FALSE with *err when it is not one of ours or names nothing. */
+gboolean outbox_verp_lookup(struct store *st, const char *verp, gint64 *row_id,
+                            char **rcpt, gint64 *statement_id, GError **err);
 
 #endif

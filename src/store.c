@@ -214,6 +214,15 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_pending ON outbox (next_try) WHERE sent IS NULL;\n"
     "\n"
     "PRAGMA user_version = 1;\n",
+    /* 2: per-recipient progress of an outbox row.  The sender makes one SMTP
+     * transaction per recipient (each with its own VERP sender) and records
+     * each recipient the relay accepted or refused the moment it answers,
+     * so a crash between two recipients repeats neither. */
+    "ALTER TABLE outbox ADD COLUMN delivered TEXT NOT NULL DEFAULT '';\n"
+    "                                         -- accepted by the relay, one a line\n"
+    "ALTER TABLE outbox ADD COLUMN rejected TEXT NOT NULL DEFAULT '';\n"
+    "                                         -- refused for good, one a line\n"
+    "PRAGMA user_version = 2;\n",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS(migrations))
@@ -244,6 +253,15 @@ enum sql_id {
     SQL_LIST_IDS,
     SQL_RAW_MESSAGE,
     SQL_STATEMENT_MESSAGE,
+    SQL_OUTBOX_ADD,
+    SQL_OUTBOX_DUE,
+    SQL_OUTBOX_GET,
+    SQL_OUTBOX_CLAIM,
+    SQL_OUTBOX_DELIVERED,
+    SQL_OUTBOX_REJECTED,
+    SQL_OUTBOX_SENT,
+    SQL_OUTBOX_DEFER,
+    SQL_OUTBOX_FAIL,
     SQL_COUNT
 };
 
@@ -317,6 +335,38 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_STATEMENT_MESSAGE] =
         "SELECT id FROM message WHERE statement = ?1 AND direction = 'in'"
         " ORDER BY kind IS NOT 'statement', id LIMIT 1",
+    /* The outbox (outbox.c): rows due, claimed one at a time, and each
+     * recipient's outcome recorded as soon as the relay gives it. */
+    [SQL_OUTBOX_ADD] =
+        "INSERT INTO outbox (statement, message_id, mail_from, rcpts, kind, raw)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [SQL_OUTBOX_DUE] =
+        "SELECT id FROM outbox WHERE sent IS NULL AND failed IS NULL"
+        " AND next_try <= ?1 ORDER BY next_try, id LIMIT ?2",
+    [SQL_OUTBOX_GET] =
+        "SELECT id, ifnull(statement, 0), message_id, mail_from, rcpts, kind,"
+        " raw, created, attempts, next_try, sent, failed, last_error,"
+        " delivered, rejected FROM outbox WHERE id = ?1",
+    /* Moving next_try ahead is the claim: a second sender running at the
+     * same time finds the row no longer due. */
+    [SQL_OUTBOX_CLAIM] =
+        "UPDATE outbox SET next_try = ?2 WHERE id = ?1 AND sent IS NULL"
+        " AND failed IS NULL AND next_try <= ?3",
+    [SQL_OUTBOX_DELIVERED] =
+        "UPDATE outbox SET delivered = delivered || ?2 || char(10)"
+        " WHERE id = ?1",
+    [SQL_OUTBOX_REJECTED] =
+        "UPDATE outbox SET rejected = rejected || ?2 || char(10),"
+        " last_error = ?3 WHERE id = ?1",
+    [SQL_OUTBOX_SENT] =
+        "UPDATE outbox SET sent = ?2, attempts = attempts + 1,"
+        " last_error = ifnull(?3, last_error) WHERE id = ?1",
+    [SQL_OUTBOX_DEFER] =
+        "UPDATE outbox SET attempts = attempts + 1, next_try = ?2,"
+        " last_error = ?3 WHERE id = ?1",
+    [SQL_OUTBOX_FAIL] =
+        "UPDATE outbox SET failed = ?2, attempts = attempts + 1,"
+        " last_error = ?3 WHERE id = ?1",
 };
 
 /* The kinds of statement_contact rows. */
@@ -1358,4 +1408,199 @@ store_statement_message(struct store *st, gint64 statement_id, GError **err)
     }
     done(stmt);
     return row;
+}
+
+/* ---- the outbox (outbox.c) ------------------------------------------- */
+
+/* Queue a mail: one outbox row; rcpts one a line.  The row id, 0 with
+ * *err on failure. */
+gint64
+store_outbox_add(struct store *st, gint64 statement_id, const char *message_id,
+                 const char *mail_from, const char *rcpts, const char *kind,
+                 const void *raw, gsize len, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_ADD);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, statement_id, TRUE, &rc);
+    bind_text(stmt, 2, message_id, &rc);
+    bind_text(stmt, 3, mail_from != NULL ? mail_from : "", &rc);
+    bind_text(stmt, 4, rcpts, &rc);
+    bind_text(stmt, 5, kind, &rc);
+    bind_blob(stmt, 6, raw, len, &rc);
+    if (!step_write(st, stmt, rc, "queuing a mail", err))
+        return 0;
+    return sqlite3_last_insert_rowid(st->db);
+}
+
+/* The ids of rows due at now (ISO 8601 UTC, as the table writes it), at
+ * most max (0: all), oldest first; NULL with *err on failure. */
+GArray *
+store_outbox_due(struct store *st, const char *now, unsigned max, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_DUE);
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    int rc = SQLITE_OK;
+
+    bind_text(stmt, 1, now, &rc);
+    bind_int(stmt, 2, max == 0 ? -1 : (gint64) max, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        gint64 id = sqlite3_column_int64(stmt, 0);
+
+        g_array_append_val(ids, id);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) {
+        fail(st, err, rc, "selecting the mail due");
+        g_array_free(ids, TRUE);
+        ids = NULL;
+    }
+    done(stmt);
+    return ids;
+}
+
+/* Free an outbox row; NULL is fine. */
+void
+store_outbox_row_free(struct store_outbox_row *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->message_id);
+    g_free(r->mail_from);
+    g_free(r->rcpts);
+    g_free(r->kind);
+    if (r->raw != NULL)
+        g_bytes_unref(r->raw);
+    g_free(r->created);
+    g_free(r->next_try);
+    g_free(r->sent);
+    g_free(r->failed);
+    g_free(r->last_error);
+    g_free(r->delivered);
+    g_free(r->rejected);
+    g_free(r);
+}
+
+/* Read one outbox row; NULL with *err (STORE_ERROR_NOTFOUND when there is
+ * no such row). */
+struct store_outbox_row *
+store_outbox_get(struct store *st, gint64 id, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_GET);
+    struct store_outbox_row *r = NULL;
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, id, FALSE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        r = g_new0(struct store_outbox_row, 1);
+        r->id = sqlite3_column_int64(stmt, 0);
+        r->statement = sqlite3_column_int64(stmt, 1);
+        r->message_id = column_text(stmt, 2);
+        r->mail_from = column_text(stmt, 3);
+        r->rcpts = column_text(stmt, 4);
+        r->kind = column_text(stmt, 5);
+        r->raw = g_bytes_new(sqlite3_column_blob(stmt, 6),
+                             sqlite3_column_bytes(stmt, 6));
+        r->created = column_text(stmt, 7);
+        r->attempts = sqlite3_column_int(stmt, 8);
+        r->next_try = column_text(stmt, 9);
+        r->sent = column_text(stmt, 10);
+        r->failed = column_text(stmt, 11);
+        r->last_error = column_text(stmt, 12);
+        r->delivered = column_text(stmt, 13);
+        r->rejected = column_text(stmt, 14);
+    } else if (rc == SQLITE_DONE) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no outbox row %" G_GINT64_FORMAT, st->path, id);
+    } else {
+        fail(st, err, rc, "reading an outbox row");
+    }
+    done(stmt);
+    return r;
+}
+
+/* Run an outbox UPDATE bound as (id, a, b, c) with text a, b, c (NULL
+ * binds NULL); *changed gets the number of rows changed. */
+static gboolean
+outbox_update(struct store *st, enum sql_id which, gint64 id, const char *a,
+              const char *b, const char *c, int *changed, const char *what,
+              GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, which);
+    int n = sqlite3_bind_parameter_count(stmt);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, id, FALSE, &rc);
+    if (n >= 2)
+        bind_text(stmt, 2, a, &rc);
+    if (n >= 3)
+        bind_text(stmt, 3, b, &rc);
+    if (n >= 4)
+        bind_text(stmt, 4, c, &rc);
+    if (!step_write(st, stmt, rc, what, err))
+        return FALSE;
+    if (changed != NULL)
+        *changed = sqlite3_changes(st->db);
+    return TRUE;
+}
+
+/* Claim a due row for delivery by moving its next_try to lease_until:
+ * TRUE in *claimed when this caller got it (it was still due at now). */
+gboolean
+store_outbox_claim(struct store *st, gint64 id, const char *now,
+                   const char *lease_until, gboolean *claimed, GError **err)
+{
+    int n = 0;
+
+    if (!outbox_update(st, SQL_OUTBOX_CLAIM, id, lease_until, now, NULL, &n,
+                       "claiming an outbox row", err))
+        return FALSE;
+    *claimed = n == 1;
+    return TRUE;
+}
+
+/* Record that the relay accepted the mail for rcpt. */
+gboolean
+store_outbox_delivered(struct store *st, gint64 id, const char *rcpt, GError **err)
+{
+    return outbox_update(st, SQL_OUTBOX_DELIVERED, id, rcpt, NULL, NULL, NULL,
+                         "recording a delivery", err);
+}
+
+/* Record that the relay refused rcpt for good, and why. */
+gboolean
+store_outbox_rejected(struct store *st, gint64 id, const char *rcpt,
+                      const char *why, GError **err)
+{
+    return outbox_update(st, SQL_OUTBOX_REJECTED, id, rcpt, why, NULL, NULL,
+                         "recording a refused recipient", err);
+}
+
+/* The row is done: sent at when (why: a note, NULL keeps the last). */
+gboolean
+store_outbox_mark_sent(struct store *st, gint64 id, const char *when,
+                       const char *why, GError **err)
+{
+    return outbox_update(st, SQL_OUTBOX_SENT, id, when, why, NULL, NULL,
+                         "marking a mail sent", err);
+}
+
+/* A temporary failure: one more attempt, next try at next_try. */
+gboolean
+store_outbox_defer(struct store *st, gint64 id, const char *next_try,
+                   const char *why, GError **err)
+{
+    return outbox_update(st, SQL_OUTBOX_DEFER, id, next_try, why, NULL, NULL,
+                         "deferring a mail", err);
+}
+
+/* A permanent failure: given up at when. */
+gboolean
+store_outbox_fail(struct store *st, gint64 id, const char *when,
+                  const char *why, GError **err)
+{
+    return outbox_update(st, SQL_OUTBOX_FAIL, id, when, why, NULL, NULL,
+                         "marking a mail failed", err);
 }

@@ -88,4 +88,55 @@ GBytes *store_raw_message(struct store *st, gint64 message_row, GError **err);
 /* The row of the message that created statement id (0 if none). */
 gint64  store_statement_message(struct store *st, gint64 statement_id, GError **err);
 
+/* ---- the outbox (outbox.c); times are "YYYY-MM-DDTHH:MM:SSZ", UTC ---- */
+
+/* One outbox row as stored. */
+struct store_outbox_row {
+    gint64  id;
+    gint64  statement;          /* 0 for none */
+    char   *message_id;
+    char   *mail_from;          /* the From address; VERP is made per recipient */
+    char   *rcpts;              /* envelope recipients, one a line */
+    char   *kind;               /* notification, acknowledgement, reminder, report */
+    GBytes *raw;                /* the message, CRLF line ends */
+    char   *created;
+    int     attempts;
+    char   *next_try;
+    char   *sent;               /* NULL until done */
+    char   *failed;             /* NULL unless given up */
+    char   *last_error;
+    char   *delivered;          /* recipients the relay accepted, one a line */
+    char   *rejected;           /* recipients refused for good, one a line */
+};
+
+/* Queue a mail (inside the caller's transaction); the row id, 0 with *err. */
+gint64  store_outbox_add(struct store *st, gint64 statement_id,
+                         const char *message_id, const char *mail_from,
+                         const char *rcpts, const char *kind,
+                         const void *raw, gsize len, GError **err);
+/* Ids (gint64) of the rows due at now, oldest first, at most max (0: all). */
+GArray *store_outbox_due(struct store *st, const char *now, unsigned max,
+                         GError **err);
+/* Read one row; NULL with *err (STORE_ERROR_NOTFOUND when absent). */
+struct store_outbox_row *store_outbox_get(struct store *st, gint64 id, GError **err);
+void    store_outbox_row_free(struct store_outbox_row *r);
+/* Claim a row still due at now by moving its next_try to lease_until;
+ * *claimed is FALSE when another sender took it first. */
+gboolean store_outbox_claim(struct store *st, gint64 id, const char *now,
+                            const char *lease_until, gboolean *claimed,
+                            GError **err);
+/* Record one recipient accepted by the relay / refused for good. */
+gboolean store_outbox_delivered(struct store *st, gint64 id, const char *rcpt,
+                                GError **err);
+gboolean store_outbox_rejected(struct store *st, gint64 id, const char *rcpt,
+                               const char *why, GError **err);
+/* Done (sent at when), deferred (one more attempt; next try at next_try),
+ * or given up (failed at when).  why may be NULL. */
+gboolean store_outbox_mark_sent(struct store *st, gint64 id, const char *when,
+                                const char *why, GError **err);
+gboolean store_outbox_defer(struct store *st, gint64 id, const char *next_try,
+                            const char *why, GError **err);
+gboolean store_outbox_fail(struct store *st, gint64 id, const char *when,
+                           const char *why, GError **err);
+
 #endif

@@ -1,0 +1,760 @@
+/*
+ * compose.c: the mail the tool sends (notification, acknowledgement,
+ * reminder, report), built with GMime and written with CRLF line ends,
+ * ready for the outbox.
+ *
+ * Why it is built this way:
+ *
+ * - Every value that came from incoming mail (titles, bodies' names,
+ *   contact names and addresses, the statement's Message-ID) is hostile.
+ *   Header values are cleaned here before GMime sees them: any control
+ *   character (CR, LF, NUL, TAB, DEL, C1) becomes a space, invalid UTF-8
+ *   is repaired, and the length is bounded; GMime then folds long lines
+ *   and RFC 2047-encodes non-ASCII text.  So no input can start a header
+ *   line of its own.  Addresses are not cleaned but checked: one with a
+ *   space, a control, a quote or bracket, or without exactly one '@' is
+ *   dropped, never repaired, because a repaired address is somebody else.
+ *
+ * - Threading: In-Reply-To and References carry the statement's own
+ *   Message-ID, so every mail about a statement sits in one thread in the
+ *   reader's client, and a reply to one of ours is classified by intake as
+ *   correspondence on the statement.  Reply-To is the intake address.
+ *
+ * - Loops (RFC 3834): Auto-Submitted: auto-generated and X-Liaison-Loop
+ *   on everything; intake classifies both as automatic and never answers.
+ *
+ * - The envelope sender is per recipient (VERP): the outbox sends one SMTP
+ *   transaction per recipient with compose_verp_sender(), so a bounce
+ *   names the row and, through a hash, the address.  outmail.mail_from is
+ *   only the plain bounce address used until the row id is known.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "compose.h"
+#include "config_file.h"
+
+/* The longest title put into a Subject; the body has it whole. */
+#define SUBJECT_TITLE_MAX 300
+/* The longest header value taken from mail (names, bodies, ids). */
+#define HEADER_VALUE_MAX 1000
+
+/* A copy of s fit for a header: valid UTF-8, every control character a
+ * space, runs of spaces collapsed, trimmed, at most max characters.
+ * NULL in, NULL out. */
+static char *
+clean_header_value(const char *s, glong max)
+{
+    g_autofree char *valid = NULL;
+    GString *out;
+    gboolean space = FALSE;
+
+    if (s == NULL)
+        return NULL;
+    valid = g_utf8_make_valid(s, -1);
+    out = g_string_sized_new(strlen(valid));
+    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)
+            || c == 0x2028 || c == 0x2029 || c == ' ') {
+            space = out->len > 0;
+            continue;
+        }
+        if (space)
+            g_string_append_c(out, ' ');
+        space = FALSE;
+        g_string_append_unichar(out, c);
+    }
+    if (max > 0 && g_utf8_strlen(out->str, -1) > max) {
+        char *cut = g_utf8_offset_to_pointer(out->str, max - 1);
+
+        g_string_truncate(out, cut - out->str);
+        g_string_append(out, "\u2026");
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* A copy of body text fit for a text/plain part: valid UTF-8, LF line
+ * ends, no control character but TAB and LF. */
+static char *
+clean_body_text(const char *s)
+{
+    g_autofree char *valid = g_utf8_make_valid(s != NULL ? s : "", -1);
+    GString *out = g_string_sized_new(strlen(valid));
+
+    for (const char *p = valid; *p != '\0'; p++) {
+        unsigned char c = (unsigned char) *p;
+
+        if (c == '\r') {
+            if (p[1] != '\n')
+                g_string_append_c(out, '\n');
+        } else if (c < 0x20 && c != '\n' && c != '\t') {
+            g_string_append_c(out, ' ');
+        } else if (c == 0x7f) {
+            g_string_append_c(out, ' ');
+        } else {
+            g_string_append_c(out, (char) c);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* A lower-cased copy of addr when it is a plain, safe mailbox address
+ * (local@domain, printable ASCII, no space, quote, bracket, comma or
+ * semicolon, one '@', at most 254 characters); NULL otherwise. */
+static char *
+safe_address(const char *addr)
+{
+    const char *at;
+    size_t n;
+
+    if (addr == NULL)
+        return NULL;
+    n = strlen(addr);
+    if (n < 3 || n > 254)
+        return NULL;
+    for (const char *p = addr; *p != '\0'; p++) {
+        unsigned char c = (unsigned char) *p;
+
+        if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
+            return NULL;
+    }
+    at = strchr(addr, '@');
+    if (at == NULL || at == addr || at[1] == '\0' || strchr(at + 1, '@') != NULL
+        || at[1] == '.' || addr[n - 1] == '.')
+        return NULL;
+    return g_ascii_strdown(addr, -1);
+}
+
+/* A Message-ID from mail, "<x@y>", when it is safe to repeat in a header
+ * (no space or control, one pair of angle brackets); NULL otherwise. */
+static char *
+safe_message_id(const char *id)
+{
+    size_t n;
+
+    if (id == NULL)
+        return NULL;
+    n = strlen(id);
+    if (n < 3 || n > 250 || id[0] != '<' || id[n - 1] != '>')
+        return NULL;
+    for (size_t i = 1; i < n - 1; i++) {
+        unsigned char c = (unsigned char) id[i];
+
+        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>')
+            return NULL;
+    }
+    return g_strdup(id);
+}
+
+/* The host name for Message-IDs: the setting when it is a safe token,
+ * else this host's name, else "localhost". */
+static char *
+message_id_host(const struct compose_settings *cs)
+{
+    const char *h = cs->hostname != NULL && *cs->hostname != '\0'
+        ? cs->hostname : g_get_host_name();
+
+    for (const char *p = h; *p != '\0'; p++)
+        if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-')
+            return g_strdup("localhost");
+    return g_strdup(*h != '\0' ? h : "localhost");
+}
+
+/* Append addr (already safe) to list unless it is there. */
+static void
+add_unique(GPtrArray *list, const char *addr)
+{
+    for (guint i = 0; i < list->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(list, i), addr) == 0)
+            return;
+    g_ptr_array_add(list, g_strdup(addr));
+}
+
+/* Whether addr is in list. */
+static gboolean
+in_list(const GPtrArray *list, const char *addr)
+{
+    for (guint i = 0; i < list->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(list, i), addr) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Whether role is one of the NULL-terminated roles. */
+static gboolean
+role_in(const char *role, const char *const *roles)
+{
+    for (int i = 0; roles[i] != NULL; i++)
+        if (role != NULL && strcmp(role, roles[i]) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* To = the assignees; Cc = the other routed recipients, minus those with
+ * a role in skip (NULL: none).  Only safe addresses survive. */
+static void
+routed_recipients(const struct statement *s, const char *const *skip,
+                  GPtrArray *to, GPtrArray *cc)
+{
+    static const char *const none[] = { NULL };
+
+    if (skip == NULL)
+        skip = none;
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+        g_autofree char *a = safe_address(r->addr);
+
+        if (a != NULL && r->role != NULL && strcmp(r->role, "assignee") == 0)
+            add_unique(to, a);
+    }
+    if (to->len == 0) {
+        g_autofree char *a = safe_address(s->assignee);
+
+        if (a != NULL)
+            add_unique(to, a);
+    }
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+        g_autofree char *a = safe_address(r->addr);
+
+        if (a == NULL || (r->role != NULL && strcmp(r->role, "assignee") == 0)
+            || role_in(r->role, skip) || in_list(to, a))
+            continue;
+        add_unique(cc, a);
+    }
+}
+
+/* How a purpose reads in a letter. */
+static const char *
+purpose_text(enum purpose p)
+{
+    switch (p) {
+    case PURPOSE_INFORMATION: return "For Information";
+    case PURPOSE_COMMENT: return "For Comment";
+    case PURPOSE_ACTION: return "For Action";
+    case PURPOSE_RESPONSE: return "In Response";
+    case PURPOSE_NONE: break;
+    }
+    return "(not given)";
+}
+
+/* The statement's title, cleaned, or a placeholder. */
+static char *
+title_of(const struct statement *s, glong max)
+{
+    const char *t = s->env != NULL && s->env->title != NULL ? s->env->title
+                  : s->subject;
+    char *c = clean_header_value(t, max);
+
+    if (c == NULL || *c == '\0') {
+        g_free(c);
+        return g_strdup("(no title)");
+    }
+    return c;
+}
+
+/* The statement's page. */
+static char *
+statement_url(const struct compose_settings *cs, gint64 id)
+{
+    const char *base = cs->base_url != NULL ? cs->base_url : "";
+
+    return g_strdup_printf("%s%" G_GINT64_FORMAT, base, id);
+}
+
+/* Append "Label: a, b" for a contact list (names and addresses cleaned). */
+static void
+append_contacts(GString *t, const char *label, const GPtrArray *list)
+{
+    g_string_append_printf(t, "  %-20s", label);
+    if (list == NULL || list->len == 0)
+        g_string_append(t, "-");
+    for (guint i = 0; list != NULL && i < list->len; i++) {
+        const struct contact *c = g_ptr_array_index(list, i);
+        g_autofree char *name = clean_header_value(c->name, 200);
+        g_autofree char *addr = clean_header_value(c->addr, 254);
+
+        g_string_append(t, i > 0 ? ", " : "");
+        if (name != NULL && *name != '\0' && addr != NULL)
+            g_string_append_printf(t, "%s <%s>", name, addr);
+        else
+            g_string_append(t, addr != NULL ? addr : name != NULL ? name : "?");
+    }
+    g_string_append_c(t, '\n');
+}
+
+/* Append the envelope as a person reads it. */
+static void
+append_envelope(GString *t, const struct statement *s)
+{
+    const struct envelope *e = s->env;
+    g_autofree char *title = title_of(s, 0);
+    g_autofree char *from = clean_header_value(e->from_body, 0);
+    g_autofree char *to = clean_header_value(e->to_body, 0);
+
+    g_string_append_printf(t, "  %-20s%s\n", "Title:", title);
+    g_string_append_printf(t, "  %-20s%s\n", "From:", from != NULL ? from : "(not given)");
+    g_string_append_printf(t, "  %-20s%s\n", "To:", to != NULL ? to : "(not given)");
+    g_string_append_printf(t, "  %-20s%s\n", "Purpose:", purpose_text(e->purpose));
+    g_string_append_printf(t, "  %-20s%s\n", "Deadline:",
+                           e->deadline != NULL ? e->deadline : "none");
+    append_contacts(t, "Response contacts:", e->response_contacts);
+    append_contacts(t, "Technical contacts:", e->technical_contacts);
+    g_string_append_printf(t, "  %-20s", "Attachments:");
+    if (s->attachments->len == 0)
+        g_string_append(t, "none\n");
+    for (guint i = 0; i < s->attachments->len; i++) {
+        const struct attachment *a = g_ptr_array_index(s->attachments, i);
+        g_autofree char *name = clean_header_value(a->name, 200);
+        g_autofree char *type = clean_header_value(a->type, 100);
+
+        g_string_append_printf(t, "%s%s (%s, %" G_GSIZE_FORMAT " bytes)\n",
+                               i > 0 ? "                      " : "",
+                               name, type, a->size);
+    }
+}
+
+/* The outmail skeleton: kind, recipients, and the message headers every
+ * kind carries.  Returns the message; *m gets kind and recipients. */
+static GMimeMessage *
+start_message(const struct compose_settings *cs, const struct statement *s,
+              const char *kind, const char *subject, const GPtrArray *to,
+              const GPtrArray *cc, struct outmail **m)
+{
+    GMimeMessage *msg = g_mime_message_new(TRUE);
+    g_autofree char *from_addr = safe_address(cs->from_addr);
+    g_autofree char *from_name = clean_header_value(cs->from_name, 200);
+    g_autofree char *host = message_id_host(cs);
+    g_autofree char *thread = s != NULL ? safe_message_id(s->message_id) : NULL;
+    g_autofree char *mid = NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    char id[24];
+
+    if (from_addr == NULL)
+        from_addr = g_strdup("liaisons@localhost");
+    g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, s != NULL ? s->id : 0);
+    mid = g_strdup_printf("liaison-%s-%s-%08x%08x@%s", id, kind,
+                          g_random_int(), g_random_int(), host);
+
+    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM,
+                               from_name != NULL ? from_name : "", from_addr);
+    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL, from_addr);
+    for (guint i = 0; i < to->len; i++)
+        g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL,
+                                   g_ptr_array_index(to, i));
+    for (guint i = 0; cc != NULL && i < cc->len; i++)
+        g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, NULL,
+                                   g_ptr_array_index(cc, i));
+    g_mime_message_set_subject(msg, subject, "utf-8");
+    g_mime_message_set_date(msg, now);
+    g_mime_message_set_message_id(msg, mid);
+    if (thread != NULL) {
+        g_mime_object_set_header(GMIME_OBJECT(msg), "In-Reply-To", thread, NULL);
+        g_mime_object_set_header(GMIME_OBJECT(msg), "References", thread, NULL);
+    }
+    g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
+    g_mime_object_set_header(GMIME_OBJECT(msg), "X-Liaison-Loop", host, NULL);
+    if (s != NULL && s->id > 0)
+        g_mime_object_set_header(GMIME_OBJECT(msg), "X-Liaison-ID", id, NULL);
+
+    *m = g_new0(struct outmail, 1);
+    (*m)->kind = g_strdup(kind);
+    (*m)->message_id = g_strdup_printf("<%s>", mid);
+    (*m)->mail_from = g_strdup(from_addr);
+    (*m)->rcpts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < to->len; i++)
+        add_unique((*m)->rcpts, g_ptr_array_index(to, i));
+    for (guint i = 0; cc != NULL && i < cc->len; i++)
+        add_unique((*m)->rcpts, g_ptr_array_index(cc, i));
+    return msg;
+}
+
+/* Put the text in as the one text/plain UTF-8 part, let GMime choose
+ * quoted-printable or base64, and write the whole message with CRLF. */
+static void
+finish_message(GMimeMessage *msg, const char *text, struct outmail *m)
+{
+    GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+    g_autofree char *clean = clean_body_text(text);
+    GMimeFormatOptions *fo = g_mime_format_options_new();
+    GMimeStream *mem = g_mime_stream_mem_new();
+    GByteArray *bytes;
+
+    g_mime_text_part_set_text(part, clean);
+    g_mime_text_part_set_charset(part, "utf-8");
+    g_mime_part_set_content_encoding(GMIME_PART(part),
+        g_mime_part_get_best_content_encoding(GMIME_PART(part),
+                                              GMIME_ENCODING_CONSTRAINT_7BIT));
+    g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+    g_object_unref(part);
+
+    g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+    g_mime_object_write_to_stream(GMIME_OBJECT(msg), fo, mem);
+    g_mime_stream_flush(mem);
+    bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    m->raw = g_bytes_new(bytes->data, bytes->len);
+    g_object_unref(mem);
+    g_mime_format_options_free(fo);
+    g_object_unref(msg);
+}
+
+/* "[LS 42] " + what + ": " + title. */
+static char *
+subject_for(const struct statement *s, const char *what, const char *tail)
+{
+    g_autofree char *title = title_of(s, SUBJECT_TITLE_MAX);
+
+    return g_strdup_printf("[LS %" G_GINT64_FORMAT "] %s: %s%s", s->id, what,
+                           title, tail != NULL ? tail : "");
+}
+
+/* The notification to the assignee(s), copying the other routed
+ * recipients. */
+struct outmail *
+compose_notification(const struct compose_settings *cs,
+                     const struct statement *s)
+{
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) cc = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *subject = NULL;
+    g_autofree char *url = statement_url(cs, s->id);
+    GString *t = g_string_new(NULL);
+    struct outmail *m;
+    GMimeMessage *msg;
+
+    routed_recipients(s, NULL, to, cc);
+    if (to->len == 0 && cc->len == 0) {
+        g_string_free(t, TRUE);
+        return NULL;
+    }
+    subject = subject_for(s, "Liaison statement received", NULL);
+    g_string_append_printf(t,
+        "A liaison statement has arrived and has been assigned to you.\n"
+        "Please give it appropriate consideration.\n\n");
+    append_envelope(t, s);
+    if (s->env->deadline != NULL)
+        g_string_append_printf(t, "\nPlease reply by %s.\n", s->env->deadline);
+    g_string_append_printf(t,
+        "\nThe statement, with its attachments: %s\n\n"
+        "To answer by mail, reply to this message.  Your answer is recorded\n"
+        "and threaded onto the statement (tracking id LS %" G_GINT64_FORMAT ").\n\n"
+        "-- \nThis message was generated automatically.\n",
+        url, s->id);
+    msg = start_message(cs, s, "notification", subject, to, cc, &m);
+    finish_message(msg, t->str, m);
+    g_string_free(t, TRUE);
+    return m;
+}
+
+/* A diagnostic put as a request to the sender. */
+static const char *
+diagnostic_request(const struct diagnostic *d)
+{
+    static const struct { const char *code, *text; } requests[] = {
+        { "from-missing", "No sending body (From) could be read: please reply "
+          "naming the organisation that sends this statement." },
+        { "to-missing", "No addressee (To) could be read: please reply naming "
+          "the IETF group or groups it is addressed to." },
+        { "title-missing", "No title was given: please reply with the "
+          "statement's title." },
+        { "purpose-missing", "No purpose was given, so it was recorded as For "
+          "Information; reply if it needs action or comment." },
+        { "deadline-missing", "It asks for action or comment but gives no "
+          "deadline: please reply with the date by which you need an answer." },
+        { "deadline-on-information", "A deadline was given on a statement For "
+          "Information: please reply if you expect action or comment by then." },
+        { "response-contact-missing", "No response contact was given, so "
+          "answers will go to the address this mail came from; reply if "
+          "they should go elsewhere." },
+        { "attachment-not-readable-format", "The attachments are only in a "
+          "word-processing format: please send a PDF beside the Word file "
+          "(RFC 4053, section 2.2.1.2)." },
+        { "mime-damaged", "Part of the mail could not be read (its MIME "
+          "structure is damaged): please check that the attachments arrived "
+          "whole, or send them again." },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(requests); i++)
+        if (d->code != NULL && strcmp(d->code, requests[i].code) == 0)
+            return requests[i].text;
+    return NULL;
+}
+
+/* The acknowledgement to the response contact(s). */
+struct outmail *
+compose_acknowledgement(const struct compose_settings *cs,
+                        const struct statement *s)
+{
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *subject = NULL;
+    g_autofree char *url = statement_url(cs, s->id);
+    GString *t;
+    struct outmail *m;
+    GMimeMessage *msg;
+
+    for (guint i = 0; s->env->response_contacts != NULL
+                      && i < s->env->response_contacts->len; i++) {
+        const struct contact *c = g_ptr_array_index(s->env->response_contacts, i);
+        g_autofree char *a = safe_address(c->addr);
+
+        if (a != NULL)
+            add_unique(to, a);
+    }
+    if (to->len == 0)
+        return NULL;
+    subject = subject_for(s, "Acknowledgement", NULL);
+    t = g_string_new(NULL);
+    g_string_append_printf(t,
+        "Your liaison statement has been received and recorded.\n\n"
+        "Tracking id: LS %" G_GINT64_FORMAT " (please quote [LS %" G_GINT64_FORMAT
+        "] in the subject of any mail about it)\n"
+        "Its page: %s\n\n"
+        "The statement as we understood it:\n\n",
+        s->id, s->id, url);
+    append_envelope(t, s);
+    if (s->diagnostics->len > 0) {
+        g_string_append(t, "\nPlease help us complete the record:\n\n");
+        for (guint i = 0; i < s->diagnostics->len; i++) {
+            const struct diagnostic *d = g_ptr_array_index(s->diagnostics, i);
+            const char *req = diagnostic_request(d);
+            g_autofree char *own = req == NULL ? clean_body_text(d->text) : NULL;
+
+            g_string_append_printf(t, "  - %s\n", req != NULL ? req : own);
+        }
+    }
+    g_string_append(t,
+        "\nTo add to or correct the statement, reply to this message: the\n"
+        "reply is recorded with it.\n\n"
+        "-- \nThis message was generated automatically.\n");
+    msg = start_message(cs, s, "acknowledgement", subject, to, NULL, &m);
+    finish_message(msg, t->str, m);
+    g_string_free(t, TRUE);
+    return m;
+}
+
+/* A tickler reminder to the assignee(s), copying everyone the
+ * notification copied except the lists. */
+struct outmail *
+compose_reminder(const struct compose_settings *cs, const struct statement *s,
+                 const char *kind, int days)
+{
+    static const char *const no_lists[] = { "list", "info-list", NULL };
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) cc = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *subject = NULL;
+    g_autofree char *tail = NULL;
+    g_autofree char *url = statement_url(cs, s->id);
+    g_autofree char *lead = NULL;
+    GString *t;
+    struct outmail *m;
+    GMimeMessage *msg;
+
+    routed_recipients(s, no_lists, to, cc);
+    if (to->len == 0 && cc->len == 0)
+        return NULL;
+    if (kind != NULL && strcmp(kind, "overdue") == 0) {
+        tail = g_strdup_printf(" overdue by %d day%s", days, days == 1 ? "" : "s");
+        lead = g_strdup_printf("The deadline of this liaison statement (%s) "
+                               "passed %d day%s ago, and no response is recorded.",
+                               s->env->deadline != NULL ? s->env->deadline : "?",
+                               days, days == 1 ? "" : "s");
+    } else if (kind != NULL && strcmp(kind, "no-deadline") == 0) {
+        tail = g_strdup_printf(" waiting %d days for a response", days);
+        lead = g_strdup_printf("This liaison statement (%s) arrived %d days "
+                               "ago, has no deadline, and no response is "
+                               "recorded.", purpose_text(s->env->purpose), days);
+    } else {
+        tail = days == 0 ? g_strdup(" due today")
+             : g_strdup_printf(" due in %d day%s", days, days == 1 ? "" : "s");
+        lead = g_strdup_printf("The deadline of this liaison statement is %s%s.",
+                               s->env->deadline != NULL ? s->env->deadline : "?",
+                               days == 0 ? ", today" : "");
+        kind = "due";
+    }
+    subject = subject_for(s, "Reminder", tail);
+    t = g_string_new(NULL);
+    g_string_append_printf(t, "%s\nPlease give it appropriate consideration.\n\n", lead);
+    append_envelope(t, s);
+    g_string_append_printf(t,
+        "\nThe statement: %s\n\n"
+        "To answer by mail, reply to this message: the answer is recorded\n"
+        "and threaded onto statement LS %" G_GINT64_FORMAT ".\n\n"
+        "-- \nThis reminder was generated automatically (%s).\n",
+        url, s->id, kind);
+    msg = start_message(cs, s, "reminder", subject, to, cc, &m);
+    finish_message(msg, t->str, m);
+    g_string_free(t, TRUE);
+    return m;
+}
+
+/* A report to the liaison manager (or whoever the caller names). */
+struct outmail *
+compose_report(const struct compose_settings *cs, const struct statement *s,
+               const char *to_addr, const char *subject, const char *text)
+{
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *addr = safe_address(to_addr);
+    g_autofree char *subj = clean_header_value(subject, SUBJECT_TITLE_MAX);
+    g_autofree char *full = NULL;
+    g_autofree char *title = NULL;
+    GString *t;
+    struct outmail *m;
+    GMimeMessage *msg;
+
+    if (addr == NULL)
+        return NULL;
+    g_ptr_array_add(to, g_steal_pointer(&addr));
+    if (s != NULL) {
+        title = title_of(s, 0);
+        full = g_strdup_printf("[LS %" G_GINT64_FORMAT "] %s", s->id,
+                               subj != NULL ? subj : "Report");
+    } else {
+        full = g_strdup(subj != NULL ? subj : "Report");
+    }
+    t = g_string_new(NULL);
+    g_string_append(t, text != NULL ? text : "");
+    if (t->len > 0 && t->str[t->len - 1] != '\n')
+        g_string_append_c(t, '\n');
+    if (s != NULL) {
+        g_autofree char *url = statement_url(cs, s->id);
+
+        g_string_append_printf(t, "\nStatement LS %" G_GINT64_FORMAT ": %s\n%s\n",
+                               s->id, title, url);
+    }
+    g_string_append(t, "\n-- \nThis report was generated automatically.\n");
+    msg = start_message(cs, s, "report", full, to, NULL, &m);
+    finish_message(msg, t->str, m);
+    g_string_free(t, TRUE);
+    return m;
+}
+
+/* Free an outmail; NULL is fine. */
+void
+outmail_free(struct outmail *m)
+{
+    if (m == NULL)
+        return;
+    g_free(m->kind);
+    g_free(m->message_id);
+    g_free(m->mail_from);
+    if (m->rcpts != NULL)
+        g_ptr_array_unref(m->rcpts);
+    if (m->raw != NULL)
+        g_bytes_unref(m->raw);
+    g_free(m);
+}
+
+/* First 12 hex digits of SHA-256 of rcpt as written in the outbox row. */
+char *
+compose_verp_hash(const char *rcpt)
+{
+    g_autofree char *hex = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
+                                                         rcpt != NULL ? rcpt : "", -1);
+
+    return g_strndup(hex, 12);
+}
+
+/* bounce_local+b.ROW.HASH@bounce_domain, for one recipient of a row. */
+char *
+compose_verp_sender(const struct compose_settings *cs, gint64 outbox_id,
+                    const char *rcpt)
+{
+    g_autofree char *hash = compose_verp_hash(rcpt);
+    const char *local = cs->bounce_local != NULL && *cs->bounce_local != '\0'
+        ? cs->bounce_local : "liaisons";
+    const char *domain = cs->bounce_domain != NULL && *cs->bounce_domain != '\0'
+        ? cs->bounce_domain : "localhost";
+
+    return g_strdup_printf("%s+b.%" G_GINT64_FORMAT ".%s@%s", local, outbox_id,
+                           hash, domain);
+}
+
+/* Read a VERP address back: TRUE with the row and the 12-digit hash when
+ * addr (with or without <>) has the form LOCAL+b.ROW.HASH@DOMAIN. */
+gboolean
+compose_verp_parse(const char *addr, gint64 *outbox_id, char hash[13])
+{
+    const char *p, *at, *dot;
+    char *end;
+    gint64 row;
+
+    if (addr == NULL)
+        return FALSE;
+    if (*addr == '<')
+        addr++;
+    p = strstr(addr, "+b.");
+    at = p != NULL ? strchr(p, '@') : NULL;
+    if (p == NULL || at == NULL)
+        return FALSE;
+    p += 3;
+    row = g_ascii_strtoll(p, &end, 10);
+    if (end == p || *end != '.' || row <= 0)
+        return FALSE;
+    dot = end + 1;
+    if (at - dot != 12)
+        return FALSE;
+    for (int i = 0; i < 12; i++) {
+        if (!g_ascii_isxdigit(dot[i]))
+            return FALSE;
+        hash[i] = g_ascii_tolower(dot[i]);
+    }
+    hash[12] = '\0';
+    *outbox_id = row;
+    return TRUE;
+}
+
+/* compose_settings with the strings it owns. */
+struct owned_settings {
+    struct compose_settings cs; /* first: the pointer handed out */
+    char   *from_addr, *from_name, *local, *domain, *base_url, *hostname;
+};
+
+/* Settings from the configuration file's mail keys. */
+struct compose_settings *
+compose_settings_from_config(const struct config *cfg)
+{
+    struct owned_settings *o = g_new0(struct owned_settings, 1);
+    const char *from = cfg->mail_from;
+    const char *at;
+
+    if ((from == NULL || *from == '\0') && cfg->intake != NULL && cfg->intake[0] != NULL)
+        from = cfg->intake[0];
+    o->from_addr = g_strdup(from != NULL && *from != '\0' ? from : "liaisons@localhost");
+    at = strrchr(o->from_addr, '@');
+    o->local = at != NULL ? g_strndup(o->from_addr, at - o->from_addr)
+                          : g_strdup(o->from_addr);
+    o->domain = g_strdup(at != NULL ? at + 1 : "localhost");
+    o->from_name = g_strdup(cfg->mail_from_name);
+    o->base_url = g_strdup(cfg->base_url);
+    o->hostname = g_strdup(cfg->hostname != NULL && *cfg->hostname != '\0'
+                           ? cfg->hostname : g_get_host_name());
+    o->cs.from_addr = o->from_addr;
+    o->cs.from_name = o->from_name;
+    o->cs.bounce_local = o->local;
+    o->cs.bounce_domain = o->domain;
+    o->cs.base_url = o->base_url;
+    o->cs.hostname = o->hostname;
+    return &o->cs;
+}
+
+/* Free settings made by compose_settings_from_config; NULL is fine. */
+void
+compose_settings_free(struct compose_settings *cs)
+{
+    struct owned_settings *o = (struct owned_settings *) cs;
+
+    if (o == NULL)
+        return;
+    g_free(o->from_addr);
+    g_free(o->from_name);
+    g_free(o->local);
+    g_free(o->domain);
+    g_free(o->base_url);
+    g_free(o->hostname);
+    g_free(o);
+}

@@ -1,0 +1,662 @@
+/*
+ * outbox.c: the queue of mail the tool sends, and its SMTP sender
+ * (libetpan).
+ *
+ * Why it is built this way:
+ *
+ * - Queuing is one INSERT inside the caller's transaction (with the
+ *   outgoing message and an event), so a mail exists exactly when the
+ *   change that caused it does.
+ *
+ * - One SMTP transaction per recipient, each with its own VERP envelope
+ *   sender (compose_verp_sender: LOCAL+b.ROW.HASH@DOMAIN), so a bounce
+ *   names the row and the address without parsing DSNs.  Transactions for
+ *   several recipients and rows share one connection (RSET in between).
+ *
+ * - Exactly once, but for one window.  A row is first claimed (its
+ *   next_try moved ahead by a lease, so a second sender running at the
+ *   same time skips it).  For each recipient, the moment the relay answers
+ *   250 to the end of DATA the recipient is appended to the row's
+ *   `delivered` column in its own commit, before anything else happens
+ *   (no RSET, no QUIT, no next recipient).  A sender that dies before that
+ *   answer has sent nothing the relay keeps (SMTP discards an unfinished
+ *   transaction), and the row is tried again when its lease runs out.  A
+ *   sender that dies after the 250 and before the commit leaves the
+ *   recipient undelivered in the database although the relay has the
+ *   mail: that recipient gets one more copy later, with the same bytes and
+ *   so the same Message-ID, which mail clients fold.  That window is a few
+ *   microseconds of SQLite work; SMTP offers nothing to close it.
+ *   LIAISON_TEST_CRASH_AFTER_DATA=1 in the environment makes the sender
+ *   _exit(9) right inside it: a test hook, nothing else reads it.
+ *
+ * - Failures.  Connection trouble, timeouts and 4xx answers are
+ *   temporary: the row is tried again after 1, 5, 15, 60, then every 240
+ *   minutes, and given up after five days.  A 5xx to MAIL, RCPT or DATA
+ *   refuses that recipient for good (recorded in `rejected` at once).  A
+ *   row whose recipients are all settled is marked sent when at least one
+ *   got it, failed when none did; refused recipients are recorded as an
+ *   event and reported to the statement's liaison manager (else its
+ *   assignee) by a report queued in the same transaction.  A report that
+ *   fails is logged, never reported.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libetpan/libetpan.h>
+
+#include "config_file.h"
+#include "log.h"
+#include "outbox.h"
+
+/* How long a claimed row stays out of other senders' way. */
+#define CLAIM_LEASE_S (10 * 60)
+/* Give up on temporary failures this long after queuing. */
+#define GIVE_UP_S (5 * 24 * 3600)
+
+/* What happened to one recipient in one attempt. */
+enum rcpt_outcome { RCPT_DELIVERED, RCPT_TEMPORARY, RCPT_REJECTED };
+
+/* One SMTP connection to the relay, opened on first need. */
+struct conn {
+    const struct relay *relay;
+    mailsmtp *smtp;
+    gboolean down;              /* connecting failed this run: defer the rest */
+    char   *down_why;
+};
+
+/* Fill a relay with the defaults. */
+void
+outbox_relay_default(struct relay *r)
+{
+    memset(r, 0, sizeof *r);
+    r->host = "127.0.0.1";
+    r->port = 25;
+    r->starttls = FALSE;
+    r->timeout_s = 60;
+}
+
+/* Fill a relay from the configuration's relay_* keys. */
+void
+outbox_relay_from_config(struct relay *r, const struct config *cfg)
+{
+    outbox_relay_default(r);
+    if (cfg->relay_host != NULL && *cfg->relay_host != '\0')
+        r->host = cfg->relay_host;
+    if (cfg->relay_port > 0)
+        r->port = cfg->relay_port;
+    r->starttls = cfg->relay_starttls;
+    r->user = cfg->relay_user;
+    r->password = cfg->relay_password;
+    r->helo = cfg->hostname;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" for t, in UTC. */
+static char *
+iso_utc(GDateTime *t)
+{
+    g_autoptr(GDateTime) u = g_date_time_to_utc(t);
+
+    return g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* The lines of a one-a-line column, without empty ones. */
+static GPtrArray *
+lines_of(const char *text)
+{
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) parts = g_strsplit(text != NULL ? text : "", "\n", -1);
+
+    for (int i = 0; parts[i] != NULL; i++)
+        if (*parts[i] != '\0')
+            g_ptr_array_add(a, g_strdup(parts[i]));
+    return a;
+}
+
+/* Whether s is one of the lines of a. */
+static gboolean
+has_line(const GPtrArray *a, const char *s)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (strcmp(g_ptr_array_index(a, i), s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Queue m for statement_id inside the caller's transaction. */
+gint64
+outbox_queue(struct store *st, gint64 statement_id, const struct outmail *m,
+             GError **err)
+{
+    GString *rcpts = g_string_new(NULL);
+    g_autofree char *what = g_strdup_printf("queued %s", m->kind);
+    gint64 row, msg;
+    gsize len;
+    const char *raw = g_bytes_get_data(m->raw, &len);
+
+    for (guint i = 0; i < m->rcpts->len; i++)
+        g_string_append_printf(rcpts, "%s%s", i > 0 ? "\n" : "",
+                               (const char *) g_ptr_array_index(m->rcpts, i));
+    row = store_outbox_add(st, statement_id, m->message_id, m->mail_from,
+                           rcpts->str, m->kind, raw, len, err);
+    if (row > 0) {
+        g_autofree char *detail = NULL;
+
+        g_strdelimit(rcpts->str, "\n", ' ');
+        detail = g_strdup_printf("outbox %" G_GINT64_FORMAT " %s to %s", row,
+                                 m->message_id, rcpts->str);
+        msg = store_add_message(st, statement_id, "out", m->kind, m->message_id,
+                                NULL, raw, len, err);
+        if (msg == 0 || !store_add_event(st, statement_id, msg, what, "outbox",
+                                         detail, err))
+            row = 0;
+    }
+    g_string_free(rcpts, TRUE);
+    return row;
+}
+
+/* The relay's last answer as one printable line, with its code. */
+static char *
+smtp_answer(mailsmtp *smtp, const char *step, int r)
+{
+    GString *s = g_string_new(NULL);
+
+    g_string_append_printf(s, "%s: ", step);
+    if (smtp->response_code > 0 && smtp->response != NULL) {
+        g_string_append_printf(s, "%d %s", smtp->response_code, smtp->response);
+    } else {
+        g_string_append(s, mailsmtp_strerror(r));
+    }
+    for (gsize i = 0; i < s->len; i++)
+        if ((unsigned char) s->str[i] < 0x20 || s->str[i] == 0x7f)
+            s->str[i] = ' ';
+    g_strchomp(s->str);
+    if (s->len > 400)
+        g_string_truncate(s, 400);
+    return g_string_free(s, FALSE);
+}
+
+/* A TCP connection to host:port within timeout_s seconds; -1 with *why. */
+static int
+tcp_connect(const char *host, int port, int timeout_s, char **why)
+{
+    struct addrinfo hints = { 0 }, *res = NULL;
+    char service[16];
+    int fd = -1, rc, e = 0;
+
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    g_snprintf(service, sizeof service, "%d", port);
+    rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0) {
+        *why = g_strdup_printf("connect %s:%d: %s", host, port, gai_strerror(rc));
+        return -1;
+    }
+    for (struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+        struct pollfd p;
+        socklen_t elen = sizeof e;
+
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    a->ai_protocol);
+        if (fd < 0) {
+            e = errno;
+            continue;
+        }
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+            e = 0;
+        else if (errno != EINPROGRESS)
+            e = errno;
+        else {
+            p.fd = fd;
+            p.events = POLLOUT;
+            rc = poll(&p, 1, timeout_s * 1000);
+            if (rc == 0)
+                e = ETIMEDOUT;
+            else if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+                e = errno;
+        }
+        if (e == 0) {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+            break;
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        *why = g_strdup_printf("connect %s:%d: %s", host, port, g_strerror(e));
+    return fd;
+}
+
+/* Close the connection (QUIT when it is usable). */
+static void
+conn_close(struct conn *c)
+{
+    if (c->smtp != NULL) {
+        mailsmtp_free(c->smtp);     /* sends QUIT when the stream is open */
+        c->smtp = NULL;
+    }
+}
+
+/* Connect, greet (EHLO, HELO when EHLO is refused), STARTTLS and AUTH as
+ * configured.  FALSE with c->down set: every failure here is temporary. */
+static gboolean
+conn_open(struct conn *c)
+{
+    const struct relay *rl = c->relay;
+    mailstream *stream;
+    char *why = NULL;
+    int fd, r;
+
+    if (c->smtp != NULL)
+        return TRUE;
+    if (c->down)
+        return FALSE;
+    fd = tcp_connect(rl->host, rl->port, rl->timeout_s, &why);
+    if (fd < 0)
+        goto down;
+    c->smtp = mailsmtp_new(0, NULL);
+    mailsmtp_set_timeout(c->smtp, rl->timeout_s);
+    stream = mailstream_socket_open_timeout(fd, rl->timeout_s);
+    if (stream == NULL) {
+        close(fd);
+        why = g_strdup("out of memory opening a stream");
+        goto down;
+    }
+    r = mailsmtp_connect(c->smtp, stream);      /* reads the greeting */
+    if (r != MAILSMTP_NO_ERROR) {
+        why = smtp_answer(c->smtp, "greeting", r);
+        goto down;
+    }
+    r = mailesmtp_ehlo(c->smtp);
+    if (r != MAILSMTP_NO_ERROR && r != MAILSMTP_ERROR_STREAM)
+        r = mailsmtp_helo(c->smtp);
+    if (r != MAILSMTP_NO_ERROR) {
+        why = smtp_answer(c->smtp, "EHLO", r);
+        goto down;
+    }
+    if (rl->starttls) {
+        r = mailsmtp_socket_starttls(c->smtp);
+        if (r == MAILSMTP_NO_ERROR)
+            r = mailesmtp_ehlo(c->smtp);
+        if (r != MAILSMTP_NO_ERROR) {
+            why = smtp_answer(c->smtp, "STARTTLS", r);
+            goto down;
+        }
+    }
+    if (rl->user != NULL && *rl->user != '\0') {
+        const char *mech = (c->smtp->auth & MAILSMTP_AUTH_PLAIN) ? "PLAIN"
+                         : (c->smtp->auth & MAILSMTP_AUTH_LOGIN) ? "LOGIN" : "PLAIN";
+
+        r = mailesmtp_auth_sasl(c->smtp, mech, rl->host, NULL, NULL, rl->user,
+                                rl->user, rl->password != NULL ? rl->password : "",
+                                NULL);
+        if (r != MAILSMTP_NO_ERROR) {
+            why = smtp_answer(c->smtp, "AUTH", r);
+            goto down;
+        }
+    }
+    return TRUE;
+down:
+    conn_close(c);
+    c->down = TRUE;
+    c->down_why = why;
+    log_msg(LOG_WARNING, NULL, "relay %s:%d unusable: %s", rl->host, rl->port, why);
+    return FALSE;
+}
+
+/* The outcome of an SMTP step that did not succeed: 5xx is for good,
+ * anything else (4xx, a broken stream, a timeout) is temporary. */
+static enum rcpt_outcome
+failure_kind(mailsmtp *smtp, int r)
+{
+    if (r != MAILSMTP_ERROR_STREAM && smtp->response_code >= 500
+        && smtp->response_code < 600)
+        return RCPT_REJECTED;
+    return RCPT_TEMPORARY;
+}
+
+/* One SMTP transaction: the row's bytes to one recipient, with its VERP
+ * sender.  On RCPT_DELIVERED the caller must record it before anything
+ * else.  *why gets the relay's answer on failure. */
+static enum rcpt_outcome
+send_one(struct conn *c, const struct compose_settings *cs,
+         const struct store_outbox_row *row, const char *rcpt, char **why)
+{
+    g_autofree char *verp = compose_verp_sender(cs, row->id, rcpt);
+    gsize len;
+    const char *raw = g_bytes_get_data(row->raw, &len);
+    const char *step;
+    enum rcpt_outcome o;
+    int r;
+
+    if (!conn_open(c)) {
+        *why = g_strdup(c->down_why);
+        return RCPT_TEMPORARY;
+    }
+    step = "MAIL FROM";
+    r = (c->smtp->esmtp & MAILSMTP_ESMTP) ? mailesmtp_mail(c->smtp, verp, FALSE, NULL)
+                                          : mailsmtp_mail(c->smtp, verp);
+    if (r != MAILSMTP_NO_ERROR)
+        goto failed;
+    step = "RCPT TO";
+    r = (c->smtp->esmtp & MAILSMTP_ESMTP) ? mailesmtp_rcpt(c->smtp, rcpt, 0, NULL)
+                                          : mailsmtp_rcpt(c->smtp, rcpt);
+    if (r != MAILSMTP_NO_ERROR)
+        goto failed;
+    step = "DATA";
+    r = mailsmtp_data(c->smtp);
+    if (r != MAILSMTP_NO_ERROR)
+        goto failed;
+    step = "end of DATA";
+    r = mailsmtp_data_message(c->smtp, raw, len);
+    if (r != MAILSMTP_NO_ERROR)
+        goto failed;
+    return RCPT_DELIVERED;
+failed:
+    o = failure_kind(c->smtp, r);
+    *why = smtp_answer(c->smtp, step, r);
+    /* After a broken stream or a failed DATA the session state is unknown:
+     * start the next transaction on a new connection.  Otherwise RSET. */
+    if (r == MAILSMTP_ERROR_STREAM || c->smtp->response_code == 0
+        || mailsmtp_reset(c->smtp) != MAILSMTP_NO_ERROR)
+        conn_close(c);
+    return o;
+}
+
+/* Minutes to wait after the n-th failed attempt (n from 1). */
+static int
+backoff_minutes(int n)
+{
+    static const int steps[] = { 1, 5, 15, 60, 240 };
+
+    if (n < 1)
+        n = 1;
+    return n <= (int) G_N_ELEMENTS(steps) ? steps[n - 1] : 240;
+}
+
+/* Whom to tell about a statement's mail that failed: its liaison
+ * managers, else its assignee.  NULL when there is no one. */
+static char *
+report_address(const struct statement *s)
+{
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (r->role != NULL && strcmp(r->role, "liaison-manager") == 0)
+            return g_strdup(r->addr);
+    }
+    return s->assignee != NULL ? g_strdup(s->assignee) : NULL;
+}
+
+/* Settle a row whose recipients are all delivered or refused: sent or
+ * failed, with an event for the refused ones and a report, all in one
+ * transaction.  FALSE with *err on a store failure. */
+static gboolean
+settle_row(struct store *st, const struct compose_settings *cs,
+           const struct store_outbox_row *row, const char *now,
+           const GPtrArray *delivered, const GPtrArray *rejected,
+           const char *why, GError **err)
+{
+    gboolean failed = delivered->len == 0;
+    struct statement *s = NULL;
+    struct outmail *report = NULL;
+    GString *list = g_string_new(NULL);
+    gboolean ok = FALSE;
+
+    for (guint i = 0; i < rejected->len; i++)
+        g_string_append_printf(list, "%s%s", i > 0 ? " " : "",
+                               (const char *) g_ptr_array_index(rejected, i));
+    if (rejected->len > 0 && row->statement > 0 && strcmp(row->kind, "report") != 0) {
+        GError *e = NULL;
+
+        s = store_get_statement(st, row->statement, &e);
+        if (s == NULL) {
+            log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                    ": cannot read statement %" G_GINT64_FORMAT " to report: %s",
+                    row->id, row->statement, e->message);
+            g_error_free(e);
+        } else {
+            g_autofree char *to = report_address(s);
+            g_autofree char *text = g_strdup_printf(
+                "The %s %s about this statement could not be delivered to:\n\n"
+                "  %s\n\nThe relay answered: %s\n\n%s",
+                row->kind, row->message_id != NULL ? row->message_id : "",
+                list->str, why != NULL ? why : row->last_error != NULL
+                    ? row->last_error : "(no answer recorded)",
+                failed ? "Nobody received it.\n"
+                       : "The other recipients received it.\n");
+
+            report = to != NULL
+                ? compose_report(cs, s, to, "Undeliverable mail", text) : NULL;
+            if (report == NULL)
+                log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                        ": no one to report the refused recipients to", row->id);
+        }
+    } else if (rejected->len > 0) {
+        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                ": %s refused by the relay; not reported (%s)", row->id, list->str,
+                strcmp(row->kind, "report") == 0 ? "a report" : "no statement");
+    }
+    if (!store_begin(st, err))
+        goto out;
+    if (failed ? !store_outbox_fail(st, row->id, now, why, err)
+               : !store_outbox_mark_sent(st, row->id, now, NULL, err))
+        goto rollback;
+    if (rejected->len > 0) {
+        g_autofree char *detail = g_strdup_printf(
+            "outbox %" G_GINT64_FORMAT " %s: refused %s%s%s", row->id,
+            row->message_id != NULL ? row->message_id : "", list->str,
+            why != NULL ? ": " : "", why != NULL ? why : "");
+
+        if (!store_add_event(st, row->statement, 0,
+                             failed ? "mail failed" : "mail partly refused",
+                             "outbox", detail, err))
+            goto rollback;
+    }
+    if (report != NULL && outbox_queue(st, row->statement, report, err) == 0)
+        goto rollback;
+    if (!store_commit(st, err))
+        goto rollback;
+    ok = TRUE;
+    goto out;
+rollback:
+    store_rollback(st);
+out:
+    outmail_free(report);
+    statement_free(s);
+    g_string_free(list, TRUE);
+    return ok;
+}
+
+/* Deliver one claimed row: each recipient not yet settled, recording each
+ * outcome at once; then settle or defer the row.  FALSE with *err only on
+ * a store failure. */
+static gboolean
+deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
+            GDateTime *now, const struct store_outbox_row *row,
+            struct flush_summary *sum, GError **err)
+{
+    g_autoptr(GPtrArray) rcpts = lines_of(row->rcpts);
+    g_autoptr(GPtrArray) delivered = lines_of(row->delivered);
+    g_autoptr(GPtrArray) rejected = lines_of(row->rejected);
+    g_autofree char *now_iso = iso_utc(now);
+    g_autofree char *last_why = NULL;
+    unsigned temporary = 0;
+    const struct relay *rl = c->relay;
+
+    for (guint i = 0; i < rcpts->len; i++) {
+        const char *rcpt = g_ptr_array_index(rcpts, i);
+        char *why = NULL;
+        enum rcpt_outcome o;
+
+        if (has_line(delivered, rcpt) || has_line(rejected, rcpt))
+            continue;
+        o = send_one(c, cs, row, rcpt, &why);
+        if (o == RCPT_DELIVERED) {
+            if (g_strcmp0(g_getenv("LIAISON_TEST_CRASH_AFTER_DATA"), "1") == 0)
+                _exit(9);           /* test hook: die inside the window */
+            if (!store_outbox_delivered(st, row->id, rcpt, err)) {
+                log_msg(LOG_CRIT, row->message_id, "outbox %" G_GINT64_FORMAT
+                        ": %s accepted by the relay but not recorded; it will "
+                        "get a second copy: %s", row->id, rcpt, (*err)->message);
+                return FALSE;
+            }
+            g_ptr_array_add(delivered, g_strdup(rcpt));
+            log_msg(LOG_INFO, row->message_id, "outbox %" G_GINT64_FORMAT
+                    ": to=<%s> relay=%s:%d kind=%s status=sent (%s)", row->id, rcpt,
+                    rl->host, rl->port, row->kind,
+                    c->smtp != NULL && c->smtp->response != NULL ? g_strchomp(c->smtp->response) : "250");
+        } else if (o == RCPT_REJECTED) {
+            if (!store_outbox_rejected(st, row->id, rcpt, why, err)) {
+                g_free(why);
+                return FALSE;
+            }
+            g_ptr_array_add(rejected, g_strdup(rcpt));
+            log_msg(LOG_NOTICE, row->message_id, "outbox %" G_GINT64_FORMAT
+                    ": to=<%s> relay=%s:%d kind=%s status=refused (%s)", row->id,
+                    rcpt, rl->host, rl->port, row->kind, why);
+            g_free(last_why);
+            last_why = why;
+        } else {
+            temporary++;
+            log_msg(LOG_INFO, row->message_id, "outbox %" G_GINT64_FORMAT
+                    ": to=<%s> relay=%s:%d kind=%s status=deferred (%s)", row->id,
+                    rcpt, rl->host, rl->port, row->kind, why);
+            g_free(last_why);
+            last_why = why;
+        }
+    }
+
+    if (temporary > 0) {
+        g_autoptr(GDateTime) created = g_date_time_new_from_iso8601(row->created, NULL);
+        gboolean too_old = created != NULL
+            && g_date_time_difference(now, created) / G_TIME_SPAN_SECOND > GIVE_UP_S;
+
+        if (!too_old) {
+            g_autoptr(GDateTime) next =
+                g_date_time_add_minutes(now, backoff_minutes(row->attempts + 1));
+            g_autofree char *next_iso = iso_utc(next);
+
+            if (!store_outbox_defer(st, row->id, next_iso, last_why, err))
+                return FALSE;
+            sum->deferred++;
+            return TRUE;
+        }
+        /* Five days of temporary failures: the rest are refused for good. */
+        for (guint i = 0; i < rcpts->len; i++) {
+            const char *rcpt = g_ptr_array_index(rcpts, i);
+            g_autofree char *why = g_strdup_printf("gave up after %d attempts: %s",
+                                                   row->attempts + 1, last_why);
+
+            if (has_line(delivered, rcpt) || has_line(rejected, rcpt))
+                continue;
+            if (!store_outbox_rejected(st, row->id, rcpt, why, err))
+                return FALSE;
+            g_ptr_array_add(rejected, g_strdup(rcpt));
+        }
+        g_free(last_why);
+        last_why = g_strdup_printf("gave up after five days: %s",
+                                   row->last_error != NULL ? row->last_error : "temporary failures");
+    }
+    if (!settle_row(st, cs, row, now_iso, delivered, rejected, last_why, err))
+        return FALSE;
+    if (delivered->len > 0)
+        sum->sent++;
+    else
+        sum->failed++;
+    return TRUE;
+}
+
+/* Deliver every row due at now (at most max rows, 0 for all). */
+gboolean
+outbox_flush(struct store *st, const struct relay *relay,
+             const struct compose_settings *cs, GDateTime *now, unsigned max,
+             struct flush_summary *sum, GError **err)
+{
+    struct conn c = { .relay = relay };
+    g_autoptr(GDateTime) t = now != NULL ? g_date_time_ref(now)
+                                         : g_date_time_new_now_utc();
+    g_autoptr(GDateTime) lease = g_date_time_add_seconds(t, CLAIM_LEASE_S);
+    g_autofree char *now_iso = iso_utc(t);
+    g_autofree char *lease_iso = iso_utc(lease);
+    GArray *ids;
+    gboolean ok = TRUE;
+
+    memset(sum, 0, sizeof *sum);
+    ids = store_outbox_due(st, now_iso, max, err);
+    if (ids == NULL)
+        return FALSE;
+    for (guint i = 0; ok && i < ids->len; i++) {
+        gint64 id = g_array_index(ids, gint64, i);
+        struct store_outbox_row *row;
+        gboolean claimed = FALSE;
+
+        if (!store_outbox_claim(st, id, now_iso, lease_iso, &claimed, err)) {
+            ok = FALSE;
+            break;
+        }
+        if (!claimed)
+            continue;           /* another sender has it */
+        row = store_outbox_get(st, id, err);
+        if (row == NULL) {
+            ok = FALSE;
+            break;
+        }
+        ok = deliver_row(st, &c, cs, t, row, sum, err);
+        store_outbox_row_free(row);
+    }
+    g_array_free(ids, TRUE);
+    conn_close(&c);
+    g_free(c.down_why);
+    return ok;
+}
+
+/* Map a VERP bounce address back to its outbox row and recipient. */
+gboolean
+outbox_verp_lookup(struct store *st, const char *verp, gint64 *row_id,
+                   char **rcpt, gint64 *statement_id, GError **err)
+{
+    struct store_outbox_row *row;
+    char hash[13];
+    gint64 id;
+    gboolean found = FALSE;
+
+    *rcpt = NULL;
+    if (!compose_verp_parse(verp, &id, hash)) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s is not a VERP bounce address", verp);
+        return FALSE;
+    }
+    row = store_outbox_get(st, id, err);
+    if (row == NULL)
+        return FALSE;
+    {
+        g_autoptr(GPtrArray) rcpts = lines_of(row->rcpts);
+
+        for (guint i = 0; !found && i < rcpts->len; i++) {
+            g_autofree char *h = compose_verp_hash(g_ptr_array_index(rcpts, i));
+
+            if (strcmp(h, hash) == 0) {
+                *rcpt = g_strdup(g_ptr_array_index(rcpts, i));
+                found = TRUE;
+            }
+        }
+    }
+    *row_id = id;
+    if (statement_id != NULL)
+        *statement_id = row->statement;
+    if (!found)
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "outbox %" G_GINT64_FORMAT " has no recipient with hash %s",
+                    id, hash);
+    store_outbox_row_free(row);
+    return found;
+}
