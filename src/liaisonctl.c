@@ -27,6 +27,7 @@
 #include "message.h"
 #include "outbox.h"
 #include "store.h"
+#include "tickle.h"
 
 /* Largest message ingest reads; bigger input is refused, not truncated. */
 #define CTL_MESSAGE_MAX (256u * 1024 * 1024)
@@ -606,6 +607,80 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
+/* liaisonctl tickle [--now YYYY-MM-DD] [--dry-run]: queue the reminders
+ * due today (or on the day given, for tests and for catching up by hand). */
+static int
+cmd_tickle(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "now", required_argument, NULL, 'n' },
+        { "dry-run", no_argument, NULL, 'N' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *usage_line = find_command("tickle")->usage;
+    const char *now = NULL;
+    gboolean dry_run = FALSE, ok;
+    struct compose_settings *cs;
+    struct tickle_policy policy;
+    struct tickle_summary sum;
+    GError *err = NULL;
+    GDate today;
+    char day[16];
+    unsigned total;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "+n:Nh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': now = optarg; break;
+        case 'N': dry_run = TRUE; break;
+        case 'h': printf("usage: liaisonctl tickle %s\n", usage_line); return EX_OK;
+        default: return EX_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "usage: liaisonctl tickle %s\n", usage_line);
+        return EX_USAGE;
+    }
+    if (now != NULL) {
+        if (strlen(now) != 10 || !tickle_parse_day(now, &today)) {
+            fprintf(stderr, "liaisonctl: tickle: --now \"%s\" is not a day (YYYY-MM-DD)\n", now);
+            return EX_USAGE;
+        }
+    } else {
+        /* Deadlines are days without a zone; the store keeps UTC. */
+        g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+
+        g_date_clear(&today, 1);
+        g_date_set_dmy(&today, g_date_time_get_day_of_month(t),
+                       g_date_time_get_month(t), g_date_time_get_year(t));
+    }
+    if (!tickle_policy_from_config(&policy, ctl->cfg, &err)) {
+        log_msg(LOG_ERR, NULL, "%s: %s", ctl->config_path != NULL ? ctl->config_path
+                                                                 : "configuration", err->message);
+        g_error_free(err);
+        return EX_CONFIG;
+    }
+    if (!ctl_open_store(ctl))
+        return EX_TEMPFAIL;
+    cs = compose_settings_from_config(ctl->cfg);
+    ok = tickle_run(ctl->store, cs, &policy, &today, dry_run, stdout, &sum, &err);
+    compose_settings_free(cs);
+    g_date_strftime(day, sizeof day, "%Y-%m-%d", &today);
+    total = sum.due + sum.overdue + sum.no_deadline;
+    printf("tickle %s%s: %u statement%s looked at; %u reminder%s %s (due %u, overdue %u, "
+           "no-deadline %u); %u already queued earlier\n",
+           day, dry_run ? " (dry run)" : "", sum.looked_at, sum.looked_at == 1 ? "" : "s",
+           total, total == 1 ? "" : "s", dry_run ? "would be queued" : "queued",
+           sum.due, sum.overdue, sum.no_deadline, sum.already);
+    if (!ok) {
+        log_msg(LOG_ERR, NULL, "tickle stopped: %s", err->message);
+        g_error_free(err);
+        return EX_TEMPFAIL;
+    }
+    return EX_OK;
+}
+
 /* liaisonctl help [COMMAND] */
 static int
 cmd_help(struct ctl *ctl, int argc, char **argv)
@@ -635,6 +710,13 @@ static const struct command commands[] = {
       "or --relay), retrying temporary failures later and reporting permanent ones.\n"
       "Prints how many were sent, deferred and failed.  Exit 0, or 75 when the\n"
       "database failed (run it again later)." },
+    { "tickle", cmd_tickle, "[--now YYYY-MM-DD] [--dry-run]",
+      "Queue the reminders due today (or on the day --now names) for open statements:\n"
+      "before the deadline, overdue, or without a deadline (tickle_* keys of the\n"
+      "configuration).  Each reminder goes to the assignee, copying everyone the\n"
+      "notification copied but the lists, and is queued once however often this\n"
+      "runs.  --dry-run prints what would go to whom and queues nothing.  Ends with\n"
+      "a summary.  Exit 0, 64 for a bad --now, 75 when the database fails." },
     { "help", cmd_help, "[COMMAND]", "Describe the commands, or one command." },
 };
 

@@ -262,6 +262,10 @@ enum sql_id {
     SQL_OUTBOX_SENT,
     SQL_OUTBOX_DEFER,
     SQL_OUTBOX_FAIL,
+    SQL_TICKLE_OPEN_IDS,
+    SQL_TICKLE_FACTS,
+    SQL_REMINDER_DAY,
+    SQL_REMINDER_ADD,
     SQL_COUNT
 };
 
@@ -367,6 +371,18 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_OUTBOX_FAIL] =
         "UPDATE outbox SET failed = ?2, attempts = attempts + 1,"
         " last_error = ?3 WHERE id = ?1",
+    /* The tickler (tickle.c): the open statements, what its policy reads
+     * about one, and the reminders it queued. */
+    [SQL_TICKLE_OPEN_IDS] =
+        "SELECT id FROM statement WHERE state = 'open' ORDER BY id",
+    [SQL_TICKLE_FACTS] =
+        "SELECT purpose, deadline, received, state, replied FROM statement"
+        " WHERE id = ?1",
+    [SQL_REMINDER_DAY] =
+        "SELECT day FROM reminder WHERE statement = ?1 AND point = ?2",
+    [SQL_REMINDER_ADD] =
+        "INSERT INTO reminder (statement, point, kind, day, outbox)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /* The kinds of statement_contact rows. */
@@ -1603,4 +1619,145 @@ store_outbox_fail(struct store *st, gint64 id, const char *when,
 {
     return outbox_update(st, SQL_OUTBOX_FAIL, id, when, why, NULL, NULL,
                          "marking a mail failed", err);
+}
+
+/* ---- the tickler (tickle.c) ------------------------------------------ */
+
+/* The ids of the open statements, in id order.  Read in full before the
+ * caller starts its per-statement transactions, so no read stays open. */
+GArray *
+store_open_statement_ids(struct store *st, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_TICKLE_OPEN_IDS);
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    int rc;
+
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        gint64 id = sqlite3_column_int64(stmt, 0);
+
+        g_array_append_val(ids, id);
+    }
+    if (!read_done(st, stmt, rc, "listing open statements", err)) {
+        g_array_free(ids, TRUE);
+        return NULL;
+    }
+    return ids;
+}
+
+/* Read the columns the tickler's policy needs about statement id. */
+gboolean
+store_tickle_facts(struct store *st, gint64 id, struct store_tickle_facts *f,
+                   GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_TICKLE_FACTS);
+    int rc = SQLITE_OK;
+
+    memset(f, 0, sizeof *f);
+    bind_int(stmt, 1, id, FALSE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        f->purpose = column_text(stmt, 0);
+        f->deadline = column_text(stmt, 1);
+        f->received = column_text(stmt, 2);
+        f->state = column_text(stmt, 3);
+        f->replied = column_text(stmt, 4);
+        done(stmt);
+        return TRUE;
+    }
+    if (rc == SQLITE_DONE)
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
+    else
+        fail(st, err, rc, "reading a statement's dates");
+    done(stmt);
+    return FALSE;
+}
+
+/* Free the copies held by f (not f itself). */
+void
+store_tickle_facts_clear(struct store_tickle_facts *f)
+{
+    g_free(f->purpose);
+    g_free(f->deadline);
+    g_free(f->received);
+    g_free(f->state);
+    g_free(f->replied);
+    memset(f, 0, sizeof *f);
+}
+
+/* When a response was recorded for statement id (NULL: none yet). */
+gboolean
+store_statement_replied(struct store *st, gint64 id, char **replied,
+                        GError **err)
+{
+    struct store_tickle_facts f;
+
+    *replied = NULL;
+    if (!store_tickle_facts(st, id, &f, err))
+        return FALSE;
+    *replied = f.replied;
+    f.replied = NULL;
+    store_tickle_facts_clear(&f);
+    return TRUE;
+}
+
+/* The day reminder (statement, point) was queued, NULL when never. */
+gboolean
+store_reminder_day(struct store *st, gint64 statement_id, const char *point,
+                   char **day, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_REMINDER_DAY);
+    int rc = SQLITE_OK;
+
+    *day = NULL;
+    bind_int(stmt, 1, statement_id, FALSE, &rc);
+    bind_text(stmt, 2, point, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *day = column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return read_done(st, stmt, rc, "reading a reminder", err);
+}
+
+/* Record a reminder.  The UNIQUE (statement, point) constraint is what
+ * makes the tickler idempotent, so its violation is an answer ("already
+ * queued"), not a failure; the caller rolls back its outbox row. */
+gint64
+store_reminder_add(struct store *st, gint64 statement_id, const char *point,
+                   const char *kind, const char *day, gint64 outbox_id,
+                   gboolean *already, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_REMINDER_ADD);
+    int rc = SQLITE_OK;
+
+    *already = FALSE;
+    bind_int(stmt, 1, statement_id, FALSE, &rc);
+    bind_text(stmt, 2, point, &rc);
+    bind_text(stmt, 3, kind, &rc);
+    bind_text(stmt, 4, day, &rc);
+    bind_int(stmt, 5, outbox_id, TRUE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        *already = TRUE;
+        done(stmt);
+        return 0;
+    }
+    if (rc != SQLITE_DONE) {
+        fail(st, err, rc, "recording a reminder");
+        done(stmt);
+        return 0;
+    }
+    done(stmt);
+    return sqlite3_last_insert_rowid(st->db);
+}
+
+/* A statement without its attachments' bytes. */
+struct statement *
+store_get_statement_meta(struct store *st, gint64 id, GError **err)
+{
+    return load_statement(st, id, FALSE, err);
 }

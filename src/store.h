@@ -139,4 +139,45 @@ gboolean store_outbox_defer(struct store *st, gint64 id, const char *next_try,
 gboolean store_outbox_fail(struct store *st, gint64 id, const char *when,
                            const char *why, GError **err);
 
+/* ---- the tickler (tickle.c) ------------------------------------------ */
+
+/* What the tickler's policy reads about one statement (copies; free with
+ * store_tickle_facts_clear). */
+struct store_tickle_facts {
+    char   *purpose;            /* NULL: not stated */
+    char   *deadline;           /* "YYYY-MM-DD" or NULL */
+    char   *received;           /* "YYYY-MM-DDTHH:MM:SSZ" */
+    char   *state;              /* "open", "closed" */
+    char   *replied;            /* when a response was recorded, or NULL */
+};
+
+/* Ids (gint64) of the open statements, in id order; NULL with *err. */
+GArray *store_open_statement_ids(struct store *st, GError **err);
+/* Read the policy's facts of statement id (STORE_ERROR_NOTFOUND when
+ * there is no such statement). */
+gboolean store_tickle_facts(struct store *st, gint64 id,
+                            struct store_tickle_facts *f, GError **err);
+void    store_tickle_facts_clear(struct store_tickle_facts *f);
+/* When a response was recorded for statement id: a copy of its replied
+ * column in *replied, NULL when none. */
+gboolean store_statement_replied(struct store *st, gint64 id, char **replied,
+                                 GError **err);
+/* The day a reminder (statement, point) was queued, in *day (NULL when it
+ * never was). */
+gboolean store_reminder_day(struct store *st, gint64 statement_id,
+                            const char *point, char **day, GError **err);
+/* Record a reminder queued on day as outbox row outbox_id (inside the
+ * caller's transaction).  The row id; 0 with *already TRUE when
+ * (statement, point) was recorded before, which is not an error; 0 with
+ * *err on failure. */
+gint64  store_reminder_add(struct store *st, gint64 statement_id,
+                           const char *point, const char *kind,
+                           const char *day, gint64 outbox_id,
+                           gboolean *already, GError **err);
+/* Load a statement as store_get_statement does, but without the bytes
+ * of its attachments (their names, types and sizes are there): what mail
+ * about a statement needs. */
+struct statement *store_get_statement_meta(struct store *st, gint64 id,
+                                           GError **err);
+
 #endif

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outbox.h"
 #include "tickle.h"
 
 /* Largest number of days accepted anywhere in the policy (ten years). */
@@ -310,4 +311,271 @@ tickle_policy_point(const struct tickle_policy *p, const struct tickle_facts *f,
         out->days = age;
         return TRUE;
     }
+}
+
+/* ---- the run: the policy applied to the store ------------------------ */
+
+/* The purpose stored in the purpose column ("action", ... or NULL). */
+static enum purpose
+purpose_of(const char *column)
+{
+    for (enum purpose p = PURPOSE_INFORMATION; p <= PURPOSE_RESPONSE; p++) {
+        const char *name = purpose_name(p);
+
+        if (column && name && strcmp(column, name) == 0)
+            return p;
+    }
+    return PURPOSE_NONE;
+}
+
+/* "due in 7 days (2027-03-15)", "overdue by 2 days (2027-03-15)", "no
+ * deadline, received 30 days ago (2026-10-28)": what a line says. */
+static char *
+describe(const struct tickle_point *pt, const struct store_tickle_facts *f)
+{
+    const char *plural = pt->days == 1 ? "" : "s";
+    char received[11];
+
+    if (strcmp(pt->kind, "overdue") == 0)
+        return g_strdup_printf("overdue by %d day%s (%s)", pt->days, plural,
+                               f->deadline);
+    if (strcmp(pt->kind, "due") == 0)
+        return pt->days == 0
+            ? g_strdup_printf("due today (%s)", f->deadline)
+            : g_strdup_printf("due in %d day%s (%s)", pt->days, plural, f->deadline);
+    g_strlcpy(received, f->received ? f->received : "?", sizeof received);
+    return g_strdup_printf("no deadline, received %d day%s ago (%s)", pt->days,
+                           plural, received);
+}
+
+/* Whom a reminder goes to, as a person reads it: "to A; cc B, C".  The
+ * same rule as compose_reminder, which does the addressing: the
+ * assignee(s), copying every other routed recipient but the lists. */
+static char *
+addressees(const struct statement *s)
+{
+    GString *to = g_string_new(NULL), *cc = g_string_new(NULL);
+    char *line;
+
+    for (guint i = 0; s->recipients && i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (r->addr && r->role && strcmp(r->role, "assignee") == 0)
+            g_string_append_printf(to, "%s%s", to->len ? ", " : "", r->addr);
+    }
+    if (to->len == 0 && s->assignee)
+        g_string_append(to, s->assignee);
+    for (guint i = 0; s->recipients && i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (!r->addr || (r->role && (strcmp(r->role, "assignee") == 0
+                                     || strcmp(r->role, "list") == 0
+                                     || strcmp(r->role, "info-list") == 0)))
+            continue;
+        if (s->assignee && g_ascii_strcasecmp(r->addr, s->assignee) == 0)
+            continue;
+        g_string_append_printf(cc, "%s%s", cc->len ? ", " : "", r->addr);
+    }
+    line = g_strdup_printf("to %s%s%s", to->len ? to->str : "(nobody)",
+                           cc->len ? "; cc " : "", cc->str);
+    g_string_free(to, TRUE);
+    g_string_free(cc, TRUE);
+    return line;
+}
+
+/* Count a reminder queued (or planned) under its kind. */
+static void
+count_kind(struct tickle_summary *sum, const char *kind)
+{
+    if (strcmp(kind, "due") == 0)
+        sum->due++;
+    else if (strcmp(kind, "overdue") == 0)
+        sum->overdue++;
+    else
+        sum->no_deadline++;
+}
+
+/* Outcome of one statement. */
+enum one_result {
+    ONE_NOTHING,                /* nothing due today */
+    ONE_QUEUED,                 /* a reminder queued (or planned: dry run) */
+    ONE_ALREADY,                /* due today, queued earlier today */
+    ONE_NOBODY,                 /* due, but no address to send it to */
+    ONE_FAILED,                 /* store failure: *err set */
+};
+
+/* Queue the reminder for point pt of statement s inside the open
+ * transaction: the outbox row, the reminder row and the event. */
+static enum one_result
+queue_reminder(struct store *st, const struct compose_settings *cs,
+               const struct statement *s, const struct tickle_point *pt,
+               const char *today, const char *what, const char *who,
+               GError **err)
+{
+    struct outmail *m = compose_reminder(cs, s, pt->kind, pt->days);
+    gboolean already = FALSE;
+    gint64 outbox_id;
+    char *detail;
+    gboolean ok;
+
+    /* With no safe address at all nothing can be sent; the point is left
+     * unrecorded so that mending the routing brings the reminder back. */
+    if (!m)
+        return ONE_NOBODY;
+    outbox_id = outbox_queue(st, s->id, m, err);
+    outmail_free(m);
+    if (outbox_id == 0)
+        return ONE_FAILED;
+    /* Another run cannot have got here first (the check and this insert
+     * are under the same write lock), but if it ever did, the UNIQUE key
+     * says so and the caller's rollback takes the outbox row back. */
+    if (store_reminder_add(st, s->id, pt->key, pt->kind, today, outbox_id,
+                           &already, err) == 0)
+        return already ? ONE_ALREADY : ONE_FAILED;
+    detail = g_strdup_printf("%s %s; point %s, outbox %" G_GINT64_FORMAT,
+                             what, who, pt->key, outbox_id);
+    ok = store_add_event(st, s->id, 0, "tickled", "tickler", detail, err);
+    g_free(detail);
+    return ok ? ONE_QUEUED : ONE_FAILED;
+}
+
+/* Decide for statement id, and queue its reminder if one is due: the
+ * facts are read again under the write lock, since it may have been
+ * closed or answered since the run listed the open statements.  *pt,
+ * *what and *who describe the reminder for the caller's line. */
+static enum one_result
+decide_and_queue(struct store *st, const struct compose_settings *cs,
+                 const struct tickle_policy *p, const GDate *today,
+                 const char *today_iso, gint64 id, gboolean dry_run,
+                 struct tickle_point *pt, char **what, char **who, GError **err)
+{
+    struct store_tickle_facts f;
+    struct tickle_facts facts;
+    struct statement *s;
+    GDate deadline, received;
+    enum one_result res;
+    char *day = NULL;
+
+    if (!store_tickle_facts(st, id, &f, err)) {
+        if (!g_error_matches(*err, STORE_ERROR, STORE_ERROR_NOTFOUND))
+            return ONE_FAILED;
+        g_clear_error(err);     /* gone since the list was read */
+        return ONE_NOTHING;
+    }
+    facts.purpose = purpose_of(f.purpose);
+    facts.deadline = tickle_parse_day(f.deadline, &deadline) ? &deadline : NULL;
+    facts.received = tickle_parse_day(f.received, &received) ? &received : NULL;
+    facts.open = f.state && strcmp(f.state, "open") == 0;
+    facts.responded = f.replied != NULL;
+    if (!tickle_policy_point(p, &facts, today, pt)) {
+        store_tickle_facts_clear(&f);
+        return ONE_NOTHING;
+    }
+    if (!store_reminder_day(st, id, pt->key, &day, err)) {
+        store_tickle_facts_clear(&f);
+        return ONE_FAILED;
+    }
+    if (day) {
+        /* Queued today by an earlier run: "already".  Queued on an
+         * earlier day: this point is behind us and nothing is due. */
+        res = strcmp(day, today_iso) == 0 ? ONE_ALREADY : ONE_NOTHING;
+        g_free(day);
+        store_tickle_facts_clear(&f);
+        return res;
+    }
+    s = store_get_statement_meta(st, id, err);
+    if (!s) {
+        store_tickle_facts_clear(&f);
+        return ONE_FAILED;
+    }
+    *what = describe(pt, &f);
+    *who = addressees(s);
+    if (dry_run) {
+        struct outmail *m = compose_reminder(cs, s, pt->kind, pt->days);
+
+        res = m ? ONE_QUEUED : ONE_NOBODY;
+        outmail_free(m);
+    } else {
+        res = queue_reminder(st, cs, s, pt, today_iso, *what, *who, err);
+    }
+    statement_free(s);
+    store_tickle_facts_clear(&f);
+    return res;
+}
+
+/* Look at one statement in its own transaction (a dry run only reads and
+ * takes no lock), then report it on out and in *sum. */
+static gboolean
+tickle_one(struct store *st, const struct compose_settings *cs,
+           const struct tickle_policy *p, const GDate *today,
+           const char *today_iso, gint64 id, gboolean dry_run, FILE *out,
+           struct tickle_summary *sum, GError **err)
+{
+    struct tickle_point pt;
+    char *what = NULL, *who = NULL;
+    enum one_result res;
+
+    if (!dry_run && !store_begin(st, err))
+        return FALSE;
+    res = decide_and_queue(st, cs, p, today, today_iso, id, dry_run, &pt,
+                           &what, &who, err);
+    if (!dry_run) {
+        if (res != ONE_QUEUED)
+            store_rollback(st);
+        else if (!store_commit(st, err)) {
+            store_rollback(st);
+            res = ONE_FAILED;
+        }
+    }
+    switch (res) {
+    case ONE_QUEUED:
+        count_kind(sum, pt.kind);
+        fprintf(out, "statement %" G_GINT64_FORMAT ": %s: %s\n", id, what, who);
+        break;
+    case ONE_ALREADY:
+        sum->already++;
+        break;
+    case ONE_NOBODY:
+        fprintf(out, "statement %" G_GINT64_FORMAT ": %s: nobody to remind "
+                "(no address to send to)\n", id, what);
+        break;
+    case ONE_NOTHING:
+    case ONE_FAILED:
+        break;
+    }
+    g_free(what);
+    g_free(who);
+    return res != ONE_FAILED;
+}
+
+/* Run the tickler for the day today over every open statement.  Stops at
+ * the first store failure: what was committed before it stays, and the
+ * next run carries on from there. */
+gboolean
+tickle_run(struct store *st, const struct compose_settings *cs,
+           const struct tickle_policy *p, const GDate *today,
+           gboolean dry_run, FILE *out, struct tickle_summary *sum,
+           GError **err)
+{
+    char today_iso[16];
+    GArray *ids;
+    gboolean ok = TRUE;
+
+    memset(sum, 0, sizeof *sum);
+    if (!g_date_valid(today)) {
+        g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "the tickler needs a valid day");
+        return FALSE;
+    }
+    g_date_strftime(today_iso, sizeof today_iso, "%Y-%m-%d", today);
+    ids = store_open_statement_ids(st, err);
+    if (!ids)
+        return FALSE;
+    for (guint i = 0; ok && i < ids->len; i++) {
+        sum->looked_at++;
+        ok = tickle_one(st, cs, p, today, today_iso,
+                        g_array_index(ids, gint64, i), dry_run, out, sum, err);
+    }
+    g_array_free(ids, TRUE);
+    return ok;
 }

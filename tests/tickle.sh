@@ -1,0 +1,212 @@
+#!/bin/bash
+# tests/tickle.sh: liaisonctl tickle on a real SQLite database over
+# simulated dates (--now): the schedule the policy promises (14, 7, 3, 1,
+# 0 days ahead; weekly once overdue with no stop; For Information never;
+# no deadline at 30 days then weekly), one reminder row and one outbox row
+# per reminder, the lists left out, a second run on the same day and two
+# runs at once queuing nothing twice, --dry-run queuing nothing, and the
+# summary line.  It prints the schedule one action statement with a
+# deadline received, as the tests observed it.
+. "$(dirname "$0")/lib.sh"
+
+DB="$SCRATCH/liaison.db"
+ctl() { "$CTL" -d "$DB" "$@"; }
+q() { sqlite3 "$1" "$2"; }
+
+# The corpus, ingested into a fresh database, as if it had all arrived on
+# 2026-11-20 (ingest stamps the real time; the schedule needs a fixed one).
+fresh_db() {
+    local db=$1 f
+    rm -f "$db" "$db"-wal "$db"-shm
+    for f in "$CORPUS"/s*.eml; do
+        "$CTL" -d "$db" ingest "$f" >/dev/null || { fail "ingest $(basename "$f")" "exit $?"; return 1; }
+    done
+    q "$db" "UPDATE statement SET received = '2026-11-20T09:00:00Z'"
+}
+
+# The statement a corpus file became (by its Message-ID).
+sid() {
+    local mid
+    mid=$(grep -i -m1 '^Message-ID:' "$CORPUS/$2" | sed 's/^[^:]*: *//' | tr -d '\r')
+    q "$1" "SELECT id FROM statement WHERE message_id = '$mid'"
+}
+
+# "DAY POINT" lines of a statement's reminders, in order.
+points() { q "$1" "SELECT day || ' ' || point FROM reminder WHERE statement = $2 ORDER BY day, id"; }
+
+# Every day from $1 to $2 (GNU date).
+days() {
+    local d=$1
+    while [ "$(date -d "$d" +%s)" -le "$(date -d "$2" +%s)" ]; do
+        echo "$d"
+        d=$(date -d "$d + 1 day" +%F)
+    done
+}
+
+fresh_db "$DB" || exit 1
+S_ACTION=$(sid "$DB" s03-itu-template.eml)          # action, deadline 2027-03-15
+S_OLD=$(sid "$DB" s01-appendix-a.eml)               # action, deadline 2027-01-15
+S_COMMENT=$(sid "$DB" s02-datatracker-mail.eml)     # comment, deadline 2026-12-20
+S_NODL=$(sid "$DB" s04-3gpp-template.eml)           # action, no deadline
+S_INFO=$(sid "$DB" s05-html-only.eml)               # information
+S_RESP=$(sid "$DB" s07-in-response.eml)             # response, no deadline
+check "corpus ingested" test -n "$S_ACTION" -a -n "$S_NODL" -a -n "$S_INFO" -a -n "$S_RESP"
+LOOKED=$(q "$DB" "SELECT count(*) FROM statement WHERE state = 'open'")
+
+# --- every day from arrival to the end of April 2027 -------------------------
+# On 2027-04-01, before that day's run, statement s01 is closed and a
+# response is recorded on s02: their reminders must stop there.
+: > "$SCRATCH/runs"
+for d in $(days 2026-11-20 2027-04-30); do
+    if [ "$d" = 2027-04-01 ]; then
+        q "$DB" "UPDATE statement SET state = 'closed', closed = '2027-04-01T08:00:00Z' WHERE id = $S_OLD"
+        q "$DB" "UPDATE statement SET replied = '2027-04-01T08:00:00Z' WHERE id = $S_COMMENT"
+    fi
+    ctl tickle --now "$d" > "$SCRATCH/run-$d" 2>&1 || echo "$d exit $?" >> "$SCRATCH/runs.failed"
+    sed "s/^/$d  /" "$SCRATCH/run-$d" >> "$SCRATCH/runs"
+done
+check "every daily run exits 0" test ! -e "$SCRATCH/runs.failed"
+
+# The observed schedule of the action statement with a deadline (s03).
+echo "# schedule observed for statement $S_ACTION (s03, For Action, deadline 2027-03-15, received 2026-11-20):"
+grep " statement $S_ACTION: " "$SCRATCH/runs" | sed 's/^/#   /'
+
+want_action="2027-03-01 before-14
+2027-03-08 before-7
+2027-03-12 before-3
+2027-03-14 before-1
+2027-03-15 before-0
+2027-03-22 overdue-1
+2027-03-29 overdue-2
+2027-04-05 overdue-3
+2027-04-12 overdue-4
+2027-04-19 overdue-5
+2027-04-26 overdue-6"
+got=$(points "$DB" "$S_ACTION")
+if [ "$got" = "$want_action" ]; then ok "s03: 14, 7, 3, 1, 0 days ahead, then weekly"
+else fail "s03 schedule" "got: $(echo $got)"; fi
+check_grep "s03: the 7-day line names who" \
+    "^2027-03-08  statement $S_ACTION: due in 7 days \(2027-03-15\): to ccamp-chairs@ietf.test; cc h.tanabe@itu.test, rtg-ads@ietf.test, itu-t-sg15-manager@ietf.test$" \
+    "$SCRATCH/runs"
+check_grep "s03: due today on the deadline" "^2027-03-15  statement $S_ACTION: due today \(2027-03-15\)" "$SCRATCH/runs"
+check_grep "s03: overdue by 21 days" "^2027-04-05  statement $S_ACTION: overdue by 21 days \(2027-03-15\)" "$SCRATCH/runs"
+
+# Overdue with no stop after 14 days: s01's deadline is 2027-01-15; day 7,
+# 14, 21 ... 70 all came; day 77 (2027-04-02) did not: it was closed on
+# 2027-04-01.
+got=$(q "$DB" "SELECT group_concat(point, ' ') FROM (SELECT point FROM reminder WHERE statement = $S_OLD AND kind = 'overdue' ORDER BY id)")
+want="overdue-1 overdue-2 overdue-3 overdue-4 overdue-5 overdue-6 overdue-7 overdue-8 overdue-9 overdue-10"
+if [ "$got" = "$want" ]; then ok "s01: weekly overdue, day 7, 14, 21 ... 70, no stop after 14"
+else fail "s01 overdue" "got: $got"; fi
+check "s01: overdue-10 on day 70 (2027-03-26)" test "$(q "$DB" "SELECT day FROM reminder WHERE statement = $S_OLD AND point = 'overdue-10'")" = 2027-03-26
+check "s01: nothing after it was closed" test "$(q "$DB" "SELECT count(*) FROM reminder WHERE statement = $S_OLD AND day >= '2027-04-01'")" = 0
+check "s02: nothing after the response was recorded" test "$(q "$DB" "SELECT count(*) FROM reminder WHERE statement = $S_COMMENT AND day >= '2027-04-01'")" = 0
+check "s02: weekly up to it" test "$(q "$DB" "SELECT max(point) FROM reminder WHERE statement = $S_COMMENT AND day < '2027-04-01' AND point = 'overdue-14'")" = overdue-14
+
+# No deadline: at 30 days, then weekly.
+got=$(points "$DB" "$S_NODL" | head -3 | tr '\n' ';')
+if [ "$got" = "2026-12-20 no-deadline-1;2026-12-27 no-deadline-2;2027-01-03 no-deadline-3;" ]; then
+    ok "s04 (no deadline): day 30, then weekly"
+else fail "s04 no-deadline" "got: $got"; fi
+check "s04: still going at the end of April" test "$(q "$DB" "SELECT count(*) FROM reminder WHERE statement = $S_NODL AND day >= '2027-04-24'")" = 1
+
+# Never: For Information, and a response without a deadline.
+check "s05 (information): never tickled" test "$(q "$DB" "SELECT count(*) FROM reminder WHERE statement = $S_INFO")" = 0
+check "s07 (response, no deadline): never tickled" test "$(q "$DB" "SELECT count(*) FROM reminder WHERE statement = $S_RESP")" = 0
+check "no information statement tickled" test "$(q "$DB" "SELECT count(*) FROM reminder r JOIN statement s ON s.id = r.statement WHERE s.purpose = 'information'")" = 0
+
+# One outbox row and one event per reminder, to the right people.
+R=$(count_rows "$DB" reminder)
+check "reminders were queued" test "$R" -gt 50
+check "one outbox reminder row per reminder" test "$(q "$DB" "SELECT count(*) FROM outbox WHERE kind = 'reminder'")" = "$R"
+check "each reminder points at its own outbox row" test "$(q "$DB" "SELECT count(DISTINCT r.outbox) FROM reminder r JOIN outbox o ON o.id = r.outbox AND o.statement = r.statement AND o.kind = 'reminder'")" = "$R"
+check "one 'tickled' event per reminder, by the tickler" test "$(q "$DB" "SELECT count(*) FROM event WHERE what = 'tickled' AND actor = 'tickler'")" = "$R"
+check "the event says who" test "$(q "$DB" "SELECT count(*) FROM event WHERE what = 'tickled' AND statement = $S_ACTION AND detail LIKE 'due in 7 days (2027-03-15) to ccamp-chairs@ietf.test; cc h.tanabe@itu.test%point before-7%'")" = 1
+check "no reminder goes to a list" test "$(q "$DB" "SELECT count(*) FROM outbox o JOIN recipient p ON p.statement = o.statement AND p.role IN ('list', 'info-list') WHERE o.kind = 'reminder' AND (char(10) || o.rcpts || char(10)) LIKE ('%' || char(10) || p.addr || char(10) || '%')")" = 0
+check "the assignee and the other copies are there" test "$(q "$DB" "SELECT count(*) FROM outbox o JOIN reminder r ON r.outbox = o.id WHERE r.statement = $S_ACTION AND o.rcpts = 'ccamp-chairs@ietf.test' || char(10) || 'h.tanabe@itu.test' || char(10) || 'rtg-ads@ietf.test' || char(10) || 'itu-t-sg15-manager@ietf.test'")" = 11
+check "each reminder mail is auto-generated" test "$(q "$DB" "SELECT count(*) FROM outbox WHERE kind = 'reminder' AND instr(CAST(raw AS TEXT), 'Auto-Submitted: auto-generated') > 0")" = "$R"
+
+# --- a second run on the same day queues nothing --------------------------------
+n=$(q "$DB" "SELECT count(*) FROM reminder WHERE day = '2027-03-15'")
+before=$(q "$DB" "SELECT count(*) FROM outbox")
+check_exit "second run on 2027-03-15: exit 0" 0 ctl tickle --now 2027-03-15
+check "second run: no new outbox row" test "$(q "$DB" "SELECT count(*) FROM outbox")" = "$before"
+check_grep "second run: summary says already" \
+    "^tickle 2027-03-15: [0-9]+ statements looked at; 0 reminders queued \(due 0, overdue 0, no-deadline 0\); $n already queued earlier$" \
+    "$SCRATCH/out"
+check_grep "first run's summary on 2027-03-15" \
+    "^tickle 2027-03-15: $LOOKED statements looked at; $n reminders queued \(due [0-9]+, overdue [0-9]+, no-deadline [0-9]+\); 0 already queued earlier$" \
+    "$SCRATCH/run-2027-03-15"
+
+# --- --dry-run: says who, queues nothing ----------------------------------------
+DB2="$SCRATCH/dry.db"
+fresh_db "$DB2"
+check_exit "dry run: exit 0" 0 "$CTL" -d "$DB2" tickle --now 2027-03-08 --dry-run
+check_grep "dry run: prints who" \
+    "^statement $S_ACTION: due in 7 days \(2027-03-15\): to ccamp-chairs@ietf.test; cc h.tanabe@itu.test, rtg-ads@ietf.test, itu-t-sg15-manager@ietf.test$" \
+    "$SCRATCH/out"
+check_grep "dry run: summary" \
+    "^tickle 2027-03-08 \(dry run\): $LOOKED statements looked at; [1-9][0-9]* reminders would be queued" "$SCRATCH/out"
+planned=$(grep -c '^statement ' "$SCRATCH/out")
+check "dry run: no reminder row" test "$(count_rows "$DB2" reminder)" = 0
+check "dry run: no outbox reminder" test "$(q "$DB2" "SELECT count(*) FROM outbox WHERE kind = 'reminder'")" = 0
+check "dry run: no event" test "$(q "$DB2" "SELECT count(*) FROM event WHERE what = 'tickled'")" = 0
+
+# --- two (eight) runs at once queue each reminder once ------------------------
+for i in 1 2 3 4 5 6 7 8; do
+    "$CTL" -d "$DB2" tickle --now 2027-03-08 > "$SCRATCH/par-$i" 2>&1 &
+done
+fails=0
+for job in $(jobs -p); do wait "$job" || fails=$((fails + 1)); done
+check "8 runs at once: all exit 0" test "$fails" = 0
+check "8 runs at once: the dry run's reminders, each queued once" test "$(count_rows "$DB2" reminder)" = "$planned"
+check "8 runs at once: one outbox row each" test "$(q "$DB2" "SELECT count(*) FROM outbox WHERE kind = 'reminder'")" = "$planned"
+check "8 runs at once: one event each" test "$(q "$DB2" "SELECT count(*) FROM event WHERE what = 'tickled'")" = "$planned"
+queued=$(cat "$SCRATCH"/par-* | sed -n 's/^tickle 2027-03-08: .* \([0-9]*\) reminders\{0,1\} queued .*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+already=$(cat "$SCRATCH"/par-* | sed -n 's/.*; \([0-9]*\) already queued earlier$/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+check "8 runs at once: the summaries add up (queued once, already 7 times)" \
+    test "$queued" = "$planned" -a "$already" = "$((planned * 7))"
+
+# --- a missed day: the nearest point, once, late; no backlog -----------------
+DB3="$SCRATCH/missed.db"
+fresh_db "$DB3"
+"$CTL" -d "$DB3" tickle --now 2027-02-27 >/dev/null
+"$CTL" -d "$DB3" tickle --now 2027-03-10 > "$SCRATCH/out"
+check_grep "missed 2027-03-01..09: before-7 made up on 03-10 as 'due in 5 days'" \
+    "^statement $S_ACTION: due in 5 days \(2027-03-15\)" "$SCRATCH/out"
+check "missed days: one reminder for s03, not a backlog" test "$(points "$DB3" "$S_ACTION")" = "2027-03-10 before-7"
+"$CTL" -d "$DB3" tickle --now 2027-03-11 >/dev/null
+check "the day after: nothing new for s03" test "$(q "$DB3" "SELECT count(*) FROM reminder WHERE statement = $S_ACTION")" = 1
+"$CTL" -d "$DB3" tickle --now 2027-03-12 >/dev/null
+check "then before-3 on its day" test "$(points "$DB3" "$S_ACTION" | tail -1)" = "2027-03-12 before-3"
+
+# --- the policy comes from the configuration -------------------------------------
+printf 'tickle_before = 10\ntickle_overdue_interval = 3\nbusy_timeout_ms = 300\n' > "$SCRATCH/t.conf"
+DB4="$SCRATCH/conf.db"
+fresh_db "$DB4"
+"$CTL" -c "$SCRATCH/t.conf" -d "$DB4" tickle --now 2027-03-05 >/dev/null
+"$CTL" -c "$SCRATCH/t.conf" -d "$DB4" tickle --now 2027-03-08 >/dev/null
+"$CTL" -c "$SCRATCH/t.conf" -d "$DB4" tickle --now 2027-03-18 >/dev/null
+check "tickle_before = 10, interval 3: before-10 then overdue-1" \
+    test "$(points "$DB4" "$S_ACTION" | tr '\n' ';')" = "2027-03-05 before-10;2027-03-18 overdue-1;"
+printf 'tickle_before = 10;7\n' > "$SCRATCH/bad.conf"
+check_exit "a bad tickle_before: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" -d "$DB4" tickle --now 2027-03-05
+
+# --- usage and failures -----------------------------------------------------------
+check_exit "--now not a day: 64" 64 ctl tickle --now 2027-02-30
+check_grep "--now not a day: says so" 'not a day' "$SCRATCH/err"
+check_exit "--now in another layout: 64" 64 ctl tickle --now 15/03/2027
+check_exit "a stray argument: 64" 64 ctl tickle 2027-03-15
+check_exit "no database: 75" 75 "$CTL" -d "$SCRATCH/no/such/dir/l.db" tickle --now 2027-03-15
+outbox_before=$(q "$DB4" "SELECT count(*) FROM outbox")
+( echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'COMMIT;' ) | sqlite3 "$DB4" &
+locker=$!
+t_cleanup "kill $locker 2>/dev/null"
+sleep 0.5
+check_exit "locked database: 75" 75 "$CTL" -c "$SCRATCH/t.conf" -d "$DB4" tickle --now 2027-03-25
+check_grep "locked database: reason logged" "lock|busy" "$SCRATCH/err"
+wait "$locker"
+check "locked database: nothing queued" test "$(q "$DB4" "SELECT count(*) FROM outbox")" = "$outbox_before"
+check_exit "after the lock: 0" 0 "$CTL" -c "$SCRATCH/t.conf" -d "$DB4" tickle --now 2027-03-25
+check_exit "help tickle" 0 "$CTL" help tickle
+check_grep "help tickle: usage" "tickle \[--now YYYY-MM-DD\] \[--dry-run\]" "$SCRATCH/out"
