@@ -451,6 +451,33 @@ compose_notification(const struct compose_settings *cs,
     return m;
 }
 
+/* Append text to t as a bullet ("  - "), wrapped at 72 columns with the
+ * continuation lines indented under it. */
+static void
+append_bullet(GString *t, const char *text)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    glong col = 4;
+
+    g_string_append(t, "  - ");
+    for (int i = 0; words[i] != NULL; i++) {
+        glong w = g_utf8_strlen(words[i], -1);
+
+        if (*words[i] == '\0')
+            continue;
+        if (col > 4 && col + 1 + w > 72) {
+            g_string_append(t, "\n    ");
+            col = 4;
+        } else if (col > 4) {
+            g_string_append_c(t, ' ');
+            col++;
+        }
+        g_string_append(t, words[i]);
+        col += w;
+    }
+    g_string_append_c(t, '\n');
+}
+
 /* A diagnostic put as a request to the sender. */
 static const char *
 diagnostic_request(const struct diagnostic *d)
@@ -524,7 +551,7 @@ compose_acknowledgement(const struct compose_settings *cs,
             const char *req = diagnostic_request(d);
             g_autofree char *own = req == NULL ? clean_body_text(d->text) : NULL;
 
-            g_string_append_printf(t, "  - %s\n", req != NULL ? req : own);
+            append_bullet(t, req != NULL ? req : own);
         }
     }
     g_string_append(t,

@@ -1,0 +1,250 @@
+#!/bin/bash
+# tests/mailout.sh: the mail the tool sends, delivered through a real
+# relay: a private Postfix (tests/postfix/pf-start) on 127.0.0.1 that
+# delivers every recipient to files, and smtp-sink where a relay must be
+# slow.
+#
+# Queues mail the way ingest and the tickler do (liaisonctl ingest, and
+# the helper tests/mailout/mailout-queue when ingest queued nothing), then
+# runs liaisonctl flush and asserts: who received which copy, the headers
+# (threading, loop, Auto-Submitted, VERP envelope sender per recipient);
+# a second flush sends nothing; the relay down (deferred, kept, sent
+# later); the relay answering 5xx for some recipients and for all (refused
+# ones recorded, reported to the liaison manager, a failed report never
+# reported); and the exactly-once window: the sender killed before the
+# relay answered the DATA (sent once, later) and after it accepted and
+# before the database recorded it (LIAISON_TEST_CRASH_AFTER_DATA: one
+# extra copy, same Message-ID).
+#
+# Needs root, postfix (with smtp-sink) and sqlite3; skips (77) without.
+# KEEP=1 keeps the run directory.
+set -u
+if [ -z "${LIAISON_SRCDIR:-}" ]; then
+    LIAISON_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+fi
+export LIAISON_SRCDIR
+. "$LIAISON_SRCDIR/tests/lib.sh"
+
+PF="$SRCDIR/tests/postfix"
+QUEUE="$BUILDDIR/tests/mailout/mailout-queue"
+PATH=$PATH:/usr/sbin:/sbin
+
+for tool in postfix smtp-sink sqlite3; do
+    if ! command -v $tool >/dev/null; then
+        echo "SKIP: $tool not installed"; trap - EXIT; rm -rf "$SCRATCH"; exit 77
+    fi
+done
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: needs root to run a private Postfix"; trap - EXIT; rm -rf "$SCRATCH"; exit 77
+fi
+
+RUN="$BUILDDIR/tests/mailout-run.$$"
+rm -rf "$RUN"
+mkdir -p "$RUN"
+chmod 755 "$BUILDDIR/tests" "$RUN"
+DB="$RUN/liaison.db"
+INBOX="$RUN/pf/mail/inbox"
+
+# Free ports on 127.0.0.1 from 10200 upwards: the Postfix relay, a port
+# where nothing listens (relay down), and smtp-sink's.
+free_port() {
+    local p
+    for p in $(seq "$1" $(($1 + 100))); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+    done
+    return 1
+}
+PORT=$(free_port 10200) || { fail "free port" "none"; exit 1; }
+DOWN=$(free_port $((PORT + 1)))
+SINK=$(free_port $((DOWN + 1)))
+
+cat > "$RUN/liaisond.conf" <<EOF
+intake = liaisons@ietf.test
+database = $DB
+directory = $CORPUS/directory.json
+mail_from = liaisons@ietf.test
+hostname = lt.ietf.test
+base_url = https://datatracker.ietf.test/liaison/
+relay_host = 127.0.0.1
+relay_port = $PORT
+EOF
+export LIAISON_CONF="$RUN/liaisond.conf"
+LCTL="$CTL -c $LIAISON_CONF"
+
+cleanup() {
+    [ -n "${SINKPID:-}" ] && kill "$SINKPID" 2>/dev/null
+    "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1
+    if [ "${KEEP:-0}" = 1 ]; then echo "kept $RUN"; else rm -rf "$RUN"; fi
+}
+t_cleanup cleanup
+
+if ! "$PF/pf-start" "$RUN/pf" "$PORT" none >"$RUN/pf-start.log" 2>&1; then
+    fail "pf-start" "$(cat "$RUN/pf-start.log")"; exit 1
+fi
+ok "private Postfix on 127.0.0.1:$PORT"
+
+sql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
+copies() { find "$INBOX/new" "$INBOX/cur" -type f 2>/dev/null | wc -l; }
+# Files holding the message with this Message-ID.
+files_of() { grep -lsiF "Message-Id: $1" "$INBOX"/new/* "$INBOX"/cur/* 2>/dev/null; }
+# Recipients (Delivered-To) of the copies of a Message-ID, sorted, one a line.
+who_got() {
+    local f
+    for f in $(files_of "$1"); do sed -n 's/^Delivered-To: //p' "$f" | head -n 1; done | sort
+}
+later() { date -u -d "+$1 min" +%Y-%m-%dT%H:%M:%SZ; }
+# The flush summary line's counts, "S D F".
+flush() { $LCTL flush "$@" 2>>"$RUN/flush.log" | sed -n 's/^sent \([0-9]*\), deferred \([0-9]*\), failed \([0-9]*\)$/\1 \2 \3/p'; }
+expect_flush() {
+    local name=$1 want=$2 got; shift 2
+    got=$(flush "$@")
+    if [ "$got" = "$want" ]; then ok "$name"; else fail "$name" "flush gave '$got', wanted '$want'"; fi
+}
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got '$2', wanted '$3'"; fi; }
+
+# Queue KIND for statement ID unless ingest already did.
+queue_if_missing() {
+    local id=$1 kind=$2
+    if [ "$(sql "SELECT count(*) FROM outbox WHERE statement=$id AND kind='$kind'")" = 0 ]; then
+        "$QUEUE" "$DB" "$id" "$kind" >/dev/null
+    fi
+}
+
+# ---- 1. notification and acknowledgement through the relay --------------
+$LCTL ingest "$CORPUS/s03-itu-template.eml" >/dev/null
+queue_if_missing 1 notification
+queue_if_missing 1 acknowledgement
+NOTE=$(sql "SELECT message_id FROM outbox WHERE statement=1 AND kind='notification'")
+ACK=$(sql "SELECT message_id FROM outbox WHERE statement=1 AND kind='acknowledgement'")
+expect_eq "queued: an event per mail" \
+    "$(sql "SELECT count(*) FROM event WHERE statement=1 AND what IN ('queued notification','queued acknowledgement')")" 2
+expect_flush "flush sends both" "2 0 0"
+"$PF/pf-wait-delivered" "$RUN/pf" 7 30 >/dev/null
+expect_eq "notification: who received it" "$(who_got "$NOTE" | tr '\n' ' ')" \
+    "ccamp-chairs@ietf.test ccamp@ietf.test h.tanabe@itu.test itu-t-sg15-manager@ietf.test netmod@ietf.test rtg-ads@ietf.test "
+expect_eq "acknowledgement: who received it" "$(who_got "$ACK" | tr '\n' ' ')" "tsbsg15@itu.test "
+F=$(grep -lx 'Delivered-To: ccamp-chairs@ietf.test' $(files_of "$NOTE") | head -n 1)
+check_grep "notification: To the assignee" '^To: ccamp-chairs@ietf.test' "$F"
+check_grep "notification: Cc the others" '^Cc: h.tanabe@itu.test, rtg-ads@ietf.test, itu-t-sg15-manager@ietf.test' "$F"
+check_grep "notification: subject" '^Subject: \[LS 1\] Liaison statement received: LS on YANG models' "$F"
+check_grep "notification: threaded on the statement" '^In-Reply-To: <t25-sg15-ls123@itu.test>' "$F"
+check_grep "notification: References" '^References: <t25-sg15-ls123@itu.test>' "$F"
+check_grep "notification: Auto-Submitted" '^Auto-Submitted: auto-generated' "$F"
+check_grep "notification: loop header" '^X-Liaison-Loop: lt.ietf.test' "$F"
+check_grep "notification: tracking header" '^X-Liaison-ID: 1' "$F"
+check_grep "notification: reply-by line" 'Please reply by 2027-03-15' "$F"
+check_grep "notification: the page" 'https://datatracker.ietf.test/liaison/1' "$F"
+ROW=$(sql "SELECT id FROM outbox WHERE message_id='$NOTE'")
+HASH=$(printf %s ccamp-chairs@ietf.test | sha256sum | cut -c1-12)
+check_grep "VERP sender names row and recipient" "^Return-Path: <liaisons\\+b\\.$ROW\\.$HASH@ietf\\.test>" "$F"
+FA=$(files_of "$ACK")
+check_grep "acknowledgement: the tracking id" 'Tracking id: LS 1 ' "$FA"
+expect_eq "rows marked sent" "$(sql "SELECT count(*) FROM outbox WHERE sent IS NOT NULL AND attempts=1")" 2
+expect_flush "a second flush sends nothing" "0 0 0"
+sleep 1
+expect_eq "still 7 copies" "$(copies)" 7
+
+# An informal statement with only a Word file: the acknowledgement asks
+# for what is missing.
+$LCTL ingest "$CORPUS/s08-informal-word-only.eml" >/dev/null
+queue_if_missing 2 acknowledgement
+sql "DELETE FROM outbox WHERE statement=2 AND kind<>'acknowledgement'" 2>/dev/null
+A8=$(sql "SELECT message_id FROM outbox WHERE statement=2 AND kind='acknowledgement'")
+BEFORE=$(copies)
+expect_flush "s08: acknowledgement sent" "1 0 0"
+"$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 1)) 30 >/dev/null
+tr '\n' ' ' < "$(files_of "$A8" | head -n 1)" | tr -s ' ' > "$RUN/ack8.txt"
+check_grep "acknowledgement: asks for a PDF beside the Word file" 'please send a PDF beside the Word file' "$RUN/ack8.txt"
+check_grep "acknowledgement: tracking id" 'Tracking id: LS 2' "$RUN/ack8.txt"
+
+# ---- 2. the relay down: deferred, kept, sent later ----------------------
+"$QUEUE" "$DB" 1 reminder 7 >/dev/null
+REM=$(sql "SELECT message_id FROM outbox WHERE kind='reminder'")
+expect_flush "relay down: deferred" "0 1 0" --relay "127.0.0.1:$DOWN"
+expect_eq "relay down: kept, one attempt, error recorded" \
+    "$(sql "SELECT sent IS NULL, failed IS NULL, attempts, last_error LIKE '%refused%' FROM outbox WHERE kind='reminder'")" "1|1|1|1"
+expect_flush "not due again at once" "0 0 0"
+expect_flush "relay back, a minute later: sent" "1 0 0" --now "$(later 2)"
+"$PF/pf-wait-delivered" "$RUN/pf" 12 30 >/dev/null
+expect_eq "reminder: assignee and copies, no list" "$(who_got "$REM" | tr '\n' ' ')" \
+    "ccamp-chairs@ietf.test h.tanabe@itu.test itu-t-sg15-manager@ietf.test rtg-ads@ietf.test "
+
+# ---- 3. the relay answering 5xx ----------------------------------------
+postconf -c "$RUN/pf/etc" -e \
+    'smtpd_recipient_restrictions = check_recipient_access inline:{ {netmod@ietf.test = 550 5.1.1 no such list}, {tsbsg15@itu.test = 550 5.1.1 no such user} }, permit_mynetworks, reject'
+postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
+sleep 2
+"$QUEUE" "$DB" 1 notification >/dev/null
+"$QUEUE" "$DB" 1 acknowledgement >/dev/null
+N2=$(sql "SELECT message_id FROM outbox WHERE kind='notification' ORDER BY id DESC LIMIT 1")
+A2=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
+BEFORE=$(copies)
+expect_flush "5xx: partial notification sent, acknowledgement failed" "1 0 1"
+expect_eq "5xx: refused recipient recorded" \
+    "$(sql "SELECT rejected, sent IS NOT NULL FROM outbox WHERE message_id='$N2'")" "netmod@ietf.test
+|1"
+expect_eq "5xx: acknowledgement failed with the answer" \
+    "$(sql "SELECT failed IS NOT NULL, last_error LIKE '%550 5.1.1%' FROM outbox WHERE message_id='$A2'")" "1|1"
+expect_eq "5xx: events recorded" \
+    "$(sql "SELECT count(*) FROM event WHERE what IN ('mail partly refused','mail failed') AND detail LIKE '%550%'")" 2
+expect_eq "5xx: two reports queued to the liaison manager" \
+    "$(sql "SELECT count(*) FROM outbox WHERE kind='report' AND rcpts='itu-t-sg15-manager@ietf.test' AND sent IS NULL")" 2
+expect_flush "reports delivered" "2 0 0"
+"$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 5 + 2)) 30 >/dev/null
+expect_eq "5xx: the others got the notification" "$(who_got "$N2" | tr '\n' ' ')" \
+    "ccamp-chairs@ietf.test ccamp@ietf.test h.tanabe@itu.test itu-t-sg15-manager@ietf.test rtg-ads@ietf.test "
+R=$(grep -l '^Subject: \[LS 1\] Undeliverable mail' "$INBOX"/new/* | head -n 1)
+check_grep "report names the refused address" 'netmod@ietf.test|tsbsg15@itu.test' "${R:-/dev/null}"
+"$QUEUE" "$DB" 1 report tsbsg15@itu.test >/dev/null
+expect_flush "a failed report" "0 0 1"
+expect_eq "a failed report is not reported" "$(sql "SELECT count(*) FROM outbox WHERE kind='report'")" 3
+postconf -c "$RUN/pf/etc" -e 'smtpd_recipient_restrictions = permit_mynetworks, reject'
+postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
+sleep 2
+
+# ---- 4. killed before the relay answered the DATA: sent once, later -----
+mkdir -p "$RUN/sink"; chmod 777 "$RUN/sink"
+smtp-sink -u nobody -W .:60 -d "$RUN/sink/%M." "127.0.0.1:$SINK" 10 &
+SINKPID=$!
+sleep 0.5
+"$QUEUE" "$DB" 1 acknowledgement >/dev/null
+A3=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
+$LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
+FPID=$!
+# Wait until the message is in smtp-sink's hands (its dump file holds the
+# Message-ID) and the sender waits for the answer to the final dot.
+for _ in $(seq 1 100); do
+    grep -qsF "$A3" "$RUN"/sink/* && break
+    sleep 0.1
+done
+sleep 0.5
+kill -9 "$FPID"; wait "$FPID" 2>/dev/null
+kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
+expect_eq "killed before the answer: nothing recorded" \
+    "$(sql "SELECT sent IS NULL, delivered FROM outbox WHERE message_id='$A3'")" "1|"
+expect_flush "within the claim's lease: left alone" "0 0 0" --now "$(later 5)"
+BEFORE=$(copies)
+expect_flush "after the lease: sent" "1 0 0" --now "$(later 11)"
+"$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 1)) 30 >/dev/null
+sleep 1
+expect_eq "killed before the answer: exactly one copy" "$(files_of "$A3" | wc -l)" 1
+
+# ---- 5. killed after the relay accepted, before the record: one extra copy
+"$QUEUE" "$DB" 1 acknowledgement >/dev/null
+A4=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
+BEFORE=$(copies)
+LIAISON_TEST_CRASH_AFTER_DATA=1 $LCTL flush >/dev/null 2>>"$RUN/flush.log"
+expect_eq "crash hook: the sender died with 9" "$?" 9
+"$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 1)) 30 >/dev/null
+expect_eq "crash after accept: the database does not know" \
+    "$(sql "SELECT sent IS NULL, delivered FROM outbox WHERE message_id='$A4'")" "1|"
+expect_flush "crash after accept: sent again after the lease" "1 0 0" --now "$(later 11)"
+"$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 2)) 30 >/dev/null
+sleep 1
+expect_eq "crash after accept: at most one extra copy" "$(files_of "$A4" | wc -l)" 2
+expect_eq "crash after accept: same Message-ID in both" \
+    "$(grep -hi '^Message-Id:' $(files_of "$A4") | sort -u | wc -l)" 1
+expect_flush "nothing left to send" "0 0 0" --now "$(later 600)"
+if [ "$T_FAIL" -gt 0 ]; then
+    echo "--- flush log"; tail -n 30 "$RUN/flush.log"
+fi

@@ -1,0 +1,572 @@
+/*
+ * test_compose.c: unit tests of the mail the tool composes (compose.c)
+ * and of queuing it (outbox.c over store.c), with cmocka.
+ *
+ * Each composed message is parsed back with GMime, as a receiving mail
+ * client would, and its headers compared with what was meant: the
+ * recipients of each kind, threading, the loop and Auto-Submitted
+ * headers.  The hostile cases (CR, LF, NUL-like controls, very long and
+ * non-ASCII titles, addresses with spaces) must produce exactly the same
+ * list of header names as a harmless statement: no input can add a
+ * header line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+
+#include "compose.h"
+#include "message.h"
+#include "outbox.h"
+#include "store.h"
+
+static const struct compose_settings settings = {
+    .from_addr = "liaisons@ietf.test",
+    .from_name = "IETF Liaison Statements",
+    .bounce_local = "liaisons",
+    .bounce_domain = "ietf.test",
+    .base_url = "https://datatracker.ietf.test/liaison/",
+    .hostname = "lt.ietf.test",
+};
+
+/* A statement as routing leaves it: s03's shape. */
+static struct statement *
+sample_statement(const char *title)
+{
+    struct statement *s = statement_new();
+
+    s->id = 42;
+    s->message_id = g_strdup("<t25-sg15-ls123@itu.test>");
+    s->env->title = g_strdup(title);
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    s->env->to_body = g_strdup("IETF CCAMP WG");
+    s->env->purpose = PURPOSE_ACTION;
+    s->env->deadline = g_strdup("2027-03-15");
+    g_ptr_array_add(s->env->response_contacts, contact_new("ITU-T TSB", "tsbsg15@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new("Hiroshi Tanabe", "h.tanabe@itu.test"));
+    s->assignee = g_strdup("ccamp-chairs@ietf.test");
+    statement_add_recipient(s, "ccamp-chairs@ietf.test", "assignee");
+    statement_add_recipient(s, "h.tanabe@itu.test", "technical");
+    statement_add_recipient(s, "rtg-ads@ietf.test", "supervisor");
+    statement_add_recipient(s, "itu-t-sg15-manager@ietf.test", "liaison-manager");
+    statement_add_recipient(s, "ccamp@ietf.test", "list");
+    statement_add_recipient(s, "netmod@ietf.test", "info-list");
+    return s;
+}
+
+/* Parse a composed message back with GMime. */
+static GMimeMessage *
+parse(const struct outmail *m)
+{
+    gsize len;
+    const char *raw = g_bytes_get_data(m->raw, &len);
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+
+    g_object_unref(parser);
+    g_object_unref(stream);
+    assert_non_null(msg);
+    return msg;
+}
+
+/* The header names of a message and of its body part, in order, as one
+ * string "A B C"; *count gets how many. */
+static char *
+header_names(GMimeMessage *msg, int *count)
+{
+    GMimeHeaderList *lists[2] = {
+        g_mime_object_get_header_list(GMIME_OBJECT(msg)),
+        g_mime_object_get_header_list(g_mime_message_get_mime_part(msg)),
+    };
+    GString *s = g_string_new(NULL);
+
+    *count = 0;
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < g_mime_header_list_get_count(lists[l]); i++, (*count)++)
+            g_string_append_printf(s, "%s%s", s->len ? " " : "",
+                                   g_mime_header_get_name(g_mime_header_list_get_header_at(lists[l], i)));
+    return g_string_free(s, FALSE);
+}
+
+/* The addresses of one list ("a,b"), as a string. */
+static char *
+addresses(GMimeMessage *msg, GMimeAddressType type)
+{
+    InternetAddressList *l = g_mime_message_get_addresses(msg, type);
+    GString *s = g_string_new(NULL);
+
+    for (int i = 0; i < internet_address_list_length(l); i++) {
+        InternetAddress *a = internet_address_list_get_address(l, i);
+
+        g_string_append_printf(s, "%s%s", i ? "," : "",
+                               internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)));
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* The envelope recipients, as "a,b". */
+static char *
+rcpts(const struct outmail *m)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < m->rcpts->len; i++)
+        g_string_append_printf(s, "%s%s", i ? "," : "",
+                               (const char *) g_ptr_array_index(m->rcpts, i));
+    return g_string_free(s, FALSE);
+}
+
+/* The raw header block: every line ends CRLF, none is longer than 998,
+ * each starts with a name and a colon or with folding white space; the
+ * number of header lines that start a field. */
+static int
+check_raw_headers(const struct outmail *m)
+{
+    gsize len;
+    const char *raw = g_bytes_get_data(m->raw, &len);
+    const char *end = g_strstr_len(raw, len, "\r\n\r\n");
+    int fields = 0;
+
+    assert_non_null(end);
+    for (const char *p = raw; p < end + 2;) {
+        const char *eol = g_strstr_len(p, end + 2 - p, "\r\n");
+
+        assert_non_null(eol);
+        assert_true(eol - p <= 998);
+        for (const char *q = p; q < eol; q++)
+            assert_true((unsigned char) *q >= 0x20 || *q == '\t');
+        if (*p != ' ' && *p != '\t') {
+            const char *colon = memchr(p, ':', eol - p);
+
+            assert_non_null(colon);
+            for (const char *q = p; q < colon; q++)
+                assert_true(g_ascii_isalnum(*q) || *q == '-');
+            fields++;
+        }
+        p = eol + 2;
+    }
+    /* No bare LF anywhere in the message. */
+    for (gsize i = 0; i < len; i++)
+        if (raw[i] == '\n')
+            assert_true(i > 0 && raw[i - 1] == '\r');
+    return fields;
+}
+
+/* Names every message must carry, whatever else it has. */
+static void
+assert_common(GMimeMessage *msg, const char *kind)
+{
+    const char *mid = g_mime_message_get_message_id(msg);
+    g_autofree char *prefix = g_strdup_printf("liaison-42-%s-", kind);
+
+    assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "Auto-Submitted"),
+                        "auto-generated");
+    assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "X-Liaison-Loop"),
+                        "lt.ietf.test");
+    assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "X-Liaison-ID"), "42");
+    assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"),
+                        "<t25-sg15-ls123@itu.test>");
+    assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "References"),
+                        "<t25-sg15-ls123@itu.test>");
+    assert_non_null(mid);
+    assert_true(g_str_has_prefix(mid, prefix));
+    assert_true(g_str_has_suffix(mid, "@lt.ietf.test"));
+    {
+        g_autofree char *from = addresses(msg, GMIME_ADDRESS_TYPE_FROM);
+        g_autofree char *rt = addresses(msg, GMIME_ADDRESS_TYPE_REPLY_TO);
+
+        assert_string_equal(from, "liaisons@ietf.test");
+        assert_string_equal(rt, "liaisons@ietf.test");
+    }
+}
+
+/* The notification: To the assignee, Cc every other routed recipient. */
+static void
+test_notification(void **state)
+{
+    struct statement *s = sample_statement("LS on YANG models");
+    struct outmail *m = compose_notification(&settings, s);
+    GMimeMessage *msg;
+    g_autofree char *to = NULL, *cc = NULL, *env = NULL, *text = NULL;
+
+    assert_non_null(m);
+    assert_string_equal(m->kind, "notification");
+    check_raw_headers(m);
+    msg = parse(m);
+    assert_common(msg, "notification");
+    to = addresses(msg, GMIME_ADDRESS_TYPE_TO);
+    cc = addresses(msg, GMIME_ADDRESS_TYPE_CC);
+    env = rcpts(m);
+    assert_string_equal(to, "ccamp-chairs@ietf.test");
+    assert_string_equal(cc, "h.tanabe@itu.test,rtg-ads@ietf.test,"
+                        "itu-t-sg15-manager@ietf.test,ccamp@ietf.test,netmod@ietf.test");
+    assert_string_equal(env, "ccamp-chairs@ietf.test,h.tanabe@itu.test,rtg-ads@ietf.test,"
+                        "itu-t-sg15-manager@ietf.test,ccamp@ietf.test,netmod@ietf.test");
+    assert_string_equal(g_mime_message_get_subject(msg),
+                        "[LS 42] Liaison statement received: LS on YANG models");
+    assert_int_equal(strncmp(m->message_id + 1, g_mime_message_get_message_id(msg),
+                             strlen(m->message_id) - 2), 0);
+    text = g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
+    assert_non_null(strstr(text, "appropriate consideration"));
+    assert_non_null(strstr(text, "Please reply by 2027-03-15."));
+    assert_non_null(strstr(text, "https://datatracker.ietf.test/liaison/42"));
+    assert_non_null(strstr(text, "reply to this message"));
+    assert_non_null(strstr(text, "For Action"));
+    g_object_unref(msg);
+    outmail_free(m);
+    statement_free(s);
+}
+
+/* The acknowledgement: to the response contact; diagnostics as requests. */
+static void
+test_acknowledgement(void **state)
+{
+    struct statement *s = sample_statement("LS on YANG models");
+    struct outmail *m;
+    GMimeMessage *msg;
+    g_autofree char *to = NULL, *cc = NULL, *text = NULL;
+
+    statement_add_diagnostic(s, "attachment-not-readable-format", "x");
+    statement_add_diagnostic(s, "purpose-missing", "y");
+    m = compose_acknowledgement(&settings, s);
+    assert_non_null(m);
+    check_raw_headers(m);
+    msg = parse(m);
+    assert_common(msg, "acknowledgement");
+    to = addresses(msg, GMIME_ADDRESS_TYPE_TO);
+    cc = addresses(msg, GMIME_ADDRESS_TYPE_CC);
+    assert_string_equal(to, "tsbsg15@itu.test");
+    assert_string_equal(cc, "");
+    assert_int_equal(m->rcpts->len, 1);
+    assert_true(g_str_has_prefix(g_mime_message_get_subject(msg), "[LS 42] Acknowledgement: "));
+    text = g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
+    assert_non_null(strstr(text, "Tracking id: LS 42"));
+    assert_non_null(strstr(text, "please send a PDF beside the Word file"));
+    assert_non_null(strstr(text, "recorded as For Information"));
+    g_object_unref(msg);
+    outmail_free(m);
+    /* No response contact: no acknowledgement. */
+    g_ptr_array_set_size(s->env->response_contacts, 0);
+    assert_null(compose_acknowledgement(&settings, s));
+    statement_free(s);
+}
+
+/* Reminders: to the assignee, copying all but the lists; the subject says
+ * how far the deadline is. */
+static void
+test_reminder(void **state)
+{
+    struct statement *s = sample_statement("LS on YANG models");
+    struct outmail *m = compose_reminder(&settings, s, "due", 7);
+    GMimeMessage *msg;
+    g_autofree char *to = NULL, *cc = NULL, *env = NULL;
+
+    assert_non_null(m);
+    check_raw_headers(m);
+    msg = parse(m);
+    assert_common(msg, "reminder");
+    to = addresses(msg, GMIME_ADDRESS_TYPE_TO);
+    cc = addresses(msg, GMIME_ADDRESS_TYPE_CC);
+    env = rcpts(m);
+    assert_string_equal(to, "ccamp-chairs@ietf.test");
+    assert_string_equal(cc, "h.tanabe@itu.test,rtg-ads@ietf.test,itu-t-sg15-manager@ietf.test");
+    assert_string_equal(env, "ccamp-chairs@ietf.test,h.tanabe@itu.test,rtg-ads@ietf.test,"
+                        "itu-t-sg15-manager@ietf.test");
+    assert_string_equal(g_mime_message_get_subject(msg),
+                        "[LS 42] Reminder: LS on YANG models due in 7 days");
+    g_object_unref(msg);
+    outmail_free(m);
+
+    m = compose_reminder(&settings, s, "overdue", 3);
+    msg = parse(m);
+    assert_string_equal(g_mime_message_get_subject(msg),
+                        "[LS 42] Reminder: LS on YANG models overdue by 3 days");
+    g_object_unref(msg);
+    outmail_free(m);
+    m = compose_reminder(&settings, s, "due", 0);
+    msg = parse(m);
+    assert_string_equal(g_mime_message_get_subject(msg),
+                        "[LS 42] Reminder: LS on YANG models due today");
+    g_object_unref(msg);
+    outmail_free(m);
+    statement_free(s);
+}
+
+/* A report goes to the one address given, and never to a bad one. */
+static void
+test_report(void **state)
+{
+    struct statement *s = sample_statement("LS on YANG models");
+    struct outmail *m = compose_report(&settings, s, "itu-t-sg15-manager@ietf.test",
+                                       "Undeliverable mail", "It bounced.");
+    GMimeMessage *msg;
+    g_autofree char *to = NULL;
+
+    assert_non_null(m);
+    assert_string_equal(m->kind, "report");
+    msg = parse(m);
+    assert_common(msg, "report");
+    to = addresses(msg, GMIME_ADDRESS_TYPE_TO);
+    assert_string_equal(to, "itu-t-sg15-manager@ietf.test");
+    assert_string_equal(g_mime_message_get_subject(msg), "[LS 42] Undeliverable mail");
+    g_object_unref(msg);
+    outmail_free(m);
+    assert_null(compose_report(&settings, s, "not an address", "x", "y"));
+    assert_null(compose_report(&settings, s, "a@b.test\r\nBcc: x@y.test", "x", "y"));
+    statement_free(s);
+}
+
+/* Compose a notification for title and return its header names and, in
+ * *subject, the decoded Subject. */
+static char *
+names_for_title(const char *title, char **subject)
+{
+    struct statement *s = sample_statement(title);
+    struct outmail *m = compose_notification(&settings, s);
+    GMimeMessage *msg;
+    char *names;
+    int fields, parsed;
+
+    assert_non_null(m);
+    fields = check_raw_headers(m);
+    msg = parse(m);
+    names = header_names(msg, &parsed);
+    assert_int_equal(fields, parsed);
+    /* Non-ASCII text brings a Content-Transfer-Encoding: not a header of
+     * the input's making, so leave it out of the comparison. */
+    {
+        char *cte = strstr(names, " Content-Transfer-Encoding");
+
+        if (cte != NULL)
+            *cte = '\0';
+    }
+    *subject = g_strdup(g_mime_message_get_subject(msg));
+    g_object_unref(msg);
+    outmail_free(m);
+    statement_free(s);
+    return names;
+}
+
+/* Titles that try to inject headers, long ones and non-ASCII ones give
+ * the same header list as a harmless title. */
+static void
+test_header_injection(void **state)
+{
+    g_autofree char *plain_subject = NULL;
+    g_autofree char *plain = names_for_title("Harmless", &plain_subject);
+    GString *longtitle = g_string_new(NULL);
+    const char *hostile[] = {
+        "Title\r\nBcc: victim@evil.test",
+        "Title\nX-Injected: yes",
+        "Title\rX-Injected: yes",
+        "Title\r\n\r\nbody injected",
+        "Title\x01\x02\x1b[31m\x7f end",
+        "Title \xc2\x85 NEL \xe2\x80\xa8 LS",
+        "Invalid UTF-8 \xff\xfe\xc3 end",
+        "Réponse à la déclaration de liaison — 日本語のタイトル",
+        NULL,
+    };
+
+    for (int i = 0; i < 2000; i++)
+        g_string_append_c(longtitle, i % 50 == 49 ? ' ' : 'a' + i % 26);
+    for (int i = 0; hostile[i] != NULL; i++) {
+        g_autofree char *subject = NULL;
+        g_autofree char *names = names_for_title(hostile[i], &subject);
+
+        assert_string_equal(names, plain);
+        assert_null(strchr(subject, '\r'));
+        assert_null(strchr(subject, '\n'));
+    }
+    {
+        g_autofree char *subject = NULL;
+        g_autofree char *names = names_for_title(
+            "Réponse à la déclaration de liaison — 日本語のタイトル", &subject);
+
+        assert_string_equal(subject, "[LS 42] Liaison statement received: "
+                            "Réponse à la déclaration de liaison — 日本語のタイトル");
+    }
+    {
+        g_autofree char *subject = NULL;
+        g_autofree char *names = names_for_title(longtitle->str, &subject);
+
+        assert_string_equal(names, plain);
+        /* Cut to 300 characters with an ellipsis; the body keeps it all. */
+        assert_true(g_str_has_suffix(subject, "\u2026"));
+        assert_true(g_utf8_strlen(subject, -1) < 400);
+    }
+    {
+        /* One 2,000-character word: GMime must still fold or encode it. */
+        g_autofree char *word = g_strnfill(2000, 'x');
+        g_autofree char *subject = NULL;
+        g_autofree char *names = names_for_title(word, &subject);
+
+        assert_string_equal(names, plain);
+    }
+    g_string_free(longtitle, TRUE);
+}
+
+/* Hostile addresses are dropped, never repaired; a hostile Message-ID is
+ * not repeated. */
+static void
+test_hostile_addresses(void **state)
+{
+    struct statement *s = sample_statement("T");
+    struct outmail *m;
+    GMimeMessage *msg;
+    g_autofree char *cc = NULL, *env = NULL;
+
+    statement_add_recipient(s, "evil@x.test\r\nBcc: victim@y.test", "technical");
+    statement_add_recipient(s, "two words@x.test", "technical");
+    statement_add_recipient(s, "noat.x.test", "technical");
+    statement_add_recipient(s, "a@b@c.test", "technical");
+    statement_add_recipient(s, "\"quoted\"@x.test", "technical");
+    statement_add_recipient(s, "Upper@Case.TEST", "technical");
+    g_free(s->message_id);
+    s->message_id = g_strdup("<a@b.test>\r\nBcc: victim@y.test");
+    m = compose_notification(&settings, s);
+    check_raw_headers(m);
+    msg = parse(m);
+    cc = addresses(msg, GMIME_ADDRESS_TYPE_CC);
+    env = rcpts(m);
+    assert_string_equal(cc, "h.tanabe@itu.test,rtg-ads@ietf.test,"
+                        "itu-t-sg15-manager@ietf.test,ccamp@ietf.test,netmod@ietf.test,"
+                        "upper@case.test");
+    assert_null(strstr(env, "victim"));
+    assert_null(g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"));
+    assert_null(g_mime_object_get_header(GMIME_OBJECT(msg), "References"));
+    assert_null(g_mime_object_get_header(GMIME_OBJECT(msg), "Bcc"));
+    g_object_unref(msg);
+    outmail_free(m);
+    statement_free(s);
+}
+
+/* VERP: the documented form, and read back. */
+static void
+test_verp(void **state)
+{
+    g_autofree char *v = compose_verp_sender(&settings, 17, "ccamp@ietf.test");
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
+                                                         "ccamp@ietf.test", -1);
+    g_autofree char *want = g_strdup_printf("liaisons+b.17.%.12s@ietf.test", sum);
+    g_autofree char *bracketed = g_strdup_printf("<%s>", v);
+    gint64 row = 0;
+    char hash[13];
+
+    assert_string_equal(v, want);
+    assert_true(compose_verp_parse(v, &row, hash));
+    assert_int_equal(row, 17);
+    assert_memory_equal(hash, sum, 12);
+    assert_true(compose_verp_parse(bracketed, &row, hash));
+    assert_false(compose_verp_parse("liaisons@ietf.test", &row, hash));
+    assert_false(compose_verp_parse("liaisons+b.x.123456789012@ietf.test", &row, hash));
+    assert_false(compose_verp_parse("liaisons+b.3.12345@ietf.test", &row, hash));
+}
+
+/* Queue, select due, claim once, record recipients, look a bounce up. */
+static void
+test_outbox_store(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("liaison-compose-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "t.db", NULL);
+    GError *err = NULL;
+    struct store *st = store_open(path, 1000, &err);
+    struct statement *s = sample_statement("T");
+    struct outmail *m = compose_notification(&settings, s);
+    struct store_outbox_row *row;
+    gint64 id, got_row = 0, got_st = -1;
+    GArray *due;
+    gboolean claimed = FALSE;
+    char *rcpt = NULL;
+    g_autofree char *verp = NULL;
+
+    assert_non_null(st);
+    s->id = 0;
+    assert_true(store_add_statement(st, s, &err) > 0);
+    assert_true(store_begin(st, &err));
+    id = outbox_queue(st, s->id, m, &err);
+    assert_true(id > 0);
+    assert_true(store_commit(st, &err));
+
+    due = store_outbox_due(st, "2999-01-01T00:00:00Z", 0, &err);
+    assert_non_null(due);
+    assert_int_equal(due->len, 1);
+    g_array_free(due, TRUE);
+    due = store_outbox_due(st, "2000-01-01T00:00:00Z", 0, &err);
+    assert_int_equal(due->len, 0);
+    g_array_free(due, TRUE);
+
+    assert_true(store_outbox_claim(st, id, "2999-01-01T00:00:00Z",
+                                   "2999-01-01T00:10:00Z", &claimed, &err));
+    assert_true(claimed);
+    assert_true(store_outbox_claim(st, id, "2999-01-01T00:00:00Z",
+                                   "2999-01-01T00:10:00Z", &claimed, &err));
+    assert_false(claimed);
+
+    assert_true(store_outbox_delivered(st, id, "ccamp@ietf.test", &err));
+    assert_true(store_outbox_rejected(st, id, "netmod@ietf.test", "550 no", &err));
+    row = store_outbox_get(st, id, &err);
+    assert_non_null(row);
+    assert_string_equal(row->delivered, "ccamp@ietf.test\n");
+    assert_string_equal(row->rejected, "netmod@ietf.test\n");
+    assert_string_equal(row->kind, "notification");
+    assert_int_equal(row->statement, s->id);
+    assert_int_equal(g_bytes_get_size(row->raw), g_bytes_get_size(m->raw));
+    store_outbox_row_free(row);
+
+    verp = compose_verp_sender(&settings, id, "rtg-ads@ietf.test");
+    assert_true(outbox_verp_lookup(st, verp, &got_row, &rcpt, &got_st, &err));
+    assert_int_equal(got_row, id);
+    assert_int_equal(got_st, s->id);
+    assert_string_equal(rcpt, "rtg-ads@ietf.test");
+    g_free(rcpt);
+    g_free(verp);
+    verp = compose_verp_sender(&settings, id, "stranger@x.test");
+    assert_false(outbox_verp_lookup(st, verp, &got_row, &rcpt, NULL, &err));
+    g_clear_error(&err);
+
+    assert_true(store_outbox_mark_sent(st, id, "2999-01-01T00:00:01Z", NULL, &err));
+    due = store_outbox_due(st, "2999-01-02T00:00:00Z", 0, &err);
+    assert_int_equal(due->len, 0);
+    g_array_free(due, TRUE);
+
+    outmail_free(m);
+    statement_free(s);
+    store_close(st);
+    {
+        g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+        g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+
+        g_unlink(path);
+        g_unlink(wal);
+        g_unlink(shm);
+        g_rmdir(dir);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_notification),
+        cmocka_unit_test(test_acknowledgement),
+        cmocka_unit_test(test_reminder),
+        cmocka_unit_test(test_report),
+        cmocka_unit_test(test_header_injection),
+        cmocka_unit_test(test_hostile_addresses),
+        cmocka_unit_test(test_verp),
+        cmocka_unit_test(test_outbox_store),
+    };
+    int rc;
+
+    message_library_init();
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    g_mime_shutdown();
+    return rc;
+}
