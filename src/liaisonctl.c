@@ -621,7 +621,7 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     const char *usage_line = find_command("tickle")->usage;
     const char *now = NULL;
     gboolean dry_run = FALSE, ok;
-    struct compose_settings *cs;
+    struct compose_settings cs;
     struct tickle_policy policy;
     struct tickle_summary sum;
     GError *err = NULL;
@@ -663,9 +663,8 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     }
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
-    cs = compose_settings_from_config(ctl->cfg);
-    ok = tickle_run(ctl->store, cs, &policy, &today, dry_run, stdout, &sum, &err);
-    compose_settings_free(cs);
+    config_compose_settings(ctl->cfg, &cs);
+    ok = tickle_run(ctl->store, &cs, &policy, &today, dry_run, stdout, &sum, &err);
     g_date_strftime(day, sizeof day, "%Y-%m-%d", &today);
     total = sum.due + sum.overdue + sum.no_deadline;
     printf("tickle %s%s: %u statement%s looked at; %u reminder%s %s (due %u, overdue %u, "
