@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compose.h"
 #include "config_file.h"
 #include "directory.h"
 
@@ -615,31 +614,3 @@ config_is_intake(const struct config *cfg, const struct directory *dir,
     return found;
 }
 
-/* Fill the composer's settings from the configuration. */
-void
-config_compose_settings(const struct config *cfg, struct compose_settings *cs)
-{
-    /* Read once per configuration load, from the thread that loads it;
-     * a reload writes the same values unless mail_from changed. */
-    static char local[256], domain[256];
-    const char *from = cfg->mail_from;
-    const char *at;
-
-    if ((from == NULL || *from == '\0') && cfg->intake != NULL && cfg->intake[0] != NULL)
-        from = cfg->intake[0];
-    if (from == NULL || *from == '\0')
-        from = "liaisons@localhost";
-    /* The bounce address is the From's local part with a +tag, so that a
-     * bounce comes back to intake, which counts liaisons+TAG@ as its own. */
-    at = strrchr(from, '@');
-    g_strlcpy(local, from, at != NULL && (size_t)(at - from) < sizeof local
-                               ? (size_t)(at - from) + 1 : sizeof local);
-    g_strlcpy(domain, at != NULL ? at + 1 : "localhost", sizeof domain);
-    cs->from_addr = from;
-    cs->from_name = cfg->mail_from_name;
-    cs->bounce_local = local;
-    cs->bounce_domain = domain;
-    cs->base_url = cfg->base_url;
-    cs->hostname = cfg->hostname != NULL && *cfg->hostname != '\0' ? cfg->hostname
-                                                                    : g_get_host_name();
-}

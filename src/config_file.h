@@ -72,12 +72,4 @@ void    config_describe(FILE *out);
 gboolean config_is_intake(const struct config *cfg, const struct directory *dir,
                           const char *addr);
 
-struct compose_settings;
-
-/* Fill cs from cfg for the mail the tool sends: From (mail_from, else the
- * first intake address), the VERP bounce address split from it, the base
- * URL and host name (this host's when unset).  The strings stay owned by
- * cfg (the host name by GLib), so cs lives no longer than cfg. */
-void    config_compose_settings(const struct config *cfg, struct compose_settings *cs);
-
 #endif

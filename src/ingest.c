@@ -17,6 +17,7 @@
 #include "envelope.h"
 #include "ingest.h"
 #include "log.h"
+#include "outbox.h"
 #include "route.h"
 
 /* The offset of the body: after the first empty line, or len if none. */
@@ -228,6 +229,152 @@ tempfail(struct decision *d, GError *err, const char *what)
     return INGEST_TEMPFAIL;
 }
 
+/* Queue m for statement s and free it; TRUE when m is NULL (no one to
+ * send to). */
+static gboolean
+queue_and_free(struct ingest_ctx *ctx, gint64 statement_id, struct outmail *m, GError **err)
+{
+    gboolean ok = m == NULL || outbox_queue(ctx->store, statement_id, m, err) != 0;
+
+    outmail_free(m);
+    return ok;
+}
+
+/* Drop from m the recipients that had ack_per_day acknowledgements in the
+ * last 24 hours, so that a sender in a loop with us (or a flood of
+ * statements) cannot make us mail one address without end. */
+static gboolean
+limit_acknowledgements(struct ingest_ctx *ctx, const struct statement *s,
+                       struct outmail *m, GError **err)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autoptr(GDateTime) day_ago = g_date_time_add_days(now, -1);
+    g_autofree char *since = g_date_time_format(day_ago, "%Y-%m-%dT%H:%M:%SZ");
+
+    for (guint i = m->rcpts->len; i > 0; i--) {
+        const char *rcpt = g_ptr_array_index(m->rcpts, i - 1);
+        gint64 n = store_outbox_count_to(ctx->store, "acknowledgement", rcpt, since, err);
+
+        if (n < 0)
+            return FALSE;
+        if (n >= ctx->ack_per_day) {
+            g_autofree char *why = g_strdup_printf("no acknowledgement to %s: %" G_GINT64_FORMAT
+                                                   " already sent in 24 hours", rcpt, n);
+
+            log_msg(LOG_NOTICE, s->message_id, "%s", why);
+            if (!store_add_event(ctx->store, s->id, 0, "acknowledgement withheld",
+                                 "liaisond", why, err))
+                return FALSE;
+            g_ptr_array_remove_index(m->rcpts, i - 1);
+        }
+    }
+    return TRUE;
+}
+
+/* Queue the mail a new statement causes: the notification and the
+ * acknowledgement, in the transaction that records the statement. */
+static gboolean
+queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, GError **err)
+{
+    struct outmail *m;
+
+    if (ctx->mail == NULL)
+        return TRUE;
+    if (ctx->notify && !queue_and_free(ctx, s->id, compose_notification(ctx->mail, s), err))
+        return FALSE;
+    if (!ctx->acknowledge || (m = compose_acknowledgement(ctx->mail, s)) == NULL)
+        return TRUE;
+    if (!limit_acknowledgements(ctx, s, m, err)) {
+        outmail_free(m);
+        return FALSE;
+    }
+    if (m->rcpts->len == 0) {
+        outmail_free(m);
+        return TRUE;
+    }
+    return queue_and_free(ctx, s->id, m, err);
+}
+
+/* The bare address of a header value "Name <addr>" or "addr". */
+static char *
+bare_address(const char *v)
+{
+    const char *lt, *gt;
+
+    if (v == NULL)
+        return NULL;
+    lt = strchr(v, '<');
+    gt = lt != NULL ? strchr(lt, '>') : NULL;
+    if (lt != NULL && gt != NULL)
+        return g_ascii_strdown(lt + 1, gt - lt - 1);
+    return g_strstrip(g_ascii_strdown(v, -1));
+}
+
+/* A bounce addressed to one of our VERP senders names mail we sent: mark
+ * the recipient as failing, note it on the statement, and tell the
+ * liaison manager (or the assignee), unless what bounced was itself such a
+ * report.  A bounce that names nothing of ours is only recorded. */
+static gboolean
+handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *d,
+              GError **err)
+{
+    g_autofree char *to = bare_address(m->to);
+    g_autofree char *rcpt = NULL, *detail = NULL, *now = NULL, *text = NULL;
+    gint64 row = 0, stmt = 0;
+    struct store_outbox_row *orow;
+    struct statement *s;
+    const char *report_to = NULL;
+    GError *e = NULL;
+    gboolean ok;
+
+    if (to == NULL || !outbox_verp_lookup(ctx->store, to, &row, &rcpt, &stmt, &e)) {
+        /* NOTFOUND: not one of our VERP addresses, or a row long gone. */
+        if (e != NULL && !g_error_matches(e, STORE_ERROR, STORE_ERROR_NOTFOUND)) {
+            g_propagate_error(err, e);
+            return FALSE;
+        }
+        g_clear_error(&e);
+        return TRUE;
+    }
+    {
+        g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+
+        now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    }
+    detail = g_strdup_printf("mail to %s bounced (outbox row %" G_GINT64_FORMAT ")", rcpt, row);
+    if (!store_address_failing(ctx->store, rcpt, now, detail, err))
+        return FALSE;
+    d->statement_id = stmt;
+    if (stmt == 0 || ctx->mail == NULL)
+        return TRUE;
+    orow = store_outbox_get(ctx->store, row, err);
+    if (orow == NULL)
+        return FALSE;
+    ok = strcmp(orow->kind, "report") == 0;
+    store_outbox_row_free(orow);
+    if (ok)
+        return TRUE;            /* never report a report's bounce: no loops */
+    s = store_get_statement(ctx->store, stmt, err);
+    if (s == NULL)
+        return FALSE;
+    for (guint i = 0; i < s->recipients->len && report_to == NULL; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (strcmp(r->role, "liaison-manager") == 0)
+            report_to = r->addr;
+    }
+    if (report_to == NULL)
+        report_to = s->assignee;
+    text = g_strdup_printf("Mail about liaison statement %" G_GINT64_FORMAT " to %s could not be "
+                           "delivered; the address is now marked as failing.\n\n"
+                           "Please check the contact and correct it.\n", s->id, rcpt);
+    ok = report_to == NULL
+         || queue_and_free(ctx, stmt, compose_report(ctx->mail, s, report_to,
+                                                     "Undeliverable contact address", text), err);
+    statement_free(s);
+    return ok;
+}
+
 /* Record a message that is not a new statement and say who gets it. */
 static gboolean
 record_other(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize len,
@@ -236,6 +383,8 @@ record_other(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize l
     const char *kind = classify_kind_name(d->kind);
     g_autofree char *detail = NULL;
 
+    if (d->kind == KIND_BOUNCE && !handle_bounce(ctx, m, d, err))
+        return FALSE;
     d->message_row = store_add_message(ctx->store, d->statement_id, "in", kind,
                                        m->outer_message_id, digest, raw, len, err);
     if (d->message_row == 0)
@@ -287,7 +436,8 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const char *raw, gsi
     return store_add_event(ctx->store, d->statement_id, d->message_row, "received",
                            m->from_addr, d->statement->env->title, err)
            && store_add_event(ctx->store, d->statement_id, d->message_row, "routed",
-                              "liaisond", routed, err);
+                              "liaisond", routed, err)
+           && queue_arrival_mail(ctx, d->statement, err);
 }
 
 /* A message recorded before: the same decision again, nothing written. */

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "classify.h"
+#include "compose.h"
 #include "directory.h"
 #include "message.h"
 #include "statement.h"
@@ -28,6 +29,14 @@ struct ingest_ctx {
     struct store *store;
     const struct directory *dir;
     struct message_limits limits;
+    /* Mail queued on arrival, in the same transaction (none when mail is
+     * NULL): the notification to the assignee, the acknowledgement to the
+     * response contacts (at most ack_per_day per address per day), and the
+     * report to the liaison manager when a bounce names mail we sent. */
+    const struct compose_settings *mail;
+    gboolean notify;
+    gboolean acknowledge;
+    int     ack_per_day;
 };
 
 struct decision {

@@ -38,6 +38,7 @@ struct ctl {
     const char *db_path;
     const char *dir_path;
     struct config *cfg;         /* the file's settings, or the defaults */
+    struct compose_settings *mail;  /* for mail the tool sends, from cfg */
     struct store *store;
     struct directory *dir;
 };
@@ -110,6 +111,16 @@ ctl_defaults(struct ctl *ctl)
         ctl->dir_path = g_getenv("LIAISON_DIRECTORY");
     if (ctl->dir_path == NULL)
         ctl->dir_path = from_file ? ctl->cfg->directory : first_existing(dirs);
+}
+
+/* The settings for mail the tool sends, made from the configuration on
+ * first use. */
+static const struct compose_settings *
+ctl_mail(struct ctl *ctl)
+{
+    if (ctl->mail == NULL)
+        ctl->mail = compose_settings_from_config(ctl->cfg);
+    return ctl->mail;
 }
 
 /* Open the store; prints the reason and returns FALSE on failure. */
@@ -258,6 +269,12 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
     ictx.store = ctl->store;
     ictx.dir = ctl->dir;
     message_limits_default(&ictx.limits);
+    /* The notification and acknowledgement are queued with the statement;
+     * `liaisonctl flush` (or liaisond's sender) delivers them. */
+    ictx.mail = ctl_mail(ctl);
+    ictx.notify = ctl->cfg->notify;
+    ictx.acknowledge = ctl->cfg->acknowledge;
+    ictx.ack_per_day = ctl->cfg->ack_per_day;
     rc = ingest_message(&ictx, (const char *)raw->data, raw->len, sender, &d);
     g_byte_array_unref(raw);
     if (rc != INGEST_OK) {
@@ -531,7 +548,6 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
     };
     g_autoptr(GDateTime) now = NULL;
     g_autofree char *relay_host = NULL;
-    struct compose_settings *cs;
     struct flush_summary sum;
     struct relay relay;
     GError *err = NULL;
@@ -595,9 +611,7 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
         return EX_TEMPFAIL;
     /* A relay that drops the connection must not kill us with SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
-    cs = compose_settings_from_config(ctl->cfg);
-    ok = outbox_flush(ctl->store, &relay, cs, now, max, &sum, &err);
-    compose_settings_free(cs);
+    ok = outbox_flush(ctl->store, &relay, ctl_mail(ctl), now, max, &sum, &err);
     printf("sent %u, deferred %u, failed %u\n", sum.sent, sum.deferred, sum.failed);
     if (!ok) {
         log_msg(LOG_ERR, NULL, "flush stopped: %s", err->message);
@@ -621,7 +635,6 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     const char *usage_line = find_command("tickle")->usage;
     const char *now = NULL;
     gboolean dry_run = FALSE, ok;
-    struct compose_settings cs;
     struct tickle_policy policy;
     struct tickle_summary sum;
     GError *err = NULL;
@@ -663,8 +676,7 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     }
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
-    config_compose_settings(ctl->cfg, &cs);
-    ok = tickle_run(ctl->store, &cs, &policy, &today, dry_run, stdout, &sum, &err);
+    ok = tickle_run(ctl->store, ctl_mail(ctl), &policy, &today, dry_run, stdout, &sum, &err);
     g_date_strftime(day, sizeof day, "%Y-%m-%d", &today);
     total = sum.due + sum.overdue + sum.no_deadline;
     printf("tickle %s%s: %u statement%s looked at; %u reminder%s %s (due %u, overdue %u, "
@@ -797,6 +809,7 @@ main(int argc, char **argv)
     rc = cmd->run(&ctl, argc - first, argv + first);
     store_close(ctl.store);
     directory_free(ctl.dir);
+    compose_settings_free(ctl.mail);
     config_free(ctl.cfg);
     message_library_shutdown();
     return rc;

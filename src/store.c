@@ -266,6 +266,8 @@ enum sql_id {
     SQL_TICKLE_FACTS,
     SQL_REMINDER_DAY,
     SQL_REMINDER_ADD,
+    SQL_OUTBOX_COUNT_TO,
+    SQL_FAILING_ADD,
     SQL_COUNT
 };
 
@@ -383,6 +385,13 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_REMINDER_ADD] =
         "INSERT INTO reminder (statement, point, kind, day, outbox)"
         " VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* rcpts holds one address a line: match a whole line, never a part. */
+    [SQL_OUTBOX_COUNT_TO] =
+        "SELECT count(*) FROM outbox WHERE kind = ?1 AND created >= ?3"
+        " AND instr(char(10) || rcpts || char(10), char(10) || ?2 || char(10)) > 0",
+    [SQL_FAILING_ADD] =
+        "INSERT INTO failing_address (addr, since, last, detail) VALUES (?1, ?2, ?2, ?3)"
+        " ON CONFLICT (addr) DO UPDATE SET last = ?2, bounces = bounces + 1, detail = ?3",
 };
 
 /* The kinds of statement_contact rows. */
@@ -1760,4 +1769,40 @@ struct statement *
 store_get_statement_meta(struct store *st, gint64 id, GError **err)
 {
     return load_statement(st, id, FALSE, err);
+}
+
+/* How many outbox rows of kind were queued for rcpt since a time: what
+ * limits acknowledgements per address per day.  -1 with *err on failure. */
+gint64
+store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
+                      const char *since, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_COUNT_TO);
+    int rc = SQLITE_OK;
+    gint64 n = 0;
+
+    bind_text(stmt, 1, kind, &rc);
+    bind_text(stmt, 2, rcpt, &rc);
+    bind_text(stmt, 3, since, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        n = sqlite3_column_int64(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return read_done(st, stmt, rc, "counting queued mail", err) ? n : -1;
+}
+
+/* Mark addr as failing (a bounce of mail the tool sent came back). */
+gboolean
+store_address_failing(struct store *st, const char *addr, const char *when,
+                      const char *detail, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_FAILING_ADD);
+    int rc = SQLITE_OK;
+
+    bind_text(stmt, 1, addr, &rc);
+    bind_text(stmt, 2, when, &rc);
+    bind_text(stmt, 3, detail, &rc);
+    return step_write(st, stmt, rc, "marking an address as failing", err);
 }

@@ -180,4 +180,12 @@ gint64  store_reminder_add(struct store *st, gint64 statement_id,
 struct statement *store_get_statement_meta(struct store *st, gint64 id,
                                            GError **err);
 
+/* Rows of kind queued for rcpt since (an ISO 8601 UTC time), -1 with *err
+ * on failure. */
+gint64  store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
+                              const char *since, GError **err);
+/* Record that mail to addr bounced (first time, or once more). */
+gboolean store_address_failing(struct store *st, const char *addr, const char *when,
+                               const char *detail, GError **err);
+
 #endif

@@ -50,11 +50,11 @@ check_exit "bounce with a null sender" 0 ctl ingest -f '<>' --json "$CORPUS/s10-
 check "null sender makes a bounce" jq -e '.kind == "bounce"' "$SCRATCH/out"
 
 # --- input that is not mail: 65, nothing written ----------------------------
-msgs=$(count_rows "$DB" message)
+msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
 printf 'hello, this is not mail\n' > "$SCRATCH/notmail"
 check_exit "not mail exits 65" 65 ctl ingest "$SCRATCH/notmail"
 check_grep "not mail: says why" "not a mail message" "$SCRATCH/err"
-check "not mail: nothing recorded" test "$(count_rows "$DB" message)" = "$msgs"
+check "not mail: nothing recorded" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
 
 # --- usage ------------------------------------------------------------------
 check_exit "no command: 64" 64 "$CTL"
@@ -83,7 +83,7 @@ check_exit "-c with an unknown key: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" list
 check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"
 
 # --- a locked database: 75 after the busy timeout, nothing written -----------
-msgs=$(count_rows "$DB" message)
+msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
 ( echo 'BEGIN IMMEDIATE;'; sleep 8; echo 'COMMIT;' ) | sqlite3 "$DB" &
 locker=$!
 t_cleanup "kill $locker 2>/dev/null"
@@ -91,7 +91,7 @@ sleep 1
 check_exit "locked database: 75" 75 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 check_grep "locked database: reason logged" "lock|busy" "$SCRATCH/err"
 wait "$locker"
-check "locked database: nothing written" test "$(count_rows "$DB" message)" = "$msgs"
+check "locked database: nothing written" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
 check_exit "after the lock: 0" 0 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 
 # --- read-only and full file systems (need mount, so root) -------------------
@@ -109,7 +109,7 @@ if mount -t tmpfs -o size=8m tmpfs "$RO"; then
     check_exit "read-only database: 75" 75 "$CTL" -d "$RO/l.db" ingest "$CORPUS/s02-datatracker-mail.eml"
     check_grep "read-only: reason logged" "read-only|readonly|unable to open|attempt to write" "$SCRATCH/err"
     mount -o remount,rw "$RO"
-    check "read-only: nothing written" test "$(count_rows "$RO/l.db" message)" = 1
+    check "read-only: nothing written" test "$(count_rows "$RO/l.db" "message WHERE direction = 'in'")" = 1
     check_exit "writable again: 0" 0 "$CTL" -d "$RO/l.db" ingest "$CORPUS/s02-datatracker-mail.eml"
     umount "$RO"
 else
@@ -137,9 +137,9 @@ if mount -t tmpfs -o size=16m tmpfs "$FULL"; then
     check_grep "full disk: reason logged" "full|space" "$SCRATCH/err"
     rm -f "$FULL/filler"
     check "full disk: database intact" test "$(sqlite3 "$FULL/l.db" 'PRAGMA integrity_check')" = ok
-    check "full disk: nothing written" test "$(count_rows "$FULL/l.db" message)" = 1
+    check "full disk: nothing written" test "$(count_rows "$FULL/l.db" "message WHERE direction = 'in'")" = 1
     check_exit "room again: 0" 0 "$CTL" -d "$FULL/l.db" ingest "$SCRATCH/big.eml"
-    check "big statement recorded" test "$(count_rows "$FULL/l.db" message)" = 2
+    check "big statement recorded" test "$(count_rows "$FULL/l.db" "message WHERE direction = 'in'")" = 2
     umount "$FULL"
 else
     fail "full disk case" "cannot mount a tmpfs"
