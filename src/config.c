@@ -118,6 +118,10 @@ static const struct config_key config_keys[] = {
       "days between reminders once a deadline has passed" },
     { "tickle_no_deadline_age", CT_INT, OFF(tickle_no_deadline_age), "30",
       "age in days at which For Action/Comment statements without a deadline are tickled" },
+    { "sender", CT_BOOL, OFF(sender), "yes",
+      "liaisond delivers queued mail itself (else run liaisonctl flush from cron)" },
+    { "sender_interval", CT_INT, OFF(sender_interval), "60",
+      "seconds between the sender's rounds (new mail wakes it at once)" },
 };
 
 #define N_KEYS (sizeof config_keys / sizeof config_keys[0])

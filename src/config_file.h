@@ -47,6 +47,8 @@ struct config {
     char   *tickle_before;      /* "14,7,3,1,0" */
     int     tickle_overdue_interval;    /* days */
     int     tickle_no_deadline_age;     /* days */
+    bool    sender;             /* liaisond delivers the outbox itself */
+    int     sender_interval;    /* seconds between its rounds */
 };
 
 /* Fill cfg with the built-in defaults (cfg is overwritten, not freed). */

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "message.h"
 #include "milter.h"
+#include "sender.h"
 #include "store.h"
 
 #ifndef SYSCONFDIR
@@ -463,7 +464,15 @@ main(int argc, char **argv)
         }
         store_close(st);
     }
+    /* The outbox sender starts after the privileges are dropped: it only
+     * needs the database and a TCP connection to the relay. */
+    if (!sender_start(&err)) {
+        log_msg(LOG_ERR, NULL, "cannot start the outbox sender: %s", err->message);
+        g_clear_error(&err);
+        return EX_OSERR;
+    }
     rc = serve(&o);
+    sender_stop();
     milter_shutdown();
     /* libmilter leaves its unix socket behind; a stale one would make the
      * MTA's next connection fail instead of finding nobody listening. */

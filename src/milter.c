@@ -41,12 +41,14 @@
 
 #include <libmilter/mfapi.h>
 
+#include "compose.h"
 #include "config_file.h"
 #include "directory.h"
 #include "ingest.h"
 #include "log.h"
 #include "message.h"
 #include "milter.h"
+#include "sender.h"
 #include "store.h"
 
 /* The settings and directory that a message runs under. */
@@ -54,6 +56,7 @@ struct snapshot {
     gint    refs;
     struct config *cfg;
     struct directory *dir;
+    struct compose_settings *mail;  /* made from cfg: mail queued on arrival */
 };
 
 /* One message, from MAIL FROM to its end. */
@@ -107,6 +110,7 @@ snapshot_new(struct config *cfg, struct directory *dir)
     s->refs = 1;
     s->cfg = cfg;
     s->dir = dir;
+    s->mail = compose_settings_from_config(cfg);
     return s;
 }
 
@@ -115,6 +119,7 @@ static void
 snapshot_unref(struct snapshot *s)
 {
     if (s != NULL && g_atomic_int_dec_and_test(&s->refs)) {
+        compose_settings_free(s->mail);
         config_free(s->cfg);
         directory_free(s->dir);
         g_free(s);
@@ -146,6 +151,21 @@ snapshot_set(struct snapshot *s)
     snap_current = s;
     g_mutex_unlock(&snap_lock);
     snapshot_unref(old);
+}
+
+/* Call fn with the current settings held, so that a reload cannot free
+ * them while fn runs (the outbox sender reads its relay from them). */
+void
+milter_with_settings(void (*fn)(const struct config *cfg,
+                                const struct compose_settings *mail, gpointer data),
+                     gpointer data)
+{
+    struct snapshot *s = snapshot_get();
+
+    if (s == NULL)
+        return;
+    fn(s->cfg, s->mail, data);
+    snapshot_unref(s);
 }
 
 /* ---- per-thread store ----------------------------------------------- */
@@ -676,6 +696,19 @@ cb_eom(SMFICTX *ctx)
         return SMFIS_ACCEPT;
     }
     msg_update_id(ctx, m);
+    /* Test hook, for tests/postfix/test-killed.sh only: with the environment
+     * variable LIAISON_TEST_STALL_EOM=SECONDS set, an intake message stalls
+     * here, before anything is recorded, so that the test can kill the
+     * daemon in the middle of a message.  Never set it in service. */
+    {
+        const char *stall = getenv("LIAISON_TEST_STALL_EOM");
+
+        if (stall != NULL && atoi(stall) > 0) {
+            log_msg(LOG_WARNING, m->id, "test hook: stalling %d s at end of message",
+                    atoi(stall));
+            sleep((unsigned) atoi(stall));
+        }
+    }
     if (!spool_flush_cr(m, &why)) {
         result = msg_tempfail(ctx, why);
         g_free(why);
@@ -700,6 +733,10 @@ cb_eom(SMFICTX *ctx)
     memset(&d, 0, sizeof d);
     ictx.dir = m->snap->dir;
     message_limits_default(&ictx.limits);
+    ictx.mail = m->snap->mail;
+    ictx.notify = m->snap->cfg->notify;
+    ictx.acknowledge = m->snap->cfg->acknowledge;
+    ictx.ack_per_day = m->snap->cfg->ack_per_day;
     ictx.store = thread_store_get(m->snap->cfg, &err);
     if (ictx.store == NULL) {
         why = g_strdup_printf("database %s: %s", m->snap->cfg->database,
@@ -723,6 +760,10 @@ cb_eom(SMFICTX *ctx)
                 classify_kind_name(d.kind), d.duplicate ? " (seen before)" : "",
                 d.statement_id, d.recipients != NULL ? d.recipients->len : 0,
                 m->sender, m->len);
+        /* New mail may be waiting in the outbox: don't wait for the
+         * sender's next round. */
+        if (d.kind == KIND_STATEMENT && !d.duplicate)
+            sender_wake();
         msg_free(c);
         result = SMFIS_CONTINUE;
         break;

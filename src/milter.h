@@ -24,6 +24,13 @@ gboolean milter_register(const char *name, struct config *cfg,
 void    milter_reload(struct config *cfg, struct directory *dir);
 /* Messages begun and not yet ended (for a clean stop). */
 int     milter_in_flight(void);
+struct compose_settings;
+/* Call fn with the current settings held (a reload cannot free them while
+ * fn runs); does nothing before milter_register. */
+void    milter_with_settings(void (*fn)(const struct config *cfg,
+                                        const struct compose_settings *mail,
+                                        gpointer data),
+                             gpointer data);
 /* Drop the current snapshot (at exit, after smfi_main returned). */
 void    milter_shutdown(void);
 

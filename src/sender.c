@@ -1,0 +1,143 @@
+/*
+ * sender.c: the outbox sender thread of liaisond.
+ *
+ * The milter queues mail in the same transaction as the statement that
+ * causes it and then calls sender_wake(); this thread wakes, takes the
+ * current settings (a SIGHUP may change the relay), and runs one
+ * outbox_flush() on its own database connection (SQLite connections are
+ * per thread).  It also wakes every sender_interval seconds, for retries
+ * with backoff and for reminders the tickler queued from cron.
+ *
+ * Why a thread and not a process: the daemon already has the
+ * configuration, the directory and the privileges; one more connection is
+ * all a sender needs.  Its work never blocks a milter callback: callbacks
+ * only set a flag.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "compose.h"
+#include "config_file.h"
+#include "log.h"
+#include "milter.h"
+#include "outbox.h"
+#include "sender.h"
+#include "store.h"
+
+static GThread *sender_thread;
+static GMutex sender_lock;
+static GCond sender_cond;
+static gboolean sender_pending;     /* a wake-up not yet served */
+static gboolean sender_quit;
+
+/* The sender's own state between rounds. */
+struct sender_state {
+    struct store *store;
+    char   *db_path;
+    int     interval;           /* seconds, from the last settings seen */
+};
+
+/* One round with the current settings: (re)open the store if the database
+ * changed, then deliver what is due. */
+static void
+sender_round(const struct config *cfg, const struct compose_settings *mail, gpointer data)
+{
+    struct sender_state *ss = data;
+    struct flush_summary sum = { 0 };
+    struct relay relay;
+    GError *err = NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+    ss->interval = cfg->sender_interval > 0 ? cfg->sender_interval : 60;
+    if (!cfg->sender)
+        return;
+    if (ss->store == NULL || g_strcmp0(ss->db_path, cfg->database) != 0) {
+        store_close(ss->store);
+        g_free(ss->db_path);
+        ss->db_path = g_strdup(cfg->database);
+        ss->store = store_open(cfg->database, cfg->busy_timeout_ms, &err);
+        if (ss->store == NULL) {
+            log_msg(LOG_WARNING, NULL, "sender: database %s: %s", cfg->database, err->message);
+            g_clear_error(&err);
+            return;
+        }
+    }
+    outbox_relay_from_config(&relay, cfg);
+    if (!outbox_flush(ss->store, &relay, mail, now, 0, &sum, &err)) {
+        log_msg(LOG_WARNING, NULL, "sender: %s", err->message);
+        g_clear_error(&err);
+        /* A lock or a full disk may be gone next round: reconnect then. */
+        store_close(ss->store);
+        ss->store = NULL;
+        return;
+    }
+    if (sum.sent + sum.deferred + sum.failed > 0)
+        log_msg(LOG_INFO, NULL, "sender: %u sent, %u deferred, %u failed",
+                sum.sent, sum.deferred, sum.failed);
+}
+
+/* The thread: a round when woken or when the interval has passed. */
+static gpointer
+sender_main(gpointer unused)
+{
+    struct sender_state ss = { NULL, NULL, 60 };
+    sigset_t all;
+
+    /* Signals belong to the main thread (see liaisond.c). */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    for (;;) {
+        gint64 until;
+
+        milter_with_settings(sender_round, &ss);
+        g_mutex_lock(&sender_lock);
+        until = g_get_monotonic_time() + (gint64)ss.interval * G_TIME_SPAN_SECOND;
+        while (!sender_pending && !sender_quit)
+            if (!g_cond_wait_until(&sender_cond, &sender_lock, until))
+                break;
+        sender_pending = FALSE;
+        if (sender_quit) {
+            g_mutex_unlock(&sender_lock);
+            break;
+        }
+        g_mutex_unlock(&sender_lock);
+    }
+    store_close(ss.store);
+    g_free(ss.db_path);
+    return NULL;
+}
+
+/* Start the sender thread. */
+gboolean
+sender_start(GError **err)
+{
+    sender_quit = FALSE;
+    sender_thread = g_thread_try_new("sender", sender_main, NULL, err);
+    return sender_thread != NULL;
+}
+
+/* Ask for a round now. */
+void
+sender_wake(void)
+{
+    g_mutex_lock(&sender_lock);
+    sender_pending = TRUE;
+    g_cond_signal(&sender_cond);
+    g_mutex_unlock(&sender_lock);
+}
+
+/* Stop the thread and wait for it. */
+void
+sender_stop(void)
+{
+    if (sender_thread == NULL)
+        return;
+    g_mutex_lock(&sender_lock);
+    sender_quit = TRUE;
+    g_cond_signal(&sender_cond);
+    g_mutex_unlock(&sender_lock);
+    g_thread_join(sender_thread);
+    sender_thread = NULL;
+}

@@ -1,0 +1,21 @@
+/*
+ * sender.h: liaisond's outbox sender, a thread beside the milter that
+ * delivers queued mail (notifications, acknowledgements, reminders,
+ * reports) to the relay: at once when the milter has queued some, and
+ * every sender_interval seconds for retries and for what the tickler
+ * queued.  `liaisonctl flush` does the same job from cron; the outbox's
+ * claim lets both run at once without sending a row twice.
+ */
+#ifndef LIAISON_SENDER_H
+#define LIAISON_SENDER_H
+
+#include <glib.h>
+
+/* Start the thread (after milter_register, so settings exist). */
+gboolean sender_start(GError **err);
+/* Ask for a round now (cheap; callable from any thread). */
+void    sender_wake(void);
+/* Stop the thread, waiting for the delivery in hand to finish. */
+void    sender_stop(void);
+
+#endif

@@ -1,0 +1,150 @@
+#!/bin/bash
+# tests/postfix/test-sender.sh: the mail liaisond sends, end to end.
+#
+# liaisond on a private Postfix (pf-start), with that same Postfix as its
+# relay: a statement sent to liaisons@ must come out as the routed copies
+# AND, from liaisond's outbox sender thread, a notification to the
+# assignee (copying the other routed recipients) and an acknowledgement to
+# the response contact, threaded on the statement and marked
+# auto-generated; auto-replies cause no mail; a bounce addressed to one of
+# our VERP senders marks the contact as failing and is reported to the
+# liaison manager, whose copy arrives too.
+#
+# Needs root, postfix, swaks and sqlite3; skips (77) without them.
+set -u
+if [ -z "${LIAISON_SRCDIR:-}" ]; then
+    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+fi
+export LIAISON_SRCDIR
+. "$LIAISON_SRCDIR/tests/lib.sh"
+
+PF="$SRCDIR/tests/postfix"
+LIAISOND="$BUILDDIR/src/liaisond"
+PATH=$PATH:/usr/sbin:/sbin
+for tool in postfix swaks sqlite3; do
+    command -v $tool >/dev/null || { echo "SKIP: $tool not installed"; trap - EXIT; rm -rf "$SCRATCH"; exit 77; }
+done
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; trap - EXIT; rm -rf "$SCRATCH"; exit 77; }
+
+# Under /tmp, which the postfix user can traverse whatever the build path.
+RUN=$(mktemp -d /tmp/liaison-sender.XXXXXX)
+chmod 755 "$RUN"
+mkdir -p "$RUN/run" "$RUN/spool"
+DB="$RUN/liaison.db"
+SOCK="$RUN/run/liaisond.sock"
+PORT=
+for p in $(seq 10126 10226); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
+done
+[ -n "$PORT" ] || { fail "free port" "none in 10126..10226"; exit 1; }
+
+cat > "$RUN/liaisond.conf" <<CONF
+socket = unix:$SOCK
+intake = liaisons@ietf.test
+database = $DB
+directory = $CORPUS/directory.json
+spool_dir = $RUN/spool
+pidfile = $RUN/run/liaisond.pid
+base_url = https://datatracker.ietf.test/liaison/
+hostname = liaisond.ietf.test
+relay_host = 127.0.0.1
+relay_port = $PORT
+sender_interval = 2
+CONF
+
+LPID=
+t_cleanup '[ -n "$LPID" ] && kill -TERM $LPID 2>/dev/null; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; [ "${KEEP:-}" = 1 ] || rm -rf "$RUN"'
+"$LIAISOND" -f -v -c "$RUN/liaisond.conf" >"$RUN/liaisond.log" 2>&1 &
+LPID=$!
+for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+check "liaisond listens" test -S "$SOCK"
+if ! "$PF/pf-start" "$RUN/pf" "$PORT" "unix:$SOCK" >"$SCRATCH/pf.out" 2>&1; then
+    fail "private postfix starts" "$(cat "$SCRATCH/pf.out")"; exit 1
+fi
+
+# copies: how many files have been delivered.
+copies() { find "$RUN/pf/mail/inbox/new" "$RUN/pf/mail/inbox/cur" -type f 2>/dev/null | wc -l; }
+# wait_copies N: until N files are delivered (at most 30 s).
+wait_copies() {
+    for _ in $(seq 1 300); do [ "$(copies)" -ge "$1" ] && return 0; sleep 0.1; done
+    return 1
+}
+# file_for RCPT SUBJECT-REGEX: the delivered file for RCPT whose Subject matches.
+file_for() {
+    grep -l -i "^Delivered-To: $1\$" "$RUN/pf/mail/inbox/new/"* 2>/dev/null |
+        xargs -r grep -l -E "^Subject: .*$2" 2>/dev/null | head -1
+}
+sql() { sqlite3 -batch -noheader "$DB" "$@"; }
+
+# --- a statement: 7 routed copies, then 6 notification copies and 1 acknowledgement
+check "s03 accepted by Postfix" swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f tsbsg15@itu.test \
+    -t liaisons@ietf.test --data "@$CORPUS/s03-itu-template.eml"
+if wait_copies 14; then ok "14 copies: 7 routed, 6 notification, 1 acknowledgement"
+else fail "14 copies" "$(copies) delivered; $(tail -5 "$RUN/liaisond.log")"; fi
+
+n=$(file_for ccamp-chairs@ietf.test "Liaison statement received")
+check "notification to the assignee" test -n "$n"
+if [ -n "$n" ]; then
+    check_grep "notification: auto-generated" "^Auto-Submitted: auto-generated" "$n"
+    check_grep "notification: loop header" "^X-Liaison-Loop: " "$n"
+    check_grep "notification: threaded on the statement" "^In-Reply-To: <t25-sg15-ls123@itu.test>" "$n"
+    check_grep "notification: copies" "^Cc: .*h.tanabe@itu.test" "$n"
+    check_grep "notification: the statement's page" "https://datatracker.ietf.test/liaison/1" "$n"
+    check_grep "notification: reply-by line" "2027-03-15" "$n"
+    check_grep "notification: VERP return path" "^Return-Path: <liaisons\+b\.[0-9]+\.[0-9a-f]{12}@ietf.test>" "$n"
+fi
+for r in h.tanabe@itu.test rtg-ads@ietf.test itu-t-sg15-manager@ietf.test ccamp@ietf.test netmod@ietf.test; do
+    check "notification copy to $r" test -n "$(file_for "$r" "Liaison statement received")"
+done
+a=$(file_for tsbsg15@itu.test "Acknowledgement")
+check "acknowledgement to the response contact" test -n "$a"
+[ -n "$a" ] && check_grep "acknowledgement names the tracking id" "\[LS 1\]" "$a"
+check "outbox: both sent" test "$(sql "SELECT count(*) FROM outbox WHERE sent IS NOT NULL")" = 2
+check "outbox: nothing outstanding" test "$(sql "SELECT count(*) FROM outbox WHERE sent IS NULL")" = 0
+check "the notifications did not come back as statements" test "$(sql "SELECT count(*) FROM statement")" = 1
+
+# --- an auto-reply: recorded, no mail sent ------------------------------------
+before=$(copies)
+swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f tpaulsen@ietf.test -t liaisons@ietf.test \
+    --data "@$CORPUS/s10-auto-reply.eml" >/dev/null 2>&1
+wait_copies $((before + 1))
+sleep 3     # more than a sender round
+check "auto-reply: one copy (intake), no mail queued" test "$(copies)" = $((before + 1))
+check "auto-reply: outbox unchanged" test "$(sql "SELECT count(*) FROM outbox")" = 2
+
+# --- a bounce to the VERP sender of the copy sent to h.tanabe ------------------
+verp=$(sed -n 's/^Return-Path: <\(.*\)>$/\1/p' "$(file_for h.tanabe@itu.test "Liaison statement received")")
+check "the copy to h.tanabe has its own VERP sender" test -n "$verp"
+cat > "$SCRATCH/dsn.eml" <<DSN
+From: Mail Delivery System <MAILER-DAEMON@mx.itu.test>
+To: $verp
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn-sender-test@mx.itu.test>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+<h.tanabe@itu.test>: user unknown
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.itu.test
+
+Final-Recipient: rfc822; h.tanabe@itu.test
+Action: failed
+Status: 5.1.1
+
+--b--
+DSN
+before=$(copies)
+swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f '' -t "$verp" --data "@$SCRATCH/dsn.eml" >/dev/null 2>&1
+if wait_copies $((before + 2)); then ok "bounce: delivered to intake, and a report sent"
+else fail "bounce: report" "$(copies) copies, wanted $((before + 2))"; fi
+check "bounce: contact marked failing" test "$(sql "SELECT addr FROM failing_address")" = h.tanabe@itu.test
+check "bounce: report to the liaison manager" test -n "$(file_for itu-t-sg15-manager@ietf.test "Undeliverable")"
+check "bounce: recorded on statement 1" test "$(sql "SELECT statement FROM message WHERE kind = 'bounce'")" = 1
+check "bounce: no acknowledgement or notification for it" test "$(sql "SELECT count(*) FROM outbox WHERE kind IN ('notification','acknowledgement')")" = 2
