@@ -66,15 +66,40 @@ for f in tests/corpus/*.eml; do
     swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f "$from" -t liaisons@ietf.test --data "@$f" >/dev/null
     n=$((n + 1))
 done
+# liaisond's sender delivers the notifications and acknowledgements through
+# the same Postfix; wait until the outbox is empty and Postfix is idle.
+for _ in $(seq 1 100); do
+    left=$(sqlite3 "$DEMO/liaison.db" "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL" 2>/dev/null || echo 1)
+    [ "$left" = 0 ] && break
+    sleep 0.2
+done
 "$PF/pf-wait-delivered" "$DEMO/pf" 1 >/dev/null 2>&1 || true
-sleep 1
 
 echo
 echo "== liaisonctl list"
 "$CTL" -c "$DEMO/liaisond.conf" list
 echo
-echo "== who received which copy"
+echo "== who received which copy (the statements, then liaisond's notifications and acknowledgements)"
 "$PF/pf-who" "$DEMO/pf"
+echo
+first() { ls "$DEMO"/pf/mail/inbox/new/* | xargs grep -l -E "$1" | xargs grep -l -E "$2" | head -1; }
+note=$(first "^Delivered-To: ccamp-chairs@ietf.test" "^Subject: \\[LS 3\\] Liaison statement received")
+echo "== the notification of statement 3, as ccamp-chairs@ietf.test received it"
+sed -n '/^Subject:/p; /^To:/p; /^Cc:/p; /^In-Reply-To:/p; /^Auto-Submitted:/p' "$note"
+sed -n '/^$/,$p' "$note" | head -40
+echo
+ack=$(first "^Delivered-To: ana.lima@etsi.test" "Acknowledgement")
+echo "== the acknowledgement of statement 8 (a Word file only, no labels), as its sender received it"
+sed -n '/^$/,$p' "$ack" | head -40
+echo
+echo "== a tickle run, as cron would start it on 2027-03-08, then a flush"
+"$CTL" -c "$DEMO/liaisond.conf" tickle --now 2027-03-08
+"$CTL" -c "$DEMO/liaisond.conf" flush 2>"$DEMO/flush.log"    # one log line per delivery there
+"$PF/pf-wait-delivered" "$DEMO/pf" 1 >/dev/null 2>&1 || true
+sleep 1
+echo
+echo "== the reminders delivered"
+"$PF/pf-who" "$DEMO/pf" | grep -E "Reminder|^RECIPIENT" || true
 echo
 kill -TERM "$LPID" 2>/dev/null || true
 "$PF/pf-stop" "$DEMO/pf" >/dev/null 2>&1 || true
