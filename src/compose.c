@@ -385,7 +385,17 @@ finish_message(GMimeMessage *msg, const char *text, struct outmail *m)
     GMimeStream *mem = g_mime_stream_mem_new();
     GByteArray *bytes;
 
-    g_mime_text_part_set_text(part, clean);
+    GMimeStream *content = g_mime_stream_mem_new_with_buffer(clean, strlen(clean));
+    GMimeDataWrapper *wrapper =
+        g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+
+    /* Not g_mime_text_part_set_text(): it converts the text to the
+     * narrowest charset that fits (ISO-8859-1 for "Réponse"), and a
+     * charset label set afterwards would then lie about the bytes.  The
+     * text stays UTF-8, labelled as such. */
+    g_mime_part_set_content(GMIME_PART(part), wrapper);
+    g_object_unref(wrapper);
+    g_object_unref(content);
     g_mime_text_part_set_charset(part, "utf-8");
     g_mime_part_set_content_encoding(GMIME_PART(part),
         g_mime_part_get_best_content_encoding(GMIME_PART(part),

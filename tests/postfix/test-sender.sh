@@ -75,6 +75,16 @@ file_for() {
         xargs -r grep -l -E "^Subject: .*$2" 2>/dev/null | head -1
 }
 sql() { sqlite3 -batch -noheader "$DB" "$@"; }
+# body_text FILE: the body of a single-part message, its transfer encoding
+# undone (quoted-printable or base64), as UTF-8 text.
+body_text() {
+    perl -MMIME::QuotedPrint -MMIME::Base64 -0777 -ne '
+        my ($h, $b) = split /\r?\n\r?\n/, $_, 2;
+        $h =~ s/\r?\n[ \t]+/ /g;
+        if ($h =~ /^Content-Transfer-Encoding:\s*quoted-printable/mi) { $b = decode_qp($b); }
+        elsif ($h =~ /^Content-Transfer-Encoding:\s*base64/mi) { $b = decode_base64($b); }
+        print $b;' "$1"
+}
 
 # --- a statement: 7 routed copies, then 6 notification copies and 1 acknowledgement
 check "s03 accepted by Postfix" swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f tsbsg15@itu.test \
@@ -148,3 +158,57 @@ check "bounce: contact marked failing" test "$(sql "SELECT addr FROM failing_add
 check "bounce: report to the liaison manager" test -n "$(file_for itu-t-sg15-manager@ietf.test "Undeliverable")"
 check "bounce: recorded on statement 1" test "$(sql "SELECT statement FROM message WHERE kind = 'bounce'")" = 1
 check "bounce: no acknowledgement or notification for it" test "$(sql "SELECT count(*) FROM outbox WHERE kind IN ('notification','acknowledgement')")" = 2
+
+# --- every corpus statement: its notification and its acknowledgement ----------
+# Recipients from the golden routing (tests/corpus/routing.json): the
+# assignees on To, everyone else routed on Cc; the acknowledgement to the
+# response contacts of tests/corpus/expected.json.
+sent=0
+for f in "$CORPUS"/s*.eml; do
+    b=$(basename "$f")
+    case $b in s03-*|s09-*|s10-*|s11-*) continue ;; esac
+    from=$(sed -n '/^$/q; s/^From:.*<\([^>]*\)>.*/\1/p' "$f" | head -1)
+    swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f "$from" -t liaisons@ietf.test --data "@$f" \
+        >/dev/null 2>&1 || fail "$b accepted" "swaks failed"
+    sent=$((sent + 1))
+done
+# Wait for the outbox to drain (the sender is woken by each statement).
+for _ in $(seq 1 300); do
+    [ "$(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL")" = 0 ] && break
+    sleep 0.1
+done
+"$PF/pf-wait-delivered" "$RUN/pf" 1 30 >/dev/null 2>&1
+sleep 1
+for f in "$CORPUS"/s*.eml; do
+    b=$(basename "$f")
+    kind=$(jq -r --arg f "$b" '.[] | select(.file == $f) | .kind' "$CORPUS/expected.json")
+    [ "$kind" = statement ] || continue
+    mid=$(jq -r --arg f "$b" '.[] | select(.file == $f) | .message_id // empty' "$CORPUS/expected.json")
+    [ -n "$mid" ] || mid=$(sed -n '/^$/q; s/^Message-I[Dd]: *\(<[^>]*>\).*/\1/p' "$f" | head -1)
+    id=$(sql "SELECT id FROM statement WHERE message_id = '$mid'")
+    if [ -z "$id" ]; then fail "$b recorded" "no statement with Message-ID $mid"; continue; fi
+    missing=""
+    for pair in $(jq -r --arg f "$b" '.[$f][] | "\(.[0])=\(.[1])"' "$CORPUS/routing.json"); do
+        addr=${pair%%=*}; role=${pair#*=}
+        n=$(file_for "$addr" "\\[LS $id\\] Liaison statement received")
+        if [ -z "$n" ]; then missing="$missing $addr"; continue; fi
+        if [ "$role" = assignee ]; then
+            grep -q -E "^To: .*$addr" "$n" || missing="$missing $addr(not-To)"
+        else
+            sed -n '/^Cc:/,/^[^ ]/p' "$n" | grep -q "$addr" || missing="$missing $addr(not-Cc)"
+        fi
+        title=$(jq -r --arg f "$b" '.[] | select(.file == $f) | .title' "$CORPUS/expected.json")
+        body_text "$n" | grep -qF -- "$title" || missing="$missing $addr(title-not-in-text)"
+    done
+    if [ -z "$missing" ]; then ok "$b: notification to every routed recipient (To/Cc by role)"
+    else fail "$b: notification" "missing:$missing"; fi
+    missing=""
+    for rc in $(jq -r --arg f "$b" '.[] | select(.file == $f) | .response_contacts[]' "$CORPUS/expected.json"); do
+        a=$(file_for "$rc" "\\[LS $id\\] Acknowledgement")
+        if [ -z "$a" ]; then missing="$missing $rc"; continue; fi
+        grep -q "Tracking id: LS $id" "$a" || missing="$missing $rc(no-tracking-id)"
+    done
+    if [ -z "$missing" ]; then ok "$b: acknowledgement to the response contacts"
+    else fail "$b: acknowledgement" "missing:$missing"; fi
+done
+check "no outgoing mail failed" test "$(sql "SELECT count(*) FROM outbox WHERE failed IS NOT NULL")" = 0

@@ -224,6 +224,26 @@ test_notification(void **state)
     statement_free(s);
 }
 
+/* Non-ASCII text stays UTF-8 and is labelled as such (a title that fits
+ * ISO-8859-1 once came out in that charset under a utf-8 label): read back through
+ * the part's declared charset, the title is the same characters. */
+static void
+test_non_ascii_text(void **state)
+{
+    struct statement *s = sample_statement("Réponse attendue : TR-545, Zoë Müller");
+    struct outmail *m = compose_notification(&settings, s);
+    GMimeMessage *msg = parse(m);
+    GMimeObject *part = g_mime_message_get_mime_part(msg);
+    g_autofree char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+
+    assert_string_equal(g_mime_object_get_content_type_parameter(part, "charset"), "utf-8");
+    assert_true(g_utf8_validate(text, -1, NULL));
+    assert_non_null(strstr(text, "Réponse attendue : TR-545, Zoë Müller"));
+    g_object_unref(msg);
+    outmail_free(m);
+    statement_free(s);
+}
+
 /* The acknowledgement: to the response contact; diagnostics as requests. */
 static void
 test_acknowledgement(void **state)
@@ -563,6 +583,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_notification),
+        cmocka_unit_test(test_non_ascii_text),
         cmocka_unit_test(test_acknowledgement),
         cmocka_unit_test(test_reminder),
         cmocka_unit_test(test_report),
