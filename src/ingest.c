@@ -9,10 +9,20 @@
  * the sending MTA then retries, and the retry is recognised (Message-ID and
  * a digest of the body, which unlike the header block does not change
  * between attempts) so it is recorded once.
+ *
+ * Two doors lead here: bytes in memory (ingest_message) and a file
+ * (ingest_message_fd, the milter's spool).  Both become a seekable GMime
+ * stream read a chunk at a time, so a large message is parsed, digested
+ * and recorded without ever being whole in memory.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <gmime/gmime.h>
 
 #include "envelope.h"
 #include "ingest.h"
@@ -20,28 +30,68 @@
 #include "outbox.h"
 #include "route.h"
 
-/* The offset of the body: after the first empty line, or len if none. */
-static gsize
-body_offset(const char *raw, gsize len)
+/* The raw message as it came in: always a seekable stream (a file for
+ * large mail), and its bytes too when they are already in memory. */
+struct raw_input {
+    GMimeStream *stream;
+    const char *raw;            /* NULL when only the stream has them */
+    gsize   len;
+};
+
+/* Bytes read at a time from the raw stream. */
+#define RAW_CHUNK   65536
+
+/* Hex SHA-256 of the body of the raw message, everything after the first
+ * empty line (what stays the same across retries), read a chunk at a
+ * time; NULL when the stream cannot be read whole. */
+static char *
+body_digest(GMimeStream *raw)
 {
-    for (gsize i = 0; i + 1 < len; i++) {
-        if (raw[i] != '\n')
-            continue;
-        if (raw[i + 1] == '\n')
-            return i + 2;
-        if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n')
-            return i + 3;
+    enum { HEADER, AFTER_LF, AFTER_LF_CR, BODY } state = HEADER;
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    char   *buf = g_malloc(RAW_CHUNK);
+    gint64  total = 0, len = g_mime_stream_length(raw);
+    gssize  n;
+    char   *hex = NULL;
+
+    g_mime_stream_reset(raw);
+    while (total < len && (n = g_mime_stream_read(raw, buf, RAW_CHUNK)) > 0) {
+        gssize i = 0;
+
+        total += n;
+        for (; state != BODY && i < n; i++) {
+            char c = buf[i];
+
+            if ((state == AFTER_LF || state == AFTER_LF_CR) && c == '\n')
+                state = BODY;
+            else if (state == AFTER_LF && c == '\r')
+                state = AFTER_LF_CR;
+            else
+                state = c == '\n' ? AFTER_LF : HEADER;
+        }
+        if (state == BODY && i < n)
+            g_checksum_update(sum, (const guchar *) buf + i, n - i);
     }
-    return len;
+    if (total == len)
+        hex = g_strdup(g_checksum_get_string(sum));
+    g_checksum_free(sum);
+    g_free(buf);
+    g_mime_stream_reset(raw);
+    return hex;
 }
 
-/* Hex SHA-256 of the body of raw (what stays the same across retries). */
-static char *
-body_digest(const char *raw, gsize len)
+/* Record the raw message: bound at once when it is in memory, else copied
+ * from its stream in chunks. */
+static gint64
+add_raw_message(struct ingest_ctx *ctx, const struct raw_input *in,
+                gint64 statement_id, const char *kind, const char *message_id,
+                const char *digest, GError **err)
 {
-    gsize off = body_offset(raw, len);
-
-    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)raw + off, len - off);
+    if (in->raw != NULL)
+        return store_add_message(ctx->store, statement_id, "in", kind, message_id,
+                                 digest, in->raw, in->len, err);
+    return store_add_message_stream(ctx->store, statement_id, "in", kind, message_id,
+                                    digest, in->stream, err);
 }
 
 /* classify_lookup_fn over the store. */
@@ -377,7 +427,7 @@ handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *
 
 /* Record a message that is not a new statement and say who gets it. */
 static gboolean
-record_other(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize len,
+record_other(struct ingest_ctx *ctx, struct message *m, const struct raw_input *in,
              const char *digest, struct decision *d, GError **err)
 {
     const char *kind = classify_kind_name(d->kind);
@@ -385,8 +435,8 @@ record_other(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize l
 
     if (d->kind == KIND_BOUNCE && !handle_bounce(ctx, m, d, err))
         return FALSE;
-    d->message_row = store_add_message(ctx->store, d->statement_id, "in", kind,
-                                       m->outer_message_id, digest, raw, len, err);
+    d->message_row = add_raw_message(ctx, in, d->statement_id, kind,
+                                     m->outer_message_id, digest, err);
     if (d->message_row == 0)
         return FALSE;
     if (d->kind == KIND_BOUNCE && m->failed_recipients->len > 0) {
@@ -400,7 +450,8 @@ record_other(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize l
                          m->from_addr, detail, err))
         return FALSE;
     if (d->statement_id > 0) {
-        d->statement = store_get_statement(ctx->store, d->statement_id, err);
+        /* Without attachment bytes: the decision never needs them. */
+        d->statement = store_get_statement_meta(ctx->store, d->statement_id, err);
         if (d->statement == NULL)
             return FALSE;
         if (d->kind == KIND_CORRESPONDENCE)
@@ -411,15 +462,15 @@ record_other(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize l
 
 /* Record a new statement with its message and events. */
 static gboolean
-record_statement(struct ingest_ctx *ctx, struct message *m, const char *raw, gsize len,
+record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_input *in,
                  const char *digest, struct decision *d, GError **err)
 {
     g_autofree char *routed = NULL;
     GString *who = g_string_new(NULL);
 
     d->statement = build_statement(ctx, m);
-    d->message_row = store_add_message(ctx->store, 0, "in", "statement",
-                                       m->outer_message_id, digest, raw, len, err);
+    d->message_row = add_raw_message(ctx, in, 0, "statement", m->outer_message_id,
+                                     digest, err);
     if (d->message_row == 0 || store_add_statement(ctx->store, d->statement, err) == 0
         || !store_link_message(ctx->store, d->message_row, d->statement->id, err)) {
         g_string_free(who, TRUE);
@@ -454,7 +505,7 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, gint64 row, gint64 s
         return FALSE;
     if (stmt == 0)
         return TRUE;
-    d->statement = store_get_statement(ctx->store, stmt, err);
+    d->statement = store_get_statement_meta(ctx->store, stmt, err);
     if (d->statement == NULL)
         return FALSE;
     if (d->kind == KIND_CORRESPONDENCE)
@@ -464,10 +515,10 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, gint64 row, gint64 s
     return TRUE;
 }
 
-/* Ingest one raw message; see ingest.h. */
-enum ingest_status
-ingest_message(struct ingest_ctx *ctx, const char *raw, gsize len,
-               const char *envelope_sender, struct decision *d)
+/* Ingest the raw message in; the common part of the doors below. */
+static enum ingest_status
+ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
+           const char *envelope_sender, struct decision *d)
 {
     GError *err = NULL;
     struct message *m;
@@ -477,13 +528,20 @@ ingest_message(struct ingest_ctx *ctx, const char *raw, gsize len,
 
     memset(d, 0, sizeof *d);
     d->recipients = g_ptr_array_new_with_free_func(recipient_free);
-    m = message_parse(raw, len, &ctx->limits, &err);
-    if (m == NULL) {
+    m = message_parse_stream(in->stream, &ctx->limits, &err);
+    if (m == NULL && g_error_matches(err, MESSAGE_ERROR, MESSAGE_ERROR_NOT_MAIL)) {
         d->error = g_strdup_printf("not a mail message: %s", err->message);
         g_error_free(err);
         return INGEST_DATAERR;
     }
-    digest = body_digest(raw, len);
+    if (m == NULL)
+        return tempfail(d, err, "cannot read the message");
+    digest = body_digest(in->stream);
+    if (digest == NULL) {
+        message_free(m);
+        g_set_error(&err, STORE_ERROR, STORE_ERROR_OTHER, "%s", g_strerror(errno));
+        return tempfail(d, err, "cannot read the message");
+    }
     if (!store_begin(ctx->store, &err)) {
         message_free(m);
         return tempfail(d, err, "cannot start a transaction");
@@ -497,9 +555,9 @@ ingest_message(struct ingest_ctx *ctx, const char *raw, gsize len,
                                &d->kind, &d->statement_id, &err))
         ok = FALSE;
     else if (d->kind == KIND_STATEMENT)
-        ok = record_statement(ctx, m, raw, len, digest, d, &err);
+        ok = record_statement(ctx, m, in, digest, d, &err);
     else
-        ok = record_other(ctx, m, raw, len, digest, d, &err);
+        ok = record_other(ctx, m, in, digest, d, &err);
     if (ok && !d->duplicate)
         ok = store_commit(ctx->store, &err);
     else if (ok)
@@ -514,6 +572,44 @@ ingest_message(struct ingest_ctx *ctx, const char *raw, gsize len,
         return tempfail(d, err, "cannot record the message");
     }
     return INGEST_OK;
+}
+
+/* Ingest one raw message in memory; see ingest.h. */
+enum ingest_status
+ingest_message(struct ingest_ctx *ctx, const char *raw, gsize len,
+               const char *envelope_sender, struct decision *d)
+{
+    struct raw_input in = { message_stream_for_bytes(raw, len), raw, len };
+    enum ingest_status st = ingest_raw(ctx, &in, envelope_sender, d);
+
+    g_object_unref(in.stream);
+    return st;
+}
+
+/* Ingest the message in the file open as fd; see ingest.h. */
+enum ingest_status
+ingest_message_fd(struct ingest_ctx *ctx, int fd, const char *envelope_sender,
+                  struct decision *d)
+{
+    struct raw_input in = { NULL, NULL, 0 };
+    enum ingest_status st;
+    struct stat sb;
+    int own;
+
+    /* The stream gets a descriptor of its own to own and close; the two
+     * share the file offset, which GMime's file streams never rely on
+     * (they seek before every read). */
+    if (fstat(fd, &sb) != 0 || (own = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+        memset(d, 0, sizeof *d);
+        d->recipients = g_ptr_array_new_with_free_func(recipient_free);
+        d->error = g_strdup_printf("cannot read the spooled message: %s", g_strerror(errno));
+        return INGEST_TEMPFAIL;
+    }
+    in.stream = g_mime_stream_fs_new_with_bounds(own, 0, sb.st_size);
+    in.len = (gsize) sb.st_size;
+    st = ingest_raw(ctx, &in, envelope_sender, d);
+    g_object_unref(in.stream);
+    return st;
 }
 
 /* Release what a decision holds and zero it. */

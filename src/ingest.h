@@ -53,6 +53,14 @@ struct decision {
 enum ingest_status ingest_message(struct ingest_ctx *ctx, const char *raw,
                                   gsize len, const char *envelope_sender,
                                   struct decision *out);
+/* The same for a message in a file open as fd (the milter's spool), read
+ * from offset 0 to its end: the message is parsed, digested and recorded
+ * a chunk at a time, and large attachments go through temporary files in
+ * ctx->limits.spool_dir, so memory stays bounded whatever its size.  fd
+ * stays the caller's. */
+enum ingest_status ingest_message_fd(struct ingest_ctx *ctx, int fd,
+                                     const char *envelope_sender,
+                                     struct decision *out);
 /* Release what a decision holds and zero it. */
 void    decision_clear(struct decision *d);
 /* The decision as a JSON object (kind, id, and the statement's fields). */

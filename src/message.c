@@ -25,14 +25,24 @@
  * so an assignee who attaches the statement he answers stays
  * correspondence.
  *
+ * Size: the message is read from a seekable stream (the milter's spool
+ * file, or bytes in memory read in place); the scans read it in chunks,
+ * GMime keeps part contents as ranges of it (persist_stream), text is
+ * decoded only as far as the text limit can use, and attachments larger
+ * than attachment_memory_max are decoded into unlinked temporary files.
+ *
  * What could not be read is described in m->problems as plain sentences;
  * only input that is not mail at all is refused.  No GMime or libxml2
  * object outlives message_parse().
  */
+#include "config.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gmime/gmime.h>
 #include <libxml/HTMLparser.h>
@@ -58,6 +68,21 @@
 #define FILENAME_MAX_BYTES  200
 /* Extensions up to this long survive truncation of a long file name. */
 #define EXTENSION_KEEP_MAX  16
+/* Bytes read from the raw stream at a time by the scans before parsing. */
+#define READ_CHUNK          65536
+/* Bytes of one line the structure scan keeps (see scan_structure). */
+#define SCAN_LINE_MAX       (1024 * 1024)
+/* A repaired copy of a message this small is made in memory. */
+#define REPAIR_MEMORY_MAX   (1024 * 1024)
+/* Default of limits->attachment_memory_max. */
+#define ATTACHMENT_MEMORY_DEFAULT   (256 * 1024)
+/* All the attachments of one message kept in memory, in units of
+ * attachment_memory_max: past this, even small ones go to files, so that
+ * a thousand parts of 200 KB cost no more memory than one. */
+#define ATTACHMENT_MEMORY_TOTAL     8
+/* Decoded text read from a large text attachment, per byte of the text
+ * budget still left (charset conversion and NUL removal change sizes). */
+#define TEXT_READ_RATIO     2
 
 /* What the walk over one message's MIME tree carries along. */
 struct walk {
@@ -70,6 +95,8 @@ struct walk {
     GMimeObject *body_alt;          /* multipart/alternative holding it */
     GMimeObject *body_alt_child;    /* ... and its child leading to it */
     gsize text_att_bytes;           /* text_attachments total so far */
+    gsize mem_bytes;                /* attachment bytes kept in memory */
+    GError *io_error;               /* a temporary file failed */
 };
 
 /* Result of the structure scan done before parsing. */
@@ -624,6 +651,119 @@ html_to_text(struct message *m, const char *html, gsize len)
     return text;
 }
 
+/* ---- reading the raw stream ------------------------------------------ */
+
+/* Sequential reading of a range of a stream, a chunk at a time: the scans
+ * before parsing look at every byte of a message that may be far larger
+ * than the memory it is allowed to cost. */
+struct reader {
+    GMimeStream *s;
+    gint64  pos;                /* offset of the next chunk in the stream */
+    gint64  end;                /* end of the range */
+    char   *buf;
+    gsize   len;                /* bytes in buf */
+    gsize   off;                /* next byte of buf to hand out */
+};
+
+/* Start reading s from start to end (absolute stream offsets). */
+static void
+reader_init(struct reader *r, GMimeStream *s, gint64 start, gint64 end)
+{
+    r->s = s;
+    r->pos = start;
+    r->end = end;
+    r->buf = g_malloc(READ_CHUNK);
+    r->len = r->off = 0;
+}
+
+/* Release the reader's buffer. */
+static void
+reader_clear(struct reader *r)
+{
+    g_free(r->buf);
+    r->buf = NULL;
+}
+
+/* Make sure a byte is buffered; FALSE at the end of the range (or when
+ * the stream cannot be read, which ends the scan the same way). */
+static gboolean
+reader_fill(struct reader *r)
+{
+    gssize n;
+
+    if (r->off < r->len)
+        return TRUE;
+    if (r->pos >= r->end
+        || g_mime_stream_seek(r->s, r->pos, GMIME_STREAM_SEEK_SET) != r->pos)
+        return FALSE;
+    n = g_mime_stream_read(r->s, r->buf, (size_t) MIN((gint64) READ_CHUNK, r->end - r->pos));
+    if (n <= 0)
+        return FALSE;
+    r->pos += n;
+    r->len = (gsize) n;
+    r->off = 0;
+    return TRUE;
+}
+
+/* The offset in the stream of the next byte the reader hands out. */
+static gint64
+reader_offset(const struct reader *r)
+{
+    return r->pos - (gint64) (r->len - r->off);
+}
+
+/* The next line without its LF: its first keep bytes into line, its whole
+ * length in *total, and in *tail_space whether the bytes past keep are
+ * all white space.  FALSE when no bytes are left. */
+static gboolean
+reader_line(struct reader *r, GByteArray *line, gsize keep, gsize *total,
+            gboolean *tail_space)
+{
+    gboolean any = FALSE;
+
+    g_byte_array_set_size(line, 0);
+    *total = 0;
+    *tail_space = TRUE;
+    while (reader_fill(r)) {
+        const char *p = r->buf + r->off;
+        gsize avail = r->len - r->off;
+        const char *nl = memchr(p, '\n', avail);
+        gsize seg = nl ? (gsize) (nl - p) : avail;
+        gsize take = line->len < keep ? MIN(seg, keep - line->len) : 0;
+
+        any = TRUE;
+        g_byte_array_append(line, (const guint8 *) p, (guint) take);
+        for (gsize i = take; i < seg && *tail_space; i++)
+            if (!g_ascii_isspace(p[i]))
+                *tail_space = FALSE;
+        *total += seg;
+        r->off += seg;
+        if (nl) {
+            r->off++;
+            return TRUE;
+        }
+    }
+    return any;
+}
+
+/* Up to n bytes of s from start, in memory. */
+static GByteArray *
+read_range(GMimeStream *s, gint64 start, gint64 end, gsize n)
+{
+    GByteArray *out = g_byte_array_new();
+    struct reader r;
+
+    reader_init(&r, s, start, end);
+    while (out->len < n && reader_fill(&r)) {
+        gsize take = MIN(n - out->len, r.len - r.off);
+
+        g_byte_array_append(out, (const guint8 *) r.buf + r.off, (guint) take);
+        r.off += take;
+    }
+    reader_clear(&r);
+    return out;
+}
+
 /* ---- structure scan before parsing ----------------------------------- */
 
 /* Find "boundary" followed by an optional RFC 2231 section, '=' and a
@@ -678,32 +818,41 @@ enum { BOUNDARY_CLOSED, BOUNDARY_DECLARED, BOUNDARY_USED };
  * opened after it, which is how a MIME parser sees it too.  Only
  * parameters inside a Content-Type field count, and only boundaries that
  * are actually used by a delimiter line add depth, so a letter that
- * merely quotes MIME headers is not taken for a deep structure. */
+ * merely quotes MIME headers is not taken for a deep structure.
+ *
+ * Lines are read from the stream and only their first SCAN_LINE_MAX bytes
+ * are kept: a boundary is at most 200 bytes, so a longer delimiter line
+ * can only match when the rest is white space, which is all that is
+ * remembered of it. */
 static void
-scan_structure(const char *raw, size_t len, struct scan *sc)
+scan_structure(GMimeStream *s, gint64 start, gint64 end, struct scan *sc)
 {
     GHashTable *state = g_hash_table_new_full(g_str_hash, g_str_equal,
                                               g_free, NULL);
     GPtrArray *open = g_ptr_array_new();    /* char*, owned by state */
+    GByteArray *lb = g_byte_array_new();
     unsigned used_open = 0;                 /* open and used: the depth */
     gboolean in_ct = FALSE;                 /* inside a Content-Type field */
-    size_t pos = 0;
+    gboolean tail_space;
+    gsize total;
+    struct reader r;
 
     sc->max_nesting = 0;
     sc->unclosed = g_ptr_array_new_with_free_func(g_free);
-    while (pos < len) {
-        const char *line = raw + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        gsize llen = nl ? (gsize) (nl - line) : len - pos;
+    reader_init(&r, s, start, end);
+    while (reader_line(&r, lb, SCAN_LINE_MAX, &total, &tail_space)) {
+        const char *line = (const char *) lb->data;
+        gsize llen = lb->len;
         char *b;
 
-        pos += llen + (nl ? 1 : 0);
-        if (llen > 2 && line[0] == '-' && line[1] == '-') {
+        if (total > 2 && line[0] == '-' && line[1] == '-') {
             gsize blen = llen - 2;
             gboolean closing = FALSE;
             gpointer key, val;
             char *cand;
             in_ct = FALSE;
+            if (!tail_space)
+                continue;       /* longer than any boundary */
             while (blen > 0 && g_ascii_isspace(line[2 + blen - 1]))
                 blen--;
             cand = g_strndup(line + 2, blen);
@@ -738,7 +887,7 @@ scan_structure(const char *raw, size_t len, struct scan *sc)
         }
         if (llen >= 13 && g_ascii_strncasecmp(line, "content-type:", 13) == 0)
             in_ct = TRUE;
-        else if (llen == 0 || (line[0] != ' ' && line[0] != '\t'))
+        else if (total == 0 || (line[0] != ' ' && line[0] != '\t'))
             in_ct = FALSE;
         if (!in_ct || (b = scan_boundary_param(line, llen)) == NULL)
             continue;
@@ -749,6 +898,8 @@ scan_structure(const char *raw, size_t len, struct scan *sc)
         g_hash_table_insert(state, b, GINT_TO_POINTER(BOUNDARY_DECLARED));
         g_ptr_array_add(open, b);
     }
+    reader_clear(&r);
+    g_byte_array_free(lb, TRUE);
     for (guint i = 0; i < open->len && sc->unclosed->len < 8; i++) {
         char *b = g_ptr_array_index(open, i);
         if (GPOINTER_TO_INT(g_hash_table_lookup(state, b)) == BOUNDARY_USED)
@@ -760,6 +911,12 @@ scan_structure(const char *raw, size_t len, struct scan *sc)
 
 /* ---- input checks ---------------------------------------------------- */
 
+/* What the checks need to know about the first line, read whole. */
+struct first_line {
+    gboolean nul;               /* a NUL byte in it */
+    gboolean bare_cr;           /* a CR in it that does not end it */
+};
+
 /* Length of the first line (without its line ending). */
 static gsize
 first_line_len(const char *s, size_t len)
@@ -770,6 +927,40 @@ first_line_len(const char *s, size_t len)
     if (l > 0 && s[l - 1] == '\r')
         l--;
     return l;
+}
+
+/* Read the first line of the range, however long, for NULs and bare CRs
+ * (a CR other than the one before its LF: old Mac line ends). */
+static void
+scan_first_line(GMimeStream *s, gint64 start, gint64 end, struct first_line *fl)
+{
+    struct reader r;
+    gint64 first_cr = -1, len = 0;
+    gboolean cr_last = FALSE;
+
+    fl->nul = fl->bare_cr = FALSE;
+    reader_init(&r, s, start, end);
+    while (reader_fill(&r)) {
+        const char *p = r.buf + r.off;
+        gsize avail = r.len - r.off;
+        const char *nl = memchr(p, '\n', avail);
+        gsize seg = nl ? (gsize) (nl - p) : avail;
+        const char *cr = first_cr < 0 ? memchr(p, '\r', seg) : NULL;
+
+        if (memchr(p, '\0', seg) != NULL)
+            fl->nul = TRUE;
+        if (cr != NULL)
+            first_cr = len + (cr - p);
+        if (seg > 0)
+            cr_last = p[seg - 1] == '\r';
+        len += (gint64) seg;
+        r.off += seg;
+        if (nl)
+            break;
+    }
+    reader_clear(&r);
+    /* The line without a final CR is [0, len - cr_last). */
+    fl->bare_cr = first_cr >= 0 && first_cr < len - (cr_last ? 1 : 0);
 }
 
 /* TRUE when the line is a syntactically valid header field: a name of
@@ -789,7 +980,8 @@ is_header_field(const char *line, gsize len)
     return i < len && line[i] == ':';
 }
 
-/* Where the header block ends: the offset of the empty line, or len. */
+/* Where the header block ends in a buffer: the offset of the empty line,
+ * or len. */
 static size_t
 header_block_end(const char *raw, size_t len)
 {
@@ -804,19 +996,53 @@ header_block_end(const char *raw, size_t len)
     return len;
 }
 
-/* Refuse what is not mail; sets *err and returns FALSE. */
+/* Where the header block ends in the stream (the offset of the empty
+ * line, or end), and whether a NUL comes before it. */
+static gint64
+scan_header_block(GMimeStream *s, gint64 start, gint64 end, gboolean *nul)
+{
+    enum { NONE, AFTER_LF, AFTER_LF_CR } st = NONE;
+    struct reader r;
+    gint64 found = end;
+
+    *nul = FALSE;
+    reader_init(&r, s, start, end);
+    while (found == end && reader_fill(&r)) {
+        for (; r.off < r.len; r.off++) {
+            char c = r.buf[r.off];
+
+            if (st == AFTER_LF && c == '\n') {
+                found = reader_offset(&r);
+                break;
+            }
+            if (st == AFTER_LF_CR && c == '\n') {
+                found = reader_offset(&r) - 1;
+                break;
+            }
+            if (c == '\0')
+                *nul = TRUE;
+            st = c == '\n' ? AFTER_LF : (st == AFTER_LF && c == '\r') ? AFTER_LF_CR : NONE;
+        }
+    }
+    reader_clear(&r);
+    return found;
+}
+
+/* Refuse what is not mail; sets *err and returns FALSE.  head is the
+ * first SNIFF_MAX bytes (or all) of a message of len bytes. */
 static gboolean
-check_is_mail(const char *raw, size_t len, GError **err)
+check_is_mail(const char *head, size_t hlen, const struct first_line *fl,
+              GError **err)
 {
     gsize l, ctl = 0, n;
 
-    if (raw == NULL || len == 0) {
+    if (hlen == 0) {
         g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_NOT_MAIL,
                     "The input is empty.");
         return FALSE;
     }
-    l = first_line_len(raw, len);
-    if (memchr(raw, '\0', l) != NULL || !is_header_field(raw, l)) {
+    l = first_line_len(head, hlen);
+    if (fl->nul || !is_header_field(head, l)) {
         g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_NOT_MAIL,
                     "The input is not mail: its first line is not a header "
                     "field \"Name: value\".");
@@ -824,10 +1050,9 @@ check_is_mail(const char *raw, size_t len, GError **err)
     }
     /* Binary data may happen to start like a header; mail headers carry
      * almost no control characters. */
-    n = len < SNIFF_MAX ? len : SNIFF_MAX;
-    n = header_block_end(raw, n);
+    n = header_block_end(head, hlen);
     for (gsize i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) raw[i];
+        unsigned char c = (unsigned char) head[i];
         if ((c < 32 && c != '\t' && c != '\r' && c != '\n') || c == 127)
             ctl++;
     }
@@ -843,32 +1068,61 @@ check_is_mail(const char *raw, size_t len, GError **err)
  * in the header block (GMime's header values are C strings, so a NUL
  * would silently cut them) are removed, and a message whose lines end in
  * bare CR (old Mac mail, which GMime reads as one endless header line)
- * gets LF line ends.  Returns NULL when the input can be used as it is. */
-static GByteArray *
-prepare_input(struct message *m, const char *raw, size_t len)
+ * gets LF line ends.  The copy is in memory when small, else in a
+ * temporary file; NULL with *err when that file fails. */
+static GMimeStream *
+prepare_input(struct message *m, GMimeStream *s, gint64 start, gint64 end,
+              gint64 hdr_end, gboolean bare_cr, const struct message_limits *lim,
+              GError **err)
 {
-    size_t hdr_end = header_block_end(raw, len);
-    gsize first = first_line_len(raw, len);
-    const char *cr = memchr(raw, '\r', first);
-    gboolean bare_cr = cr != NULL && (size_t) (cr - raw) + 1 < len
-                       && cr[1] != '\n';
-    gboolean nul = memchr(raw, '\0', hdr_end) != NULL;
-    GByteArray *out;
+    GMimeStream *out;
+    GByteArray *chunk = g_byte_array_sized_new(READ_CHUNK);
+    gboolean cr_pending = FALSE, ok = TRUE;
     unsigned nuls = 0;
+    struct reader r;
 
-    if (!bare_cr && !nul)
+    if (end - start <= REPAIR_MEMORY_MAX)
+        out = g_mime_stream_mem_new();
+    else if ((out = message_temp_stream(lim->spool_dir, err)) == NULL)
         return NULL;
-    out = g_byte_array_sized_new((guint) len);
-    for (size_t i = 0; i < len; i++) {
-        guint8 c = (guint8) raw[i];
-        if (bare_cr && c == '\r' && (i + 1 >= len || raw[i + 1] != '\n'))
-            c = '\n';
-        else if (!bare_cr && c == '\0' && i < hdr_end) {
-            nuls++;
-            continue;
+    reader_init(&r, s, start, end);
+    while (ok && reader_fill(&r)) {
+        g_byte_array_set_size(chunk, 0);
+        for (; r.off < r.len; r.off++) {
+            guint8 c = (guint8) r.buf[r.off];
+
+            if (bare_cr) {
+                /* A CR is held until the next byte says whether it
+                 * ends a CRLF. */
+                if (cr_pending) {
+                    guint8 was = c == '\n' ? '\r' : '\n';
+                    g_byte_array_append(chunk, &was, 1);
+                    cr_pending = FALSE;
+                }
+                if (c == '\r') {
+                    cr_pending = TRUE;
+                    continue;
+                }
+            } else if (c == '\0' && reader_offset(&r) < hdr_end) {
+                nuls++;
+                continue;
+            }
+            g_byte_array_append(chunk, &c, 1);
         }
-        g_byte_array_append(out, &c, 1);
+        ok = g_mime_stream_write(out, (const char *) chunk->data, chunk->len)
+             == (gssize) chunk->len;
     }
+    if (ok && cr_pending)
+        ok = g_mime_stream_write(out, "\n", 1) == 1;
+    reader_clear(&r);
+    g_byte_array_free(chunk, TRUE);
+    if (!ok) {
+        g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_IO,
+                    "writing a repaired copy of the message: %s", g_strerror(errno));
+        g_object_unref(out);
+        return NULL;
+    }
+    g_mime_stream_reset(out);
     if (bare_cr)
         add_problem(m, "The message ends its lines with bare CR characters; "
                     "they were read as line ends.");
@@ -1020,6 +1274,90 @@ object_bytes(GMimeObject *obj)
     g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
     g_object_unref(mem);
     return ba;
+}
+
+/* The decoded content of a leaf part as a stream read from its start
+ * (transfer encoding undone as g_mime_data_wrapper_write_to_stream does),
+ * or NULL when it has none. */
+static GMimeStream *
+decoded_stream(GMimePart *part)
+{
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    GMimeStream *f;
+    GMimeFilter *dec;
+
+    if (dw == NULL || dw->stream == NULL)
+        return NULL;
+    g_mime_stream_reset(dw->stream);
+    f = g_mime_stream_filter_new(dw->stream);
+    switch (dw->encoding) {
+    case GMIME_CONTENT_ENCODING_BASE64:
+    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+    case GMIME_CONTENT_ENCODING_UUENCODE:
+        dec = g_mime_filter_basic_new(dw->encoding, FALSE);
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), dec);
+        g_object_unref(dec);
+        break;
+    default:
+        break;
+    }
+    return f;
+}
+
+/* The first max decoded bytes of a leaf part; *cut is TRUE when there
+ * were more.  Text is read this way so that a huge text part costs no
+ * more memory than the text that is kept of it. */
+static GByteArray *
+part_bytes_max(GMimePart *part, gsize max, gboolean *cut)
+{
+    GByteArray *ba = g_byte_array_new();
+    GMimeStream *s = decoded_stream(part);
+    char buf[4096];
+    gssize n;
+
+    *cut = FALSE;
+    if (s == NULL)
+        return ba;
+    while ((n = g_mime_stream_read(s, buf, sizeof buf)) > 0) {
+        if (ba->len + (gsize) n > max) {
+            g_byte_array_append(ba, (const guint8 *) buf, (guint) (max - ba->len));
+            *cut = TRUE;
+            break;
+        }
+        g_byte_array_append(ba, (const guint8 *) buf, (guint) n);
+    }
+    g_object_unref(s);
+    return ba;
+}
+
+/* The first max bytes of a stream, from its start. */
+static GByteArray *
+stream_prefix(GMimeStream *s, gsize max)
+{
+    GByteArray *ba = g_byte_array_new();
+    char buf[4096];
+    gssize n;
+
+    g_mime_stream_reset(s);
+    while (ba->len < max
+           && (n = g_mime_stream_read(s, buf, MIN(sizeof buf, max - ba->len))) > 0)
+        g_byte_array_append(ba, (const guint8 *) buf, (guint) n);
+    g_mime_stream_reset(s);
+    return ba;
+}
+
+/* The size of a MIME object as it would be written out, without keeping
+ * the bytes. */
+static gsize
+object_size(GMimeObject *obj)
+{
+    GMimeStream *null = g_mime_stream_null_new();
+    gsize n;
+
+    g_mime_object_write_to_stream(obj, NULL, null);
+    n = GMIME_STREAM_NULL(null)->written;
+    g_object_unref(null);
+    return n;
 }
 
 /* ---- headers ---------------------------------------------------------- */
@@ -1277,6 +1615,29 @@ default_name(const char *type)
     return "attachment";
 }
 
+/* The most attachment bytes kept in memory for one part. */
+static gsize
+attachment_memory_max(const struct message_limits *lim)
+{
+    return lim->attachment_memory_max > 0 ? lim->attachment_memory_max
+                                          : ATTACHMENT_MEMORY_DEFAULT;
+}
+
+/* TRUE when an attachment of at most n bytes is kept in memory (and then
+ * counted), FALSE when it goes to a temporary file: too large by itself,
+ * or the message already holds its share of attachment bytes. */
+static gboolean
+keep_in_memory(struct walk *w, gint64 n)
+{
+    gsize max = attachment_memory_max(w->lim);
+
+    if (n < 0 || (guint64) n > max
+        || w->mem_bytes + (gsize) n > max * ATTACHMENT_MEMORY_TOTAL)
+        return FALSE;
+    w->mem_bytes += (gsize) n;
+    return TRUE;
+}
+
 /* Append an attachment made of name, type and bytes (all taken over). */
 static struct attachment *
 add_attachment(struct message *m, char *name, char *type, GByteArray *ba)
@@ -1296,17 +1657,91 @@ add_attachment(struct message *m, char *name, char *type, GByteArray *ba)
     return a;
 }
 
-/* Keep the UTF-8 text of a text/plain attachment, within the text budget. */
-static void
-keep_attachment_text(struct walk *w, GMimeObject *obj, GBytes *data)
+/* Append an attachment whose bytes are written into a new temporary file
+ * as they are decoded (from dw) or serialised (obj), with their SHA-256
+ * computed on the way, so that they are never all in memory.  name and
+ * type are taken over.  NULL, with w->io_error set, when the file cannot
+ * be made or written (a full spool): the caller must try again later. */
+static struct attachment *
+add_file_attachment(struct walk *w, char *name, char *type,
+                    GMimeDataWrapper *dw, GMimeObject *obj)
 {
-    gsize len;
-    const guint8 *d = g_bytes_get_data(data, &len);
-    char *text = text_to_utf8(w->m, d, len,
+    GError *e = NULL;
+    GMimeStream *file = NULL, *f;
+    GMimeFilter *sum;
+    struct attachment *a;
+    gint64 n;
+    char *hex;
+
+    if (w->io_error == NULL)
+        file = message_temp_stream(w->lim->spool_dir, &e);
+    if (file == NULL) {
+        if (w->io_error == NULL)
+            w->io_error = e;
+        g_free(name);
+        g_free(type);
+        return NULL;
+    }
+    f = g_mime_stream_filter_new(file);
+    sum = g_mime_filter_checksum_new(G_CHECKSUM_SHA256);
+    g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), sum);
+    errno = 0;
+    n = dw != NULL ? g_mime_data_wrapper_write_to_stream(dw, f)
+                   : g_mime_object_write_to_stream(obj, NULL, f);
+    g_object_unref(f);
+    if (n < 0) {
+        g_set_error(&w->io_error, MESSAGE_ERROR, MESSAGE_ERROR_IO,
+                    "writing an attachment to a temporary file: %s",
+                    errno != 0 ? g_strerror(errno) : "failed");
+        g_object_unref(sum);
+        g_object_unref(file);
+        g_free(name);
+        g_free(type);
+        return NULL;
+    }
+    hex = g_mime_filter_checksum_get_string(GMIME_FILTER_CHECKSUM(sum));
+    g_object_unref(sum);
+    g_mime_stream_reset(file);
+    a = g_new0(struct attachment, 1);
+    a->name = message_safe_filename(name);
+    g_free(name);
+    a->type = type;
+    a->size = (gsize) n;
+    a->file = file;
+    g_strlcpy(a->sha256, hex, sizeof a->sha256);
+    g_free(hex);
+    g_ptr_array_add(w->m->attachments, a);
+    return a;
+}
+
+/* Keep the UTF-8 text of a text/plain attachment, within the text budget;
+ * of an attachment in a file, only as much is read as the budget can
+ * use. */
+static void
+keep_attachment_text(struct walk *w, GMimeObject *obj, const struct attachment *a)
+{
+    GByteArray *prefix = NULL;
+    gboolean partial = FALSE;
+    const guint8 *d;
+    gsize len, tlen;
+    char *text;
+
+    if (a->data != NULL) {
+        d = g_bytes_get_data(a->data, &len);
+    } else {
+        gsize room = w->text_att_bytes < w->lim->max_text
+                     ? w->lim->max_text - w->text_att_bytes : 0;
+        prefix = stream_prefix(a->file, room * TEXT_READ_RATIO);
+        partial = prefix->len < a->size;
+        d = prefix->data;
+        len = prefix->len;
+    }
+    text = text_to_utf8(w->m, d, len,
         g_mime_object_get_content_type_parameter(obj, "charset"),
         "text attachment");
-    gsize tlen = strlen(text);
-
+    if (prefix != NULL)
+        g_byte_array_free(prefix, TRUE);
+    tlen = strlen(text);
     if (w->text_att_bytes >= w->lim->max_text) {
         add_problem(w->m, "The text of some attachments was not kept: the "
                     "text limit was reached.");
@@ -1318,9 +1753,20 @@ keep_attachment_text(struct walk *w, GMimeObject *obj, GBytes *data)
         add_problem(w->m, "The text of an attachment was cut at the text "
                     "limit.");
         tlen = strlen(text);
+    } else if (partial) {
+        add_problem(w->m, "The text of an attachment was cut at the text "
+                    "limit.");
     }
     w->text_att_bytes += tlen;
     g_ptr_array_add(w->m->text_attachments, text);
+}
+
+/* TRUE for a delivery status type. */
+static gboolean
+is_dsn_type(const char *type)
+{
+    return strcmp(type, "message/delivery-status") == 0
+        || strcmp(type, "message/global-delivery-status") == 0;
 }
 
 /* A leaf part other than the body: an attachment, or a delivery status. */
@@ -1328,24 +1774,35 @@ static void
 walk_leaf(struct walk *w, GMimeObject *obj)
 {
     GMimePart *part = GMIME_PART(obj);
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
     char *type = object_mime_type(obj);
     const char *fname = g_mime_part_get_filename(part);
-    GByteArray *ba;
+    char *name;
     struct attachment *a;
 
     check_base64(w->m, part, "attachment");
-    ba = part_bytes(w->m, part);
-    if (strcmp(type, "message/delivery-status") == 0
-        || strcmp(type, "message/global-delivery-status") == 0) {
+    if (is_dsn_type(type)) {
+        gboolean cut;
+        GByteArray *ba = part_bytes_max(part, w->lim->max_text, &cut);
+
+        if (cut)
+            add_problem(w->m, "A delivery status is longer than %zu bytes; "
+                        "only its beginning was read.", w->lim->max_text);
         scan_dsn(w->m, ba->data, ba->len);
         g_byte_array_free(ba, TRUE);
         g_free(type);
         return;
     }
-    a = add_attachment(w->m, g_strdup(fname ? fname : default_name(type)),
-                       type, ba);
-    if (strcmp(a->type, "text/plain") == 0)
-        keep_attachment_text(w, obj, a->data);
+    name = g_strdup(fname ? fname : default_name(type));
+    /* Decoding never makes content larger, so the encoded length bounds
+     * what memory the decoded bytes would take. */
+    if (dw == NULL || dw->stream == NULL
+        || keep_in_memory(w, g_mime_stream_length(dw->stream)))
+        a = add_attachment(w->m, name, type, part_bytes(w->m, part));
+    else
+        a = add_file_attachment(w, name, type, dw, NULL);
+    if (a != NULL && strcmp(a->type, "text/plain") == 0)
+        keep_attachment_text(w, obj, a);
 }
 
 /* A message part met inside the walk: an attached message is kept whole
@@ -1357,13 +1814,18 @@ walk_message_part(struct walk *w, GMimeObject *obj)
     GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
     char *type = object_mime_type(obj);
     const char *fname;
+    char *name;
     GByteArray *ba;
 
-    if (strcmp(type, "message/delivery-status") == 0
-        || strcmp(type, "message/global-delivery-status") == 0) {
-        ba = object_bytes(obj);
-        scan_dsn(w->m, ba->data, ba->len);
-        g_byte_array_free(ba, TRUE);
+    if (is_dsn_type(type)) {
+        if (object_size(obj) > w->lim->max_text) {
+            add_problem(w->m, "A delivery status is longer than %zu bytes and "
+                        "was not read.", w->lim->max_text);
+        } else {
+            ba = object_bytes(obj);
+            scan_dsn(w->m, ba->data, ba->len);
+            g_byte_array_free(ba, TRUE);
+        }
         g_free(type);
         return;
     }
@@ -1375,13 +1837,14 @@ walk_message_part(struct walk *w, GMimeObject *obj)
     fname = g_mime_object_get_content_disposition_parameter(obj, "filename");
     if (fname == NULL)
         fname = g_mime_object_get_content_type_parameter(obj, "name");
-    ba = object_bytes(GMIME_OBJECT(inner));
     if (fname == NULL && g_mime_message_get_subject(inner) != NULL)
-        add_attachment(w->m, g_strdup_printf("%s.eml",
-                       g_mime_message_get_subject(inner)), type, ba);
+        name = g_strdup_printf("%s.eml", g_mime_message_get_subject(inner));
     else
-        add_attachment(w->m, g_strdup(fname ? fname : default_name(type)),
-                       type, ba);
+        name = g_strdup(fname ? fname : default_name(type));
+    if (keep_in_memory(w, (gint64) object_size(GMIME_OBJECT(inner))))
+        add_attachment(w->m, name, type, object_bytes(GMIME_OBJECT(inner)));
+    else
+        add_file_attachment(w, name, type, NULL, GMIME_OBJECT(inner));
 }
 
 /* Visit the tree for attachments and delivery status, depth-first with
@@ -1389,7 +1852,7 @@ walk_message_part(struct walk *w, GMimeObject *obj)
 static void
 walk_tree(struct walk *w, GMimeObject *obj, unsigned depth)
 {
-    if (obj == w->body || !walk_admit(w, depth))
+    if (obj == w->body || w->io_error != NULL || !walk_admit(w, depth))
         return;
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart *mp = GMIME_MULTIPART(obj);
@@ -1415,43 +1878,50 @@ read_body(struct walk *w)
     gboolean html = is_type(w->body, "text", "html");
     GByteArray *ba;
     char *text;
+    gboolean cut;
+    /* Markup costs memory in libxml2's tree many times its size;
+     * more HTML than this renders to more text than is kept anyway. */
+    gsize html_max = w->lim->max_text > G_MAXSIZE / HTML_TEXT_RATIO
+                     ? G_MAXSIZE : w->lim->max_text * HTML_TEXT_RATIO;
+    /* Decoded bytes read: what can make the text kept, and no more, so a
+     * huge body costs no more memory than a long one. */
+    gsize read_max = html ? html_max
+                     : w->lim->max_text > G_MAXSIZE / TEXT_READ_RATIO
+                     ? G_MAXSIZE : w->lim->max_text * TEXT_READ_RATIO;
 
     check_base64(w->m, part, "body text");
-    ba = part_bytes(w->m, part);
+    ba = part_bytes_max(part, read_max, &cut);
     text = text_to_utf8(w->m, ba->data, ba->len,
         g_mime_object_get_content_type_parameter(w->body, "charset"),
         "body text");
     g_byte_array_free(ba, TRUE);
     if (html) {
         char *plain;
-        /* Markup costs memory in libxml2's tree many times its size;
-         * more HTML than this renders to more text than is kept anyway. */
-        gsize html_max = w->lim->max_text > G_MAXSIZE / HTML_TEXT_RATIO
-                         ? G_MAXSIZE : w->lim->max_text * HTML_TEXT_RATIO;
-        if (utf8_cut(text, html_max))
+        if (utf8_cut(text, html_max) || cut)
             add_problem(w->m, "The HTML body is longer than %zu bytes; only "
                         "its beginning was rendered.", html_max);
         plain = html_to_text(w->m, text, strlen(text));
         g_free(text);
         text = plain;
     }
-    if (utf8_cut(text, w->lim->max_text))
+    if (utf8_cut(text, w->lim->max_text) || (cut && !html))
         add_problem(w->m, "The body text is longer than %zu bytes and was "
                     "cut.", w->lim->max_text);
     g_free(w->m->text);
     w->m->text = text;
 }
 
-/* Read text and attachments of one message (the statement). */
-static void
+/* Read text and attachments of one message (the statement); FALSE with
+ * *err when an attachment could not be written to its temporary file. */
+static gboolean
 read_content(struct message *m, GMimeMessage *msg,
-             const struct message_limits *lim)
+             const struct message_limits *lim, GError **err)
 {
     struct walk w = { .lim = lim, .m = m };
     GMimeObject *top = g_mime_message_get_mime_part(msg);
 
     if (top == NULL)
-        return;
+        return TRUE;
     w.body = find_text(&w, top, 1, "plain", NULL, NULL);
     if (w.body == NULL) {
         w.visited = 0;
@@ -1475,6 +1945,11 @@ read_content(struct message *m, GMimeMessage *msg,
     w.visited = 0;
     w.parts_noted = w.depth_noted = FALSE;
     walk_tree(&w, top, 1);
+    if (w.io_error != NULL) {
+        g_propagate_error(err, w.io_error);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* The first attached message/rfc822 in the top-level structure (not
@@ -1530,6 +2005,30 @@ message_limits_default(struct message_limits *lim)
     lim->max_parts = 1000;
     lim->max_depth = 32;
     lim->max_text = 1024 * 1024;
+    lim->attachment_memory_max = ATTACHMENT_MEMORY_DEFAULT;
+    lim->spool_dir = NULL;
+}
+
+/* A new unlinked temporary file as a GMimeStream owning its descriptor:
+ * the bytes live only as long as the stream, and a crash leaves nothing
+ * behind. */
+GMimeStream *
+message_temp_stream(const char *dir, GError **err)
+{
+    char *tmpl = g_build_filename(dir != NULL ? dir : g_get_tmp_dir(),
+                                  "liaison-XXXXXX", NULL);
+    int fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_IO,
+                    "cannot make a temporary file in %s: %s",
+                    dir != NULL ? dir : g_get_tmp_dir(), g_strerror(errno));
+        g_free(tmpl);
+        return NULL;
+    }
+    (void) unlink(tmpl);
+    g_free(tmpl);
+    return g_mime_stream_fs_new(fd);
 }
 
 /* Free one attachment. */
@@ -1544,6 +2043,8 @@ attachment_free(gpointer p)
     g_free(a->type);
     if (a->data)
         g_bytes_unref(a->data);
+    if (a->file)
+        g_object_unref(a->file);
     g_free(a);
 }
 
@@ -1562,63 +2063,136 @@ message_new(void)
     return m;
 }
 
-/* Parse bytes into a GMime message with our own parser options, so that
- * warnings land in m->problems (when given) without touching the global
- * defaults other threads use. */
+/* Parse the range [start, end) of a stream into a GMime message with our
+ * own parser options, so that warnings land in m->problems (when given)
+ * without touching the global defaults other threads use.  The parser
+ * persists the stream: leaf contents stay ranges of it instead of copies,
+ * which is what keeps a large message out of memory. */
 static GMimeMessage *
-gmime_parse(struct message *m, const char *raw, size_t len, gboolean warn)
+gmime_parse(struct message *m, GMimeStream *s, gint64 start, gint64 end,
+            gboolean warn)
 {
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
-    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    GMimeStream *sub = g_mime_stream_substream(s, start, end);
+    GMimeParser *parser = g_mime_parser_new_with_stream(sub);
     GMimeParserOptions *opts = g_mime_parser_options_new();
     GMimeMessage *msg;
 
     if (warn)
         g_mime_parser_options_set_warning_callback(opts, parser_warning, m);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    g_mime_parser_set_persist_stream(parser, TRUE);
     msg = g_mime_parser_construct_message(parser, opts);
     g_mime_parser_options_free(opts);
     g_object_unref(parser);
-    g_object_unref(stream);
+    g_object_unref(sub);
     return msg;
 }
 
-/* Parse a raw message.  NULL with *err set when the input is not mail. */
+/* Free a GByteArray wrapper without the bytes it points to. */
+static void
+free_array_only(gpointer ba)
+{
+    (void) g_byte_array_free(ba, FALSE);
+}
+
+/* A stream reading len bytes at raw in place, without copying them; the
+ * caller keeps them alive and unchanged while the stream (and any GMime
+ * object parsed from it) lives. */
+GMimeStream *
+message_stream_for_bytes(const char *raw, size_t len)
+{
+    /* GMime's memory stream reads a GByteArray; this one points at the
+     * caller's bytes and the stream does not own them. */
+    GByteArray *ba = g_byte_array_new_take((guint8 *) raw, raw != NULL ? len : 0);
+    GMimeStream *s = g_mime_stream_mem_new_with_byte_array(ba);
+
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(s), FALSE);
+    g_object_set_data_full(G_OBJECT(s), "liaison-bytes", ba, free_array_only);
+    return s;
+}
+
+/* Parse a raw message in memory, read in place through a stream. */
 struct message *
 message_parse(const char *raw, size_t len, const struct message_limits *lim,
               GError **err)
 {
+    GMimeStream *s;
+    struct message *m;
+
+    if (raw == NULL || len == 0 || len > G_MAXUINT) {
+        g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_NOT_MAIL,
+                    len == 0 ? "The input is empty." : "The input is too large.");
+        return NULL;
+    }
+    s = message_stream_for_bytes(raw, len);
+    m = message_parse_stream(s, lim, err);
+    g_object_unref(s);
+    return m;
+}
+
+/* Parse a raw message read from a seekable stream, from its start to its
+ * end: the checks and the structure scan read it a chunk at a time, GMime
+ * keeps ranges of it, and only headers, the text kept and small
+ * attachments are ever copied into memory. */
+struct message *
+message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
+                     GError **err)
+{
     struct message_limits defaults;
     struct message *m;
+    struct first_line fl;
     struct scan sc;
     GMimeMessage *outer, *stmt;
     GMimeObject *top;
-    gboolean opaque = FALSE;
-    GByteArray *fixed;
-    size_t hdr_end;
+    gboolean opaque = FALSE, hdr_nul;
+    GMimeStream *fixed = NULL, *s = raw;
+    GByteArray *head;
+    gint64 start, end, hdr_end;
 
     if (lim == NULL) {
         message_limits_default(&defaults);
         lim = &defaults;
     }
+    g_mime_stream_reset(raw);
+    start = g_mime_stream_tell(raw);
+    end = g_mime_stream_length(raw);
+    end = end < 0 ? start : start + end;
+    head = read_range(s, start, end, SNIFF_MAX);
     /* An mbox "From " line, as a pipe from the MTA may prepend, is not
      * part of the message. */
-    if (raw != NULL && len > 5 && memcmp(raw, "From ", 5) == 0) {
-        const char *nl = memchr(raw, '\n', len);
-        size_t skip = nl ? (size_t) (nl - raw) + 1 : len;
-        raw += skip;
-        len -= skip;
+    if (head->len > 5 && memcmp(head->data, "From ", 5) == 0) {
+        gsize total;
+        gboolean sp;
+        struct reader r;
+
+        reader_init(&r, s, start, end);
+        (void) reader_line(&r, head, 0, &total, &sp);
+        start = reader_offset(&r);
+        reader_clear(&r);
+        g_byte_array_free(head, TRUE);
+        head = read_range(s, start, end, SNIFF_MAX);
     }
-    if (!check_is_mail(raw, len, err))
+    scan_first_line(s, start, end, &fl);
+    if (!check_is_mail((const char *) head->data, head->len, &fl, err)) {
+        g_byte_array_free(head, TRUE);
         return NULL;
+    }
+    g_byte_array_free(head, TRUE);
 
     m = message_new();
-    if ((fixed = prepare_input(m, raw, len)) != NULL) {
-        raw = (const char *) fixed->data;
-        len = fixed->len;
+    hdr_end = scan_header_block(s, start, end, &hdr_nul);
+    if (fl.bare_cr || hdr_nul) {
+        fixed = prepare_input(m, s, start, end, hdr_end, fl.bare_cr, lim, err);
+        if (fixed == NULL) {
+            message_free(m);
+            return NULL;
+        }
+        s = fixed;
+        start = g_mime_stream_tell(s);
+        end = start + g_mime_stream_length(s);
+        hdr_end = scan_header_block(s, start, end, &hdr_nul);
     }
-    hdr_end = header_block_end(raw, len);
-    scan_structure(raw, len, &sc);
+    scan_structure(s, start, end, &sc);
     if (sc.max_nesting > lim->max_depth) {
         add_problem(m, "Multiparts nest %u deep, more than the limit of %u; "
                     "only the headers were read and the body was kept as "
@@ -1635,18 +2209,19 @@ message_parse(const char *raw, size_t len, const struct message_limits *lim,
     }
     g_ptr_array_free(sc.unclosed, TRUE);
 
-    outer = opaque ? gmime_parse(m, raw, hdr_end, FALSE)
-                   : gmime_parse(m, raw, len, TRUE);
+    outer = opaque ? gmime_parse(m, s, start, hdr_end, FALSE)
+                   : gmime_parse(m, s, start, end, TRUE);
     if (outer == NULL) {
         add_problem(m, "The message could not be parsed as MIME; the body "
                     "was kept as plain text.");
         opaque = TRUE;
-        outer = gmime_parse(m, raw, hdr_end, FALSE);
+        outer = gmime_parse(m, s, start, hdr_end, FALSE);
     }
 
     if (outer != NULL) {
         GObject *o = G_OBJECT(outer);
         GMimeObject *obj = GMIME_OBJECT(outer);
+        gboolean ok = TRUE;
         m->auto_submitted = clean_value(m, g_mime_object_get_header(obj,
                                         "Auto-Submitted"), "Auto-Submitted");
         m->precedence = clean_value(m, g_mime_object_get_header(obj,
@@ -1676,29 +2251,35 @@ message_parse(const char *raw, size_t len, const struct message_limits *lim,
         }
         read_headers(m, stmt);
         if (!opaque)
-            read_content(m, stmt, lim);
+            ok = read_content(m, stmt, lim, err);
         g_object_unref(o);
+        if (!ok) {
+            if (fixed != NULL)
+                g_object_unref(fixed);
+            message_free(m);
+            return NULL;
+        }
     }
     if (opaque) {
         /* The body starts after the empty line that ends the headers. */
-        size_t start = hdr_end;
-        const char *body;
-        size_t blen;
-        if (start < len && raw[start] == '\r')
-            start++;
-        if (start < len && raw[start] == '\n')
-            start++;
-        body = raw + start;
-        blen = len - start;
-        if (blen > lim->max_text)
-            blen = lim->max_text;
+        gint64 body = hdr_end;
+        GByteArray *two = read_range(s, body, end, 2), *text;
+        guint i = 0;
+
+        if (i < two->len && two->data[i] == '\r')
+            i++;
+        if (i < two->len && two->data[i] == '\n')
+            i++;
+        body += i;
+        g_byte_array_free(two, TRUE);
+        text = read_range(s, body, end, lim->max_text);
         g_free(m->text);
-        m->text = text_to_utf8(m, (const guint8 *) body, blen, NULL,
-                               "body text");
+        m->text = text_to_utf8(m, text->data, text->len, NULL, "body text");
+        g_byte_array_free(text, TRUE);
         utf8_cut(m->text, lim->max_text);
     }
     if (fixed != NULL)
-        g_byte_array_free(fixed, TRUE);
+        g_object_unref(fixed);
     return m;
 }
 

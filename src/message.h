@@ -5,25 +5,44 @@
  *
  * Parsing never fails on bad MIME: what cannot be read is noted in
  * problems[] and the rest is kept.  Only input that is not mail at all
- * (no header block) is refused.
+ * (no header block) is refused, and a failure to make or write a
+ * temporary file (a full spool) is reported so that the caller can
+ * answer "try again later".
+ *
+ * Memory stays bounded whatever the size of the message: the message is
+ * read from a seekable GMimeStream (a file for large mail), GMime keeps
+ * the parts' contents as ranges of that stream instead of copies, and an
+ * attachment larger than attachment_memory_max is decoded into an
+ * unlinked temporary file rather than into memory.
  */
 #ifndef LIAISON_MESSAGE_H
 #define LIAISON_MESSAGE_H
 
 #include <glib.h>
 
+/* GMime's stream type, without pulling GMime into every includer. */
+struct _GMimeStream;
+
 /* Bounds on hostile input. */
 struct message_limits {
     unsigned max_parts;         /* MIME parts visited (default 1000) */
     unsigned max_depth;         /* multipart / message nesting (default 32) */
     size_t   max_text;          /* bytes of text kept for scanning (default 1 MB) */
+    size_t   attachment_memory_max; /* larger attachments are decoded into
+                                   a temporary file (default 256 KB) */
+    const char *spool_dir;      /* where those files are made; NULL for
+                                   g_get_tmp_dir() */
 };
 
 struct attachment {
     char   *name;               /* safe file name: never a path, never empty */
     char   *type;               /* "application/pdf", lower case */
-    GBytes *data;               /* decoded bytes (NULL when read back
-                                   from the store without its bytes) */
+    GBytes *data;               /* decoded bytes (NULL when they are in
+                                   file, or read back from the store
+                                   without its bytes) */
+    struct _GMimeStream *file;  /* a large attachment's decoded bytes in an
+                                   unlinked temporary file (a GMimeStream
+                                   that owns the descriptor), else NULL */
     gsize   size;               /* decoded size in bytes */
     char    sha256[65];         /* hex digest of data */
 };
@@ -60,7 +79,10 @@ struct message {
 
 /* Error domain of message_parse() for input that is not mail. */
 #define MESSAGE_ERROR (message_error_quark())
-enum message_error { MESSAGE_ERROR_NOT_MAIL };
+enum message_error {
+    MESSAGE_ERROR_NOT_MAIL,     /* refuse the input */
+    MESSAGE_ERROR_IO,           /* a temporary file failed: try again later */
+};
 GQuark  message_error_quark(void);
 
 /* Call g_mime_init() and set the limits' defaults; once, from main. */
@@ -71,6 +93,18 @@ void    message_limits_default(struct message_limits *lim);
 /* Parse a raw message.  NULL with *err set when the input is not mail. */
 struct message *message_parse(const char *raw, size_t len,
                               const struct message_limits *lim, GError **err);
+/* Parse a raw message read from a seekable stream, from its start to its
+ * end (a file for large mail: its bytes are never all in memory).  The
+ * stream must stay unchanged during the call; it is not kept after it. */
+struct message *message_parse_stream(struct _GMimeStream *raw,
+                                     const struct message_limits *lim,
+                                     GError **err);
+/* A stream over len bytes at raw, read in place (no copy): the caller
+ * keeps them alive and unchanged while the stream lives. */
+struct _GMimeStream *message_stream_for_bytes(const char *raw, size_t len);
+/* A new unlinked temporary file in dir (NULL: g_get_tmp_dir()) as a
+ * GMimeStream that owns its descriptor; NULL with *err (MESSAGE_ERROR_IO). */
+struct _GMimeStream *message_temp_stream(const char *dir, GError **err);
 /* Free a parsed message; NULL is fine. */
 void    message_free(struct message *m);
 /* Make a file name safe: last path component only, no control characters,

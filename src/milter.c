@@ -14,7 +14,10 @@
  * Intake mail is spooled as it arrives (headers, then body chunks) into
  * memory up to spool_memory_max and then into a temporary file that is
  * unlinked as soon as it is made, so that a crash leaves nothing behind and
- * a 50 MB message does not cost 50 MB of heap.  Line ends are stored as LF,
+ * a 50 MB message does not cost 50 MB of heap; a spilled message is then
+ * ingested from that file (ingest_message_fd), which reads it in chunks
+ * and decodes large attachments into temporary files in the same spool
+ * directory.  Line ends are stored as LF,
  * as in a Unix mailbox and as liaisonctl ingest reads them from a file, so
  * that the same message through either door is the same bytes.
  *
@@ -36,7 +39,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -685,8 +687,6 @@ cb_eom(SMFICTX *ctx)
     struct ingest_ctx ictx;
     struct decision d;
     enum ingest_status st;
-    const char *raw;
-    void   *map = NULL;
     char   *why = NULL;
     GError *err = NULL;
     sfsistat result;
@@ -714,25 +714,11 @@ cb_eom(SMFICTX *ctx)
         g_free(why);
         return result;
     }
-    /* A spilled message is read back through a read-only mapping: its pages
-     * are the file's, not the heap's. */
-    if (m->fd >= 0 && m->len > 0) {
-        map = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, m->fd, 0);
-        if (map == MAP_FAILED) {
-            why = g_strdup_printf("spool: mmap: %s", g_strerror(errno));
-            result = msg_tempfail(ctx, why);
-            g_free(why);
-            return result;
-        }
-        raw = map;
-    } else {
-        raw = m->mem != NULL ? m->mem->str : "";
-    }
-
     memset(&ictx, 0, sizeof ictx);
     memset(&d, 0, sizeof d);
     ictx.dir = m->snap->dir;
     message_limits_default(&ictx.limits);
+    ictx.limits.spool_dir = m->snap->cfg->spool_dir;   /* large attachments */
     ictx.mail = m->snap->mail;
     ictx.notify = m->snap->cfg->notify;
     ictx.acknowledge = m->snap->cfg->acknowledge;
@@ -743,11 +729,15 @@ cb_eom(SMFICTX *ctx)
                               err != NULL ? err->message : "cannot open");
         g_clear_error(&err);
         st = INGEST_TEMPFAIL;
+    } else if (m->fd >= 0) {
+        /* A spilled message is read from its file a chunk at a time, never
+         * mapped or loaded whole: touched pages of a mapping would count
+         * in the daemon's memory as much as a copy. */
+        st = ingest_message_fd(&ictx, m->fd, m->sender, &d);
     } else {
-        st = ingest_message(&ictx, raw, m->len, m->sender, &d);
+        st = ingest_message(&ictx, m->mem != NULL ? m->mem->str : "", m->len,
+                            m->sender, &d);
     }
-    if (map != NULL)
-        munmap(map, m->len);
 
     switch (st) {
     case INGEST_OK:

@@ -301,5 +301,7 @@ attachment_free(gpointer p)
     g_free(a->type);
     if (a->data != NULL)
         g_bytes_unref(a->data);
+    if (a->file != NULL)
+        g_object_unref(a->file);    /* a GMimeStream: closes the temp file */
     g_free(a);
 }

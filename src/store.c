@@ -36,6 +36,15 @@
  *   and each statement is reset as soon as it has been used so that no
  *   read snapshot stays open behind the caller's back.
  *
+ * - Large blobs: a message or an attachment that arrives as a stream (a
+ *   file) is written with incremental BLOB I/O: the row is inserted with
+ *   a zeroblob of the right size (the blob is the last column, so SQLite
+ *   writes the zeros page by page without a buffer of that size) and the
+ *   bytes are then copied in chunks with sqlite3_blob_write.  The page
+ *   cache spills to the WAL, so neither step holds the blob in memory.
+ *   Reading a statement back loads the bytes of small attachments only
+ *   (STORE_ATTACHMENT_LOAD_MAX).
+ *
  * - Errors: every failure is a GError in STORE_ERROR naming the database
  *   file and SQLite's own message; the code says what kind of failure it
  *   was (busy, read-only, full, corrupt) so that callers can log it and
@@ -44,6 +53,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <gmime/gmime.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -223,6 +233,18 @@ static const char *const migrations[] = {
     "ALTER TABLE outbox ADD COLUMN rejected TEXT NOT NULL DEFAULT '';\n"
     "                                         -- refused for good, one a line\n"
     "PRAGMA user_version = 2;\n",
+    /* 3: the raw message is written with incremental blob I/O (large mail
+     * never whole in memory), and sqlite3_blob_open refuses every column
+     * of a table that has an index on an expression.  The dedup index
+     * moves to a virtual generated column with the same value: it is not
+     * stored, so raw stays the last field of the record, which is what
+     * lets SQLite write a zeroblob there without a buffer of its size. */
+    "ALTER TABLE message ADD COLUMN dedup_id TEXT\n"
+    "  GENERATED ALWAYS AS (ifnull(message_id, '')) VIRTUAL;\n"
+    "DROP INDEX message_in_once;\n"
+    "CREATE UNIQUE INDEX message_in_once\n"
+    "  ON message (dedup_id, body_sha256) WHERE direction = 'in';\n"
+    "PRAGMA user_version = 3;\n",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS(migrations))
@@ -325,8 +347,11 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_GET_RECIPIENTS] =
         "SELECT addr, role FROM recipient WHERE statement = ?1"
         " ORDER BY position",
+    /* Bytes of small attachments only: a large one would cost its size
+     * in memory, and nothing that reads statements needs it whole. */
     [SQL_GET_ATTACHMENTS] =
-        "SELECT name, type, size, sha256, data FROM attachment"
+        "SELECT name, type, size, sha256,"
+        " CASE WHEN size <= ?2 THEN data END FROM attachment"
         " WHERE statement = ?1 ORDER BY position",
     /* A listing must not pull every attachment's bytes into memory. */
     [SQL_GET_ATTACHMENTS_NO_DATA] =
@@ -860,6 +885,105 @@ store_add_message(struct store *st, gint64 statement_id, const char *direction,
     return sqlite3_last_insert_rowid(st->db);
 }
 
+/* Bytes copied between a stream and a blob at a time. */
+#define BLOB_CHUNK  65536
+
+/* Copy len bytes of src (from its start) into column of the row just
+ * inserted into table, which holds a zeroblob of that size, in chunks.
+ */
+static gboolean
+blob_from_stream(struct store *st, const char *table, const char *column,
+                 GMimeStream *src, gint64 len, GError **err)
+{
+    sqlite3_blob *blob = NULL;
+    char   *buf = g_malloc(BLOB_CHUNK);
+    gint64  off = 0;
+    gboolean ok = FALSE;
+    int     rc;
+
+    rc = sqlite3_blob_open(st->db, "main", table, column,
+                           sqlite3_last_insert_rowid(st->db), 1, &blob);
+    if (rc != SQLITE_OK) {
+        fail(st, err, rc, "opening a blob for writing");
+        goto out;
+    }
+    if (g_mime_stream_reset(src) == -1) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "%s: rewinding %s.%s: %s",
+                    st->path, table, column, g_strerror(errno));
+        goto out;
+    }
+    while (off < len) {
+        gssize n = g_mime_stream_read(src, buf, (size_t) MIN(len - off, BLOB_CHUNK));
+
+        if (n <= 0) {
+            g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                        "%s: reading the bytes of %s.%s: %s", st->path, table,
+                        column, n < 0 ? g_strerror(errno) : "shorter than its length");
+            goto out;
+        }
+        rc = sqlite3_blob_write(blob, buf, (int) n, (int) off);
+        if (rc != SQLITE_OK) {
+            fail(st, err, rc, "writing a blob");
+            goto out;
+        }
+        off += n;
+    }
+    ok = TRUE;
+out:
+    if (blob != NULL) {
+        rc = sqlite3_blob_close(blob);
+        if (ok && rc != SQLITE_OK) {
+            fail(st, err, rc, "closing a blob");
+            ok = FALSE;
+        }
+    }
+    g_free(buf);
+    g_mime_stream_reset(src);
+    return ok;
+}
+
+/* The length of a stream, or -1 with *err; blobs are at most 2 GB
+ * (sqlite3_blob_write takes int offsets). */
+static gint64
+stream_blob_length(struct store *st, GMimeStream *src, const char *what,
+                   GError **err)
+{
+    gint64 len = g_mime_stream_length(src);
+
+    if (len < 0 || len > G_MAXINT) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                    "%s: %s: cannot tell its length, or over 2 GB", st->path, what);
+        return -1;
+    }
+    return len;
+}
+
+/* Record a message verbatim from a stream, in chunks. */
+gint64
+store_add_message_stream(struct store *st, gint64 statement_id,
+                         const char *direction, const char *kind,
+                         const char *message_id, const char *body_sha256,
+                         GMimeStream *raw, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_ADD_MESSAGE);
+    gint64 len = stream_blob_length(st, raw, "recording a message", err);
+    int rc = SQLITE_OK;
+
+    if (len < 0)
+        return 0;
+    bind_int(stmt, 1, statement_id, TRUE, &rc);
+    bind_text(stmt, 2, direction, &rc);
+    bind_text(stmt, 3, kind, &rc);
+    bind_text(stmt, 4, message_id, &rc);
+    bind_text(stmt, 5, body_sha256, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_zeroblob64(stmt, 6, (sqlite3_uint64) len);
+    if (!step_write(st, stmt, rc, "recording a message", err)
+        || !blob_from_stream(st, "message", "raw", raw, len, err))
+        return 0;
+    return sqlite3_last_insert_rowid(st->db);
+}
+
 /* Point a recorded message at its statement. */
 gboolean
 store_link_message(struct store *st, gint64 message_row, gint64 statement_id,
@@ -1022,11 +1146,20 @@ add_attachment(struct store *st, gint64 id, guint position,
     gboolean ok;
     int rc = SQLITE_OK;
 
+    gint64 flen = 0;
+
     /* The digest and size stored are those of the bytes stored, whatever
-     * the struct claims, so that they can be checked on the way out. */
+     * the struct claims, so that they can be checked on the way out.  For
+     * bytes in a file, the size is the file's, and the digest is the one
+     * message.c computed while writing that file: computing it again
+     * would cost a second pass over a large attachment. */
     if (a->data) {
         data = g_bytes_get_data(a->data, &size);
         digest = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, a->data);
+    } else if (a->file) {
+        if ((flen = stream_blob_length(st, a->file, "recording an attachment", err)) < 0)
+            return FALSE;
+        size = (gsize) flen;
     }
     bind_int(stmt, 1, id, FALSE, &rc);
     bind_int(stmt, 2, position, FALSE, &rc);
@@ -1036,7 +1169,11 @@ add_attachment(struct store *st, gint64 id, guint position,
     bind_text(stmt, 6, digest ? digest : (a->sha256[0] ? a->sha256 : NULL), &rc);
     if (a->data)
         bind_blob(stmt, 7, data, size, &rc);
-    ok = step_write(st, stmt, rc, "recording an attachment", err);
+    else if (a->file && rc == SQLITE_OK)
+        rc = sqlite3_bind_zeroblob64(stmt, 7, (sqlite3_uint64) flen);
+    ok = step_write(st, stmt, rc, "recording an attachment", err)
+         && (a->data || !a->file
+             || blob_from_stream(st, "attachment", "data", a->file, flen, err));
     g_free(digest);
     return ok;
 }
@@ -1309,6 +1446,8 @@ load_attachments(struct store *st, struct statement *s, gboolean with_data,
     if (!s->attachments)
         s->attachments = g_ptr_array_new_with_free_func(attachment_free);
     bind_int(stmt, 1, s->id, FALSE, &rc);
+    if (with_data)
+        bind_int(stmt, 2, STORE_ATTACHMENT_LOAD_MAX, FALSE, &rc);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         struct attachment *a = attachment_from_row(st, stmt, err);
 

@@ -14,6 +14,9 @@
 
 #include "statement.h"
 
+/* GMime's stream type, without pulling GMime into every includer. */
+struct _GMimeStream;
+
 #define STORE_ERROR (store_error_quark())
 GQuark  store_error_quark(void);
 
@@ -63,8 +66,16 @@ gint64  store_add_message(struct store *st, gint64 statement_id,
                           const char *direction, const char *kind,
                           const char *message_id, const char *body_sha256,
                           const char *raw, gsize len, GError **err);
+/* The same, the bytes read from raw (a seekable GMimeStream, from its
+ * start) a chunk at a time, so that a large message is never all in
+ * memory. */
+gint64  store_add_message_stream(struct store *st, gint64 statement_id,
+                                 const char *direction, const char *kind,
+                                 const char *message_id, const char *body_sha256,
+                                 struct _GMimeStream *raw, GError **err);
 /* Record a statement with its contacts, lists, routing, attachments (bytes
- * and SHA-256) and diagnostics; sets s->id and returns it (0 on failure). */
+ * and SHA-256; bytes in a file are copied in chunks) and diagnostics; sets
+ * s->id and returns it (0 on failure). */
 gint64  store_add_statement(struct store *st, struct statement *s, GError **err);
 /* Point a recorded message at its statement. */
 gboolean store_link_message(struct store *st, gint64 message_row,
@@ -74,9 +85,13 @@ gboolean store_add_event(struct store *st, gint64 statement_id,
                          gint64 message_row, const char *what,
                          const char *actor, const char *detail, GError **err);
 
-/* Load a statement with everything store_add_statement wrote (attachment
- * bytes included).  NULL with *err: STORE_ERROR_NOTFOUND when there is no
- * such id. */
+/* Attachments up to this size come back from store_get_statement with
+ * their bytes; larger ones with their name, type, size and SHA-256 only. */
+#define STORE_ATTACHMENT_LOAD_MAX   (1024 * 1024)
+
+/* Load a statement with everything store_add_statement wrote (the bytes
+ * of attachments up to STORE_ATTACHMENT_LOAD_MAX included).  NULL with
+ * *err: STORE_ERROR_NOTFOUND when there is no such id. */
 struct statement *store_get_statement(struct store *st, gint64 id, GError **err);
 /* Call fn for each statement in id order (attachments without bytes);
  * stops early when fn returns FALSE. */
