@@ -1,0 +1,115 @@
+# tests/postfix/pf-lib.sh: what the tests of liaisond on a private Postfix
+# share (test-killed.sh, test-load.sh, test-size.sh; test-milter.sh keeps
+# its own copy of the same patterns).  Sourced after tests/lib.sh.
+#
+#   pf_require TOOL...     skip (exit 77) unless root and the tools exist
+#   pf_setup NAME BASE     a run directory under the build tree, owned by
+#                          the user liaisond runs as, and a free port on
+#                          127.0.0.1 from BASE upwards; everything removed
+#                          on exit (KEEP=1 keeps the run directory)
+#   pf_conf [LINE...]      write RUN/liaisond.conf, with extra lines
+#   start_liaisond [VAR=VALUE...]   start liaisond -f as root (it drops to
+#                          RUN_USER), with extra environment, and wait for
+#                          its "started" line; stop_liaisond: SIGTERM, wait
+#   pf_start               the private Postfix with liaisond as its milter
+#   send FILE SENDER RCPT...  one SMTP transaction with swaks
+#   sql ...                sqlite3 on the database as RUN_USER
+PF="$SRCDIR/tests/postfix"
+LIAISOND="$BUILDDIR/src/liaisond"
+PATH=$PATH:/usr/sbin:/sbin
+RUN_USER=nobody
+
+pf_skip() { echo "SKIP: $*"; trap - EXIT; rm -rf "$SCRATCH"; exit 77; }
+
+pf_require() {
+    local tool
+    for tool in postfix sqlite3 "$@"; do
+        command -v "$tool" >/dev/null || pf_skip "$tool not installed"
+    done
+    [ "$(id -u)" = 0 ] || pf_skip "needs root to run a private Postfix"
+}
+
+# Under the build tree, reachable by the postfix user (virtual(8) delivers
+# as postfix) and by the unprivileged user liaisond runs as.
+pf_setup() {
+    local name=$1 base=$2 p
+    RUN="$BUILDDIR/tests/postfix/$name-run.$$"
+    rm -rf "$RUN"
+    mkdir -p "$RUN/db" "$RUN/spool" "$RUN/run"
+    chmod 755 "$BUILDDIR/tests/postfix" "$RUN" "$RUN/run"
+    chown "$RUN_USER" "$RUN/db" "$RUN/spool" "$RUN/run"
+    DB="$RUN/db/liaison.db"
+    SOCK="$RUN/run/liaisond.sock"
+    PIDFILE="$RUN/run/liaisond.pid"
+    # Each test searches from its own base, so that tests run in parallel
+    # (make -j check) do not race for the same port.
+    PORT=
+    for p in $(seq "$base" $((base + 99))); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
+    done
+    [ -n "$PORT" ] || { fail "free port" "none in $base..$((base + 99))"; exit 1; }
+    t_cleanup 'stop_liaisond; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; [ "${KEEP:-}" = 1 ] && echo "kept $RUN" || rm -rf "$RUN"'
+}
+
+# The notification and acknowledgement are off: these tests count the
+# copies of intake mail; mail out has tests/mailout.sh.
+pf_conf() {
+    {
+        echo "socket = unix:$SOCK"
+        echo "intake = liaisons@ietf.test"
+        echo "database = $DB"
+        echo "directory = $CORPUS/directory.json"
+        echo "spool_dir = $RUN/spool"
+        echo "user = $RUN_USER"
+        echo "pidfile = $PIDFILE"
+        echo "notify = no"
+        echo "acknowledge = no"
+        local line
+        for line in "$@"; do echo "$line"; done
+    } >"$RUN/liaisond.conf"
+}
+
+LPID=
+start_liaisond() {
+    env "$@" "$LIAISOND" -f -v -c "$RUN/liaisond.conf" >>"$RUN/liaisond.log" 2>&1 &
+    LPID=$!
+    for _ in $(seq 1 100); do
+        grep -q "started (pid $LPID)" "$RUN/liaisond.log" && [ -S "$SOCK" ] && return 0
+        kill -0 "$LPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    return 1
+}
+stop_liaisond() {
+    [ -n "$LPID" ] || return 0
+    kill -TERM "$LPID" 2>/dev/null
+    for _ in $(seq 1 150); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$LPID" 2>/dev/null
+    wait "$LPID" 2>/dev/null
+    LPID=
+}
+
+pf_start() {
+    if "$PF/pf-start" "$RUN/pf" "$PORT" "unix:$SOCK" >"$SCRATCH/pf.out" 2>&1; then
+        ok "private postfix on 127.0.0.1:$PORT with liaisond"
+    else
+        fail "private postfix starts" "$(cat "$SCRATCH/pf.out")"; exit 1
+    fi
+}
+
+# send FILE SENDER RCPT...: one SMTP transaction; the exit status of swaks,
+# its transcript in SCRATCH/swaks.out (or in $SWAKS_OUT).
+send() {
+    local file=$1 from=$2; shift 2
+    local to; to=$(IFS=,; echo "$*")
+    swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f "$from" -t "$to" --data "@$file" \
+        >"${SWAKS_OUT:-$SCRATCH/swaks.out}" 2>&1
+}
+
+# As liaisond's user: a root sqlite3 would leave root-owned -wal/-shm files
+# that liaisond could not write.
+sql() { runuser -u "$RUN_USER" -- sqlite3 -batch -noheader "$DB" "$@"; }
+
+message_id_of() {
+    sed -n '/^$/q; s/^[Mm]essage-[Ii][Dd]: *\(<[^>]*>\).*/\1/p' "$1" | head -1
+}
