@@ -469,10 +469,12 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
     GString *who = g_string_new(NULL);
 
     d->statement = build_statement(ctx, m);
-    d->message_row = add_raw_message(ctx, in, 0, "statement", m->outer_message_id,
-                                     digest, err);
-    if (d->message_row == 0 || store_add_statement(ctx->store, d->statement, err) == 0
-        || !store_link_message(ctx->store, d->message_row, d->statement->id, err)) {
+    /* The statement first, so that the message row is written once with
+     * its statement: an UPDATE would rewrite the whole row, raw bytes
+     * included, and SQLite holds a row in memory to rewrite it. */
+    if (store_add_statement(ctx->store, d->statement, err) == 0
+        || (d->message_row = add_raw_message(ctx, in, d->statement->id, "statement",
+                                             m->outer_message_id, digest, err)) == 0) {
         g_string_free(who, TRUE);
         return FALSE;
     }
