@@ -3,7 +3,8 @@
 # carrying a 50 MB attachment, through a private Postfix on 127.0.0.1.
 #
 # Usage: bench/rss-50mb.sh [LIAISOND [MB]]
-#   LIAISOND  the daemon to measure (default: $BUILDDIR/src/liaisond, else
+#   LIAISOND  the daemon to measure (default: $BUILDDIR or $LIAISON_BUILDDIR
+#             /src/liaisond, else
 #             build/src/liaisond); give an older build to compare
 #   MB        decoded size of the attachment (default 50)
 #
@@ -27,7 +28,7 @@
 set -u
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILDDIR:-$SRC/build}
+BUILD=${BUILDDIR:-${LIAISON_BUILDDIR:-$SRC/build}}
 LIAISOND=${1:-$BUILD/src/liaisond}
 MB=${2:-50}
 PF=$SRC/tests/postfix
