@@ -4,8 +4,8 @@
  * The milter queues mail in the same transaction as the statement that
  * causes it and then calls sender_wake(); this thread wakes, takes the
  * current settings (a SIGHUP may change the relay), and runs one
- * outbox_flush() on its own database connection (SQLite connections are
- * per thread).  It also wakes every sender_interval seconds, for retries
+ * outbox_flush() on a database connection of its own, opened for the
+ * round (SQLite connections are per thread).  It also wakes every sender_interval seconds, for retries
  * with backoff and for reminders the tickler queued from cron.
  *
  * Why a thread and not a process: the daemon already has the
@@ -34,55 +34,48 @@ static gboolean sender_quit;
 
 /* The sender's own state between rounds. */
 struct sender_state {
-    struct store *store;
-    char   *db_path;
     int     interval;           /* seconds, from the last settings seen */
 };
 
-/* One round with the current settings: (re)open the store if the database
- * changed, then deliver what is due. */
+/* One round with the current settings: open the database, deliver what is
+ * due, close it.  The connection is not kept between rounds: a database
+ * file held open for writing keeps an admin from remounting its file
+ * system read-only, and a round a minute makes opening it cheap. */
 static void
 sender_round(const struct config *cfg, const struct compose_settings *mail, gpointer data)
 {
     struct sender_state *ss = data;
     struct flush_summary sum = { 0 };
     struct relay relay;
+    struct store *st;
     GError *err = NULL;
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 
     ss->interval = cfg->sender_interval > 0 ? cfg->sender_interval : 60;
     if (!cfg->sender)
         return;
-    if (ss->store == NULL || g_strcmp0(ss->db_path, cfg->database) != 0) {
-        store_close(ss->store);
-        g_free(ss->db_path);
-        ss->db_path = g_strdup(cfg->database);
-        ss->store = store_open(cfg->database, cfg->busy_timeout_ms, &err);
-        if (ss->store == NULL) {
-            log_msg(LOG_WARNING, NULL, "sender: database %s: %s", cfg->database, err->message);
-            g_clear_error(&err);
-            return;
-        }
-    }
-    outbox_relay_from_config(&relay, cfg);
-    if (!outbox_flush(ss->store, &relay, mail, now, 0, &sum, &err)) {
-        log_msg(LOG_WARNING, NULL, "sender: %s", err->message);
+    st = store_open(cfg->database, cfg->busy_timeout_ms, &err);
+    if (st == NULL) {
+        log_msg(LOG_WARNING, NULL, "sender: database %s: %s", cfg->database, err->message);
         g_clear_error(&err);
-        /* A lock or a full disk may be gone next round: reconnect then. */
-        store_close(ss->store);
-        ss->store = NULL;
         return;
     }
-    if (sum.sent + sum.deferred + sum.failed > 0)
+    outbox_relay_from_config(&relay, cfg);
+    if (!outbox_flush(st, &relay, mail, now, 0, &sum, &err)) {
+        log_msg(LOG_WARNING, NULL, "sender: %s", err->message);
+        g_clear_error(&err);
+    } else if (sum.sent + sum.deferred + sum.failed > 0) {
         log_msg(LOG_INFO, NULL, "sender: %u sent, %u deferred, %u failed",
                 sum.sent, sum.deferred, sum.failed);
+    }
+    store_close(st);
 }
 
 /* The thread: a round when woken or when the interval has passed. */
 static gpointer
 sender_main(gpointer unused)
 {
-    struct sender_state ss = { NULL, NULL, 60 };
+    struct sender_state ss = { 60 };
     sigset_t all;
 
     /* Signals belong to the main thread (see liaisond.c). */
@@ -104,8 +97,6 @@ sender_main(gpointer unused)
         }
         g_mutex_unlock(&sender_lock);
     }
-    store_close(ss.store);
-    g_free(ss.db_path);
     return NULL;
 }
 

@@ -84,12 +84,21 @@ check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"
 
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
-( echo 'BEGIN IMMEDIATE;'; sleep 8; echo 'COMMIT;' ) | sqlite3 "$DB" &
+# Another process holds the write lock until told to let go (through a
+# FIFO), and says "locked" once it has it: no fixed sleeps, so a loaded
+# machine cannot turn this into a race.
+mkfifo "$SCRATCH/lockfifo"
+sqlite3 "$DB" < "$SCRATCH/lockfifo" > "$SCRATCH/locker.out" &
 locker=$!
-t_cleanup "kill $locker 2>/dev/null"
-sleep 1
+exec 7> "$SCRATCH/lockfifo"
+t_cleanup "exec 7>&-; kill $locker 2>/dev/null"
+printf "BEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
+for _ in $(seq 1 200); do grep -q locked "$SCRATCH/locker.out" 2>/dev/null && break; sleep 0.1; done
+check_grep "the other process holds the lock" "locked" "$SCRATCH/locker.out"
 check_exit "locked database: 75" 75 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 check_grep "locked database: reason logged" "lock|busy" "$SCRATCH/err"
+printf "COMMIT;\n" >&7
+exec 7>&-
 wait "$locker"
 check "locked database: nothing written" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
 check_exit "after the lock: 0" 0 ctl ingest "$CORPUS/s06-latin1-qp.eml"

@@ -12,15 +12,19 @@ T_FAIL=0
 T_CLEANUP=""
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/liaison-test.XXXXXX")
 
-# Run on exit: the test's own cleanups, then the scratch directory.
+# Run on exit: the test's own cleanups, then the scratch directory; the
+# script's exit status is 1 when any check failed (an EXIT trap must say
+# so with exit: its last command's status is otherwise ignored).
 t_exit() {
+    local rc=$?
     eval "$T_CLEANUP"
     rm -rf "$SCRATCH"
     if [ "$T_FAIL" -gt 0 ]; then
         echo "[  FAILED  ] $T_FAIL test(s)."
+        rc=1
     fi
     echo "[  PASSED  ] $T_PASS test(s)."
-    [ "$T_FAIL" -eq 0 ]
+    exit "$rc"
 }
 trap 't_exit' EXIT
 
