@@ -38,10 +38,11 @@ if [ "$(id -u)" != 0 ]; then
     echo "SKIP: needs root to run a private Postfix"; trap - EXIT; rm -rf "$SCRATCH"; exit 77
 fi
 
-RUN="$BUILDDIR/tests/mailout-run.$$"
+# Under /tmp, which the postfix user can traverse wherever the build is.
+RUN=$(mktemp -d /tmp/liaison-mailout.XXXXXX)
 rm -rf "$RUN"
 mkdir -p "$RUN"
-chmod 755 "$BUILDDIR/tests" "$RUN"
+chmod 755 "$RUN"
 DB="$RUN/liaison.db"
 INBOX="$RUN/pf/mail/inbox"
 

@@ -33,10 +33,12 @@ pf_require() {
 # as postfix) and by the unprivileged user liaisond runs as.
 pf_setup() {
     local name=$1 base=$2 p
-    RUN="$BUILDDIR/tests/postfix/$name-run.$$"
+    # Under /tmp, which the postfix user can traverse wherever the build is
+    # (a clone under /root would not be).
+    RUN=$(mktemp -d "/tmp/liaison-$name.XXXXXX")
     rm -rf "$RUN"
     mkdir -p "$RUN/db" "$RUN/spool" "$RUN/run"
-    chmod 755 "$BUILDDIR/tests/postfix" "$RUN" "$RUN/run"
+    chmod 755 "$RUN" "$RUN/run"
     chown "$RUN_USER" "$RUN/db" "$RUN/spool" "$RUN/run"
     DB="$RUN/db/liaison.db"
     SOCK="$RUN/run/liaisond.sock"

@@ -34,10 +34,10 @@ fi
 
 # Everything under the build tree, reachable by the postfix user (virtual(8)
 # delivers as postfix) and by the unprivileged user liaisond runs as.
-RUN="$BUILDDIR/tests/postfix/milter-run.$$"
-rm -rf "$RUN"
+# Under /tmp, which the postfix user can traverse wherever the build is.
+RUN=$(mktemp -d /tmp/liaison-milter.XXXXXX)
 mkdir -p "$RUN/db" "$RUN/spool" "$RUN/run"
-chmod 755 "$BUILDDIR/tests/postfix" "$RUN" "$RUN/run"
+chmod 755 "$RUN" "$RUN/run"
 # The database and the spool on file systems of their own, so that the test
 # can make one read-only and fill the other.
 MOUNTS=
