@@ -396,43 +396,40 @@ directory_secretariat(const struct directory *d)
     return d->secretariat;
 }
 
+/* The entry of a whose key is key (any case), or NULL.  The entries are
+ * struct dir_group, dir_area or dir_peer, each of which begins with its
+ * key, so one lookup serves the three lists. */
+static const void *
+find_key(const GPtrArray *a, const char *key)
+{
+    for (guint i = 0; key != NULL && i < a->len; i++) {
+        const char *const *k = g_ptr_array_index(a, i);
+
+        if (g_ascii_strcasecmp(*k, key) == 0)
+            return k;
+    }
+    return NULL;
+}
+
 /* The group with this key, or NULL. */
 const struct dir_group *
 directory_group(const struct directory *d, const char *key)
 {
-    for (guint i = 0; key != NULL && i < d->groups->len; i++) {
-        const struct dir_group *g = g_ptr_array_index(d->groups, i);
-
-        if (g_ascii_strcasecmp(g->key, key) == 0)
-            return g;
-    }
-    return NULL;
+    return find_key(d->groups, key);
 }
 
 /* The area with this key, or NULL. */
 const struct dir_area *
 directory_area(const struct directory *d, const char *key)
 {
-    for (guint i = 0; key != NULL && i < d->areas->len; i++) {
-        const struct dir_area *a = g_ptr_array_index(d->areas, i);
-
-        if (g_ascii_strcasecmp(a->key, key) == 0)
-            return a;
-    }
-    return NULL;
+    return find_key(d->areas, key);
 }
 
 /* The peer with this key, or NULL. */
 const struct dir_peer *
 directory_peer(const struct directory *d, const char *key)
 {
-    for (guint i = 0; key != NULL && i < d->peers->len; i++) {
-        const struct dir_peer *p = g_ptr_array_index(d->peers, i);
-
-        if (strcmp(p->key, key) == 0)
-            return p;
-    }
-    return NULL;
+    return find_key(d->peers, key);
 }
 
 /* The target of the first matcher in ms whose pattern occurs in text. */

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+/* Each entry begins with its key: directory.c looks all three up alike. */
 struct dir_area {
     char   *key;                /* "rtg" */
     char   *name;               /* "Routing Area" */
