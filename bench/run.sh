@@ -1,0 +1,496 @@
+#!/bin/bash
+# bench/run.sh ("make bench"): what liaisond costs a real Postfix, each
+# figure measured beside its reference in the same run.  Not a test: it is
+# never part of "make check", it takes a few minutes and needs root.
+#
+#  a) other mail: 2,000 messages of 5 KB over 10 sessions (smtp-source) to
+#     someone@ietf.test through Postfix + liaisond, on a unix socket and on
+#     TCP, against the same Postfix with no milter.  Target ratio >= 0.9.
+#  b) intake mail: the corpus (tests/corpus/*.eml, every message, unique
+#     Message-IDs per copy) plus 100 KB statements with a PDF attached, to
+#     liaisons@ietf.test over 10 sessions, through Postfix + liaisond
+#     (unix socket) against Postfix alone.  Target ratio >= 0.5.  Latency:
+#     the same kind of mix sent one message at a time; a message's latency
+#     is its whole SMTP transaction (connect to the reply after the final
+#     dot) as the sender sees it; the added latency is liaisond's median
+#     (p99) minus Postfix alone's median (p99).
+#  c) the intake mix of b) through Postfix + MIMEDefang with its default
+#     filter (Debian package), the peer a mail admin would otherwise use:
+#     liaisond should beat its throughput.
+#  d) one 50 MB attachment to liaisons@: liaisond's peak RSS growth (VmHWM
+#     after, with the peak reset through /proc/PID/clear_refs, minus VmRSS
+#     before; RssAnon and RssFile sampled meanwhile).  Target < 16 MB.
+#
+# Throughput is messages over the time from the sender's first connect to
+# the last delivered file (the newest mtime in the instance's Maildir), so
+# it includes delivery, not only smtp-source's exit.  Each throughput is the
+# median of BENCH_ROUNDS rounds (default 3), the configurations interleaved
+# within a round so that a load that comes and goes hits them alike.
+#
+# Everything runs on 127.0.0.1: one private Postfix per configuration
+# (tests/postfix/pf-start, each with its own directory and high port), every
+# address under .test, nothing delivered anywhere but files.  Missing
+# packages (postfix, mimedefang, libnet-dns-perl) are installed with
+# apt-get: run it as root, as a person, on a machine where that is fine.
+#
+# Environment: LIAISON_SRCDIR, LIAISON_BUILDDIR (set by "make bench"),
+# BENCH_ROUNDS, BENCH_DIR (default BUILDDIR/bench-run), KEEP=1 keeps it.
+# Writes the tables and the machine to BUILDDIR/bench-results.md.
+# Per-instance variables (PORT_x, LPID_x, MPIDS_x) are set through eval;
+# a measurement's words are split on purpose (set -- $(...)).
+# shellcheck disable=SC2034,SC2154,SC2046
+set -eu
+
+SRCDIR=${LIAISON_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILDDIR=${LIAISON_BUILDDIR:-$SRCDIR}
+BENCH="$SRCDIR/bench"
+PF="$SRCDIR/tests/postfix"
+CORPUS="$SRCDIR/tests/corpus"
+LIAISOND="$BUILDDIR/src/liaisond"
+ROUNDS=${BENCH_ROUNDS:-3}
+RUN=${BENCH_DIR:-$BUILDDIR/bench-run}
+RESULTS="$BUILDDIR/bench-results.md"
+PATH=$PATH:/usr/sbin:/sbin
+RUN_USER=nobody
+
+OTHER_MSGS=2000             # a) smtp-source -m
+OTHER_LEN=5120              # a) smtp-source -l
+SESSIONS=10
+MIX_COPIES=20               # b) corpus copies per throughput round
+MIX_PDF=70                  # b) 100 KB PDF statements per round
+LAT_COPIES=10               # b) latency mix
+LAT_PDF=40
+BIG_MB=50                   # d)
+
+PIDS=""                     # daemons started here, stopped at exit
+INSTANCES=""                # Postfix instances started here
+
+# ---- small helpers ------------------------------------------------------
+
+# A progress line.
+say() { printf '[bench %s] %s\n' "$(date +%T)" "$*"; }
+
+# Stop with a reason.
+die() { say "error: $*" >&2; exit 1; }
+
+# Floating-point arithmetic: calc 'EXPR' prints the result with 2 decimals.
+calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+
+# The median of numbers given as arguments.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# percentile P FILE: nearest-rank percentile of the first column, in ms.
+percentile() {
+    sort -g -k1,1 "$2" | awk -v p="$1" '{ v[NR] = $1 }
+        END { i = int(p / 100 * NR); if (i < p / 100 * NR) i++; if (i < 1) i = 1;
+              printf "%.1f", v[i] * 1000 }'
+}
+
+# yes or no: is "$1 $2 $3" (a, op, b) true?
+met() { awk "BEGIN { print ($1 $2 $3) ? \"yes\" : \"no\" }"; }
+
+# free_port VAR FROM: set VAR to a free TCP port of 127.0.0.1 from FROM
+# upwards that was not handed out before.
+USED_PORTS=" "
+free_port() {
+    local p
+    for p in $(seq "$2" $(( $2 + 400 ))); do
+        case $USED_PORTS in *" $p "*) continue ;; esac
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            USED_PORTS="$USED_PORTS$p "
+            eval "$1=$p"
+            return 0
+        fi
+    done
+    die "no free port from $2"
+}
+
+# ---- packages -----------------------------------------------------------
+
+# Install what the bench needs and the machine lacks (Debian packages).
+ensure_packages() {
+    local missing="" p
+    for p in postfix mimedefang libnet-dns-perl; do
+        dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    say "installing$missing (apt-get)"
+    # Postfix without a system instance: no main.cf is written, nothing starts.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing \
+        >"$RUN/apt.log" 2>&1 || { tail -5 "$RUN/apt.log" >&2; die "apt-get install$missing failed"; }
+}
+
+# ---- daemons --------------------------------------------------------------
+
+# Stop every daemon and Postfix instance started here (by pid, never by name).
+cleanup() {
+    local pid name i
+    set +e
+    for name in $INSTANCES; do "$PF/pf-stop" "$RUN/pf-$name" >/dev/null 2>&1; done
+    for pid in $PIDS; do kill -TERM "$pid" 2>/dev/null; done
+    # libmilter daemons take up to about 10 s to leave after SIGTERM.
+    for i in $(seq 1 150); do
+        local left=""
+        for pid in $PIDS; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    for pid in $PIDS; do kill -KILL "$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    # Keep the logs (liaisond, MIMEDefang, maillogs); drop the mail.
+    if [ "${KEEP:-}" != 1 ] && [ -d "$RUN" ]; then
+        rm -rf "$RUN"/mix-* "$RUN"/big.msg "$RUN"/pf-*/mail "$RUN"/pf-*/queue \
+            "$RUN"/l-*/db "$RUN"/l-*/spool "$RUN"/md/spool
+    fi
+}
+
+# start_liaisond NAME SOCKET: a liaisond with its own database and spool
+# under RUN/l-NAME, running as RUN_USER; its pid in LPID_NAME.
+start_liaisond() {
+    local name=$1 sock=$2 d="$RUN/l-$1" pid i
+    mkdir -p "$d/db" "$d/spool" "$d/run"
+    chown "$RUN_USER" "$d/db" "$d/spool" "$d/run"
+    chmod 755 "$d" "$d/run"
+    cat > "$d/liaisond.conf" <<EOF
+socket = $sock
+intake = liaisons@ietf.test
+database = $d/db/liaison.db
+directory = $CORPUS/directory.json
+spool_dir = $d/spool
+spool_memory_max = 1M
+message_max = 100M
+user = $RUN_USER
+pidfile = $d/run/liaisond.pid
+EOF
+    # The outbox sender (mail out) stays off: notifications and
+    # acknowledgements are queued by the ingest, and cost what they cost
+    # there, but not sent, so that both sides deliver the same kind of mail.
+    if "$LIAISOND" -h 2>&1 | grep -q '^  sender '; then
+        echo "sender = no" >> "$d/liaisond.conf"
+    fi
+    "$LIAISOND" -f -c "$d/liaisond.conf" >>"$d/liaisond.log" 2>&1 &
+    pid=$!
+    PIDS="$PIDS $pid"
+    for i in $(seq 1 100); do
+        [ -s "$d/run/liaisond.pid" ] && { eval "LPID_$name=$pid"; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    tail -5 "$d/liaisond.log" >&2
+    die "liaisond $name did not start"
+}
+
+# MIMEDefang with its default filter on RUN/md/md.sock (mode 666).
+start_mimedefang() {
+    local d="$RUN/md" i
+    mkdir -p "$d/spool"
+    chown defang "$d" "$d/spool"
+    chmod 755 "$d"
+    # The Debian defaults (commented in /etc/default/mimedefang): 2 to 10
+    # workers.  -F: the rules; its embedded Perl (-E) fails, so none.
+    mimedefang-multiplexor -D -U defang -m 2 -x 10 -z "$d/spool" -s "$d/mx.sock" \
+        -p "$d/mx.pid" -o "$d/mx.lock" -F /etc/mail/mimedefang-filter \
+        >>"$d/md.log" 2>&1 &
+    PIDS="$PIDS $!"
+    for i in $(seq 1 100); do [ -S "$d/mx.sock" ] && break; sleep 0.1; done
+    [ -S "$d/mx.sock" ] || die "mimedefang-multiplexor did not start ($d/md.log)"
+    mimedefang -D -U defang -m "$d/mx.sock" -z "$d/spool" -p "unix:$d/md.sock" \
+        -P "$d/md.pid" -o "$d/md.lock" >>"$d/md.log" 2>&1 &
+    PIDS="$PIDS $!"
+    for i in $(seq 1 100); do [ -S "$d/md.sock" ] && break; sleep 0.1; done
+    [ -S "$d/md.sock" ] || die "mimedefang did not start ($d/md.log)"
+    chmod 666 "$d/md.sock"
+    MPIDS_md="$(tr -dc 0-9 < "$d/mx.pid") $(tr -dc 0-9 < "$d/md.pid")"
+}
+
+# start_postfix NAME PORT MILTER: a private Postfix (pf-start) in RUN/pf-NAME.
+start_postfix() {
+    "$PF/pf-start" "$RUN/pf-$1" "$2" "$3" >"$RUN/pf-$1.start" 2>&1 ||
+        { cat "$RUN/pf-$1.start" >&2; die "postfix $1 did not start"; }
+    INSTANCES="$INSTANCES $1"
+    eval "PORT_$1=$2"
+}
+
+# ---- measuring ------------------------------------------------------------
+
+# Remove the delivered files of instance NAME.
+clear_inbox() { find "$RUN/pf-$1/mail/inbox/new" "$RUN/pf-$1/mail/inbox/cur" -type f -delete 2>/dev/null || true; }
+
+# The newest mtime (epoch seconds, fractional) among NAME's delivered files.
+last_delivery() {
+    perl -MTime::HiRes=stat -e 'my $m = 0; for (glob("$ARGV[0]/mail/inbox/new/*")) {
+        my $t = (stat $_)[9]; $m = $t if $t > $m } printf "%.6f\n", $m' "$RUN/pf-$1"
+}
+
+# wait_delivered NAME N: until N copies are in NAME's Maildir or its queue
+# has stayed empty; prints the count.
+wait_delivered() {
+    "$PF/pf-wait-delivered" "$RUN/pf-$1" "$2" 300 2>>"$RUN/wait.log" || true
+}
+
+# CPU seconds used so far by instance NAME's Postfix and its milter.
+cpu_of() {
+    local pids
+    eval "pids=\"\$(tr -dc 0-9 < \"$RUN/pf-$1/queue/pid/master.pid\") \$MPIDS_$1\""
+    # shellcheck disable=SC2086
+    "$BENCH/cputime" $pids
+}
+
+# CPU seconds used so far by instance NAME's milter alone (0 for none).
+milter_cpu_of() {
+    local pids
+    eval "pids=\$MPIDS_$1"
+    if [ -z "$pids" ]; then echo 0; return; fi
+    # shellcheck disable=SC2086
+    "$BENCH/cputime" $pids
+}
+
+# other_round NAME: smtp-source through instance NAME; prints msgs/s, the
+# CPU milliseconds per message of the instance and its milter, and of the
+# milter alone.
+other_round() {
+    local name=$1 port t0 t1 n c0 c1 m0 m1
+    eval "port=\$PORT_$name"
+    clear_inbox "$name"
+    c0=$(cpu_of "$name"); m0=$(milter_cpu_of "$name")
+    t0=$(date +%s.%N)
+    smtp-source -s "$SESSIONS" -m "$OTHER_MSGS" -l "$OTHER_LEN" -f bench@pf.test \
+        -t someone@ietf.test "127.0.0.1:$port" >>"$RUN/smtp-source.log" 2>&1 ||
+        say "warning: smtp-source to $name exited non-zero (see $RUN/smtp-source.log)" >&2
+    n=$(wait_delivered "$name" "$OTHER_MSGS")
+    [ "$n" -ge "$OTHER_MSGS" ] || say "warning: $name delivered only $n of $OTHER_MSGS" >&2
+    t1=$(last_delivery "$name")
+    c1=$(cpu_of "$name"); m1=$(milter_cpu_of "$name")
+    echo "$(calc "$n / ($t1 - $t0)") $(calc "($c1 - $c0) * 1000 / $n") $(calc "($m1 - $m0) * 1000 / $n")"
+}
+
+# The number of copies liaisond adds for the log lines after line $2 of $1.
+added_since() {
+    tail -n "+$(( $2 + 1 ))" "$1" | sed -n 's/.*, \([0-9]*\) recipients added,.*/\1/p' |
+        awk '{ s += $1 } END { print s + 0 }'
+}
+
+# intake_round NAME MIXDIR [LIAISOND-LOG]: the mix through instance NAME
+# over SESSIONS sessions; prints msgs/s to the last delivery, CPU ms per
+# message, msgs/s to the last reply to the sender, copies delivered, and
+# the milter's own CPU ms per message.
+intake_round() {
+    local name=$1 mix=$2 log=${3:-} port out n want lines=0 t0 t1 t2 failed c0 c1 m0 m1
+    eval "port=\$PORT_$name"
+    clear_inbox "$name"
+    c0=$(cpu_of "$name"); m0=$(milter_cpu_of "$name")
+    [ -n "$log" ] && lines=$(wc -l < "$log")
+    out=$("$BENCH/smtp-send" -p "$port" -s "$SESSIONS" "$mix/manifest") ||
+        say "warning: $name: $out" >&2
+    n=$(echo "$out" | awk '{ print $4 }')
+    failed=$(echo "$out" | awk '{ print $6 }')
+    t0=$(echo "$out" | awk '{ print $8 }')
+    t2=$(echo "$out" | awk '{ print $10 }')
+    want=$n
+    [ -n "$log" ] && want=$(( n + $(added_since "$log" "$lines") ))
+    if [ -n "$log" ] && tail -n "+$(( lines + 1 ))" "$log" | grep -q 'seen before'; then
+        say "warning: $name: liaisond saw some messages before (deduplicated)" >&2
+    fi
+    got=$(wait_delivered "$name" "$want")
+    [ "$got" -ge "$want" ] || say "warning: $name delivered $got of $want copies" >&2
+    [ "$failed" = 0 ] || say "warning: $name refused $failed of $(( n + failed )) messages" >&2
+    t1=$(last_delivery "$name")
+    c1=$(cpu_of "$name"); m1=$(milter_cpu_of "$name")
+    echo "$(calc "$n / ($t1 - $t0)") $(calc "($c1 - $c0) * 1000 / $n") $(calc "$n / ($t2 - $t0)") $got $(calc "($m1 - $m0) * 1000 / $n")"
+}
+
+# latency NAME MIXDIR: the mix one message at a time; writes RUN/lat-NAME.
+latency() {
+    local name=$1 port
+    eval "port=\$PORT_$name"
+    clear_inbox "$name"
+    "$BENCH/smtp-send" -p "$port" -s 1 -o "$RUN/lat-$name" "$2/manifest" >/dev/null ||
+        say "warning: $name refused some latency messages" >&2
+    wait_delivered "$name" 1000000 >/dev/null
+}
+
+# kB of a /proc/PID/status field.
+status_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+
+# ---- the run ----------------------------------------------------------------
+
+[ "$(id -u)" = 0 ] || die "run as root: a private Postfix's master runs as root"
+[ -x "$LIAISOND" ] || die "no $LIAISOND: build first (make)"
+if [ -d "$RUN" ]; then rm -rf "$RUN"; fi
+mkdir -p "$RUN"
+chmod 755 "$RUN"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ensure_packages
+command -v smtp-source >/dev/null || die "smtp-source missing (postfix package)"
+
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), Debian $(cat /etc/debian_version), Postfix $(postconf -d -h mail_version), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+say "building the mail: intake mixes ($MIX_COPIES x corpus + $MIX_PDF PDF statements per round), latency mix, ${BIG_MB} MB message"
+for r in $(seq 1 "$ROUNDS"); do
+    "$BENCH/mkmix" mix "$CORPUS" "$RUN/mix-$r" "t$r" "$MIX_COPIES" "$MIX_PDF" >/dev/null
+done
+MIX_N=$(wc -l < "$RUN/mix-1/manifest")
+"$BENCH/mkmix" mix "$CORPUS" "$RUN/mix-lat" lat "$LAT_COPIES" "$LAT_PDF" >/dev/null
+LAT_N=$(wc -l < "$RUN/mix-lat/manifest")
+"$BENCH/mkmix" mix "$CORPUS" "$RUN/mix-warm" warm 1 0 >/dev/null
+"$BENCH/mkmix" big "$CORPUS" "$RUN/big.msg" "$BIG_MB" >/dev/null
+printf '\t%s\n' "$RUN/big.msg" > "$RUN/big.manifest"
+sed -i 's/^/greta.jonsson@itu.test/' "$RUN/big.manifest"
+BIG_BYTES=$(stat -c %s "$RUN/big.msg")
+
+say "starting liaisond (unix and TCP), MIMEDefang and five private Postfix instances"
+free_port MILTER_PORT 10450
+start_liaisond unix "unix:$RUN/l-unix/run/liaisond.sock"
+start_liaisond tcp "inet:$MILTER_PORT@127.0.0.1"
+start_liaisond big "unix:$RUN/l-big/run/liaisond.sock"
+start_mimedefang
+MPIDS_none=""; MPIDS_lunix=$LPID_unix; MPIDS_ltcp=$LPID_tcp; MPIDS_big=$LPID_big
+for name in none lunix ltcp md big; do
+    free_port port 10400
+    case $name in
+        none)  milter=none ;;
+        lunix) milter="unix:$RUN/l-unix/run/liaisond.sock" ;;
+        ltcp)  milter="inet:127.0.0.1:$MILTER_PORT" ;;
+        md)    milter="unix:$RUN/md/md.sock" ;;
+        big)   milter="unix:$RUN/l-big/run/liaisond.sock" ;;
+    esac
+    start_postfix "$name" "$port" "$milter"
+done
+say "ports: postfix none $PORT_none, liaisond unix $PORT_lunix, liaisond TCP $PORT_ltcp (milter $MILTER_PORT), MIMEDefang $PORT_md, big $PORT_big"
+# One message through each, so that no first-use cost lands in a round.
+for name in none lunix ltcp md big; do
+    eval "port=\$PORT_$name"
+    "$BENCH/smtp-send" -p "$port" "$RUN/mix-warm/manifest" >/dev/null ||
+        say "warning: warm-up through $name refused a message" >&2
+done
+for name in none lunix ltcp md big; do wait_delivered "$name" 1000000 >/dev/null; done
+
+# a) other mail: msgs/s in A_NAME, CPU ms/msg in AC_NAME, one word a round.
+for name in none lunix ltcp; do eval "A_$name=; AC_$name=; AM_$name="; done
+for r in $(seq 1 "$ROUNDS"); do
+    for name in none lunix ltcp; do
+        set -- $(other_round "$name")
+        eval "A_$name=\"\$A_$name $1\"; AC_$name=\"\$AC_$name $2\"; AM_$name=\"\$AM_$name $3\""
+        say "a) other mail, round $r/$ROUNDS, $name: $1 msgs/s, $2 ms CPU/msg"
+    done
+done
+
+# b), c) intake mail: msgs/s to the last delivery (B_), CPU ms/msg (BC_),
+# msgs/s to the last reply (BA_), copies delivered (BN_).
+for name in none lunix md; do eval "B_$name=; BC_$name=; BA_$name=; BN_$name=; BM_$name="; done
+for r in $(seq 1 "$ROUNDS"); do
+    for name in none lunix md; do
+        log=""; [ "$name" = lunix ] && log="$RUN/l-unix/liaisond.log"
+        set -- $(intake_round "$name" "$RUN/mix-$r" "$log")
+        eval "B_$name=\"\$B_$name $1\"; BC_$name=\"\$BC_$name $2\"; BA_$name=\"\$BA_$name $3\"; BN_$name=\"\$BN_$name $4\"; BM_$name=\"\$BM_$name $5\""
+        say "b) intake mix ($MIX_N messages), round $r/$ROUNDS, $name: $1 msgs/s ($3 to the last reply), $2 ms CPU/msg, $4 copies delivered"
+    done
+done
+for name in none lunix md; do
+    latency "$name" "$RUN/mix-lat"
+    say "b) latency, $LAT_N messages one at a time, $name: median $(percentile 50 "$RUN/lat-$name") ms, p99 $(percentile 99 "$RUN/lat-$name") ms"
+done
+
+# d) one big attachment
+say "d) one ${BIG_MB} MB attachment ($BIG_BYTES bytes of mail) through liaisond"
+rss0=$(status_kb "$LPID_big" VmRSS)
+anon0=$(status_kb "$LPID_big" RssAnon)
+if echo 5 > "/proc/$LPID_big/clear_refs" 2>/dev/null; then hwm_reset=yes; else hwm_reset=no; fi
+( peak_anon=0; peak_file=0
+  while kill -0 "$LPID_big" 2>/dev/null && [ ! -e "$RUN/big.done" ]; do
+      a=$(status_kb "$LPID_big" RssAnon); f=$(status_kb "$LPID_big" RssFile)
+      [ "${a:-0}" -gt "$peak_anon" ] && peak_anon=$a
+      [ "${f:-0}" -gt "$peak_file" ] && peak_file=$f
+      echo "$peak_anon $peak_file" > "$RUN/big.peaks"
+      sleep 0.02
+  done ) &
+sampler=$!
+"$BENCH/smtp-send" -p "$PORT_big" -o "$RUN/lat-big" "$RUN/big.manifest" >/dev/null ||
+    say "warning: the ${BIG_MB} MB message was refused: $(cat "$RUN/lat-big")" >&2
+touch "$RUN/big.done"
+wait "$sampler" 2>/dev/null || true
+hwm=$(status_kb "$LPID_big" VmHWM)
+rss1=$(status_kb "$LPID_big" VmRSS)
+read -r peak_anon peak_file < "$RUN/big.peaks" || { peak_anon=0; peak_file=0; }
+anon1=$(status_kb "$LPID_big" RssAnon)
+big_s=$(awk '{ printf "%.1f", $1 }' "$RUN/lat-big")
+big_code=$(awk '{ print $2 }' "$RUN/lat-big")
+D_growth=$(calc "($hwm - $rss0) / 1024")
+D_met=$(met "$D_growth" '<' 16)
+if [ "$big_code" != 250 ]; then
+    # Refused: whatever the memory did, the message was not recorded.
+    D_growth="$D_growth (refused: $big_code)"; D_met=no
+    say "warning: liaisond said: $(grep -E 'temporary failure|refused' "$RUN/l-big/liaisond.log" | tail -1)" >&2
+fi
+say "d) VmRSS before $rss0 kB, VmHWM after $hwm kB (peak reset: $hwm_reset), VmRSS after $rss1 kB; sampled peaks RssAnon $peak_anon kB, RssFile $peak_file kB; $big_s s"
+
+# ---- the tables -------------------------------------------------------------
+
+# shellcheck disable=SC2086
+{
+a_none=$(median $A_none); a_lunix=$(median $A_lunix); a_ltcp=$(median $A_ltcp)
+ac_none=$(median $AC_none); ac_lunix=$(median $AC_lunix); ac_ltcp=$(median $AC_ltcp)
+am_lunix=$(median $AM_lunix); am_ltcp=$(median $AM_ltcp); bm_lunix=$(median $BM_lunix); bm_md=$(median $BM_md)
+b_none=$(median $B_none); b_lunix=$(median $B_lunix); b_md=$(median $B_md)
+bc_none=$(median $BC_none); bc_lunix=$(median $BC_lunix); bc_md=$(median $BC_md)
+ba_none=$(median $BA_none); ba_lunix=$(median $BA_lunix); ba_md=$(median $BA_md)
+bn_none=$(median $BN_none); bn_lunix=$(median $BN_lunix); bn_md=$(median $BN_md)
+}
+r_unix=$(calc "$a_lunix / $a_none"); r_tcp=$(calc "$a_ltcp / $a_none")
+r_intake=$(calc "$b_lunix / $b_none"); r_md=$(calc "$b_lunix / $b_md")
+l50=$(percentile 50 "$RUN/lat-lunix"); n50=$(percentile 50 "$RUN/lat-none"); m50=$(percentile 50 "$RUN/lat-md")
+l99=$(percentile 99 "$RUN/lat-lunix"); n99=$(percentile 99 "$RUN/lat-none"); m99=$(percentile 99 "$RUN/lat-md")
+big_mb=$(calc "$BIG_BYTES / 1048576")
+
+{
+echo "## make bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
+echo "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory, Debian $(cat /etc/debian_version), kernel $(uname -r),"
+echo "Postfix $(postconf -d -h mail_version), $(mimedefang-multiplexor -v 2>&1 | head -1),"
+echo "liaisond $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?') built in $BUILDDIR;"
+echo "load average at the start $LOAD0, at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "Throughput: median of $ROUNDS rounds, from the first connect to the last delivered file."
+echo
+echo "| measurement | liaisond | reference | ratio | target | met? |"
+echo "| --- | --- | --- | --- | --- | --- |"
+echo "| a) other mail, unix socket (msgs/s) | $a_lunix | $a_none (no milter) | $r_unix | >= 0.9 | $(met "$r_unix" '>=' 0.9) |"
+echo "| a) other mail, TCP 127.0.0.1 (msgs/s) | $a_ltcp | $a_none (no milter) | $r_tcp | >= 0.9 | $(met "$r_tcp" '>=' 0.9) |"
+echo "| b) intake mix, $MIX_N msgs (msgs/s) | $b_lunix | $b_none (no milter) | $r_intake | >= 0.5 | $(met "$r_intake" '>=' 0.5) |"
+echo "| b) intake latency, median (ms) | $l50 | $n50 (no milter) | +$(calc "$l50 - $n50") ms | - | - |"
+echo "| b) intake latency, p99 (ms) | $l99 | $n99 (no milter) | +$(calc "$l99 - $n99") ms | - | - |"
+echo "| c) intake mix vs MIMEDefang (msgs/s) | $b_lunix | $b_md (MIMEDefang) | $r_md | > 1 | $(met "$r_md" '>' 1) |"
+echo "| d) ${BIG_MB} MB attachment, peak RSS growth (MB) | $D_growth | $big_mb (message size) | $(calc "${D_growth%% *} / $big_mb") | < 16 MB | $D_met |"
+echo
+echo "CPU per message (user + system, ms) of the Postfix instance and its milter,"
+echo "which moves less than throughput with the machine's other load:"
+echo
+echo "| measurement | with liaisond | of which liaisond | reference | reference / with liaisond |"
+echo "| --- | --- | --- | --- | --- |"
+echo "| a) other mail, unix socket | $ac_lunix | $am_lunix | $ac_none (no milter) | $(calc "$ac_none / $ac_lunix") |"
+echo "| a) other mail, TCP | $ac_ltcp | $am_ltcp | $ac_none (no milter) | $(calc "$ac_none / $ac_ltcp") |"
+echo "| b) intake mix | $bc_lunix | $bm_lunix | $bc_none (no milter) | $(calc "$bc_none / $bc_lunix") |"
+echo "| c) intake mix | $bc_lunix | $bm_lunix | $bc_md (MIMEDefang, of which MIMEDefang $bm_md) | $(calc "$bc_md / $bc_lunix") |"
+echo
+echo "Intake, to the last reply to the sender instead of the last delivery: liaisond $ba_lunix msgs/s,"
+echo "no milter $ba_none, MIMEDefang $ba_md; copies delivered per round: liaisond $bn_lunix"
+echo "(the intake copy and the routed recipients), no milter $bn_none, MIMEDefang $bn_md."
+for name in unix tcp big; do
+    n=$(grep -c 'temporary failure' "$RUN/l-$name/liaisond.log" || true)
+    [ "$n" = 0 ] || echo "liaisond ($name) answered $n temporary failure(s), the first: $(grep -m1 'temporary failure' "$RUN/l-$name/liaisond.log" | sed 's/^[^:]*: [^:]*: //')."
+done
+echo "Latency through MIMEDefang: median $m50 ms, p99 $m99 ms ($LAT_N messages one at a time)."
+echo
+echo "Rounds, msgs/s: a) none$A_none; unix$A_lunix; tcp$A_ltcp."
+echo "b) none$B_none; liaisond$B_lunix; MIMEDefang$B_md."
+echo "d) VmRSS before $rss0 kB, VmHWM after $hwm kB (peak reset: $hwm_reset), VmRSS after $rss1 kB;"
+echo "sampled peaks RssAnon $peak_anon kB, RssFile $peak_file kB (RssAnon $anon0 kB before, $anon1 kB after); ${big_s} s for the transaction."
+} > "$RESULTS"
+echo
+cat "$RESULTS"
+echo
+say "written to $RESULTS; logs in $RUN"
