@@ -23,9 +23,16 @@
  *
  * State.  Per connection only through smfi_setpriv (struct conn), per
  * message in struct msg, freed by one idempotent function from eom, abort,
- * close and before every early ACCEPT.  Each thread (libmilter runs one per
- * connection) opens its own store connection lazily, because an SQLite
- * connection must not be shared between threads.
+ * close and before every early ACCEPT.  Store connections come from a
+ * small pool shared by all threads (libmilter runs one thread per MTA
+ * connection, which mostly carries a single message): a connection is used
+ * by one thread at a time and kept open between messages.
+ *
+ * Round trips.  MAIL, RCPT, each header and each body chunk are negotiated
+ * "no reply" (SMFIP_NR_*) where the MTA offers it, and only the queue id
+ * macro is asked for: the MTA does not wait for us until DATA, the end of
+ * the headers and the end of the message, which is where a failure noted
+ * earlier is answered.
  *
  * Failures.  Anything that goes wrong inside (spool write, database busy,
  * read-only or full, the core failing) answers TEMPFAIL with 451 4.3.0 and
@@ -76,16 +83,21 @@ struct msg {
     gboolean cr_pending;        /* a body chunk ended in CR */
     char   *subject;            /* the first Subject value, as received */
     unsigned loop_headers;      /* X-Liaison-ID headers that came in */
+    /* A failure found where no reply could be given (a step negotiated
+     * with "no reply"): answered at the next step that replies. */
+    char   *fail_why;           /* NULL: none */
+    gboolean fail_too_big;      /* refuse rather than TEMPFAIL */
 };
 
 /* One MTA connection. */
 struct conn {
     struct msg *msg;
     gboolean leadspc;           /* header values keep their leading space */
+    unsigned long noreply;      /* SMFIP_NR_* steps negotiated */
 };
 
-/* A thread's store connection, and what it was opened with. */
-struct thread_store {
+/* A store connection and what it was opened with. */
+struct pooled_store {
     struct store *store;
     char   *path;
     int     busy_timeout_ms;
@@ -95,8 +107,15 @@ static GMutex snap_lock;
 static struct snapshot *snap_current;
 static gint in_flight;
 static guint msg_serial;
-static pthread_key_t store_key;
-static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+/* Idle store connections, shared by every thread.  libmilter runs one
+ * thread per MTA connection and an MTA connection mostly carries one
+ * message, so a store per thread was opened (schema check, statements
+ * prepared, a cold page cache) and closed (a WAL checkpoint and fsync when
+ * it was the last) for every message. */
+static GMutex pool_lock;
+static GSList *pool;
+static guint pool_len;
+#define POOL_MAX 16
 
 #define NEEDED_ACTIONS (SMFIF_ADDRCPT | SMFIF_ADDHDRS | SMFIF_CHGHDRS)
 #define LOOP_HEADER "X-Liaison-ID"
@@ -170,69 +189,72 @@ milter_with_settings(void (*fn)(const struct config *cfg,
     snapshot_unref(s);
 }
 
-/* ---- per-thread store ----------------------------------------------- */
+/* ---- the store pool ------------------------------------------------ */
 
-/* Close a thread's store when the thread ends. */
+/* Close and free a pooled store. */
 static void
-thread_store_free(void *p)
+pooled_free(struct pooled_store *p)
 {
-    struct thread_store *ts = p;
-
-    store_close(ts->store);
-    g_free(ts->path);
-    g_free(ts);
+    if (p == NULL)
+        return;
+    store_close(p->store);
+    g_free(p->path);
+    g_free(p);
 }
 
-/* Create the key once. */
-static void
-thread_store_key_create(void)
+/* An idle store for cfg from the pool, or a new one; NULL with *err.  A
+ * SQLite connection may move between threads as long as one thread at a
+ * time uses it. */
+static struct pooled_store *
+store_take(const struct config *cfg, GError **err)
 {
-    if (pthread_key_create(&store_key, thread_store_free) != 0)
-        g_error("milter: pthread_key_create failed");
+    struct pooled_store *p = NULL;
+    GSList *stale = NULL;
+
+    g_mutex_lock(&pool_lock);
+    while (pool != NULL && p == NULL) {
+        struct pooled_store *q = pool->data;
+
+        pool = g_slist_delete_link(pool, pool);
+        pool_len--;
+        if (g_strcmp0(q->path, cfg->database) == 0
+            && q->busy_timeout_ms == cfg->busy_timeout_ms)
+            p = q;
+        else
+            stale = g_slist_prepend(stale, q);  /* a reload changed it */
+    }
+    g_mutex_unlock(&pool_lock);
+    g_slist_free_full(stale, (GDestroyNotify) pooled_free);
+    if (p != NULL)
+        return p;
+    p = g_new0(struct pooled_store, 1);
+    p->path = g_strdup(cfg->database);
+    p->busy_timeout_ms = cfg->busy_timeout_ms;
+    p->store = store_open(cfg->database, cfg->busy_timeout_ms, err);
+    if (p->store == NULL) {
+        pooled_free(p);
+        return NULL;
+    }
+    return p;
 }
 
-/* This thread's store for cfg, opened on first use or when a reload
- * changed the database; NULL with *err. */
-static struct store *
-thread_store_get(const struct config *cfg, GError **err)
+/* Give a store back; after a failure whose cause may be gone by the
+ * retry (a lock, a read-only or full disk) it is closed instead. */
+static void
+store_give(struct pooled_store *p, gboolean healthy)
 {
-    struct thread_store *ts;
-
-    pthread_once(&store_key_once, thread_store_key_create);
-    ts = pthread_getspecific(store_key);
-    if (ts == NULL) {
-        ts = g_new0(struct thread_store, 1);
-        if (pthread_setspecific(store_key, ts) != 0) {
-            g_free(ts);
-            g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
-                        "pthread_setspecific failed");
-            return NULL;
+    if (p == NULL)
+        return;
+    if (healthy) {
+        g_mutex_lock(&pool_lock);
+        if (pool_len < POOL_MAX) {
+            pool = g_slist_prepend(pool, p);
+            pool_len++;
+            p = NULL;
         }
+        g_mutex_unlock(&pool_lock);
     }
-    if (ts->store != NULL && g_strcmp0(ts->path, cfg->database) == 0
-        && ts->busy_timeout_ms == cfg->busy_timeout_ms)
-        return ts->store;
-    store_close(ts->store);
-    g_free(ts->path);
-    ts->path = g_strdup(cfg->database);
-    ts->busy_timeout_ms = cfg->busy_timeout_ms;
-    ts->store = store_open(cfg->database, cfg->busy_timeout_ms, err);
-    return ts->store;
-}
-
-/* Close this thread's store, so that the next message opens it afresh
- * (after a failure whose cause may have been fixed meanwhile). */
-static void
-thread_store_drop(void)
-{
-    struct thread_store *ts;
-
-    pthread_once(&store_key_once, thread_store_key_create);
-    ts = pthread_getspecific(store_key);
-    if (ts != NULL) {
-        store_close(ts->store);
-        ts->store = NULL;
-    }
+    pooled_free(p);
 }
 
 /* ---- messages -------------------------------------------------------- */
@@ -299,6 +321,7 @@ msg_free(struct conn *c)
         close(m->fd);
     g_free(m->sender);
     g_free(m->subject);
+    g_free(m->fail_why);
     snapshot_unref(m->snap);
     g_free(m);
     g_atomic_int_dec_and_test(&in_flight);
@@ -339,6 +362,43 @@ msg_too_big(SMFICTX *ctx, struct msg *m)
         log_msg(LOG_WARNING, m->id, "smfi_setreply failed");
     msg_free(smfi_getpriv(ctx));
     return SMFIS_REJECT;
+}
+
+/* Note a failure at a step that cannot reply; the first one counts. */
+static void
+msg_defer_failure(struct msg *m, char *why, gboolean too_big)
+{
+    if (m->fail_why == NULL) {
+        m->fail_why = why;
+        m->fail_too_big = too_big;
+    } else {
+        g_free(why);
+    }
+}
+
+/* Answer a failure noted earlier, if any; SMFIS_CONTINUE otherwise. */
+static sfsistat
+msg_deferred_answer(SMFICTX *ctx, struct msg *m)
+{
+    char   *why;
+    sfsistat r;
+
+    if (m == NULL || m->fail_why == NULL)
+        return SMFIS_CONTINUE;
+    if (m->fail_too_big)
+        return msg_too_big(ctx, m);
+    why = g_strdup(m->fail_why);
+    r = msg_tempfail(ctx, why);
+    g_free(why);
+    return r;
+}
+
+/* What a step that may have been negotiated with "no reply" answers when
+ * all is well: nothing, or CONTINUE. */
+static sfsistat
+step_ok(struct conn *c, unsigned long nr_flag)
+{
+    return c != NULL && (c->noreply & nr_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* ---- the spool ------------------------------------------------------- */
@@ -538,11 +598,23 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                 "(add recipient, add and change header): offered 0x%lx", f0);
         return SMFIS_REJECT;
     }
+    /* No reply for MAIL, RCPT, each header and each body chunk: the MTA
+     * sends them without waiting for us; a failure there is answered at
+     * the next step that replies (DATA, end of headers, end of message). */
+    const unsigned long noreply = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
+
     *pf0 = NEEDED_ACTIONS;
-    *pf1 = f1 & (skip | SMFIP_HDR_LEADSPC);
+    *pf1 = f1 & (skip | SMFIP_HDR_LEADSPC | noreply);
     *pf2 = 0;
     *pf3 = 0;
     c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+    c->noreply = *pf1 & noreply;
+    /* Only the queue id, and only where it is read. */
+    if (smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i") != MI_SUCCESS
+        || smfi_setsymlist(ctx, SMFIM_DATA, "i") != MI_SUCCESS
+        || smfi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS
+        || smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS)
+        log_msg(LOG_DEBUG, NULL, "smfi_setsymlist failed; the MTA sends its default macros");
     return SMFIS_CONTINUE;
 }
 
@@ -559,8 +631,13 @@ cb_envfrom(SMFICTX *ctx, char **argv)
         return SMFIS_TEMPFAIL;
     msg_free(c);                /* an MTA that did not abort the last one */
     m = msg_new(ctx, c);
-    if (m->snap == NULL)
+    if (m->snap == NULL) {
+        if (c->noreply & SMFIP_NR_MAIL) {
+            msg_defer_failure(m, g_strdup("no configuration loaded"), FALSE);
+            return SMFIS_NOREPLY;
+        }
         return msg_tempfail(ctx, "no configuration loaded");
+    }
     while (*from == ' ')
         from++;
     n = strlen(from);
@@ -568,24 +645,25 @@ cb_envfrom(SMFICTX *ctx, char **argv)
         m->sender = g_strndup(from + 1, n - 2);
     else
         m->sender = g_strdup(from);
-    return SMFIS_CONTINUE;
+    return step_ok(c, SMFIP_NR_MAIL);
 }
 
 /* RCPT TO: note whether any recipient is an intake address. */
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
-    struct msg *m = msg_get(ctx);
+    struct conn *c = smfi_getpriv(ctx);
+    struct msg *m = c != NULL ? c->msg : NULL;
 
-    if (m == NULL || argv == NULL || argv[0] == NULL)
-        return SMFIS_CONTINUE;
+    if (m == NULL || argv == NULL || argv[0] == NULL || m->snap == NULL)
+        return step_ok(c, SMFIP_NR_RCPT);
     m->nrcpt++;
     if (!m->intake && config_is_intake(m->snap->cfg, m->snap->dir, argv[0])) {
         m->intake = TRUE;
         msg_update_id(ctx, m);
         log_msg(LOG_DEBUG, m->id, "intake recipient %s", argv[0]);
     }
-    return SMFIS_CONTINUE;
+    return step_ok(c, SMFIP_NR_RCPT);
 }
 
 /* DATA: every recipient is known; other mail steps out here. */
@@ -594,6 +672,8 @@ cb_data(SMFICTX *ctx)
 {
     struct msg *m = msg_get(ctx);
 
+    if (m != NULL && m->fail_why != NULL)
+        return msg_deferred_answer(ctx, m);
     if (m == NULL || !m->intake) {
         msg_free(smfi_getpriv(ctx));
         return SMFIS_ACCEPT;
@@ -612,9 +692,14 @@ cb_header(SMFICTX *ctx, char *name, char *value)
     gboolean ok;
 
     if (m == NULL || !m->intake) {  /* an MTA that skipped DATA */
+        if (c != NULL && (c->noreply & SMFIP_NR_HDR))
+            return SMFIS_NOREPLY;   /* ACCEPT comes at the end of headers */
         msg_free(c);
         return SMFIS_ACCEPT;
     }
+    if (m->fail_why != NULL)
+        return step_ok(c, SMFIP_NR_HDR) == SMFIS_NOREPLY ? SMFIS_NOREPLY
+            : msg_deferred_answer(ctx, m);
     if (g_ascii_strcasecmp(name, "Subject") == 0 && m->subject == NULL)
         m->subject = g_strdup(value);
     if (g_ascii_strcasecmp(name, LOOP_HEADER) == 0)
@@ -624,6 +709,13 @@ cb_header(SMFICTX *ctx, char *name, char *value)
         && spool_text(m, value, strlen(value), &why)
         && spool_flush_cr(m, &why)
         && spool_append(m, "\n", 1, &why);
+    if (c->noreply & SMFIP_NR_HDR) {
+        if (!ok)
+            msg_defer_failure(m, why, FALSE);
+        else if (m->len > m->snap->cfg->message_max)
+            msg_defer_failure(m, g_strdup("too big"), TRUE);
+        return SMFIS_NOREPLY;
+    }
     if (!ok) {
         sfsistat r = msg_tempfail(ctx, why);
 
@@ -647,6 +739,8 @@ cb_eoh(SMFICTX *ctx)
         return SMFIS_ACCEPT;
     }
     msg_update_id(ctx, m);
+    if (m->fail_why != NULL)
+        return msg_deferred_answer(ctx, m);
     if (!spool_append(m, "\n", 1, &why)) {
         sfsistat r = msg_tempfail(ctx, why);
 
@@ -660,12 +754,23 @@ cb_eoh(SMFICTX *ctx)
 static sfsistat
 cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-    struct msg *m = msg_get(ctx);
+    struct conn *c = smfi_getpriv(ctx);
+    struct msg *m = c != NULL ? c->msg : NULL;
     char   *why = NULL;
 
     if (m == NULL || !m->intake) {
-        msg_free(smfi_getpriv(ctx));
+        if (c != NULL && (c->noreply & SMFIP_NR_BODY))
+            return SMFIS_NOREPLY;   /* cannot happen: ACCEPT came earlier */
+        msg_free(c);
         return SMFIS_ACCEPT;
+    }
+    if (c->noreply & SMFIP_NR_BODY) {
+        /* Keep nothing more once the message failed or is too big. */
+        if (m->fail_why == NULL && !spool_text(m, (const char *) chunk, len, &why))
+            msg_defer_failure(m, why, FALSE);
+        else if (m->fail_why == NULL && m->len > m->snap->cfg->message_max)
+            msg_defer_failure(m, g_strdup("too big"), TRUE);
+        return SMFIS_NOREPLY;
     }
     if (!spool_text(m, (const char *) chunk, len, &why)) {
         sfsistat r = msg_tempfail(ctx, why);
@@ -685,6 +790,7 @@ cb_eom(SMFICTX *ctx)
     struct conn *c = smfi_getpriv(ctx);
     struct msg *m = c != NULL ? c->msg : NULL;
     struct ingest_ctx ictx;
+    struct pooled_store *ps = NULL;
     struct decision d;
     enum ingest_status st;
     char   *why = NULL;
@@ -709,6 +815,8 @@ cb_eom(SMFICTX *ctx)
             sleep((unsigned) atoi(stall));
         }
     }
+    if (m->fail_why != NULL)
+        return msg_deferred_answer(ctx, m);
     if (!spool_flush_cr(m, &why)) {
         result = msg_tempfail(ctx, why);
         g_free(why);
@@ -723,7 +831,8 @@ cb_eom(SMFICTX *ctx)
     ictx.notify = m->snap->cfg->notify;
     ictx.acknowledge = m->snap->cfg->acknowledge;
     ictx.ack_per_day = m->snap->cfg->ack_per_day;
-    ictx.store = thread_store_get(m->snap->cfg, &err);
+    ps = store_take(m->snap->cfg, &err);
+    ictx.store = ps != NULL ? ps->store : NULL;
     if (ictx.store == NULL) {
         why = g_strdup_printf("database %s: %s", m->snap->cfg->database,
                               err != NULL ? err->message : "cannot open");
@@ -738,6 +847,7 @@ cb_eom(SMFICTX *ctx)
         st = ingest_message(&ictx, m->mem != NULL ? m->mem->str : "", m->len,
                             m->sender, &d);
     }
+    store_give(ps, st != INGEST_TEMPFAIL);
 
     switch (st) {
     case INGEST_OK:
@@ -770,8 +880,7 @@ cb_eom(SMFICTX *ctx)
         if (why == NULL)
             why = g_strdup_printf("ingest: %s", d.error != NULL ? d.error : "failed");
         /* The cause (a lock, a read-only or full disk) may be gone by the
-         * retry: start from a fresh connection then. */
-        thread_store_drop();
+         * retry: store_give closed the connection, the next is fresh. */
         result = msg_tempfail(ctx, why);
         break;
     }
@@ -855,4 +964,9 @@ void
 milter_shutdown(void)
 {
     snapshot_set(NULL);
+    g_mutex_lock(&pool_lock);
+    g_slist_free_full(pool, (GDestroyNotify) pooled_free);
+    pool = NULL;
+    pool_len = 0;
+    g_mutex_unlock(&pool_lock);
 }
