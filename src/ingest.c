@@ -43,9 +43,12 @@ struct raw_input {
 
 /* Hex SHA-256 of the body of the raw message, everything after the first
  * empty line (what stays the same across retries), read a chunk at a
- * time; NULL when the stream cannot be read whole. */
+ * time; NULL when the stream cannot be read whole.  Without a Message-ID
+ * the body alone is no identity (two different mails may say the same
+ * thing), so the sender's own From, To, Subject and Date, which no hop
+ * changes, go into the digest too. */
 static char *
-body_digest(GMimeStream *raw)
+body_digest(GMimeStream *raw, const struct message *m)
 {
     enum { HEADER, AFTER_LF, AFTER_LF_CR, BODY } state = HEADER;
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -53,6 +56,15 @@ body_digest(GMimeStream *raw)
     gint64  total = 0, len = g_mime_stream_length(raw);
     gssize  n;
     char   *hex = NULL;
+
+    if (m->outer_message_id == NULL) {
+        const char *const fields[] = { m->from, m->to, m->subject, m->date };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+            g_checksum_update(sum, (const guchar *) (fields[i] != NULL ? fields[i] : ""), -1);
+            g_checksum_update(sum, (const guchar *) "\n", 1);
+        }
+    }
 
     g_mime_stream_reset(raw);
     while (total < len && (n = g_mime_stream_read(raw, buf, RAW_CHUNK)) > 0) {
@@ -493,17 +505,19 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
            && queue_arrival_mail(ctx, d->statement, err);
 }
 
-/* A message recorded before: the same decision again, nothing written. */
+/* A message recorded before: the same decision again, nothing written.
+ * The envelope sender takes part as it did the first time: a bounce known
+ * only by its null sender must stay a bounce, never be routed. */
 static gboolean
-replay_duplicate(struct ingest_ctx *ctx, struct message *m, gint64 row, gint64 stmt,
-                 struct decision *d, GError **err)
+replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope_sender,
+                 gint64 row, gint64 stmt, struct decision *d, GError **err)
 {
     gint64 ref = 0;
 
     d->duplicate = TRUE;
     d->message_row = row;
     d->statement_id = stmt;
-    if (!classify_message(m, NULL, lookup_in_store, ctx->store, &d->kind, &ref, err))
+    if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store, &d->kind, &ref, err))
         return FALSE;
     if (stmt == 0)
         return TRUE;
@@ -538,7 +552,7 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
     }
     if (m == NULL)
         return tempfail(d, err, "cannot read the message");
-    digest = body_digest(in->stream);
+    digest = body_digest(in->stream, m);
     if (digest == NULL) {
         message_free(m);
         g_set_error(&err, STORE_ERROR, STORE_ERROR_OTHER, "%s", g_strerror(errno));
@@ -552,7 +566,7 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
     if (row < 0)
         ok = FALSE;
     else if (row > 0)
-        ok = replay_duplicate(ctx, m, row, stmt, d, &err);
+        ok = replay_duplicate(ctx, m, envelope_sender, row, stmt, d, &err);
     else if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store,
                                &d->kind, &d->statement_id, &err))
         ok = FALSE;

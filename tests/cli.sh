@@ -49,6 +49,27 @@ check_grep "correspondence on statement 2" "^recorded correspondence on statemen
 check_exit "bounce with a null sender" 0 ctl ingest -f '<>' --json "$CORPUS/s10-auto-reply.eml"
 check "null sender makes a bounce" jq -e '.kind == "bounce"' "$SCRATCH/out"
 
+# --- no Message-ID: the same body from two senders is two statements --------
+for who in alice:ccamp bob:netmod; do
+    printf 'From: %s <%s@itu.test>\nTo: liaisons@ietf.test\nSubject: LS for %s\n\nTo: IETF %s WG\nPlease see the attached liaison statement.\n' \
+        "${who%%:*}" "${who%%:*}" "${who#*:}" "${who#*:}" > "$SCRATCH/nomid-${who%%:*}.eml"
+done
+before=$(count_rows "$DB" statement)
+check_exit "no Message-ID, first sender" 0 ctl ingest "$SCRATCH/nomid-alice.eml"
+check_exit "no Message-ID, second sender, same body" 0 ctl ingest "$SCRATCH/nomid-bob.eml"
+check_grep "second sender: a statement of its own" "^recorded statement" "$SCRATCH/out"
+check "no Message-ID: two statements" test "$(count_rows "$DB" statement)" = $((before + 2))
+check_exit "no Message-ID, the same mail again" 0 ctl ingest "$SCRATCH/nomid-bob.eml"
+check_grep "the same mail again: recognised" "^already recorded" "$SCRATCH/out"
+
+# --- a bounce offered twice stays a bounce, routed to no one -------------------
+printf 'From: postmaster@itu.test\nTo: liaisons@ietf.test\nSubject: failure notice\nMessage-ID: <plain-bounce@itu.test>\n\nTo: IETF CCAMP WG\nSorry, your message could not be delivered.\n' > "$SCRATCH/plain-bounce.eml"
+check_exit "plain bounce, null sender" 0 ctl ingest -f '<>' --json "$SCRATCH/plain-bounce.eml"
+check "plain bounce: kind bounce" jq -e '.kind == "bounce"' "$SCRATCH/out"
+check_exit "the same bounce again (an MTA retry)" 0 ctl ingest -f '<>' --json "$SCRATCH/plain-bounce.eml"
+check "retried bounce: still a bounce, duplicate, nobody added" \
+    jq -e '.kind == "bounce" and .duplicate and (.add_recipients | length) == 0' "$SCRATCH/out"
+
 # --- input that is not mail: 65, nothing written ----------------------------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
 printf 'hello, this is not mail\n' > "$SCRATCH/notmail"
