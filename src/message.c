@@ -248,8 +248,11 @@ latin1_to_utf8(const guint8 *data, gsize len)
 static gboolean
 bytes_are_utf8(const guint8 *data, gsize len)
 {
-    const char *p = (const char *) data, *end = p + len;
+    const char *p = (const char *) data, *end;
 
+    if (len == 0)
+        return TRUE;            /* data may be NULL: no NULL + 0 */
+    end = p + len;
     while (p < end) {
         const char *stop;
         /* g_utf8_validate_len refuses NUL, which is stripped later. */
@@ -1935,8 +1938,14 @@ read_content(struct message *m, GMimeMessage *msg,
         /* A multipart GMime could not split (no boundary, say): its
          * whole content ended up in the prologue; keep it as text. */
         const char *pro = g_mime_multipart_get_prologue(GMIME_MULTIPART(top));
+        /* Convert no more than the text limit can keep: the prologue may
+         * be the whole message, and a conversion copies (and may widen)
+         * all it is given. */
+        gsize plen = strnlen(pro, lim->max_text <= G_MAXSIZE / TEXT_READ_RATIO
+                                  ? lim->max_text * TEXT_READ_RATIO : G_MAXSIZE);
+
         g_free(m->text);
-        m->text = text_to_utf8(m, (const guint8 *) pro, strlen(pro), NULL,
+        m->text = text_to_utf8(m, (const guint8 *) pro, plen, NULL,
                                "unsplit multipart");
         if (utf8_cut(m->text, lim->max_text))
             add_problem(m, "The body text is longer than %zu bytes and was "
