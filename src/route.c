@@ -17,6 +17,9 @@
 
 #include "route.h"
 
+/* Technical contacts copied on one statement's mail at most. */
+#define ROUTE_TECHNICAL_MAX 8
+
 /* Add s to a string array unless it is already there. */
 static void
 add_unique(GPtrArray *a, const char *s)
@@ -88,6 +91,52 @@ route_peer(const struct directory *d, const struct statement *s, const char *fro
     return p;
 }
 
+/* The domain of an address, or NULL. */
+static const char *
+domain_of(const char *addr)
+{
+    const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+    return at != NULL ? at + 1 : NULL;
+}
+
+/* Copy the technical contacts, but only those at the sending body's own
+ * domains (the header From's domain when the sender is no known peer), and
+ * at most ROUTE_TECHNICAL_MAX: their addresses come from the text of
+ * unauthenticated mail, and copying any address a message names would make
+ * intake an open relay.  The others stay on the statement, with a
+ * diagnostic, and are not copied. */
+static void
+route_technical(const struct directory *d, struct statement *s,
+                const struct dir_peer *peer, const char *header_from_addr)
+{
+    const struct envelope *e = s->env;
+    const char *from_domain = domain_of(header_from_addr);
+    guint copied = 0;
+
+    for (guint i = 0; i < e->technical_contacts->len; i++) {
+        const struct contact *c = g_ptr_array_index(e->technical_contacts, i);
+        const char *dom = domain_of(c->addr);
+        gboolean ours = peer != NULL ? directory_peer_by_addr(d, c->addr) == peer
+                                     : dom != NULL && from_domain != NULL
+                                       && g_ascii_strcasecmp(dom, from_domain) == 0;
+
+        if (c->addr == NULL)
+            continue;
+        if (ours && copied < ROUTE_TECHNICAL_MAX) {
+            statement_add_recipient(s, c->addr, "technical");
+            copied++;
+        } else {
+            g_autofree char *text = g_strdup_printf(
+                "The technical contact %s is not at the sending body's own mail domain "
+                "(or past %d contacts), so it was recorded but not copied.",
+                c->addr, ROUTE_TECHNICAL_MAX);
+
+            statement_add_diagnostic(s, "technical-contact-not-copied", text);
+        }
+    }
+}
+
 /* Route statement s: groups, peer, assignee and recipients with roles. */
 void
 route_statement(const struct directory *d, struct statement *s,
@@ -145,11 +194,7 @@ route_statement(const struct directory *d, struct statement *s,
         if (s->assignee == NULL)
             s->assignee = g_ascii_strdown(who, -1);
     }
-    for (guint i = 0; i < e->technical_contacts->len; i++) {
-        const struct contact *c = g_ptr_array_index(e->technical_contacts, i);
-
-        statement_add_recipient(s, c->addr, "technical");
-    }
+    route_technical(d, s, peer, header_from_addr);
     for (guint i = 0; i < s->groups->len; i++) {
         const char *key = g_ptr_array_index(s->groups, i);
         const struct dir_group *g = directory_group(d, key);

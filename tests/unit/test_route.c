@@ -166,6 +166,40 @@ test_route_people_and_area(void **state)
     statement_free(t);
 }
 
+/* Technical contacts are copied only at the sender's own domains, and at
+ * most eight: an anonymous message cannot make intake relay to addresses
+ * of its choosing. */
+static void
+test_route_technical_limits(void **state)
+{
+    struct statement *s = statement_new(), *t = statement_new();
+
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new("In", "in@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new("Out", "victim@elsewhere.test"));
+    for (int i = 0; i < 12; i++) {
+        g_autofree char *a = g_strdup_printf("t%d@itu.test", i);
+
+        g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, a));
+    }
+    route_statement(dir, s, "sender@itu.test");
+    assert_string_equal(role_of(s, "in@itu.test"), "technical");
+    assert_null(role_of(s, "victim@elsewhere.test"));
+    assert_null(role_of(s, "t11@itu.test"));
+    assert_true(statement_has_diagnostic(s, "technical-contact-not-copied"));
+
+    /* No known peer: the header From's domain is the sender's own. */
+    g_ptr_array_add(t->env->to_list, g_strdup("IETF"));
+    g_ptr_array_add(t->env->technical_contacts, contact_new(NULL, "a@etsi.test"));
+    g_ptr_array_add(t->env->technical_contacts, contact_new(NULL, "b@spam.test"));
+    route_statement(dir, t, "someone@etsi.test");
+    assert_string_equal(role_of(t, "a@etsi.test"), "technical");
+    assert_null(role_of(t, "b@spam.test"));
+    statement_free(s);
+    statement_free(t);
+}
+
 /* A directory file that is broken is refused with a reason naming it. */
 static void
 test_bad_directory(void **state)
@@ -202,6 +236,7 @@ main(void)
         cmocka_unit_test(test_route_group),
         cmocka_unit_test(test_route_homeless),
         cmocka_unit_test(test_route_people_and_area),
+        cmocka_unit_test(test_route_technical_limits),
         cmocka_unit_test(test_bad_directory),
     };
 
