@@ -584,9 +584,8 @@ outbox_flush(struct store *st, const struct relay *relay,
     struct conn c = { .relay = relay };
     g_autoptr(GDateTime) t = now != NULL ? g_date_time_ref(now)
                                          : g_date_time_new_now_utc();
-    g_autoptr(GDateTime) lease = g_date_time_add_seconds(t, CLAIM_LEASE_S);
     g_autofree char *now_iso = iso_utc(t);
-    g_autofree char *lease_iso = iso_utc(lease);
+    gint64 started = g_get_monotonic_time();
     GArray *ids;
     gboolean ok = TRUE;
 
@@ -598,8 +597,18 @@ outbox_flush(struct store *st, const struct relay *relay,
         gint64 id = g_array_index(ids, gint64, i);
         struct store_outbox_row *row;
         gboolean claimed = FALSE;
+        /* The lease runs from this claim, not from the start of the flush:
+         * a long flush against a slow relay must not claim a row with a
+         * lease that has already run out, which another sender could then
+         * take as well.  (t may be a simulated time: add the real time
+         * spent since the flush began.) */
+        g_autoptr(GDateTime) rt = g_date_time_add_seconds(
+            t, (gdouble)(g_get_monotonic_time() - started) / G_TIME_SPAN_SECOND);
+        g_autoptr(GDateTime) lease = g_date_time_add_seconds(rt, CLAIM_LEASE_S);
+        g_autofree char *row_iso = iso_utc(rt);
+        g_autofree char *lease_iso = iso_utc(lease);
 
-        if (!store_outbox_claim(st, id, now_iso, lease_iso, &claimed, err)) {
+        if (!store_outbox_claim(st, id, row_iso, lease_iso, &claimed, err)) {
             ok = FALSE;
             break;
         }
@@ -610,7 +619,7 @@ outbox_flush(struct store *st, const struct relay *relay,
             ok = FALSE;
             break;
         }
-        ok = deliver_row(st, &c, cs, t, row, sum, err);
+        ok = deliver_row(st, &c, cs, rt, row, sum, err);
         store_outbox_row_free(row);
     }
     g_array_free(ids, TRUE);
