@@ -686,22 +686,27 @@ outmail_free(struct outmail *m)
     g_free(m);
 }
 
-/* First 12 hex digits of SHA-256 of rcpt as written in the outbox row. */
+/* First 12 hex digits of HMAC-SHA256(secret, "ROW:rcpt"), rcpt as written
+ * in the outbox row.  Keyed, so that nobody without the database's secret
+ * can make up a bounce address that names a recipient of ours. */
 char *
-compose_verp_hash(const char *rcpt)
+compose_verp_hash(const char *secret, gint64 outbox_id, const char *rcpt)
 {
-    g_autofree char *hex = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
-                                                         rcpt != NULL ? rcpt : "", -1);
+    g_autofree char *msg = g_strdup_printf("%" G_GINT64_FORMAT ":%s", outbox_id,
+                                           rcpt != NULL ? rcpt : "");
+    const char *key = secret != NULL ? secret : "";
+    g_autofree char *hex = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *) key,
+                                                     strlen(key), msg, -1);
 
     return g_strndup(hex, 12);
 }
 
 /* bounce_local+b.ROW.HASH@bounce_domain, for one recipient of a row. */
 char *
-compose_verp_sender(const struct compose_settings *cs, gint64 outbox_id,
-                    const char *rcpt)
+compose_verp_sender(const struct compose_settings *cs, const char *secret,
+                    gint64 outbox_id, const char *rcpt)
 {
-    g_autofree char *hash = compose_verp_hash(rcpt);
+    g_autofree char *hash = compose_verp_hash(secret, outbox_id, rcpt);
     const char *local = cs->bounce_local != NULL && *cs->bounce_local != '\0'
         ? cs->bounce_local : "liaisons";
     const char *domain = cs->bounce_domain != NULL && *cs->bounce_domain != '\0'

@@ -80,20 +80,22 @@ void    compose_settings_free(struct compose_settings *cs);
 /* The VERP sender for one recipient of an outbox row:
  * bounce_local+b.ROW.ADDRHASH@bounce_domain, for example
  * liaisons+b.17.3f2a9c01d4e5@ietf.test.  ROW is the outbox row id in
- * decimal; ADDRHASH is the first 12 hex digits (lower case) of SHA-256 of
- * the recipient address exactly as written in the row's rcpts column (the
- * composer lower-cases addresses).  It ties the sender to the address
- * without putting the address itself in it.  The outbox sends one SMTP
+ * decimal; ADDRHASH is the first 12 hex digits (lower case) of
+ * HMAC-SHA256(secret, "ROW:rcpt"), rcpt exactly as written in the row's
+ * rcpts column (the composer lower-cases addresses) and secret the
+ * database's own (store_secret()).  It ties the sender to the address
+ * without putting the address itself in it, and nobody without the secret
+ * can forge one.  The outbox sends one SMTP
  * transaction per recipient, each with its own VERP sender, so a bounce
  * addressed to it names both the row and the recipient.  To map one
  * back: compose_verp_parse() gives ROW and ADDRHASH; the recipient is the
  * line of outbox.rcpts (row ROW) whose compose_verp_hash() equals
  * ADDRHASH (outbox_verp_lookup() does both). */
-char   *compose_verp_sender(const struct compose_settings *cs, gint64 outbox_id,
-                            const char *rcpt);
+char   *compose_verp_sender(const struct compose_settings *cs, const char *secret,
+                            gint64 outbox_id, const char *rcpt);
 /* ADDRHASH of compose_verp_sender(): 12 lower-case hex digits of
- * SHA-256(rcpt); free with g_free. */
-char   *compose_verp_hash(const char *rcpt);
+ * HMAC-SHA256(secret, "ROW:rcpt"); free with g_free. */
+char   *compose_verp_hash(const char *secret, gint64 outbox_id, const char *rcpt);
 /* Read a VERP address (with or without <>) back: TRUE with the row and
  * the 12 hex digits of the hash (NUL-terminated) when it has the form
  * LOCAL+b.ROW.ADDRHASH@DOMAIN; FALSE otherwise. */

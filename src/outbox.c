@@ -67,6 +67,7 @@ enum rcpt_outcome { RCPT_DELIVERED, RCPT_TEMPORARY, RCPT_REJECTED };
 /* One SMTP connection to the relay, opened on first need. */
 struct conn {
     const struct relay *relay;
+    const char *secret;         /* the database's, keys the VERP senders */
     mailsmtp *smtp;
     gboolean down;              /* connecting failed this run: defer the rest */
     char   *down_why;
@@ -330,7 +331,7 @@ static enum rcpt_outcome
 send_one(struct conn *c, const struct compose_settings *cs,
          const struct store_outbox_row *row, const char *rcpt, char **why)
 {
-    g_autofree char *verp = compose_verp_sender(cs, row->id, rcpt);
+    g_autofree char *verp = compose_verp_sender(cs, c->secret, row->id, rcpt);
     gsize len;
     const char *raw = g_bytes_get_data(row->raw, &len);
     const char *step;
@@ -589,10 +590,17 @@ outbox_flush(struct store *st, const struct relay *relay,
     GArray *ids;
     gboolean ok = TRUE;
 
+    g_autofree char *secret = NULL;
+
     memset(sum, 0, sizeof *sum);
     ids = store_outbox_due(st, now_iso, max, err);
     if (ids == NULL)
         return FALSE;
+    if (ids->len > 0 && (secret = store_secret(st, err)) == NULL) {
+        g_array_free(ids, TRUE);
+        return FALSE;
+    }
+    c.secret = secret;
     for (guint i = 0; ok && i < ids->len; i++) {
         gint64 id = g_array_index(ids, gint64, i);
         struct store_outbox_row *row;
@@ -628,11 +636,24 @@ outbox_flush(struct store *st, const struct relay *relay,
     return ok;
 }
 
+/* TRUE when two 12-digit hashes are equal, in time that does not depend
+ * on where they differ (no oracle for guessing one a digit at a time). */
+static gboolean
+same_hash(const char *a, const char *b)
+{
+    unsigned char diff = 0;
+
+    for (int i = 0; i < 12; i++)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
 /* Map a VERP bounce address back to its outbox row and recipient. */
 gboolean
 outbox_verp_lookup(struct store *st, const char *verp, gint64 *row_id,
                    char **rcpt, gint64 *statement_id, GError **err)
 {
+    g_autofree char *secret = NULL;
     struct store_outbox_row *row;
     char hash[13];
     gint64 id;
@@ -644,6 +665,9 @@ outbox_verp_lookup(struct store *st, const char *verp, gint64 *row_id,
                     "%s is not a VERP bounce address", verp);
         return FALSE;
     }
+    secret = store_secret(st, err);
+    if (secret == NULL)
+        return FALSE;
     row = store_outbox_get(st, id, err);
     if (row == NULL)
         return FALSE;
@@ -651,9 +675,9 @@ outbox_verp_lookup(struct store *st, const char *verp, gint64 *row_id,
         g_autoptr(GPtrArray) rcpts = lines_of(row->rcpts);
 
         for (guint i = 0; !found && i < rcpts->len; i++) {
-            g_autofree char *h = compose_verp_hash(g_ptr_array_index(rcpts, i));
+            g_autofree char *h = compose_verp_hash(secret, id, g_ptr_array_index(rcpts, i));
 
-            if (strcmp(h, hash) == 0) {
+            if (same_hash(h, hash)) {
                 *rcpt = g_strdup(g_ptr_array_index(rcpts, i));
                 found = TRUE;
             }

@@ -52,6 +52,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <gmime/gmime.h>
 #include <sqlite3.h>
@@ -245,6 +246,14 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX message_in_once\n"
     "  ON message (dedup_id, body_sha256) WHERE direction = 'in';\n"
     "PRAGMA user_version = 3;\n",
+    /* 4: settings that belong to the data, not to a configuration file:
+     * the secret that keys the VERP bounce addresses, the same for every
+     * program that opens this database (liaisond, liaisonctl flush). */
+    "CREATE TABLE meta (\n"
+    "  key   TEXT PRIMARY KEY,\n"
+    "  value TEXT NOT NULL\n"
+    ");\n"
+    "PRAGMA user_version = 4;\n",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS(migrations))
@@ -290,6 +299,8 @@ enum sql_id {
     SQL_REMINDER_ADD,
     SQL_OUTBOX_COUNT_TO,
     SQL_FAILING_ADD,
+    SQL_META_GET,
+    SQL_META_ADD,
     SQL_COUNT
 };
 
@@ -414,6 +425,9 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_OUTBOX_COUNT_TO] =
         "SELECT count(*) FROM outbox WHERE kind = ?1 AND created >= ?3"
         " AND instr(char(10) || rcpts || char(10), char(10) || ?2 || char(10)) > 0",
+    [SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    /* OR IGNORE: two processes creating the secret at once keep the first. */
+    [SQL_META_ADD] = "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
     [SQL_FAILING_ADD] =
         "INSERT INTO failing_address (addr, since, last, detail) VALUES (?1, ?2, ?2, ?3)"
         " ON CONFLICT (addr) DO UPDATE SET last = ?2, bounces = bounces + 1, detail = ?3",
@@ -1944,4 +1958,48 @@ store_address_failing(struct store *st, const char *addr, const char *when,
     bind_text(stmt, 2, when, &rc);
     bind_text(stmt, 3, detail, &rc);
     return step_write(st, stmt, rc, "marking an address as failing", err);
+}
+
+/* Read meta value key into *value (NULL when unset). */
+static gboolean
+meta_get(struct store *st, const char *key, char **value, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_META_GET);
+    int rc = SQLITE_OK;
+
+    *value = NULL;
+    bind_text(stmt, 1, key, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *value = column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return read_done(st, stmt, rc, "reading a setting", err);
+}
+
+/* The database's secret (64 hex digits), made from the kernel's random
+ * source the first time it is asked for; NULL with *err on failure. */
+char *
+store_secret(struct store *st, GError **err)
+{
+    char *value = NULL;
+    guint8 raw[32];
+    g_autofree char *hex = NULL;
+    sqlite3_stmt *stmt;
+    int rc = SQLITE_OK;
+
+    if (!meta_get(st, "secret", &value, err) || value != NULL)
+        return value;
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t) sizeof raw) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "getrandom: %s", g_strerror(errno));
+        return NULL;
+    }
+    hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, sizeof raw);
+    stmt = sql(st, SQL_META_ADD);
+    bind_text(stmt, 1, "secret", &rc);
+    bind_text(stmt, 2, hex, &rc);
+    if (!step_write(st, stmt, rc, "storing the secret", err))
+        return NULL;
+    return meta_get(st, "secret", &value, err) ? value : NULL;
 }

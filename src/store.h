@@ -203,4 +203,9 @@ gint64  store_outbox_count_to(struct store *st, const char *kind, const char *rc
 gboolean store_address_failing(struct store *st, const char *addr, const char *when,
                                const char *detail, GError **err);
 
+/* The database's own secret (64 hex digits, made at random on first use):
+ * it keys the VERP bounce addresses, so that only a bounce of mail we sent
+ * names a recipient.  Caller frees; NULL with *err on failure. */
+char   *store_secret(struct store *st, GError **err);
+
 #endif

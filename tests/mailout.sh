@@ -136,7 +136,10 @@ check_grep "notification: tracking header" '^X-Liaison-ID: 1' "$F"
 check_grep "notification: reply-by line" 'Please reply by 2027-03-15' "$F"
 check_grep "notification: the page" 'https://datatracker.ietf.test/liaison/1' "$F"
 ROW=$(sql "SELECT id FROM outbox WHERE message_id='$NOTE'")
-HASH=$(printf %s ccamp-chairs@ietf.test | sha256sum | cut -c1-12)
+# HMAC-SHA256 keyed with the database's secret, over "ROW:rcpt".
+SECRET=$(sql "SELECT value FROM meta WHERE key = 'secret'")
+HASH=$(python3 -c 'import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest()[:12])' \
+    "$SECRET" "$ROW:ccamp-chairs@ietf.test")
 check_grep "VERP sender names row and recipient" "^Return-Path: <liaisons\\+b\\.$ROW\\.$HASH@ietf\\.test>" "$F"
 FA=$(files_of "$ACK")
 check_grep "acknowledgement: the tracking id" 'Tracking id: LS 1 ' "$FA"

@@ -479,15 +479,20 @@ test_hostile_addresses(void **state)
 static void
 test_verp(void **state)
 {
-    g_autofree char *v = compose_verp_sender(&settings, 17, "ccamp@ietf.test");
-    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
-                                                         "ccamp@ietf.test", -1);
+    g_autofree char *v = compose_verp_sender(&settings, "k3y", 17, "ccamp@ietf.test");
+    g_autofree char *sum = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *) "k3y", 3,
+                                                     "17:ccamp@ietf.test", -1);
+    g_autofree char *other_key = compose_verp_sender(&settings, "other", 17, "ccamp@ietf.test");
+    g_autofree char *other_row = compose_verp_sender(&settings, "k3y", 18, "ccamp@ietf.test");
     g_autofree char *want = g_strdup_printf("liaisons+b.17.%.12s@ietf.test", sum);
     g_autofree char *bracketed = g_strdup_printf("<%s>", v);
     gint64 row = 0;
     char hash[13];
 
     assert_string_equal(v, want);
+    /* Keyed by the secret and bound to the row: neither can be guessed. */
+    assert_string_not_equal(v, other_key);
+    assert_string_not_equal(v + 16, other_row + 16);
     assert_true(compose_verp_parse(v, &row, hash));
     assert_int_equal(row, 17);
     assert_memory_equal(hash, sum, 12);
@@ -511,7 +516,7 @@ test_outbox_store(void **state)
     gint64 id, got_row = 0, got_st = -1;
     GArray *due;
     gboolean claimed = FALSE;
-    char *rcpt = NULL;
+    char *rcpt = NULL, *secret = NULL;
     g_autofree char *verp = NULL;
 
     assert_non_null(st);
@@ -548,16 +553,31 @@ test_outbox_store(void **state)
     assert_int_equal(g_bytes_get_size(row->raw), g_bytes_get_size(m->raw));
     store_outbox_row_free(row);
 
-    verp = compose_verp_sender(&settings, id, "rtg-ads@ietf.test");
+    secret = store_secret(st, &err);
+    assert_non_null(secret);
+    assert_int_equal(strlen(secret), 64);
+    verp = compose_verp_sender(&settings, secret, id, "rtg-ads@ietf.test");
     assert_true(outbox_verp_lookup(st, verp, &got_row, &rcpt, &got_st, &err));
     assert_int_equal(got_row, id);
     assert_int_equal(got_st, s->id);
     assert_string_equal(rcpt, "rtg-ads@ietf.test");
     g_free(rcpt);
     g_free(verp);
-    verp = compose_verp_sender(&settings, id, "stranger@x.test");
+    verp = compose_verp_sender(&settings, secret, id, "stranger@x.test");
     assert_false(outbox_verp_lookup(st, verp, &got_row, &rcpt, NULL, &err));
     g_clear_error(&err);
+    g_free(verp);
+    /* A forger who knows the row and the address but not the secret: the
+     * old unkeyed form of the hash names nothing. */
+    {
+        g_autofree char *plain = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
+                                                               "rtg-ads@ietf.test", -1);
+
+        verp = g_strdup_printf("liaisons+b.%" G_GINT64_FORMAT ".%.12s@ietf.test", id, plain);
+    }
+    assert_false(outbox_verp_lookup(st, verp, &got_row, &rcpt, NULL, &err));
+    g_clear_error(&err);
+    g_free(secret);
 
     assert_true(store_outbox_mark_sent(st, id, "2999-01-01T00:00:01Z", NULL, &err));
     due = store_outbox_due(st, "2999-01-02T00:00:00Z", 0, &err);
