@@ -603,6 +603,10 @@ outbox_flush(struct store *st, const struct relay *relay,
     c.secret = secret;
     for (guint i = 0; ok && i < ids->len; i++) {
         gint64 id = g_array_index(ids, gint64, i);
+
+        if (relay->stop != NULL && g_atomic_int_get(relay->stop))
+            break;              /* stopping: the rest stays due for later */
+
         struct store_outbox_row *row;
         gboolean claimed = FALSE;
         /* The lease runs from this claim, not from the start of the flush:

@@ -51,6 +51,10 @@ struct relay {
     const char *helo;           /* EHLO name; libetpan's EHLO always sends
                                    gethostname(), so this is unused */
     int     timeout_s;          /* per SMTP step; default 60 */
+    gint   *stop;               /* when it points at a non-zero value (read
+                                   atomically), outbox_flush stops between
+                                   rows: a daemon's SIGTERM waits only for
+                                   the row in hand; NULL: never */
 };
 
 struct flush_summary {

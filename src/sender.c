@@ -30,7 +30,7 @@ static GThread *sender_thread;
 static GMutex sender_lock;
 static GCond sender_cond;
 static gboolean sender_pending;     /* a wake-up not yet served */
-static gboolean sender_quit;
+static gint sender_quit;             /* read by outbox_flush between rows */
 
 /* The sender's own state between rounds. */
 struct sender_state {
@@ -61,6 +61,7 @@ sender_round(const struct config *cfg, const struct compose_settings *mail, gpoi
         return;
     }
     outbox_relay_from_config(&relay, cfg);
+    relay.stop = &sender_quit;
     if (!outbox_flush(st, &relay, mail, now, 0, &sum, &err)) {
         log_msg(LOG_WARNING, NULL, "sender: %s", err->message);
         g_clear_error(&err);
@@ -104,7 +105,7 @@ sender_main(gpointer unused)
 gboolean
 sender_start(GError **err)
 {
-    sender_quit = FALSE;
+    g_atomic_int_set(&sender_quit, 0);
     sender_thread = g_thread_try_new("sender", sender_main, NULL, err);
     return sender_thread != NULL;
 }
@@ -119,14 +120,14 @@ sender_wake(void)
     g_mutex_unlock(&sender_lock);
 }
 
-/* Stop the thread and wait for it. */
+/* Stop the thread and wait for it: for the row in hand, not the round. */
 void
 sender_stop(void)
 {
     if (sender_thread == NULL)
         return;
     g_mutex_lock(&sender_lock);
-    sender_quit = TRUE;
+    g_atomic_int_set(&sender_quit, 1);
     g_cond_signal(&sender_cond);
     g_mutex_unlock(&sender_lock);
     g_thread_join(sender_thread);
