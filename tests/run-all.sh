@@ -3,7 +3,8 @@
 # install the dependencies, build, run `make check` (cmocka unit tests, the
 # corpus golden comparison, the shell tests against the real programs,
 # Postfix and SQLite), run it again in an ASan + UBSan build, run the unit
-# tests and the corpus ingest under valgrind, then `make distcheck`.
+# tests and the corpus ingest under valgrind, fuzz the parsers for a minute
+# each (tests/fuzz/run.sh), then `make distcheck`.
 # The last line is "N passed, N failed" over all of it.
 set -u
 cd "$(dirname "$0")/.."
@@ -102,6 +103,13 @@ vg_corpus() {
 }
 step "valgrind-liaisonctl-corpus" vg_corpus
 rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm"
+
+# libFuzzer targets (clang, ASan + UBSan), 60 s each over the seed corpus.
+if command -v clang >/dev/null 2>&1; then
+    step "fuzz" env FUZZ_SECONDS=60 tests/fuzz/run.sh build-fuzz
+else
+    echo "== fuzz"; echo "   skipped: clang not found (neither passed nor failed)"
+fi
 
 echo "== make distcheck"
 step "distcheck" make -C build -j"$(nproc)" distcheck
