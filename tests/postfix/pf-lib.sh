@@ -56,11 +56,14 @@ pf_setup() {
 # The notification and acknowledgement are off: these tests count the
 # copies of intake mail; mail out has tests/mailout.sh.
 pf_conf() {
+    # A copy the unprivileged user can read wherever the clone is: liaisond
+    # rereads the directory on SIGHUP, after dropping root.
+    install -m 644 "$CORPUS/directory.json" "$RUN/directory.json"
     {
         echo "socket = unix:$SOCK"
         echo "intake = liaisons@ietf.test"
         echo "database = $DB"
-        echo "directory = $CORPUS/directory.json"
+        echo "directory = $RUN/directory.json"
         echo "spool_dir = $RUN/spool"
         echo "user = $RUN_USER"
         echo "pidfile = $PIDFILE"

@@ -50,7 +50,11 @@ chown "$RUN_USER" "$RUN/db" "$RUN/spool" "$RUN/run"
 DB="$RUN/db/liaison.db"
 SOCK="$RUN/run/liaisond.sock"
 PIDFILE="$RUN/run/liaisond.pid"
-DIRECTORY="$CORPUS/directory.json"
+# A copy of the corpus the unprivileged user can read wherever the clone
+# is (liaisond rereads the directory on SIGHUP, after dropping root).
+cp -r "$CORPUS" "$RUN/corpus"
+chmod -R a+rX "$RUN/corpus"
+DIRECTORY="$RUN/corpus/directory.json"
 
 # A free port on 127.0.0.1 from 10025 upwards.
 PORT=
@@ -146,7 +150,7 @@ delivered=$got
 [ "$nstat" = 11 ] && ok "db: 11 statements" || fail "db: statements" "$nstat"
 
 # The kind of each message as the corpus expects it, from the database.
-runuser -u "$RUN_USER" -- python3 - "$CORPUS/expected.json" "$DB" "$CORPUS" >"$SCRATCH/kinds" <<'EOF'
+runuser -u "$RUN_USER" -- python3 - "$RUN/corpus/expected.json" "$DB" "$RUN/corpus" >"$SCRATCH/kinds" <<'EOF'
 import json, sqlite3, sys, re, os
 exp = json.load(open(sys.argv[1]))
 db = sqlite3.connect(sys.argv[2])
