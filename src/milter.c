@@ -682,6 +682,33 @@ cb_data(SMFICTX *ctx)
     return SMFIS_CONTINUE;
 }
 
+/* The answer after spooling a header or a body chunk: ok, or the failure
+ * why (taken) when spooling failed; a message past message_max is refused.
+ * Where no reply was negotiated for this step (nr_step), the failure is
+ * noted and answered at the next step that replies. */
+static sfsistat
+spool_answer(SMFICTX *ctx, struct conn *c, struct msg *m, unsigned long nr_step,
+             gboolean ok, char *why)
+{
+    sfsistat r;
+
+    if (c->noreply & nr_step) {
+        if (!ok)
+            msg_defer_failure(m, why, FALSE);
+        else if (m->len > m->snap->cfg->message_max)
+            msg_defer_failure(m, g_strdup("too big"), TRUE);
+        return SMFIS_NOREPLY;
+    }
+    if (!ok) {
+        r = msg_tempfail(ctx, why);
+        g_free(why);
+        return r;
+    }
+    if (m->len > m->snap->cfg->message_max)
+        return msg_too_big(ctx, m);
+    return SMFIS_CONTINUE;
+}
+
 /* A header: spool it; remember the Subject and our own header. */
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
@@ -709,22 +736,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
         && spool_text(m, value, strlen(value), &why)
         && spool_flush_cr(m, &why)
         && spool_append(m, "\n", 1, &why);
-    if (c->noreply & SMFIP_NR_HDR) {
-        if (!ok)
-            msg_defer_failure(m, why, FALSE);
-        else if (m->len > m->snap->cfg->message_max)
-            msg_defer_failure(m, g_strdup("too big"), TRUE);
-        return SMFIS_NOREPLY;
-    }
-    if (!ok) {
-        sfsistat r = msg_tempfail(ctx, why);
-
-        g_free(why);
-        return r;
-    }
-    if (m->len > m->snap->cfg->message_max)
-        return msg_too_big(ctx, m);
-    return SMFIS_CONTINUE;
+    return spool_answer(ctx, c, m, SMFIP_NR_HDR, ok, why);
 }
 
 /* End of headers: the empty line. */
@@ -757,6 +769,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     struct conn *c = smfi_getpriv(ctx);
     struct msg *m = c != NULL ? c->msg : NULL;
     char   *why = NULL;
+    gboolean ok;
 
     if (m == NULL || !m->intake) {
         if (c != NULL && (c->noreply & SMFIP_NR_BODY))
@@ -764,23 +777,12 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
         msg_free(c);
         return SMFIS_ACCEPT;
     }
-    if (c->noreply & SMFIP_NR_BODY) {
-        /* Keep nothing more once the message failed or is too big. */
-        if (m->fail_why == NULL && !spool_text(m, (const char *) chunk, len, &why))
-            msg_defer_failure(m, why, FALSE);
-        else if (m->fail_why == NULL && m->len > m->snap->cfg->message_max)
-            msg_defer_failure(m, g_strdup("too big"), TRUE);
+    /* Without a reply to give, keep nothing more once the message failed
+     * or is too big: the failure waits for the end of the message. */
+    if ((c->noreply & SMFIP_NR_BODY) && m->fail_why != NULL)
         return SMFIS_NOREPLY;
-    }
-    if (!spool_text(m, (const char *) chunk, len, &why)) {
-        sfsistat r = msg_tempfail(ctx, why);
-
-        g_free(why);
-        return r;
-    }
-    if (m->len > m->snap->cfg->message_max)
-        return msg_too_big(ctx, m);
-    return SMFIS_CONTINUE;
+    ok = spool_text(m, (const char *) chunk, len, &why);
+    return spool_answer(ctx, c, m, SMFIP_NR_BODY, ok, why);
 }
 
 /* End of message: ingest, then apply the decision. */
