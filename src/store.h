@@ -42,6 +42,9 @@ struct store *store_open_readonly(const char *path, int busy_timeout_ms, GError 
 int     store_schema_version(void);
 /* Close; NULL is fine. */
 void    store_close(struct store *st);
+/* Rows visited by full table scans so far, over every prepared statement
+ * of this connection: what a test reads to prove a path uses indexes. */
+gint64  store_scan_steps(struct store *st);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 gboolean store_begin(struct store *st, GError **err);
