@@ -531,6 +531,14 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope
     return TRUE;
 }
 
+/* The transaction is over: hand a shared store back. */
+static void
+leave_store(struct ingest_ctx *ctx, gboolean healthy)
+{
+    if (ctx->store_leave != NULL)
+        ctx->store_leave(ctx, healthy);
+}
+
 /* Ingest the raw message in; the common part of the doors below. */
 static enum ingest_status
 ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
@@ -558,8 +566,13 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
         g_set_error(&err, STORE_ERROR, STORE_ERROR_OTHER, "%s", g_strerror(errno));
         return tempfail(d, err, "cannot read the message");
     }
+    if (ctx->store_enter != NULL && !ctx->store_enter(ctx, &err)) {
+        message_free(m);
+        return tempfail(d, err, "cannot open the database");
+    }
     if (!store_begin(ctx->store, &err)) {
         message_free(m);
+        leave_store(ctx, FALSE);
         return tempfail(d, err, "cannot start a transaction");
     }
     row = store_find_message(ctx->store, m->outer_message_id, digest, &stmt, &err);
@@ -579,8 +592,10 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
     else if (ok)
         store_rollback(ctx->store);
     message_free(m);
-    if (!ok) {
+    if (!ok)
         store_rollback(ctx->store);
+    leave_store(ctx, ok);
+    if (!ok) {
         g_ptr_array_set_size(d->recipients, 0);
         g_clear_pointer(&d->statement, statement_free);
         d->statement_id = 0;

@@ -26,7 +26,16 @@ enum ingest_status {
 };
 
 struct ingest_ctx {
+    /* The store to record in.  A caller that shares one connection between
+     * threads leaves it NULL and sets store_enter and store_leave instead:
+     * enter is called once the message is parsed, just before the
+     * transaction, and must set store (or fail, which is TEMPFAIL); leave
+     * is called when the transaction is over, healthy FALSE after a
+     * failure.  Parsing, the costly part, thus happens outside. */
     struct store *store;
+    gboolean (*store_enter)(struct ingest_ctx *ctx, GError **err);
+    void    (*store_leave)(struct ingest_ctx *ctx, gboolean healthy);
+    gpointer store_data;        /* for enter and leave */
     const struct directory *dir;
     struct message_limits limits;
     /* Mail queued on arrival, in the same transaction (none when mail is

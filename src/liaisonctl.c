@@ -231,7 +231,7 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
     };
     gboolean json = FALSE;
     const char *sender = NULL, *name = "stdin";
-    struct ingest_ctx ictx;
+    struct ingest_ctx ictx = { 0 };
     struct decision d;
     GByteArray *raw;
     FILE *fp = stdin;

@@ -23,10 +23,14 @@
  *
  * State.  Per connection only through smfi_setpriv (struct conn), per
  * message in struct msg, freed by one idempotent function from eom, abort,
- * close and before every early ACCEPT.  Store connections come from a
- * small pool shared by all threads (libmilter runs one thread per MTA
- * connection, which mostly carries a single message): a connection is used
- * by one thread at a time and kept open between messages.
+ * close and before every early ACCEPT.  All threads record through one
+ * store connection, kept open between messages and held by one thread at
+ * a time under a mutex, for the transaction only: the message is parsed
+ * before, in the thread's own time.  SQLite lets one writer at a time in
+ * anyway; a mutex hands the turn straight to the next thread where
+ * SQLite's busy handler would have it sleep and poll, and one connection
+ * keeps its page cache warm where each of many would reread the pages
+ * another had changed.
  *
  * Round trips.  MAIL, RCPT, each header and each body chunk are negotiated
  * "no reply" (SMFIP_NR_*) where the MTA offers it, and only the queue id
@@ -96,8 +100,10 @@ struct conn {
     unsigned long noreply;      /* SMFIP_NR_* steps negotiated */
 };
 
-/* A store connection and what it was opened with. */
-struct pooled_store {
+/* The store connection every thread records through, and what it was
+ * opened with; lock is held from store_enter to store_leave. */
+struct shared_store {
+    GMutex  lock;
     struct store *store;
     char   *path;
     int     busy_timeout_ms;
@@ -107,15 +113,11 @@ static GMutex snap_lock;
 static struct snapshot *snap_current;
 static gint in_flight;
 static guint msg_serial;
-/* Idle store connections, shared by every thread.  libmilter runs one
- * thread per MTA connection and an MTA connection mostly carries one
- * message, so a store per thread was opened (schema check, statements
- * prepared, a cold page cache) and closed (a WAL checkpoint and fsync when
- * it was the last) for every message. */
-static GMutex pool_lock;
-static GSList *pool;
-static guint pool_len;
-#define POOL_MAX 16
+/* libmilter runs one thread per MTA connection, and an MTA connection
+ * mostly carries one message: a store per thread was opened (schema check,
+ * statements prepared, a cold page cache) and closed (a WAL checkpoint and
+ * fsync when it was the last) for every message. */
+static struct shared_store writer;
 
 #define NEEDED_ACTIONS (SMFIF_ADDRCPT | SMFIF_ADDHDRS | SMFIF_CHGHDRS)
 #define LOOP_HEADER "X-Liaison-ID"
@@ -189,72 +191,53 @@ milter_with_settings(void (*fn)(const struct config *cfg,
     snapshot_unref(s);
 }
 
-/* ---- the store pool ------------------------------------------------ */
+/* ---- the shared store ------------------------------------------------ */
 
-/* Close and free a pooled store. */
+/* Close the shared store; the caller holds its lock. */
 static void
-pooled_free(struct pooled_store *p)
+writer_close(void)
 {
-    if (p == NULL)
-        return;
-    store_close(p->store);
-    g_free(p->path);
-    g_free(p);
+    store_close(writer.store);
+    writer.store = NULL;
+    g_clear_pointer(&writer.path, g_free);
 }
 
-/* An idle store for cfg from the pool, or a new one; NULL with *err.  A
- * SQLite connection may move between threads as long as one thread at a
- * time uses it. */
-static struct pooled_store *
-store_take(const struct config *cfg, GError **err)
+/* ingest's store_enter: take the shared store, opening it (again) when it
+ * is closed or a reload changed its settings; with the lock held on
+ * success only. */
+static gboolean
+store_enter(struct ingest_ctx *ictx, GError **err)
 {
-    struct pooled_store *p = NULL;
-    GSList *stale = NULL;
+    const struct config *cfg = ictx->store_data;
 
-    g_mutex_lock(&pool_lock);
-    while (pool != NULL && p == NULL) {
-        struct pooled_store *q = pool->data;
-
-        pool = g_slist_delete_link(pool, pool);
-        pool_len--;
-        if (g_strcmp0(q->path, cfg->database) == 0
-            && q->busy_timeout_ms == cfg->busy_timeout_ms)
-            p = q;
-        else
-            stale = g_slist_prepend(stale, q);  /* a reload changed it */
-    }
-    g_mutex_unlock(&pool_lock);
-    g_slist_free_full(stale, (GDestroyNotify) pooled_free);
-    if (p != NULL)
-        return p;
-    p = g_new0(struct pooled_store, 1);
-    p->path = g_strdup(cfg->database);
-    p->busy_timeout_ms = cfg->busy_timeout_ms;
-    p->store = store_open(cfg->database, cfg->busy_timeout_ms, err);
-    if (p->store == NULL) {
-        pooled_free(p);
-        return NULL;
-    }
-    return p;
-}
-
-/* Give a store back; after a failure whose cause may be gone by the
- * retry (a lock, a read-only or full disk) it is closed instead. */
-static void
-store_give(struct pooled_store *p, gboolean healthy)
-{
-    if (p == NULL)
-        return;
-    if (healthy) {
-        g_mutex_lock(&pool_lock);
-        if (pool_len < POOL_MAX) {
-            pool = g_slist_prepend(pool, p);
-            pool_len++;
-            p = NULL;
+    g_mutex_lock(&writer.lock);
+    if (writer.store != NULL
+        && (g_strcmp0(writer.path, cfg->database) != 0
+            || writer.busy_timeout_ms != cfg->busy_timeout_ms))
+        writer_close();
+    if (writer.store == NULL) {
+        writer.store = store_open(cfg->database, cfg->busy_timeout_ms, err);
+        if (writer.store == NULL) {
+            g_mutex_unlock(&writer.lock);
+            return FALSE;
         }
-        g_mutex_unlock(&pool_lock);
+        writer.path = g_strdup(cfg->database);
+        writer.busy_timeout_ms = cfg->busy_timeout_ms;
     }
-    pooled_free(p);
+    ictx->store = writer.store;
+    return TRUE;
+}
+
+/* ingest's store_leave: give the shared store back.  After a failure whose
+ * cause may be gone by the retry (a lock, a read-only or full disk) it is
+ * closed, so that the next message starts with a fresh connection. */
+static void
+store_leave(struct ingest_ctx *ictx, gboolean healthy)
+{
+    if (!healthy)
+        writer_close();
+    ictx->store = NULL;
+    g_mutex_unlock(&writer.lock);
 }
 
 /* ---- messages -------------------------------------------------------- */
@@ -792,11 +775,9 @@ cb_eom(SMFICTX *ctx)
     struct conn *c = smfi_getpriv(ctx);
     struct msg *m = c != NULL ? c->msg : NULL;
     struct ingest_ctx ictx;
-    struct pooled_store *ps = NULL;
     struct decision d;
     enum ingest_status st;
     char   *why = NULL;
-    GError *err = NULL;
     sfsistat result;
 
     if (m == NULL || !m->intake) {
@@ -833,14 +814,10 @@ cb_eom(SMFICTX *ctx)
     ictx.notify = m->snap->cfg->notify;
     ictx.acknowledge = m->snap->cfg->acknowledge;
     ictx.ack_per_day = m->snap->cfg->ack_per_day;
-    ps = store_take(m->snap->cfg, &err);
-    ictx.store = ps != NULL ? ps->store : NULL;
-    if (ictx.store == NULL) {
-        why = g_strdup_printf("database %s: %s", m->snap->cfg->database,
-                              err != NULL ? err->message : "cannot open");
-        g_clear_error(&err);
-        st = INGEST_TEMPFAIL;
-    } else if (m->fd >= 0) {
+    ictx.store_enter = store_enter;
+    ictx.store_leave = store_leave;
+    ictx.store_data = m->snap->cfg;
+    if (m->fd >= 0) {
         /* A spilled message is read from its file a chunk at a time, never
          * mapped or loaded whole: touched pages of a mapping would count
          * in the daemon's memory as much as a copy. */
@@ -849,7 +826,6 @@ cb_eom(SMFICTX *ctx)
         st = ingest_message(&ictx, m->mem != NULL ? m->mem->str : "", m->len,
                             m->sender, &d);
     }
-    store_give(ps, st != INGEST_TEMPFAIL);
 
     switch (st) {
     case INGEST_OK:
@@ -882,7 +858,7 @@ cb_eom(SMFICTX *ctx)
         if (why == NULL)
             why = g_strdup_printf("ingest: %s", d.error != NULL ? d.error : "failed");
         /* The cause (a lock, a read-only or full disk) may be gone by the
-         * retry: store_give closed the connection, the next is fresh. */
+         * retry: store_leave closed the connection, the next is fresh. */
         result = msg_tempfail(ctx, why);
         break;
     }
@@ -966,9 +942,7 @@ void
 milter_shutdown(void)
 {
     snapshot_set(NULL);
-    g_mutex_lock(&pool_lock);
-    g_slist_free_full(pool, (GDestroyNotify) pooled_free);
-    pool = NULL;
-    pool_len = 0;
-    g_mutex_unlock(&pool_lock);
+    g_mutex_lock(&writer.lock);
+    writer_close();
+    g_mutex_unlock(&writer.lock);
 }

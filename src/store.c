@@ -317,11 +317,13 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_BEGIN] = "BEGIN IMMEDIATE",
     [SQL_COMMIT] = "COMMIT",
     [SQL_ROLLBACK] = "ROLLBACK",
-    /* Only incoming mail is deduplicated; "IS" matches NULL with NULL. */
+    /* Only incoming mail is deduplicated.  The terms are those of the
+     * unique index message_in_once, so this is one probe of it: matched
+     * on message_id and body_sha256 alone, SQLite chose the body index
+     * and read every row with the same body (a form letter, a resend). */
     [SQL_FIND_MESSAGE] =
         "SELECT id, ifnull(statement, 0) FROM message"
-        " WHERE direction = 'in' AND message_id IS ?1 AND body_sha256 = ?2"
-        " ORDER BY id LIMIT 1",
+        " WHERE direction = 'in' AND dedup_id = ifnull(?1, '') AND body_sha256 = ?2",
     [SQL_STATEMENT_BY_MESSAGE_ID] =
         "SELECT statement FROM message"
         " WHERE message_id = ?1 AND statement IS NOT NULL"
