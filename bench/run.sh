@@ -9,7 +9,10 @@
 #  b) intake mail: the corpus (tests/corpus/*.eml, every message, unique
 #     Message-IDs per copy) plus 100 KB statements with a PDF attached, to
 #     liaisons@ietf.test over 10 sessions, through Postfix + liaisond
-#     (unix socket) against Postfix alone.  Target ratio >= 0.5.  Latency:
+#     (unix socket) against Postfix alone.  Target ratio >= 0.5.  Also
+#     against Postfix alone delivering the same copies: each message given
+#     as RCPT TOs the recipients liaisond routed it to in the same round
+#     (bench/copies), so that the two differ by the milter only.  Latency:
 #     the same kind of mix sent one message at a time; a message's latency
 #     is its whole SMTP transaction (connect to the reply after the final
 #     dot) as the sender sees it; the added latency is liaisond's median
@@ -272,24 +275,26 @@ added_since() {
         awk '{ s += $1 } END { print s + 0 }'
 }
 
-# intake_round NAME MIXDIR [LIAISOND-LOG]: the mix through instance NAME
-# over SESSIONS sessions; prints msgs/s to the last delivery, CPU ms per
-# message, msgs/s to the last reply to the sender, copies delivered, and
-# the milter's own CPU ms per message.
+# intake_round NAME MANIFEST [LIAISOND-LOG]: the manifest's mail through
+# instance NAME over SESSIONS sessions; prints msgs/s to the last delivery,
+# CPU ms per message, msgs/s to the last reply to the sender, copies
+# delivered, and the milter's own CPU ms per message.  The copies expected
+# are the messages, the recipients the manifest adds (bench/copies) and
+# those liaisond added (its log).
 intake_round() {
-    local name=$1 mix=$2 log=${3:-} port out n want lines=0 t0 t1 t2 failed c0 c1 m0 m1
+    local name=$1 manifest=$2 log=${3:-} port out n want lines=0 t0 t1 t2 failed c0 c1 m0 m1
     eval "port=\$PORT_$name"
     clear_inbox "$name"
     c0=$(cpu_of "$name"); m0=$(milter_cpu_of "$name")
     [ -n "$log" ] && lines=$(wc -l < "$log")
-    out=$("$BENCH/smtp-send" -p "$port" -s "$SESSIONS" "$mix/manifest") ||
+    out=$("$BENCH/smtp-send" -p "$port" -s "$SESSIONS" "$manifest") ||
         say "warning: $name: $out" >&2
     n=$(echo "$out" | awk '{ print $4 }')
     failed=$(echo "$out" | awk '{ print $6 }')
     t0=$(echo "$out" | awk '{ print $8 }')
     t2=$(echo "$out" | awk '{ print $10 }')
-    want=$n
-    [ -n "$log" ] && want=$(( n + $(added_since "$log" "$lines") ))
+    want=$(( n + $(awk -F '\t' '{ n += split($3, a, " ") } END { print n + 0 }' "$manifest") ))
+    [ -n "$log" ] && want=$(( want + $(added_since "$log" "$lines") ))
     if [ -n "$log" ] && tail -n "+$(( lines + 1 ))" "$log" | grep -q 'seen before'; then
         say "warning: $name: liaisond saw some messages before (deduplicated)" >&2
     fi
@@ -380,12 +385,20 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # b), c) intake mail: msgs/s to the last delivery (B_), CPU ms/msg (BC_),
-# msgs/s to the last reply (BA_), copies delivered (BN_).
-for name in none lunix md; do eval "B_$name=; BC_$name=; BA_$name=; BN_$name=; BM_$name="; done
+# msgs/s to the last reply (BA_), copies delivered (BN_).  "copies" is the
+# Postfix with no milter again, given the copies that liaisond routed in
+# the same round as more RCPT TOs: the same deliveries without the milter.
+for name in none lunix copies md; do eval "B_$name=; BC_$name=; BA_$name=; BN_$name=; BM_$name="; done
 for r in $(seq 1 "$ROUNDS"); do
-    for name in none lunix md; do
-        log=""; [ "$name" = lunix ] && log="$RUN/l-unix/liaisond.log"
-        set -- $(intake_round "$name" "$RUN/mix-$r" "$log")
+    for name in none lunix copies md; do
+        log=""; inst=$name; manifest="$RUN/mix-$r/manifest"
+        case $name in
+            lunix) log="$RUN/l-unix/liaisond.log" ;;
+            copies)
+                inst=none; manifest="$RUN/mix-$r/manifest.copies"
+                "$BENCH/copies" "$RUN/pf-lunix/mail/inbox/new" "$RUN/mix-$r/manifest" > "$manifest" ;;
+        esac
+        set -- $(intake_round "$inst" "$manifest" "$log")
         eval "B_$name=\"\$B_$name $1\"; BC_$name=\"\$BC_$name $2\"; BA_$name=\"\$BA_$name $3\"; BN_$name=\"\$BN_$name $4\"; BM_$name=\"\$BM_$name $5\""
         say "b) intake mix ($MIX_N messages), round $r/$ROUNDS, $name: $1 msgs/s ($3 to the last reply), $2 ms CPU/msg, $4 copies delivered"
     done
@@ -439,9 +452,10 @@ b_none=$(median $B_none); b_lunix=$(median $B_lunix); b_md=$(median $B_md)
 bc_none=$(median $BC_none); bc_lunix=$(median $BC_lunix); bc_md=$(median $BC_md)
 ba_none=$(median $BA_none); ba_lunix=$(median $BA_lunix); ba_md=$(median $BA_md)
 bn_none=$(median $BN_none); bn_lunix=$(median $BN_lunix); bn_md=$(median $BN_md)
+b_copies=$(median $B_copies); bc_copies=$(median $BC_copies); bn_copies=$(median $BN_copies)
 }
 r_unix=$(calc "$a_lunix / $a_none"); r_tcp=$(calc "$a_ltcp / $a_none")
-r_intake=$(calc "$b_lunix / $b_none"); r_md=$(calc "$b_lunix / $b_md")
+r_intake=$(calc "$b_lunix / $b_none"); r_copies=$(calc "$b_lunix / $b_copies"); r_md=$(calc "$b_lunix / $b_md")
 l50=$(percentile 50 "$RUN/lat-lunix"); n50=$(percentile 50 "$RUN/lat-none"); m50=$(percentile 50 "$RUN/lat-md")
 l99=$(percentile 99 "$RUN/lat-lunix"); n99=$(percentile 99 "$RUN/lat-none"); m99=$(percentile 99 "$RUN/lat-md")
 big_mb=$(calc "$BIG_BYTES / 1048576")
@@ -461,6 +475,7 @@ echo "| --- | --- | --- | --- | --- | --- |"
 echo "| a) other mail, unix socket (msgs/s) | $a_lunix | $a_none (no milter) | $r_unix | >= 0.9 | $(met "$r_unix" '>=' 0.9) |"
 echo "| a) other mail, TCP 127.0.0.1 (msgs/s) | $a_ltcp | $a_none (no milter) | $r_tcp | >= 0.9 | $(met "$r_tcp" '>=' 0.9) |"
 echo "| b) intake mix, $MIX_N msgs (msgs/s) | $b_lunix | $b_none (no milter) | $r_intake | >= 0.5 | $(met "$r_intake" '>=' 0.5) |"
+echo "| b) the same, against Postfix delivering the same copies (msgs/s) | $b_lunix | $b_copies (no milter, $bn_copies copies) | $r_copies | - | - |"
 echo "| b) intake latency, median (ms) | $l50 | $n50 (no milter) | +$(calc "$l50 - $n50") ms | - | - |"
 echo "| b) intake latency, p99 (ms) | $l99 | $n99 (no milter) | +$(calc "$l99 - $n99") ms | - | - |"
 echo "| c) intake mix vs MIMEDefang (msgs/s) | $b_lunix | $b_md (MIMEDefang) | $r_md | > 1 | $(met "$r_md" '>' 1) |"
@@ -474,6 +489,7 @@ echo "| --- | --- | --- | --- | --- |"
 echo "| a) other mail, unix socket | $ac_lunix | $am_lunix | $ac_none (no milter) | $(calc "$ac_none / $ac_lunix") |"
 echo "| a) other mail, TCP | $ac_ltcp | $am_ltcp | $ac_none (no milter) | $(calc "$ac_none / $ac_ltcp") |"
 echo "| b) intake mix | $bc_lunix | $bm_lunix | $bc_none (no milter) | $(calc "$bc_none / $bc_lunix") |"
+echo "| b) intake mix, the same copies | $bc_lunix | $bm_lunix | $bc_copies (no milter, the copies liaisond routed) | $(calc "$bc_copies / $bc_lunix") |"
 echo "| c) intake mix | $bc_lunix | $bm_lunix | $bc_md (MIMEDefang, of which MIMEDefang $bm_md) | $(calc "$bc_md / $bc_lunix") |"
 echo
 echo "Intake, to the last reply to the sender instead of the last delivery: liaisond $ba_lunix msgs/s,"
@@ -486,7 +502,7 @@ done
 echo "Latency through MIMEDefang: median $m50 ms, p99 $m99 ms ($LAT_N messages one at a time)."
 echo
 echo "Rounds, msgs/s: a) none$A_none; unix$A_lunix; tcp$A_ltcp."
-echo "b) none$B_none; liaisond$B_lunix; MIMEDefang$B_md."
+echo "b) none$B_none; liaisond$B_lunix; same copies$B_copies; MIMEDefang$B_md."
 echo "d) VmRSS before $rss0 kB, VmHWM after $hwm kB (peak reset: $hwm_reset), VmRSS after $rss1 kB;"
 echo "sampled peaks RssAnon $peak_anon kB, RssFile $peak_file kB (RssAnon $anon0 kB before, $anon1 kB after); ${big_s} s for the transaction."
 } > "$RESULTS"

@@ -101,9 +101,13 @@ struct conn {
 };
 
 /* The store connection every thread records through, and what it was
- * opened with; lock is held from store_enter to store_leave. */
+ * opened with.  One thread at a time holds it (held), from store_enter to
+ * store_leave; lock guards held only, so that a thread waiting for its
+ * turn can give up at a deadline. */
 struct shared_store {
     GMutex  lock;
+    GCond   turn;               /* signalled when held becomes FALSE */
+    gboolean held;
     struct store *store;
     char   *path;
     int     busy_timeout_ms;
@@ -193,7 +197,7 @@ milter_with_settings(void (*fn)(const struct config *cfg,
 
 /* ---- the shared store ------------------------------------------------ */
 
-/* Close the shared store; the caller holds its lock. */
+/* Close the shared store; the caller holds it. */
 static void
 writer_close(void)
 {
@@ -202,15 +206,55 @@ writer_close(void)
     g_clear_pointer(&writer.path, g_free);
 }
 
+/* Wait for the shared store's turn until deadline (monotonic, in
+ * microseconds; 0 waits for ever); FALSE when the deadline passed. */
+static gboolean
+writer_take(gint64 deadline)
+{
+    gboolean got;
+
+    g_mutex_lock(&writer.lock);
+    while (writer.held) {
+        if (deadline == 0)
+            g_cond_wait(&writer.turn, &writer.lock);
+        else if (!g_cond_wait_until(&writer.turn, &writer.lock, deadline))
+            break;              /* timed out; held is read once more below */
+    }
+    got = !writer.held;
+    if (got)
+        writer.held = TRUE;
+    g_mutex_unlock(&writer.lock);
+    return got;
+}
+
+/* Give the shared store's turn to the next thread. */
+static void
+writer_release(void)
+{
+    g_mutex_lock(&writer.lock);
+    writer.held = FALSE;
+    g_cond_signal(&writer.turn);
+    g_mutex_unlock(&writer.lock);
+}
+
 /* ingest's store_enter: take the shared store, opening it (again) when it
- * is closed or a reload changed its settings; with the lock held on
- * success only. */
+ * is closed or a reload changed its settings.  The wait for the turn is
+ * bounded by busy_timeout_ms, as SQLite's own wait for its lock is: when
+ * another process holds the database, the messages queued behind the one
+ * that is waiting must not each wait the whole timeout in turn. */
 static gboolean
 store_enter(struct ingest_ctx *ictx, GError **err)
 {
     const struct config *cfg = ictx->store_data;
+    gint64 deadline = g_get_monotonic_time() + (gint64) cfg->busy_timeout_ms * 1000;
 
-    g_mutex_lock(&writer.lock);
+    if (!writer_take(deadline)) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_BUSY,
+                    "%s: busy: no turn at the database within %d ms"
+                    " (another message's transaction is waiting for it)",
+                    cfg->database, cfg->busy_timeout_ms);
+        return FALSE;
+    }
     if (writer.store != NULL
         && (g_strcmp0(writer.path, cfg->database) != 0
             || writer.busy_timeout_ms != cfg->busy_timeout_ms))
@@ -218,7 +262,7 @@ store_enter(struct ingest_ctx *ictx, GError **err)
     if (writer.store == NULL) {
         writer.store = store_open(cfg->database, cfg->busy_timeout_ms, err);
         if (writer.store == NULL) {
-            g_mutex_unlock(&writer.lock);
+            writer_release();
             return FALSE;
         }
         writer.path = g_strdup(cfg->database);
@@ -237,7 +281,7 @@ store_leave(struct ingest_ctx *ictx, gboolean healthy)
     if (!healthy)
         writer_close();
     ictx->store = NULL;
-    g_mutex_unlock(&writer.lock);
+    writer_release();
 }
 
 /* ---- messages -------------------------------------------------------- */
@@ -942,7 +986,7 @@ void
 milter_shutdown(void)
 {
     snapshot_set(NULL);
-    g_mutex_lock(&writer.lock);
+    writer_take(0);
     writer_close();
-    g_mutex_unlock(&writer.lock);
+    writer_release();
 }
