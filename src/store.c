@@ -738,9 +738,16 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, GError **err)
         goto fail;
 
     /* A persistent WAL keeps the size of the largest transaction (a big
-     * attachment) for ever unless it is cut back after checkpoints. */
+     * attachment) for ever unless it is cut back after checkpoints.
+     * 16 KB pages, for a new file only (an existing one keeps its size):
+     * most of what a statement writes is raw mail and attachment bytes,
+     * and SQLite writes a WAL frame with two pwrite calls whatever the
+     * page size, so 4 KB pages cost four times the system calls for the
+     * same bytes (per message of the bench's intake mix, liaisond made
+     * 87 pwrite calls with 4 KB pages and 53 with 16 KB). */
     if (!st->readonly
-        && (!exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode", err)
+        && (!exec(st, "PRAGMA page_size=16384", "setting the page size", err)
+            || !exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode", err)
             || !exec(st, "PRAGMA journal_size_limit=4194304",
                      "limiting the WAL size", err)))
         goto fail;
