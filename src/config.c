@@ -403,6 +403,30 @@ config_apply_line(struct config *cfg, const char *path, const char *conf_dir,
     return ok;
 }
 
+/* A relay on this host: traffic to it never crosses a network. */
+static gboolean
+config_is_loopback(const char *host)
+{
+    return g_strcmp0(host, "localhost") == 0 || g_str_has_prefix(host, "127.")
+        || g_strcmp0(host, "::1") == 0;
+}
+
+/* Settings that are each valid but wrong together. */
+static gboolean
+config_check(const struct config *cfg, GError **err)
+{
+    /* AUTH PLAIN and LOGIN carry the password in clear: over a network
+     * only inside TLS. */
+    if (cfg->relay_user != NULL && *cfg->relay_user != '\0' && !cfg->relay_starttls
+        && !config_is_loopback(cfg->relay_host)) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: relay_user is set but relay_starttls is"
+                    " not: AUTH would send the password in clear to %s (set"
+                    " relay_starttls = yes)", cfg->path, cfg->relay_host);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Read path over the defaults. */
 struct config *
 config_load(const char *path, GError **err)
@@ -473,6 +497,8 @@ config_load(const char *path, GError **err)
         logical_line = i + 1;
         g_free(line);
     }
+    if (!config_check(cfg, err))
+        goto fail;
     g_strfreev(lines);
     g_free(text);
     g_free(abs_path);

@@ -284,6 +284,12 @@ conn_open(struct conn *c)
         goto down;
     }
     if (rl->starttls) {
+        /* libetpan refuses by itself when EHLO did not list STARTTLS; the
+         * last answer it holds is then the EHLO's, which would mislead. */
+        if (!(c->smtp->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
+            why = g_strdup("STARTTLS: the relay does not offer it (relay_starttls = yes)");
+            goto down;
+        }
         r = mailsmtp_socket_starttls(c->smtp);
         if (r == MAILSMTP_NO_ERROR)
             r = mailesmtp_ehlo(c->smtp);

@@ -102,6 +102,12 @@ check "-c: the configured database was written" test "$(count_rows "$SCRATCH/fro
 printf 'no_such_key = 1\n' > "$SCRATCH/bad.conf"
 check_exit "-c with an unknown key: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" list
 check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"
+# AUTH's password never goes to a relay over the network without TLS.
+printf 'relay_host = mx.ietf.test\nrelay_user = liaisons\nrelay_password = s3cret\n' > "$SCRATCH/auth.conf"
+check_exit "-c: relay_user without relay_starttls to a remote relay: 78" 78 "$CTL" -c "$SCRATCH/auth.conf" list
+check_grep "-c: the error says the password would go in clear" "password in clear to mx.ietf.test" "$SCRATCH/err"
+printf 'relay_starttls = yes\n' >> "$SCRATCH/auth.conf"
+check_exit "-c: the same with relay_starttls = yes is accepted" 0 "$CTL" -c "$SCRATCH/auth.conf" -d "$SCRATCH/auth.db" ingest "$CORPUS/s04-3gpp-template.eml"
 
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
