@@ -1,19 +1,28 @@
+# shellcheck shell=bash
 # tests/postfix/pf-lib.sh: what the tests of liaisond on a private Postfix
-# share (test-killed.sh, test-load.sh, test-size.sh; test-milter.sh keeps
-# its own copy of the same patterns).  Sourced after tests/lib.sh.
+# share (test-milter.sh, test-sender.sh, test-killed.sh, test-load.sh,
+# test-size.sh, test-locked.sh, test-relay.sh).  Sourced after tests/lib.sh.
 #
 #   pf_require TOOL...     skip (exit 77) unless root and the tools exist
-#   pf_setup NAME BASE     a run directory under the build tree, owned by
-#                          the user liaisond runs as, and a free port on
-#                          127.0.0.1 from BASE upwards; everything removed
-#                          on exit (KEEP=1 keeps the run directory)
-#   pf_conf [LINE...]      write RUN/liaisond.conf, with extra lines
+#                          (postfix and sqlite3 always)
+#   pf_setup NAME BASE     a run directory /tmp/liaison-NAME.XXXXXX with
+#                          db/, spool/ and run/ owned by the user liaisond
+#                          runs as, and a free port on 127.0.0.1 from BASE
+#                          upwards (BASE..BASE+99); liaisond and Postfix
+#                          stopped and everything removed on exit (KEEP=1
+#                          keeps the run directory)
+#   pf_conf [LINE...]      write RUN/liaisond.conf, with extra lines; the
+#                          notification and acknowledgement are off
+#                          (notify = no, acknowledge = no) unless PF_MAIL=on
+#                          (PF_MAIL=on pf_conf ...: mail out left at
+#                          liaisond's defaults, for tests of that mail)
 #   start_liaisond [VAR=VALUE...]   start liaisond -f as root (it drops to
 #                          RUN_USER), with extra environment, and wait for
 #                          its "started" line; stop_liaisond: SIGTERM, wait
 #   pf_start               the private Postfix with liaisond as its milter
 #   send FILE SENDER RCPT...  one SMTP transaction with swaks
 #   sql ...                sqlite3 on the database as RUN_USER
+#   message_id_of FILE     the Message-ID (with its <>) in FILE's header
 PF="$SRCDIR/tests/postfix"
 LIAISOND="$BUILDDIR/src/liaisond"
 PATH=$PATH:/usr/sbin:/sbin
@@ -29,14 +38,13 @@ pf_require() {
     [ "$(id -u)" = 0 ] || pf_skip "needs root to run a private Postfix"
 }
 
-# Under the build tree, reachable by the postfix user (virtual(8) delivers
-# as postfix) and by the unprivileged user liaisond runs as.
+# Reachable by the postfix user (virtual(8) delivers as postfix) and by the
+# unprivileged user liaisond runs as.
 pf_setup() {
     local name=$1 base=$2 p
     # Under /tmp, which the postfix user can traverse wherever the build is
     # (a clone under /root would not be).
     RUN=$(mktemp -d "/tmp/liaison-$name.XXXXXX")
-    rm -rf "$RUN"
     mkdir -p "$RUN/db" "$RUN/spool" "$RUN/run"
     chmod 755 "$RUN" "$RUN/run"
     chown "$RUN_USER" "$RUN/db" "$RUN/spool" "$RUN/run"
@@ -53,8 +61,9 @@ pf_setup() {
     t_cleanup 'stop_liaisond; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; [ "${KEEP:-}" = 1 ] && echo "kept $RUN" || rm -rf "$RUN"'
 }
 
-# The notification and acknowledgement are off: these tests count the
-# copies of intake mail; mail out has tests/mailout.sh.
+# The notification and acknowledgement are off: most of these tests count
+# the copies of intake mail; mail out has tests/mailout.sh.  PF_MAIL=on
+# leaves them on (liaisond's defaults), for test-sender.sh.
 pf_conf() {
     # A copy the unprivileged user can read wherever the clone is: liaisond
     # rereads the directory on SIGHUP, after dropping root.
@@ -67,8 +76,10 @@ pf_conf() {
         echo "spool_dir = $RUN/spool"
         echo "user = $RUN_USER"
         echo "pidfile = $PIDFILE"
-        echo "notify = no"
-        echo "acknowledge = no"
+        if [ "${PF_MAIL:-off}" != on ]; then
+            echo "notify = no"
+            echo "acknowledge = no"
+        fi
         local line
         for line in "$@"; do echo "$line"; done
     } >"$RUN/liaisond.conf"

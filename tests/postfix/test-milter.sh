@@ -1,14 +1,15 @@
 #!/bin/bash
 # tests/postfix/test-milter.sh: liaisond attached to a real Postfix.
 #
-# Starts a private Postfix (pf-start: 127.0.0.1, a free high port, every
-# recipient delivered to files) with liaisond on a unix socket, all under
-# the build tree, sends every corpus message to liaisons@ietf.test with
-# swaks, and asserts who received which copy, the added headers and the
-# database rows; then the cases around it: other mail untouched, intake
-# mail with other recipients, a retry recorded once, SIGHUP without a lost
-# message, a read-only database answered with a temporary failure and the
-# retry recorded once, and the spool left empty.
+# Starts a private Postfix (pf-start: 127.0.0.1, a free port from 10025,
+# every recipient delivered to files) with liaisond on a unix socket, all
+# in a run directory under /tmp (pf-lib.sh), sends every corpus message to
+# liaisons@ietf.test with swaks, and asserts who received which copy, the
+# added headers and the database rows; then the cases around it: other
+# mail untouched, intake mail with other recipients, a retry recorded
+# once, SIGHUP without a lost message, a read-only database answered with
+# a temporary failure and the retry recorded once, a full spool answered
+# the same way, and the spool left empty.
 #
 # Needs root (Postfix's master runs as root), postfix, swaks and sqlite3;
 # skips (exit 77) without them.  KEEP=1 keeps the run directory.
@@ -18,83 +19,26 @@ if [ -z "${LIAISON_SRCDIR:-}" ]; then
 fi
 export LIAISON_SRCDIR
 . "$LIAISON_SRCDIR/tests/lib.sh"
+. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
 
-PF="$SRCDIR/tests/postfix"
-LIAISOND="$BUILDDIR/src/liaisond"
-PATH=$PATH:/usr/sbin:/sbin
-
-for tool in postfix swaks sqlite3; do
-    if ! command -v $tool >/dev/null; then
-        echo "SKIP: $tool not installed"; trap - EXIT; rm -rf "$SCRATCH"; exit 77
-    fi
-done
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP: needs root to run a private Postfix"; trap - EXIT; rm -rf "$SCRATCH"; exit 77
-fi
-
-# Everything under the build tree, reachable by the postfix user (virtual(8)
-# delivers as postfix) and by the unprivileged user liaisond runs as.
-# Under /tmp, which the postfix user can traverse wherever the build is.
-RUN=$(mktemp -d /tmp/liaison-milter.XXXXXX)
-mkdir -p "$RUN/db" "$RUN/spool" "$RUN/run"
-chmod 755 "$RUN" "$RUN/run"
+pf_require swaks
+pf_setup milter 10025
 # The database and the spool on file systems of their own, so that the test
-# can make one read-only and fill the other.
+# can make one read-only and fill the other.  Unmounted before pf_setup's
+# cleanup removes the run directory (t_cleanup runs the latest first).
 MOUNTS=
 if mount -t tmpfs -o size=64m,mode=755 tmpfs "$RUN/db" 2>/dev/null; then
     MOUNTS="$RUN/db"
     mount -t tmpfs -o size=1m,mode=755 tmpfs "$RUN/spool" && MOUNTS="$MOUNTS $RUN/spool"
 fi
-RUN_USER=nobody
-chown "$RUN_USER" "$RUN/db" "$RUN/spool" "$RUN/run"
-DB="$RUN/db/liaison.db"
-SOCK="$RUN/run/liaisond.sock"
-PIDFILE="$RUN/run/liaisond.pid"
+t_cleanup 'stop_liaisond; for m in $MOUNTS; do umount -l "$m"; done'
+chown "$RUN_USER" "$RUN/db" "$RUN/spool"
 # A copy of the corpus the unprivileged user can read wherever the clone
-# is (liaisond rereads the directory on SIGHUP, after dropping root).
+# is (the kinds check below reads it as that user).
 cp -r "$CORPUS" "$RUN/corpus"
 chmod -R a+rX "$RUN/corpus"
-DIRECTORY="$RUN/corpus/directory.json"
-
-# A free port on 127.0.0.1 from 10025 upwards.
-PORT=
-for p in $(seq 10025 10125); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-done
-[ -n "$PORT" ] || { fail "free port" "none in 10025..10125"; exit 1; }
-
-cat > "$RUN/liaisond.conf" <<EOF
-socket = unix:$SOCK
-intake = liaisons@ietf.test
-database = $DB
-directory = $DIRECTORY
-spool_dir = $RUN/spool
 # Small, so that the larger corpus messages spill to a file.
-spool_memory_max = 2k
-user = $RUN_USER
-pidfile = $PIDFILE
-EOF
-
-LPID=
-start_liaisond() {
-    "$LIAISOND" -f -v -c "$RUN/liaisond.conf" >>"$RUN/liaisond.log" 2>&1 &
-    LPID=$!
-    for _ in $(seq 1 50); do
-        [ -S "$SOCK" ] && [ -f "$PIDFILE" ] && return 0
-        kill -0 "$LPID" 2>/dev/null || break
-        sleep 0.1
-    done
-    return 1
-}
-stop_liaisond() {
-    [ -n "$LPID" ] || return 0
-    kill -TERM "$LPID" 2>/dev/null
-    for _ in $(seq 1 150); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$LPID" 2>/dev/null
-    wait "$LPID" 2>/dev/null
-    LPID=
-}
-t_cleanup 'stop_liaisond; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; for m in $MOUNTS; do umount -l "$m"; done; [ "${KEEP:-}" = 1 ] || rm -rf "$RUN"'
+pf_conf "spool_memory_max = 2k"
 
 check "liaisond -n accepts the configuration" "$LIAISOND" -n -c "$RUN/liaisond.conf"
 if start_liaisond; then ok "liaisond starts and makes its socket"
@@ -102,30 +46,12 @@ else fail "liaisond starts" "$(tail -5 "$RUN/liaisond.log")"; exit 1; fi
 uid=$(ps -o uid= -p "$LPID" | tr -d ' ')
 if [ "$uid" = "$(id -u $RUN_USER)" ]; then ok "liaisond runs as $RUN_USER"
 else fail "liaisond drops privileges" "uid $uid"; fi
+pf_start
 
-if "$PF/pf-start" "$RUN/pf" "$PORT" "unix:$SOCK" >"$SCRATCH/pf.out" 2>&1; then
-    ok "private postfix on 127.0.0.1:$PORT"
-else
-    fail "private postfix starts" "$(cat "$SCRATCH/pf.out")"; exit 1
-fi
-
-# send FILE SENDER RCPT...: one SMTP transaction; the exit status of swaks.
-send() {
-    local file=$1 from=$2; shift 2
-    local to; to=$(IFS=,; echo "$*")
-    swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f "$from" -t "$to" --data "@$file" \
-        >"$SCRATCH/swaks.out" 2>&1
-}
 # The address in a file's From header: the envelope sender it would have.
 sender_of() {
     sed -n '/^$/q; s/^From:.*<\([^>]*\)>.*/\1/p; s/^From: *\([^ <>]*@[^ <>]*\) *$/\1/p' "$1" | head -1
 }
-message_id_of() {
-    sed -n '/^$/q; s/^[Mm]essage-[Ii][Dd]: *\(<[^>]*>\).*/\1/p' "$1" | head -1
-}
-# As liaisond's user: a root sqlite3 would leave root-owned -wal/-shm files
-# that liaisond could not write.
-sql() { runuser -u "$RUN_USER" -- sqlite3 -batch -noheader "$DB" "$@"; }
 delivered=0
 
 # ---- every corpus message, in order (s09 answers s01) -------------------

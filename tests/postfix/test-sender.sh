@@ -10,57 +10,27 @@
 # our VERP senders marks the contact as failing and is reported to the
 # liaison manager, whose copy arrives too.
 #
-# Needs root, postfix, swaks and sqlite3; skips (77) without them.
+# Needs root (Postfix's master runs as root), postfix, swaks and sqlite3,
+# skipping (exit 77) without them, and jq and perl.  KEEP=1 keeps the run
+# directory.
 set -u
 if [ -z "${LIAISON_SRCDIR:-}" ]; then
     LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 fi
 export LIAISON_SRCDIR
 . "$LIAISON_SRCDIR/tests/lib.sh"
+. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
 
-PF="$SRCDIR/tests/postfix"
-LIAISOND="$BUILDDIR/src/liaisond"
-PATH=$PATH:/usr/sbin:/sbin
-for tool in postfix swaks sqlite3; do
-    command -v $tool >/dev/null || { echo "SKIP: $tool not installed"; trap - EXIT; rm -rf "$SCRATCH"; exit 77; }
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; trap - EXIT; rm -rf "$SCRATCH"; exit 77; }
-
-# Under /tmp, which the postfix user can traverse whatever the build path.
-RUN=$(mktemp -d /tmp/liaison-sender.XXXXXX)
-chmod 755 "$RUN"
-mkdir -p "$RUN/run" "$RUN/spool"
-DB="$RUN/liaison.db"
-SOCK="$RUN/run/liaisond.sock"
-PORT=
-for p in $(seq 10126 10226); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-done
-[ -n "$PORT" ] || { fail "free port" "none in 10126..10226"; exit 1; }
-
-cat > "$RUN/liaisond.conf" <<CONF
-socket = unix:$SOCK
-intake = liaisons@ietf.test
-database = $DB
-directory = $CORPUS/directory.json
-spool_dir = $RUN/spool
-pidfile = $RUN/run/liaisond.pid
-base_url = https://datatracker.ietf.test/liaison/
-hostname = liaisond.ietf.test
-relay_host = 127.0.0.1
-relay_port = $PORT
-sender_interval = 2
-CONF
-
-LPID=
-t_cleanup '[ -n "$LPID" ] && kill -TERM $LPID 2>/dev/null; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; [ "${KEEP:-}" = 1 ] || rm -rf "$RUN"'
-"$LIAISOND" -f -v -c "$RUN/liaisond.conf" >"$RUN/liaisond.log" 2>&1 &
-LPID=$!
-for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-check "liaisond listens" test -S "$SOCK"
-if ! "$PF/pf-start" "$RUN/pf" "$PORT" "unix:$SOCK" >"$SCRATCH/pf.out" 2>&1; then
-    fail "private postfix starts" "$(cat "$SCRATCH/pf.out")"; exit 1
-fi
+pf_require swaks
+pf_setup sender 10126
+# The notification and the acknowledgement on, relayed through the same
+# private Postfix.
+PF_MAIL=on pf_conf "base_url = https://datatracker.ietf.test/liaison/" \
+    "hostname = liaisond.ietf.test" "relay_host = 127.0.0.1" "relay_port = $PORT" \
+    "sender_interval = 2"
+if start_liaisond; then ok "liaisond listens"
+else fail "liaisond listens" "$(tail -5 "$RUN/liaisond.log")"; exit 1; fi
+pf_start
 
 # copies: how many files have been delivered.
 copies() { find "$RUN/pf/mail/inbox/new" "$RUN/pf/mail/inbox/cur" -type f 2>/dev/null | wc -l; }
@@ -74,7 +44,6 @@ file_for() {
     grep -l -i "^Delivered-To: $1\$" "$RUN/pf/mail/inbox/new/"* 2>/dev/null |
         xargs -r grep -l -E "^Subject: .*$2" 2>/dev/null | head -1
 }
-sql() { sqlite3 -batch -noheader "$DB" "$@"; }
 # body_text FILE: the body of a single-part message, its transfer encoding
 # undone (quoted-printable or base64), as UTF-8 text.
 body_text() {
@@ -87,8 +56,8 @@ body_text() {
 }
 
 # --- a statement: 7 routed copies, then 6 notification copies and 1 acknowledgement
-check "s03 accepted by Postfix" swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f tsbsg15@itu.test \
-    -t liaisons@ietf.test --data "@$CORPUS/s03-itu-template.eml"
+check "s03 accepted by Postfix" send "$CORPUS/s03-itu-template.eml" tsbsg15@itu.test \
+    liaisons@ietf.test
 if wait_copies 14; then ok "14 copies: 7 routed, 6 notification, 1 acknowledgement"
 else fail "14 copies" "$(copies) delivered; $(tail -5 "$RUN/liaisond.log")"; fi
 
@@ -115,8 +84,7 @@ check "the notifications did not come back as statements" test "$(sql "SELECT co
 
 # --- an auto-reply: recorded, no mail sent ------------------------------------
 before=$(copies)
-swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f tpaulsen@ietf.test -t liaisons@ietf.test \
-    --data "@$CORPUS/s10-auto-reply.eml" >/dev/null 2>&1
+send "$CORPUS/s10-auto-reply.eml" tpaulsen@ietf.test liaisons@ietf.test
 wait_copies $((before + 1))
 sleep 3     # more than a sender round
 check "auto-reply: one copy (intake), no mail queued" test "$(copies)" = $((before + 1))
@@ -151,7 +119,7 @@ Status: 5.1.1
 --b--
 DSN
 before=$(copies)
-swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f '' -t "$verp" --data "@$SCRATCH/dsn.eml" >/dev/null 2>&1
+send "$SCRATCH/dsn.eml" '' "$verp"
 if wait_copies $((before + 2)); then ok "bounce: delivered to intake, and a report sent"
 else fail "bounce: report" "$(copies) copies, wanted $((before + 2))"; fi
 check "bounce: contact marked failing" test "$(sql "SELECT addr FROM failing_address")" = h.tanabe@itu.test
@@ -168,8 +136,7 @@ for f in "$CORPUS"/s*.eml; do
     b=$(basename "$f")
     case $b in s03-*|s09-*|s10-*|s11-*) continue ;; esac
     from=$(sed -n '/^$/q; s/^From:.*<\([^>]*\)>.*/\1/p' "$f" | head -1)
-    swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f "$from" -t liaisons@ietf.test --data "@$f" \
-        >/dev/null 2>&1 || fail "$b accepted" "swaks failed"
+    send "$f" "$from" liaisons@ietf.test || fail "$b accepted" "swaks failed"
     sent=$((sent + 1))
 done
 # Wait for the outbox to drain (the sender is woken by each statement).
@@ -184,7 +151,7 @@ for f in "$CORPUS"/s*.eml; do
     kind=$(jq -r --arg f "$b" '.[] | select(.file == $f) | .kind' "$CORPUS/expected.json")
     [ "$kind" = statement ] || continue
     mid=$(jq -r --arg f "$b" '.[] | select(.file == $f) | .message_id // empty' "$CORPUS/expected.json")
-    [ -n "$mid" ] || mid=$(sed -n '/^$/q; s/^Message-I[Dd]: *\(<[^>]*>\).*/\1/p' "$f" | head -1)
+    [ -n "$mid" ] || mid=$(message_id_of "$f")
     id=$(sql "SELECT id FROM statement WHERE message_id = '$mid'")
     if [ -z "$id" ]; then fail "$b recorded" "no statement with Message-ID $mid"; continue; fi
     missing=""
