@@ -25,9 +25,9 @@
  * message in struct msg, freed by one idempotent function from eom, abort,
  * close and before every early ACCEPT.  All threads record through one
  * store connection, kept open between messages and held by one thread at
- * a time under a mutex, for the transaction only: the message is parsed
- * before, in the thread's own time.  SQLite lets one writer at a time in
- * anyway; a mutex hands the turn straight to the next thread where
+ * a time, for the transaction only: the message is parsed before, in the
+ * thread's own time.  SQLite lets one writer at a time in anyway; a
+ * condition variable hands the turn straight to the next thread where
  * SQLite's busy handler would have it sleep and poll, and one connection
  * keeps its page cache warm where each of many would reread the pages
  * another had changed.
@@ -251,7 +251,7 @@ store_enter(struct ingest_ctx *ictx, GError **err)
     if (!writer_take(deadline)) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_BUSY,
                     "%s: busy: no turn at the database within %d ms"
-                    " (another message's transaction is waiting for it)",
+                    " (another message's transaction held it)",
                     cfg->database, cfg->busy_timeout_ms);
         return FALSE;
     }
