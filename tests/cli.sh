@@ -111,22 +111,10 @@ check_exit "-c: the same with relay_starttls = yes is accepted" 0 "$CTL" -c "$SC
 
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
-# Another process holds the write lock until told to let go (through a
-# FIFO), and says "locked" once it has it: no fixed sleeps, so a loaded
-# machine cannot turn this into a race.
-mkfifo "$SCRATCH/lockfifo"
-sqlite3 "$DB" < "$SCRATCH/lockfifo" > "$SCRATCH/locker.out" &
-locker=$!
-exec 7> "$SCRATCH/lockfifo"
-t_cleanup "exec 7>&-; kill $locker 2>/dev/null"
-printf "BEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
-for _ in $(seq 1 200); do grep -q locked "$SCRATCH/locker.out" 2>/dev/null && break; sleep 0.1; done
-check_grep "the other process holds the lock" "locked" "$SCRATCH/locker.out"
+check "another process holds the write lock" db_lock "$DB"
 check_exit "locked database: 75" 75 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 check_grep "locked database: reason logged" "lock|busy" "$SCRATCH/err"
-printf "COMMIT;\n" >&7
-exec 7>&-
-wait "$locker"
+db_unlock
 check "locked database: nothing written" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
 check_exit "after the lock: 0" 0 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 

@@ -31,6 +31,37 @@ trap 't_exit' EXIT
 # Register a shell command to run at exit (unmounts, killed daemons).
 t_cleanup() { T_CLEANUP="$1; $T_CLEANUP"; }
 
+# db_lock DB [USER]: another process, sqlite3 (run as USER when given),
+# takes DB's write lock and holds it until db_unlock.  Returns 0 once it
+# has it, which it says through a FIFO: no fixed sleep that a loaded
+# machine could turn into a race.  One lock at a time.
+db_lock() {
+    local db=$1 user=${2:-}
+    rm -f "$SCRATCH/lockfifo"
+    mkfifo "$SCRATCH/lockfifo"
+    if [ -n "$user" ]; then
+        runuser -u "$user" -- sqlite3 "$db" <"$SCRATCH/lockfifo" >"$SCRATCH/locker.out" 2>&1 &
+    else
+        sqlite3 "$db" <"$SCRATCH/lockfifo" >"$SCRATCH/locker.out" 2>&1 &
+    fi
+    T_LOCKER=$!
+    exec 7>"$SCRATCH/lockfifo"
+    t_cleanup "exec 7>&- 2>/dev/null; kill $T_LOCKER 2>/dev/null"
+    printf "BEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
+    for _ in $(seq 1 200); do
+        grep -qx locked "$SCRATCH/locker.out" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# db_unlock: the process of db_lock lets go (nothing written) and ends.
+db_unlock() {
+    printf "ROLLBACK;\n.quit\n" >&7
+    exec 7>&-
+    wait "$T_LOCKER" 2>/dev/null
+}
+
 # ok NAME: record a pass.   fail NAME WHY: record a failure.
 ok()   { T_PASS=$((T_PASS + 1)); echo "ok   - $1"; }
 fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL - $1: $2"; }

@@ -199,13 +199,10 @@ check_exit "--now in another layout: 64" 64 ctl tickle --now 15/03/2027
 check_exit "a stray argument: 64" 64 ctl tickle 2027-03-15
 check_exit "no database: 75" 75 "$CTL" -d "$SCRATCH/no/such/dir/l.db" tickle --now 2027-03-15
 outbox_before=$(q "$DB4" "SELECT count(*) FROM outbox")
-( echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'COMMIT;' ) | sqlite3 "$DB4" &
-locker=$!
-t_cleanup "kill $locker 2>/dev/null"
-sleep 0.5
+check "another process holds the write lock" db_lock "$DB4"
 check_exit "locked database: 75" 75 "$CTL" -c "$SCRATCH/t.conf" -d "$DB4" tickle --now 2027-03-25
 check_grep "locked database: reason logged" "lock|busy" "$SCRATCH/err"
-wait "$locker"
+db_unlock
 check "locked database: nothing queued" test "$(q "$DB4" "SELECT count(*) FROM outbox")" = "$outbox_before"
 check_exit "after the lock: 0" 0 "$CTL" -c "$SCRATCH/t.conf" -d "$DB4" tickle --now 2027-03-25
 check_exit "help tickle" 0 "$CTL" help tickle

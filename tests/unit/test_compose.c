@@ -25,15 +25,7 @@
 #include "message.h"
 #include "outbox.h"
 #include "store.h"
-
-static const struct compose_settings settings = {
-    .from_addr = "liaisons@ietf.test",
-    .from_name = "IETF Liaison Statements",
-    .bounce_local = "liaisons",
-    .bounce_domain = "ietf.test",
-    .base_url = "https://datatracker.ietf.test/liaison/",
-    .hostname = "lt.ietf.test",
-};
+#include "mail_settings.h"
 
 /* A statement as routing leaves it: s03's shape. */
 static struct statement *
@@ -192,7 +184,7 @@ static void
 test_notification(void **state)
 {
     struct statement *s = sample_statement("LS on YANG models");
-    struct outmail *m = compose_notification(&settings, s);
+    struct outmail *m = compose_notification(&test_mail_settings, s);
     GMimeMessage *msg;
     g_autofree char *to = NULL, *cc = NULL, *env = NULL, *text = NULL;
 
@@ -231,7 +223,7 @@ static void
 test_non_ascii_text(void **state)
 {
     struct statement *s = sample_statement("Réponse attendue : TR-545, Zoë Müller");
-    struct outmail *m = compose_notification(&settings, s);
+    struct outmail *m = compose_notification(&test_mail_settings, s);
     GMimeMessage *msg = parse(m);
     GMimeObject *part = g_mime_message_get_mime_part(msg);
     g_autofree char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
@@ -255,7 +247,7 @@ test_acknowledgement(void **state)
 
     statement_add_diagnostic(s, "attachment-not-readable-format", "x");
     statement_add_diagnostic(s, "purpose-missing", "y");
-    m = compose_acknowledgement(&settings, s);
+    m = compose_acknowledgement(&test_mail_settings, s);
     assert_non_null(m);
     check_raw_headers(m);
     msg = parse(m);
@@ -282,7 +274,7 @@ test_acknowledgement(void **state)
     outmail_free(m);
     /* No response contact: no acknowledgement. */
     g_ptr_array_set_size(s->env->response_contacts, 0);
-    assert_null(compose_acknowledgement(&settings, s));
+    assert_null(compose_acknowledgement(&test_mail_settings, s));
     statement_free(s);
 }
 
@@ -292,7 +284,7 @@ static void
 test_reminder(void **state)
 {
     struct statement *s = sample_statement("LS on YANG models");
-    struct outmail *m = compose_reminder(&settings, s, "due", 7);
+    struct outmail *m = compose_reminder(&test_mail_settings, s, "due", 7);
     GMimeMessage *msg;
     g_autofree char *to = NULL, *cc = NULL, *env = NULL;
 
@@ -312,13 +304,13 @@ test_reminder(void **state)
     g_object_unref(msg);
     outmail_free(m);
 
-    m = compose_reminder(&settings, s, "overdue", 3);
+    m = compose_reminder(&test_mail_settings, s, "overdue", 3);
     msg = parse(m);
     assert_string_equal(g_mime_message_get_subject(msg),
                         "[LS 42] Reminder: LS on YANG models overdue by 3 days");
     g_object_unref(msg);
     outmail_free(m);
-    m = compose_reminder(&settings, s, "due", 0);
+    m = compose_reminder(&test_mail_settings, s, "due", 0);
     msg = parse(m);
     assert_string_equal(g_mime_message_get_subject(msg),
                         "[LS 42] Reminder: LS on YANG models due today");
@@ -332,7 +324,7 @@ static void
 test_report(void **state)
 {
     struct statement *s = sample_statement("LS on YANG models");
-    struct outmail *m = compose_report(&settings, s, "itu-t-sg15-manager@ietf.test",
+    struct outmail *m = compose_report(&test_mail_settings, s, "itu-t-sg15-manager@ietf.test",
                                        "Undeliverable mail", "It bounced.");
     GMimeMessage *msg;
     g_autofree char *to = NULL;
@@ -346,8 +338,8 @@ test_report(void **state)
     assert_string_equal(g_mime_message_get_subject(msg), "[LS 42] Undeliverable mail");
     g_object_unref(msg);
     outmail_free(m);
-    assert_null(compose_report(&settings, s, "not an address", "x", "y"));
-    assert_null(compose_report(&settings, s, "a@b.test\r\nBcc: x@y.test", "x", "y"));
+    assert_null(compose_report(&test_mail_settings, s, "not an address", "x", "y"));
+    assert_null(compose_report(&test_mail_settings, s, "a@b.test\r\nBcc: x@y.test", "x", "y"));
     statement_free(s);
 }
 
@@ -357,7 +349,7 @@ static char *
 names_for_title(const char *title, char **subject)
 {
     struct statement *s = sample_statement(title);
-    struct outmail *m = compose_notification(&settings, s);
+    struct outmail *m = compose_notification(&test_mail_settings, s);
     GMimeMessage *msg;
     char *names;
     int fields, parsed;
@@ -458,7 +450,7 @@ test_hostile_addresses(void **state)
     statement_add_recipient(s, "Upper@Case.TEST", "technical");
     g_free(s->message_id);
     s->message_id = g_strdup("<a@b.test>\r\nBcc: victim@y.test");
-    m = compose_notification(&settings, s);
+    m = compose_notification(&test_mail_settings, s);
     check_raw_headers(m);
     msg = parse(m);
     cc = addresses(msg, GMIME_ADDRESS_TYPE_CC);
@@ -479,11 +471,11 @@ test_hostile_addresses(void **state)
 static void
 test_verp(void **state)
 {
-    g_autofree char *v = compose_verp_sender(&settings, "k3y", 17, "ccamp@ietf.test");
+    g_autofree char *v = compose_verp_sender(&test_mail_settings, "k3y", 17, "ccamp@ietf.test");
     g_autofree char *sum = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *) "k3y", 3,
                                                      "17:ccamp@ietf.test", -1);
-    g_autofree char *other_key = compose_verp_sender(&settings, "other", 17, "ccamp@ietf.test");
-    g_autofree char *other_row = compose_verp_sender(&settings, "k3y", 18, "ccamp@ietf.test");
+    g_autofree char *other_key = compose_verp_sender(&test_mail_settings, "other", 17, "ccamp@ietf.test");
+    g_autofree char *other_row = compose_verp_sender(&test_mail_settings, "k3y", 18, "ccamp@ietf.test");
     g_autofree char *want = g_strdup_printf("liaisons+b.17.%.12s@ietf.test", sum);
     g_autofree char *bracketed = g_strdup_printf("<%s>", v);
     gint64 row = 0;
@@ -511,7 +503,7 @@ test_outbox_store(void **state)
     GError *err = NULL;
     struct store *st = store_open(path, 1000, &err);
     struct statement *s = sample_statement("T");
-    struct outmail *m = compose_notification(&settings, s);
+    struct outmail *m = compose_notification(&test_mail_settings, s);
     struct store_outbox_row *row;
     gint64 id, got_row = 0, got_st = -1;
     GArray *due;
@@ -556,14 +548,14 @@ test_outbox_store(void **state)
     secret = store_secret(st, &err);
     assert_non_null(secret);
     assert_int_equal(strlen(secret), 64);
-    verp = compose_verp_sender(&settings, secret, id, "rtg-ads@ietf.test");
+    verp = compose_verp_sender(&test_mail_settings, secret, id, "rtg-ads@ietf.test");
     assert_true(outbox_verp_lookup(st, verp, &got_row, &rcpt, &got_st, &err));
     assert_int_equal(got_row, id);
     assert_int_equal(got_st, s->id);
     assert_string_equal(rcpt, "rtg-ads@ietf.test");
     g_free(rcpt);
     g_free(verp);
-    verp = compose_verp_sender(&settings, secret, id, "stranger@x.test");
+    verp = compose_verp_sender(&test_mail_settings, secret, id, "stranger@x.test");
     assert_false(outbox_verp_lookup(st, verp, &got_row, &rcpt, NULL, &err));
     g_clear_error(&err);
     g_free(verp);

@@ -23,12 +23,12 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "compose.h"
 #include "envelope.h"
 #include "ingest.h"
 #include "malformed.h"
 #include "message.h"
 #include "store.h"
+#include "mail_settings.h"
 
 struct corpus {
     char   *tmpdir;
@@ -42,16 +42,6 @@ struct corpus {
 
 static struct corpus corpus;
 
-/* Mail out on, as liaisond runs by default: every statement also queues
- * its notification and acknowledgement (outbox rows) in its transaction. */
-static const struct compose_settings mail_settings = {
-    .from_addr = "liaisons@ietf.test",
-    .from_name = "IETF Liaison Statements",
-    .bounce_local = "liaisons",
-    .bounce_domain = "ietf.test",
-    .base_url = "https://datatracker.ietf.test/liaison/",
-    .hostname = "lt.ietf.test",
-};
 static JsonParser *expected_parser, *routing_parser;
 
 /* Path of a file under tests/corpus. */
@@ -81,7 +71,9 @@ setup(void **state)
     corpus.ctx.store = corpus.store;
     corpus.ctx.dir = corpus.dir;
     message_limits_default(&corpus.ctx.limits);
-    corpus.ctx.mail = &mail_settings;
+    /* Mail out on, as liaisond runs by default: every statement also
+     * queues its notification and acknowledgement in its transaction. */
+    corpus.ctx.mail = &test_mail_settings;
     corpus.ctx.notify = TRUE;
     corpus.ctx.acknowledge = TRUE;
     corpus.ctx.ack_per_day = 5;
