@@ -568,7 +568,7 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
     }
     if (ctx->store_enter != NULL && !ctx->store_enter(ctx, &err)) {
         message_free(m);
-        return tempfail(d, err, "cannot open the database");
+        return tempfail(d, err, "cannot use the database");
     }
     if (!store_begin(ctx->store, &err)) {
         message_free(m);

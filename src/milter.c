@@ -108,9 +108,9 @@ struct shared_store {
     GMutex  lock;
     GCond   turn;               /* signalled when held becomes FALSE */
     gboolean held;
+    gboolean shut;              /* milter_shutdown: no more turns */
     struct store *store;
     char   *path;
-    int     busy_timeout_ms;
 };
 
 static GMutex snap_lock;
@@ -207,20 +207,18 @@ writer_close(void)
 }
 
 /* Wait for the shared store's turn until deadline (monotonic, in
- * microseconds; 0 waits for ever); FALSE when the deadline passed. */
+ * microseconds); FALSE when the deadline passed or liaisond is stopping. */
 static gboolean
 writer_take(gint64 deadline)
 {
     gboolean got;
 
     g_mutex_lock(&writer.lock);
-    while (writer.held) {
-        if (deadline == 0)
-            g_cond_wait(&writer.turn, &writer.lock);
-        else if (!g_cond_wait_until(&writer.turn, &writer.lock, deadline))
+    while (writer.held && !writer.shut) {
+        if (!g_cond_wait_until(&writer.turn, &writer.lock, deadline))
             break;              /* timed out; held is read once more below */
     }
-    got = !writer.held;
+    got = !writer.held && !writer.shut;
     if (got)
         writer.held = TRUE;
     g_mutex_unlock(&writer.lock);
@@ -238,26 +236,26 @@ writer_release(void)
 }
 
 /* ingest's store_enter: take the shared store, opening it (again) when it
- * is closed or a reload changed its settings.  The wait for the turn is
- * bounded by busy_timeout_ms, as SQLite's own wait for its lock is: when
- * another process holds the database, the messages queued behind the one
- * that is waiting must not each wait the whole timeout in turn. */
+ * is closed or a reload changed the database.  busy_timeout_ms bounds a
+ * message's whole wait, for its turn and then for SQLite's lock: SQLite is
+ * given what is left of it, so that when another process holds the
+ * database, a message queued behind one already waiting in SQLite fails at
+ * its own bound instead of waiting the whole timeout again. */
 static gboolean
-store_enter(struct ingest_ctx *ictx, GError **err)
+writer_enter(struct ingest_ctx *ictx, GError **err)
 {
     const struct config *cfg = ictx->store_data;
     gint64 deadline = g_get_monotonic_time() + (gint64) cfg->busy_timeout_ms * 1000;
+    gint64 left_ms;
 
     if (!writer_take(deadline)) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_BUSY,
                     "%s: busy: no turn at the database within %d ms"
-                    " (another message's transaction held it)",
+                    " (another message's transaction held it, or liaisond is stopping)",
                     cfg->database, cfg->busy_timeout_ms);
         return FALSE;
     }
-    if (writer.store != NULL
-        && (g_strcmp0(writer.path, cfg->database) != 0
-            || writer.busy_timeout_ms != cfg->busy_timeout_ms))
+    if (writer.store != NULL && g_strcmp0(writer.path, cfg->database) != 0)
         writer_close();
     if (writer.store == NULL) {
         writer.store = store_open(cfg->database, cfg->busy_timeout_ms, err);
@@ -266,8 +264,9 @@ store_enter(struct ingest_ctx *ictx, GError **err)
             return FALSE;
         }
         writer.path = g_strdup(cfg->database);
-        writer.busy_timeout_ms = cfg->busy_timeout_ms;
     }
+    left_ms = (deadline - g_get_monotonic_time()) / 1000;
+    store_set_busy_timeout(writer.store, (int) CLAMP(left_ms, 0, cfg->busy_timeout_ms));
     ictx->store = writer.store;
     return TRUE;
 }
@@ -276,7 +275,7 @@ store_enter(struct ingest_ctx *ictx, GError **err)
  * cause may be gone by the retry (a lock, a read-only or full disk) it is
  * closed, so that the next message starts with a fresh connection. */
 static void
-store_leave(struct ingest_ctx *ictx, gboolean healthy)
+writer_leave(struct ingest_ctx *ictx, gboolean healthy)
 {
     if (!healthy)
         writer_close();
@@ -822,6 +821,7 @@ cb_eom(SMFICTX *ctx)
     struct decision d;
     enum ingest_status st;
     char   *why = NULL;
+    gint64  started;
     sfsistat result;
 
     if (m == NULL || !m->intake) {
@@ -858,9 +858,10 @@ cb_eom(SMFICTX *ctx)
     ictx.notify = m->snap->cfg->notify;
     ictx.acknowledge = m->snap->cfg->acknowledge;
     ictx.ack_per_day = m->snap->cfg->ack_per_day;
-    ictx.store_enter = store_enter;
-    ictx.store_leave = store_leave;
+    ictx.store_enter = writer_enter;
+    ictx.store_leave = writer_leave;
     ictx.store_data = m->snap->cfg;
+    started = g_get_monotonic_time();
     if (m->fd >= 0) {
         /* A spilled message is read from its file a chunk at a time, never
          * mapped or loaded whole: touched pages of a mapping would count
@@ -899,10 +900,15 @@ cb_eom(SMFICTX *ctx)
         break;
     case INGEST_TEMPFAIL:
     default:
+        /* With the time it took: a wait for the database is bounded by
+         * busy_timeout_ms, and an admin reading this can tell a lock held
+         * elsewhere from a slow disk. */
         if (why == NULL)
-            why = g_strdup_printf("ingest: %s", d.error != NULL ? d.error : "failed");
+            why = g_strdup_printf("ingest: %s (after %" G_GINT64_FORMAT " ms)",
+                                  d.error != NULL ? d.error : "failed",
+                                  (g_get_monotonic_time() - started) / 1000);
         /* The cause (a lock, a read-only or full disk) may be gone by the
-         * retry: store_leave closed the connection, the next is fresh. */
+         * retry: writer_leave closed the connection, the next is fresh. */
         result = msg_tempfail(ctx, why);
         break;
     }
@@ -986,7 +992,15 @@ void
 milter_shutdown(void)
 {
     snapshot_set(NULL);
-    writer_take(0);
-    writer_close();
-    writer_release();
+    /* A thread still in a transaction (the grace period is over) keeps
+     * the connection: it is closed when the process exits, never under a
+     * thread that uses it.  No thread gets a turn after this. */
+    if (writer_take(g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND)) {
+        writer_close();
+        writer_release();
+    }
+    g_mutex_lock(&writer.lock);
+    writer.shut = TRUE;
+    g_cond_broadcast(&writer.turn);
+    g_mutex_unlock(&writer.lock);
 }

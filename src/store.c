@@ -815,6 +815,13 @@ store_close(struct store *st)
     g_free(st);
 }
 
+/* How long a write waits for another process's lock from now on. */
+void
+store_set_busy_timeout(struct store *st, int busy_timeout_ms)
+{
+    sqlite3_busy_timeout(st->db, busy_timeout_ms);
+}
+
 /* Rows visited by full table scans, summed over the prepared statements. */
 gint64
 store_scan_steps(struct store *st)

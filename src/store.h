@@ -42,6 +42,8 @@ struct store *store_open_readonly(const char *path, int busy_timeout_ms, GError 
 int     store_schema_version(void);
 /* Close; NULL is fine. */
 void    store_close(struct store *st);
+/* How long a write waits for another process's lock from now on. */
+void    store_set_busy_timeout(struct store *st, int busy_timeout_ms);
 /* Rows visited by full table scans so far, over every prepared statement
  * of this connection: what a test reads to prove a path uses indexes. */
 gint64  store_scan_steps(struct store *st);

@@ -39,10 +39,13 @@ db_lock() {
     local db=$1 user=${2:-}
     rm -f "$SCRATCH/lockfifo"
     mkfifo "$SCRATCH/lockfifo"
+    # -bail: if BEGIN IMMEDIATE fails, sqlite3 stops before saying
+    # "locked", so a lock not held is never reported as held.
     if [ -n "$user" ]; then
-        runuser -u "$user" -- sqlite3 "$db" <"$SCRATCH/lockfifo" >"$SCRATCH/locker.out" 2>&1 &
+        runuser -u "$user" -- sqlite3 -bail -cmd '.timeout 10000' "$db" \
+            <"$SCRATCH/lockfifo" >"$SCRATCH/locker.out" 2>&1 &
     else
-        sqlite3 "$db" <"$SCRATCH/lockfifo" >"$SCRATCH/locker.out" 2>&1 &
+        sqlite3 -bail -cmd '.timeout 10000' "$db" <"$SCRATCH/lockfifo" >"$SCRATCH/locker.out" 2>&1 &
     fi
     T_LOCKER=$!
     exec 7>"$SCRATCH/lockfifo"
@@ -50,6 +53,7 @@ db_lock() {
     printf "BEGIN IMMEDIATE;\nSELECT 'locked';\n" >&7
     for _ in $(seq 1 200); do
         grep -qx locked "$SCRATCH/locker.out" 2>/dev/null && return 0
+        kill -0 "$T_LOCKER" 2>/dev/null || return 1
         sleep 0.1
     done
     return 1
