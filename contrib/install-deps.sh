@@ -8,6 +8,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev
       libjson-glib-dev libxml2-dev libcmocka-dev
       sqlite3 jq python3 valgrind postfix swaks miltertest openssl
+      libsasl2-modules
       clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -403,12 +404,22 @@ config_apply_line(struct config *cfg, const char *path, const char *conf_dir,
     return ok;
 }
 
-/* A relay on this host: traffic to it never crosses a network. */
+/* A relay on this host: "localhost", or an address literal in 127.0.0.0/8
+ * or ::1.  A name that merely starts with "127." is a name like any other
+ * and may resolve anywhere. */
 static gboolean
 config_is_loopback(const char *host)
 {
-    return g_strcmp0(host, "localhost") == 0 || g_str_has_prefix(host, "127.")
-        || g_strcmp0(host, "::1") == 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (host == NULL)
+        return FALSE;
+    if (g_ascii_strcasecmp(host, "localhost") == 0)
+        return TRUE;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 /* Settings that are each valid but wrong together. */

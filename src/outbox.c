@@ -43,7 +43,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +186,26 @@ smtp_answer(mailsmtp *smtp, const char *step, int r)
     return g_string_free(s, FALSE);
 }
 
+/* Whether the other end of the connected socket fd is this host. */
+static gboolean
+peer_is_loopback(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+
+    if (getpeername(fd, (struct sockaddr *) &ss, &len) != 0)
+        return FALSE;
+    if (ss.ss_family == AF_INET)
+        return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss.ss_family == AF_INET6) {
+        const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+
+        return IN6_IS_ADDR_LOOPBACK(a)
+            || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return FALSE;
+}
+
 /* A TCP connection to host:port within timeout_s seconds; -1 with *why. */
 static int
 tcp_connect(const char *host, int port, int timeout_s, char **why)
@@ -298,6 +320,14 @@ conn_open(struct conn *c)
             goto down;
         }
     }
+    /* The configuration refuses AUTH without TLS to a relay named as
+     * remote; this also covers flush --relay and a name that resolves
+     * elsewhere: PLAIN and LOGIN send the password in clear. */
+    if (rl->user != NULL && *rl->user != '\0' && !rl->starttls && !peer_is_loopback(fd)) {
+        why = g_strdup("AUTH: not sending the password in clear to a relay on"
+                       " another host (set relay_starttls = yes)");
+        goto down;
+    }
     if (rl->user != NULL && *rl->user != '\0') {
         const char *mech = (c->smtp->auth & MAILSMTP_AUTH_PLAIN) ? "PLAIN"
                          : (c->smtp->auth & MAILSMTP_AUTH_LOGIN) ? "LOGIN" : "PLAIN";
@@ -305,6 +335,16 @@ conn_open(struct conn *c)
         r = mailesmtp_auth_sasl(c->smtp, mech, rl->host, NULL, NULL, rl->user,
                                 rl->user, rl->password != NULL ? rl->password : "",
                                 NULL);
+        if (r != MAILSMTP_NO_ERROR && c->smtp->response_code < 400) {
+            /* Refused before the relay answered: no mechanism in common
+             * (Cyrus SASL finds PLAIN and LOGIN in libsasl2-modules). */
+            why = g_strdup_printf("AUTH: %s (offered by the relay:%s%s; are the"
+                                  " SASL plugins, libsasl2-modules, installed?)",
+                                  mailsmtp_strerror(r),
+                                  (c->smtp->auth & MAILSMTP_AUTH_PLAIN) ? " PLAIN" : "",
+                                  (c->smtp->auth & MAILSMTP_AUTH_LOGIN) ? " LOGIN" : "");
+            goto down;
+        }
         if (r != MAILSMTP_NO_ERROR) {
             why = smtp_answer(c->smtp, "AUTH", r);
             goto down;

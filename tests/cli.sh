@@ -106,6 +106,10 @@ check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"
 printf 'relay_host = mx.ietf.test\nrelay_user = liaisons\nrelay_password = s3cret\n' > "$SCRATCH/auth.conf"
 check_exit "-c: relay_user without relay_starttls to a remote relay: 78" 78 "$CTL" -c "$SCRATCH/auth.conf" list
 check_grep "-c: the error says the password would go in clear" "password in clear to mx.ietf.test" "$SCRATCH/err"
+printf 'relay_host = 127.evil.example\nrelay_user = liaisons\n' > "$SCRATCH/auth2.conf"
+check_exit "-c: a relay name that starts with 127. is still remote: 78" 78 "$CTL" -c "$SCRATCH/auth2.conf" list
+printf 'relay_host = 127.0.0.2\nrelay_user = liaisons\n' > "$SCRATCH/auth3.conf"
+check_exit "-c: AUTH without TLS to 127.0.0.2 (this host) is accepted" 0 "$CTL" -c "$SCRATCH/auth3.conf" -d "$SCRATCH/auth.db" ingest "$CORPUS/s04-3gpp-template.eml"
 printf 'relay_starttls = yes\n' >> "$SCRATCH/auth.conf"
 check_exit "-c: the same with relay_starttls = yes is accepted" 0 "$CTL" -c "$SCRATCH/auth.conf" -d "$SCRATCH/auth.db" ingest "$CORPUS/s04-3gpp-template.eml"
 

@@ -19,7 +19,7 @@
 #     configuration is refused, which tests/cli.sh checks.)
 #
 # Needs root (Postfix's master runs as root), postfix (with smtp-sink),
-# openssl and sqlite3; skips (exit 77) without them.  KEEP=1 keeps the run
+# swaks, openssl and sqlite3; skips (exit 77) without them.  KEEP=1 keeps the run
 # directory.
 set -u
 if [ -z "${LIAISON_SRCDIR:-}" ]; then
@@ -29,7 +29,7 @@ export LIAISON_SRCDIR
 . "$LIAISON_SRCDIR/tests/lib.sh"
 . "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
 
-pf_require openssl smtp-sink
+pf_require openssl smtp-sink swaks
 pf_setup relay 11010
 SINK=
 for p in $(seq $((PORT + 1)) $((PORT + 99))); do
@@ -63,15 +63,22 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
     -keyout "$RUN/key.pem" -out "$RUN/cert.pem" >"$SCRATCH/openssl.out" 2>&1 \
     && ok "a self-signed certificate" || { fail "openssl" "$(cat "$SCRATCH/openssl.out")"; exit 1; }
 chmod 600 "$RUN/key.pem"
-if ! "$PF/pf-start" "$RUN/pf" "$PORT" none >"$SCRATCH/pf.out" 2>&1; then
+# The TLS settings are in main.cf before the first start: no smtpd of this
+# instance ever runs without them.
+if ! PF_MAIN_CF="smtpd_tls_cert_file = $RUN/cert.pem
+smtpd_tls_key_file = $RUN/key.pem
+smtpd_tls_security_level = encrypt
+smtpd_tls_loglevel = 1" "$PF/pf-start" "$RUN/pf" "$PORT" none >"$SCRATCH/pf.out" 2>&1; then
     fail "pf-start" "$(cat "$SCRATCH/pf.out")"; exit 1
 fi
-postconf -c "$RUN/pf/etc" -e "smtpd_tls_cert_file = $RUN/cert.pem" \
-    "smtpd_tls_key_file = $RUN/key.pem" "smtpd_tls_security_level = encrypt" \
-    "smtpd_tls_loglevel = 1"
-postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
-check "private Postfix on 127.0.0.1:$PORT requires TLS" \
-    sh -c "postconf -c '$RUN/pf/etc' -h smtpd_tls_security_level | grep -qx encrypt"
+# What a client in clear sees: STARTTLS offered, MAIL refused without it.
+swaks --server "127.0.0.1:$PORT" --quit-after MAIL -f probe@pf.test -t a@ietf.test \
+    >"$SCRATCH/probe.out" 2>&1
+if grep -q "250-STARTTLS" "$SCRATCH/probe.out" && grep -q "^<\*\* *530" "$SCRATCH/probe.out"; then
+    ok "private Postfix on 127.0.0.1:$PORT offers STARTTLS and refuses MAIL in clear (530)"
+else
+    fail "the relay requires TLS" "$(grep -E '^(<|->)' "$SCRATCH/probe.out" | tail -6)"
+fi
 
 conf "$RUN/tls.conf" "$PORT" yes
 conf "$RUN/clear.conf" "$PORT" no
