@@ -991,16 +991,20 @@ milter_in_flight(void)
 void
 milter_shutdown(void)
 {
+    gboolean got;
+
     snapshot_set(NULL);
     /* A thread still in a transaction (the grace period is over) keeps
      * the connection: it is closed when the process exits, never under a
      * thread that uses it.  No thread gets a turn after this. */
-    if (writer_take(g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND)) {
+    got = writer_take(g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND);
+
+    if (got)
         writer_close();
-        writer_release();
-    }
     g_mutex_lock(&writer.lock);
-    writer.shut = TRUE;
+    writer.shut = TRUE;         /* in the same hold: no thread reopens it */
+    if (got)
+        writer.held = FALSE;
     g_cond_broadcast(&writer.turn);
     g_mutex_unlock(&writer.lock);
 }
