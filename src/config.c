@@ -21,6 +21,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -404,22 +406,40 @@ config_apply_line(struct config *cfg, const char *path, const char *conf_dir,
     return ok;
 }
 
-/* A relay on this host: "localhost", or an address literal in 127.0.0.0/8
- * or ::1.  A name that merely starts with "127." is a name like any other
- * and may resolve anywhere. */
+/* Whether a socket address is this host: 127.0.0.0/8, ::1, or an IPv4
+ * loopback address mapped into IPv6. */
+gboolean
+config_sockaddr_is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *) sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *) sa)->sin6_addr;
+
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return FALSE;
+}
+
+/* A relay on this host: "localhost", or an address literal that
+ * config_sockaddr_is_loopback accepts.  A name that merely starts with
+ * "127." is a name like any other and may resolve anywhere. */
 static gboolean
 config_is_loopback(const char *host)
 {
-    struct in_addr a4;
-    struct in6_addr a6;
+    struct addrinfo hints = { 0 }, *res = NULL;
+    gboolean lo;
 
     if (host == NULL)
         return FALSE;
     if (g_ascii_strcasecmp(host, "localhost") == 0)
         return TRUE;
-    if (inet_pton(AF_INET, host, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127;
-    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+    hints.ai_flags = AI_NUMERICHOST;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0)
+        return FALSE;
+    lo = config_sockaddr_is_loopback(res->ai_addr);
+    freeaddrinfo(res);
+    return lo;
 }
 
 /* Settings that are each valid but wrong together. */

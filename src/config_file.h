@@ -68,6 +68,10 @@ void    config_dump(const struct config *cfg, FILE *out);
  * page and -h). */
 void    config_describe(FILE *out);
 
+/* Whether a socket address is this host (127.0.0.0/8, ::1, or IPv4
+ * loopback mapped into IPv6): where a relay may get AUTH without TLS. */
+struct sockaddr;
+gboolean config_sockaddr_is_loopback(const struct sockaddr *sa);
 /* TRUE when addr (with or without <>) is an intake address: one of
  * cfg->intake, or the same with a +TAG after the local part, or an intake
  * address of the directory dir (may be NULL).  Case-insensitive. */

@@ -43,9 +43,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <arpa/inet.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,17 +191,8 @@ peer_is_loopback(int fd)
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
 
-    if (getpeername(fd, (struct sockaddr *) &ss, &len) != 0)
-        return FALSE;
-    if (ss.ss_family == AF_INET)
-        return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
-    if (ss.ss_family == AF_INET6) {
-        const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
-
-        return IN6_IS_ADDR_LOOPBACK(a)
-            || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-    }
-    return FALSE;
+    return getpeername(fd, (struct sockaddr *) &ss, &len) == 0
+        && config_sockaddr_is_loopback((struct sockaddr *) &ss);
 }
 
 /* A TCP connection to host:port within timeout_s seconds; -1 with *why. */
@@ -274,6 +263,7 @@ static gboolean
 conn_open(struct conn *c)
 {
     const struct relay *rl = c->relay;
+    const gboolean auth = rl->user != NULL && *rl->user != '\0';
     mailstream *stream;
     char *why = NULL;
     int fd, r;
@@ -323,12 +313,12 @@ conn_open(struct conn *c)
     /* The configuration refuses AUTH without TLS to a relay named as
      * remote; this also covers flush --relay and a name that resolves
      * elsewhere: PLAIN and LOGIN send the password in clear. */
-    if (rl->user != NULL && *rl->user != '\0' && !rl->starttls && !peer_is_loopback(fd)) {
+    if (auth && !rl->starttls && !peer_is_loopback(fd)) {
         why = g_strdup("AUTH: not sending the password in clear to a relay on"
                        " another host (set relay_starttls = yes)");
         goto down;
     }
-    if (rl->user != NULL && *rl->user != '\0') {
+    if (auth) {
         const char *mech = (c->smtp->auth & MAILSMTP_AUTH_PLAIN) ? "PLAIN"
                          : (c->smtp->auth & MAILSMTP_AUTH_LOGIN) ? "LOGIN" : "PLAIN";
 
