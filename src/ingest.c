@@ -589,11 +589,11 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
         ok = record_other(ctx, m, in, digest, d, &err);
     if (ok && !d->duplicate)
         ok = store_commit(ctx->store, &err);
-    else if (ok)
+    /* A duplicate wrote nothing worth keeping; a failure, even a failed
+     * COMMIT, leaves the transaction open. */
+    if (!ok || d->duplicate)
         store_rollback(ctx->store);
     message_free(m);
-    if (!ok)
-        store_rollback(ctx->store);
     leave_store(ctx, ok);
     if (!ok) {
         g_ptr_array_set_size(d->recipients, 0);
