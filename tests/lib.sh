@@ -31,6 +31,24 @@ trap 't_exit' EXIT
 # Register a shell command to run at exit (unmounts, killed daemons).
 t_cleanup() { T_CLEANUP="$1; $T_CLEANUP"; }
 
+# relay_conf FILE PORT [LINE...]: a liaisonctl configuration for mail out
+# through a relay on 127.0.0.1:PORT, with the database $DB, the corpus
+# directory and the tool's addresses under .test, and extra lines.
+relay_conf() {
+    local file=$1 port=$2 line; shift 2
+    {
+        echo "intake = liaisons@ietf.test"
+        echo "database = $DB"
+        echo "directory = $CORPUS/directory.json"
+        echo "mail_from = liaisons@ietf.test"
+        echo "hostname = lt.ietf.test"
+        echo "base_url = https://datatracker.ietf.test/liaison/"
+        echo "relay_host = 127.0.0.1"
+        echo "relay_port = $port"
+        for line in "$@"; do echo "$line"; done
+    } >"$file"
+}
+
 # db_lock DB [USER]: another process, sqlite3 (run as USER when given),
 # takes DB's write lock and holds it until db_unlock.  Returns 0 once it
 # has it, which it says through a FIFO: no fixed sleep that a loaded

@@ -59,16 +59,7 @@ PORT=$(free_port 10200) || { fail "free port" "none"; exit 1; }
 DOWN=$(free_port $((PORT + 1)))
 SINK=$(free_port $((DOWN + 1)))
 
-cat > "$RUN/liaisond.conf" <<EOF
-intake = liaisons@ietf.test
-database = $DB
-directory = $CORPUS/directory.json
-mail_from = liaisons@ietf.test
-hostname = lt.ietf.test
-base_url = https://datatracker.ietf.test/liaison/
-relay_host = 127.0.0.1
-relay_port = $PORT
-EOF
+relay_conf "$RUN/liaisond.conf" "$PORT"
 export LIAISON_CONF="$RUN/liaisond.conf"
 LCTL="$CTL -c $LIAISON_CONF"
 

@@ -21,17 +21,9 @@
 #include "log.h"
 #include "message.h"
 #include "fuzz_check.h"
+#include "mail_settings.h"
 
 static struct directory *directory;
-
-static const struct compose_settings mail = {
-    .from_addr = "liaisons@ietf.test",
-    .from_name = "IETF Liaison Statements",
-    .bounce_local = "liaisons",
-    .bounce_domain = "ietf.test",
-    .base_url = "https://datatracker.ietf.test/liaison/",
-    .hostname = "fuzz.ietf.test",
-};
 
 /* Initialise the libraries and load the directory once. */
 int
@@ -76,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ctx.dir = directory;
     message_limits_default(&ctx.limits);
-    ctx.mail = &mail;
+    ctx.mail = &test_mail_settings;
     ctx.notify = TRUE;
     ctx.acknowledge = TRUE;
     ctx.ack_per_day = 3;

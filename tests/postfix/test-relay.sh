@@ -38,19 +38,7 @@ done
 t_cleanup '[ -n "${SINKPID:-}" ] && kill "$SINKPID" 2>/dev/null'
 
 # conf FILE PORT STARTTLS: liaisonctl's configuration for a relay.
-conf() {
-    cat >"$1" <<EOF
-intake = liaisons@ietf.test
-database = $DB
-directory = $CORPUS/directory.json
-mail_from = liaisons@ietf.test
-hostname = lt.ietf.test
-base_url = https://datatracker.ietf.test/liaison/
-relay_host = 127.0.0.1
-relay_port = $2
-relay_starttls = $3
-EOF
-}
+conf() { relay_conf "$1" "$2" "relay_starttls = $3"; }
 lctl() { local c=$1; shift; "$CTL" -c "$c" "$@"; }
 dbsql() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
 flush_counts() {

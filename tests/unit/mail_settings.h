@@ -1,7 +1,8 @@
 /*
- * mail_settings.h: the compose settings the unit tests share, the tool as
- * liaisons@ietf.test with its statements on datatracker.ietf.test (every
- * address under .test).  Header-only: one static copy per test program.
+ * mail_settings.h: the compose settings the unit tests and fuzz_ingest
+ * share, the tool as liaisons@ietf.test with its statements on
+ * datatracker.ietf.test (every address under .test).  Header-only: one
+ * static copy per program.
  */
 #ifndef LIAISON_TEST_MAIL_SETTINGS_H
 #define LIAISON_TEST_MAIL_SETTINGS_H
