@@ -5,8 +5,9 @@
  * causes it and then calls sender_wake(); this thread wakes, takes the
  * current settings (a SIGHUP may change the relay), and runs one
  * outbox_flush() on a database connection of its own, opened for the
- * round (SQLite connections are per thread).  It also wakes every sender_interval seconds, for retries
- * with backoff and for reminders the tickler queued from cron.
+ * round (SQLite connections are per thread).  It also wakes every
+ * sender_interval seconds, for retries with backoff and for reminders the
+ * tickler queued from cron.
  *
  * Why a thread and not a process: the daemon already has the
  * configuration, the directory and the privileges; one more connection is
