@@ -12,7 +12,11 @@
 #     (unix socket) against Postfix alone.  Target ratio >= 0.5.  Also
 #     against Postfix alone delivering the same copies: each message given
 #     as RCPT TOs the recipients liaisond routed it to in the same round
-#     (bench/copies), so that the two differ by the milter only.  Latency:
+#     (bench/copies), so that the two differ by the milter only.  And
+#     relayed: the same two Postfix set-ups, with and without liaisond,
+#     delivering every recipient by SMTP to one next hop (smtp-sink on
+#     loopback, as a front MTA hands mail to its hub), where a message's
+#     copies travel in one transaction instead of a file each.  Latency:
 #     the same kind of mix sent one message at a time; a message's latency
 #     is its whole SMTP transaction (connect to the reply after the final
 #     dot) as the sender sees it; the added latency is liaisond's median
@@ -25,8 +29,9 @@
 #     before; RssAnon and RssFile sampled meanwhile).  Target < 16 MB.
 #
 # Throughput is messages over the time from the sender's first connect to
-# the last delivered file (the newest mtime in the instance's Maildir), so
-# it includes delivery, not only smtp-source's exit.  Each throughput is the
+# the last delivered file (the newest mtime in the instance's Maildir, or
+# in its smtp-sink's dump folder), so it includes delivery, not only
+# smtp-source's exit.  Each throughput is the
 # median of BENCH_ROUNDS rounds (default 3), the configurations interleaved
 # within a round so that a load that comes and goes hits them alike.
 #
@@ -144,7 +149,7 @@ cleanup() {
     wait 2>/dev/null
     # Keep the logs (liaisond, MIMEDefang, maillogs); drop the mail.
     if [ "${KEEP:-}" != 1 ] && [ -d "$RUN" ]; then
-        rm -rf "$RUN"/mix-* "$RUN"/big.msg "$RUN"/pf-*/mail "$RUN"/pf-*/queue \
+        rm -rf "$RUN"/mix-* "$RUN"/big.msg "$RUN"/pf-*/mail "$RUN"/pf-*/queue "$RUN"/sink-*/ \
             "$RUN"/l-*/db "$RUN"/l-*/spool "$RUN"/md/spool
     fi
 }
@@ -208,9 +213,24 @@ start_mimedefang() {
     MPIDS_md="$(tr -dc 0-9 < "$d/mx.pid") $(tr -dc 0-9 < "$d/md.pid")"
 }
 
-# start_postfix NAME PORT MILTER: a private Postfix (pf-start) in RUN/pf-NAME.
+# start_sink NAME PORT: smtp-sink on 127.0.0.1:PORT, the next hop of the
+# relaying instance NAME, dumping each transaction to a file in RUN/sink-NAME.
+start_sink() {
+    mkdir -p "$RUN/sink-$1"
+    chown postfix "$RUN/sink-$1"
+    smtp-sink -u postfix -d "$RUN/sink-$1/m." "127.0.0.1:$2" 256 >>"$RUN/sink-$1.log" 2>&1 &
+    PIDS="$PIDS $!"
+    for _ in $(seq 1 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "smtp-sink for $1 did not start ($RUN/sink-$1.log)"
+}
+
+# start_postfix NAME PORT MILTER [MAIN_CF]: a private Postfix (pf-start) in
+# RUN/pf-NAME, with MAIN_CF's lines added to its main.cf.
 start_postfix() {
-    "$PF/pf-start" "$RUN/pf-$1" "$2" "$3" >"$RUN/pf-$1.start" 2>&1 ||
+    PF_MAIN_CF=${4:-} "$PF/pf-start" "$RUN/pf-$1" "$2" "$3" >"$RUN/pf-$1.start" 2>&1 ||
         { cat "$RUN/pf-$1.start" >&2; die "postfix $1 did not start"; }
     INSTANCES="$INSTANCES $1"
     eval "PORT_$1=$2"
@@ -218,19 +238,44 @@ start_postfix() {
 
 # ---- measuring ------------------------------------------------------------
 
+# The folder of instance NAME's delivered files: its Maildir, or the dump
+# folder of its smtp-sink when it relays.
+delivered_dir() {
+    if [ -d "$RUN/sink-$1" ]; then echo "$RUN/sink-$1"; else echo "$RUN/pf-$1/mail/inbox/new"; fi
+}
+
 # Remove the delivered files of instance NAME.
-clear_inbox() { find "$RUN/pf-$1/mail/inbox/new" "$RUN/pf-$1/mail/inbox/cur" -type f -delete 2>/dev/null || true; }
+clear_inbox() {
+    find "$(delivered_dir "$1")" "$RUN/pf-$1/mail/inbox/cur" -type f -delete 2>/dev/null || true
+}
 
 # The newest mtime (epoch seconds, fractional) among NAME's delivered files.
 last_delivery() {
-    perl -MTime::HiRes=stat -e 'my $m = 0; for (glob("$ARGV[0]/mail/inbox/new/*")) {
-        my $t = (stat $_)[9]; $m = $t if $t > $m } printf "%.6f\n", $m' "$RUN/pf-$1"
+    perl -MTime::HiRes=stat -e 'my $m = 0; for (glob("$ARGV[0]/*")) {
+        my $t = (stat $_)[9]; $m = $t if $t > $m } printf "%.6f\n", $m' "$(delivered_dir "$1")"
 }
 
 # wait_delivered NAME N: until N copies are in NAME's Maildir or its queue
-# has stayed empty; prints the count.
+# has stayed empty; prints the count.  For a relaying instance, until its
+# queue has stayed empty (a dump file is written while its transaction
+# runs, so only an empty queue says that every one is complete), then the
+# recipients in the dumps.
 wait_delivered() {
-    "$PF/pf-wait-delivered" "$RUN/pf-$1" "$2" 300 2>>"$RUN/wait.log" || true
+    if [ ! -d "$RUN/sink-$1" ]; then
+        "$PF/pf-wait-delivered" "$RUN/pf-$1" "$2" 300 2>>"$RUN/wait.log" || true
+        return
+    fi
+    local q="$RUN/pf-$1/queue" empty=0 i
+    for i in $(seq 1 3000); do
+        if [ -z "$(find "$q/maildrop" "$q/incoming" "$q/active" "$q/deferred" "$q/hold" -type f -print -quit 2>/dev/null)" ]; then
+            empty=$(( empty + 1 ))
+            [ "$empty" -ge 5 ] && break
+        else
+            empty=0
+        fi
+        sleep 0.1
+    done
+    find "$RUN/sink-$1" -type f -exec grep -h '^X-Rcpt-Args:' {} + 2>/dev/null | wc -l
 }
 
 # CPU seconds used so far by instance NAME's Postfix and its milter.
@@ -347,32 +392,45 @@ printf '\t%s\n' "$RUN/big.msg" > "$RUN/big.manifest"
 sed -i 's/^/greta.jonsson@itu.test/' "$RUN/big.manifest"
 BIG_BYTES=$(stat -c %s "$RUN/big.msg")
 
-say "starting liaisond (unix and TCP), MIMEDefang and five private Postfix instances"
+say "starting liaisond (unix, TCP, relayed), MIMEDefang, two smtp-sinks and seven private Postfix instances"
 free_port MILTER_PORT 10450
 start_liaisond unix "unix:$RUN/l-unix/run/liaisond.sock"
 start_liaisond tcp "inet:$MILTER_PORT@127.0.0.1"
+start_liaisond relay "unix:$RUN/l-relay/run/liaisond.sock"
 start_liaisond big "unix:$RUN/l-big/run/liaisond.sock"
 start_mimedefang
 MPIDS_none=""; MPIDS_lunix=$LPID_unix; MPIDS_ltcp=$LPID_tcp; MPIDS_big=$LPID_big
-for name in none lunix ltcp md big; do
+MPIDS_rnone=""; MPIDS_rlia=$LPID_relay
+for name in none lunix ltcp md big rnone rlia; do
     free_port port 10400
+    main_cf=""
     case $name in
         none)  milter=none ;;
         lunix) milter="unix:$RUN/l-unix/run/liaisond.sock" ;;
         ltcp)  milter="inet:127.0.0.1:$MILTER_PORT" ;;
         md)    milter="unix:$RUN/md/md.sock" ;;
         big)   milter="unix:$RUN/l-big/run/liaisond.sock" ;;
+        rnone) milter=none ;;
+        rlia)  milter="unix:$RUN/l-relay/run/liaisond.sock" ;;
     esac
-    start_postfix "$name" "$port" "$milter"
+    case $name in
+        r*) # Every recipient by SMTP to the next hop, not into files.
+            free_port sink_port 10460
+            start_sink "$name" "$sink_port"
+            main_cf="virtual_mailbox_domains =
+default_transport = smtp
+relayhost = [127.0.0.1]:$sink_port" ;;
+    esac
+    start_postfix "$name" "$port" "$milter" "$main_cf"
 done
-say "ports: postfix none $PORT_none, liaisond unix $PORT_lunix, liaisond TCP $PORT_ltcp (milter $MILTER_PORT), MIMEDefang $PORT_md, big $PORT_big"
+say "ports: postfix none $PORT_none, liaisond unix $PORT_lunix, liaisond TCP $PORT_ltcp (milter $MILTER_PORT), MIMEDefang $PORT_md, big $PORT_big, relayed none $PORT_rnone and liaisond $PORT_rlia"
 # One message through each, so that no first-use cost lands in a round.
-for name in none lunix ltcp md big; do
+for name in none lunix ltcp md big rnone rlia; do
     eval "port=\$PORT_$name"
     "$BENCH/smtp-send" -p "$port" "$RUN/mix-warm/manifest" >/dev/null ||
         say "warning: warm-up through $name refused a message" >&2
 done
-for name in none lunix ltcp md big; do wait_delivered "$name" 1000000 >/dev/null; done
+for name in none lunix ltcp md big rnone rlia; do wait_delivered "$name" 1000000 >/dev/null; done
 
 # a) other mail: msgs/s in A_NAME, CPU ms/msg in AC_NAME, one word a round.
 for name in none lunix ltcp; do eval "A_$name=; AC_$name=; AM_$name="; done
@@ -388,12 +446,13 @@ done
 # msgs/s to the last reply (BA_), copies delivered (BN_).  "copies" is the
 # Postfix with no milter again, given the copies that liaisond routed in
 # the same round as more RCPT TOs: the same deliveries without the milter.
-for name in none lunix copies md; do eval "B_$name=; BC_$name=; BA_$name=; BN_$name=; BM_$name="; done
+for name in none lunix copies md rnone rlia; do eval "B_$name=; BC_$name=; BA_$name=; BN_$name=; BM_$name="; done
 for r in $(seq 1 "$ROUNDS"); do
-    for name in none lunix copies md; do
+    for name in none lunix copies md rnone rlia; do
         log=""; inst=$name; manifest="$RUN/mix-$r/manifest"
         case $name in
             lunix) log="$RUN/l-unix/liaisond.log" ;;
+            rlia)  log="$RUN/l-relay/liaisond.log" ;;
             copies)
                 inst=none; manifest="$RUN/mix-$r/manifest.copies"
                 "$BENCH/copies" "$RUN/pf-lunix/mail/inbox/new" "$RUN/mix-$r/manifest" > "$manifest" ;;
@@ -453,9 +512,11 @@ bc_none=$(median $BC_none); bc_lunix=$(median $BC_lunix); bc_md=$(median $BC_md)
 ba_none=$(median $BA_none); ba_lunix=$(median $BA_lunix); ba_md=$(median $BA_md)
 bn_none=$(median $BN_none); bn_lunix=$(median $BN_lunix); bn_md=$(median $BN_md)
 b_copies=$(median $B_copies); bc_copies=$(median $BC_copies); bn_copies=$(median $BN_copies)
+b_rnone=$(median $B_rnone); b_rlia=$(median $B_rlia); bc_rnone=$(median $BC_rnone); bc_rlia=$(median $BC_rlia)
+bm_rlia=$(median $BM_rlia); bn_rnone=$(median $BN_rnone); bn_rlia=$(median $BN_rlia)
 }
 r_unix=$(calc "$a_lunix / $a_none"); r_tcp=$(calc "$a_ltcp / $a_none")
-r_intake=$(calc "$b_lunix / $b_none"); r_copies=$(calc "$b_lunix / $b_copies"); r_md=$(calc "$b_lunix / $b_md")
+r_intake=$(calc "$b_lunix / $b_none"); r_relay=$(calc "$b_rlia / $b_rnone"); r_copies=$(calc "$b_lunix / $b_copies"); r_md=$(calc "$b_lunix / $b_md")
 l50=$(percentile 50 "$RUN/lat-lunix"); n50=$(percentile 50 "$RUN/lat-none"); m50=$(percentile 50 "$RUN/lat-md")
 l99=$(percentile 99 "$RUN/lat-lunix"); n99=$(percentile 99 "$RUN/lat-none"); m99=$(percentile 99 "$RUN/lat-md")
 big_mb=$(calc "$BIG_BYTES / 1048576")
@@ -476,6 +537,7 @@ echo "| a) other mail, unix socket (msgs/s) | $a_lunix | $a_none (no milter) | $
 echo "| a) other mail, TCP 127.0.0.1 (msgs/s) | $a_ltcp | $a_none (no milter) | $r_tcp | >= 0.9 | $(met "$r_tcp" '>=' 0.9) |"
 echo "| b) intake mix, $MIX_N msgs (msgs/s) | $b_lunix | $b_none (no milter) | $r_intake | >= 0.5 | $(met "$r_intake" '>=' 0.5) |"
 echo "| b) the same, against Postfix delivering the same copies (msgs/s) | $b_lunix | $b_copies (no milter, $bn_copies copies) | $r_copies | - | - |"
+echo "| b) the same mix, both relaying to a next hop by SMTP (msgs/s) | $b_rlia | $b_rnone (no milter) | $r_relay | (>= 0.5) | $(met "$r_relay" '>=' 0.5) |"
 echo "| b) intake latency, median (ms) | $l50 | $n50 (no milter) | +$(calc "$l50 - $n50") ms | - | - |"
 echo "| b) intake latency, p99 (ms) | $l99 | $n99 (no milter) | +$(calc "$l99 - $n99") ms | - | - |"
 echo "| c) intake mix vs MIMEDefang (msgs/s) | $b_lunix | $b_md (MIMEDefang) | $r_md | > 1 | $(met "$r_md" '>' 1) |"
@@ -490,19 +552,23 @@ echo "| a) other mail, unix socket | $ac_lunix | $am_lunix | $ac_none (no milter
 echo "| a) other mail, TCP | $ac_ltcp | $am_ltcp | $ac_none (no milter) | $(calc "$ac_none / $ac_ltcp") |"
 echo "| b) intake mix | $bc_lunix | $bm_lunix | $bc_none (no milter) | $(calc "$bc_none / $bc_lunix") |"
 echo "| b) intake mix, the same copies | $bc_lunix | $bm_lunix | $bc_copies (no milter, the copies liaisond routed) | $(calc "$bc_copies / $bc_lunix") |"
+echo "| b) intake mix, relayed | $bc_rlia | $bm_rlia | $bc_rnone (no milter, relayed) | $(calc "$bc_rnone / $bc_rlia") |"
 echo "| c) intake mix | $bc_lunix | $bm_lunix | $bc_md (MIMEDefang, of which MIMEDefang $bm_md) | $(calc "$bc_md / $bc_lunix") |"
 echo
 echo "Intake, to the last reply to the sender instead of the last delivery: liaisond $ba_lunix msgs/s,"
 echo "no milter $ba_none, MIMEDefang $ba_md; copies delivered per round: liaisond $bn_lunix"
-echo "(the intake copy and the routed recipients), no milter $bn_none, MIMEDefang $bn_md."
-for name in unix tcp big; do
+echo "(the intake copy and the routed recipients), no milter $bn_none, MIMEDefang $bn_md;"
+echo "Relayed, the last round: liaisond $bn_rlia recipients in $(find "$RUN/sink-rlia" -type f | wc -l) SMTP transactions,"
+echo "no milter $bn_rnone in $(find "$RUN/sink-rnone" -type f | wc -l)."
+for name in unix tcp relay big; do
     n=$(grep -c 'temporary failure' "$RUN/l-$name/liaisond.log" || true)
     [ "$n" = 0 ] || echo "liaisond ($name) answered $n temporary failure(s), the first: $(grep -m1 'temporary failure' "$RUN/l-$name/liaisond.log" | sed 's/^[^:]*: [^:]*: //')."
 done
 echo "Latency through MIMEDefang: median $m50 ms, p99 $m99 ms ($LAT_N messages one at a time)."
 echo
 echo "Rounds, msgs/s: a) none$A_none; unix$A_lunix; tcp$A_ltcp."
-echo "b) none$B_none; liaisond$B_lunix; same copies$B_copies; MIMEDefang$B_md."
+echo "b) none$B_none; liaisond$B_lunix; same copies$B_copies; MIMEDefang$B_md;"
+echo "relayed none$B_rnone; relayed liaisond$B_rlia."
 echo "d) VmRSS before $rss0 kB, VmHWM after $hwm kB (peak reset: $hwm_reset), VmRSS after $rss1 kB;"
 echo "sampled peaks RssAnon $peak_anon kB, RssFile $peak_file kB (RssAnon $anon0 kB before, $anon1 kB after); ${big_s} s for the transaction."
 } > "$RESULTS"
