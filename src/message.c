@@ -62,6 +62,10 @@
 #define SNIFF_MAX           65536
 /* Longest charset name quoted back in a problem sentence. */
 #define CHARSET_SHOWN_MAX   40
+/* Longest charset name handed to GMime: registered names are under 45
+ * bytes, and GMime copies a name onto the stack (alloca) and keeps every
+ * name it is given in a table for the life of the process. */
+#define CHARSET_NAME_MAX    64
 /* HTML read per byte of text kept (limits->max_text). */
 #define HTML_TEXT_RATIO     8
 /* Longest safe file name, in bytes. */
@@ -183,14 +187,35 @@ clean_value(struct message *m, const char *value, const char *what)
     return res;
 }
 
-/* A charset name as it may appear in a problem sentence. */
+/* A charset name as it may appear in a problem sentence; only its start
+ * is looked at, as the name may be megabytes long. */
 static char *
 shown_charset(const char *charset)
 {
-    char *s = clean_value(NULL, charset, NULL);
+    char *head = g_strndup(charset, CHARSET_SHOWN_MAX * 4);
+    char *s = clean_value(NULL, head, NULL);
 
+    g_free(head);
     utf8_cut(s, CHARSET_SHOWN_MAX);
     return s;
+}
+
+/* TRUE when a declared charset may be given to GMime and iconv: a MIME
+ * token (RFC 2045: printable ASCII but tspecials) of at most
+ * CHARSET_NAME_MAX bytes.  Anything else is unknown without asking, so
+ * that a hostile name can neither overflow the stack nor grow GMime's
+ * table of names. */
+static gboolean
+charset_name_ok(const char *charset)
+{
+    static const char tspecials[] = "()<>@,;:\\\"/[]?=";
+    gsize n = 0;
+
+    for (const char *p = charset; *p != '\0'; p++, n++)
+        if (n >= CHARSET_NAME_MAX || !g_ascii_isgraph(*p)
+            || strchr(tspecials, *p) != NULL)
+            return FALSE;
+    return n > 0;
 }
 
 /* Remove NULs, turn CRLF and lone CR into LF, and make the result valid
@@ -323,9 +348,18 @@ text_to_utf8(struct message *m, const guint8 *data, gsize len,
     GByteArray *buf = NULL;
     const char *iname = NULL;
     unsigned bad = 0, nuls = 0;
+    gboolean noted = FALSE;     /* the charset problem is already said */
     char *text;
 
-    if (charset != NULL && *charset != '\0') {
+    if (charset != NULL && *charset != '\0' && !charset_name_ok(charset)) {
+        char *cs = shown_charset(charset);
+        add_problem(m, "The %s declares the charset \"%s\", which is not a "
+                    "charset name (longer than %d bytes, or characters a "
+                    "name cannot have); it was read as UTF-8 where valid, "
+                    "else as ISO-8859-1.", what, cs, CHARSET_NAME_MAX);
+        g_free(cs);
+        noted = TRUE;
+    } else if (charset != NULL && *charset != '\0') {
         iname = g_mime_charset_iconv_name(charset);
         if (g_ascii_strcasecmp(iname, "UTF-8") == 0
             || g_ascii_strcasecmp(iname, "utf8") == 0
@@ -350,7 +384,7 @@ text_to_utf8(struct message *m, const guint8 *data, gsize len,
             buf = g_byte_array_sized_new(len + 1);
             g_byte_array_append(buf, data, (guint) len);
         } else {
-            if (iname == NULL)
+            if (iname == NULL && !noted)
                 add_problem(m, "The %s is not valid UTF-8 and has no usable "
                             "charset; it was read as ISO-8859-1.", what);
             buf = latin1_to_utf8(data, len);

@@ -9,6 +9,7 @@
  * (decoded headers, threading, classification inputs).  Every case of
  * malformed.c must parse without crash or leak; valgrind runs this binary.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -661,6 +662,75 @@ test_malformed_all(void **state)
     }
 }
 
+/* A parse run on a thread of its own. */
+struct parse_job {
+    GBytes *raw;
+    struct message *m;
+};
+
+/* Thread body: parse job->raw with the default limits. */
+static void *
+parse_job_run(void *arg)
+{
+    struct parse_job *job = arg;
+    gsize len;
+    const char *raw = g_bytes_get_data(job->raw, &len);
+
+    job->m = message_parse(raw, len, NULL, NULL);
+    return NULL;
+}
+
+/* Parse raw on a thread with a stack of stack_size bytes, as a milter
+ * worker thread may have: whatever the message, the parse must not need
+ * stack in proportion to it. */
+static struct message *
+parse_on_small_stack(GBytes *raw, size_t stack_size)
+{
+    struct parse_job job = { raw, NULL };
+    pthread_attr_t attr;
+    pthread_t t;
+
+    assert_int_equal(pthread_attr_init(&attr), 0);
+    assert_int_equal(pthread_attr_setstacksize(&attr, stack_size), 0);
+    assert_int_equal(pthread_create(&t, &attr, parse_job_run, &job), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
+    assert_non_null(job.m);
+    return job.m;
+}
+
+/* A charset parameter of 600 KB (GMime would copy it onto the stack, and
+ * crashed on the 9 MB one a reviewer sent) or one that is no name at all
+ * is an unknown charset, said so, and the text is still read. */
+static void
+test_hostile_charset(void **state)
+{
+    GString *s = g_string_new("From: a@example.test\nSubject: cs\n"
+                              "MIME-Version: 1.0\n"
+                              "Content-Type: text/plain; charset=\"x");
+    GBytes *b;
+    struct message *m;
+
+    (void) state;
+    for (int i = 0; i < 600 * 1000; i++)
+        g_string_append_c(s, 'a');
+    g_string_append(s, "\"\n\nTitle: caf\xC3\xA9 au lait\n");
+    b = g_string_free_to_bytes(s);
+    m = parse_on_small_stack(b, 256 * 1024);
+    assert_true(has_problem(m, "declares the charset \"xaaaa"));
+    assert_true(has_problem(m, "not a charset name"));
+    assert_string_equal(m->text, "Title: caf\xC3\xA9 au lait\n");
+    message_free(m);
+    g_bytes_unref(b);
+
+    m = parse_str("From: a@example.test\nSubject: cs\nMIME-Version: 1.0\n"
+                  "Content-Type: text/plain; charset=\"iso 8859-1\"\n\n"
+                  "r\xE9sum\xE9\n");
+    assert_true(has_problem(m, "\"iso 8859-1\", which is not a charset name"));
+    assert_string_equal(m->text, "r\xC3\xA9sum\xC3\xA9\n");
+    message_free(m);
+}
+
 /* Parse one named case; the test fails when it is refused. */
 static struct message *
 parse_case(const char *name)
@@ -816,6 +886,7 @@ main(void)
         cmocka_unit_test(test_empty_dsn),
         cmocka_unit_test(test_malformed_all),
         cmocka_unit_test(test_malformed_details),
+        cmocka_unit_test(test_hostile_charset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
