@@ -7,15 +7,21 @@
  * in a thread of its own with SIGHUP, SIGTERM and SIGINT blocked, and the
  * main thread keeps them unblocked with handlers that only write a byte to
  * a pipe.  Linux hands a process-wide signal to the main thread first when
- * it does not block it, so these signals reach our handlers, not
- * libmilter's sigwait().  The main thread reloads on SIGHUP (the new
- * settings apply to the messages that start afterwards), and on SIGTERM
- * calls smfi_stop() and waits for the messages in hand before it exits.
+ * that thread does not block it and has no other signal waiting, so these
+ * signals reach our handlers, not libmilter's sigwait().  The handlers run
+ * with SA_NODEFER: by default a signal is blocked while its own handler
+ * runs, and a second SIGHUP in that moment went to libmilter, which
+ * stopped (tests/daemon.sh sends bursts of them).  The main thread reloads
+ * on SIGHUP (the new settings apply to the messages that start
+ * afterwards), and on SIGTERM calls smfi_stop() and waits for the messages
+ * in hand before it exits.
  *
- * Order at start: everything that can fail because of the configuration
- * is checked before the daemon detaches, so that an admin sees the error
- * on the terminal; the socket and pid file are made while still root; the
- * privileges are dropped before any mail is read.
+ * Order at start: everything that can fail, the configuration, a daemon
+ * already running, the socket, the user to run as, is checked before the
+ * daemon detaches, so that an admin sees the error on the terminal and the
+ * start command fails.  The pid file is locked and the socket made while
+ * still root, neither through a symbolic link; the privileges are dropped
+ * before the daemon detaches and before any mail is read.
  */
 #include "config.h"
 
@@ -30,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -66,6 +73,10 @@ struct options {
 };
 
 static int signal_pipe[2] = { -1, -1 };
+
+/* The pid file, open and locked (flock) for the daemon's whole life: the
+ * lock, not the file's existence, says that a daemon runs. */
+static int pidfile_fd = -1;
 
 /* Print usage to out. */
 static void
@@ -172,28 +183,88 @@ daemonize(void)
     return TRUE;
 }
 
-/* Write the pid file; FALSE when it cannot be written. */
-static gboolean
-write_pidfile(const char *path)
+/* Open and lock the pid file: EX_OK, EX_UNAVAILABLE when another daemon
+ * holds it, EX_CANTCREAT when it cannot be used (logged).  A symbolic
+ * link is refused: the file is opened as root in a folder that the
+ * daemon's user may be able to write. */
+static int
+pidfile_lock(const char *path)
 {
-    char    buf[32];
-    int     fd, n;
-    gboolean ok;
+    struct stat sb;
+    char    other[32] = "";
+    ssize_t n;
 
     if (path == NULL || *path == '\0')
-        return TRUE;
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        log_msg(LOG_ERR, NULL, "pid file %s: %s", path, g_strerror(errno));
-        return FALSE;
+        return EX_OK;
+    pidfile_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (pidfile_fd < 0) {
+        log_msg(LOG_ERR, NULL, "pid file %s: %s", path,
+                errno == ELOOP ? "is a symbolic link, refused" : g_strerror(errno));
+        return EX_CANTCREAT;
     }
+    if (fstat(pidfile_fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        log_msg(LOG_ERR, NULL, "pid file %s: not a regular file, refused", path);
+        return EX_CANTCREAT;
+    }
+    if (flock(pidfile_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            log_msg(LOG_ERR, NULL, "pid file %s: lock: %s", path, g_strerror(errno));
+            return EX_CANTCREAT;
+        }
+        n = pread(pidfile_fd, other, sizeof other - 1, 0);
+        other[n > 0 ? n : 0] = '\0';
+        other[strcspn(other, "\n")] = '\0';
+        log_msg(LOG_ERR, NULL, "another liaisond is running (pid %s, pid file %s)",
+                other[0] != '\0' ? other : "unknown", path);
+        close(pidfile_fd);
+        pidfile_fd = -1;
+        return EX_UNAVAILABLE;
+    }
+    return EX_OK;
+}
+
+/* Write this process's pid into the locked pid file; FALSE when it
+ * cannot be written. */
+static gboolean
+pidfile_write(const char *path)
+{
+    char    buf[32];
+    int     n;
+
+    if (pidfile_fd < 0)
+        return TRUE;
     n = snprintf(buf, sizeof buf, "%ld\n", (long) getpid());
-    ok = write(fd, buf, (size_t) n) == n;
-    if (close(fd) != 0 || !ok) {
-        log_msg(LOG_ERR, NULL, "pid file %s: write failed", path);
+    if (ftruncate(pidfile_fd, 0) != 0 || pwrite(pidfile_fd, buf, (size_t) n, 0) != n) {
+        log_msg(LOG_ERR, NULL, "pid file %s: write failed: %s", path, g_strerror(errno));
         return FALSE;
     }
     return TRUE;
+}
+
+/* Remove the pid file (ours: we hold its lock) and let the lock go. */
+static void
+pidfile_remove(const char *path)
+{
+    if (pidfile_fd < 0)
+        return;
+    if (unlink(path) != 0)
+        log_msg(LOG_WARNING, NULL, "cannot remove pid file %s: %s", path, g_strerror(errno));
+    close(pidfile_fd);
+    pidfile_fd = -1;
+}
+
+/* Remove the unix socket at path if it is still the one made at start
+ * (dev, ino): libmilter may have removed it already, and a path that now
+ * names another file is left alone. */
+static void
+socket_remove(const char *path, dev_t dev, ino_t ino)
+{
+    struct stat sb;
+
+    if (lstat(path, &sb) != 0 || sb.st_dev != dev || sb.st_ino != ino)
+        return;
+    if (unlink(path) != 0)
+        log_msg(LOG_WARNING, NULL, "cannot remove socket %s: %s", path, g_strerror(errno));
 }
 
 /* Become user (and its primary group); FALSE with a logged reason. */
@@ -304,7 +375,9 @@ serve(const struct options *o)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
+    /* SA_NODEFER: never blocked in this thread, even while the handler
+     * runs, so that none can go to libmilter's signal thread (above). */
+    sa.sa_flags = SA_RESTART | SA_NODEFER;
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -363,6 +436,9 @@ main(int argc, char **argv)
     const char *sock;
     char   *pidfile, *user, *database, *unix_path = NULL;
     int     opt, rc, busy_ms;
+    mode_t  old_mask;
+    gboolean opened = FALSE;
+    struct stat sock_sb = { 0 };
 
     while ((opt = getopt(argc, argv, "c:p:d:fnvVh")) != -1) {
         switch (opt) {
@@ -421,37 +497,36 @@ main(int argc, char **argv)
         return EX_SOFTWARE;
     }
     /* cfg and dir now belong to milter.c; only the copies above are used. */
-    if (smfi_opensocket(true) != MI_SUCCESS) {
+    rc = pidfile_lock(pidfile);
+    if (rc != EX_OK)
+        goto out;
+    /* The socket is made read-write for everyone through the umask, not
+     * by a chmod afterwards that would follow a link planted meanwhile;
+     * the folder that holds it decides who reaches it (the MTA connects
+     * as its own user). */
+    old_mask = umask(0111);
+    opened = smfi_opensocket(true) == MI_SUCCESS;
+    umask(old_mask);
+    if (!opened) {
         log_msg(LOG_ERR, NULL, "cannot open the milter socket %s", sock);
-        return EX_UNAVAILABLE;
+        rc = EX_UNAVAILABLE;
+        goto out;
     }
     if (unix_path != NULL) {
-        /* The MTA connects as its own user; access is controlled by the
-         * directory that holds the socket. */
-        if (chmod(unix_path, 0666) != 0)
-            log_msg(LOG_WARNING, NULL, "chmod %s: %s", unix_path, g_strerror(errno));
+        if (lstat(unix_path, &sock_sb) != 0)
+            log_msg(LOG_WARNING, NULL, "socket %s: %s", unix_path, g_strerror(errno));
     } else {
         log_msg(LOG_DEBUG, NULL, "TCP_NODELAY set on %d listening socket(s)",
                 set_listener_nodelay());
     }
-    if (!o.foreground) {
-        if (!daemonize()) {
-            log_msg(LOG_ERR, NULL, "cannot detach: %s", g_strerror(errno));
-            return EX_OSERR;
-        }
-        log_init(argv[0], LOG_TO_SYSLOG);
-    }
-    if (!write_pidfile(pidfile))
-        return EX_CANTCREAT;
     if (!drop_privileges(user)) {
-        if (pidfile[0] != '\0')
-            unlink(pidfile);
-        return EX_NOPERM;
+        rc = EX_NOPERM;
+        goto out;
     }
     /* Open the database once as the user that will write it, so that a
-     * wrong path or owner shows in the log now rather than at the first
-     * message.  Not fatal: a database that is only unavailable for a while
-     * (a read-only or full file system, a lock) costs temporary failures
+     * wrong path or owner shows now rather than at the first message.
+     * Not fatal: a database that is only unavailable for a while (a
+     * read-only or full file system, a lock) costs temporary failures
      * that the MTA retries, and liaisond recovers without a restart. */
     {
         struct store *st = store_open(database, busy_ms, &err);
@@ -464,22 +539,36 @@ main(int argc, char **argv)
         }
         store_close(st);
     }
-    /* The outbox sender starts after the privileges are dropped: it only
-     * needs the database and a TCP connection to the relay. */
+    if (!o.foreground) {
+        if (!daemonize()) {
+            log_msg(LOG_ERR, NULL, "cannot detach: %s", g_strerror(errno));
+            rc = EX_OSERR;
+            goto out;
+        }
+        log_init(argv[0], LOG_TO_SYSLOG);
+    }
+    if (!pidfile_write(pidfile)) {
+        rc = EX_CANTCREAT;
+        goto out;
+    }
+    /* The outbox sender starts after the privileges are dropped and the
+     * daemon detached (no thread crosses a fork): it only needs the
+     * database and a TCP connection to the relay. */
     if (!sender_start(&err)) {
         log_msg(LOG_ERR, NULL, "cannot start the outbox sender: %s", err->message);
         g_clear_error(&err);
-        return EX_OSERR;
+        rc = EX_OSERR;
+        goto out;
     }
     rc = serve(&o);
     sender_stop();
     milter_shutdown();
+  out:
     /* libmilter leaves its unix socket behind; a stale one would make the
      * MTA's next connection fail instead of finding nobody listening. */
-    if (unix_path != NULL && unlink(unix_path) != 0 && errno != ENOENT)
-        log_msg(LOG_WARNING, NULL, "cannot remove socket %s: %s", unix_path, g_strerror(errno));
-    if (pidfile[0] != '\0' && unlink(pidfile) != 0)
-        log_msg(LOG_WARNING, NULL, "cannot remove pid file %s: %s", pidfile, g_strerror(errno));
+    if (unix_path != NULL && opened)
+        socket_remove(unix_path, sock_sb.st_dev, sock_sb.st_ino);
+    pidfile_remove(pidfile);
     log_msg(LOG_NOTICE, NULL, "liaisond stopped");
     g_free(pidfile);
     g_free(user);

@@ -1,0 +1,130 @@
+#!/bin/bash
+# tests/daemon.sh: liaisond as a process, without an MTA: the pid file's
+# lock keeps a second daemon off a running one's socket, a pid file that
+# is a symbolic link is refused, a stale one is not in the way, the socket
+# is made mode 666, bursts of SIGHUP reload without stopping the milter
+# (libmilter's own signal thread would stop it if one reached it),
+# start-up errors show on the terminal with a failing status even without
+# -f, and SIGTERM leaves nothing behind.
+set -u
+if [ -z "${LIAISON_SRCDIR:-}" ]; then
+    LIAISON_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+fi
+export LIAISON_SRCDIR
+. "$LIAISON_SRCDIR/tests/lib.sh"
+
+LIAISOND="$BUILDDIR/src/liaisond"
+D="$SCRATCH/d"
+SOCK="$D/run/l.sock"
+PIDFILE="$D/run/liaisond.pid"
+mkdir -p "$D/run" "$D/spool"
+chmod 755 "$SCRATCH" "$D"
+RUN_AS=""
+if [ "$(id -u)" = 0 ]; then
+    RUN_AS=nobody
+    chown nobody "$D" "$D/run" "$D/spool"
+fi
+
+# conf FILE [LINE...]: a configuration in the scratch folder.
+conf() {
+    local file=$1 line; shift
+    {
+        echo "socket = unix:$SOCK"
+        echo "intake = liaisons@ietf.test"
+        echo "database = $D/liaison.db"
+        echo "directory = $CORPUS/directory.json"
+        echo "spool_dir = $D/spool"
+        echo "pidfile = $PIDFILE"
+        echo "sender = no"
+        [ -n "$RUN_AS" ] && echo "user = $RUN_AS"
+        for line in "$@"; do echo "$line"; done
+    } >"$file"
+}
+conf "$D/liaisond.conf"
+
+# wait_gone PID: until the process is gone (bounded: libmilter daemons
+# take up to about 10 s after SIGTERM).
+wait_gone() {
+    for _ in $(seq 1 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    return 1
+}
+
+LPID=
+t_cleanup '[ -n "$LPID" ] && kill -KILL $LPID 2>/dev/null'
+"$LIAISOND" -f -c "$D/liaisond.conf" >"$D/a.log" 2>&1 &
+LPID=$!
+for _ in $(seq 1 100); do
+    grep -q "started (pid $LPID)" "$D/a.log" && [ -S "$SOCK" ] && break
+    sleep 0.1
+done
+check_grep "first daemon started" "started \(pid $LPID\)" "$D/a.log"
+[ "$(stat -c %a "$SOCK" 2>/dev/null)" = 666 ] && ok "socket mode 666" \
+    || fail "socket mode" "$(stat -c %a "$SOCK" 2>&1)"
+[ "$(cat "$PIDFILE" 2>/dev/null)" = "$LPID" ] && ok "pid file holds the daemon's pid" \
+    || fail "pid file" "$(cat "$PIDFILE" 2>&1)"
+ino=$(stat -c %i "$SOCK")
+
+# ---- a second daemon on the same pid file and socket -----------------------
+# (timeout: a daemon that is let start stays in the foreground.)
+check_exit "second daemon refused (EX_UNAVAILABLE)" 69 timeout 20 "$LIAISOND" -f -c "$D/liaisond.conf"
+check_grep "second daemon: says who runs" "another liaisond is running \(pid $LPID, pid file $PIDFILE\)" "$SCRATCH/err"
+[ "$(stat -c %i "$SOCK" 2>/dev/null)" = "$ino" ] && kill -0 "$LPID" 2>/dev/null \
+    && ok "second daemon: the first keeps its socket" || fail "second daemon" "socket replaced or first daemon gone"
+
+# ---- bursts of SIGHUP --------------------------------------------------------
+for _ in $(seq 1 300); do
+    kill -HUP "$LPID"; kill -HUP "$LPID"; kill -HUP "$LPID"
+done
+sleep 1
+if kill -0 "$LPID" 2>/dev/null && [ -S "$SOCK" ] && ! grep -q "stopped on its own\|stopping" "$D/a.log"; then
+    ok "900 SIGHUPs in bursts of 3: still serving ($(grep -c reloaded "$D/a.log") reloads)"
+else
+    fail "SIGHUP bursts" "$(grep -E 'stopp|error' "$D/a.log" | tail -2)"
+fi
+
+# ---- SIGTERM -----------------------------------------------------------------
+kill -TERM "$LPID"
+wait "$LPID"; rc=$?
+[ "$rc" = 0 ] && ok "SIGTERM: exit 0" || fail "SIGTERM" "exit $rc"
+LPID=
+[ ! -e "$PIDFILE" ] && [ ! -e "$SOCK" ] && ok "SIGTERM: pid file and socket removed" \
+    || fail "SIGTERM" "left: $(ls "$D/run")"
+
+# ---- pid files that are not what they should be ------------------------------
+echo keep >"$SCRATCH/target"
+ln -s "$SCRATCH/target" "$PIDFILE"
+check_exit "pid file that is a symbolic link: refused (EX_CANTCREAT)" 73 timeout 20 "$LIAISOND" -f -c "$D/liaisond.conf"
+check_grep "symbolic link: says why" "pid file .*is a symbolic link, refused" "$SCRATCH/err"
+[ "$(cat "$SCRATCH/target")" = keep ] && [ ! -e "$SOCK" ] && ok "symbolic link: its target untouched, no socket" \
+    || fail "symbolic link" "target now: $(cat "$SCRATCH/target")"
+rm -f "$PIDFILE"
+
+# A pid file left by a daemon that was killed: unlocked, so not in the way.
+echo 999999 >"$PIDFILE"
+"$LIAISOND" -f -c "$D/liaisond.conf" >"$D/b.log" 2>&1 &
+LPID=$!
+for _ in $(seq 1 100); do grep -q "started (pid $LPID)" "$D/b.log" && break; sleep 0.1; done
+check_grep "stale pid file: started" "started \(pid $LPID\)" "$D/b.log"
+kill -TERM "$LPID"; wait "$LPID"; LPID=
+
+# ---- start-up errors without -f: on the terminal, a failing status -----------
+RUN_AS=no-such-user-liaisond conf "$D/baduser.conf"
+check_exit "unknown user, detaching: fails before detaching (EX_NOPERM)" 77 \
+    "$LIAISOND" -c "$D/baduser.conf"
+check_grep "unknown user: said on the terminal" "user no-such-user-liaisond: no such user" "$SCRATCH/err"
+[ ! -e "$SOCK" ] && [ ! -e "$PIDFILE" ] && ok "unknown user: no socket or pid file left" \
+    || fail "unknown user" "left: $(ls "$D/run")"
+
+# ---- detaching for real --------------------------------------------------------
+check_exit "detaching: the start command exits 0" 0 "$LIAISOND" -c "$D/liaisond.conf"
+for _ in $(seq 1 100); do [ -s "$PIDFILE" ] && [ -S "$SOCK" ] && break; sleep 0.1; done
+dpid=$(cat "$PIDFILE" 2>/dev/null)
+if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
+    ok "detached daemon runs (pid $dpid, from its pid file)"
+    t_cleanup "kill -KILL $dpid 2>/dev/null"
+    kill -TERM "$dpid"
+    wait_gone "$dpid" && [ ! -e "$PIDFILE" ] && [ ! -e "$SOCK" ] \
+        && ok "detached daemon: SIGTERM, nothing left" || fail "detached daemon" "still there after SIGTERM"
+else
+    fail "detached daemon" "no live pid in $PIDFILE"
+fi
