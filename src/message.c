@@ -4,12 +4,18 @@
  * Every message that reaches liaisons@ is hostile input, so this file is
  * written around bounds rather than around the happy path:
  *
- *  - Before GMime sees the bytes, a cheap linear scan estimates how deeply
- *    multiparts nest (by following boundary parameters and their closing
- *    delimiters).  GMime's parser recurses once per level and checks every
- *    line against every open boundary, so a message that nests thousands of
- *    multiparts costs stack and quadratic time; such a message is parsed
- *    for its top-level headers only and its body is kept as opaque text.
+ *  - Before GMime sees the bytes, a cheap linear scan follows them as
+ *    GMime's parser will (header blocks, boundaries, delimiters) and
+ *    counts what the parse would cost: how deeply multiparts nest, how
+ *    many MIME entities there are, how many header fields and addresses
+ *    and how many header bytes.  GMime builds its whole tree before we
+ *    can look at it, recursing once per level and checking every line
+ *    against every open boundary, so it is never given more than the
+ *    limits: a message that nests too deeply is parsed for its top-level
+ *    headers only and its body kept as opaque text; past the parts or
+ *    header limits GMime reads only up to the line where the limit was
+ *    passed; and a message whose own header block is over the header
+ *    limits is not parsed at all (the caller still keeps it verbatim).
  *  - The MIME tree is then walked with explicit depth and part-count limits.
  *  - All text is converted to valid UTF-8 ourselves (with iconv and a
  *    byte-by-byte fallback) instead of g_mime_text_part_get_text(), which
@@ -78,6 +84,13 @@
 #define SCAN_LINE_MAX       (1024 * 1024)
 /* A repaired copy of a message this small is made in memory. */
 #define REPAIR_MEMORY_MAX   (1024 * 1024)
+/* Header fields (each address of an address field counted as one more),
+ * and their bytes, GMime is given in all the header blocks of one message
+ * (its own, its parts', its attached messages'): GMime makes several
+ * allocations per field and an object per address, so these bound what
+ * parsing the headers can cost. */
+#define HEADER_FIELDS_MAX   10000
+#define HEADER_BYTES_MAX    (1024 * 1024)
 /* Default of limits->attachment_memory_max. */
 #define ATTACHMENT_MEMORY_DEFAULT   (256 * 1024)
 /* All the attachments of one message kept in memory, in units of
@@ -103,10 +116,22 @@ struct walk {
     GError *io_error;               /* a temporary file failed */
 };
 
+/* Which limit the structure scan found passed, if any. */
+enum scan_over {
+    OVER_NONE,
+    OVER_DEPTH,                     /* multiparts nest deeper than max_depth */
+    OVER_PARTS,                     /* more MIME entities than max_parts */
+    OVER_HEADERS,                   /* header fields over HEADER_FIELDS_MAX
+                                       or HEADER_BYTES_MAX */
+};
+
 /* Result of the structure scan done before parsing. */
 struct scan {
-    unsigned max_nesting;           /* deepest multipart nesting seen */
     GPtrArray *unclosed;            /* char*: boundaries never closed */
+    enum scan_over over;
+    gint64 cut;                     /* GMime reads up to here: the end, or
+                                       the line where the limit was passed */
+    gboolean cut_in_top;            /* ... inside the message's own headers */
 };
 
 /* The error domain for input that is not mail. */
@@ -803,147 +828,348 @@ read_range(GMimeStream *s, gint64 start, gint64 end, gsize n)
 
 /* ---- structure scan before parsing ----------------------------------- */
 
-/* Find "boundary" followed by an optional RFC 2231 section, '=' and a
- * value in a line; the value is returned (allocated) or NULL. */
-static char *
-scan_boundary_param(const char *line, gsize len)
-{
-    static const char key[] = "boundary";
-    const gsize klen = sizeof key - 1;
+/* A multipart the structure scan holds open, as GMime's parser would. */
+struct scan_open {
+    char   *boundary;
+    gboolean digest;            /* multipart/digest: a part without a
+                                   Content-Type is a message/rfc822 */
+    gboolean used;              /* a delimiter line of it was seen */
+};
 
-    for (gsize i = 0; i + klen < len; i++) {
-        gsize j;
-        const char *v;
-        gsize vlen = 0;
-        if (g_ascii_strncasecmp(line + i, key, klen) != 0)
-            continue;
-        j = i + klen;
-        while (j < len && (line[j] == '*' || g_ascii_isdigit(line[j])))
-            j++;
-        while (j < len && (line[j] == ' ' || line[j] == '\t'))
-            j++;
-        if (j >= len || line[j] != '=')
-            continue;
-        j++;
-        while (j < len && (line[j] == ' ' || line[j] == '\t'))
-            j++;
-        if (j < len && line[j] == '"') {
-            j++;
-            v = line + j;
-            while (j + vlen < len && line[j + vlen] != '"')
-                vlen++;
-        } else {
-            v = line + j;
-            while (j + vlen < len && line[j + vlen] != ';'
-                   && line[j + vlen] != ' ' && line[j + vlen] != '\t'
-                   && line[j + vlen] != '\r')
-                vlen++;
-        }
-        if (vlen > 0 && vlen <= 200)
-            return g_strndup(v, vlen);
-    }
-    return NULL;
+/* Free a struct scan_open. */
+static void
+scan_open_free(gpointer p)
+{
+    struct scan_open *o = p;
+
+    g_free(o->boundary);
+    g_free(o);
 }
 
-/* States of a boundary seen by scan_structure(). */
-enum { BOUNDARY_CLOSED, BOUNDARY_DECLARED, BOUNDARY_USED };
+/* The structure scan's model of GMime's parse: which lines are header
+ * fields and which multiparts are open, line by line. */
+struct model {
+    const struct message_limits *lim;
+    struct scan *sc;
+    GPtrArray *open;            /* struct scan_open*, innermost last */
+    gboolean in_headers;        /* reading a header block */
+    gboolean top;               /* ... the message's own */
+    gboolean digest_part;       /* the block heads a part of a digest */
+    GString *ctype;             /* the block's last Content-Type value */
+    GString *cte;               /* its first Content-Transfer-Encoding */
+    GString *field;             /* ctype, cte or NULL: where the field
+                                   being read (and its folded lines) goes */
+    gboolean addresses;         /* the field being read is an address list */
+    gboolean cte_seen;
+    unsigned entities;          /* header blocks begun: MIME entities */
+    unsigned fields;            /* header fields, all blocks together */
+    gint64 header_bytes;        /* their bytes */
+};
 
-/* Follow boundary parameters and delimiter lines through the raw bytes to
- * learn how deep multiparts nest and which are never closed, in one pass
- * and without trusting the structure.  A boundary is open from its
- * parameter until its close delimiter "--b--"; closing one closes all
- * opened after it, which is how a MIME parser sees it too.  Only
- * parameters inside a Content-Type field count, and only boundaries that
- * are actually used by a delimiter line add depth, so a letter that
- * merely quotes MIME headers is not taken for a deep structure.
- *
- * Lines are read from the stream and only their first SCAN_LINE_MAX bytes
- * are kept: a boundary is at most 200 bytes, so a longer delimiter line
- * can only match when the rest is white space, which is all that is
- * remembered of it. */
+/* Stop the scan: GMime is to read no further than at. */
 static void
-scan_structure(GMimeStream *s, gint64 start, gint64 end, struct scan *sc)
+model_stop(struct model *md, enum scan_over over, gint64 at)
 {
-    GHashTable *state = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                              g_free, NULL);
-    GPtrArray *open = g_ptr_array_new();    /* char*, owned by state */
+    md->sc->over = over;
+    md->sc->cut = at;
+    md->sc->cut_in_top = md->top && md->in_headers;
+}
+
+/* Begin a header block at offset at: a part after a delimiter line, or
+ * the message inside a message/rfc822 part.  FALSE (the scan stops there)
+ * when it is one entity more than the parts limit. */
+static gboolean
+model_begin_block(struct model *md, gboolean digest_part, gint64 at)
+{
+    if (++md->entities > md->lim->max_parts) {
+        model_stop(md, OVER_PARTS, at);
+        return FALSE;
+    }
+    md->in_headers = TRUE;
+    md->top = FALSE;
+    md->digest_part = digest_part;
+    g_string_truncate(md->ctype, 0);
+    g_string_truncate(md->cte, 0);
+    md->field = NULL;
+    md->addresses = FALSE;
+    md->cte_seen = FALSE;
+    return TRUE;
+}
+
+/* The value of a header field line when its name is name (any case,
+ * blanks allowed before the colon, as GMime reads it), else NULL. */
+static const char *
+field_value(const char *line, gsize len, const char *name)
+{
+    gsize n = strlen(name), i;
+
+    if (len < n + 1 || g_ascii_strncasecmp(line, name, n) != 0)
+        return NULL;
+    for (i = n; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+        ;
+    return i < len && line[i] == ':' ? line + i + 1 : NULL;
+}
+
+/* TRUE when a header field line is one of the address fields GMime
+ * parses into objects, one per address. */
+static gboolean
+is_address_field(const char *line, gsize len)
+{
+    static const char *const names[] = {
+        "From", "Sender", "Reply-To", "To", "Cc", "Bcc",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+        if (field_value(line, len, names[i]) != NULL)
+            return TRUE;
+    return FALSE;
+}
+
+/* How many addresses, at most, a piece of an address list holds: every
+ * address or group but the first needs one of these marks.  Addresses
+ * cost GMime an object each, and its parser takes time quadratic in
+ * their number when they lack a domain ("a,a,a..."), so they count as
+ * header fields. */
+static unsigned
+address_marks(const char *s, gsize len)
+{
+    unsigned n = 0;
+
+    for (gsize i = 0; i < len; i++)
+        if (s[i] == ',' || s[i] == ';' || s[i] == ':' || s[i] == '<')
+            n++;
+    return n;
+}
+
+/* Read one line of a header block: count its fields (and addresses), and
+ * keep the values that decide what follows the block (Content-Type,
+ * Content-Transfer-Encoding) with their folded lines. */
+static void
+model_header_line(struct model *md, const char *line, gsize len)
+{
+    const char *v;
+
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    if (len > 0 && (line[0] == ' ' || line[0] == '\t')) {
+        if (md->addresses)
+            md->fields += address_marks(line, len);
+        if (md->field != NULL) {
+            g_string_append_c(md->field, '\n');
+            g_string_append_len(md->field, line, (gssize) len);
+        }
+        return;
+    }
+    md->fields++;
+    md->field = NULL;
+    md->addresses = is_address_field(line, len);
+    if (md->addresses) {
+        v = memchr(line, ':', len);
+        md->fields += address_marks(v + 1, len - (gsize) (v + 1 - line));
+    }
+    /* GMime keeps the last Content-Type of a block, and decides whether
+     * a message/rfc822 part is encoded by the first transfer encoding. */
+    if ((v = field_value(line, len, "Content-Type")) != NULL) {
+        md->field = md->ctype;
+    } else if (!md->cte_seen
+               && (v = field_value(line, len, "Content-Transfer-Encoding")) != NULL) {
+        md->cte_seen = TRUE;
+        md->field = md->cte;
+    }
+    if (md->field != NULL) {
+        g_string_truncate(md->field, 0);
+        g_string_append_len(md->field, v, (gssize) (len - (gsize) (v - line)));
+    }
+}
+
+/* TRUE for the message types GMime parses as a message inside a part. */
+static gboolean
+is_message_type(GMimeContentType *ct)
+{
+    return g_mime_content_type_is_type(ct, "message", "rfc822")
+        || g_mime_content_type_is_type(ct, "message", "rfc2822")
+        || g_mime_content_type_is_type(ct, "message", "global")
+        || g_mime_content_type_is_type(ct, "message", "news");
+}
+
+/* The empty line ending a header block: open the multipart it declares,
+ * or begin the header block of the message it holds (at next); FALSE
+ * when the scan stops there.  The Content-Type is read by GMime's own
+ * parser, so RFC 2231 continuations, quoting and folding give the same
+ * boundary GMime will use. */
+static gboolean
+model_end_block(struct model *md, gint64 next)
+{
+    GMimeContentType *ct = NULL;
+    gboolean message;
+
+    md->in_headers = FALSE;
+    md->top = FALSE;
+    md->field = NULL;
+    if (md->ctype->len > 0)
+        ct = g_mime_content_type_parse(NULL, md->ctype->str);
+    if (ct != NULL && g_mime_content_type_is_type(ct, "multipart", "*")) {
+        const char *b = g_mime_content_type_get_parameter(ct, "boundary");
+
+        if (b != NULL) {
+            struct scan_open *o = g_new0(struct scan_open, 1);
+
+            o->boundary = g_strdup(b);
+            o->digest = g_mime_content_type_is_type(ct, "multipart", "digest");
+            g_ptr_array_add(md->open, o);
+        }
+        message = FALSE;
+    } else {
+        /* A part of a digest without a type is a message, and so is one
+         * whose type GMime cannot read (which reads as octet-stream). */
+        message = ct != NULL
+                  ? is_message_type(ct)
+                    || (md->digest_part && g_mime_content_type_is_type(ct,
+                                               "application", "octet-stream"))
+                  : md->digest_part;
+        if (message && md->cte_seen) {
+            switch (g_mime_content_encoding_from_string(md->cte->str)) {
+            case GMIME_CONTENT_ENCODING_BASE64:
+            case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+            case GMIME_CONTENT_ENCODING_UUENCODE:
+                message = FALSE;        /* GMime keeps it as a leaf */
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    if (ct != NULL)
+        g_object_unref(ct);
+    return !message || model_begin_block(md, FALSE, next);
+}
+
+/* TRUE when a line (its first llen of total bytes kept; tail_space: the
+ * rest is white space) is "--boundary", or "--boundary--" when closing,
+ * followed by white space only: how GMime matches a delimiter. */
+static gboolean
+is_delimiter(const char *line, gsize llen, gsize total, gboolean tail_space,
+             const char *boundary, gboolean closing)
+{
+    gsize blen = strlen(boundary), i = 2 + blen + (closing ? 2 : 0);
+
+    if (llen < i || memcmp(line + 2, boundary, blen) != 0
+        || (closing && memcmp(line + 2 + blen, "--", 2) != 0))
+        return FALSE;
+    for (; i < llen; i++)
+        if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+            return FALSE;
+    return llen == total || tail_space;
+}
+
+/* A line starting with "--": when it is a delimiter of an open multipart
+ * (the innermost first, as GMime looks), close what it closes and begin
+ * the part it opens; TRUE when it was one.  The scan may stop here. */
+static gboolean
+model_delimiter(struct model *md, const char *line, gsize llen, gsize total,
+                gboolean tail_space, gint64 at)
+{
+    for (guint i = md->open->len; i > 0; i--) {
+        struct scan_open *o = g_ptr_array_index(md->open, i - 1);
+        gboolean closing = is_delimiter(line, llen, total, tail_space,
+                                        o->boundary, TRUE);
+        unsigned depth = 0;
+
+        if (!closing && !is_delimiter(line, llen, total, tail_space,
+                                      o->boundary, FALSE))
+            continue;
+        /* A delimiter of an outer multipart ends every inner one, and
+         * ends a header block it interrupts (GMime 3.2 does the same). */
+        g_ptr_array_set_size(md->open, closing ? i - 1 : i);
+        md->in_headers = FALSE;
+        md->field = NULL;
+        if (closing)
+            return TRUE;
+        o->used = TRUE;
+        for (guint j = 0; j < md->open->len; j++)
+            if (((struct scan_open *) g_ptr_array_index(md->open, j))->used)
+                depth++;
+        if (depth > md->lim->max_depth)
+            model_stop(md, OVER_DEPTH, at);
+        else
+            (void) model_begin_block(md, o->digest, at);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* Walk the raw bytes once as GMime's parser will, before it does, and
+ * find where it must stop: GMime builds the whole tree, every header
+ * field and every part an object, before any limit of ours can look at
+ * it, so a message of 10 MB in tiny parts or header lines would cost it
+ * gigabytes.  The model knows which lines are header fields (the
+ * message's own block, each part's after its delimiter line, the block of
+ * a message inside a message/rfc822 part) and which multiparts are open
+ * (a Content-Type read in a header block, by GMime's own parser; closed
+ * by its close delimiter or an outer delimiter).  It counts entities,
+ * header fields and their bytes over the whole message, and how deeply
+ * used multiparts nest; the first limit passed stops the scan and sets
+ * sc->cut there.  Quoted MIME in a letter's body declares nothing, so it
+ * is not taken for structure.
+ *
+ * Lines are read from the stream and only their first SCAN_LINE_MAX
+ * bytes are kept: a longer delimiter line can only match when the rest is
+ * white space, which is all that is remembered of it, and a longer header
+ * line is over HEADER_BYTES_MAX anyway. */
+static void
+scan_structure(GMimeStream *s, gint64 start, gint64 end,
+               const struct message_limits *lim, struct scan *sc)
+{
+    struct model md = {
+        .lim = lim, .sc = sc, .open = g_ptr_array_new_with_free_func(scan_open_free),
+        .in_headers = TRUE, .top = TRUE, .ctype = g_string_new(NULL),
+        .cte = g_string_new(NULL), .entities = 1,
+    };
     GByteArray *lb = g_byte_array_new();
-    unsigned used_open = 0;                 /* open and used: the depth */
-    gboolean in_ct = FALSE;                 /* inside a Content-Type field */
     gboolean tail_space;
     gsize total;
     struct reader r;
 
-    sc->max_nesting = 0;
     sc->unclosed = g_ptr_array_new_with_free_func(g_free);
+    sc->over = OVER_NONE;
+    sc->cut = end;
+    sc->cut_in_top = FALSE;
     reader_init(&r, s, start, end);
-    while (reader_line(&r, lb, SCAN_LINE_MAX, &total, &tail_space)) {
-        const char *line = (const char *) lb->data;
-        gsize llen = lb->len;
-        char *b;
+    while (sc->over == OVER_NONE) {
+        gint64 at = reader_offset(&r);
+        const char *line;
+        gsize llen;
 
-        if (total > 2 && line[0] == '-' && line[1] == '-') {
-            gsize blen = llen - 2;
-            gboolean closing = FALSE;
-            gpointer key, val;
-            char *cand;
-            in_ct = FALSE;
-            if (!tail_space)
-                continue;       /* longer than any boundary */
-            while (blen > 0 && g_ascii_isspace(line[2 + blen - 1]))
-                blen--;
-            cand = g_strndup(line + 2, blen);
-            if (!g_hash_table_lookup_extended(state, cand, &key, &val)
-                && blen > 2 && line[blen] == '-' && line[blen + 1] == '-') {
-                cand[blen - 2] = '\0';
-                closing = TRUE;
-            }
-            if (g_hash_table_lookup_extended(state, cand, &key, &val)
-                && GPOINTER_TO_INT(val) != BOUNDARY_CLOSED) {
-                if (closing) {
-                    /* close it and everything opened inside it */
-                    while (open->len > 0) {
-                        char *top = g_ptr_array_steal_index(open, open->len - 1);
-                        if (GPOINTER_TO_INT(g_hash_table_lookup(state, top))
-                            == BOUNDARY_USED)
-                            used_open--;
-                        g_hash_table_insert(state, g_strdup(top),
-                                            GINT_TO_POINTER(BOUNDARY_CLOSED));
-                        if (strcmp(top, cand) == 0)
-                            break;
-                    }
-                } else if (GPOINTER_TO_INT(val) == BOUNDARY_DECLARED) {
-                    g_hash_table_insert(state, g_strdup(cand),
-                                        GINT_TO_POINTER(BOUNDARY_USED));
-                    if (++used_open > sc->max_nesting)
-                        sc->max_nesting = used_open;
-                }
-            }
-            g_free(cand);
+        if (!reader_line(&r, lb, SCAN_LINE_MAX, &total, &tail_space))
+            break;
+        line = (const char *) lb->data;
+        llen = lb->len;
+        if (total >= 2 && line[0] == '-' && line[1] == '-'
+            && model_delimiter(&md, line, llen, total, tail_space, at))
+            continue;
+        if (!md.in_headers)
+            continue;
+        if (total == 0 || (total == 1 && line[0] == '\r')) {
+            (void) model_end_block(&md, reader_offset(&r));
             continue;
         }
-        if (llen >= 13 && g_ascii_strncasecmp(line, "content-type:", 13) == 0)
-            in_ct = TRUE;
-        else if (total == 0 || (line[0] != ' ' && line[0] != '\t'))
-            in_ct = FALSE;
-        if (!in_ct || (b = scan_boundary_param(line, llen)) == NULL)
-            continue;
-        if (g_hash_table_contains(state, b)) {
-            g_free(b);          /* a reused boundary adds no depth */
-            continue;
-        }
-        g_hash_table_insert(state, b, GINT_TO_POINTER(BOUNDARY_DECLARED));
-        g_ptr_array_add(open, b);
+        md.header_bytes += (gint64) total + 1;
+        model_header_line(&md, line, llen);
+        if (md.fields > HEADER_FIELDS_MAX || md.header_bytes > HEADER_BYTES_MAX)
+            model_stop(&md, OVER_HEADERS, at);
     }
     reader_clear(&r);
     g_byte_array_free(lb, TRUE);
-    for (guint i = 0; i < open->len && sc->unclosed->len < 8; i++) {
-        char *b = g_ptr_array_index(open, i);
-        if (GPOINTER_TO_INT(g_hash_table_lookup(state, b)) == BOUNDARY_USED)
-            g_ptr_array_add(sc->unclosed, g_strdup(b));
+    /* Past a limit the rest is not read: nothing is known to be unclosed. */
+    for (guint i = 0; sc->over == OVER_NONE && i < md.open->len
+                      && sc->unclosed->len < 8; i++) {
+        struct scan_open *o = g_ptr_array_index(md.open, i);
+        if (o->used)
+            g_ptr_array_add(sc->unclosed, g_strdup(o->boundary));
     }
-    g_ptr_array_free(open, TRUE);
-    g_hash_table_destroy(state);
+    g_ptr_array_free(md.open, TRUE);
+    g_string_free(md.ctype, TRUE);
+    g_string_free(md.cte, TRUE);
 }
 
 /* ---- input checks ---------------------------------------------------- */
@@ -1171,18 +1397,27 @@ prepare_input(struct message *m, GMimeStream *s, gint64 start, gint64 end,
 
 /* ---- GMime helpers --------------------------------------------------- */
 
+/* What parser_warning() reports to. */
+struct warn_ctx {
+    struct message *m;
+    gboolean cut;               /* GMime reads only up to a limit: its end
+                                   is ours, not the sender's truncation */
+};
+
 /* Parser warnings that mean content may be missing, as sentences. */
 static void
 parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
                gpointer user_data)
 {
-    struct message *m = user_data;
+    const struct warn_ctx *wc = user_data;
+    struct message *m = wc->m;
 
     (void) offset;
     (void) item;
     switch (code) {
     case GMIME_WARN_TRUNCATED_MESSAGE:
-        add_problem(m, "The message is truncated: a MIME part ends early.");
+        if (!wc->cut)
+            add_problem(m, "The message is truncated: a MIME part ends early.");
         break;
     case GMIME_WARN_MALFORMED_MULTIPART:
         add_problem(m, "A multipart has no parts inside it.");
@@ -2107,21 +2342,21 @@ message_new(void)
 }
 
 /* Parse the range [start, end) of a stream into a GMime message with our
- * own parser options, so that warnings land in m->problems (when given)
- * without touching the global defaults other threads use.  The parser
- * persists the stream: leaf contents stay ranges of it instead of copies,
- * which is what keeps a large message out of memory. */
+ * own parser options, so that warnings go to wc (unless NULL) without
+ * touching the global defaults other threads use.  GMime's objects keep
+ * a copy of the options, so wc must outlive the message returned.  The
+ * parser persists the stream: leaf contents stay ranges of it instead of
+ * copies, which is what keeps a large message out of memory. */
 static GMimeMessage *
-gmime_parse(struct message *m, GMimeStream *s, gint64 start, gint64 end,
-            gboolean warn)
+gmime_parse(struct warn_ctx *wc, GMimeStream *s, gint64 start, gint64 end)
 {
     GMimeStream *sub = g_mime_stream_substream(s, start, end);
     GMimeParser *parser = g_mime_parser_new_with_stream(sub);
     GMimeParserOptions *opts = g_mime_parser_options_new();
     GMimeMessage *msg;
 
-    if (warn)
-        g_mime_parser_options_set_warning_callback(opts, parser_warning, m);
+    if (wc != NULL)
+        g_mime_parser_options_set_warning_callback(opts, parser_warning, wc);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     g_mime_parser_set_persist_stream(parser, TRUE);
     msg = g_mime_parser_construct_message(parser, opts);
@@ -2185,6 +2420,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     struct message *m;
     struct first_line fl;
     struct scan sc;
+    struct warn_ctx wc;         /* outlives every GMime object made here */
     GMimeMessage *outer, *stmt;
     GMimeObject *top;
     gboolean opaque = FALSE, hdr_nul;
@@ -2235,30 +2471,59 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
         end = start + g_mime_stream_length(s);
         hdr_end = scan_header_block(s, start, end, &hdr_nul);
     }
-    scan_structure(s, start, end, &sc);
-    if (sc.max_nesting > lim->max_depth) {
-        add_problem(m, "Multiparts nest %u deep, more than the limit of %u; "
-                    "only the headers were read and the body was kept as "
-                    "plain text.", sc.max_nesting, lim->max_depth);
-        opaque = TRUE;
-    } else {
-        for (guint i = 0; i < sc.unclosed->len; i++) {
-            char *b = clean_value(NULL, g_ptr_array_index(sc.unclosed, i), NULL);
-            utf8_cut(b, 80);
-            add_problem(m, "The multipart with boundary \"%s\" is never "
-                        "closed; the message may be truncated.", b);
-            g_free(b);
-        }
+    scan_structure(s, start, end, lim, &sc);
+    for (guint i = 0; i < sc.unclosed->len; i++) {
+        char *b = clean_value(NULL, g_ptr_array_index(sc.unclosed, i), NULL);
+        utf8_cut(b, 80);
+        add_problem(m, "The multipart with boundary \"%s\" is never "
+                    "closed; the message may be truncated.", b);
+        g_free(b);
     }
     g_ptr_array_free(sc.unclosed, TRUE);
+    switch (sc.over) {
+    case OVER_NONE:
+        break;
+    case OVER_DEPTH:
+        add_problem(m, "Multiparts nest more than %u deep, the limit; only "
+                    "the headers were read and the body was kept as plain "
+                    "text.", lim->max_depth);
+        opaque = TRUE;
+        break;
+    case OVER_PARTS:
+        /* The sentence the walk uses for the same limit (walk_admit). */
+        add_problem(m, "The message has more than %u MIME parts; the rest "
+                    "were not read.", lim->max_parts);
+        break;
+    case OVER_HEADERS:
+        if (sc.cut_in_top) {
+            /* Not even the headers can be read within the bounds; the
+             * message is still recorded as it came. */
+            add_problem(m, "The header block has more than %d fields and "
+                        "addresses or %d bytes; the message was kept as it "
+                        "arrived but not read.", HEADER_FIELDS_MAX,
+                        HEADER_BYTES_MAX);
+            if (fixed != NULL)
+                g_object_unref(fixed);
+            return m;
+        }
+        add_problem(m, "The headers of the message and its parts have more "
+                    "than %d fields and addresses or %d bytes in all; the "
+                    "parts from there on were not read.", HEADER_FIELDS_MAX,
+                    HEADER_BYTES_MAX);
+        break;
+    }
 
-    outer = opaque ? gmime_parse(m, s, start, hdr_end, FALSE)
-                   : gmime_parse(m, s, start, end, TRUE);
+    /* GMime reads no further than the scan's cut: what lies beyond a
+     * limit never becomes objects in memory. */
+    wc.m = m;
+    wc.cut = sc.over != OVER_NONE;
+    outer = opaque ? gmime_parse(NULL, s, start, hdr_end)
+                   : gmime_parse(&wc, s, start, sc.cut);
     if (outer == NULL) {
         add_problem(m, "The message could not be parsed as MIME; the body "
                     "was kept as plain text.");
         opaque = TRUE;
-        outer = gmime_parse(m, s, start, hdr_end, FALSE);
+        outer = gmime_parse(NULL, s, start, hdr_end);
     }
 
     if (outer != NULL) {

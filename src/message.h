@@ -11,7 +11,9 @@
  *
  * Memory stays bounded whatever the size of the message: the message is
  * read from a seekable GMimeStream (a file for large mail), GMime keeps
- * the parts' contents as ranges of that stream instead of copies, and an
+ * the parts' contents as ranges of that stream instead of copies, GMime
+ * is given no more parts, header fields and header bytes than the limits
+ * (a scan of the raw bytes finds where to stop it first), and an
  * attachment larger than attachment_memory_max is decoded into an
  * unlinked temporary file rather than into memory.
  */

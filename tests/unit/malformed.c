@@ -119,7 +119,8 @@ malformed_nul_bytes(void)
     return g_bytes_new(head, sizeof head - 1);
 }
 
-/* A single Subject line of 1 MB, no folding. */
+/* A single Subject line of 512 KB, no folding (half the most header
+ * bytes a message may have, so that it is still read). */
 GBytes *
 malformed_huge_header_line(void)
 {
@@ -129,7 +130,7 @@ malformed_huge_header_line(void)
         "Message-ID: <huge-header@hostile.test>\n"
         "Subject: ");
 
-    for (int i = 0; i < 1024 * 1024 / 8; i++)
+    for (int i = 0; i < 512 * 1024 / 8; i++)
         g_string_append(s, "AAAAAAA ");
     g_string_append(s, "\nContent-Type: text/plain\n\nshort body\n");
     return finish(s);
@@ -191,6 +192,33 @@ malformed_many_parts(void)
             "--m\nContent-Type: application/octet-stream\n"
             "Content-Disposition: attachment; filename=\"p%d.bin\"\n\nx\n", i);
     g_string_append(s, "--m--\n");
+    return finish(s);
+}
+
+/* 20,000 header fields in the message's own header block: GMime would
+ * make objects of them all before any limit could look. */
+GBytes *
+malformed_header_flood(void)
+{
+    GString *s = start("header-flood");
+
+    for (int i = 0; i < 20000; i++)
+        g_string_append_printf(s, "X-H%d: v\n", i);
+    g_string_append(s, "Content-Type: text/plain\n\nTitle: flooded\n");
+    return finish(s);
+}
+
+/* 20,000 parts of one line each, without headers: 7 bytes a part. */
+GBytes *
+malformed_parts_flood(void)
+{
+    GString *s = start("parts-flood");
+
+    g_string_append(s, "Content-Type: multipart/mixed; boundary=B\n\n"
+                    "--B\nContent-Type: text/plain\n\nTitle: hi\n");
+    for (int i = 0; i < 20000; i++)
+        g_string_append(s, "--B\n\nx\n");
+    g_string_append(s, "--B--\n");
     return finish(s);
 }
 
@@ -341,7 +369,11 @@ const struct malformed_case malformed_cases[] = {
     { "nul-bytes", malformed_nul_bytes,
       "NUL bytes in headers and body" },
     { "huge-header-line", malformed_huge_header_line,
-      "a 1 MB Subject line" },
+      "a 512 KB Subject line" },
+    { "header-flood", malformed_header_flood,
+      "20,000 header fields" },
+    { "parts-flood", malformed_parts_flood,
+      "20,000 parts of one line" },
     { "unknown-charset", malformed_unknown_charset,
       "text in a charset nobody knows" },
     { "base64-garbage", malformed_base64_garbage,

@@ -3,7 +3,7 @@
  *
  * Each function builds one message that a careless MIME reader would crash,
  * hang or leak on.  They are built in code rather than stored as files so
- * that the large ones (a 1 MB header line, 10,000 nested multiparts) cost
+ * that the large ones (a 512 KB header line, 10,000 nested multiparts) cost
  * nothing in the repository, and so that the exact bytes (NULs, bare CRs)
  * survive editors and git.  The table lets any test (test_message,
  * test_corpus's ingest) run every case.
@@ -39,6 +39,8 @@ GBytes *malformed_unknown_charset(void);
 GBytes *malformed_base64_garbage(void);
 GBytes *malformed_headers_only(void);
 GBytes *malformed_many_parts(void);
+GBytes *malformed_header_flood(void);
+GBytes *malformed_parts_flood(void);
 GBytes *malformed_deep_html(void);
 GBytes *malformed_multipart_without_boundary(void);
 GBytes *malformed_header_injection(void);

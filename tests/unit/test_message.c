@@ -612,7 +612,7 @@ test_empty_dsn(void **state)
 static const char *const expect_problems[] = {
     "truncated-mime", "missing-closing-boundary", "nested-10000",
     "nested-100", "nul-bytes", "huge-header-line", "unknown-charset",
-    "base64-garbage", "many-parts", "deep-html",
+    "base64-garbage", "many-parts", "header-flood", "parts-flood", "deep-html",
     "multipart-without-boundary", "nested-rfc822", "invalid-utf8",
     "bare-cr",
 };
@@ -731,6 +731,188 @@ test_hostile_charset(void **state)
     message_free(m);
 }
 
+/* Parse raw with lim; the test fails when it is refused. */
+static struct message *
+parse_lim(const GString *raw, const struct message_limits *lim)
+{
+    GError *err = NULL;
+    struct message *m = message_parse(raw->str, raw->len, lim, &err);
+
+    if (m == NULL)
+        fail_msg("parse: %s", err ? err->message : "?");
+    return m;
+}
+
+/* The end every message of the limit tests below has: a multipart without
+ * boundary, which GMime reports if it reads that far.  Past a limit it
+ * must not: what lies beyond is never handed to GMime. */
+#define BEYOND "--B\nContent-Type: multipart/mixed\n\nbeyond\n--B--\n"
+
+/* A message of a text part "Title: kept" then what middle makes, all in
+ * a multipart with boundary B, then BEYOND. */
+static GString *
+limit_message(const char *middle)
+{
+    GString *s = g_string_new("From: a@example.test\nSubject: limits\n"
+                              "MIME-Version: 1.0\n"
+                              "Content-Type: multipart/mixed; boundary=B\n\n"
+                              "--B\nContent-Type: text/plain\n\nTitle: kept\n");
+
+    g_string_append(s, middle);
+    g_string_append(s, BEYOND);
+    return s;
+}
+
+/* More header fields or header bytes than GMime may be given: in the
+ * message's own block, nothing but a diagnostic (the raw message is kept
+ * by the caller); in a part or an attached message, the parts before are
+ * read and nothing from there on. */
+static void
+test_header_limits(void **state)
+{
+    GString *s = g_string_new("From: a@example.test\nSubject: flood\n");
+    GString *mid;
+    struct message *m;
+
+    (void) state;
+    /* 10,001 fields in the message's own header block. */
+    for (int i = 0; i < 9999; i++)
+        g_string_append_printf(s, "X-H%d: v\n", i);
+    g_string_append(s, "\nTitle: body\n");
+    m = parse_lim(s, NULL);
+    assert_true(has_problem(m, "header block has more than 10000 fields and "
+                            "addresses or 1048576 bytes; the message was "
+                            "kept as it arrived but not read"));
+    assert_int_equal(m->problems->len, 1);
+    assert_null(m->from);
+    assert_null(m->subject);
+    assert_string_equal(m->text, "");
+    message_free(m);
+
+    /* 10,000 fields are fine. */
+    g_string_assign(s, "From: a@example.test\n");
+    for (int i = 0; i < 9999; i++)
+        g_string_append_printf(s, "X-H%d: v\n", i);
+    g_string_append(s, "\nTitle: body\n");
+    m = parse_lim(s, NULL);
+    assert_int_equal(m->problems->len, 0);
+    assert_string_equal(m->from, "a@example.test");
+    message_free(m);
+
+    /* Addresses count as fields: 10,000 of them in 20 KB took GMime's
+     * address parser seconds, and a megabyte of them minutes. */
+    g_string_assign(s, "From: a@example.test\nSubject: to\nCc: a");
+    for (int i = 0; i < 10000; i++)
+        g_string_append(s, ",a");
+    g_string_append(s, "\n\nTitle: body\n");
+    m = parse_lim(s, NULL);
+    assert_true(has_problem(m, "header block has more than 10000 fields and "
+                            "addresses"));
+    message_free(m);
+
+    /* A To of 100,000 addresses, 1.2 MB folded over lines. */
+    g_string_assign(s, "From: a@example.test\nSubject: to\nTo: u0@d.test");
+    for (int i = 1; i < 100000; i++)
+        g_string_append_printf(s, ",\n u%d@d.test", i);
+    g_string_append(s, "\n\nTitle: body\n");
+    assert_true(s->len > 1024 * 1024);
+    m = parse_lim(s, NULL);
+    assert_true(has_problem(m, "header block has more than"));
+    assert_null(m->to);
+    message_free(m);
+    g_string_free(s, TRUE);
+
+    /* 10,001 fields in a part's header block. */
+    mid = g_string_new("--B\nContent-Type: application/pdf\n");
+    for (int i = 0; i < 10000; i++)
+        g_string_append_printf(mid, "X-P%d: v\n", i);
+    g_string_append(mid, "\n%PDF\n");
+    s = limit_message(mid->str);
+    m = parse_lim(s, NULL);
+    assert_true(has_problem(m, "headers of the message and its parts have "
+                            "more than 10000 fields and addresses"));
+    assert_false(has_problem(m, "no boundary parameter"));
+    assert_false(has_problem(m, "truncated"));
+    assert_string_equal(m->text, "Title: kept");
+    message_free(m);
+    g_string_free(s, TRUE);
+    g_string_free(mid, TRUE);
+
+    /* 1 MB of header fields in a message attached as message/rfc822. */
+    mid = g_string_new("--B\nContent-Type: message/rfc822\n\n"
+                       "From: b@example.test\nReferences: <r0@x>");
+    for (int i = 1; i < 100000; i++)
+        g_string_append_printf(mid, "\n <r%d@x>", i);
+    g_string_append(mid, "\nSubject: inner\n\ninner text\n");
+    s = limit_message(mid->str);
+    m = parse_lim(s, NULL);
+    assert_true(has_problem(m, "headers of the message and its parts have "
+                            "more than"));
+    assert_false(has_problem(m, "no boundary parameter"));
+    /* The attached message is still the statement, read up to the cut. */
+    assert_string_equal(m->forwarded_by, "a@example.test");
+    assert_string_equal(m->from_addr, "b@example.test");
+    assert_null(strstr(m->text, "inner text"));
+    message_free(m);
+    g_string_free(s, TRUE);
+    g_string_free(mid, TRUE);
+}
+
+/* Parts past max_parts are never handed to GMime, however the multiparts
+ * that hold them name their boundaries. */
+static void
+test_parts_limits(void **state)
+{
+    char *lb = g_strnfill(300, 'L');
+    char *lhead = g_strdup_printf("--B\nContent-Type: multipart/mixed; "
+                                  "boundary=\"%s\"\n\n", lb);
+    /* A head opening a multipart with the boundary, whose 200 parts
+     * follow, and what closes the head after them. */
+    const struct { const char *head, *boundary, *tail; } shapes[] = {
+        /* parts without headers, 7 bytes each */
+        { "", "B", "" },
+        /* a boundary used before, closed, then declared again */
+        { "--B\nContent-Type: multipart/mixed; boundary=C\n\n"
+          "--C\n\nx\n--C--\n"
+          "--B\nContent-Type: multipart/mixed; boundary=C\n\n", "C", "--C--\n" },
+        /* RFC 2231 continuations: the boundary is "C1C2" */
+        { "--B\nContent-Type: multipart/mixed;\n boundary*0=\"C1\";\n"
+          " boundary*1=\"C2\"\n\n", "C1C2", "--C1C2--\n" },
+        /* a boundary of 300 bytes */
+        { lhead, lb, "" },
+        /* a digest, whose parts are messages: here one, a multipart */
+        { "--B\nContent-Type: multipart/digest; boundary=D\n\n"
+          "--D\n\nContent-Type: multipart/mixed; boundary=E\n\n", "E",
+          "--E--\n--D--\n" },
+    };
+    struct message_limits lim;
+
+    (void) state;
+    message_limits_default(&lim);
+    lim.max_parts = 20;
+    for (gsize i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        GString *mid = g_string_new(shapes[i].head);
+        GString *s;
+        struct message *m;
+
+        for (int j = 0; j < 200; j++)
+            g_string_append_printf(mid, "--%s\n\nx\n", shapes[i].boundary);
+        g_string_append(mid, shapes[i].tail);
+        s = limit_message(mid->str);
+        m = parse_lim(s, &lim);
+        print_message("shape %zu\n", i);
+        assert_true(has_problem(m, "more than 20 MIME parts"));
+        assert_false(has_problem(m, "no boundary parameter"));
+        assert_false(has_problem(m, "truncated"));
+        assert_true(m->attachments->len < 20);
+        message_free(m);
+        g_string_free(s, TRUE);
+        g_string_free(mid, TRUE);
+    }
+    g_free(lhead);
+    g_free(lb);
+}
+
 /* Parse one named case; the test fails when it is refused. */
 static struct message *
 parse_case(const char *name)
@@ -772,7 +954,7 @@ test_malformed_details(void **state)
 
     m = parse_case("nested-10000");
     assert_string_equal(m->subject, "nested-10000");
-    assert_true(has_problem(m, "nest 10000 deep"));
+    assert_true(has_problem(m, "nest more than 32 deep"));
     assert_non_null(strstr(m->text, "deep inside"));
     message_free(m);
 
@@ -802,6 +984,18 @@ test_malformed_details(void **state)
     m = parse_case("many-parts");
     assert_string_equal(m->text, "body");
     assert_true(has_problem(m, "more than 1000 MIME parts"));
+    message_free(m);
+
+    m = parse_case("header-flood");
+    assert_true(has_problem(m, "header block has more than 10000 fields"));
+    assert_null(m->subject);
+    assert_string_equal(m->text, "");
+    message_free(m);
+
+    m = parse_case("parts-flood");
+    assert_string_equal(m->text, "Title: hi");
+    assert_true(has_problem(m, "more than 1000 MIME parts"));
+    assert_true(m->attachments->len < 1000);
     message_free(m);
 
     m = parse_case("deep-html");
@@ -887,6 +1081,8 @@ main(void)
         cmocka_unit_test(test_malformed_all),
         cmocka_unit_test(test_malformed_details),
         cmocka_unit_test(test_hostile_charset),
+        cmocka_unit_test(test_header_limits),
+        cmocka_unit_test(test_parts_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
