@@ -698,9 +698,13 @@ cb_data(SMFICTX *ctx)
 {
     struct msg *m = msg_get(ctx);
 
-    if (m != NULL && m->fail_why != NULL)
+    /* MAIL always makes the message: none here means that its state could
+     * not be kept (out of memory), so whether it is intake is unknown. */
+    if (m == NULL)
+        return msg_tempfail(ctx, "no state kept for this message");
+    if (m->fail_why != NULL)
         return msg_deferred_answer(ctx, m);
-    if (m == NULL || !m->intake) {
+    if (!m->intake) {
         msg_free(smfi_getpriv(ctx));
         return SMFIS_ACCEPT;
     }
