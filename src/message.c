@@ -35,7 +35,9 @@
  * file, or bytes in memory read in place); the scans read it in chunks,
  * GMime keeps part contents as ranges of it (persist_stream), text is
  * decoded only as far as the text limit can use, and attachments larger
- * than attachment_memory_max are decoded into unlinked temporary files.
+ * than attachment_memory_max (or past ATTACHMENT_MEMORY_TOTAL) are
+ * decoded into the message's one unlinked temporary file, each a range
+ * of it.
  *
  * What could not be read is described in m->problems as plain sentences;
  * only input that is not mail at all is refused.  No GMime or libxml2
@@ -94,8 +96,8 @@
 /* Default of limits->attachment_memory_max. */
 #define ATTACHMENT_MEMORY_DEFAULT   (256 * 1024)
 /* All the attachments of one message kept in memory, in units of
- * attachment_memory_max: past this, even small ones go to files, so that
- * a thousand parts of 200 KB cost no more memory than one. */
+ * attachment_memory_max: past this, even small ones go to the temporary
+ * file, so that a thousand parts of 200 KB cost no more memory than one. */
 #define ATTACHMENT_MEMORY_TOTAL     8
 /* Decoded text read from a large text attachment, per byte of the text
  * budget still left (charset conversion and NUL removal change sizes). */
@@ -113,6 +115,10 @@ struct walk {
     GMimeObject *body_alt_child;    /* ... and its child leading to it */
     gsize text_att_bytes;           /* text_attachments total so far */
     gsize mem_bytes;                /* attachment bytes kept in memory */
+    GMimeStream *spool;             /* the unlinked temporary file that holds
+                                       every attachment not kept in memory,
+                                       one after the other; NULL until the
+                                       first one */
     GError *io_error;               /* a temporary file failed */
 };
 
@@ -1929,57 +1935,61 @@ add_attachment(struct message *m, char *name, char *type, GByteArray *ba)
     return a;
 }
 
-/* Append an attachment whose bytes are written into a new temporary file
- * as they are decoded (from dw) or serialised (obj), with their SHA-256
- * computed on the way, so that they are never all in memory.  name and
- * type are taken over.  NULL, with w->io_error set, when the file cannot
- * be made or written (a full spool): the caller must try again later. */
+/* Append an attachment whose bytes are written into the message's spool
+ * file as they are decoded (from dw) or serialised (obj), with their
+ * SHA-256 computed on the way, so that they are never all in memory; the
+ * attachment's stream is its range of the spool.  One file serves every
+ * attachment of the message, so that a thousand small ones past the
+ * memory budget cost one descriptor, not a thousand (the ranges hold the
+ * file open until the last of them is freed).  name and type are taken
+ * over.  NULL, with w->io_error set, when the file cannot be made or
+ * written (a full spool): the caller must try again later. */
 static struct attachment *
 add_file_attachment(struct walk *w, char *name, char *type,
                     GMimeDataWrapper *dw, GMimeObject *obj)
 {
-    GError *e = NULL;
-    GMimeStream *file = NULL, *f;
+    GMimeStream *f;
     GMimeFilter *sum;
     struct attachment *a;
-    gint64 n;
+    gint64 start, end, n;
     char *hex;
 
-    if (w->io_error == NULL)
-        file = message_temp_stream(w->lim->spool_dir, &e);
-    if (file == NULL) {
-        if (w->io_error == NULL)
-            w->io_error = e;
+    if (w->spool == NULL && w->io_error == NULL)
+        w->spool = message_temp_stream(w->lim->spool_dir, &w->io_error);
+    if (w->io_error != NULL) {
         g_free(name);
         g_free(type);
         return NULL;
     }
-    f = g_mime_stream_filter_new(file);
+    errno = 0;
+    start = g_mime_stream_seek(w->spool, 0, GMIME_STREAM_SEEK_END);
+    f = g_mime_stream_filter_new(w->spool);
     sum = g_mime_filter_checksum_new(G_CHECKSUM_SHA256);
     g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), sum);
-    errno = 0;
-    n = dw != NULL ? g_mime_data_wrapper_write_to_stream(dw, f)
-                   : g_mime_object_write_to_stream(obj, NULL, f);
+    n = start < 0 ? -1
+        : dw != NULL ? g_mime_data_wrapper_write_to_stream(dw, f)
+                     : g_mime_object_write_to_stream(obj, NULL, f);
     g_object_unref(f);
-    if (n < 0) {
+    end = n < 0 ? -1 : g_mime_stream_tell(w->spool);
+    if (end < start) {
         g_set_error(&w->io_error, MESSAGE_ERROR, MESSAGE_ERROR_IO,
                     "writing an attachment to a temporary file: %s",
                     errno != 0 ? g_strerror(errno) : "failed");
         g_object_unref(sum);
-        g_object_unref(file);
         g_free(name);
         g_free(type);
         return NULL;
     }
     hex = g_mime_filter_checksum_get_string(GMIME_FILTER_CHECKSUM(sum));
     g_object_unref(sum);
-    g_mime_stream_reset(file);
     a = g_new0(struct attachment, 1);
     a->name = message_safe_filename(name);
     g_free(name);
     a->type = type;
-    a->size = (gsize) n;
-    a->file = file;
+    a->size = (gsize) (end - start);
+    /* The range holds a reference to the spool, which owns the
+     * descriptor; reads seek first, so ranges never disturb each other. */
+    a->file = g_mime_stream_substream(w->spool, start, end);
     g_strlcpy(a->sha256, hex, sizeof a->sha256);
     g_free(hex);
     g_ptr_array_add(w->m->attachments, a);
@@ -2223,6 +2233,8 @@ read_content(struct message *m, GMimeMessage *msg,
     w.visited = 0;
     w.parts_noted = w.depth_noted = FALSE;
     walk_tree(&w, top, 1);
+    /* The attachments' ranges keep the spool open as long as they live. */
+    g_clear_object(&w.spool);
     if (w.io_error != NULL) {
         g_propagate_error(err, w.io_error);
         return FALSE;

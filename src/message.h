@@ -14,8 +14,10 @@
  * the parts' contents as ranges of that stream instead of copies, GMime
  * is given no more parts, header fields and header bytes than the limits
  * (a scan of the raw bytes finds where to stop it first), and an
- * attachment larger than attachment_memory_max is decoded into an
- * unlinked temporary file rather than into memory.
+ * attachment larger than attachment_memory_max, or past the share of
+ * memory all attachments may take, is decoded into an unlinked temporary
+ * file rather than into memory (one file per message, whatever the
+ * number of attachments).
  */
 #ifndef LIAISON_MESSAGE_H
 #define LIAISON_MESSAGE_H
@@ -42,9 +44,12 @@ struct attachment {
     GBytes *data;               /* decoded bytes (NULL when they are in
                                    file, or read back from the store
                                    without its bytes) */
-    struct _GMimeStream *file;  /* a large attachment's decoded bytes in an
-                                   unlinked temporary file (a GMimeStream
-                                   that owns the descriptor), else NULL */
+    struct _GMimeStream *file;  /* the decoded bytes of an attachment not
+                                   kept in memory: its range of the
+                                   message's one unlinked temporary file
+                                   (a GMimeStream holding a reference to
+                                   the file, whose descriptor closes with
+                                   the last range), else NULL */
     gsize   size;               /* decoded size in bytes */
     char    sha256[65];         /* hex digest of data */
 };

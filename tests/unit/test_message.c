@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 
 #include "message.h"
@@ -913,6 +914,114 @@ test_parts_limits(void **state)
     g_free(lb);
 }
 
+/* The number of descriptors this process has open. */
+static guint
+open_fds(void)
+{
+    GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+    guint n = 0;
+
+    assert_non_null(d);
+    while (g_dir_read_name(d) != NULL)
+        n++;
+    g_dir_close(d);
+    return n;
+}
+
+/* All the bytes of an attachment kept in a file, read back. */
+static GByteArray *
+file_bytes(const struct attachment *a)
+{
+    GByteArray *ba = g_byte_array_new();
+    char buf[4096];
+    gssize n;
+
+    assert_int_equal(g_mime_stream_length(a->file), a->size);
+    assert_int_equal(g_mime_stream_reset(a->file), 0);
+    while (ba->len < a->size
+           && (n = g_mime_stream_read(a->file, buf, sizeof buf)) > 0)
+        g_byte_array_append(ba, (const guint8 *) buf, (guint) n);
+    return ba;
+}
+
+/* Past the memory budget of attachments (8 x 256 KB), hundreds of small
+ * attachments are all kept, exactly, and share one temporary file: the
+ * descriptors open grow by a handful, not by one per attachment (which
+ * ran out of descriptors under ulimit -n 900). */
+static void
+test_many_small_attachments(void **state)
+{
+    GString *s = g_string_new("From: a@example.test\nSubject: many\n"
+                              "MIME-Version: 1.0\n"
+                              "Content-Type: multipart/mixed; boundary=B\n\n"
+                              "--B\nContent-Type: text/plain\n\nTitle: many\n");
+    char *big = g_strnfill(256 * 1024, 'A');
+    char *large = g_strnfill(300 * 1024, 'L');
+    guint before, during;
+    struct message *m;
+
+    (void) state;
+    for (int i = 0; i < 8; i++)
+        g_string_append_printf(s, "--B\nContent-Type: application/octet-stream;"
+                               " name=big%d.bin\n\n%s\n", i, big);
+    for (int i = 0; i < 500; i++) {
+        /* Every 50th is text, which is read back from the file between
+         * the writes of the others. */
+        if (i % 50 == 0)
+            g_string_append_printf(s, "--B\nContent-Type: text/plain\n"
+                                   "Content-Disposition: attachment; "
+                                   "filename=n%d.txt\n\nnote %d\n", i, i);
+        else
+            g_string_append_printf(s, "--B\nContent-Type: application/"
+                                   "octet-stream; name=s%d.bin\n\n%c\n",
+                                   i, 'a' + i % 26);
+    }
+    g_string_append_printf(s, "--B\nContent-Type: application/octet-stream;"
+                           " name=large.bin\n\n%s\n--B--\n", large);
+    before = open_fds();
+    m = parse_lim(s, NULL);
+    during = open_fds();
+    assert_true(during <= before + 3);
+    assert_int_equal(m->problems->len, 0);
+    assert_int_equal(m->attachments->len, 8 + 500 + 1);
+    for (guint i = 0; i < m->attachments->len; i++) {
+        const struct attachment *a = att(m, i);
+        GByteArray *ba;
+        char *want, *sum;
+
+        if (i < 8)
+            want = g_strdup(big);
+        else if (i == 508)
+            want = g_strdup(large);
+        else if ((i - 8) % 50 == 0)
+            want = g_strdup_printf("note %u", i - 8);
+        else
+            want = g_strdup_printf("%c", 'a' + (i - 8) % 26);
+        if (a->data != NULL) {
+            ba = g_byte_array_new();
+            g_byte_array_append(ba, g_bytes_get_data(a->data, NULL),
+                                (guint) g_bytes_get_size(a->data));
+        } else {
+            assert_true(i >= 8);        /* the first 8 fill the budget */
+            ba = file_bytes(a);
+        }
+        assert_int_equal(ba->len, strlen(want));
+        assert_memory_equal(ba->data, want, ba->len);
+        sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, ba->data, ba->len);
+        assert_string_equal(a->sha256, sum);
+        g_free(sum);
+        g_free(want);
+        g_byte_array_free(ba, TRUE);
+    }
+    assert_int_equal(m->text_attachments->len, 10);
+    assert_string_equal(g_ptr_array_index(m->text_attachments, 9), "note 450");
+    message_free(m);
+    assert_int_equal(open_fds(), before);
+    g_string_free(s, TRUE);
+    g_free(big);
+    g_free(large);
+}
+
 /* Parse one named case; the test fails when it is refused. */
 static struct message *
 parse_case(const char *name)
@@ -1083,6 +1192,7 @@ main(void)
         cmocka_unit_test(test_hostile_charset),
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_parts_limits),
+        cmocka_unit_test(test_many_small_attachments),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
