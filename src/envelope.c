@@ -243,8 +243,18 @@ space_len(const char *s, size_t n)
     return 0;
 }
 
-/* A copy of s[0..n) with runs of whitespace made one space, trimmed;
- * NULL when nothing is left. */
+/* TRUE for a control character (C0 or DEL) that is not white space:
+ * ESC, BEL, backspace... act on the terminal or page that shows a field
+ * instead of printing. */
+static gboolean
+is_control(char c)
+{
+    return ((unsigned char) c < 0x20 || c == 0x7F) && space_len(&c, 1) == 0;
+}
+
+/* A copy of s[0..n) with runs of whitespace made one space and control
+ * characters removed, trimmed; NULL when nothing is left.  Every
+ * one-line field passes here, so none holds a control character. */
 static char *
 collapse(const char *s, size_t n)
 {
@@ -256,6 +266,10 @@ collapse(const char *s, size_t n)
         if ((k = space_len(s + i, n - i)) > 0) {
             pending_space = out->len > 0;
             i += k;
+            continue;
+        }
+        if (is_control(s[i])) {
+            i++;
             continue;
         }
         if (pending_space)
@@ -1279,15 +1293,24 @@ attachments_label(struct scan *sc, const char *line, size_t len)
     return yes;
 }
 
-/* Store the Body: text, without its leading and trailing blank lines. */
+/* Store the Body: text, without its leading and trailing blank lines,
+ * nor any control character but LF and TAB. */
 static void
 commit_body(struct scan *sc)
 {
     char *b;
+    size_t j = 0;
 
     if (sc->env->body != NULL || sc->body->len == 0)
         return;
-    b = g_strdup(sc->body->str);
+    b = g_malloc(sc->body->len + 1);
+    for (size_t i = 0; i < sc->body->len; i++) {
+        char c = sc->body->str[i];
+
+        if (c == '\n' || c == '\t' || ((unsigned char) c >= 0x20 && c != 0x7F))
+            b[j++] = c;
+    }
+    b[j] = '\0';
     g_strstrip(b);
     if (*b)
         sc->env->body = b;

@@ -249,11 +249,14 @@ charset_name_ok(const char *charset)
     return n > 0;
 }
 
-/* Remove NULs, turn CRLF and lone CR into LF, and make the result valid
+/* Remove NULs, turn CRLF, lone CR, VT and FF into LF, remove the other
+ * control characters but TAB (C0 and DEL), and make the result valid
  * UTF-8; takes ownership of buf.  Text handed to PCRE2 and SQLite must be
- * a C string, and line-based scanners want one line ending. */
+ * a C string, line-based scanners want one line ending, and the text is
+ * shown on terminals and pages, where ESC, BEL and backspace act instead
+ * of printing. */
 static char *
-finish_text(GByteArray *buf, unsigned *nuls)
+finish_text(GByteArray *buf, unsigned *nuls, unsigned *ctls)
 {
     gsize j = 0;
     char *s, *valid;
@@ -268,6 +271,11 @@ finish_text(GByteArray *buf, unsigned *nuls)
             if (i + 1 < buf->len && buf->data[i + 1] == '\n')
                 continue;
             c = '\n';
+        } else if (c == '\v' || c == '\f') {
+            c = '\n';          /* a line or page break (Word writes VT) */
+        } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+            (*ctls)++;
+            continue;
         }
         buf->data[j++] = c;
     }
@@ -378,7 +386,7 @@ text_to_utf8(struct message *m, const guint8 *data, gsize len,
 {
     GByteArray *buf = NULL;
     const char *iname = NULL;
-    unsigned bad = 0, nuls = 0;
+    unsigned bad = 0, nuls = 0, ctls = 0;
     gboolean noted = FALSE;     /* the charset problem is already said */
     char *text;
 
@@ -421,10 +429,13 @@ text_to_utf8(struct message *m, const guint8 *data, gsize len,
             buf = latin1_to_utf8(data, len);
         }
     }
-    text = finish_text(buf, &nuls);
+    text = finish_text(buf, &nuls, &ctls);
     if (nuls > 0)
         add_problem(m, "The %s contains %u NUL bytes; they were removed.",
                     what, nuls);
+    if (ctls > 0)
+        add_problem(m, "The %s contains %u control characters; they were "
+                    "removed.", what, ctls);
     return text;
 }
 
@@ -483,7 +494,8 @@ render_flush(struct render *r)
     r->nl = r->sp = FALSE;
 }
 
-/* Append a text node: white space runs become one space outside <pre>. */
+/* Append a text node: white space runs become one space outside <pre>,
+ * control characters vanish. */
 static void
 render_text(struct render *r, const char *s)
 {
@@ -493,8 +505,10 @@ render_text(struct render *r, const char *s)
             p++;
             space = TRUE;
         } else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'
-                   || *p == '\f') {
+                   || *p == '\f' || *p == '\v') {
             space = TRUE;
+        } else if (*p < 0x20 || *p == 0x7F) {
+            continue;   /* a control character (&#27;) prints nothing */
         }
         if (r->pre > 0 && (*p == '\n' || *p == '\r')) {
             if (*p == '\n') {
@@ -595,14 +609,25 @@ decode_entity(const char *p, GString *out)
         { "apos;", "'" }, { "nbsp;", " " },
     };
     if (*p == '#') {
+        gboolean hex = p[1] == 'x' || p[1] == 'X';
+        const char *digits = p + (hex ? 2 : 1);
         char *end;
-        gulong c = (p[1] == 'x' || p[1] == 'X') ? strtoul(p + 2, &end, 16)
-                                                : strtoul(p + 1, &end, 10);
-        if (end == p + 1 || end == p + 2 || *end != ';')
+        gulong c;
+
+        /* strtoul would also take blanks and a sign; "&#7;" has one digit */
+        if (!g_ascii_isxdigit(*digits))
+            return 0;
+        c = strtoul(digits, &end, hex ? 16 : 10);
+        if (end == digits || *end != ';')
             return 0;
         if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
             c = 0xFFFD;
-        g_string_append_unichar(out, (gunichar) c);
+        /* Text keeps no control characters: white space ones are white
+         * space in HTML, the others are dropped. */
+        if (c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
+            g_string_append_c(out, ' ');
+        else if (c >= 0x20 && c != 0x7F)
+            g_string_append_unichar(out, (gunichar) c);
         return (gsize) (end - p) + 1;
     }
     for (gsize i = 0; i < G_N_ELEMENTS(named); i++) {

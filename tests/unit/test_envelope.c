@@ -864,6 +864,45 @@ test_body(void **state)
     envelope_free(env);
 }
 
+/* TRUE when s holds a C0 control character or DEL, other than those
+ * allowed (a string such as "\n\t"). */
+static gboolean
+has_control(const char *s, const char *allowed)
+{
+    for (; s != NULL && *s; s++)
+        if (((unsigned char) *s < 0x20 || *s == 0x7F) && strchr(allowed, *s) == NULL)
+            return TRUE;
+    return FALSE;
+}
+
+/* Control characters never reach a field (a terminal would act on ESC
+ * and BEL when `liaisonctl show` prints it): a tab or CR is a space, the
+ * others vanish; the body keeps its line breaks and tabs only. */
+static void
+test_control_characters(void **state)
+{
+    struct envelope *env;
+    const struct contact *c;
+
+    env = scan("Title: a\x1b]0;pwn\x07\x1b[2Jb\n"
+               "From: ITU\x08-T\tSG\x7f" "15\r\n"
+               "To: A\x01 WG, B\x1b WG\n"
+               "Response Contact: J\x1b" "Doe <j@x.test>\n"
+               "Body: one\x1b[31m red\x07\n\tsecond\r line\x0b\n", 5);
+    assert_str(env->title, "a]0;pwn[2Jb");
+    assert_str(env->from_body, "ITU-T SG15");
+    assert_str(env->to_body, "A WG, B WG");
+    assert_strv(env->to_list, (const char *const[]) { "A WG", "B WG", NULL });
+    assert_int_equal(env->response_contacts->len, 1);
+    c = g_ptr_array_index(env->response_contacts, 0);
+    assert_str(c->name, "JDoe");
+    assert_str(c->addr, "j@x.test");
+    assert_str(env->body, "one[31m red\n\tsecond line");
+    assert_false(has_control(env->title, ""));
+    assert_false(has_control(env->body, "\n\t"));
+    envelope_free(env);
+}
+
 /* ---- tables ------------------------------------------------------------- */
 
 /* Every date layout senders use, and what must be refused. */
@@ -1245,6 +1284,7 @@ main(void)
         cmocka_unit_test(test_related),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_body),
+        cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_contacts),
         cmocka_unit_test(test_purposes),

@@ -914,6 +914,56 @@ test_parts_limits(void **state)
     g_free(lb);
 }
 
+/* TRUE when s holds a C0 control character or DEL other than LF and TAB. */
+static gboolean
+text_has_control(const char *s)
+{
+    for (; *s; s++)
+        if (((unsigned char) *s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7F)
+            return TRUE;
+    return FALSE;
+}
+
+/* The text keeps no control character but LF and TAB, whether it came
+ * as plain text, as HTML (character references included) or as HTML too
+ * deep for libxml2 (stripped roughly): ESC and BEL would act on the
+ * terminal that shows it. */
+static void
+test_control_characters(void **state)
+{
+    GString *s;
+    struct message *m;
+
+    (void) state;
+    m = parse_str("From: a@example.test\nSubject: ctl\n"
+                  "Content-Type: text/plain\n\n"
+                  "Title: a\x1b]0;pwn\x07\x1b[2Jb\n"
+                  "line\x0btwo\x0cthree\r\n\tend\x7f\x08\n");
+    assert_string_equal(m->text, "Title: a]0;pwn[2Jb\nline\ntwo\nthree\n"
+                                 "\tend\n");
+    assert_true(has_problem(m, "body text contains 5 control characters"));
+    message_free(m);
+
+    m = parse_str("From: a@example.test\nSubject: ctl\n"
+                  "Content-Type: text/html\n\n"
+                  "<p>Title: a&#27;]0;pwn&#7;b&#13;c&#x7f;d\x1b[2J</p>\n");
+    assert_false(text_has_control(m->text));
+    assert_non_null(strstr(m->text, "Title: a]0;pwnb"));
+    message_free(m);
+
+    s = g_string_new("From: a@example.test\nSubject: ctl\n"
+                     "Content-Type: text/html\n\n");
+    for (int i = 0; i < 100000; i++)
+        g_string_append(s, "<div>");
+    g_string_append(s, "Title: a&#27;]0;pwn&#7;b&#13;c&#x7f;d</div>\n");
+    m = parse_lim(s, NULL);
+    assert_true(has_problem(m, "extracted roughly"));
+    assert_false(text_has_control(m->text));
+    assert_non_null(strstr(m->text, "Title: a]0;pwnb c"));
+    message_free(m);
+    g_string_free(s, TRUE);
+}
+
 /* The number of descriptors this process has open. */
 static guint
 open_fds(void)
@@ -1193,6 +1243,7 @@ main(void)
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_parts_limits),
         cmocka_unit_test(test_many_small_attachments),
+        cmocka_unit_test(test_control_characters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
