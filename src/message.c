@@ -1370,7 +1370,7 @@ prepare_input(struct message *m, GMimeStream *s, gint64 start, gint64 end,
               GError **err)
 {
     GMimeStream *out;
-    GByteArray *chunk = g_byte_array_sized_new(READ_CHUNK);
+    GByteArray *chunk;
     gboolean cr_pending = FALSE, ok = TRUE;
     unsigned nuls = 0;
     struct reader r;
@@ -1379,6 +1379,7 @@ prepare_input(struct message *m, GMimeStream *s, gint64 start, gint64 end,
         out = g_mime_stream_mem_new();
     else if ((out = message_temp_stream(lim->spool_dir, err)) == NULL)
         return NULL;
+    chunk = g_byte_array_sized_new(READ_CHUNK);
     reader_init(&r, s, start, end);
     while (ok && reader_fill(&r)) {
         g_byte_array_set_size(chunk, 0);

@@ -964,6 +964,29 @@ test_control_characters(void **state)
     g_string_free(s, TRUE);
 }
 
+/* A message that must be repaired (a NUL in its headers) and is too
+ * large to repair in memory, with nowhere to put the repaired copy: a
+ * temporary failure, and nothing leaks on the way (valgrind). */
+static void
+test_repair_spool_failure(void **state)
+{
+    GString *s = g_string_new("From: a@example.test\nSubject: n");
+    struct message_limits lim;
+    GError *err = NULL;
+    char *big = g_strnfill(2 * 1024 * 1024, 'x');
+
+    (void) state;
+    g_string_append_c(s, '\0');
+    g_string_append_printf(s, "ul\n\n%s\n", big);
+    message_limits_default(&lim);
+    lim.spool_dir = "/nonexistent/liaison-spool";
+    assert_null(message_parse(s->str, s->len, &lim, &err));
+    assert_true(g_error_matches(err, MESSAGE_ERROR, MESSAGE_ERROR_IO));
+    g_error_free(err);
+    g_string_free(s, TRUE);
+    g_free(big);
+}
+
 /* The number of descriptors this process has open. */
 static guint
 open_fds(void)
@@ -1244,6 +1267,7 @@ main(void)
         cmocka_unit_test(test_parts_limits),
         cmocka_unit_test(test_many_small_attachments),
         cmocka_unit_test(test_control_characters),
+        cmocka_unit_test(test_repair_spool_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
