@@ -302,6 +302,6 @@ attachment_free(gpointer p)
     if (a->data != NULL)
         g_bytes_unref(a->data);
     if (a->file != NULL)
-        g_object_unref(a->file);    /* a GMimeStream: closes the temp file */
+        g_object_unref(a->file);    /* its slice of the message's temp file */
     g_free(a);
 }

@@ -545,6 +545,34 @@ test_limits(void **state)
     message_free(m);
 }
 
+/* An HTML body is rendered up to twice max_text, no further: libxml2's
+ * tree costs many times the markup. */
+static void
+test_html_render_bound(void **state)
+{
+    struct message_limits lim;
+    GError *err = NULL;
+    GString *raw = g_string_new("From: a@itu.test\nSubject: html\nMIME-Version: 1.0\n"
+                                "Content-Type: text/html; charset=utf-8\n\n"
+                                "<html><body><p>early words</p>");
+    struct message *m;
+
+    (void) state;
+    while (raw->len < 2500)
+        g_string_append(raw, "<p>filler filler filler</p>\n");
+    g_string_append(raw, "<p>late words</p></body></html>\n");
+    message_limits_default(&lim);
+    lim.max_text = 1000;
+    m = message_parse(raw->str, raw->len, &lim, &err);
+    assert_non_null(m);
+    assert_true(has_problem(m, "The HTML body is longer than 2000 bytes; only its "
+                            "beginning was rendered."));
+    assert_non_null(strstr(m->text, "early words"));
+    assert_null(strstr(m->text, "late words"));
+    message_free(m);
+    g_string_free(raw, TRUE);
+}
+
 /* An answer that attaches the statement it answers is not a forward. */
 static void
 test_reply_with_attached_message(void **state)
@@ -1268,6 +1296,7 @@ main(void)
         cmocka_unit_test(test_many_small_attachments),
         cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_repair_spool_failure),
+        cmocka_unit_test(test_html_render_bound),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
