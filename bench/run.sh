@@ -16,7 +16,8 @@
 #     relayed: the same two Postfix set-ups, with and without liaisond,
 #     delivering every recipient by SMTP to one next hop (smtp-sink on
 #     loopback, as a front MTA hands mail to its hub), where a message's
-#     copies travel in one transaction instead of a file each.  Latency:
+#     copies travel in one transaction instead of a file each (and c)
+#     the same way, with MIMEDefang relaying).  Latency:
 #     the same kind of mix sent one message at a time; a message's latency
 #     is its whole SMTP transaction (connect to the reply after the final
 #     dot) as the sender sees it; the added latency is liaisond's median
@@ -392,7 +393,7 @@ printf '\t%s\n' "$RUN/big.msg" > "$RUN/big.manifest"
 sed -i 's/^/greta.jonsson@itu.test/' "$RUN/big.manifest"
 BIG_BYTES=$(stat -c %s "$RUN/big.msg")
 
-say "starting liaisond (unix, TCP, relayed), MIMEDefang, two smtp-sinks and seven private Postfix instances"
+say "starting liaisond (unix, TCP, relayed), MIMEDefang, three smtp-sinks and eight private Postfix instances"
 free_port MILTER_PORT 10450
 start_liaisond unix "unix:$RUN/l-unix/run/liaisond.sock"
 start_liaisond tcp "inet:$MILTER_PORT@127.0.0.1"
@@ -400,8 +401,8 @@ start_liaisond relay "unix:$RUN/l-relay/run/liaisond.sock"
 start_liaisond big "unix:$RUN/l-big/run/liaisond.sock"
 start_mimedefang
 MPIDS_none=""; MPIDS_lunix=$LPID_unix; MPIDS_ltcp=$LPID_tcp; MPIDS_big=$LPID_big
-MPIDS_rnone=""; MPIDS_rlia=$LPID_relay
-for name in none lunix ltcp md big rnone rlia; do
+MPIDS_rnone=""; MPIDS_rlia=$LPID_relay; MPIDS_rmd=$MPIDS_md
+for name in none lunix ltcp md big rnone rlia rmd; do
     free_port port 10400
     main_cf=""
     case $name in
@@ -412,6 +413,7 @@ for name in none lunix ltcp md big rnone rlia; do
         big)   milter="unix:$RUN/l-big/run/liaisond.sock" ;;
         rnone) milter=none ;;
         rlia)  milter="unix:$RUN/l-relay/run/liaisond.sock" ;;
+        rmd)   milter="unix:$RUN/md/md.sock" ;;
     esac
     case $name in
         r*) # Every recipient by SMTP to the next hop, not into files.
@@ -423,14 +425,14 @@ relayhost = [127.0.0.1]:$sink_port" ;;
     esac
     start_postfix "$name" "$port" "$milter" "$main_cf"
 done
-say "ports: postfix none $PORT_none, liaisond unix $PORT_lunix, liaisond TCP $PORT_ltcp (milter $MILTER_PORT), MIMEDefang $PORT_md, big $PORT_big, relayed none $PORT_rnone and liaisond $PORT_rlia"
+say "ports: postfix none $PORT_none, liaisond unix $PORT_lunix, liaisond TCP $PORT_ltcp (milter $MILTER_PORT), MIMEDefang $PORT_md, big $PORT_big; relayed: none $PORT_rnone, liaisond $PORT_rlia, MIMEDefang $PORT_rmd"
 # One message through each, so that no first-use cost lands in a round.
-for name in none lunix ltcp md big rnone rlia; do
+for name in none lunix ltcp md big rnone rlia rmd; do
     eval "port=\$PORT_$name"
     "$BENCH/smtp-send" -p "$port" "$RUN/mix-warm/manifest" >/dev/null ||
         say "warning: warm-up through $name refused a message" >&2
 done
-for name in none lunix ltcp md big rnone rlia; do wait_delivered "$name" 1000000 >/dev/null; done
+for name in none lunix ltcp md big rnone rlia rmd; do wait_delivered "$name" 1000000 >/dev/null; done
 
 # a) other mail: msgs/s in A_NAME, CPU ms/msg in AC_NAME, one word a round.
 for name in none lunix ltcp; do eval "A_$name=; AC_$name=; AM_$name="; done
@@ -446,9 +448,9 @@ done
 # msgs/s to the last reply (BA_), copies delivered (BN_).  "copies" is the
 # Postfix with no milter again, given the copies that liaisond routed in
 # the same round as more RCPT TOs: the same deliveries without the milter.
-for name in none lunix copies md rnone rlia; do eval "B_$name=; BC_$name=; BA_$name=; BN_$name=; BM_$name="; done
+for name in none lunix copies md rnone rlia rmd; do eval "B_$name=; BC_$name=; BA_$name=; BN_$name=; BM_$name="; done
 for r in $(seq 1 "$ROUNDS"); do
-    for name in none lunix copies md rnone rlia; do
+    for name in none lunix copies md rnone rlia rmd; do
         log=""; inst=$name; manifest="$RUN/mix-$r/manifest"
         case $name in
             lunix) log="$RUN/l-unix/liaisond.log" ;;
@@ -514,9 +516,10 @@ bn_none=$(median $BN_none); bn_lunix=$(median $BN_lunix); bn_md=$(median $BN_md)
 b_copies=$(median $B_copies); bc_copies=$(median $BC_copies); bn_copies=$(median $BN_copies)
 b_rnone=$(median $B_rnone); b_rlia=$(median $B_rlia); bc_rnone=$(median $BC_rnone); bc_rlia=$(median $BC_rlia)
 bm_rlia=$(median $BM_rlia); bn_rnone=$(median $BN_rnone); bn_rlia=$(median $BN_rlia)
+b_rmd=$(median $B_rmd); bc_rmd=$(median $BC_rmd); bm_rmd=$(median $BM_rmd)
 }
 r_unix=$(calc "$a_lunix / $a_none"); r_tcp=$(calc "$a_ltcp / $a_none")
-r_intake=$(calc "$b_lunix / $b_none"); r_relay=$(calc "$b_rlia / $b_rnone"); r_copies=$(calc "$b_lunix / $b_copies"); r_md=$(calc "$b_lunix / $b_md")
+r_intake=$(calc "$b_lunix / $b_none"); r_relay=$(calc "$b_rlia / $b_rnone"); r_rmd=$(calc "$b_rlia / $b_rmd"); r_copies=$(calc "$b_lunix / $b_copies"); r_md=$(calc "$b_lunix / $b_md")
 l50=$(percentile 50 "$RUN/lat-lunix"); n50=$(percentile 50 "$RUN/lat-none"); m50=$(percentile 50 "$RUN/lat-md")
 l99=$(percentile 99 "$RUN/lat-lunix"); n99=$(percentile 99 "$RUN/lat-none"); m99=$(percentile 99 "$RUN/lat-md")
 big_mb=$(calc "$BIG_BYTES / 1048576")
@@ -541,6 +544,7 @@ echo "| b) the same mix, both relaying to a next hop by SMTP (msgs/s) | $b_rlia 
 echo "| b) intake latency, median (ms) | $l50 | $n50 (no milter) | +$(calc "$l50 - $n50") ms | - | - |"
 echo "| b) intake latency, p99 (ms) | $l99 | $n99 (no milter) | +$(calc "$l99 - $n99") ms | - | - |"
 echo "| c) intake mix vs MIMEDefang (msgs/s) | $b_lunix | $b_md (MIMEDefang) | $r_md | > 1 | $(met "$r_md" '>' 1) |"
+echo "| c) the same, both relaying to a next hop by SMTP (msgs/s) | $b_rlia | $b_rmd (MIMEDefang, relayed) | $r_rmd | (> 1) | $(met "$r_rmd" '>' 1) |"
 echo "| d) ${BIG_MB} MB attachment, peak RSS growth (MB) | $D_growth | $big_mb (message size) | $(calc "${D_growth%% *} / $big_mb") | < 16 MB | $D_met |"
 echo
 echo "CPU per message (user + system, ms) of the Postfix instance and its milter,"
@@ -554,6 +558,7 @@ echo "| b) intake mix | $bc_lunix | $bm_lunix | $bc_none (no milter) | $(calc "$
 echo "| b) intake mix, the same copies | $bc_lunix | $bm_lunix | $bc_copies (no milter, the copies liaisond routed) | $(calc "$bc_copies / $bc_lunix") |"
 echo "| b) intake mix, relayed | $bc_rlia | $bm_rlia | $bc_rnone (no milter, relayed) | $(calc "$bc_rnone / $bc_rlia") |"
 echo "| c) intake mix | $bc_lunix | $bm_lunix | $bc_md (MIMEDefang, of which MIMEDefang $bm_md) | $(calc "$bc_md / $bc_lunix") |"
+echo "| c) intake mix, relayed | $bc_rlia | $bm_rlia | $bc_rmd (MIMEDefang, relayed, of which MIMEDefang $bm_rmd) | $(calc "$bc_rmd / $bc_rlia") |"
 echo
 echo "Intake, to the last reply to the sender instead of the last delivery: liaisond $ba_lunix msgs/s,"
 echo "no milter $ba_none, MIMEDefang $ba_md; copies delivered per round: liaisond $bn_lunix"
@@ -568,7 +573,7 @@ echo "Latency through MIMEDefang: median $m50 ms, p99 $m99 ms ($LAT_N messages o
 echo
 echo "Rounds, msgs/s: a) none$A_none; unix$A_lunix; tcp$A_ltcp."
 echo "b) none$B_none; liaisond$B_lunix; same copies$B_copies; MIMEDefang$B_md;"
-echo "relayed none$B_rnone; relayed liaisond$B_rlia."
+echo "relayed none$B_rnone; relayed liaisond$B_rlia; relayed MIMEDefang$B_rmd."
 echo "d) VmRSS before $rss0 kB, VmHWM after $hwm kB (peak reset: $hwm_reset), VmRSS after $rss1 kB;"
 echo "sampled peaks RssAnon $peak_anon kB, RssFile $peak_file kB (RssAnon $anon0 kB before, $anon1 kB after); ${big_s} s for the transaction."
 } > "$RESULTS"
