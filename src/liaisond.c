@@ -204,12 +204,12 @@ pidfile_lock(const char *path)
     }
     if (fstat(pidfile_fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         log_msg(LOG_ERR, NULL, "pid file %s: not a regular file, refused", path);
-        return EX_CANTCREAT;
+        goto refused;           /* not ours: never removed at exit */
     }
     if (flock(pidfile_fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK) {
             log_msg(LOG_ERR, NULL, "pid file %s: lock: %s", path, g_strerror(errno));
-            return EX_CANTCREAT;
+            goto refused;
         }
         n = pread(pidfile_fd, other, sizeof other - 1, 0);
         other[n > 0 ? n : 0] = '\0';
@@ -221,6 +221,10 @@ pidfile_lock(const char *path)
         return EX_UNAVAILABLE;
     }
     return EX_OK;
+  refused:
+    close(pidfile_fd);
+    pidfile_fd = -1;
+    return EX_CANTCREAT;
 }
 
 /* Write this process's pid into the locked pid file; FALSE when it

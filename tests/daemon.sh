@@ -99,6 +99,12 @@ check_grep "symbolic link: says why" "pid file .*is a symbolic link, refused" "$
     || fail "symbolic link" "target now: $(cat "$SCRATCH/target")"
 rm -f "$PIDFILE"
 
+# A pid file that is a FIFO: refused, and left where it is.
+mkfifo "$PIDFILE"
+check_exit "pid file that is a FIFO: refused (EX_CANTCREAT)" 73 timeout 20 "$LIAISOND" -f -c "$D/liaisond.conf"
+[ -p "$PIDFILE" ] && ok "FIFO: not removed" || fail "FIFO" "the FIFO is gone"
+rm -f "$PIDFILE"
+
 # A pid file left by a daemon that was killed: unlocked, so not in the way.
 echo 999999 >"$PIDFILE"
 "$LIAISOND" -f -c "$D/liaisond.conf" >"$D/b.log" 2>&1 &
