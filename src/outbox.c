@@ -372,6 +372,7 @@ send_one(struct conn *c, const struct compose_settings *cs,
     const char *raw = g_bytes_get_data(row->raw, &len);
     const char *step;
     enum rcpt_outcome o;
+    gboolean at_sender = FALSE;
     int r;
 
     if (!conn_open(c)) {
@@ -381,8 +382,10 @@ send_one(struct conn *c, const struct compose_settings *cs,
     step = "MAIL FROM";
     r = (c->smtp->esmtp & MAILSMTP_ESMTP) ? mailesmtp_mail(c->smtp, verp, FALSE, NULL)
                                           : mailsmtp_mail(c->smtp, verp);
-    if (r != MAILSMTP_NO_ERROR)
+    if (r != MAILSMTP_NO_ERROR) {
+        at_sender = TRUE;
         goto failed;
+    }
     step = "RCPT TO";
     r = (c->smtp->esmtp & MAILSMTP_ESMTP) ? mailesmtp_rcpt(c->smtp, rcpt, 0, NULL)
                                           : mailsmtp_rcpt(c->smtp, rcpt);
@@ -398,7 +401,11 @@ send_one(struct conn *c, const struct compose_settings *cs,
         goto failed;
     return RCPT_DELIVERED;
 failed:
-    o = failure_kind(c->smtp, r);
+    /* A 5xx to MAIL FROM refuses our sender, not this recipient: the
+     * relay's settings (authentication, sender policy) are wrong, and
+     * every recipient would fail for good at once.  Deferred instead, so
+     * that mending the relay is enough; the give-up still ends it. */
+    o = at_sender ? RCPT_TEMPORARY : failure_kind(c->smtp, r);
     *why = smtp_answer(c->smtp, step, r);
     /* After a broken stream or a failed DATA the session state is unknown:
      * start the next transaction on a new connection.  Otherwise RSET. */

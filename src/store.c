@@ -4,11 +4,12 @@
  * Why it is built this way:
  *
  * - WAL journal: the milter writes while liaisonctl and the publisher read;
- *   in WAL mode readers never block the writer nor the writer the readers,
- *   and synchronous=NORMAL is durable enough there (a power cut can lose the
- *   last commits, never corrupt the file) while sparing an fsync per commit.
- *   The MTA keeps a message until we answer, so a lost last commit means a
- *   redelivery, which deduplication absorbs.
+ *   in WAL mode readers never block the writer nor the writer the readers.
+ *   synchronous=FULL: a commit is on disk before we answer.  The MTA keeps
+ *   a message only until we answer; after it, it delivers and forgets, so
+ *   a commit that a power cut could still take back (NORMAL: the WAL is
+ *   synced at checkpoints only) would lose an accepted statement and the
+ *   mail it queued for good.  One fsync of the WAL per commit is the cost.
  *
  * - Persistent WAL: every connection asks SQLite to keep the -wal and -shm
  *   files when it closes.  A reader that may not write the directory (an
@@ -756,7 +757,7 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, GError **err)
             || !exec(st, "PRAGMA journal_size_limit=4194304",
                      "limiting the WAL size", err)))
         goto fail;
-    if (!exec(st, "PRAGMA synchronous=NORMAL", "setting synchronous", err)
+    if (!exec(st, "PRAGMA synchronous=FULL", "setting synchronous", err)
         || !exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys", err)
         || !migrate(st, err))
         goto fail;

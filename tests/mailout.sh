@@ -194,8 +194,21 @@ check_grep "report names the refused address" 'netmod@ietf.test|tsbsg15@itu.test
 expect_flush "a failed report" "0 0 1"
 expect_eq "a failed report is not reported" "$(sql "SELECT count(*) FROM outbox WHERE kind='report'")" 3
 postconf -c "$RUN/pf/etc" -e 'smtpd_recipient_restrictions = permit_mynetworks, reject'
+
+# A 5xx to MAIL FROM refuses the sender, not a recipient: deferred (the
+# relay's settings are to be mended), then sent once they are.
+postconf -c "$RUN/pf/etc" -e 'smtpd_delay_reject = no' 'smtpd_sender_restrictions = reject'
 postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
 sleep 2
+"$QUEUE" "$DB" 1 acknowledgement >/dev/null
+A3=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
+expect_flush "5xx to MAIL FROM: deferred, not failed" "0 1 0"
+expect_eq "5xx to MAIL FROM: the row waits, with the answer" \
+    "$(sql "SELECT sent IS NULL, failed IS NULL, rejected = '', last_error LIKE '%MAIL FROM%554%' FROM outbox WHERE message_id='$A3'")" "1|1|1|1"
+postconf -c "$RUN/pf/etc" -e 'smtpd_delay_reject = yes' 'smtpd_sender_restrictions ='
+postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
+sleep 2
+expect_flush "sender accepted again, a minute later: sent" "1 0 0" --now "$(later 2)"
 
 # ---- 4. killed before the relay answered the DATA: sent once, later -----
 mkdir -p "$RUN/sink"; chmod 777 "$RUN/sink"
