@@ -266,16 +266,7 @@ wait_delivered() {
         "$PF/pf-wait-delivered" "$RUN/pf-$1" "$2" 300 2>>"$RUN/wait.log" || true
         return
     fi
-    local q="$RUN/pf-$1/queue" empty=0 i
-    for i in $(seq 1 3000); do
-        if [ -z "$(find "$q/maildrop" "$q/incoming" "$q/active" "$q/deferred" "$q/hold" -type f -print -quit 2>/dev/null)" ]; then
-            empty=$(( empty + 1 ))
-            [ "$empty" -ge 5 ] && break
-        else
-            empty=0
-        fi
-        sleep 0.1
-    done
+    "$PF/pf-wait-delivered" "$RUN/pf-$1" empty 300 >/dev/null 2>>"$RUN/wait.log" || true
     find "$RUN/sink-$1" -type f -exec grep -h '^X-Rcpt-Args:' {} + 2>/dev/null | wc -l
 }
 
