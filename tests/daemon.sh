@@ -49,14 +49,20 @@ wait_gone() {
     return 1
 }
 
+# start_fg LOG: liaisond in the foreground, its pid in LPID, until it
+# says it started and its socket is there (bounded).
 LPID=
 t_cleanup '[ -n "$LPID" ] && kill -KILL $LPID 2>/dev/null'
-"$LIAISOND" -f -c "$D/liaisond.conf" >"$D/a.log" 2>&1 &
-LPID=$!
-for _ in $(seq 1 100); do
-    grep -q "started (pid $LPID)" "$D/a.log" && [ -S "$SOCK" ] && break
-    sleep 0.1
-done
+start_fg() {
+    "$LIAISOND" -f -c "$D/liaisond.conf" >"$1" 2>&1 &
+    LPID=$!
+    for _ in $(seq 1 100); do
+        grep -q "started (pid $LPID)" "$1" && [ -S "$SOCK" ] && return
+        sleep 0.1
+    done
+}
+
+start_fg "$D/a.log"
 check_grep "first daemon started" "started \(pid $LPID\)" "$D/a.log"
 [ "$(stat -c %a "$SOCK" 2>/dev/null)" = 666 ] && ok "socket mode 666" \
     || fail "socket mode" "$(stat -c %a "$SOCK" 2>&1)"
@@ -107,9 +113,7 @@ rm -f "$PIDFILE"
 
 # A pid file left by a daemon that was killed: unlocked, so not in the way.
 echo 999999 >"$PIDFILE"
-"$LIAISOND" -f -c "$D/liaisond.conf" >"$D/b.log" 2>&1 &
-LPID=$!
-for _ in $(seq 1 100); do grep -q "started (pid $LPID)" "$D/b.log" && break; sleep 0.1; done
+start_fg "$D/b.log"
 check_grep "stale pid file: started" "started \(pid $LPID\)" "$D/b.log"
 kill -TERM "$LPID"; wait "$LPID"; LPID=
 
