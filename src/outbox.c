@@ -15,7 +15,8 @@
  *
  * - Exactly once, but for one window.  A row is first claimed (its
  *   next_try moved ahead by a lease, so a second sender running at the
- *   same time skips it).  For each recipient, the moment the relay answers
+ *   same time skips it), and the lease is renewed before each further
+ *   recipient, only while the row still carries it.  For each recipient, the moment the relay answers
  *   250 to the end of DATA the recipient is appended to the row's
  *   `delivered` column in its own commit, before anything else happens
  *   (no RSET, no QUIT, no next recipient).  A sender that dies before that
@@ -520,20 +521,46 @@ out:
     return ok;
 }
 
-/* Deliver one claimed row: each recipient not yet settled, recording each
- * outcome at once; then settle or defer the row.  FALSE with *err only on
- * a store failure. */
+/* A flush's clock: the time it was asked to run at (perhaps simulated)
+ * and the monotonic time it began, so leases follow the real time spent. */
+struct flush_clock {
+    GDateTime *t;
+    gint64  started;
+};
+
+/* The flush's time now: its start plus the real time spent since. */
+static GDateTime *
+clock_now(const struct flush_clock *k)
+{
+    return g_date_time_add_seconds(
+        k->t, (gdouble)(g_get_monotonic_time() - k->started) / G_TIME_SPAN_SECOND);
+}
+
+/* A claim's lease that begins at now, as stored. */
+static char *
+lease_from(GDateTime *now)
+{
+    g_autoptr(GDateTime) lease = g_date_time_add_seconds(now, CLAIM_LEASE_S);
+
+    return iso_utc(lease);
+}
+
+/* Deliver one claimed row (its lease runs until row->next_try): each
+ * recipient not yet settled, recording each outcome at once; then settle
+ * or defer the row.  FALSE with *err only on a store failure. */
 static gboolean
 deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
-            GDateTime *now, const struct store_outbox_row *row,
-            struct flush_summary *sum, GError **err)
+            const struct flush_clock *clk, GDateTime *now,
+            const struct store_outbox_row *row, struct flush_summary *sum,
+            GError **err)
 {
     g_autoptr(GPtrArray) rcpts = lines_of(row->rcpts);
     g_autoptr(GPtrArray) delivered = lines_of(row->delivered);
     g_autoptr(GPtrArray) rejected = lines_of(row->rejected);
     g_autofree char *now_iso = iso_utc(now);
     g_autofree char *last_why = NULL;
-    unsigned temporary = 0;
+    g_autofree char *held = g_strdup(row->next_try);
+    unsigned temporary = 0, tried = 0;
     const struct relay *rl = c->relay;
 
     for (guint i = 0; i < rcpts->len; i++) {
@@ -543,6 +570,30 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
 
         if (has_line(delivered, rcpt) || has_line(rejected, rcpt))
             continue;
+        /* One recipient against a slow relay can take minutes (a timeout
+         * per SMTP step), so the lease is renewed before each one after
+         * the first: a row whose recipients together outlast one lease
+         * would otherwise be claimed by a second sender while this one
+         * still works on it, and both would send.  If the lease did run
+         * out (this sender was stopped, say) and another sender has the
+         * row, it is left to that sender, untouched. */
+        if (tried++ > 0) {
+            g_autoptr(GDateTime) rt = clock_now(clk);
+            g_autofree char *lease = lease_from(rt);
+            gboolean kept = FALSE;
+
+            if (!store_outbox_renew(st, row->id, held, lease, &kept, err))
+                return FALSE;
+            if (!kept) {
+                log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                        ": its claim ran out and another sender has the row; "
+                        "%s and the recipients after it are left to that sender",
+                        row->id, rcpt);
+                return TRUE;
+            }
+            g_free(held);
+            held = g_steal_pointer(&lease);
+        }
         o = send_one(c, cs, row, rcpt, &why);
         if (o == RCPT_DELIVERED) {
             if (g_strcmp0(g_getenv("LIAISON_TEST_CRASH_AFTER_DATA"), "1") == 0)
@@ -629,7 +680,7 @@ outbox_flush(struct store *st, const struct relay *relay,
     g_autoptr(GDateTime) t = now != NULL ? g_date_time_ref(now)
                                          : g_date_time_new_now_utc();
     g_autofree char *now_iso = iso_utc(t);
-    gint64 started = g_get_monotonic_time();
+    const struct flush_clock clk = { t, g_get_monotonic_time() };
     GArray *ids;
     gboolean ok = TRUE;
 
@@ -655,13 +706,10 @@ outbox_flush(struct store *st, const struct relay *relay,
         /* The lease runs from this claim, not from the start of the flush:
          * a long flush against a slow relay must not claim a row with a
          * lease that has already run out, which another sender could then
-         * take as well.  (t may be a simulated time: add the real time
-         * spent since the flush began.) */
-        g_autoptr(GDateTime) rt = g_date_time_add_seconds(
-            t, (gdouble)(g_get_monotonic_time() - started) / G_TIME_SPAN_SECOND);
-        g_autoptr(GDateTime) lease = g_date_time_add_seconds(rt, CLAIM_LEASE_S);
+         * take as well. */
+        g_autoptr(GDateTime) rt = clock_now(&clk);
         g_autofree char *row_iso = iso_utc(rt);
-        g_autofree char *lease_iso = iso_utc(lease);
+        g_autofree char *lease_iso = lease_from(rt);
 
         if (!store_outbox_claim(st, id, row_iso, lease_iso, &claimed, err)) {
             ok = FALSE;
@@ -674,7 +722,7 @@ outbox_flush(struct store *st, const struct relay *relay,
             ok = FALSE;
             break;
         }
-        ok = deliver_row(st, &c, cs, rt, row, sum, err);
+        ok = deliver_row(st, &c, cs, &clk, rt, row, sum, err);
         store_outbox_row_free(row);
     }
     g_array_free(ids, TRUE);

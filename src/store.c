@@ -303,6 +303,7 @@ enum sql_id {
     SQL_OUTBOX_DUE,
     SQL_OUTBOX_GET,
     SQL_OUTBOX_CLAIM,
+    SQL_OUTBOX_RENEW,
     SQL_OUTBOX_DELIVERED,
     SQL_OUTBOX_REJECTED,
     SQL_OUTBOX_SENT,
@@ -411,6 +412,12 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_OUTBOX_CLAIM] =
         "UPDATE outbox SET next_try = ?2 WHERE id = ?1 AND sent IS NULL"
         " AND failed IS NULL AND next_try <= ?3",
+    /* Only while the row still carries this sender's own lease (?3):
+     * once that ran out and another sender claimed the row, next_try is
+     * that sender's lease and nothing changes here. */
+    [SQL_OUTBOX_RENEW] =
+        "UPDATE outbox SET next_try = ?2 WHERE id = ?1 AND sent IS NULL"
+        " AND failed IS NULL AND next_try = ?3",
     [SQL_OUTBOX_DELIVERED] =
         "UPDATE outbox SET delivered = delivered || ?2 || char(10)"
         " WHERE id = ?1",
@@ -1778,6 +1785,21 @@ store_outbox_claim(struct store *st, gint64 id, const char *now,
                        "claiming an outbox row", err))
         return FALSE;
     *claimed = n == 1;
+    return TRUE;
+}
+
+/* Extend the lease held until held to lease_until: *kept is FALSE when
+ * the row no longer carries that lease (another sender has claimed it). */
+gboolean
+store_outbox_renew(struct store *st, gint64 id, const char *held,
+                   const char *lease_until, gboolean *kept, GError **err)
+{
+    int n = 0;
+
+    if (!outbox_update(st, SQL_OUTBOX_RENEW, id, lease_until, held, NULL, &n,
+                       "renewing an outbox claim", err))
+        return FALSE;
+    *kept = n == 1;
     return TRUE;
 }
 

@@ -145,6 +145,12 @@ void    store_outbox_row_free(struct store_outbox_row *r);
 gboolean store_outbox_claim(struct store *st, gint64 id, const char *now,
                             const char *lease_until, gboolean *claimed,
                             GError **err);
+/* Extend a claim whose lease runs until held to lease_until; *kept is
+ * FALSE when the row no longer carries that lease (it ran out and another
+ * sender claimed the row). */
+gboolean store_outbox_renew(struct store *st, gint64 id, const char *held,
+                            const char *lease_until, gboolean *kept,
+                            GError **err);
 /* Record one recipient accepted by the relay / refused for good. */
 gboolean store_outbox_delivered(struct store *st, gint64 id, const char *rcpt,
                                 GError **err);

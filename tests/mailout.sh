@@ -253,6 +253,36 @@ expect_eq "crash after accept: at most one extra copy" "$(files_of "$A4" | wc -l
 expect_eq "crash after accept: same Message-ID in both" \
     "$(grep -hi '^Message-Id:' $(files_of "$A4") | sort -u | wc -l)" 1
 expect_flush "nothing left to send" "0 0 0" --now "$(later 600)"
+
+# ---- 6. the claim lost mid-row: the rest is left to the new holder ------
+# smtp-sink answers each final dot after 3 s.  While the first recipient
+# waits there, the row gets another sender's lease, as a second flush's
+# claim does once this one's lease has run out.  The sender renews its
+# lease before the next recipient, finds it gone, and sends nothing more.
+mkdir -p "$RUN/sink6"; chmod 777 "$RUN/sink6"
+smtp-sink -u nobody -W .:3 -d "$RUN/sink6/%M." "127.0.0.1:$SINK" 10 &
+SINKPID=$!
+sleep 0.5
+"$QUEUE" "$DB" 1 notification >/dev/null
+N6=$(sql "SELECT message_id FROM outbox WHERE kind='notification' ORDER BY id DESC LIMIT 1")
+expect_eq "lost claim: the row has several recipients" \
+    "$(sql "SELECT length(rcpts) - length(replace(rcpts, char(10), '')) > 1 FROM outbox WHERE message_id='$N6'")" 1
+$LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
+FPID=$!
+for _ in $(seq 1 100); do
+    grep -qsF "$N6" "$RUN"/sink6/* && break
+    sleep 0.1
+done
+sql "UPDATE outbox SET next_try = '2099-01-01T00:00:00Z' WHERE message_id='$N6'"
+wait "$FPID"
+kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
+expect_eq "lost claim: only the recipient in hand was sent" \
+    "$(grep -lsF "$N6" "$RUN"/sink6/* | wc -l)" 1
+expect_eq "lost claim: recorded as delivered, the row left open" \
+    "$(sql "SELECT length(delivered) - length(replace(delivered, char(10), '')), sent IS NULL FROM outbox WHERE message_id='$N6'")" "1|1"
+expect_eq "lost claim: the new holder's lease untouched" \
+    "$(sql "SELECT next_try FROM outbox WHERE message_id='$N6'")" "2099-01-01T00:00:00Z"
+check_grep "lost claim: logged" "claim ran out and another sender has the row" "$RUN/flush.log"
 if [ "$T_FAIL" -gt 0 ]; then
     echo "--- flush log"; tail -n 30 "$RUN/flush.log"
 fi
