@@ -18,7 +18,13 @@
 #                          liaisond's defaults, for tests of that mail)
 #   start_liaisond [VAR=VALUE...]   start liaisond -f as root (it drops to
 #                          RUN_USER), with extra environment, and wait for
-#                          its "started" line; stop_liaisond: SIGTERM, wait
+#                          its "started" line; stop_liaisond: SIGTERM, wait,
+#                          a failure recorded unless it exits 0 (status 1)
+#   LIAISOND_WRAPPER       a command liaisond runs under, split on spaces,
+#                          e.g. "valgrind -q --leak-check=full
+#                          --error-exitcode=99 --log-file=/tmp/vg.%p"
+#                          (tests/run-all.sh); its start and stop may then
+#                          take a minute each instead of 10 and 15 s
 #   pf_start               the private Postfix with liaisond as its milter
 #   send FILE SENDER RCPT...  one SMTP transaction with swaks
 #   sql ...                sqlite3 on the database as RUN_USER
@@ -86,23 +92,41 @@ pf_conf() {
 }
 
 LPID=
+# valgrind takes seconds to start liaisond and more to check its heap at
+# exit (it keeps the pid: LPID is still liaisond's, "started (pid N)" too).
+LIAISOND_WRAPPER=${LIAISOND_WRAPPER:-}
+if [ -n "$LIAISOND_WRAPPER" ]; then PF_START_WAIT=600 PF_STOP_WAIT=600
+else PF_START_WAIT=100 PF_STOP_WAIT=150; fi
 start_liaisond() {
-    env "$@" "$LIAISOND" -f -v -c "$RUN/liaisond.conf" >>"$RUN/liaisond.log" 2>&1 &
+    # shellcheck disable=SC2086 # the wrapper's words
+    env "$@" $LIAISOND_WRAPPER "$LIAISOND" -f -v -c "$RUN/liaisond.conf" >>"$RUN/liaisond.log" 2>&1 &
     LPID=$!
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 "$PF_START_WAIT"); do
         grep -q "started (pid $LPID)" "$RUN/liaisond.log" && [ -S "$SOCK" ] && return 0
         kill -0 "$LPID" 2>/dev/null || break
         sleep 0.1
     done
     return 1
 }
+# Its exit status counts: 0 after SIGTERM; 99 is the wrapper's (valgrind's
+# --error-exitcode: a memory error or a definite leak).
 stop_liaisond() {
+    local rc
     [ -n "$LPID" ] || return 0
     kill -TERM "$LPID" 2>/dev/null
-    for _ in $(seq 1 150); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 "$PF_STOP_WAIT"); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$LPID" 2>/dev/null
-    wait "$LPID" 2>/dev/null
+    wait "$LPID" 2>/dev/null; rc=$?
     LPID=
+    [ "$rc" = 0 ] && return 0
+    if [ "$rc" = 99 ] && [ -n "$LIAISOND_WRAPPER" ]; then
+        fail "liaisond under ${LIAISOND_WRAPPER%% *}" "exit 99: memory errors or leaks, in the wrapper's log"
+    elif [ "$rc" = 137 ]; then
+        fail "liaisond stops on SIGTERM" "still running after $((PF_STOP_WAIT / 10)) s, killed"
+    else
+        fail "liaisond stops on SIGTERM" "exit $rc"
+    fi
+    return 1
 }
 
 pf_start() {
