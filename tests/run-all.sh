@@ -3,7 +3,8 @@
 # install the dependencies, build, run `make check` (cmocka unit tests, the
 # corpus golden comparison, the shell tests against the real programs,
 # Postfix and SQLite), run it again in an ASan + UBSan build, run the unit
-# tests and the corpus ingest under valgrind, fuzz the parsers for a minute
+# tests, the corpus ingest and liaisond through Postfix (test-milter.sh)
+# under valgrind, fuzz the parsers for a minute
 # each (tests/fuzz/run.sh), then `make distcheck`.
 # The last line is "N passed, N failed" over all of it.
 set -u
@@ -103,6 +104,25 @@ vg_corpus() {
 }
 step "valgrind-liaisonctl-corpus" vg_corpus
 rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm"
+# liaisond itself: test-milter.sh (the corpus, SIGHUP, a read-only database
+# and a full spool, through a private Postfix) with the daemon under
+# valgrind (pf-lib.sh's LIAISOND_WRAPPER).  Each daemon is stopped with
+# SIGTERM and exits 99 on a memory error or a definite leak, which fails
+# the test; valgrind's reports are shown after it.  --vgdb=no: liaisond
+# drops root, and could not remove the gdbserver FIFOs valgrind made in /tmp.
+vg_daemon() {
+    local dir="$LOGDIR/valgrind-liaisond" rc f
+    mkdir -p "$dir"
+    env LIAISON_SRCDIR="$TOP" LIAISON_BUILDDIR="$TOP/build" \
+        LIAISOND_WRAPPER="$VG --vgdb=no --show-leak-kinds=definite --num-callers=30 --log-file=$dir/liaisond.%p.log" \
+        bash tests/postfix/test-milter.sh
+    rc=$?
+    for f in "$dir"/*.log; do
+        [ -s "$f" ] && { echo "== $f"; cat "$f"; }
+    done
+    return "$rc"
+}
+step "valgrind-liaisond-milter" vg_daemon
 
 # libFuzzer targets (clang, ASan + UBSan), 60 s each over the seed corpus.
 if command -v clang >/dev/null 2>&1; then
