@@ -40,6 +40,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,6 +270,52 @@ socket_remove(const char *path, dev_t dev, ino_t ino)
         return;
     if (unlink(path) != 0)
         log_msg(LOG_WARNING, NULL, "cannot remove socket %s: %s", path, g_strerror(errno));
+}
+
+/* TRUE when something accepts connections on the unix socket at path.
+ * libmilter removes whatever is at the path before it binds, so without
+ * this a second daemon started with no pid file (or another pid file)
+ * would take a running daemon's socket: both would run, and the first
+ * would never again be reached. */
+static gboolean
+socket_in_use(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct stat sb;
+    gboolean used;
+    int fd;
+
+    if (lstat(path, &sb) != 0 || !S_ISSOCK(sb.st_mode)
+        || strlen(path) >= sizeof sa.sun_path)
+        return FALSE;
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return FALSE;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    /* A stale socket refuses (ECONNREFUSED); a live one accepts, and the
+     * milter at the other end sees a connection closed before any
+     * command, which it takes as an aborted session. */
+    used = connect(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+    close(fd);
+    return used;
+}
+
+/* Log why the milter socket spec could not be opened, as far as can be
+ * told from here (libmilter logs its own reason to syslog only). */
+static void
+socket_diagnose(const char *spec, const char *unix_path)
+{
+    if (unix_path != NULL) {
+        g_autofree char *dir = g_path_get_dirname(unix_path);
+
+        if (access(dir, W_OK | X_OK) != 0) {
+            log_msg(LOG_ERR, NULL, "cannot open the milter socket %s: folder %s: %s",
+                    spec, dir, g_strerror(errno));
+            return;
+        }
+    }
+    log_msg(LOG_ERR, NULL, "cannot open the milter socket %s (in use, or not "
+            "allowed: libmilter's own message is in the mail log)", spec);
 }
 
 /* Become user (and its primary group); FALSE with a logged reason. */
@@ -508,11 +555,17 @@ main(int argc, char **argv)
      * by a chmod afterwards that would follow a link planted meanwhile;
      * the folder that holds it decides who reaches it (the MTA connects
      * as its own user). */
+    if (unix_path != NULL && socket_in_use(unix_path)) {
+        log_msg(LOG_ERR, NULL, "socket %s: a milter is serving on it already; "
+                "stop it first, or give this one another socket", unix_path);
+        rc = EX_UNAVAILABLE;
+        goto out;
+    }
     old_mask = umask(0111);
     opened = smfi_opensocket(true) == MI_SUCCESS;
     umask(old_mask);
     if (!opened) {
-        log_msg(LOG_ERR, NULL, "cannot open the milter socket %s", sock);
+        socket_diagnose(sock, unix_path);
         rc = EX_UNAVAILABLE;
         goto out;
     }

@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/daemon.sh: liaisond as a process, without an MTA: the pid file's
-# lock keeps a second daemon off a running one's socket, a pid file that
+# lock keeps a second daemon off a running one's socket (and, with no pid
+# file, a probe of the socket itself; a stale socket is no obstacle), a pid file that
 # is a symbolic link is refused, a stale one is not in the way, the socket
 # is made mode 666, bursts of SIGHUP reload without stopping the milter
 # (libmilter's own signal thread would stop it if one reached it),
@@ -77,6 +78,16 @@ check_grep "second daemon: says who runs" "another liaisond is running \(pid $LP
 [ "$(stat -c %i "$SOCK" 2>/dev/null)" = "$ino" ] && kill -0 "$LPID" 2>/dev/null \
     && ok "second daemon: the first keeps its socket" || fail "second daemon" "socket replaced or first daemon gone"
 
+# ---- a second daemon on the same socket, with no pid file --------------------
+# The pid file's lock cannot help here: the socket itself is probed.
+conf "$D/nopid.conf"
+sed -i '/^pidfile = /d' "$D/nopid.conf"
+check_exit "no pid file, same socket: refused (EX_UNAVAILABLE)" 69 timeout 20 "$LIAISOND" -f -c "$D/nopid.conf"
+check_grep "no pid file, same socket: says why" "socket $SOCK: a milter is serving on it already" "$SCRATCH/err"
+[ "$(stat -c %i "$SOCK" 2>/dev/null)" = "$ino" ] && kill -0 "$LPID" 2>/dev/null \
+    && ok "no pid file, same socket: the first keeps its socket" \
+    || fail "no pid file, same socket" "socket replaced or first daemon gone"
+
 # ---- bursts of SIGHUP --------------------------------------------------------
 for _ in $(seq 1 300); do
     kill -HUP "$LPID"; kill -HUP "$LPID"; kill -HUP "$LPID"
@@ -95,6 +106,13 @@ wait "$LPID"; rc=$?
 LPID=
 [ ! -e "$PIDFILE" ] && [ ! -e "$SOCK" ] && ok "SIGTERM: pid file and socket removed" \
     || fail "SIGTERM" "left: $(ls "$D/run")"
+
+# ---- a stale socket (its daemon killed) is no obstacle ----------------------
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
+[ -S "$SOCK" ] && ok "stale socket left in place" || fail "stale socket" "not made"
+start_fg "$D/stale.log"
+check_grep "stale socket: the daemon starts on it" "started \(pid $LPID\)" "$D/stale.log"
+kill -TERM "$LPID"; wait "$LPID"; LPID=
 
 # ---- pid files that are not what they should be ------------------------------
 echo keep >"$SCRATCH/target"
