@@ -308,7 +308,7 @@ other_round() {
 
 # The number of copies liaisond adds for the log lines after line $2 of $1.
 added_since() {
-    tail -n "+$(( $2 + 1 ))" "$1" | sed -n 's/.*, \([0-9]*\) recipients added,.*/\1/p' |
+    tail -n "+$(( $2 + 1 ))" "$1" | sed -n 's/.*, \([0-9]*\) recipients\{0,1\} added,.*/\1/p' |
         awk '{ s += $1 } END { print s + 0 }'
 }
 

@@ -882,11 +882,14 @@ cb_eom(SMFICTX *ctx)
             result = msg_tempfail(ctx, why);
             break;
         }
-        log_msg(LOG_INFO, m->id, "%s%s: statement %" G_GINT64_FORMAT
-                ", %u recipients added, from <%s>, %zu bytes",
-                classify_kind_name(d.kind), d.duplicate ? " (seen before)" : "",
-                d.statement_id, d.recipients != NULL ? d.recipients->len : 0,
-                m->sender, m->len);
+        {
+            guint n = d.recipients != NULL ? d.recipients->len : 0;
+
+            log_msg(LOG_INFO, m->id, "%s%s: statement %" G_GINT64_FORMAT
+                    ", %u recipient%s added, from <%s>, %zu bytes",
+                    classify_kind_name(d.kind), d.duplicate ? " (seen before)" : "",
+                    d.statement_id, n, n == 1 ? "" : "s", m->sender, m->len);
+        }
         /* New mail may be waiting in the outbox: don't wait for the
          * sender's next round. */
         if (d.kind == KIND_STATEMENT && !d.duplicate)
