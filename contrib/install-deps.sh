@@ -6,6 +6,7 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev
+      libgnutls28-dev ca-certificates
       libjson-glib-dev libxml2-dev libcmocka-dev
       sqlite3 jq python3 valgrind postfix swaks miltertest openssl
       libsasl2-modules

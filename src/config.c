@@ -112,6 +112,12 @@ static const struct config_key config_keys[] = {
     { "relay_port", CT_INT, OFF(relay_port), "25", "its port" },
     { "relay_starttls", CT_BOOL, OFF(relay_starttls), "no",
       "require STARTTLS with the relay" },
+    { "relay_tls_verify", CT_BOOL, OFF(relay_tls_verify), "yes",
+      "with STARTTLS, defer the mail unless the relay's certificate verifies" },
+    { "relay_ca_file", CT_CONFPATH, OFF(relay_ca_file), "",
+      "PEM file of the CAs trusted for the relay (empty: the system's store)" },
+    { "relay_tls_name", CT_STRING, OFF(relay_tls_name), "",
+      "name the relay's certificate must carry (empty: relay_host)" },
     { "relay_user", CT_STRING, OFF(relay_user), "",
       "AUTH user for the relay (empty: no AUTH)" },
     { "relay_password", CT_STRING, OFF(relay_password), "", "AUTH password" },
@@ -453,6 +459,18 @@ config_check(const struct config *cfg, GError **err)
         g_set_error(err, CONFIG_ERROR, 1, "%s: relay_user is set but relay_starttls is"
                     " not: AUTH would send the password in clear to %s (set"
                     " relay_starttls = yes)", cfg->path, cfg->relay_host);
+        return FALSE;
+    }
+    /* A CA or a name for the relay's certificate means TLS is wanted;
+     * without relay_starttls the mail would go in clear regardless. */
+    if (!cfg->relay_starttls
+        && ((cfg->relay_ca_file != NULL && *cfg->relay_ca_file != '\0')
+            || (cfg->relay_tls_name != NULL && *cfg->relay_tls_name != '\0'))) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: %s is set but relay_starttls is not:"
+                    " the relay's certificate would never be asked for (set"
+                    " relay_starttls = yes)", cfg->path,
+                    cfg->relay_ca_file != NULL && *cfg->relay_ca_file != '\0'
+                        ? "relay_ca_file" : "relay_tls_name");
         return FALSE;
     }
     return TRUE;

@@ -42,6 +42,9 @@ struct config {
     char   *relay_host;
     int     relay_port;
     bool    relay_starttls;
+    bool    relay_tls_verify;   /* defer unless the certificate verifies */
+    char   *relay_ca_file;      /* "" = the system's trusted CAs */
+    char   *relay_tls_name;     /* "" = relay_host */
     char   *relay_user;         /* "" = no AUTH */
     char   *relay_password;
     char   *tickle_before;      /* "14,7,3,1,0" */

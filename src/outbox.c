@@ -39,6 +39,14 @@
  *   event and reported to the statement's liaison manager (else its
  *   assignee) by a report queued in the same transaction.  A report that
  *   fails is logged, never reported.
+ *
+ * - TLS.  libetpan's STARTTLS verifies nothing, so right after the
+ *   handshake, before the second EHLO, AUTH or MAIL, the relay's
+ *   certificate chain goes to tlscheck_verify (GnuTLS: trusted CA,
+ *   validity, the name relay_tls_name or else relay_host).  A certificate
+ *   that does not verify fails the connection like a connect error:
+ *   temporary, every row deferred with "relay certificate: ...", nothing
+ *   sent.  relay_tls_verify = no accepts it with a warning per connection.
  */
 #include "config.h"
 
@@ -56,6 +64,7 @@
 #include "config_file.h"
 #include "log.h"
 #include "outbox.h"
+#include "tlscheck.h"
 
 /* How long a claimed row stays out of other senders' way. */
 #define CLAIM_LEASE_S (10 * 60)
@@ -82,6 +91,7 @@ outbox_relay_default(struct relay *r)
     r->host = "127.0.0.1";
     r->port = 25;
     r->starttls = FALSE;
+    r->tls_verify = TRUE;
     r->timeout_s = 60;
 }
 
@@ -95,6 +105,9 @@ outbox_relay_from_config(struct relay *r, const struct config *cfg)
     if (cfg->relay_port > 0)
         r->port = cfg->relay_port;
     r->starttls = cfg->relay_starttls;
+    r->tls_verify = cfg->relay_tls_verify;
+    r->ca_file = cfg->relay_ca_file;
+    r->tls_name = cfg->relay_tls_name;
     r->user = cfg->relay_user;
     r->password = cfg->relay_password;
     r->helo = cfg->hostname;
@@ -258,6 +271,53 @@ conn_close(struct conn *c)
     }
 }
 
+/* libetpan's STARTTLS callback, before the handshake: name the relay in
+ * SNI (data: the name the certificate must carry; an address literal is
+ * not sent, RFC 6066 allows only DNS names). */
+static void
+starttls_sni(struct mailstream_ssl_context *ctx, void *data)
+{
+    char *name = data;
+
+    if (name != NULL && *name != '\0' && !tlscheck_is_address(name))
+        mailstream_ssl_set_server_name(ctx, name);
+}
+
+/* Check the certificate the relay showed in STARTTLS against name, before
+ * anything else is sent inside the session.  FALSE with *why when it does
+ * not verify and relay_tls_verify is on; with it off, a warning instead
+ * (once per connection: this runs once per connection). */
+static gboolean
+conn_check_peer(struct conn *c, const char *name, char **why)
+{
+    const struct relay *rl = c->relay;
+    carray *der = mailstream_get_certificate_chain(c->smtp->stream);
+    g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+    g_autofree char *problem = NULL;
+
+    for (unsigned i = 0; der != NULL && i < carray_count(der); i++) {
+        const MMAPString *cert = carray_get(der, i);
+
+        g_ptr_array_add(chain, g_bytes_new(cert->str, cert->len));
+    }
+    mailstream_certificate_chain_free(der);
+    if (tlscheck_verify(chain, rl->ca_file, name, &problem)) {
+        if (!rl->tls_verify)
+            log_msg(LOG_WARNING, NULL, "relay %s:%d: certificate not verified"
+                    " (relay_tls_verify = no); it would have passed", rl->host,
+                    rl->port);
+        return TRUE;
+    }
+    if (!rl->tls_verify) {
+        log_msg(LOG_WARNING, NULL, "relay %s:%d: certificate not verified"
+                " (relay_tls_verify = no); it would have failed: %s", rl->host,
+                rl->port, problem);
+        return TRUE;
+    }
+    *why = g_strdup_printf("relay certificate: %s", problem);
+    return FALSE;
+}
+
 /* Connect, greet (EHLO, HELO when EHLO is refused), STARTTLS and AUTH as
  * configured.  FALSE with c->down set: every failure here is temporary. */
 static gboolean
@@ -265,6 +325,8 @@ conn_open(struct conn *c)
 {
     const struct relay *rl = c->relay;
     const gboolean auth = rl->user != NULL && *rl->user != '\0';
+    const char *tls_name = rl->tls_name != NULL && *rl->tls_name != '\0'
+                         ? rl->tls_name : rl->host;
     mailstream *stream;
     char *why = NULL;
     int fd, r;
@@ -303,11 +365,19 @@ conn_open(struct conn *c)
             why = g_strdup("STARTTLS: the relay does not offer it (relay_starttls = yes)");
             goto down;
         }
-        r = mailsmtp_socket_starttls(c->smtp);
-        if (r == MAILSMTP_NO_ERROR)
-            r = mailesmtp_ehlo(c->smtp);
+        r = mailsmtp_socket_starttls_with_callback(c->smtp, starttls_sni,
+                                                   (void *) tls_name);
         if (r != MAILSMTP_NO_ERROR) {
             why = smtp_answer(c->smtp, "STARTTLS", r);
+            goto down;
+        }
+        /* libetpan checks nothing about the peer: verified here, before
+         * the second EHLO, AUTH or MAIL go to whoever answered. */
+        if (!conn_check_peer(c, tls_name, &why))
+            goto down;
+        r = mailesmtp_ehlo(c->smtp);
+        if (r != MAILSMTP_NO_ERROR) {
+            why = smtp_answer(c->smtp, "EHLO after STARTTLS", r);
             goto down;
         }
     }

@@ -46,6 +46,12 @@ struct relay {
     const char *host;           /* default "127.0.0.1" */
     int     port;               /* default 25 */
     gboolean starttls;          /* require STARTTLS */
+    gboolean tls_verify;        /* with STARTTLS, defer unless the relay's
+                                   certificate verifies (default TRUE) */
+    const char *ca_file;        /* PEM file of the trusted CAs; NULL or
+                                   "": the system's store */
+    const char *tls_name;       /* name the certificate must carry; NULL
+                                   or "": host */
     const char *user;           /* AUTH PLAIN/LOGIN when set */
     const char *password;
     const char *helo;           /* EHLO name; libetpan's EHLO always sends

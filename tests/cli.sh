@@ -112,6 +112,20 @@ printf 'relay_host = 127.0.0.2\nrelay_user = liaisons\n' > "$SCRATCH/auth3.conf"
 check_exit "-c: AUTH without TLS to 127.0.0.2 (this host) is accepted" 0 "$CTL" -c "$SCRATCH/auth3.conf" -d "$SCRATCH/auth.db" ingest "$CORPUS/s04-3gpp-template.eml"
 printf 'relay_starttls = yes\n' >> "$SCRATCH/auth.conf"
 check_exit "-c: the same with relay_starttls = yes is accepted" 0 "$CTL" -c "$SCRATCH/auth.conf" -d "$SCRATCH/auth.db" ingest "$CORPUS/s04-3gpp-template.eml"
+# A CA or a name for the relay's certificate means TLS is wanted: without
+# relay_starttls the configuration is refused (exit 78, saying why).
+for k in "relay_ca_file = ca.pem" "relay_tls_name = relay.test"; do
+    printf '%s\n' "$k" > "$SCRATCH/tlskey.conf"
+    "$CTL" -c "$SCRATCH/tlskey.conf" list >/dev/null 2>"$SCRATCH/err"; rc=$?
+    if [ "$rc" = 78 ] && grep -q "${k%% *} is set but relay_starttls is not" "$SCRATCH/err"; then
+        ok "-c: ${k%% *} without relay_starttls: 78, and the error says so"
+    else
+        fail "-c: ${k%% *} without relay_starttls" "exit $rc: $(head -c 300 "$SCRATCH/err")"
+    fi
+done
+printf 'relay_ca_file = ca.pem\nrelay_tls_name = relay.test\nrelay_tls_verify = no\n' >> "$SCRATCH/auth.conf"
+check_exit "-c: relay_ca_file, relay_tls_name and relay_tls_verify with relay_starttls are accepted" 0 \
+    "$CTL" -c "$SCRATCH/auth.conf" -d "$SCRATCH/auth.db" list
 
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
