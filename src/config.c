@@ -287,6 +287,13 @@ config_parse_socket(const char *text, const char **why)
             *why = "expected inet:PORT@HOST with a port 1..65535";
             return NULL;
         }
+        /* libmilter would listen on every interface: the milter protocol
+         * has no authentication, so that is never what is meant. */
+        if (*end == '\0') {
+            *why = "no @HOST: libmilter would listen on every interface; "
+                   "name one, e.g. inet:PORT@127.0.0.1";
+            return NULL;
+        }
         return g_strdup(text);
     }
     *why = "expected unix:PATH or inet:PORT@HOST";
@@ -448,10 +455,35 @@ config_is_loopback(const char *host)
     return lo;
 }
 
-/* Settings that are each valid but wrong together. */
+/* SQLite stores at most this many bytes in one value (SQLITE_MAX_LENGTH's
+ * default), and a statement's raw message is one value: a larger
+ * message_max would let the MTA hand over mail that can only ever fail. */
+#define MESSAGE_MAX_LIMIT ((size_t) 1000000000)
+
+/* Settings that are each valid but wrong together, or out of range. */
 static gboolean
 config_check(const struct config *cfg, GError **err)
 {
+    if (cfg->message_max == 0 || cfg->message_max > MESSAGE_MAX_LIMIT) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: message_max = %zu: must be 1 to %zu"
+                    " bytes (SQLite's limit for one value)", cfg->path,
+                    cfg->message_max, MESSAGE_MAX_LIMIT);
+        return FALSE;
+    }
+    if (cfg->relay_port < 1 || cfg->relay_port > 65535) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: relay_port = %d: must be 1 to 65535",
+                    cfg->path, cfg->relay_port);
+        return FALSE;
+    }
+    for (char **a = cfg->intake; a != NULL && *a != NULL; a++) {
+        const char *at = strrchr(*a, '@');
+
+        if (at == NULL || at == *a || at[1] == '\0') {
+            g_set_error(err, CONFIG_ERROR, 1, "%s: intake = %s: not an address"
+                        " (expected local@domain)", cfg->path, *a);
+            return FALSE;
+        }
+    }
     /* AUTH PLAIN and LOGIN carry the password in clear: over a network
      * only inside TLS. */
     if (cfg->relay_user != NULL && *cfg->relay_user != '\0' && !cfg->relay_starttls
@@ -610,14 +642,18 @@ config_value_text(const struct config *cfg, const struct config_key *k)
     return g_strdup("");
 }
 
-/* Write every key with its current value. */
+/* Write every key with its current value; a password shows only whether
+ * it is set (this output ends up in terminals, tickets and mail). */
 void
 config_dump(const struct config *cfg, FILE *out)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
         char   *v = config_value_text(cfg, &config_keys[i]);
 
-        fprintf(out, "%s = %s\n", config_keys[i].name, v);
+        if (strcmp(config_keys[i].name, "relay_password") == 0 && *v != '\0')
+            fprintf(out, "%s = (set, not shown)\n", config_keys[i].name);
+        else
+            fprintf(out, "%s = %s\n", config_keys[i].name, v);
         g_free(v);
     }
 }

@@ -54,6 +54,7 @@
 #include "milter.h"
 #include "sender.h"
 #include "store.h"
+#include "tickle.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -318,6 +319,57 @@ socket_diagnose(const char *spec, const char *unix_path)
             "allowed: libmilter's own message is in the mail log)", spec);
 }
 
+/* liaisond -n: what the loader cannot see but a start or a later run
+ * would trip on.  EX_OK, or EX_CONFIG with the reasons logged; folders
+ * that are missing are only warned about (the daemon starts without
+ * them, and defers the mail that needs them). */
+static int
+check_more(const struct config *cfg)
+{
+    struct tickle_policy tp;
+    GError *err = NULL;
+    int     rc = EX_OK;
+
+    if (cfg->user != NULL && *cfg->user != '\0' && getpwnam(cfg->user) == NULL) {
+        log_msg(LOG_ERR, NULL, "%s: user = %s: no such user", cfg->path, cfg->user);
+        rc = EX_CONFIG;
+    }
+    if (!tickle_policy_from_config(&tp, cfg, &err)) {
+        log_msg(LOG_ERR, NULL, "%s: %s", cfg->path, err->message);
+        g_clear_error(&err);
+        rc = EX_CONFIG;
+    }
+    {
+        g_autofree char *db_dir = g_path_get_dirname(cfg->database);
+
+        if (!g_file_test(db_dir, G_FILE_TEST_IS_DIR))
+            log_msg(LOG_WARNING, NULL, "database = %s: folder %s does not exist",
+                    cfg->database, db_dir);
+    }
+    if (!g_file_test(cfg->spool_dir, G_FILE_TEST_IS_DIR))
+        log_msg(LOG_WARNING, NULL, "spool_dir = %s: no such folder", cfg->spool_dir);
+    if (strncmp(cfg->socket, "unix:", 5) == 0) {
+        g_autofree char *sock_dir = g_path_get_dirname(cfg->socket + 5);
+
+        if (!g_file_test(sock_dir, G_FILE_TEST_IS_DIR))
+            log_msg(LOG_WARNING, NULL, "socket = %s: folder %s does not exist",
+                    cfg->socket, sock_dir);
+    }
+    return rc;
+}
+
+/* Warn at start, as the user that will write there, when the spool
+ * folder cannot take a spilled message: every intake message larger than
+ * spool_memory_max would be deferred until it can. */
+static void
+spool_check(const char *spool_dir)
+{
+    if (access(spool_dir, W_OK | X_OK) != 0)
+        log_msg(LOG_WARNING, NULL, "spool_dir %s: %s; intake mail larger than "
+                "spool_memory_max will be answered with a temporary failure",
+                spool_dir, g_strerror(errno));
+}
+
 /* Become user (and its primary group); FALSE with a logged reason. */
 static gboolean
 drop_privileges(const char *user)
@@ -485,7 +537,7 @@ main(int argc, char **argv)
     struct directory *dir;
     GError *err = NULL;
     const char *sock;
-    char   *pidfile, *user, *database, *unix_path = NULL;
+    char   *pidfile, *user, *database, *spool_dir, *unix_path = NULL;
     int     opt, rc, busy_ms;
     mode_t  old_mask;
     gboolean opened = FALSE;
@@ -523,10 +575,12 @@ main(int argc, char **argv)
         return EX_CONFIG;
     }
     if (o.check_only) {
-        config_dump(cfg, stdout);
+        rc = check_more(cfg);
+        if (rc == EX_OK)
+            config_dump(cfg, stdout);
         config_free(cfg);
         directory_free(dir);
-        return EX_OK;
+        return rc;
     }
     /* GMime's global state is set up once, before any thread exists. */
     message_library_init();
@@ -538,6 +592,7 @@ main(int argc, char **argv)
     pidfile = g_strdup(cfg->pidfile);
     user = g_strdup(cfg->user);
     database = g_strdup(cfg->database);
+    spool_dir = g_strdup(cfg->spool_dir);
     busy_ms = cfg->busy_timeout_ms;
     if (smfi_setconn((char *) sock) != MI_SUCCESS || smfi_setbacklog(128) != MI_SUCCESS) {
         log_msg(LOG_ERR, NULL, "smfi_setconn(%s) failed", sock);
@@ -596,6 +651,7 @@ main(int argc, char **argv)
         }
         store_close(st);
     }
+    spool_check(spool_dir);
     if (!o.foreground) {
         if (!daemonize()) {
             log_msg(LOG_ERR, NULL, "cannot detach: %s", g_strerror(errno));
@@ -630,6 +686,7 @@ main(int argc, char **argv)
     g_free(pidfile);
     g_free(user);
     g_free(database);
+    g_free(spool_dir);
     g_free(unix_path);
     return rc;
 }

@@ -135,6 +135,30 @@ start_fg "$D/b.log"
 check_grep "stale pid file: started" "started \(pid $LPID\)" "$D/b.log"
 kill -TERM "$LPID"; wait "$LPID"; LPID=
 
+# ---- liaisond -n: what would fail later fails the check ----------------------
+conf "$D/n.conf" "relay_user = u" "relay_password = hunter2"
+check_exit "-n: a good configuration" 0 "$LIAISOND" -n -c "$D/n.conf"
+check_grep "-n: the password is not shown" '^relay_password = \(set, not shown\)$' "$SCRATCH/out"
+grep -q hunter2 "$SCRATCH/out" "$SCRATCH/err" && fail "-n: password" "printed in clear" \
+    || ok "-n: the password appears nowhere"
+# nset LINE: the -n configuration with LINE in place of its key's line.
+nset() { conf "$D/n.conf"; sed -i "/^${1%% *} = /d" "$D/n.conf"; echo "$1" >>"$D/n.conf"; }
+nset "socket = inet:18891"
+check_exit "-n: inet socket without a host refused" 78 "$LIAISOND" -n -c "$D/n.conf"
+check_grep "-n: says it would listen everywhere" "no @HOST: libmilter would listen on every interface" "$SCRATCH/err"
+nset "user = liaisond-no-such-user"
+check_exit "-n: unknown user" 78 "$LIAISOND" -n -c "$D/n.conf"
+check_grep "-n: names the user" "user = liaisond-no-such-user: no such user" "$SCRATCH/err"
+nset "tickle_before = 14,seven"
+check_exit "-n: tickle_before not a list of days" 78 "$LIAISOND" -n -c "$D/n.conf"
+nset "message_max = 2G"
+check_exit "-n: message_max over SQLite's limit" 78 "$LIAISOND" -n -c "$D/n.conf"
+nset "intake = liaisons"
+check_exit "-n: intake not an address" 78 "$LIAISOND" -n -c "$D/n.conf"
+nset "spool_dir = $D/no-such-spool"
+check_exit "-n: a missing spool folder is a warning" 0 "$LIAISOND" -n -c "$D/n.conf"
+check_grep "-n: the warning names it" "spool_dir = $D/no-such-spool: no such folder" "$SCRATCH/err"
+
 # ---- start-up errors without -f: on the terminal, a failing status -----------
 RUN_AS=no-such-user-liaisond conf "$D/baduser.conf"
 check_exit "unknown user, detaching: fails before detaching (EX_NOPERM)" 77 \
