@@ -280,8 +280,13 @@ directory_load(const char *path, GError **err)
     GError *e = NULL;
 
     if (!json_parser_load_from_file(parser, path, &e)) {
-        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                    "directory %s: %s", path, e->message);
+        /* GLib's file errors name the file already; JSON syntax errors
+         * give only a line and column. */
+        if (e->domain == G_FILE_ERROR)
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "directory: %s", e->message);
+        else
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "directory %s: %s", path, e->message);
         g_error_free(e);
         return NULL;
     }

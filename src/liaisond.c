@@ -644,9 +644,8 @@ main(int argc, char **argv)
         struct store *st = store_open(database, busy_ms, &err);
 
         if (st == NULL) {
-            log_msg(LOG_ERR, NULL, "database %s: %s; intake mail will be answered "
-                    "with a temporary failure until it can be opened",
-                    database, err->message);
+            log_msg(LOG_ERR, NULL, "database: %s; intake mail will be answered "
+                    "with a temporary failure until it can be opened", err->message);
             g_clear_error(&err);
         }
         store_close(st);

@@ -54,6 +54,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <gmime/gmime.h>
 #include <sqlite3.h>
@@ -519,6 +520,18 @@ fail(struct store *st, GError **err, int rc, const char *what)
      * -shm files are gone (another program closed it last) is told
      * "attempt to write a readonly database", which puzzles anyone who
      * only wanted to read. */
+    /* "unable to open database file" says nothing of why: say what is
+     * wrong with the folder, the usual cause. */
+    g_autofree char *why = NULL;
+    if ((rc & 0xff) == SQLITE_CANTOPEN) {
+        g_autofree char *dir = g_path_get_dirname(st->path);
+
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+            msg = why = g_strdup_printf("the folder %s does not exist", dir);
+        else if (access(dir, W_OK | X_OK) != 0)
+            msg = why = g_strdup_printf("the folder %s: %s (uid %u)", dir,
+                                        g_strerror(errno), (unsigned) geteuid());
+    }
     switch (sqlite3_extended_errcode(st->db)) {
     case SQLITE_READONLY_CANTINIT:
     case SQLITE_READONLY_DIRECTORY:

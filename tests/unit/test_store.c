@@ -433,6 +433,23 @@ test_not_a_database(void **state)
     assert_error(&err, STORE_ERROR_CORRUPT);
 }
 
+/* A database in a folder that does not exist: the error says so, not
+ * only SQLite's "unable to open database file". */
+static void
+test_missing_folder(void **state)
+{
+    struct fixture *f = *state;
+    g_autofree char *dir = g_build_filename(f->dir, "no-such-folder", NULL);
+    g_autofree char *path = g_build_filename(dir, "liaison.db", NULL);
+    g_autofree char *want = g_strdup_printf("the folder %s does not exist", dir);
+    GError *err = NULL;
+
+    assert_null(store_open(path, BUSY_MS, &err));
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, want));
+    g_clear_error(&err);
+}
+
 /* Every field of a statement comes back as it went in. */
 static void
 test_statement_round_trip(void **state)
@@ -996,6 +1013,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_statement_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
