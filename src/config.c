@@ -406,6 +406,13 @@ config_apply_line(struct config *cfg, const char *path, const char *conf_dir,
         g_set_error(err, CONFIG_ERROR, 1, "%s:%d: \"%s\" is already set on line %d",
                     path, lineno, key, seen[k - config_keys]);
         ok = FALSE;
+    } else if (k->type != CT_STRING && (strstr(value, " #") != NULL
+                                        || strstr(value, "\t#") != NULL)) {
+        /* A comment after a value would be read as part of it (a socket
+         * path "x.sock   # the socket"); only free text may hold one. */
+        g_set_error(err, CONFIG_ERROR, 1, "%s:%d: %s = %s: a comment must be on a"
+                    " line of its own", path, lineno, key, value);
+        ok = FALSE;
     } else if (!config_assign(cfg, k, value, conf_dir, &why)) {
         g_set_error(err, CONFIG_ERROR, 1, "%s:%d: %s = %s: %s",
                     path, lineno, key, value, why);
@@ -554,6 +561,19 @@ config_load(const char *path, GError **err)
                 continue;
             }
             if (p != line && logical_line != 0) {
+                /* "  socket = ..." indented by mistake would be glued to
+                 * the line above and fail there, or worse, not fail. */
+                const char *eq = strchr(p, '=');
+                g_autofree char *word = eq != NULL
+                    ? g_strstrip(g_strndup(p, (gsize) (eq - p))) : NULL;
+
+                if (word != NULL && config_find_key(word) != NULL) {
+                    g_set_error(err, CONFIG_ERROR, 1, "%s:%d: \"%s = ...\" is indented,"
+                                " so it would continue line %d; start it at the"
+                                " beginning of the line", path, i + 1, word, logical_line);
+                    g_free(line);
+                    goto fail;
+                }
                 g_string_append_c(logical, ' ');
                 g_string_append(logical, p);
                 g_free(line);
