@@ -4,9 +4,17 @@
  * its own options, as git and postconf do.
  *
  * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
- * a pipe transport or from .forward, where the MTA reads them: 0 recorded,
- * 64 usage, 65 not mail, 75 temporary failure (the MTA keeps the message
- * and retries), 1 for "no such statement" and other plain failures.
+ * a pipe transport or from .forward, where the MTA reads them: 0 done,
+ * 1 no such statement (show), 64 usage, 65 not mail, 66 no input file,
+ * 70 internal error, 74 input unreadable or too large, 75 temporary
+ * failure (the MTA keeps the message and retries), 78 configuration
+ * error.  The help texts below, usage() and doc/liaisonctl.8 list the same
+ * codes; keep them together.
+ *
+ * Every command takes -h/--help, which prints its usage and description
+ * (command_usage(), the same text as 'liaisonctl help COMMAND') and exits
+ * 0.  The configuration is read only once a command's arguments are right,
+ * so help and usage errors never depend on it.
  */
 #include "config.h"
 
@@ -32,8 +40,12 @@
 /* Largest message ingest reads; bigger input is refused, not truncated. */
 #define CTL_MESSAGE_MAX (256u * 1024 * 1024)
 
+struct command;
+
 /* What every command may need, opened on first use. */
 struct ctl {
+    const struct command *cmd;  /* the command being run */
+    gboolean ready;             /* ctl_setup() has run */
     const char *config_path;    /* NULL: none given and none installed */
     const char *db_path;
     const char *dir_path;
@@ -51,6 +63,7 @@ struct command {
 };
 
 static const struct command *find_command(const char *name);
+static int command_usage(const struct command *c, gboolean help);
 static void usage(FILE *fp);
 
 /* The first of the candidate paths that exists, else the last. */
@@ -111,6 +124,28 @@ ctl_defaults(struct ctl *ctl)
         ctl->dir_path = g_getenv("LIAISON_DIRECTORY");
     if (ctl->dir_path == NULL)
         ctl->dir_path = from_file ? ctl->cfg->directory : first_existing(dirs);
+}
+
+/* Make ready what every command but help needs, once the command's
+ * arguments are known to be right: the configuration, the paths, the
+ * message library and the envelope patterns.  EX_OK, or the exit code of
+ * the failure (EX_CONFIG, EX_SOFTWARE), the reason printed. */
+static int
+ctl_setup(struct ctl *ctl)
+{
+    GError *err = NULL;
+
+    if (!ctl_load_config(ctl))
+        return EX_CONFIG;
+    ctl_defaults(ctl);
+    message_library_init();
+    ctl->ready = TRUE;
+    if (!envelope_init(&err)) {
+        log_msg(LOG_CRIT, NULL, "%s", err->message);
+        g_error_free(err);
+        return EX_SOFTWARE;
+    }
+    return EX_OK;
 }
 
 /* The settings for mail the tool sends, made from the configuration on
@@ -241,14 +276,14 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
         switch (c) {
         case 'j': json = TRUE; break;
         case 'f': sender = strcmp(optarg, "<>") == 0 ? "" : optarg; break;
-        case 'h': printf("usage: liaisonctl ingest %s\n", find_command("ingest")->usage); return EX_OK;
-        default: return EX_USAGE;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "usage: liaisonctl ingest %s\n", find_command("ingest")->usage);
-        return EX_USAGE;
-    }
+    if (argc - optind > 1)
+        return command_usage(ctl->cmd, FALSE);
+    if ((rc = ctl_setup(ctl)) != EX_OK)
+        return rc;
     if (argc - optind == 1 && strcmp(argv[optind], "-") != 0) {
         name = argv[optind];
         fp = fopen(name, "rb");
@@ -366,15 +401,27 @@ print_json(JsonBuilder *b)
 static int
 cmd_list(struct ctl *ctl, int argc, char **argv)
 {
-    gboolean json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    gboolean json = FALSE;
     GError *err = NULL;
     gboolean ok;
-    int count = 0;
+    int c, rc, count = 0;
 
-    if (argc > (json ? 2 : 1)) {
-        fprintf(stderr, "usage: liaisonctl list %s\n", find_command("list")->usage);
-        return EX_USAGE;
+    while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = TRUE; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
     }
+    if (optind < argc)
+        return command_usage(ctl->cmd, FALSE);
+    if ((rc = ctl_setup(ctl)) != EX_OK)
+        return rc;
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
     if (json) {
@@ -484,30 +531,37 @@ show_statement(const struct statement *s)
 static int
 cmd_show(struct ctl *ctl, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     gboolean json = FALSE;
-    const char *idarg = NULL;
+    const char *idarg;
     struct statement *s;
     GError *err = NULL;
     gint64 id;
     char *end;
+    int c, rc;
 
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = TRUE;
-        else if (idarg == NULL)
-            idarg = argv[i];
-        else
-            idarg = "";
+    /* No "+": options may follow the id too (show 3 --json). */
+    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = TRUE; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
     }
-    if (idarg == NULL || *idarg == '\0') {
-        fprintf(stderr, "usage: liaisonctl show %s\n", find_command("show")->usage);
-        return EX_USAGE;
-    }
+    if (argc - optind != 1)
+        return command_usage(ctl->cmd, FALSE);
+    idarg = argv[optind];
     id = g_ascii_strtoll(idarg, &end, 10);
-    if (*end != '\0' || id <= 0) {
+    if (*idarg == '\0' || *end != '\0' || id <= 0) {
         fprintf(stderr, "liaisonctl: show: \"%s\" is not a statement id (a positive number)\n", idarg);
         return EX_USAGE;
     }
+    if ((rc = ctl_setup(ctl)) != EX_OK)
+        return rc;
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
     s = store_get_statement(ctl->store, id, &err);
@@ -535,7 +589,7 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
-/* liaisonctl flush [--max N] [--now ISO8601] [--relay HOST:PORT] */
+/* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
 static int
 cmd_flush(struct ctl *ctl, int argc, char **argv)
 {
@@ -552,11 +606,11 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
     struct relay relay;
     GError *err = NULL;
     unsigned max = 0;
+    int relay_port = 0;         /* 0: the configuration's */
     gboolean ok;
     char *end;
-    int c;
+    int c, rc;
 
-    outbox_relay_from_config(&relay, ctl->cfg);
     while ((c = getopt_long(argc, argv, "+m:n:r:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
@@ -589,24 +643,29 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
 
             g_free(relay_host);
             relay_host = colon != NULL ? g_strndup(optarg, colon - optarg) : g_strdup(optarg);
-            relay.host = relay_host;
+            relay_port = 0;
             if (colon != NULL) {
-                relay.port = (int) g_ascii_strtoll(colon + 1, &end, 10);
-                if (*end != '\0' || relay.port <= 0 || relay.port > 65535) {
-                    fprintf(stderr, "liaisonctl: flush: --relay wants HOST:PORT\n");
+                relay_port = (int) g_ascii_strtoll(colon + 1, &end, 10);
+                if (*end != '\0' || relay_port <= 0 || relay_port > 65535) {
+                    fprintf(stderr, "liaisonctl: flush: --relay wants HOST[:PORT]\n");
                     return EX_USAGE;
                 }
             }
             break;
         }
-        case 'h': printf("usage: liaisonctl flush %s\n", find_command("flush")->usage); return EX_OK;
-        default: return EX_USAGE;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "usage: liaisonctl flush %s\n", find_command("flush")->usage);
-        return EX_USAGE;
-    }
+    if (optind < argc)
+        return command_usage(ctl->cmd, FALSE);
+    if ((rc = ctl_setup(ctl)) != EX_OK)
+        return rc;
+    outbox_relay_from_config(&relay, ctl->cfg);
+    if (relay_host != NULL)
+        relay.host = relay_host;
+    if (relay_port != 0)
+        relay.port = relay_port;
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
     /* A relay that drops the connection must not kill us with SIGPIPE. */
@@ -632,7 +691,6 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *usage_line = find_command("tickle")->usage;
     const char *now = NULL;
     gboolean dry_run = FALSE, ok;
     struct tickle_policy policy;
@@ -641,20 +699,18 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     GDate today;
     char day[16];
     unsigned total;
-    int c;
+    int c, rc;
 
     while ((c = getopt_long(argc, argv, "+n:Nh", opts, NULL)) != -1) {
         switch (c) {
         case 'n': now = optarg; break;
         case 'N': dry_run = TRUE; break;
-        case 'h': printf("usage: liaisonctl tickle %s\n", usage_line); return EX_OK;
-        default: return EX_USAGE;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "usage: liaisonctl tickle %s\n", usage_line);
-        return EX_USAGE;
-    }
+    if (optind < argc)
+        return command_usage(ctl->cmd, FALSE);
     if (now != NULL) {
         if (strlen(now) != 10 || !tickle_parse_day(now, &today)) {
             fprintf(stderr, "liaisonctl: tickle: --now \"%s\" is not a day (YYYY-MM-DD)\n", now);
@@ -668,6 +724,8 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
         g_date_set_dmy(&today, g_date_time_get_day_of_month(t),
                        g_date_time_get_month(t), g_date_time_get_year(t));
     }
+    if ((rc = ctl_setup(ctl)) != EX_OK)
+        return rc;
     if (!tickle_policy_from_config(&policy, ctl->cfg, &err)) {
         log_msg(LOG_ERR, NULL, "%s: %s", ctl->config_path != NULL ? ctl->config_path
                                                                  : "configuration", err->message);
@@ -692,43 +750,123 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
-/* liaisonctl help [COMMAND] */
+/* liaisonctl help [COMMAND]: the same as COMMAND --help, or the summary. */
 static int
 cmd_help(struct ctl *ctl, int argc, char **argv)
 {
-    const struct command *c = argc > 1 ? find_command(argv[1]) : NULL;
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const struct command *c;
+    int opt;
 
-    if (c != NULL)
-        printf("usage: liaisonctl [-c CONFIG] [-d DB] %s %s\n\n%s\n", c->name, c->usage, c->help);
-    else
+    while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (argc - optind > 1)
+        return command_usage(ctl->cmd, FALSE);
+    if (argc - optind == 0) {
         usage(stdout);
-    return EX_OK;
+        return EX_OK;
+    }
+    c = find_command(argv[optind]);
+    if (c == NULL) {
+        fprintf(stderr, "liaisonctl: help: unknown command \"%s\"; 'liaisonctl help' lists them\n",
+                argv[optind]);
+        return EX_USAGE;
+    }
+    return command_usage(c, TRUE);
 }
 
+/* The commands.  usage is what follows the name on the usage line; help
+ * describes the command, its options with their defaults, and its exit
+ * codes.  doc/liaisonctl.8 says the same: change both together. */
 static const struct command commands[] = {
     { "ingest", cmd_ingest, "[-f SENDER] [--json] [FILE]",
-      "Read one message (FILE, or standard input) and record it: a new statement,\n"
-      "correspondence on a recorded one, auto-generated mail or a bounce.  Prints the\n"
-      "decision: the statement and whom the mail is routed to.  -f gives the envelope\n"
-      "sender (\"<>\" for a bounce).  Exit 0 recorded, 65 not mail, 75 try again later." },
+      "Read one message (FILE, or standard input when FILE is absent or \"-\") and\n"
+      "record it: a new statement, correspondence on a recorded one, auto-generated\n"
+      "mail or a bounce.  Prints the decision: the statement, whom the mail is\n"
+      "routed to (with each recipient's role) and the diagnostics.  The same\n"
+      "message ingested twice is recorded once.\n"
+      "\n"
+      "Options:\n"
+      "  -f, --sender SENDER  the envelope sender; \"<>\" is the null sender of a\n"
+      "                       bounce (default: none, unknown)\n"
+      "  -j, --json           print the decision as a JSON object\n"
+      "  -h, --help           this help\n"
+      "\n"
+      "Exit status: 0 recorded (or recorded before); 64 usage error; 65 not mail,\n"
+      "nothing recorded; 66 FILE cannot be opened; 70 internal error; 74 the input\n"
+      "cannot be read or is larger than 256 MiB; 75 temporary failure (the\n"
+      "database or the directory cannot be opened or written): nothing recorded,\n"
+      "an MTA keeps the message and retries; 78 configuration error." },
     { "list", cmd_list, "[--json]",
-      "List the statements: id, received, from, to, purpose, deadline, state." },
+      "List the statements: id, received, from, to, purpose, deadline, state, then\n"
+      "their number.\n"
+      "\n"
+      "Options:\n"
+      "  -j, --json  print a JSON array of the statements (the fields of show --json)\n"
+      "  -h, --help  this help\n"
+      "\n"
+      "Exit status: 0 listed; 64 usage error; 70 internal error; 75 the database\n"
+      "cannot be opened or read; 78 configuration error." },
     { "show", cmd_show, "[--json] ID",
-      "Show everything recorded about statement ID." },
-    { "flush", cmd_flush, "[--max N] [--now ISO8601] [--relay HOST:PORT]",
+      "Show everything recorded about statement ID.\n"
+      "\n"
+      "Options:\n"
+      "  -j, --json  print the statement as a JSON object\n"
+      "  -h, --help  this help\n"
+      "\n"
+      "Exit status: 0 shown; 1 no statement ID; 64 usage error (ID is not a\n"
+      "positive number); 70 internal error; 75 the database cannot be opened or\n"
+      "read; 78 configuration error." },
+    { "flush", cmd_flush, "[--max N] [--now TIME] [--relay HOST[:PORT]]",
       "Deliver the queued mail that is due (notifications, acknowledgements,\n"
-      "reminders, reports) to the relay (relay_host/relay_port of the configuration,\n"
-      "or --relay), retrying temporary failures later and reporting permanent ones.\n"
-      "Prints how many were sent, deferred and failed.  Exit 0, or 75 when the\n"
-      "database failed (run it again later)." },
+      "reminders, reports) to the relay, retrying temporary failures later and\n"
+      "reporting permanent ones.  Prints how many were sent, deferred and failed.\n"
+      "\n"
+      "Options:\n"
+      "  -m, --max N              deliver at most N queued mails (default: 0, all\n"
+      "                           that are due)\n"
+      "  -n, --now TIME           deliver what is due at TIME, ISO 8601: a day\n"
+      "                           (2027-01-15, its midnight UTC) or a time\n"
+      "                           (2027-01-15T09:00:00Z; UTC without a zone)\n"
+      "                           (default: the current time)\n"
+      "  -r, --relay HOST[:PORT]  the relay (default: relay_host and relay_port of\n"
+      "                           the configuration, 127.0.0.1 and 25 by default;\n"
+      "                           without PORT, relay_port)\n"
+      "  -h, --help               this help\n"
+      "\n"
+      "Exit status: 0 done (mail the relay did not take is counted as deferred or\n"
+      "failed); 64 usage error; 70 internal error; 75 the database cannot be opened\n"
+      "or failed (run it again later); 78 configuration error." },
     { "tickle", cmd_tickle, "[--now YYYY-MM-DD] [--dry-run]",
-      "Queue the reminders due today (or on the day --now names) for open statements:\n"
-      "before the deadline, overdue, or without a deadline (tickle_* keys of the\n"
-      "configuration).  Each reminder goes to the assignee, copying everyone the\n"
-      "notification copied but the lists, and is queued once however often this\n"
-      "runs.  --dry-run prints what would go to whom and queues nothing.  Ends with\n"
-      "a summary.  Exit 0, 64 for a bad --now, 75 when the database fails." },
-    { "help", cmd_help, "[COMMAND]", "Describe the commands, or one command." },
+      "Queue the reminders due today for open statements: before the deadline,\n"
+      "overdue, or without a deadline (tickle_* keys of the configuration).  Each\n"
+      "reminder goes to the assignee, copying everyone the notification copied but\n"
+      "the lists, and is queued once however often this runs.  Prints one line per\n"
+      "reminder, then a summary; `liaisonctl flush` delivers them.\n"
+      "\n"
+      "Options:\n"
+      "  -n, --now YYYY-MM-DD  queue what is due on that day (default: today, UTC)\n"
+      "  -N, --dry-run         print what would go to whom and queue nothing\n"
+      "  -h, --help            this help\n"
+      "\n"
+      "Exit status: 0 done; 64 usage error, or a --now that is not a day;\n"
+      "70 internal error; 75 the database cannot be opened or failed (what was\n"
+      "queued stays queued); 78 configuration error, or a bad tickle_before." },
+    { "help", cmd_help, "[COMMAND]",
+      "Describe the commands, or COMMAND (the same as 'liaisonctl COMMAND --help').\n"
+      "It reads no configuration.\n"
+      "\n"
+      "Options:\n"
+      "  -h, --help  this help\n"
+      "\n"
+      "Exit status: 0 described; 64 usage error, or an unknown COMMAND." },
 };
 
 /* The command with this name, or NULL. */
@@ -741,22 +879,59 @@ find_command(const char *name)
     return NULL;
 }
 
+/* A command's usage: with help (for --help and 'help COMMAND'), the usage
+ * line and the description on standard output, EX_OK; without, for a
+ * usage error, the usage line on standard error, EX_USAGE. */
+static int
+command_usage(const struct command *c, gboolean help)
+{
+    FILE *fp = help ? stdout : stderr;
+
+    fprintf(fp, "usage: liaisonctl %s %s\n", c->name, c->usage);
+    if (help)
+        fprintf(fp, "\n%s\n\nThe global options (-c CONFIG, -d DB, -D DIRECTORY, -v) go before\n"
+                    "the command; 'liaisonctl --help' gives their defaults.\n", c->help);
+    else
+        fprintf(fp, "'liaisonctl help %s' describes it.\n", c->name);
+    return help ? EX_OK : EX_USAGE;
+}
+
 /* Print the usage summary. */
 static void
 usage(FILE *fp)
 {
-    fprintf(fp, "usage: liaisonctl [-c CONFIG] [-d DB] [-D DIRECTORY] COMMAND [ARGS]\n\n"
-                "Global options:\n"
-                "  -c CONFIG     configuration file (default: $LIAISON_CONF, or\n"
-                "                " SYSCONFDIR "/liaisond/liaisond.conf when installed)\n"
-                "  -d DB         database file (default: $LIAISON_DB, the configuration's\n"
-                "                database, or ./liaison.db when there is no configuration)\n"
-                "  -D DIRECTORY  directory of groups and peers (default: $LIAISON_DIRECTORY,\n"
-                "                ./conf/directory.json or " SYSCONFDIR "/liaisond/directory.json)\n"
-                "  -v            log more   -h  this help   -V  version\n\nCommands:\n");
+    fprintf(fp, "usage: liaisonctl [-c CONFIG] [-d DB] [-D DIRECTORY] [-v] COMMAND [ARGS]\n"
+                "       liaisonctl -h | -V\n\n"
+                "Global options, before the command:\n"
+                "  -c CONFIG      configuration file (default: $LIAISON_CONF when set; else\n"
+                "                 " SYSCONFDIR "/liaisond/liaisond.conf when it exists;\n"
+                "                 else none, and the built-in defaults apply)\n"
+                "  -d DB          database file (default: $LIAISON_DB when set; else, when\n"
+                "                 a configuration file is read, the configuration's\n"
+                "                 database, whose own default is\n"
+                "                 " LOCALSTATEDIR "/lib/liaisond/liaison.db; else ./liaison.db)\n"
+                "  -D DIRECTORY   directory of groups and peers (default: $LIAISON_DIRECTORY\n"
+                "                 when set; else, when a configuration file is read, the\n"
+                "                 configuration's directory; else ./conf/directory.json\n"
+                "                 when it exists; else " SYSCONFDIR "/liaisond/directory.json)\n"
+                "  -v             log more\n"
+                "  -h, --help     this help\n"
+                "  -V, --version  print the version\n\nCommands:\n");
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(fp, "  %-7s %s\n", commands[i].name, commands[i].usage);
-    fprintf(fp, "\n'liaisonctl help COMMAND' describes one command.\n");
+    fprintf(fp, "\n'liaisonctl help COMMAND' or 'liaisonctl COMMAND --help' describes one.\n\n"
+                "Exit status:\n"
+                "  0   done\n"
+                "  1   show: no such statement\n"
+                "  64  usage error, or an unknown command\n"
+                "  65  ingest: the input is not mail; nothing recorded\n"
+                "  66  ingest: FILE cannot be opened\n"
+                "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
+                "  74  ingest: the input cannot be read or is larger than 256 MiB\n"
+                "  75  temporary failure: the database (or, for ingest, the directory)\n"
+                "      cannot be opened or used (locked, read-only, full); try again later\n"
+                "  78  configuration error: the configuration file cannot be read or is\n"
+                "      invalid, or (tickle) its tickle_before is not a list of days\n");
 }
 
 /* Parse the global options, then run one command from the table. */
@@ -764,8 +939,6 @@ int
 main(int argc, char **argv)
 {
     struct ctl ctl = { 0 };
-    const struct command *cmd;
-    GError *err = NULL;
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -789,28 +962,21 @@ main(int argc, char **argv)
         usage(stderr);
         return EX_USAGE;
     }
-    cmd = find_command(argv[optind]);
-    if (cmd == NULL) {
+    ctl.cmd = find_command(argv[optind]);
+    if (ctl.cmd == NULL) {
         fprintf(stderr, "liaisonctl: unknown command \"%s\"; 'liaisonctl help' lists them\n",
                 argv[optind]);
         return EX_USAGE;
     }
-    if (!ctl_load_config(&ctl))
-        return EX_CONFIG;
-    ctl_defaults(&ctl);
-    message_library_init();
-    if (!envelope_init(&err)) {
-        log_msg(LOG_CRIT, NULL, "%s", err->message);
-        g_error_free(err);
-        return EX_SOFTWARE;
-    }
     first = optind;
     optind = 0;                 /* commands parse their own options (glibc: reset) */
-    rc = cmd->run(&ctl, argc - first, argv + first);
+    /* Each command checks its arguments, then calls ctl_setup(). */
+    rc = ctl.cmd->run(&ctl, argc - first, argv + first);
     store_close(ctl.store);
     directory_free(ctl.dir);
     compose_settings_free(ctl.mail);
     config_free(ctl.cfg);
-    message_library_shutdown();
+    if (ctl.ready)
+        message_library_shutdown();
     return rc;
 }

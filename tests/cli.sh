@@ -92,6 +92,128 @@ check_grep "--version names the program" "^liaisonctl [0-9]" "$SCRATCH/out"
 check_exit "-h lists commands" 0 "$CTL" -h
 check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 
+# --- help: every command's --help, -h and 'help COMMAND' print the same
+# text on standard output and exit 0: the usage line liaisonctl --help
+# lists for it, its options and its exit codes.  They read no
+# configuration, so a broken one does not change them.
+COMMANDS="ingest list show flush tickle help"
+"$CTL" --help >"$SCRATCH/help.out" 2>/dev/null
+# usage_of CMD: what follows CMD in the Commands list of liaisonctl --help.
+usage_of() { sed -n '/^Commands:/,/^$/p' "$SCRATCH/help.out" | sed -n "s/^  $1  *//p"; }
+# long_opts FILE: the long options, one a line, sorted, but --help.
+long_opts() { grep -oE -- '--[a-z][a-z-]*' "$1" | grep -vx -- '--help' | sort -u; }
+printf 'no_such_key = 1\n' >"$SCRATCH/help-bad.conf"
+for cmd in $COMMANDS; do
+    line="usage: liaisonctl $cmd $(usage_of "$cmd")"
+    "$CTL" "$cmd" --help >"$SCRATCH/h-$cmd" 2>"$SCRATCH/err"; rc=$?
+    if [ "$rc" = 0 ] && [ ! -s "$SCRATCH/err" ] && grep -qFx -- "$line" "$SCRATCH/h-$cmd" \
+        && grep -q '^  -h, --help ' "$SCRATCH/h-$cmd" && grep -q '^Exit status: 0 ' "$SCRATCH/h-$cmd"; then
+        ok "$cmd --help: exit 0; its usage line, options and exit codes on stdout"
+    else
+        fail "$cmd --help" "exit $rc (want 0); want on stdout \"$line\", \"  -h, --help\" and \"Exit status: 0\": $(head -c 300 "$SCRATCH/h-$cmd" "$SCRATCH/err")"
+    fi
+    # Every long option of the usage line is described (help has none).
+    printf '%s\n' "$line" >"$SCRATCH/line"
+    grep '^  -' "$SCRATCH/h-$cmd" | sed 's/^  -., //; s/^  //; s/ .*//' >"$SCRATCH/described"
+    if [ "$cmd" = help ]; then
+        :
+    elif [ -z "$(comm -23 <(long_opts "$SCRATCH/line") <(long_opts "$SCRATCH/described"))" ]; then
+        ok "$cmd --help: each option of the usage line is described"
+    else
+        fail "$cmd --help: options" "undescribed: $(comm -23 <(long_opts "$SCRATCH/line") <(long_opts "$SCRATCH/described") | tr '\n' ' ')"
+    fi
+    "$CTL" help "$cmd" >"$SCRATCH/h2" 2>"$SCRATCH/err"; rc=$?
+    "$CTL" "$cmd" -h >"$SCRATCH/h3" 2>>"$SCRATCH/err"; rc3=$?
+    if [ "$rc" = 0 ] && [ "$rc3" = 0 ] && cmp -s "$SCRATCH/h-$cmd" "$SCRATCH/h2" && cmp -s "$SCRATCH/h-$cmd" "$SCRATCH/h3"; then
+        ok "help $cmd and $cmd -h: exit 0, the same text as $cmd --help"
+    else
+        fail "help $cmd and $cmd -h" "exit $rc and $rc3; differs from $cmd --help: $(diff "$SCRATCH/h-$cmd" "$SCRATCH/h2" | head -c 300)"
+    fi
+    "$CTL" -c "$SCRATCH/help-bad.conf" "$cmd" --help >"$SCRATCH/h4" 2>"$SCRATCH/err"; rc=$?
+    if [ "$rc" = 0 ] && cmp -s "$SCRATCH/h-$cmd" "$SCRATCH/h4"; then
+        ok "$cmd --help with a broken configuration: 0, the same text"
+    else
+        fail "$cmd --help with a broken configuration" "exit $rc: $(head -c 300 "$SCRATCH/err")"
+    fi
+done
+check_exit "help bogus: 64" 64 "$CTL" help bogus
+check "help bogus: the error names bogus, nothing on stdout" \
+    bash -c '[ ! -s "$1" ] && grep -q "unknown command \"bogus\"" "$2"' _ "$SCRATCH/out" "$SCRATCH/err"
+bad=""
+for cmd in $COMMANDS; do
+    "$CTL" "$cmd" --bogus-option >"$SCRATCH/out" 2>"$SCRATCH/err"; rc=$?
+    [ "$rc" = 64 ] && [ ! -s "$SCRATCH/out" ] && grep -qFx -- "usage: liaisonctl $cmd $(usage_of "$cmd")" "$SCRATCH/err" \
+        || bad="$bad $cmd(exit $rc)"
+done
+if [ -z "$bad" ]; then ok "an unknown option: 64 and the command's usage line on stderr, for every command"
+else fail "an unknown option" "wrong for$bad"; fi
+
+# --- liaisonctl(8) says what --help says --------------------------------------
+# Rendered wide, with no adjustment or hyphenation, so that each .TP tag
+# is one line, 7 columns in; a command's own options are tags 14 in.
+MAN="$SRCDIR/doc/liaisonctl.8"
+if command -v groff >/dev/null; then
+    groff -man -Tascii -P-cbou -rLL=300n -rHY=0 -dAD=l "$MAN" >"$SCRATCH/man.txt" 2>/dev/null
+    # man_section NAME: the rendered lines of section NAME.
+    man_section() { awk -v s="$1" '/^[A-Z]/ { on = ($0 == s) ; next } on' "$SCRATCH/man.txt"; }
+    # man_command CMD: the rendered lines of command CMD's entry.
+    man_command() {
+        man_section COMMANDS | awk -v c="$1" '/^       [^ ]/ { on = ($1 == c) } on'
+    }
+    groff -man -Tutf8 -ww "$MAN" 2>"$SCRATCH/groff.err" >/dev/null
+    unbalanced=$( { man_section OPTIONS; man_section COMMANDS; } | grep '^       [^ ]' | awk '{
+        d = 0; bad = 0
+        for (i = 1; i <= length($0); i++) {
+            ch = substr($0, i, 1)
+            if (ch == "[") d++
+            if (ch == "]" && --d < 0) bad = 1
+        }
+        if (d != 0 || bad) print }')
+    if [ ! -s "$SCRATCH/groff.err" ] && [ -z "$unbalanced" ]; then
+        ok "liaisonctl(8): groff -ww quiet; no .TP tag with an unbalanced ["
+    else
+        fail "liaisonctl(8) tags" "$(head -c 200 "$SCRATCH/groff.err") unbalanced:$unbalanced"
+    fi
+    bad=""
+    for cmd in $COMMANDS; do
+        man_command "$cmd" | head -1 | sed 's/^ *//' >"$SCRATCH/tag"
+        printf '%s %s\n' "$cmd" "$(usage_of "$cmd")" | grep -qixFf "$SCRATCH/tag" \
+            || bad="$bad [$(cat "$SCRATCH/tag")]"
+    done
+    if [ -z "$bad" ]; then ok "liaisonctl(8): each command's tag is its usage from --help"
+    else fail "liaisonctl(8): command tags" "differ from --help:$bad"; fi
+    bad=""
+    for cmd in $COMMANDS; do
+        man_command "$cmd" | grep -E '^ {14}-' >"$SCRATCH/man-opts"
+        grep '^  -' "$SCRATCH/h-$cmd" >"$SCRATCH/help-opts"
+        [ "$(long_opts "$SCRATCH/man-opts")" = "$(long_opts "$SCRATCH/help-opts")" ] \
+            && [ "$(man_command "$cmd" | grep -oE -- ' -[a-zA-Z],' | sort)" = "$(grep -oE -- ' -[a-zA-Z],' "$SCRATCH/help-opts" | grep -v -- '-h,' | sort)" ] \
+            || bad="$bad $cmd"
+    done
+    if [ -z "$bad" ]; then ok "liaisonctl(8): each command's options are those of its --help"
+    else fail "liaisonctl(8): options" "differ from --help for$bad"; fi
+    man_section "EXIT STATUS" | grep -oE '^       [0-9]+ ' | tr -d ' ' >"$SCRATCH/man-codes"
+    sed -n '/^Exit status:/,$p' "$SCRATCH/help.out" | grep -oE '^  [0-9]+ ' | tr -d ' ' >"$SCRATCH/help-codes"
+    if [ -s "$SCRATCH/help-codes" ] && cmp -s "$SCRATCH/man-codes" "$SCRATCH/help-codes"; then
+        ok "liaisonctl(8): EXIT STATUS lists the codes of --help ($(tr '\n' ' ' <"$SCRATCH/man-codes"))"
+    else
+        fail "liaisonctl(8): exit codes" "man: $(tr '\n' ' ' <"$SCRATCH/man-codes"); --help: $(tr '\n' ' ' <"$SCRATCH/help-codes")"
+    fi
+    bad=""
+    for v in $(grep -oE '\$LIAISON_[A-Z]+' "$SCRATCH/help.out" | sort -u); do
+        man_section ENVIRONMENT | grep -qx "       ${v#\$}" || bad="$bad $v"
+    done
+    # -c: $LIAISON_CONF, then the installed file; -d: the configuration's database.
+    opt_c=$(man_section OPTIONS | awk '/^       -c /,/^$/' | tr -s ' \n' ' ')
+    opt_d=$(man_section OPTIONS | awk '/^       -d /,/^$/' | tr -s ' \n' ' ')
+    case $opt_c in *'$LIAISON_CONF when it is set; else SYSCONFDIR/liaisond/liaisond.conf when that file exists'*) ;; *) bad="$bad -c" ;; esac
+    case $opt_d in *"the configuration's database"*) ;; *) bad="$bad -d" ;; esac
+    if [ -z "$bad" ]; then ok "liaisonctl(8): the variables of --help in ENVIRONMENT; -c and -d give the defaults"
+    else fail "liaisonctl(8): defaults" "missing:$bad"; fi
+else
+    echo "skip - liaisonctl(8) checks need groff"
+fi
+
 # --- the configuration file: its database and directory, or a clear error ---
 cat > "$SCRATCH/l.conf" <<CONF
 database = $SCRATCH/from-conf.db
