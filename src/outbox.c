@@ -16,7 +16,9 @@
  * - Exactly once, but for one window.  A row is first claimed (its
  *   next_try moved ahead by a lease, so a second sender running at the
  *   same time skips it), and the lease is renewed before each further
- *   recipient, only while the row still carries it.  For each recipient, the moment the relay answers
+ *   recipient and before the row's outcome is written, only while the row
+ *   still carries it; the outcome's UPDATE requires it too.  For each
+ *   recipient, the moment the relay answers
  *   250 to the end of DATA the recipient is appended to the row's
  *   `delivered` column in its own commit, before anything else happens
  *   (no RSET, no QUIT, no next recipient).  A sender that dies before that
@@ -66,8 +68,14 @@
 #include "outbox.h"
 #include "tlscheck.h"
 
-/* How long a claimed row stays out of other senders' way. */
-#define CLAIM_LEASE_S (10 * 60)
+/* How long a claimed row stays out of other senders' way; renewed before
+ * each recipient after the first.  It must outlast the slowest first
+ * recipient: opening the connection (60 s for each of the relay's
+ * addresses, then EHLO, STARTTLS, EHLO, AUTH) and one transaction (MAIL,
+ * RCPT, DATA, the message, the final dot), 60 s per step: about 10
+ * minutes for a relay with two addresses.  A sender that dies leaves its
+ * rows this long. */
+#define CLAIM_LEASE_S (20 * 60)
 /* Give up on temporary failures this long after queuing. */
 #define GIVE_UP_S (5 * 24 * 3600)
 
@@ -518,8 +526,9 @@ static gboolean
 settle_row(struct store *st, const struct compose_settings *cs,
            const struct store_outbox_row *row, const char *now,
            const GPtrArray *delivered, const GPtrArray *rejected,
-           const char *why, GError **err)
+           const char *why, const char *held, gboolean *lost, GError **err)
 {
+    gboolean kept = TRUE;
     gboolean failed = delivered->len == 0;
     struct statement *s = NULL;
     struct outmail *report = NULL;
@@ -562,9 +571,17 @@ settle_row(struct store *st, const struct compose_settings *cs,
     }
     if (!store_begin(st, err))
         goto out;
-    if (failed ? !store_outbox_fail(st, row->id, now, why, err)
-               : !store_outbox_mark_sent(st, row->id, now, NULL, err))
+    if (failed ? !store_outbox_fail(st, row->id, now, why, held, &kept, err)
+               : !store_outbox_mark_sent(st, row->id, now, NULL, held, &kept, err))
         goto rollback;
+    if (!kept) {
+        /* The lease ran out and another sender has the row: it settles
+         * it (the recipients recorded here stay recorded). */
+        store_rollback(st);
+        *lost = TRUE;
+        ok = TRUE;
+        goto out;
+    }
     if (rejected->len > 0) {
         g_autofree char *detail = g_strdup_printf(
             "outbox %" G_GINT64_FORMAT " %s: refused %s%s%s", row->id,
@@ -615,6 +632,34 @@ lease_from(GDateTime *now)
     return iso_utc(lease);
 }
 
+/* Renew this sender's lease on row (held: the lease it has, replaced by
+ * the new one): FALSE with *err on a store failure; *kept FALSE, and a
+ * warning naming what is left undone, when the lease ran out and another
+ * sender has the row. */
+static gboolean
+lease_renew(struct store *st, const struct flush_clock *clk,
+            const struct store_outbox_row *row, char **held, const char *left,
+            gboolean *kept, GError **err)
+{
+    g_autoptr(GDateTime) rt = clock_now(clk);
+    char   *lease = lease_from(rt);
+
+    if (!store_outbox_renew(st, row->id, *held, lease, kept, err)) {
+        g_free(lease);
+        return FALSE;
+    }
+    if (!*kept) {
+        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                ": its claim ran out and another sender has the row; %s left to "
+                "that sender", row->id, left);
+        g_free(lease);
+        return TRUE;
+    }
+    g_free(*held);
+    *held = lease;
+    return TRUE;
+}
+
 /* Deliver one claimed row (its lease runs until row->next_try): each
  * recipient not yet settled, recording each outcome at once; then settle
  * or defer the row.  FALSE with *err only on a store failure. */
@@ -648,21 +693,14 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
          * out (this sender was stopped, say) and another sender has the
          * row, it is left to that sender, untouched. */
         if (tried++ > 0) {
-            g_autoptr(GDateTime) rt = clock_now(clk);
-            g_autofree char *lease = lease_from(rt);
+            g_autofree char *left = g_strdup_printf(
+                "%s and the recipients after it are", rcpt);
             gboolean kept = FALSE;
 
-            if (!store_outbox_renew(st, row->id, held, lease, &kept, err))
+            if (!lease_renew(st, clk, row, &held, left, &kept, err))
                 return FALSE;
-            if (!kept) {
-                log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
-                        ": its claim ran out and another sender has the row; "
-                        "%s and the recipients after it are left to that sender",
-                        row->id, rcpt);
+            if (!kept)
                 return TRUE;
-            }
-            g_free(held);
-            held = g_steal_pointer(&lease);
         }
         o = send_one(c, cs, row, rcpt, &why);
         if (o == RCPT_DELIVERED) {
@@ -700,19 +738,39 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
         }
     }
 
+    /* The row's outcome is written only by the sender that still holds
+     * it: checked here (the last recipient may have outlasted the lease),
+     * and again by the final UPDATE itself. */
+    {
+        gboolean kept = FALSE;
+
+        if (!lease_renew(st, clk, row, &held, "settling it is", &kept, err))
+            return FALSE;
+        if (!kept)
+            return TRUE;
+    }
     if (temporary > 0) {
         g_autoptr(GDateTime) created = g_date_time_new_from_iso8601(row->created, NULL);
         gboolean too_old = created != NULL
             && g_date_time_difference(now, created) / G_TIME_SPAN_SECOND > GIVE_UP_S;
 
         if (!too_old) {
+            /* The backoff counts from now, not from the claim: a row whose
+             * recipients took longer than the backoff is not due at once. */
+            g_autoptr(GDateTime) rt = clock_now(clk);
             g_autoptr(GDateTime) next =
-                g_date_time_add_minutes(now, backoff_minutes(row->attempts + 1));
+                g_date_time_add_minutes(rt, backoff_minutes(row->attempts + 1));
             g_autofree char *next_iso = iso_utc(next);
+            gboolean kept = FALSE;
 
-            if (!store_outbox_defer(st, row->id, next_iso, last_why, err))
+            if (!store_outbox_defer(st, row->id, next_iso, last_why, held, &kept, err))
                 return FALSE;
-            sum->deferred++;
+            if (kept)
+                sum->deferred++;
+            else
+                log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                        ": its claim was taken by another sender; deferring it "
+                        "is left to that sender", row->id);
             return TRUE;
         }
         /* Five days of temporary failures: the rest are refused for good. */
@@ -731,8 +789,17 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
         last_why = g_strdup_printf("gave up after five days: %s",
                                    row->last_error != NULL ? row->last_error : "temporary failures");
     }
-    if (!settle_row(st, cs, row, now_iso, delivered, rejected, last_why, err))
+    gboolean lost = FALSE;
+
+    if (!settle_row(st, cs, row, now_iso, delivered, rejected, last_why, held,
+                    &lost, err))
         return FALSE;
+    if (lost) {
+        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                ": its claim was taken by another sender; settling it is left "
+                "to that sender", row->id);
+        return TRUE;
+    }
     if (delivered->len > 0)
         sum->sent++;
     else

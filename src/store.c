@@ -425,15 +425,19 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_OUTBOX_REJECTED] =
         "UPDATE outbox SET rejected = rejected || ?2 || char(10),"
         " last_error = ?3 WHERE id = ?1",
+    /* A row's last writes, each only while it still carries the lease
+     * ?4 of the sender that writes (NULL: whoever holds it): a sender
+     * whose lease ran out and was taken must not undo the new holder's. */
     [SQL_OUTBOX_SENT] =
         "UPDATE outbox SET sent = ?2, attempts = attempts + 1,"
-        " last_error = ifnull(?3, last_error) WHERE id = ?1",
+        " last_error = ifnull(?3, last_error) WHERE id = ?1"
+        " AND (?4 IS NULL OR next_try = ?4)",
     [SQL_OUTBOX_DEFER] =
         "UPDATE outbox SET attempts = attempts + 1, next_try = ?2,"
-        " last_error = ?3 WHERE id = ?1",
+        " last_error = ?3 WHERE id = ?1 AND (?4 IS NULL OR next_try = ?4)",
     [SQL_OUTBOX_FAIL] =
         "UPDATE outbox SET failed = ?2, attempts = attempts + 1,"
-        " last_error = ?3 WHERE id = ?1",
+        " last_error = ?3 WHERE id = ?1 AND (?4 IS NULL OR next_try = ?4)",
     /* The tickler (tickle.c): the open statements, what its policy reads
      * about one, and the reminders it queued. */
     [SQL_TICKLE_OPEN_IDS] =
@@ -1833,31 +1837,50 @@ store_outbox_rejected(struct store *st, gint64 id, const char *rcpt,
                          "recording a refused recipient", err);
 }
 
+/* One of a row's last writes (see SQL_OUTBOX_SENT): *kept (when not
+ * NULL) is FALSE when the row no longer carries the lease held. */
+static gboolean
+outbox_final(struct store *st, enum sql_id which, gint64 id, const char *a,
+             const char *why, const char *held, gboolean *kept, const char *what,
+             GError **err)
+{
+    int n = 0;
+
+    if (!outbox_update(st, which, id, a, why, held, &n, what, err))
+        return FALSE;
+    if (kept != NULL)
+        *kept = n == 1;
+    return TRUE;
+}
+
 /* The row is done: sent at when (why: a note, NULL keeps the last). */
 gboolean
 store_outbox_mark_sent(struct store *st, gint64 id, const char *when,
-                       const char *why, GError **err)
+                       const char *why, const char *held, gboolean *kept,
+                       GError **err)
 {
-    return outbox_update(st, SQL_OUTBOX_SENT, id, when, why, NULL, NULL,
-                         "marking a mail sent", err);
+    return outbox_final(st, SQL_OUTBOX_SENT, id, when, why, held, kept,
+                        "marking a mail sent", err);
 }
 
 /* A temporary failure: one more attempt, next try at next_try. */
 gboolean
 store_outbox_defer(struct store *st, gint64 id, const char *next_try,
-                   const char *why, GError **err)
+                   const char *why, const char *held, gboolean *kept,
+                   GError **err)
 {
-    return outbox_update(st, SQL_OUTBOX_DEFER, id, next_try, why, NULL, NULL,
-                         "deferring a mail", err);
+    return outbox_final(st, SQL_OUTBOX_DEFER, id, next_try, why, held, kept,
+                        "deferring a mail", err);
 }
 
 /* A permanent failure: given up at when. */
 gboolean
 store_outbox_fail(struct store *st, gint64 id, const char *when,
-                  const char *why, GError **err)
+                  const char *why, const char *held, gboolean *kept,
+                  GError **err)
 {
-    return outbox_update(st, SQL_OUTBOX_FAIL, id, when, why, NULL, NULL,
-                         "marking a mail failed", err);
+    return outbox_final(st, SQL_OUTBOX_FAIL, id, when, why, held, kept,
+                        "marking a mail failed", err);
 }
 
 /* ---- the tickler (tickle.c) ------------------------------------------ */

@@ -157,13 +157,19 @@ gboolean store_outbox_delivered(struct store *st, gint64 id, const char *rcpt,
 gboolean store_outbox_rejected(struct store *st, gint64 id, const char *rcpt,
                                const char *why, GError **err);
 /* Done (sent at when), deferred (one more attempt; next try at next_try),
- * or given up (failed at when).  why may be NULL. */
+ * or given up (failed at when).  why may be NULL.  With held (the lease
+ * the caller claimed or renewed) the row changes only while it still
+ * carries that lease, and *kept (when not NULL) says whether it did;
+ * held NULL changes it whoever holds it. */
 gboolean store_outbox_mark_sent(struct store *st, gint64 id, const char *when,
-                                const char *why, GError **err);
+                                const char *why, const char *held, gboolean *kept,
+                                GError **err);
 gboolean store_outbox_defer(struct store *st, gint64 id, const char *next_try,
-                            const char *why, GError **err);
+                            const char *why, const char *held, gboolean *kept,
+                            GError **err);
 gboolean store_outbox_fail(struct store *st, gint64 id, const char *when,
-                           const char *why, GError **err);
+                           const char *why, const char *held, gboolean *kept,
+                           GError **err);
 
 /* ---- the tickler (tickle.c) ------------------------------------------ */
 

@@ -210,29 +210,39 @@ postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
 sleep 2
 expect_flush "sender accepted again, a minute later: sent" "1 0 0" --now "$(later 2)"
 
+# sink_start DIR SECONDS: smtp-sink on $SINK dumping each transaction into
+# DIR and answering each final dot after SECONDS (SINKPID).
+sink_start() {
+    mkdir -p "$1"; chmod 777 "$1"
+    smtp-sink -u nobody -W ".:$2" -d "$1/%M." "127.0.0.1:$SINK" 10 &
+    SINKPID=$!
+    sleep 0.5
+}
+# sink_holds DIR MSGID: wait until the message is in smtp-sink's hands (a
+# dump file holds its Message-ID), the sender waiting for the answer to
+# the final dot (bounded: 10 s).
+sink_holds() {
+    for _ in $(seq 1 100); do
+        grep -qsF "$2" "$1"/* && return
+        sleep 0.1
+    done
+}
+
 # ---- 4. killed before the relay answered the DATA: sent once, later -----
-mkdir -p "$RUN/sink"; chmod 777 "$RUN/sink"
-smtp-sink -u nobody -W .:60 -d "$RUN/sink/%M." "127.0.0.1:$SINK" 10 &
-SINKPID=$!
-sleep 0.5
+sink_start "$RUN/sink" 60
 "$QUEUE" "$DB" 1 acknowledgement >/dev/null
 A3=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
 $LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
 FPID=$!
-# Wait until the message is in smtp-sink's hands (its dump file holds the
-# Message-ID) and the sender waits for the answer to the final dot.
-for _ in $(seq 1 100); do
-    grep -qsF "$A3" "$RUN"/sink/* && break
-    sleep 0.1
-done
+sink_holds "$RUN/sink" "$A3"
 sleep 0.5
 kill -9 "$FPID"; wait "$FPID" 2>/dev/null
 kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
 expect_eq "killed before the answer: nothing recorded" \
     "$(sql "SELECT sent IS NULL, delivered FROM outbox WHERE message_id='$A3'")" "1|"
-expect_flush "within the claim's lease: left alone" "0 0 0" --now "$(later 5)"
+expect_flush "within the claim's lease: left alone" "0 0 0" --now "$(later 15)"
 BEFORE=$(copies)
-expect_flush "after the lease: sent" "1 0 0" --now "$(later 11)"
+expect_flush "after the lease: sent" "1 0 0" --now "$(later 21)"
 "$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 1)) 30 >/dev/null
 sleep 1
 expect_eq "killed before the answer: exactly one copy" "$(files_of "$A3" | wc -l)" 1
@@ -246,7 +256,7 @@ expect_eq "crash hook: the sender died with 9" "$?" 9
 "$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 1)) 30 >/dev/null
 expect_eq "crash after accept: the database does not know" \
     "$(sql "SELECT sent IS NULL, delivered FROM outbox WHERE message_id='$A4'")" "1|"
-expect_flush "crash after accept: sent again after the lease" "1 0 0" --now "$(later 11)"
+expect_flush "crash after accept: sent again after the lease" "1 0 0" --now "$(later 21)"
 "$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 2)) 30 >/dev/null
 sleep 1
 expect_eq "crash after accept: at most one extra copy" "$(files_of "$A4" | wc -l)" 2
@@ -259,20 +269,14 @@ expect_flush "nothing left to send" "0 0 0" --now "$(later 600)"
 # waits there, the row gets another sender's lease, as a second flush's
 # claim does once this one's lease has run out.  The sender renews its
 # lease before the next recipient, finds it gone, and sends nothing more.
-mkdir -p "$RUN/sink6"; chmod 777 "$RUN/sink6"
-smtp-sink -u nobody -W .:3 -d "$RUN/sink6/%M." "127.0.0.1:$SINK" 10 &
-SINKPID=$!
-sleep 0.5
+sink_start "$RUN/sink6" 3
 "$QUEUE" "$DB" 1 notification >/dev/null
 N6=$(sql "SELECT message_id FROM outbox WHERE kind='notification' ORDER BY id DESC LIMIT 1")
 expect_eq "lost claim: the row has several recipients" \
     "$(sql "SELECT length(rcpts) - length(replace(rcpts, char(10), '')) > 1 FROM outbox WHERE message_id='$N6'")" 1
 $LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
 FPID=$!
-for _ in $(seq 1 100); do
-    grep -qsF "$N6" "$RUN"/sink6/* && break
-    sleep 0.1
-done
+sink_holds "$RUN/sink6" "$N6"
 sql "UPDATE outbox SET next_try = '2099-01-01T00:00:00Z' WHERE message_id='$N6'"
 wait "$FPID"
 kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
@@ -283,6 +287,25 @@ expect_eq "lost claim: recorded as delivered, the row left open" \
 expect_eq "lost claim: the new holder's lease untouched" \
     "$(sql "SELECT next_try FROM outbox WHERE message_id='$N6'")" "2099-01-01T00:00:00Z"
 check_grep "lost claim: logged" "claim ran out and another sender has the row" "$RUN/flush.log"
+
+# ---- 6b. the claim lost during a row's last recipient ---------------------
+# The row is delivered, but its outcome (sent) is the new holder's to
+# write: the sender that lost the lease must not mark it, nor overwrite
+# the new holder's lease.
+sink_start "$RUN/sink6b" 3
+sql "UPDATE outbox SET sent = '2000-01-01T00:00:00Z' WHERE sent IS NULL AND failed IS NULL"
+"$QUEUE" "$DB" 1 acknowledgement >/dev/null
+A6=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
+$LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
+FPID=$!
+sink_holds "$RUN/sink6b" "$A6"
+sql "UPDATE outbox SET next_try = '2099-01-01T00:00:00Z' WHERE message_id='$A6'"
+wait "$FPID"
+kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
+expect_eq "lost during the last recipient: delivered, not marked sent, the new lease kept" \
+    "$(sql "SELECT length(delivered) > 0, sent IS NULL, next_try FROM outbox WHERE message_id='$A6'")" \
+    "1|1|2099-01-01T00:00:00Z"
+check_grep "lost during the last recipient: logged" "settling it is left to that sender" "$RUN/flush.log"
 if [ "$T_FAIL" -gt 0 ]; then
     echo "--- flush log"; tail -n 30 "$RUN/flush.log"
 fi

@@ -571,7 +571,7 @@ test_outbox_store(void **state)
     g_clear_error(&err);
     g_free(secret);
 
-    assert_true(store_outbox_mark_sent(st, id, "2999-01-01T00:00:01Z", NULL, &err));
+    assert_true(store_outbox_mark_sent(st, id, "2999-01-01T00:00:01Z", NULL, NULL, NULL, &err));
     due = store_outbox_due(st, "2999-01-02T00:00:00Z", 0, &err);
     assert_int_equal(due->len, 0);
     g_array_free(due, TRUE);
