@@ -100,7 +100,7 @@ static const struct config_key config_keys[] = {
     { "base_url", CT_STRING, OFF(base_url), "http://localhost/liaison/",
       "a statement's web page is this URL followed by its id" },
     { "hostname", CT_STRING, OFF(hostname), "",
-      "name used in Message-IDs and EHLO (empty: this host's name)" },
+      "name used in Message-IDs and X-Liaison-Loop (empty: this host's name)" },
     { "notify", CT_BOOL, OFF(notify), "yes",
       "mail the assignee (copying the routed recipients) when a statement arrives" },
     { "acknowledge", CT_BOOL, OFF(acknowledge), "yes",
@@ -377,6 +377,14 @@ config_set(struct config *cfg, const char *key, const char *value, GError **err)
     return TRUE;
 }
 
+/* Whether k's value is free text, which may hold " #" (a display name,
+ * a password); every other value is a name, a path, a number or a list. */
+static gboolean
+config_free_text(const struct config_key *k)
+{
+    return strcmp(k->name, "mail_from_name") == 0 || strcmp(k->name, "relay_password") == 0;
+}
+
 /* Apply one logical line (continuations joined); FALSE with *err naming
  * the file and line. */
 static gboolean
@@ -406,10 +414,11 @@ config_apply_line(struct config *cfg, const char *path, const char *conf_dir,
         g_set_error(err, CONFIG_ERROR, 1, "%s:%d: \"%s\" is already set on line %d",
                     path, lineno, key, seen[k - config_keys]);
         ok = FALSE;
-    } else if (k->type != CT_STRING && (strstr(value, " #") != NULL
+    } else if (!config_free_text(k) && (strstr(value, " #") != NULL
                                         || strstr(value, "\t#") != NULL)) {
         /* A comment after a value would be read as part of it (a socket
-         * path "x.sock   # the socket"); only free text may hold one. */
+         * path "x.sock   # the socket", a host name); only free text (a
+         * display name, a password) may hold one. */
         g_set_error(err, CONFIG_ERROR, 1, "%s:%d: %s = %s: a comment must be on a"
                     " line of its own", path, lineno, key, value);
         ok = FALSE;
@@ -462,10 +471,11 @@ config_is_loopback(const char *host)
     return lo;
 }
 
-/* SQLite stores at most this many bytes in one value (SQLITE_MAX_LENGTH's
- * default), and a statement's raw message is one value: a larger
- * message_max would let the MTA hand over mail that can only ever fail. */
-#define MESSAGE_MAX_LIMIT ((size_t) 1000000000)
+/* SQLite stores at most 1,000,000,000 bytes in one row (SQLITE_MAX_LENGTH's
+ * default applies to the whole record), and a statement's raw message is
+ * one value of one: a larger message_max would let the MTA hand over mail
+ * that can only ever fail.  The margin is for the row's other columns. */
+#define MESSAGE_MAX_LIMIT ((size_t) 990000000)
 
 /* Settings that are each valid but wrong together, or out of range. */
 static gboolean
@@ -473,7 +483,7 @@ config_check(const struct config *cfg, GError **err)
 {
     if (cfg->message_max == 0 || cfg->message_max > MESSAGE_MAX_LIMIT) {
         g_set_error(err, CONFIG_ERROR, 1, "%s: message_max = %zu: must be 1 to %zu"
-                    " bytes (SQLite's limit for one value)", cfg->path,
+                    " bytes (SQLite's limit for one row, less a margin)", cfg->path,
                     cfg->message_max, MESSAGE_MAX_LIMIT);
         return FALSE;
     }

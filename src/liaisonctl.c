@@ -662,8 +662,12 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
     if ((rc = ctl_setup(ctl)) != EX_OK)
         return rc;
     outbox_relay_from_config(&relay, ctl->cfg);
-    if (relay_host != NULL)
+    /* Another relay is another name: its certificate is checked against
+     * the host given here, not the configuration's relay_tls_name. */
+    if (relay_host != NULL) {
         relay.host = relay_host;
+        relay.tls_name = NULL;
+    }
     if (relay_port != 0)
         relay.port = relay_port;
     if (!ctl_open_store(ctl))
@@ -838,7 +842,9 @@ static const struct command commands[] = {
       "                           (default: the current time)\n"
       "  -r, --relay HOST[:PORT]  the relay (default: relay_host and relay_port of\n"
       "                           the configuration, 127.0.0.1 and 25 by default;\n"
-      "                           without PORT, relay_port)\n"
+      "                           without PORT, relay_port); with STARTTLS its\n"
+      "                           certificate must name HOST (relay_tls_name is\n"
+      "                           not used)\n"
       "  -h, --help               this help\n"
       "\n"
       "Exit status: 0 done (mail the relay did not take is counted as deferred or\n"

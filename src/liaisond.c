@@ -273,32 +273,42 @@ socket_remove(const char *path, dev_t dev, ino_t ino)
         log_msg(LOG_WARNING, NULL, "cannot remove socket %s: %s", path, g_strerror(errno));
 }
 
-/* TRUE when something accepts connections on the unix socket at path.
+/* Whether the unix socket at path may be taken: NULL when nothing is
+ * there or it is a stale socket (its daemon gone); else why not.
  * libmilter removes whatever is at the path before it binds, so without
  * this a second daemon started with no pid file (or another pid file)
  * would take a running daemon's socket: both would run, and the first
- * would never again be reached. */
-static gboolean
-socket_in_use(const char *path)
+ * would never again be reached.  (Two daemons started in the same
+ * instant can still both find it free; the pid file's lock closes that.) */
+static char *
+socket_taken(const char *path)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     struct stat sb;
-    gboolean used;
-    int fd;
+    int fd, r, e;
 
     if (lstat(path, &sb) != 0 || !S_ISSOCK(sb.st_mode)
         || strlen(path) >= sizeof sa.sun_path)
-        return FALSE;
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        return NULL;
+    /* Non-blocking: a milter that is alive but hung, its backlog full,
+     * answers EAGAIN at once instead of holding this start. */
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return FALSE;
+        return g_strdup_printf("cannot probe it: %s", g_strerror(errno));
     memcpy(sa.sun_path, path, strlen(path) + 1);
     /* A stale socket refuses (ECONNREFUSED); a live one accepts, and the
      * milter at the other end sees a connection closed before any
      * command, which it takes as an aborted session. */
-    used = connect(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+    r = connect(fd, (struct sockaddr *) &sa, sizeof sa);
+    e = errno;
     close(fd);
-    return used;
+    if (r != 0 && e == ECONNREFUSED)
+        return NULL;
+    if (r == 0 || e == EAGAIN || e == EINPROGRESS)
+        return g_strdup("a milter is serving on it already; stop it first, "
+                        "or give this one another socket");
+    return g_strdup_printf("cannot tell whether a milter serves on it (%s); "
+                           "remove it if none does", g_strerror(e));
 }
 
 /* Log why the milter socket spec could not be opened, as far as can be
@@ -332,6 +342,12 @@ check_more(const struct config *cfg)
 
     if (cfg->user != NULL && *cfg->user != '\0' && getpwnam(cfg->user) == NULL) {
         log_msg(LOG_ERR, NULL, "%s: user = %s: no such user", cfg->path, cfg->user);
+        rc = EX_CONFIG;
+    }
+    if (cfg->relay_ca_file != NULL && *cfg->relay_ca_file != '\0'
+        && access(cfg->relay_ca_file, R_OK) != 0) {
+        log_msg(LOG_ERR, NULL, "%s: relay_ca_file = %s: %s", cfg->path,
+                cfg->relay_ca_file, g_strerror(errno));
         rc = EX_CONFIG;
     }
     if (!tickle_policy_from_config(&tp, cfg, &err)) {
@@ -610,11 +626,14 @@ main(int argc, char **argv)
      * by a chmod afterwards that would follow a link planted meanwhile;
      * the folder that holds it decides who reaches it (the MTA connects
      * as its own user). */
-    if (unix_path != NULL && socket_in_use(unix_path)) {
-        log_msg(LOG_ERR, NULL, "socket %s: a milter is serving on it already; "
-                "stop it first, or give this one another socket", unix_path);
-        rc = EX_UNAVAILABLE;
-        goto out;
+    if (unix_path != NULL) {
+        g_autofree char *taken = socket_taken(unix_path);
+
+        if (taken != NULL) {
+            log_msg(LOG_ERR, NULL, "socket %s: %s", unix_path, taken);
+            rc = EX_UNAVAILABLE;
+            goto out;
+        }
     }
     old_mask = umask(0111);
     opened = smfi_opensocket(true) == MI_SUCCESS;

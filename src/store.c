@@ -516,17 +516,13 @@ static void
 fail(struct store *st, GError **err, int rc, const char *what)
 {
     const char *msg = sqlite3_errmsg(st->db);
+    g_autofree char *why = NULL;
 
     /* Some failures (a bind out of range) leave no message on the handle. */
     if ((sqlite3_errcode(st->db) & 0xff) != (rc & 0xff))
         msg = sqlite3_errstr(rc);
-    /* A reader without write access to a WAL database whose -wal and
-     * -shm files are gone (another program closed it last) is told
-     * "attempt to write a readonly database", which puzzles anyone who
-     * only wanted to read. */
     /* "unable to open database file" says nothing of why: say what is
      * wrong with the folder, the usual cause. */
-    g_autofree char *why = NULL;
     if ((rc & 0xff) == SQLITE_CANTOPEN) {
         g_autofree char *dir = g_path_get_dirname(st->path);
 
@@ -536,6 +532,10 @@ fail(struct store *st, GError **err, int rc, const char *what)
             msg = why = g_strdup_printf("the folder %s: %s (uid %u)", dir,
                                         g_strerror(errno), (unsigned) geteuid());
     }
+    /* A reader without write access to a WAL database whose -wal and
+     * -shm files are gone (another program closed it last) is told
+     * "attempt to write a readonly database", which puzzles anyone who
+     * only wanted to read. */
     switch (sqlite3_extended_errcode(st->db)) {
     case SQLITE_READONLY_CANTINIT:
     case SQLITE_READONLY_DIRECTORY:
