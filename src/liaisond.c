@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -80,20 +81,25 @@ static int signal_pipe[2] = { -1, -1 };
  * lock, not the file's existence, says that a daemon runs. */
 static int pidfile_fd = -1;
 
-/* Print usage to out. */
+/* Print the usage line to out; full adds the options and every
+ * configuration key (-h), else a pointer to them (a usage error). */
 static void
-usage(FILE *out)
+usage(FILE *out, gboolean full)
 {
+    fprintf(out, "usage: liaisond [-fnvVh] [-c FILE] [-p SOCKET] [-d DB]\n");
+    if (!full) {
+        fprintf(out, "'liaisond -h' lists the options and the configuration keys\n");
+        return;
+    }
     fprintf(out,
-            "usage: liaisond [-fnvVh] [-c FILE] [-p SOCKET] [-d DB]\n"
             "  -c FILE    configuration file (default %s)\n"
             "  -p SOCKET  milter socket, unix:PATH or inet:PORT@HOST (overrides socket)\n"
             "  -d DB      database file (overrides database)\n"
             "  -f         stay in the foreground and log to stderr\n"
             "  -n         check the configuration and the directory, print them, exit\n"
             "  -v         log debugging detail\n"
-            "  -V         print the version and exit\n"
-            "  -h         this help, with the configuration keys\n"
+            "  -V, --version  print the version and exit\n"
+            "  -h, --help     this help, with the configuration keys\n"
             "configuration keys (liaisond.conf(5)):\n", DEFAULT_CONFIG);
     config_describe(out);
 }
@@ -559,7 +565,13 @@ main(int argc, char **argv)
     gboolean opened = FALSE;
     struct stat sock_sb = { 0 };
 
-    while ((opt = getopt(argc, argv, "c:p:d:fnvVh")) != -1) {
+    static const struct option long_opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+
+    while ((opt = getopt_long(argc, argv, "c:p:d:fnvVh", long_opts, NULL)) != -1) {
         switch (opt) {
         case 'c': o.config_path = optarg; break;
         case 'p': o.socket = optarg; break;
@@ -571,15 +583,15 @@ main(int argc, char **argv)
             printf("liaisond %s\n", PACKAGE_VERSION);
             return EX_OK;
         case 'h':
-            usage(stdout);
+            usage(stdout, TRUE);
             return EX_OK;
         default:
-            usage(stderr);
+            usage(stderr, FALSE);
             return EX_USAGE;
         }
     }
     if (optind != argc) {
-        usage(stderr);
+        usage(stderr, FALSE);
         return EX_USAGE;
     }
     log_init(argv[0], LOG_TO_STDERR);

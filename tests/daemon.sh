@@ -135,6 +135,14 @@ start_fg "$D/b.log"
 check_grep "stale pid file: started" "started \(pid $LPID\)" "$D/b.log"
 kill -TERM "$LPID"; wait "$LPID"; LPID=
 
+# ---- help -------------------------------------------------------------------
+check_exit "--help: exit 0" 0 "$LIAISOND" --help
+check_grep "--help: lists the configuration keys on stdout" "^configuration keys" "$SCRATCH/out"
+check_exit "an unknown option: exit 64" 64 "$LIAISOND" --bogus
+[ "$(wc -l <"$SCRATCH/err")" -le 3 ] && grep -q "^usage: liaisond" "$SCRATCH/err" \
+    && ok "an unknown option: the usage line only, on stderr" \
+    || fail "an unknown option" "$(wc -l <"$SCRATCH/err") lines on stderr"
+
 # ---- liaisond -n: what would fail later fails the check ----------------------
 conf "$D/n.conf" "relay_user = u" "relay_password = hunter2"
 check_exit "-n: a good configuration" 0 "$LIAISOND" -n -c "$D/n.conf"
