@@ -149,36 +149,31 @@ check_exit "-n: a good configuration" 0 "$LIAISOND" -n -c "$D/n.conf"
 check_grep "-n: the password is not shown" '^relay_password = \(set, not shown\)$' "$SCRATCH/out"
 grep -q hunter2 "$SCRATCH/out" "$SCRATCH/err" && fail "-n: password" "printed in clear" \
     || ok "-n: the password appears nowhere"
-# nset LINE: the -n configuration with LINE in place of its key's line.
-nset() { conf "$D/n.conf"; sed -i "/^${1%% *} = /d" "$D/n.conf"; echo "$1" >>"$D/n.conf"; }
-nset "socket = inet:18891"
-check_exit "-n: inet socket without a host refused" 78 "$LIAISOND" -n -c "$D/n.conf"
-check_grep "-n: says it would listen everywhere" "no @HOST: libmilter would listen on every interface" "$SCRATCH/err"
-nset "user = liaisond-no-such-user"
-check_exit "-n: unknown user" 78 "$LIAISOND" -n -c "$D/n.conf"
-check_grep "-n: names the user" "user = liaisond-no-such-user: no such user" "$SCRATCH/err"
-nset "tickle_before = 14,seven"
-check_exit "-n: tickle_before not a list of days" 78 "$LIAISOND" -n -c "$D/n.conf"
-nset "message_max = 2G"
-check_exit "-n: message_max over SQLite's limit" 78 "$LIAISOND" -n -c "$D/n.conf"
-nset "intake = liaisons"
-check_exit "-n: intake not an address" 78 "$LIAISOND" -n -c "$D/n.conf"
-nset "socket = unix:$SOCK   # the milter's socket"
-check_exit "-n: a comment after a path refused" 78 "$LIAISOND" -n -c "$D/n.conf"
-check_grep "-n: says where comments go" "a comment must be on a line of its own" "$SCRATCH/err"
-nset "relay_host = smtp.example.test   # our relay"
-check_exit "-n: a comment after a host name refused" 78 "$LIAISOND" -n -c "$D/n.conf"
-nset "mail_from_name = Liaisons #1"
-check_exit "-n: a display name may hold ' #'" 0 "$LIAISOND" -n -c "$D/n.conf"
+# n_case NAME STATUS LINE [PATTERN]: liaisond -n on the configuration with
+# LINE in place of its key's line exits STATUS, and says PATTERN.
+n_case() {
+    conf "$D/n.conf"; sed -i "/^${3%% *} = /d" "$D/n.conf"; echo "$3" >>"$D/n.conf"
+    check_exit "-n: $1" "$2" "$LIAISOND" -n -c "$D/n.conf"
+    [ $# -lt 4 ] || check_grep "-n: $1: says why" "$4" "$SCRATCH/err"
+}
+n_case "inet socket without a host refused" 78 "socket = inet:18891" \
+    "no @HOST: libmilter would listen on every interface"
+n_case "unknown user" 78 "user = liaisond-no-such-user" "user = liaisond-no-such-user: no such user"
+n_case "tickle_before not a list of days" 78 "tickle_before = 14,seven" "not a list of days"
+n_case "message_max over SQLite's limit" 78 "message_max = 2G" "must be 1 to 990000000 bytes"
+n_case "intake not an address" 78 "intake = liaisons" "not an address"
+n_case "a comment after a path refused" 78 "socket = unix:$SOCK   # the milter's socket" \
+    "a comment must be on a line of its own"
+n_case "a comment after a host name refused" 78 "relay_host = smtp.example.test   # our relay"
+n_case "a display name may hold ' #'" 0 "mail_from_name = Liaisons #1"
 conf "$D/n.conf"; printf '  busy_timeout_ms = 100\n' >>"$D/n.conf"
 check_exit "-n: an indented setting refused" 78 "$LIAISOND" -n -c "$D/n.conf"
 check_grep "-n: says it would continue the line above" '"busy_timeout_ms = ..." is indented' "$SCRATCH/err"
 conf "$D/n.conf" "relay_starttls = yes" "relay_ca_file = $D/no-such-ca.pem"
 check_exit "-n: a relay_ca_file that cannot be read" 78 "$LIAISOND" -n -c "$D/n.conf"
 check_grep "-n: names the CA file" "relay_ca_file = $D/no-such-ca.pem: No such file" "$SCRATCH/err"
-nset "spool_dir = $D/no-such-spool"
-check_exit "-n: a missing spool folder is a warning" 0 "$LIAISOND" -n -c "$D/n.conf"
-check_grep "-n: the warning names it" "spool_dir = $D/no-such-spool: no such folder" "$SCRATCH/err"
+n_case "a missing spool folder is a warning" 0 "spool_dir = $D/no-such-spool" \
+    "spool_dir = $D/no-such-spool: no such folder"
 
 # ---- start-up errors without -f: on the terminal, a failing status -----------
 RUN_AS=no-such-user-liaisond conf "$D/baduser.conf"
