@@ -264,6 +264,19 @@ expect_eq "crash after accept: same Message-ID in both" \
     "$(grep -hi '^Message-Id:' $(files_of "$A4") | sort -u | wc -l)" 1
 expect_flush "nothing left to send" "0 0 0" --now "$(later 600)"
 
+# take_during_flush DIR MSGID: a flush to the sink started with DIR; while
+# the message MSGID waits there for the answer to its final dot, the row
+# gets another sender's lease (as a second flush's claim does once the
+# first one's lease has run out); then the flush ends and the sink stops.
+take_during_flush() {
+    $LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
+    FPID=$!
+    sink_holds "$1" "$2"
+    sql "UPDATE outbox SET next_try = '2099-01-01T00:00:00Z' WHERE message_id='$2'"
+    wait "$FPID"
+    kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
+}
+
 # ---- 6. the claim lost mid-row: the rest is left to the new holder ------
 # smtp-sink answers each final dot after 3 s.  While the first recipient
 # waits there, the row gets another sender's lease, as a second flush's
@@ -274,12 +287,7 @@ sink_start "$RUN/sink6" 3
 N6=$(sql "SELECT message_id FROM outbox WHERE kind='notification' ORDER BY id DESC LIMIT 1")
 expect_eq "lost claim: the row has several recipients" \
     "$(sql "SELECT length(rcpts) - length(replace(rcpts, char(10), '')) > 1 FROM outbox WHERE message_id='$N6'")" 1
-$LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
-FPID=$!
-sink_holds "$RUN/sink6" "$N6"
-sql "UPDATE outbox SET next_try = '2099-01-01T00:00:00Z' WHERE message_id='$N6'"
-wait "$FPID"
-kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
+take_during_flush "$RUN/sink6" "$N6"
 expect_eq "lost claim: only the recipient in hand was sent" \
     "$(grep -lsF "$N6" "$RUN"/sink6/* | wc -l)" 1
 expect_eq "lost claim: recorded as delivered, the row left open" \
@@ -296,12 +304,7 @@ sink_start "$RUN/sink6b" 3
 sql "UPDATE outbox SET sent = '2000-01-01T00:00:00Z' WHERE sent IS NULL AND failed IS NULL"
 "$QUEUE" "$DB" 1 acknowledgement >/dev/null
 A6=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
-$LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
-FPID=$!
-sink_holds "$RUN/sink6b" "$A6"
-sql "UPDATE outbox SET next_try = '2099-01-01T00:00:00Z' WHERE message_id='$A6'"
-wait "$FPID"
-kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
+take_during_flush "$RUN/sink6b" "$A6"
 expect_eq "lost during the last recipient: delivered, not marked sent, the new lease kept" \
     "$(sql "SELECT length(delivered) > 0, sent IS NULL, next_try FROM outbox WHERE message_id='$A6'")" \
     "1|1|2099-01-01T00:00:00Z"
