@@ -534,6 +534,33 @@ test_outbox_store(void **state)
                                    "2999-01-01T00:10:00Z", &claimed, &err));
     assert_false(claimed);
 
+    /* The lease is renewed only by its holder; a sender holding an older
+     * one (its lease ran out and the row was claimed again) changes
+     * nothing, and neither do its final writes. */
+    {
+        gboolean kept = TRUE;
+
+        assert_true(store_outbox_renew(st, id, "2999-01-01T00:05:00Z",
+                                       "2999-01-01T00:20:00Z", &kept, &err));
+        assert_false(kept);
+        assert_true(store_outbox_renew(st, id, "2999-01-01T00:10:00Z",
+                                       "2999-01-01T00:20:00Z", &kept, &err));
+        assert_true(kept);
+        kept = TRUE;
+        assert_true(store_outbox_defer(st, id, "2999-01-01T01:00:00Z", "x",
+                                       "2999-01-01T00:10:00Z", &kept, &err));
+        assert_false(kept);
+        assert_true(store_outbox_mark_sent(st, id, "2999-01-01T00:00:01Z", NULL,
+                                           "2999-01-01T00:10:00Z", &kept, &err));
+        assert_false(kept);
+        row = store_outbox_get(st, id, &err);
+        assert_non_null(row);
+        assert_string_equal(row->next_try, "2999-01-01T00:20:00Z");
+        assert_null(row->sent);
+        assert_int_equal(row->attempts, 0);
+        store_outbox_row_free(row);
+    }
+
     assert_true(store_outbox_delivered(st, id, "ccamp@ietf.test", &err));
     assert_true(store_outbox_rejected(st, id, "netmod@ietf.test", "550 no", &err));
     row = store_outbox_get(st, id, &err);
