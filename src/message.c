@@ -1485,7 +1485,10 @@ parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
     }
 }
 
-/* Lower-case "type/subtype" of a MIME object. */
+/* Lower-case "type/subtype" of a MIME object; application/octet-stream
+ * when it has none, or one that is not MIME tokens: GMime passes 8-bit
+ * bytes and controls of a damaged header through, and the type is stored,
+ * shown and written into JSON as text. */
 static char *
 object_mime_type(GMimeObject *obj)
 {
@@ -1495,6 +1498,15 @@ object_mime_type(GMimeObject *obj)
 
     if (t == NULL)
         return g_strdup("application/octet-stream");
+    for (const char *p = t; *p != '\0'; p++) {
+        /* RFC 2045's token: printable ASCII but for space and tspecials;
+         * "/" is the separator. */
+        if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f
+            || (*p != '/' && strchr("()<>@,;:\\\"[]?=", *p) != NULL)) {
+            g_free(t);
+            return g_strdup("application/octet-stream");
+        }
+    }
     low = g_ascii_strdown(t, -1);
     g_free(t);
     return low;

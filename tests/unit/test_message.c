@@ -728,6 +728,41 @@ parse_on_small_stack(GBytes *raw, size_t stack_size)
     return job.m;
 }
 
+/* An attachment whose Content-Type holds 8-bit bytes (found by
+ * fuzz_message): its type is application/octet-stream, valid UTF-8, and
+ * its bytes are kept. */
+static void
+test_damaged_content_type(void **state)
+{
+    struct message *m;
+
+    (void) state;
+    m = parse_str("From: a@example.test\nSubject: t\nMIME-Version: 1.0\n"
+                  "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+                  "--b\nContent-Type: text/plain\n\nhello\n"
+                  "--b\nContent-Type: application/zip\xf6\xb2\xb6\xafE-Version: 1.0\n"
+                  "Content-Disposition: attachment; filename=\"a.zip\"\n\nPK\n--b--\n");
+    assert_int_equal(m->attachments->len, 1);
+    {
+        const struct attachment *a = g_ptr_array_index(m->attachments, 0);
+
+        assert_string_equal(a->type, "application/octet-stream");
+        assert_true(g_utf8_validate(a->type, -1, NULL));
+        assert_true(a->size > 0);
+    }
+    message_free(m);
+    /* A well-formed type stays as it is, lower-cased. */
+    m = parse_str("From: a@example.test\nSubject: t\nMIME-Version: 1.0\n"
+                  "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+                  "--b\nContent-Type: text/plain\n\nhello\n"
+                  "--b\nContent-Type: Application/VND.ms-Word\n"
+                  "Content-Disposition: attachment; filename=\"a.doc\"\n\nx\n--b--\n");
+    assert_int_equal(m->attachments->len, 1);
+    assert_string_equal(((const struct attachment *) g_ptr_array_index(m->attachments, 0))->type,
+                        "application/vnd.ms-word");
+    message_free(m);
+}
+
 /* A charset parameter of 600 KB (GMime would copy it onto the stack, and
  * crashed on the 9 MB one a reviewer sent) or one that is no name at all
  * is an unknown charset, said so, and the text is still read. */
@@ -1291,6 +1326,7 @@ main(void)
         cmocka_unit_test(test_malformed_all),
         cmocka_unit_test(test_malformed_details),
         cmocka_unit_test(test_hostile_charset),
+        cmocka_unit_test(test_damaged_content_type),
         cmocka_unit_test(test_header_limits),
         cmocka_unit_test(test_parts_limits),
         cmocka_unit_test(test_many_small_attachments),
