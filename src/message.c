@@ -234,22 +234,29 @@ shown_charset(const char *charset)
     return s;
 }
 
-/* TRUE when a declared charset may be given to GMime and iconv: a MIME
- * token (RFC 2045: printable ASCII but tspecials) of at most
- * CHARSET_NAME_MAX bytes.  Anything else is unknown without asking, so
- * that a hostile name can neither overflow the stack nor grow GMime's
- * table of names. */
+/* TRUE when s is a MIME token (RFC 2045: printable ASCII but tspecials)
+ * of 1 to max bytes.  GMime passes the 8-bit bytes and controls of a
+ * damaged header through in the names it parses. */
 static gboolean
-charset_name_ok(const char *charset)
+mime_token_ok(const char *s, gsize max)
 {
     static const char tspecials[] = "()<>@,;:\\\"/[]?=";
     gsize n = 0;
 
-    for (const char *p = charset; *p != '\0'; p++, n++)
-        if (n >= CHARSET_NAME_MAX || !g_ascii_isgraph(*p)
-            || strchr(tspecials, *p) != NULL)
+    for (const char *p = s; *p != '\0'; p++, n++)
+        if (n >= max || !g_ascii_isgraph(*p) || strchr(tspecials, *p) != NULL)
             return FALSE;
     return n > 0;
+}
+
+/* TRUE when a declared charset may be given to GMime and iconv: a token
+ * of at most CHARSET_NAME_MAX bytes.  Anything else is unknown without
+ * asking, so that a hostile name can neither overflow the stack nor grow
+ * GMime's table of names. */
+static gboolean
+charset_name_ok(const char *charset)
+{
+    return mime_token_ok(charset, CHARSET_NAME_MAX);
 }
 
 /* Remove NULs, turn CRLF, lone CR, VT and FF into LF, remove the other
@@ -1486,30 +1493,21 @@ parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
 }
 
 /* Lower-case "type/subtype" of a MIME object; application/octet-stream
- * when it has none, or one that is not MIME tokens: GMime passes 8-bit
- * bytes and controls of a damaged header through, and the type is stored,
- * shown and written into JSON as text. */
+ * when it has none, or when either half is not a MIME token (a damaged
+ * header): the type is stored, shown and written into JSON as text. */
 static char *
 object_mime_type(GMimeObject *obj)
 {
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
-    char *t = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
-    char *low;
+    const char *type = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+    const char *sub = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+    g_autofree char *t = NULL;
 
-    if (t == NULL)
+    if (type == NULL || sub == NULL || !mime_token_ok(type, G_MAXSIZE)
+        || !mime_token_ok(sub, G_MAXSIZE))
         return g_strdup("application/octet-stream");
-    for (const char *p = t; *p != '\0'; p++) {
-        /* RFC 2045's token: printable ASCII but for space and tspecials;
-         * "/" is the separator. */
-        if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f
-            || (*p != '/' && strchr("()<>@,;:\\\"[]?=", *p) != NULL)) {
-            g_free(t);
-            return g_strdup("application/octet-stream");
-        }
-    }
-    low = g_ascii_strdown(t, -1);
-    g_free(t);
-    return low;
+    t = g_strdup_printf("%s/%s", type, sub);
+    return g_ascii_strdown(t, -1);
 }
 
 /* TRUE when the object's type is type/subtype (case-insensitive). */

@@ -751,6 +751,16 @@ test_damaged_content_type(void **state)
         assert_true(a->size > 0);
     }
     message_free(m);
+    /* An empty half is no token either. */
+    m = parse_str("From: a@example.test\nSubject: t\nMIME-Version: 1.0\n"
+                  "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+                  "--b\nContent-Type: text/plain\n\nhello\n"
+                  "--b\nContent-Type: /zip\n"
+                  "Content-Disposition: attachment; filename=\"a.zip\"\n\nPK\n--b--\n");
+    assert_int_equal(m->attachments->len, 1);
+    assert_string_equal(((const struct attachment *) g_ptr_array_index(m->attachments, 0))->type,
+                        "application/octet-stream");
+    message_free(m);
     /* A well-formed type stays as it is, lower-cased. */
     m = parse_str("From: a@example.test\nSubject: t\nMIME-Version: 1.0\n"
                   "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
