@@ -633,6 +633,16 @@ lease_from(GDateTime *now)
     return iso_utc(lease);
 }
 
+/* Say that row's lease ran out and another sender has it, and what is
+ * left to that sender (left: "... is" or "... are"). */
+static void
+lease_lost(const struct store_outbox_row *row, const char *left)
+{
+    log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+            ": its claim ran out and another sender has the row; %s left to "
+            "that sender", row->id, left);
+}
+
 /* Renew this sender's lease on row (held: the lease it has, replaced by
  * the new one): FALSE with *err on a store failure; *kept FALSE, and a
  * warning naming what is left undone, when the lease ran out and another
@@ -650,9 +660,7 @@ lease_renew(struct store *st, const struct flush_clock *clk,
         return FALSE;
     }
     if (!*kept) {
-        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
-                ": its claim ran out and another sender has the row; %s left to "
-                "that sender", row->id, left);
+        lease_lost(row, left);
         g_free(lease);
         return TRUE;
     }
@@ -770,9 +778,7 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
             if (kept)
                 sum->deferred++;
             else
-                log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
-                        ": its claim was taken by another sender; deferring it "
-                        "is left to that sender", row->id);
+                lease_lost(row, "deferring it is");
             return TRUE;
         }
         /* Five days of temporary failures: the rest are refused for good. */
@@ -798,9 +804,7 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
                     &lost, err))
         return FALSE;
     if (lost) {
-        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
-                ": its claim was taken by another sender; settling it is left "
-                "to that sender", row->id);
+        lease_lost(row, "settling it is");
         return TRUE;
     }
     if (delivered->len > 0)

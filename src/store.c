@@ -1790,19 +1790,30 @@ outbox_update(struct store *st, enum sql_id which, gint64 id, const char *a,
     return TRUE;
 }
 
+/* outbox_update for an UPDATE with a condition on the row (a claim, a
+ * lease): *changed (when not NULL) says whether the row was changed. */
+static gboolean
+outbox_update_if(struct store *st, enum sql_id which, gint64 id, const char *a,
+                 const char *b, const char *c, gboolean *changed, const char *what,
+                 GError **err)
+{
+    int n = 0;
+
+    if (!outbox_update(st, which, id, a, b, c, &n, what, err))
+        return FALSE;
+    if (changed != NULL)
+        *changed = n == 1;
+    return TRUE;
+}
+
 /* Claim a due row for delivery by moving its next_try to lease_until:
  * TRUE in *claimed when this caller got it (it was still due at now). */
 gboolean
 store_outbox_claim(struct store *st, gint64 id, const char *now,
                    const char *lease_until, gboolean *claimed, GError **err)
 {
-    int n = 0;
-
-    if (!outbox_update(st, SQL_OUTBOX_CLAIM, id, lease_until, now, NULL, &n,
-                       "claiming an outbox row", err))
-        return FALSE;
-    *claimed = n == 1;
-    return TRUE;
+    return outbox_update_if(st, SQL_OUTBOX_CLAIM, id, lease_until, now, NULL, claimed,
+                            "claiming an outbox row", err);
 }
 
 /* Extend the lease held until held to lease_until: *kept is FALSE when
@@ -1811,13 +1822,8 @@ gboolean
 store_outbox_renew(struct store *st, gint64 id, const char *held,
                    const char *lease_until, gboolean *kept, GError **err)
 {
-    int n = 0;
-
-    if (!outbox_update(st, SQL_OUTBOX_RENEW, id, lease_until, held, NULL, &n,
-                       "renewing an outbox claim", err))
-        return FALSE;
-    *kept = n == 1;
-    return TRUE;
+    return outbox_update_if(st, SQL_OUTBOX_RENEW, id, lease_until, held, NULL, kept,
+                            "renewing an outbox claim", err);
 }
 
 /* Record that the relay accepted the mail for rcpt. */
@@ -1837,30 +1843,14 @@ store_outbox_rejected(struct store *st, gint64 id, const char *rcpt,
                          "recording a refused recipient", err);
 }
 
-/* One of a row's last writes (see SQL_OUTBOX_SENT): *kept (when not
- * NULL) is FALSE when the row no longer carries the lease held. */
-static gboolean
-outbox_final(struct store *st, enum sql_id which, gint64 id, const char *a,
-             const char *why, const char *held, gboolean *kept, const char *what,
-             GError **err)
-{
-    int n = 0;
-
-    if (!outbox_update(st, which, id, a, why, held, &n, what, err))
-        return FALSE;
-    if (kept != NULL)
-        *kept = n == 1;
-    return TRUE;
-}
-
 /* The row is done: sent at when (why: a note, NULL keeps the last). */
 gboolean
 store_outbox_mark_sent(struct store *st, gint64 id, const char *when,
                        const char *why, const char *held, gboolean *kept,
                        GError **err)
 {
-    return outbox_final(st, SQL_OUTBOX_SENT, id, when, why, held, kept,
-                        "marking a mail sent", err);
+    return outbox_update_if(st, SQL_OUTBOX_SENT, id, when, why, held, kept,
+                            "marking a mail sent", err);
 }
 
 /* A temporary failure: one more attempt, next try at next_try. */
@@ -1869,8 +1859,8 @@ store_outbox_defer(struct store *st, gint64 id, const char *next_try,
                    const char *why, const char *held, gboolean *kept,
                    GError **err)
 {
-    return outbox_final(st, SQL_OUTBOX_DEFER, id, next_try, why, held, kept,
-                        "deferring a mail", err);
+    return outbox_update_if(st, SQL_OUTBOX_DEFER, id, next_try, why, held, kept,
+                            "deferring a mail", err);
 }
 
 /* A permanent failure: given up at when. */
@@ -1879,8 +1869,8 @@ store_outbox_fail(struct store *st, gint64 id, const char *when,
                   const char *why, const char *held, gboolean *kept,
                   GError **err)
 {
-    return outbox_final(st, SQL_OUTBOX_FAIL, id, when, why, held, kept,
-                        "marking a mail failed", err);
+    return outbox_update_if(st, SQL_OUTBOX_FAIL, id, when, why, held, kept,
+                            "marking a mail failed", err);
 }
 
 /* ---- the tickler (tickle.c) ------------------------------------------ */
