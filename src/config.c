@@ -512,14 +512,14 @@ config_check(const struct config *cfg, GError **err)
     }
     /* A CA or a name for the relay's certificate means TLS is wanted;
      * without relay_starttls the mail would go in clear regardless. */
-    if (!cfg->relay_starttls
-        && ((cfg->relay_ca_file != NULL && *cfg->relay_ca_file != '\0')
-            || (cfg->relay_tls_name != NULL && *cfg->relay_tls_name != '\0'))) {
+    const char *tls_key = cfg->relay_ca_file != NULL && *cfg->relay_ca_file != '\0'
+        ? "relay_ca_file"
+        : cfg->relay_tls_name != NULL && *cfg->relay_tls_name != '\0' ? "relay_tls_name"
+                                                                      : NULL;
+    if (!cfg->relay_starttls && tls_key != NULL) {
         g_set_error(err, CONFIG_ERROR, 1, "%s: %s is set but relay_starttls is not:"
                     " the relay's certificate would never be asked for (set"
-                    " relay_starttls = yes)", cfg->path,
-                    cfg->relay_ca_file != NULL && *cfg->relay_ca_file != '\0'
-                        ? "relay_ca_file" : "relay_tls_name");
+                    " relay_starttls = yes)", cfg->path, tls_key);
         return FALSE;
     }
     return TRUE;
