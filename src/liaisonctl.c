@@ -148,6 +148,16 @@ ctl_setup(struct ctl *ctl)
     return EX_OK;
 }
 
+/* The end of a command's options: at most max operands left, then
+ * ctl_setup().  EX_OK, or the usage error or setup failure's exit code. */
+static int
+ctl_operands_then_setup(struct ctl *ctl, int argc, int max)
+{
+    if (argc - optind > max)
+        return command_usage(ctl->cmd, FALSE);
+    return ctl_setup(ctl);
+}
+
 /* The settings for mail the tool sends, made from the configuration on
  * first use. */
 static const struct compose_settings *
@@ -280,9 +290,7 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
         default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if (argc - optind > 1)
-        return command_usage(ctl->cmd, FALSE);
-    if ((rc = ctl_setup(ctl)) != EX_OK)
+    if ((rc = ctl_operands_then_setup(ctl, argc, 1)) != EX_OK)
         return rc;
     if (argc - optind == 1 && strcmp(argv[optind], "-") != 0) {
         name = argv[optind];
@@ -418,9 +426,7 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
         default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if (optind < argc)
-        return command_usage(ctl->cmd, FALSE);
-    if ((rc = ctl_setup(ctl)) != EX_OK)
+    if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK)
         return rc;
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
@@ -657,9 +663,7 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
         default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if (optind < argc)
-        return command_usage(ctl->cmd, FALSE);
-    if ((rc = ctl_setup(ctl)) != EX_OK)
+    if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK)
         return rc;
     outbox_relay_from_config(&relay, ctl->cfg);
     /* Another relay is another name: its certificate is checked against
