@@ -52,8 +52,10 @@
  *   answer TEMPFAIL.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gmime/gmime.h>
@@ -511,6 +513,39 @@ error_code(sqlite3 *db, int rc)
     }
 }
 
+/* Which of the database's files (itself, -wal, -shm) or its folder this
+ * process cannot write, said as a person can act on it; NULL when none.
+ * SQLite makes -shm with the database's mode, so a database that was
+ * read-only once leaves a read-only -shm behind: with the database's
+ * mode put back, every write still fails "attempt to write a readonly
+ * database", naming a file that is now writable. */
+static char *
+readonly_culprit(const char *path)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm" };
+    g_autofree char *dir = g_path_get_dirname(path);
+    struct stat sb;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(suffix); i++) {
+        g_autofree char *f = g_strconcat(path, suffix[i], NULL);
+
+        if (stat(f, &sb) != 0 || faccessat(AT_FDCWD, f, W_OK, AT_EACCESS) == 0)
+            continue;
+        return g_strdup_printf("%s cannot be written by uid %u (%s; mode %04o, "
+                               "owner uid %u)%s", f, (unsigned) geteuid(),
+                               g_strerror(errno), (unsigned) (sb.st_mode & 07777),
+                               (unsigned) sb.st_uid,
+                               i == 2 ? ": SQLite made it with the database's "
+                               "mode when that was read-only; make it writable "
+                               "too, or remove it while nothing has the "
+                               "database open" : "");
+    }
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+        return g_strdup_printf("the folder %s cannot be written by uid %u (%s)",
+                               dir, (unsigned) geteuid(), g_strerror(errno));
+    return NULL;
+}
+
 /* Set *err from SQLite's state after rc, naming the file and the action. */
 static void
 fail(struct store *st, GError **err, int rc, const char *what)
@@ -536,14 +571,24 @@ fail(struct store *st, GError **err, int rc, const char *what)
      * -shm files are gone (another program closed it last) is told
      * "attempt to write a readonly database", which puzzles anyone who
      * only wanted to read. */
+    gboolean explained = FALSE;
     switch (sqlite3_extended_errcode(st->db)) {
     case SQLITE_READONLY_CANTINIT:
     case SQLITE_READONLY_DIRECTORY:
-        if ((rc & 0xff) == SQLITE_READONLY)
+        if ((rc & 0xff) == SQLITE_READONLY) {
             msg = "the WAL files (-wal, -shm) are missing and cannot be "
                   "created without write access to the directory; open the "
                   "database once as its owner";
+            explained = TRUE;
+        }
         break;
+    }
+    /* "attempt to write a readonly database": say which file, and why. */
+    if ((rc & 0xff) == SQLITE_READONLY && !explained) {
+        g_autofree char *culprit = readonly_culprit(st->path);
+
+        if (culprit != NULL)
+            msg = why = g_strdup_printf("%s: %s", msg, culprit);
     }
     g_set_error(err, STORE_ERROR, error_code(st->db, rc), "%s: %s: %s",
                 st->path, what, msg);
@@ -863,9 +908,11 @@ gboolean
 store_begin(struct store *st, GError **err)
 {
     if (st->readonly) {
+        g_autofree char *culprit = readonly_culprit(st->path);
+
         g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
-                    "%s: starting a write: the database is open read-only",
-                    st->path);
+                    "%s: starting a write: the database is open read-only%s%s",
+                    st->path, culprit ? ": " : "", culprit ? culprit : "");
         return FALSE;
     }
     return step_write(st, sql(st, SQL_BEGIN), SQLITE_OK,

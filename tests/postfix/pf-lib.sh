@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # tests/postfix/pf-lib.sh: what the tests of liaisond on a private Postfix
 # share (test-milter.sh, test-sender.sh, test-killed.sh, test-load.sh,
-# test-size.sh, test-locked.sh, test-relay.sh).  Sourced after tests/lib.sh.
+# test-size.sh, test-locked.sh, test-relay.sh, test-pipe.sh).  Sourced
+# after tests/lib.sh.
 #
 #   pf_require TOOL...     skip (exit 77) unless root and the tools exist
 #                          (postfix and sqlite3 always)

@@ -1,0 +1,157 @@
+#!/bin/bash
+# tests/postfix/test-pipe.sh: liaisonctl ingest behind Postfix's pipe(8),
+# set up as the README's "Without a milter" section says, on a private
+# Postfix:
+#
+#   - master.cf: a "liaisond" pipe service that runs liaisonctl ingest as
+#     an unprivileged user (user=), with the envelope sender (-f, the null
+#     sender passed as an empty argument: null_sender=);
+#   - transport_maps (hash:, made with postmap) sends liaisons-ingest@ to
+#     it, one recipient per delivery; virtual_alias_maps makes liaisons@
+#     both itself (the mailbox keeps its copy) and liaisons-ingest@;
+#
+# and proves, through real SMTP sessions:
+#
+#   - a statement sent to liaisons@ is recorded, by the pipe's user (who
+#     owns the new database), and the mailbox copy is delivered too;
+#   - liaisons+TAG@ reaches the pipe as well (recipient_delimiter);
+#   - a bounce with the null sender is recorded as a bounce (the sender
+#     came through);
+#   - the database read-only: liaisonctl exits 75, Postfix defers the pipe
+#     delivery (the message stays queued, nothing is recorded) and logs
+#     the reason, which names the file that cannot be written: the
+#     database, then, once its mode is put back, the -shm file that SQLite
+#     made meanwhile with the database's mode; once both are writable a
+#     queue flush delivers the message and it is recorded exactly once.
+#
+# Needs root, postfix (postmap) and swaks; skips (exit 77) without them.
+# KEEP=1 keeps the run directory.
+set -u
+if [ -z "${LIAISON_SRCDIR:-}" ]; then
+    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+fi
+export LIAISON_SRCDIR
+. "$LIAISON_SRCDIR/tests/lib.sh"
+. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
+
+pf_require swaks postmap
+pf_setup pipe 11110
+pf_conf
+ETC=$RUN/pf/etc
+
+# The pipe runs liaisonctl as RUN_USER, who cannot reach a build tree
+# under /root: a copy, as make install would put it.
+install -d -m 755 "$RUN/bin"
+install -m 755 "$BUILDDIR/src/liaisonctl" "$RUN/bin/liaisonctl"
+
+# The maps, as the README writes them; postmap needs a main.cf to read.
+install -d -m 755 "$RUN/maps"
+printf 'compatibility_level = 3.6\n' >"$RUN/maps/main.cf"
+printf 'liaisons-ingest@ietf.test  liaisond:\n' >"$RUN/maps/transport"
+printf 'liaisons@ietf.test  liaisons@ietf.test, liaisons-ingest@ietf.test\n' >"$RUN/maps/virtual"
+for m in transport virtual; do
+    postmap -c "$RUN/maps" "hash:$RUN/maps/$m" || { fail "postmap $m" "exit $?"; exit 1; }
+done
+
+if PF_MAIN_CF="recipient_delimiter = +
+virtual_alias_maps = hash:$RUN/maps/virtual
+transport_maps = hash:$RUN/maps/transport
+liaisond_destination_recipient_limit = 1" \
+   PF_MASTER_CF="liaisond  unix  -  n  n  -  4  pipe
+  user=$RUN_USER null_sender= argv=$RUN/bin/liaisonctl -c $RUN/liaisond.conf ingest -f \${sender}" \
+   "$PF/pf-start" "$RUN/pf" "$PORT" none >"$SCRATCH/pf.out" 2>&1; then
+    ok "private postfix on 127.0.0.1:$PORT with the liaisond pipe service"
+else
+    fail "private postfix starts" "$(cat "$SCRATCH/pf.out")"; exit 1
+fi
+
+# is NAME WANT GOT: pass when GOT is WANT.
+is() { if [ "$3" = "$2" ]; then ok "$1"; else fail "$1" "got '$3', wanted '$2'"; fi; }
+# has NAME PATTERN TEXT: pass when TEXT has a line matching PATTERN.
+has() { if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "no /$2/ in: $(printf '%s' "$3" | head -c 300)"; fi; }
+ctl() { runuser -u "$RUN_USER" -- "$RUN/bin/liaisonctl" -c "$RUN/liaisond.conf" "$@"; }
+# pipe_sent N: wait (bounded) until the log shows N deliveries by the
+# liaisond service with status=sent.
+pipe_sent() {
+    local n=$1
+    for _ in $(seq 1 150); do
+        [ "$(grep -c 'relay=liaisond, .*status=sent' "$RUN/pf/maillog")" -ge "$n" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+in_mailbox() { grep -l "^Delivered-To: $1" "$RUN/pf/mail/inbox/new/"* 2>/dev/null | wc -l; }
+
+# 1. A statement to liaisons@: the pipe records it, as RUN_USER.
+send "$CORPUS/s03-itu-template.eml" h.tanabe@itu.test liaisons@ietf.test
+is "s03 accepted by smtpd" 0 $?
+if pipe_sent 1; then ok "the liaisond pipe delivered s03"
+else fail "the liaisond pipe delivered s03" "$(grep -E 'liaisond|error|fatal' "$RUN/pf/maillog" | tail -5)"; fi
+is "s03 recorded as statement 1" \
+    "1 $(message_id_of "$CORPUS/s03-itu-template.eml")" \
+    "$(sql "SELECT id, message_id FROM statement" | tr '|' ' ')"
+is "the database was made by the pipe's user" "$RUN_USER" "$(stat -c %U "$DB")"
+has "liaisonctl show 1: purpose action" "Purpose: *action" "$(ctl show 1 2>&1)"
+"$PF/pf-wait-delivered" "$RUN/pf" 1 30 >/dev/null
+is "the liaisons@ mailbox keeps its copy" 1 "$(in_mailbox liaisons@ietf.test)"
+
+# 2. liaisons+TAG@ goes through the same pipe.
+send "$CORPUS/s04-3gpp-template.eml" kasia.nowicka@3gpp.test liaisons+sa2@ietf.test
+is "s04 to liaisons+sa2@ accepted" 0 $?
+pipe_sent 2
+is "s04 (to liaisons+sa2@) recorded as statement 2" \
+    "$(message_id_of "$CORPUS/s04-3gpp-template.eml")" \
+    "$(sql "SELECT message_id FROM statement WHERE id = 2")"
+
+# 3. The null sender reaches liaisonctl as the null sender.
+send "$CORPUS/s11-bounce.eml" "" liaisons@ietf.test
+is "the bounce accepted" 0 $?
+pipe_sent 3
+is "the bounce (null sender) recorded as a bounce" bounce \
+    "$(sql "SELECT kind FROM message WHERE message_id = '$(message_id_of "$CORPUS/s11-bounce.eml")'")"
+
+# 4. The database read-only: 75, deferred, kept; then delivered once.
+chmod 444 "$DB"
+send "$CORPUS/s01-appendix-a.eml" greta.jonsson@itu.test liaisons@ietf.test
+is "s01 accepted while the database is read-only" 0 $?
+deferred=
+for _ in $(seq 1 150); do
+    grep -q 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog" && { deferred=1; break; }
+    sleep 0.2
+done
+if [ -n "$deferred" ]; then ok "the pipe delivery deferred"
+else fail "the pipe delivery deferred" "$(grep liaisond "$RUN/pf/maillog" | tail -3)"; fi
+has "Postfix logs liaisonctl's reason" \
+    "status=deferred.*(read-only|readonly|cannot be written|temporary)" \
+    "$(grep 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog" | head -1)"
+is "the message stays queued" 1 \
+    "$(find "$RUN/pf/queue/deferred" -type f | wc -l)"
+S01_ID=$(message_id_of "$CORPUS/s01-appendix-a.eml")
+is "nothing recorded while read-only" 0 \
+    "$(sql "SELECT count(*) FROM message WHERE message_id = '$S01_ID'")"
+
+# SQLite made the -shm file while the database was read-only, with its
+# mode: putting the database's mode back is not enough, and the reason
+# Postfix logs says so, naming the file.
+chmod 644 "$DB"
+n_def=$(grep -c 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog")
+postqueue -c "$ETC" -f
+for _ in $(seq 1 150); do
+    [ "$(grep -c 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog")" -gt "$n_def" ] && break
+    sleep 0.2
+done
+has "the next reason names the read-only -shm file" \
+    "status=deferred .*liaison\.db-shm cannot be written by uid [0-9]+ \(Permission denied; mode 0444" \
+    "$(grep 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog" | tail -1)"
+has "the first reason named the database itself" \
+    "status=deferred .*liaison\.db cannot be written by uid [0-9]+ \(Permission denied; mode 0444" \
+    "$(grep 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog" | head -1)"
+chmod 644 "$DB-shm"
+postqueue -c "$ETC" -f
+if pipe_sent 4; then ok "after the flush the pipe delivered s01"
+else fail "after the flush the pipe delivered s01" "$(grep liaisond "$RUN/pf/maillog" | tail -3)"; fi
+is "s01 recorded exactly once" 1 \
+    "$(sql "SELECT count(*) FROM message WHERE message_id = '$S01_ID'")"
+is "3 statements in all" 3 "$(sql "SELECT count(*) FROM statement")"
+is "the queue is empty" 0 "$(find "$RUN/pf/queue/deferred" "$RUN/pf/queue/active" -type f | wc -l)"
+
