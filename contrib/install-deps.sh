@@ -2,21 +2,40 @@
 # contrib/install-deps.sh: install what liaisond needs to build, test and
 # run its demo on Debian 12, as root.  Postfix is installed without
 # configuring or starting the system's instance: the tests and the demo run
-# private instances on loopback.  Safe to run again; quick when done.
+# private instances on loopback.  Sendmail, which cannot be installed
+# beside Postfix, is only unpacked, for tests/sendmail/test-sendmail.sh.
+# Safe to run again; quick when done.
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev
       libgnutls28-dev ca-certificates
       libjson-glib-dev libxml2-dev libcmocka-dev
       sqlite3 jq python3 valgrind postfix swaks miltertest openssl
-      libsasl2-modules
+      libsasl2-modules m4 libwrap0
       clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# Sendmail's binary and its cf/ tree, unpacked (not installed: the
+# package conflicts with Postfix) where the Sendmail test looks.
+SM_ROOT=/var/cache/liaisond-tests/sendmail
+unpack_sendmail() {
+    [ -x "$SM_ROOT/usr/libexec/sendmail/sendmail" ] && [ -f "$SM_ROOT/usr/share/sendmail/cf/m4/cf.m4" ] && return 0
+    [ "$(id -u)" -eq 0 ] || { echo "install-deps: not root: Sendmail not unpacked (its test will skip)" >&2; return 0; }
+    local tmp; tmp=$(mktemp -d)
+    if (cd "$tmp" && apt-get download -qq sendmail-bin sendmail-cf >/dev/null 2>&1); then
+        mkdir -p "$SM_ROOT"
+        for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$SM_ROOT"; done
+        echo "install-deps: Sendmail unpacked in $SM_ROOT"
+    else
+        echo "install-deps: sendmail-bin/sendmail-cf could not be downloaded (its test will skip)" >&2
+    fi
+    rm -rf "$tmp"
+}
 if [ -z "$missing" ]; then
     echo "install-deps: all packages present"
+    unpack_sendmail
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -29,4 +48,5 @@ echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-se
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+unpack_sendmail
 echo "install-deps: done"
