@@ -108,5 +108,14 @@ check_grep() {
     else fail "$1" "no line matching /$2/ in $3: $(head -c 300 "$3")"; fi
 }
 
+# is NAME WANT GOT: pass when the value GOT is WANT.
+is() { if [ "$3" = "$2" ]; then ok "$1"; else fail "$1" "got '$3', wanted '$2'"; fi; }
+
+# has NAME PATTERN TEXT: pass when TEXT has a line matching PATTERN.
+has() {
+    if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"
+    else fail "$1" "no /$2/ in: $(printf '%s' "$3" | head -c 300)"; fi
+}
+
 # Count statements in a database with the sqlite3 CLI.
 count_rows() { sqlite3 "$1" "SELECT count(*) FROM $2" 2>/dev/null || echo "?"; }

@@ -30,6 +30,7 @@
 #   send FILE SENDER RCPT...  one SMTP transaction with swaks
 #   sql ...                sqlite3 on the database as RUN_USER
 #   message_id_of FILE     the Message-ID (with its <>) in FILE's header
+#   sender_of FILE         the address in FILE's From header
 PF="$SRCDIR/tests/postfix"
 LIAISOND="$BUILDDIR/src/liaisond"
 PATH=$PATH:/usr/sbin:/sbin
@@ -150,6 +151,12 @@ send() {
 # As liaisond's user: a root sqlite3 would leave root-owned -wal/-shm files
 # that liaisond could not write.
 sql() { runuser -u "$RUN_USER" -- sqlite3 -batch -noheader "$DB" "$@"; }
+
+# sender_of FILE: the address in FILE's From header, the envelope sender
+# the message would have.
+sender_of() {
+    sed -n '/^$/q; s/^From:.*<\([^>]*\)>.*/\1/p; s/^From: *\([^ <>]*@[^ <>]*\) *$/\1/p' "$1" | head -1
+}
 
 message_id_of() {
     sed -n '/^$/q; s/^[Mm]essage-[Ii][Dd]: *\(<[^>]*>\).*/\1/p' "$1" | head -1

@@ -48,10 +48,6 @@ if [ "$uid" = "$(id -u $RUN_USER)" ]; then ok "liaisond runs as $RUN_USER"
 else fail "liaisond drops privileges" "uid $uid"; fi
 pf_start
 
-# The address in a file's From header: the envelope sender it would have.
-sender_of() {
-    sed -n '/^$/q; s/^From:.*<\([^>]*\)>.*/\1/p; s/^From: *\([^ <>]*@[^ <>]*\) *$/\1/p' "$1" | head -1
-}
 delivered=0
 
 # ---- every corpus message, in order (s09 answers s01) -------------------

@@ -65,10 +65,6 @@ else
     fail "private postfix starts" "$(cat "$SCRATCH/pf.out")"; exit 1
 fi
 
-# is NAME WANT GOT: pass when GOT is WANT.
-is() { if [ "$3" = "$2" ]; then ok "$1"; else fail "$1" "got '$3', wanted '$2'"; fi; }
-# has NAME PATTERN TEXT: pass when TEXT has a line matching PATTERN.
-has() { if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "no /$2/ in: $(printf '%s' "$3" | head -c 300)"; fi; }
 ctl() { runuser -u "$RUN_USER" -- "$RUN/bin/liaisonctl" -c "$RUN/liaisond.conf" "$@"; }
 # pipe_sent N: wait (bounded) until the log shows N deliveries by the
 # liaisond service with status=sent.

@@ -96,9 +96,6 @@ sm_send() {
     swaks --silent 2 --pipe "unshare --uts sh -c 'hostname mx.sm.test && exec $SENDMAIL -C $RUN/test.cf -bs'" \
         -f "$2" -t "$3" --data "@$1" >"$SCRATCH/swaks.out" 2>&1
 }
-sender_of() {
-    sed -n '/^$/q; s/^From:.*<\([^>]*\)>.*/\1/p; s/^From: *\([^ <>]*@[^ <>]*\) *$/\1/p' "$1" | head -1
-}
 
 # ---- every corpus message, in order (s09 answers s01) -------------------
 for f in "$CORPUS"/s*.eml; do
@@ -108,7 +105,6 @@ for f in "$CORPUS"/s*.eml; do
     if sm_send "$f" "$from" liaisons@ietf.test; then ok "$name: accepted by sendmail + liaisond"
     else fail "$name: accepted" "$(tail -3 "$SCRATCH/swaks.out")"; fi
 done
-is() { if [ "$3" = "$2" ]; then ok "$1"; else fail "$1" "got '$3', wanted '$2'"; fi; }
 is "14 messages queued" 14 "$(find "$RUN/mqueue" -name 'qf*' | wc -l)"
 is "14 messages recorded" 14 "$(sql "SELECT count(*) FROM message WHERE direction = 'in'")"
 
