@@ -11,20 +11,25 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libgnutls28-dev ca-certificates
       libjson-glib-dev libxml2-dev libcmocka-dev
       sqlite3 jq python3 valgrind postfix swaks miltertest openssl
-      libsasl2-modules m4 libwrap0
+      libsasl2-modules m4
+      libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libssl3 libwrap0
       clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 # Sendmail's binary and its cf/ tree, unpacked (not installed: the
-# package conflicts with Postfix) where the Sendmail test looks.
+# package conflicts with Postfix) where the Sendmail test looks; the
+# libraries sendmail-bin depends on are in PKGS above.
 SM_ROOT=/var/cache/liaisond-tests/sendmail
 unpack_sendmail() {
     [ -x "$SM_ROOT/usr/libexec/sendmail/sendmail" ] && [ -f "$SM_ROOT/usr/share/sendmail/cf/m4/cf.m4" ] && return 0
     [ "$(id -u)" -eq 0 ] || { echo "install-deps: not root: Sendmail not unpacked (its test will skip)" >&2; return 0; }
     local tmp; tmp=$(mktemp -d)
-    if (cd "$tmp" && apt-get download -qq sendmail-bin sendmail-cf >/dev/null 2>&1); then
+    # The package lists may be stale or cleaned (a fresh image): update
+    # them once and try again.
+    if (cd "$tmp" && { apt-get download -qq sendmail-bin sendmail-cf >/dev/null 2>&1 ||
+                       { apt-get update -qq && apt-get download -qq sendmail-bin sendmail-cf >/dev/null 2>&1; }; }); then
         mkdir -p "$SM_ROOT"
         for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$SM_ROOT"; done
         echo "install-deps: Sendmail unpacked in $SM_ROOT"

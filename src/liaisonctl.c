@@ -202,9 +202,11 @@ ctl_open_directory(struct ctl *ctl)
     return TRUE;
 }
 
-/* Read all of fp (bounded); NULL with errno-style reason on failure. */
+/* Read all of fp (bounded).  NULL on failure, the reason printed and
+ * *rc set: EX_IOERR for input over the bound (it always will be: an MTA
+ * bounces it), EX_TEMPFAIL for a read error (the MTA tries again). */
 static GByteArray *
-read_all(FILE *fp, const char *name)
+read_all(FILE *fp, const char *name, int *rc)
 {
     GByteArray *buf = g_byte_array_new();
     guint8 chunk[65536];
@@ -214,6 +216,7 @@ read_all(FILE *fp, const char *name)
         if (buf->len + n > CTL_MESSAGE_MAX) {
             log_msg(LOG_ERR, NULL, "%s: larger than %u bytes; not read", name, CTL_MESSAGE_MAX);
             g_byte_array_unref(buf);
+            *rc = EX_IOERR;
             return NULL;
         }
         g_byte_array_append(buf, chunk, n);
@@ -221,6 +224,7 @@ read_all(FILE *fp, const char *name)
     if (ferror(fp)) {
         log_msg(LOG_ERR, NULL, "%s: read error: %s", name, g_strerror(errno));
         g_byte_array_unref(buf);
+        *rc = EX_TEMPFAIL;
         return NULL;
     }
     return buf;
@@ -290,8 +294,18 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
         default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if ((rc = ctl_operands_then_setup(ctl, argc, 1)) != EX_OK)
+    /* A configuration that cannot be loaded is the site's fault, not the
+     * message's: an MTA running ingest as a pipe bounces every exit code
+     * but 75 (Postfix's pipe(8) defers only on 71 and 75), and must keep
+     * the message until the configuration is put right. */
+    if ((rc = ctl_operands_then_setup(ctl, argc, 1)) != EX_OK) {
+        if (rc == EX_CONFIG || rc == EX_SOFTWARE) {
+            log_msg(LOG_ERR, NULL, "nothing recorded: exit %d, so that an MTA keeps the message",
+                    EX_TEMPFAIL);
+            rc = EX_TEMPFAIL;
+        }
         return rc;
+    }
     if (argc - optind == 1 && strcmp(argv[optind], "-") != 0) {
         name = argv[optind];
         fp = fopen(name, "rb");
@@ -300,11 +314,11 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
             return EX_NOINPUT;
         }
     }
-    raw = read_all(fp, name);
+    raw = read_all(fp, name, &rc);
     if (fp != stdin)
         fclose(fp);
     if (raw == NULL)
-        return EX_IOERR;
+        return rc;
     if (!ctl_open_directory(ctl) || !ctl_open_store(ctl)) {
         g_byte_array_unref(raw);
         return EX_TEMPFAIL;
@@ -808,10 +822,10 @@ static const struct command commands[] = {
       "  -h, --help           this help\n"
       "\n"
       "Exit status: 0 recorded (or recorded before); 64 usage error; 65 not mail,\n"
-      "nothing recorded; 66 FILE cannot be opened; 70 internal error; 74 the input\n"
-      "cannot be read or is larger than 256 MiB; 75 temporary failure (the\n"
-      "database or the directory cannot be opened or written): nothing recorded,\n"
-      "an MTA keeps the message and retries; 78 configuration error." },
+      "nothing recorded; 66 FILE cannot be opened; 74 the input is larger than\n"
+      "256 MiB; 75 temporary failure: the configuration, the directory or the\n"
+      "database cannot be loaded, opened or written, or the input cannot be\n"
+      "read; nothing recorded, an MTA keeps the message and retries." },
     { "list", cmd_list, "[--json]",
       "List the statements: id, received, from, to, purpose, deadline, state, then\n"
       "their number.\n"

@@ -52,7 +52,6 @@
  *   answer TEMPFAIL.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -520,16 +519,22 @@ error_code(sqlite3 *db, int rc)
  * mode put back, every write still fails "attempt to write a readonly
  * database", naming a file that is now writable. */
 static char *
-readonly_culprit(const char *path)
+readonly_culprit(sqlite3 *db)
 {
+    const char *path = sqlite3_db_filename(db, "main");
     static const char *const suffix[] = { "", "-wal", "-shm" };
-    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *dir = NULL;
     struct stat sb;
 
+    if (path == NULL || *path == '\0')     /* in memory, or temporary */
+        return NULL;
+    dir = g_path_get_dirname(path);
     for (size_t i = 0; i < G_N_ELEMENTS(suffix); i++) {
         g_autofree char *f = g_strconcat(path, suffix[i], NULL);
 
-        if (stat(f, &sb) != 0 || faccessat(AT_FDCWD, f, W_OK, AT_EACCESS) == 0)
+        /* access() asks with the real uid: liaisond has dropped root for
+         * good by now, and liaisonctl never runs set-uid. */
+        if (stat(f, &sb) != 0 || access(f, W_OK) == 0)
             continue;
         return g_strdup_printf("%s cannot be written by uid %u (%s; mode %04o, "
                                "owner uid %u)%s", f, (unsigned) geteuid(),
@@ -540,7 +545,7 @@ readonly_culprit(const char *path)
                                "too, or remove it while nothing has the "
                                "database open" : "");
     }
-    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+    if (access(dir, W_OK | X_OK) != 0)
         return g_strdup_printf("the folder %s cannot be written by uid %u (%s)",
                                dir, (unsigned) geteuid(), g_strerror(errno));
     return NULL;
@@ -567,27 +572,21 @@ fail(struct store *st, GError **err, int rc, const char *what)
             msg = why = g_strdup_printf("the folder %s: %s (uid %u)", dir,
                                         g_strerror(errno), (unsigned) geteuid());
     }
-    /* A reader without write access to a WAL database whose -wal and
-     * -shm files are gone (another program closed it last) is told
-     * "attempt to write a readonly database", which puzzles anyone who
-     * only wanted to read. */
-    gboolean explained = FALSE;
-    switch (sqlite3_extended_errcode(st->db)) {
-    case SQLITE_READONLY_CANTINIT:
-    case SQLITE_READONLY_DIRECTORY:
-        if ((rc & 0xff) == SQLITE_READONLY) {
+    /* "attempt to write a readonly database": say which file, and why.  A
+     * reader without write access to a WAL database whose -wal and -shm
+     * files are gone (another program closed it last) is told that too,
+     * which puzzles anyone who only wanted to read. */
+    if ((rc & 0xff) == SQLITE_READONLY && why == NULL) {
+        int ext = sqlite3_extended_errcode(st->db);
+        g_autofree char *shm = g_strconcat(st->path, "-shm", NULL);
+        g_autofree char *culprit = NULL;
+
+        if ((ext == SQLITE_READONLY_CANTINIT || ext == SQLITE_READONLY_DIRECTORY)
+            && !g_file_test(shm, G_FILE_TEST_EXISTS))
             msg = "the WAL files (-wal, -shm) are missing and cannot be "
                   "created without write access to the directory; open the "
                   "database once as its owner";
-            explained = TRUE;
-        }
-        break;
-    }
-    /* "attempt to write a readonly database": say which file, and why. */
-    if ((rc & 0xff) == SQLITE_READONLY && !explained) {
-        g_autofree char *culprit = readonly_culprit(st->path);
-
-        if (culprit != NULL)
+        else if ((culprit = readonly_culprit(st->db)) != NULL)
             msg = why = g_strdup_printf("%s: %s", msg, culprit);
     }
     g_set_error(err, STORE_ERROR, error_code(st->db, rc), "%s: %s: %s",
@@ -908,7 +907,7 @@ gboolean
 store_begin(struct store *st, GError **err)
 {
     if (st->readonly) {
-        g_autofree char *culprit = readonly_culprit(st->path);
+        g_autofree char *culprit = readonly_culprit(st->db);
 
         g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
                     "%s: starting a write: the database is open read-only%s%s",

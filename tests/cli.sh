@@ -224,6 +224,15 @@ check "-c: the configured database was written" test "$(count_rows "$SCRATCH/fro
 printf 'no_such_key = 1\n' > "$SCRATCH/bad.conf"
 check_exit "-c with an unknown key: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" list
 check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"
+# ingest, which an MTA runs as a pipe, answers 75 instead: the MTA bounces
+# anything else, and the configuration is the site's fault, not the mail's.
+printf 'database = %s\nno_such_key = 1\n' "$SCRATCH/bad-conf.db" > "$SCRATCH/bad2.conf"
+check_exit "ingest with a bad configuration: 75, not 78" 75 "$CTL" -c "$SCRATCH/bad2.conf" ingest "$CORPUS/s04-3gpp-template.eml"
+check_grep "ingest with a bad configuration: says why and that nothing was recorded" "bad2.conf:2.*no_such_key" "$SCRATCH/err"
+check_grep "ingest with a bad configuration: exit 75 explained" "nothing recorded: exit 75" "$SCRATCH/err"
+check "ingest with a bad configuration: no database made" test ! -e "$SCRATCH/bad-conf.db"
+check_exit "ingest of input that cannot be read (a folder): 75" 75 sh -c '"$1" -d "$2" ingest < "$3"' sh "$CTL" "$SCRATCH/unread.db" "$SCRATCH"
+check_grep "ingest of unreadable input: the read error named" "read error: Is a directory" "$SCRATCH/err"
 # AUTH's password never goes to a relay over the network without TLS.
 printf 'relay_host = mx.ietf.test\nrelay_user = liaisons\nrelay_password = s3cret\n' > "$SCRATCH/auth.conf"
 check_exit "-c: relay_user without relay_starttls to a remote relay: 78" 78 "$CTL" -c "$SCRATCH/auth.conf" list
