@@ -67,12 +67,13 @@ else
 fi
 
 ctl() { runuser -u "$RUN_USER" -- "$RUN/bin/liaisonctl" -c "$RUN/liaisond.conf" "$@"; }
-# pipe_sent N: wait (bounded) until the log shows N deliveries by the
-# liaisond service with status=sent.
-pipe_sent() {
-    local n=$1
+# pipe_log STATUS: Postfix's log lines of deliveries by the liaisond
+# service that ended status=STATUS (sent, deferred).
+pipe_log() { grep "relay=liaisond, .*status=$1" "$RUN/pf/maillog"; }
+# pipe_logged STATUS N: wait (bounded) until there are N such lines.
+pipe_logged() {
     for _ in $(seq 1 150); do
-        [ "$(grep -c 'relay=liaisond, .*status=sent' "$RUN/pf/maillog")" -ge "$n" ] && return 0
+        [ "$(pipe_log "$1" | wc -l)" -ge "$2" ] && return 0
         sleep 0.2
     done
     return 1
@@ -91,7 +92,7 @@ queued() {
 # 1. A statement to liaisons@: the pipe records it, as RUN_USER.
 send "$CORPUS/s03-itu-template.eml" h.tanabe@itu.test liaisons@ietf.test
 is "s03 accepted by smtpd" 0 $?
-if pipe_sent 1; then ok "the liaisond pipe delivered s03"
+if pipe_logged sent 1; then ok "the liaisond pipe delivered s03"
 else fail "the liaisond pipe delivered s03" "$(grep -E 'liaisond|error|fatal' "$RUN/pf/maillog" | tail -5)"; fi
 # Before any sql call here, which runs as the same user and could make it.
 is "the database was made by the pipe's user" "$RUN_USER" "$(stat -c %U "$DB" 2>&1)"
@@ -105,7 +106,7 @@ is "the liaisons@ mailbox keeps its copy" 1 "$(in_mailbox liaisons@ietf.test)"
 # 2. liaisons+TAG@ goes through the same pipe.
 send "$CORPUS/s04-3gpp-template.eml" kasia.nowicka@3gpp.test liaisons+sa2@ietf.test
 is "s04 to liaisons+sa2@ accepted" 0 $?
-pipe_sent 2 || fail "the pipe delivered s04" "$(grep liaisond "$RUN/pf/maillog" | tail -3)"
+pipe_logged sent 2 || fail "the pipe delivered s04" "$(grep liaisond "$RUN/pf/maillog" | tail -3)"
 is "s04 (to liaisons+sa2@) recorded as statement 2" \
     "$(message_id_of "$CORPUS/s04-3gpp-template.eml")" \
     "$(sql "SELECT message_id FROM statement WHERE id = 2")"
@@ -117,7 +118,7 @@ sed 's/^Message-ID: <[^>]*>/Message-ID: <null-sender.s12@itu.test>/' \
     "$CORPUS/s12-multi-to-folded.eml" >"$SCRATCH/null.eml"
 send "$SCRATCH/null.eml" '<>' liaisons@ietf.test
 is "a statement from the null sender accepted" 0 $?
-pipe_sent 3 || fail "the pipe delivered it" "$(grep liaisond "$RUN/pf/maillog" | tail -3)"
+pipe_logged sent 3 || fail "the pipe delivered it" "$(grep liaisond "$RUN/pf/maillog" | tail -3)"
 is "from the null sender: recorded as a bounce" bounce \
     "$(sql "SELECT kind FROM message WHERE message_id = '<null-sender.s12@itu.test>'")"
 
@@ -129,16 +130,11 @@ is "no -shm file before the database is made read-only" absent \
 chmod 444 "$DB"
 send "$CORPUS/s01-appendix-a.eml" greta.jonsson@itu.test liaisons@ietf.test
 is "s01 accepted while the database is read-only" 0 $?
-deferred=
-for _ in $(seq 1 150); do
-    grep -q 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog" && { deferred=1; break; }
-    sleep 0.2
-done
-if [ -n "$deferred" ]; then ok "the pipe delivery deferred"
+if pipe_logged deferred 1; then ok "the pipe delivery deferred"
 else fail "the pipe delivery deferred" "$(grep liaisond "$RUN/pf/maillog" | tail -3)"; fi
 has "Postfix logs liaisonctl's reason" \
     "status=deferred.*(read-only|readonly|cannot be written|temporary)" \
-    "$(grep 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog" | head -1)"
+    "$(pipe_log deferred | head -1)"
 is "the message stays queued" 1 "$(queued deferred 1)"
 S01_ID=$(message_id_of "$CORPUS/s01-appendix-a.eml")
 is "nothing recorded while read-only" 0 \
@@ -148,21 +144,19 @@ is "nothing recorded while read-only" 0 \
 # mode: putting the database's mode back is not enough, and the reason
 # Postfix logs says so, naming the file.
 chmod 644 "$DB"
-n_def=$(grep -c 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog")
+n_def=$(pipe_log deferred | wc -l)
 postqueue -c "$ETC" -f
-for _ in $(seq 1 150); do
-    [ "$(grep -c 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog")" -gt "$n_def" ] && break
-    sleep 0.2
-done
+# Waits for the next deferral; the check below says what is missing.
+pipe_logged deferred $((n_def + 1))
 has "the next reason names the read-only -shm file" \
     "status=deferred .*liaison\.db-shm cannot be written by uid [0-9]+ \(Permission denied; mode 0444" \
-    "$(grep 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog" | tail -1)"
+    "$(pipe_log deferred | tail -1)"
 has "the first reason named the database itself" \
     "status=deferred .*liaison\.db cannot be written by uid [0-9]+ \(Permission denied; mode 0444" \
-    "$(grep 'relay=liaisond, .*status=deferred' "$RUN/pf/maillog" | head -1)"
+    "$(pipe_log deferred | head -1)"
 chmod 644 "$DB-shm"
 postqueue -c "$ETC" -f
-if pipe_sent 4; then ok "after the flush the pipe delivered s01"
+if pipe_logged sent 4; then ok "after the flush the pipe delivered s01"
 else fail "after the flush the pipe delivered s01" "$(grep liaisond "$RUN/pf/maillog" | tail -3)"; fi
 is "s01 recorded exactly once" 1 \
     "$(sql "SELECT count(*) FROM message WHERE message_id = '$S01_ID'")"
