@@ -31,6 +31,7 @@
 #   sql ...                sqlite3 on the database as RUN_USER
 #   message_id_of FILE     the Message-ID (with its <>) in FILE's header
 #   sender_of FILE         the address in FILE's From header
+#   send_corpus SEND MTA   every corpus message to liaisons@ through SEND
 PF="$SRCDIR/tests/postfix"
 LIAISOND="$BUILDDIR/src/liaisond"
 PATH=$PATH:/usr/sbin:/sbin
@@ -151,6 +152,21 @@ send() {
 # As liaisond's user: a root sqlite3 would leave root-owned -wal/-shm files
 # that liaisond could not write.
 sql() { runuser -u "$RUN_USER" -- sqlite3 -batch -noheader "$DB" "$@"; }
+
+# send_corpus SEND MTA: every corpus message in order (s09 answers s01),
+# each in a transaction of its own to liaisons@ through the function SEND
+# (FILE SENDER RCPT, its transcript in SCRATCH/swaks.out), from its From
+# address, the bounce (s11) from the null sender; a check for each.
+send_corpus() {
+    local send_fn=$1 mta=$2 f name from
+    for f in "$CORPUS"/s*.eml; do
+        name=$(basename "$f" .eml)
+        from=$(sender_of "$f")
+        case $name in s11-*) from='<>' ;; esac
+        if "$send_fn" "$f" "$from" liaisons@ietf.test; then ok "$name: accepted by $mta + liaisond"
+        else fail "$name: accepted" "$(tail -3 "$SCRATCH/swaks.out")"; fi
+    done
+}
 
 # sender_of FILE: the address in FILE's From header, the envelope sender
 # the message would have.

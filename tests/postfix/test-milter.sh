@@ -51,13 +51,7 @@ pf_start
 delivered=0
 
 # ---- every corpus message, in order (s09 answers s01) -------------------
-for f in "$CORPUS"/s*.eml; do
-    name=$(basename "$f" .eml)
-    from=$(sender_of "$f")
-    case $name in s11-*) from='<>' ;; esac
-    if send "$f" "$from" liaisons@ietf.test; then ok "$name: accepted by postfix + liaisond"
-    else fail "$name: accepted" "$(tail -3 "$SCRATCH/swaks.out")"; fi
-done
+send_corpus send postfix
 nstat=$(sql "SELECT count(*) FROM statement")
 nrcpt=$(sql "SELECT count(*) FROM (SELECT DISTINCT statement, lower(addr) FROM recipient)")
 want=$(( 14 + nrcpt ))

@@ -100,13 +100,7 @@ sm_send() {
 }
 
 # ---- every corpus message, in order (s09 answers s01) -------------------
-for f in "$CORPUS"/s*.eml; do
-    name=$(basename "$f" .eml)
-    from=$(sender_of "$f")
-    case $name in s11-*) from='<>' ;; esac
-    if sm_send "$f" "$from" liaisons@ietf.test; then ok "$name: accepted by sendmail + liaisond"
-    else fail "$name: accepted" "$(tail -3 "$SCRATCH/swaks.out")"; fi
-done
+send_corpus sm_send sendmail
 is "14 messages queued" 14 "$(find "$RUN/mqueue" -name 'qf*' | wc -l)"
 is "14 messages recorded" 14 "$(sql "SELECT count(*) FROM message WHERE direction = 'in'")"
 
