@@ -578,7 +578,8 @@ fail(struct store *st, GError **err, int rc, const char *what)
      * which puzzles anyone who only wanted to read. */
     if ((rc & 0xff) == SQLITE_READONLY && why == NULL) {
         int ext = sqlite3_extended_errcode(st->db);
-        g_autofree char *shm = g_strconcat(st->path, "-shm", NULL);
+        const char *file = sqlite3_db_filename(st->db, "main");
+        g_autofree char *shm = g_strconcat(file ? file : st->path, "-shm", NULL);
         g_autofree char *culprit = NULL;
 
         if ((ext == SQLITE_READONLY_CANTINIT || ext == SQLITE_READONLY_DIRECTORY)
