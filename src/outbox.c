@@ -118,7 +118,6 @@ outbox_relay_from_config(struct relay *r, const struct config *cfg)
     r->tls_name = cfg->relay_tls_name;
     r->user = cfg->relay_user;
     r->password = cfg->relay_password;
-    r->helo = cfg->hostname;
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" for t, in UTC. */

@@ -54,8 +54,6 @@ struct relay {
                                    or "": host */
     const char *user;           /* AUTH PLAIN/LOGIN when set */
     const char *password;
-    const char *helo;           /* EHLO name; libetpan's EHLO always sends
-                                   gethostname(), so this is unused */
     int     timeout_s;          /* per SMTP step; default 60 */
     gint   *stop;               /* when it points at a non-zero value (read
                                    atomically), outbox_flush stops between
