@@ -5,7 +5,7 @@
 # after tests/lib.sh.
 #
 #   pf_require TOOL...     skip (exit 77) unless root and the tools exist
-#                          (postfix and sqlite3 always)
+#                          (postfix, sqlite3 and jq always)
 #   pf_setup NAME BASE     a run directory /tmp/liaison-NAME.XXXXXX with
 #                          db/, spool/ and run/ owned by the user liaisond
 #                          runs as, and a free port on 127.0.0.1 from BASE
@@ -32,6 +32,9 @@
 #   message_id_of FILE     the Message-ID (with its <>) in FILE's header
 #   sender_of FILE         the address in FILE's From header
 #   send_corpus SEND MTA   every corpus message to liaisons@ through SEND
+#   routed_of NAME, copies_of NAME, kind_of NAME
+#                          what corpus/routing.json and expected.json say
+#                          corpus message NAME is routed to and recorded as
 PF="$SRCDIR/tests/postfix"
 LIAISOND="$BUILDDIR/src/liaisond"
 PATH=$PATH:/usr/sbin:/sbin
@@ -41,7 +44,7 @@ pf_skip() { echo "SKIP: $*"; trap - EXIT; rm -rf "$SCRATCH"; exit 77; }
 
 pf_require() {
     local tool
-    for tool in postfix sqlite3 "$@"; do
+    for tool in postfix sqlite3 jq "$@"; do
         command -v "$tool" >/dev/null || pf_skip "$tool not installed"
     done
     [ "$(id -u)" = 0 ] || pf_skip "needs root to run a private Postfix"
@@ -176,4 +179,20 @@ sender_of() {
 
 message_id_of() {
     sed -n '/^$/q; s/^[Mm]essage-[Ii][Dd]: *\(<[^>]*>\).*/\1/p' "$1" | head -1
+}
+
+# routed_of NAME: the addresses corpus/routing.json (worked by hand) says
+# the milter adds for corpus message NAME (no .eml), lowercased, one a
+# line, sorted; nothing for a message routed to no one.  Tests compare
+# deliveries with this, never with what liaisond recorded.
+routed_of() {
+    jq -r --arg f "$1.eml" '.[$f][]?[0]' "$CORPUS/routing.json" | tr 'A-Z' 'a-z' | sort -u
+}
+
+# copies_of NAME: liaisons@ plus routed_of NAME, one a line, sorted.
+copies_of() { { echo liaisons@ietf.test; routed_of "$1"; } | sort -u; }
+
+# kind_of NAME: the kind corpus/expected.json gives corpus message NAME.
+kind_of() {
+    jq -r --arg f "$1.eml" '.[] | select(.file == $f) | .kind' "$CORPUS/expected.json"
 }
