@@ -102,7 +102,10 @@ n=$(sql "SELECT count(*) FROM message" 2>&1)
 [ "$n" = 0 ] && ok "nothing recorded while liaisond is down" || fail "recorded while down" "$n"
 
 # ---- restart on the stale socket; the queue run delivers it --------------
-[ -S "$SOCK" ] && ok "the killed daemon left its socket behind" || echo "note: no stale socket"
+# A process killed with SIGKILL cannot remove its socket: the restart below
+# must replace a stale one.
+[ -S "$SOCK" ] && ok "the killed daemon left its socket behind" \
+    || fail "stale socket" "no socket at $SOCK after SIGKILL"
 if start_liaisond; then ok "liaisond restarts (stale socket and pid file replaced)"
 else fail "liaisond restarts" "$(tail -5 "$RUN/liaisond.log")"; exit 1; fi
 postqueue -c "$ETC" -f >/dev/null 2>&1
@@ -114,13 +117,13 @@ for _ in $(seq 1 300); do
 done
 if [ -n "$sid" ] && [ "$sid" != 0 ]; then ok "recorded after the restart: statement $sid"
 else fail "recorded after the restart" "no message row for $MID"; exit 1; fi
-nrcpt=$(sql "SELECT count(DISTINCT lower(addr)) FROM recipient WHERE statement = $sid")
+# s01's copies as routing.json (worked by hand) has them.
+copies_of s01-appendix-a >"$SCRATCH/want"
+nrcpt=$(( $(wc -l <"$SCRATCH/want") - 1 ))
 want=$((nrcpt + 1))
 got=$("$PF/pf-wait-delivered" "$RUN/pf" "$want" 60)
 "$PF/pf-who" -t "$RUN/pf" >"$RUN/who.tsv"
 awk -F'\t' -v m="$MID" '$4 == m { print $1 }' "$RUN/who.tsv" | sort >"$SCRATCH/got"
-{ echo liaisons@ietf.test; sql "SELECT DISTINCT lower(addr) FROM recipient WHERE statement = $sid"; } \
-    | sort >"$SCRATCH/want"
 if cmp -s "$SCRATCH/got" "$SCRATCH/want"; then
     ok "delivered once each to liaisons@ and the $nrcpt routed recipients ($got copies)"
 else
