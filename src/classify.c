@@ -107,3 +107,20 @@ classify_kind_name(enum message_kind k)
     }
     return "unknown";
 }
+
+/* The kind of a name classify_kind_name gives. */
+gboolean
+classify_kind_from_name(const char *name, enum message_kind *k)
+{
+    static const enum message_kind all[] = {
+        KIND_STATEMENT, KIND_CORRESPONDENCE, KIND_AUTO, KIND_BOUNCE,
+    };
+
+    for (size_t i = 0; name != NULL && i < G_N_ELEMENTS(all); i++) {
+        if (strcmp(name, classify_kind_name(all[i])) == 0) {
+            *k = all[i];
+            return TRUE;
+        }
+    }
+    return FALSE;
+}

@@ -30,5 +30,8 @@ gboolean classify_message(const struct message *m, const char *envelope_sender,
                           GError **err);
 /* "statement", "correspondence", "auto", "bounce". */
 const char *classify_kind_name(enum message_kind k);
+/* The kind so named (as classify_kind_name gives it and the store keeps
+ * it); FALSE for any other name. */
+gboolean classify_kind_from_name(const char *name, enum message_kind *k);
 
 #endif

@@ -472,10 +472,11 @@ record_other(struct ingest_ctx *ctx, struct message *m, const struct raw_input *
     return TRUE;
 }
 
-/* Record a new statement with its message and events. */
+/* Record a new statement with its message and events; the message is
+ * the row recorded before when message_row is not 0. */
 static gboolean
 record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_input *in,
-                 const char *digest, struct decision *d, GError **err)
+                 const char *digest, gint64 message_row, struct decision *d, GError **err)
 {
     g_autofree char *routed = NULL;
     GString *who = g_string_new(NULL);
@@ -483,13 +484,17 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
     d->statement = build_statement(ctx, m);
     /* The statement first, so that the message row is written once with
      * its statement: an UPDATE would rewrite the whole row, raw bytes
-     * included, and SQLite holds a row in memory to rewrite it. */
+     * included, and SQLite holds a row in memory to rewrite it.  Only a
+     * message recorded before as something else is updated. */
     if (store_add_statement(ctx->store, d->statement, err) == 0
-        || (d->message_row = add_raw_message(ctx, in, d->statement->id, "statement",
-                                             m->outer_message_id, digest, err)) == 0) {
+        || (message_row != 0
+            ? !store_link_message(ctx->store, message_row, d->statement->id, "statement", err)
+            : (message_row = add_raw_message(ctx, in, d->statement->id, "statement",
+                                             m->outer_message_id, digest, err)) == 0)) {
         g_string_free(who, TRUE);
         return FALSE;
     }
+    d->message_row = message_row;
     d->statement_id = d->statement->id;
     statement_recipients(d->statement, d->recipients);
     for (guint i = 0; i < d->recipients->len; i++) {
@@ -505,20 +510,45 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
            && queue_arrival_mail(ctx, d->statement, err);
 }
 
-/* A message recorded before: the same decision again, nothing written.
+/* A message recorded before (row, its statement stmt, its kind as
+ * recorded): the decision it got then again, nothing written.  The kind
+ * recorded decides, not the one this copy would get now: a retry must be
+ * routed as the first attempt was, and the database may have changed in
+ * between (the message it answers recorded since, which would make a new
+ * statement correspondence).  This copy decides in two cases: one that is
+ * itself auto-generated or a bounce (a list's copy with List-Id, a null
+ * sender) is routed to no one, never back to the list it came from; and
+ * a statement whose first copy was recorded as auto mail or a bounce (the
+ * list's copy came first) becomes a statement now, on that row: *upgrade.
  * The envelope sender takes part as it did the first time: a bounce known
  * only by its null sender must stay a bounce, never be routed. */
 static gboolean
 replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope_sender,
-                 gint64 row, gint64 stmt, struct decision *d, GError **err)
+                 gint64 row, gint64 stmt, const char *kind, struct decision *d,
+                 gboolean *upgrade, GError **err)
 {
+    enum message_kind now, recorded;
     gint64 ref = 0;
 
+    *upgrade = FALSE;
+    if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store, &now, &ref, err))
+        return FALSE;
+    if (!classify_kind_from_name(kind, &recorded)) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                    "message %" G_GINT64_FORMAT " is recorded with an unknown kind \"%s\"",
+                    row, kind != NULL ? kind : "");
+        return FALSE;
+    }
+    if (stmt == 0 && now == KIND_STATEMENT
+        && (recorded == KIND_AUTO || recorded == KIND_BOUNCE)) {
+        d->kind = KIND_STATEMENT;
+        *upgrade = TRUE;
+        return TRUE;
+    }
     d->duplicate = TRUE;
     d->message_row = row;
     d->statement_id = stmt;
-    if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store, &d->kind, &ref, err))
-        return FALSE;
+    d->kind = now == KIND_AUTO || now == KIND_BOUNCE ? now : recorded;
     if (stmt == 0)
         return TRUE;
     d->statement = store_get_statement_meta(ctx->store, stmt, err);
@@ -547,8 +577,9 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
     GError *err = NULL;
     struct message *m;
     g_autofree char *digest = NULL;
+    g_autofree char *kind = NULL;       /* of a message recorded before */
     gint64 row, stmt = 0;
-    gboolean ok;
+    gboolean ok, upgrade = FALSE;
 
     memset(d, 0, sizeof *d);
     d->recipients = g_ptr_array_new_with_free_func(recipient_free);
@@ -575,16 +606,18 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
         leave_store(ctx, FALSE);
         return tempfail(d, err, "cannot start a transaction");
     }
-    row = store_find_message(ctx->store, m->outer_message_id, digest, &stmt, &err);
+    row = store_find_message(ctx->store, m->outer_message_id, digest, &stmt, &kind, &err);
     if (row < 0)
         ok = FALSE;
-    else if (row > 0)
-        ok = replay_duplicate(ctx, m, envelope_sender, row, stmt, d, &err);
-    else if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store,
-                               &d->kind, &d->statement_id, &err))
+    else if (row > 0) {
+        ok = replay_duplicate(ctx, m, envelope_sender, row, stmt, kind, d, &upgrade, &err);
+        if (ok && upgrade)
+            ok = record_statement(ctx, m, in, digest, row, d, &err);
+    } else if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store,
+                                 &d->kind, &d->statement_id, &err))
         ok = FALSE;
     else if (d->kind == KIND_STATEMENT)
-        ok = record_statement(ctx, m, in, digest, d, &err);
+        ok = record_statement(ctx, m, in, digest, 0, d, &err);
     else
         ok = record_other(ctx, m, in, digest, d, &err);
     if (ok && !d->duplicate)

@@ -331,7 +331,7 @@ static const char *const sql_text[SQL_COUNT] = {
      * on message_id and body_sha256 alone, SQLite chose the body index
      * and read every row with the same body (a form letter, a resend). */
     [SQL_FIND_MESSAGE] =
-        "SELECT id, ifnull(statement, 0) FROM message"
+        "SELECT id, ifnull(statement, 0), kind FROM message"
         " WHERE direction = 'in' AND dedup_id = ifnull(?1, '') AND body_sha256 = ?2",
     [SQL_STATEMENT_BY_MESSAGE_ID] =
         "SELECT statement FROM message"
@@ -341,7 +341,8 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_ADD_MESSAGE] =
         "INSERT INTO message (statement, direction, kind, message_id,"
         " body_sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [SQL_LINK_MESSAGE] = "UPDATE message SET statement = ?2 WHERE id = ?1",
+    [SQL_LINK_MESSAGE] =
+        "UPDATE message SET statement = ?2, kind = ifnull(?3, kind) WHERE id = ?1",
     [SQL_ADD_EVENT] =
         "INSERT INTO event (statement, message, what, actor, detail)"
         " VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -941,7 +942,7 @@ store_rollback(struct store *st)
 gint64
 store_find_message(struct store *st, const char *message_id,
                    const char *body_sha256, gint64 *statement_id,
-                   GError **err)
+                   char **kind, GError **err)
 {
     sqlite3_stmt *stmt = sql(st, SQL_FIND_MESSAGE);
     gint64 row = 0;
@@ -949,6 +950,8 @@ store_find_message(struct store *st, const char *message_id,
 
     if (statement_id)
         *statement_id = 0;
+    if (kind)
+        *kind = NULL;
     bind_text(stmt, 1, message_id, &rc);
     bind_text(stmt, 2, body_sha256, &rc);
     if (rc == SQLITE_OK)
@@ -957,6 +960,8 @@ store_find_message(struct store *st, const char *message_id,
         row = sqlite3_column_int64(stmt, 0);
         if (statement_id)
             *statement_id = sqlite3_column_int64(stmt, 1);
+        if (kind)
+            *kind = g_strdup((const char *) sqlite3_column_text(stmt, 2));
     } else if (rc != SQLITE_DONE) {
         fail(st, err, rc, "looking up a message");
         row = -1;
@@ -1111,16 +1116,17 @@ store_add_message_stream(struct store *st, gint64 statement_id,
     return sqlite3_last_insert_rowid(st->db);
 }
 
-/* Point a recorded message at its statement. */
+/* Point a recorded message at its statement, and give it a new kind. */
 gboolean
 store_link_message(struct store *st, gint64 message_row, gint64 statement_id,
-                   GError **err)
+                   const char *kind, GError **err)
 {
     sqlite3_stmt *stmt = sql(st, SQL_LINK_MESSAGE);
     int rc = SQLITE_OK;
 
     bind_int(stmt, 1, message_row, FALSE, &rc);
     bind_int(stmt, 2, statement_id, TRUE, &rc);
+    bind_text(stmt, 3, kind, &rc);
     if (!step_write(st, stmt, rc, "linking a message", err))
         return FALSE;
     if (sqlite3_changes(st->db) == 0) {

@@ -55,10 +55,11 @@ void    store_rollback(struct store *st);
 
 /* A message already recorded with this Message-ID (may be NULL) and this
  * SHA-256 of its body: its row id (and its statement in *statement_id, 0
- * if none), or 0 when it is new.  -1 with *err on failure. */
+ * if none, and its kind as recorded in *kind, to g_free), or 0 when it is
+ * new.  -1 with *err on failure. */
 gint64  store_find_message(struct store *st, const char *message_id,
                            const char *body_sha256, gint64 *statement_id,
-                           GError **err);
+                           char **kind, GError **err);
 /* The statement that a Message-ID belongs to (through any message recorded
  * for it, incoming or outgoing), 0 if none, -1 with *err on failure. */
 gint64  store_statement_by_message_id(struct store *st, const char *message_id,
@@ -82,9 +83,10 @@ gint64  store_add_message_stream(struct store *st, gint64 statement_id,
  * and SHA-256; bytes in a file are copied in chunks) and diagnostics; sets
  * s->id and returns it (0 on failure). */
 gint64  store_add_statement(struct store *st, struct statement *s, GError **err);
-/* Point a recorded message at its statement. */
+/* Point a recorded message at its statement; kind, unless NULL, is its
+ * new kind.  The row is rewritten whole, raw bytes included. */
 gboolean store_link_message(struct store *st, gint64 message_row,
-                            gint64 statement_id, GError **err);
+                            gint64 statement_id, const char *kind, GError **err);
 /* Append to the event log. */
 gboolean store_add_event(struct store *st, gint64 statement_id,
                          gint64 message_row, const char *what,

@@ -22,6 +22,7 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 
 #include "envelope.h"
 #include "ingest.h"
@@ -335,6 +336,166 @@ test_corpus_file(void **state)
     decision_clear(&d);
 }
 
+/* A context like the corpus's on a database of its own, named name in the
+ * corpus's folder, for the cases that need a store in a known state. */
+static struct store *
+own_store(const char *name, struct ingest_ctx *ctx)
+{
+    g_autofree char *path = g_build_filename(corpus.tmpdir, name, NULL);
+    GError *err = NULL;
+    struct store *st = store_open(path, 1000, &err);
+
+    if (st == NULL)
+        fail_msg("store_open %s: %s", path, err->message);
+    *ctx = corpus.ctx;
+    ctx->store = st;
+    return st;
+}
+
+/* Close own_store's database and remove its files. */
+static void
+own_store_close(struct store *st, const char *name)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm" };
+
+    store_close(st);
+    for (size_t i = 0; i < G_N_ELEMENTS(suffix); i++) {
+        g_autofree char *p = g_strconcat(corpus.tmpdir, "/", name, suffix[i], NULL);
+
+        g_unlink(p);
+    }
+}
+
+/* The bytes of corpus file name, with the text head put before its first
+ * header and, unless NULL, the Message-ID replaced by mid. */
+static char *
+corpus_variant(const char *name, const char *head, const char *mid, gsize *len)
+{
+    g_autofree char *path = corpus_path(name);
+    g_autofree char *raw = NULL;
+    g_autoptr(GRegex) re = g_regex_new("^Message-ID:[^\n]*", G_REGEX_MULTILINE | G_REGEX_CASELESS,
+                                       0, NULL);
+    g_autofree char *idline = mid != NULL ? g_strconcat("Message-ID: ", mid, NULL) : NULL;
+    g_autofree char *body = NULL;
+    GError *err = NULL;
+    char   *out;
+
+    if (!g_file_get_contents(path, &raw, NULL, &err))
+        fail_msg("%s", err->message);
+    body = idline != NULL ? g_regex_replace_literal(re, raw, -1, 0, idline, 0, NULL)
+                          : g_strdup(raw);
+    assert_non_null(body);
+    out = g_strconcat(head != NULL ? head : "", body, NULL);
+    *len = strlen(out);
+    return out;
+}
+
+/* Count rows of table in st's database through a connection of its own. */
+static int
+count_in(const char *dbname, const char *sql_count)
+{
+    g_autofree char *path = g_build_filename(corpus.tmpdir, dbname, NULL);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    int n = -1;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+        && sqlite3_prepare_v2(db, sql_count, -1, &q, NULL) == SQLITE_OK
+        && sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* The list's copy of a statement (List-Id, same Message-ID and body)
+ * recorded first, as auto mail: the statement's own copy, which had been
+ * deferred, still makes the statement, on the same message row, routed as
+ * routing.json says; copies of either after that are duplicates, and the
+ * list's copy is routed to no one. */
+static void
+test_list_copy_first(void **state)
+{
+    static const char db[] = "list-first.db";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    gsize nl, np;
+    g_autofree char *listed = corpus_variant("s03-itu-template.eml",
+                                             "List-Id: <ccamp.ietf.test>\n", NULL, &nl);
+    g_autofree char *plain = corpus_variant("s03-itu-template.eml", NULL, NULL, &np);
+    struct decision first, d, again, list_again;
+
+    assert_int_equal(ingest_message(&ctx, listed, nl, NULL, &first), INGEST_OK);
+    assert_int_equal(first.kind, KIND_AUTO);
+    assert_int_equal(first.statement_id, 0);
+    assert_int_equal(first.recipients->len, 0);
+
+    assert_int_equal(ingest_message(&ctx, plain, np, NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    assert_false(d.duplicate);
+    assert_true(d.statement_id > 0);
+    assert_int_equal(d.message_row, first.message_row);
+    check_routing("s03-itu-template.eml", &d);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM message WHERE direction = 'in'"), 1);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM statement"), 1);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM message WHERE kind = 'statement'"
+                                  " AND statement IS NOT NULL"), 1);
+
+    assert_int_equal(ingest_message(&ctx, plain, np, NULL, &again), INGEST_OK);
+    assert_true(again.duplicate);
+    assert_int_equal(again.kind, KIND_STATEMENT);
+    assert_int_equal(again.statement_id, d.statement_id);
+    check_routing("s03-itu-template.eml", &again);
+
+    assert_int_equal(ingest_message(&ctx, listed, nl, NULL, &list_again), INGEST_OK);
+    assert_true(list_again.duplicate);
+    assert_int_equal(list_again.kind, KIND_AUTO);
+    assert_int_equal(list_again.recipients->len, 0);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM statement"), 1);
+
+    decision_clear(&first);
+    decision_clear(&d);
+    decision_clear(&again);
+    decision_clear(&list_again);
+    own_store_close(st, db);
+}
+
+/* A statement that answers a message not recorded yet is a statement; its
+ * retry, after that message has been recorded, gets the same decision:
+ * the statement's routing, not that of correspondence on the other one. */
+static void
+test_retry_keeps_decision(void **state)
+{
+    static const char db[] = "retry.db";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    gsize na, nb;
+    g_autofree char *answer = corpus_variant("s01-appendix-a.eml",
+                                             "In-Reply-To: <earlier-ls@3gpp.test>\n", NULL, &na);
+    g_autofree char *earlier = corpus_variant("s04-3gpp-template.eml", NULL,
+                                              "<earlier-ls@3gpp.test>", &nb);
+    struct decision d, other, retry;
+
+    assert_int_equal(ingest_message(&ctx, answer, na, NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    check_routing("s01-appendix-a.eml", &d);
+    assert_int_equal(ingest_message(&ctx, earlier, nb, NULL, &other), INGEST_OK);
+    assert_int_equal(other.kind, KIND_STATEMENT);
+    assert_true(other.statement_id != d.statement_id);
+
+    assert_int_equal(ingest_message(&ctx, answer, na, NULL, &retry), INGEST_OK);
+    assert_true(retry.duplicate);
+    assert_int_equal(retry.kind, KIND_STATEMENT);
+    assert_int_equal(retry.statement_id, d.statement_id);
+    assert_int_equal(retry.message_row, d.message_row);
+    check_routing("s01-appendix-a.eml", &retry);
+
+    decision_clear(&d);
+    decision_clear(&other);
+    decision_clear(&retry);
+    own_store_close(st, db);
+}
+
 /* Every hostile message is recorded with its raw bytes kept. */
 static void
 test_malformed(void **state)
@@ -403,7 +564,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 2);
+    tests = g_new0(struct CMUnitTest, n + 4);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -415,7 +576,11 @@ main(void)
     tests[n].test_func = test_malformed;
     tests[n + 1].name = "input that is not mail is refused with 65";
     tests[n + 1].test_func = test_not_mail;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 2, setup, teardown);
+    tests[n + 2].name = "a list's copy recorded first: the statement's own copy still makes it";
+    tests[n + 2].test_func = test_list_copy_first;
+    tests[n + 3].name = "a retry gets the decision recorded, though the database changed since";
+    tests[n + 3].test_func = test_retry_keeps_decision;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 4, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();

@@ -527,7 +527,7 @@ test_not_found(void **state)
     assert_error(&err, STORE_ERROR_NOTFOUND);
     assert_null(store_raw_message(st, 4242, &err));
     assert_error(&err, STORE_ERROR_NOTFOUND);
-    assert_false(store_link_message(st, 4242, 0, &err));
+    assert_false(store_link_message(st, 4242, 0, NULL, &err));
     assert_error(&err, STORE_ERROR_NOTFOUND);
     assert_int_equal(store_statement_message(st, 4242, &err), 0);
     assert_null(err);
@@ -665,16 +665,17 @@ test_dedup_lookups(void **state)
     struct statement *s = statement_new();
     GError *err = NULL;
     gint64 sid, m1, m2, m3, m4, found_sid;
+    char   *found_kind = NULL;
 
     s->message_id = g_strdup("<stmt@itu.int>");
     sid = add_statement_ok(st, s);
     statement_free(s);
 
     assert_true(store_begin(st, &err));
-    m1 = store_add_message(st, 0, "in", "statement", "<outer@itu.int>",
+    m1 = store_add_message(st, 0, "in", "auto", "<outer@itu.int>",
                            "hash1", "x", 1, &err);
     assert_true(m1 > 0);
-    assert_true(store_link_message(st, m1, sid, &err));
+    assert_true(store_link_message(st, m1, sid, "statement", &err));
     m2 = store_add_message(st, 0, "in", "auto", NULL, "hash2", "y", 1, &err);
     assert_true(m2 > 0);
     m3 = store_add_message(st, sid, "out", "notification", "<note@ietf.org>",
@@ -686,21 +687,27 @@ test_dedup_lookups(void **state)
     assert_true(store_add_event(st, sid, m1, "received", "liaisond", NULL, &err));
     assert_true(store_commit(st, &err));
 
+    /* The link gave m1 its statement and its new kind. */
     assert_int_equal(store_find_message(st, "<outer@itu.int>", "hash1",
-                                        &found_sid, &err), m1);
+                                        &found_sid, &found_kind, &err), m1);
     assert_int_equal(found_sid, sid);
+    assert_string_equal(found_kind, "statement");
+    g_clear_pointer(&found_kind, g_free);
     /* Same Message-ID, other content: a different message. */
     assert_int_equal(store_find_message(st, "<outer@itu.int>", "hashX",
-                                        &found_sid, &err), 0);
+                                        &found_sid, &found_kind, &err), 0);
     assert_int_equal(found_sid, 0);
+    assert_null(found_kind);
     /* No Message-ID: matched by hash among those without one. */
-    assert_int_equal(store_find_message(st, NULL, "hash2", &found_sid, &err), m2);
+    assert_int_equal(store_find_message(st, NULL, "hash2", &found_sid, &found_kind, &err), m2);
     assert_int_equal(found_sid, 0);
-    assert_int_equal(store_find_message(st, NULL, "hash1", NULL, &err), 0);
-    assert_int_equal(store_find_message(st, "<x@y>", "hash2", NULL, &err), 0);
+    assert_string_equal(found_kind, "auto");
+    g_clear_pointer(&found_kind, g_free);
+    assert_int_equal(store_find_message(st, NULL, "hash1", NULL, NULL, &err), 0);
+    assert_int_equal(store_find_message(st, "<x@y>", "hash2", NULL, NULL, &err), 0);
     /* Our own outgoing mail is not an incoming duplicate. */
     assert_int_equal(store_find_message(st, "<note@ietf.org>", "hash3", NULL,
-                                        &err), 0);
+                                        NULL, &err), 0);
     assert_null(err);
 
     /* Statement by Message-ID: through a message in, a message out, or
@@ -996,7 +1003,7 @@ test_busy(void **state)
     /* It waited for the timeout rather than giving up at once. */
     assert_true(elapsed >= (BUSY_MS / 2) * 1000);
     /* Readers are not blocked by the writer (WAL). */
-    assert_int_equal(store_find_message(a, "<x@y>", "h", NULL, &err), 0);
+    assert_int_equal(store_find_message(a, "<x@y>", "h", NULL, NULL, &err), 0);
     assert_null(err);
     store_rollback(b);
     assert_true(store_begin(a, &err));
