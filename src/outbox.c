@@ -28,7 +28,10 @@
  *   recipient undelivered in the database although the relay has the
  *   mail: that recipient gets one more copy later, with the same bytes and
  *   so the same Message-ID, which mail clients fold.  That window is a few
- *   microseconds of SQLite work; SMTP offers nothing to close it.
+ *   microseconds of SQLite work; SMTP offers nothing to close it.  A
+ *   database locked at that moment is waited out for up to
+ *   DELIVERED_WAIT_S, not busy_timeout_ms: giving up would widen the
+ *   window to the whole lock.
  *   LIAISON_TEST_CRASH_AFTER_DATA=1 in the environment makes the sender
  *   _exit(9) right inside it: a test hook, nothing else reads it.
  *
@@ -76,6 +79,9 @@
  * minutes for a relay with two addresses.  A sender that dies leaves its
  * rows this long. */
 #define CLAIM_LEASE_S (20 * 60)
+/* How long a recipient the relay accepted is tried to be recorded past a
+ * locked database (record_delivered): well inside the lease. */
+#define DELIVERED_WAIT_S 120
 /* Give up on temporary failures this long after queuing. */
 #define GIVE_UP_S (5 * 24 * 3600)
 
@@ -668,6 +674,37 @@ lease_renew(struct store *st, const struct flush_clock *clk,
     return TRUE;
 }
 
+/* Record rcpt of row as delivered.  The relay has the mail already, and
+ * giving up here sends rcpt a second copy once the lease runs out, so a
+ * database locked past its busy timeout (liaisond writing a large
+ * message, an admin's long transaction) is waited out for up to
+ * DELIVERED_WAIT_S instead. */
+static gboolean
+record_delivered(struct store *st, const struct store_outbox_row *row, const char *rcpt,
+                 GError **err)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64) DELIVERED_WAIT_S * G_USEC_PER_SEC;
+    gboolean said = FALSE;
+
+    while (!store_outbox_delivered(st, row->id, rcpt, err)) {
+        if (!g_error_matches(*err, STORE_ERROR, STORE_ERROR_BUSY)
+            || g_get_monotonic_time() >= deadline)
+            return FALSE;
+        if (!said)
+            log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                    ": %s accepted by the relay; the database is busy, waiting up "
+                    "to %d s to record it: %s", row->id, rcpt, DELIVERED_WAIT_S,
+                    (*err)->message);
+        said = TRUE;
+        g_clear_error(err);
+        g_usleep(100 * 1000);   /* not a tight loop when busy_timeout_ms is 0 */
+    }
+    if (said)
+        log_msg(LOG_NOTICE, row->message_id, "outbox %" G_GINT64_FORMAT
+                ": %s recorded as delivered after the wait", row->id, rcpt);
+    return TRUE;
+}
+
 /* Deliver one claimed row (its lease runs until row->next_try): each
  * recipient not yet settled, recording each outcome at once; then settle
  * or defer the row.  FALSE with *err only on a store failure. */
@@ -714,7 +751,7 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
         if (o == RCPT_DELIVERED) {
             if (g_strcmp0(g_getenv("LIAISON_TEST_CRASH_AFTER_DATA"), "1") == 0)
                 _exit(9);           /* test hook: die inside the window */
-            if (!store_outbox_delivered(st, row->id, rcpt, err)) {
+            if (!record_delivered(st, row, rcpt, err)) {
                 log_msg(LOG_CRIT, row->message_id, "outbox %" G_GINT64_FORMAT
                         ": %s accepted by the relay but not recorded; it will "
                         "get a second copy: %s", row->id, rcpt, (*err)->message);

@@ -14,7 +14,8 @@
 # reported); and the exactly-once window: the sender killed before the
 # relay answered the DATA (sent once, later) and after it accepted and
 # before the database recorded it (LIAISON_TEST_CRASH_AFTER_DATA: one
-# extra copy, same Message-ID).
+# extra copy, same Message-ID); the claim lost mid-row; and the database
+# locked when the relay accepts (waited out, recorded, never sent again).
 #
 # Needs root, postfix (with smtp-sink) and sqlite3; skips (77) without.
 # KEEP=1 keeps the run directory.
@@ -309,6 +310,38 @@ expect_eq "lost during the last recipient: delivered, not marked sent, the new l
     "$(sql "SELECT length(delivered) > 0, sent IS NULL, next_try FROM outbox WHERE message_id='$A6'")" \
     "1|1|2099-01-01T00:00:00Z"
 check_grep "lost during the last recipient: logged" "settling it is left to that sender" "$RUN/flush.log"
+# ---- 7. the database locked when the relay accepts: waited out ----------
+# smtp-sink answers the final dot after 3 s; before that, another process
+# takes the database's write lock and keeps it until the sender has said
+# that it waits (past busy_timeout_ms, 5 s).  The sender must record the
+# delivery once the lock goes, and nothing may be sent again later.
+sink_start "$RUN/sink7" 3
+"$QUEUE" "$DB" 1 acknowledgement >/dev/null
+A7=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
+N7=$(sql "SELECT length(rcpts) - length(replace(rcpts, char(10), '')) + 1 FROM outbox WHERE message_id='$A7'")
+$LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
+FPID=$!
+sink_holds "$RUN/sink7" "$A7"
+if db_lock "$DB"; then ok "locked at the relay's answer: another process holds the database"
+else fail "db_lock" "$(cat "$SCRATCH/locker.out")"; fi
+waited=
+for _ in $(seq 1 300); do
+    grep -q "the database is busy, waiting up to" "$RUN/flush.log" && { waited=1; break; }
+    kill -0 "$FPID" 2>/dev/null || break
+    sleep 0.1
+done
+db_unlock
+wait "$FPID"
+rc=$?
+kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
+expect_eq "locked at the relay's answer: the sender waits past its busy timeout" "${waited:-no}" 1
+expect_eq "locked at the relay's answer: flush exits 0" "$rc" 0
+expect_eq "locked at the relay's answer: recorded as delivered and sent" \
+    "$(sql "SELECT length(delivered) > 0, sent IS NOT NULL FROM outbox WHERE message_id='$A7'")" "1|1"
+expect_flush "locked at the relay's answer: nothing sent again after the lease" "0 0 0" --now "$(later 21)"
+expect_eq "locked at the relay's answer: one copy for each of its $N7 recipients" \
+    "$(grep -lsF "$A7" "$RUN"/sink7/* | wc -l)" "$N7"
+
 if [ "$T_FAIL" -gt 0 ]; then
     echo "--- flush log"; tail -n 30 "$RUN/flush.log"
 fi
