@@ -416,7 +416,7 @@ handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *
     store_outbox_row_free(orow);
     if (ok)
         return TRUE;            /* never report a report's bounce: no loops */
-    s = store_get_statement(ctx->store, stmt, err);
+    s = store_get_statement_meta(ctx->store, stmt, err);
     if (s == NULL)
         return FALSE;
     for (guint i = 0; i < s->recipients->len && report_to == NULL; i++) {

@@ -547,7 +547,7 @@ settle_row(struct store *st, const struct compose_settings *cs,
     if (rejected->len > 0 && row->statement > 0 && strcmp(row->kind, "report") != 0) {
         GError *e = NULL;
 
-        s = store_get_statement(st, row->statement, &e);
+        s = store_get_statement_meta(st, row->statement, &e);
         if (s == NULL) {
             log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
                     ": cannot read statement %" G_GINT64_FORMAT " to report: %s",
