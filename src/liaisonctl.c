@@ -6,10 +6,11 @@
  * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
  * a pipe transport or from .forward, where the MTA reads them: 0 done,
  * 1 no such statement (show), 64 usage, 65 not mail, 66 no input file,
- * 70 internal error, 74 input unreadable or too large, 75 temporary
- * failure (the MTA keeps the message and retries), 78 configuration
- * error.  The help texts below, usage() and doc/liaisonctl.8 list the same
- * codes; keep them together.
+ * 70 internal error, 74 input too large, 75 temporary failure (the MTA
+ * keeps the message and retries), 78 configuration error; ingest answers
+ * 75 for its own usage errors, 70, 78 and unreadable input, which are not
+ * the message's fault (ingest_keep()).  The help texts below, usage() and
+ * doc/liaisonctl.8 list the same codes; keep them together.
  *
  * Every command takes -h/--help, which prints its usage and description
  * (command_usage(), the same text as 'liaisonctl help COMMAND') and exits
@@ -268,6 +269,22 @@ print_decision(const struct decision *d)
         }
 }
 
+/* ingest's exit code for rc, a failure before the message is read.  One
+ * that is the site's fault, not the message's (a usage error in the MTA's
+ * command line, a configuration that cannot be loaded, an internal
+ * error), becomes 75: an MTA running ingest as a pipe bounces every exit
+ * code but 75 (Postfix's pipe(8) defers only on 71 and 75), and must keep
+ * the message until the site is put right. */
+static int
+ingest_keep(int rc)
+{
+    if (rc != EX_USAGE && rc != EX_CONFIG && rc != EX_SOFTWARE)
+        return rc;
+    log_msg(LOG_ERR, NULL, "nothing recorded: exit %d, not %d, so that an MTA keeps the message",
+            EX_TEMPFAIL, rc);
+    return EX_TEMPFAIL;
+}
+
 /* liaisonctl ingest [-f SENDER] [--json] [FILE] */
 static int
 cmd_ingest(struct ctl *ctl, int argc, char **argv)
@@ -291,21 +308,11 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
         case 'j': json = TRUE; break;
         case 'f': sender = strcmp(optarg, "<>") == 0 ? "" : optarg; break;
         case 'h': return command_usage(ctl->cmd, TRUE);
-        default: return command_usage(ctl->cmd, FALSE);
+        default: return ingest_keep(command_usage(ctl->cmd, FALSE));
         }
     }
-    /* A configuration that cannot be loaded is the site's fault, not the
-     * message's: an MTA running ingest as a pipe bounces every exit code
-     * but 75 (Postfix's pipe(8) defers only on 71 and 75), and must keep
-     * the message until the configuration is put right. */
-    if ((rc = ctl_operands_then_setup(ctl, argc, 1)) != EX_OK) {
-        if (rc == EX_CONFIG || rc == EX_SOFTWARE) {
-            log_msg(LOG_ERR, NULL, "nothing recorded: exit %d, so that an MTA keeps the message",
-                    EX_TEMPFAIL);
-            rc = EX_TEMPFAIL;
-        }
-        return rc;
-    }
+    if ((rc = ctl_operands_then_setup(ctl, argc, 1)) != EX_OK)
+        return ingest_keep(rc);
     if (argc - optind == 1 && strcmp(argv[optind], "-") != 0) {
         name = argv[optind];
         fp = fopen(name, "rb");
@@ -821,11 +828,13 @@ static const struct command commands[] = {
       "  -j, --json           print the decision as a JSON object\n"
       "  -h, --help           this help\n"
       "\n"
-      "Exit status: 0 recorded (or recorded before); 64 usage error; 65 not mail,\n"
-      "nothing recorded; 66 FILE cannot be opened; 74 the input is larger than\n"
-      "256 MiB; 75 temporary failure: the configuration, the directory or the\n"
-      "database cannot be loaded, opened or written, or the input cannot be\n"
-      "read; nothing recorded, an MTA keeps the message and retries." },
+      "Exit status: 0 recorded (or recorded before); 65 not mail, nothing\n"
+      "recorded; 66 FILE cannot be opened; 74 the input is larger than 256 MiB;\n"
+      "75 temporary failure: a usage error in ingest's options or operands, the\n"
+      "configuration, the directory or the database cannot be loaded, opened or\n"
+      "written, or the input cannot be read; nothing recorded, an MTA keeps the\n"
+      "message and retries.  (An MTA running ingest as a pipe bounces every\n"
+      "code but 75 and 71, so whatever is not the message's fault is 75.)" },
     { "list", cmd_list, "[--json]",
       "List the statements: id, received, from, to, purpose, deadline, state, then\n"
       "their number.\n"
@@ -951,11 +960,13 @@ usage(FILE *fp)
                 "  65  ingest: the input is not mail; nothing recorded\n"
                 "  66  ingest: FILE cannot be opened\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
-                "  74  ingest: the input cannot be read or is larger than 256 MiB\n"
+                "  74  ingest: the input is larger than 256 MiB\n"
                 "  75  temporary failure: the database (or, for ingest, the directory)\n"
                 "      cannot be opened or used (locked, read-only, full); try again later\n"
                 "  78  configuration error: the configuration file cannot be read or is\n"
-                "      invalid, or (tickle) its tickle_before is not a list of days\n");
+                "      invalid, or (tickle) its tickle_before is not a list of days\n"
+                "ingest answers 75 instead of 64, 70 and 78, and when the input cannot be\n"
+                "read: an MTA running it as a pipe then keeps the message.\n");
 }
 
 /* Parse the global options, then run one command from the table. */

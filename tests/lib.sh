@@ -117,5 +117,11 @@ has() {
     else fail "$1" "no /$2/ in: $(printf '%s' "$3" | head -c 300)"; fi
 }
 
-# Count statements in a database with the sqlite3 CLI.
-count_rows() { sqlite3 "$1" "SELECT count(*) FROM $2" 2>/dev/null || echo "?"; }
+# count_rows DB TABLE: the rows of TABLE, with the sqlite3 CLI.  On an
+# error, the error and this subshell's pid, so that two failed counts
+# never compare equal (a "nothing written" check must not pass on them).
+count_rows() {
+    local n
+    n=$(sqlite3 "$1" "SELECT count(*) FROM $2" 2>&1) || n="error in $BASHPID: $n"
+    echo "$n"
+}
