@@ -439,7 +439,7 @@ static const char *const sql_text[SQL_COUNT] = {
         " last_error = ?3 WHERE id = ?1 AND (?4 IS NULL OR next_try = ?4)",
     [SQL_OUTBOX_FAIL] =
         "UPDATE outbox SET failed = ?2, attempts = attempts + 1,"
-        " last_error = ?3 WHERE id = ?1 AND (?4 IS NULL OR next_try = ?4)",
+        " last_error = ifnull(?3, last_error) WHERE id = ?1 AND (?4 IS NULL OR next_try = ?4)",
     /* The tickler (tickle.c): the open statements, what its policy reads
      * about one, and the reminders it queued. */
     [SQL_TICKLE_OPEN_IDS] =
@@ -1466,8 +1466,10 @@ load_contacts_and_items(struct store *st, struct statement *s, GError **err)
                            (const char *) sqlite3_column_text(stmt, 0));
         GPtrArray **list;
 
-        if (k < 0)
-            continue;           /* the CHECK constraint rules this out */
+        if (k < 0) {            /* the CHECK constraint rules this out */
+            rc = SQLITE_OK;
+            continue;
+        }
         list = contact_list(s, k);
         if (!*list)
             *list = g_ptr_array_new_with_free_func(contact_free);
@@ -1487,8 +1489,10 @@ load_contacts_and_items(struct store *st, struct statement *s, GError **err)
                            (const char *) sqlite3_column_text(stmt, 0));
         GPtrArray **list;
 
-        if (k < 0)
+        if (k < 0) {
+            rc = SQLITE_OK;
             continue;
+        }
         list = item_list(s, k);
         if (!*list)
             *list = g_ptr_array_new_with_free_func(g_free);

@@ -572,6 +572,25 @@ test_outbox_store(void **state)
     assert_int_equal(g_bytes_get_size(row->raw), g_bytes_get_size(m->raw));
     store_outbox_row_free(row);
 
+    /* Given up with no reason of its own (a sender settling a row whose
+     * recipients an earlier run had refused): the reason recorded before
+     * is kept, not wiped. */
+    {
+        gboolean kept = FALSE;
+
+        assert_true(store_outbox_defer(st, id, "2999-01-01T02:00:00Z", "RCPT TO: 550 no",
+                                       "2999-01-01T00:20:00Z", &kept, &err));
+        assert_true(kept);
+        assert_true(store_outbox_fail(st, id, "2999-01-01T02:00:01Z", NULL,
+                                      "2999-01-01T02:00:00Z", &kept, &err));
+        assert_true(kept);
+        row = store_outbox_get(st, id, &err);
+        assert_non_null(row);
+        assert_string_equal(row->failed, "2999-01-01T02:00:01Z");
+        assert_string_equal(row->last_error, "RCPT TO: 550 no");
+        store_outbox_row_free(row);
+    }
+
     secret = store_secret(st, &err);
     assert_non_null(secret);
     assert_int_equal(strlen(secret), 64);
