@@ -7,9 +7,9 @@
 # liaisons@ietf.test with swaks, and asserts who received which copy, the
 # added headers and the database rows; then the cases around it: other
 # mail untouched, intake mail with other recipients, a retry recorded
-# once, SIGHUP without a lost message, a read-only database answered with
-# a temporary failure and the retry recorded once, a full spool answered
-# the same way, and the spool left empty.
+# once, SIGHUP without a lost message, a read-only database, a full spool
+# and a full database file system each answered with a temporary failure
+# and the retry recorded once, and the spool left empty.
 #
 # Needs root (Postfix's master runs as root), postfix, swaks and sqlite3;
 # skips (exit 77) without them.  KEEP=1 keeps the run directory.
@@ -198,10 +198,20 @@ if [ -n "$MOUNTS" ]; then
     [ "$(sql "SELECT count(*) FROM message WHERE message_id = '<readonly-1@itu.test>'")" = 1 ] \
         && ok "database writable again: recorded once" || fail "retry after read-only" "count wrong"
 
-    # A full spool (1 MB file system, a 2 MB message): 451, nothing recorded.
-    { sed -e 's/^Message-ID: .*/Message-ID: <spool-full@itu.test>/' -e '/^$/q' "$CORPUS/s01-appendix-a.eml"
-      head -c 1500000 /dev/zero | base64 -w 76; } >"$SCRATCH/big.eml"
-    before=$(sql "SELECT count(*) FROM message")
+    # fill DIR: a root-owned file takes every free block of DIR's file
+    # system (dd stops at ENOSPC), so that the next write there fails.
+    fill() { dd if=/dev/zero of="$1/filler" bs=64k 2>/dev/null; sync; }
+    # A message of about 400 KB that spills to the spool (spool_memory_max
+    # is 2k) and whose raw bytes the database must take.
+    bigmail() {
+        { sed -e "s/^Message-ID: .*/Message-ID: $1/" -e '/^$/q' "$CORPUS/s01-appendix-a.eml"
+          head -c 300000 /dev/urandom | base64 -w 76; } >"$2"
+    }
+
+    # A full spool: 451, nothing recorded; room again: the retry is
+    # recorded once.
+    bigmail "<spool-full@itu.test>" "$SCRATCH/big.eml"
+    fill "$RUN/spool"
     send "$SCRATCH/big.eml" greta.jonsson@itu.test liaisons@ietf.test
     rc=$?
     if [ "$rc" != 0 ] && grep -q "451 4.3.0" "$SCRATCH/swaks.out"; then
@@ -211,8 +221,38 @@ if [ -n "$MOUNTS" ]; then
     fi
     grep -q "temporary failure: spool: write: No space left on device" "$RUN/liaisond.log" \
         && ok "full spool: reason logged" || fail "full spool" "no reason in the log"
-    [ "$(sql "SELECT count(*) FROM message")" = "$before" ] && ok "full spool: nothing recorded" \
-        || fail "full spool" "recorded"
+    is "full spool: nothing recorded" 0 \
+        "$(sql "SELECT count(*) FROM message WHERE message_id = '<spool-full@itu.test>'")"
+    rm -f "$RUN/spool/filler"
+    send "$SCRATCH/big.eml" greta.jonsson@itu.test liaisons@ietf.test
+    is "spool with room again: the retry accepted" 0 $?
+    is "spool with room again: recorded once" 1 \
+        "$(sql "SELECT count(*) FROM message WHERE message_id = '<spool-full@itu.test>'")"
+
+    # A full database file system: 451 with SQLite's reason, the database
+    # intact; room again: the retry is recorded once.
+    # The WAL emptied first: frames written where it already had blocks
+    # would need no new ones.
+    bigmail "<db-full@itu.test>" "$SCRATCH/dbfull.eml"
+    is "the WAL truncated before filling" "0|0|0" "$(sql "PRAGMA wal_checkpoint(TRUNCATE)")"
+    fill "$RUN/db"
+    send "$SCRATCH/dbfull.eml" greta.jonsson@itu.test liaisons@ietf.test
+    rc=$?
+    if [ "$rc" != 0 ] && grep -q "451 4.3.0" "$SCRATCH/swaks.out"; then
+        ok "full database: 451 4.3.0 temporary failure"
+    else
+        fail "full database" "swaks exit $rc: $(grep -E '^<' "$SCRATCH/swaks.out" | tail -2)"
+    fi
+    has "full database: SQLite's reason logged" "temporary failure: .*(database or disk is full|No space left)" \
+        "$(grep "db-full\|temporary failure" "$RUN/liaisond.log" | tail -3)"
+    rm -f "$RUN/db/filler"
+    is "full database: the database is intact" ok "$(sql "PRAGMA integrity_check")"
+    is "full database: nothing recorded" 0 \
+        "$(sql "SELECT count(*) FROM message WHERE message_id = '<db-full@itu.test>'")"
+    send "$SCRATCH/dbfull.eml" greta.jonsson@itu.test liaisons@ietf.test
+    is "database with room again: the retry accepted" 0 $?
+    is "database with room again: recorded once" 1 \
+        "$(sql "SELECT count(*) FROM message WHERE message_id = '<db-full@itu.test>'")"
 else
     echo "skip - read-only database and full spool need tmpfs mounts"
 fi
