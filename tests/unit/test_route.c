@@ -166,6 +166,33 @@ test_route_people_and_area(void **state)
     statement_free(t);
 }
 
+/* The technical contacts test_route_technical_limits must see copied. */
+static const char *const technical_first_eight[] = {
+    "in@itu.test", "t0@itu.test", "t1@itu.test", "t2@itu.test",
+    "t3@itu.test", "t4@itu.test", "t5@itu.test", "t6@itu.test",
+};
+
+/* Assert that s's recipients of role technical are exactly want, in order. */
+static void
+assert_technical(const struct statement *s, const char *const *want, size_t n)
+{
+    size_t k = 0;
+
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (strcmp(r->role, "technical") != 0)
+            continue;
+        if (k >= n)
+            fail_msg("technical recipient %zu (%s) past the %zu expected", k + 1, r->addr, n);
+        if (strcmp(r->addr, want[k]) != 0)
+            fail_msg("technical recipient %zu: expected %s, got %s", k + 1, want[k], r->addr);
+        k++;
+    }
+    if (k != n)
+        fail_msg("%zu technical recipients, expected %zu", k, n);
+}
+
 /* Technical contacts are copied only at the sender's own domains, and at
  * most eight: an anonymous message cannot make intake relay to addresses
  * of its choosing. */
@@ -184,9 +211,14 @@ test_route_technical_limits(void **state)
         g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, a));
     }
     route_statement(dir, s, "sender@itu.test");
-    assert_string_equal(role_of(s, "in@itu.test"), "technical");
+    /* Exactly eight copied: the first eight at the sender's domain, in the
+     * order written (the one elsewhere does not use up a place); t7 to t11
+     * stay on the statement only. */
+    assert_technical(s, technical_first_eight, G_N_ELEMENTS(technical_first_eight));
     assert_null(role_of(s, "victim@elsewhere.test"));
+    assert_null(role_of(s, "t7@itu.test"));
     assert_null(role_of(s, "t11@itu.test"));
+    assert_int_equal(s->env->technical_contacts->len, 14);
     assert_true(statement_has_diagnostic(s, "technical-contact-not-copied"));
 
     /* No known peer: the header From's domain is the sender's own. */
