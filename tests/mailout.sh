@@ -221,12 +221,14 @@ sink_start() {
 }
 # sink_holds DIR MSGID: wait until the message is in smtp-sink's hands (a
 # dump file holds its Message-ID), the sender waiting for the answer to
-# the final dot (bounded: 10 s).
+# the final dot (bounded: 10 s).  Returns 1 when it never got there: what
+# follows would then test a sender that was never in the window it means.
 sink_holds() {
     for _ in $(seq 1 100); do
-        grep -qsF "$2" "$1"/* && return
+        grep -qsF "$2" "$1"/* && return 0
         sleep 0.1
     done
+    return 1
 }
 
 # ---- 4. killed before the relay answered the DATA: sent once, later -----
@@ -235,7 +237,8 @@ sink_start "$RUN/sink" 60
 A3=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
 $LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
 FPID=$!
-sink_holds "$RUN/sink" "$A3"
+sink_holds "$RUN/sink" "$A3" \
+    || fail "killed before the answer: smtp-sink holds the message" "$A3 not in $RUN/sink after 10 s"
 sleep 0.5
 kill -9 "$FPID"; wait "$FPID" 2>/dev/null
 kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
@@ -265,14 +268,16 @@ expect_eq "crash after accept: same Message-ID in both" \
     "$(grep -hi '^Message-Id:' $(files_of "$A4") | sort -u | wc -l)" 1
 expect_flush "nothing left to send" "0 0 0" --now "$(later 600)"
 
-# take_during_flush DIR MSGID: a flush to the sink started with DIR; while
-# the message MSGID waits there for the answer to its final dot, the row
-# gets another sender's lease (as a second flush's claim does once the
+# take_during_flush NAME DIR MSGID: a flush to the sink started with DIR;
+# while the message MSGID waits there for the answer to its final dot, the
+# row gets another sender's lease (as a second flush's claim does once the
 # first one's lease has run out); then the flush ends and the sink stops.
 take_during_flush() {
+    local name=$1; shift
     $LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
     FPID=$!
-    sink_holds "$1" "$2"
+    sink_holds "$1" "$2" \
+        || fail "$name: smtp-sink holds the message" "$2 not in $1 after 10 s"
     sql "UPDATE outbox SET next_try = '2099-01-01T00:00:00Z' WHERE message_id='$2'"
     wait "$FPID"
     kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
@@ -288,7 +293,7 @@ sink_start "$RUN/sink6" 3
 N6=$(sql "SELECT message_id FROM outbox WHERE kind='notification' ORDER BY id DESC LIMIT 1")
 expect_eq "lost claim: the row has several recipients" \
     "$(sql "SELECT length(rcpts) - length(replace(rcpts, char(10), '')) > 1 FROM outbox WHERE message_id='$N6'")" 1
-take_during_flush "$RUN/sink6" "$N6"
+take_during_flush "lost claim" "$RUN/sink6" "$N6"
 expect_eq "lost claim: only the recipient in hand was sent" \
     "$(grep -lsF "$N6" "$RUN"/sink6/* | wc -l)" 1
 expect_eq "lost claim: recorded as delivered, the row left open" \
@@ -305,7 +310,7 @@ sink_start "$RUN/sink6b" 3
 sql "UPDATE outbox SET sent = '2000-01-01T00:00:00Z' WHERE sent IS NULL AND failed IS NULL"
 "$QUEUE" "$DB" 1 acknowledgement >/dev/null
 A6=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
-take_during_flush "$RUN/sink6b" "$A6"
+take_during_flush "lost during the last recipient" "$RUN/sink6b" "$A6"
 expect_eq "lost during the last recipient: delivered, not marked sent, the new lease kept" \
     "$(sql "SELECT length(delivered) > 0, sent IS NULL, next_try FROM outbox WHERE message_id='$A6'")" \
     "1|1|2099-01-01T00:00:00Z"
@@ -321,7 +326,8 @@ A7=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id
 N7=$(sql "SELECT length(rcpts) - length(replace(rcpts, char(10), '')) + 1 FROM outbox WHERE message_id='$A7'")
 $LCTL flush --relay "127.0.0.1:$SINK" >/dev/null 2>>"$RUN/flush.log" &
 FPID=$!
-sink_holds "$RUN/sink7" "$A7"
+sink_holds "$RUN/sink7" "$A7" \
+    || fail "locked at the relay's answer: smtp-sink holds the message" "$A7 not in $RUN/sink7 after 10 s"
 if db_lock "$DB"; then ok "locked at the relay's answer: another process holds the database"
 else fail "db_lock" "$(cat "$SCRATCH/locker.out")"; fi
 waited=

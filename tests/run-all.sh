@@ -16,7 +16,8 @@ PASSED=0
 FAILED=0
 
 # Add the cmocka-style counts of the logs named to the totals; a test log
-# with no count line (a crash) counts as one failure.
+# with no count line (a crash) counts as one failure, and so does one with
+# no failure counted whose test failed all the same (a script's bare exit 1).
 tally() {
     local f p q
     for f in "$@"; do
@@ -25,9 +26,23 @@ tally() {
         q=$(grep -ahoE '^\[  FAILED  \] [0-9]+' "$f" | awk '{s+=$NF} END {print s+0}')
         if [ "$p" -eq 0 ] && [ "$q" -eq 0 ] && ! grep -q ':test-result: PASS' "${f%.log}.trs" 2>/dev/null; then
             q=1
+        elif [ "$q" -eq 0 ] && grep -Eq ':test-result: (FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null; then
+            q=1
         fi
         PASSED=$((PASSED + p)); FAILED=$((FAILED + q))
     done
+}
+
+# check_failed RC NAME: after the tally of a `make check` that exited RC,
+# count one failure when it failed but its logs added none (FAILED still
+# $FAILED_BEFORE): a test program that did not build leaves no log at all,
+# and would otherwise vanish from the summary.
+check_failed() {
+    if [ "$1" -ne 0 ] && [ "$FAILED" -eq "$FAILED_BEFORE" ]; then
+        echo "   $2 failed (exit $1) with no failure in the test logs (a test not built?); errors in tests/logs/$2.log:"
+        grep -E 'error|Error' "$LOGDIR/$2.log" | tail -n 10 | sed 's/^/   | /'
+        FAILED=$((FAILED + 1))
+    fi
 }
 
 # One named step that passes or fails as a whole.
@@ -65,9 +80,12 @@ fi
 
 echo "== make check"
 make -C build -j"$(nproc)" check >"$LOGDIR/check.log" 2>&1
+rc=$?
 sed -n '/^# TOTAL/,/^# ERROR/p' "$LOGDIR/check.log" | sed 's/^/   /'
 grep -E '^(FAIL|ERROR):' "$LOGDIR/check.log" | sed 's/^/   /'
+FAILED_BEFORE=$FAILED
 tally $(find build/tests -name '*.log' ! -name test-suite.log)
+check_failed "$rc" check
 
 echo "== make check, ASan + UBSan build"
 rm -rf build-asan; mkdir build-asan
@@ -76,11 +94,14 @@ rm -rf build-asan; mkdir build-asan
     make -j"$(nproc)" >/dev/null &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         make -j"$(nproc)" check
-) >"$LOGDIR/check-asan.log" 2>&1 || true
+) >"$LOGDIR/check-asan.log" 2>&1
+rc=$?
 sed -n '/^# TOTAL/,/^# ERROR/p' "$LOGDIR/check-asan.log" | sed 's/^/   /'
 grep -E '^(FAIL|ERROR):|error:' "$LOGDIR/check-asan.log" | head -20 | sed 's/^/   /'
 if [ -f build-asan/test-suite.log ]; then
+    FAILED_BEFORE=$FAILED
     tally $(find build-asan/tests -name '*.log' ! -name test-suite.log)
+    check_failed "$rc" check-asan
 else
     echo "   the sanitizer build did not run its tests"; FAILED=$((FAILED + 1))
 fi

@@ -11,7 +11,14 @@
 
 DB="$SCRATCH/liaison.db"
 ctl() { "$CTL" -d "$DB" "$@"; }
-q() { sqlite3 "$1" "$2"; }
+# q DB SQL: the query's output.  On an error, the error and this
+# subshell's pid (status 1), as count_rows does: a query that failed
+# must show, and two that failed must never compare equal.
+q() {
+    local out
+    out=$(sqlite3 "$1" "$2" 2>&1) || { echo "error in $BASHPID: $out"; return 1; }
+    [ -z "$out" ] || printf '%s\n' "$out"
+}
 
 # The corpus, ingested into a fresh database, as if it had all arrived on
 # 2026-11-20 (ingest stamps the real time; the schedule needs a fixed one).
