@@ -11,17 +11,22 @@
  * signals reach our handlers, not libmilter's sigwait().  The handlers run
  * with SA_NODEFER: by default a signal is blocked while its own handler
  * runs, and a second SIGHUP in that moment went to libmilter, which
- * stopped (tests/daemon.sh sends bursts of them).  The main thread reloads
- * on SIGHUP (the new settings apply to the messages that start
- * afterwards), and on SIGTERM calls smfi_stop() and waits for the messages
- * in hand before it exits.
+ * stopped (tests/daemon.sh sends bursts of them).  The handlers are in
+ * place from the start, before any setting is read: a SIGHUP while the
+ * daemon starts (systemd counts it started at exec) would otherwise end
+ * it.  The main thread reloads on SIGHUP (the new settings apply to the
+ * messages that start afterwards), and on SIGTERM calls smfi_stop(), tells
+ * the outbox sender to stop, and waits for the messages in hand before it
+ * exits.
  *
- * Order at start: everything that can fail, the configuration, a daemon
- * already running, the socket, the user to run as, is checked before the
- * daemon detaches, so that an admin sees the error on the terminal and the
- * start command fails.  The pid file is locked and the socket made while
- * still root, neither through a symbolic link; the privileges are dropped
- * before the daemon detaches and before any mail is read.
+ * Order at start: what can fail, the configuration, a daemon already
+ * running, the socket, the user to run as, is checked before the daemon
+ * detaches, so that an admin sees the error on the terminal and the start
+ * command fails; the pid and the outbox sender come after, and the start
+ * command waits for them and exits with their status.  The pid file is
+ * locked and the socket made while still root, neither through a symbolic
+ * link; the privileges are dropped before the daemon detaches and before
+ * any mail is read.
  */
 #include "config.h"
 
@@ -160,17 +165,42 @@ set_listener_nodelay(void)
     return done;
 }
 
-/* Detach from the terminal: the usual double fork. */
+/* The write end of the pipe on which a detached daemon tells the process
+ * that started it how the start ended (daemon_ready); -1 in the
+ * foreground or once told. */
+static int ready_fd = -1;
+
+/* Detach from the terminal: the usual double fork.  The first process
+ * stays until the daemon says how its start ended (daemon_ready) and
+ * exits with that status, so that an init script or an admin sees a
+ * failure after detaching (the pid file, the sender thread), not 0. */
 static gboolean
 daemonize(void)
 {
-    pid_t   pid = fork();
-    int     fd;
+    int     fds[2], fd;
+    pid_t   pid;
 
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return FALSE;
+    pid = fork();
     if (pid < 0)
         return FALSE;
-    if (pid > 0)
-        _exit(0);
+    if (pid > 0) {
+        unsigned char st;
+        ssize_t n;
+
+        close(fds[1]);
+        while ((n = read(fds[0], &st, 1)) < 0 && errno == EINTR)
+            ;
+        if (n != 1)
+            st = EX_OSERR;      /* the daemon died without a word */
+        if (st != EX_OK)
+            fprintf(stderr, "liaisond: the daemon did not start (exit %d); "
+                    "its reason is in the system log\n", st);
+        _exit(st);
+    }
+    close(fds[0]);
+    ready_fd = fds[1];
     if (setsid() < 0)
         return FALSE;
     pid = fork();
@@ -189,6 +219,21 @@ daemonize(void)
     if (fd > STDERR_FILENO)
         close(fd);
     return TRUE;
+}
+
+/* Tell the process that started a detached daemon how the start ended
+ * (EX_OK: serving); once. */
+static void
+daemon_ready(int status)
+{
+    unsigned char st = (unsigned char) status;
+
+    if (ready_fd < 0)
+        return;
+    if (write(ready_fd, &st, 1) != 1)
+        log_msg(LOG_WARNING, NULL, "cannot tell the starting process: %s", g_strerror(errno));
+    close(ready_fd);
+    ready_fd = -1;
 }
 
 /* Open and lock the pid file: EX_OK, EX_UNAVAILABLE when another daemon
@@ -210,8 +255,9 @@ pidfile_lock(const char *path)
                 errno == ELOOP ? "is a symbolic link, refused" : g_strerror(errno));
         return EX_CANTCREAT;
     }
-    if (fstat(pidfile_fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        log_msg(LOG_ERR, NULL, "pid file %s: not a regular file, refused", path);
+    /* A second link would let the truncation below reach another file. */
+    if (fstat(pidfile_fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_nlink != 1) {
+        log_msg(LOG_ERR, NULL, "pid file %s: not a regular file with one link, refused", path);
         goto refused;           /* not ours: never removed at exit */
     }
     if (flock(pidfile_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -228,6 +274,10 @@ pidfile_lock(const char *path)
         pidfile_fd = -1;
         return EX_UNAVAILABLE;
     }
+    /* Ours now: the pid in it is a dead daemon's; emptied until ours is
+     * written, so that nothing signals that pid meanwhile. */
+    if (ftruncate(pidfile_fd, 0) != 0)
+        log_msg(LOG_WARNING, NULL, "pid file %s: truncate: %s", path, g_strerror(errno));
     return EX_OK;
   refused:
     close(pidfile_fd);
@@ -253,14 +303,23 @@ pidfile_write(const char *path)
     return TRUE;
 }
 
-/* Remove the pid file (ours: we hold its lock) and let the lock go. */
+/* Remove the pid file (ours: we hold its lock) and let the lock go.  A
+ * daemon that can no longer remove it (its folder writable only by root,
+ * privileges dropped) empties it, so that no stale pid stays behind. */
 static void
 pidfile_remove(const char *path)
 {
     if (pidfile_fd < 0)
         return;
-    if (unlink(path) != 0)
-        log_msg(LOG_WARNING, NULL, "cannot remove pid file %s: %s", path, g_strerror(errno));
+    if (unlink(path) != 0) {
+        int     e = errno;
+
+        if (ftruncate(pidfile_fd, 0) == 0)
+            log_msg(LOG_NOTICE, NULL, "pid file %s emptied, not removed: %s", path,
+                    g_strerror(e));
+        else
+            log_msg(LOG_WARNING, NULL, "cannot remove pid file %s: %s", path, g_strerror(e));
+    }
     close(pidfile_fd);
     pidfile_fd = -1;
 }
@@ -440,13 +499,63 @@ on_signal(int sig)
     errno = saved;
 }
 
+/* The signals the main thread takes (signals_catch). */
+static void
+signals_of_main(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+}
+
+/* Catch SIGHUP, SIGTERM and SIGINT into the signal pipe, from the start:
+ * before any setting is loaded, so that a reload or a stop that comes
+ * while the daemon starts (systemd counts it started at exec) waits in
+ * the pipe for serve() instead of ending the process, which is SIGHUP's
+ * default.  FALSE if the pipe cannot be made. */
+static gboolean
+signals_catch(void)
+{
+    struct sigaction sa;
+    sigset_t set;
+
+    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        log_msg(LOG_ERR, NULL, "pipe: %s", g_strerror(errno));
+        return FALSE;
+    }
+    /* The reading end blocks; the writing end must not (a handler). */
+    fcntl(signal_pipe[0], F_SETFL, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* SA_NODEFER: never blocked in the main thread, even while the
+     * handler runs, so that none can go to libmilter's signal thread,
+     * which sigwait()s for these three and stops the milter on any. */
+    sa.sa_flags = SA_RESTART | SA_NODEFER;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signals_of_main(&set);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    return TRUE;
+}
+
 /* The thread that runs libmilter's accept loop. */
 static void *
 milter_thread(void *arg)
 {
     unsigned char c = 0;        /* 0: smfi_main returned */
     int    *rc = arg;
+    sigset_t set;
 
+    /* Blocked here, and so in every thread libmilter starts from here,
+     * before smfi_main starts its signal thread: the main thread, which
+     * never blocks them, is then the only one they can reach.  One that
+     * comes before this line runs on_signal in this thread, which is
+     * just as good. */
+    signals_of_main(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     *rc = smfi_main();
     if (write(signal_pipe[1], &c, 1) < 0)
         log_msg(LOG_ERR, NULL, "cannot wake the main thread");
@@ -475,38 +584,16 @@ reload(const struct options *o)
 static int
 serve(const struct options *o)
 {
-    sigset_t block, old;
-    struct sigaction sa;
     pthread_t tid;
     int     milter_rc = MI_SUCCESS;
     gboolean stopping = FALSE;
 
-    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-        log_msg(LOG_ERR, NULL, "pipe: %s", g_strerror(errno));
-        return EX_OSERR;
-    }
-    /* The reading end blocks; the writing end must not (a handler). */
-    fcntl(signal_pipe[0], F_SETFL, 0);
-
-    sigemptyset(&block);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* A SIGTERM that came while starting is read below like any other:
+     * smfi_stop before smfi_main is kept, and the listener never starts. */
     if (pthread_create(&tid, NULL, milter_thread, &milter_rc) != 0) {
         log_msg(LOG_ERR, NULL, "cannot start the milter thread");
         return EX_OSERR;
     }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* SA_NODEFER: never blocked in this thread, even while the handler
-     * runs, so that none can go to libmilter's signal thread (above). */
-    sa.sa_flags = SA_RESTART | SA_NODEFER;
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     log_msg(LOG_NOTICE, NULL, "liaisond %s started (pid %ld)", PACKAGE_VERSION,
             (long) getpid());
 
@@ -527,6 +614,10 @@ serve(const struct options *o)
                 log_msg(LOG_NOTICE, NULL, "stopping: %d message(s) in hand",
                         milter_in_flight());
                 stopping = TRUE;
+                /* The sender winds down while the milter drains, not
+                 * after it: the two together stay inside a service
+                 * manager's stop timeout. */
+                sender_request_stop();
                 smfi_stop();
             }
         } else if (c == 0) {
@@ -596,6 +687,8 @@ main(int argc, char **argv)
     }
     log_init(argv[0], LOG_TO_STDERR);
     log_set_level(o.verbose ? LOG_DEBUG : LOG_INFO);
+    if (!o.check_only && !signals_catch())
+        return EX_OSERR;
 
     if (!load_settings(&o, &cfg, &dir, &err)) {
         log_msg(LOG_ERR, NULL, "%s", err->message);
@@ -703,10 +796,12 @@ main(int argc, char **argv)
         rc = EX_OSERR;
         goto out;
     }
+    daemon_ready(EX_OK);
     rc = serve(&o);
     sender_stop();
     milter_shutdown();
   out:
+    daemon_ready(rc);           /* a start that failed after detaching */
     /* libmilter leaves its unix socket behind; a stale one would make the
      * MTA's next connection fail instead of finding nobody listening. */
     if (unix_path != NULL && opened)

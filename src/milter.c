@@ -629,17 +629,20 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
      * the next step that replies (DATA, end of headers, end of message). */
     const unsigned long noreply = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
 
-    *pf0 = NEEDED_ACTIONS;
+    /* Asking for fewer macros is an action of its own, asked for only
+     * where the MTA offers it (Postfix and Sendmail both do). */
+    *pf0 = NEEDED_ACTIONS | (f0 & SMFIF_SETSYMLIST);
     *pf1 = f1 & (skip | SMFIP_HDR_LEADSPC | noreply);
     *pf2 = 0;
     *pf3 = 0;
     c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
     c->noreply = *pf1 & noreply;
     /* Only the queue id, and only where it is read. */
-    if (smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i") != MI_SUCCESS
-        || smfi_setsymlist(ctx, SMFIM_DATA, "i") != MI_SUCCESS
-        || smfi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS
-        || smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS)
+    if ((*pf0 & SMFIF_SETSYMLIST)
+        && (smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i") != MI_SUCCESS
+            || smfi_setsymlist(ctx, SMFIM_DATA, "i") != MI_SUCCESS
+            || smfi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS
+            || smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS))
         log_msg(LOG_DEBUG, NULL, "smfi_setsymlist failed; the MTA sends its default macros");
     return SMFIS_CONTINUE;
 }
@@ -702,13 +705,15 @@ cb_data(SMFICTX *ctx)
      * not be kept (out of memory), so whether it is intake is unknown. */
     if (m == NULL)
         return msg_tempfail(ctx, "no state kept for this message");
+    /* First, so that every answer from here on is logged with the MTA's
+     * queue id (it is there by DATA whatever happened before). */
+    msg_update_id(ctx, m);
     if (m->fail_why != NULL)
         return msg_deferred_answer(ctx, m);
     if (!m->intake) {
         msg_free(smfi_getpriv(ctx));
         return SMFIS_ACCEPT;
     }
-    msg_update_id(ctx, m);
     return SMFIS_CONTINUE;
 }
 

@@ -121,16 +121,23 @@ sender_wake(void)
     g_mutex_unlock(&sender_lock);
 }
 
+/* Tell the thread to stop after the row in hand; do not wait. */
+void
+sender_request_stop(void)
+{
+    g_mutex_lock(&sender_lock);
+    g_atomic_int_set(&sender_quit, 1);
+    g_cond_signal(&sender_cond);
+    g_mutex_unlock(&sender_lock);
+}
+
 /* Stop the thread and wait for it: for the row in hand, not the round. */
 void
 sender_stop(void)
 {
     if (sender_thread == NULL)
         return;
-    g_mutex_lock(&sender_lock);
-    g_atomic_int_set(&sender_quit, 1);
-    g_cond_signal(&sender_cond);
-    g_mutex_unlock(&sender_lock);
+    sender_request_stop();
     g_thread_join(sender_thread);
     sender_thread = NULL;
 }

@@ -15,6 +15,10 @@
 gboolean sender_start(GError **err);
 /* Ask for a round now (cheap; callable from any thread). */
 void    sender_wake(void);
+/* Tell the thread to stop once the delivery in hand is done (cheap;
+ * callable from any thread; SIGTERM calls it so that the sender winds
+ * down while the milter drains). */
+void    sender_request_stop(void);
 /* Stop the thread, waiting for the delivery in hand to finish. */
 void    sender_stop(void);
 

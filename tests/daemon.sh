@@ -6,7 +6,9 @@
 # is made mode 666, bursts of SIGHUP reload without stopping the milter
 # (libmilter's own signal thread would stop it if one reached it),
 # start-up errors show on the terminal with a failing status even without
-# -f, and SIGTERM leaves nothing behind.
+# -f (and a failure after detaching, the pid not written, is the start
+# command's status too), a SIGHUP or SIGTERM while the daemon starts waits
+# for it to serve instead of ending it, and SIGTERM leaves nothing behind.
 set -u
 if [ -z "${LIAISON_SRCDIR:-}" ]; then
     LIAISON_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -131,6 +133,57 @@ LPID=
 [ ! -e "$PIDFILE" ] && [ ! -e "$SOCK" ] && ok "SIGTERM: pid file and socket removed" \
     || fail "SIGTERM" "left: $(ls "$D/run")"
 
+# ---- signals while the daemon starts -----------------------------------------
+# The directory file is a FIFO, so that liaisond, starting, waits in its
+# open() until the test writes the directory into it.  A signal sent then
+# used to meet SIGHUP's and SIGTERM's default action, the end of the
+# process: systemd counts a daemon started at exec, so a reload right after
+# a start could kill it.  Now each waits for the daemon to serve.
+mkfifo "$D/dir.fifo"
+sed -e "s|^directory = .*|directory = $D/dir.fifo|" "$D/liaisond.conf" >"$D/slow.conf"
+# in_open PID: until PID waits in an open() (the FIFO's; bounded, 10 s).
+in_open() {
+    for _ in $(seq 1 100); do
+        [ "$(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null)" = 257 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# feed: the directory into the FIFO, once liaisond opens it (bounded).
+feed() { timeout 20 sh -c 'cat "$1" >"$2"' sh "$CORPUS/directory.json" "$D/dir.fifo"; }
+for sig in HUP TERM; do
+    "$LIAISOND" -f -c "$D/slow.conf" >"$D/sig$sig.log" 2>&1 &
+    LPID=$!
+    if in_open "$LPID"; then
+        kill -"$sig" "$LPID"
+        ok "SIG$sig while starting: sent while liaisond waits to read its directory"
+    else
+        fail "SIG$sig while starting" "liaisond never waited in open(): $(tail -2 "$D/sig$sig.log")"
+    fi
+    feed || fail "SIG$sig while starting" "the directory was not read"
+    if [ "$sig" = HUP ]; then
+        # The reload reads the directory again.
+        feed || fail "SIGHUP while starting" "the directory was not read again"
+        for _ in $(seq 1 100); do grep -q "reloaded" "$D/sigHUP.log" && break; sleep 0.1; done
+        if kill -0 "$LPID" 2>/dev/null && grep -q "started (pid $LPID)" "$D/sigHUP.log" \
+            && grep -q "reloaded $D/slow.conf" "$D/sigHUP.log"; then
+            ok "SIGHUP while starting: the daemon starts, then reloads"
+        else
+            fail "SIGHUP while starting" "alive: $(kill -0 "$LPID" 2>/dev/null && echo yes || echo no); $(tail -3 "$D/sigHUP.log")"
+        fi
+        kill -TERM "$LPID"
+    fi
+    if wait_gone "$LPID"; then
+        wait "$LPID"; rc=$?
+    else
+        kill -KILL "$LPID"; rc=timeout
+    fi
+    LPID=
+    is "SIG$sig while starting: then a clean stop, exit 0" 0 "$rc"
+done
+grep -q "stopping" "$D/sigTERM.log" && ok "SIGTERM while starting: the daemon says it stops" \
+    || fail "SIGTERM while starting" "$(tail -3 "$D/sigTERM.log")"
+
 # ---- a stale socket (its daemon killed) is no obstacle ----------------------
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
 [ -S "$SOCK" ] && ok "stale socket left in place" || fail "stale socket" "not made"
@@ -219,4 +272,24 @@ if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
         && ok "detached daemon: SIGTERM, nothing left" || fail "detached daemon" "still there after SIGTERM"
 else
     fail "detached daemon" "no live pid in $PIDFILE"
+fi
+
+# ---- a start that fails after detaching: the start command says so ---------
+# The pid is written after the daemon detaches.  The pid file is on a small
+# file system of its own, full before the start: the file is made, but the
+# pid cannot be written into it.  The command that started the daemon must
+# exit with the daemon's status (73), not 0.
+if [ "$(id -u)" = 0 ] && mkdir -p "$D/pidfs" && mount -t tmpfs -o size=64k,mode=755 tmpfs "$D/pidfs"; then
+    t_cleanup "umount -l '$D/pidfs' 2>/dev/null"
+    dd if=/dev/zero of="$D/pidfs/filler" bs=4k 2>/dev/null
+    sed -e "s|^pidfile = .*|pidfile = $D/pidfs/liaisond.pid|" "$D/liaisond.conf" >"$D/pidfs.conf"
+    check_exit "pid not written after detaching: the start command exits 73" 73 \
+        timeout 30 "$LIAISOND" -c "$D/pidfs.conf"
+    check_grep "pid not written after detaching: the start command says where the reason is" \
+        "did not start \(exit 73\); its reason is in the system log" "$SCRATCH/err"
+    [ ! -e "$SOCK" ] && ok "pid not written after detaching: no socket left" \
+        || fail "pid not written" "socket left"
+    umount -l "$D/pidfs"
+else
+    echo "note: not root or no tmpfs; the start that fails after detaching is not tried"
 fi
