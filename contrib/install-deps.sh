@@ -5,7 +5,21 @@
 # private instances on loopback.  Sendmail, which cannot be installed
 # beside Postfix, is only unpacked, for tests/sendmail/test-sendmail.sh.
 # Safe to run again; quick when done.
+#
+# That set installs Postfix, which on Debian replaces any other MTA
+# (Sendmail, Exim): never run it on a production host.  There, use
+#   contrib/install-deps.sh --runtime
+# which installs only what building and running liaisond needs (the
+# compiler, autotools, pkg-config, the -dev packages configure requires,
+# and for the relay the CAs and the SASL plugins): no MTA, no test tools,
+# no Sendmail, and no change to Postfix's debconf answers.
 set -eu
+runtime=no
+case "$#:${1-}" in
+    0:) ;;
+    1:--runtime) runtime=yes ;;
+    *) echo "usage: contrib/install-deps.sh [--runtime]" >&2; exit 64 ;;
+esac
 PKGS="build-essential autoconf automake libtool pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev
       libgnutls28-dev ca-certificates
@@ -14,6 +28,11 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libsasl2-modules m4
       libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libssl3 libwrap0
       clang libclang-rt-14-dev"
+# --runtime (configure requires cmocka even when the tests are not run):
+[ "$runtime" = no ] || PKGS="build-essential autoconf automake pkg-config
+      libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev
+      libgnutls28-dev libjson-glib-dev libxml2-dev libcmocka-dev
+      ca-certificates libsasl2-modules"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -40,7 +59,7 @@ unpack_sendmail() {
 }
 if [ -z "$missing" ]; then
     echo "install-deps: all packages present"
-    unpack_sendmail
+    if [ "$runtime" = no ]; then unpack_sendmail; fi
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -49,9 +68,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing$missing"
 # Keep the Postfix package from writing /etc/postfix/main.cf or starting.
-echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+if [ "$runtime" = no ]; then
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-unpack_sendmail
+if [ "$runtime" = no ]; then unpack_sendmail; fi
 echo "install-deps: done"
