@@ -515,13 +515,17 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
  * recorded decides, not the one this copy would get now: a retry must be
  * routed as the first attempt was, and the database may have changed in
  * between (the message it answers recorded since, which would make a new
- * statement correspondence).  This copy decides in two cases: one that is
- * itself auto-generated or a bounce (a list's copy with List-Id, a null
- * sender) is routed to no one, never back to the list it came from; and
- * a statement whose first copy was recorded as auto mail or a bounce (the
- * list's copy came first) becomes a statement now, on that row: *upgrade.
- * The envelope sender takes part as it did the first time: a bounce known
- * only by its null sender must stay a bounce, never be routed. */
+ * statement correspondence).  This copy decides when one of the two is
+ * auto mail or a bounce: a copy that is itself auto-generated or a bounce
+ * (a list's copy with List-Id, a null sender) is routed to no one, never
+ * back to the list it came from; and when the first copy was auto mail or
+ * a bounce (the list's copy came first), this one is routed as what it is:
+ * correspondence to its statement's assignee, and a statement becomes one
+ * now, on that row (*upgrade).  A kind recorded that is not known (the row
+ * altered by hand) is taken as this copy's, with a warning, rather than
+ * deferring the mail for good.  The envelope sender takes part as it did
+ * the first time: a bounce known only by its null sender must stay a
+ * bounce, never be routed. */
 static gboolean
 replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope_sender,
                  gint64 row, gint64 stmt, const char *kind, struct decision *d,
@@ -534,16 +538,20 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope
     if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store, &now, &ref, err))
         return FALSE;
     if (!classify_kind_from_name(kind, &recorded)) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
-                    "message %" G_GINT64_FORMAT " is recorded with an unknown kind \"%s\"",
-                    row, kind != NULL ? kind : "");
-        return FALSE;
+        log_msg(LOG_WARNING, NULL, "message %" G_GINT64_FORMAT " is recorded with an "
+                "unknown kind \"%s\"; its copy is taken as %s", row,
+                kind != NULL ? kind : "", classify_kind_name(now));
+        recorded = now;
     }
-    if (stmt == 0 && now == KIND_STATEMENT
-        && (recorded == KIND_AUTO || recorded == KIND_BOUNCE)) {
-        d->kind = KIND_STATEMENT;
-        *upgrade = TRUE;
-        return TRUE;
+    if (recorded == KIND_AUTO || recorded == KIND_BOUNCE) {
+        if (stmt == 0 && now == KIND_STATEMENT) {
+            d->kind = KIND_STATEMENT;
+            *upgrade = TRUE;
+            return TRUE;
+        }
+        if (now == KIND_CORRESPONDENCE && stmt == 0)
+            stmt = ref;         /* the statement it answers */
+        recorded = now;
     }
     d->duplicate = TRUE;
     d->message_row = row;

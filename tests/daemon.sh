@@ -22,6 +22,10 @@ SOCK="$D/run/l.sock"
 PIDFILE="$D/run/liaisond.pid"
 mkdir -p "$D/run" "$D/spool"
 chmod 755 "$SCRATCH" "$D"
+# A copy the daemon's user can read after dropping privileges (a reload
+# rereads it), wherever the tree is (under /root, say).
+cp "$CORPUS/directory.json" "$D/directory.json"
+chmod 644 "$D/directory.json"
 RUN_AS=""
 if [ "$(id -u)" = 0 ]; then
     RUN_AS=nobody
@@ -35,7 +39,7 @@ conf() {
         echo "socket = unix:$SOCK"
         echo "intake = liaisons@ietf.test"
         echo "database = $D/liaison.db"
-        echo "directory = $CORPUS/directory.json"
+        echo "directory = $D/directory.json"
         echo "spool_dir = $D/spool"
         echo "pidfile = $PIDFILE"
         echo "sender = no"

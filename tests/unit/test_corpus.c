@@ -455,6 +455,50 @@ test_list_copy_first(void **state)
     own_store_close(st, db);
 }
 
+/* A reply from a contact, copied to the list: the list's copy recorded
+ * first (auto mail, on its statement), the reply's own copy is still
+ * routed as correspondence, to the statement's assignee. */
+static void
+test_list_copy_of_reply_first(void **state)
+{
+    static const char db[] = "reply-list-first.db";
+    static const char reply[] =
+        "From: Greta Jonsson <greta.jonsson@itu.test>\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: Re: LS on the OTN topology model\n"
+        "Message-ID: <greta-reply@itu.test>\n"
+        "In-Reply-To: <sg15-ls-0412@itu.test>\n"
+        "Date: Mon, 1 Feb 2027 10:00:00 +0100\n"
+        "\n"
+        "We will send the updated model next week.\n";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    gsize n;
+    g_autofree char *s01 = corpus_variant("s01-appendix-a.eml", NULL, NULL, &n);
+    g_autofree char *listed = g_strconcat("List-Id: <ccamp.ietf.test>\n", reply, NULL);
+    struct decision stmt, first, d;
+
+    assert_int_equal(ingest_message(&ctx, s01, n, NULL, &stmt), INGEST_OK);
+    assert_int_equal(stmt.kind, KIND_STATEMENT);
+    assert_int_equal(ingest_message(&ctx, listed, strlen(listed), NULL, &first), INGEST_OK);
+    assert_int_equal(first.kind, KIND_AUTO);
+    assert_int_equal(first.recipients->len, 0);
+
+    assert_int_equal(ingest_message(&ctx, reply, strlen(reply), NULL, &d), INGEST_OK);
+    assert_true(d.duplicate);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, stmt.statement_id);
+    assert_int_equal(d.recipients->len, 1);
+    assert_string_equal(((const struct recipient *) g_ptr_array_index(d.recipients, 0))->addr,
+                        "ccamp-chairs@ietf.test");
+    assert_int_equal(count_in(db, "SELECT count(*) FROM message WHERE direction = 'in'"), 2);
+
+    decision_clear(&stmt);
+    decision_clear(&first);
+    decision_clear(&d);
+    own_store_close(st, db);
+}
+
 /* A statement that answers a message not recorded yet is a statement; its
  * retry, after that message has been recorded, gets the same decision:
  * the statement's routing, not that of correspondence on the other one. */
@@ -576,7 +620,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 4);
+    tests = g_new0(struct CMUnitTest, n + 5);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -592,7 +636,9 @@ main(void)
     tests[n + 2].test_func = test_list_copy_first;
     tests[n + 3].name = "a retry gets the decision recorded, though the database changed since";
     tests[n + 3].test_func = test_retry_keeps_decision;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 4, setup, teardown);
+    tests[n + 4].name = "a list's copy of a reply recorded first: the reply still goes to the assignee";
+    tests[n + 4].test_func = test_list_copy_of_reply_first;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 5, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();
