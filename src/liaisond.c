@@ -190,6 +190,13 @@ daemonize(void)
         unsigned char st;
         ssize_t n;
 
+        /* Signals to this process are its own again: Ctrl-C ends the
+         * wait, not the daemon (the pipe of signals is the daemon's). */
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        close(signal_pipe[0]);
+        close(signal_pipe[1]);
         close(fds[1]);
         while ((n = read(fds[0], &st, 1)) < 0 && errno == EINTR)
             ;
@@ -581,6 +588,31 @@ reload(const struct options *o)
     milter_reload(cfg, dir);
 }
 
+/* The signals that came while the daemon started, read from the pipe
+ * without waiting: a SIGHUP reloads now; TRUE when a SIGTERM or SIGINT
+ * says to stop before serving. */
+static gboolean
+start_signals(const struct options *o)
+{
+    gboolean hup = FALSE, stop = FALSE;
+    unsigned char c;
+    int     fl = fcntl(signal_pipe[0], F_GETFL);
+
+    fcntl(signal_pipe[0], F_SETFL, fl | O_NONBLOCK);
+    while (read(signal_pipe[0], &c, 1) == 1) {
+        if (c == SIGHUP)
+            hup = TRUE;
+        else if (c == SIGTERM || c == SIGINT)
+            stop = TRUE;
+    }
+    fcntl(signal_pipe[0], F_SETFL, fl);
+    if (stop)
+        return TRUE;
+    if (hup)
+        reload(o);
+    return FALSE;
+}
+
 /* Serve until SIGTERM/SIGINT or until libmilter stops; the exit status. */
 static int
 serve(const struct options *o)
@@ -589,12 +621,18 @@ serve(const struct options *o)
     int     milter_rc = MI_SUCCESS;
     gboolean stopping = FALSE;
 
-    /* A SIGTERM that came while starting is read below like any other:
-     * smfi_stop before smfi_main is kept, and the listener never starts. */
+    /* A stop asked for while starting ends it here, before libmilter
+     * listens: smfi_stop before smfi_main makes libmilter close its socket
+     * and bind it again, which fails as root. */
+    if (start_signals(o)) {
+        log_msg(LOG_NOTICE, NULL, "stopping: asked to while starting");
+        return EX_OK;
+    }
     if (pthread_create(&tid, NULL, milter_thread, &milter_rc) != 0) {
         log_msg(LOG_ERR, NULL, "cannot start the milter thread");
         return EX_OSERR;
     }
+    daemon_ready(EX_OK);
     log_msg(LOG_NOTICE, NULL, "liaisond %s started (pid %ld)", PACKAGE_VERSION,
             (long) getpid());
 
@@ -797,7 +835,6 @@ main(int argc, char **argv)
         rc = EX_OSERR;
         goto out;
     }
-    daemon_ready(EX_OK);
     rc = serve(&o);
     sender_stop();
     milter_shutdown();

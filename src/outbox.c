@@ -678,17 +678,19 @@ lease_renew(struct store *st, const struct flush_clock *clk,
  * giving up here sends rcpt a second copy once the lease runs out, so a
  * database locked past its busy timeout (liaisond writing a large
  * message, an admin's long transaction) is waited out for up to
- * DELIVERED_WAIT_S instead. */
+ * DELIVERED_WAIT_S instead; but not past a stop (stop: the relay's), which
+ * a service manager would end with SIGKILL, and no better. */
 static gboolean
 record_delivered(struct store *st, const struct store_outbox_row *row, const char *rcpt,
-                 GError **err)
+                 const gint *stop, GError **err)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64) DELIVERED_WAIT_S * G_USEC_PER_SEC;
     gboolean said = FALSE;
 
     while (!store_outbox_delivered(st, row->id, rcpt, err)) {
         if (!g_error_matches(*err, STORE_ERROR, STORE_ERROR_BUSY)
-            || g_get_monotonic_time() >= deadline)
+            || g_get_monotonic_time() >= deadline
+            || (stop != NULL && g_atomic_int_get(stop)))
             return FALSE;
         if (!said)
             log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
@@ -751,7 +753,7 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
         if (o == RCPT_DELIVERED) {
             if (g_strcmp0(g_getenv("LIAISON_TEST_CRASH_AFTER_DATA"), "1") == 0)
                 _exit(9);           /* test hook: die inside the window */
-            if (!record_delivered(st, row, rcpt, err)) {
+            if (!record_delivered(st, row, rcpt, rl->stop, err)) {
                 log_msg(LOG_CRIT, row->message_id, "outbox %" G_GINT64_FORMAT
                         ": %s accepted by the relay but not recorded; it will "
                         "get a second copy: %s", row->id, rcpt, (*err)->message);
