@@ -175,6 +175,19 @@ send "$SCRATCH/hup.eml" gparsons@ieee.test liaisons@ietf.test \
     && ok "after SIGHUP: recorded" || fail "after SIGHUP" "not recorded"
 
 # ---- a read-only database: 451 and nothing lost; the retry is recorded ----
+# expect_451 NAME FILE SENDER: FILE, sent to liaisons@, is answered 451 4.3.0.
+expect_451() {
+    local rc
+    send "$2" "$3" liaisons@ietf.test
+    rc=$?
+    if [ "$rc" != 0 ] && grep -q "451 4.3.0" "$SCRATCH/swaks.out"; then
+        ok "$1: 451 4.3.0 temporary failure"
+    else
+        fail "$1" "swaks exit $rc: $(grep -E '^<' "$SCRATCH/swaks.out" | tail -2)"
+    fi
+}
+# recorded MSGID: how many incoming messages with that Message-ID are recorded.
+recorded() { sql "SELECT count(*) FROM message WHERE message_id = '$1' AND direction = 'in'"; }
 if [ -n "$MOUNTS" ]; then
     sed -e 's/^Message-ID: .*/Message-ID: <readonly-1@itu.test>/' "$CORPUS/s04-3gpp-template.eml" >"$SCRATCH/ro.eml"
     # liaisond keeps its database open for writing (one connection per
@@ -183,20 +196,13 @@ if [ -n "$MOUNTS" ]; then
     stop_liaisond
     mount -o remount,ro "$RUN/db" || fail "remount read-only" "mount failed"
     start_liaisond || fail "liaisond starts on a read-only database" "$(tail -3 "$RUN/liaisond.log")"
-    send "$SCRATCH/ro.eml" kasia.nowicka@3gpp.test liaisons@ietf.test
-    rc=$?
-    if [ "$rc" != 0 ] && grep -q "451 4.3.0" "$SCRATCH/swaks.out"; then
-        ok "read-only database: 451 4.3.0 temporary failure"
-    else
-        fail "read-only database" "swaks exit $rc: $(grep -E '^<' "$SCRATCH/swaks.out" | tail -2)"
-    fi
+    expect_451 "read-only database" "$SCRATCH/ro.eml" kasia.nowicka@3gpp.test
     grep -Eq "temporary failure: .*(read-only|readonly|unable to open|attempt to write)" "$RUN/liaisond.log" \
         && ok "read-only database: reason logged" || fail "read-only database" "no reason in the log"
     mount -o remount,rw "$RUN/db"
     send "$SCRATCH/ro.eml" kasia.nowicka@3gpp.test liaisons@ietf.test \
         && ok "database writable again: retry accepted" || fail "retry after read-only" "$(tail -3 "$SCRATCH/swaks.out")"
-    [ "$(sql "SELECT count(*) FROM message WHERE message_id = '<readonly-1@itu.test>'")" = 1 ] \
-        && ok "database writable again: recorded once" || fail "retry after read-only" "count wrong"
+    is "database writable again: recorded once" 1 "$(recorded "<readonly-1@itu.test>")"
 
     # fill DIR: a root-owned file takes every free block of DIR's file
     # system (dd stops at ENOSPC), so that the next write there fails.
@@ -212,22 +218,16 @@ if [ -n "$MOUNTS" ]; then
     # recorded once.
     bigmail "<spool-full@itu.test>" "$SCRATCH/big.eml"
     fill "$RUN/spool"
-    send "$SCRATCH/big.eml" greta.jonsson@itu.test liaisons@ietf.test
-    rc=$?
-    if [ "$rc" != 0 ] && grep -q "451 4.3.0" "$SCRATCH/swaks.out"; then
-        ok "full spool: 451 4.3.0 temporary failure"
-    else
-        fail "full spool" "swaks exit $rc: $(grep -E '^<' "$SCRATCH/swaks.out" | tail -2)"
-    fi
+    expect_451 "full spool" "$SCRATCH/big.eml" greta.jonsson@itu.test
     grep -q "temporary failure: spool: write: No space left on device" "$RUN/liaisond.log" \
         && ok "full spool: reason logged" || fail "full spool" "no reason in the log"
     is "full spool: nothing recorded" 0 \
-        "$(sql "SELECT count(*) FROM message WHERE message_id = '<spool-full@itu.test>'")"
+        "$(recorded "<spool-full@itu.test>")"
     rm -f "$RUN/spool/filler"
     send "$SCRATCH/big.eml" greta.jonsson@itu.test liaisons@ietf.test
     is "spool with room again: the retry accepted" 0 $?
     is "spool with room again: recorded once" 1 \
-        "$(sql "SELECT count(*) FROM message WHERE message_id = '<spool-full@itu.test>'")"
+        "$(recorded "<spool-full@itu.test>")"
 
     # A full database file system: 451 with SQLite's reason, the database
     # intact; room again: the retry is recorded once.
@@ -236,23 +236,17 @@ if [ -n "$MOUNTS" ]; then
     bigmail "<db-full@itu.test>" "$SCRATCH/dbfull.eml"
     is "the WAL truncated before filling" "0|0|0" "$(sql "PRAGMA wal_checkpoint(TRUNCATE)")"
     fill "$RUN/db"
-    send "$SCRATCH/dbfull.eml" greta.jonsson@itu.test liaisons@ietf.test
-    rc=$?
-    if [ "$rc" != 0 ] && grep -q "451 4.3.0" "$SCRATCH/swaks.out"; then
-        ok "full database: 451 4.3.0 temporary failure"
-    else
-        fail "full database" "swaks exit $rc: $(grep -E '^<' "$SCRATCH/swaks.out" | tail -2)"
-    fi
+    expect_451 "full database" "$SCRATCH/dbfull.eml" greta.jonsson@itu.test
     has "full database: SQLite's reason logged" "temporary failure: .*(database or disk is full|No space left)" \
         "$(grep "db-full\|temporary failure" "$RUN/liaisond.log" | tail -3)"
     rm -f "$RUN/db/filler"
     is "full database: the database is intact" ok "$(sql "PRAGMA integrity_check")"
     is "full database: nothing recorded" 0 \
-        "$(sql "SELECT count(*) FROM message WHERE message_id = '<db-full@itu.test>'")"
+        "$(recorded "<db-full@itu.test>")"
     send "$SCRATCH/dbfull.eml" greta.jonsson@itu.test liaisons@ietf.test
     is "database with room again: the retry accepted" 0 $?
     is "database with room again: recorded once" 1 \
-        "$(sql "SELECT count(*) FROM message WHERE message_id = '<db-full@itu.test>'")"
+        "$(recorded "<db-full@itu.test>")"
 else
     echo "skip - read-only database and full spool need tmpfs mounts"
 fi
