@@ -285,15 +285,23 @@ ingest_keep(int rc)
     return EX_TEMPFAIL;
 }
 
-/* Whether a command line that could not be parsed names the ingest
- * command: an MTA's (a mistyped global option in master.cf), whose mail
- * ingest_keep must keep. */
+/* Whether the command word of a command line whose global options could
+ * not be parsed (from argv[from] on, past the bad option) is ingest: an
+ * MTA's (a mistyped global option in master.cf), whose mail ingest_keep
+ * must keep.  The values of -c, -d and -D are not command words. */
 static gboolean
-names_ingest(int argc, char **argv)
+names_ingest(int argc, char **argv, int from)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "ingest") == 0)
-            return TRUE;
+    for (int i = from; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "-d") == 0
+            || strcmp(argv[i], "-D") == 0) {
+            i++;
+            continue;
+        }
+        if (argv[i][0] == '-')
+            continue;
+        return strcmp(argv[i], "ingest") == 0;
+    }
     return FALSE;
 }
 
@@ -1008,7 +1016,7 @@ main(int argc, char **argv)
         case 'V': printf("liaisonctl %s\n", PACKAGE_VERSION); return EX_OK;
         default:
             usage(stderr);
-            return names_ingest(argc, argv) ? ingest_keep(EX_USAGE) : EX_USAGE;
+            return names_ingest(argc, argv, optind) ? ingest_keep(EX_USAGE) : EX_USAGE;
         }
     }
     if (optind >= argc) {

@@ -166,6 +166,16 @@ set_listener_nodelay(void)
     return done;
 }
 
+/* The signals the main thread takes (signals_catch). */
+static void
+signals_of_main(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+}
+
 /* The write end of the pipe on which a detached daemon tells the process
  * that started it how the start ended (daemon_ready); -1 in the
  * foreground or once told. */
@@ -180,12 +190,19 @@ daemonize(void)
 {
     int     fds[2], fd;
     pid_t   pid;
+    sigset_t set, old;
 
     if (pipe2(fds, O_CLOEXEC) != 0)
         return FALSE;
+    /* Blocked across the fork, so that none meant for the waiting parent
+     * runs the daemon's handler (which writes to the pipe they share). */
+    signals_of_main(&set);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
     pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         return FALSE;
+    }
     if (pid > 0) {
         unsigned char st;
         ssize_t n;
@@ -197,6 +214,7 @@ daemonize(void)
         signal(SIGINT, SIG_DFL);
         close(signal_pipe[0]);
         close(signal_pipe[1]);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         close(fds[1]);
         while ((n = read(fds[0], &st, 1)) < 0 && errno == EINTR)
             ;
@@ -211,6 +229,9 @@ daemonize(void)
     ready_fd = fds[1];
     if (setsid() < 0)
         return FALSE;
+    /* Out of the terminal's process group: the terminal's Ctrl-C no
+     * longer reaches here, and what does is the daemon's. */
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pid = fork();
     if (pid < 0)
         return FALSE;
@@ -507,16 +528,6 @@ on_signal(int sig)
     errno = saved;
 }
 
-/* The signals the main thread takes (signals_catch). */
-static void
-signals_of_main(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGHUP);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGINT);
-}
-
 /* Catch SIGHUP, SIGTERM and SIGINT into the signal pipe, from the start:
  * before any setting is loaded, so that a reload or a stop that comes
  * while the daemon starts (systemd counts it started at exec) waits in
@@ -677,7 +688,12 @@ serve(const struct options *o)
     if (milter_in_flight() > 0)
         log_msg(LOG_WARNING, NULL, "exiting with %d message(s) unfinished; the MTA retries them",
                 milter_in_flight());
-    return stopping && milter_rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+    /* After smfi_stop, a failure of smfi_main is no failure of the
+     * daemon: a stop that comes before libmilter's listener has opened its
+     * socket makes it close and bind the socket again, which can fail. */
+    if (stopping && milter_rc != MI_SUCCESS)
+        log_msg(LOG_INFO, NULL, "libmilter's listener ended with a failure after the stop");
+    return stopping ? EX_OK : EX_SOFTWARE;
 }
 
 /* Start the daemon. */

@@ -82,6 +82,8 @@
 /* How long a recipient the relay accepted is tried to be recorded past a
  * locked database (record_delivered): well inside the lease. */
 #define DELIVERED_WAIT_S 120
+/* How much longer once the daemon is stopping (record_delivered). */
+#define DELIVERED_STOP_WAIT_S 25
 /* Give up on temporary failures this long after queuing. */
 #define GIVE_UP_S (5 * 24 * 3600)
 
@@ -678,20 +680,30 @@ lease_renew(struct store *st, const struct flush_clock *clk,
  * giving up here sends rcpt a second copy once the lease runs out, so a
  * database locked past its busy timeout (liaisond writing a large
  * message, an admin's long transaction) is waited out for up to
- * DELIVERED_WAIT_S instead; but not past a stop (stop: the relay's), which
- * a service manager would end with SIGKILL, and no better. */
+ * DELIVERED_WAIT_S instead; once a stop is asked for (stop: the relay's),
+ * for DELIVERED_STOP_WAIT_S more at most, inside a service manager's stop
+ * timeout, whose SIGKILL would be no better and leave more behind. */
 static gboolean
 record_delivered(struct store *st, const struct store_outbox_row *row, const char *rcpt,
                  const gint *stop, GError **err)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64) DELIVERED_WAIT_S * G_USEC_PER_SEC;
-    gboolean said = FALSE;
+    gboolean said = FALSE, stopping = FALSE;
 
     while (!store_outbox_delivered(st, row->id, rcpt, err)) {
-        if (!g_error_matches(*err, STORE_ERROR, STORE_ERROR_BUSY)
-            || g_get_monotonic_time() >= deadline
-            || (stop != NULL && g_atomic_int_get(stop)))
+        gint64 now = g_get_monotonic_time();
+
+        if (!stopping && stop != NULL && g_atomic_int_get(stop)) {
+            stopping = TRUE;
+            deadline = MIN(deadline, now + (gint64) DELIVERED_STOP_WAIT_S * G_USEC_PER_SEC);
+        }
+        if (!g_error_matches(*err, STORE_ERROR, STORE_ERROR_BUSY))
             return FALSE;
+        if (now >= deadline) {
+            if (stopping)
+                g_prefix_error(err, "stopping, no longer waiting: ");
+            return FALSE;
+        }
         if (!said)
             log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
                     ": %s accepted by the relay; the database is busy, waiting up "

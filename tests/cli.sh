@@ -96,6 +96,7 @@ is "ingest's usage errors: nothing recorded" "$n0" "$(count_rows "$DB" message)"
 check_exit "list with an unknown option: still 64" 64 ctl list --bogus
 check_exit "an unknown global option before ingest: 75, not 64" 75 "$CTL" -x ingest "$CORPUS/s04-3gpp-template.eml"
 check_exit "an unknown global option before list: 64" 64 "$CTL" -x list
+check_exit "a configuration named ingest is no ingest command: 64" 64 "$CTL" -x -c ingest list
 check_exit "--help exits 0" 0 "$CTL" --help
 check_exit "--version exits 0" 0 "$CTL" --version
 check_grep "--version names the program" "^liaisonctl [0-9]" "$SCRATCH/out"
