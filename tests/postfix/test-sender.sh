@@ -8,9 +8,12 @@
 # the response contact, threaded on the statement and marked
 # auto-generated; auto-replies cause no mail; a bounce addressed to one of
 # our VERP senders marks the contact as failing and is reported to the
-# liaison manager, whose copy arrives too.
+# liaison manager, whose copy arrives too; and a stop while a delivery the
+# relay (then smtp-sink) accepted waits for a locked database ends that
+# wait within 25 s, saying so, and exits 0.
 #
-# Needs root (Postfix's master runs as root), postfix, swaks and sqlite3,
+# Needs root (Postfix's master runs as root), postfix (with smtp-sink),
+# swaks and sqlite3,
 # skipping (exit 77) without them, and jq and perl.  KEEP=1 keeps the run
 # directory.
 set -u
@@ -21,7 +24,7 @@ export LIAISON_SRCDIR
 . "$LIAISON_SRCDIR/tests/lib.sh"
 . "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
 
-pf_require swaks
+pf_require swaks smtp-sink
 pf_setup sender 10126
 # The notification and the acknowledgement on, relayed through the same
 # private Postfix.
@@ -186,3 +189,56 @@ for f in "$CORPUS"/s*.eml; do
     else fail "$b: acknowledgement" "missing:$missing"; fi
 done
 check "no outgoing mail failed" test "$(sql "SELECT count(*) FROM outbox WHERE failed IS NOT NULL")" = 0
+
+# --- a stop while a delivery the relay accepted waits to be recorded ----------
+# liaisond relays to smtp-sink, which answers each final dot after 3 s.
+# While the first recipient waits there, another process takes the
+# database's write lock; once liaisond says it waits to record the
+# delivery (past busy_timeout_ms), SIGTERM.  The wait, up to 120 s
+# otherwise, must end within 25 s of the stop and say so, and liaisond
+# exit 0: a service manager's stop timeout (45 s in contrib's unit) would
+# otherwise end it with SIGKILL.  The recipient gets its copy again later:
+# the database never learnt that it had it.
+SINK=
+for p in $(seq $((PORT + 1)) $((PORT + 100))); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then SINK=$p; break; fi
+done
+stop_liaisond || true
+mkdir -p "$RUN/sink"; chmod 777 "$RUN/sink"
+smtp-sink -u "$RUN_USER" -W ".:3" -d "$RUN/sink/%M." "127.0.0.1:$SINK" 10 &
+SINKPID=$!
+t_cleanup 'kill $SINKPID 2>/dev/null'
+PF_MAIL=on pf_conf "base_url = https://datatracker.ietf.test/liaison/" \
+    "hostname = liaisond.ietf.test" "relay_host = 127.0.0.1" "relay_port = $SINK" \
+    "sender_interval = 2"
+if start_liaisond; then ok "liaisond relaying to smtp-sink (3 s to each final dot)"
+else fail "liaisond restarts" "$(tail -5 "$RUN/liaisond.log")"; fi
+sed -e 's/^Message-ID: .*/Message-ID: <stop-wait@bbf.test>/' "$CORPUS/s02-datatracker-mail.eml" >"$SCRATCH/stopwait.eml"
+send "$SCRATCH/stopwait.eml" llavalle@bbf.test liaisons@ietf.test
+is "stop-wait statement accepted" 0 $?
+held=
+for _ in $(seq 1 200); do [ -n "$(ls -A "$RUN/sink")" ] && { held=1; break; }; sleep 0.1; done
+is "the first notification is in smtp-sink's hands" 1 "${held:-0}"
+if db_lock "$DB" "$RUN_USER"; then ok "another process holds the database's write lock"
+else fail "db_lock" "$(cat "$SCRATCH/locker.out")"; fi
+waiting=
+for _ in $(seq 1 300); do
+    grep -q "the database is busy, waiting up to 120 s" "$RUN/liaisond.log" && { waiting=1; break; }
+    sleep 0.1
+done
+is "liaisond waits to record the delivery the relay accepted" 1 "${waiting:-0}"
+kill -TERM "$LPID"
+for _ in $(seq 1 450); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$LPID" 2>/dev/null; then
+    fail "stop while waiting" "liaisond still running 45 s after SIGTERM"
+    kill -KILL "$LPID"
+fi
+wait "$LPID"; rc=$?
+LPID=
+db_unlock
+is "stop while waiting: liaisond exits 0" 0 "$rc"
+has "stop while waiting: the wait ends with the stop, and says so" \
+    "accepted by the relay but not recorded; it will get a second copy: stopping, no longer waiting" \
+    "$(cat "$RUN/liaisond.log")"
+kill "$SINKPID" 2>/dev/null
+wait "$SINKPID" 2>/dev/null || true      # killed: 143, not the test's status
