@@ -10,11 +10,7 @@
 # command's status too), a SIGHUP or SIGTERM while the daemon starts waits
 # for it to serve instead of ending it, and SIGTERM leaves nothing behind.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 LIAISOND="$BUILDDIR/src/liaisond"
 D="$SCRATCH/d"

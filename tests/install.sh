@@ -7,11 +7,7 @@
 # configuration; uninstall removes an unchanged configuration and keeps an
 # edited one.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 ROOT="$SCRATCH/root"
 # A make of its own, not a part of the make check that runs this test.

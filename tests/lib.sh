@@ -2,7 +2,11 @@
 # scratch directory removed on exit, and checks that count and report in
 # the same closing format as cmocka ("[  PASSED  ] N test(s).").
 set -u
-SRCDIR=${LIAISON_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+# The source tree: LIAISON_SRCDIR (make check sets it), else the one this
+# file is in, at whatever depth the test that sources it lives; exported
+# for the helpers a test runs.
+SRCDIR=${LIAISON_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+export LIAISON_SRCDIR=$SRCDIR
 BUILDDIR=${LIAISON_BUILDDIR:-$SRCDIR}
 CTL="$BUILDDIR/src/liaisonctl"
 CORPUS="$SRCDIR/tests/corpus"

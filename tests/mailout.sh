@@ -20,11 +20,7 @@
 # Needs root, postfix (with smtp-sink) and sqlite3; skips (77) without.
 # KEEP=1 keeps the run directory.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 PF="$SRCDIR/tests/postfix"
 QUEUE="$BUILDDIR/tests/mailout/mailout-queue"

@@ -4,11 +4,7 @@
 # directory) started by the script itself.  Needs no root and no MTA;
 # skips (77) without miltertest.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 if ! command -v miltertest >/dev/null; then
     echo "SKIP: miltertest not installed"; trap - EXIT; rm -rf "$SCRATCH"; exit 77

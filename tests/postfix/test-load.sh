@@ -23,12 +23,8 @@
 # python3; skips (exit 77) without them.  KEEP=1 keeps the run directory.
 # LOAD_MESSAGES and LOAD_SESSIONS change the figures (default 500 and 10).
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
-. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
+. "$(dirname "$0")/../lib.sh"
+. "$SRCDIR/tests/postfix/pf-lib.sh"
 
 N=${LOAD_MESSAGES:-500}
 S=${LOAD_SESSIONS:-10}

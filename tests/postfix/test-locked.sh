@@ -23,12 +23,8 @@
 # Needs root (Postfix's master runs as root), postfix, swaks and sqlite3;
 # skips (exit 77) without them.  KEEP=1 keeps the run directory.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
-. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
+. "$(dirname "$0")/../lib.sh"
+. "$SRCDIR/tests/postfix/pf-lib.sh"
 
 pf_require swaks
 pf_setup locked 10910

@@ -28,12 +28,8 @@
 # Needs root, postfix (postmap) and swaks; skips (exit 77) without them.
 # KEEP=1 keeps the run directory.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
-. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
+. "$(dirname "$0")/../lib.sh"
+. "$SRCDIR/tests/postfix/pf-lib.sh"
 
 pf_require swaks postmap
 pf_setup pipe 11110

@@ -37,12 +37,8 @@
 # Cyrus SASL), swaks, openssl and sqlite3; skips (exit 77) without them.
 # KEEP=1 keeps the run directory.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
-. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
+. "$(dirname "$0")/../lib.sh"
+. "$SRCDIR/tests/postfix/pf-lib.sh"
 
 pf_require openssl smtp-sink swaks
 pf_setup relay 11010

@@ -17,12 +17,8 @@
 # skipping (exit 77) without them, and jq and perl.  KEEP=1 keeps the run
 # directory.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
-. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
+. "$(dirname "$0")/../lib.sh"
+. "$SRCDIR/tests/postfix/pf-lib.sh"
 
 pf_require swaks smtp-sink
 pf_setup sender 10126

@@ -27,12 +27,8 @@
 # Needs root, unshare, m4, swaks, jq and the unpacked Sendmail; skips
 # (exit 77) without them.  KEEP=1 keeps the run directory.
 set -u
-if [ -z "${LIAISON_SRCDIR:-}" ]; then
-    LIAISON_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-fi
-export LIAISON_SRCDIR
-. "$LIAISON_SRCDIR/tests/lib.sh"
-. "$LIAISON_SRCDIR/tests/postfix/pf-lib.sh"
+. "$(dirname "$0")/../lib.sh"
+. "$SRCDIR/tests/postfix/pf-lib.sh"
 
 SM_ROOT=${LIAISON_SENDMAIL_ROOT:-/var/cache/liaisond-tests/sendmail}
 SENDMAIL=$SM_ROOT/usr/libexec/sendmail/sendmail
