@@ -154,7 +154,7 @@ done
 sleep 1
 for f in "$CORPUS"/s*.eml; do
     b=$(basename "$f")
-    kind=$(jq -r --arg f "$b" '.[] | select(.file == $f) | .kind' "$CORPUS/expected.json")
+    kind=$(kind_of "${b%.eml}")
     [ "$kind" = statement ] || continue
     mid=$(jq -r --arg f "$b" '.[] | select(.file == $f) | .message_id // empty' "$CORPUS/expected.json")
     [ -n "$mid" ] || mid=$(message_id_of "$f")

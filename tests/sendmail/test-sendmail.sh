@@ -131,11 +131,10 @@ for f in "$CORPUS"/s*.eml; do
     line=$(awk -F'\t' -v m="$mid" '$1 == m' "$SCRATCH/queued")
     [ -n "$line" ] || { fail "$name: queued" "no qf with $mid"; continue; }
     IFS=$'\t' read -r _ rcpts lsid subject df <<<"$line"
-    want=$( { echo liaisons@ietf.test
-              jq -r --arg f "$name.eml" '.[$f][]?[0]' "$CORPUS/routing.json"; } | tr 'A-Z' 'a-z' | sort -u | paste -sd' ')
+    want=$(copies_of "$name" | paste -sd' ')
     is "$name: queued for $want" "$want" "$rcpts"
     # The kind the corpus expects, not the one liaisond recorded.
-    kind=$(jq -r --arg f "$name.eml" '.[] | select(.file == $f) | .kind' "$CORPUS/expected.json")
+    kind=$(kind_of "$name")
     is "$name: recorded as $kind" "$kind" \
         "$(sql "SELECT kind FROM message WHERE message_id = '$mid' AND direction = 'in'")"
     sid=$(sql "SELECT coalesce(statement, 0) FROM message WHERE message_id = '$mid' AND direction = 'in'")
