@@ -27,7 +27,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
       sqlite3 jq python3 valgrind postfix swaks miltertest openssl
       libsasl2-modules m4
       libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libssl3 libwrap0
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev clang-tools"
 # --runtime (configure requires cmocka even when the tests are not run):
 [ "$runtime" = no ] || PKGS="build-essential autoconf automake pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev

@@ -151,7 +151,7 @@ set_listener_nodelay(void)
     for (int fd = 0; fd < maxfd; fd++) {
         int     listening = 0, one = 1;
         socklen_t len = sizeof listening;
-        struct sockaddr_storage sa;
+        struct sockaddr_storage sa = { 0 };
         socklen_t salen = sizeof sa;
 
         if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0

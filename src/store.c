@@ -588,8 +588,10 @@ fail(struct store *st, GError **err, int rc, const char *what)
             msg = "the WAL files (-wal, -shm) are missing and cannot be "
                   "created without write access to the directory; open the "
                   "database once as its owner";
-        else if ((culprit = readonly_culprit(st->db)) != NULL)
-            msg = why = g_strdup_printf("%s: %s", msg, culprit);
+        else if ((culprit = readonly_culprit(st->db)) != NULL) {
+            why = g_strdup_printf("%s: %s", msg, culprit);
+            msg = why;
+        }
     }
     g_set_error(err, STORE_ERROR, error_code(st->db, rc), "%s: %s: %s",
                 st->path, what, msg);

@@ -4,8 +4,8 @@
 # corpus golden comparison, the shell tests against the real programs,
 # Postfix and SQLite), run it again in an ASan + UBSan build, run the unit
 # tests, the corpus ingest and liaisond through Postfix (test-milter.sh)
-# under valgrind, fuzz the parsers for a minute
-# each (tests/fuzz/run.sh), then `make distcheck`.
+# under valgrind, run clang's static analyzer over src/, fuzz the parsers
+# for a minute each (tests/fuzz/run.sh), then `make distcheck`.
 # The last line is "N passed, N failed" over all of it.
 set -u
 cd "$(dirname "$0")/.."
@@ -144,6 +144,19 @@ vg_daemon() {
     return "$rc"
 }
 step "valgrind-liaisond-milter" vg_daemon
+
+# clang's static analyzer over the product's code (src/, not the tests):
+# any finding fails the step, and its report is kept in tests/logs/.
+scan_src() {
+    rm -rf build-scan && mkdir build-scan && cd build-scan &&
+        scan-build ../configure -q &&
+        scan-build --status-bugs -o "$LOGDIR/scan-build" make -j"$(nproc)"
+}
+if command -v scan-build >/dev/null 2>&1; then
+    step "scan-build" scan_src
+else
+    echo "== scan-build"; echo "   skipped: scan-build not found (neither passed nor failed)"
+fi
 
 # libFuzzer targets (clang, ASan + UBSan), 60 s each over the seed corpus.
 if command -v clang >/dev/null 2>&1; then
