@@ -147,11 +147,13 @@ step "valgrind-liaisond-milter" vg_daemon
 
 # clang's static analyzer over the product's code (src/, not the tests):
 # any finding fails the step, and its report is kept in tests/logs/.
-scan_src() {
+# A subshell: step() runs its command in this shell, and the steps after
+# this one run from the top of the tree.
+scan_src() (
     rm -rf build-scan && mkdir build-scan && cd build-scan &&
         scan-build ../configure -q &&
         scan-build --status-bugs -o "$LOGDIR/scan-build" make -j"$(nproc)"
-}
+)
 if command -v scan-build >/dev/null 2>&1; then
     step "scan-build" scan_src
 else
