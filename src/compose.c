@@ -36,6 +36,7 @@
 
 #include "compose.h"
 #include "config_file.h"
+#include "directory.h"
 
 /* The longest title put into a Subject; the body has it whole. */
 #define SUBJECT_TITLE_MAX 300
@@ -758,7 +759,7 @@ struct owned_settings {
 
 /* Settings from the configuration file's mail keys. */
 struct compose_settings *
-compose_settings_from_config(const struct config *cfg)
+compose_settings_from_config(const struct config *cfg, const struct directory *dir)
 {
     struct owned_settings *o = g_new0(struct owned_settings, 1);
     const char *from = cfg->mail_from;
@@ -766,6 +767,10 @@ compose_settings_from_config(const struct config *cfg)
 
     if ((from == NULL || *from == '\0') && cfg->intake != NULL && cfg->intake[0] != NULL)
         from = cfg->intake[0];
+    /* Intake named only in the directory: answers must still come back
+     * there, not to a made-up local address. */
+    if (from == NULL || *from == '\0')
+        from = directory_first_intake(dir);
     o->from_addr = g_strdup(from != NULL && *from != '\0' ? from : "liaisons@localhost");
     at = strrchr(o->from_addr, '@');
     o->local = at != NULL ? g_strndup(o->from_addr, at - o->from_addr)

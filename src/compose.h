@@ -69,13 +69,16 @@ struct outmail *compose_report(const struct compose_settings *cs,
 void    outmail_free(struct outmail *m);
 
 struct config;
-/* Settings from liaisond.conf: from_addr = mail_from, or the first intake
- * address when it is empty; bounce_local and bounce_domain = the two
+struct directory;
+/* Settings from liaisond.conf: from_addr = mail_from, or when it is empty
+ * the first intake address of the configuration, else of the directory
+ * (dir, may be NULL), else liaisons@localhost; bounce_local and bounce_domain = the two
  * halves of from_addr (so VERP senders come back to intake, where
  * liaisons+TAG@ counts as intake); from_name, base_url; hostname = the
  * configured one, else this host's name.  The result owns its strings;
  * free it with compose_settings_free. */
-struct compose_settings *compose_settings_from_config(const struct config *cfg);
+struct compose_settings *compose_settings_from_config(const struct config *cfg,
+                                                     const struct directory *dir);
 void    compose_settings_free(struct compose_settings *cs);
 /* The VERP sender for one recipient of an outbox row:
  * bounce_local+b.ROW.ADDRHASH@bounce_domain, for example

@@ -300,6 +300,16 @@ config_parse_socket(const char *text, const char **why)
     return NULL;
 }
 
+/* Whether k is a path that may not be empty: an empty database path would
+ * be SQLite's private temporary database, every statement "recorded"
+ * there gone at exit; an empty directory or spool folder means nothing. */
+static gboolean
+config_path_required(const struct config_key *k)
+{
+    return strcmp(k->name, "database") == 0 || strcmp(k->name, "directory") == 0
+        || strcmp(k->name, "spool_dir") == 0;
+}
+
 /* Store text as the value of k in cfg; paths relative to conf_dir when k
  * is a CT_CONFPATH.  FALSE with *why (a static string) on a bad value. */
 static gboolean
@@ -316,6 +326,10 @@ config_assign(struct config *cfg, const struct config_key *k,
         return TRUE;
     case CT_PATH:
     case CT_CONFPATH:
+        if (*text == '\0' && config_path_required(k)) {
+            *why = "a path is required";
+            return FALSE;
+        }
         s = config_absolute(text, k->type == CT_CONFPATH ? conf_dir : NULL);
         g_free(*(char **) field);
         *(char **) field = s;
@@ -498,6 +512,17 @@ config_check(const struct config *cfg, GError **err)
         if (at == NULL || at == *a || at[1] == '\0') {
             g_set_error(err, CONFIG_ERROR, 1, "%s: intake = %s: not an address"
                         " (expected local@domain)", cfg->path, *a);
+            return FALSE;
+        }
+    }
+    if (cfg->mail_from != NULL && *cfg->mail_from != '\0') {
+        const char *at = strrchr(cfg->mail_from, '@');
+
+        if (at == NULL || at == cfg->mail_from || at[1] == '\0'
+            || strpbrk(cfg->mail_from, " \t<>") != NULL) {
+            g_set_error(err, CONFIG_ERROR, 1, "%s: mail_from = %s: not an address"
+                        " (expected local@domain; the display name is mail_from_name)",
+                        cfg->path, cfg->mail_from);
             return FALSE;
         }
     }

@@ -380,6 +380,13 @@ directory_is_intake(const struct directory *d, const char *addr)
     return FALSE;
 }
 
+/* The first intake address the directory lists, or NULL. */
+const char *
+directory_first_intake(const struct directory *d)
+{
+    return d != NULL && d->intake->len > 0 ? g_ptr_array_index(d->intake, 0) : NULL;
+}
+
 /* The IESG's address: assignee of homeless statements. */
 const char *
 directory_iesg(const struct directory *d)

@@ -41,6 +41,8 @@ void    directory_free(struct directory *d);
 
 /* TRUE when addr is an intake address (liaisons@, or liaisons+TAG@). */
 gboolean directory_is_intake(const struct directory *d, const char *addr);
+/* The first intake address the directory lists (lower case), or NULL. */
+const char *directory_first_intake(const struct directory *d);
 const char *directory_iesg(const struct directory *d);
 const char *directory_chair(const struct directory *d);
 const char *directory_secretariat(const struct directory *d);

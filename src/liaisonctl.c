@@ -5,7 +5,8 @@
  *
  * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
  * a pipe transport or from .forward, where the MTA reads them: 0 done,
- * 1 no such statement (show), 64 usage, 65 not mail, 66 no input file,
+ * 1 no such statement (show), 64 usage, 65 not mail, 66 no input file
+ * (ingest) or no database (list, show),
  * 70 internal error, 74 input too large, 75 temporary failure (the MTA
  * keeps the message and retries), 78 configuration error; ingest answers
  * 75 for its own usage errors, 70, 78 and unreadable input, which are not
@@ -139,6 +140,15 @@ ctl_setup(struct ctl *ctl)
     if (!ctl_load_config(ctl))
         return EX_CONFIG;
     ctl_defaults(ctl);
+    /* SQLite takes an empty name for a private temporary database: what
+     * was recorded there would be gone at exit. */
+    if (*ctl->db_path == '\0' || ctl->dir_path == NULL || *ctl->dir_path == '\0') {
+        log_msg(LOG_ERR, NULL, "the %s path is empty (from %s)",
+                *ctl->db_path == '\0' ? "database" : "directory",
+                *ctl->db_path == '\0' ? "-d, LIAISON_DB or database =" :
+                                        "-D, LIAISON_DIRECTORY or directory =");
+        return EX_CONFIG;
+    }
     message_library_init();
     ctl->ready = TRUE;
     if (!envelope_init(&err)) {
@@ -164,8 +174,13 @@ ctl_operands_then_setup(struct ctl *ctl, int argc, int max)
 static const struct compose_settings *
 ctl_mail(struct ctl *ctl)
 {
+    /* The directory, when it loads, may name the intake address that
+     * the From falls back to; a command that did not need it goes on
+     * without (the configuration's mail_from or intake then decides). */
+    if (ctl->mail == NULL && ctl->dir == NULL)
+        ctl->dir = directory_load(ctl->dir_path, NULL);
     if (ctl->mail == NULL)
-        ctl->mail = compose_settings_from_config(ctl->cfg);
+        ctl->mail = compose_settings_from_config(ctl->cfg, ctl->dir);
     return ctl->mail;
 }
 
@@ -184,6 +199,20 @@ ctl_open_store(struct ctl *ctl)
         return FALSE;
     }
     return TRUE;
+}
+
+/* For the commands that only read (list, show): EX_OK when the database
+ * is there, else EX_NOINPUT, the reason printed.  They never create one:
+ * a mistyped path would show "0 statements", and a database made by root
+ * before liaisond's first start is one liaisond's user cannot write. */
+static int
+ctl_existing_database(const struct ctl *ctl)
+{
+    if (g_file_test(ctl->db_path, G_FILE_TEST_EXISTS))
+        return EX_OK;
+    log_msg(LOG_ERR, NULL, "no database at %s (liaisond creates it at the first intake"
+            " message; see -d, LIAISON_DB or database =)", ctl->db_path);
+    return EX_NOINPUT;
 }
 
 /* Load the directory; prints the reason and returns FALSE on failure. */
@@ -467,7 +496,8 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
         default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK)
+    if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK
+        || (rc = ctl_existing_database(ctl)) != EX_OK)
         return rc;
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
@@ -607,7 +637,7 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
         fprintf(stderr, "liaisonctl: show: \"%s\" is not a statement id (a positive number)\n", idarg);
         return EX_USAGE;
     }
-    if ((rc = ctl_setup(ctl)) != EX_OK)
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_existing_database(ctl)) != EX_OK)
         return rc;
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
@@ -982,13 +1012,14 @@ usage(FILE *fp)
                 "  1   show: no such statement\n"
                 "  64  usage error, or an unknown command\n"
                 "  65  ingest: the input is not mail; nothing recorded\n"
-                "  66  ingest: FILE cannot be opened\n"
+                "  66  ingest: FILE cannot be opened; list, show: there is no database\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  74  ingest: the input is larger than 256 MiB\n"
                 "  75  temporary failure: the database (or, for ingest, the directory)\n"
                 "      cannot be opened or used (locked, read-only, full); try again later\n"
                 "  78  configuration error: the configuration file cannot be read or is\n"
-                "      invalid, or (tickle) its tickle_before is not a list of days\n"
+                "      invalid, the database or directory path is empty, or (tickle)\n"
+                "      its tickle_before is not a list of days\n"
                 "ingest answers 75 instead of 64, 70 and 78, and when the input cannot be\n"
                 "read: an MTA running it as a pipe then keeps the message.\n");
 }

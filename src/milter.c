@@ -137,7 +137,7 @@ snapshot_new(struct config *cfg, struct directory *dir)
     s->refs = 1;
     s->cfg = cfg;
     s->dir = dir;
-    s->mail = compose_settings_from_config(cfg);
+    s->mail = compose_settings_from_config(cfg, dir);
     return s;
 }
 

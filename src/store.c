@@ -795,6 +795,12 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, GError **err)
     int rc;
 
     st->path = g_strdup(path);
+    /* SQLite opens "" as a private temporary database, gone at close. */
+    if (*path == '\0') {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "no database path given");
+        store_close(st);
+        return NULL;
+    }
     rc = sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_URI, NULL);
     if (rc != SQLITE_OK) {
         if (st->db)

@@ -233,6 +233,33 @@ directory = $CORPUS/directory.json
 CONF
 check_exit "-c: ingest into the configured database" 0 env -u LIAISON_DIRECTORY "$CTL" -c "$SCRATCH/l.conf" ingest "$CORPUS/s04-3gpp-template.eml"
 check "-c: the configured database was written" test "$(count_rows "$SCRATCH/from-conf.db" statement)" = 1
+# An empty database path is SQLite's private temporary database: what was
+# "recorded" there would be gone at exit.  Refused wherever it comes from.
+printf 'database =\ndirectory = %s\n' "$CORPUS/directory.json" > "$SCRATCH/empty-db.conf"
+check_exit "database = (empty): 78" 78 "$CTL" -c "$SCRATCH/empty-db.conf" list
+check_grep "database = (empty): a path is required, with file and line" "empty-db.conf:1: database = : a path is required" "$SCRATCH/err"
+check_exit "database = (empty), ingest: 75" 75 "$CTL" -c "$SCRATCH/empty-db.conf" ingest "$CORPUS/s04-3gpp-template.eml"
+check_exit "-d '': 78" 78 "$CTL" -d '' -D "$CORPUS/directory.json" list
+check_grep "-d '': the database path is empty" "the database path is empty" "$SCRATCH/err"
+check_exit "LIAISON_DB set empty, ingest: 75" 75 env LIAISON_DB= "$CTL" -D "$CORPUS/directory.json" ingest "$CORPUS/s04-3gpp-template.eml"
+check_grep "LIAISON_DB set empty: the database path is empty" "the database path is empty" "$SCRATCH/err"
+# list and show only read: a mistyped path is an error, not "0 statements",
+# and never a new database (made by root, liaisond's user could not write it).
+check_exit "list, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" list
+check_grep "list, no database: says so" "no database at $SCRATCH/none/liaison.db" "$SCRATCH/err"
+mkdir -p "$SCRATCH/none"
+check_exit "show, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" show 1
+check "list and show made no database" test -z "$(ls -A "$SCRATCH/none")"
+# mail_from must be an address; with neither it nor intake set, the
+# directory's intake address is the From (not liaisons@localhost).
+printf 'mail_from = secretariat at ietf\n' > "$SCRATCH/mf-bad.conf"
+check_exit "mail_from that is not an address: 78" 78 "$CTL" -c "$SCRATCH/mf-bad.conf" list
+check_grep "mail_from: says what was expected" "mail_from = secretariat at ietf: not an address" "$SCRATCH/err"
+printf 'database = %s\ndirectory = %s\n' "$SCRATCH/mf.db" "$CORPUS/directory.json" > "$SCRATCH/mf.conf"
+check_exit "no mail_from, no intake: ingest" 0 "$CTL" -c "$SCRATCH/mf.conf" ingest "$CORPUS/s03-itu-template.eml"
+want=$(jq -r '.intake[0]' "$CORPUS/directory.json")
+check "no mail_from, no intake: the notification comes from the directory's intake ($want)" \
+    test "$(sqlite3 "$SCRATCH/mf.db" "SELECT group_concat(DISTINCT mail_from) FROM outbox WHERE kind = 'notification'")" = "$want"
 printf 'no_such_key = 1\n' > "$SCRATCH/bad.conf"
 check_exit "-c with an unknown key: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" list
 check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"

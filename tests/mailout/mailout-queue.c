@@ -51,7 +51,7 @@ main(int argc, char **argv)
         cfg = g_new0(struct config, 1);
         config_defaults(cfg);
     }
-    cs = compose_settings_from_config(cfg);
+    cs = compose_settings_from_config(cfg, NULL);
     st = store_open(argv[1], 5000, &err);
     if (st == NULL || (s = store_get_statement(st, g_ascii_strtoll(argv[2], NULL, 10), &err)) == NULL) {
         fprintf(stderr, "mailout-queue: %s\n", err->message);
