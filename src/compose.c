@@ -523,10 +523,11 @@ diagnostic_request(const struct diagnostic *d)
     return NULL;
 }
 
-/* The acknowledgement to the response contact(s). */
+/* The acknowledgement to the addresses in want, or to the response
+ * contact(s) when want is NULL. */
 struct outmail *
 compose_acknowledgement(const struct compose_settings *cs,
-                        const struct statement *s)
+                        const struct statement *s, const GPtrArray *want)
 {
     g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *subject = NULL;
@@ -535,7 +536,13 @@ compose_acknowledgement(const struct compose_settings *cs,
     struct outmail *m;
     GMimeMessage *msg;
 
-    for (guint i = 0; s->env->response_contacts != NULL
+    for (guint i = 0; want != NULL && i < want->len; i++) {
+        g_autofree char *a = safe_address(g_ptr_array_index(want, i));
+
+        if (a != NULL)
+            add_unique(to, a);
+    }
+    for (guint i = 0; want == NULL && s->env->response_contacts != NULL
                       && i < s->env->response_contacts->len; i++) {
         const struct contact *c = g_ptr_array_index(s->env->response_contacts, i);
         g_autofree char *a = safe_address(c->addr);

@@ -49,11 +49,13 @@ struct outmail {
  * lists); NULL when there is no one to send to. */
 struct outmail *compose_notification(const struct compose_settings *cs,
                                      const struct statement *s);
-/* The acknowledgement to the response contact(s), with the tracking id,
- * the envelope as understood and the diagnostics put as requests; NULL
- * when there is no response contact. */
+/* The acknowledgement, with the tracking id, the envelope as understood
+ * and the diagnostics put as requests, to the addresses in to (strings;
+ * route_acknowledge_to says which may be), or when to is NULL to every
+ * response contact; NULL when that leaves no one. */
 struct outmail *compose_acknowledgement(const struct compose_settings *cs,
-                                        const struct statement *s);
+                                        const struct statement *s,
+                                        const GPtrArray *to);
 /* A tickler reminder: kind "due" (days until the deadline, 0 = today),
  * "overdue" (days past it) or "no-deadline" (days since it arrived); to the
  * assignee copying everyone the notification copied except the lists. */

@@ -302,6 +302,21 @@ queue_and_free(struct ingest_ctx *ctx, gint64 statement_id, struct outmail *m, G
     return ok;
 }
 
+/* The bare address of a header value "Name <addr>" or "addr". */
+static char *
+bare_address(const char *v)
+{
+    const char *lt, *gt;
+
+    if (v == NULL)
+        return NULL;
+    lt = strchr(v, '<');
+    gt = lt != NULL ? strchr(lt, '>') : NULL;
+    if (lt != NULL && gt != NULL)
+        return g_ascii_strdown(lt + 1, gt - lt - 1);
+    return g_strstrip(g_ascii_strdown(v, -1));
+}
+
 /* Drop from m the recipients that had ack_per_day acknowledgements in the
  * last 24 hours, so that a sender in a loop with us (or a flood of
  * statements) cannot make us mail one address without end. */
@@ -344,8 +359,15 @@ queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, GError **e
         return TRUE;
     if (ctx->notify && !queue_and_free(ctx, s->id, compose_notification(ctx->mail, s), err))
         return FALSE;
-    if (!ctx->acknowledge || (m = compose_acknowledgement(ctx->mail, s)) == NULL)
+    if (!ctx->acknowledge)
         return TRUE;
+    {
+        g_autofree char *from = bare_address(s->header_from);
+        g_autoptr(GPtrArray) to = route_acknowledge_to(ctx->dir, s, from);
+
+        if ((m = compose_acknowledgement(ctx->mail, s, to)) == NULL)
+            return TRUE;
+    }
     if (!limit_acknowledgements(ctx, s, m, err)) {
         outmail_free(m);
         return FALSE;
@@ -355,21 +377,6 @@ queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, GError **e
         return TRUE;
     }
     return queue_and_free(ctx, s->id, m, err);
-}
-
-/* The bare address of a header value "Name <addr>" or "addr". */
-static char *
-bare_address(const char *v)
-{
-    const char *lt, *gt;
-
-    if (v == NULL)
-        return NULL;
-    lt = strchr(v, '<');
-    gt = lt != NULL ? strchr(lt, '>') : NULL;
-    if (lt != NULL && gt != NULL)
-        return g_ascii_strdown(lt + 1, gt - lt - 1);
-    return g_strstrip(g_ascii_strdown(v, -1));
 }
 
 /* A bounce addressed to one of our VERP senders names mail we sent: mark

@@ -100,6 +100,28 @@ domain_of(const char *addr)
     return at != NULL ? at + 1 : NULL;
 }
 
+/* Whether addr is at the sending body's own mail domains: the known
+ * peer's, else the header From's (from_domain, may be NULL). */
+static gboolean
+at_sender(const struct directory *d, const struct dir_peer *peer,
+          const char *from_domain, const char *addr)
+{
+    const char *dom = domain_of(addr);
+
+    if (peer != NULL)
+        return directory_peer_by_addr(d, addr) == peer;
+    return dom != NULL && from_domain != NULL && g_ascii_strcasecmp(dom, from_domain) == 0;
+}
+
+/* Whether addr is a group's mailing list. */
+static gboolean
+is_list(const struct directory *d, const char *addr)
+{
+    const struct dir_group *g = directory_group_by_addr(d, addr);
+
+    return g != NULL && g->list != NULL && g_ascii_strcasecmp(g->list, addr) == 0;
+}
+
 /* Copy the technical contacts, but only those at the sending body's own
  * domains (the header From's domain when the sender is no known peer), and
  * at most ROUTE_TECHNICAL_MAX: their addresses come from the text of
@@ -116,14 +138,22 @@ route_technical(const struct directory *d, struct statement *s,
 
     for (guint i = 0; i < e->technical_contacts->len; i++) {
         const struct contact *c = g_ptr_array_index(e->technical_contacts, i);
-        const char *dom = domain_of(c->addr);
-        gboolean ours = peer != NULL ? directory_peer_by_addr(d, c->addr) == peer
-                                     : dom != NULL && from_domain != NULL
-                                       && g_ascii_strcasecmp(dom, from_domain) == 0;
 
         if (c->addr == NULL)
             continue;
-        if (ours && copied < ROUTE_TECHNICAL_MAX) {
+        /* A group's list named as a contact (the datatracker's forms allow
+         * it) is no person: copied as "technical" it would keep that role,
+         * and the tickler, which leaves lists out by role, would remind
+         * the whole group.  Its own group's routing copies it as a list. */
+        if (is_list(d, c->addr)) {
+            g_autofree char *text = g_strdup_printf(
+                "The technical contact %s is a working group's list, not a person; "
+                "it was recorded but not copied as a contact.", c->addr);
+
+            statement_add_diagnostic(s, "technical-contact-not-copied", text);
+            continue;
+        }
+        if (at_sender(d, peer, from_domain, c->addr) && copied < ROUTE_TECHNICAL_MAX) {
             statement_add_recipient(s, c->addr, "technical");
             copied++;
         } else {
@@ -135,6 +165,31 @@ route_technical(const struct directory *d, struct statement *s,
             statement_add_diagnostic(s, "technical-contact-not-copied", text);
         }
     }
+}
+
+/* The addresses the acknowledgement of s may go to: its response contacts
+ * at the sending body's own domains, as for technical contacts, at most
+ * ROUTE_TECHNICAL_MAX; when none is, the header From's address.  Those
+ * addresses come from the text of unauthenticated mail: acknowledging
+ * every one would mail text a stranger wrote (the Title) to any address
+ * the stranger names. */
+GPtrArray *
+route_acknowledge_to(const struct directory *d, const struct statement *s,
+                     const char *header_from_addr)
+{
+    GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
+    const struct dir_peer *peer = route_peer(d, s, header_from_addr);
+    const char *from_domain = domain_of(header_from_addr);
+
+    for (guint i = 0; i < s->env->response_contacts->len && to->len < ROUTE_TECHNICAL_MAX; i++) {
+        const struct contact *c = g_ptr_array_index(s->env->response_contacts, i);
+
+        if (c->addr != NULL && !is_list(d, c->addr) && at_sender(d, peer, from_domain, c->addr))
+            add_unique(to, c->addr);
+    }
+    if (to->len == 0 && header_from_addr != NULL && strchr(header_from_addr, '@') != NULL)
+        add_unique(to, header_from_addr);
+    return to;
 }
 
 /* Route statement s: groups, peer, assignee and recipients with roles. */

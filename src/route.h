@@ -12,5 +12,10 @@
  * from s->env and the header From address (may be NULL). */
 void    route_statement(const struct directory *d, struct statement *s,
                         const char *header_from_addr);
+/* The addresses the acknowledgement of s may go to: the response contacts
+ * at the sending body's own mail domains (at most eight), else the header
+ * From's address (may be NULL).  A new array of strings, maybe empty. */
+GPtrArray *route_acknowledge_to(const struct directory *d, const struct statement *s,
+                                const char *header_from_addr);
 
 #endif

@@ -260,6 +260,19 @@ check_exit "no mail_from, no intake: ingest" 0 "$CTL" -c "$SCRATCH/mf.conf" inge
 want=$(jq -r '.intake[0]' "$CORPUS/directory.json")
 check "no mail_from, no intake: the notification comes from the directory's intake ($want)" \
     test "$(sqlite3 "$SCRATCH/mf.db" "SELECT group_concat(DISTINCT mail_from) FROM outbox WHERE kind = 'notification'")" = "$want"
+# A stranger's statement naming 61 response contacts elsewhere: its Title
+# goes back to the stranger alone, not to the addresses it names.
+{
+    printf 'From: x@spam.test\nTo: liaisons@ietf.test\nSubject: LS BUY CHEAP PILLS\n'
+    printf 'Message-ID: <spam-1@spam.test>\n\nTitle: BUY CHEAP PILLS AT pills.spam.test NOW\n'
+    printf 'Purpose: For information\nResponse Contact: '
+    for i in $(seq 1 61); do printf 'v%d@victim%d.test, ' "$i" "$i"; done
+    printf 'last@victim.test\n'
+} > "$SCRATCH/spam.eml"
+check_exit "a statement naming 62 response contacts elsewhere: recorded" 0 ctl ingest "$SCRATCH/spam.eml"
+check "its acknowledgement goes to its sender only" test "$(sqlite3 "$DB" \
+    "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement' AND statement =
+     (SELECT statement FROM message WHERE message_id = '<spam-1@spam.test>')")" = "x@spam.test"
 printf 'no_such_key = 1\n' > "$SCRATCH/bad.conf"
 check_exit "-c with an unknown key: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" list
 check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"

@@ -60,7 +60,7 @@ main(int argc, char **argv)
     if (strcmp(argv[3], "notification") == 0) {
         m = compose_notification(cs, s);
     } else if (strcmp(argv[3], "acknowledgement") == 0) {
-        m = compose_acknowledgement(cs, s);
+        m = compose_acknowledgement(cs, s, NULL);
     } else if (strcmp(argv[3], "reminder") == 0 && argc > 4) {
         int days = atoi(argv[4]);
 

@@ -247,7 +247,7 @@ test_acknowledgement(void **state)
 
     statement_add_diagnostic(s, "attachment-not-readable-format", "x");
     statement_add_diagnostic(s, "purpose-missing", "y");
-    m = compose_acknowledgement(&test_mail_settings, s);
+    m = compose_acknowledgement(&test_mail_settings, s, NULL);
     assert_non_null(m);
     check_raw_headers(m);
     msg = parse(m);
@@ -274,7 +274,7 @@ test_acknowledgement(void **state)
     outmail_free(m);
     /* No response contact: no acknowledgement. */
     g_ptr_array_set_size(s->env->response_contacts, 0);
-    assert_null(compose_acknowledgement(&test_mail_settings, s));
+    assert_null(compose_acknowledgement(&test_mail_settings, s, NULL));
     statement_free(s);
 }
 

@@ -232,6 +232,69 @@ test_route_technical_limits(void **state)
     statement_free(t);
 }
 
+/* A group's list named as a technical contact is not copied as one: the
+ * role would stick, and the tickler, which leaves lists out by role, would
+ * remind the whole group.  Its own group's routing copies it as a list. */
+static void
+test_route_list_as_contact(void **state)
+{
+    struct statement *s = statement_new();
+
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts,
+                    contact_new("CCAMP Discussion List", "ccamp@ietf.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "person@ietf.test"));
+    route_statement(dir, s, "statements@ietf.test");
+    assert_string_equal(role_of(s, "ccamp@ietf.test"), "list");
+    assert_string_equal(role_of(s, "person@ietf.test"), "technical");
+    assert_true(statement_has_diagnostic(s, "technical-contact-not-copied"));
+    statement_free(s);
+}
+
+/* The acknowledgement goes to the response contacts at the sender's own
+ * domains, at most eight, else to the header From: a stranger's mail
+ * cannot make intake send its Title to addresses of its choosing. */
+static void
+test_acknowledge_to(void **state)
+{
+    struct statement *s = statement_new(), *t = statement_new();
+    g_autoptr(GPtrArray) to = NULL, to2 = NULL;
+
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->response_contacts, contact_new("In", "rc@itu.test"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "victim@elsewhere.test"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "ccamp@ietf.test"));
+    for (int i = 0; i < 12; i++) {
+        g_autofree char *a = g_strdup_printf("r%d@itu.test", i);
+
+        g_ptr_array_add(s->env->response_contacts, contact_new(NULL, a));
+    }
+    route_statement(dir, s, "sender@itu.test");
+    to = route_acknowledge_to(dir, s, "sender@itu.test");
+    assert_int_equal(to->len, 8);
+    assert_string_equal(g_ptr_array_index(to, 0), "rc@itu.test");
+    assert_string_equal(g_ptr_array_index(to, 7), "r6@itu.test");
+    for (guint i = 0; i < to->len; i++) {
+        assert_string_not_equal(g_ptr_array_index(to, i), "victim@elsewhere.test");
+        assert_string_not_equal(g_ptr_array_index(to, i), "ccamp@ietf.test");
+    }
+
+    /* Every response contact elsewhere: the sender is acknowledged. */
+    g_ptr_array_add(t->env->to_list, g_strdup("IETF"));
+    for (int i = 0; i < 60; i++) {
+        g_autofree char *a = g_strdup_printf("v%d@victim%d.test", i, i);
+
+        g_ptr_array_add(t->env->response_contacts, contact_new(NULL, a));
+    }
+    route_statement(dir, t, "x@spam.test");
+    to2 = route_acknowledge_to(dir, t, "x@spam.test");
+    assert_int_equal(to2->len, 1);
+    assert_string_equal(g_ptr_array_index(to2, 0), "x@spam.test");
+    statement_free(s);
+    statement_free(t);
+}
+
 /* A directory file that is broken is refused with a reason naming it. */
 static void
 test_bad_directory(void **state)
@@ -269,6 +332,8 @@ main(void)
         cmocka_unit_test(test_route_homeless),
         cmocka_unit_test(test_route_people_and_area),
         cmocka_unit_test(test_route_technical_limits),
+        cmocka_unit_test(test_route_list_as_contact),
+        cmocka_unit_test(test_acknowledge_to),
         cmocka_unit_test(test_bad_directory),
     };
 
