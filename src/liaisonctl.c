@@ -666,6 +666,44 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
+
+/* Split --relay's HOST[:PORT]: an IPv6 address is bare (more than one
+ * colon, no port) or in brackets ([::1]:25).  *port is 0 when none is
+ * given.  FALSE for an empty host or a port that is not 1 to 65535. */
+static gboolean
+parse_relay(const char *arg, char **host, int *port)
+{
+    const char *colon = NULL, *h = arg, *h_end;
+    char   *end;
+
+    *host = NULL;
+    *port = 0;
+    if (*arg == '[') {
+        const char *close = strchr(arg, ']');
+
+        if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+            return FALSE;
+        h = arg + 1;
+        h_end = close;
+        colon = close[1] == ':' ? close + 1 : NULL;
+    } else if ((colon = strchr(arg, ':')) != NULL && strchr(colon + 1, ':') != NULL) {
+        colon = NULL;           /* a bare IPv6 address */
+        h_end = arg + strlen(arg);
+    } else {
+        h_end = colon != NULL ? colon : arg + strlen(arg);
+    }
+    if (h_end == h)
+        return FALSE;
+    if (colon != NULL) {
+        gint64 p = g_ascii_strtoll(colon + 1, &end, 10);
+
+        if (colon[1] == '\0' || *end != '\0' || p <= 0 || p > 65535)
+            return FALSE;
+        *port = (int) p;
+    }
+    *host = g_strndup(h, h_end - h);
+    return TRUE;
+}
 /* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
 static int
 cmd_flush(struct ctl *ctl, int argc, char **argv)
@@ -715,21 +753,14 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
                 return EX_USAGE;
             }
             break;
-        case 'r': {
-            const char *colon = strrchr(optarg, ':');
-
+        case 'r':
             g_free(relay_host);
-            relay_host = colon != NULL ? g_strndup(optarg, colon - optarg) : g_strdup(optarg);
-            relay_port = 0;
-            if (colon != NULL) {
-                relay_port = (int) g_ascii_strtoll(colon + 1, &end, 10);
-                if (*end != '\0' || relay_port <= 0 || relay_port > 65535) {
-                    fprintf(stderr, "liaisonctl: flush: --relay wants HOST[:PORT]\n");
-                    return EX_USAGE;
-                }
+            if (!parse_relay(optarg, &relay_host, &relay_port)) {
+                fprintf(stderr, "liaisonctl: flush: --relay wants HOST[:PORT], with an IPv6"
+                                " address in brackets when a port follows ([::1]:25)\n");
+                return EX_USAGE;
             }
             break;
-        }
         case 'h': return command_usage(ctl->cmd, TRUE);
         default: return command_usage(ctl->cmd, FALSE);
         }
@@ -923,7 +954,8 @@ static const struct command commands[] = {
       "                           sender\n"
       "  -r, --relay HOST[:PORT]  the relay (default: relay_host and relay_port of\n"
       "                           the configuration, 127.0.0.1 and 25 by default;\n"
-      "                           without PORT, relay_port); with STARTTLS its\n"
+      "                           without PORT, relay_port; an IPv6 address with\n"
+      "                           a port in brackets, [::1]:25); with STARTTLS its\n"
       "                           certificate must name HOST (relay_tls_name is\n"
       "                           not used)\n"
       "  -h, --help               this help\n"

@@ -273,6 +273,16 @@ check_exit "a statement naming 62 response contacts elsewhere: recorded" 0 ctl i
 check "its acknowledgement goes to its sender only" test "$(sqlite3 "$DB" \
     "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement' AND statement =
      (SELECT statement FROM message WHERE message_id = '<spam-1@spam.test>')")" = "x@spam.test"
+# flush --relay: an empty host or port is a usage error, not a deferral of
+# every due row; IPv6 bare, or in brackets with a port.  The accepted ones
+# run on a database with nothing due, so that nothing connects anywhere.
+for r in ':25' 'relay.test:' '[::1]x' 'relay.test:0'; do
+    check_exit "flush --relay '$r': 64" 64 ctl flush --relay "$r"
+done
+for r in '::1' '[::1]:2525' '[::1]' 'relay.test:2525'; do
+    check_exit "flush --relay '$r': accepted" 0 "$CTL" -d "$SCRATCH/nothing-due.db" flush --relay "$r"
+    check_grep "flush --relay '$r': nothing sent" "^sent 0, deferred 0, failed 0" "$SCRATCH/out"
+done
 printf 'no_such_key = 1\n' > "$SCRATCH/bad.conf"
 check_exit "-c with an unknown key: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" list
 check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"
