@@ -153,6 +153,7 @@ is_office_format(const struct attachment *a)
 {
     static const char *const exts[] = { ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx",
                                         ".odt", ".ods", ".odp", ".rtf", ".wpd", NULL };
+    g_autofree char *name = g_ascii_strdown(a->name, -1);   /* LS-0412.DOC */
 
     if (g_str_has_prefix(a->type, "application/msword")
         || g_str_has_prefix(a->type, "application/vnd.openxmlformats-officedocument.")
@@ -161,7 +162,7 @@ is_office_format(const struct attachment *a)
         || g_str_has_prefix(a->type, "application/rtf"))
         return TRUE;
     for (int i = 0; exts[i] != NULL; i++)
-        if (g_str_has_suffix(a->name, exts[i]))
+        if (g_str_has_suffix(name, exts[i]))
             return TRUE;
     return FALSE;
 }
@@ -170,10 +171,16 @@ is_office_format(const struct attachment *a)
 static gboolean
 is_readable_format(const struct attachment *a)
 {
+    g_autofree char *name = g_ascii_strdown(a->name, -1);   /* LS-0412.PDF */
+
     return strcmp(a->type, "application/pdf") == 0 || g_str_has_prefix(a->type, "text/")
-           || g_str_has_suffix(a->name, ".pdf") || g_str_has_suffix(a->name, ".txt")
-           || g_str_has_suffix(a->name, ".html") || g_str_has_suffix(a->name, ".htm");
+           || g_str_has_suffix(name, ".pdf") || g_str_has_suffix(name, ".txt")
+           || g_str_has_suffix(name, ".html") || g_str_has_suffix(name, ".htm");
 }
+
+/* The parse problems a mime-damaged diagnostic spells out; the rest are
+ * counted. */
+#define PROBLEMS_SHOWN 8
 
 /* Note what is missing or wrong in a statement as diagnostics; fill the
  * purpose when it is missing (RFC 4053: assume For Information). */
@@ -219,10 +226,17 @@ check_statement(struct statement *s, const struct message *m)
             "The attachments are only in a word processor's format; "
             "please send a PDF, HTML or text version beside them (RFC 4053, section 2.2.1.2).");
     if (m->problems->len > 0) {
-        g_autofree char *text = g_strdup_printf("The mail is damaged and was read as far as "
-                                                "possible: %s",
-                                                (const char *)g_ptr_array_index(m->problems, 0));
-        statement_add_diagnostic(s, "mime-damaged", text);
+        /* Every problem, not only the first: a truncated attachment after
+         * an unclosed boundary is news of its own to the sender. */
+        GString *text = g_string_new("The mail is damaged and was read as far as possible: ");
+
+        for (guint i = 0; i < m->problems->len && i < PROBLEMS_SHOWN; i++)
+            g_string_append_printf(text, "%s%s", i > 0 ? " " : "",
+                                   (const char *) g_ptr_array_index(m->problems, i));
+        if (m->problems->len > PROBLEMS_SHOWN)
+            g_string_append_printf(text, " (and %u more)", m->problems->len - PROBLEMS_SHOWN);
+        statement_add_diagnostic(s, "mime-damaged", text->str);
+        g_string_free(text, TRUE);
     }
 }
 

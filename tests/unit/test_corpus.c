@@ -562,6 +562,75 @@ test_malformed(void **state)
     }
 }
 
+/* The statement recorded from raw (a new statement), read back. */
+static struct statement *
+ingest_new_statement(const char *raw)
+{
+    struct decision d;
+    struct statement *s;
+    GError *err = NULL;
+
+    assert_int_equal(ingest_message(&corpus.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    s = store_get_statement(corpus.store, d.statement_id, &err);
+    if (s == NULL)
+        fail_msg("store_get_statement: %s", err->message);
+    decision_clear(&d);
+    return s;
+}
+
+/* The text of s's diagnostic code, or NULL. */
+static const char *
+diagnostic_text(const struct statement *s, const char *code)
+{
+    for (guint i = 0; i < s->diagnostics->len; i++) {
+        const struct diagnostic *dg = g_ptr_array_index(s->diagnostics, i);
+
+        if (strcmp(dg->code, code) == 0)
+            return dg->text;
+    }
+    return NULL;
+}
+
+/* A PDF named in capitals and sent as application/octet-stream is a
+ * readable format beside a .DOC; and a damaged mail's diagnostic names
+ * every problem found, not only the first. */
+static void
+test_diagnostic_checks(void **state)
+{
+    static const char upper[] =
+        "From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS upper-case names\n"
+        "Message-ID: <upper-ext-1@itu.test>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+        "--b\nContent-Type: text/plain\n\nFrom: ITU-T SG15\nTo: IETF CCAMP WG\n"
+        "Purpose: For information\n\n"
+        "--b\nContent-Type: application/msword\nContent-Disposition: attachment; "
+        "filename=\"SG15-LS-0412.DOC\"\nContent-Transfer-Encoding: base64\n\nSGVsbG8=\n"
+        "--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; "
+        "filename=\"SG15-LS-0412.PDF\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQ=\n"
+        "--b--\n";
+    static const char damaged[] =
+        "From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS damaged twice\n"
+        "Message-ID: <damaged-twice-1@itu.test>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+        "--b\nContent-Type: text/plain\n\nFrom: ITU-T SG15\nTo: IETF CCAMP WG\n"
+        "Purpose: For information\n\n"
+        "--b\nContent-Type: application/pdf\nContent-Disposition: attachment; "
+        "filename=\"ls.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBE*Ri0x!LjQ=\n";
+    struct statement *s = ingest_new_statement(upper);
+    const char *text;
+
+    assert_false(statement_has_diagnostic(s, "attachment-not-readable-format"));
+    statement_free(s);
+    s = ingest_new_statement(damaged);
+    text = diagnostic_text(s, "mime-damaged");
+    assert_non_null(text);
+    /* The unclosed boundary, and the attachment's bad base64 after it. */
+    if (strstr(text, "never closed") == NULL || strstr(text, "base64") == NULL)
+        fail_msg("mime-damaged names only part of the damage: %s", text);
+    statement_free(s);
+}
+
 /* Text that is not mail at all is refused with EX_DATAERR, and nothing is
  * written: the message, statement, outbox and event tables, counted
  * through a connection of their own, keep the rows they had. */
@@ -620,7 +689,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 5);
+    tests = g_new0(struct CMUnitTest, n + 6);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -638,7 +707,9 @@ main(void)
     tests[n + 3].test_func = test_retry_keeps_decision;
     tests[n + 4].name = "a list's copy of a reply recorded first: the reply still goes to the assignee";
     tests[n + 4].test_func = test_list_copy_of_reply_first;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 5, setup, teardown);
+    tests[n + 5].name = "attachment names in capitals; every MIME problem in the diagnostic";
+    tests[n + 5].test_func = test_diagnostic_checks;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 6, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();
