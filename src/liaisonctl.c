@@ -5,8 +5,8 @@
  *
  * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
  * a pipe transport or from .forward, where the MTA reads them: 0 done,
- * 1 no such statement (show), 64 usage, 65 not mail, 66 no input file
- * (ingest) or no database (list, show),
+ * 1 no such statement (show, close, reopen), 64 usage, 65 not mail, 66 no
+ * input file (ingest) or no database (list, show, close, reopen),
  * 70 internal error, 74 input too large, 75 temporary failure (the MTA
  * keeps the message and retries), 78 configuration error; ingest answers
  * 75 for its own usage errors, 70, 78 and unreadable input, which are not
@@ -604,6 +604,22 @@ show_statement(const struct statement *s)
         printf("\n%s\n", e->body);
 }
 
+/* A statement id given to command cmd: TRUE with *id, or FALSE having
+ * said why. */
+static gboolean
+parse_statement_id(const char *cmd, const char *arg, gint64 *id)
+{
+    char   *end;
+
+    *id = g_ascii_strtoll(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || *id <= 0) {
+        fprintf(stderr, "liaisonctl: %s: \"%s\" is not a statement id (a positive number)\n",
+                cmd, arg);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* liaisonctl show [--json] ID */
 static int
 cmd_show(struct ctl *ctl, int argc, char **argv)
@@ -618,7 +634,6 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
     struct statement *s;
     GError *err = NULL;
     gint64 id;
-    char *end;
     int c, rc;
 
     /* No "+": options may follow the id too (show 3 --json). */
@@ -632,11 +647,8 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
     if (argc - optind != 1)
         return command_usage(ctl->cmd, FALSE);
     idarg = argv[optind];
-    id = g_ascii_strtoll(idarg, &end, 10);
-    if (*idarg == '\0' || *end != '\0' || id <= 0) {
-        fprintf(stderr, "liaisonctl: show: \"%s\" is not a statement id (a positive number)\n", idarg);
+    if (!parse_statement_id("show", idarg, &id))
         return EX_USAGE;
-    }
     if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_existing_database(ctl)) != EX_OK)
         return rc;
     if (!ctl_open_store(ctl))
@@ -704,6 +716,78 @@ parse_relay(const char *arg, char **host, int *port)
     *host = g_strndup(h, h_end - h);
     return TRUE;
 }
+/* liaisonctl close|reopen [--reason TEXT] ID: set a statement's state,
+ * with an event saying who did it and why.  The tickler reminds only open
+ * statements; answering one by mail does not close it. */
+static int
+cmd_close(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "reason", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *cmd = ctl->cmd->name;
+    const char *state = strcmp(cmd, "close") == 0 ? "closed" : "open";
+    const char *reason = NULL;
+    struct store_tickle_facts f;
+    g_autofree char *actor = NULL;
+    GError *err = NULL;
+    gint64 id;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': reason = optarg; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (argc - optind != 1)
+        return command_usage(ctl->cmd, FALSE);
+    if (!parse_statement_id(cmd, argv[optind], &id))
+        return EX_USAGE;
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_existing_database(ctl)) != EX_OK)
+        return rc;
+    if (!ctl_open_store(ctl))
+        return EX_TEMPFAIL;
+    /* Who: the login behind sudo when there is one, as the event log is
+     * read to learn which person closed a statement. */
+    actor = g_strdup_printf("liaisonctl (%s)", g_getenv("SUDO_USER") != NULL
+                            ? g_getenv("SUDO_USER") : g_get_user_name());
+    if (!store_begin(ctl->store, &err))
+        goto failed;
+    if (!store_tickle_facts(ctl->store, id, &f, &err)) {
+        store_rollback(ctl->store);
+        goto failed;
+    }
+    if (g_strcmp0(f.state, state) == 0) {
+        store_tickle_facts_clear(&f);
+        store_rollback(ctl->store);
+        printf("statement %" G_GINT64_FORMAT " is already %s\n", id, state);
+        return EX_OK;
+    }
+    store_tickle_facts_clear(&f);
+    if (!store_set_state(ctl->store, id, state, &err)
+        || !store_add_event(ctl->store, id, 0, strcmp(state, "closed") == 0 ? "closed" : "reopened",
+                            actor, reason, &err)
+        || !store_commit(ctl->store, &err)) {
+        store_rollback(ctl->store);
+        goto failed;
+    }
+    printf("statement %" G_GINT64_FORMAT " %s\n", id,
+           strcmp(state, "closed") == 0 ? "closed" : "reopened");
+    return EX_OK;
+failed:
+    rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
+    if (rc == 1)
+        fprintf(stderr, "liaisonctl: no statement %" G_GINT64_FORMAT " in %s\n", id, ctl->db_path);
+    else
+        log_msg(LOG_ERR, NULL, "%s: %s", cmd, err->message);
+    g_error_free(err);
+    return rc;
+}
+
 /* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
 static int
 cmd_flush(struct ctl *ctl, int argc, char **argv)
@@ -936,6 +1020,29 @@ static const struct command commands[] = {
       "Exit status: 0 shown; 1 no statement ID; 64 usage error (ID is not a\n"
       "positive number); 70 internal error; 75 the database cannot be opened or\n"
       "read; 78 configuration error." },
+    { "close", cmd_close, "[--reason TEXT] ID",
+      "Close statement ID: the tickler stops reminding its assignee.  An event\n"
+      "records who closed it (the login behind sudo, else this user) and why.\n"
+      "Closing a closed statement changes nothing.\n"
+      "\n"
+      "Options:\n"
+      "  -r, --reason TEXT  why, kept with the event (\"answered by LS 57\")\n"
+      "  -h, --help         this help\n"
+      "\n"
+      "Exit status: 0 closed, or already closed; 1 no statement ID; 64 usage\n"
+      "error; 66 no database; 70 internal error; 75 the database cannot be\n"
+      "opened or written; 78 configuration error." },
+    { "reopen", cmd_close, "[--reason TEXT] ID",
+      "Open statement ID again after a close: the tickler reminds it again.\n"
+      "An event records who and why.\n"
+      "\n"
+      "Options:\n"
+      "  -r, --reason TEXT  why, kept with the event\n"
+      "  -h, --help         this help\n"
+      "\n"
+      "Exit status: 0 reopened, or already open; 1 no statement ID; 64 usage\n"
+      "error; 66 no database; 70 internal error; 75 the database cannot be\n"
+      "opened or written; 78 configuration error." },
     { "flush", cmd_flush, "[--max N] [--now TIME] [--relay HOST[:PORT]]",
       "Deliver the queued mail that is due (notifications, acknowledgements,\n"
       "reminders, reports) to the relay, retrying temporary failures later and\n"
@@ -1041,10 +1148,11 @@ usage(FILE *fp)
     fprintf(fp, "\n'liaisonctl help COMMAND' or 'liaisonctl COMMAND --help' describes one.\n\n"
                 "Exit status:\n"
                 "  0   done\n"
-                "  1   show: no such statement\n"
+                "  1   show, close, reopen: no such statement\n"
                 "  64  usage error, or an unknown command\n"
                 "  65  ingest: the input is not mail; nothing recorded\n"
-                "  66  ingest: FILE cannot be opened; list, show: there is no database\n"
+                "  66  ingest: FILE cannot be opened; list, show, close, reopen: there is\n"
+                "      no database\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  74  ingest: the input is larger than 256 MiB\n"
                 "  75  temporary failure: the database (or, for ingest, the directory)\n"

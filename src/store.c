@@ -313,6 +313,7 @@ enum sql_id {
     SQL_OUTBOX_FAIL,
     SQL_TICKLE_OPEN_IDS,
     SQL_TICKLE_FACTS,
+    SQL_SET_STATE,
     SQL_REMINDER_DAY,
     SQL_REMINDER_ADD,
     SQL_OUTBOX_COUNT_TO,
@@ -447,6 +448,8 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_TICKLE_FACTS] =
         "SELECT purpose, deadline, received, state, replied FROM statement"
         " WHERE id = ?1",
+    [SQL_SET_STATE] =
+        "UPDATE statement SET state = ?2 WHERE id = ?1",
     [SQL_REMINDER_DAY] =
         "SELECT day FROM reminder WHERE statement = ?1 AND point = ?2",
     [SQL_REMINDER_ADD] =
@@ -1989,6 +1992,26 @@ store_tickle_facts(struct store *st, gint64 id, struct store_tickle_facts *f,
         fail(st, err, rc, "reading a statement's dates");
     done(stmt);
     return FALSE;
+}
+
+/* Set statement id's state ("open", "closed"); STORE_ERROR_NOTFOUND when
+ * there is no such statement. */
+gboolean
+store_set_state(struct store *st, gint64 id, const char *state, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_SET_STATE);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, id, FALSE, &rc);
+    bind_text(stmt, 2, state, &rc);
+    if (!step_write(st, stmt, rc, "setting a statement's state", err))
+        return FALSE;
+    if (sqlite3_changes(st->db) == 0) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* Free the copies held by f (not f itself). */

@@ -192,6 +192,9 @@ GArray *store_open_statement_ids(struct store *st, GError **err);
 gboolean store_tickle_facts(struct store *st, gint64 id,
                             struct store_tickle_facts *f, GError **err);
 void    store_tickle_facts_clear(struct store_tickle_facts *f);
+/* Set statement id's state: "open" or "closed" (the tickler reminds only
+ * open ones).  STORE_ERROR_NOTFOUND when there is no such statement. */
+gboolean store_set_state(struct store *st, gint64 id, const char *state, GError **err);
 /* When a response was recorded for statement id: a copy of its replied
  * column in *replied, NULL when none. */
 gboolean store_statement_replied(struct store *st, gint64 id, char **replied,

@@ -43,6 +43,25 @@ check_exit "ingest s03 again" 0 ctl ingest "$CORPUS/s03-itu-template.eml"
 check_grep "duplicate recognised" "^already recorded: statement 1" "$SCRATCH/out"
 check "still three statements" test "$(count_rows "$DB" statement)" = 3
 
+# --- close and reopen: the tickler reminds open statements only -----------
+check_exit "tickle before close: statement 1 is reminded" 0 ctl tickle --dry-run --now 2027-03-08
+check_grep "tickle before close: a line for statement 1" "^statement 1: due in 7 days" "$SCRATCH/out"
+check_exit "close 1" 0 env SUDO_USER=chair "$CTL" -d "$DB" close --reason "answered by LS 57" 1
+check_grep "close 1: says so" "^statement 1 closed$" "$SCRATCH/out"
+check "close 1: state closed" test "$(sqlite3 "$DB" "SELECT state FROM statement WHERE id = 1")" = closed
+check "close 1: an event says who and why" test "$(sqlite3 "$DB" \
+    "SELECT actor || '|' || detail FROM event WHERE statement = 1 AND what = 'closed'")" = "liaisonctl (chair)|answered by LS 57"
+check_exit "tickle after close: runs" 0 ctl tickle --dry-run --now 2027-03-08
+check "tickle after close: statement 1 not reminded" sh -c '! grep -q "^statement 1:" "$1"' sh "$SCRATCH/out"
+check_exit "close 1 again: 0" 0 ctl close 1
+check_grep "close 1 again: already closed" "^statement 1 is already closed$" "$SCRATCH/out"
+check "close 1 again: no second event" test "$(sqlite3 "$DB" "SELECT count(*) FROM event WHERE statement = 1 AND what = 'closed'")" = 1
+check_exit "close 99: 1" 1 ctl close 99
+check_exit "close x: 64" 64 ctl close x
+check_exit "reopen 1" 0 ctl reopen 1
+check_exit "tickle after reopen" 0 ctl tickle --dry-run --now 2027-03-08
+check_grep "tickle after reopen: statement 1 reminded again" "^statement 1: due in 7 days" "$SCRATCH/out"
+
 # --- correspondence and bounces --------------------------------------------
 check_exit "reply threads onto s01" 0 ctl ingest "$CORPUS/s09-assignee-reply.eml"
 check_grep "correspondence on statement 2" "^recorded correspondence on statement 2" "$SCRATCH/out"
@@ -107,7 +126,7 @@ check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 # text on standard output and exit 0: the usage line liaisonctl --help
 # lists for it, its options and its exit codes.  They read no
 # configuration, so a broken one does not change them.
-COMMANDS="ingest list show flush tickle help"
+COMMANDS="ingest list show close reopen flush tickle help"
 "$CTL" --help >"$SCRATCH/help.out" 2>/dev/null
 # usage_of CMD: what follows CMD in the Commands list of liaisonctl --help.
 usage_of() { sed -n '/^Commands:/,/^$/p' "$SCRATCH/help.out" | sed -n "s/^  $1  *//p"; }
