@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -75,39 +77,361 @@ matcher_clear(gpointer p)
     pcre2_code_free(m->re);
 }
 
-/* A string member of obj, lower-cased when lower, or NULL. */
-static char *
-member_string(JsonObject *obj, const char *name, gboolean lower)
-{
-    JsonNode *n = json_object_get_member(obj, name);
-    const char *s;
+/*
+ * The file's schema.  Every member the file may hold is one row of the
+ * tables below: its name, what it holds, whether it is required and where
+ * an entry keeps it.  A member no table names, a value of another type and
+ * a missing required member are refused, each with the member's path
+ * ("groups.ccamp.list"): the loader used to take all three as "not given",
+ * so that a typo silently routed statements elsewhere or let intake mail
+ * through unrecorded.  liaisond.conf(5), THE DIRECTORY FILE, follows these
+ * tables.
+ */
 
-    if (n == NULL || JSON_NODE_TYPE(n) != JSON_NODE_VALUE
-        || json_node_get_value_type(n) != G_TYPE_STRING)
-        return NULL;
-    s = json_node_get_string(n);
-    return lower ? g_ascii_strdown(s, -1) : g_strdup(s);
+/* What a member holds: how it is checked and kept. */
+enum member_kind {
+    MK_TEXT,                    /* a non-empty string, kept as written */
+    MK_KEY,                     /* the key of an area, lower-cased */
+    MK_ADDRESS,                 /* one address (local@domain), lower-cased */
+    MK_TEXTS,                   /* a list of non-empty strings, as written */
+    MK_DOMAINS,                 /* a list of mail domains, lower-cased */
+    MK_ADDRESSES,               /* a non-empty list of addresses, lower-cased */
+    MK_NOTE,                    /* a string for people to read, not kept */
+    MK_TABLE,                   /* an object of entries: load_areas and co. */
+};
+
+struct member {
+    const char *name;
+    enum member_kind kind;
+    const char *required;       /* what it is for, when required; else NULL */
+    gssize  offset;             /* of its char* or GPtrArray* field, or NOWHERE */
+};
+
+#define NOWHERE ((gssize)-1)
+
+static const struct member top_members[] = {
+    { "intake", MK_ADDRESSES, NULL, offsetof(struct directory, intake) },
+    { "iesg", MK_ADDRESS, "the address of homeless statements",
+      offsetof(struct directory, iesg) },
+    { "ietf_chair", MK_ADDRESS, NULL, offsetof(struct directory, chair) },
+    { "secretariat", MK_ADDRESS, NULL, offsetof(struct directory, secretariat) },
+    { "areas", MK_TABLE, NULL, NOWHERE },
+    { "groups", MK_TABLE, NULL, NOWHERE },
+    { "peers", MK_TABLE, NULL, NOWHERE },
+    { "routing_rule", MK_NOTE, NULL, NOWHERE },
+};
+
+static const struct member area_members[] = {
+    { "name", MK_TEXT, NULL, offsetof(struct dir_area, name) },
+    { "ads", MK_ADDRESS, "the address statements to the area are assigned to",
+      offsetof(struct dir_area, ads) },
+};
+
+static const struct member group_members[] = {
+    { "name", MK_TEXT, NULL, offsetof(struct dir_group, name) },
+    { "area", MK_KEY, NULL, offsetof(struct dir_group, area) },
+    { "list", MK_ADDRESS, NULL, offsetof(struct dir_group, list) },
+    { "chairs", MK_ADDRESS, "the address statements to the group are assigned to",
+      offsetof(struct dir_group, chairs) },
+};
+
+static const struct member peer_members[] = {
+    { "name", MK_TEXT, NULL, offsetof(struct dir_peer, name) },
+    { "aka", MK_TEXTS, NULL, offsetof(struct dir_peer, aka) },
+    { "domains", MK_DOMAINS, NULL, offsetof(struct dir_peer, domains) },
+    { "liaison_manager", MK_ADDRESS, NULL, offsetof(struct dir_peer, liaison_manager) },
+};
+
+/* Set *err to "PATH: message", or to the message alone at the top level
+ * (path ""); returns FALSE for the caller to return. */
+static gboolean G_GNUC_PRINTF(3, 4)
+refuse(GError **err, const char *path, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (*path == '\0')
+        g_set_error_literal(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, msg);
+    else
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path, msg);
+    return FALSE;
 }
 
-/* An array-of-strings member of obj as a GPtrArray (empty if absent). */
-static GPtrArray *
-member_strings(JsonObject *obj, const char *name, gboolean lower)
+/* The path of member name inside path: "groups" and "ccamp" make
+ * "groups.ccamp"; at the top level (path "") just the name. */
+static char *
+path_join(const char *path, const char *name)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    JsonNode *n = json_object_get_member(obj, name);
+    return *path == '\0' ? g_strdup(name) : g_strconcat(path, ".", name, NULL);
+}
 
-    if (n != NULL && JSON_NODE_HOLDS_ARRAY(n)) {
-        JsonArray *a = json_node_get_array(n);
+/* What a JSON node is, as a message puts it: "a list", "a string"... */
+static const char *
+node_kind(JsonNode *n)
+{
+    GType t;
 
-        for (guint i = 0; i < json_array_get_length(a); i++) {
-            JsonNode *e = json_array_get_element(a, i);
+    if (JSON_NODE_HOLDS_OBJECT(n))
+        return "an object";
+    if (JSON_NODE_HOLDS_ARRAY(n))
+        return "a list";
+    if (JSON_NODE_HOLDS_NULL(n))
+        return "null";
+    t = json_node_get_value_type(n);
+    if (t == G_TYPE_STRING)
+        return "a string";
+    if (t == G_TYPE_BOOLEAN)
+        return "true or false";
+    return "a number";
+}
 
-            if (JSON_NODE_HOLDS_VALUE(e) && json_node_get_value_type(e) == G_TYPE_STRING)
-                g_ptr_array_add(out, lower ? g_ascii_strdown(json_node_get_string(e), -1)
-                                           : g_strdup(json_node_get_string(e)));
+/* TRUE when n is a JSON string. */
+static gboolean
+is_string(JsonNode *n)
+{
+    return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING;
+}
+
+/* What a member of kind k must be, as a message puts it. */
+static const char *
+kind_expected(enum member_kind k)
+{
+    switch (k) {
+    case MK_KEY:
+        return "a string (the key of an area)";
+    case MK_ADDRESS:
+        return "a string (one address)";
+    case MK_TEXTS:
+        return "a list of strings";
+    case MK_DOMAINS:
+        return "a list of mail domains";
+    case MK_ADDRESSES:
+        return "a list of addresses";
+    case MK_TABLE:
+        return "an object";
+    case MK_TEXT:
+    case MK_NOTE:
+        break;
+    }
+    return "a string";
+}
+
+/* TRUE when s is one bare address, local@domain.  Blanks, angle brackets,
+ * commas and semicolons mean a display name or several addresses in one
+ * string, which would be mailed as one invalid recipient. */
+static gboolean
+is_address(const char *s)
+{
+    const char *at = strrchr(s, '@');
+
+    return at != NULL && at != s && at[1] != '\0' && strpbrk(s, " \t\r\n<>,;") == NULL;
+}
+
+/* TRUE when s can be a mail domain: no '@', no blanks. */
+static gboolean
+is_domain(const char *s)
+{
+    return strpbrk(s, "@ \t\r\n<>,;") == NULL;
+}
+
+/* Check one string s of a member of kind k at path. */
+static gboolean
+check_string(const char *s, enum member_kind k, const char *path, GError **err)
+{
+    if (k == MK_NOTE)
+        return TRUE;
+    if (*s == '\0')
+        return refuse(err, path, "empty (expected %s)",
+                      k == MK_ADDRESS || k == MK_ADDRESSES ? "an address, local@domain"
+                      : k == MK_DOMAINS ? "a mail domain" : "a non-empty string");
+    if ((k == MK_ADDRESS || k == MK_ADDRESSES) && !is_address(s))
+        return refuse(err, path, "\"%s\" is not an address (expected one address,"
+                      " local@domain, with no display name)", s);
+    if (k == MK_DOMAINS && !is_domain(s))
+        return refuse(err, path, "\"%s\" is not a mail domain (expected a name such as"
+                      " itu.int)", s);
+    return TRUE;
+}
+
+/* The value of s for keeping: lower-cased for the kinds compared without
+ * regard to case (addresses, domains, keys). */
+static char *
+keep_string(const char *s, enum member_kind k)
+{
+    if (k == MK_KEY || k == MK_ADDRESS || k == MK_DOMAINS || k == MK_ADDRESSES)
+        return g_ascii_strdown(s, -1);
+    return g_strdup(s);
+}
+
+/* Check the value n of member m at path and keep it in the struct at base
+ * (the directory, or an area, group or peer). */
+static gboolean
+read_member(JsonNode *n, const struct member *m, const char *path, void *base,
+            GError **err)
+{
+    gboolean list = m->kind == MK_TEXTS || m->kind == MK_DOMAINS || m->kind == MK_ADDRESSES;
+    JsonArray *a;
+    GPtrArray *into;
+
+    if (m->kind == MK_TABLE)
+        return TRUE;
+    if (!list) {
+        const char *s;
+
+        if (!is_string(n))
+            return refuse(err, path, "expected %s, not %s", kind_expected(m->kind), node_kind(n));
+        s = json_node_get_string(n);
+        if (!check_string(s, m->kind, path, err))
+            return FALSE;
+        if (m->offset != NOWHERE)
+            *(char **)((char *)base + m->offset) = keep_string(s, m->kind);
+        return TRUE;
+    }
+    if (!JSON_NODE_HOLDS_ARRAY(n))
+        return refuse(err, path, "expected %s, not %s", kind_expected(m->kind), node_kind(n));
+    a = json_node_get_array(n);
+    /* An intake member that lists nothing is a mistake, not a choice: to
+     * take the intake addresses from liaisond.conf only, leave it out. */
+    if (m->kind == MK_ADDRESSES && json_array_get_length(a) == 0)
+        return refuse(err, path, "an empty list (expected %s; to give none, leave the"
+                      " member out)", kind_expected(m->kind));
+    into = *(GPtrArray **)((char *)base + m->offset);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        g_autofree char *epath = g_strdup_printf("%s[%u]", path, i);
+
+        if (!is_string(e))
+            return refuse(err, epath, "expected %s, not %s",
+                          m->kind == MK_TEXTS ? "a string"
+                          : m->kind == MK_DOMAINS ? "a string (one mail domain)"
+                          : "a string (one address)",
+                          node_kind(e));
+        if (!check_string(json_node_get_string(e), m->kind, epath, err))
+            return FALSE;
+        g_ptr_array_add(into, keep_string(json_node_get_string(e), m->kind));
+    }
+    return TRUE;
+}
+
+/* The names of a table's members, for messages: "name, area, list". */
+static char *
+member_names(const struct member *spec, size_t n_spec)
+{
+    GString *s = g_string_new(NULL);
+
+    for (size_t i = 0; i < n_spec; i++)
+        g_string_append_printf(s, "%s%s", i > 0 ? ", " : "", spec[i].name);
+    return g_string_free(s, FALSE);
+}
+
+/* Check the members of obj, at path, against the table spec and keep
+ * their values in the struct at base.  Unknown members are looked for
+ * first: "lists" for "list" is better told as a typo than as a list that
+ * is missing. */
+static gboolean
+read_members(JsonObject *obj, const char *path, const struct member *spec, size_t n_spec,
+              void *base, GError **err)
+{
+    g_autoptr(GList) names = json_object_get_members(obj);
+
+    for (GList *l = names; l != NULL; l = l->next) {
+        size_t i = 0;
+
+        while (i < n_spec && strcmp(spec[i].name, l->data) != 0)
+            i++;
+        if (i == n_spec) {
+            g_autofree char *expected = member_names(spec, n_spec);
+
+            return refuse(err, path, "unknown member \"%s\"%s (expected one of: %s)",
+                          (const char *)l->data, *path == '\0' ? " at the top level" : "",
+                          expected);
         }
     }
-    return out;
+    for (size_t i = 0; i < n_spec; i++) {
+        JsonNode *v = json_object_get_member(obj, spec[i].name);
+        g_autofree char *p = path_join(path, spec[i].name);
+
+        if (v == NULL) {
+            if (spec[i].required != NULL)
+                return refuse(err, path, "\"%s\" (%s) is missing", spec[i].name, spec[i].required);
+            continue;
+        }
+        if (!read_member(v, &spec[i], p, base, err))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The object of entries that root's member table holds (areas, groups,
+ * peers); *out is NULL when the member is absent, which is allowed. */
+static gboolean
+table_object(JsonObject *root, const char *table, const struct member *spec, size_t n_spec,
+             JsonObject **out, GError **err)
+{
+    JsonNode *n = json_object_get_member(root, table);
+
+    *out = NULL;
+    if (n == NULL)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_OBJECT(n)) {
+        g_autofree char *expected = member_names(spec, n_spec);
+
+        return refuse(err, table, "expected an object whose members are \"KEY\": {%s},"
+                      " not %s", expected, node_kind(n));
+    }
+    *out = json_node_get_object(n);
+    return TRUE;
+}
+
+/* Check entry n, whose key is key, of a table at path table.key: a
+ * non-empty key whose value is an object. */
+static gboolean
+check_entry(JsonNode *n, const char *table, const char *key, const char *path,
+            const struct member *spec, size_t n_spec, GError **err)
+{
+    if (*key == '\0')
+        return refuse(err, table, "an entry with an empty key");
+    if (!JSON_NODE_HOLDS_OBJECT(n)) {
+        g_autofree char *expected = member_names(spec, n_spec);
+
+        return refuse(err, path, "expected an object (members: %s), not %s",
+                      expected, node_kind(n));
+    }
+    return TRUE;
+}
+
+/* Refuse an entry of list whose key differs from an earlier one's only in
+ * case: lookups ignore case, so the later entry could never be found. */
+static gboolean
+check_unique_key(const GPtrArray *list, const char *key, const char *path, GError **err)
+{
+    for (guint i = 0; i < list->len; i++) {
+        const char *const *k = g_ptr_array_index(list, i);
+
+        if (g_ascii_strcasecmp(*k, key) == 0)
+            return refuse(err, path, "a second entry for \"%s\" (keys are compared without"
+                          " regard to case)", *k);
+    }
+    return TRUE;
+}
+
+/* The keys of the areas, for a message: "rtg, ops". */
+static char *
+area_keys(const struct directory *d)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < d->areas->len; i++) {
+        const struct dir_area *a = g_ptr_array_index(d->areas, i);
+
+        g_string_append_printf(s, "%s%s", i > 0 ? ", " : "", a->key);
+    }
+    if (s->len == 0)
+        g_string_append(s, "none, \"areas\" is missing or empty");
+    return g_string_free(s, FALSE);
 }
 
 /* Compile an alternation of literal names, with optional decorations
@@ -172,24 +496,30 @@ compile_names(GArray *into, const void *target, const char *prefix,
 static gboolean
 load_areas(struct directory *d, JsonObject *root, GError **err)
 {
-    JsonNode *n = json_object_get_member(root, "areas");
+    JsonObject *t;
     g_autoptr(GList) keys = NULL;
 
-    if (n == NULL || !JSON_NODE_HOLDS_OBJECT(n))
+    if (!table_object(root, "areas", area_members, G_N_ELEMENTS(area_members), &t, err))
+        return FALSE;
+    if (t == NULL)
         return TRUE;
-    keys = json_object_get_members(json_node_get_object(n));
+    keys = json_object_get_members(t);
     for (GList *k = keys; k != NULL; k = k->next) {
-        JsonObject *o = json_object_get_object_member(json_node_get_object(n), k->data);
-        struct dir_area *a;
+        JsonNode *n = json_object_get_member(t, k->data);
+        g_autofree char *path = path_join("areas", k->data);
         g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        struct dir_area *a;
 
-        if (o == NULL)
-            continue;
+        if (!check_entry(n, "areas", k->data, path, area_members,
+                         G_N_ELEMENTS(area_members), err)
+            || !check_unique_key(d->areas, k->data, path, err))
+            return FALSE;
         a = g_new0(struct dir_area, 1);
         a->key = g_ascii_strdown(k->data, -1);
-        a->name = member_string(o, "name", FALSE);
-        a->ads = member_string(o, "ads", TRUE);
         g_ptr_array_add(d->areas, a);
+        if (!read_members(json_node_get_object(n), path, area_members,
+                          G_N_ELEMENTS(area_members), a, err))
+            return FALSE;
         if (a->name != NULL)
             g_ptr_array_add(names, g_strdup(a->name));
         /* "RTG Area": the key as an acronym needs the word "area" to be
@@ -201,30 +531,43 @@ load_areas(struct directory *d, JsonObject *root, GError **err)
     return TRUE;
 }
 
-/* Read the "groups" object. */
+/* Read the "groups" object; the areas are read already, so that each
+ * group's area can be checked. */
 static gboolean
 load_groups(struct directory *d, JsonObject *root, GError **err)
 {
-    JsonNode *n = json_object_get_member(root, "groups");
+    JsonObject *t;
     g_autoptr(GList) keys = NULL;
 
-    if (n == NULL || !JSON_NODE_HOLDS_OBJECT(n))
+    if (!table_object(root, "groups", group_members, G_N_ELEMENTS(group_members), &t, err))
+        return FALSE;
+    if (t == NULL)
         return TRUE;
-    keys = json_object_get_members(json_node_get_object(n));
+    keys = json_object_get_members(t);
     for (GList *k = keys; k != NULL; k = k->next) {
-        JsonObject *o = json_object_get_object_member(json_node_get_object(n), k->data);
-        struct dir_group *g;
+        JsonNode *n = json_object_get_member(t, k->data);
+        g_autofree char *path = path_join("groups", k->data);
         g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        struct dir_group *g;
 
-        if (o == NULL)
-            continue;
+        if (!check_entry(n, "groups", k->data, path, group_members,
+                         G_N_ELEMENTS(group_members), err)
+            || !check_unique_key(d->groups, k->data, path, err))
+            return FALSE;
         g = g_new0(struct dir_group, 1);
         g->key = g_ascii_strdown(k->data, -1);
-        g->name = member_string(o, "name", FALSE);
-        g->area = member_string(o, "area", TRUE);
-        g->list = member_string(o, "list", TRUE);
-        g->chairs = member_string(o, "chairs", TRUE);
         g_ptr_array_add(d->groups, g);
+        if (!read_members(json_node_get_object(n), path, group_members,
+                          G_N_ELEMENTS(group_members), g, err))
+            return FALSE;
+        /* A group without an area is allowed (it has no supervisor); one
+         * whose area is not in "areas" is a typo that would drop it. */
+        if (g->area != NULL && directory_area(d, g->area) == NULL) {
+            g_autofree char *apath = path_join(path, "area");
+            g_autofree char *known = area_keys(d);
+
+            return refuse(err, apath, "unknown area \"%s\" (the areas are: %s)", g->area, known);
+        }
         g_ptr_array_add(names, g_strdup(g->key));
         if (g->name != NULL)
             g_ptr_array_add(names, g_strdup(g->name));
@@ -239,26 +582,32 @@ load_groups(struct directory *d, JsonObject *root, GError **err)
 static gboolean
 load_peers(struct directory *d, JsonObject *root, GError **err)
 {
-    JsonNode *n = json_object_get_member(root, "peers");
+    JsonObject *t;
     g_autoptr(GList) keys = NULL;
 
-    if (n == NULL || !JSON_NODE_HOLDS_OBJECT(n))
+    if (!table_object(root, "peers", peer_members, G_N_ELEMENTS(peer_members), &t, err))
+        return FALSE;
+    if (t == NULL)
         return TRUE;
-    keys = json_object_get_members(json_node_get_object(n));
+    keys = json_object_get_members(t);
     for (GList *k = keys; k != NULL; k = k->next) {
-        JsonObject *o = json_object_get_object_member(json_node_get_object(n), k->data);
-        struct dir_peer *p;
+        JsonNode *n = json_object_get_member(t, k->data);
+        g_autofree char *path = path_join("peers", k->data);
         g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        struct dir_peer *p;
 
-        if (o == NULL)
-            continue;
+        if (!check_entry(n, "peers", k->data, path, peer_members,
+                         G_N_ELEMENTS(peer_members), err)
+            || !check_unique_key(d->peers, k->data, path, err))
+            return FALSE;
         p = g_new0(struct dir_peer, 1);
         p->key = g_strdup(k->data);
-        p->name = member_string(o, "name", FALSE);
-        p->aka = member_strings(o, "aka", FALSE);
-        p->domains = member_strings(o, "domains", TRUE);
-        p->liaison_manager = member_string(o, "liaison_manager", TRUE);
+        p->aka = g_ptr_array_new_with_free_func(g_free);
+        p->domains = g_ptr_array_new_with_free_func(g_free);
         g_ptr_array_add(d->peers, p);
+        if (!read_members(json_node_get_object(n), path, peer_members,
+                          G_N_ELEMENTS(peer_members), p, err))
+            return FALSE;
         if (p->name != NULL)
             g_ptr_array_add(names, g_strdup(p->name));
         for (guint i = 0; i < p->aka->len; i++)
@@ -267,6 +616,107 @@ load_peers(struct directory *d, JsonObject *root, GError **err)
             return FALSE;
     }
     return TRUE;
+}
+
+/* While parsing: the first member given twice in one object.  JsonParser
+ * keeps the last of the two without a word, so a group written twice, or
+ * a "list" given twice in one group, would silently lose one of them. */
+struct twice {
+    GHashTable *seen;           /* JsonObject* -> members parsed into it */
+    JsonObject *object;         /* where the first repeat was, or NULL */
+    char   *name;
+    guint   line;
+};
+
+/* JsonParser's "object-member" handler: count the members parsed into
+ * object; more than it holds means one replaced another.  Only the first
+ * repeat is noted: the object it replaced is freed, and a later object
+ * may reuse its address. */
+static void
+on_object_member(JsonParser *parser, JsonObject *object, const char *name, gpointer data)
+{
+    struct twice *tw = data;
+    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(tw->seen, object)) + 1;
+
+    g_hash_table_insert(tw->seen, object, GUINT_TO_POINTER(n));
+    if (tw->object == NULL && json_object_get_size(object) < n) {
+        tw->object = object;
+        tw->name = g_strdup(name);
+        tw->line = json_parser_get_current_line(parser);
+    }
+}
+
+/* The path of the object want inside node n (whose path is path), or
+ * NULL: to name where a member was given twice. */
+static char *
+object_path(JsonNode *n, const char *path, JsonObject *want)
+{
+    if (JSON_NODE_HOLDS_OBJECT(n)) {
+        JsonObject *o = json_node_get_object(n);
+        g_autoptr(GList) names = NULL;
+
+        if (o == want)
+            return g_strdup(path);
+        names = json_object_get_members(o);
+        for (GList *l = names; l != NULL; l = l->next) {
+            g_autofree char *p = path_join(path, l->data);
+            char *found = object_path(json_object_get_member(o, l->data), p, want);
+
+            if (found != NULL)
+                return found;
+        }
+    } else if (JSON_NODE_HOLDS_ARRAY(n)) {
+        JsonArray *a = json_node_get_array(n);
+
+        for (guint i = 0; i < json_array_get_length(a); i++) {
+            g_autofree char *p = g_strdup_printf("%s[%u]", path, i);
+            char *found = object_path(json_array_get_element(a, i), p, want);
+
+            if (found != NULL)
+                return found;
+        }
+    }
+    return NULL;
+}
+
+/* Parse the file at path into parser; on failure *err says why, naming
+ * the file once. */
+static gboolean
+parse_file(JsonParser *parser, const char *path, GError **err)
+{
+    struct twice tw = { g_hash_table_new(NULL, NULL), NULL, NULL, 0 };
+    gulong handler = g_signal_connect(parser, "object-member", G_CALLBACK(on_object_member), &tw);
+    GError *e = NULL;
+    gboolean ok = json_parser_load_from_file(parser, path, &e);
+
+    g_signal_handler_disconnect(parser, handler);
+    if (!ok) {
+        const char *msg = e->message;
+        size_t len = strlen(path);
+
+        /* GLib's file errors name the file already.  JsonParser's syntax
+         * errors read "PATH:LINE:COLUMN: Parse error: ...": the file once,
+         * with the place in it. */
+        if (e->domain == G_FILE_ERROR)
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "directory: %s", msg);
+        else if (strncmp(msg, path, len) == 0 && msg[len] == ':')
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "directory %s%s", path, msg + len);
+        else
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "directory %s: %s", path, msg);
+        g_error_free(e);
+    } else if (tw.object != NULL) {
+        JsonNode *root = json_parser_get_root(parser);
+        g_autofree char *where = root != NULL ? object_path(root, "", tw.object) : NULL;
+        g_autofree char *member = where != NULL ? path_join(where, tw.name) : g_strdup(tw.name);
+
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "directory %s: %s: given twice (the second ends near line %u); only one"
+                    " would be kept", path, member, tw.line);
+        ok = FALSE;
+    }
+    g_hash_table_destroy(tw.seen);
+    g_free(tw.name);
+    return ok;
 }
 
 /* Load and compile a directory file. */
@@ -279,17 +729,8 @@ directory_load(const char *path, GError **err)
     JsonObject *root;
     GError *e = NULL;
 
-    if (!json_parser_load_from_file(parser, path, &e)) {
-        /* GLib's file errors name the file already; JSON syntax errors
-         * give only a line and column. */
-        if (e->domain == G_FILE_ERROR)
-            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "directory: %s", e->message);
-        else
-            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                        "directory %s: %s", path, e->message);
-        g_error_free(e);
+    if (!parse_file(parser, path, err))
         return NULL;
-    }
     rootn = json_parser_get_root(parser);
     if (rootn == NULL || !JSON_NODE_HOLDS_OBJECT(rootn)) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
@@ -298,6 +739,7 @@ directory_load(const char *path, GError **err)
     }
     root = json_node_get_object(rootn);
     d = g_new0(struct directory, 1);
+    d->intake = g_ptr_array_new_with_free_func(g_free);
     d->areas = g_ptr_array_new_with_free_func(area_free);
     d->groups = g_ptr_array_new_with_free_func(group_free);
     d->peers = g_ptr_array_new_with_free_func(peer_free);
@@ -307,32 +749,14 @@ directory_load(const char *path, GError **err)
     g_array_set_clear_func(d->group_re, matcher_clear);
     g_array_set_clear_func(d->area_re, matcher_clear);
     g_array_set_clear_func(d->peer_re, matcher_clear);
-    d->intake = member_strings(root, "intake", TRUE);
-    d->iesg = member_string(root, "iesg", TRUE);
-    d->chair = member_string(root, "ietf_chair", TRUE);
-    d->secretariat = member_string(root, "secretariat", TRUE);
-    if (!load_areas(d, root, &e) || !load_groups(d, root, &e) || !load_peers(d, root, &e)) {
+    /* The top level's own members first ("iesg" missing, "group" for
+     * "groups"), then the entries of each table. */
+    if (!read_members(root, "", top_members, G_N_ELEMENTS(top_members), d, &e)
+        || !load_areas(d, root, &e) || !load_groups(d, root, &e) || !load_peers(d, root, &e)) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "directory %s: %s", path, e->message);
         g_error_free(e);
         directory_free(d);
         return NULL;
-    }
-    if (d->iesg == NULL) {
-        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                    "directory %s: \"iesg\" (the address of homeless statements) is missing", path);
-        directory_free(d);
-        return NULL;
-    }
-    for (guint i = 0; i < d->groups->len; i++) {
-        struct dir_group *g = g_ptr_array_index(d->groups, i);
-
-        if (g->chairs == NULL || (g->area != NULL && directory_area(d, g->area) == NULL)) {
-            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                        "directory %s: group \"%s\" has no \"chairs\" or names an unknown area",
-                        path, g->key);
-            directory_free(d);
-            return NULL;
-        }
     }
     return d;
 }

@@ -35,7 +35,9 @@ struct dir_peer {
 struct directory;
 
 /* Load and compile a directory file; NULL with *err on any error, naming
- * the file and what is wrong. */
+ * the file, the member's path ("groups.ccamp.list") and what is wrong: an
+ * unknown member, a wrong type, a missing required member, an unknown
+ * area.  The schema is in liaisond.conf(5), THE DIRECTORY FILE. */
 struct directory *directory_load(const char *path, GError **err);
 void    directory_free(struct directory *d);
 

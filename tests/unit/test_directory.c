@@ -1,0 +1,291 @@
+/*
+ * test_directory.c: loading the directory file (cmocka).  The shipped and
+ * corpus directories load; a small valid directory, changed by one
+ * replacement per case, is refused for each fault with a message that
+ * names the member's path, because a loader that took a typo or a wrong
+ * type as "not given" routed statements elsewhere without a word.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "directory.h"
+
+/* A small directory with every member once; each case below changes it by
+ * one replacement. */
+static const char base[] =
+    "{\n"
+    " \"intake\": [\"liaisons@ietf.test\"],\n"
+    " \"iesg\": \"iesg@ietf.test\",\n"
+    " \"ietf_chair\": \"chair@ietf.test\",\n"
+    " \"secretariat\": \"statements@ietf.test\",\n"
+    " \"areas\": {\n"
+    "  \"rtg\": {\"name\": \"Routing Area\", \"ads\": \"rtg-ads@ietf.test\"}\n"
+    " },\n"
+    " \"groups\": {\n"
+    "  \"ccamp\": {\"name\": \"Common Control and Measurement Plane\", \"area\": \"rtg\",\n"
+    "            \"list\": \"ccamp@ietf.test\", \"chairs\": \"ccamp-chairs@ietf.test\"}\n"
+    " },\n"
+    " \"peers\": {\n"
+    "  \"bbf\": {\"name\": \"Broadband Forum\", \"aka\": [\"BBF\"], \"domains\": [\"bbf.test\"],\n"
+    "          \"liaison_manager\": \"bbf-manager@ietf.test\"}\n"
+    " },\n"
+    " \"routing_rule\": \"For people to read.\"\n"
+    "}\n";
+
+/* Write text to a new temporary file; its path, to be unlinked. */
+static char *
+write_tmp(const char *text)
+{
+    GError *err = NULL;
+    char *path = NULL;
+    int fd = g_file_open_tmp("liaison-directory-XXXXXX.json", &path, &err);
+    size_t len = strlen(text);
+
+    if (fd < 0)
+        fail_msg("g_file_open_tmp: %s", err->message);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    assert_int_equal(close(fd), 0);
+    return path;
+}
+
+/* Load text as a directory file; NULL with *err when refused. */
+static struct directory *
+load_text(const char *text, char **path_out, GError **err)
+{
+    char *path = write_tmp(text);
+    struct directory *d = directory_load(path, err);
+
+    g_unlink(path);
+    if (path_out != NULL)
+        *path_out = path;
+    else
+        g_free(path);
+    return d;
+}
+
+/* base with its one occurrence of from replaced by to; the test fails when
+ * from is not there, so that a case cannot silently test the base. */
+static char *
+replaced(const char *from, const char *to)
+{
+    const char *at = strstr(base, from);
+
+    if (at == NULL || strstr(at + 1, from) != NULL)
+        fail_msg("\"%s\" is not in the base directory exactly once", from);
+    return g_strdup_printf("%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+}
+
+/* How many times needle occurs in hay. */
+static int
+occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* Load file, which must load, and check what routing needs from it. */
+static void
+assert_loads(const char *file)
+{
+    GError *err = NULL;
+    struct directory *d = directory_load(file, &err);
+    const struct dir_group *g;
+
+    if (d == NULL)
+        fail_msg("%s", err->message);
+    assert_true(directory_is_intake(d, "liaisons@ietf.test"));
+    assert_string_equal(directory_iesg(d), "iesg@ietf.test");
+    assert_string_equal(directory_chair(d), "chair@ietf.test");
+    g = directory_group(d, "ccamp");
+    assert_non_null(g);
+    assert_string_equal(g->area, "rtg");
+    assert_string_equal(g->list, "ccamp@ietf.test");
+    assert_string_equal(g->chairs, "ccamp-chairs@ietf.test");
+    assert_string_equal(directory_area(d, "rtg")->ads, "rtg-ads@ietf.test");
+    assert_non_null(directory_peer(d, "bbf"));
+    assert_string_equal(directory_peer(d, "bbf")->liaison_manager, "bbf-manager@ietf.test");
+    assert_string_equal(directory_peer_by_addr(d, "x@bbf.test")->key, "bbf");
+    directory_free(d);
+}
+
+/* The directory shipped in conf/ and the corpus's, which the other tests
+ * use, load; so does the small one the cases below change. */
+static void
+test_shipped_load(void **state)
+{
+    g_autofree char *conf = g_build_filename(SRCDIR, "conf", "directory.json", NULL);
+    g_autofree char *corpus = g_build_filename(SRCDIR, "tests", "corpus", "directory.json", NULL);
+    g_autofree char *small = write_tmp(base);
+
+    assert_loads(conf);
+    assert_loads(corpus);
+    assert_loads(small);
+    g_unlink(small);
+}
+
+/* Only "iesg" is required at the top level, "ads" in an area and "chairs"
+ * in a group; a group may have no area and a peer only a domain. */
+static void
+test_optional_members(void **state)
+{
+    static const char *const ok[] = {
+        "{\"iesg\": \"iesg@ietf.test\"}",
+        "{\"iesg\": \"iesg@ietf.test\", \"areas\": {}, \"groups\": {}, \"peers\": {}}",
+        "{\"iesg\": \"iesg@ietf.test\", \"groups\": {\"iab\": {\"chairs\": \"iab@ietf.test\"}},"
+        " \"peers\": {\"etsi\": {\"domains\": [\"etsi.test\"]}}}",
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
+        GError *err = NULL;
+        struct directory *d = load_text(ok[i], NULL, &err);
+
+        if (d == NULL)
+            fail_msg("case %zu: %s", i, err->message);
+        assert_null(directory_first_intake(d));
+        directory_free(d);
+    }
+}
+
+/* One fault: the replacement that makes it, and what the message must
+ * hold (the member's path and what was expected). */
+struct fault {
+    const char *from, *to;
+    const char *want[3];
+};
+
+static const struct fault faults[] = {
+    /* A string for the intake list meant no intake address at all. */
+    { "\"intake\": [\"liaisons@ietf.test\"]", "\"intake\": \"liaisons@ietf.test\"",
+      { "intake: expected a list of addresses", "not a string" } },
+    { "\"intake\": [\"liaisons@ietf.test\"]", "\"intake\": []",
+      { "intake: an empty list" } },
+    { "\"intake\": [\"liaisons@ietf.test\"]", "\"intake\": [\"liaisons\"]",
+      { "intake[0]: \"liaisons\" is not an address" } },
+    { "\"intake\": [\"liaisons@ietf.test\"]", "\"intake\": [\"liaisons@ietf.test\", 7]",
+      { "intake[1]: expected a string", "not a number" } },
+    /* Unknown members, at each level. */
+    { "\"groups\": {", "\"group\": {",
+      { "unknown member \"group\" at the top level", "expected one of: intake, iesg," } },
+    { "\"ads\": \"rtg-ads@ietf.test\"", "\"ad\": \"rtg-ads@ietf.test\"",
+      { "areas.rtg: unknown member \"ad\"", "(expected one of: name, ads)" } },
+    { "\"list\": \"ccamp@ietf.test\"", "\"lists\": \"ccamp@ietf.test\"",
+      { "groups.ccamp: unknown member \"lists\" (expected one of: name, area, list, chairs)" } },
+    { "\"liaison_manager\"", "\"liaison_manger\"",
+      { "peers.bbf: unknown member \"liaison_manger\"", "liaison_manager)" } },
+    /* Wrong types. */
+    { "\"ads\": \"rtg-ads@ietf.test\"", "\"ads\": [\"a@ietf.test\", \"b@ietf.test\"]",
+      { "areas.rtg.ads: expected a string", "not a list" } },
+    { "\"ads\": \"rtg-ads@ietf.test\"", "\"ads\": \"a@ietf.test, b@ietf.test\"",
+      { "areas.rtg.ads: \"a@ietf.test, b@ietf.test\" is not an address" } },
+    { "\"chairs\": \"ccamp-chairs@ietf.test\"", "\"chairs\": 5",
+      { "groups.ccamp.chairs: expected a string", "not a number" } },
+    { "\"list\": \"ccamp@ietf.test\"", "\"list\": null",
+      { "groups.ccamp.list: expected a string", "not null" } },
+    { "\"name\": \"Routing Area\"", "\"name\": \"\"",
+      { "areas.rtg.name: empty" } },
+    { "\"aka\": [\"BBF\"]", "\"aka\": \"BBF\"",
+      { "peers.bbf.aka: expected a list of strings", "not a string" } },
+    { "\"domains\": [\"bbf.test\"]", "\"domains\": [\"x@bbf.test\"]",
+      { "peers.bbf.domains[0]: \"x@bbf.test\" is not a mail domain" } },
+    { "\"iesg\": \"iesg@ietf.test\"", "\"iesg\": [\"iesg@ietf.test\"]",
+      { "iesg: expected a string", "not a list" } },
+    { "\"routing_rule\": \"For people to read.\"", "\"routing_rule\": [\"For people\"]",
+      { "routing_rule: expected a string" } },
+    /* An entry that is not an object used to be skipped with a
+     * Json-CRITICAL on stderr. */
+    { "\"ccamp\": {\"name\": \"Common Control and Measurement Plane\", \"area\": \"rtg\",\n"
+      "            \"list\": \"ccamp@ietf.test\", \"chairs\": \"ccamp-chairs@ietf.test\"}",
+      "\"ccamp\": \"x@ietf.test\"",
+      { "groups.ccamp: expected an object", "not a string" } },
+    { "\"areas\": {\n  \"rtg\": {\"name\": \"Routing Area\", \"ads\": \"rtg-ads@ietf.test\"}\n }",
+      "\"areas\": [\"rtg\"]",
+      { "areas: expected an object", "not a list" } },
+    /* Missing required members and an unknown area: one message each. */
+    { "\"iesg\": \"iesg@ietf.test\",", "",
+      { "\"iesg\" (the address of homeless statements) is missing" } },
+    { ", \"chairs\": \"ccamp-chairs@ietf.test\"", "",
+      { "groups.ccamp: \"chairs\"", "is missing" } },
+    { ", \"ads\": \"rtg-ads@ietf.test\"", "",
+      { "areas.rtg: \"ads\"", "is missing" } },
+    { "\"area\": \"rtg\"", "\"area\": \"rtgg\"",
+      { "groups.ccamp.area: unknown area \"rtgg\"", "(the areas are: rtg)" } },
+    /* Keys that lookups, which ignore case, could not tell apart. */
+    { "\"rtg\": {", "\"RTG\": {\"ads\": \"x@ietf.test\"}, \"rtg\": {",
+      { "areas.rtg: a second entry for \"rtg\"" } },
+    /* A member given twice: JSON keeps only one of them. */
+    { "\"list\": \"ccamp@ietf.test\"", "\"list\": \"ccamp@ietf.test\", \"list\": \"x@ietf.test\"",
+      { "groups.ccamp.list: given twice" } },
+    { "\"peers\": {", "\"peers\": {\"bbf\": {\"domains\": [\"a.test\"]},",
+      { "peers.bbf: given twice" } },
+};
+
+/* Each fault is refused, the message naming the file once and the path of
+ * the member. */
+static void
+test_faults(void **state)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(faults); i++) {
+        const struct fault *f = &faults[i];
+        g_autofree char *text = replaced(f->from, f->to);
+        g_autofree char *path = NULL;
+        GError *err = NULL;
+        struct directory *d = load_text(text, &path, &err);
+
+        if (d != NULL)
+            fail_msg("case %zu (%s): loaded", i, f->to);
+        assert_non_null(err);
+        if (occurrences(err->message, path) != 1)
+            fail_msg("case %zu: the file is not named once: %s", i, err->message);
+        for (size_t k = 0; k < G_N_ELEMENTS(f->want) && f->want[k] != NULL; k++)
+            if (strstr(err->message, f->want[k]) == NULL)
+                fail_msg("case %zu: \"%s\" not in: %s", i, f->want[k], err->message);
+        g_error_free(err);
+    }
+}
+
+/* A syntax error names the file once, with the line and column. */
+static void
+test_syntax_error(void **state)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *want = NULL;
+    GError *err = NULL;
+
+    assert_null(load_text("{\n \"iesg\": \"iesg@ietf.test\",\n \"groups\": {\n", &path, &err));
+    assert_non_null(err);
+    want = g_strdup_printf("directory %s:", path);
+    if (!g_str_has_prefix(err->message, want) || occurrences(err->message, path) != 1
+        || !g_ascii_isdigit(err->message[strlen(want)]))
+        fail_msg("not \"directory FILE:LINE:COLUMN: ...\": %s", err->message);
+    g_clear_error(&err);
+
+    assert_null(directory_load("/nonexistent/directory.json", &err));
+    assert_non_null(strstr(err->message, "/nonexistent/directory.json"));
+    g_error_free(err);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shipped_load),
+        cmocka_unit_test(test_optional_members),
+        cmocka_unit_test(test_faults),
+        cmocka_unit_test(test_syntax_error),
+    };
+
+    /* A Json-CRITICAL (a wrong type taken for another) fails the test. */
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+    return cmocka_run_group_tests_name("directory", tests, NULL, NULL);
+}
