@@ -57,6 +57,25 @@ enum pattern {
     "|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?" \
     "|dec(?:ember)?)\\.?(?![a-z])"
 
+/* Where a day number may start: not glued to a word or number before it
+ * (the 15 of "SG15" or "Q4/15", the 1 of "802.1", the 15 of "SA2#15"),
+ * and not as the second day of a range "16-27" (a hyphen or an en dash,
+ * with a blank on either side or none): a range is read from its first
+ * day (DAY_RANGE), or not at all.  Each branch of a lookbehind must have
+ * a fixed length in PCRE2, hence one per spelling. */
+#define DAY_START \
+    "(?<![a-z0-9./#])" \
+    "(?<![0-9]-|[0-9][ \\t]-|[0-9]-[ \\t]|[0-9][ \\t]-[ \\t]" \
+    "|[0-9]\xE2\x80\x93|[0-9][ \\t]\xE2\x80\x93|[0-9]\xE2\x80\x93[ \\t]" \
+    "|[0-9][ \\t]\xE2\x80\x93[ \\t])"
+/* The rest of a range of days after its first: "-27", " - 12", or with an
+ * en dash.  A range gives its first day, the earlier and safe side: a
+ * reply due by the start of a meeting is in time for all of it, while its
+ * last day is a deadline that the reply may miss. */
+#define DAY_RANGE \
+    "(?:[ \\t]?(?:-|\xE2\x80\x93)[ \\t]?[0-9]{1,2}(?:st|nd|rd|th)?" \
+    "(?![0-9]))?"
+
 static const char *const pattern_source[PAT_COUNT] = {
     /* The label is short, starts with a letter and may hold the words and
      * punctuation real labels use ("Response Contact(s)", "E-mail Address",
@@ -67,15 +86,18 @@ static const char *const pattern_source[PAT_COUNT] = {
                      "(?:by|before)[ \\t]+(.+)$",
     [PAT_FORWARD] = "^[ \\t]*(?:-{2,}[ \\t]*(?:original|forwarded)[ \\t]+message"
                     "[ \\t]*-{2,}|begin forwarded message:)",
-    /* Alternatives: ISO y-m-d; d Month y; Month d, y; d.m.y or d/m/y.
-     * Every quantifier is bounded, so a match attempt costs O(1). */
+    /* Alternatives: ISO y-m-d; d Month y; Month d, y; d.m.y or d/m/y;
+     * a day may be the first of a range (DAY_RANGE).  Every quantifier
+     * is bounded, so a match attempt costs O(1). */
     [PAT_DATE] = "(?<![0-9])(?:"
                  "([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])"
-                 "|([0-9]{1,2})(?:st|nd|rd|th)?[ \\t.,/-]{0,3}" MONTHS
-                 "[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
+                 "|" DAY_START "([0-9]{1,2})(?:st|nd|rd|th)?" DAY_RANGE
+                 "[ \\t.,/-]{0,3}" MONTHS "[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
                  "|(?<![a-z])" MONTHS "[ \\t.,/-]{0,3}([0-9]{1,2})"
-                 "(?:st|nd|rd|th)?[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
-                 "|([0-9]{1,2})([./])([0-9]{1,2})[./]([0-9]{4})(?![0-9])"
+                 "(?:st|nd|rd|th)?" DAY_RANGE "[ \\t.,/-]{0,3}([0-9]{4})"
+                 "(?![0-9])"
+                 "|" DAY_START "([0-9]{1,2})([./])([0-9]{1,2})[./]([0-9]{4})"
+                 "(?![0-9])"
                  ")",
     /* The lookbehind keeps starts at token boundaries, so a long run of
      * address characters is not rescanned from every offset. */

@@ -194,9 +194,36 @@ utf8_cut(char *s, gsize max)
     return TRUE;
 }
 
+/* Windows-1252's characters for the bytes 0x80 to 0x9F, where ISO-8859-1
+ * has only C1 controls; 0 for the five bytes Windows-1252 leaves
+ * undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D).  A table and not iconv: the
+ * same mapping is needed for header text, which GMime hands over already
+ * decoded (code points U+0080 to U+009F, not bytes), and it cannot fail
+ * to open, which the last resort for text in no usable charset must not. */
+static const gunichar cp1252_high[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+};
+
+/* The character a byte 0x80-0x9F stands for in Windows-1252 (c may also
+ * be the C1 control U+0080-U+009F that byte became as ISO-8859-1).  The
+ * five undefined bytes become U+FFFD rather than stay C1 controls: no
+ * text has them, and U+0090 and U+009D open a DCS and an OSC sequence on
+ * a terminal, as ESC P and ESC ] do. */
+static gunichar
+cp1252_char(gunichar c)
+{
+    gunichar u = cp1252_high[c - 0x80];
+
+    return u != 0 ? u : 0xFFFD;
+}
+
 /* Copy a header value as valid UTF-8 without control characters (a tab
- * becomes a space, CR/LF/NUL and the rest vanish), trimmed; NULL stays
- * NULL.  This is the one gate through which header text leaves. */
+ * becomes a space, CR/LF/NUL and the rest vanish, a C1 control becomes
+ * its Windows-1252 character), trimmed; NULL stays NULL.  This is the one
+ * gate through which header text leaves. */
 static char *
 clean_value(struct message *m, const char *value, const char *what)
 {
@@ -207,11 +234,18 @@ clean_value(struct message *m, const char *value, const char *what)
         return NULL;
     valid = g_utf8_make_valid(value, -1);
     out = g_string_sized_new(strlen(valid));
-    for (const unsigned char *p = (const unsigned char *) valid; *p; p++) {
-        if (*p == '\t')
+    for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c == '\t')
             g_string_append_c(out, ' ');
-        else if (*p >= 0x20 && *p != 0x7F)
-            g_string_append_c(out, (char) *p);
+        else if (c >= 0x80 && c <= 0x9F) {
+            /* GMime decodes an RFC 2047 word labelled ISO-8859-1 as
+             * ISO-8859-1, so Outlook's =?iso-8859-1?Q?=93?= arrives as
+             * U+0093; the sender meant Windows-1252, as for raw 8-bit
+             * headers (see gmime_parse). */
+            g_string_append_unichar(out, cp1252_char(c));
+        } else if (c >= 0x20 && c != 0x7F)
+            g_string_append_len(out, p, g_utf8_next_char(p) - p);
     }
     g_free(valid);
     res = g_strstrip(g_string_free(out, FALSE));
@@ -259,16 +293,82 @@ charset_name_ok(const char *charset)
     return mime_token_ok(charset, CHARSET_NAME_MAX);
 }
 
-/* Remove NULs, turn CRLF, lone CR, VT and FF into LF, remove the other
- * control characters but TAB (C0 and DEL), and make the result valid
- * UTF-8; takes ownership of buf.  Text handed to PCRE2 and SQLite must be
- * a C string, line-based scanners want one line ending, and the text is
- * shown on terminals and pages, where ESC, BEL and backspace act instead
- * of printing. */
-static char *
-finish_text(GByteArray *buf, unsigned *nuls, unsigned *ctls)
+/* Bytes of data that are not part of valid UTF-8, NULs aside (they are
+ * removed later): 0 when the bytes are UTF-8.  Each such byte is what
+ * g_utf8_make_valid() replaces with one U+FFFD. */
+static gsize
+utf8_invalid_bytes(const guint8 *data, gsize len)
 {
-    gsize j = 0;
+    const char *p = (const char *) data, *end;
+    gsize n = 0;
+
+    if (len == 0)
+        return 0;               /* data may be NULL: no NULL + 0 */
+    end = p + len;
+    while (p < end) {
+        const char *stop;
+        /* g_utf8_validate_len refuses NUL too; that is no invalid byte. */
+        if (g_utf8_validate_len(p, (gsize) (end - p), &stop))
+            break;
+        if (*stop != '\0')
+            n++;
+        p = stop + 1;
+    }
+    return n;
+}
+
+/* The length of data without the UTF-8 sequence its end cuts short, if
+ * any: text read up to a size bound may stop in the middle of a
+ * character, and those bytes are the start of a character, not an
+ * invalid one. */
+static gsize
+utf8_whole_len(const guint8 *data, gsize len)
+{
+    /* A sequence is at most 4 bytes, so a cut one has at most 3. */
+    for (gsize back = 1; back <= 3 && back <= len; back++) {
+        const char *p = (const char *) data + len - back;
+        if (((guint8) *p & 0xC0) == 0x80)
+            continue;           /* a continuation byte: look further back */
+        if (g_utf8_get_char_validated(p, (gssize) back) == (gunichar) -2)
+            return len - back;  /* a valid start the end cuts short */
+        break;
+    }
+    return len;
+}
+
+/* Remove every U+FEFF from valid UTF-8 in place.  As the first character
+ * it is a byte-order mark (Notepad writes one at the start of every UTF-8
+ * file), elsewhere a zero-width no-break space that a joined file left in
+ * the middle; either way it shows nothing, and before "From:" it keeps the
+ * line scanner from seeing the label. */
+static void
+drop_bom(char *s)
+{
+    static const char bom[] = "\xEF\xBB\xBF";
+    char *r = strstr(s, bom), *w = r;
+
+    if (r == NULL)
+        return;
+    /* In valid UTF-8 these three bytes are always that one character. */
+    while (*r != '\0') {
+        if (strncmp(r, bom, sizeof bom - 1) == 0)
+            r += sizeof bom - 1;
+        else
+            *w++ = *r++;
+    }
+    *w = '\0';
+}
+
+/* Remove NULs, turn CRLF, lone CR, VT and FF into LF, remove the other
+ * control characters but TAB (C0 and DEL), make the result valid UTF-8
+ * (*invalid counts the bytes replaced) and drop U+FEFF; takes ownership
+ * of buf.  Text handed to PCRE2 and SQLite must be a C string, line-based
+ * scanners want one line ending, and the text is shown on terminals and
+ * pages, where ESC, BEL and backspace act instead of printing. */
+static char *
+finish_text(GByteArray *buf, unsigned *nuls, unsigned *ctls, unsigned *invalid)
+{
+    gsize j = 0, bad;
     char *s, *valid;
 
     for (gsize i = 0; i < buf->len; i++) {
@@ -292,63 +392,48 @@ finish_text(GByteArray *buf, unsigned *nuls, unsigned *ctls)
     g_byte_array_set_size(buf, j);
     g_byte_array_append(buf, (const guint8 *) "", 1);
     s = (char *) g_byte_array_free(buf, FALSE);
-    if (g_utf8_validate(s, -1, NULL))
-        return s;
-    valid = g_utf8_make_valid(s, -1);
-    g_free(s);
-    return valid;
+    bad = utf8_invalid_bytes((const guint8 *) s, j);
+    if (bad > 0) {
+        *invalid += (unsigned) MIN(bad, G_MAXUINT);
+        valid = g_utf8_make_valid(s, -1);
+        g_free(s);
+        s = valid;
+    }
+    drop_bom(s);
+    return s;
 }
 
-/* Bytes as ISO-8859-1, which every byte sequence is. */
+/* Bytes as Windows-1252, which 8-bit mail labelled ISO-8859-1 or US-ASCII,
+ * or not labelled at all, is written in (Word's quotes, dashes and euro
+ * sign are 0x80-0x9F), as every mail client reads it; every byte sequence
+ * converts.  *undefined counts the bytes that became U+FFFD. */
 static GByteArray *
-latin1_to_utf8(const guint8 *data, gsize len)
+cp1252_to_utf8(const guint8 *data, gsize len, unsigned *undefined)
 {
     GByteArray *out = g_byte_array_sized_new(len + len / 8 + 1);
 
     for (gsize i = 0; i < len; i++) {
-        guint8 c = data[i];
+        gunichar c = data[i];
+        gchar u[6];
+
         if (c < 0x80) {
-            g_byte_array_append(out, &c, 1);
-        } else {
-            guint8 two[2] = { (guint8) (0xC0 | (c >> 6)),
-                              (guint8) (0x80 | (c & 0x3F)) };
-            g_byte_array_append(out, two, 2);
+            g_byte_array_append(out, &data[i], 1);
+            continue;
         }
+        if (c <= 0x9F && (c = cp1252_char(c)) == 0xFFFD)
+            (*undefined)++;
+        g_byte_array_append(out, (guint8 *) u, (guint) g_unichar_to_utf8(c, u));
     }
     return out;
 }
 
-/* TRUE when the bytes (NULs aside) are valid UTF-8. */
-static gboolean
-bytes_are_utf8(const guint8 *data, gsize len)
-{
-    const char *p = (const char *) data, *end;
-
-    if (len == 0)
-        return TRUE;            /* data may be NULL: no NULL + 0 */
-    end = p + len;
-    while (p < end) {
-        const char *stop;
-        /* g_utf8_validate_len refuses NUL, which is stripped later. */
-        if (*p == '\0') {
-            p++;
-            continue;
-        }
-        if (g_utf8_validate_len(p, (gsize) (end - p), &stop))
-            return TRUE;
-        if (*stop != '\0')
-            return FALSE;
-        p = stop;
-    }
-    return TRUE;
-}
-
 /* Convert with iconv; a byte that is not valid in the charset becomes
  * U+FFFD and conversion goes on.  NULL when iconv does not know the
- * charset. */
+ * charset.  When the bytes were cut at a size bound (cut), a sequence
+ * cut short at their end is dropped: it is no error in the text. */
 static GByteArray *
 iconv_to_utf8(const char *iconv_name, const guint8 *data, gsize len,
-              unsigned *bad)
+              gboolean cut, unsigned *bad)
 {
     static const guint8 replacement[] = { 0xEF, 0xBF, 0xBD };
     GIConv cd = g_iconv_open("UTF-8", iconv_name);
@@ -370,7 +455,10 @@ iconv_to_utf8(const char *iconv_name, const guint8 *data, gsize len,
             break;
         if (e == E2BIG)
             continue;
-        /* EILSEQ, or EINVAL for a sequence cut at the end. */
+        /* EILSEQ, or EINVAL for a sequence cut at the end: in bytes cut
+         * at a size bound, the character the cut split. */
+        if (e != EILSEQ && cut)
+            break;
         g_byte_array_append(out, replacement, sizeof replacement);
         (*bad)++;
         if (e != EILSEQ)
@@ -388,16 +476,66 @@ iconv_to_utf8(const char *iconv_name, const guint8 *data, gsize len,
     return out;
 }
 
+/* How the bytes of a text part are read, from its declared charset. */
+enum text_charset {
+    TEXT_GUESS,         /* none usable, or US-ASCII: UTF-8 when the bytes
+                           are valid UTF-8, else Windows-1252 */
+    TEXT_UTF8,          /* UTF-8: invalid bytes become U+FFFD, one each */
+    TEXT_CP1252,        /* ISO-8859-1 (any alias) or Windows-1252 */
+    TEXT_ICONV,         /* any other charset, converted by iconv */
+};
+
+/* TRUE when name is one of names, ignoring case. */
+static gboolean
+name_in(const char *name, const char *const *names)
+{
+    for (; *names != NULL; names++)
+        if (g_ascii_strcasecmp(name, *names) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* How text is read whose charset GMime names iname (from
+ * g_mime_charset_iconv_name, which unifies the spellings of ISO names
+ * but passes other aliases through). */
+static enum text_charset
+text_charset(const char *iname)
+{
+    static const char *const utf8[] = { "UTF-8", "utf8", NULL };
+    /* US-ASCII text with 8-bit bytes has the wrong label, most often on
+     * UTF-8 or Windows-1252 text: what the bytes are decides. */
+    static const char *const ascii[] = { "US-ASCII", "ASCII",
+        "ANSI_X3.4-1968", "ISO646-US", "csASCII", "us", NULL };
+    /* Bytes 0x80-0x9F are C1 controls in ISO-8859-1, which no text
+     * holds; in mail they are Windows-1252, as in every mail client. */
+    static const char *const cp1252[] = { "iso-8859-1", "latin1", "l1",
+        "cp819", "IBM819", "iso-ir-100", "csISOLatin1", "CP1252",
+        "windows-1252", "x-cp1252", NULL };
+
+    if (name_in(iname, utf8))
+        return TEXT_UTF8;
+    if (name_in(iname, ascii))
+        return TEXT_GUESS;
+    if (name_in(iname, cp1252))
+        return TEXT_CP1252;
+    return TEXT_ICONV;
+}
+
 /* Decoded text bytes in the declared charset to a clean UTF-8 string;
- * what names the part in problem sentences. */
+ * cut tells that the bytes stop at a size bound, not at the end of the
+ * text; what names the part in problem sentences. */
 static char *
 text_to_utf8(struct message *m, const guint8 *data, gsize len,
-             const char *charset, const char *what)
+             const char *charset, gboolean cut, const char *what)
 {
     GByteArray *buf = NULL;
     const char *iname = NULL;
-    unsigned bad = 0, nuls = 0, ctls = 0;
+    enum text_charset how = TEXT_GUESS;
+    unsigned bad = 0, undefined = 0, invalid = 0, nuls = 0, ctls = 0;
     gboolean noted = FALSE;     /* the charset problem is already said */
+    /* Read as UTF-8, a character the cut split is left out, not
+     * replaced nor taken as proof that the text is no UTF-8. */
+    gsize whole = cut ? utf8_whole_len(data, len) : len;
     char *text;
 
     if (charset != NULL && *charset != '\0' && !charset_name_ok(charset)) {
@@ -405,22 +543,26 @@ text_to_utf8(struct message *m, const guint8 *data, gsize len,
         add_problem(m, "The %s declares the charset \"%s\", which is not a "
                     "charset name (longer than %d bytes, or characters a "
                     "name cannot have); it was read as UTF-8 where valid, "
-                    "else as ISO-8859-1.", what, cs, CHARSET_NAME_MAX);
+                    "else as Windows-1252.", what, cs, CHARSET_NAME_MAX);
         g_free(cs);
         noted = TRUE;
     } else if (charset != NULL && *charset != '\0') {
         iname = g_mime_charset_iconv_name(charset);
-        if (g_ascii_strcasecmp(iname, "UTF-8") == 0
-            || g_ascii_strcasecmp(iname, "utf8") == 0
-            || g_ascii_strcasecmp(iname, "US-ASCII") == 0
-            || g_ascii_strcasecmp(iname, "ASCII") == 0)
-            iname = NULL;       /* checked as UTF-8 below */
-        else if ((buf = iconv_to_utf8(iname, data, len, &bad)) == NULL) {
+        how = text_charset(iname);
+    }
+    if (how == TEXT_UTF8) {
+        buf = g_byte_array_sized_new(whole + 1);
+        g_byte_array_append(buf, data, (guint) whole);
+    } else if (how == TEXT_CP1252) {
+        buf = cp1252_to_utf8(data, len, &undefined);
+    } else if (how == TEXT_ICONV) {
+        if ((buf = iconv_to_utf8(iname, data, len, cut, &bad)) == NULL) {
             char *cs = shown_charset(charset);
             add_problem(m, "The %s declares the unknown charset \"%s\"; it "
-                        "was read as UTF-8 where valid, else as ISO-8859-1.",
-                        what, cs);
+                        "was read as UTF-8 where valid, else as "
+                        "Windows-1252.", what, cs);
             g_free(cs);
+            noted = TRUE;
         } else if (bad > 0) {
             char *cs = shown_charset(charset);
             add_problem(m, "The %s contains %u byte sequences that are not "
@@ -429,17 +571,31 @@ text_to_utf8(struct message *m, const guint8 *data, gsize len,
         }
     }
     if (buf == NULL) {
-        if (bytes_are_utf8(data, len)) {
-            buf = g_byte_array_sized_new(len + 1);
-            g_byte_array_append(buf, data, (guint) len);
+        if (utf8_invalid_bytes(data, whole) == 0) {
+            buf = g_byte_array_sized_new(whole + 1);
+            g_byte_array_append(buf, data, (guint) whole);
         } else {
-            if (iname == NULL && !noted)
-                add_problem(m, "The %s is not valid UTF-8 and has no usable "
-                            "charset; it was read as ISO-8859-1.", what);
-            buf = latin1_to_utf8(data, len);
+            if (!noted && iname != NULL) {
+                char *cs = shown_charset(charset);
+                add_problem(m, "The %s declares the charset \"%s\" but has "
+                            "8-bit bytes that are not UTF-8; it was read as "
+                            "Windows-1252.", what, cs);
+                g_free(cs);
+            } else if (!noted) {
+                add_problem(m, "The %s is not valid UTF-8 and declares no "
+                            "charset; it was read as Windows-1252.", what);
+            }
+            buf = cp1252_to_utf8(data, len, &undefined);
         }
     }
-    text = finish_text(buf, &nuls, &ctls);
+    text = finish_text(buf, &nuls, &ctls, &invalid);
+    if (invalid > 0)
+        add_problem(m, "The %s declares UTF-8 but contains %u bytes that are "
+                    "not valid UTF-8; they were replaced.", what, invalid);
+    if (undefined > 0)
+        add_problem(m, "The %s contains %u bytes that are not characters in "
+                    "Windows-1252, as which it was read; they were "
+                    "replaced.", what, undefined);
     if (nuls > 0)
         add_problem(m, "The %s contains %u NUL bytes; they were removed.",
                     what, nuls);
@@ -2058,7 +2214,7 @@ keep_attachment_text(struct walk *w, GMimeObject *obj, const struct attachment *
         len = prefix->len;
     }
     text = text_to_utf8(w->m, d, len,
-        g_mime_object_get_content_type_parameter(obj, "charset"),
+        g_mime_object_get_content_type_parameter(obj, "charset"), partial,
         "text attachment");
     if (prefix != NULL)
         g_byte_array_free(prefix, TRUE);
@@ -2213,7 +2369,7 @@ read_body(struct walk *w)
     check_base64(w->m, part, "body text");
     ba = part_bytes_max(part, read_max, &cut);
     text = text_to_utf8(w->m, ba->data, ba->len,
-        g_mime_object_get_content_type_parameter(w->body, "charset"),
+        g_mime_object_get_content_type_parameter(w->body, "charset"), cut,
         "body text");
     g_byte_array_free(ba, TRUE);
     if (html) {
@@ -2264,7 +2420,7 @@ read_content(struct message *m, GMimeMessage *msg,
 
         g_free(m->text);
         m->text = text_to_utf8(m, (const guint8 *) pro, plen, NULL,
-                               "unsplit multipart");
+                               pro[plen] != '\0', "unsplit multipart");
         if (utf8_cut(m->text, lim->max_text))
             add_problem(m, "The body text is longer than %zu bytes and was "
                         "cut.", lim->max_text);
@@ -2406,6 +2562,16 @@ gmime_parse(struct warn_ctx *wc, GMimeStream *s, gint64 start, gint64 end)
     GMimeParserOptions *opts = g_mime_parser_options_new();
     GMimeMessage *msg;
 
+    /* Raw 8-bit header text that is not UTF-8 is Windows-1252, what
+     * Outlook and Word write.  ISO-8859-1 comes last because every byte
+     * sequence is valid in it, so that GMime never falls back to '?'
+     * marks or to the process's locale: when a byte Windows-1252 leaves
+     * undefined (0x81, say) makes it fail, the C1 controls ISO-8859-1
+     * gives are mapped by clean_value like those of RFC 2047 words. */
+    static const char *fallback[] = { "UTF-8", "windows-1252", "iso-8859-1",
+                                      NULL };
+
+    g_mime_parser_options_set_fallback_charsets(opts, fallback);
     if (wc != NULL)
         g_mime_parser_options_set_warning_callback(opts, parser_warning, wc);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -2633,7 +2799,8 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
         g_byte_array_free(two, TRUE);
         text = read_range(s, body, end, lim->max_text);
         g_free(m->text);
-        m->text = text_to_utf8(m, text->data, text->len, NULL, "body text");
+        m->text = text_to_utf8(m, text->data, text->len, NULL,
+                               end - body > (gint64) text->len, "body text");
         g_byte_array_free(text, TRUE);
         utf8_cut(m->text, lim->max_text);
     }

@@ -964,6 +964,66 @@ test_dates(void **state)
     }
 }
 
+/* A day number is only a day when nothing glues it to a word or number
+ * before it: the 15 of "SG15" or "Q4/15" and the 1 of "802.1" are no
+ * days.  Of a range of days the first is taken: a reply prepared for the
+ * start of a meeting is never late. */
+static void
+test_date_guards(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *out;        /* NULL: must be refused */
+    } rows[] = {
+        { "ITU-T SG15, March 2027", NULL },
+        { "Q4/15 March 2027 meeting", NULL },
+        { "IEEE 802.1 March 2027", NULL },
+        { "SA2#15 March 2027", NULL },
+        { "TD15.03.2027", NULL },
+        { "ITU-T SG15, 20 March 2027", "2027-03-20" },
+        { "SG15 15 March 2027", "2027-03-15" },
+        { "(15 March 2027)", "2027-03-15" },
+        { "16-27 March 2027", "2027-03-16" },
+        { "16 - 27 March 2027", "2027-03-16" },
+        { "8 - 12 February 2027", "2027-02-08" },
+        { "SA2#173 8 - 12 February 2027", "2027-02-08" },
+        { "16\xE2\x80\x93" "27 March 2027", "2027-03-16" },
+        { "8 \xE2\x80\x93 12 February 2027", "2027-02-08" },
+        { "1st-3rd March 2027", "2027-03-01" },
+        { "March 16-27, 2027", "2027-03-16" },
+        { "30-31 February 2027", NULL },        /* not the 31st either */
+        { "Q4/16-27 March 2027", NULL },
+    };
+    static const struct {
+        const char *text;
+        const char *deadline;
+    } scans[] = {
+        { "Deadline: before the ITU-T SG15, March 2027 meeting\n", NULL },
+        { "ACTION: Q4/15 asks IETF CCAMP to reply before the\n"
+          "Q4/15 March 2027 meeting.\n", NULL },
+        { "Deadline: IEEE 802.1 March 2027 plenary\n", NULL },
+        { "Deadline: 16-27 March 2027 (SG15 meeting)\n", "2027-03-16" },
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        char out[11] = "";
+        gboolean ok = envelope_parse_date(rows[i].in, out);
+
+        if (ok != (rows[i].out != NULL) || (ok && strcmp(out, rows[i].out)))
+            print_error("date \"%s\": ok=%d out=%s\n", rows[i].in, ok, out);
+        assert_int_equal(ok, rows[i].out != NULL);
+        if (ok)
+            assert_str(out, rows[i].out);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(scans); i++) {
+        struct envelope *env = scan(scans[i].text, -1);
+
+        assert_str(env->deadline, scans[i].deadline);
+        envelope_free(env);
+    }
+}
+
 /* Contact lists in the shapes senders write them. */
 static void
 test_contacts(void **state)
@@ -1297,6 +1357,7 @@ main(void)
         cmocka_unit_test(test_body),
         cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_date_guards),
         cmocka_unit_test(test_contacts),
         cmocka_unit_test(test_purposes),
         cmocka_unit_test(test_empty),

@@ -1295,6 +1295,147 @@ test_malformed_details(void **state)
     message_free(m);
 }
 
+/* TRUE when s holds a C1 control character (U+0080 to U+009F), which is
+ * what Windows-1252 punctuation becomes when it is read as ISO-8859-1. */
+static gboolean
+has_c1(const char *s)
+{
+    for (const char *p = s; p != NULL && *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c >= 0x80 && c <= 0x9F)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* A part that declares UTF-8 and has one stray byte keeps its correct
+ * characters: only that byte is replaced, and the problem counts the bad
+ * bytes instead of calling the charset unusable.  Text cut at the text
+ * limit in the middle of a character stays UTF-8 as well. */
+static void
+test_utf8_damaged(void **state)
+{
+    struct message_limits lim;
+    GError *err = NULL;
+    struct message *m;
+    /* "a" then five e-acute: 11 bytes, cut at 2 * max_text = 10, which
+     * splits the last character. */
+    const char *cut =
+        "From: a@example.test\nSubject: cut\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain%s\n\n"
+        "a\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9";
+
+    (void) state;
+    m = parse_str("From: a@example.test\nSubject: utf8\nMIME-Version: 1.0\n"
+                  "Content-Type: text/plain; charset=utf-8\n\n"
+                  "Title: Profil de routage \xC3\xA9tendu\n"
+                  "Contact: Andr\xC3\xA9 \x96 Z\xC3\xBCrich\n");
+    assert_string_equal(m->text, "Title: Profil de routage \xC3\xA9tendu\n"
+                        "Contact: Andr\xC3\xA9 \xEF\xBF\xBD Z\xC3\xBCrich\n");
+    assert_true(has_problem(m, "1 bytes that are not valid UTF-8"));
+    assert_false(has_problem(m, "no usable charset"));
+    assert_false(has_problem(m, "ISO-8859-1"));
+    message_free(m);
+
+    message_limits_default(&lim);
+    lim.max_text = 5;
+    for (int declared = 0; declared < 2; declared++) {
+        char *raw = g_strdup_printf(cut, declared ? "; charset=UTF-8" : "");
+
+        m = message_parse(raw, strlen(raw), &lim, &err);
+        assert_non_null(m);
+        assert_string_equal(m->text, "a\xC3\xA9\xC3\xA9");
+        assert_true(has_problem(m, "was cut"));
+        assert_false(has_problem(m, "not valid UTF-8"));
+        message_free(m);
+        g_free(raw);
+    }
+}
+
+/* A byte-order mark (Notepad starts every UTF-8 file with one) is no
+ * text: at the start of the body it would hide the first label, and
+ * within the text it is dropped as well. */
+static void
+test_byte_order_mark(void **state)
+{
+    struct message *m;
+
+    (void) state;
+    m = parse_str("From: a@example.test\nSubject: bom\nMIME-Version: 1.0\n"
+                  "Content-Type: text/plain; charset=utf-8\n\n"
+                  "\xEF\xBB\xBF" "From: ITU-T SG15\n"
+                  "Title: Profil \xEF\xBB\xBF" "\xC3\xA9tendu\n");
+    assert_string_equal(m->text, "From: ITU-T SG15\nTitle: Profil \xC3\xA9tendu\n");
+    assert_int_equal(m->problems->len, 0);
+    message_free(m);
+
+    m = parse_str("From: a@example.test\nSubject: bom\nMIME-Version: 1.0\n"
+                  "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+                  "--b\nContent-Type: text/plain\n\nSee the attached statement.\n"
+                  "--b\nContent-Type: text/plain; name=\"ls.txt\"\n"
+                  "Content-Disposition: attachment; filename=\"ls.txt\"\n"
+                  "Content-Transfer-Encoding: base64\n\n"
+                  /* BOM "From: ITU-T SG15\r\nTitle: x\r\n" */
+                  "77u/RnJvbTogSVRVLVQgU0cxNQ0KVGl0bGU6IHgNCg==\n"
+                  "--b--\n");
+    assert_int_equal(m->text_attachments->len, 1);
+    assert_string_equal(g_ptr_array_index(m->text_attachments, 0),
+                        "From: ITU-T SG15\nTitle: x\n");
+    message_free(m);
+}
+
+/* Text labelled ISO-8859-1 or US-ASCII, or not labelled at all, is
+ * written in Windows-1252 by Word and Outlook: 0x93 0x94 0x96 0x80 are
+ * quotes, a dash and the euro sign, never C1 controls, in the body, in
+ * RFC 2047 words and in raw 8-bit headers alike. */
+static void
+test_windows_1252(void **state)
+{
+    static const char *const labels[] = {
+        "; charset=iso-8859-1", "; charset=\"ISO-8859-1\"", "; charset=latin1",
+        "; charset=us-ascii", "",
+    };
+    struct message *m;
+
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS(labels); i++) {
+        char *raw = g_strdup_printf(
+            "From: =?iso-8859-1?Q?Jos=E9_=93Pepe=94_Garc=EDa?= <jose@itu.test>\n"
+            "Subject: =?iso-8859-1?Q?LS_on_=93flex_grid=94_=96_10_=80?=\n"
+            "MIME-Version: 1.0\nContent-Type: text/plain%s\n"
+            "Content-Transfer-Encoding: 8bit\n\n"
+            "Title: \x93" "flex grid\x94 \x96 co\xFBt 10 \x80\n", labels[i]);
+
+        m = parse_str(raw);
+        assert_string_equal(m->subject, "LS on \xE2\x80\x9C" "flex grid"
+                            "\xE2\x80\x9D \xE2\x80\x93 10 \xE2\x82\xAC");
+        assert_string_equal(m->from_name, "Jos\xC3\xA9 \xE2\x80\x9CPepe"
+                            "\xE2\x80\x9D Garc\xC3\xAD" "a");
+        assert_string_equal(m->text, "Title: \xE2\x80\x9C" "flex grid"
+                            "\xE2\x80\x9D \xE2\x80\x93 co\xC3\xBBt 10 "
+                            "\xE2\x82\xAC\n");
+        assert_false(has_problem(m, "ISO-8859-1"));
+        message_free(m);
+        g_free(raw);
+    }
+
+    /* Raw 8-bit in headers, and the bytes Windows-1252 leaves undefined
+     * (0x81 and 0x9D, OSC on a terminal): U+FFFD, no C1 control left. */
+    m = parse_str("From: Jos\xE9 \x93Pepe\x94 <jose@itu.test>\n"
+                  "Subject: \x93" "flex grid\x94 \x96 10 \x80 \x81\x9D\n"
+                  "MIME-Version: 1.0\n"
+                  "Content-Type: text/plain; charset=iso-8859-1\n\n"
+                  "Title: \x93" "flex\x94 \x81\x9D\n");
+    assert_string_equal(m->subject, "\xE2\x80\x9C" "flex grid\xE2\x80\x9D "
+                        "\xE2\x80\x93 10 \xE2\x82\xAC \xEF\xBF\xBD\xEF\xBF\xBD");
+    assert_string_equal(m->from_name, "Jos\xC3\xA9 \xE2\x80\x9CPepe\xE2\x80\x9D");
+    assert_string_equal(m->text, "Title: \xE2\x80\x9C" "flex\xE2\x80\x9D "
+                        "\xEF\xBF\xBD\xEF\xBF\xBD\n");
+    assert_true(has_problem(m, "2 bytes that are not characters"));
+    assert_false(has_c1(m->subject) || has_c1(m->from) || has_c1(m->text));
+    message_free(m);
+}
+
 /* Initialise GMime and libxml2 once for the group. */
 static int
 setup(void **state)
@@ -1346,6 +1487,9 @@ main(void)
         cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_repair_spool_failure),
         cmocka_unit_test(test_html_render_bound),
+        cmocka_unit_test(test_utf8_damaged),
+        cmocka_unit_test(test_byte_order_mark),
+        cmocka_unit_test(test_windows_1252),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
