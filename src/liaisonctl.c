@@ -403,29 +403,56 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
     return rc;
 }
 
-/* Truncate s to at most width characters (UTF-8), with an ellipsis. */
-static char *
-fit(const char *s, glong width)
+/* The terminal columns character c takes: 2 for a wide one (CJK), 0 for
+ * a combining mark, else 1. */
+static glong
+char_columns(gunichar c)
 {
-    if (s == NULL)
-        return g_strdup("-");
-    if (g_utf8_strlen(s, -1) <= width)
-        return g_strdup(s);
-    {
-        g_autofree char *head = g_utf8_substring(s, 0, width - 1);
-
-        return g_strconcat(head, "…", NULL);
-    }
+    if (g_unichar_iszerowidth(c))
+        return 0;
+    return g_unichar_iswide(c) ? 2 : 1;
 }
 
-/* Print s left-aligned in width columns (UTF-8 aware). */
+/* s cut to at most width terminal columns, with an ellipsis when cut, and
+ * any control character made a space (a name from mail could move the
+ * cursor); the columns it takes in *used. */
+static char *
+fit(const char *s, glong width, glong *used)
+{
+    GString *out = g_string_new(NULL);
+    glong cols = 0, total = 0;
+
+    if (s == NULL || !g_utf8_validate(s, -1, NULL))
+        s = "-";
+    for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p))
+        total += char_columns(g_utf8_get_char(p));
+    for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        glong w = char_columns(c);
+
+        /* Room for the ellipsis when the whole does not fit. */
+        if (cols + w > (total > width ? width - 1 : width))
+            break;
+        g_string_append_unichar(out, g_unichar_iscntrl(c) ? ' ' : c);
+        cols += w;
+    }
+    if (total > width) {
+        g_string_append(out, "…");
+        cols++;
+    }
+    *used = cols;
+    return g_string_free(out, FALSE);
+}
+
+/* Print s left-aligned in width terminal columns, then two spaces. */
 static void
 put_cell(const char *s, glong width)
 {
-    g_autofree char *f = fit(s, width);
+    glong used;
+    g_autofree char *f = fit(s, width, &used);
 
     fputs(f, stdout);
-    for (glong n = g_utf8_strlen(f, -1); n < width + 2; n++)
+    for (glong n = used; n < width + 2; n++)
         putchar(' ');
 }
 
@@ -440,7 +467,7 @@ list_row(const struct statement *s, gpointer data)
     g_strlcpy(received, s->received != NULL ? s->received : "-", sizeof received);
     if (received[10] == 'T')
         received[10] = ' ';
-    put_cell(id, 4);
+    printf("%-4s  ", id);       /* never cut: 12345 is not 123… */
     put_cell(received, 16);
     put_cell(s->env->from_body, 24);
     put_cell(s->env->to_body, 24);
@@ -511,7 +538,7 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
             print_json(b);
     } else {
         printf("%-4s  %-16s  %-24s  %-24s  %-11s  %-10s  %s\n",
-               "ID", "RECEIVED", "FROM", "TO", "PURPOSE", "DEADLINE", "STATE");
+               "ID", "RECEIVED (UTC)", "FROM", "TO", "PURPOSE", "DEADLINE", "STATE");
         ok = store_list(ctl->store, list_row, &count, &err);
         if (ok)
             printf("(%d statement%s)\n", count, count == 1 ? "" : "s");
@@ -554,9 +581,42 @@ show_strings(const char *label, const GPtrArray *a)
     printf("\n");
 }
 
+/* Print text on one line, its control characters made spaces: event
+ * details can quote mail (a bounce's diagnostic). */
+static void
+put_line_text(const char *text)
+{
+    for (const char *p = text; *p != '\0'; p++)
+        putchar((unsigned char) *p < 0x20 || *p == 0x7f ? ' ' : *p);
+}
+
+/* The event log of a statement: when, what, who, and the detail. */
+static void
+show_history(const GPtrArray *events)
+{
+    printf("%-20s", "History:");
+    if (events->len == 0)
+        printf("-\n");
+    for (guint i = 0; i < events->len; i++) {
+        const struct store_event *ev = g_ptr_array_index(events, i);
+
+        printf("%s%s  ", i > 0 ? "                    " : "", ev->at);
+        put_line_text(ev->what);
+        if (ev->actor != NULL) {
+            fputs(" by ", stdout);
+            put_line_text(ev->actor);
+        }
+        if (ev->detail != NULL) {
+            fputs(": ", stdout);
+            put_line_text(ev->detail);
+        }
+        putchar('\n');
+    }
+}
+
 /* Print one statement for a person. */
 static void
-show_statement(const struct statement *s)
+show_statement(const struct statement *s, const GPtrArray *events)
 {
     const struct envelope *e = s->env;
 
@@ -600,6 +660,7 @@ show_statement(const struct statement *s)
     printf("%-20s%s\n", "Message-ID:", s->message_id != NULL ? s->message_id : "-");
     if (s->forwarded_by != NULL)
         printf("%-20s%s\n", "Forwarded by:", s->forwarded_by);
+    show_history(events);
     if (e->body != NULL)
         printf("\n%s\n", e->body);
 }
@@ -632,6 +693,7 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
     gboolean json = FALSE;
     const char *idarg;
     struct statement *s;
+    GPtrArray *events;
     GError *err = NULL;
     gint64 id;
     int c, rc;
@@ -664,16 +726,42 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
         g_error_free(err);
         return missing ? 1 : EX_TEMPFAIL;
     }
+    events = store_statement_events(ctl->store, id, &err);
+    if (events == NULL) {
+        log_msg(LOG_ERR, NULL, "cannot read statement %" G_GINT64_FORMAT "'s history: %s",
+                id, err->message);
+        g_error_free(err);
+        statement_free(s);
+        return EX_TEMPFAIL;
+    }
     if (json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
         statement_to_json(s, b);
+        json_builder_set_member_name(b, "history");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < events->len; i++) {
+            const struct store_event *ev = g_ptr_array_index(events, i);
+
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "at");
+            json_builder_add_string_value(b, ev->at);
+            json_builder_set_member_name(b, "what");
+            json_builder_add_string_value(b, ev->what);
+            json_builder_set_member_name(b, "actor");
+            json_builder_add_string_value(b, ev->actor);
+            json_builder_set_member_name(b, "detail");
+            json_builder_add_string_value(b, ev->detail);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
         json_builder_end_object(b);
         print_json(b);
     } else {
-        show_statement(s);
+        show_statement(s, events);
     }
+    g_ptr_array_unref(events);
     statement_free(s);
     return EX_OK;
 }
@@ -1011,7 +1099,8 @@ static const struct command commands[] = {
       "Exit status: 0 listed; 64 usage error; 70 internal error; 75 the database\n"
       "cannot be opened or read; 78 configuration error." },
     { "show", cmd_show, "[--json] ID",
-      "Show everything recorded about statement ID.\n"
+      "Show everything recorded about statement ID, ending with its history:\n"
+      "arrival, routing, mail queued, correspondence, reminders, closing.\n"
       "\n"
       "Options:\n"
       "  -j, --json  print the statement as a JSON object\n"

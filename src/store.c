@@ -314,6 +314,7 @@ enum sql_id {
     SQL_TICKLE_OPEN_IDS,
     SQL_TICKLE_FACTS,
     SQL_SET_STATE,
+    SQL_EVENTS,
     SQL_REMINDER_DAY,
     SQL_REMINDER_ADD,
     SQL_OUTBOX_COUNT_TO,
@@ -450,6 +451,8 @@ static const char *const sql_text[SQL_COUNT] = {
         " WHERE id = ?1",
     [SQL_SET_STATE] =
         "UPDATE statement SET state = ?2 WHERE id = ?1",
+    [SQL_EVENTS] =
+        "SELECT at, what, actor, detail FROM event WHERE statement = ?1 ORDER BY id",
     [SQL_REMINDER_DAY] =
         "SELECT day FROM reminder WHERE statement = ?1 AND point = ?2",
     [SQL_REMINDER_ADD] =
@@ -2012,6 +2015,46 @@ store_set_state(struct store *st, gint64 id, const char *state, GError **err)
         return FALSE;
     }
     return TRUE;
+}
+
+/* Free one struct store_event. */
+static void
+event_free(gpointer p)
+{
+    struct store_event *e = p;
+
+    g_free(e->at);
+    g_free(e->what);
+    g_free(e->actor);
+    g_free(e->detail);
+    g_free(e);
+}
+
+/* The events of statement id, oldest first: a GPtrArray of struct
+ * store_event (freed with the array), or NULL with *err. */
+GPtrArray *
+store_statement_events(struct store *st, gint64 id, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_EVENTS);
+    GPtrArray *out = g_ptr_array_new_with_free_func(event_free);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, id, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct store_event *e = g_new0(struct store_event, 1);
+
+        e->at = column_text(stmt, 0);
+        e->what = column_text(stmt, 1);
+        e->actor = column_text(stmt, 2);
+        e->detail = column_text(stmt, 3);
+        g_ptr_array_add(out, e);
+        rc = SQLITE_OK;
+    }
+    if (!read_done(st, stmt, rc, "reading a statement's events", err)) {
+        g_ptr_array_unref(out);
+        return NULL;
+    }
+    return out;
 }
 
 /* Free the copies held by f (not f itself). */

@@ -192,6 +192,16 @@ GArray *store_open_statement_ids(struct store *st, GError **err);
 gboolean store_tickle_facts(struct store *st, gint64 id,
                             struct store_tickle_facts *f, GError **err);
 void    store_tickle_facts_clear(struct store_tickle_facts *f);
+/* One row of a statement's event log. */
+struct store_event {
+    char   *at;                 /* UTC, 2027-01-15T09:00:00Z */
+    char   *what;               /* received, routed, correspondence, tickled, closed... */
+    char   *actor;              /* an address or a program; may be NULL */
+    char   *detail;             /* may be NULL */
+};
+/* The events of statement id, oldest first: a GPtrArray of struct
+ * store_event that frees them, or NULL with *err. */
+GPtrArray *store_statement_events(struct store *st, gint64 id, GError **err);
 /* Set statement id's state: "open" or "closed" (the tickler reminds only
  * open ones).  STORE_ERROR_NOTFOUND when there is no such statement. */
 gboolean store_set_state(struct store *st, gint64 id, const char *state, GError **err);

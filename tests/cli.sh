@@ -32,7 +32,7 @@ check_exit "ingest from standard input" 0 ctl ingest - < "$CORPUS/s05-html-only.
 check_grep "stdin: statement 3" "^recorded statement 3" "$SCRATCH/out"
 
 check_exit "list" 0 ctl list
-check_grep "list: header" "^ID +RECEIVED +FROM +TO +PURPOSE +DEADLINE +STATE" "$SCRATCH/out"
+check_grep "list: header" "^ID +RECEIVED \(UTC\) +FROM +TO +PURPOSE +DEADLINE +STATE" "$SCRATCH/out"
 check_grep "list: row for 1" "^1 .*ITU-T Study Group 15 +IETF CCAMP WG +action +2027-03-15 +open" "$SCRATCH/out"
 check_grep "list: summary" "^\(3 statements\)$" "$SCRATCH/out"
 check_exit "list --json" 0 ctl list --json
@@ -42,6 +42,28 @@ check "list --json: three statements" jq -e 'length == 3 and .[2].from == "IEEE 
 check_exit "ingest s03 again" 0 ctl ingest "$CORPUS/s03-itu-template.eml"
 check_grep "duplicate recognised" "^already recorded: statement 1" "$SCRATCH/out"
 check "still three statements" test "$(count_rows "$DB" statement)" = 3
+
+# --- show's history: what happened to a statement, oldest first ------------
+check_exit "show 1" 0 ctl show 1
+check_grep "show: history starts with its arrival" "^History: +[0-9T:Z-]+  received by " "$SCRATCH/out"
+check_grep "show: history has its routing" "^ +[0-9T:Z-]+  routed by liaisond: ccamp-chairs@ietf.test \(assignee\)" "$SCRATCH/out"
+check_exit "show --json 1 (history)" 0 ctl show --json 1
+check "show --json: history, oldest first" jq -e '.history[0].what == "received"
+    and (.history | map(.what) | index("routed")) != null' "$SCRATCH/out"
+
+# --- list: columns by terminal width, ids never cut --------------------------
+printf 'From: Li Wei <li@ccsa.test>\nTo: liaisons@ietf.test\nSubject: LS wide names\nMessage-ID: <cjk-1@ccsa.test>\nContent-Type: text/plain; charset=utf-8\n\nFrom: 中国通信标准化协会第五技术委员会\nTo: IETF CCAMP WG\nPurpose: For information\n' > "$SCRATCH/cjk.eml"
+check_exit "ingest a statement from a body named in Chinese" 0 ctl ingest "$SCRATCH/cjk.eml"
+check_exit "list with a wide name" 0 ctl list
+# The TO column starts at the same terminal column on every row.
+check "list: a wide name keeps the columns aligned" python3 -c '
+import sys, unicodedata
+cols = set()
+for line in open(sys.argv[1], encoding="utf-8"):
+    i = line.find("IETF CCAMP WG")
+    if i > 0:
+        cols.add(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line[:i]))
+sys.exit(0 if len(cols) == 1 else 1)' "$SCRATCH/out"
 
 # --- close and reopen: the tickler reminds open statements only -----------
 check_exit "tickle before close: statement 1 is reminded" 0 ctl tickle --dry-run --now 2027-03-08
