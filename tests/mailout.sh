@@ -112,7 +112,9 @@ expect_flush "flush sends both" "2 0 0"
 expect_eq "notification: who received it" "$(who_got "$NOTE" | tr '\n' ' ')" \
     "ccamp-chairs@ietf.test ccamp@ietf.test h.tanabe@itu.test itu-t-sg15-manager@ietf.test netmod@ietf.test rtg-ads@ietf.test "
 expect_eq "acknowledgement: who received it" "$(who_got "$ACK" | tr '\n' ' ')" "tsbsg15@itu.test "
-F=$(grep -lx 'Delivered-To: ccamp-chairs@ietf.test' $(files_of "$NOTE") | head -n 1)
+# Through xargs -r: with no file of it, grep is not run (given no file,
+# grep would read its stdin, the test's, and hang).
+F=$(files_of "$NOTE" | xargs -r -d '\n' grep -lx 'Delivered-To: ccamp-chairs@ietf.test' | head -n 1)
 check_grep "notification: To the assignee" '^To: ccamp-chairs@ietf.test' "$F"
 check_grep "notification: Cc the others" '^Cc: h.tanabe@itu.test, rtg-ads@ietf.test, itu-t-sg15-manager@ietf.test' "$F"
 check_grep "notification: subject" '^Subject: \[LS 1\] Liaison statement received: LS on YANG models' "$F"
@@ -208,12 +210,24 @@ sleep 2
 expect_flush "sender accepted again, a minute later: sent" "1 0 0" --now "$(later 2)"
 
 # sink_start DIR SECONDS: smtp-sink on $SINK dumping each transaction into
-# DIR and answering each final dot after SECONDS (SINKPID).
+# DIR and answering each final dot after SECONDS (SINKPID), once it
+# listens (at most 10 s; a bare connection leaves no dump file).  The test
+# ends there when it never does: every step after it needs the sink.
 sink_start() {
     mkdir -p "$1"; chmod 777 "$1"
-    smtp-sink -u nobody -W ".:$2" -d "$1/%M." "127.0.0.1:$SINK" 10 &
+    smtp-sink -u nobody -W ".:$2" -d "$1/%M." "127.0.0.1:$SINK" 10 2>"$RUN/sink.err" &
     SINKPID=$!
-    sleep 0.5
+    for _ in $(seq 1 100); do
+        kill -0 "$SINKPID" 2>/dev/null || break
+        (exec 3<>"/dev/tcp/127.0.0.1/$SINK") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    if kill -0 "$SINKPID" 2>/dev/null; then
+        fail "smtp-sink listens on 127.0.0.1:$SINK" "not listening after 10 s"
+    else
+        fail "smtp-sink listens on 127.0.0.1:$SINK" "it exited: $(head -c 300 "$RUN/sink.err")"
+    fi
+    exit 1
 }
 # sink_holds DIR MSGID: wait until the message is in smtp-sink's hands (a
 # dump file holds its Message-ID), the sender waiting for the answer to
@@ -261,7 +275,7 @@ expect_flush "crash after accept: sent again after the lease" "1 0 0" --now "$(l
 sleep 1
 expect_eq "crash after accept: at most one extra copy" "$(files_of "$A4" | wc -l)" 2
 expect_eq "crash after accept: same Message-ID in both" \
-    "$(grep -hi '^Message-Id:' $(files_of "$A4") | sort -u | wc -l)" 1
+    "$(files_of "$A4" | xargs -r -d '\n' grep -hi '^Message-Id:' | sort -u | wc -l)" 1
 expect_flush "nothing left to send" "0 0 0" --now "$(later 600)"
 
 # take_during_flush NAME DIR MSGID: a flush to the sink started with DIR;

@@ -8,7 +8,18 @@
 #   FUZZ_SECONDS   seconds per target (default 60)
 #   FUZZ_TARGETS   targets to run (default "fuzz_message fuzz_envelope fuzz_ingest")
 #   FUZZ_JOBS      targets fuzzed at the same time (default: the CPUs)
+#   FUZZ_SEED      libFuzzer's random seed, -seed=N to each target
+#                  (default 1); "random" (or 0): libFuzzer picks one
 #   FUZZ_BUILD_ONLY=1  build and write the seeds, do not fuzz
+#
+# The seed is 1 unless FUZZ_SEED is set: CI (tests/run-all.sh, which sets
+# only FUZZ_SECONDS) then mutates the same way from run to run, and does
+# not turn red on a crash the change under test did not add.  A fixed seed
+# repeats a run only with the same code, the same OUTDIR/corpus-TARGET
+# (kept between runs: start from an empty OUTDIR) and the same speed
+# (-max_total_time ends a slower machine's run sooner).  FUZZ_SEED=random
+# looks for new findings: libFuzzer logs the seed it picked ("INFO: Seed:
+# N" in OUTDIR/TARGET.log), and FUZZ_SEED=N runs it again.
 #
 # The autotools build uses gcc and cannot link libFuzzer, so the core
 # library (src/*.c without the programs' mains and the milter glue) is
@@ -27,6 +38,12 @@ SECONDS_PER=${FUZZ_SECONDS:-60}
 TARGETS=${FUZZ_TARGETS:-"fuzz_message fuzz_envelope fuzz_ingest"}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 CC=${FUZZ_CC:-clang}
+SEED=${FUZZ_SEED:-1}
+case $SEED in
+    random) SEED_OPT="" ;;
+    *[!0-9]*|"") echo "$0: FUZZ_SEED must be a number or \"random\", not '$SEED'" >&2; exit 2 ;;
+    *) SEED_OPT="-seed=$SEED" ;;
+esac
 
 if ! command -v "$CC" >/dev/null 2>&1; then
     echo "fuzz: $CC not found (Debian: apt-get install clang libclang-rt-14-dev); skipped"
@@ -124,7 +141,7 @@ export LIAISON_SRCDIR=$TOP
 fuzz_one() {
     local t=$1
     local opts="-max_len=262144 -timeout=10 -rss_limit_mb=2048
-        -malloc_limit_mb=2048 -artifact_prefix=$OUT/artifacts/$t-"
+        -malloc_limit_mb=2048 -artifact_prefix=$OUT/artifacts/$t- $SEED_OPT"
     mkdir -p "$OUT/corpus-$t"
     # shellcheck disable=SC2086
     "$OUT/$t" $opts "$OUT"/seeds-large/* >"$OUT/$t.log" 2>&1 || return
@@ -133,7 +150,7 @@ fuzz_one() {
         -dict="$HERE/mail.dict" "$OUT/corpus-$t" "$OUT/seeds" >>"$OUT/$t.log" 2>&1
 }
 
-echo "fuzz: $SECONDS_PER s per target, $JOBS at a time: $TARGETS"
+echo "fuzz: $SECONDS_PER s per target, $JOBS at a time, seed $SEED: $TARGETS"
 declare -A PIDS=()
 for t in $TARGETS; do
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done

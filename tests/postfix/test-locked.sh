@@ -13,8 +13,8 @@
 #     delivered;
 #   - busy_timeout_ms bounds each message's whole wait, for its turn at
 #     liaisond's connection and then in SQLite: every one of the 4 failures
-#     is logged "after N ms" with N at most 1.5 times the timeout (parsing
-#     and scheduling are the half added).  Were the turn and SQLite each
+#     is logged "after N ms" with N at most 1.8 times the timeout (parsing
+#     and scheduling are what is added).  Were the turn and SQLite each
 #     given the whole timeout, the second message would wait about twice
 #     it;
 #   - the lock released, the same 4 messages sent again: each accepted,
@@ -77,14 +77,18 @@ tail -n "+$((log0 + 1))" "$RUN/liaisond.log" >"$SCRATCH/locked.log"
 nbusy=$(grep -c -E "temporary failure: .*(busy|locked)" "$SCRATCH/locked.log")
 [ "$nbusy" = 4 ] && ok "locked: 4 temporary failures logged as busy or locked" \
     || fail "locked: reasons" "$nbusy of 4: $(grep 'temporary failure' "$SCRATCH/locked.log" | head -4)"
-# Each failure says how long the message waited in all.
+# Each failure says how long the message waited in all.  Measured: 1001 to
+# 1041 ms when the whole wait is bounded; the defect this guards against
+# (the turn and SQLite each given the whole timeout) took 1957 ms.  The
+# bound, 1800 ms, leaves a loaded CI machine ~750 ms of scheduling and
+# stays ~150 ms under the defect.
 waits=$(sed -n 's/.*temporary failure: .*(after \([0-9]*\) ms)$/\1/p' "$SCRATCH/locked.log" | sort -n | tr '\n' ' ')
 nwaits=$(echo "$waits" | wc -w)
 longest=$(echo "$waits" | awk '{ print $NF }')
-if [ "$nwaits" = 4 ] && [ "${longest:-99999}" -le 1500 ]; then
-    ok "locked: each message waited at most busy_timeout_ms and a half in all (ms: $waits)"
+if [ "$nwaits" = 4 ] && [ "${longest:-99999}" -le 1800 ]; then
+    ok "locked: each message waited at most 1.8 times busy_timeout_ms in all (ms: $waits)"
 else
-    fail "locked: bounded wait" "waits (ms): '$waits', wanted 4 of at most 1500"
+    fail "locked: bounded wait" "waits (ms): '$waits', wanted 4 of at most 1800"
 fi
 
 # ---- released: the retries go through, once each ------------------------------
