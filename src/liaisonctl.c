@@ -1144,7 +1144,7 @@ static const struct command commands[] = {
       "                           (2027-01-15, its midnight UTC) or a time\n"
       "                           (2027-01-15T09:00:00Z; UTC without a zone)\n"
       "                           (default: the current time); each row's claim\n"
-      "                           lasts 20 minutes from TIME, so a TIME further\n"
+      "                           lasts 30 minutes from TIME, so a TIME further\n"
       "                           back makes claims another sender may take at\n"
       "                           once: to test or catch up, not beside liaisond's\n"
       "                           sender\n"

@@ -21,14 +21,17 @@
  *   recipient, the moment the relay answers
  *   250 to the end of DATA the recipient is appended to the row's
  *   `delivered` column in its own commit, before anything else happens
- *   (no RSET, no QUIT, no next recipient).  A sender that dies before that
- *   answer has sent nothing the relay keeps (SMTP discards an unfinished
- *   transaction), and the row is tried again when its lease runs out.  A
- *   sender that dies after the 250 and before the commit leaves the
- *   recipient undelivered in the database although the relay has the
- *   mail: that recipient gets one more copy later, with the same bytes and
- *   so the same Message-ID, which mail clients fold.  That window is a few
- *   microseconds of SQLite work; SMTP offers nothing to close it.  A
+ *   (no RSET, no QUIT, no next recipient).  A sender that dies before the
+ *   final dot has sent nothing the relay keeps (SMTP discards an
+ *   unfinished transaction), and the row is tried again when its lease
+ *   runs out.  A sender that dies after the final dot and before the
+ *   commit leaves the recipient undelivered in the database although the
+ *   relay may have the mail: that recipient gets one more copy later, with
+ *   the same bytes and so the same Message-ID, which mail clients fold.
+ *   That window is the relay's time to answer the dot (its filters run
+ *   then; it is waited for END_OF_DATA_TIMEOUT_S, as RFC 5321 asks, not
+ *   given up on) and a few microseconds of SQLite work; SMTP offers
+ *   nothing to close it.  A
  *   database locked at that moment is waited out for up to
  *   DELIVERED_WAIT_S, not busy_timeout_ms: giving up would widen the
  *   window to the whole lock.
@@ -75,10 +78,16 @@
  * each recipient after the first.  It must outlast the slowest first
  * recipient: opening the connection (60 s for each of the relay's
  * addresses, then EHLO, STARTTLS, EHLO, AUTH) and one transaction (MAIL,
- * RCPT, DATA, the message, the final dot), 60 s per step: about 10
- * minutes for a relay with two addresses.  A sender that dies leaves its
- * rows this long. */
-#define CLAIM_LEASE_S (20 * 60)
+ * RCPT, DATA, the message, 60 s per step), the answer to the final dot
+ * (END_OF_DATA_TIMEOUT_S) and the wait to record it (DELIVERED_WAIT_S):
+ * about 23 minutes for a relay with two addresses.  A sender that dies
+ * leaves its rows this long. */
+#define CLAIM_LEASE_S (30 * 60)
+/* How long the answer to the end of DATA is waited for: RFC 5321
+ * (4.5.3.2.6) asks for 10 minutes.  By then the relay has the message and
+ * may be running its filters on it; giving up sooner, as after the 60 s of
+ * every other step, sent it a second time on the retry. */
+#define END_OF_DATA_TIMEOUT_S 600
 /* How long a recipient the relay accepted is tried to be recorded past a
  * locked database (record_delivered): well inside the lease. */
 #define DELIVERED_WAIT_S 120
@@ -483,7 +492,10 @@ send_one(struct conn *c, const struct compose_settings *cs,
     if (r != MAILSMTP_NO_ERROR)
         goto failed;
     step = "end of DATA";
+    mailstream_low_set_timeout(mailstream_get_low(c->smtp->stream), END_OF_DATA_TIMEOUT_S);
     r = mailsmtp_data_message(c->smtp, raw, len);
+    if (c->smtp->stream != NULL)
+        mailstream_low_set_timeout(mailstream_get_low(c->smtp->stream), c->relay->timeout_s);
     if (r != MAILSMTP_NO_ERROR)
         goto failed;
     return RCPT_DELIVERED;

@@ -254,12 +254,25 @@ kill -9 "$FPID"; wait "$FPID" 2>/dev/null
 kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
 expect_eq "killed before the answer: nothing recorded" \
     "$(sql "SELECT sent IS NULL, delivered FROM outbox WHERE message_id='$A3'")" "1|"
-expect_flush "within the claim's lease: left alone" "0 0 0" --now "$(later 15)"
+expect_flush "within the claim's lease (30 minutes): left alone" "0 0 0" --now "$(later 25)"
 BEFORE=$(copies)
-expect_flush "after the lease: sent" "1 0 0" --now "$(later 21)"
+expect_flush "after the lease: sent" "1 0 0" --now "$(later 31)"
 "$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 1)) 30 >/dev/null
 sleep 1
 expect_eq "killed before the answer: exactly one copy" "$(files_of "$A3" | wc -l)" 1
+
+# ---- 4b. a relay that answers the final dot after 65 s: sent once --------
+# RFC 5321 gives the end of DATA 10 minutes; the relay already has the
+# message.  Giving up after the 60 s of the other steps sent it again.
+sink_start "$RUN/sink-slow" 65
+"$QUEUE" "$DB" 1 acknowledgement >/dev/null
+A5=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
+expect_eq "a relay 65 s slow: only that mail is waiting" \
+    "$(sql "SELECT group_concat(message_id) FROM outbox WHERE sent IS NULL AND failed IS NULL")" "$A5"
+expect_flush "a relay 65 s slow at the end of DATA: sent" "1 0 0" --relay "127.0.0.1:$SINK"
+kill "$SINKPID"; wait "$SINKPID" 2>/dev/null; SINKPID=
+expect_eq "a relay 65 s slow: one transaction, nothing to send again" \
+    "$(grep -lsF "$A5" "$RUN/sink-slow"/* | wc -l) $(sql "SELECT sent IS NOT NULL FROM outbox WHERE message_id='$A5'")" "1 1"
 
 # ---- 5. killed after the relay accepted, before the record: one extra copy
 "$QUEUE" "$DB" 1 acknowledgement >/dev/null
@@ -270,7 +283,7 @@ expect_eq "crash hook: the sender died with 9" "$?" 9
 "$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 1)) 30 >/dev/null
 expect_eq "crash after accept: the database does not know" \
     "$(sql "SELECT sent IS NULL, delivered FROM outbox WHERE message_id='$A4'")" "1|"
-expect_flush "crash after accept: sent again after the lease" "1 0 0" --now "$(later 21)"
+expect_flush "crash after accept: sent again after the lease" "1 0 0" --now "$(later 31)"
 "$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 2)) 30 >/dev/null
 sleep 1
 expect_eq "crash after accept: at most one extra copy" "$(files_of "$A4" | wc -l)" 2
@@ -354,7 +367,7 @@ expect_eq "locked at the relay's answer: the sender waits past its busy timeout"
 expect_eq "locked at the relay's answer: flush exits 0" "$rc" 0
 expect_eq "locked at the relay's answer: recorded as delivered and sent" \
     "$(sql "SELECT length(delivered) > 0, sent IS NOT NULL FROM outbox WHERE message_id='$A7'")" "1|1"
-expect_flush "locked at the relay's answer: nothing sent again after the lease" "0 0 0" --now "$(later 21)"
+expect_flush "locked at the relay's answer: nothing sent again after the lease" "0 0 0" --now "$(later 31)"
 expect_eq "locked at the relay's answer: one copy for each of its $N7 recipients" \
     "$(grep -lsF "$A7" "$RUN"/sink7/* | wc -l)" "$N7"
 
