@@ -42,6 +42,7 @@ enum pattern {
     PAT_LABEL,          /* "  Label words: value" */
     PAT_REPLY_BY,       /* datatracker "Please reply by 2026-12-20" */
     PAT_FORWARD,        /* start of an inline forwarded/original header block */
+    PAT_RULE,           /* Outlook's "_____" rule above a forwarded header */
     PAT_DATE,           /* a date in any layout, searched inside a value */
     PAT_ADDR,           /* an e-mail address, optionally after "mailto:" */
     PAT_SUBLABEL,       /* "E-mail:", "Tel:" inside a contact value */
@@ -86,6 +87,10 @@ static const char *const pattern_source[PAT_COUNT] = {
                      "(?:by|before)[ \\t]+(.+)$",
     [PAT_FORWARD] = "^[ \\t]*(?:-{2,}[ \\t]*(?:original|forwarded)[ \\t]+message"
                     "[ \\t]*-{2,}|begin forwarded message:)",
+    /* Outlook draws 32 underscores; a rule is never longer than a line
+     * that is read at all, and possessive, so a near miss is not retried
+     * at every length. */
+    [PAT_RULE] = "^[ \\t]{0,16}_{10,4096}+[ \\t]{0,16}$",
     /* Alternatives: ISO y-m-d; d Month y; Month d, y; d.m.y or d/m/y;
      * a day may be the first of a range (DAY_RANGE).  Every quantifier
      * is bounded, so a match attempt costs O(1). */
@@ -223,6 +228,37 @@ static const struct sub {
     { "company", SUB_OTHER },
     { "affiliation", SUB_OTHER },
 };
+
+/* The mail header lines of an inline forwarded header ("From:", "Sent:",
+ * "To:", "Subject:"), as bits: which of them a block holds tells a
+ * forwarded header from a liaison form, which has From and To too. */
+enum {
+    HDR_FROM = 1 << 0,
+    HDR_SENT = 1 << 1,
+    HDR_DATE = 1 << 2,
+    HDR_SUBJECT = 1 << 3,
+    HDR_OTHER = 1 << 4,
+};
+
+static const struct header {
+    const char *name;
+    unsigned bit;
+} headers[] = {
+    { "from", HDR_FROM },
+    { "sent", HDR_SENT },
+    { "date", HDR_DATE },
+    { "subject", HDR_SUBJECT },
+    { "to", HDR_OTHER },
+    { "cc", HDR_OTHER },
+    { "bcc", HDR_OTHER },
+    { "reply-to", HDR_OTHER },
+    { "importance", HDR_OTHER },
+    { "attachments", HDR_OTHER },
+};
+
+/* A forwarded header is never longer than this many lines; the bound
+ * keeps the look-ahead for one short. */
+#define HEADER_LINES    16
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -554,8 +590,27 @@ purpose_name(enum purpose p)
     return NULL;
 }
 
-/* Read a purpose as written: the first word that names one wins, so
- * "For Action" and "In Response" work and filler words are skipped. */
+/* Whether the word w[0..n) is one of a list, ignoring case. */
+static gboolean
+word_in(const char *w, size_t n, const char *const *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strlen(list[i]) == n && g_ascii_strncasecmp(w, list[i], n) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* A purpose is a few words; later words are prose, not the purpose. */
+#define PURPOSE_WORDS   8
+
+/* Read a purpose as written.  Every word that names one counts unless a
+ * negation comes a word or two before it ("No action required, for
+ * information only", "Not for action; for information"), and of those
+ * left the one that asks most of us wins, so that an action request is
+ * tickled however it is phrased ("For information and action"): action,
+ * then comment, then a response (tickled only with a deadline), then
+ * information.  "Response requested" asks for action; a response is only
+ * "In Response (to)", "Response to" or the word alone. */
 enum purpose
 purpose_parse(const char *s)
 {
@@ -574,31 +629,92 @@ purpose_parse(const char *s)
         { "response", PURPOSE_RESPONSE },
         { "reply", PURPOSE_RESPONSE },
     };
+    static const char *const negations[] = { "no", "not", "without", "none" };
+    static const char *const requested[] = { "requested", "required",
+                                             "expected" };
+    static const char *const either[] = { "or", "nor" };
+    static const int rank[] = {
+        [PURPOSE_NONE] = 0, [PURPOSE_INFORMATION] = 1,
+        [PURPOSE_RESPONSE] = 2, [PURPOSE_COMMENT] = 3, [PURPOSE_ACTION] = 4,
+    };
+    /* One more word than is read, to see what follows "response". */
+    struct {
+        const char *s;
+        size_t n;
+        gboolean clause;        /* sentence punctuation before it */
+        gboolean slash;         /* "action/comment": a slash before it */
+    } w[PURPOSE_WORDS + 1];
+    enum purpose best = PURPOSE_NONE;
     const char *p = s;
-    int seen = 0;
+    size_t nw = 0;
+    int reach = 0;              /* words a negation still reaches */
+    gboolean denied = FALSE;    /* the previous word was a negated purpose */
 
     if (s == NULL)
         return PURPOSE_NONE;
-    /* A purpose is a few words; later words are prose, not the purpose. */
-    while (*p && seen < 8) {
-        const char *w;
-        size_t n;
+    while (*p && nw < G_N_ELEMENTS(w)) {
+        gboolean clause = FALSE, slash = FALSE;
 
-        while (*p && !g_ascii_isalpha(*p))
+        /* Digits ("3GPP"), hyphens and slashes join words of a clause;
+         * sentence punctuation ends it. */
+        while (*p && !g_ascii_isalpha(*p)) {
+            if (strchr(",;:.!?()[]", *p) != NULL)
+                clause = TRUE;
+            slash |= *p == '/';
             p++;
-        w = p;
+        }
+        w[nw].s = p;
         while (g_ascii_isalpha(*p))
             p++;
-        n = (size_t) (p - w);
-        if (n == 0)
+        w[nw].n = (size_t) (p - w[nw].s);
+        w[nw].clause = clause;
+        w[nw].slash = slash;
+        if (w[nw].n == 0)
             break;
-        seen++;
-        for (size_t i = 0; i < G_N_ELEMENTS(words); i++)
-            if (strlen(words[i].word) == n &&
-                g_ascii_strncasecmp(w, words[i].word, n) == 0)
-                return words[i].p;
+        nw++;
     }
-    return PURPOSE_NONE;
+
+    for (size_t i = 0; i < nw && i < PURPOSE_WORDS; i++) {
+        enum purpose found = PURPOSE_NONE;
+
+        /* "No action required, for information": a negation does not
+         * reach past punctuation into the next clause. */
+        if (w[i].clause)
+            reach = 0;
+        else if (denied && w[i].slash)
+            reach = 1;          /* "No action/comment": a slash is "or" */
+        if (word_in(w[i].s, w[i].n, negations, G_N_ELEMENTS(negations))) {
+            reach = 2;
+            denied = FALSE;
+            continue;
+        }
+        for (size_t k = 0; k < G_N_ELEMENTS(words); k++)
+            if (strlen(words[k].word) == w[i].n &&
+                g_ascii_strncasecmp(w[i].s, words[k].word, w[i].n) == 0)
+                found = words[k].p;
+        if (found == PURPOSE_NONE) {
+            /* "No action or comment": the negation runs on over "or". */
+            if (denied && !w[i].clause &&
+                word_in(w[i].s, w[i].n, either, G_N_ELEMENTS(either)))
+                reach = 2;
+            else if (reach > 0)
+                reach--;
+            denied = FALSE;
+            continue;
+        }
+        if (reach > 0) {
+            reach = 0;
+            denied = TRUE;
+            continue;
+        }
+        denied = FALSE;
+        if (found == PURPOSE_RESPONSE && i + 1 < nw && !w[i + 1].clause &&
+            word_in(w[i + 1].s, w[i + 1].n, requested, G_N_ELEMENTS(requested)))
+            found = PURPOSE_ACTION;
+        if (rank[found] > rank[best])
+            best = found;
+    }
+    return best;
 }
 
 /* ---- dates ------------------------------------------------------------ */
@@ -907,6 +1023,10 @@ struct scan {
     gboolean saw_to;            /* an explicit "To:" label */
     GString *for_action, *for_comment, *for_info;
 
+    /* Lines before this one were looked at as a possible forwarded header
+     * (forward_header()) and are not looked at again. */
+    const char *examined;
+
     /* Several lines can state a purpose or deadline; the strongest wins. */
     enum purpose purpose_label, purpose_for, purpose_action;
     char deadline[11];
@@ -1202,6 +1322,86 @@ quoted(const char *line, size_t len)
     return i < len && line[i] == '>';
 }
 
+/* The start of the line after line[0..len), a line of the NUL-terminated
+ * text being scanned (len excludes its CR LF or LF). */
+static const char *
+next_line(const char *line, size_t len)
+{
+    const char *p = line + len;
+
+    if (*p == '\r')
+        p++;
+    if (*p == '\n')
+        p++;
+    return p;
+}
+
+/* The header bit of a "Name: value" line, 0 when it is no mail header. */
+static unsigned
+header_line(struct scan *sc, const char *line, size_t len)
+{
+    size_t so, eo;
+    unsigned bit = 0;
+    char *name;
+
+    if (len > LINE_MAX_LABEL || !match_at(PAT_LABEL, line, len, 0, sc->md))
+        return 0;
+    group(sc->md, 1, &so, &eo);
+    name = normalise_label(line + so, eo - so);
+    for (size_t i = 0; i < G_N_ELEMENTS(headers); i++)
+        if (strcmp(headers[i].name, name) == 0)
+            bit = headers[i].bit;
+    g_free(name);
+    return bit;
+}
+
+/* Whether the lines from p on are a forwarded header as Outlook writes it
+ * inline: mail header lines, up to the first that is none.  Sent and
+ * Subject together are in no liaison form; under a rule of underscores a
+ * From with a Sent, Date (newer Outlook) or Subject will do. */
+static gboolean
+header_block(struct scan *sc, const char *p, gboolean after_rule)
+{
+    unsigned seen = 0;
+
+    for (int lines = 0; *p != '\0' && lines < HEADER_LINES; lines++) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t) (nl - p) : strlen(p);
+        size_t n = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
+        unsigned bit = header_line(sc, p, n);
+
+        /* A long To folded onto an indented line stays in the block. */
+        if (bit == 0 && (lines == 0 || blank(p, n) || !indented(p, n)))
+            break;
+        seen |= bit;
+        p = next_line(p, n);
+    }
+    /* A later line of a block that is no forwarded header starts a block
+     * holding fewer header lines, no forwarded header either: the lines
+     * read here are not read again from there. */
+    if (p > sc->examined)
+        sc->examined = p;
+    if ((seen & (HDR_SENT | HDR_SUBJECT)) == (HDR_SENT | HDR_SUBJECT))
+        return TRUE;
+    return after_rule && (seen & HDR_FROM) &&
+           (seen & (HDR_SENT | HDR_DATE | HDR_SUBJECT));
+}
+
+/* Whether a line starts an inline forwarded header that has no
+ * "-----Original Message-----" line: Outlook's rule of underscores over
+ * From/Sent/To/Subject, or (rendered from HTML, where the rule is a
+ * border) those lines alone.  The forwarder's From and To are not the
+ * statement's. */
+static gboolean
+forward_header(struct scan *sc, const char *line, size_t len)
+{
+    if (match_at(PAT_RULE, line, len, 0, sc->md))
+        return header_block(sc, next_line(line, len), TRUE);
+    if (line < sc->examined || header_line(sc, line, len) == 0)
+        return FALSE;
+    return header_block(sc, line, FALSE);
+}
+
 /* Read one line in field mode; returns FALSE when its document identifiers
  * are not the statement's own (attachment names, referenced liaisons). */
 static gboolean
@@ -1218,7 +1418,8 @@ field_line(struct scan *sc, const char *line, size_t len)
         commit_block(sc);
         return !quoted(line, len);
     }
-    if (match_at(PAT_FORWARD, line, len, 0, sc->md)) {
+    if (match_at(PAT_FORWARD, line, len, 0, sc->md) ||
+        forward_header(sc, line, len)) {
         commit_pending(sc);
         commit_block(sc);
         sc->mode = MODE_SKIP;
@@ -1268,8 +1469,11 @@ field_line(struct scan *sc, const char *line, size_t len)
             more = TRUE;        /* ITU "Contact: Name, Org" then "E-mail:" */
         else if (indented(line, len))
             more = TRUE;        /* RFC 5322 style folding */
-        else if (!is_label && blank(sc->value->str, sc->value->len))
-            more = TRUE;        /* "Title:" with its value on the next line */
+        else if (sub == SUB_NONE && blank(sc->value->str, sc->value->len))
+            /* "Title:" with its value on the next line.  That line may
+             * hold a colon ("LS on MEC: edge APIs"): unless what comes
+             * before it is a known label or sub-label, it is the value. */
+            more = TRUE;
         else {
             /* "A <a@x>,\nB <b@y>": a trailing separator promises more. */
             size_t n = sc->value->len;
@@ -1449,6 +1653,7 @@ envelope_scan(struct envelope *env, const char *text)
     sc.env = env;
     sc.md = pcre2_match_data_create(16, NULL);
     sc.mode = MODE_FIELDS;
+    sc.examined = text;
     sc.want_to_list = env->to_list->len == 0;
     sc.want_info = env->info_to->len == 0;
     sc.want_cc = env->cc->len == 0;

@@ -1120,6 +1120,65 @@ test_purposes(void **state)
         assert_int_equal(purpose_parse(purpose_name(p)), p);
 }
 
+/* Negations and several purposes in one value: a negated purpose word is
+ * not the purpose, and of those left the one asking most of us wins, so a
+ * statement for action is tickled and one for information is not. */
+static void
+test_purpose_negation(void **state)
+{
+    static const struct {
+        const char *in;
+        enum purpose p;
+    } rows[] = {
+        { "No action required, for information only", PURPOSE_INFORMATION },
+        { "Not for action; for information", PURPOSE_INFORMATION },
+        { "For information, no action required", PURPOSE_INFORMATION },
+        { "Without action; for comment", PURPOSE_COMMENT },
+        { "No action or comment required; for information",
+          PURPOSE_INFORMATION },
+        { "Not for action or for comment", PURPOSE_NONE },
+        { "No action required", PURPOSE_NONE },
+        { "For information and action", PURPOSE_ACTION },
+        { "For information and comment", PURPOSE_COMMENT },
+        { "For comment and action", PURPOSE_ACTION },
+        { "Information; comments welcome", PURPOSE_COMMENT },
+        { "Response requested", PURPOSE_ACTION },
+        { "Reply required by 2027-01-15", PURPOSE_ACTION },
+        { "Response expected", PURPOSE_ACTION },
+        { "No response required", PURPOSE_NONE },
+        { "No reply expected, for information", PURPOSE_INFORMATION },
+        { "In Response to LS-123", PURPOSE_RESPONSE },
+        { "Response to SG15 LS", PURPOSE_RESPONSE },
+        { "In response, for information", PURPOSE_RESPONSE },
+        { "In response; for action", PURPOSE_ACTION },
+        /* A negation reaches a couple of words, not the whole value. */
+        { "No change from the last LS: for action", PURPOSE_ACTION },
+        { "For action by no later than 2027-01-15", PURPOSE_ACTION },
+        { "Nothing for action", PURPOSE_ACTION },
+        { "No 3GPP action required; for info", PURPOSE_INFORMATION },
+        { "No action/comment expected - for information",
+          PURPOSE_INFORMATION },
+    };
+    struct envelope *env;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        if (purpose_parse(rows[i].in) != rows[i].p)
+            print_error("purpose \"%s\"\n", rows[i].in);
+        assert_int_equal(purpose_parse(rows[i].in), rows[i].p);
+    }
+
+    /* A negated Purpose label leaves the For-lines to decide. */
+    env = scan("Purpose: No action required, for information only\n"
+               "To: IETF OPSAWG\n", 2);
+    assert_int_equal(env->purpose, PURPOSE_INFORMATION);
+    assert_null(env->deadline);
+    envelope_free(env);
+
+    env = scan("Purpose: Not for action\nFor comment to: IETF X WG\n", 2);
+    assert_int_equal(env->purpose, PURPOSE_COMMENT);
+    envelope_free(env);
+}
+
 /* ---- edge cases --------------------------------------------------------- */
 
 /* Empty text, NULL arguments, and an envelope freed empty. */
@@ -1178,6 +1237,108 @@ test_quoted_lines(void **state)
     assert_null(env->from_body);
     assert_null(env->to_body);
     assert_str(env->title, "The real title");
+    envelope_free(env);
+}
+
+/* A value on the line after its label may hold a colon: that line is the
+ * value unless it starts with a label of its own. */
+static void
+test_next_line_value_with_colon(void **state)
+{
+    struct envelope *env;
+
+    env = scan("Title:\nLS on MEC: edge APIs and the IETF\n"
+               "From: ETSI ISG MEC\n", 2);
+    assert_str(env->title, "LS on MEC: edge APIs and the IETF");
+    assert_str(env->from_body, "ETSI ISG MEC");
+    envelope_free(env);
+
+    env = scan("Title:\n  Re: LS on MEC (reply)\n", 1);
+    assert_str(env->title, "Re: LS on MEC (reply)");
+    envelope_free(env);
+
+    /* A known label or contact sub-label still starts its own line. */
+    env = scan("Title:\nFrom: ITU-T SG15\n", 2);
+    assert_null(env->title);
+    assert_str(env->from_body, "ITU-T SG15");
+    envelope_free(env);
+
+    env = scan("Title:\nE-mail: a@x.test\n", 1);
+    assert_null(env->title);
+    envelope_free(env);
+
+    /* A value already begun is not continued by a "words:" line. */
+    env = scan("Title: LS on MEC\nNote: edge APIs\n", 1);
+    assert_str(env->title, "LS on MEC");
+    envelope_free(env);
+}
+
+/* Outlook's inline forward header, after a rule of underscores or (as
+ * rendered from HTML) without one, is not the envelope. */
+static void
+test_outlook_forward(void **state)
+{
+    static const char *const to[] = { "IETF CCAMP WG", NULL };
+    struct envelope *env;
+
+    env = scan("FYI, see below.\n\n"
+               "________________________________\n"
+               "From: Forwarder <fwd@ietf.test>\n"
+               "Sent: Monday, December 1, 2026 10:00 AM\n"
+               "To: liaisons@ietf.test\n"
+               "Cc: someone@ietf.test\n"
+               "Subject: FW: LS on OTN\n"
+               "\n"
+               "Title: LS on OTN\n"
+               "From: ITU-T SG15\n"
+               "To: IETF CCAMP WG\n", 3);
+    assert_str(env->from_body, "ITU-T SG15");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    assert_strv(env->to_list, to);
+    assert_int_equal(env->cc->len, 0);
+    assert_str(env->title, "LS on OTN");
+    envelope_free(env);
+
+    /* New Outlook writes Date for Sent; the rule marks it all the same. */
+    env = scan("   ______________________________________\n"
+               "From: Forwarder <fwd@ietf.test>\n"
+               "Date: Monday, December 1, 2026 10:00\n"
+               "To: liaisons@ietf.test\n"
+               "Subject: FW: LS on OTN\n"
+               "\n"
+               "From: ITU-T SG15\n", 1);
+    assert_str(env->from_body, "ITU-T SG15");
+    assert_null(env->to_body);
+    envelope_free(env);
+
+    /* Rendered from HTML the rule is a border: Sent and Subject tell. */
+    env = scan("Please register this one.\n"
+               "From: Forwarder <fwd@ietf.test>\n"
+               "Sent: Monday, December 1, 2026 10:00 AM\n"
+               "To: liaisons@ietf.test\n"
+               "Subject: FW: LS on OTN\n"
+               "\n"
+               "From: ITU-T SG15\nTo: IETF CCAMP WG\n", 2);
+    assert_str(env->from_body, "ITU-T SG15");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    envelope_free(env);
+
+    /* A form under a rule, or with From and To only, is the envelope. */
+    env = scan("________________________________\n"
+               "From: ITU-T SG15\nTo: IETF CCAMP WG\nTitle: LS on OTN\n", 3);
+    assert_str(env->from_body, "ITU-T SG15");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    assert_str(env->title, "LS on OTN");
+    envelope_free(env);
+
+    env = scan("__________\n\nFrom: ITU-T SG15\nSubject: LS on OTN\n"
+               "To: IETF CCAMP WG\n", 2);
+    assert_str(env->from_body, "ITU-T SG15");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    envelope_free(env);
+
+    env = scan("From: ITU-T SG15\nTo: IETF CCAMP WG\nSubject: LS on OTN\n", 2);
+    assert_str(env->from_body, "ITU-T SG15");
     envelope_free(env);
 }
 
@@ -1360,9 +1521,12 @@ main(void)
         cmocka_unit_test(test_date_guards),
         cmocka_unit_test(test_contacts),
         cmocka_unit_test(test_purposes),
+        cmocka_unit_test(test_purpose_negation),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_labels_without_values),
         cmocka_unit_test(test_quoted_lines),
+        cmocka_unit_test(test_next_line_value_with_colon),
+        cmocka_unit_test(test_outlook_forward),
         cmocka_unit_test(test_lookalike_lines),
         cmocka_unit_test(test_huge_line),
         cmocka_unit_test(test_bounds),
