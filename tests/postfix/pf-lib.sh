@@ -70,7 +70,19 @@ pf_setup() {
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
     done
     [ -n "$PORT" ] || { fail "free port" "none in $base..$((base + 99))"; exit 1; }
-    t_cleanup 'stop_liaisond; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; [ "${KEEP:-}" = 1 ] && echo "kept $RUN" || rm -rf "$RUN"'
+    t_cleanup 'stop_liaisond; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; pf_logs_if_failed; [ "${KEEP:-}" = 1 ] && echo "kept $RUN" || rm -rf "$RUN"'
+}
+
+# After a failure, the end of liaisond's log and of Postfix's in the test's
+# own log, which CI keeps: RUN goes when the test ends.
+pf_logs_if_failed() {
+    [ "$T_FAIL" -gt 0 ] || return 0
+    local f
+    for f in "$RUN/liaisond.log" "$RUN/pf/maillog"; do
+        [ -s "$f" ] || continue
+        echo "--- the last 40 lines of $f:"
+        tail -n 40 "$f"
+    done
 }
 
 # The notification and acknowledgement are off: most of these tests count
