@@ -501,6 +501,11 @@ config_check(const struct config *cfg, GError **err)
                     cfg->message_max, MESSAGE_MAX_LIMIT);
         return FALSE;
     }
+    if (cfg->sender_interval < 1 || cfg->sender_interval > 86400) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: sender_interval = %d: must be 1 to 86400"
+                    " seconds", cfg->path, cfg->sender_interval);
+        return FALSE;
+    }
     if (cfg->relay_port < 1 || cfg->relay_port > 65535) {
         g_set_error(err, CONFIG_ERROR, 1, "%s: relay_port = %d: must be 1 to 65535",
                     cfg->path, cfg->relay_port);

@@ -458,6 +458,14 @@ check_more(const struct config *cfg)
     }
     if (!g_file_test(cfg->spool_dir, G_FILE_TEST_IS_DIR))
         log_msg(LOG_WARNING, NULL, "spool_dir = %s: no such folder", cfg->spool_dir);
+    /* The pid file's folder is needed at start (exit 73 without it). */
+    if (cfg->pidfile != NULL && *cfg->pidfile != '\0') {
+        g_autofree char *pid_dir = g_path_get_dirname(cfg->pidfile);
+
+        if (!g_file_test(pid_dir, G_FILE_TEST_IS_DIR))
+            log_msg(LOG_WARNING, NULL, "pidfile = %s: folder %s does not exist",
+                    cfg->pidfile, pid_dir);
+    }
     if (strncmp(cfg->socket, "unix:", 5) == 0) {
         g_autofree char *sock_dir = g_path_get_dirname(cfg->socket + 5);
 

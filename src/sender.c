@@ -52,7 +52,7 @@ sender_round(const struct config *cfg, const struct compose_settings *mail, gpoi
     GError *err = NULL;
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 
-    ss->interval = cfg->sender_interval > 0 ? cfg->sender_interval : 60;
+    ss->interval = cfg->sender_interval;     /* 1 to 86400: config_check */
     if (!cfg->sender)
         return;
     st = store_open(cfg->database, cfg->busy_timeout_ms, &err);

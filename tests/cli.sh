@@ -324,6 +324,9 @@ for r in '::1' '[::1]:2525' '[::1]' 'relay.test:2525'; do
     check_exit "flush --relay '$r': accepted" 0 "$CTL" -d "$SCRATCH/nothing-due.db" flush --relay "$r"
     check_grep "flush --relay '$r': nothing sent" "^sent 0, deferred 0, failed 0" "$SCRATCH/out"
 done
+printf 'sender_interval = 0\n' > "$SCRATCH/si.conf"
+check_exit "sender_interval = 0 (was taken as 60 without a word): 78" 78 "$CTL" -c "$SCRATCH/si.conf" list
+check_grep "sender_interval = 0: says the range" "sender_interval = 0: must be 1 to 86400" "$SCRATCH/err"
 printf 'no_such_key = 1\n' > "$SCRATCH/bad.conf"
 check_exit "-c with an unknown key: 78" 78 "$CTL" -c "$SCRATCH/bad.conf" list
 check_grep "-c: error names file and line" "bad.conf:1" "$SCRATCH/err"
