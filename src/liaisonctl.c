@@ -1253,6 +1253,14 @@ usage(FILE *fp)
                 "read: an MTA running it as a pipe then keeps the message.\n");
 }
 
+/* The one-line reminder after a usage error, on stderr. */
+static void
+short_usage(void)
+{
+    fprintf(stderr, "usage: liaisonctl [-c CONFIG] [-d DB] [-D DIRECTORY] [-v] COMMAND [ARGS]\n"
+                    "'liaisonctl --help' lists the commands and options.\n");
+}
+
 /* Parse the global options, then run one command from the table. */
 int
 main(int argc, char **argv)
@@ -1275,12 +1283,15 @@ main(int argc, char **argv)
         case 'h': usage(stdout); return EX_OK;
         case 'V': printf("liaisonctl %s\n", PACKAGE_VERSION); return EX_OK;
         default:
-            usage(stderr);
+            /* getopt has said what was wrong; a short reminder keeps it
+             * on the screen, where the whole help would scroll it away. */
+            short_usage();
             return names_ingest(argc, argv, optind) ? ingest_keep(EX_USAGE) : EX_USAGE;
         }
     }
     if (optind >= argc) {
-        usage(stderr);
+        fprintf(stderr, "liaisonctl: no command given\n");
+        short_usage();
         return EX_USAGE;
     }
     ctl.cmd = find_command(argv[optind]);

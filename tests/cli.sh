@@ -120,6 +120,11 @@ check "not mail: nothing recorded" test "$(count_rows "$DB" "message WHERE direc
 
 # --- usage ------------------------------------------------------------------
 check_exit "no command: 64" 64 "$CTL"
+check "no command: says so in three lines, not the whole help" \
+    sh -c 'grep -q "no command given" "$1" && [ "$(wc -l < "$1")" -le 3 ]' sh "$SCRATCH/err"
+check_exit "an unknown global option: 64" 64 "$CTL" -x list
+check "an unknown global option: getopt's word stays on screen (at most 3 lines)" \
+    sh -c 'grep -q "invalid option" "$1" && [ "$(wc -l < "$1")" -le 3 ]' sh "$SCRATCH/err"
 check_exit "unknown command: 64" 64 "$CTL" frobnicate
 check_grep "unknown command named" 'unknown command "frobnicate"' "$SCRATCH/err"
 check_exit "show without id: 64" 64 ctl show
