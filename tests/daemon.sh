@@ -284,7 +284,11 @@ fi
 # file system of its own, full before the start: the file is made, but the
 # pid cannot be written into it.  The command that started the daemon must
 # exit with the daemon's status (73), not 0.
-if [ "$(id -u)" = 0 ] && mkdir -p "$D/pidfs" && mount -t tmpfs -o size=64k,mode=755 tmpfs "$D/pidfs"; then
+if [ "$(id -u)" != 0 ]; then
+    echo "note: not root; the start that fails after detaching is not tried"
+elif ! { mkdir -p "$D/pidfs" && mount -t tmpfs -o size=64k,mode=755 tmpfs "$D/pidfs"; }; then
+    fail "pid not written after detaching" "root could not mount a tmpfs for the pid file"
+else
     t_cleanup "umount -l '$D/pidfs' 2>/dev/null"
     dd if=/dev/zero of="$D/pidfs/filler" bs=4k 2>/dev/null
     sed -e "s|^pidfile = .*|pidfile = $D/pidfs/liaisond.pid|" "$D/liaisond.conf" >"$D/pidfs.conf"
@@ -295,6 +299,4 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$D/pidfs" && mount -t tmpfs -o size=64k,mode=
     [ ! -e "$SOCK" ] && ok "pid not written after detaching: no socket left" \
         || fail "pid not written" "socket left"
     umount -l "$D/pidfs"
-else
-    echo "note: not root or no tmpfs; the start that fails after detaching is not tried"
 fi
