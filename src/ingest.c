@@ -393,10 +393,23 @@ queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, GError **e
     return queue_and_free(ctx, s->id, m, err);
 }
 
+/* TRUE when a bounce says that delivery failed: some recipient's Action
+ * is "failed" (message.c compares it in lower case).  A DSN without any
+ * per-recipient Action, or a bounce that is no DSN at all, is taken as
+ * failed, as every bounce was before Actions were read.  A DSN whose
+ * recipients are only delayed, delivered, relayed or expanded is no
+ * failure: the mail may still arrive, or did. */
+static gboolean
+bounce_failed(const struct message *m)
+{
+    return m->failed_recipients->len > 0 || m->dsn_recipients->len == 0;
+}
+
 /* A bounce addressed to one of our VERP senders names mail we sent: mark
  * the recipient as failing, note it on the statement, and tell the
  * liaison manager (or the assignee), unless what bounced was itself such a
- * report.  A bounce that names nothing of ours is only recorded. */
+ * report.  A bounce that names nothing of ours, or that reports no
+ * failure (bounce_failed), is only recorded. */
 static gboolean
 handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *d,
               GError **err)
@@ -417,6 +430,10 @@ handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *
             return FALSE;
         }
         g_clear_error(&e);
+        return TRUE;
+    }
+    if (!bounce_failed(m)) {
+        d->statement_id = stmt;
         return TRUE;
     }
     {
@@ -476,6 +493,19 @@ record_other(struct ingest_ctx *ctx, struct message *m, const struct raw_input *
         g_ptr_array_add(m->failed_recipients, NULL);
         detail = g_strjoinv(", ", (char **)m->failed_recipients->pdata);
         g_ptr_array_remove_index(m->failed_recipients, m->failed_recipients->len - 1);
+    } else if (d->kind == KIND_BOUNCE && m->dsn_recipients->len > 0) {
+        /* No failure, so every recipient has an Action: say what the DSN
+         * reports, "a@x (delayed 4.4.7)". */
+        GString *s = g_string_new(NULL);
+
+        for (guint i = 0; i < m->dsn_recipients->len; i++) {
+            const struct dsn_recipient *r = g_ptr_array_index(m->dsn_recipients, i);
+
+            g_string_append_printf(s, "%s%s (%s%s%s)", i > 0 ? ", " : "", r->addr,
+                                   r->action, r->status != NULL ? " " : "",
+                                   r->status != NULL ? r->status : "");
+        }
+        detail = g_string_free(s, FALSE);
     } else {
         detail = g_strdup(m->from_addr);
     }

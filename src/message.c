@@ -57,6 +57,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "envelope.h"
 #include "message.h"
 
 /* A header value longer than this is cut: no legitimate Subject or To
@@ -105,6 +106,9 @@
 /* Decoded text read from a large text attachment, per byte of the text
  * budget still left (charset conversion and NUL removal change sizes). */
 #define TEXT_READ_RATIO     2
+/* The longest note (in bytes, without its signature) a bare forward's
+ * own text may be. */
+#define FORWARD_NOTE_MAX    1000
 
 /* What the walk over one message's MIME tree carries along. */
 struct walk {
@@ -114,8 +118,13 @@ struct walk {
     gboolean parts_noted;           /* "too many parts" already said */
     gboolean depth_noted;           /* "too deep" already said */
     GMimeObject *body;              /* the leaf chosen as readable text */
-    GMimeObject *body_alt;          /* multipart/alternative holding it */
-    GMimeObject *body_alt_child;    /* ... and its child leading to it */
+    GMimeObject *skip;              /* a part that is no attachment: the
+                                       forwarded message, when the walk
+                                       is of its forwarder's mail */
+    GPtrArray *body_alts;           /* pairs: each multipart/alternative
+                                       on the way to the body, then its
+                                       child leading to it; NULL in a walk
+                                       that chooses no body */
     gsize text_att_bytes;           /* text_attachments total so far */
     gsize mem_bytes;                /* attachment bytes kept in memory */
     GMimeStream *spool;             /* the unlinked temporary file that holds
@@ -1992,85 +2001,184 @@ walk_admit(struct walk *w, unsigned depth)
 }
 
 /* First non-attachment text/<subtype> leaf in document order, not looking
- * inside attached messages; remembers the innermost multipart/alternative
- * on the way.  Bounded by the same limits as the main walk. */
+ * inside attached messages; records in w->body_alts, on the way back, each
+ * multipart/alternative holding it and its rendering that does.  Bounded
+ * by the same limits as the main walk. */
 static GMimeObject *
-find_text(struct walk *w, GMimeObject *obj, unsigned depth,
-          const char *subtype, GMimeObject *alt, GMimeObject *alt_child)
+find_text(struct walk *w, GMimeObject *obj, unsigned depth, const char *subtype)
 {
     if (!walk_admit(w, depth))
         return NULL;
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart *mp = GMIME_MULTIPART(obj);
-        gboolean is_alt = is_type(obj, "multipart", "alternative");
         for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
             GMimeObject *child = g_mime_multipart_get_part(mp, i);
-            GMimeObject *r = find_text(w, child, depth + 1, subtype,
-                                       is_alt ? obj : alt,
-                                       is_alt ? child : alt_child);
-            if (r)
+            GMimeObject *r = find_text(w, child, depth + 1, subtype);
+            if (r) {
+                if (is_type(obj, "multipart", "alternative")) {
+                    g_ptr_array_add(w->body_alts, obj);
+                    g_ptr_array_add(w->body_alts, child);
+                }
                 return r;
+            }
         }
         return NULL;
     }
     if (GMIME_IS_PART(obj) && is_type(obj, "text", subtype)
-        && !is_attachment_disposition(obj)) {
-        w->body_alt = alt;
-        w->body_alt_child = alt_child;
+        && !is_attachment_disposition(obj))
         return obj;
-    }
     return NULL;
 }
 
-/* Add to failed_recipients every Final-Recipient of a delivery-status
- * body: header-like groups separated by blank lines, maybe folded. */
+/* The child of obj that leads to the body when obj is a
+ * multipart/alternative on the body's way, else NULL. */
+static GMimeObject *
+body_rendering(const struct walk *w, GMimeObject *obj)
+{
+    for (guint i = 0; w->body_alts != NULL && i + 1 < w->body_alts->len; i += 2)
+        if (g_ptr_array_index(w->body_alts, i) == obj)
+            return g_ptr_array_index(w->body_alts, i + 1);
+    return NULL;
+}
+
+/* The value of the delivery status field name (without its colon) at
+ * lines[*i], folded lines joined, with *i moved to its last line; NULL
+ * when the line is another field. */
+static char *
+dsn_field(char **lines, int *i, const char *name)
+{
+    const char *v = field_value(lines[*i], strlen(lines[*i]), name);
+    GString *s;
+
+    if (v == NULL)
+        return NULL;
+    s = g_string_new(v);
+    while (lines[*i + 1] && (lines[*i + 1][0] == ' ' || lines[*i + 1][0] == '\t'))
+        g_string_append(s, lines[++*i]);
+    return g_string_free(s, FALSE);
+}
+
+/* The leading token of an Action or Status value, lower case ("failed"
+ * out of " Failed (comment)", "4.4.7" out of "4.4.7 (delayed)"), or
+ * NULL when there is none. */
+static char *
+dsn_token(const char *value)
+{
+    gsize n = 0;
+
+    while (g_ascii_isspace(*value))
+        value++;
+    while (n < 32 && (g_ascii_isalnum(value[n]) || value[n] == '.'
+                      || value[n] == '-'))
+        n++;
+    return n > 0 ? g_ascii_strdown(value, (gssize) n) : NULL;
+}
+
+/* The address of a Final-Recipient value, lower case, or NULL when it
+ * has none. */
+static char *
+dsn_address(struct message *m, const char *value)
+{
+    /* "rfc822; addr" (or "utf-8; addr", RFC 6533): the address type
+     * goes, the address stays. */
+    const char *semi = strchr(value, ';');
+    char *v = g_strdup(semi ? semi + 1 : value);
+    char *addr = g_strstrip(v), *low, *clean;
+
+    if (*addr == '<') {
+        char *gt = strchr(addr, '>');
+        addr++;
+        if (gt)
+            *gt = '\0';
+    }
+    low = g_utf8_strdown(addr, -1);
+    g_free(v);
+    clean = clean_value(m, low, "Final-Recipient");
+    g_free(low);
+    if (*clean == '\0') {
+        g_free(clean);
+        return NULL;
+    }
+    return clean;
+}
+
+/* Record the Final-Recipients of one group of a delivery status (addrs,
+ * emptied) with the group's Action and Status. */
+static void
+dsn_group_end(struct message *m, GPtrArray *addrs, const char *action,
+              const char *status)
+{
+    for (guint i = 0; i < addrs->len; i++) {
+        const char *addr = g_ptr_array_index(addrs, i);
+        gboolean seen = FALSE;
+
+        if (m->dsn_recipients->len < LIST_MAX) {
+            struct dsn_recipient *r = g_new0(struct dsn_recipient, 1);
+
+            r->addr = g_strdup(addr);
+            r->action = g_strdup(action);
+            r->status = g_strdup(status);
+            g_ptr_array_add(m->dsn_recipients, r);
+        }
+        /* A recipient without an Action counts as failed, as every
+         * Final-Recipient did before Actions were read: a bare DSN is
+         * a failure report.  Delayed, delivered, relayed and expanded
+         * are not: that mail may still arrive, or did. */
+        if (action != NULL && strcmp(action, "failed") != 0)
+            continue;
+        for (guint j = 0; j < m->failed_recipients->len && !seen; j++)
+            seen = strcmp(g_ptr_array_index(m->failed_recipients, j), addr) == 0;
+        if (!seen && m->failed_recipients->len < LIST_MAX)
+            g_ptr_array_add(m->failed_recipients, g_strdup(addr));
+    }
+    g_ptr_array_set_size(addrs, 0);
+}
+
+/* Read the recipients of a delivery-status body: header-like groups
+ * separated by blank lines, maybe folded, each recipient's Final-Recipient
+ * with the Action and Status of its group. */
 static void
 scan_dsn(struct message *m, const guint8 *data, gsize len)
 {
-    static const char key[] = "final-recipient:";
-    char *text, **lines;
+    GPtrArray *addrs;
+    char *text, **lines, *action = NULL, *status = NULL;
 
     if (data == NULL || len == 0)
         return;
+    addrs = g_ptr_array_new_with_free_func(g_free);
     text = g_strndup((const char *) data, len);
     lines = g_strsplit(text, "\n", -1);
 
-    for (int i = 0; lines[i]; i++) {
-        GString *v;
-        char *addr, *semi, *low;
-        if (g_ascii_strncasecmp(lines[i], key, sizeof key - 1) != 0)
-            continue;
-        v = g_string_new(lines[i] + sizeof key - 1);
-        while (lines[i + 1] && (lines[i + 1][0] == ' ' || lines[i + 1][0] == '\t'))
-            g_string_append(v, lines[++i]);
-        /* "rfc822; addr" (or "utf-8; addr", RFC 6533): the address type
-         * goes, the address stays. */
-        semi = strchr(v->str, ';');
-        addr = g_strstrip(semi ? semi + 1 : v->str);
-        if (*addr == '<') {
-            char *gt = strchr(addr, '>');
-            addr++;
-            if (gt)
-                *gt = '\0';
-        }
-        low = g_utf8_strdown(addr, -1);
-        g_string_free(v, TRUE);
-        addr = clean_value(m, low, "Final-Recipient");
-        g_free(low);
-        if (*addr == '\0' || m->failed_recipients->len >= LIST_MAX) {
-            g_free(addr);
-            continue;
-        }
-        for (guint j = 0; j < m->failed_recipients->len; j++) {
-            if (strcmp(g_ptr_array_index(m->failed_recipients, j), addr) == 0) {
-                g_free(addr);
-                addr = NULL;
+    for (int i = 0; ; i++) {
+        const char *p = lines[i];
+        char *v;
+
+        while (p != NULL && g_ascii_isspace(*p))
+            p++;
+        if (p == NULL || *p == '\0') {
+            /* A blank line (or the end) closes a group. */
+            dsn_group_end(m, addrs, action, status);
+            g_clear_pointer(&action, g_free);
+            g_clear_pointer(&status, g_free);
+            if (p == NULL)
                 break;
-            }
+        } else if ((v = dsn_field(lines, &i, "Final-Recipient")) != NULL) {
+            char *addr = dsn_address(m, v);
+
+            if (addr != NULL)
+                g_ptr_array_add(addrs, addr);
+            g_free(v);
+        } else if ((v = dsn_field(lines, &i, "Action")) != NULL) {
+            if (action == NULL)
+                action = dsn_token(v);
+            g_free(v);
+        } else if ((v = dsn_field(lines, &i, "Status")) != NULL) {
+            if (status == NULL)
+                status = dsn_token(v);
+            g_free(v);
         }
-        if (addr)
-            g_ptr_array_add(m->failed_recipients, addr);
     }
+    g_ptr_array_free(addrs, TRUE);
     g_strfreev(lines);
     g_free(text);
 }
@@ -2246,9 +2354,27 @@ is_dsn_type(const char *type)
         || strcmp(type, "message/global-delivery-status") == 0;
 }
 
-/* A leaf part other than the body: an attachment, or a delivery status. */
+/* TRUE when the attachment a, the last one recorded, has the bytes of
+ * one recorded before it; a is then dropped. */
+static gboolean
+drop_duplicate(struct message *m, const struct attachment *a)
+{
+    for (guint i = 0; i + 1 < m->attachments->len; i++) {
+        const struct attachment *b = g_ptr_array_index(m->attachments, i);
+
+        if (b->size == a->size && strcmp(b->sha256, a->sha256) == 0) {
+            g_ptr_array_remove_index(m->attachments, m->attachments->len - 1);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* A leaf part other than the body: an attachment, or a delivery status.
+ * dedupe: the part is inside a multipart/alternative on the body's way,
+ * whose renderings may each carry the same file. */
 static void
-walk_leaf(struct walk *w, GMimeObject *obj)
+walk_leaf(struct walk *w, GMimeObject *obj, gboolean dedupe)
 {
     GMimePart *part = GMIME_PART(obj);
     GMimeDataWrapper *dw = g_mime_part_get_content(part);
@@ -2278,21 +2404,25 @@ walk_leaf(struct walk *w, GMimeObject *obj)
         a = add_attachment(w->m, name, type, part_bytes(w->m, part));
     else
         a = add_file_attachment(w, name, type, dw, NULL);
+    if (a != NULL && dedupe && drop_duplicate(w->m, a))
+        return;
     if (a != NULL && strcmp(a->type, "text/plain") == 0)
         keep_attachment_text(w, obj, a);
 }
 
 /* A message part met inside the walk: an attached message is kept whole
- * as an attachment; a delivery status (which some GMime versions parse as
- * a message part) is scanned for failed recipients. */
+ * as an attachment (dedupe as for walk_leaf); a delivery status (which
+ * some GMime versions parse as a message part) is scanned for failed
+ * recipients. */
 static void
-walk_message_part(struct walk *w, GMimeObject *obj)
+walk_message_part(struct walk *w, GMimeObject *obj, gboolean dedupe)
 {
     GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
     char *type = object_mime_type(obj);
     const char *fname;
     char *name;
     GByteArray *ba;
+    struct attachment *a;
 
     if (is_dsn_type(type)) {
         if (object_size(obj) > w->lim->max_text) {
@@ -2319,31 +2449,64 @@ walk_message_part(struct walk *w, GMimeObject *obj)
     else
         name = g_strdup(fname ? fname : default_name(type));
     if (keep_in_memory(w, (gint64) object_size(GMIME_OBJECT(inner))))
-        add_attachment(w->m, name, type, object_bytes(GMIME_OBJECT(inner)));
+        a = add_attachment(w->m, name, type, object_bytes(GMIME_OBJECT(inner)));
     else
-        add_file_attachment(w, name, type, NULL, GMIME_OBJECT(inner));
+        a = add_file_attachment(w, name, type, NULL, GMIME_OBJECT(inner));
+    if (a != NULL && dedupe)
+        (void) drop_duplicate(w->m, a);
+}
+
+/* How walk_tree reads a subtree. */
+enum walk_flags {
+    WALK_ALTERNATIVE = 1 << 0,      /* inside a multipart/alternative on the
+                                       body's way: the same file may come
+                                       in more than one rendering */
+    WALK_OTHER_RENDERING = 1 << 1,  /* inside a rendering of the body other
+                                       than the one read, or a forwarder's
+                                       mail: its text is no file */
+};
+
+/* TRUE for a text leaf that is a rendering of the message, not a file:
+ * no attachment disposition, no file name. */
+static gboolean
+is_rendering_text(GMimeObject *obj)
+{
+    return is_type(obj, "text", "*") && !is_attachment_disposition(obj)
+        && g_mime_part_get_filename(GMIME_PART(obj)) == NULL;
 }
 
 /* Visit the tree for attachments and delivery status, depth-first with
- * the limits; the body leaf and its alternatives are skipped. */
+ * the limits; the body leaf and the text of its other renderings are
+ * skipped. */
 static void
-walk_tree(struct walk *w, GMimeObject *obj, unsigned depth)
+walk_tree(struct walk *w, GMimeObject *obj, unsigned depth, unsigned flags)
 {
-    if (obj == w->body || w->io_error != NULL || !walk_admit(w, depth))
+    if (obj == w->body || obj == w->skip || w->io_error != NULL
+        || !walk_admit(w, depth))
         return;
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        GMimeObject *chosen = body_rendering(w, obj);
+
         for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
             GMimeObject *child = g_mime_multipart_get_part(mp, i);
-            /* The other renderings of the body are not attachments. */
-            if (obj == w->body_alt && child != w->body_alt_child)
-                continue;
-            walk_tree(w, child, depth + 1);
+            unsigned f = flags;
+
+            if (chosen != NULL)
+                f |= WALK_ALTERNATIVE
+                     | (child != chosen ? WALK_OTHER_RENDERING : 0);
+            walk_tree(w, child, depth + 1, f);
         }
     } else if (GMIME_IS_MESSAGE_PART(obj)) {
-        walk_message_part(w, obj);
+        walk_message_part(w, obj, (flags & WALK_ALTERNATIVE) != 0);
     } else if (GMIME_IS_PART(obj)) {
-        walk_leaf(w, obj);
+        /* The other renderings' text is the body again, but what they
+         * carry besides is not: Apple Mail sends the attachments of an
+         * HTML body inside its alternative, as
+         * alternative{plain, mixed{html, pdf, html}}. */
+        if ((flags & WALK_OTHER_RENDERING) && is_rendering_text(obj))
+            return;
+        walk_leaf(w, obj, (flags & WALK_ALTERNATIVE) != 0);
     }
 }
 
@@ -2388,25 +2551,48 @@ read_body(struct walk *w)
     w->m->text = text;
 }
 
-/* Read text and attachments of one message (the statement); FALSE with
- * *err when an attachment could not be written to its temporary file. */
+/* Choose the body leaf of top, plain text preferred, else HTML: into
+ * w->body, the alternatives on its way into w->body_alts. */
+static void
+find_body(struct walk *w, GMimeObject *top)
+{
+    g_ptr_array_set_size(w->body_alts, 0);
+    w->visited = 0;
+    w->body = find_text(w, top, 1, "plain");
+    if (w->body == NULL) {
+        w->visited = 0;
+        w->body = find_text(w, top, 1, "html");
+    }
+}
+
+/* Walk top for attachments with flags, counting its parts afresh. */
+static void
+walk_attachments(struct walk *w, GMimeObject *top, unsigned flags)
+{
+    w->visited = 0;
+    w->parts_noted = w->depth_noted = FALSE;
+    walk_tree(w, top, 1, flags);
+}
+
+/* Read text and attachments of one message (the statement), and when it
+ * came as a bare forward, the attachments of its forwarder's mail too
+ * (wrapper, not NULL then; fwd the part that holds msg).  FALSE with *err
+ * when an attachment could not be written to its temporary file. */
 static gboolean
-read_content(struct message *m, GMimeMessage *msg,
-             const struct message_limits *lim, GError **err)
+read_content(struct message *m, GMimeMessage *msg, GMimeMessage *wrapper,
+             GMimeObject *fwd, const struct message_limits *lim, GError **err)
 {
     struct walk w = { .lim = lim, .m = m };
     GMimeObject *top = g_mime_message_get_mime_part(msg);
 
-    if (top == NULL)
+    if (top == NULL && wrapper == NULL)
         return TRUE;
-    w.body = find_text(&w, top, 1, "plain", NULL, NULL);
-    if (w.body == NULL) {
-        w.visited = 0;
-        w.body = find_text(&w, top, 1, "html", NULL, NULL);
-    }
+    w.body_alts = g_ptr_array_new();
+    if (top != NULL)
+        find_body(&w, top);
     if (w.body != NULL) {
         read_body(&w);
-    } else if (GMIME_IS_MULTIPART(top)
+    } else if (top != NULL && GMIME_IS_MULTIPART(top)
                && g_mime_multipart_get_count(GMIME_MULTIPART(top)) == 0
                && g_mime_multipart_get_prologue(GMIME_MULTIPART(top)) != NULL) {
         /* A multipart GMime could not split (no boundary, say): its
@@ -2425,9 +2611,19 @@ read_content(struct message *m, GMimeMessage *msg,
             add_problem(m, "The body text is longer than %zu bytes and was "
                         "cut.", lim->max_text);
     }
-    w.visited = 0;
-    w.parts_noted = w.depth_noted = FALSE;
-    walk_tree(&w, top, 1);
+    if (top != NULL)
+        walk_attachments(&w, top, 0);
+    if (wrapper != NULL && w.io_error == NULL) {
+        /* The forwarder's own files come with the statement, into the
+         * same spool; its text (the note, and the empty parts Apple Mail
+         * adds) and the forwarded message do not. */
+        GMimeObject *wtop = g_mime_message_get_mime_part(wrapper);
+
+        find_body(&w, wtop);
+        w.skip = fwd;
+        walk_attachments(&w, wtop, WALK_OTHER_RENDERING);
+    }
+    g_ptr_array_free(w.body_alts, TRUE);
     /* The attachments' ranges keep the spool open as long as they live. */
     g_clear_object(&w.spool);
     if (w.io_error != NULL) {
@@ -2438,8 +2634,8 @@ read_content(struct message *m, GMimeMessage *msg,
 }
 
 /* The first attached message/rfc822 in the top-level structure (not
- * inside other attached messages), bounded like the walk. */
-static GMimeMessage *
+ * inside other attached messages), bounded like the walk: its part. */
+static GMimeObject *
 find_forwarded(struct walk *w, GMimeObject *obj, unsigned depth)
 {
     if (!walk_admit(w, depth))
@@ -2447,17 +2643,124 @@ find_forwarded(struct walk *w, GMimeObject *obj, unsigned depth)
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart *mp = GMIME_MULTIPART(obj);
         for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
-            GMimeMessage *r = find_forwarded(w, g_mime_multipart_get_part(mp, i),
-                                             depth + 1);
+            GMimeObject *r = find_forwarded(w, g_mime_multipart_get_part(mp, i),
+                                            depth + 1);
             if (r)
                 return r;
         }
         return NULL;
     }
     if (GMIME_IS_MESSAGE_PART(obj)
-        && (is_type(obj, "message", "rfc822") || is_type(obj, "message", "global")))
-        return g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+        && (is_type(obj, "message", "rfc822") || is_type(obj, "message", "global"))
+        && g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj)) != NULL)
+        return obj;
     return NULL;
+}
+
+/* TRUE for a part that goes with any mail rather than saying something:
+ * an inline image (a logo in a signature), a signature, a business card. */
+static gboolean
+is_decoration(GMimeObject *obj)
+{
+    static const char *const types[] = {
+        "application/pkcs7-signature", "application/x-pkcs7-signature",
+        "application/pgp-signature", "text/vcard", "text/x-vcard", NULL,
+    };
+    g_autofree char *type = object_mime_type(obj);
+
+    return (g_str_has_prefix(type, "image/") && !is_attachment_disposition(obj))
+           || name_in(type, types);
+}
+
+/* TRUE for a leaf whose content is white space only, as the text part
+ * Apple Mail adds after an attachment at the end of a mail. */
+static gboolean
+is_blank_part(GMimeObject *obj)
+{
+    gboolean cut, blank = TRUE;
+    GByteArray *ba = part_bytes_max(GMIME_PART(obj), FORWARD_NOTE_MAX, &cut);
+
+    for (guint i = 0; i < ba->len && blank; i++)
+        blank = g_ascii_isspace(ba->data[i]);
+    g_byte_array_free(ba, TRUE);
+    return blank && !cut;
+}
+
+/* TRUE when the part obj of a forwarder's mail says something of its own:
+ * another message, a document, a text other than the note (w->body) and
+ * its renderings; fwd, the forwarded message, does not count.  A structure
+ * past the limits counts as something. */
+static gboolean
+has_own_content(struct walk *w, GMimeObject *obj, GMimeObject *fwd,
+                unsigned depth, gboolean other_rendering)
+{
+    if (obj == w->body || obj == fwd)
+        return FALSE;
+    if (!walk_admit(w, depth))
+        return TRUE;
+    if (GMIME_IS_MULTIPART(obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        GMimeObject *chosen = body_rendering(w, obj);
+
+        for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
+            GMimeObject *child = g_mime_multipart_get_part(mp, i);
+
+            if (has_own_content(w, child, fwd, depth + 1, other_rendering
+                                || (chosen != NULL && child != chosen)))
+                return TRUE;
+        }
+        return FALSE;
+    }
+    if (GMIME_IS_PART(obj) && is_rendering_text(obj)
+        && (other_rendering || is_blank_part(obj)))
+        return FALSE;
+    return !GMIME_IS_PART(obj) || !is_decoration(obj);
+}
+
+/* Defined with the public functions, below. */
+static struct message *message_new(void);
+
+/* The part holding the statement when outer is a bare forward, else NULL.
+ * A secretariat forwards a statement as an attached message, and the
+ * statement is the inner one.  But a sender may as well attach the earlier
+ * statement they answer to their own: only a mail whose one attached
+ * message is all it says is a forward, its own text at most a short note
+ * that holds no liaison envelope (envelope_scan finds no label in it). */
+static GMimeObject *
+bare_forward(GMimeMessage *outer, const struct message_limits *lim)
+{
+    /* The note is read into a scratch message: what is wrong with it is
+     * no problem of the statement's. */
+    struct message *note = message_new();
+    struct message_limits nl = *lim;
+    struct walk w = { .lim = &nl, .m = note };
+    GMimeObject *top = g_mime_message_get_mime_part(outer), *fwd;
+    gboolean bare = FALSE;
+
+    /* Text past a short note and its signature is no note: not read. */
+    nl.max_text = MIN(lim->max_text, FORWARD_NOTE_MAX * 64);
+    w.body_alts = g_ptr_array_new();
+    fwd = find_forwarded(&w, top, 1);
+    if (fwd != NULL) {
+        find_body(&w, top);
+        w.visited = 0;
+        bare = !has_own_content(&w, top, fwd, 1, FALSE);
+    }
+    if (bare && w.body != NULL) {
+        struct envelope *env = envelope_new();
+        char *sig;
+
+        read_body(&w);
+        /* The note ends at its signature, which may be long. */
+        if ((sig = strstr(note->text, "\n-- \n")) != NULL)
+            *sig = '\0';
+        bare = strlen(g_strstrip(note->text)) <= FORWARD_NOTE_MAX
+               && envelope_scan(env, note->text) == 0;
+        envelope_free(env);
+    }
+    g_ptr_array_free(w.body_alts, TRUE);
+    message_free(note);
+    return bare ? fwd : NULL;
 }
 
 /* ---- public ------------------------------------------------------------ */
@@ -2533,6 +2836,18 @@ attachment_free(gpointer p)
     g_free(a);
 }
 
+/* Free a struct dsn_recipient. */
+static void
+dsn_recipient_free(gpointer p)
+{
+    struct dsn_recipient *r = p;
+
+    g_free(r->addr);
+    g_free(r->action);
+    g_free(r->status);
+    g_free(r);
+}
+
 /* A message with its arrays allocated and text empty. */
 static struct message *
 message_new(void)
@@ -2541,6 +2856,7 @@ message_new(void)
 
     m->references = g_ptr_array_new_with_free_func(g_free);
     m->failed_recipients = g_ptr_array_new_with_free_func(g_free);
+    m->dsn_recipients = g_ptr_array_new_with_free_func(dsn_recipient_free);
     m->text_attachments = g_ptr_array_new_with_free_func(g_free);
     m->attachments = g_ptr_array_new_with_free_func(attachment_free);
     m->problems = g_ptr_array_new_with_free_func(g_free);
@@ -2639,7 +2955,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     struct scan sc;
     struct warn_ctx wc;         /* outlives every GMime object made here */
     GMimeMessage *outer, *stmt;
-    GMimeObject *top;
+    GMimeObject *top, *fwd = NULL;
     gboolean opaque = FALSE, hdr_nul;
     GMimeStream *fixed = NULL, *s = raw;
     GByteArray *head;
@@ -2766,17 +3082,15 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
          * correspondence, and its own headers are what thread it. */
         stmt = outer;
         if (!opaque && !m->is_report && top != NULL
-            && g_mime_object_get_header(obj, "In-Reply-To") == NULL) {
-            struct walk w = { .lim = lim, .m = m };
-            GMimeMessage *inner = find_forwarded(&w, top, 1);
-            if (inner != NULL) {
-                m->forwarded_by = from_address(m, outer);
-                stmt = inner;
-            }
+            && g_mime_object_get_header(obj, "In-Reply-To") == NULL
+            && (fwd = bare_forward(outer, lim)) != NULL) {
+            m->forwarded_by = from_address(m, outer);
+            stmt = g_mime_message_part_get_message(GMIME_MESSAGE_PART(fwd));
         }
         read_headers(m, stmt);
         if (!opaque)
-            ok = read_content(m, stmt, lim, err);
+            ok = read_content(m, stmt, stmt != outer ? outer : NULL, fwd, lim,
+                              err);
         g_object_unref(o);
         if (!ok) {
             if (fixed != NULL)
@@ -2831,6 +3145,7 @@ message_free(struct message *m)
     g_free(m->list_id);
     g_free(m->loop);
     g_ptr_array_free(m->failed_recipients, TRUE);
+    g_ptr_array_free(m->dsn_recipients, TRUE);
     g_free(m->text);
     g_ptr_array_free(m->text_attachments, TRUE);
     g_ptr_array_free(m->attachments, TRUE);

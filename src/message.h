@@ -54,6 +54,15 @@ struct attachment {
     char    sha256[65];         /* hex digest of data */
 };
 
+/* One recipient of a delivery status notification (RFC 3464 2.3). */
+struct dsn_recipient {
+    char   *addr;               /* Final-Recipient, lower case */
+    char   *action;             /* Action, lower case: "failed", "delayed",
+                                   "delivered", "relayed", "expanded"; NULL
+                                   when its group has none */
+    char   *status;             /* Status, "4.4.7", or NULL */
+};
+
 struct message {
     /* Headers of the statement (of the inner message when forwarded),
      * RFC 2047 decoded to UTF-8, CR/LF removed. */
@@ -69,13 +78,20 @@ struct message {
     /* Headers of the outer message, for classification and dedup. */
     char   *outer_message_id;   /* "<x@y>" or NULL */
     char   *forwarded_by;       /* outer From address when the statement came
-                                   as an attached message/rfc822, else NULL */
+                                   as a bare forward (an attached
+                                   message/rfc822 and at most a short
+                                   note), else NULL */
     char   *auto_submitted;     /* raw header values or NULL */
     char   *precedence;
     char   *list_id;
     char   *loop;               /* our own X-Liaison-Loop header, if present */
     gboolean is_report;         /* top level multipart/report */
-    GPtrArray *failed_recipients;   /* char*: from message/delivery-status */
+    GPtrArray *failed_recipients;   /* char*: Final-Recipients of a
+                                       message/delivery-status whose Action
+                                       is "failed" or missing, once each */
+    GPtrArray *dsn_recipients;  /* struct dsn_recipient*: every recipient
+                                   of a delivery status, whatever its
+                                   Action */
     /* Content. */
     char   *text;               /* readable body in UTF-8 (plain preferred,
                                    HTML rendered to text); never NULL */

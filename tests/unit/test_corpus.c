@@ -535,6 +535,113 @@ test_retry_keeps_decision(void **state)
     own_store_close(st, db);
 }
 
+/* The first column of the first row of a query on st's database, through
+ * a connection of its own; NULL when there is none. */
+static char *
+text_in(const char *dbname, const char *sql)
+{
+    g_autofree char *path = g_build_filename(corpus.tmpdir, dbname, NULL);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char *v = NULL;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+        && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK
+        && sqlite3_step(q) == SQLITE_ROW)
+        v = g_strdup((const char *) sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A DSN from the null sender to verp, for one recipient with action and
+ * status (no Action line when action is NULL). */
+static char *
+dsn_to(const char *verp, const char *rcpt, const char *action, const char *status)
+{
+    return g_strdup_printf(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.itu.test>\n"
+        "To: %s\n"
+        "Subject: Delayed Mail (still being retried)\n"
+        "Message-ID: <dsn-%s-%s@mx.itu.test>\n"
+        "Auto-Submitted: auto-replied\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"d\"\n"
+        "\n"
+        "--d\nContent-Type: text/plain\n\nThe mail is not delivered yet.\n"
+        "--d\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.itu.test\n\n"
+        "Final-Recipient: rfc822; %s\n"
+        "%s%s%s"
+        "Status: %s\n\n"
+        "--d--\n",
+        verp, action != NULL ? action : "none", status, rcpt,
+        action != NULL ? "Action: " : "", action != NULL ? action : "",
+        action != NULL ? "\n" : "", status);
+}
+
+/* A delayed-delivery DSN to the VERP sender of a notification the
+ * outbox made is recorded as a bounce on its statement, but neither marks
+ * the address failing nor queues a report: the mail may still arrive.
+ * "Failed" (any case) does both, and so does a DSN with no Action. */
+static void
+test_dsn_action(void **state)
+{
+    static const char db[] = "dsn-action.db";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    GError *err = NULL;
+    gsize n;
+    g_autofree char *s01 = corpus_variant("s01-appendix-a.eml", NULL, NULL, &n);
+    g_autofree char *rcpts = NULL, *secret = NULL, *verp = NULL;
+    g_autofree char *delayed = NULL, *failed = NULL, *bare = NULL, *detail = NULL;
+    char *nl;
+    int row;
+    struct decision stmt, d;
+
+    assert_int_equal(ingest_message(&ctx, s01, n, NULL, &stmt), INGEST_OK);
+    assert_int_equal(stmt.kind, KIND_STATEMENT);
+    row = count_in(db, "SELECT min(id) FROM outbox WHERE kind = 'notification'");
+    assert_true(row > 0);
+    rcpts = text_in(db, "SELECT rcpts FROM outbox WHERE kind = 'notification'"
+                        " ORDER BY id LIMIT 1");
+    assert_non_null(rcpts);
+    if ((nl = strchr(rcpts, '\n')) != NULL)
+        *nl = '\0';
+    secret = store_secret(st, &err);
+    assert_non_null(secret);
+    verp = compose_verp_sender(&test_mail_settings, secret, row, rcpts);
+
+    delayed = dsn_to(verp, rcpts, "delayed", "4.4.7");
+    assert_int_equal(ingest_message(&ctx, delayed, strlen(delayed), "", &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_BOUNCE);
+    assert_int_equal(d.statement_id, stmt.statement_id);
+    decision_clear(&d);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM failing_address"), 0);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM outbox WHERE kind = 'report'"), 0);
+    detail = text_in(db, "SELECT detail FROM event WHERE what = 'bounce'");
+    assert_non_null(detail);
+    assert_non_null(strstr(detail, "(delayed 4.4.7)"));
+
+    failed = dsn_to(verp, rcpts, "Failed", "5.1.1");
+    assert_int_equal(ingest_message(&ctx, failed, strlen(failed), "", &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_BOUNCE);
+    assert_int_equal(d.statement_id, stmt.statement_id);
+    decision_clear(&d);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM failing_address"), 1);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM outbox WHERE kind = 'report'"), 1);
+
+    bare = dsn_to(verp, rcpts, NULL, "5.0.0");
+    assert_int_equal(ingest_message(&ctx, bare, strlen(bare), "", &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_BOUNCE);
+    decision_clear(&d);
+    assert_int_equal(count_in(db, "SELECT bounces FROM failing_address"), 2);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM outbox WHERE kind = 'report'"), 2);
+
+    decision_clear(&stmt);
+    own_store_close(st, db);
+}
+
 /* Every hostile message is recorded with its raw bytes kept. */
 static void
 test_malformed(void **state)
@@ -689,7 +796,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 6);
+    tests = g_new0(struct CMUnitTest, n + 7);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -709,7 +816,9 @@ main(void)
     tests[n + 4].test_func = test_list_copy_of_reply_first;
     tests[n + 5].name = "attachment names in capitals; every MIME problem in the diagnostic";
     tests[n + 5].test_func = test_diagnostic_checks;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 6, setup, teardown);
+    tests[n + 6].name = "a delayed DSN is recorded, but marks nothing failing and reports nothing";
+    tests[n + 6].test_func = test_dsn_action;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 7, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();

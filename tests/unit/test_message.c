@@ -468,6 +468,61 @@ test_alternative(void **state)
     message_free(m);
 }
 
+/* Apple Mail's alternative{plain, mixed{html, pdf, html}}: the PDF of
+ * the HTML rendering is an attachment, its HTML is not; a file in two
+ * renderings is recorded once. */
+static void
+test_alternative_attachments(void **state)
+{
+    struct message *m = parse_str(
+        "From: a@example.test\nSubject: apple\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/alternative; boundary=\"alt\"\n\n"
+        "--alt\nContent-Type: text/plain\n\nplain version\n"
+        "--alt\nContent-Type: multipart/mixed; boundary=\"mix\"\n\n"
+        "--mix\nContent-Type: text/html\n\n<p>html version</p>\n"
+        "--mix\nContent-Type: application/pdf; name=\"LS.pdf\"\n"
+        "Content-Disposition: inline; filename=\"LS.pdf\"\n"
+        "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+        "--mix\nContent-Type: text/html\n\n<p>after the file</p>\n"
+        "--mix--\n"
+        "--alt--\n");
+
+    (void) state;
+    assert_string_equal(m->text, "plain version");
+    assert_int_equal(m->attachments->len, 1);
+    assert_string_equal(att(m, 0)->name, "LS.pdf");
+    assert_string_equal(att(m, 0)->type, "application/pdf");
+    assert_int_equal(att(m, 0)->size, 9);
+    assert_int_equal(m->text_attachments->len, 0);
+    assert_int_equal(m->problems->len, 0);
+    message_free(m);
+
+    /* Both renderings carry the same file, and the HTML one another. */
+    m = parse_str(
+        "From: a@example.test\nSubject: twice\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/alternative; boundary=\"alt\"\n\n"
+        "--alt\nContent-Type: multipart/mixed; boundary=\"m1\"\n\n"
+        "--m1\nContent-Type: text/plain\n\nplain version\n"
+        "--m1\nContent-Type: application/pdf\n"
+        "Content-Disposition: attachment; filename=\"LS.pdf\"\n\nPDF bytes\n"
+        "--m1--\n"
+        "--alt\nContent-Type: multipart/related; boundary=\"m2\"\n\n"
+        "--m2\nContent-Type: text/html\n\n<p>html version</p>\n"
+        "--m2\nContent-Type: application/pdf\n"
+        "Content-Disposition: attachment; filename=\"copy.pdf\"\n\nPDF bytes\n"
+        "--m2\nContent-Type: text/plain\n"
+        "Content-Disposition: attachment; filename=\"notes.txt\"\n\nnotes\n"
+        "--m2--\n"
+        "--alt--\n");
+    assert_string_equal(m->text, "plain version");
+    assert_int_equal(m->attachments->len, 2);
+    assert_string_equal(att(m, 0)->name, "LS.pdf");
+    assert_string_equal(att(m, 1)->name, "notes.txt");
+    assert_int_equal(m->text_attachments->len, 1);
+    assert_string_equal(g_ptr_array_index(m->text_attachments, 0), "notes");
+    message_free(m);
+}
+
 /* CRLF mail (as it comes off SMTP), an mbox From_ line, a group address,
  * classification headers and a Message-ID-less message. */
 static void
@@ -599,6 +654,100 @@ test_reply_with_attached_message(void **state)
     message_free(m);
 }
 
+/* The earlier statement attached: "LS on things", as an attached message. */
+#define EARLIER_LS \
+    "Content-Type: message/rfc822\n\n" \
+    "From: a@itu.test\nSubject: LS on things\nMessage-ID: <ls@itu.test>\n" \
+    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"i\"\n\n" \
+    "--i\nContent-Type: text/plain\n\nthe earlier statement\n" \
+    "--i\nContent-Type: application/pdf\n" \
+    "Content-Disposition: attachment; filename=\"earlier.pdf\"\n\nEARLIER\n" \
+    "--i--\n"
+
+/* Only a bare forward is unwrapped: a statement of its own (an envelope
+ * in its text, a document of its own, a long text) that attaches an
+ * earlier one keeps it as an attachment; a forward keeps the forwarder's
+ * files besides the statement's. */
+static void
+test_attached_message_not_forward(void **state)
+{
+    struct message *m = parse_str(
+        "From: Chair <chair@itu.test>\nSubject: Reply LS on things\n"
+        "Message-ID: <reply@itu.test>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"r\"\n\n"
+        "--r\nContent-Type: text/plain\n\n"
+        "Title: Reply LS on things\nFrom: ITU-T SG15\nTo: IETF CCAMP\n"
+        "Purpose: For information\n\nWe agree.\n"
+        "--r\n" EARLIER_LS
+        "--r--\n");
+    GString *long_note;
+
+    (void) state;
+    assert_null(m->forwarded_by);
+    assert_string_equal(m->message_id, "<reply@itu.test>");
+    assert_string_equal(m->subject, "Reply LS on things");
+    assert_non_null(strstr(m->text, "We agree."));
+    assert_int_equal(m->attachments->len, 1);
+    assert_string_equal(att(m, 0)->type, "message/rfc822");
+    assert_string_equal(att(m, 0)->name, "LS on things.eml");
+    message_free(m);
+
+    /* A short text, but a document of its own beside the message. */
+    m = parse_str(
+        "From: Chair <chair@itu.test>\nSubject: Reply LS\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"r\"\n\n"
+        "--r\nContent-Type: text/plain\n\nPlease find our reply attached.\n"
+        "--r\nContent-Type: application/pdf\n"
+        "Content-Disposition: attachment; filename=\"reply.pdf\"\n\nREPLY\n"
+        "--r\n" EARLIER_LS
+        "--r--\n");
+    assert_null(m->forwarded_by);
+    assert_string_equal(m->text, "Please find our reply attached.");
+    assert_int_equal(m->attachments->len, 2);
+    assert_string_equal(att(m, 0)->name, "reply.pdf");
+    assert_string_equal(att(m, 1)->name, "LS on things.eml");
+    message_free(m);
+
+    /* A long text without labels is a letter, not a forwarding note. */
+    long_note = g_string_new(
+        "From: Chair <chair@itu.test>\nSubject: Reply LS\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"r\"\n\n"
+        "--r\nContent-Type: text/plain\n\n");
+    for (int i = 0; i < 30; i++)
+        g_string_append(long_note, "We considered your statement with care.\n");
+    g_string_append(long_note, "--r\n" EARLIER_LS "--r--\n");
+    m = parse_str(long_note->str);
+    assert_null(m->forwarded_by);
+    assert_non_null(strstr(m->text, "with care"));
+    assert_int_equal(m->attachments->len, 1);
+    message_free(m);
+    g_string_free(long_note, TRUE);
+
+    /* A bare forward: a note with a signature, a logo, an empty text
+     * part after the message (Apple Mail); the statement is the inner
+     * message, with its own file and the forwarder's. */
+    m = parse_str(
+        "From: Secretariat <statements@ietf.test>\nSubject: Fwd: LS on things\n"
+        "Message-ID: <fwd@ietf.test>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"r\"\n\n"
+        "--r\nContent-Type: multipart/related; boundary=\"rel\"\n\n"
+        "--rel\nContent-Type: text/plain\n\nFYI.\n-- \nIETF Secretariat\n"
+        "From: statements@ietf.test\n"
+        "--rel\nContent-Type: image/png\nContent-ID: <logo>\n\nPNG\n"
+        "--rel--\n"
+        "--r\n" EARLIER_LS
+        "--r\nContent-Type: text/plain\n\n\n"
+        "--r--\n");
+    assert_string_equal(m->forwarded_by, "statements@ietf.test");
+    assert_string_equal(m->message_id, "<ls@itu.test>");
+    assert_string_equal(m->outer_message_id, "<fwd@ietf.test>");
+    assert_string_equal(m->text, "the earlier statement");
+    assert_int_equal(m->attachments->len, 2);
+    assert_string_equal(att(m, 0)->name, "earlier.pdf");
+    assert_string_equal(att(m, 1)->type, "image/png");
+    message_free(m);
+}
+
 /* A letter that quotes many MIME headers is not a deep structure. */
 static void
 test_quoted_boundaries(void **state)
@@ -632,6 +781,48 @@ test_empty_dsn(void **state)
     (void) state;
     assert_true(m->is_report);
     assert_int_equal(m->failed_recipients->len, 0);
+    message_free(m);
+}
+
+/* Each recipient of a DSN comes with its group's Action and Status; only
+ * a failed one (or one without an Action) is a failed recipient. */
+static void
+test_dsn_actions(void **state)
+{
+    struct message *m = parse_str(
+        "From: MAILER-DAEMON@example.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status;"
+        " boundary=\"e\"\r\n\r\n"
+        "--e\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.test\r\n\r\n"
+        "Original-Recipient: rfc822;late@example.test\r\n"
+        "Final-Recipient: rfc822;Late@Example.TEST\r\n"
+        "Action: Delayed\r\n"
+        "Status: 4.4.7 (delivery time expired)\r\n\r\n"
+        "Final-Recipient: rfc822;\r\n <gone@example.test>\r\n"
+        "Status: 5.1.1\r\n"
+        "Action: FAILED\r\n\r\n"
+        "Final-Recipient: rfc822; quiet@example.test\r\n"
+        "--e--\r\n");
+    const struct dsn_recipient *r;
+
+    (void) state;
+    assert_int_equal(m->dsn_recipients->len, 3);
+    r = g_ptr_array_index(m->dsn_recipients, 0);
+    assert_string_equal(r->addr, "late@example.test");
+    assert_string_equal(r->action, "delayed");
+    assert_string_equal(r->status, "4.4.7");
+    r = g_ptr_array_index(m->dsn_recipients, 1);
+    assert_string_equal(r->addr, "gone@example.test");
+    assert_string_equal(r->action, "failed");
+    assert_string_equal(r->status, "5.1.1");
+    r = g_ptr_array_index(m->dsn_recipients, 2);
+    assert_string_equal(r->addr, "quiet@example.test");
+    assert_null(r->action);
+    assert_null(r->status);
+    assert_int_equal(m->failed_recipients->len, 2);
+    assert_string_equal(g_ptr_array_index(m->failed_recipients, 0), "gone@example.test");
+    assert_string_equal(g_ptr_array_index(m->failed_recipients, 1), "quiet@example.test");
     message_free(m);
 }
 
@@ -922,6 +1113,8 @@ test_header_limits(void **state)
         g_string_append_printf(mid, "\n <r%d@x>", i);
     g_string_append(mid, "\nSubject: inner\n\ninner text\n");
     s = limit_message(mid->str);
+    /* A bare forward: a note without an envelope of its own, as long. */
+    memcpy(strstr(s->str, "Title: kept"), "FYI, below.", 11);
     m = parse_lim(s, NULL);
     assert_true(has_problem(m, "headers of the message and its parts have "
                             "more than"));
@@ -1472,11 +1665,14 @@ main(void)
         cmocka_unit_test(test_safe_filename),
         cmocka_unit_test(test_not_mail),
         cmocka_unit_test(test_alternative),
+        cmocka_unit_test(test_alternative_attachments),
         cmocka_unit_test(test_crlf_and_headers),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reply_with_attached_message),
+        cmocka_unit_test(test_attached_message_not_forward),
         cmocka_unit_test(test_quoted_boundaries),
         cmocka_unit_test(test_empty_dsn),
+        cmocka_unit_test(test_dsn_actions),
         cmocka_unit_test(test_malformed_all),
         cmocka_unit_test(test_malformed_details),
         cmocka_unit_test(test_hostile_charset),
