@@ -405,6 +405,10 @@ bounce_failed(const struct message *m)
     return m->failed_recipients->len > 0 || m->dsn_recipients->len == 0;
 }
 
+/* A failing address is reported when it starts bouncing, and again only
+ * after this many days without a bounce. */
+#define REPORT_QUIET_DAYS 7
+
 /* A bounce addressed to one of our VERP senders names mail we sent: mark
  * the recipient as failing, note it on the statement, and tell the
  * liaison manager (or the assignee), unless what bounced was itself such a
@@ -415,7 +419,8 @@ handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *
               GError **err)
 {
     g_autofree char *to = bare_address(m->to);
-    g_autofree char *rcpt = NULL, *detail = NULL, *now = NULL, *text = NULL;
+    g_autofree char *rcpt = NULL, *detail = NULL, *now = NULL, *text = NULL, *prev = NULL;
+    g_autofree char *quiet_until = NULL;
     gint64 row = 0, stmt = 0;
     struct store_outbox_row *orow;
     struct statement *s;
@@ -438,14 +443,22 @@ handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *
     }
     {
         g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+        g_autoptr(GDateTime) week_ago = g_date_time_add_days(t, -REPORT_QUIET_DAYS);
 
         now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+        quiet_until = g_date_time_format(week_ago, "%Y-%m-%dT%H:%M:%SZ");
     }
     detail = g_strdup_printf("mail to %s bounced (outbox row %" G_GINT64_FORMAT ")", rcpt, row);
-    if (!store_address_failing(ctx->store, rcpt, now, detail, err))
+    if (!store_address_failing(ctx->store, rcpt, now, detail, &prev, err))
         return FALSE;
     d->statement_id = stmt;
     if (stmt == 0 || ctx->mail == NULL)
+        return TRUE;
+    /* Each reminder and notification to a dead address bounces, and a
+     * report for every one would bury the liaison manager: one when the
+     * address starts failing, another only after a quiet week.  The
+     * bounce itself stays recorded on the statement. */
+    if (prev != NULL && strcmp(prev, quiet_until) > 0)
         return TRUE;
     orow = store_outbox_get(ctx->store, row, err);
     if (orow == NULL)

@@ -319,6 +319,7 @@ enum sql_id {
     SQL_REMINDER_ADD,
     SQL_OUTBOX_COUNT_TO,
     SQL_FAILING_ADD,
+    SQL_FAILING_LAST,
     SQL_META_GET,
     SQL_META_ADD,
     SQL_COUNT
@@ -468,6 +469,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_FAILING_ADD] =
         "INSERT INTO failing_address (addr, since, last, detail) VALUES (?1, ?2, ?2, ?3)"
         " ON CONFLICT (addr) DO UPDATE SET last = ?2, bounces = bounces + 1, detail = ?3",
+    [SQL_FAILING_LAST] = "SELECT last FROM failing_address WHERE addr = ?1",
 };
 
 /* The kinds of statement_contact rows. */
@@ -2170,10 +2172,21 @@ store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
 /* Mark addr as failing (a bounce of mail the tool sent came back). */
 gboolean
 store_address_failing(struct store *st, const char *addr, const char *when,
-                      const char *detail, GError **err)
+                      const char *detail, char **prev, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_FAILING_ADD);
+    sqlite3_stmt *stmt = sql(st, SQL_FAILING_LAST);
     int rc = SQLITE_OK;
+
+    *prev = NULL;
+    bind_text(stmt, 1, addr, &rc);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        *prev = column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    if (!read_done(st, stmt, rc, "reading a failing address", err))
+        return FALSE;
+    stmt = sql(st, SQL_FAILING_ADD);
+    rc = SQLITE_OK;
 
     bind_text(stmt, 1, addr, &rc);
     bind_text(stmt, 2, when, &rc);

@@ -231,9 +231,11 @@ struct statement *store_get_statement_meta(struct store *st, gint64 id,
  * on failure. */
 gint64  store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
                               const char *since, GError **err);
-/* Record that mail to addr bounced (first time, or once more). */
+/* Record that mail to addr bounced (first time, or once more); *prev is
+ * set to when it last bounced before, NULL the first time (the caller
+ * frees it, also after a failure). */
 gboolean store_address_failing(struct store *st, const char *addr, const char *when,
-                               const char *detail, GError **err);
+                               const char *detail, char **prev, GError **err);
 
 /* The database's own secret (64 hex digits, made at random on first use):
  * it keys the VERP bounce addresses, so that only a bounce of mail we sent

@@ -554,6 +554,20 @@ text_in(const char *dbname, const char *sql)
     return v;
 }
 
+/* Run one SQL statement on dbname through a connection of its own. */
+static void
+exec_in(const char *dbname, const char *sql_text)
+{
+    g_autofree char *path = g_build_filename(corpus.tmpdir, dbname, NULL);
+    sqlite3 *db = NULL;
+    char   *msg = NULL;
+
+    if (sqlite3_open(path, &db) != SQLITE_OK
+        || sqlite3_exec(db, sql_text, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql_text, msg != NULL ? msg : sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
 /* A DSN from the null sender to verp, for one recipient with action and
  * status (no Action line when action is NULL). */
 static char *
@@ -631,11 +645,22 @@ test_dsn_action(void **state)
     assert_int_equal(count_in(db, "SELECT count(*) FROM failing_address"), 1);
     assert_int_equal(count_in(db, "SELECT count(*) FROM outbox WHERE kind = 'report'"), 1);
 
+    /* The same address again within a week: marked once more, but the
+     * liaison manager has been told already. */
     bare = dsn_to(verp, rcpts, NULL, "5.0.0");
     assert_int_equal(ingest_message(&ctx, bare, strlen(bare), "", &d), INGEST_OK);
     assert_int_equal(d.kind, KIND_BOUNCE);
     decision_clear(&d);
     assert_int_equal(count_in(db, "SELECT bounces FROM failing_address"), 2);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM outbox WHERE kind = 'report'"), 1);
+    /* After a quiet week it is reported again. */
+    exec_in(db, "UPDATE failing_address SET last = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-8 days')");
+    g_free(failed);
+    failed = dsn_to(verp, rcpts, "failed", "5.1.2");  /* another DSN, not a retry */
+    assert_int_equal(ingest_message(&ctx, failed, strlen(failed), "", &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_BOUNCE);
+    decision_clear(&d);
+    assert_int_equal(count_in(db, "SELECT bounces FROM failing_address"), 3);
     assert_int_equal(count_in(db, "SELECT count(*) FROM outbox WHERE kind = 'report'"), 2);
 
     decision_clear(&stmt);
