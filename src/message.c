@@ -614,6 +614,64 @@ text_to_utf8(struct message *m, const guint8 *data, gsize len,
     return text;
 }
 
+/* Undo the soft line breaks of format=flowed text (RFC 3676 section 4.2)
+ * in s, finished text with LF line ends, in place (the text only gets
+ * shorter).  Thunderbird and Apple Mail send flowed text by default and
+ * wrap it at about 72 columns, a trailing space marking each wrap; line
+ * scanners would take a label's value to end there.  One pass: each line
+ * is read once and written at most once, so the work is linear. */
+static void
+unflow_text(char *s, gboolean delsp)
+{
+    char *r = s, *w = s;
+    gboolean joining = FALSE;   /* the line written last was flowed */
+    gsize open = 0;             /* and this was its quote depth */
+
+    while (*r != '\0') {
+        char *nl = strchr(r, '\n');
+        gsize len = nl != NULL ? (gsize) (nl - r) : strlen(r);
+        gsize depth = 0, skip, start;
+        gboolean flowed;
+
+        while (depth < len && r[depth] == '>')
+            depth++;
+        /* One space after the quote marks is stuffing (section 4.4), which
+         * the sender put before a leading space, "From " or ">". */
+        skip = depth < len && r[depth] == ' ' ? depth + 1 : depth;
+        /* A trailing space marks a soft break, except in the signature
+         * separator "-- ", which must stay a line of its own. */
+        flowed = len > skip && r[len - 1] == ' '
+                 && !(len - skip == 3 && memcmp(r + skip, "-- ", 3) == 0);
+        if (joining && depth == open) {
+            /* With delsp=yes the space only marked the break (text in
+             * languages that put no spaces between words). */
+            if (delsp)
+                w--;
+            start = skip;
+        } else {
+            /* A soft break before a change of quote depth joins nothing
+             * (section 4.5): the flowed line ends there. */
+            if (joining)
+                *w++ = '\n';
+            /* A quoted line keeps its quote marks and the space after
+             * them, so it still reads as quoted; unquoted, the stuffing
+             * goes. */
+            start = depth > 0 ? 0 : skip;
+        }
+        memmove(w, r + start, len - start);
+        w += len - start;
+        if (nl == NULL)
+            break;
+        /* A soft break at the very end has no line to join. */
+        joining = flowed && nl[1] != '\0';
+        open = depth;
+        if (!joining)
+            *w++ = '\n';
+        r = nl + 1;
+    }
+    *w = '\0';
+}
+
 /* ---- HTML to text ---------------------------------------------------- */
 
 /* State while rendering an HTML tree as lines of text. */
@@ -2299,6 +2357,27 @@ add_file_attachment(struct walk *w, char *name, char *type,
     return a;
 }
 
+/* The readable text of a text leaf, the body or a text attachment: the
+ * decoded bytes (cut as for text_to_utf8) in the declared charset, to
+ * UTF-8, and for format=flowed the soft line breaks undone. */
+static char *
+part_text(struct message *m, GMimeObject *obj, const guint8 *data, gsize len,
+          gboolean cut, const char *what)
+{
+    const char *format = g_mime_object_get_content_type_parameter(obj, "format");
+    const char *delsp = g_mime_object_get_content_type_parameter(obj, "delsp");
+    char *text = text_to_utf8(m, data, len,
+        g_mime_object_get_content_type_parameter(obj, "charset"), cut, what);
+
+    /* RFC 3676 defines the parameters for text/plain alone; their values
+     * are case-insensitive.  The breaks are undone after the charset, as
+     * the space and line end they are made of are characters, not bytes. */
+    if (is_type(obj, "text", "plain") && format != NULL
+        && g_ascii_strcasecmp(format, "flowed") == 0)
+        unflow_text(text, delsp != NULL && g_ascii_strcasecmp(delsp, "yes") == 0);
+    return text;
+}
+
 /* Keep the UTF-8 text of a text/plain attachment, within the text budget;
  * of an attachment in a file, only as much is read as the budget can
  * use. */
@@ -2321,9 +2400,7 @@ keep_attachment_text(struct walk *w, GMimeObject *obj, const struct attachment *
         d = prefix->data;
         len = prefix->len;
     }
-    text = text_to_utf8(w->m, d, len,
-        g_mime_object_get_content_type_parameter(obj, "charset"), partial,
-        "text attachment");
+    text = part_text(w->m, obj, d, len, partial, "text attachment");
     if (prefix != NULL)
         g_byte_array_free(prefix, TRUE);
     tlen = strlen(text);
@@ -2531,9 +2608,7 @@ read_body(struct walk *w)
 
     check_base64(w->m, part, "body text");
     ba = part_bytes_max(part, read_max, &cut);
-    text = text_to_utf8(w->m, ba->data, ba->len,
-        g_mime_object_get_content_type_parameter(w->body, "charset"), cut,
-        "body text");
+    text = part_text(w->m, w->body, ba->data, ba->len, cut, "body text");
     g_byte_array_free(ba, TRUE);
     if (html) {
         char *plain;

@@ -20,6 +20,7 @@
 #include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 
+#include "envelope.h"
 #include "message.h"
 #include "malformed.h"
 
@@ -1629,6 +1630,161 @@ test_windows_1252(void **state)
     message_free(m);
 }
 
+/* The reviewer's statement as Thunderbird sends it: two envelope lines
+ * soft-wrapped at about 72 columns, each first line ending in a space. */
+#define FLOWED_BODY \
+    "Title: LS on the alignment of oneM2M semantic interoperability with CoRE \r\n" \
+    "and the IETF's work on it\r\n" \
+    "Deadline: requested by 15 \r\n" \
+    "March 2027\r\n"
+
+/* format=flowed (RFC 3676): soft line breaks are undone in the body and
+ * in a text attachment, so the envelope reader sees whole values. */
+static void
+test_format_flowed(void **state)
+{
+    GError *err = NULL;
+    struct message *m;
+    struct envelope *env;
+    static const char joined[] =
+        "Title: LS on the alignment of oneM2M semantic interoperability with "
+        "CoRE and the IETF's work on it\n"
+        "Deadline: requested by 15 March 2027\n";
+
+    (void) state;
+    assert_true(envelope_init(&err));
+    m = parse_str("From: a@onem2m.test\r\n"
+                  "Subject: LS\r\n"
+                  "MIME-Version: 1.0\r\n"
+                  "Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+                  "\r\n" FLOWED_BODY);
+    assert_string_equal(m->text, joined);
+    env = envelope_new();
+    envelope_scan(env, m->text);
+    assert_string_equal(env->title, "LS on the alignment of oneM2M semantic "
+                        "interoperability with CoRE and the IETF's work on it");
+    assert_string_equal(env->deadline, "2027-03-15");
+    envelope_free(env);
+    message_free(m);
+
+    /* The same text in an attachment, quoted-printable, with the
+     * parameters quoted and in capitals. */
+    m = parse_str("From: a@onem2m.test\r\n"
+                  "Subject: LS\r\n"
+                  "MIME-Version: 1.0\r\n"
+                  "Content-Type: multipart/mixed; boundary=b\r\n"
+                  "\r\n"
+                  "--b\r\n"
+                  "Content-Type: text/plain\r\n"
+                  "\r\n"
+                  "Please find the statement attached.\r\n"
+                  "--b\r\n"
+                  "Content-Type: text/plain; charset=\"UTF-8\"; Format=\"Flowed\"\r\n"
+                  "Content-Disposition: attachment; filename=ls.txt\r\n"
+                  "Content-Transfer-Encoding: quoted-printable\r\n"
+                  "\r\n"
+                  "Title: LS on the alignment of oneM2M semantic interoperabili=\r\n"
+                  "ty with CoRE=20\r\n"
+                  "and the IETF's work on it\r\n"
+                  "Deadline: requested by 15=20\r\n"
+                  "March 2027\r\n"
+                  "--b--\r\n");
+    /* The line end before a boundary belongs to the boundary. */
+    assert_int_equal(m->text_attachments->len, 1);
+    assert_int_equal(strlen(g_ptr_array_index(m->text_attachments, 0)),
+                     strlen(joined) - 1);
+    assert_memory_equal(g_ptr_array_index(m->text_attachments, 0), joined,
+                        strlen(joined) - 1);
+    assert_string_equal(m->text, "Please find the statement attached.");
+    message_free(m);
+}
+
+/* delsp=yes: the space that marks the soft break is no part of the text
+ * (written so for languages without spaces between words); a space that
+ * is part of it comes before that one. */
+static void
+test_format_flowed_delsp(void **state)
+{
+    struct message *m;
+
+    (void) state;
+    m = parse_str("From: a@itu.test\r\n"
+                  "MIME-Version: 1.0\r\n"
+                  "Content-Type: text/plain; charset=utf-8; format=flowed; "
+                  "delsp=yes\r\n"
+                  "\r\n"
+                  "Title: LS on inter \r\n"
+                  "working of  \r\n"
+                  "\xE6\x99\x82\xE5\x88\xBB \r\n"
+                  "\xE5\x90\x8C\xE6\x9C\x9F\r\n"
+                  "Deadline: 15 March 2027 \r\n");
+    assert_string_equal(m->text, "Title: LS on interworking of "
+                        "\xE6\x99\x82\xE5\x88\xBB\xE5\x90\x8C\xE6\x9C\x9F\n"
+                        "Deadline: 15 March 2027 \n");
+    message_free(m);
+}
+
+/* Space-stuffing is removed; quoted lines join only at the same depth;
+ * the signature separator "-- " is no soft break. */
+static void
+test_format_flowed_stuffing(void **state)
+{
+    struct message *m;
+
+    (void) state;
+    m = parse_str("From: a@itu.test\r\n"
+                  "MIME-Version: 1.0\r\n"
+                  "Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+                  "\r\n"
+                  " From the meeting of \r\n"
+                  "SG15\r\n"
+                  " >not a quote\r\n"
+                  "  indented\r\n"
+                  "> quoted and \r\n"
+                  "> flowed\r\n"
+                  ">> deeper \r\n"
+                  "> shallower\r\n"
+                  "-- \r\n"
+                  "Kasia\r\n");
+    assert_string_equal(m->text, "From the meeting of SG15\n"
+                        ">not a quote\n"
+                        " indented\n"
+                        "> quoted and flowed\n"
+                        ">> deeper \n"
+                        "> shallower\n"
+                        "-- \n"
+                        "Kasia\n");
+    message_free(m);
+}
+
+/* Without format=flowed (or with format=fixed) the lines stay as sent,
+ * trailing and leading spaces included. */
+static void
+test_format_fixed(void **state)
+{
+    static const char *const types[] = {
+        "text/plain; charset=utf-8",
+        "text/plain; charset=utf-8; format=fixed; delsp=yes",
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+        char *raw = g_strdup_printf("From: a@itu.test\r\n"
+                                    "MIME-Version: 1.0\r\n"
+                                    "Content-Type: %s\r\n"
+                                    "\r\n" FLOWED_BODY " From here \r\n",
+                                    types[i]);
+        struct message *m = parse_str(raw);
+
+        assert_string_equal(m->text,
+            "Title: LS on the alignment of oneM2M semantic interoperability "
+            "with CoRE \nand the IETF's work on it\n"
+            "Deadline: requested by 15 \nMarch 2027\n From here \n");
+        message_free(m);
+        g_free(raw);
+    }
+}
+
 /* Initialise GMime and libxml2 once for the group. */
 static int
 setup(void **state)
@@ -1686,6 +1842,10 @@ main(void)
         cmocka_unit_test(test_utf8_damaged),
         cmocka_unit_test(test_byte_order_mark),
         cmocka_unit_test(test_windows_1252),
+        cmocka_unit_test(test_format_flowed),
+        cmocka_unit_test(test_format_flowed_delsp),
+        cmocka_unit_test(test_format_flowed_stuffing),
+        cmocka_unit_test(test_format_fixed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
