@@ -45,6 +45,7 @@ enum pattern {
     PAT_RULE,           /* Outlook's "_____" rule above a forwarded header */
     PAT_DATE,           /* a date in any layout, searched inside a value */
     PAT_ADDR,           /* an e-mail address, optionally after "mailto:" */
+    PAT_ROLE,           /* an office or body, not a person: "Chair SG15" */
     PAT_SUBLABEL,       /* "E-mail:", "Tel:" inside a contact value */
     PAT_URL,
     PAT_TDOC,           /* 3GPP document numbers: S2-2611873, CP-263001 */
@@ -77,6 +78,23 @@ enum pattern {
     "(?:[ \\t]?(?:-|\xE2\x80\x93)[ \\t]?[0-9]{1,2}(?:st|nd|rd|th)?" \
     "(?![0-9]))?"
 
+/* The characters of an address's local part: RFC 5322 atext and dots,
+ * and, for internationalised addresses (RFC 6531), letters, combining marks
+ * and digits of any script.  Not Unicode spaces, punctuation or symbols, so
+ * that an address still ends at a no-break space or a curly quote. */
+#define ADDR_LOCAL  "a-z0-9._%+=!#$&'*/?^`{|}~\\p{L}\\p{M}\\p{Nd}-"
+/* The characters of a domain label, internationalised ones as written. */
+#define ADDR_LABEL  "a-z0-9\\p{L}\\p{M}\\p{Nd}-"
+
+/* Words naming an office ("Vice-Chair", "Associate Rapporteur") and
+ * designations of ITU and IEEE bodies ("SG15", "Q4/15", "WP3", "WG"):
+ * what senders put after a person's name, never a person. */
+#define ROLE_WORD \
+    "(?:(?:vice|co|deputy|associate|acting|interim)[ -]?)?" \
+    "(?:chair(?:man|woman|person)?|rapporteur|editor|conven(?:or|er)|secretary)s?"
+#define ROLE_GROUP  "(?:sg|wg|wp|q)[0-9]{0,3}(?:/[0-9]{1,3})?"
+#define ROLE_FILLER "(?:itu(?:-[tr])?|of|the|for|and|&|/|-|" ROLE_GROUP ")"
+
 static const char *const pattern_source[PAT_COUNT] = {
     /* The label is short, starts with a letter and may hold the words and
      * punctuation real labels use ("Response Contact(s)", "E-mail Address",
@@ -105,10 +123,20 @@ static const char *const pattern_source[PAT_COUNT] = {
                  "(?![0-9])"
                  ")",
     /* The lookbehind keeps starts at token boundaries, so a long run of
-     * address characters is not rescanned from every offset. */
-    [PAT_ADDR] = "(?<![a-z0-9._%+=!#$&'*/?^`{|}~-])(?:mailto:)?"
-                 "([a-z0-9._%+=!#$&'*/?^`{|}~-]{1,64}@[a-z0-9-]{1,63}"
-                 "(?:\\.[a-z0-9-]{1,63}){1,8})",
+     * address characters (letters of any script too) is not rescanned from
+     * every offset; but an address may be glued to the domain of the one
+     * before by "&" or "/" ("a@x.test&b@y.test"), which no domain holds. */
+    [PAT_ADDR] = "(?:(?<![" ADDR_LOCAL "])|(?<=[a-z0-9][&/]))(?:mailto:)?"
+                 "([" ADDR_LOCAL "]{1,64}@[" ADDR_LABEL "]{1,63}"
+                 "(?:\\.[" ADDR_LABEL "]{1,63}){1,8})",
+    /* A whole contact name (collapsed, so single spaces) that is an office
+     * or a body: it starts with an office ("Chair of ITU-T SG15"), ends
+     * with one after designations only ("Q4/15 Rapporteur"), or is
+     * designations only ("SG15", "ITU-T Q4/15").  Not "TSG CT WG4": a
+     * name that is not all designations is someone's. */
+    [PAT_ROLE] = "^(?:" ROLE_WORD "(?![a-z0-9])"
+                 "|(?:" ROLE_FILLER " ){0,8}+" ROLE_WORD "$"
+                 "|(?:itu(?:-[tr])? )?" ROLE_GROUP "(?: " ROLE_FILLER "){0,8}+$)",
     [PAT_SUBLABEL] = "(?:e-?mail(?:[ \\t]+address)?|tel(?:ephone)?\\.?"
                      "(?:[ \\t]+(?:no\\.?|number))?|phone|fax|mobile)[ \\t]*:",
     [PAT_URL] = "https?://[^\\s<>()\"'\\[\\]{}]+",
@@ -121,8 +149,14 @@ static const char *const pattern_source[PAT_COUNT] = {
  * numbers have a fixed spelling. */
 static const guint32 pattern_caseless =
     (1u << PAT_LABEL) | (1u << PAT_REPLY_BY) | (1u << PAT_FORWARD) |
-    (1u << PAT_DATE) | (1u << PAT_ADDR) | (1u << PAT_SUBLABEL) |
-    (1u << PAT_URL);
+    (1u << PAT_DATE) | (1u << PAT_ADDR) | (1u << PAT_ROLE) |
+    (1u << PAT_SUBLABEL) | (1u << PAT_URL);
+
+/* The address pattern reads UTF-8, for the letters of internationalised
+ * addresses; PCRE2_MATCH_INVALID_UTF because a line of mail may hold a bad
+ * byte, which then matches nothing rather than failing the whole match.
+ * The other patterns read bytes. */
+static const guint32 pattern_utf = 1u << PAT_ADDR;
 
 static pcre2_code *patterns[PAT_COUNT];
 /* Shared read-only by every match: a second bound, should a pattern ever
@@ -472,6 +506,9 @@ compile_all(void)
         int code;
         PCRE2_SIZE off;
         guint32 opt = (pattern_caseless & (1u << p)) ? PCRE2_CASELESS : 0;
+
+        if (pattern_utf & (1u << p))
+            opt |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
 
         patterns[p] = pcre2_compile((PCRE2_SPTR) pattern_source[p],
                                     PCRE2_ZERO_TERMINATED, opt, &code, &off,
@@ -851,6 +888,25 @@ contact_add(struct contact_split *cs, const char *name, const char *addr)
     cs->added++;
 }
 
+/* Whether a contact name is an office or a body ("Chair SG15", "Q4/15
+ * Rapporteur", "SG15"), not a person. */
+static gboolean
+is_role(const char *name, pcre2_match_data *md)
+{
+    return name != NULL && match_at(PAT_ROLE, name, strlen(name), 0, md);
+}
+
+/* Whether a name is a single word that may be half of an unquoted "Last,
+ * First": no blank, no digit ("3GPP", "SG15"), no office ("Editor"). */
+static gboolean
+one_word(const char *name, pcre2_match_data *md)
+{
+    for (const char *p = name; *p != '\0'; p++)
+        if (*p == ' ' || g_ascii_isdigit(*p))
+            return FALSE;
+    return !is_role(name, md);
+}
+
 /* Make pending address-less items contacts of their own ("TSG CT WG4"). */
 static void
 flush_pending(struct contact_split *cs)
@@ -860,12 +916,28 @@ flush_pending(struct contact_split *cs)
     g_ptr_array_set_size(cs->pending, 0);
 }
 
+/* The pending item that names an address given without a name of its own
+ * (ITU "Name, Org, Country, E-mail: addr"): the first, which is the name,
+ * unless it is an office ("Chair SG15, Greta Jonsson, E-mail: addr"). */
+static const char *
+pending_name(struct contact_split *cs)
+{
+    for (guint i = 0; i < cs->pending->len; i++)
+        if (!is_role(g_ptr_array_index(cs->pending, i), cs->md))
+            return g_ptr_array_index(cs->pending, i);
+    return g_ptr_array_index(cs->pending, 0);
+}
+
 /* A display name out of s[0..n): quotes and brackets dropped, cut at the
  * first "E-mail:"/"Tel:" sub-label (*cut says whether there was one); NULL
  * unless it looks like a name. */
 static char *
 clean_name_cut(const char *s, size_t n, pcre2_match_data *md, gboolean *cut)
 {
+    /* Word processors' quotes, which are never part of a name either. */
+    static const char *const quotes[] = { "\xE2\x80\x9C", "\xE2\x80\x9D",
+                                          "\xE2\x80\x9E", "\xC2\xAB",
+                                          "\xC2\xBB" };
     char *c, *p;
 
     *cut = FALSE;
@@ -879,9 +951,21 @@ clean_name_cut(const char *s, size_t n, pcre2_match_data *md, gboolean *cut)
     c = collapse(s, n);
     if (c == NULL)
         return NULL;
-    for (p = c; *p; p++)
-        if (*p == '"' || *p == '<' || *p == '>' || *p == '(' || *p == ')')
+    for (p = c; *p; p++) {
+        if (*p == '"' || *p == '<' || *p == '>' || *p == '(' || *p == ')') {
             *p = ' ';
+            continue;
+        }
+        for (size_t q = 0; q < G_N_ELEMENTS(quotes); q++) {
+            size_t k = strlen(quotes[q]);
+
+            if (strncmp(p, quotes[q], k) == 0) {
+                memset(p, ' ', k);
+                p += k - 1;
+                break;
+            }
+        }
+    }
     p = collapse(c, strlen(c));
     g_free(c);
     if (p == NULL)
@@ -906,29 +990,75 @@ clean_name(const char *s, size_t n, pcre2_match_data *md)
     return clean_name_cut(s, n, md, &cut);
 }
 
-/* split_items() callback: one item of a contact list. */
-static void
-contact_item(const char *s, size_t n, void *arg)
+/* Whether c is a blank in a contact list. */
+static gboolean
+list_blank(char c)
 {
-    struct contact_split *cs = arg;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Cut the text between two addresses of one item, s[from..to), into the
+ * first person's and the second's: *end is where the first's ends, *next
+ * where the second's starts.  " and ", "&" or "/" outside brackets and
+ * quotes separates them and belongs to neither ("A (a@x) and B (b@y)",
+ * "a@x / b@y"); without one, the first keeps its closing bracket and a
+ * "(Name)" after it ("A <a@x> B <b@y>", "a@x (A) b@y (B)"). */
+static void
+cut_between(const char *s, size_t from, size_t to, size_t *end, size_t *next)
+{
+    gboolean quoted = FALSE;
+    int depth = 0;
+    size_t i;
+
+    for (i = from; i < to; i++) {
+        char c = s[i];
+
+        if (c == '"')
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (c == '<' || c == '(' || c == '[')
+            depth++;
+        else if (c == '>' || c == ')' || c == ']')
+            depth = depth > 0 ? depth - 1 : 0;  /* the first address's own */
+        else if (depth > 0)
+            continue;
+        else if (c == '&' || c == '/') {
+            *end = i;
+            *next = i + 1;
+            return;
+        } else if (i > from && list_blank(s[i - 1]) && i + 3 < to &&
+                   g_ascii_strncasecmp(s + i, "and", 3) == 0 &&
+                   list_blank(s[i + 3])) {
+            *end = i;
+            *next = i + 3;
+            return;
+        }
+    }
+    i = from;
+    while (i < to && (list_blank(s[i]) || s[i] == '>' || s[i] == ')' ||
+                      s[i] == ']'))
+        i++;
+    if (i < to && s[i] == '(') {
+        const char *close = memchr(s + i, ')', to - i);
+
+        if (close != NULL)
+            i = (size_t) (close + 1 - s);
+    }
+    *end = *next = i;
+}
+
+/* Add the contact of one address, s[aso..aeo) (its match, with any
+ * "mailto:", is s[so..eo)), named by the text of s[0..n), which is its
+ * own: the part of an item that is this person's. */
+static void
+address_contact(struct contact_split *cs, const char *s, size_t n,
+                size_t so, size_t eo, size_t aso, size_t aeo)
+{
     pcre2_match_data *md = cs->md;
     const char *lt, *gt;
     char *addr, *name = NULL;
-    size_t so, eo, aso, aeo;
 
-    if (n > LINE_MAX_LABEL)
-        return;
-    if (!match_at(PAT_ADDR, s, n, 0, md)) {
-        char *item = clean_name(s, n, md);
-
-        if (item && cs->pending->len < LIST_MAX)
-            g_ptr_array_add(cs->pending, item);
-        else
-            g_free(item);
-        return;
-    }
-    group(md, 0, &so, &eo);
-    group(md, 1, &aso, &aeo);
     addr = g_strndup(s + aso, aeo - aso);
     /* "Name <addr>": the item carries its own name, so earlier address-less
      * items were names of their own. */
@@ -951,11 +1081,24 @@ contact_item(const char *s, size_t n, void *arg)
             name = clean_name(s + eo, n - eo, md);
     }
     if (name != NULL) {
+        guint last = cs->pending->len;
+
+        /* An unquoted "Jonsson, Greta <addr>" was split at its comma: a
+         * single word just before a single-word name is the surname. */
+        if (last > 0 && one_word(name, md) &&
+            one_word(g_ptr_array_index(cs->pending, last - 1), md)) {
+            char *whole = g_strconcat(g_ptr_array_index(cs->pending, last - 1),
+                                      ", ", name, NULL);
+
+            g_free(name);
+            name = whole;
+            g_ptr_array_remove_index(cs->pending, last - 1);
+        }
         flush_pending(cs);
     } else if (cs->pending->len > 0) {
         /* ITU "Name, Org, Country, E-mail: addr": the name comes first,
          * the rest describes the person. */
-        name = g_strdup(g_ptr_array_index(cs->pending, 0));
+        name = g_strdup(pending_name(cs));
         g_ptr_array_set_size(cs->pending, 0);
     }
     contact_add(cs, name, addr);
@@ -963,11 +1106,60 @@ contact_item(const char *s, size_t n, void *arg)
     g_free(addr);
 }
 
-/* Contact list parser sharing the caller's match data. */
+/* split_items() callback: one item of a contact list.  An item may name
+ * several people ("A (a@x) and B (b@y)", "a@x / b@y"): each address is a
+ * contact, named by the text before (or after) it that is its own. */
 static void
-parse_contacts(const char *s, GPtrArray *out, pcre2_match_data *md)
+contact_item(const char *s, size_t n, void *arg)
+{
+    struct contact_split *cs = arg;
+    struct {
+        size_t so, eo, aso, aeo;
+    } at[LIST_MAX];
+    guint count = 0;
+    size_t start = 0, seg = 0;
+
+    if (n > LINE_MAX_LABEL)
+        return;
+    /* Every address first: naming them reuses the match data. */
+    while (count < LIST_MAX && start < n &&
+           match_at(PAT_ADDR, s, n, start, cs->md)) {
+        group(cs->md, 0, &at[count].so, &at[count].eo);
+        group(cs->md, 1, &at[count].aso, &at[count].aeo);
+        start = at[count++].eo;
+    }
+    if (count == 0) {
+        char *item = clean_name(s, n, cs->md);
+
+        if (item && cs->pending->len < LIST_MAX)
+            g_ptr_array_add(cs->pending, item);
+        else
+            g_free(item);
+        return;
+    }
+    for (guint i = 0; i < count; i++) {
+        size_t end = n, next = n;
+
+        if (i + 1 < count)
+            cut_between(s, at[i].eo, at[i + 1].so, &end, &next);
+        address_contact(cs, s + seg, end - seg, at[i].so - seg,
+                        at[i].eo - seg, at[i].aso - seg, at[i].aeo - seg);
+        seg = next;
+    }
+}
+
+/* Contact list parser sharing the caller's match data.  A list of people
+ * (response and technical contacts, not a Cc, where an office such as "IAB
+ * Chair" is an addressee) drops the offices without an address that
+ * describe someone it names: "Greta Jonsson <addr>, Chair SG15".  An
+ * office that is all the list holds is kept: it is all the sender gave. */
+static void
+parse_contacts(const char *s, GPtrArray *out, pcre2_match_data *md,
+               gboolean people)
 {
     struct contact_split cs = { out, md, NULL, 0 };
+    guint first = out->len;
+    gboolean someone = FALSE;
 
     if (s == NULL)
         return;
@@ -975,6 +1167,19 @@ parse_contacts(const char *s, GPtrArray *out, pcre2_match_data *md)
     split_items(s, contact_item, &cs);
     flush_pending(&cs);
     g_ptr_array_unref(cs.pending);
+    if (!people)
+        return;
+    for (guint i = first; i < out->len && !someone; i++) {
+        struct contact *c = g_ptr_array_index(out, i);
+
+        someone = c->addr != NULL || !is_role(c->name, md);
+    }
+    for (guint i = out->len; someone && i > first; i--) {
+        struct contact *c = g_ptr_array_index(out, i - 1);
+
+        if (c->addr == NULL && is_role(c->name, md))
+            g_ptr_array_remove_index(out, i - 1);
+    }
 }
 
 /* Split a contact list ("A <a@x>, B <b@y>; c@z") into struct contact*. */
@@ -986,7 +1191,7 @@ envelope_parse_contacts(const char *s, GPtrArray *out)
     if (s == NULL || out == NULL || !envelope_init(NULL))
         return;
     md = pcre2_match_data_create(16, NULL);
-    parse_contacts(s, out, md);
+    parse_contacts(s, out, md, TRUE);
     pcre2_match_data_free(md);
 }
 
@@ -1133,15 +1338,15 @@ commit_pending(struct scan *sc)
         break;
     case F_CC:
         if (sc->want_cc)
-            parse_contacts(v, env->cc, sc->md);
+            parse_contacts(v, env->cc, sc->md, FALSE);
         break;
     case F_RESPONSE:
         if (sc->want_response)
-            parse_contacts(v, env->response_contacts, sc->md);
+            parse_contacts(v, env->response_contacts, sc->md, TRUE);
         break;
     case F_TECHNICAL:
         if (sc->want_technical)
-            parse_contacts(v, env->technical_contacts, sc->md);
+            parse_contacts(v, env->technical_contacts, sc->md, TRUE);
         break;
     case F_PURPOSE:
         if (sc->purpose_label == PURPOSE_NONE)

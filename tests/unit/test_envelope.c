@@ -1078,6 +1078,193 @@ test_contacts(void **state)
     envelope_parse_contacts(NULL, NULL);
 }
 
+/* One row of a contact list table: the list as written and the contacts
+ * (name, address) it must give, in order. */
+struct contact_row {
+    const char *in;
+    guint n;
+    const char *c[4][2];
+};
+
+/* Whether a contact list is the row's; prints both when it is not. */
+static gboolean
+contact_row_ok(const struct contact_row *row, GPtrArray *out)
+{
+    gboolean ok = out->len == row->n;
+
+    for (guint i = 0; ok && i < row->n; i++) {
+        struct contact *c = g_ptr_array_index(out, i);
+
+        ok = g_strcmp0(c->name, row->c[i][0]) == 0 &&
+             g_strcmp0(c->addr, row->c[i][1]) == 0;
+    }
+    if (ok)
+        return TRUE;
+    print_error("contacts \"%s\": got", row->in);
+    for (guint i = 0; i < out->len; i++) {
+        struct contact *c = g_ptr_array_index(out, i);
+
+        print_error(" [%s|%s]", c->name ? c->name : "-", c->addr ? c->addr : "-");
+    }
+    print_error(", want");
+    for (guint i = 0; i < row->n; i++)
+        print_error(" [%s|%s]", row->c[i][0] ? row->c[i][0] : "-",
+                    row->c[i][1] ? row->c[i][1] : "-");
+    print_error("\n");
+    return FALSE;
+}
+
+/* Parse every row of a contact table and check what it gives; every
+ * wrong row is reported before the test fails. */
+static void
+assert_contact_rows(const struct contact_row *rows, size_t count)
+{
+    guint wrong = 0;
+
+    for (size_t i = 0; i < count; i++) {
+        GPtrArray *out = g_ptr_array_new_with_free_func(contact_free);
+
+        envelope_parse_contacts(rows[i].in, out);
+        if (!contact_row_ok(&rows[i], out))
+            wrong++;
+        g_ptr_array_unref(out);
+    }
+    assert_int_equal(wrong, 0);
+}
+
+/* Several people in one item: every address is a contact, named by the
+ * text before it ("A (a@x) and B (b@y)" lost B, who was never copied). */
+static void
+test_contacts_several_per_item(void **state)
+{
+    static const struct contact_row rows[] = {
+        { "greta@ieee.test / malcolm@ieee.test", 2,
+          { { NULL, "greta@ieee.test" }, { NULL, "malcolm@ieee.test" } } },
+        { "Glenn Parsons (glenn@ieee.test) and Jessy Rouyer (jessy@ieee.test)", 2,
+          { { "Glenn Parsons", "glenn@ieee.test" },
+            { "Jessy Rouyer", "jessy@ieee.test" } } },
+        { "Glenn Parsons <glenn@ieee.test> & Jessy Rouyer <jessy@ieee.test>", 2,
+          { { "Glenn Parsons", "glenn@ieee.test" },
+            { "Jessy Rouyer", "jessy@ieee.test" } } },
+        { "glenn@ieee.test (Glenn Parsons) AND jessy@ieee.test (Jessy Rouyer)", 2,
+          { { "Glenn Parsons", "glenn@ieee.test" },
+            { "Jessy Rouyer", "jessy@ieee.test" } } },
+        /* No separator at all, and glued ones. */
+        { "A One <a@x.test> B Two <b@y.test>", 2,
+          { { "A One", "a@x.test" }, { "B Two", "b@y.test" } } },
+        { "a@x.test&b@y.test/c@z.test", 3,
+          { { NULL, "a@x.test" }, { NULL, "b@y.test" }, { NULL, "c@z.test" } } },
+        /* A name holding "&" or "/" inside parentheses is one name. */
+        { "Greta Jonsson <greta@itu.test> (Q4/15 & Q13/15) and "
+          "Malcolm Betts <m.betts@itu.test>", 2,
+          { { "Greta Jonsson", "greta@itu.test" },
+            { "Malcolm Betts", "m.betts@itu.test" } } },
+        { "Dana Okafor <dokafor@bbf.test>, Glenn Parsons (glenn@ieee.test) and "
+          "Jessy Rouyer (jessy@ieee.test)", 3,
+          { { "Dana Okafor", "dokafor@bbf.test" },
+            { "Glenn Parsons", "glenn@ieee.test" },
+            { "Jessy Rouyer", "jessy@ieee.test" } } },
+    };
+    static const char *const tech[][2] = {
+        { "Glenn Parsons", "glenn@ieee.test" },
+        { "Jessy Rouyer", "jessy@ieee.test" } };
+    struct envelope *env;
+
+    assert_contact_rows(rows, G_N_ELEMENTS(rows));
+    /* The same through a form, as the router gets it. */
+    env = scan("Technical Contact: Glenn Parsons (glenn@ieee.test) and "
+               "Jessy Rouyer (jessy@ieee.test)\n", 1);
+    assert_contacts(env->technical_contacts, 2, tech);
+    envelope_free(env);
+}
+
+/* An unquoted "Last, First <addr>" is one person, not two. */
+static void
+test_contacts_last_first(void **state)
+{
+    static const struct contact_row rows[] = {
+        { "Jonsson, Greta <greta@etsi.test>", 1,
+          { { "Jonsson, Greta", "greta@etsi.test" } } },
+        { "Jonsson, Greta <greta@etsi.test>; Betts, Malcolm <m.betts@etsi.test>", 2,
+          { { "Jonsson, Greta", "greta@etsi.test" },
+            { "Betts, Malcolm", "m.betts@etsi.test" } } },
+        { "Dana Okafor, M\xc3\xbcller, Zo\xc3\xab <zmuller@bbf.test>", 2,
+          { { "Dana Okafor", NULL },
+            { "M\xc3\xbcller, Zo\xc3\xab", "zmuller@bbf.test" } } },
+    };
+
+    assert_contact_rows(rows, G_N_ELEMENTS(rows));
+}
+
+/* A role or title next to a person is not a contact of its own; a role
+ * that is all the list holds is kept, as is a bare name. */
+static void
+test_contacts_roles(void **state)
+{
+    static const struct contact_row rows[] = {
+        { "Greta Jonsson <greta@itu.test>, Chair SG15", 1,
+          { { "Greta Jonsson", "greta@itu.test" } } },
+        { "Chair SG15, Greta Jonsson <greta@itu.test>", 1,
+          { { "Greta Jonsson", "greta@itu.test" } } },
+        { "Greta Jonsson <greta@itu.test>, Rapporteur Q4/15; "
+          "Malcolm Betts <m.betts@itu.test>, Vice-Chair, ITU-T SG15", 2,
+          { { "Greta Jonsson", "greta@itu.test" },
+            { "Malcolm Betts", "m.betts@itu.test" } } },
+        { "Greta Jonsson <greta@itu.test>, Q4/15 Associate Rapporteur, Editor", 1,
+          { { "Greta Jonsson", "greta@itu.test" } } },
+        { "Greta Jonsson, Chair SG15", 1, { { "Greta Jonsson", NULL } } },
+        /* ITU "Name, Org, E-mail:": the person, not the title, names it. */
+        { "Chair SG15, Greta Jonsson, E-mail: greta@itu.test", 1,
+          { { "Greta Jonsson", "greta@itu.test" } } },
+    };
+    static const struct contact_row kept[] = {
+        { "Rapporteur Q4/15", 1, { { "Rapporteur Q4/15", NULL } } },
+        { "Greta Jonsson", 1, { { "Greta Jonsson", NULL } } },
+        { "TSG CT WG4, Greta Jonsson <greta@itu.test>", 2,
+          { { "TSG CT WG4", NULL }, { "Greta Jonsson", "greta@itu.test" } } },
+    };
+    static const char *const cc[][2] = {
+        { "Greta Jonsson", "greta@itu.test" }, { "IAB Chair", NULL } };
+    struct envelope *env;
+
+    assert_contact_rows(rows, G_N_ELEMENTS(rows));
+    assert_contact_rows(kept, G_N_ELEMENTS(kept));
+    /* A Cc names addressees, and an office is one. */
+    env = scan("Cc: Greta Jonsson <greta@itu.test>, IAB Chair\n", 1);
+    assert_contacts(env->cc, 2, cc);
+    envelope_free(env);
+}
+
+/* Internationalised addresses (RFC 6531): kept as written, but for the
+ * ASCII letters, which are lower-cased as ever. */
+static void
+test_contacts_eai(void **state)
+{
+    static const struct contact_row rows[] = {
+        { "Zo\xc3\xab M\xc3\xbcller <zo\xc3\xab@bbf.test>", 1,
+          { { "Zo\xc3\xab M\xc3\xbcller", "zo\xc3\xab@bbf.test" } } },
+        { "Zo\xc3\xab M\xc3\xbcller <Zo\xc3\xab@B\xc3\xbc" "cher.TEST>", 1,
+          { { "Zo\xc3\xab M\xc3\xbcller", "zo\xc3\xab@b\xc3\xbc" "cher.test" } } },
+        /* Cyrillic, then Han characters (three bytes each). */
+        { "\xd0\xb8\xd0\xb2\xd0\xb0\xd0\xbd@\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc"
+          "\xd0\xb5\xd1\x80.test, \xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b.test", 2,
+          { { NULL, "\xd0\xb8\xd0\xb2\xd0\xb0\xd0\xbd@\xd0\xbf\xd1\x80\xd0\xb8"
+                    "\xd0\xbc\xd0\xb5\xd1\x80.test" },
+            { NULL, "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b.test" } } },
+        /* Punctuation and spaces outside ASCII end an address. */
+        { "\xe2\x80\x9cgreta@itu.test\xe2\x80\x9d, E-mail:\xc2\xa0z\xc3\xab@bbf.test\xc2\xa0",
+          2, { { NULL, "greta@itu.test" }, { NULL, "z\xc3\xab@bbf.test" } } },
+    };
+    static const char *const tech[][2] = {
+        { "Zo\xc3\xab M\xc3\xbcller", "zo\xc3\xab@bbf.test" } };
+    struct envelope *env;
+
+    assert_contact_rows(rows, G_N_ELEMENTS(rows));
+    env = scan("Technical Contact: Zo\xc3\xab M\xc3\xbcller <zo\xc3\xab@bbf.test>\n", 1);
+    assert_contacts(env->technical_contacts, 1, tech);
+    envelope_free(env);
+}
+
 /* Purposes as written, and their names. */
 static void
 test_purposes(void **state)
@@ -1520,6 +1707,10 @@ main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_date_guards),
         cmocka_unit_test(test_contacts),
+        cmocka_unit_test(test_contacts_several_per_item),
+        cmocka_unit_test(test_contacts_last_first),
+        cmocka_unit_test(test_contacts_roles),
+        cmocka_unit_test(test_contacts_eai),
         cmocka_unit_test(test_purposes),
         cmocka_unit_test(test_purpose_negation),
         cmocka_unit_test(test_empty),
