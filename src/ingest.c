@@ -363,9 +363,13 @@ limit_acknowledgements(struct ingest_ctx *ctx, const struct statement *s,
 }
 
 /* Queue the mail a new statement causes: the notification and the
- * acknowledgement, in the transaction that records the statement. */
+ * acknowledgement, in the transaction that records the statement.
+ * from_addr is the header From's address as GMime parsed it: reading it
+ * again out of the display string would take an address written inside a
+ * display name ("Support <victim@t.example>" <me@evil.example>). */
 static gboolean
-queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, GError **err)
+queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, const char *from_addr,
+                   GError **err)
 {
     struct outmail *m;
 
@@ -376,8 +380,7 @@ queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, GError **e
     if (!ctx->acknowledge)
         return TRUE;
     {
-        g_autofree char *from = bare_address(s->header_from);
-        g_autoptr(GPtrArray) to = route_acknowledge_to(ctx->dir, s, from);
+        g_autoptr(GPtrArray) to = route_acknowledge_to(ctx->dir, s, from_addr);
 
         if ((m = compose_acknowledgement(ctx->mail, s, to)) == NULL)
             return TRUE;
@@ -571,7 +574,7 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
                            m->from_addr, d->statement->env->title, err)
            && store_add_event(ctx->store, d->statement_id, d->message_row, "routed",
                               "liaisond", routed, err)
-           && queue_arrival_mail(ctx, d->statement, err);
+           && queue_arrival_mail(ctx, d->statement, m->from_addr, err);
 }
 
 /* A message recorded before (row, its statement stmt, its kind as

@@ -153,6 +153,17 @@ route_technical(const struct directory *d, struct statement *s,
             statement_add_diagnostic(s, "technical-contact-not-copied", text);
             continue;
         }
+        /* An internationalised address needs SMTPUTF8 all the way, which
+         * the MTA may not have: the intake message's sender would get
+         * the bounce for a copy it did not ask for. */
+        if (!g_str_is_ascii(c->addr)) {
+            g_autofree char *text = g_strdup_printf(
+                "The technical contact %s is an internationalised address; it was "
+                "recorded but not copied.", c->addr);
+
+            statement_add_diagnostic(s, "technical-contact-not-copied", text);
+            continue;
+        }
         if (at_sender(d, peer, from_domain, c->addr) && copied < ROUTE_TECHNICAL_MAX) {
             statement_add_recipient(s, c->addr, "technical");
             copied++;
@@ -168,17 +179,20 @@ route_technical(const struct directory *d, struct statement *s,
 }
 
 /* The addresses the acknowledgement of s may go to: its response contacts
- * at the sending body's own domains, as for technical contacts, at most
- * ROUTE_TECHNICAL_MAX; when none is, the header From's address.  Those
- * addresses come from the text of unauthenticated mail: acknowledging
- * every one would mail text a stranger wrote (the Title) to any address
- * the stranger names. */
+ * at the header From's own domains (a known peer's, else the From's
+ * domain itself), at most ROUTE_TECHNICAL_MAX; when none is, the header
+ * From's address.  Those addresses come from the text of unauthenticated
+ * mail: acknowledging every one would mail text a stranger wrote (the
+ * Title) to any address the stranger names.  Unlike routing, the peer is
+ * never taken from the text (a From body naming ITU-T, a contact at
+ * itu.int), which a stranger writes too. */
 GPtrArray *
 route_acknowledge_to(const struct directory *d, const struct statement *s,
                      const char *header_from_addr)
 {
     GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
-    const struct dir_peer *peer = route_peer(d, s, header_from_addr);
+    const struct dir_peer *peer = header_from_addr != NULL
+        ? directory_peer_by_addr(d, header_from_addr) : NULL;
     const char *from_domain = domain_of(header_from_addr);
 
     for (guint i = 0; i < s->env->response_contacts->len && to->len < ROUTE_TECHNICAL_MAX; i++) {

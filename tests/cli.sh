@@ -316,6 +316,12 @@ check "no mail_from, no intake: the notification comes from the directory's inta
     printf 'last@victim.test\n'
 } > "$SCRATCH/spam.eml"
 check_exit "a statement naming 62 response contacts elsewhere: recorded" 0 ctl ingest "$SCRATCH/spam.eml"
+# An address inside the display name is not the From's address.
+printf 'From: "Support <victim@victim.test>" <me@spam.test>\nTo: liaisons@ietf.test\nSubject: LS display\nMessage-ID: <spam-2@spam.test>\n\nTitle: BUY NOW\nPurpose: For information\nResponse Contact: v@victim.test\n' > "$SCRATCH/spam2.eml"
+check_exit "a From with an address in its display name: recorded" 0 ctl ingest "$SCRATCH/spam2.eml"
+check "its acknowledgement goes to the From's own address" test "$(sqlite3 "$DB" \
+    "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement' AND statement =
+     (SELECT statement FROM message WHERE message_id = '<spam-2@spam.test>')")" = "me@spam.test"
 check "its acknowledgement goes to its sender only" test "$(sqlite3 "$DB" \
     "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement' AND statement =
      (SELECT statement FROM message WHERE message_id = '<spam-1@spam.test>')")" = "x@spam.test"

@@ -295,6 +295,29 @@ test_acknowledge_to(void **state)
     statement_free(t);
 }
 
+/* The sender's domains come from the header From alone: a stranger who
+ * writes "From: ITU-T Study Group 15" and names contacts at a peer's
+ * domain gets the acknowledgement, not those contacts. */
+static void
+test_acknowledge_to_peer_named(void **state)
+{
+    struct statement *s = statement_new();
+    g_autoptr(GPtrArray) to = NULL;
+
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    for (int i = 0; i < 8; i++) {
+        g_autofree char *a = g_strdup_printf("member%d@itu.test", i);
+
+        g_ptr_array_add(s->env->response_contacts, contact_new(NULL, a));
+    }
+    route_statement(dir, s, "x@spam.test");
+    to = route_acknowledge_to(dir, s, "x@spam.test");
+    assert_int_equal(to->len, 1);
+    assert_string_equal(g_ptr_array_index(to, 0), "x@spam.test");
+    statement_free(s);
+}
+
 /* A directory file that is broken is refused with a reason naming it. */
 static void
 test_bad_directory(void **state)
@@ -334,6 +357,7 @@ main(void)
         cmocka_unit_test(test_route_technical_limits),
         cmocka_unit_test(test_route_list_as_contact),
         cmocka_unit_test(test_acknowledge_to),
+        cmocka_unit_test(test_acknowledge_to_peer_named),
         cmocka_unit_test(test_bad_directory),
     };
 
