@@ -804,6 +804,32 @@ directory_is_intake(const struct directory *d, const char *addr)
     return FALSE;
 }
 
+/* Whether addr's domain is the IETF's own: that of an intake address or of
+ * the IESG's, the chair's or the secretariat's (the datatracker sends from
+ * there on a body's behalf). */
+gboolean
+directory_is_own_domain(const struct directory *d, const char *addr)
+{
+    const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+    const char *ours[] = { d->iesg, d->chair, d->secretariat };
+
+    if (at == NULL)
+        return FALSE;
+    for (guint i = 0; i < d->intake->len; i++) {
+        const char *o = strrchr(g_ptr_array_index(d->intake, i), '@');
+
+        if (o != NULL && g_ascii_strcasecmp(o, at) == 0)
+            return TRUE;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(ours); i++) {
+        const char *o = ours[i] != NULL ? strrchr(ours[i], '@') : NULL;
+
+        if (o != NULL && g_ascii_strcasecmp(o, at) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* The first intake address the directory lists, or NULL. */
 const char *
 directory_first_intake(const struct directory *d)

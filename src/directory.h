@@ -43,6 +43,9 @@ void    directory_free(struct directory *d);
 
 /* TRUE when addr is an intake address (liaisons@, or liaisons+TAG@). */
 gboolean directory_is_intake(const struct directory *d, const char *addr);
+/* TRUE when addr is at the IETF's own domain: an intake address's, the
+ * IESG's, the chair's or the secretariat's. */
+gboolean directory_is_own_domain(const struct directory *d, const char *addr);
 /* The first intake address the directory lists (lower case), or NULL. */
 const char *directory_first_intake(const struct directory *d);
 const char *directory_iesg(const struct directory *d);

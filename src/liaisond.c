@@ -69,6 +69,9 @@
 
 /* How long SIGTERM waits for the messages in hand. */
 #define STOP_GRACE_SECONDS 30
+/* How long it then waits for the outbox sender, told to stop at the same
+ * SIGTERM, to finish the delivery in hand. */
+#define SENDER_STOP_WAIT_S 30
 
 /* What the command line asked for. */
 struct options {
@@ -860,8 +863,12 @@ main(int argc, char **argv)
         goto out;
     }
     rc = serve(&o);
-    sender_stop();
-    milter_shutdown();
+    /* 30 s: the sender's wait to record a delivery past a locked database
+     * ends 25 s after a stop (outbox.c); systemd's stop timeout is 45 s.
+     * A sender still in a relay's transaction then is left behind, and the
+     * state it may still use is not freed under it. */
+    if (sender_stop(SENDER_STOP_WAIT_S))
+        milter_shutdown();
   out:
     daemon_ready(rc);           /* a start that failed after detaching */
     /* libmilter leaves its unix socket behind; a stale one would make the

@@ -184,15 +184,18 @@ route_technical(const struct directory *d, struct statement *s,
  * From's address.  Those addresses come from the text of unauthenticated
  * mail: acknowledging every one would mail text a stranger wrote (the
  * Title) to any address the stranger names.  Unlike routing, the peer is
- * never taken from the text (a From body naming ITU-T, a contact at
- * itu.int), which a stranger writes too. */
+ * not taken from the text (a From body naming ITU-T, a contact at
+ * itu.int), which a stranger writes too, unless the From is at the
+ * IETF's own domain: the datatracker sends a body's statement from there,
+ * and a forged From of ours is the MTA's to refuse (SPF, DMARC). */
 GPtrArray *
 route_acknowledge_to(const struct directory *d, const struct statement *s,
                      const char *header_from_addr)
 {
     GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
-    const struct dir_peer *peer = header_from_addr != NULL
-        ? directory_peer_by_addr(d, header_from_addr) : NULL;
+    gboolean ours = directory_is_own_domain(d, header_from_addr);
+    const struct dir_peer *peer = ours ? route_peer(d, s, header_from_addr)
+        : header_from_addr != NULL ? directory_peer_by_addr(d, header_from_addr) : NULL;
     const char *from_domain = domain_of(header_from_addr);
 
     for (guint i = 0; i < s->env->response_contacts->len && to->len < ROUTE_TECHNICAL_MAX; i++) {

@@ -32,6 +32,7 @@ static GMutex sender_lock;
 static GCond sender_cond;
 static gboolean sender_pending;     /* a wake-up not yet served */
 static gint sender_quit;             /* read by outbox_flush between rows */
+static gboolean sender_done;        /* the thread has returned */
 
 /* The sender's own state between rounds. */
 struct sender_state {
@@ -99,6 +100,10 @@ sender_main(gpointer unused)
         }
         g_mutex_unlock(&sender_lock);
     }
+    g_mutex_lock(&sender_lock);
+    sender_done = TRUE;
+    g_cond_broadcast(&sender_cond);
+    g_mutex_unlock(&sender_lock);
     return NULL;
 }
 
@@ -107,6 +112,7 @@ gboolean
 sender_start(GError **err)
 {
     g_atomic_int_set(&sender_quit, 0);
+    sender_done = FALSE;
     sender_thread = g_thread_try_new("sender", sender_main, NULL, err);
     return sender_thread != NULL;
 }
@@ -131,13 +137,33 @@ sender_request_stop(void)
     g_mutex_unlock(&sender_lock);
 }
 
-/* Stop the thread and wait for it: for the row in hand, not the round. */
-void
-sender_stop(void)
+/* Stop the thread and wait for it, for the row in hand, at most wait_s
+ * seconds.  FALSE when it is still busy then: waiting for a relay's answer
+ * to the end of DATA, which may take 10 minutes (RFC 5321), while systemd
+ * kills a daemon that takes more than 45 s to stop.  The caller then
+ * exits with the thread still blocked, having said so; that recipient is
+ * sent again later, as after a kill, but the exit is the daemon's own. */
+gboolean
+sender_stop(int wait_s)
 {
+    gint64 until = g_get_monotonic_time() + (gint64) wait_s * G_TIME_SPAN_SECOND;
+    gboolean done;
+
     if (sender_thread == NULL)
-        return;
+        return TRUE;
     sender_request_stop();
+    g_mutex_lock(&sender_lock);
+    while (!sender_done)
+        if (!g_cond_wait_until(&sender_cond, &sender_lock, until))
+            break;
+    done = sender_done;
+    g_mutex_unlock(&sender_lock);
+    if (!done) {
+        log_msg(LOG_WARNING, NULL, "sender: still waiting for the relay after %d s;"
+                " stopping without it (the mail in hand is sent again later)", wait_s);
+        return FALSE;
+    }
     g_thread_join(sender_thread);
     sender_thread = NULL;
+    return TRUE;
 }

@@ -19,7 +19,9 @@ void    sender_wake(void);
  * callable from any thread; SIGTERM calls it so that the sender winds
  * down while the milter drains). */
 void    sender_request_stop(void);
-/* Stop the thread, waiting for the delivery in hand to finish. */
-void    sender_stop(void);
+/* Stop the thread, waiting at most wait_s seconds for the delivery in
+ * hand to finish; FALSE (logged) when it has not, and the thread is left
+ * running: the caller is about to exit. */
+gboolean sender_stop(int wait_s);
 
 #endif

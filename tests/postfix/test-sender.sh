@@ -265,3 +265,45 @@ has "stop while waiting: the wait ends with the stop, and says so" \
     "$(cat "$RUN/liaisond.log")"
 kill "$SINKPID" 2>/dev/null
 wait "$SINKPID" 2>/dev/null || true      # killed: 143, not the test's status
+
+# --- a stop while the relay has not answered the end of DATA -----------------
+# The answer to the final dot is waited for 10 minutes (RFC 5321); a
+# service manager kills a daemon that takes more than 45 s to stop.  Here
+# smtp-sink answers after 120 s: liaisond, stopped while its sender waits
+# there, gives the sender 30 s, says it stops without it, and exits 0
+# within 45 s of the SIGTERM (the milter's own stop takes about 5).
+smtp-sink -u "$RUN_USER" -W ".:120" -d "$RUN/sink/%M." "127.0.0.1:$SINK" 10 2>"$SCRATCH/sink.err" &
+SINKPID=$!
+listening=
+for _ in $(seq 1 100); do
+    kill -0 "$SINKPID" 2>/dev/null || break
+    (exec 3<>"/dev/tcp/127.0.0.1/$SINK") 2>/dev/null && { listening=1; break; }
+    sleep 0.1
+done
+is "smtp-sink listens again, 120 s to each final dot" 1 "${listening:-0}"
+rm -f "$RUN/sink"/*
+: >"$RUN/liaisond.log"
+if start_liaisond; then ok "liaisond relaying to a relay 120 s slow at the end of DATA"
+else fail "liaisond restarts" "$(tail -5 "$RUN/liaisond.log")"; fi
+held=
+for _ in $(seq 1 200); do [ -n "$(ls -A "$RUN/sink")" ] && { held=1; break; }; sleep 0.1; done
+is "slow relay: the mail left from the last stop is in smtp-sink's hands" 1 "${held:-0}"
+t0=$(date +%s%N)
+kill -TERM "$LPID"
+for _ in $(seq 1 600); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+elapsed=$((($(date +%s%N) - t0) / 1000000))
+if kill -0 "$LPID" 2>/dev/null; then
+    fail "stop with the relay silent" "liaisond still running 60 s after SIGTERM"
+    kill -KILL "$LPID"
+elif [ "$elapsed" -le 45000 ]; then
+    ok "stop with the relay silent: liaisond gone $elapsed ms after SIGTERM (at most 45 s)"
+else
+    fail "stop with the relay silent: gone within 45 s" "liaisond exited $elapsed ms after SIGTERM"
+fi
+wait "$LPID"; rc=$?
+LPID=
+is "stop with the relay silent: liaisond exits 0" 0 "$rc"
+has "stop with the relay silent: says it stops without the sender" \
+    "sender: still waiting for the relay after 30 s; stopping without it" "$(cat "$RUN/liaisond.log")"
+kill "$SINKPID" 2>/dev/null
+wait "$SINKPID" 2>/dev/null || true      # killed: 143, not the test's status

@@ -316,6 +316,19 @@ test_acknowledge_to_peer_named(void **state)
     assert_int_equal(to->len, 1);
     assert_string_equal(g_ptr_array_index(to, 0), "x@spam.test");
     statement_free(s);
+
+    /* The datatracker sends a body's statement from the IETF's own domain:
+     * then the body named in the text is the sender (s02). */
+    s = statement_new();
+    s->env->from_body = g_strdup("Broadband Forum");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "liaisons@bbf.test"));
+    route_statement(dir, s, "statements@ietf.test");
+    g_ptr_array_unref(to);
+    to = route_acknowledge_to(dir, s, "statements@ietf.test");
+    assert_int_equal(to->len, 1);
+    assert_string_equal(g_ptr_array_index(to, 0), "liaisons@bbf.test");
+    statement_free(s);
 }
 
 /* A directory file that is broken is refused with a reason naming it. */
