@@ -354,7 +354,8 @@ read_members(JsonObject *obj, const char *path, const struct member *spec, size_
         JsonNode *v = json_object_get_member(obj, spec[i].name);
         g_autofree char *p = path_join(path, spec[i].name);
 
-        if (v == NULL) {
+        /* null is "not given", as a script writing None means it. */
+        if (v == NULL || JSON_NODE_HOLDS_NULL(v)) {
             if (spec[i].required != NULL)
                 return refuse(err, path, "\"%s\" (%s) is missing", spec[i].name, spec[i].required);
             continue;
@@ -374,7 +375,7 @@ table_object(JsonObject *root, const char *table, const struct member *spec, siz
     JsonNode *n = json_object_get_member(root, table);
 
     *out = NULL;
-    if (n == NULL)
+    if (n == NULL || JSON_NODE_HOLDS_NULL(n))
         return TRUE;
     if (!JSON_NODE_HOLDS_OBJECT(n)) {
         g_autofree char *expected = member_names(spec, n_spec);

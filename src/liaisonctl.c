@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -174,11 +175,26 @@ ctl_operands_then_setup(struct ctl *ctl, int argc, int max)
 static const struct compose_settings *
 ctl_mail(struct ctl *ctl)
 {
-    /* The directory, when it loads, may name the intake address that
-     * the From falls back to; a command that did not need it goes on
-     * without (the configuration's mail_from or intake then decides). */
-    if (ctl->mail == NULL && ctl->dir == NULL)
-        ctl->dir = directory_load(ctl->dir_path, NULL);
+    const struct config *cfg = ctl->cfg;
+    gboolean from_set = (cfg->mail_from != NULL && *cfg->mail_from != '\0')
+                        || (cfg->intake != NULL && cfg->intake[0] != NULL);
+
+    /* Without mail_from or intake in the configuration the From is the
+     * directory's intake address: a directory that does not load then is
+     * an error, not a From of liaisons@localhost whose bounces and
+     * answers would be lost. */
+    if (ctl->mail == NULL && ctl->dir == NULL) {
+        GError *err = NULL;
+
+        ctl->dir = directory_load(ctl->dir_path, &err);
+        if (ctl->dir == NULL && !from_set) {
+            log_msg(LOG_ERR, NULL, "%s (the From of the mail sent comes from its intake,"
+                    " as neither mail_from nor intake is set)", err->message);
+            g_error_free(err);
+            return NULL;
+        }
+        g_clear_error(&err);
+    }
     if (ctl->mail == NULL)
         ctl->mail = compose_settings_from_config(ctl->cfg, ctl->dir);
     return ctl->mail;
@@ -787,7 +803,12 @@ parse_relay(const char *arg, char **host, int *port)
         h_end = close;
         colon = close[1] == ':' ? close + 1 : NULL;
     } else if ((colon = strchr(arg, ':')) != NULL && strchr(colon + 1, ':') != NULL) {
-        colon = NULL;           /* a bare IPv6 address */
+        struct in6_addr a6;
+
+        /* Two colons: a bare IPv6 address, or a mistake ("relay::25"). */
+        if (inet_pton(AF_INET6, arg, &a6) != 1)
+            return FALSE;
+        colon = NULL;
         h_end = arg + strlen(arg);
     } else {
         h_end = colon != NULL ? colon : arg + strlen(arg);
@@ -952,6 +973,8 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
         return EX_TEMPFAIL;
     /* A relay that drops the connection must not kill us with SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
+    if (ctl_mail(ctl) == NULL)
+        return EX_CONFIG;
     ok = outbox_flush(ctl->store, &relay, ctl_mail(ctl), now, max, &sum, &err);
     printf("sent %u, deferred %u, failed %u\n", sum.sent, sum.deferred, sum.failed);
     if (!ok) {
@@ -1016,6 +1039,8 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     }
     if (!ctl_open_store(ctl))
         return EX_TEMPFAIL;
+    if (ctl_mail(ctl) == NULL)
+        return EX_CONFIG;
     ok = tickle_run(ctl->store, ctl_mail(ctl), &policy, &today, dry_run, stdout, &sum, &err);
     g_date_strftime(day, sizeof day, "%Y-%m-%d", &today);
     total = sum.due + sum.overdue + sum.no_deadline;
@@ -1096,8 +1121,8 @@ static const struct command commands[] = {
       "  -j, --json  print a JSON array of the statements (the fields of show --json)\n"
       "  -h, --help  this help\n"
       "\n"
-      "Exit status: 0 listed; 64 usage error; 70 internal error; 75 the database\n"
-      "cannot be opened or read; 78 configuration error." },
+      "Exit status: 0 listed; 64 usage error; 66 no database; 70 internal error;\n"
+      "75 the database cannot be opened or read; 78 configuration error." },
     { "show", cmd_show, "[--json] ID",
       "Show everything recorded about statement ID, ending with its history:\n"
       "arrival, routing, mail queued, correspondence, reminders, closing.\n"
@@ -1107,8 +1132,8 @@ static const struct command commands[] = {
       "  -h, --help  this help\n"
       "\n"
       "Exit status: 0 shown; 1 no statement ID; 64 usage error (ID is not a\n"
-      "positive number); 70 internal error; 75 the database cannot be opened or\n"
-      "read; 78 configuration error." },
+      "positive number); 66 no database; 70 internal error; 75 the database\n"
+      "cannot be opened or read; 78 configuration error." },
     { "close", cmd_close, "[--reason TEXT] ID",
       "Close statement ID: the tickler stops reminding its assignee.  An event\n"
       "records who closed it (the login behind sudo, else this user) and why.\n"

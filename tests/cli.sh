@@ -328,13 +328,20 @@ check "its acknowledgement goes to its sender only" test "$(sqlite3 "$DB" \
 # flush --relay: an empty host or port is a usage error, not a deferral of
 # every due row; IPv6 bare, or in brackets with a port.  The accepted ones
 # run on a database with nothing due, so that nothing connects anywhere.
-for r in ':25' 'relay.test:' '[::1]x' 'relay.test:0'; do
+for r in ':25' 'relay.test:' '[::1]x' 'relay.test:0' 'relay::25' 'relay:25:'; do
     check_exit "flush --relay '$r': 64" 64 ctl flush --relay "$r"
 done
 for r in '::1' '[::1]:2525' '[::1]' 'relay.test:2525'; do
     check_exit "flush --relay '$r': accepted" 0 "$CTL" -d "$SCRATCH/nothing-due.db" flush --relay "$r"
     check_grep "flush --relay '$r': nothing sent" "^sent 0, deferred 0, failed 0" "$SCRATCH/out"
 done
+# flush and tickle with the From to come from a directory that does not
+# load: an error, not mail from liaisons@localhost.  (A database with
+# nothing due, so that a flush that went on would connect nowhere.)
+printf 'database = %s\ndirectory = %s/no-such-directory.json\n' "$SCRATCH/nodir.db" "$SCRATCH" > "$SCRATCH/nodir.conf"
+check_exit "flush, From from a directory that does not load: 78" 78 env -u LIAISON_DIRECTORY "$CTL" -c "$SCRATCH/nodir.conf" flush
+check_grep "flush: says why the directory matters" "neither mail_from nor intake is set" "$SCRATCH/err"
+check_exit "tickle, the same: 78" 78 env -u LIAISON_DIRECTORY "$CTL" -c "$SCRATCH/nodir.conf" tickle --dry-run
 printf 'sender_interval = 0\n' > "$SCRATCH/si.conf"
 check_exit "sender_interval = 0 (was taken as 60 without a word): 78" 78 "$CTL" -c "$SCRATCH/si.conf" list
 check_grep "sender_interval = 0: says the range" "sender_interval = 0: must be 1 to 86400" "$SCRATCH/err"

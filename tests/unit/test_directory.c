@@ -144,6 +144,9 @@ test_optional_members(void **state)
         "{\"iesg\": \"iesg@ietf.test\", \"areas\": {}, \"groups\": {}, \"peers\": {}}",
         "{\"iesg\": \"iesg@ietf.test\", \"groups\": {\"iab\": {\"chairs\": \"iab@ietf.test\"}},"
         " \"peers\": {\"etsi\": {\"domains\": [\"etsi.test\"]}}}",
+        /* null is "not given", as a script writing None means it. */
+        "{\"iesg\": \"iesg@ietf.test\", \"intake\": null, \"peers\": null, \"groups\":"
+        " {\"iab\": {\"chairs\": \"iab@ietf.test\", \"list\": null, \"area\": null}}}",
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
@@ -190,8 +193,8 @@ static const struct fault faults[] = {
       { "areas.rtg.ads: \"a@ietf.test, b@ietf.test\" is not an address" } },
     { "\"chairs\": \"ccamp-chairs@ietf.test\"", "\"chairs\": 5",
       { "groups.ccamp.chairs: expected a string", "not a number" } },
-    { "\"list\": \"ccamp@ietf.test\"", "\"list\": null",
-      { "groups.ccamp.list: expected a string", "not null" } },
+    { "\"chairs\": \"ccamp-chairs@ietf.test\"", "\"chairs\": null",
+      { "groups.ccamp: \"chairs\"", "is missing" } },
     { "\"name\": \"Routing Area\"", "\"name\": \"\"",
       { "areas.rtg.name: empty" } },
     { "\"aka\": [\"BBF\"]", "\"aka\": \"BBF\"",
