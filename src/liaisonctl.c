@@ -567,6 +567,37 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
+/* Print text from mail with every control character made a space, C1
+ * ones too (U+009B is a terminal's CSI), and with lines, keep its line
+ * ends and tabs; bytes that are not UTF-8 are shown as '?'. */
+static void
+put_text(const char *text, gboolean lines)
+{
+    for (const char *p = text; *p != '\0';) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+
+        if (c == (gunichar) -1 || c == (gunichar) -2) {
+            putchar('?');
+            p++;
+            continue;
+        }
+        if (g_unichar_iscntrl(c) && !(lines && (c == '\n' || c == '\t')))
+            putchar(' ');
+        else
+            fwrite(p, 1, g_utf8_next_char(p) - p, stdout);
+        p = g_utf8_next_char(p);
+    }
+}
+
+/* One "Label:   value" line of show, "-" for none. */
+static void
+show_field(const char *label, const char *value)
+{
+    printf("%-20s", label);
+    put_text(value != NULL ? value : "-", FALSE);
+    putchar('\n');
+}
+
 /* Print "Label: a, b" for a contact list. */
 static void
 show_contacts(const char *label, const GPtrArray *a)
@@ -577,10 +608,16 @@ show_contacts(const char *label, const GPtrArray *a)
     for (guint i = 0; i < a->len; i++) {
         const struct contact *c = g_ptr_array_index(a, i);
 
-        if (c->name != NULL && c->addr != NULL)
-            printf("%s%s <%s>", i > 0 ? ", " : "", c->name, c->addr);
-        else
-            printf("%s%s", i > 0 ? ", " : "", c->addr != NULL ? c->addr : c->name);
+        if (i > 0)
+            fputs(", ", stdout);
+        if (c->name != NULL && c->addr != NULL) {
+            put_text(c->name, FALSE);
+            fputs(" <", stdout);
+            put_text(c->addr, FALSE);
+            putchar('>');
+        } else {
+            put_text(c->addr != NULL ? c->addr : c->name != NULL ? c->name : "-", FALSE);
+        }
     }
     printf("\n");
 }
@@ -592,18 +629,12 @@ show_strings(const char *label, const GPtrArray *a)
     printf("%-20s", label);
     if (a->len == 0)
         printf("-");
-    for (guint i = 0; i < a->len; i++)
-        printf("%s%s", i > 0 ? ", " : "", (const char *)g_ptr_array_index(a, i));
+    for (guint i = 0; i < a->len; i++) {
+        if (i > 0)
+            fputs(", ", stdout);
+        put_text(g_ptr_array_index(a, i), FALSE);
+    }
     printf("\n");
-}
-
-/* Print text on one line, its control characters made spaces: event
- * details can quote mail (a bounce's diagnostic). */
-static void
-put_line_text(const char *text)
-{
-    for (const char *p = text; *p != '\0'; p++)
-        putchar((unsigned char) *p < 0x20 || *p == 0x7f ? ' ' : *p);
 }
 
 /* The event log of a statement: when, what, who, and the detail. */
@@ -617,14 +648,14 @@ show_history(const GPtrArray *events)
         const struct store_event *ev = g_ptr_array_index(events, i);
 
         printf("%s%s  ", i > 0 ? "                    " : "", ev->at);
-        put_line_text(ev->what);
+        put_text(ev->what, FALSE);
         if (ev->actor != NULL) {
             fputs(" by ", stdout);
-            put_line_text(ev->actor);
+            put_text(ev->actor, FALSE);
         }
         if (ev->detail != NULL) {
             fputs(": ", stdout);
-            put_line_text(ev->detail);
+            put_text(ev->detail, FALSE);
         }
         putchar('\n');
     }
@@ -637,22 +668,24 @@ show_statement(const struct statement *s, const GPtrArray *events)
     const struct envelope *e = s->env;
 
     printf("Statement %" G_GINT64_FORMAT " (%s)\n", s->id, s->state);
-    printf("%-20s%s\n", "Title:", e->title != NULL ? e->title : "-");
-    printf("%-20s%s\n", "From:", e->from_body != NULL ? e->from_body : "-");
-    printf("%-20s%s\n", "To:", e->to_body != NULL ? e->to_body : "-");
-    printf("%-20s%s\n", "Purpose:", purpose_name(e->purpose));
-    printf("%-20s%s\n", "Deadline:", e->deadline != NULL ? e->deadline : "-");
+    show_field("Title:", e->title);
+    show_field("From:", e->from_body);
+    show_field("To:", e->to_body);
+    show_field("Purpose:", purpose_name(e->purpose));
+    show_field("Deadline:", e->deadline);
     show_contacts("Response contacts:", e->response_contacts);
     show_contacts("Technical contacts:", e->technical_contacts);
     show_strings("Groups:", s->groups);
     show_strings("For information:", s->info_groups);
-    printf("%-20s%s\n", "Peer:", s->peer != NULL ? s->peer : "-");
-    printf("%-20s%s\n", "Assignee:", s->assignee != NULL ? s->assignee : "-");
+    show_field("Peer:", s->peer);
+    show_field("Assignee:", s->assignee);
     printf("%-20s", "Routed to:");
     for (guint i = 0; i < s->recipients->len; i++) {
         const struct recipient *r = g_ptr_array_index(s->recipients, i);
 
-        printf("%s%s (%s)\n", i > 0 ? "                    " : "", r->addr, r->role);
+        printf("%s", i > 0 ? "                    " : "");
+        put_text(r->addr, FALSE);
+        printf(" (%s)\n", r->role);
     }
     if (s->recipients->len == 0)
         printf("-\n");
@@ -662,23 +695,31 @@ show_statement(const struct statement *s, const GPtrArray *events)
     for (guint i = 0; i < s->attachments->len; i++) {
         const struct attachment *a = g_ptr_array_index(s->attachments, i);
 
-        printf("%s%s (%s, %" G_GSIZE_FORMAT " bytes)\n", i > 0 ? "                    " : "",
-               a->name, a->type, a->size);
+        printf("%s", i > 0 ? "                    " : "");
+        put_text(a->name, FALSE);
+        printf(" (");
+        put_text(a->type, FALSE);
+        printf(", %" G_GSIZE_FORMAT " bytes)\n", a->size);
     }
     if (s->attachments->len == 0)
         printf("-\n");
     for (guint i = 0; i < s->diagnostics->len; i++) {
         const struct diagnostic *d = g_ptr_array_index(s->diagnostics, i);
 
-        printf("%-20s%s: %s\n", i == 0 ? "Diagnostics:" : "", d->code, d->text);
+        printf("%-20s%s: ", i == 0 ? "Diagnostics:" : "", d->code);
+        put_text(d->text, FALSE);
+        putchar('\n');
     }
     printf("%-20s%s\n", "Received:", s->received != NULL ? s->received : "-");
-    printf("%-20s%s\n", "Message-ID:", s->message_id != NULL ? s->message_id : "-");
+    show_field("Message-ID:", s->message_id);
     if (s->forwarded_by != NULL)
-        printf("%-20s%s\n", "Forwarded by:", s->forwarded_by);
+        show_field("Forwarded by:", s->forwarded_by);
     show_history(events);
-    if (e->body != NULL)
-        printf("\n%s\n", e->body);
+    if (e->body != NULL) {
+        putchar('\n');
+        put_text(e->body, TRUE);
+        putchar('\n');
+    }
 }
 
 /* A statement id given to command cmd: TRUE with *id, or FALSE having

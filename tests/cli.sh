@@ -51,6 +51,18 @@ check_exit "show --json 1 (history)" 0 ctl show --json 1
 check "show --json: history, oldest first" jq -e '.history[0].what == "received"
     and (.history | map(.what) | index("routed")) != null' "$SCRATCH/out"
 
+# --- show: no control character from mail reaches the terminal -------------
+# U+009B is a terminal's CSI, U+009D its OSC: in the Title (also the
+# "received" event's detail) and the body.
+printf 'From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS c1\nMessage-ID: <c1-1@itu.test>\nContent-Type: text/plain; charset=utf-8\n\nTitle: Evil \xc2\x9b31mRED\xc2\x9b0m title\nFrom: ITU-T SG15\nTo: IETF CCAMP WG\nPurpose: For information\n\nBody with \xc2\x9d0;pwned end.\n' > "$SCRATCH/c1.eml"
+check_exit "ingest a Title with C1 controls" 0 ctl ingest --json "$SCRATCH/c1.eml"
+c1id=$(jq -r .id "$SCRATCH/out")
+check_exit "show it" 0 ctl show "$c1id"
+check "show: no C0 or C1 control but line ends" python3 -c '
+import sys
+t = open(sys.argv[1], encoding="utf-8").read()
+sys.exit(1 if any((ord(c) < 32 and c not in "\n\t") or 127 <= ord(c) < 160 for c in t) else 0)' "$SCRATCH/out"
+
 # --- list: columns by terminal width, ids never cut --------------------------
 printf 'From: Li Wei <li@ccsa.test>\nTo: liaisons@ietf.test\nSubject: LS wide names\nMessage-ID: <cjk-1@ccsa.test>\nContent-Type: text/plain; charset=utf-8\n\nFrom: 中国通信标准化协会第五技术委员会\nTo: IETF CCAMP WG\nPurpose: For information\n' > "$SCRATCH/cjk.eml"
 check_exit "ingest a statement from a body named in Chinese" 0 ctl ingest "$SCRATCH/cjk.eml"
