@@ -109,6 +109,9 @@
 /* The longest note (in bytes, without its signature) a bare forward's
  * own text may be. */
 #define FORWARD_NOTE_MAX    1000
+/* The longest covering note (signature and disclaimer included) of a
+ * forward that is unwrapped. */
+#define FORWARD_NOTE_TEXT_MAX 2000
 
 /* What the walk over one message's MIME tree carries along. */
 struct walk {
@@ -118,9 +121,6 @@ struct walk {
     gboolean parts_noted;           /* "too many parts" already said */
     gboolean depth_noted;           /* "too deep" already said */
     GMimeObject *body;              /* the leaf chosen as readable text */
-    GMimeObject *skip;              /* a part that is no attachment: the
-                                       forwarded message, when the walk
-                                       is of its forwarder's mail */
     GPtrArray *body_alts;           /* pairs: each multipart/alternative
                                        on the way to the body, then its
                                        child leading to it; NULL in a walk
@@ -2558,7 +2558,7 @@ is_rendering_text(GMimeObject *obj)
 static void
 walk_tree(struct walk *w, GMimeObject *obj, unsigned depth, unsigned flags)
 {
-    if (obj == w->body || obj == w->skip || w->io_error != NULL
+    if (obj == w->body || w->io_error != NULL
         || !walk_admit(w, depth))
         return;
     if (GMIME_IS_MULTIPART(obj)) {
@@ -2649,25 +2649,24 @@ walk_attachments(struct walk *w, GMimeObject *top, unsigned flags)
     walk_tree(w, top, 1, flags);
 }
 
-/* Read text and attachments of one message (the statement), and when it
- * came as a bare forward, the attachments of its forwarder's mail too
- * (wrapper, not NULL then; fwd the part that holds msg).  FALSE with *err
- * when an attachment could not be written to its temporary file. */
+/* Read text and attachments of one message (the statement; for a bare
+ * forward, the forwarded message: its wrapper holds nothing else of the
+ * statement's).  FALSE with *err when an attachment could not be written
+ * to its temporary file. */
 static gboolean
-read_content(struct message *m, GMimeMessage *msg, GMimeMessage *wrapper,
-             GMimeObject *fwd, const struct message_limits *lim, GError **err)
+read_content(struct message *m, GMimeMessage *msg, const struct message_limits *lim,
+             GError **err)
 {
     struct walk w = { .lim = lim, .m = m };
     GMimeObject *top = g_mime_message_get_mime_part(msg);
 
-    if (top == NULL && wrapper == NULL)
+    if (top == NULL)
         return TRUE;
     w.body_alts = g_ptr_array_new();
-    if (top != NULL)
-        find_body(&w, top);
+    find_body(&w, top);
     if (w.body != NULL) {
         read_body(&w);
-    } else if (top != NULL && GMIME_IS_MULTIPART(top)
+    } else if (GMIME_IS_MULTIPART(top)
                && g_mime_multipart_get_count(GMIME_MULTIPART(top)) == 0
                && g_mime_multipart_get_prologue(GMIME_MULTIPART(top)) != NULL) {
         /* A multipart GMime could not split (no boundary, say): its
@@ -2686,18 +2685,7 @@ read_content(struct message *m, GMimeMessage *msg, GMimeMessage *wrapper,
             add_problem(m, "The body text is longer than %zu bytes and was "
                         "cut.", lim->max_text);
     }
-    if (top != NULL)
-        walk_attachments(&w, top, 0);
-    if (wrapper != NULL && w.io_error == NULL) {
-        /* The forwarder's own files come with the statement, into the
-         * same spool; its text (the note, and the empty parts Apple Mail
-         * adds) and the forwarded message do not. */
-        GMimeObject *wtop = g_mime_message_get_mime_part(wrapper);
-
-        find_body(&w, wtop);
-        w.skip = fwd;
-        walk_attachments(&w, wtop, WALK_OTHER_RENDERING);
-    }
+    walk_attachments(&w, top, 0);
     g_ptr_array_free(w.body_alts, TRUE);
     /* The attachments' ranges keep the spool open as long as they live. */
     g_clear_object(&w.spool);
@@ -2829,8 +2817,14 @@ bare_forward(GMimeMessage *outer, const struct message_limits *lim)
         /* The note ends at its signature, which may be long. */
         if ((sig = strstr(note->text, "\n-- \n")) != NULL)
             *sig = '\0';
-        bare = strlen(g_strstrip(note->text)) <= FORWARD_NOTE_MAX
-               && envelope_scan(env, note->text) == 0;
+        /* A note says who it is from and what it is about only when it is
+         * a statement of its own: a word such as "Action:" in a covering
+         * note, or a company signature that Outlook writes without "-- ",
+         * does not make it one, and the forwarded statement would be lost
+         * inside an attachment nobody reads. */
+        envelope_scan(env, note->text);
+        bare = strlen(g_strstrip(note->text)) <= FORWARD_NOTE_TEXT_MAX
+               && env->title == NULL && env->from_body == NULL && env->to_body == NULL;
         envelope_free(env);
     }
     g_ptr_array_free(w.body_alts, TRUE);
@@ -3164,8 +3158,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
         }
         read_headers(m, stmt);
         if (!opaque)
-            ok = read_content(m, stmt, stmt != outer ? outer : NULL, fwd, lim,
-                              err);
+            ok = read_content(m, stmt, lim, err);
         g_object_unref(o);
         if (!ok) {
             if (fixed != NULL)

@@ -709,12 +709,13 @@ test_attached_message_not_forward(void **state)
     assert_string_equal(att(m, 1)->name, "LS on things.eml");
     message_free(m);
 
-    /* A long text without labels is a letter, not a forwarding note. */
+    /* A long text without labels (over 2000 bytes) is a letter, not a
+     * forwarding note. */
     long_note = g_string_new(
         "From: Chair <chair@itu.test>\nSubject: Reply LS\nMIME-Version: 1.0\n"
         "Content-Type: multipart/mixed; boundary=\"r\"\n\n"
         "--r\nContent-Type: text/plain\n\n");
-    for (int i = 0; i < 30; i++)
+    for (int i = 0; i < 60; i++)
         g_string_append(long_note, "We considered your statement with care.\n");
     g_string_append(long_note, "--r\n" EARLIER_LS "--r--\n");
     m = parse_str(long_note->str);
@@ -743,10 +744,26 @@ test_attached_message_not_forward(void **state)
     assert_string_equal(m->message_id, "<ls@itu.test>");
     assert_string_equal(m->outer_message_id, "<fwd@ietf.test>");
     assert_string_equal(m->text, "the earlier statement");
-    assert_int_equal(m->attachments->len, 2);
+    /* The forwarder's logo is not the statement's. */
+    assert_int_equal(m->attachments->len, 1);
     assert_string_equal(att(m, 0)->name, "earlier.pdf");
-    assert_string_equal(att(m, 1)->type, "image/png");
     message_free(m);
+
+    /* A covering note with a word that looks like a label and a company
+     * signature Outlook writes without "-- " (1500 bytes): still a note. */
+    long_note = g_string_new(
+        "From: Secretariat <statements@ietf.test>\nSubject: FW: LS on things\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"r\"\n\n"
+        "--r\nContent-Type: text/plain\n\nAction: please see the statement below.\n\n"
+        "Best regards\nIETF Secretariat\n");
+    for (int i = 0; i < 30; i++)
+        g_string_append(long_note, "This e-mail and any attachment are confidential.\n");
+    g_string_append(long_note, "--r\n" EARLIER_LS "--r--\n");
+    m = parse_str(long_note->str);
+    assert_string_equal(m->forwarded_by, "statements@ietf.test");
+    assert_string_equal(m->message_id, "<ls@itu.test>");
+    message_free(m);
+    g_string_free(long_note, TRUE);
 }
 
 /* A letter that quotes many MIME headers is not a deep structure. */
