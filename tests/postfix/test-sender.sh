@@ -187,6 +187,27 @@ for f in "$CORPUS"/s*.eml; do
 done
 check "no outgoing mail failed" test "$(sql "SELECT count(*) FROM outbox WHERE failed IS NOT NULL")" = 0
 
+# stop_timed NAME LIMIT GIVEUP: SIGTERM to liaisond; pass when it is gone
+# within LIMIT seconds (measured to within the 0.1 s poll), killed after
+# GIVEUP; its exit status in STOP_RC.
+stop_timed() {
+    local name=$1 limit=$2 giveup=$3 t0 elapsed
+    t0=$(date +%s%N)
+    kill -TERM "$LPID"
+    for _ in $(seq 1 $((giveup * 10))); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+    elapsed=$((($(date +%s%N) - t0) / 1000000))
+    if kill -0 "$LPID" 2>/dev/null; then
+        fail "$name" "liaisond still running $giveup s after SIGTERM"
+        kill -KILL "$LPID"
+    elif [ "$elapsed" -le $((limit * 1000)) ]; then
+        ok "$name: liaisond gone $elapsed ms after SIGTERM (at most $limit s)"
+    else
+        fail "$name: gone within $limit s" "liaisond exited $elapsed ms after SIGTERM"
+    fi
+    wait "$LPID"; STOP_RC=$?
+    LPID=
+}
+
 # --- a stop while a delivery the relay accepted waits to be recorded ----------
 # liaisond relays to smtp-sink, which answers each final dot after 3 s.
 # While the first recipient waits there, another process takes the
@@ -244,22 +265,9 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 is "liaisond waits to record the delivery the relay accepted" 1 "${waiting:-0}"
-t0=$(date +%s%N)
-kill -TERM "$LPID"
-for _ in $(seq 1 450); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
-elapsed=$((($(date +%s%N) - t0) / 1000000))     # ms, to within the 0.1 s poll
-if kill -0 "$LPID" 2>/dev/null; then
-    fail "stop while waiting" "liaisond still running 45 s after SIGTERM"
-    kill -KILL "$LPID"
-elif [ "$elapsed" -le 32000 ]; then
-    ok "stop while waiting: liaisond gone $elapsed ms after SIGTERM (at most 32 s)"
-else
-    fail "stop while waiting: gone within 32 s" "liaisond exited $elapsed ms after SIGTERM"
-fi
-wait "$LPID"; rc=$?
-LPID=
+stop_timed "stop while waiting" 32 45
 db_unlock
-is "stop while waiting: liaisond exits 0" 0 "$rc"
+is "stop while waiting: liaisond exits 0" 0 "$STOP_RC"
 has "stop while waiting: the wait ends with the stop, and says so" \
     "accepted by the relay but not recorded; it will get a second copy: stopping, no longer waiting" \
     "$(cat "$RUN/liaisond.log")"
@@ -288,21 +296,8 @@ else fail "liaisond restarts" "$(tail -5 "$RUN/liaisond.log")"; fi
 held=
 for _ in $(seq 1 200); do [ -n "$(ls -A "$RUN/sink")" ] && { held=1; break; }; sleep 0.1; done
 is "slow relay: the mail left from the last stop is in smtp-sink's hands" 1 "${held:-0}"
-t0=$(date +%s%N)
-kill -TERM "$LPID"
-for _ in $(seq 1 600); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
-elapsed=$((($(date +%s%N) - t0) / 1000000))
-if kill -0 "$LPID" 2>/dev/null; then
-    fail "stop with the relay silent" "liaisond still running 60 s after SIGTERM"
-    kill -KILL "$LPID"
-elif [ "$elapsed" -le 45000 ]; then
-    ok "stop with the relay silent: liaisond gone $elapsed ms after SIGTERM (at most 45 s)"
-else
-    fail "stop with the relay silent: gone within 45 s" "liaisond exited $elapsed ms after SIGTERM"
-fi
-wait "$LPID"; rc=$?
-LPID=
-is "stop with the relay silent: liaisond exits 0" 0 "$rc"
+stop_timed "stop with the relay silent" 45 60
+is "stop with the relay silent: liaisond exits 0" 0 "$STOP_RC"
 has "stop with the relay silent: says it stops without the sender" \
     "sender: still waiting for the relay after 30 s; stopping without it" "$(cat "$RUN/liaisond.log")"
 kill "$SINKPID" 2>/dev/null
