@@ -409,8 +409,10 @@ bounce_failed(const struct message *m)
 }
 
 /* A failing address is reported when it starts bouncing, and again only
- * after this many days without a bounce. */
-#define REPORT_QUIET_DAYS 7
+ * after this many days without a bounce: longer than the weekly overdue
+ * reminders, whose every bounce would otherwise be reported once their
+ * times of day drift apart. */
+#define REPORT_QUIET_DAYS 15
 
 /* A bounce addressed to one of our VERP senders names mail we sent: mark
  * the recipient as failing, note it on the statement, and tell the
@@ -459,8 +461,9 @@ handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *
         return TRUE;
     /* Each reminder and notification to a dead address bounces, and a
      * report for every one would bury the liaison manager: one when the
-     * address starts failing, another only after a quiet week.  The
-     * bounce itself stays recorded on the statement. */
+     * address starts failing, another only after REPORT_QUIET_DAYS
+     * without a bounce.  The bounce itself stays recorded on the
+     * statement. */
     if (prev != NULL && strcmp(prev, quiet_until) > 0)
         return TRUE;
     orow = store_outbox_get(ctx->store, row, err);
@@ -574,7 +577,8 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
                            m->from_addr, d->statement->env->title, err)
            && store_add_event(ctx->store, d->statement_id, d->message_row, "routed",
                               "liaisond", routed, err)
-           && queue_arrival_mail(ctx, d->statement, m->from_addr, err);
+           && queue_arrival_mail(ctx, d->statement,
+                                 m->forwarded_by != NULL ? m->forwarded_by : m->from_addr, err);
 }
 
 /* A message recorded before (row, its statement stmt, its kind as

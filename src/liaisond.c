@@ -69,9 +69,10 @@
 
 /* How long SIGTERM waits for the messages in hand. */
 #define STOP_GRACE_SECONDS 30
-/* How long it then waits for the outbox sender, told to stop at the same
- * SIGTERM, to finish the delivery in hand. */
-#define SENDER_STOP_WAIT_S 30
+/* How long from the SIGTERM the outbox sender, told to stop at once, may
+ * take to finish the delivery in hand, the milter's drain included: inside
+ * systemd's stop timeout of 45 s (contrib's unit). */
+#define STOP_BUDGET_S 38
 
 /* What the command line asked for. */
 struct options {
@@ -635,9 +636,11 @@ start_signals(const struct options *o)
     return FALSE;
 }
 
-/* Serve until SIGTERM/SIGINT or until libmilter stops; the exit status. */
+/* Serve until SIGTERM/SIGINT or until libmilter stops; the exit status.
+ * *stop_at is the monotonic time of the stop (of the return, when none
+ * was asked for). */
 static int
-serve(const struct options *o)
+serve(const struct options *o, gint64 *stop_at)
 {
     pthread_t tid;
     int     milter_rc = MI_SUCCESS;
@@ -646,6 +649,7 @@ serve(const struct options *o)
     /* A stop asked for while starting ends it here, before libmilter
      * listens: smfi_stop before smfi_main makes libmilter close its socket
      * and bind it again, which fails as root. */
+    *stop_at = g_get_monotonic_time();
     if (start_signals(o)) {
         log_msg(LOG_NOTICE, NULL, "stopping: asked to while starting");
         return EX_OK;
@@ -662,6 +666,8 @@ serve(const struct options *o)
         unsigned char c;
         ssize_t n = read(signal_pipe[0], &c, 1);
 
+        if (!stopping)
+            *stop_at = g_get_monotonic_time();
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -675,6 +681,7 @@ serve(const struct options *o)
                 log_msg(LOG_NOTICE, NULL, "stopping: %d message(s) in hand",
                         milter_in_flight());
                 stopping = TRUE;
+                *stop_at = g_get_monotonic_time();
                 /* The sender winds down while the milter drains, not
                  * after it: the two together stay inside a service
                  * manager's stop timeout. */
@@ -718,6 +725,8 @@ main(int argc, char **argv)
     const char *sock;
     char   *pidfile, *user, *database, *spool_dir, *unix_path = NULL;
     int     opt, rc, busy_ms;
+    gint64  stop_at = 0;
+    gboolean sender_left = FALSE;
     mode_t  old_mask;
     gboolean opened = FALSE;
     struct stat sock_sb = { 0 };
@@ -862,13 +871,14 @@ main(int argc, char **argv)
         rc = EX_OSERR;
         goto out;
     }
-    rc = serve(&o);
-    /* 30 s: the sender's wait to record a delivery past a locked database
-     * ends 25 s after a stop (outbox.c); systemd's stop timeout is 45 s.
-     * A sender still in a relay's transaction then is left behind, and the
-     * state it may still use is not freed under it. */
-    if (sender_stop(SENDER_STOP_WAIT_S))
-        milter_shutdown();
+    rc = serve(&o, &stop_at);
+    /* The sender's wait to record a delivery past a locked database ends
+     * 25 s after the stop (outbox.c); one still in a relay's transaction
+     * at STOP_BUDGET_S is left behind, and the process ends with _exit,
+     * so that no library's exit handler frees what that thread uses. */
+    sender_left = !sender_stop((int) MAX(1, STOP_BUDGET_S
+                                         - (g_get_monotonic_time() - stop_at) / G_TIME_SPAN_SECOND));
+    milter_shutdown();
   out:
     daemon_ready(rc);           /* a start that failed after detaching */
     /* libmilter leaves its unix socket behind; a stale one would make the
@@ -877,6 +887,8 @@ main(int argc, char **argv)
         socket_remove(unix_path, sock_sb.st_dev, sock_sb.st_ino);
     pidfile_remove(pidfile);
     log_msg(LOG_NOTICE, NULL, "liaisond stopped");
+    if (sender_left)
+        _exit(rc);
     g_free(pidfile);
     g_free(user);
     g_free(database);

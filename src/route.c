@@ -187,7 +187,10 @@ route_technical(const struct directory *d, struct statement *s,
  * not taken from the text (a From body naming ITU-T, a contact at
  * itu.int), which a stranger writes too, unless the From is at the
  * IETF's own domain: the datatracker sends a body's statement from there,
- * and a forged From of ours is the MTA's to refuse (SPF, DMARC). */
+ * and a forged From of ours is the MTA's to refuse (DMARC).  Then only
+ * that peer's contacts get it, and with none, nobody.  header_from_addr
+ * is the mail's own From, a forwarder's for a forward: an attached
+ * message's From is anyone's to write. */
 GPtrArray *
 route_acknowledge_to(const struct directory *d, const struct statement *s,
                      const char *header_from_addr)
@@ -198,13 +201,20 @@ route_acknowledge_to(const struct directory *d, const struct statement *s,
         : header_from_addr != NULL ? directory_peer_by_addr(d, header_from_addr) : NULL;
     const char *from_domain = domain_of(header_from_addr);
 
+    /* From our own domain, only a peer's contacts: never an IETF address
+     * a text names, nor our own tool. */
+    if (ours && peer == NULL)
+        return to;
     for (guint i = 0; i < s->env->response_contacts->len && to->len < ROUTE_TECHNICAL_MAX; i++) {
         const struct contact *c = g_ptr_array_index(s->env->response_contacts, i);
 
-        if (c->addr != NULL && !is_list(d, c->addr) && at_sender(d, peer, from_domain, c->addr))
+        /* An internationalised address cannot be mailed here (compose
+         * drops it): counting it would leave the From unacknowledged. */
+        if (c->addr != NULL && g_str_is_ascii(c->addr) && !is_list(d, c->addr)
+            && at_sender(d, peer, ours ? NULL : from_domain, c->addr))
             add_unique(to, c->addr);
     }
-    if (to->len == 0 && header_from_addr != NULL && strchr(header_from_addr, '@') != NULL)
+    if (to->len == 0 && !ours && header_from_addr != NULL && strchr(header_from_addr, '@') != NULL)
         add_unique(to, header_from_addr);
     return to;
 }

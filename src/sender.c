@@ -159,8 +159,8 @@ sender_stop(int wait_s)
     done = sender_done;
     g_mutex_unlock(&sender_lock);
     if (!done) {
-        log_msg(LOG_WARNING, NULL, "sender: still waiting for the relay after %d s;"
-                " stopping without it (the mail in hand is sent again later)", wait_s);
+        log_msg(LOG_WARNING, NULL, "sender: still waiting for the relay at the stop's"
+                " deadline; stopping without it (the mail in hand is sent again later)");
         return FALSE;
     }
     g_thread_join(sender_thread);

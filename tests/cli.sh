@@ -328,6 +328,14 @@ check "no mail_from, no intake: the notification comes from the directory's inta
     printf 'last@victim.test\n'
 } > "$SCRATCH/spam.eml"
 check_exit "a statement naming 62 response contacts elsewhere: recorded" 0 ctl ingest "$SCRATCH/spam.eml"
+# A stranger's bare forward of a message "from" our own domain that names
+# contacts at a peer: the attached message's From is the stranger's to
+# write, so the acknowledgement goes back to the stranger.
+printf 'From: x@spam.test\nTo: liaisons@ietf.test\nSubject: Fwd: LS\nMessage-ID: <spam-3@spam.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="f"\n\n--f\nContent-Type: text/plain\n\nFYI\n--f\nContent-Type: message/rfc822\n\nFrom: IETF Tool <noreply@ietf.test>\nTo: liaisons@ietf.test\nSubject: LS BUY NOW\nMessage-ID: <spam-3-inner@ietf.test>\n\nTitle: BUY NOW\nFrom: ITU-T Study Group 15\nTo: IETF CCAMP WG\nPurpose: For information\nResponse Contact: a@itu.test, b@itu.test\n--f--\n' > "$SCRATCH/spam3.eml"
+check_exit "a stranger's forward of a message from our own domain: recorded" 0 ctl ingest "$SCRATCH/spam3.eml"
+check "its acknowledgement goes back to the stranger" test "$(sqlite3 "$DB" \
+    "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement' AND statement =
+     (SELECT statement FROM message WHERE message_id = '<spam-3@spam.test>')")" = "x@spam.test"
 # An address inside the display name is not the From's address.
 printf 'From: "Support <victim@victim.test>" <me@spam.test>\nTo: liaisons@ietf.test\nSubject: LS display\nMessage-ID: <spam-2@spam.test>\n\nTitle: BUY NOW\nPurpose: For information\nResponse Contact: v@victim.test\n' > "$SCRATCH/spam2.eml"
 check_exit "a From with an address in its display name: recorded" 0 ctl ingest "$SCRATCH/spam2.eml"

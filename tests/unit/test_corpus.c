@@ -653,8 +653,9 @@ test_dsn_action(void **state)
     decision_clear(&d);
     assert_int_equal(count_in(db, "SELECT bounces FROM failing_address"), 2);
     assert_int_equal(count_in(db, "SELECT count(*) FROM outbox WHERE kind = 'report'"), 1);
-    /* After a quiet week it is reported again. */
-    exec_in(db, "UPDATE failing_address SET last = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-8 days')");
+    /* After 15 quiet days (longer than the weekly reminders) it is
+     * reported again. */
+    exec_in(db, "UPDATE failing_address SET last = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-16 days')");
     g_free(failed);
     failed = dsn_to(verp, rcpts, "failed", "5.1.2");  /* another DSN, not a retry */
     assert_int_equal(ingest_message(&ctx, failed, strlen(failed), "", &d), INGEST_OK);

@@ -329,6 +329,29 @@ test_acknowledge_to_peer_named(void **state)
     assert_int_equal(to->len, 1);
     assert_string_equal(g_ptr_array_index(to, 0), "liaisons@bbf.test");
     statement_free(s);
+
+    /* From our own domain with no peer named: nobody, neither an IETF
+     * address the text names nor the tool itself. */
+    s = statement_new();
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "ietf@ietf.test"));
+    route_statement(dir, s, "statements@ietf.test");
+    g_ptr_array_unref(to);
+    to = route_acknowledge_to(dir, s, "statements@ietf.test");
+    assert_int_equal(to->len, 0);
+    statement_free(s);
+
+    /* An internationalised contact cannot be mailed: the From is
+     * acknowledged instead of nobody. */
+    s = statement_new();
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "zo\xc3\xab@bbf.test"));
+    route_statement(dir, s, "greta@bbf.test");
+    g_ptr_array_unref(to);
+    to = route_acknowledge_to(dir, s, "greta@bbf.test");
+    assert_int_equal(to->len, 1);
+    assert_string_equal(g_ptr_array_index(to, 0), "greta@bbf.test");
+    statement_free(s);
 }
 
 /* A directory file that is broken is refused with a reason naming it. */
