@@ -594,7 +594,11 @@ contact_new(const char *name, const char *addr)
     struct contact *c = g_new0(struct contact, 1);
 
     c->name = name && *name ? g_strdup(name) : NULL;
-    c->addr = addr && *addr ? g_ascii_strdown(addr, -1) : NULL;
+    /* Lower case in UTF-8 where it is valid: "ZOË@X" and "zoë@x" are one
+     * contact. */
+    c->addr = addr && *addr ? (g_utf8_validate(addr, -1, NULL) ? g_utf8_strdown(addr, -1)
+                                                                : g_ascii_strdown(addr, -1))
+                            : NULL;
     return c;
 }
 
@@ -670,6 +674,7 @@ purpose_parse(const char *s)
     static const char *const requested[] = { "requested", "required",
                                              "expected" };
     static const char *const either[] = { "or", "nor" };
+    static const char *const copulas[] = { "is", "are" };
     static const int rank[] = {
         [PURPOSE_NONE] = 0, [PURPOSE_INFORMATION] = 1,
         [PURPOSE_RESPONSE] = 2, [PURPOSE_COMMENT] = 3, [PURPOSE_ACTION] = 4,
@@ -745,6 +750,17 @@ purpose_parse(const char *s)
             continue;
         }
         denied = FALSE;
+        /* "Action not required", "Response is not expected": a negation
+         * right after the word, in the same clause, denies it too. */
+        {
+            size_t j = i + 1;
+
+            if (j < nw && !w[j].clause && word_in(w[j].s, w[j].n, copulas, G_N_ELEMENTS(copulas)))
+                j++;
+            if (j < nw && !w[j].clause
+                && word_in(w[j].s, w[j].n, negations, G_N_ELEMENTS(negations)))
+                continue;
+        }
         if (found == PURPOSE_RESPONSE && i + 1 < nw && !w[i + 1].clause &&
             word_in(w[i + 1].s, w[i + 1].n, requested, G_N_ELEMENTS(requested)))
             found = PURPOSE_ACTION;
@@ -874,17 +890,21 @@ struct contact_split {
 static void
 contact_add(struct contact_split *cs, const char *name, const char *addr)
 {
+    struct contact *n;
+
     if (cs->added >= LIST_MAX || (name == NULL && addr == NULL))
         return;
+    n = contact_new(name, addr);        /* its address lower-cased, to compare */
     for (guint i = 0; i < cs->out->len; i++) {
         struct contact *c = g_ptr_array_index(cs->out, i);
 
-        if (addr && c->addr && g_ascii_strcasecmp(addr, c->addr) == 0)
+        if ((n->addr && c->addr && strcmp(n->addr, c->addr) == 0)
+            || (!n->addr && !c->addr && name && c->name && strcmp(name, c->name) == 0)) {
+            contact_free(n);
             return;
-        if (!addr && !c->addr && name && c->name && strcmp(name, c->name) == 0)
-            return;
+        }
     }
-    g_ptr_array_add(cs->out, contact_new(name, addr));
+    g_ptr_array_add(cs->out, n);
     cs->added++;
 }
 
@@ -1416,7 +1436,9 @@ block_line(struct scan *sc, enum sublabel sub, const char *v, size_t vn)
     case SUB_ADDR:
         if (sc->block_addr == NULL && match_at(PAT_ADDR, v, vn, 0, sc->md)) {
             group(sc->md, 1, &so, &eo);
-            sc->block_addr = g_ascii_strdown(v + so, (gssize) (eo - so));
+            sc->block_addr = g_utf8_validate(v + so, (gssize) (eo - so), NULL)
+                ? g_utf8_strdown(v + so, (gssize) (eo - so))
+                : g_ascii_strdown(v + so, (gssize) (eo - so));
         }
         return TRUE;
     case SUB_OTHER:
@@ -1588,6 +1610,11 @@ header_block(struct scan *sc, const char *p, gboolean after_rule)
         sc->examined = p;
     if ((seen & (HDR_SENT | HDR_SUBJECT)) == (HDR_SENT | HDR_SUBJECT))
         return TRUE;
+    /* Outlook for Mac and the new Outlook write Date, not Sent, and the
+     * rule is lost when the HTML is rendered; no liaison form has a
+     * Subject line. */
+    if ((seen & (HDR_FROM | HDR_DATE | HDR_SUBJECT)) == (HDR_FROM | HDR_DATE | HDR_SUBJECT))
+        return TRUE;
     return after_rule && (seen & HDR_FROM) &&
            (seen & (HDR_SENT | HDR_DATE | HDR_SUBJECT));
 }
@@ -1674,10 +1701,13 @@ field_line(struct scan *sc, const char *line, size_t len)
             more = TRUE;        /* ITU "Contact: Name, Org" then "E-mail:" */
         else if (indented(line, len))
             more = TRUE;        /* RFC 5322 style folding */
-        else if (sub == SUB_NONE && blank(sc->value->str, sc->value->len))
-            /* "Title:" with its value on the next line.  That line may
-             * hold a colon ("LS on MEC: edge APIs"): unless what comes
-             * before it is a known label or sub-label, it is the value. */
+        else if (sub == SUB_NONE && blank(sc->value->str, sc->value->len)
+                 && (!is_label || sc->pending == F_TITLE))
+            /* A label with its value on the next line.  A title may hold
+             * a colon ("LS on MEC: edge APIs"): unless what comes before
+             * it is a known label or sub-label, it is the value.  Any
+             * other empty field ("Response to:" left blank) stops at a
+             * line that reads as a label of its own ("Release: Rel-19"). */
             more = TRUE;
         else {
             /* "A <a@x>,\nB <b@y>": a trailing separator promises more. */

@@ -1251,6 +1251,9 @@ test_contacts_eai(void **state)
           { { NULL, "\xd0\xb8\xd0\xb2\xd0\xb0\xd0\xbd@\xd0\xbf\xd1\x80\xd0\xb8"
                     "\xd0\xbc\xd0\xb5\xd1\x80.test" },
             { NULL, "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b.test" } } },
+        /* The same address in two cases is one contact. */
+        { "ZO\xc3\x8b@bbf.test, zo\xc3\xab@BBF.test", 1,
+          { { NULL, "zo\xc3\xab@bbf.test" } } },
         /* Punctuation and spaces outside ASCII end an address. */
         { "\xe2\x80\x9cgreta@itu.test\xe2\x80\x9d, E-mail:\xc2\xa0z\xc3\xab@bbf.test\xc2\xa0",
           2, { { NULL, "greta@itu.test" }, { NULL, "z\xc3\xab@bbf.test" } } },
@@ -1326,6 +1329,9 @@ test_purpose_negation(void **state)
         { "Not for action or for comment", PURPOSE_NONE },
         { "No action required", PURPOSE_NONE },
         { "For information and action", PURPOSE_ACTION },
+        { "For information, action not required", PURPOSE_INFORMATION },
+        { "For information only. Response not required.", PURPOSE_INFORMATION },
+        { "For information; a response is not expected", PURPOSE_INFORMATION },
         { "For information and comment", PURPOSE_COMMENT },
         { "For comment and action", PURPOSE_ACTION },
         { "Information; comments welcome", PURPOSE_COMMENT },
@@ -1458,6 +1464,17 @@ test_next_line_value_with_colon(void **state)
     env = scan("Title: LS on MEC\nNote: edge APIs\n", 1);
     assert_str(env->title, "LS on MEC");
     envelope_free(env);
+
+    /* Only a title takes a "words:" line as its value: a field left
+     * empty in a template is not filled with the next label's line. */
+    env = scan("Response to:\nRelease: Rel-19\nTitle: LS on things\n", -1);
+    assert_int_equal(env->related->len, 0);
+    assert_str(env->title, "LS on things");
+    envelope_free(env);
+    env = scan("For information to:\nApproval: Agreed at SG15\nTo: IETF CCAMP WG\n", -1);
+    assert_int_equal(env->info_to->len, 0);
+    assert_str(env->to_body, "IETF CCAMP WG");
+    envelope_free(env);
 }
 
 /* Outlook's inline forward header, after a rule of underscores or (as
@@ -1502,6 +1519,18 @@ test_outlook_forward(void **state)
     env = scan("Please register this one.\n"
                "From: Forwarder <fwd@ietf.test>\n"
                "Sent: Monday, December 1, 2026 10:00 AM\n"
+               "To: liaisons@ietf.test\n"
+               "Subject: FW: LS on OTN\n"
+               "\n"
+               "From: ITU-T SG15\nTo: IETF CCAMP WG\n", 2);
+    assert_str(env->from_body, "ITU-T SG15");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    envelope_free(env);
+
+    /* Outlook for Mac without the rule: From, Date and Subject tell. */
+    env = scan("Please register this one.\n"
+               "From: Forwarder <fwd@ietf.test>\n"
+               "Date: Monday, December 1, 2026 at 10:00\n"
                "To: liaisons@ietf.test\n"
                "Subject: FW: LS on OTN\n"
                "\n"
