@@ -1327,7 +1327,7 @@ commit_pending(struct scan *sc)
         while (k > 0 && (v[k - 1] == ',' || v[k - 1] == ';' || v[k - 1] == ' '))
             v[--k] = '\0';
     }
-    if (is_nothing(v)) {
+    if (v == NULL || is_nothing(v)) {
         g_free(v);
         return;
     }
