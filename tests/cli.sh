@@ -328,23 +328,23 @@ check "no mail_from, no intake: the notification comes from the directory's inta
     printf 'last@victim.test\n'
 } > "$SCRATCH/spam.eml"
 check_exit "a statement naming 62 response contacts elsewhere: recorded" 0 ctl ingest "$SCRATCH/spam.eml"
+# ack_rcpts MID: the recipients of the acknowledgement of the statement
+# that the message MID made, comma-separated.
+ack_rcpts() {
+    sqlite3 "$DB" "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement'
+        AND statement = (SELECT statement FROM message WHERE message_id = '$1')"
+}
+check "its acknowledgement goes to its sender only" test "$(ack_rcpts '<spam-1@spam.test>')" = "x@spam.test"
 # A stranger's bare forward of a message "from" our own domain that names
 # contacts at a peer: the attached message's From is the stranger's to
 # write, so the acknowledgement goes back to the stranger.
 printf 'From: x@spam.test\nTo: liaisons@ietf.test\nSubject: Fwd: LS\nMessage-ID: <spam-3@spam.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="f"\n\n--f\nContent-Type: text/plain\n\nFYI\n--f\nContent-Type: message/rfc822\n\nFrom: IETF Tool <noreply@ietf.test>\nTo: liaisons@ietf.test\nSubject: LS BUY NOW\nMessage-ID: <spam-3-inner@ietf.test>\n\nTitle: BUY NOW\nFrom: ITU-T Study Group 15\nTo: IETF CCAMP WG\nPurpose: For information\nResponse Contact: a@itu.test, b@itu.test\n--f--\n' > "$SCRATCH/spam3.eml"
 check_exit "a stranger's forward of a message from our own domain: recorded" 0 ctl ingest "$SCRATCH/spam3.eml"
-check "its acknowledgement goes back to the stranger" test "$(sqlite3 "$DB" \
-    "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement' AND statement =
-     (SELECT statement FROM message WHERE message_id = '<spam-3@spam.test>')")" = "x@spam.test"
+check "its acknowledgement goes back to the stranger" test "$(ack_rcpts '<spam-3@spam.test>')" = "x@spam.test"
 # An address inside the display name is not the From's address.
 printf 'From: "Support <victim@victim.test>" <me@spam.test>\nTo: liaisons@ietf.test\nSubject: LS display\nMessage-ID: <spam-2@spam.test>\n\nTitle: BUY NOW\nPurpose: For information\nResponse Contact: v@victim.test\n' > "$SCRATCH/spam2.eml"
 check_exit "a From with an address in its display name: recorded" 0 ctl ingest "$SCRATCH/spam2.eml"
-check "its acknowledgement goes to the From's own address" test "$(sqlite3 "$DB" \
-    "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement' AND statement =
-     (SELECT statement FROM message WHERE message_id = '<spam-2@spam.test>')")" = "me@spam.test"
-check "its acknowledgement goes to its sender only" test "$(sqlite3 "$DB" \
-    "SELECT group_concat(rcpts, ',') FROM outbox WHERE kind = 'acknowledgement' AND statement =
-     (SELECT statement FROM message WHERE message_id = '<spam-1@spam.test>')")" = "x@spam.test"
+check "its acknowledgement goes to the From's own address" test "$(ack_rcpts '<spam-2@spam.test>')" = "me@spam.test"
 # flush --relay: an empty host or port is a usage error, not a deferral of
 # every due row; IPv6 bare, or in brackets with a port.  The accepted ones
 # run on a database with nothing due, so that nothing connects anywhere.

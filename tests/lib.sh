@@ -57,6 +57,28 @@ relay_conf() {
 # takes DB's write lock and holds it until db_unlock.  Returns 0 once it
 # has it, which it says through a FIFO: no fixed sleep that a loaded
 # machine could turn into a race.  One lock at a time.
+# free_port BASE: the first port from BASE to BASE+99 where nothing
+# listens on 127.0.0.1, printed; 1 when there is none.
+free_port() {
+    local p
+    for p in $(seq "$1" $(($1 + 99))); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+    done
+    return 1
+}
+
+# await_listen PID PORT: 0 once something listens on 127.0.0.1:PORT (at
+# most 10 s; a bare connection is all it makes, so a smtp-sink dumps
+# nothing for it); 1 when process PID ends first or it never does.
+await_listen() {
+    for _ in $(seq 1 100); do
+        kill -0 "$1" 2>/dev/null || return 1
+        (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 db_lock() {
     local db=$1 user=${2:-}
     rm -f "$SCRATCH/lockfifo"

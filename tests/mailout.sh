@@ -43,15 +43,8 @@ chmod 755 "$RUN"
 DB="$RUN/liaison.db"
 INBOX="$RUN/pf/mail/inbox"
 
-# Free ports on 127.0.0.1 from 10200 upwards: the Postfix relay, a port
-# where nothing listens (relay down), and smtp-sink's.
-free_port() {
-    local p
-    for p in $(seq "$1" $(($1 + 100))); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-    done
-    return 1
-}
+# Free ports on 127.0.0.1 from 10200 upwards (lib.sh's free_port): the
+# Postfix relay, a port where nothing listens (relay down), and smtp-sink's.
 PORT=$(free_port 10200) || { fail "free port" "none"; exit 1; }
 DOWN=$(free_port $((PORT + 1)))
 SINK=$(free_port $((DOWN + 1)))
@@ -217,11 +210,7 @@ sink_start() {
     mkdir -p "$1"; chmod 777 "$1"
     smtp-sink -u nobody -W ".:$2" -d "$1/%M." "127.0.0.1:$SINK" 10 2>"$RUN/sink.err" &
     SINKPID=$!
-    for _ in $(seq 1 100); do
-        kill -0 "$SINKPID" 2>/dev/null || break
-        (exec 3<>"/dev/tcp/127.0.0.1/$SINK") 2>/dev/null && return 0
-        sleep 0.1
-    done
+    await_listen "$SINKPID" "$SINK" && return 0
     if kill -0 "$SINKPID" 2>/dev/null; then
         fail "smtp-sink listens on 127.0.0.1:$SINK" "not listening after 10 s"
     else

@@ -65,11 +65,7 @@ pf_setup() {
     PIDFILE="$RUN/run/liaisond.pid"
     # Each test searches from its own base, so that tests run in parallel
     # (make -j check) do not race for the same port.
-    PORT=
-    for p in $(seq "$base" $((base + 99))); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-    done
-    [ -n "$PORT" ] || { fail "free port" "none in $base..$((base + 99))"; exit 1; }
+    PORT=$(free_port "$base") || { fail "free port" "none in $base..$((base + 99))"; exit 1; }
     t_cleanup 'stop_liaisond; "$PF/pf-stop" "$RUN/pf" >/dev/null 2>&1; pf_logs_if_failed; [ "${KEEP:-}" = 1 ] && echo "kept $RUN" || rm -rf "$RUN"'
 }
 

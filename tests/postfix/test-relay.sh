@@ -42,10 +42,7 @@ set -u
 
 pf_require openssl smtp-sink swaks
 pf_setup relay 11010
-SINK=
-for p in $(seq $((PORT + 1)) $((PORT + 99))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then SINK=$p; break; fi
-done
+SINK=$(free_port $((PORT + 1)))
 t_cleanup '[ -n "${SINKPID:-}" ] && kill "$SINKPID" 2>/dev/null'
 
 # conf FILE PORT STARTTLS: liaisonctl's configuration for a relay.

@@ -223,25 +223,16 @@ stop_timed() {
 # default 5000 ms it took 31 s (measured), and could take 35.  The test
 # gives up on it at 45 s.  The recipient gets its copy again later: the
 # database never learnt that it had it.
-SINK=
-for p in $(seq $((PORT + 1)) $((PORT + 100))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then SINK=$p; break; fi
-done
-[ -n "$SINK" ] || { fail "free port for smtp-sink" "none in $((PORT + 1))..$((PORT + 100))"; exit 1; }
+SINK=$(free_port $((PORT + 1))) \
+    || { fail "free port for smtp-sink" "none in $((PORT + 1))..$((PORT + 100))"; exit 1; }
 stop_liaisond || true
 mkdir -p "$RUN/sink"; chmod 777 "$RUN/sink"
 smtp-sink -u "$RUN_USER" -W ".:3" -d "$RUN/sink/%M." "127.0.0.1:$SINK" 10 2>"$SCRATCH/sink.err" &
 SINKPID=$!
 t_cleanup 'kill $SINKPID 2>/dev/null'
 # Until it listens (at most 10 s): liaisond's first delivery must not find
-# the port closed and defer.  A bare connection leaves no dump file.
-listening=
-for _ in $(seq 1 100); do
-    kill -0 "$SINKPID" 2>/dev/null || break
-    (exec 3<>"/dev/tcp/127.0.0.1/$SINK") 2>/dev/null && { listening=1; break; }
-    sleep 0.1
-done
-if [ -z "$listening" ]; then
+# the port closed and defer.
+if ! await_listen "$SINKPID" "$SINK"; then
     if kill -0 "$SINKPID" 2>/dev/null; then why="not listening after 10 s"
     else why="exited: $(head -c 300 "$SCRATCH/sink.err")"; fi
     fail "smtp-sink listens on 127.0.0.1:$SINK" "$why"; exit 1
@@ -282,13 +273,8 @@ wait "$SINKPID" 2>/dev/null || true      # killed: 143, not the test's status
 # stop included), says it stops without it, and exits 0 within 45 s.
 smtp-sink -u "$RUN_USER" -W ".:120" -d "$RUN/sink/%M." "127.0.0.1:$SINK" 10 2>"$SCRATCH/sink.err" &
 SINKPID=$!
-listening=
-for _ in $(seq 1 100); do
-    kill -0 "$SINKPID" 2>/dev/null || break
-    (exec 3<>"/dev/tcp/127.0.0.1/$SINK") 2>/dev/null && { listening=1; break; }
-    sleep 0.1
-done
-is "smtp-sink listens again, 120 s to each final dot" 1 "${listening:-0}"
+await_listen "$SINKPID" "$SINK"
+is "smtp-sink listens again, 120 s to each final dot" 0 $?
 rm -f "$RUN/sink"/*
 : >"$RUN/liaisond.log"
 if start_liaisond; then ok "liaisond relaying to a relay 120 s slow at the end of DATA"
