@@ -217,18 +217,20 @@ ctl_open_store(struct ctl *ctl)
     return TRUE;
 }
 
-/* For the commands that only read (list, show): EX_OK when the database
- * is there, else EX_NOINPUT, the reason printed.  They never create one:
- * a mistyped path would show "0 statements", and a database made by root
- * before liaisond's first start is one liaisond's user cannot write. */
+/* Open the store for list, show, close and reopen, which never create
+ * one: a mistyped path would show "0 statements", and a database made by
+ * root before liaisond's first start is one liaisond's user cannot write.
+ * EX_OK, EX_NOINPUT when there is none, EX_TEMPFAIL when it cannot be
+ * opened; the reason printed. */
 static int
-ctl_existing_database(const struct ctl *ctl)
+ctl_open_existing_store(struct ctl *ctl)
 {
-    if (g_file_test(ctl->db_path, G_FILE_TEST_EXISTS))
-        return EX_OK;
-    log_msg(LOG_ERR, NULL, "no database at %s (liaisond creates it at the first intake"
-            " message; see -d, LIAISON_DB or database =)", ctl->db_path);
-    return EX_NOINPUT;
+    if (!g_file_test(ctl->db_path, G_FILE_TEST_EXISTS)) {
+        log_msg(LOG_ERR, NULL, "no database at %s (liaisond creates it at the first intake"
+                " message; see -d, LIAISON_DB or database =)", ctl->db_path);
+        return EX_NOINPUT;
+    }
+    return ctl_open_store(ctl) ? EX_OK : EX_TEMPFAIL;
 }
 
 /* Load the directory; prints the reason and returns FALSE on failure. */
@@ -540,10 +542,8 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
         }
     }
     if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK
-        || (rc = ctl_existing_database(ctl)) != EX_OK)
+        || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
-    if (!ctl_open_store(ctl))
-        return EX_TEMPFAIL;
     if (json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
 
@@ -768,10 +768,8 @@ cmd_show(struct ctl *ctl, int argc, char **argv)
     idarg = argv[optind];
     if (!parse_statement_id("show", idarg, &id))
         return EX_USAGE;
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_existing_database(ctl)) != EX_OK)
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
-    if (!ctl_open_store(ctl))
-        return EX_TEMPFAIL;
     s = store_get_statement(ctl->store, id, &err);
     if (s == NULL) {
         gboolean missing = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND);
@@ -897,10 +895,8 @@ cmd_close(struct ctl *ctl, int argc, char **argv)
         return command_usage(ctl->cmd, FALSE);
     if (!parse_statement_id(cmd, argv[optind], &id))
         return EX_USAGE;
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_existing_database(ctl)) != EX_OK)
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
-    if (!ctl_open_store(ctl))
-        return EX_TEMPFAIL;
     /* Who: the login behind sudo when there is one, as the event log is
      * read to learn which person closed a statement. */
     actor = g_strdup_printf("liaisonctl (%s)", g_getenv("SUDO_USER") != NULL
