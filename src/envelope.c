@@ -77,6 +77,15 @@ enum pattern {
 #define DAY_RANGE \
     "(?:[ \\t]?(?:-|\xE2\x80\x93)[ \\t]?[0-9]{1,2}(?:st|nd|rd|th)?" \
     "(?![0-9]))?"
+/* A range that crosses a month: "28 February - 3 March", or "February 28 -
+ * March 3" (RANGE_TO_MONTH_DAY).  Its one capture is the second month, so
+ * that "28 December - 3 January 2027" starts in the year before. */
+#define RANGE_TO_DAY_MONTH \
+    "(?:[ \\t]{0,2}(?:-|\xE2\x80\x93)[ \\t]{0,2}[0-9]{1,2}(?:st|nd|rd|th)?" \
+    "[ \\t.,/-]{0,3}" MONTHS ")?"
+#define RANGE_TO_MONTH_DAY \
+    "(?:[ \\t]{0,2}(?:-|\xE2\x80\x93)[ \\t]{0,2}" MONTHS \
+    "[ \\t.,/-]{0,3}[0-9]{1,2}(?:st|nd|rd|th)?(?![0-9]))?"
 
 /* The characters of an address's local part: RFC 5322 atext and dots,
  * and, for internationalised addresses (RFC 6531), letters, combining marks
@@ -115,10 +124,11 @@ static const char *const pattern_source[PAT_COUNT] = {
     [PAT_DATE] = "(?<![0-9])(?:"
                  "([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])"
                  "|" DAY_START "([0-9]{1,2})(?:st|nd|rd|th)?" DAY_RANGE
-                 "[ \\t.,/-]{0,3}" MONTHS "[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
+                 "[ \\t.,/-]{0,3}" MONTHS RANGE_TO_DAY_MONTH
+                 "[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
                  "|(?<![a-z])" MONTHS "[ \\t.,/-]{0,3}([0-9]{1,2})"
-                 "(?:st|nd|rd|th)?" DAY_RANGE "[ \\t.,/-]{0,3}([0-9]{4})"
-                 "(?![0-9])"
+                 "(?:st|nd|rd|th)?" DAY_RANGE RANGE_TO_MONTH_DAY
+                 "[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
                  "|" DAY_START "([0-9]{1,2})([./])([0-9]{1,2})[./]([0-9]{4})"
                  "(?![0-9])"
                  ")",
@@ -806,7 +816,7 @@ find_date(const char *s, size_t len, char out[11], pcre2_match_data *md)
 
     while (start < len && match_at(PAT_DATE, s, len, start, md)) {
         size_t so, eo, so2, eo2;
-        int d = 0, m = 0, y = 0;
+        int d = 0, m = 0, m2 = 0, y = 0;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 
         if (group(md, 1, &so, &eo)) {
@@ -819,20 +829,24 @@ find_date(const char *s, size_t len, char out[11], pcre2_match_data *md)
             d = number(s, so, eo);
             group(md, 5, &so, &eo);
             m = month_number(s + so, eo - so);
-            group(md, 6, &so, &eo);
+            if (group(md, 6, &so2, &eo2))
+                m2 = month_number(s + so2, eo2 - so2);
+            group(md, 7, &so, &eo);
             y = number(s, so, eo);
-        } else if (group(md, 7, &so, &eo)) {
+        } else if (group(md, 8, &so, &eo)) {
             m = month_number(s + so, eo - so);
-            group(md, 8, &so, &eo);
-            d = number(s, so, eo);
             group(md, 9, &so, &eo);
+            d = number(s, so, eo);
+            if (group(md, 10, &so2, &eo2))
+                m2 = month_number(s + so2, eo2 - so2);
+            group(md, 11, &so, &eo);
             y = number(s, so, eo);
-        } else if (group(md, 10, &so, &eo) && group(md, 12, &so2, &eo2)) {
+        } else if (group(md, 12, &so, &eo) && group(md, 14, &so2, &eo2)) {
             int a = number(s, so, eo), b = number(s, so2, eo2);
             size_t sep, sepe;
 
-            group(md, 11, &sep, &sepe);
-            group(md, 13, &so, &eo);
+            group(md, 13, &sep, &sepe);
+            group(md, 15, &so, &eo);
             y = number(s, so, eo);
             /* Dots are day-first everywhere; with slashes only an
              * unambiguous order is trusted, a wrong deadline being worse
@@ -845,6 +859,10 @@ find_date(const char *s, size_t len, char out[11], pcre2_match_data *md)
                 d = b;
             }
         }
+        /* The year written is the range's last day's: a range from
+         * December into January starts in the year before. */
+        if (m2 != 0 && m2 < m)
+            y--;
         if (y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 &&
             d <= 31 && g_date_valid_dmy((GDateDay) d, (GDateMonth) m,
                                         (GDateYear) y)) {

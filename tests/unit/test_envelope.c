@@ -992,6 +992,12 @@ test_date_guards(void **state)
         { "1st-3rd March 2027", "2027-03-01" },
         { "March 16-27, 2027", "2027-03-16" },
         { "30-31 February 2027", NULL },        /* not the 31st either */
+        { "28 February - 3 March 2027", "2027-02-28" },
+        { "28 February\xE2\x80\x93" "3 March 2027", "2027-02-28" },
+        { "30 June 2027 - 2 July 2027", "2027-06-30" },
+        { "February 28 - March 3, 2027", "2027-02-28" },
+        { "28 December - 3 January 2027", "2026-12-28" },
+        { "December 28 - January 3, 2027", "2026-12-28" },
         { "Q4/16-27 March 2027", NULL },
     };
     static const struct {
@@ -1003,6 +1009,7 @@ test_date_guards(void **state)
           "Q4/15 March 2027 meeting.\n", NULL },
         { "Deadline: IEEE 802.1 March 2027 plenary\n", NULL },
         { "Deadline: 16-27 March 2027 (SG15 meeting)\n", "2027-03-16" },
+        { "Deadline: 28 February - 3 March 2027 (SA2#178)\n", "2027-02-28" },
     };
 
     (void) state;
