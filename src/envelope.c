@@ -429,21 +429,43 @@ strv_add(GPtrArray *a, const char *s, size_t n)
         g_ptr_array_add(a, v);
 }
 
-/* Call fn on each item of a list separated by ',' or ';' outside quotes,
- * angle brackets and parentheses, so that "\"Doe, J\" <j@x>" is one item. */
+/* Length of the list separator at p, or 0: ',' or ';', or the comma and
+ * semicolon of Chinese and Japanese text (U+3001 ideographic comma,
+ * U+FF0C fullwidth comma, U+FF1B fullwidth semicolon), which an IME
+ * types between names. */
+static size_t
+item_separator(const char *p)
+{
+    static const char *const wide[] = { "\xE3\x80\x81", "\xEF\xBC\x8C",
+        "\xEF\xBC\x9B" };
+
+    if (*p == ',' || *p == ';')
+        return 1;
+    for (size_t i = 0; i < G_N_ELEMENTS(wide); i++)
+        if (strncmp(p, wide[i], 3) == 0)
+            return 3;
+    return 0;
+}
+
+/* Call fn on each item of a list separated by ',' or ';' (or their CJK
+ * forms) outside quotes, angle brackets and parentheses, so that
+ * "\"Doe, J\" <j@x>" is one item. */
 static void
 split_items(const char *s, void (*fn)(const char *, size_t, void *), void *arg)
 {
     const char *start = s;
     gboolean quoted = FALSE;
     int angle = 0, paren = 0;
+    size_t sep;
 
     for (const char *p = s;; p++) {
+        sep = 0;
         if (*p == '\0' || (!quoted && angle == 0 && paren == 0 &&
-                           (*p == ',' || *p == ';'))) {
+                           (sep = item_separator(p)) > 0)) {
             fn(start, (size_t) (p - start), arg);
             if (*p == '\0')
                 break;
+            p += sep - 1;
             start = p + 1;
             continue;
         }

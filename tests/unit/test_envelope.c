@@ -1067,6 +1067,17 @@ test_contacts(void **state)
         { "TSG CT WG4, List <list@x.test>", 2,
           { { "TSG CT WG4", NULL }, { "List", "list@x.test" } } },
         { "A <a@x.test>, A again <A@X.test>", 1, { { "A", "a@x.test" } } },
+        /* The ideographic and fullwidth commas of Japanese and Chinese
+         * text separate names as "," does. */
+        { "\xe5\xb1\xb1\xe7\x94\xb0 <yamada@ntt.test>\xe3\x80\x81"
+          "\xe9\x88\xb4\xe6\x9c\xa8 <suzuki@ntt.test>", 2,
+          { { "\xe5\xb1\xb1\xe7\x94\xb0", "yamada@ntt.test" },
+            { "\xe9\x88\xb4\xe6\x9c\xa8", "suzuki@ntt.test" } } },
+        { "\xe5\xb1\xb1\xe7\x94\xb0\xe3\x80\x81\xe9\x88\xb4\xe6\x9c\xa8"
+          "\xef\xbc\x8c\xe7\x8e\x8b\xef\xbc\x9b", 3,
+          { { "\xe5\xb1\xb1\xe7\x94\xb0", NULL },
+            { "\xe9\x88\xb4\xe6\x9c\xa8", NULL },
+            { "\xe7\x8e\x8b", NULL } } },
         { "  ,; ,", 0, { { NULL, NULL } } },
         { "", 0, { { NULL, NULL } } },
         /* A name with a stray "@" is not a name; nothing is kept. */
