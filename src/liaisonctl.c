@@ -20,7 +20,7 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
+#include <netdb.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -842,11 +842,15 @@ parse_relay(const char *arg, char **host, int *port)
         h_end = close;
         colon = close[1] == ':' ? close + 1 : NULL;
     } else if ((colon = strchr(arg, ':')) != NULL && strchr(colon + 1, ':') != NULL) {
-        struct in6_addr a6;
+        /* Two colons: a bare IPv6 address, or a mistake ("relay::25").
+         * getaddrinfo rather than inet_pton, which refuses a link-local
+         * address's zone ("fe80::1%eth0") that the outbox's connect takes. */
+        struct addrinfo hints = { .ai_family = AF_INET6, .ai_flags = AI_NUMERICHOST };
+        struct addrinfo *res = NULL;
 
-        /* Two colons: a bare IPv6 address, or a mistake ("relay::25"). */
-        if (inet_pton(AF_INET6, arg, &a6) != 1)
+        if (getaddrinfo(arg, NULL, &hints, &res) != 0)
             return FALSE;
+        freeaddrinfo(res);
         colon = NULL;
         h_end = arg + strlen(arg);
     } else {

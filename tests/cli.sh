@@ -348,10 +348,10 @@ check "its acknowledgement goes to the From's own address" test "$(ack_rcpts '<s
 # flush --relay: an empty host or port is a usage error, not a deferral of
 # every due row; IPv6 bare, or in brackets with a port.  The accepted ones
 # run on a database with nothing due, so that nothing connects anywhere.
-for r in ':25' 'relay.test:' '[::1]x' 'relay.test:0' 'relay::25' 'relay:25:'; do
+for r in ':25' 'relay.test:' '[::1]x' 'relay.test:0' 'relay::25' 'relay:25:' 'fe80::1%nosuchif0'; do
     check_exit "flush --relay '$r': 64" 64 ctl flush --relay "$r"
 done
-for r in '::1' '[::1]:2525' '[::1]' 'relay.test:2525'; do
+for r in '::1' '[::1]:2525' '[::1]' 'relay.test:2525' 'fe80::1%lo'; do
     check_exit "flush --relay '$r': accepted" 0 "$CTL" -d "$SCRATCH/nothing-due.db" flush --relay "$r"
     check_grep "flush --relay '$r': nothing sent" "^sent 0, deferred 0, failed 0" "$SCRATCH/out"
 done
