@@ -282,7 +282,7 @@ w=$(grep -c "certificate not verified (relay_tls_verify = no); it would have fai
 # ---- a server that does not offer STARTTLS --------------------------------------
 smtp-sink -u "$RUN_USER" -v "127.0.0.1:$SINK" 10 >"$RUN/sink.log" 2>&1 &
 SINKPID=$!
-for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$SINK") 2>/dev/null && break; sleep 0.1; done
+await_listen "$SINKPID" "$SINK" || fail "smtp-sink listening on $SINK" "$(tail -3 "$RUN/sink.log")"
 conf "$RUN/sink.conf" "$SINK" yes
 dbsql "DELETE FROM outbox"
 check_exit "s12 ingested" 0 lctl "$RUN/sink.conf" ingest "$CORPUS/s12-multi-to-folded.eml"
