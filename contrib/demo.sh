@@ -79,7 +79,8 @@ echo
 echo "== liaisonctl list"
 "$CTL" -c "$DEMO/liaisond.conf" list
 echo
-echo "== who received which copy (the statements, then liaisond's notifications and acknowledgements)"
+echo "== who received which copy: for each statement, the statement itself (with"
+echo "   the copies liaisond added), its notification and its acknowledgement"
 "$PF/pf-who" "$DEMO/pf"
 echo
 first() { ls "$DEMO"/pf/mail/inbox/new/* | xargs grep -l -E "$1" | xargs grep -l -E "$2" | head -1; }
@@ -99,7 +100,7 @@ echo "== a tickle run, as cron would start it on 2027-03-08, then a flush"
 sleep 1
 echo
 echo "== the reminders delivered"
-"$PF/pf-who" "$DEMO/pf" | grep -E "Reminder|^RECIPIENT" || true
+"$PF/pf-who" -s '^\[LS [0-9]+\] Reminder: ' "$DEMO/pf"
 echo
 kill -TERM "$LPID" 2>/dev/null || true
 "$PF/pf-stop" "$DEMO/pf" >/dev/null 2>&1 || true

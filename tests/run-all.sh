@@ -2,7 +2,8 @@
 # tests/run-all.sh: the whole test suite from a clean clone, as CI runs it:
 # install the dependencies, build, run `make check` (cmocka unit tests, the
 # corpus golden comparison, the shell tests against the real programs,
-# Postfix and SQLite), run it again in an ASan + UBSan build, run the unit
+# Postfix and SQLite), run the README's demo and check what it shows, run
+# it again in an ASan + UBSan build, run the unit
 # tests, the corpus ingest and liaisond through Postfix (test-milter.sh)
 # under valgrind, run clang's static analyzer over src/, fuzz the parsers
 # for a minute each (tests/fuzz/run.sh), then `make distcheck`.
@@ -86,6 +87,15 @@ grep -E '^(FAIL|ERROR):' "$LOGDIR/check.log" | sed 's/^/   /'
 FAILED_BEFORE=$FAILED
 tally $(find build/tests -name '*.log' ! -name test-suite.log)
 check_failed "$rc" check
+
+# The README's first command, as a user runs it, its output checked.
+echo "== the demo (contrib/demo.sh)"
+bash tests/demo-check.sh >"$LOGDIR/demo.log" 2>&1
+rc=$?
+grep -E '^(FAIL|\[  )' "$LOGDIR/demo.log" | sed 's/^/   /'
+FAILED_BEFORE=$FAILED
+tally "$LOGDIR/demo.log"
+check_failed "$rc" demo
 
 echo "== make check, ASan + UBSan build"
 rm -rf build-asan; mkdir build-asan

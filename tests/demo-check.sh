@@ -1,0 +1,55 @@
+#!/bin/bash
+# tests/demo-check.sh: the README's first command, contrib/demo.sh, run as a
+# user runs it (as root, from the top of the tree), and what it prints
+# checked: every corpus message sent, the statements listed, every statement
+# delivered with its added copies, notification and acknowledgement, and the
+# tickle day's reminders queued and delivered.  The demo builds in build/,
+# which run-all.sh has built already.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+
+DEMO_DIR=$(mktemp -d /tmp/liaisond-demo-check.XXXXXX)
+export DEMO_DIR
+OUT="$DEMO_DIR.out"
+t_cleanup 'rm -rf "$DEMO_DIR" "$OUT"'
+
+# As a user runs it: lib.sh's test directory must not stand in for the
+# demo's own configuration.
+env -u LIAISON_DIRECTORY -u LIAISON_DB contrib/demo.sh >"$OUT" 2>&1
+rc=$?
+check "contrib/demo.sh exits 0" test "$rc" = 0
+[ "$rc" = 0 ] || tail -n 30 "$OUT"
+
+nmsg=$(ls tests/corpus/*.eml | wc -l)
+check "every corpus message sent ($nmsg)" \
+    grep -q "^   ($nmsg messages sent; liaisond and Postfix have been stopped)" "$OUT"
+# The corpus's expected.json names the messages that become statements.
+nstat=$(grep -c '"kind": *"statement"' tests/corpus/expected.json)
+check "liaisonctl list shows the $nstat statements" grep -q "^($nstat statements)$" "$OUT"
+
+# The first who-received table: each statement's X-Liaison-ID group holds
+# the intake copy and an acknowledgement.
+who=$(sed -n '/^== who received which copy/,/^[0-9]* copies$/p' "$OUT")
+groups=$(printf '%s\n' "$who" | grep -c '^X-Liaison-ID [0-9]* (')
+check "who received which copy: $nstat statements" test "$groups" = "$nstat"
+intake=$(printf '%s\n' "$who" | grep -c '^       *.*liaisons@ietf\.test')
+check "who received which copy: intake copies listed" test "$intake" -ge "$nstat"
+acks=$(printf '%s\n' "$who" | grep -c '^  \[LS [0-9]*\] Acknowledgement: ')
+check "who received which copy: one acknowledgement per statement" test "$acks" = "$nstat"
+notes=$(printf '%s\n' "$who" | grep -c '^  \[LS [0-9]*\] Liaison statement received: ')
+check "who received which copy: one notification per statement" test "$notes" = "$nstat"
+
+check "the notification of statement 3 is shown" \
+    grep -q '^Subject: \[LS 3\] Liaison statement received' "$OUT"
+check "the acknowledgement of statement 8 is shown" \
+    grep -q '^Tracking id: LS 8 ' "$OUT"
+
+# The tickle day: what it queued is what the flush sent and Postfix delivered.
+tl=$(grep '^tickle 2027-03-08: ' "$OUT")
+queued=$(printf '%s\n' "$tl" | sed -n 's/.*; \([0-9]*\) reminders\{0,1\} queued.*/\1/p')
+check "the tickle queued reminders ($tl)" test "${queued:-0}" -gt 0
+check "the flush sent all of them" grep -q "^sent ${queued:-x}, deferred 0, failed 0$" "$OUT"
+rem=$(sed -n '/^== the reminders delivered/,/^[0-9]* copies$/p' "$OUT" |
+      grep -c '^  \[LS [0-9]*\] Reminder: ')
+check "the $queued reminders delivered" test "$rem" = "${queued:-x}"
