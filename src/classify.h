@@ -20,14 +20,30 @@ enum message_kind {
  * an internal failure (with *err set). */
 typedef gint64 (*classify_lookup_fn)(const char *message_id, gpointer data,
                                      GError **err);
+/* Whether addr (lower case) is one of statement id's contacts or routed
+ * recipients: 1 yes, 0 no, -1 on an internal failure (with *err set). */
+typedef int (*classify_knows_fn)(gint64 id, const char *addr, gpointer data,
+                                 GError **err);
+
+/* What classification asks of the store. */
+struct classify_store {
+    classify_lookup_fn by_message_id;
+    classify_knows_fn knows;
+    gpointer data;
+};
 
 /* Classify m.  envelope_sender is the SMTP MAIL FROM ("" for the null
  * sender, NULL when unknown).  For correspondence, *statement_id is the
- * statement it refers to.  Returns FALSE with *err only when lookup failed. */
+ * statement it refers to.  Returns FALSE with *err only when a lookup
+ * failed. */
 gboolean classify_message(const struct message *m, const char *envelope_sender,
-                          classify_lookup_fn lookup, gpointer data,
+                          const struct classify_store *cs,
                           enum message_kind *kind, gint64 *statement_id,
                           GError **err);
+/* TRUE when m says no person wrote it (Auto-Submitted other than "no",
+ * Precedence bulk, junk or list, List-Id, our loop header): such mail,
+ * even a statement, gets no acknowledgement (RFC 3834). */
+gboolean classify_automatic(const struct message *m);
 /* "statement", "correspondence", "auto", "bounce". */
 const char *classify_kind_name(enum message_kind k);
 /* The kind so named (as classify_kind_name gives it and the store keeps

@@ -113,6 +113,23 @@ lookup_in_store(const char *message_id, gpointer data, GError **err)
     return store_statement_by_message_id(data, message_id, err);
 }
 
+/* classify_knows_fn over the store. */
+static int
+knows_in_store(gint64 id, const char *addr, gpointer data, GError **err)
+{
+    return store_statement_knows_address(data, id, addr, err);
+}
+
+/* Classify m against the store; see classify_message(). */
+static gboolean
+classify_in_store(struct ingest_ctx *ctx, const struct message *m, const char *envelope_sender,
+                  enum message_kind *kind, gint64 *statement_id, GError **err)
+{
+    const struct classify_store cs = { lookup_in_store, knows_in_store, ctx->store };
+
+    return classify_message(m, envelope_sender, &cs, kind, statement_id, err);
+}
+
 /* The Subject as a title: a datatracker 'New Liaison Statement, "..."'
  * wrapper and forwarding prefixes removed. */
 static char *
@@ -369,7 +386,7 @@ limit_acknowledgements(struct ingest_ctx *ctx, const struct statement *s,
  * display name ("Support <victim@t.example>" <me@evil.example>). */
 static gboolean
 queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, const char *from_addr,
-                   GError **err)
+                   gboolean automatic, GError **err)
 {
     struct outmail *m;
 
@@ -379,6 +396,12 @@ queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, const char
         return FALSE;
     if (!ctx->acknowledge)
         return TRUE;
+    /* A statement a system sent by itself (the datatracker's) is not
+     * answered: RFC 3834, and the system has told its submitter. */
+    if (automatic)
+        return store_add_event(ctx->store, s->id, 0, "acknowledgement withheld", "liaisond",
+                               "the statement came as automatic mail (Auto-Submitted or"
+                               " Precedence), which is never answered", err);
     {
         g_autoptr(GPtrArray) to = route_acknowledge_to(ctx->dir, s, from_addr);
 
@@ -578,7 +601,8 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
            && store_add_event(ctx->store, d->statement_id, d->message_row, "routed",
                               "liaisond", routed, err)
            && queue_arrival_mail(ctx, d->statement,
-                                 m->forwarded_by != NULL ? m->forwarded_by : m->from_addr, err);
+                                 m->forwarded_by != NULL ? m->forwarded_by : m->from_addr,
+                                 classify_automatic(m), err);
 }
 
 /* A message recorded before (row, its statement stmt, its kind as
@@ -606,7 +630,7 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope
     gint64 ref = 0;
 
     *upgrade = FALSE;
-    if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store, &now, &ref, err))
+    if (!classify_in_store(ctx, m, envelope_sender, &now, &ref, err))
         return FALSE;
     if (!classify_kind_from_name(kind, &recorded)) {
         log_msg(LOG_WARNING, NULL, "message %" G_GINT64_FORMAT " is recorded with an "
@@ -692,8 +716,7 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
         ok = replay_duplicate(ctx, m, envelope_sender, row, stmt, kind, d, &upgrade, &err);
         if (ok && upgrade)
             ok = record_statement(ctx, m, in, digest, row, d, &err);
-    } else if (!classify_message(m, envelope_sender, lookup_in_store, ctx->store,
-                                 &d->kind, &d->statement_id, &err))
+    } else if (!classify_in_store(ctx, m, envelope_sender, &d->kind, &d->statement_id, &err))
         ok = FALSE;
     else if (d->kind == KIND_STATEMENT)
         ok = record_statement(ctx, m, in, digest, 0, d, &err);

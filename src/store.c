@@ -322,6 +322,7 @@ enum sql_id {
     SQL_FAILING_LAST,
     SQL_META_GET,
     SQL_META_ADD,
+    SQL_KNOWS_ADDRESS,
     SQL_COUNT
 };
 
@@ -336,11 +337,18 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_FIND_MESSAGE] =
         "SELECT id, ifnull(statement, 0), kind FROM message"
         " WHERE direction = 'in' AND dedup_id = ifnull(?1, '') AND body_sha256 = ?2",
+    /* A Message-ID is anyone's to write: mail that reuses a statement's
+     * own Message-ID is recorded on whatever it threads onto, and must not
+     * draw that statement's answers away from it.  So the statement whose
+     * own id it is comes first, then the statement a message of kind
+     * statement made (a forward's outer id), then any other message's. */
     [SQL_STATEMENT_BY_MESSAGE_ID] =
-        "SELECT statement FROM message"
+        "SELECT id, 0 FROM statement WHERE message_id = ?1"
+        " UNION ALL SELECT statement, 1 FROM message"
+        " WHERE message_id = ?1 AND statement IS NOT NULL AND kind = 'statement'"
+        " UNION ALL SELECT statement, 2 FROM message"
         " WHERE message_id = ?1 AND statement IS NOT NULL"
-        " UNION SELECT id FROM statement WHERE message_id = ?1"
-        " ORDER BY 1 LIMIT 1",
+        " ORDER BY 2, 1 LIMIT 1",
     [SQL_ADD_MESSAGE] =
         "INSERT INTO message (statement, direction, kind, message_id,"
         " body_sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -466,6 +474,12 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     /* OR IGNORE: two processes creating the secret at once keep the first. */
     [SQL_META_ADD] = "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+    /* A statement's own people: its contacts and the recipients it was
+     * routed to, not a list, whose mail anyone may send. */
+    [SQL_KNOWS_ADDRESS] =
+        "SELECT 1 FROM statement_contact WHERE statement = ?1 AND addr = ?2"
+        " UNION ALL SELECT 1 FROM recipient WHERE statement = ?1 AND addr = ?2"
+        " AND ifnull(role, '') NOT IN ('list', 'info-list') LIMIT 1",
     [SQL_FAILING_ADD] =
         "INSERT INTO failing_address (addr, since, last, detail) VALUES (?1, ?2, ?2, ?3)"
         " ON CONFLICT (addr) DO UPDATE SET last = ?2, bounces = bounces + 1, detail = ?3",
@@ -1010,6 +1024,30 @@ store_statement_by_message_id(struct store *st, const char *message_id,
     }
     done(stmt);
     return id;
+}
+
+/* Whether addr is one of statement id's contacts or routed recipients. */
+int
+store_statement_knows_address(struct store *st, gint64 id, const char *addr, GError **err)
+{
+    sqlite3_stmt *stmt;
+    int rc = SQLITE_OK, known = 0;
+
+    if (addr == NULL)
+        return 0;
+    stmt = sql(st, SQL_KNOWS_ADDRESS);
+    rc = sqlite3_bind_int64(stmt, 1, id);
+    bind_text(stmt, 2, addr, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        known = 1;
+    } else if (rc != SQLITE_DONE) {
+        fail(st, err, rc, "looking up a statement's contacts");
+        known = -1;
+    }
+    done(stmt);
+    return known;
 }
 
 /* Record a message verbatim. */

@@ -99,8 +99,10 @@ check_grep "tickle after reopen: statement 1 reminded again" "^statement 1: due 
 # --- correspondence and bounces --------------------------------------------
 check_exit "reply threads onto s01" 0 ctl ingest "$CORPUS/s09-assignee-reply.eml"
 check_grep "correspondence on statement 2" "^recorded correspondence on statement 2" "$SCRATCH/out"
-check_exit "bounce with a null sender" 0 ctl ingest -f '<>' --json "$CORPUS/s10-auto-reply.eml"
-check "null sender makes a bounce" jq -e '.kind == "bounce"' "$SCRATCH/out"
+# An out-of-office reply with the null sender, as RFC 3834 asks responders
+# to send it, is auto mail: no delivery failed.
+check_exit "a responder's reply with the null sender" 0 ctl ingest -f '<>' --json "$CORPUS/s10-auto-reply.eml"
+check "a responder's reply is auto mail, not a bounce" jq -e '.kind == "auto"' "$SCRATCH/out"
 
 # --- no Message-ID: the same body from two senders is two statements --------
 for who in alice:ccamp bob:netmod; do
@@ -401,6 +403,100 @@ done
 printf 'relay_ca_file = ca.pem\nrelay_tls_name = relay.test\nrelay_tls_verify = no\n' >> "$SCRATCH/auth.conf"
 check_exit "-c: relay_ca_file, relay_tls_name and relay_tls_verify with relay_starttls are accepted" 0 \
     "$CTL" -c "$SCRATCH/auth.conf" -d "$SCRATCH/auth.db" list
+
+# --- automatic mail that is a statement, and mail that is not -------------
+# The datatracker marks all its mail "Auto-Submitted: auto-generated" and
+# "Precedence: bulk", its liaison statements too: a statement, routed,
+# but not answered (RFC 3834).
+dt() {  # dt FILE MESSAGE-ID HEADER...: s02 with a new Message-ID and headers
+    local f=$1 mid=$2; shift 2
+    { printf '%s\n' "$@"; sed "s/^Message-ID: .*/Message-ID: $mid/" "$CORPUS/s02-datatracker-mail.eml"; } > "$f"
+}
+dt "$SCRATCH/dt-auto.eml" '<dt-auto@datatracker.ietf.test>' 'Auto-Submitted: auto-generated' 'Precedence: bulk'
+check_exit "the datatracker's statement, auto-generated and bulk" 0 ctl ingest --json "$SCRATCH/dt-auto.eml"
+check "it is a statement, routed to the IPPM chairs" \
+    jq -e '.kind == "statement" and (.add_recipients | map(.addr) | index("ippm-chairs@ietf.test")) != null' "$SCRATCH/out"
+dtid=$(jq -r .id "$SCRATCH/out")
+check "its notification is queued" \
+    test "$(count_rows "$DB" "outbox WHERE statement = ${dtid:-0} AND kind = 'notification'")" = 1
+check "no acknowledgement answers it" test -z "$(ack_rcpts '<dt-auto@datatracker.ietf.test>')"
+check_exit "show ${dtid:-0}" 0 ctl show "${dtid:-0}"
+check_grep "its history says why" "acknowledgement withheld.*automatic mail" "$SCRATCH/out"
+# The same text as a responder's reply, or a list's copy, is no statement.
+dt "$SCRATCH/dt-replied.eml" '<dt-replied@datatracker.ietf.test>' 'Auto-Submitted: auto-replied'
+check_exit "the same text, Auto-Submitted: auto-replied" 0 ctl ingest --json "$SCRATCH/dt-replied.eml"
+check "a responder's mail stays auto mail" jq -e '.kind == "auto" and (.add_recipients | length) == 0' "$SCRATCH/out"
+dt "$SCRATCH/dt-list.eml" '<dt-list@datatracker.ietf.test>' 'List-Id: <ippm.ietf.test>' 'Precedence: list'
+check_exit "the same text from a list" 0 ctl ingest --json "$SCRATCH/dt-list.eml"
+check "a list's copy stays auto mail" jq -e '.kind == "auto" and (.add_recipients | length) == 0' "$SCRATCH/out"
+# Auto-generated mail without an envelope of its own is auto mail.
+printf 'From: robot@itu.test\nTo: liaisons@ietf.test\nSubject: Your subscription\nMessage-ID: <robot-1@itu.test>\nAuto-Submitted: auto-generated\n\nYour subscription is confirmed.\n' > "$SCRATCH/robot.eml"
+check_exit "an auto-generated notice" 0 ctl ingest --json "$SCRATCH/robot.eml"
+check "an auto-generated notice is auto mail" jq -e '.kind == "auto"' "$SCRATCH/out"
+
+# A responder's reply to a notification's VERP sender, with the null
+# sender: no failure, so the assignee is not marked failing nor reported.
+nrow=$(sqlite3 "$DB" "SELECT id FROM outbox WHERE statement = 1 AND kind = 'notification'")
+# The secret is made when mail is first sent; nothing was sent here.
+sqlite3 "$DB" "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', '$(printf 'cli%.0s' 1 2 3 4)')"
+secret=$(sqlite3 "$DB" "SELECT value FROM meta WHERE key = 'secret'")
+hash=$(python3 -c 'import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest()[:12])' \
+    "$secret" "$nrow:ccamp-chairs@ietf.test")
+reports=$(count_rows "$DB" "outbox WHERE kind = 'report'")
+printf 'From: CCAMP Chairs <ccamp-chairs@ietf.test>\nTo: liaisons+b.%s.%s@ietf.test\nSubject: Automatic reply: LS 1\nMessage-ID: <ooo-verp@ietf.test>\nAuto-Submitted: auto-replied\n\nI am out of the office until Monday.\n' \
+    "$nrow" "$hash" > "$SCRATCH/ooo-verp.eml"
+check_exit "an out-of-office reply to a VERP sender, null sender" 0 ctl ingest -f '<>' --json "$SCRATCH/ooo-verp.eml"
+check "it is auto mail" jq -e '.kind == "auto"' "$SCRATCH/out"
+check "the assignee is not marked failing" \
+    test "$(count_rows "$DB" "failing_address WHERE addr = 'ccamp-chairs@ietf.test'")" = 0
+check "no report is queued" test "$(count_rows "$DB" "outbox WHERE kind = 'report'")" = "$reports"
+# The same VERP address in a real bounce marks it: the address was right.
+printf 'From: postmaster@ietf.test\nTo: liaisons+b.%s.%s@ietf.test\nSubject: Undelivered Mail\nMessage-ID: <bounce-verp@ietf.test>\n\nccamp-chairs@ietf.test: mailbox full\n' \
+    "$nrow" "$hash" > "$SCRATCH/bounce-verp.eml"
+check_exit "a bounce to the same VERP sender" 0 ctl ingest -f '<>' --json "$SCRATCH/bounce-verp.eml"
+check "it is a bounce" jq -e '.kind == "bounce"' "$SCRATCH/out"
+check "the assignee is marked failing" \
+    test "$(count_rows "$DB" "failing_address WHERE addr = 'ccamp-chairs@ietf.test'")" = 1
+
+# --- threading that strangers cannot steer -----------------------------------
+# Mail that reuses statement B's Message-ID while replying to A is recorded
+# on A; B's answers still thread onto B.
+hj() {  # hj FILE MESSAGE-ID TITLE TO
+    printf 'From: SG15 <tsbsg15@itu.test>\nTo: liaisons@ietf.test\nSubject: %s\nMessage-ID: %s\n\nTitle: %s\nFrom: ITU-T Study Group 15\nTo: %s\nPurpose: For information\n' \
+        "$3" "$2" "$3" "$4" > "$1"
+}
+hj "$SCRATCH/hj-a.eml" '<hj-a@itu.test>' 'LS one' 'IETF CCAMP WG'
+hj "$SCRATCH/hj-b.eml" '<hj-b@itu.test>' 'LS two' 'IETF NETMOD WG'
+check_exit "statement A" 0 ctl ingest --json "$SCRATCH/hj-a.eml"
+ida=$(jq -r .id "$SCRATCH/out")
+check_exit "statement B" 0 ctl ingest --json "$SCRATCH/hj-b.eml"
+idb=$(jq -r .id "$SCRATCH/out")
+printf 'From: mallory@spam.test\nTo: liaisons@ietf.test\nSubject: Re: LS one\nMessage-ID: <hj-b@itu.test>\nIn-Reply-To: <hj-a@itu.test>\n\nhello\n' > "$SCRATCH/hj-m.eml"
+check_exit "B's Message-ID reused in a reply to A" 0 ctl ingest --json "$SCRATCH/hj-m.eml"
+check "it is recorded on A" jq -e ".kind == \"correspondence\" and .id == ${ida:-0}" "$SCRATCH/out"
+printf 'From: Chair <netmod-chairs@ietf.test>\nTo: liaisons@ietf.test\nSubject: Re: LS two\nMessage-ID: <hj-r@ietf.test>\nIn-Reply-To: <hj-b@itu.test>\n\nWe will answer.\n' > "$SCRATCH/hj-r.eml"
+check_exit "the answer to B" 0 ctl ingest --json "$SCRATCH/hj-r.eml"
+check "it threads onto B, not A" jq -e ".kind == \"correspondence\" and .id == ${idb:-0}" "$SCRATCH/out"
+
+# A statement that arrives again, directly after its forward (or the other
+# way round), is the statement recorded, not a second one.
+awk '/^Content-Type: message\/rfc822/ { p = 1; next } p == 1 && /^$/ { p = 2; next }
+     p == 2 && /^--=====/ { exit } p == 2' "$CORPUS/s14-forwarded-rfc822.eml" > "$SCRATCH/s14-inner.eml"
+check_exit "s14, the secretariat's forward" 0 ctl ingest --json "$CORPUS/s14-forwarded-rfc822.eml"
+idf=$(jq -r .id "$SCRATCH/out")
+n=$(count_rows "$DB" statement)
+check_exit "the statement it forwards, sent directly" 0 ctl ingest --json "$SCRATCH/s14-inner.eml"
+check "recorded on the forward's statement" jq -e ".kind == \"correspondence\" and .id == ${idf:-0}" "$SCRATCH/out"
+check "no second statement" test "$(count_rows "$DB" statement)" = "$n"
+
+# "[LS n]" in a Subject, as the acknowledgement asks, from one of the
+# statement's own people threads onto it; from a stranger it does not.
+printf 'From: Hiroshi Tanabe <H.Tanabe@itu.test>\nTo: liaisons@ietf.test\nSubject: [LS 1] corrected attachment\nMessage-ID: <tag-1@itu.test>\n\nPlease use the attached revision.\n' > "$SCRATCH/tag-contact.eml"
+check_exit "[LS 1] from its technical contact" 0 ctl ingest --json "$SCRATCH/tag-contact.eml"
+check "correspondence on statement 1" jq -e '.kind == "correspondence" and .id == 1' "$SCRATCH/out"
+printf 'From: x@spam.test\nTo: liaisons@ietf.test\nSubject: [LS 1] read this\nMessage-ID: <tag-2@spam.test>\n\nBuy now.\n' > "$SCRATCH/tag-stranger.eml"
+check_exit "[LS 1] from a stranger" 0 ctl ingest --json "$SCRATCH/tag-stranger.eml"
+check "a statement of its own, not on statement 1" jq -e '.kind == "statement" and .id != 1' "$SCRATCH/out"
 
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
