@@ -125,6 +125,14 @@ check_exit "the same bounce again (an MTA retry)" 0 ctl ingest -f '<>' --json "$
 check "retried bounce: still a bounce, duplicate, nobody added" \
     jq -e '.kind == "bounce" and .duplicate and (.add_recipients | length) == 0' "$SCRATCH/out"
 
+# --- input over 256 MiB: 74, refused whole, not truncated -------------------
+msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
+truncate -s $((256 * 1024 * 1024 + 1)) "$SCRATCH/huge.eml"
+check_exit "input over 256 MiB: 74" 74 ctl ingest - < "$SCRATCH/huge.eml"
+check_grep "input over 256 MiB: says so" "larger than 268435456 bytes; not read" "$SCRATCH/err"
+check "input over 256 MiB: nothing recorded" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
+rm -f "$SCRATCH/huge.eml"
+
 # --- input that is not mail: 65, nothing written ----------------------------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
 printf 'hello, this is not mail\n' > "$SCRATCH/notmail"
@@ -305,9 +313,10 @@ check_exit "LIAISON_DB set empty, ingest: 75" 75 env LIAISON_DB= "$CTL" -D "$COR
 check_grep "LIAISON_DB set empty: the database path is empty" "the database path is empty" "$SCRATCH/err"
 # list and show only read: a mistyped path is an error, not "0 statements",
 # and never a new database (made by root, liaisond's user could not write it).
+# The folder exists, so that SQLite could make the file there.
+mkdir -p "$SCRATCH/none"
 check_exit "list, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" list
 check_grep "list, no database: says so" "no database at $SCRATCH/none/liaison.db" "$SCRATCH/err"
-mkdir -p "$SCRATCH/none"
 check_exit "show, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" show 1
 check "list and show made no database" test -z "$(ls -A "$SCRATCH/none")"
 # mail_from must be an address; with neither it nor intake set, the
@@ -498,6 +507,28 @@ printf 'From: x@spam.test\nTo: liaisons@ietf.test\nSubject: [LS 1] read this\nMe
 check_exit "[LS 1] from a stranger" 0 ctl ingest --json "$SCRATCH/tag-stranger.eml"
 check "a statement of its own, not on statement 1" jq -e '.kind == "statement" and .id != 1' "$SCRATCH/out"
 
+# --- a failure after rows are written: 75, and none of them kept -------------
+# A trigger makes the outbox refuse the notification, the last write of an
+# ingest: the statement, its message, contacts and events are written by
+# then, and must all be rolled back (SQLite undoes nothing by itself here).
+RB="$SCRATCH/rollback.db"
+check_exit "rollback: a first statement" 0 "$CTL" -d "$RB" ingest "$CORPUS/s03-itu-template.eml"
+sqlite3 "$RB" "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'injected outbox failure'); END;"
+rb_counts() {
+    local t out=
+    for t in statement message statement_contact statement_item recipient attachment event outbox; do
+        out="$out $t=$(count_rows "$RB" "$t")"
+    done
+    echo "$out"
+}
+before=$(rb_counts)
+check_exit "rollback: the outbox fails mid-ingest: 75" 75 "$CTL" -d "$RB" ingest "$CORPUS/s01-appendix-a.eml"
+check_grep "rollback: the reason" "injected outbox failure" "$SCRATCH/err"
+check "rollback: no row of it kept ($before)" test "$(rb_counts)" = "$before"
+sqlite3 "$RB" "DROP TRIGGER refuse_outbox"
+check_exit "rollback: the retry records it" 0 "$CTL" -d "$RB" ingest "$CORPUS/s01-appendix-a.eml"
+check_grep "rollback: as a new statement, once" "^recorded statement 2" "$SCRATCH/out"
+
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
 check "another process holds the write lock" db_lock "$DB"
@@ -551,7 +582,8 @@ if mount -t tmpfs -o size=16m tmpfs "$FULL"; then
     } > "$SCRATCH/big.eml"
     dd if=/dev/zero of="$FULL/filler" bs=64k 2>/dev/null
     check_exit "full disk: 75" 75 "$CTL" -d "$FULL/l.db" ingest "$SCRATCH/big.eml"
-    check_grep "full disk: reason logged" "full|space" "$SCRATCH/err"
+    # SQLite's own words: "full" alone would match the folder's name.
+    check_grep "full disk: reason logged" "database or disk is full|No space left" "$SCRATCH/err"
     rm -f "$FULL/filler"
     check "full disk: database intact" test "$(sqlite3 "$FULL/l.db" 'PRAGMA integrity_check')" = ok
     check "full disk: nothing written" test "$(count_rows "$FULL/l.db" "message WHERE direction = 'in'")" = 1

@@ -108,7 +108,12 @@ else fail "s01 overdue" "got: $got"; fi
 check "s01: overdue-10 on day 70 (2027-03-26)" test "$(q "$DB" "SELECT day FROM reminder WHERE statement = $S_OLD AND point = 'overdue-10'")" = 2027-03-26
 check "s01: nothing after it was closed" test "$(q "$DB" "SELECT count(*) FROM reminder WHERE statement = $S_OLD AND day >= '2027-04-01'")" = 0
 check "s02: nothing after the response was recorded" test "$(q "$DB" "SELECT count(*) FROM reminder WHERE statement = $S_COMMENT AND day >= '2027-04-01'")" = 0
-check "s02: weekly up to it" test "$(q "$DB" "SELECT max(point) FROM reminder WHERE statement = $S_COMMENT AND day < '2027-04-01' AND point = 'overdue-14'")" = overdue-14
+# Weekly from its deadline (2026-12-20) up to the response: day 7, 14 ...
+# 98 (2027-03-28), the last before 2027-04-01.
+want=$(for k in $(seq 1 14); do echo "$(date -d "2026-12-20 + $((7 * k)) days" +%F) overdue-$k"; done)
+got=$(q "$DB" "SELECT day || ' ' || point FROM reminder WHERE statement = $S_COMMENT AND kind = 'overdue' ORDER BY day, id")
+if [ "$got" = "$want" ]; then ok "s02: weekly up to it, 2026-12-27 to 2027-03-28 (14)"
+else fail "s02: weekly up to it" "got: $(echo $got)"; fi
 
 # No deadline: at 30 days, then weekly.
 got=$(points "$DB" "$S_NODL" | head -3 | tr '\n' ';')

@@ -69,7 +69,8 @@ kill -KILL "$LPID"
 wait "$LPID" 2>/dev/null
 killed_pid=$LPID
 LPID=
-ok "liaisond $killed_pid killed with SIGKILL in the middle of the message"
+check "liaisond $killed_pid gone after SIGKILL in the middle of the message" \
+    sh -c "! kill -0 $killed_pid 2>/dev/null"
 
 # Postfix notices (cleanup reads EOF from the milter), applies
 # milter_default_action = tempfail, and pickup keeps the message.

@@ -617,10 +617,26 @@ test_outbox_store(void **state)
     g_clear_error(&err);
     g_free(secret);
 
-    assert_true(store_outbox_mark_sent(st, id, "2999-01-01T00:00:01Z", NULL, NULL, NULL, &err));
-    due = store_outbox_due(st, "2999-01-02T00:00:00Z", 0, &err);
-    assert_int_equal(due->len, 0);
-    g_array_free(due, TRUE);
+    /* A row sent is no longer due: a second row, due until marked (the
+     * first is failed already, so it says nothing about sending). */
+    {
+        gint64 id2 = outbox_queue(st, s->id, m, &err);
+
+        assert_true(id2 > id);
+        due = store_outbox_due(st, "2999-01-02T00:00:00Z", 0, &err);
+        assert_int_equal(due->len, 1);
+        assert_int_equal(g_array_index(due, gint64, 0), id2);
+        g_array_free(due, TRUE);
+        assert_true(store_outbox_mark_sent(st, id2, "2999-01-01T00:00:01Z", NULL, NULL, NULL,
+                                           &err));
+        row = store_outbox_get(st, id2, &err);
+        assert_non_null(row);
+        assert_string_equal(row->sent, "2999-01-01T00:00:01Z");
+        store_outbox_row_free(row);
+        due = store_outbox_due(st, "2999-01-02T00:00:00Z", 0, &err);
+        assert_int_equal(due->len, 0);
+        g_array_free(due, TRUE);
+    }
 
     outmail_free(m);
     statement_free(s);
