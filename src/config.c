@@ -240,14 +240,27 @@ config_parse_list(const char *text)
     return (char **) g_ptr_array_free(words, FALSE);
 }
 
-/* A path made absolute against base (NULL: the working directory), with
- * "." and ".." folded away. */
+/* Where relative paths are taken from when it is not the working
+ * directory: the one a daemon started in, before it moved to "/".  Set
+ * once, before any thread (config_set_start_dir). */
+static char *start_dir;
+
+/* Take relative paths from dir from now on (NULL: the working directory). */
+void
+config_set_start_dir(const char *dir)
+{
+    g_free(start_dir);
+    start_dir = dir != NULL ? g_strdup(dir) : NULL;
+}
+
+/* A path made absolute against base (NULL: the start directory, else the
+ * working directory), with "." and ".." folded away. */
 static char *
 config_absolute(const char *path, const char *base)
 {
     if (*path == '\0')
         return g_strdup(path);
-    return g_canonicalize_filename(path, base);
+    return g_canonicalize_filename(path, base != NULL ? base : start_dir);
 }
 
 /* Check a milter socket specification; a relative unix path is made
@@ -574,7 +587,7 @@ config_load(const char *path, GError **err)
     abs_path = config_absolute(path, NULL);
     conf_dir = g_path_get_dirname(abs_path);
     cfg->path = g_strdup(path);
-    if (!g_file_get_contents(path, &text, &len, &e)) {
+    if (!g_file_get_contents(abs_path, &text, &len, &e)) {
         g_set_error(err, CONFIG_ERROR, 1, "%s: %s", path, e->message);
         g_error_free(e);
         goto fail;
@@ -744,19 +757,43 @@ config_describe(FILE *out)
                 config_keys[i].def, config_keys[i].help);
 }
 
-/* The bare address of addr, lower-cased: blanks and <> removed. */
+/* The bare address of an RCPT TO path as the client typed it (the MTA
+ * hands the milter that, not its own normalised form), lower-cased:
+ * blanks and <> removed, an RFC 5321 source route ("@relay:") dropped and
+ * a quoted local part unquoted, so that <"liaisons"@ietf.test> and
+ * <@mx.ietf.test:liaisons@ietf.test>, which the MTA delivers to
+ * liaisons@ietf.test, are intake too. */
 static char *
 config_bare_address(const char *addr)
 {
     char   *a = g_strstrip(g_strdup(addr));
     size_t  n = strlen(a);
-    char   *lower;
+    char   *p, *colon, *lower;
 
     if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
         memmove(a, a + 1, n - 2);
         a[n - 2] = '\0';
     }
-    lower = g_ascii_strdown(g_strstrip(a), -1);
+    g_strstrip(a);
+    if (a[0] == '@' && (colon = strchr(a, ':')) != NULL)
+        memmove(a, colon + 1, strlen(colon + 1) + 1);
+    if (a[0] == '"') {
+        GString *u = g_string_new(NULL);
+
+        for (p = a + 1; *p != '\0' && *p != '"'; p++) {
+            if (*p == '\\' && p[1] != '\0')
+                p++;
+            g_string_append_c(u, *p);
+        }
+        if (*p == '"') {
+            g_string_append(u, p + 1);
+            g_free(a);
+            a = g_string_free(u, FALSE);
+        } else {
+            g_string_free(u, TRUE);     /* unbalanced: left as written */
+        }
+    }
+    lower = g_ascii_strdown(a, -1);
     g_free(a);
     return lower;
 }

@@ -56,6 +56,11 @@ struct config {
 
 /* Fill cfg with the built-in defaults (cfg is overwritten, not freed). */
 void    config_defaults(struct config *cfg);
+/* Take relative paths (the file's own, and those in it or given to
+ * config_set) from dir rather than the working directory, which a daemon
+ * leaves when it detaches: a reload must find the same files.  NULL: the
+ * working directory again.  Call before any thread. */
+void    config_set_start_dir(const char *dir);
 /* Read path over the defaults into a new configuration; NULL with *err
  * set ("FILE:LINE: what is wrong") on any error. */
 struct config *config_load(const char *path, GError **err);

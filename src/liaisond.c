@@ -764,6 +764,14 @@ main(int argc, char **argv)
     log_set_level(o.verbose ? LOG_DEBUG : LOG_INFO);
     if (!o.check_only && !signals_catch())
         return EX_OSERR;
+    /* Relative paths (-c, -d, -p and those in the file) stay where they
+     * were at the start after the daemon moves to "/": a reload must not
+     * open another database. */
+    {
+        g_autofree char *cwd = g_get_current_dir();
+
+        config_set_start_dir(cwd);
+    }
 
     if (!load_settings(&o, &cfg, &dir, &err)) {
         log_msg(LOG_ERR, NULL, "%s", err->message);

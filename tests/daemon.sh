@@ -300,3 +300,70 @@ else
         || fail "pid not written" "socket left"
     umount -l "$D/pidfs"
 fi
+
+# ---- relative paths after a reload in a detached daemon ----------------------
+# A detached daemon moves to "/"; a SIGHUP rereads the configuration, whose
+# relative paths must still be taken from where it started, not from "/"
+# (the database would be a new one there, or not writable at all).  The
+# reload turns the Subject tag off, so a message without the tag shows it
+# happened; the statement must be in the database the daemon started with.
+R="$D/rel"
+mkdir -p "$R/db" "$R/spool" "$R/run"
+cp "$D/directory.json" "$R/directory.json"
+chmod 755 "$R"
+[ -n "$RUN_AS" ] && chown "$RUN_AS" "$R" "$R/db" "$R/spool" "$R/run"
+{
+    echo "socket = unix:run/l.sock"
+    echo "intake = liaisons@ietf.test"
+    echo "database = db/liaison.db"
+    echo "directory = directory.json"
+    echo "spool_dir = spool"
+    echo "pidfile = run/liaisond.pid"
+    echo "sender = no"
+    [ -n "$RUN_AS" ] && echo "user = $RUN_AS"
+} >"$R/liaisond.conf"
+cat >"$SCRATCH/statement.lua" <<'EOL'
+-- One statement to liaisons@: CONTINUE at the end, X-Liaison-ID added,
+-- and the Subject changed only when TAG is "yes".
+local conn = mt.connect("unix:" .. SOCK, 50, 0.1)
+if conn == nil then error("no connection to " .. SOCK) end
+if mt.negotiate(conn, nil, nil, nil) ~= nil then error("negotiation") end
+if mt.mailfrom(conn, "<tsbsg15@itu.test>") ~= nil then error("MAIL") end
+if mt.rcptto(conn, "<liaisons@ietf.test>") ~= nil then error("RCPT") end
+if mt.data(conn) ~= nil or mt.getreply(conn) ~= SMFIR_CONTINUE then error("DATA") end
+for _, h in ipairs({ { "From", "ITU-T TSB <tsbsg15@itu.test>" }, { "To", "liaisons@ietf.test" },
+                     { "Subject", "LS on relative paths" }, { "Message-ID", "<rel-1@itu.test>" } }) do
+    if mt.header(conn, h[1], h[2]) ~= nil then error("header " .. h[1]) end
+end
+if mt.eoh(conn) ~= nil then error("end of headers") end
+if mt.bodystring(conn, "Title: LS on relative paths\r\nFrom: ITU-T Study Group 15\r\n"
+                 .. "To: IETF CCAMP WG\r\nPurpose: For information\r\n") ~= nil then error("body") end
+if mt.eom(conn) ~= nil then error("end of message") end
+local r = mt.getreply(conn)
+if r ~= SMFIR_CONTINUE then error("end of message answered " .. tostring(r) .. ", not CONTINUE") end
+if not mt.eom_check(conn, MT_HDRADD, "X-Liaison-ID") then error("no X-Liaison-ID added") end
+if mt.eom_check(conn, MT_HDRCHANGE, "Subject") ~= (TAG == "yes") then error("Subject tag: not as TAG=" .. TAG) end
+mt.disconnect(conn)
+EOL
+( cd "$R" && timeout 30 "$LIAISOND" -c liaisond.conf ) 2>"$SCRATCH/rel.err"
+rc=$?
+rpid=$(cat "$R/run/liaisond.pid" 2>/dev/null)
+if [ "$rc" = 0 ] && [ -n "$rpid" ] && kill -0 "$rpid" 2>/dev/null; then
+    t_cleanup "kill -KILL $rpid 2>/dev/null"
+    ok "relative paths: detached daemon runs (pid $rpid)"
+    echo "subject_tag = no" >>"$R/liaisond.conf"
+    kill -HUP "$rpid"
+    sleep 1
+    if timeout 30 miltertest -D "SOCK=$R/run/l.sock" -D TAG=no -s "$SCRATCH/statement.lua" >"$SCRATCH/rel.out" 2>&1; then
+        ok "relative paths: after SIGHUP, reloaded (no Subject tag) and the statement accepted"
+    else
+        fail "relative paths: after SIGHUP" "$(tail -3 "$SCRATCH/rel.out")"
+    fi
+    check "relative paths: recorded in the database the daemon started with" \
+        test "$(count_rows "$R/db/liaison.db" statement)" = 1
+    check "relative paths: no database made under /" test ! -e /db/liaison.db
+    kill -TERM "$rpid"
+    wait_gone "$rpid" || fail "relative paths" "daemon still there after SIGTERM"
+else
+    fail "relative paths: detached daemon" "exit $rc: $(cat "$SCRATCH/rel.err")"
+fi

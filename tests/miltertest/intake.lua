@@ -52,6 +52,27 @@ check(mt.rcptto(conn, "<other@ietf.test>") == nil
 check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_ACCEPT,
       "other mail: ACCEPT at DATA")
 
+-- The RCPT path as a client may type it, which the MTA hands on as typed
+-- and delivers to liaisons@ all the same: a quoted local part, a source
+-- route.  Intake, not stepped out of at DATA.
+for _, rcpt in ipairs({ '<"liaisons"@ietf.test>', '<@mx.ietf.test:liaisons@ietf.test>',
+                        '<"Liaisons"@IETF.test>' }) do
+    check(mt.mailfrom(conn, "<someone@example.test>") == nil
+          and mt.getreply(conn) == SMFIR_CONTINUE, rcpt .. ": MAIL FROM continues")
+    check(mt.rcptto(conn, rcpt) == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+          rcpt .. ": RCPT TO continues")
+    check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+          rcpt .. ": intake, DATA continues")
+    check(mt.abort(conn) == nil, rcpt .. ": aborted")
+end
+-- A quoted local part that is another mailbox is not intake.
+check(mt.mailfrom(conn, "<someone@example.test>") == nil
+      and mt.getreply(conn) == SMFIR_CONTINUE, "quoted other: MAIL FROM continues")
+check(mt.rcptto(conn, '<"liaisons x"@ietf.test>') == nil
+      and mt.getreply(conn) == SMFIR_CONTINUE, "quoted other: RCPT TO continues")
+check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_ACCEPT,
+      "quoted other: ACCEPT at DATA")
+
 -- s01 to liaisons+ccamp@ (plus-addressed intake), with a forged tracking
 -- header that must go.
 local headers, body = read_message(CORPUS .. "/s01-appendix-a.eml")
