@@ -703,9 +703,18 @@ serve(const struct options *o, gint64 *stop_at)
 
         nanosleep(&ts, NULL);
     }
-    if (milter_in_flight() > 0)
+    if (milter_in_flight() > 0) {
         log_msg(LOG_WARNING, NULL, "exiting with %d message(s) unfinished; the MTA retries them",
                 milter_in_flight());
+    } else {
+        /* A message leaves in_flight when its end-of-message callback
+         * returns, and libmilter writes the answer just after: a moment
+         * more lets the last answer reach the MTA, which would otherwise
+         * see the connection drop and retry a message already recorded. */
+        struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);
+    }
     /* After smfi_stop, a failure of smfi_main is no failure of the
      * daemon: a stop that comes before libmilter's listener has opened its
      * socket makes it close and bind the socket again, which can fail. */

@@ -541,6 +541,20 @@ spool_flush_cr(struct msg *m, char **why)
 
 /* ---- applying the decision ------------------------------------------ */
 
+/* Our tracking header is only ours: drop any that came in (a loop, or a
+ * forgery), from the last to the first so the indexes hold.  FALSE with
+ * *why when the MTA refused. */
+static gboolean
+drop_loop_headers(SMFICTX *ctx, const struct msg *m, char **why)
+{
+    for (unsigned i = m->loop_headers; i > 0; i--)
+        if (smfi_chgheader(ctx, LOOP_HEADER, (int) i, NULL) != MI_SUCCESS) {
+            *why = g_strdup_printf("smfi_chgheader(%s, %u, delete) failed", LOOP_HEADER, i);
+            return FALSE;
+        }
+    return TRUE;
+}
+
 /* Add the decision's recipients and headers to the message; FALSE with
  * *why when the MTA refused a change. */
 static gboolean
@@ -561,13 +575,8 @@ apply_decision(SMFICTX *ctx, struct msg *m, const struct decision *d,
             return FALSE;
         }
     }
-    /* Our tracking header is only ours: drop any that came in (a loop, or
-     * a forgery), from the last to the first so the indexes hold. */
-    for (unsigned i = m->loop_headers; i > 0; i--)
-        if (smfi_chgheader(ctx, LOOP_HEADER, (int) i, NULL) != MI_SUCCESS) {
-            *why = g_strdup_printf("smfi_chgheader(%s, %u, delete) failed", LOOP_HEADER, i);
-            return FALSE;
-        }
+    if (!drop_loop_headers(ctx, m, why))
+        return FALSE;
     if (d->statement_id > 0) {
         char   *v = g_strdup_printf("%s%" G_GINT64_FORMAT, sp, d->statement_id);
         int     rc = smfi_addheader(ctx, LOOP_HEADER, v);
@@ -907,6 +916,11 @@ cb_eom(SMFICTX *ctx)
          * its copy for a person to look at. */
         log_msg(LOG_WARNING, m->id, "not recorded: %s",
                 d.error != NULL ? d.error : "not a mail message");
+        /* A tracking header it carries is a forgery all the same. */
+        if (!drop_loop_headers(ctx, m, &why)) {
+            result = msg_tempfail(ctx, why);
+            break;
+        }
         msg_free(c);
         result = SMFIS_CONTINUE;
         break;

@@ -125,4 +125,18 @@ end
 check(not mt.eom_check(conn, MT_HDRADD, "X-Liaison-ID"), "s10: no X-Liaison-ID")
 check(not mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "s10: Subject unchanged")
 
+-- Not mail at all (a binary header block): kept for a person, nothing
+-- recorded, and a forged tracking header it carries still removed.
+check(mt.mailfrom(conn, "<x@spam.test>") == nil, "binary: MAIL FROM")
+check(mt.rcptto(conn, "<liaisons@ietf.test>") == nil, "binary: RCPT TO intake")
+check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "binary: DATA continues")
+check(mt.header(conn, "X-Junk", string.rep("\1\2\3\4", 10)) == nil, "binary: a header of control bytes")
+check(mt.header(conn, "X-Liaison-ID", "42") == nil, "binary: forged X-Liaison-ID sent")
+mt.eoh(conn)
+mt.bodystring(conn, "hello\r\n")
+check(mt.eom(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "binary: accepted, not recorded")
+check(mt.eom_check(conn, MT_HDRCHANGE, "X-Liaison-ID") or mt.eom_check(conn, MT_HDRDELETE, "X-Liaison-ID"),
+      "binary: forged X-Liaison-ID removed")
+check(not mt.eom_check(conn, MT_HDRADD, "X-Liaison-ID"), "binary: no X-Liaison-ID added")
+
 mt.disconnect(conn)
