@@ -915,13 +915,79 @@ first_match(GArray *ms, const char *text)
     return found;
 }
 
-/* The group, else the area, that a phrase names. */
-void
-directory_match_body(const struct directory *d, const char *phrase,
-                     const struct dir_group **group, const struct dir_area **area)
+/* Where a group's or an area's name occurs in a phrase. */
+struct body_hit {
+    size_t start, end;
+    const char *key;
+    gboolean group;
+};
+
+/* Append to hits every occurrence in text of every name in ms. */
+static void
+collect_hits(GArray *ms, const char *text, size_t len, gboolean group, GArray *hits,
+             pcre2_match_data *md)
 {
-    *group = first_match(d->group_re, phrase);
-    *area = *group != NULL ? NULL : first_match(d->area_re, phrase);
+    for (guint i = 0; i < ms->len; i++) {
+        const struct matcher *m = &g_array_index(ms, struct matcher, i);
+        size_t at = 0;
+
+        while (at <= len && pcre2_match(m->re, (PCRE2_SPTR)text, len, at, 0, md, NULL) >= 0) {
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            struct body_hit h = { ov[0], ov[1], NULL, group };
+
+            h.key = group ? ((const struct dir_group *) m->target)->key
+                          : ((const struct dir_area *) m->target)->key;
+            g_array_append_val(hits, h);
+            at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        }
+    }
+}
+
+/* Order hits by where they start, the longer first, a group before an
+ * area where both start. */
+static gint
+hit_cmp(gconstpointer a, gconstpointer b)
+{
+    const struct body_hit *x = a, *y = b;
+
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return (int) y->group - (int) x->group;
+}
+
+/* The groups and areas a phrase names, in its order; see directory.h. */
+void
+directory_match_bodies(const struct directory *d, const char *phrase, GPtrArray *keys)
+{
+    g_autoptr(GArray) hits = g_array_new(FALSE, FALSE, sizeof(struct body_hit));
+    pcre2_match_data *md;
+    size_t len, end = 0;
+
+    if (phrase == NULL)
+        return;
+    len = strlen(phrase);
+    md = pcre2_match_data_create(1, NULL);
+    collect_hits(d->group_re, phrase, len, TRUE, hits, md);
+    collect_hits(d->area_re, phrase, len, FALSE, hits, md);
+    pcre2_match_data_free(md);
+    g_array_sort(hits, hit_cmp);
+    /* Overlapping names are one mention: the longest that starts first
+     * ("IETF Routing Area Working Group" is rtgwg, not also the area). */
+    for (guint i = 0; i < hits->len; i++) {
+        const struct body_hit *h = &g_array_index(hits, struct body_hit, i);
+
+        gboolean seen = FALSE;
+
+        if (h->start < end)
+            continue;
+        end = h->end;
+        for (guint k = 0; k < keys->len && !seen; k++)
+            seen = strcmp(g_ptr_array_index(keys, k), h->key) == 0;
+        if (!seen)
+            g_ptr_array_add(keys, (gpointer) h->key);
+    }
 }
 
 /* The group whose list or chairs address is addr. */
@@ -945,27 +1011,38 @@ directory_peer_by_name(const struct directory *d, const char *name)
     return first_match(d->peer_re, name);
 }
 
-/* The peer that owns the mail domain of addr (or a parent domain of it). */
-const struct dir_peer *
-directory_peer_by_addr(const struct directory *d, const char *addr)
+/* Whether the mail domain of addr is one of p's domains or below one. */
+gboolean
+directory_peer_owns(const struct dir_peer *p, const char *addr)
 {
     const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
 
-    if (at == NULL)
-        return NULL;
-    for (guint i = 0; i < d->peers->len; i++) {
+    if (p == NULL || at == NULL)
+        return FALSE;
+    for (guint j = 0; j < p->domains->len; j++) {
+        const char *dom = g_ptr_array_index(p->domains, j);
+        const char *host = at + 1;
+        size_t dl = strlen(dom), hl = strlen(host);
+
+        if (g_ascii_strcasecmp(host, dom) == 0
+            || (hl > dl && host[hl - dl - 1] == '.'
+                && g_ascii_strcasecmp(host + hl - dl, dom) == 0))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The first peer that owns the mail domain of addr (or a parent domain of
+ * it).  Peers may share a domain (every ITU-T study group's is itu.int):
+ * whether a given peer owns an address is directory_peer_owns(). */
+const struct dir_peer *
+directory_peer_by_addr(const struct directory *d, const char *addr)
+{
+    for (guint i = 0; addr != NULL && i < d->peers->len; i++) {
         const struct dir_peer *p = g_ptr_array_index(d->peers, i);
 
-        for (guint j = 0; j < p->domains->len; j++) {
-            const char *dom = g_ptr_array_index(p->domains, j);
-            const char *host = at + 1;
-            size_t dl = strlen(dom), hl = strlen(host);
-
-            if (g_ascii_strcasecmp(host, dom) == 0
-                || (hl > dl && host[hl - dl - 1] == '.'
-                    && g_ascii_strcasecmp(host + hl - dl, dom) == 0))
-                return p;
-        }
+        if (directory_peer_owns(p, addr))
+            return p;
     }
     return NULL;
 }

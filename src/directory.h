@@ -55,17 +55,20 @@ const char *directory_secretariat(const struct directory *d);
 const struct dir_group *directory_group(const struct directory *d, const char *key);
 const struct dir_area *directory_area(const struct directory *d, const char *key);
 const struct dir_peer *directory_peer(const struct directory *d, const char *key);
-/* The group or area named in a phrase ("IETF CCAMP WG", "Common Control and
- * Measurement Plane", "IETF Routing Area"): a group, else an area, else
- * NULL for both. */
-void    directory_match_body(const struct directory *d, const char *phrase,
-                             const struct dir_group **group,
-                             const struct dir_area **area);
+/* Append to keys (const char *, the directory's own) the key of every
+ * group and area a phrase names ("IETF CCAMP WG", "Common Control and
+ * Measurement Plane", "IETF Routing Area", "IETF CCAMP and DetNet WGs"), in
+ * the order the phrase names them; of names that overlap, the longest
+ * that starts first. */
+void    directory_match_bodies(const struct directory *d, const char *phrase,
+                               GPtrArray *keys);
 /* The group whose list or chairs address is addr, or NULL. */
 const struct dir_group *directory_group_by_addr(const struct directory *d, const char *addr);
 /* The peer named by a body name or aka, or NULL. */
 const struct dir_peer *directory_peer_by_name(const struct directory *d, const char *name);
-/* The peer that owns the mail domain of addr, or NULL. */
+/* The first peer that owns the mail domain of addr, or NULL. */
 const struct dir_peer *directory_peer_by_addr(const struct directory *d, const char *addr);
+/* Whether addr's mail domain is one of p's domains (or below one). */
+gboolean directory_peer_owns(const struct dir_peer *p, const char *addr);
 
 #endif

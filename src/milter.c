@@ -904,9 +904,10 @@ cb_eom(SMFICTX *ctx)
                     classify_kind_name(d.kind), d.duplicate ? " (seen before)" : "",
                     d.statement_id, n, n == 1 ? "" : "s", m->sender, m->len);
         }
-        /* New mail may be waiting in the outbox: don't wait for the
-         * sender's next round. */
-        if (d.kind == KIND_STATEMENT && !d.duplicate)
+        /* New mail may be waiting in the outbox (a statement's
+         * notification and acknowledgement, a bounce's report to the
+         * liaison manager): don't wait for the sender's next round. */
+        if ((d.kind == KIND_STATEMENT || d.kind == KIND_BOUNCE) && !d.duplicate)
             sender_wake();
         msg_free(c);
         result = SMFIS_CONTINUE;

@@ -44,26 +44,33 @@ phrase_addr(const char *phrase)
     return NULL;
 }
 
-/* Add the group or area a phrase names to keys; TRUE if it named one. */
+/* Add the groups and areas a phrase names to keys, in its order ("IETF
+ * CCAMP and DetNet WGs" names two); TRUE if it named one.  A phrase with
+ * an address names the group whose list or chairs it is, else what the
+ * words before it name ("IETF CCAMP WG <someone@x>"). */
 static gboolean
 route_phrase(const struct directory *d, const char *phrase, GPtrArray *keys)
 {
-    const struct dir_group *g;
-    const struct dir_area *a;
+    g_autoptr(GPtrArray) found = g_ptr_array_new();
     g_autofree char *addr = phrase_addr(phrase);
+    g_autofree char *words = NULL;
 
     if (addr != NULL) {
-        g = directory_group_by_addr(d, addr);
-        if (g != NULL)
+        const struct dir_group *g = directory_group_by_addr(d, addr);
+        const char *lt = strchr(phrase, '<');
+
+        if (g != NULL) {
             add_unique(keys, g->key);
-        return g != NULL;
+            return TRUE;
+        }
+        if (lt == NULL)
+            return FALSE;
+        phrase = words = g_strndup(phrase, lt - phrase);
     }
-    directory_match_body(d, phrase, &g, &a);
-    if (g != NULL)
-        add_unique(keys, g->key);
-    else if (a != NULL)
-        add_unique(keys, a->key);
-    return g != NULL || a != NULL;
+    directory_match_bodies(d, phrase, found);
+    for (guint i = 0; i < found->len; i++)
+        add_unique(keys, g_ptr_array_index(found, i));
+    return found->len > 0;
 }
 
 /* The sending peer: by the From body's name, else by the mail domain of
@@ -101,15 +108,15 @@ domain_of(const char *addr)
 }
 
 /* Whether addr is at the sending body's own mail domains: the known
- * peer's, else the header From's (from_domain, may be NULL). */
+ * peer's (which other peers may share: ITU-T's study groups all use
+ * itu.int), else the header From's (from_domain, may be NULL). */
 static gboolean
-at_sender(const struct directory *d, const struct dir_peer *peer,
-          const char *from_domain, const char *addr)
+at_sender(const struct dir_peer *peer, const char *from_domain, const char *addr)
 {
     const char *dom = domain_of(addr);
 
     if (peer != NULL)
-        return directory_peer_by_addr(d, addr) == peer;
+        return directory_peer_owns(peer, addr);
     return dom != NULL && from_domain != NULL && g_ascii_strcasecmp(dom, from_domain) == 0;
 }
 
@@ -133,7 +140,11 @@ route_technical(const struct directory *d, struct statement *s,
                 const struct dir_peer *peer, const char *header_from_addr)
 {
     const struct envelope *e = s->env;
-    const char *from_domain = domain_of(header_from_addr);
+    /* Mail from the IETF's own domain (the datatracker's) is no body's
+     * own: without a known peer, no address it names is at the sender,
+     * least of all the IETF's own lists, people and intake. */
+    const char *from_domain = directory_is_own_domain(d, header_from_addr)
+                              ? NULL : domain_of(header_from_addr);
     guint copied = 0;
 
     for (guint i = 0; i < e->technical_contacts->len; i++) {
@@ -164,7 +175,7 @@ route_technical(const struct directory *d, struct statement *s,
             statement_add_diagnostic(s, "technical-contact-not-copied", text);
             continue;
         }
-        if (at_sender(d, peer, from_domain, c->addr) && copied < ROUTE_TECHNICAL_MAX) {
+        if (at_sender(peer, from_domain, c->addr) && copied < ROUTE_TECHNICAL_MAX) {
             statement_add_recipient(s, c->addr, "technical");
             copied++;
         } else {
@@ -211,7 +222,7 @@ route_acknowledge_to(const struct directory *d, const struct statement *s,
         /* An internationalised address cannot be mailed here (compose
          * drops it): counting it would leave the From unacknowledged. */
         if (c->addr != NULL && g_str_is_ascii(c->addr) && !is_list(d, c->addr)
-            && at_sender(d, peer, ours ? NULL : from_domain, c->addr))
+            && at_sender(peer, ours ? NULL : from_domain, c->addr))
             add_unique(to, c->addr);
     }
     if (to->len == 0 && !ours && header_from_addr != NULL && strchr(header_from_addr, '@') != NULL)
@@ -228,19 +239,17 @@ route_statement(const struct directory *d, struct statement *s,
     const struct dir_peer *peer;
     gboolean people = FALSE;
 
+    /* Every To item, those with an address too: "IETF CCAMP WG
+     * <ccamp@ietf.test>, IETF DetNet WG" names two groups. */
     for (guint i = 0; i < e->to_list->len; i++) {
         const char *t = g_ptr_array_index(e->to_list, i);
 
-        if (strchr(t, '@') != NULL)
+        if (!route_phrase(d, t, s->groups) && strchr(t, '@') != NULL)
             people = TRUE;
-        else
-            route_phrase(d, t, s->groups);
     }
-    /* A To naming people says where it goes through the addresses around
-     * it: a group's list or chairs among To and Cc. */
+    /* A To naming only people says where it goes through the addresses
+     * around it: a group's list or chairs among the Cc. */
     if (s->groups->len == 0 && people) {
-        for (guint i = 0; i < e->to_list->len; i++)
-            route_phrase(d, g_ptr_array_index(e->to_list, i), s->groups);
         for (guint i = 0; i < e->cc->len; i++) {
             const struct contact *c = g_ptr_array_index(e->cc, i);
             const struct dir_group *g = directory_group_by_addr(d, c->addr);

@@ -187,6 +187,10 @@ tlscheck_verify(const GPtrArray *chain, const char *ca_file, const char *name,
         g_string_append(problems, "the relay sent none");
         goto out;
     }
+    if (name == NULL || *name == '\0') {
+        g_string_append(problems, "no name to check it against");
+        goto out;
+    }
     for (guint i = 0; i < chain->len && n < CHAIN_MAX; i++) {
         gsize len;
         const void *der = g_bytes_get_data(g_ptr_array_index(chain, i), &len);

@@ -17,6 +17,8 @@
 
 static struct directory *dir;
 
+static void assert_technical(const struct statement *s, const char *const *want, size_t n);
+
 /* Load the corpus directory. */
 static int
 setup(void **state)
@@ -38,15 +40,22 @@ teardown(void **state)
     return 0;
 }
 
-/* The key a phrase routes to: a group's, an area's, or "" for none. */
+/* The keys a phrase routes to, in its order, joined by ","; "" for none.
+ * Returns a static buffer. */
 static const char *
 body_key(const char *phrase)
 {
-    const struct dir_group *g;
-    const struct dir_area *a;
+    static char buf[256];
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
 
-    directory_match_body(dir, phrase, &g, &a);
-    return g != NULL ? g->key : a != NULL ? a->key : "";
+    buf[0] = '\0';
+    directory_match_bodies(dir, phrase, keys);
+    for (guint i = 0; i < keys->len; i++) {
+        if (i > 0)
+            g_strlcat(buf, ",", sizeof buf);
+        g_strlcat(buf, g_ptr_array_index(keys, i), sizeof buf);
+    }
+    return buf;
 }
 
 /* Groups by acronym, full name and 'IETF <ACRONYM> WG'; areas by name. */
@@ -64,6 +73,32 @@ test_body_names(void **state)
     assert_string_equal(body_key("IETF"), "");
     assert_string_equal(body_key("IETF CCAMPX WG"), "");
     assert_string_equal(body_key("draft-ietf-quic-foo"), "");
+}
+
+/* A phrase naming several bodies names each, in its own order; names
+ * that overlap are one mention, the longest. */
+static void
+test_body_names_several(void **state)
+{
+    static const char *const rows[][2] = {
+        { "IETF CCAMP and DetNet WGs", "ccamp,detnet" },
+        { "IETF DetNet and CCAMP WGs", "detnet,ccamp" },
+        { "IETF DetNet WG (cc: IETF CCAMP WG)", "detnet,ccamp" },
+        { "IETF CCAMP/DetNet WGs", "ccamp,detnet" },
+        { "IETF CCAMP & DETNET", "ccamp,detnet" },
+        { "IETF Routing Area and CCAMP WG", "rtg,ccamp" },
+        { "IETF NETMOD and IPPM WGs", "netmod,ippm" },
+        { "IETF Routing Area Working Group", "rtgwg" },
+        { "IETF CCAMP WG and the CCAMP list", "ccamp" },
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        const char *got = body_key(rows[i][0]);
+
+        if (strcmp(got, rows[i][1]) != 0)
+            fail_msg("\"%s\": got \"%s\", want \"%s\"", rows[i][0], got, rows[i][1]);
+    }
 }
 
 /* Intake addresses, with plus tags and angle brackets, in any case. */
@@ -166,6 +201,96 @@ test_route_people_and_area(void **state)
     statement_free(t);
 }
 
+/* Every group a To names is routed, an item with an address too, the
+ * first named the first assignee; "For information to:" lists likewise. */
+static void
+test_route_several_groups(void **state)
+{
+    struct statement *s = statement_new(), *t = statement_new();
+
+    (void) state;
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF DetNet and CCAMP WGs"));
+    g_ptr_array_add(s->env->info_to, g_strdup("IETF NETMOD and IPPM WGs"));
+    route_statement(dir, s, "x@itu.test");
+    assert_string_equal(s->assignee, "detnet-chairs@ietf.test");
+    assert_string_equal(role_of(s, "ccamp-chairs@ietf.test"), "assignee");
+    assert_string_equal(role_of(s, "detnet@ietf.test"), "list");
+    assert_string_equal(role_of(s, "ccamp@ietf.test"), "list");
+    assert_string_equal(role_of(s, "netmod@ietf.test"), "info-list");
+    assert_string_equal(role_of(s, "ippm@ietf.test"), "info-list");
+
+    g_ptr_array_add(t->env->to_list, g_strdup("IETF CCAMP WG <ccamp@ietf.test>"));
+    g_ptr_array_add(t->env->to_list, g_strdup("IETF DetNet WG"));
+    route_statement(dir, t, "x@itu.test");
+    assert_string_equal(t->assignee, "ccamp-chairs@ietf.test");
+    assert_string_equal(role_of(t, "detnet-chairs@ietf.test"), "assignee");
+    statement_free(s);
+    statement_free(t);
+}
+
+/* Mail from the IETF's own domain (the datatracker) by a body not in the
+ * directory: no address it names is copied, none of the IETF's least of
+ * all. */
+static void
+test_route_own_domain_unknown_body(void **state)
+{
+    struct statement *s = statement_new();
+
+    (void) state;
+    s->env->from_body = g_strdup("ETSI ISG NFV");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "ietf@ietf.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "liaisons@ietf.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "a@etsi.test"));
+    route_statement(dir, s, "statements@ietf.test");
+    assert_technical(s, NULL, 0);
+    assert_null(role_of(s, "ietf@ietf.test"));
+    assert_null(role_of(s, "liaisons@ietf.test"));
+    statement_free(s);
+}
+
+/* Peers that share a mail domain (ITU-T's study groups share itu.int):
+ * the contacts of the one that sent are at its own domain. */
+static void
+test_route_shared_domain(void **state)
+{
+    g_autofree char *src = g_build_filename(SRCDIR, "tests", "corpus", "directory.json", NULL);
+    g_autofree char *text = NULL, *with = NULL;
+    g_autofree char *tmp = g_dir_make_tmp("liaison-dir-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(tmp, "directory.json", NULL);
+    const char *peers;
+    struct directory *d2;
+    struct statement *s = statement_new();
+    GError *err = NULL;
+    static const char *const want[] = { "ann@itu.test", "bo@itu.test" };
+
+    (void) state;
+    assert_true(g_file_get_contents(src, &text, NULL, NULL));
+    peers = strstr(text, "\"peers\": {");
+    assert_non_null(peers);
+    peers += strlen("\"peers\": {");
+    with = g_strdup_printf("%.*s \"itu-t-sg13\": { \"domains\": [\"itu.test\"], "
+                           "\"name\": \"ITU-T Study Group 13\", "
+                           "\"liaison_manager\": \"sg13-manager@ietf.test\" },%s",
+                           (int) (peers - text), text, peers);
+    assert_true(g_file_set_contents(path, with, -1, NULL));
+    d2 = directory_load(path, &err);
+    if (d2 == NULL)
+        fail_msg("%s", err->message);
+    s->env->from_body = g_strdup("ITU-T Study Group 13");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "ann@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "bo@itu.test"));
+    route_statement(d2, s, "tsb@itu.test");
+    assert_string_equal(s->peer, "itu-t-sg13");
+    assert_technical(s, want, G_N_ELEMENTS(want));
+    assert_string_equal(role_of(s, "sg13-manager@ietf.test"), "liaison-manager");
+    statement_free(s);
+    directory_free(d2);
+    g_unlink(path);
+    g_rmdir(tmp);
+}
+
 /* The technical contacts test_route_technical_limits must see copied. */
 static const char *const technical_first_eight[] = {
     "in@itu.test", "t0@itu.test", "t1@itu.test", "t2@itu.test",
@@ -243,10 +368,10 @@ test_route_list_as_contact(void **state)
     g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
     g_ptr_array_add(s->env->technical_contacts,
                     contact_new("CCAMP Discussion List", "ccamp@ietf.test"));
-    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "person@ietf.test"));
-    route_statement(dir, s, "statements@ietf.test");
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "person@example.test"));
+    route_statement(dir, s, "sender@example.test");
     assert_string_equal(role_of(s, "ccamp@ietf.test"), "list");
-    assert_string_equal(role_of(s, "person@ietf.test"), "technical");
+    assert_string_equal(role_of(s, "person@example.test"), "technical");
     assert_true(statement_has_diagnostic(s, "technical-contact-not-copied"));
     statement_free(s);
 }
@@ -385,6 +510,10 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_body_names),
+        cmocka_unit_test(test_body_names_several),
+        cmocka_unit_test(test_route_several_groups),
+        cmocka_unit_test(test_route_own_domain_unknown_body),
+        cmocka_unit_test(test_route_shared_domain),
         cmocka_unit_test(test_intake),
         cmocka_unit_test(test_peers),
         cmocka_unit_test(test_route_group),

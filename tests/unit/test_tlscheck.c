@@ -252,6 +252,11 @@ test_nothing_to_check(void **state)
     assert_non_null(strstr(why_none, "sent none"));
     assert_non_null(strstr(why_missing, "relay_ca_file"));
     assert_non_null(strstr(why_junk, "no PEM certificate"));
+    {
+        g_autofree char *why_noname = verify(chain, f->ca_file, NULL, FALSE);
+
+        assert_non_null(strstr(why_noname, "no name to check it against"));
+    }
     g_unlink(junk);
     made_free(&relay);
 }
