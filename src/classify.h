@@ -21,9 +21,10 @@ enum message_kind {
 typedef gint64 (*classify_lookup_fn)(const char *message_id, gpointer data,
                                      GError **err);
 /* Whether addr (lower case) is one of statement id's contacts or routed
- * recipients: 1 yes, 0 no, -1 on an internal failure (with *err set). */
-typedef int (*classify_knows_fn)(gint64 id, const char *addr, gpointer data,
-                                 GError **err);
+ * recipients: 1 yes (with *title the statement's title, to be freed, or
+ * NULL), 0 no, -1 on an internal failure (with *err set). */
+typedef int (*classify_knows_fn)(gint64 id, const char *addr, char **title,
+                                 gpointer data, GError **err);
 
 /* What classification asks of the store. */
 struct classify_store {

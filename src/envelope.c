@@ -481,6 +481,16 @@ split_items(const char *s, void (*fn)(const char *, size_t, void *), void *arg)
             paren++;
         else if (!quoted && *p == ')' && paren > 0)
             paren--;
+        /* The fullwidth parentheses of Chinese and Japanese text
+         * (U+FF08, U+FF09), around an affiliation that may hold an
+         * ideographic comma. */
+        else if (!quoted && strncmp(p, "\xEF\xBC\x88", 3) == 0) {
+            paren++;
+            p += 2;
+        } else if (!quoted && strncmp(p, "\xEF\xBC\x89", 3) == 0 && paren > 0) {
+            paren--;
+            p += 2;
+        }
     }
 }
 
@@ -882,9 +892,14 @@ find_date(const char *s, size_t len, char out[11], pcre2_match_data *md)
             }
         }
         /* The year written is the range's last day's: a range from
-         * December into January starts in the year before. */
-        if (m2 != 0 && m2 < m)
-            y--;
+         * December into January starts in the year before.  Any other
+         * range that ends before it starts is a slip, and no date. */
+        if (m2 != 0 && m2 < m) {
+            if (m == 12 && m2 == 1)
+                y--;
+            else
+                m = 0;
+        }
         if (y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 &&
             d <= 31 && g_date_valid_dmy((GDateDay) d, (GDateMonth) m,
                                         (GDateYear) y)) {

@@ -115,9 +115,19 @@ lookup_in_store(const char *message_id, gpointer data, GError **err)
 
 /* classify_knows_fn over the store. */
 static int
-knows_in_store(gint64 id, const char *addr, gpointer data, GError **err)
+knows_in_store(gint64 id, const char *addr, char **title, gpointer data, GError **err)
 {
-    return store_statement_knows_address(data, id, addr, err);
+    int known = store_statement_knows_address(data, id, addr, err);
+    struct statement *s;
+
+    *title = NULL;
+    if (known <= 0)
+        return known;
+    if ((s = store_get_statement_meta(data, id, err)) == NULL)
+        return -1;
+    *title = g_strdup(s->env->title);
+    statement_free(s);
+    return 1;
 }
 
 /* Classify m against the store; see classify_message(). */

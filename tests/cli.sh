@@ -438,6 +438,23 @@ check "a responder's mail stays auto mail" jq -e '.kind == "auto" and (.add_reci
 dt "$SCRATCH/dt-list.eml" '<dt-list@datatracker.ietf.test>' 'List-Id: <ippm.ietf.test>' 'Precedence: list'
 check_exit "the same text from a list" 0 ctl ingest --json "$SCRATCH/dt-list.eml"
 check "a list's copy stays auto mail" jq -e '.kind == "auto" and (.add_recipients | length) == 0' "$SCRATCH/out"
+# The datatracker's deadline reminder carries the same envelope, marked the
+# same way: auto mail, not a second statement.
+{ printf 'Auto-Submitted: auto-generated\nPrecedence: bulk\n'
+  sed -e 's/^Message-ID: .*/Message-ID: <dt-rem@datatracker.ietf.test>/' \
+      -e '/^Subject:/,/^[^ ]/{/^Subject:/s/.*/Subject: [Liaison deadline in one week] Broadband Forum interest/;/^ /d}' \
+      "$CORPUS/s02-datatracker-mail.eml"; } > "$SCRATCH/dt-rem.eml"
+n=$(count_rows "$DB" statement)
+check_exit "the datatracker's deadline reminder" 0 ctl ingest --json "$SCRATCH/dt-rem.eml"
+check "a reminder is auto mail, routed to no one" jq -e '.kind == "auto" and (.add_recipients | length) == 0' "$SCRATCH/out"
+check "no statement made of it" test "$(count_rows "$DB" statement)" = "$n"
+# A list's copy marked only "Precedence: bulk" (no List-Id), of a statement
+# recorded already: auto mail, not routed back to anyone.
+{ printf 'Precedence: bulk\nSender: owner-ccamp@ietf.test\n'
+  sed 's/^Message-ID: .*/Message-ID: <bulk-copy@itu.test>/' "$CORPUS/s03-itu-template.eml"
+  printf '\n--\nccamp mailing list\n'; } > "$SCRATCH/bulk-copy.eml"
+check_exit "a list's copy with Precedence: bulk only" 0 ctl ingest --json "$SCRATCH/bulk-copy.eml"
+check "it is auto mail, routed to no one" jq -e '.kind == "auto" and (.add_recipients | length) == 0' "$SCRATCH/out"
 # Auto-generated mail without an envelope of its own is auto mail.
 printf 'From: robot@itu.test\nTo: liaisons@ietf.test\nSubject: Your subscription\nMessage-ID: <robot-1@itu.test>\nAuto-Submitted: auto-generated\n\nYour subscription is confirmed.\n' > "$SCRATCH/robot.eml"
 check_exit "an auto-generated notice" 0 ctl ingest --json "$SCRATCH/robot.eml"
@@ -459,6 +476,11 @@ check "it is auto mail" jq -e '.kind == "auto"' "$SCRATCH/out"
 check "the assignee is not marked failing" \
     test "$(count_rows "$DB" "failing_address WHERE addr = 'ccamp-chairs@ietf.test'")" = 0
 check "no report is queued" test "$(count_rows "$DB" "outbox WHERE kind = 'report'")" = "$reports"
+# A bounce without a report from a postmaster, with the null sender, is a
+# bounce though it says Auto-Submitted: auto-replied.
+printf 'From: postmaster@itu.test\nTo: liaisons@ietf.test\nSubject: Undeliverable\nMessage-ID: <pm-bounce@itu.test>\nAuto-Submitted: auto-replied\n\nYour message could not be delivered.\n' > "$SCRATCH/pm-bounce.eml"
+check_exit "a postmaster's plain bounce, auto-replied" 0 ctl ingest -f '<>' --json "$SCRATCH/pm-bounce.eml"
+check "it is a bounce" jq -e '.kind == "bounce"' "$SCRATCH/out"
 # The same VERP address in a real bounce marks it: the address was right.
 printf 'From: postmaster@ietf.test\nTo: liaisons+b.%s.%s@ietf.test\nSubject: Undelivered Mail\nMessage-ID: <bounce-verp@ietf.test>\n\nccamp-chairs@ietf.test: mailbox full\n' \
     "$nrow" "$hash" > "$SCRATCH/bounce-verp.eml"
@@ -506,6 +528,12 @@ check "correspondence on statement 1" jq -e '.kind == "correspondence" and .id =
 printf 'From: x@spam.test\nTo: liaisons@ietf.test\nSubject: [LS 1] read this\nMessage-ID: <tag-2@spam.test>\n\nBuy now.\n' > "$SCRATCH/tag-stranger.eml"
 check_exit "[LS 1] from a stranger" 0 ctl ingest --json "$SCRATCH/tag-stranger.eml"
 check "a statement of its own, not on statement 1" jq -e '.kind == "statement" and .id != 1' "$SCRATCH/out"
+# A new statement from statement 1's contact that cites its tag, with a
+# Title, From and To of its own: a statement, not correspondence.
+printf 'From: Hiroshi Tanabe <h.tanabe@itu.test>\nTo: liaisons@ietf.test\nSubject: New LS (follows up [LS 1])\nMessage-ID: <tag-3@itu.test>\n\nTitle: LS on OTN topology, part 2\nFrom: ITU-T Study Group 15\nTo: IETF CCAMP WG\nPurpose: For action\nDeadline: 1 February 2028\n' > "$SCRATCH/tag-new.eml"
+check_exit "a new statement citing [LS 1] from its contact" 0 ctl ingest --json "$SCRATCH/tag-new.eml"
+check "it is a statement, with its own deadline" \
+    jq -e '.kind == "statement" and .id != 1 and .deadline == "2028-02-01"' "$SCRATCH/out"
 
 # --- a failure after rows are written: 75, and none of them kept -------------
 # A trigger makes the outbox refuse the notification, the last write of an

@@ -998,6 +998,8 @@ test_date_guards(void **state)
         { "February 28 - March 3, 2027", "2027-02-28" },
         { "28 December - 3 January 2027", "2026-12-28" },
         { "December 28 - January 3, 2027", "2026-12-28" },
+        /* A range that ends before it starts is a slip: the date after. */
+        { "15 April - 20 March 2027", "2027-03-20" },
         { "Q4/16-27 March 2027", NULL },
     };
     static const struct {
@@ -1078,6 +1080,11 @@ test_contacts(void **state)
           { { "\xe5\xb1\xb1\xe7\x94\xb0", NULL },
             { "\xe9\x88\xb4\xe6\x9c\xa8", NULL },
             { "\xe7\x8e\x8b", NULL } } },
+        /* An affiliation in fullwidth parentheses holds its commas. */
+        { "\xe5\xb1\xb1\xe7\x94\xb0 <yamada@ntt.test>\xef\xbc\x88NTT\xe3\x80\x81"
+          "R&D\xef\xbc\x89\xe3\x80\x81\xe9\x88\xb4\xe6\x9c\xa8 <suzuki@ntt.test>", 2,
+          { { "\xe5\xb1\xb1\xe7\x94\xb0", "yamada@ntt.test" },
+            { "\xe9\x88\xb4\xe6\x9c\xa8", "suzuki@ntt.test" } } },
         { "  ,; ,", 0, { { NULL, NULL } } },
         { "", 0, { { NULL, NULL } } },
         /* A name with a stray "@" is not a name; nothing is kept. */
