@@ -570,10 +570,19 @@ load_groups(struct directory *d, JsonObject *root, GError **err)
             return refuse(err, apath, "unknown area \"%s\" (the areas are: %s)", g->area, known);
         }
         g_ptr_array_add(names, g_strdup(g->key));
-        if (g->name != NULL)
+        if (g->name != NULL) {
+            size_t n = strlen(g->name), w = strlen(" working group");
+
             g_ptr_array_add(names, g_strdup(g->name));
-        if (!compile_names(d->group_re, g, "(?:IETF\\s+)?",
-                           names, "(?:\\s+(?:WG|working\\s+group))?", err))
+            /* "Routing Area Working Group" is also written "Routing Area
+             * WG", which would otherwise name the area. */
+            if (n > w && g_ascii_strcasecmp(g->name + n - w, " working group") == 0)
+                g_ptr_array_add(names, g_strdup_printf("%.*s WG", (int) (n - w), g->name));
+        }
+        /* "IETF-CCAMP" and "CCAMP-WG" too; a hyphen before the name is
+         * still no start ("draft-ietf-ccamp-..."). */
+        if (!compile_names(d->group_re, g, "(?:IETF[\\s-]+)?",
+                           names, "(?:[\\s-]+(?:WG|working\\s+group))?", err))
             return FALSE;
     }
     return TRUE;

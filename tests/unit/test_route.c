@@ -90,6 +90,11 @@ test_body_names_several(void **state)
         { "IETF NETMOD and IPPM WGs", "netmod,ippm" },
         { "IETF Routing Area Working Group", "rtgwg" },
         { "IETF CCAMP WG and the CCAMP list", "ccamp" },
+        { "IETF Routing Area WG", "rtgwg" },
+        { "IETF CCAMP-WG", "ccamp" },
+        { "IETF-CCAMP", "ccamp" },
+        { "draft-ietf-ccamp-otn-topo", "" },
+        { "IETF CCAMP-WG and IETF-DetNet", "ccamp,detnet" },
     };
 
     (void) state;
