@@ -122,6 +122,22 @@ own_envelope_title(const struct message *m)
 /* The subject with which the IETF datatracker announces a new statement. */
 #define DATATRACKER_NEW "New Liaison Statement, \""
 
+/* TRUE for the datatracker's Subject 'New Liaison Statement, "TITLE"',
+ * ending with the quote: its request for approval of a statement ('...
+ * "TITLE" needs your approval') is not one. */
+static gboolean
+datatracker_announcement(const char *subject)
+{
+    size_t n;
+
+    if (subject == NULL || strncmp(subject, DATATRACKER_NEW, strlen(DATATRACKER_NEW)) != 0)
+        return FALSE;
+    n = strlen(subject);
+    while (n > 0 && g_ascii_isspace(subject[n - 1]))
+        n--;
+    return n > strlen(DATATRACKER_NEW) && subject[n - 1] == '"';
+}
+
 /* TRUE when automatic mail m is still a statement: the datatracker's
  * announcement of one, which it marks like all its mail
  * ("Auto-Submitted: auto-generated", "Precedence: bulk"), with the
@@ -137,8 +153,7 @@ automatic_statement(const struct message *m)
     if ((m->auto_submitted != NULL && auto_submitted(m->auto_submitted)
          && !auto_generated(m->auto_submitted))
         || m->list_id != NULL || m->loop != NULL || precedence_is(m->precedence, list)
-        || m->subject == NULL
-        || strncmp(m->subject, DATATRACKER_NEW, strlen(DATATRACKER_NEW)) != 0)
+        || !datatracker_announcement(m->subject))
         return FALSE;
     title = own_envelope_title(m);
     return title != NULL;

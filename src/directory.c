@@ -929,6 +929,8 @@ struct body_hit {
     size_t start, end;
     const char *key;
     gboolean group;
+    gboolean aside;             /* inside parentheses */
+    gboolean taken;
 };
 
 /* Append to hits every occurrence in text of every name in ms. */
@@ -940,9 +942,11 @@ collect_hits(GArray *ms, const char *text, size_t len, gboolean group, GArray *h
         const struct matcher *m = &g_array_index(ms, struct matcher, i);
         size_t at = 0;
 
-        while (at <= len && pcre2_match(m->re, (PCRE2_SPTR)text, len, at, 0, md, NULL) >= 0) {
+        /* The text is checked as UTF-8 once, not again at every hit. */
+        while (at <= len && pcre2_match(m->re, (PCRE2_SPTR)text, len, at,
+                                        at > 0 ? PCRE2_NO_UTF_CHECK : 0, md, NULL) >= 0) {
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-            struct body_hit h = { ov[0], ov[1], NULL, group };
+            struct body_hit h = { ov[0], ov[1], NULL, group, FALSE, FALSE };
 
             h.key = group ? ((const struct dir_group *) m->target)->key
                           : ((const struct dir_area *) m->target)->key;
@@ -952,18 +956,47 @@ collect_hits(GArray *ms, const char *text, size_t len, gboolean group, GArray *h
     }
 }
 
-/* Order hits by where they start, the longer first, a group before an
- * area where both start. */
+/* Order hits the longest first, then the earliest, a group before an
+ * area of the same extent. */
 static gint
-hit_cmp(gconstpointer a, gconstpointer b)
+hit_by_length(gconstpointer a, gconstpointer b)
+{
+    const struct body_hit *x = a, *y = b;
+    size_t lx = x->end - x->start, ly = y->end - y->start;
+
+    if (lx != ly)
+        return lx > ly ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return (int) y->group - (int) x->group;
+}
+
+/* Order hits by where they start. */
+static gint
+hit_by_start(gconstpointer a, gconstpointer b)
 {
     const struct body_hit *x = a, *y = b;
 
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    if (x->end != y->end)
-        return x->end > y->end ? -1 : 1;
-    return (int) y->group - (int) x->group;
+    return x->start < y->start ? -1 : x->start > y->start ? 1 : 0;
+}
+
+/* Mark the hits that lie inside parentheses, ASCII or fullwidth (U+FF08,
+ * U+FF09). */
+static void
+mark_asides(const char *text, GArray *hits)
+{
+    for (guint i = 0; i < hits->len; i++) {
+        struct body_hit *h = &g_array_index(hits, struct body_hit, i);
+        int depth = 0;
+
+        for (size_t p = 0; p < h->start; p++) {
+            if (text[p] == '(' || strncmp(text + p, "\xEF\xBC\x88", 3) == 0)
+                depth++;
+            else if ((text[p] == ')' || strncmp(text + p, "\xEF\xBC\x89", 3) == 0) && depth > 0)
+                depth--;
+        }
+        h->aside = depth > 0;
+    }
 }
 
 /* The groups and areas a phrase names, in its order; see directory.h. */
@@ -972,7 +1005,8 @@ directory_match_bodies(const struct directory *d, const char *phrase, GPtrArray 
 {
     g_autoptr(GArray) hits = g_array_new(FALSE, FALSE, sizeof(struct body_hit));
     pcre2_match_data *md;
-    size_t len, end = 0;
+    gboolean outside = FALSE;
+    size_t len;
 
     if (phrase == NULL)
         return;
@@ -981,17 +1015,36 @@ directory_match_bodies(const struct directory *d, const char *phrase, GPtrArray 
     collect_hits(d->group_re, phrase, len, TRUE, hits, md);
     collect_hits(d->area_re, phrase, len, FALSE, hits, md);
     pcre2_match_data_free(md);
-    g_array_sort(hits, hit_cmp);
-    /* Overlapping names are one mention: the longest that starts first
-     * ("IETF Routing Area Working Group" is rtgwg, not also the area). */
+    /* Overlapping names are one mention, the longest ("the Routing Area
+     * Working Group" is rtgwg, not the area its first words name). */
+    g_array_sort(hits, hit_by_length);
+    for (guint i = 0; i < hits->len; i++) {
+        struct body_hit *h = &g_array_index(hits, struct body_hit, i);
+        gboolean clash = FALSE;
+
+        for (guint k = 0; k < i && !clash; k++) {
+            const struct body_hit *o = &g_array_index(hits, struct body_hit, k);
+
+            clash = o->taken && h->start < o->end && o->start < h->end;
+        }
+        h->taken = !clash;
+    }
+    g_array_sort(hits, hit_by_start);
+    /* A mention in parentheses is an aside ("IETF CCAMP WG (for
+     * information: IETF DetNet WG)"), unless nothing else is named. */
+    mark_asides(phrase, hits);
     for (guint i = 0; i < hits->len; i++) {
         const struct body_hit *h = &g_array_index(hits, struct body_hit, i);
 
+        if (h->taken && !h->aside)
+            outside = TRUE;
+    }
+    for (guint i = 0; i < hits->len; i++) {
+        const struct body_hit *h = &g_array_index(hits, struct body_hit, i);
         gboolean seen = FALSE;
 
-        if (h->start < end)
+        if (!h->taken || (h->aside && outside))
             continue;
-        end = h->end;
         for (guint k = 0; k < keys->len && !seen; k++)
             seen = strcmp(g_ptr_array_index(keys, k), h->key) == 0;
         if (!seen)

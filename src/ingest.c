@@ -302,13 +302,26 @@ build_statement(struct ingest_ctx *ctx, struct message *m)
     return s;
 }
 
-/* The recipients a correspondence adds: the assignee, unless the assignee
- * wrote it.  Never the list: correspondence is not for the whole group. */
+/* The recipients a correspondence adds: the assignees (a statement to
+ * two groups has two), but not the one who wrote it.  Never the list:
+ * correspondence is not for the whole group. */
 static void
 correspondence_recipients(const struct statement *s, const struct message *m, GPtrArray *out)
 {
-    if (s->assignee != NULL && (m->from_addr == NULL
-                                || g_ascii_strcasecmp(m->from_addr, s->assignee) != 0))
+    gboolean any = FALSE;
+
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (r->role == NULL || strcmp(r->role, "assignee") != 0)
+            continue;
+        any = TRUE;
+        if (m->from_addr == NULL || g_ascii_strcasecmp(m->from_addr, r->addr) != 0)
+            g_ptr_array_add(out, recipient_new(r->addr, "assignee"));
+    }
+    /* A statement recorded without its recipients (by hand): its assignee. */
+    if (!any && s->assignee != NULL
+        && (m->from_addr == NULL || g_ascii_strcasecmp(m->from_addr, s->assignee) != 0))
         g_ptr_array_add(out, recipient_new(s->assignee, "assignee"));
 }
 

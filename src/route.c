@@ -46,26 +46,20 @@ phrase_addr(const char *phrase)
 
 /* Add the groups and areas a phrase names to keys, in its order ("IETF
  * CCAMP and DetNet WGs" names two); TRUE if it named one.  A phrase with
- * an address names the group whose list or chairs it is, else what the
- * words before it name ("IETF CCAMP WG <someone@x>"). */
+ * an address names only the group whose list or chairs it is: the name
+ * beside it is a person's, and a person may be called Bess or Mimi. */
 static gboolean
 route_phrase(const struct directory *d, const char *phrase, GPtrArray *keys)
 {
     g_autoptr(GPtrArray) found = g_ptr_array_new();
     g_autofree char *addr = phrase_addr(phrase);
-    g_autofree char *words = NULL;
 
     if (addr != NULL) {
         const struct dir_group *g = directory_group_by_addr(d, addr);
-        const char *lt = strchr(phrase, '<');
 
-        if (g != NULL) {
+        if (g != NULL)
             add_unique(keys, g->key);
-            return TRUE;
-        }
-        if (lt == NULL)
-            return FALSE;
-        phrase = words = g_strndup(phrase, lt - phrase);
+        return g != NULL;
     }
     directory_match_bodies(d, phrase, found);
     for (guint i = 0; i < found->len; i++)

@@ -455,6 +455,11 @@ check "no statement made of it" test "$(count_rows "$DB" statement)" = "$n"
   printf '\n--\nccamp mailing list\n'; } > "$SCRATCH/bulk-copy.eml"
 check_exit "a list's copy with Precedence: bulk only" 0 ctl ingest --json "$SCRATCH/bulk-copy.eml"
 check "it is auto mail, routed to no one" jq -e '.kind == "auto" and (.add_recipients | length) == 0' "$SCRATCH/out"
+# Its request for approval of a statement says the same with more words.
+dt "$SCRATCH/dt-approve.eml" '<dt-approve@datatracker.ietf.test>' 'Auto-Submitted: auto-generated' 'Precedence: bulk'
+sed -i '/^Subject:/,/^[^ ]/{/^Subject:/s/.*/Subject: New Liaison Statement, "Broadband Forum interest" needs your approval/;/^ /d}' "$SCRATCH/dt-approve.eml"
+check_exit "the datatracker's request for approval" 0 ctl ingest --json "$SCRATCH/dt-approve.eml"
+check "a request for approval is auto mail" jq -e '.kind == "auto" and (.add_recipients | length) == 0' "$SCRATCH/out"
 # Auto-generated mail without an envelope of its own is auto mail.
 printf 'From: robot@itu.test\nTo: liaisons@ietf.test\nSubject: Your subscription\nMessage-ID: <robot-1@itu.test>\nAuto-Submitted: auto-generated\n\nYour subscription is confirmed.\n' > "$SCRATCH/robot.eml"
 check_exit "an auto-generated notice" 0 ctl ingest --json "$SCRATCH/robot.eml"
@@ -488,6 +493,19 @@ check_exit "a bounce to the same VERP sender" 0 ctl ingest -f '<>' --json "$SCRA
 check "it is a bounce" jq -e '.kind == "bounce"' "$SCRATCH/out"
 check "the assignee is marked failing" \
     test "$(count_rows "$DB" "failing_address WHERE addr = 'ccamp-chairs@ietf.test'")" = 1
+
+# --- a statement to two groups: answers go to both chairs ---------------------
+printf 'From: SG15 <tsbsg15@itu.test>\nTo: liaisons@ietf.test\nSubject: LS to two groups\nMessage-ID: <two-1@itu.test>\n\nTitle: LS to two groups\nFrom: ITU-T Study Group 15\nTo: IETF CCAMP and DetNet WGs\nPurpose: For action\nDeadline: 1 June 2027\n' > "$SCRATCH/two.eml"
+check_exit "a statement to IETF CCAMP and DetNet WGs" 0 ctl ingest --json "$SCRATCH/two.eml"
+check "both groups' chairs assigned" jq -e '([.add_recipients[] | select(.role == "assignee") | .addr] | sort)
+    == ["ccamp-chairs@ietf.test", "detnet-chairs@ietf.test"]' "$SCRATCH/out"
+printf 'From: Greta <greta.jonsson@itu.test>\nTo: liaisons@ietf.test\nSubject: Re: LS to two groups\nMessage-ID: <two-2@itu.test>\nIn-Reply-To: <two-1@itu.test>\n\nA correction.\n' > "$SCRATCH/two-re.eml"
+check_exit "an answer on it" 0 ctl ingest --json "$SCRATCH/two-re.eml"
+check "the answer goes to both chairs" jq -e '.kind == "correspondence" and ([.add_recipients[].addr] | sort)
+    == ["ccamp-chairs@ietf.test", "detnet-chairs@ietf.test"]' "$SCRATCH/out"
+printf 'From: CCAMP chairs <ccamp-chairs@ietf.test>\nTo: liaisons@ietf.test\nSubject: Re: LS to two groups\nMessage-ID: <two-3@ietf.test>\nIn-Reply-To: <two-1@itu.test>\n\nWe take it.\n' > "$SCRATCH/two-re2.eml"
+check_exit "an answer from one of the chairs" 0 ctl ingest --json "$SCRATCH/two-re2.eml"
+check "it goes to the other chairs only" jq -e '[.add_recipients[].addr] == ["detnet-chairs@ietf.test"]' "$SCRATCH/out"
 
 # --- threading that strangers cannot steer -----------------------------------
 # Mail that reuses statement B's Message-ID while replying to A is recorded

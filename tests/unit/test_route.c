@@ -83,7 +83,14 @@ test_body_names_several(void **state)
     static const char *const rows[][2] = {
         { "IETF CCAMP and DetNet WGs", "ccamp,detnet" },
         { "IETF DetNet and CCAMP WGs", "detnet,ccamp" },
-        { "IETF DetNet WG (cc: IETF CCAMP WG)", "detnet,ccamp" },
+        /* A mention in parentheses is an aside, unless it is all. */
+        { "IETF DetNet WG (cc: IETF CCAMP WG)", "detnet" },
+        { "IETF CCAMP WG (for information: IETF DetNet WG)", "ccamp" },
+        { "IETF CCAMP WG\xef\xbc\x88IETF DetNet WG\xef\xbc\x89", "ccamp" },
+        { "(IETF DetNet WG)", "detnet" },
+        /* Of overlapping names the longest, wherever it starts. */
+        { "The Routing Area Working Group", "rtgwg" },
+        { "the Routing Area Working Group (RTGWG)", "rtgwg" },
         { "IETF CCAMP/DetNet WGs", "ccamp,detnet" },
         { "IETF CCAMP & DETNET", "ccamp,detnet" },
         { "IETF Routing Area and CCAMP WG", "rtg,ccamp" },
@@ -231,6 +238,22 @@ test_route_several_groups(void **state)
     assert_string_equal(role_of(t, "detnet-chairs@ietf.test"), "assignee");
     statement_free(s);
     statement_free(t);
+}
+
+/* A person whose name is a group's acronym is a person: the To names
+ * people, and the Cc's list says where it goes. */
+static void
+test_route_person_named_like_group(void **state)
+{
+    struct statement *s = statement_new();
+
+    (void) state;
+    g_ptr_array_add(s->env->to_list, g_strdup("Quic Smith <quic.smith@example.test>"));
+    g_ptr_array_add(s->env->cc, contact_new("IPPM list", "ippm@ietf.test"));
+    route_statement(dir, s, "quic.smith@example.test");
+    assert_string_equal(s->assignee, "ippm-chairs@ietf.test");
+    assert_null(role_of(s, "quic-chairs@ietf.test"));
+    statement_free(s);
 }
 
 /* Mail from the IETF's own domain (the datatracker) by a body not in the
@@ -517,6 +540,7 @@ main(void)
         cmocka_unit_test(test_body_names),
         cmocka_unit_test(test_body_names_several),
         cmocka_unit_test(test_route_several_groups),
+        cmocka_unit_test(test_route_person_named_like_group),
         cmocka_unit_test(test_route_own_domain_unknown_body),
         cmocka_unit_test(test_route_shared_domain),
         cmocka_unit_test(test_intake),
