@@ -1005,7 +1005,7 @@ directory_match_bodies(const struct directory *d, const char *phrase, GPtrArray 
 {
     g_autoptr(GArray) hits = g_array_new(FALSE, FALSE, sizeof(struct body_hit));
     pcre2_match_data *md;
-    gboolean outside = FALSE;
+    gboolean group_before = FALSE;
     size_t len;
 
     if (phrase == NULL)
@@ -1030,20 +1030,17 @@ directory_match_bodies(const struct directory *d, const char *phrase, GPtrArray 
         h->taken = !clash;
     }
     g_array_sort(hits, hit_by_start);
-    /* A mention in parentheses is an aside ("IETF CCAMP WG (for
-     * information: IETF DetNet WG)"), unless nothing else is named. */
+    /* A mention in parentheses after a group named outside them is an
+     * aside ("IETF CCAMP WG (for information: IETF DetNet WG)"); one
+     * after an area, or first, is not ("IETF Routing Area (CCAMP WG)"). */
     mark_asides(phrase, hits);
-    for (guint i = 0; i < hits->len; i++) {
-        const struct body_hit *h = &g_array_index(hits, struct body_hit, i);
-
-        if (h->taken && !h->aside)
-            outside = TRUE;
-    }
     for (guint i = 0; i < hits->len; i++) {
         const struct body_hit *h = &g_array_index(hits, struct body_hit, i);
         gboolean seen = FALSE;
 
-        if (!h->taken || (h->aside && outside))
+        if (h->taken && h->group && !h->aside)
+            group_before = TRUE;
+        if (!h->taken || (h->aside && group_before))
             continue;
         for (guint k = 0; k < keys->len && !seen; k++)
             seen = strcmp(g_ptr_array_index(keys, k), h->key) == 0;

@@ -44,22 +44,53 @@ phrase_addr(const char *phrase)
     return NULL;
 }
 
+/* Whether words say they name an IETF body, not a person: "IETF", "WG",
+ * "Working Group" or "Area" among them. */
+static gboolean
+says_body(const char *words)
+{
+    static const char *const marks[] = { "ietf", "wg", "working", "area", NULL };
+    g_auto(GStrv) tokens = NULL;
+    g_autofree char *lower = g_ascii_strdown(words, -1);
+
+    for (char *p = lower; *p != '\0'; p++)
+        if (!g_ascii_isalnum(*p))
+            *p = ' ';
+    tokens = g_strsplit(lower, " ", -1);
+    for (char **t = tokens; *t != NULL; t++)
+        for (const char *const *m = marks; *m != NULL; m++)
+            if (strcmp(*t, *m) == 0)
+                return TRUE;
+    return FALSE;
+}
+
 /* Add the groups and areas a phrase names to keys, in its order ("IETF
  * CCAMP and DetNet WGs" names two); TRUE if it named one.  A phrase with
- * an address names only the group whose list or chairs it is: the name
- * beside it is a person's, and a person may be called Bess or Mimi. */
+ * an address names the group whose list or chairs it is; else the words
+ * before the address name a body only when they say so ("IETF CCAMP WG
+ * (Daniele <d@x>)"): otherwise they are a person's name, and a person may
+ * be called Bess or Mimi. */
 static gboolean
 route_phrase(const struct directory *d, const char *phrase, GPtrArray *keys)
 {
     g_autoptr(GPtrArray) found = g_ptr_array_new();
     g_autofree char *addr = phrase_addr(phrase);
+    g_autofree char *words = NULL;
 
     if (addr != NULL) {
         const struct dir_group *g = directory_group_by_addr(d, addr);
+        const char *lt = strchr(phrase, '<');
 
-        if (g != NULL)
+        if (g != NULL) {
             add_unique(keys, g->key);
-        return g != NULL;
+            return TRUE;
+        }
+        if (lt == NULL)
+            return FALSE;
+        words = g_strndup(phrase, lt - phrase);
+        if (!says_body(words))
+            return FALSE;
+        phrase = words;
     }
     directory_match_bodies(d, phrase, found);
     for (guint i = 0; i < found->len; i++)

@@ -88,6 +88,9 @@ test_body_names_several(void **state)
         { "IETF CCAMP WG (for information: IETF DetNet WG)", "ccamp" },
         { "IETF CCAMP WG\xef\xbc\x88IETF DetNet WG\xef\xbc\x89", "ccamp" },
         { "(IETF DetNet WG)", "detnet" },
+        { "(IETF CCAMP WG) and IETF DetNet WG", "ccamp,detnet" },
+        { "IETF Routing Area (CCAMP WG)", "rtg,ccamp" },
+        { "IETF CCAMP WG (Common Control and Measurement Plane)", "ccamp" },
         /* Of overlapping names the longest, wherever it starts. */
         { "The Routing Area Working Group", "rtgwg" },
         { "the Routing Area Working Group (RTGWG)", "rtgwg" },
@@ -253,6 +256,18 @@ test_route_person_named_like_group(void **state)
     route_statement(dir, s, "quic.smith@example.test");
     assert_string_equal(s->assignee, "ippm-chairs@ietf.test");
     assert_null(role_of(s, "quic-chairs@ietf.test"));
+    statement_free(s);
+    /* A group named beside its chair's address is the group. */
+    s = statement_new();
+    g_ptr_array_add(s->env->to_list,
+                    g_strdup("IETF CCAMP WG (Daniele Ceccarelli <daniele@ericsson.test>)"));
+    route_statement(dir, s, "x@itu.test");
+    assert_string_equal(s->assignee, "ccamp-chairs@ietf.test");
+    statement_free(s);
+    s = statement_new();
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG <ccamp-chairs@tools.ietf.test>"));
+    route_statement(dir, s, "x@itu.test");
+    assert_string_equal(s->assignee, "ccamp-chairs@ietf.test");
     statement_free(s);
 }
 
