@@ -36,20 +36,25 @@ is_postmaster(const char *addr)
     return addr != NULL && g_ascii_strncasecmp(addr, "postmaster@", 11) == 0;
 }
 
+/* The keyword of an Auto-Submitted value, parameters and comments
+ * dropped ("auto-replied; owner=..." gives "auto-replied"); "" for none. */
+static char *
+auto_submitted_word(const char *v)
+{
+    if (v == NULL)
+        return g_strdup("");
+    while (g_ascii_isspace(*v))
+        v++;
+    return g_strndup(v, strcspn(v, "; \t("));
+}
+
 /* TRUE when an Auto-Submitted value says the mail was not sent by a
- * person: anything but "no" (RFC 3834 section 5), parameters ignored. */
+ * person: anything but "no" (RFC 3834 section 5). */
 static gboolean
 auto_submitted(const char *v)
 {
-    g_autofree char *word = NULL;
-    size_t n;
+    g_autofree char *word = auto_submitted_word(v);
 
-    if (v == NULL)
-        return FALSE;
-    while (g_ascii_isspace(*v))
-        v++;
-    n = strcspn(v, "; \t(");
-    word = g_strndup(v, n);
     return *word != '\0' && g_ascii_strcasecmp(word, "no") != 0;
 }
 
@@ -58,13 +63,8 @@ auto_submitted(const char *v)
 static gboolean
 auto_generated(const char *v)
 {
-    g_autofree char *word = NULL;
+    g_autofree char *word = auto_submitted_word(v);
 
-    if (v == NULL)
-        return FALSE;
-    while (g_ascii_isspace(*v))
-        v++;
-    word = g_strndup(v, strcspn(v, "; \t("));
     return g_ascii_strcasecmp(word, "auto-generated") == 0;
 }
 
@@ -150,8 +150,7 @@ automatic_statement(const struct message *m)
     static const char *const list[] = { "list", NULL };
     g_autofree char *title = NULL;
 
-    if ((m->auto_submitted != NULL && auto_submitted(m->auto_submitted)
-         && !auto_generated(m->auto_submitted))
+    if ((auto_submitted(m->auto_submitted) && !auto_generated(m->auto_submitted))
         || m->list_id != NULL || m->loop != NULL || precedence_is(m->precedence, list)
         || !datatracker_announcement(m->subject))
         return FALSE;
@@ -159,25 +158,29 @@ automatic_statement(const struct message *m)
     return title != NULL;
 }
 
+/* A title case-folded and without its blanks, to compare. */
+static char *
+title_key(const char *title)
+{
+    char *k = g_utf8_casefold(title, -1), *q = k;
+
+    for (const char *p = k; *p != '\0'; p++)
+        if (!g_ascii_isspace(*p))
+            *q++ = *p;
+    *q = '\0';
+    return k;
+}
+
 /* Whether two titles are the same but for case and blanks. */
 static gboolean
 same_title(const char *a, const char *b)
 {
     g_autofree char *x = NULL, *y = NULL;
-    char *p, *q;
 
     if (a == NULL || b == NULL)
         return FALSE;
-    x = g_utf8_casefold(a, -1);
-    y = g_utf8_casefold(b, -1);
-    for (p = q = x; *p != '\0'; p++)
-        if (!g_ascii_isspace(*p))
-            *q++ = *p;
-    *q = '\0';
-    for (p = q = y; *p != '\0'; p++)
-        if (!g_ascii_isspace(*p))
-            *q++ = *p;
-    *q = '\0';
+    x = title_key(a);
+    y = title_key(b);
     return strcmp(x, y) == 0;
 }
 
@@ -255,6 +258,7 @@ classify_message(const struct message *m, const char *envelope_sender,
 {
     gint64 id = thread_lookup(m, cs->by_message_id, cs->data, err);
     gboolean null_sender = envelope_sender != NULL && *envelope_sender == '\0';
+    gboolean automatic = classify_automatic(m);
 
     if (id < 0)
         return FALSE;
@@ -267,13 +271,13 @@ classify_message(const struct message *m, const char *envelope_sender,
         *kind = KIND_BOUNCE;
         return TRUE;
     }
-    if (null_sender || (classify_automatic(m) && (id > 0 || !automatic_statement(m)))) {
+    if (null_sender || (automatic && (id > 0 || !automatic_statement(m)))) {
         *kind = KIND_AUTO;
         return TRUE;
     }
     /* Automatic mail that is a statement is one: never correspondence,
      * which would be routed to an assignee. */
-    if (classify_automatic(m)) {
+    if (automatic) {
         *kind = KIND_STATEMENT;
         return TRUE;
     }

@@ -814,6 +814,15 @@ directory_is_intake(const struct directory *d, const char *addr)
     return FALSE;
 }
 
+/* Whether address ours (may be NULL) has the domain "@..." at. */
+static gboolean
+same_domain(const char *ours, const char *at)
+{
+    const char *o = ours != NULL ? strrchr(ours, '@') : NULL;
+
+    return o != NULL && g_ascii_strcasecmp(o, at) == 0;
+}
+
 /* Whether addr's domain is the IETF's own: that of an intake address or of
  * the IESG's, the chair's or the secretariat's (the datatracker sends from
  * there on a body's behalf). */
@@ -825,18 +834,12 @@ directory_is_own_domain(const struct directory *d, const char *addr)
 
     if (at == NULL)
         return FALSE;
-    for (guint i = 0; i < d->intake->len; i++) {
-        const char *o = strrchr(g_ptr_array_index(d->intake, i), '@');
-
-        if (o != NULL && g_ascii_strcasecmp(o, at) == 0)
+    for (guint i = 0; i < d->intake->len; i++)
+        if (same_domain(g_ptr_array_index(d->intake, i), at))
             return TRUE;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(ours); i++) {
-        const char *o = ours[i] != NULL ? strrchr(ours[i], '@') : NULL;
-
-        if (o != NULL && g_ascii_strcasecmp(o, at) == 0)
+    for (size_t i = 0; i < G_N_ELEMENTS(ours); i++)
+        if (same_domain(ours[i], at))
             return TRUE;
-    }
     return FALSE;
 }
 
@@ -980,16 +983,18 @@ hit_by_start(gconstpointer a, gconstpointer b)
     return x->start < y->start ? -1 : x->start > y->start ? 1 : 0;
 }
 
-/* Mark the hits that lie inside parentheses, ASCII or fullwidth (U+FF08,
- * U+FF09). */
+/* Mark the hits, in the order they start, that lie inside parentheses,
+ * ASCII or fullwidth (U+FF08, U+FF09): one pass over the text. */
 static void
 mark_asides(const char *text, GArray *hits)
 {
+    size_t p = 0;
+    int depth = 0;
+
     for (guint i = 0; i < hits->len; i++) {
         struct body_hit *h = &g_array_index(hits, struct body_hit, i);
-        int depth = 0;
 
-        for (size_t p = 0; p < h->start; p++) {
+        for (; p < h->start; p++) {
             if (text[p] == '(' || strncmp(text + p, "\xEF\xBC\x88", 3) == 0)
                 depth++;
             else if ((text[p] == ')' || strncmp(text + p, "\xEF\xBC\x89", 3) == 0) && depth > 0)

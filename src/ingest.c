@@ -117,17 +117,7 @@ lookup_in_store(const char *message_id, gpointer data, GError **err)
 static int
 knows_in_store(gint64 id, const char *addr, char **title, gpointer data, GError **err)
 {
-    int known = store_statement_knows_address(data, id, addr, err);
-    struct statement *s;
-
-    *title = NULL;
-    if (known <= 0)
-        return known;
-    if ((s = store_get_statement_meta(data, id, err)) == NULL)
-        return -1;
-    *title = g_strdup(s->env->title);
-    statement_free(s);
-    return 1;
+    return store_statement_knows_address(data, id, addr, title, err);
 }
 
 /* Classify m against the store; see classify_message(). */

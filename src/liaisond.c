@@ -666,6 +666,8 @@ serve(const struct options *o, gint64 *stop_at)
         unsigned char c;
         ssize_t n = read(signal_pipe[0], &c, 1);
 
+        /* The time of each wake-up until the stop: the one that brings
+         * SIGTERM is the stop's. */
         if (!stopping)
             *stop_at = g_get_monotonic_time();
         if (n < 0 && errno == EINTR)
@@ -681,7 +683,6 @@ serve(const struct options *o, gint64 *stop_at)
                 log_msg(LOG_NOTICE, NULL, "stopping: %d message(s) in hand",
                         milter_in_flight());
                 stopping = TRUE;
-                *stop_at = g_get_monotonic_time();
                 /* The sender winds down while the milter drains, not
                  * after it: the two together stay inside a service
                  * manager's stop timeout. */

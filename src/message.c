@@ -2788,7 +2788,7 @@ static struct message *message_new(void);
  * statement is the inner one.  But a sender may as well attach the earlier
  * statement they answer to their own: only a mail whose one attached
  * message is all it says is a forward, its own text at most a short note
- * that holds no liaison envelope (envelope_scan finds no label in it). */
+ * that gives no Title, From or To of its own (envelope_scan). */
 static GMimeObject *
 bare_forward(GMimeMessage *outer, const struct message_limits *lim)
 {

@@ -474,12 +474,14 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     /* OR IGNORE: two processes creating the secret at once keep the first. */
     [SQL_META_ADD] = "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
-    /* A statement's own people: its contacts and the recipients it was
-     * routed to, not a list, whose mail anyone may send. */
+    /* A statement's title when the address is one of its own people: its
+     * contacts and the recipients it was routed to, not a list, whose
+     * mail anyone may send. */
     [SQL_KNOWS_ADDRESS] =
-        "SELECT 1 FROM statement_contact WHERE statement = ?1 AND addr = ?2"
-        " UNION ALL SELECT 1 FROM recipient WHERE statement = ?1 AND addr = ?2"
-        " AND ifnull(role, '') NOT IN ('list', 'info-list') LIMIT 1",
+        "SELECT title FROM statement WHERE id = ?1 AND ("
+        " EXISTS (SELECT 1 FROM statement_contact WHERE statement = ?1 AND addr = ?2)"
+        " OR EXISTS (SELECT 1 FROM recipient WHERE statement = ?1 AND addr = ?2"
+        " AND ifnull(role, '') NOT IN ('list', 'info-list')))",
     [SQL_FAILING_ADD] =
         "INSERT INTO failing_address (addr, since, last, detail) VALUES (?1, ?2, ?2, ?3)"
         " ON CONFLICT (addr) DO UPDATE SET last = ?2, bounces = bounces + 1, detail = ?3",
@@ -1026,13 +1028,16 @@ store_statement_by_message_id(struct store *st, const char *message_id,
     return id;
 }
 
-/* Whether addr is one of statement id's contacts or routed recipients. */
+/* Whether addr is one of statement id's contacts or routed recipients,
+ * and then its title. */
 int
-store_statement_knows_address(struct store *st, gint64 id, const char *addr, GError **err)
+store_statement_knows_address(struct store *st, gint64 id, const char *addr, char **title,
+                              GError **err)
 {
     sqlite3_stmt *stmt;
     int rc = SQLITE_OK, known = 0;
 
+    *title = NULL;
     if (addr == NULL)
         return 0;
     stmt = sql(st, SQL_KNOWS_ADDRESS);
@@ -1042,6 +1047,7 @@ store_statement_knows_address(struct store *st, gint64 id, const char *addr, GEr
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         known = 1;
+        *title = column_text(stmt, 0);
     } else if (rc != SQLITE_DONE) {
         fail(st, err, rc, "looking up a statement's contacts");
         known = -1;

@@ -63,10 +63,11 @@ gint64  store_find_message(struct store *st, const char *message_id,
 /* The statement that a Message-ID belongs to (through any message recorded
  * for it, incoming or outgoing), 0 if none, -1 with *err on failure. */
 /* 1 when addr (lower case) is one of statement id's contacts or the
- * recipients it was routed to (a list excepted), 0 when not, -1 on a
- * failure (with *err set). */
+ * recipients it was routed to (a list excepted), with *title its title
+ * (to be freed; NULL when it has none), 0 when not, -1 on a failure (with
+ * *err set). */
 int     store_statement_knows_address(struct store *st, gint64 id, const char *addr,
-                                      GError **err);
+                                      char **title, GError **err);
 gint64  store_statement_by_message_id(struct store *st, const char *message_id,
                                       GError **err);
 
