@@ -32,9 +32,14 @@
 # Throughput is messages over the time from the sender's first connect to
 # the last delivered file (the newest mtime in the instance's Maildir, or
 # in its smtp-sink's dump folder), so it includes delivery, not only
-# smtp-source's exit.  Each throughput is the
-# median of BENCH_ROUNDS rounds (default 3), the configurations interleaved
-# within a round so that a load that comes and goes hits them alike.
+# smtp-source's exit.  The configurations are interleaved within a round,
+# each round starting with the next one in turn, so that a load that comes
+# and goes hits them alike.  A throughput is the median of its rounds, and
+# a ratio is the median of the rounds' own ratios (liaisond's round against
+# the reference's round beside it), which a load that changes between
+# rounds moves less than the ratio of two medians.  a) has BENCH_A_ROUNDS
+# rounds (default 7: a round is about 20 s), b) and c) BENCH_ROUNDS
+# (default 3).
 #
 # Everything runs on 127.0.0.1: one private Postfix per configuration
 # (tests/postfix/pf-start, each with its own directory and high port), every
@@ -43,7 +48,8 @@
 # apt-get: run it as root, as a person, on a machine where that is fine.
 #
 # Environment: LIAISON_SRCDIR, LIAISON_BUILDDIR (set by "make bench"),
-# BENCH_ROUNDS, BENCH_DIR (default BUILDDIR/bench-run), KEEP=1 keeps it.
+# BENCH_ROUNDS, BENCH_A_ROUNDS, BENCH_DIR (default BUILDDIR/bench-run),
+# KEEP=1 keeps it.
 # Writes the tables and the machine to BUILDDIR/bench-results.md.
 # Per-instance variables (PORT_x, LPID_x, MPIDS_x) are set through eval;
 # a measurement's words are split on purpose (set -- $(...)).
@@ -57,6 +63,7 @@ PF="$SRCDIR/tests/postfix"
 CORPUS="$SRCDIR/tests/corpus"
 LIAISOND="$BUILDDIR/src/liaisond"
 ROUNDS=${BENCH_ROUNDS:-3}
+A_ROUNDS=${BENCH_A_ROUNDS:-7}
 RUN=${BENCH_DIR:-$BUILDDIR/bench-run}
 RESULTS="$BUILDDIR/bench-results.md"
 PATH=$PATH:/usr/sbin:/sbin
@@ -84,6 +91,21 @@ die() { say "error: $*" >&2; exit 1; }
 
 # Floating-point arithmetic: calc 'EXPR' prints the result with 2 decimals.
 calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+
+# rotate R WORD...: the words, starting with word number R (1-based,
+# taken modulo the count): round R's order of the configurations.
+rotate() {
+    local r=$1 n; shift; n=$#
+    printf '%s\n' "$@" | awk -v r="$r" -v n="$n" '{ w[NR] = $0 }
+        END { for (i = 0; i < n; i++) printf "%s ", w[(r - 1 + i) % n + 1] }'
+}
+
+# ratio_median "X1 X2 ..." "Y1 Y2 ...": the median of Xi / Yi.
+ratio_median() {
+    # shellcheck disable=SC2086
+    median $(paste -d' ' <(printf '%s\n' $1) <(printf '%s\n' $2) |
+        awk '$2 > 0 { printf "%.4f\n", $1 / $2 }') | awk '{ printf "%.2f", $1 }'
+}
 
 # The median of numbers given as arguments.
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -427,21 +449,22 @@ for name in none lunix ltcp md big rnone rlia rmd; do wait_delivered "$name" 100
 
 # a) other mail: msgs/s in A_NAME, CPU ms/msg in AC_NAME, one word a round.
 for name in none lunix ltcp; do eval "A_$name=; AC_$name=; AM_$name="; done
-for r in $(seq 1 "$ROUNDS"); do
-    for name in none lunix ltcp; do
+for r in $(seq 1 "$A_ROUNDS"); do
+    for name in $(rotate "$r" none lunix ltcp); do
         set -- $(other_round "$name")
         eval "A_$name=\"\$A_$name $1\"; AC_$name=\"\$AC_$name $2\"; AM_$name=\"\$AM_$name $3\""
-        say "a) other mail, round $r/$ROUNDS, $name: $1 msgs/s, $2 ms CPU/msg"
+        say "a) other mail, round $r/$A_ROUNDS, $name: $1 msgs/s, $2 ms CPU/msg"
     done
 done
 
 # b), c) intake mail: msgs/s to the last delivery (B_), CPU ms/msg (BC_),
 # msgs/s to the last reply (BA_), copies delivered (BN_).  "copies" is the
 # Postfix with no milter again, given the copies that liaisond routed in
-# the same round as more RCPT TOs: the same deliveries without the milter.
+# the same round as more RCPT TOs: the same deliveries without the milter,
+# so it always comes right after lunix, whose delivered files it reads.
 for name in none lunix copies md rnone rlia rmd; do eval "B_$name=; BC_$name=; BA_$name=; BN_$name=; BM_$name="; done
 for r in $(seq 1 "$ROUNDS"); do
-    for name in none lunix copies md rnone rlia rmd; do
+    for name in $(rotate "$r" none lunix+copies md rnone rlia rmd | sed 's/+/ /'); do
         log=""; inst=$name; manifest="$RUN/mix-$r/manifest"
         case $name in
             lunix) log="$RUN/l-unix/liaisond.log" ;;
@@ -509,8 +532,10 @@ b_rnone=$(median $B_rnone); b_rlia=$(median $B_rlia); bc_rnone=$(median $BC_rnon
 bm_rlia=$(median $BM_rlia); bn_rnone=$(median $BN_rnone); bn_rlia=$(median $BN_rlia)
 b_rmd=$(median $B_rmd); bc_rmd=$(median $BC_rmd); bm_rmd=$(median $BM_rmd)
 }
-r_unix=$(calc "$a_lunix / $a_none"); r_tcp=$(calc "$a_ltcp / $a_none")
-r_intake=$(calc "$b_lunix / $b_none"); r_relay=$(calc "$b_rlia / $b_rnone"); r_rmd=$(calc "$b_rlia / $b_rmd"); r_copies=$(calc "$b_lunix / $b_copies"); r_md=$(calc "$b_lunix / $b_md")
+r_unix=$(ratio_median "$A_lunix" "$A_none"); r_tcp=$(ratio_median "$A_ltcp" "$A_none")
+r_intake=$(ratio_median "$B_lunix" "$B_none"); r_relay=$(ratio_median "$B_rlia" "$B_rnone")
+r_rmd=$(ratio_median "$B_rlia" "$B_rmd"); r_copies=$(ratio_median "$B_lunix" "$B_copies")
+r_md=$(ratio_median "$B_lunix" "$B_md")
 l50=$(percentile 50 "$RUN/lat-lunix"); n50=$(percentile 50 "$RUN/lat-none"); m50=$(percentile 50 "$RUN/lat-md")
 l99=$(percentile 99 "$RUN/lat-lunix"); n99=$(percentile 99 "$RUN/lat-none"); m99=$(percentile 99 "$RUN/lat-md")
 big_mb=$(calc "$BIG_BYTES / 1048576")
@@ -523,7 +548,8 @@ echo "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memo
 echo "Postfix $(postconf -d -h mail_version), $(mimedefang-multiplexor -v 2>&1 | head -1),"
 echo "liaisond $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?') built in $BUILDDIR;"
 echo "load average at the start $LOAD0, at the end $(cut -d' ' -f1-3 /proc/loadavg)."
-echo "Throughput: median of $ROUNDS rounds, from the first connect to the last delivered file."
+echo "Throughput: from the first connect to the last delivered file, the median of $A_ROUNDS rounds"
+echo "for a) and of $ROUNDS for b) and c); a ratio is the median of the rounds' own ratios."
 echo
 echo "| measurement | liaisond | reference | ratio | target | met? |"
 echo "| --- | --- | --- | --- | --- | --- |"
