@@ -69,7 +69,7 @@ struct config_key {
 static const struct config_key config_keys[] = {
     { "socket", CT_SOCKET, OFF(socket),
       "unix:" LOCALSTATEDIR "/run/liaisond/liaisond.sock",
-      "milter socket: unix:PATH or inet:PORT@127.0.0.1" },
+      "milter socket: unix:PATH, inet:PORT@127.0.0.1 or inet6:PORT@::1" },
     { "intake", CT_LIST, OFF(intake), "",
       "intake addresses (liaisons@...); liaisons+TAG@... counts too; "
       "the directory's intake addresses are added" },
@@ -122,11 +122,13 @@ static const struct config_key config_keys[] = {
       "AUTH user for the relay (empty: no AUTH)" },
     { "relay_password", CT_STRING, OFF(relay_password), "", "AUTH password" },
     { "tickle_before", CT_STRING, OFF(tickle_before), "14,7,3,1,0",
-      "reminders this many days before a deadline" },
+      "reminders this many days before a deadline (0..3650, by commas or "
+      "blanks; checked by liaisond -n and liaisonctl tickle; empty: none)" },
     { "tickle_overdue_interval", CT_INT, OFF(tickle_overdue_interval), "7",
-      "days between reminders once a deadline has passed" },
+      "days between reminders once a deadline has passed (at most 3650)" },
     { "tickle_no_deadline_age", CT_INT, OFF(tickle_no_deadline_age), "30",
-      "age in days at which For Action/Comment statements without a deadline are tickled" },
+      "age in days at which For Action/Comment statements without a deadline are tickled "
+      "(at most 3650)" },
     { "sender", CT_BOOL, OFF(sender), "yes",
       "liaisond delivers queued mail itself (else run liaisonctl flush from cron)" },
     { "sender_interval", CT_INT, OFF(sender_interval), "60",
@@ -759,16 +761,19 @@ config_describe(FILE *out)
 
 /* The bare address of an RCPT TO path as the client typed it (the MTA
  * hands the milter that, not its own normalised form), lower-cased:
- * blanks and <> removed, an RFC 5321 source route ("@relay:") dropped and
- * a quoted local part unquoted, so that <"liaisons"@ietf.test> and
- * <@mx.ietf.test:liaisons@ietf.test>, which the MTA delivers to
- * liaisons@ietf.test, are intake too. */
+ * blanks and <> removed, an RFC 5321 source route ("@relay:") dropped, a
+ * quoted local part unquoted, the trailing dot of a domain dropped and
+ * the percent hack applied, so that <"liaisons"@ietf.test>,
+ * <@mx.ietf.test:liaisons@ietf.test>, <liaisons@ietf.test.> and
+ * <liaisons%ietf.test@mx.ietf.test>, which Postfix delivers to
+ * liaisons@ietf.test (its cleanup rewrites them after the milter has
+ * answered), are intake too. */
 static char *
 config_bare_address(const char *addr)
 {
     char   *a = g_strstrip(g_strdup(addr));
     size_t  n = strlen(a);
-    char   *p, *colon, *lower;
+    char   *p, *colon, *pct, *lower;
 
     if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
         memmove(a, a + 1, n - 2);
@@ -795,34 +800,66 @@ config_bare_address(const char *addr)
     }
     lower = g_ascii_strdown(a, -1);
     g_free(a);
+    /* user%domain@host (or user%domain): Postfix's allow_percent_hack,
+     * on by default, makes it user@domain. */
+    p = strrchr(lower, '@');
+    if (p != NULL)
+        *p = '\0';
+    pct = strrchr(lower, '%');
+    if (pct != NULL)
+        *pct = '@';
+    else if (p != NULL)
+        *p = '@';
+    n = strlen(lower);
+    while (n > 0 && lower[n - 1] == '.')
+        lower[--n] = '\0';
     return lower;
 }
 
-/* TRUE when addr is an intake address. */
+/* TRUE when bare (a bare address, lower-cased) or its form without a
+ * +TAG is one of the configured or the directory's intake addresses. */
+static gboolean
+config_intake_match(const struct config *cfg, const struct directory *dir,
+                    const char *bare)
+{
+    g_autofree char *plain = NULL;      /* bare without its +TAG */
+    const char *at = strrchr(bare, '@');
+    const char *plus = strchr(bare, '+');
+
+    if (at != NULL && plus != NULL && plus < at)
+        plain = g_strdup_printf("%.*s%s", (int) (plus - bare), bare, at);
+    for (char **p = cfg->intake; p != NULL && *p != NULL; p++)
+        if (g_ascii_strcasecmp(*p, bare) == 0
+            || (plain != NULL && g_ascii_strcasecmp(*p, plain) == 0))
+            return TRUE;
+    return dir != NULL && directory_is_intake(dir, bare);
+}
+
+/* TRUE when addr is an intake address.  A path with no domain, such as
+ * <liaisons>, gets one from the MTA ($myorigin in Postfix) after the
+ * milter has answered: it is intake when it is an intake address's local
+ * part, since recording a stray message costs less than losing one. */
 gboolean
 config_is_intake(const struct config *cfg, const struct directory *dir,
                  const char *addr)
 {
-    char   *bare;
-    char   *plain = NULL;       /* addr without its +TAG */
-    const char *at;
-    const char *plus;
-    gboolean found = FALSE;
+    g_autofree char *bare = NULL;
+    gboolean found;
 
     if (addr == NULL)
         return FALSE;
     bare = config_bare_address(addr);
-    at = strrchr(bare, '@');
-    plus = strchr(bare, '+');
-    if (at != NULL && plus != NULL && plus < at)
-        plain = g_strdup_printf("%.*s%s", (int) (plus - bare), bare, at);
-    for (char **p = cfg->intake; p != NULL && *p != NULL && !found; p++)
-        found = g_ascii_strcasecmp(*p, bare) == 0
-            || (plain != NULL && g_ascii_strcasecmp(*p, plain) == 0);
-    if (!found && dir != NULL)
-        found = directory_is_intake(dir, bare);
-    g_free(plain);
-    g_free(bare);
+    found = config_intake_match(cfg, dir, bare);
+    for (char **p = cfg->intake; !found && strchr(bare, '@') == NULL
+         && p != NULL && *p != NULL; p++) {
+        const char *domain = strrchr(*p, '@');
+        g_autofree char *full = NULL;
+
+        if (domain == NULL)
+            continue;
+        full = g_strconcat(bare, domain, NULL);
+        found = config_intake_match(cfg, dir, full);
+    }
     return found;
 }
 

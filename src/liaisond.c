@@ -102,7 +102,8 @@ usage(FILE *out, gboolean full)
     }
     fprintf(out,
             "  -c FILE    configuration file (default %s)\n"
-            "  -p SOCKET  milter socket, unix:PATH or inet:PORT@HOST (overrides socket)\n"
+            "  -p SOCKET  milter socket, unix:PATH, inet:PORT@HOST or inet6:PORT@HOST\n"
+            "             (overrides socket)\n"
             "  -d DB      database file (overrides database)\n"
             "  -f         stay in the foreground and log to stderr\n"
             "  -n         check the configuration and the directory, print the\n"

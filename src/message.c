@@ -989,6 +989,7 @@ struct reader {
     char   *buf;
     gsize   len;                /* bytes in buf */
     gsize   off;                /* next byte of buf to hand out */
+    gboolean failed;            /* a seek or read failed before end */
 };
 
 /* Start reading s from start to end (absolute stream offsets). */
@@ -1000,6 +1001,7 @@ reader_init(struct reader *r, GMimeStream *s, gint64 start, gint64 end)
     r->end = end;
     r->buf = g_malloc(READ_CHUNK);
     r->len = r->off = 0;
+    r->failed = FALSE;
 }
 
 /* Release the reader's buffer. */
@@ -1010,8 +1012,9 @@ reader_clear(struct reader *r)
     r->buf = NULL;
 }
 
-/* Make sure a byte is buffered; FALSE at the end of the range (or when
- * the stream cannot be read, which ends the scan the same way). */
+/* Make sure a byte is buffered; FALSE at the end of the range, or when
+ * the stream cannot be read, which ends the scan the same way but sets
+ * r->failed (a spool file that fails must not pass for an empty one). */
 static gboolean
 reader_fill(struct reader *r)
 {
@@ -1019,12 +1022,18 @@ reader_fill(struct reader *r)
 
     if (r->off < r->len)
         return TRUE;
-    if (r->pos >= r->end
-        || g_mime_stream_seek(r->s, r->pos, GMIME_STREAM_SEEK_SET) != r->pos)
+    if (r->pos >= r->end)
         return FALSE;
+    if (g_mime_stream_seek(r->s, r->pos, GMIME_STREAM_SEEK_SET) != r->pos) {
+        r->failed = TRUE;
+        return FALSE;
+    }
     n = g_mime_stream_read(r->s, r->buf, (size_t) MIN((gint64) READ_CHUNK, r->end - r->pos));
-    if (n <= 0)
+    if (n <= 0) {
+        /* Short of the length the stream gave: an error, not the end. */
+        r->failed = TRUE;
         return FALSE;
+    }
     r->pos += n;
     r->len = (gsize) n;
     r->off = 0;
@@ -1072,9 +1081,10 @@ reader_line(struct reader *r, GByteArray *line, gsize keep, gsize *total,
     return any;
 }
 
-/* Up to n bytes of s from start, in memory. */
+/* Up to n bytes of s from start, in memory; *failed (may be NULL) says
+ * whether the stream failed before them. */
 static GByteArray *
-read_range(GMimeStream *s, gint64 start, gint64 end, gsize n)
+read_range(GMimeStream *s, gint64 start, gint64 end, gsize n, gboolean *failed)
 {
     GByteArray *out = g_byte_array_new();
     struct reader r;
@@ -1086,6 +1096,8 @@ read_range(GMimeStream *s, gint64 start, gint64 end, gsize n)
         g_byte_array_append(out, (const guint8 *) r.buf + r.off, (guint) take);
         r.off += take;
     }
+    if (failed != NULL)
+        *failed = r.failed;
     reader_clear(&r);
     return out;
 }
@@ -1576,11 +1588,13 @@ check_is_mail(const char *head, size_t hlen, const struct first_line *fl,
         return FALSE;
     }
     /* Binary data may happen to start like a header; mail headers carry
-     * almost no control characters. */
+     * almost no control characters.  ESC is not one of them here: raw
+     * ISO-2022-JP headers, as older Japanese mailers send, switch
+     * character sets with it several times a line. */
     n = header_block_end(head, hlen);
     for (gsize i = 0; i < n; i++) {
         unsigned char c = (unsigned char) head[i];
-        if ((c < 32 && c != '\t' && c != '\r' && c != '\n') || c == 127)
+        if ((c < 32 && c != '\t' && c != '\r' && c != '\n' && c != 0x1b) || c == 127)
             ctl++;
     }
     if (ctl > 16 && ctl * 10 > n) {
@@ -3025,7 +3039,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     struct warn_ctx wc;         /* outlives every GMime object made here */
     GMimeMessage *outer, *stmt;
     GMimeObject *top, *fwd = NULL;
-    gboolean opaque = FALSE, hdr_nul;
+    gboolean opaque = FALSE, hdr_nul, unreadable;
     GMimeStream *fixed = NULL, *s = raw;
     GByteArray *head;
     gint64 start, end, hdr_end;
@@ -3038,7 +3052,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     start = g_mime_stream_tell(raw);
     end = g_mime_stream_length(raw);
     end = end < 0 ? start : start + end;
-    head = read_range(s, start, end, SNIFF_MAX);
+    head = read_range(s, start, end, SNIFF_MAX, &unreadable);
     /* An mbox "From " line, as a pipe from the MTA may prepend, is not
      * part of the message. */
     if (head->len > 5 && memcmp(head->data, "From ", 5) == 0) {
@@ -3051,7 +3065,15 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
         start = reader_offset(&r);
         reader_clear(&r);
         g_byte_array_free(head, TRUE);
-        head = read_range(s, start, end, SNIFF_MAX);
+        head = read_range(s, start, end, SNIFF_MAX, &unreadable);
+    }
+    if (unreadable) {
+        /* The MTA's spool file, not the sender's mail, is at fault:
+         * "the input is empty" would refuse mail that a retry reads. */
+        g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_IO,
+                    "The message cannot be read: its stream failed at the start.");
+        g_byte_array_free(head, TRUE);
+        return NULL;
     }
     scan_first_line(s, start, end, &fl);
     if (!check_is_mail((const char *) head->data, head->len, &fl, err)) {
@@ -3170,7 +3192,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     if (opaque) {
         /* The body starts after the empty line that ends the headers. */
         gint64 body = hdr_end;
-        GByteArray *two = read_range(s, body, end, 2), *text;
+        GByteArray *two = read_range(s, body, end, 2, NULL), *text;
         guint i = 0;
 
         if (i < two->len && two->data[i] == '\r')
@@ -3179,7 +3201,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
             i++;
         body += i;
         g_byte_array_free(two, TRUE);
-        text = read_range(s, body, end, lim->max_text);
+        text = read_range(s, body, end, lim->max_text, NULL);
         g_free(m->text);
         m->text = text_to_utf8(m, text->data, text->len, NULL,
                                end - body > (gint64) text->len, "body text");

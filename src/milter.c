@@ -125,6 +125,8 @@ static struct shared_store writer;
 
 #define NEEDED_ACTIONS (SMFIF_ADDRCPT | SMFIF_ADDHDRS | SMFIF_CHGHDRS)
 #define LOOP_HEADER "X-Liaison-ID"
+/* On intake mail kept but not recorded (not mail at all): why. */
+#define NOT_RECORDED_HEADER "X-Liaison-Not-Recorded"
 
 /* ---- snapshots ------------------------------------------------------ */
 
@@ -555,6 +557,21 @@ drop_loop_headers(SMFICTX *ctx, const struct msg *m, char **why)
     return TRUE;
 }
 
+/* Add NOT_RECORDED_HEADER with why_not (our own one-line text) to
+ * intake mail that could not be recorded. */
+static gboolean
+add_not_recorded(SMFICTX *ctx, gboolean leadspc, const char *why_not, char **why)
+{
+    g_autofree char *v = g_strdup_printf("%s%s", leadspc ? " " : "", why_not);
+
+    g_strdelimit(v, "\r\n", ' ');
+    if (smfi_addheader(ctx, NOT_RECORDED_HEADER, v) != MI_SUCCESS) {
+        *why = g_strdup_printf("smfi_addheader(%s) failed", NOT_RECORDED_HEADER);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Add the decision's recipients and headers to the message; FALSE with
  * *why when the MTA refused a change. */
 static gboolean
@@ -914,11 +931,14 @@ cb_eom(SMFICTX *ctx)
         break;
     case INGEST_DATAERR:
         /* Not mail at all: nothing was recorded; the intake mailbox keeps
-         * its copy for a person to look at. */
+         * its copy for a person to look at, with the reason in a header,
+         * since the person reading it may never see this log. */
         log_msg(LOG_WARNING, m->id, "not recorded: %s",
                 d.error != NULL ? d.error : "not a mail message");
         /* A tracking header it carries is a forgery all the same. */
-        if (!drop_loop_headers(ctx, m, &why)) {
+        if (!drop_loop_headers(ctx, m, &why)
+            || !add_not_recorded(ctx, c->leadspc,
+                                 d.error != NULL ? d.error : "not a mail message", &why)) {
             result = msg_tempfail(ctx, why);
             break;
         }

@@ -33,7 +33,7 @@ local function read_message(path)
 end
 
 mt.startfilter(LIAISOND, "-f", "-c", CONF)
-local conn = mt.connect("unix:" .. SOCK, 50, 0.1)
+local conn = mt.connect("unix:" .. SOCK, 300, 0.1)
 check(conn ~= nil, "connect to liaisond")
 check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate")
 check(mt.test_option(conn, SMFIP_NOCONNECT) and mt.test_option(conn, SMFIP_NOHELO)
@@ -54,9 +54,11 @@ check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_ACCEPT,
 
 -- The RCPT path as a client may type it, which the MTA hands on as typed
 -- and delivers to liaisons@ all the same: a quoted local part, a source
--- route.  Intake, not stepped out of at DATA.
+-- route, a domain's trailing dot, no domain (the MTA adds its own), the
+-- percent hack.  Intake, not stepped out of at DATA.
 for _, rcpt in ipairs({ '<"liaisons"@ietf.test>', '<@mx.ietf.test:liaisons@ietf.test>',
-                        '<"Liaisons"@IETF.test>' }) do
+                        '<"Liaisons"@IETF.test>', '<liaisons@ietf.test.>', '<liaisons>',
+                        '<liaisons%ietf.test@mx.ietf.test>' }) do
     check(mt.mailfrom(conn, "<someone@example.test>") == nil
           and mt.getreply(conn) == SMFIR_CONTINUE, rcpt .. ": MAIL FROM continues")
     check(mt.rcptto(conn, rcpt) == nil and mt.getreply(conn) == SMFIR_CONTINUE,
@@ -98,6 +100,7 @@ for _, rcpt in ipairs({ "<ccamp-chairs@ietf.test>", "<ccamp@ietf.test>", "<rtg-a
     check(mt.eom_check(conn, MT_RCPTADD, rcpt), "s01: MT_RCPTADD " .. rcpt)
 end
 check(mt.eom_check(conn, MT_HDRADD, "X-Liaison-ID"), "s01: MT_HDRADD X-Liaison-ID")
+check(not mt.eom_check(conn, MT_HDRADD, "X-Liaison-Not-Recorded"), "s01: recorded, no X-Liaison-Not-Recorded")
 local id = mt.getheader(conn, "X-Liaison-ID", 0)
 check(id ~= nil and id:match("^%s*1$") ~= nil, "s01: X-Liaison-ID is 1 (got '" .. tostring(id) .. "')")
 check(mt.eom_check(conn, MT_HDRCHANGE, "X-Liaison-ID") or mt.eom_check(conn, MT_HDRDELETE, "X-Liaison-ID"),
@@ -138,5 +141,10 @@ check(mt.eom(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "binary: acce
 check(mt.eom_check(conn, MT_HDRCHANGE, "X-Liaison-ID") or mt.eom_check(conn, MT_HDRDELETE, "X-Liaison-ID"),
       "binary: forged X-Liaison-ID removed")
 check(not mt.eom_check(conn, MT_HDRADD, "X-Liaison-ID"), "binary: no X-Liaison-ID added")
+check(mt.eom_check(conn, MT_HDRADD, "X-Liaison-Not-Recorded",
+                   "not a mail message: The input is not mail: its header block is binary data.")
+      or mt.eom_check(conn, MT_HDRADD, "X-Liaison-Not-Recorded",
+                      " not a mail message: The input is not mail: its header block is binary data."),
+      "binary: the reason in X-Liaison-Not-Recorded")
 
 mt.disconnect(conn)

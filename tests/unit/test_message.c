@@ -9,14 +9,17 @@
  * (decoded headers, threading, classification inputs).  Every case of
  * malformed.c must parse without crash or leak; valgrind runs this binary.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include <glib/gstdio.h>
 #include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 
@@ -389,6 +392,58 @@ test_safe_filename(void **state)
     assert_true(g_utf8_validate(s, -1, NULL));
     g_free(s);
     g_string_free(longname, TRUE);
+}
+
+/* A stream that fails to read (a spool file opened the wrong way, a disk
+ * error) is an I/O error, which the milter answers with TEMPFAIL, not
+ * "empty" mail, which it would pass on unrecorded. */
+static void
+test_unreadable_stream(void **state)
+{
+    static const char text[] = "From: a@b.test\nSubject: x\n\nbody\n";
+    char path[] = "/tmp/test_message.XXXXXX";
+    GError *err = NULL;
+    GMimeStream *s;
+    struct message *m;
+    int fd;
+
+    (void) state;
+    fd = g_mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof text - 1), (int) sizeof text - 1);
+    close(fd);
+    /* Write-only: its length and seeks work, every read fails (EBADF). */
+    fd = open(path, O_WRONLY);
+    assert_true(fd >= 0);
+    unlink(path);
+    s = g_mime_stream_fs_new(fd);
+    m = message_parse_stream(s, NULL, &err);
+    assert_null(m);
+    assert_non_null(err);
+    if (!g_error_matches(err, MESSAGE_ERROR, MESSAGE_ERROR_IO))
+        fail_msg("want an I/O error, got %d: %s", err->code, err->message);
+    g_clear_error(&err);
+    g_object_unref(s);
+}
+
+/* Raw ISO-2022-JP in the headers switches character sets with ESC several
+ * times a line: that is mail, not binary data. */
+static void
+test_raw_iso2022_headers(void **state)
+{
+    GString *s = g_string_new("From: Taro Yamada <t.yamada@ttc.test>\nSubject: ");
+    GError *err = NULL;
+    struct message *m;
+
+    (void) state;
+    for (int i = 0; i < 30; i++)
+        g_string_append(s, "\x1b$B%j%(%>%s\x1b(B ");
+    g_string_append(s, "\nTo: liaisons@ietf.test\n\nbody\n");
+    m = message_parse(s->str, s->len, NULL, &err);
+    if (m == NULL)
+        fail_msg("refused: %s", err != NULL ? err->message : "?");
+    message_free(m);
+    g_string_free(s, TRUE);
 }
 
 /* What is not mail is refused with a reason. */
@@ -1837,6 +1892,8 @@ main(void)
         cmocka_unit_test(test_rfc2231_filename),
         cmocka_unit_test(test_safe_filename),
         cmocka_unit_test(test_not_mail),
+        cmocka_unit_test(test_unreadable_stream),
+        cmocka_unit_test(test_raw_iso2022_headers),
         cmocka_unit_test(test_alternative),
         cmocka_unit_test(test_alternative_attachments),
         cmocka_unit_test(test_crlf_and_headers),

@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "config_file.h"
 #include "directory.h"
 #include "route.h"
 #include "statement.h"
@@ -127,6 +128,43 @@ test_intake(void **state)
     assert_false(directory_is_intake(dir, "liaison@ietf.test"));
     assert_false(directory_is_intake(dir, "ccamp@ietf.test"));
     assert_false(directory_is_intake(dir, NULL));
+}
+
+/* An RCPT path as a client may type it, which Postfix hands the milter
+ * unchanged and rewrites to liaisons@ only after the milter has answered:
+ * intake, so that the statement is recorded; a lookalike is not. */
+static void
+test_intake_rcpt_path(void **state)
+{
+    struct config *cfg = g_new0(struct config, 1);
+    static const char *const intake[] = {
+        "<liaisons@ietf.test>", "<LIAISONS@IETF.TEST>", "<liaisons+x@ietf.test>",
+        "<liaisons@ietf.test.>", "<liaisons>", "<Liaisons+sg15>",
+        "<liaisons%ietf.test@mx.ietf.test>", "<liaisons%ietf.test.@mx.ietf.test>",
+        "<\"liaisons\"@ietf.test>", "<@mx.ietf.test:liaisons@ietf.test>",
+        "statements@ietf.test.",
+    };
+    static const char *const other[] = {
+        "<liaisons@other.test>", "<liaisons@other.test.>", "<liaison>",
+        "<liaisons%other.test@ietf.test>", "<ccamp@ietf.test.>",
+        "<\"liaisons x\"@ietf.test>", "<someone%liaisons@ietf.test>",
+    };
+
+    (void) state;
+    config_defaults(cfg);
+    assert_true(config_set(cfg, "intake", "liaisons@ietf.test, statements@ietf.test", NULL));
+    for (size_t i = 0; i < G_N_ELEMENTS(intake); i++)
+        if (!config_is_intake(cfg, dir, intake[i]))
+            fail_msg("%s: not intake", intake[i]);
+    for (size_t i = 0; i < G_N_ELEMENTS(other); i++)
+        if (config_is_intake(cfg, dir, other[i]))
+            fail_msg("%s: intake", other[i]);
+    /* With another configured intake, the directory's own still counts. */
+    assert_true(config_set(cfg, "intake", "desk@ietf.test", NULL));
+    assert_true(config_is_intake(cfg, dir, "<liaisons@ietf.test.>"));
+    assert_true(config_is_intake(cfg, dir, "<liaisons%ietf.test@mx.ietf.test>"));
+    assert_true(config_is_intake(cfg, dir, "<desk+x>"));
+    config_free(cfg);
 }
 
 /* Peers by name, other name, domain and subdomain, never by a lookalike. */
@@ -559,6 +597,7 @@ main(void)
         cmocka_unit_test(test_route_own_domain_unknown_body),
         cmocka_unit_test(test_route_shared_domain),
         cmocka_unit_test(test_intake),
+        cmocka_unit_test(test_intake_rcpt_path),
         cmocka_unit_test(test_peers),
         cmocka_unit_test(test_route_group),
         cmocka_unit_test(test_route_homeless),
