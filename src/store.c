@@ -2115,22 +2115,6 @@ store_tickle_facts_clear(struct store_tickle_facts *f)
     memset(f, 0, sizeof *f);
 }
 
-/* When a response was recorded for statement id (NULL: none yet). */
-gboolean
-store_statement_replied(struct store *st, gint64 id, char **replied,
-                        GError **err)
-{
-    struct store_tickle_facts f;
-
-    *replied = NULL;
-    if (!store_tickle_facts(st, id, &f, err))
-        return FALSE;
-    *replied = f.replied;
-    f.replied = NULL;
-    store_tickle_facts_clear(&f);
-    return TRUE;
-}
-
 /* The day reminder (statement, point) was queued, NULL when never. */
 gboolean
 store_reminder_day(struct store *st, gint64 statement_id, const char *point,
