@@ -759,21 +759,18 @@ config_describe(FILE *out)
                 config_keys[i].def, config_keys[i].help);
 }
 
-/* The bare address of an RCPT TO path as the client typed it (the MTA
- * hands the milter that, not its own normalised form), lower-cased:
+/* The bare address of an RCPT TO path as the client typed it, lower-cased:
  * blanks and <> removed, an RFC 5321 source route ("@relay:") dropped, a
- * quoted local part unquoted, the trailing dot of a domain dropped and
- * the percent hack applied, so that <"liaisons"@ietf.test>,
- * <@mx.ietf.test:liaisons@ietf.test>, <liaisons@ietf.test.> and
- * <liaisons%ietf.test@mx.ietf.test>, which Postfix delivers to
- * liaisons@ietf.test (its cleanup rewrites them after the milter has
- * answered), are intake too. */
+ * quoted local part unquoted and one trailing dot after a domain dropped,
+ * as Postfix's trivial-rewrite does before it delivers, so that
+ * <"liaisons"@ietf.test>, <@mx.ietf.test:liaisons@ietf.test> and
+ * <liaisons@ietf.test.> are liaisons@ietf.test. */
 static char *
 config_bare_address(const char *addr)
 {
     char   *a = g_strstrip(g_strdup(addr));
     size_t  n = strlen(a);
-    char   *p, *colon, *pct, *lower;
+    char   *p, *colon, *at, *lower;
 
     if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
         memmove(a, a + 1, n - 2);
@@ -800,20 +797,24 @@ config_bare_address(const char *addr)
     }
     lower = g_ascii_strdown(a, -1);
     g_free(a);
-    /* user%domain@host (or user%domain): Postfix's allow_percent_hack,
-     * on by default, makes it user@domain. */
-    p = strrchr(lower, '@');
-    if (p != NULL)
-        *p = '\0';
-    pct = strrchr(lower, '%');
-    if (pct != NULL)
-        *pct = '@';
-    else if (p != NULL)
-        *p = '@';
     n = strlen(lower);
-    while (n > 0 && lower[n - 1] == '.')
-        lower[--n] = '\0';
+    at = strrchr(lower, '@');
+    if (at != NULL && n >= 2 && (size_t) (at - lower) + 2 < n
+        && lower[n - 1] == '.' && lower[n - 2] != '.')
+        lower[n - 1] = '\0';
     return lower;
+}
+
+/* The i-th intake address, the configured ones first and then the
+ * directory's; NULL past the last. */
+static const char *
+intake_nth(const struct config *cfg, const struct directory *dir, guint i)
+{
+    guint   n = cfg->intake != NULL ? g_strv_length(cfg->intake) : 0;
+
+    if (i < n)
+        return cfg->intake[i];
+    return dir != NULL ? directory_intake_at(dir, i - n) : NULL;
 }
 
 /* TRUE when bare (a bare address, lower-cased) or its form without a
@@ -835,31 +836,58 @@ config_intake_match(const struct config *cfg, const struct directory *dir,
     return dir != NULL && directory_is_intake(dir, bare);
 }
 
-/* TRUE when addr is an intake address.  A path with no domain, such as
- * <liaisons>, gets one from the MTA ($myorigin in Postfix) after the
- * milter has answered: it is intake when it is an intake address's local
- * part, since recording a stray message costs less than losing one. */
+/* TRUE when addr is an intake address.
+ * - user%domain@host, where host is an intake address's domain: Postfix's
+ *   percent hack (allow_percent_hack, on by default) delivers it to
+ *   user@domain.  At another host it is relayed as it is, so it is not
+ *   taken for intake there.
+ * - A path with no domain, such as <liaisons>: when bare_local is TRUE,
+ *   it is intake when it is an intake address's local part (Sendmail's
+ *   {rcpt_addr} for its local mailer has no domain; a typed path gets
+ *   one from the MTA after the milter has answered). */
 gboolean
 config_is_intake(const struct config *cfg, const struct directory *dir,
-                 const char *addr)
+                 const char *addr, gboolean bare_local)
 {
     g_autofree char *bare = NULL;
-    gboolean found;
+    const char *a;
+    char   *at, *pct;
 
     if (addr == NULL)
         return FALSE;
     bare = config_bare_address(addr);
-    found = config_intake_match(cfg, dir, bare);
-    for (char **p = cfg->intake; !found && strchr(bare, '@') == NULL
-         && p != NULL && *p != NULL; p++) {
-        const char *domain = strrchr(*p, '@');
+    if (config_intake_match(cfg, dir, bare))
+        return TRUE;
+    at = strrchr(bare, '@');
+    if (at != NULL) {
+        const char *host = at + 1;
+
+        *at = '\0';
+        pct = strrchr(bare, '%');
+        if (pct == NULL || *host == '\0')
+            return FALSE;
+        for (guint i = 0; (a = intake_nth(cfg, dir, i)) != NULL; i++) {
+            const char *d = strrchr(a, '@');
+
+            if (d != NULL && g_ascii_strcasecmp(d + 1, host) == 0) {
+                *pct = '@';
+                return config_intake_match(cfg, dir, bare);
+            }
+        }
+        return FALSE;
+    }
+    if (!bare_local || *bare == '\0')
+        return FALSE;
+    for (guint i = 0; (a = intake_nth(cfg, dir, i)) != NULL; i++) {
+        const char *d = strrchr(a, '@');
         g_autofree char *full = NULL;
 
-        if (domain == NULL)
+        if (d == NULL)
             continue;
-        full = g_strconcat(bare, domain, NULL);
-        found = config_intake_match(cfg, dir, full);
+        full = g_strconcat(bare, d, NULL);
+        if (config_intake_match(cfg, dir, full))
+            return TRUE;
     }
-    return found;
+    return FALSE;
 }
 

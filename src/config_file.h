@@ -80,13 +80,14 @@ void    config_describe(FILE *out);
  * loopback mapped into IPv6): where a relay may get AUTH without TLS. */
 struct sockaddr;
 gboolean config_sockaddr_is_loopback(const struct sockaddr *sa);
-/* TRUE when addr (an RCPT path as typed, with or without <>) is an
+/* TRUE when addr (an RCPT path as typed, or the MTA's {rcpt_addr}) is an
  * intake address: one of cfg->intake, or the same with a +TAG after the
  * local part, or an intake address of the directory dir (may be NULL),
- * once unquoted, without a source route, a trailing dot or a percent
- * hack, in any case; a path with no domain when its local part is an
- * intake address's. */
+ * once unquoted, without a source route or a domain's trailing dot, in
+ * any case; local%domain@host when host is an intake domain; and, when
+ * bare_local, a path with no domain whose local part is an intake
+ * address's. */
 gboolean config_is_intake(const struct config *cfg, const struct directory *dir,
-                          const char *addr);
+                          const char *addr, gboolean bare_local);
 
 #endif

@@ -850,6 +850,13 @@ directory_first_intake(const struct directory *d)
     return d != NULL && d->intake->len > 0 ? g_ptr_array_index(d->intake, 0) : NULL;
 }
 
+/* The i-th intake address (lower case), NULL past the last. */
+const char *
+directory_intake_at(const struct directory *d, guint i)
+{
+    return d != NULL && i < d->intake->len ? g_ptr_array_index(d->intake, i) : NULL;
+}
+
 /* The IESG's address: assignee of homeless statements. */
 const char *
 directory_iesg(const struct directory *d)

@@ -48,6 +48,9 @@ gboolean directory_is_intake(const struct directory *d, const char *addr);
 gboolean directory_is_own_domain(const struct directory *d, const char *addr);
 /* The first intake address the directory lists (lower case), or NULL. */
 const char *directory_first_intake(const struct directory *d);
+/* The i-th intake address the directory lists (lower case), NULL past
+ * the last. */
+const char *directory_intake_at(const struct directory *d, guint i);
 const char *directory_iesg(const struct directory *d);
 const char *directory_chair(const struct directory *d);
 const char *directory_secretariat(const struct directory *d);

@@ -87,6 +87,7 @@ struct msg {
     gboolean cr_pending;        /* a body chunk ended in CR */
     char   *subject;            /* the first Subject value, as received */
     unsigned loop_headers;      /* X-Liaison-ID headers that came in */
+    unsigned notrec_headers;    /* X-Liaison-Not-Recorded ones */
     /* A failure found where no reply could be given (a step negotiated
      * with "no reply"): answered at the next step that replies. */
     char   *fail_why;           /* NULL: none */
@@ -543,18 +544,27 @@ spool_flush_cr(struct msg *m, char **why)
 
 /* ---- applying the decision ------------------------------------------ */
 
-/* Our tracking header is only ours: drop any that came in (a loop, or a
- * forgery), from the last to the first so the indexes hold.  FALSE with
- * *why when the MTA refused. */
+/* Delete the n headers called name that came in, from the last to the
+ * first so the indexes hold.  FALSE with *why when the MTA refused. */
 static gboolean
-drop_loop_headers(SMFICTX *ctx, const struct msg *m, char **why)
+drop_headers(SMFICTX *ctx, const char *name, unsigned n, char **why)
 {
-    for (unsigned i = m->loop_headers; i > 0; i--)
-        if (smfi_chgheader(ctx, LOOP_HEADER, (int) i, NULL) != MI_SUCCESS) {
-            *why = g_strdup_printf("smfi_chgheader(%s, %u, delete) failed", LOOP_HEADER, i);
+    for (unsigned i = n; i > 0; i--)
+        if (smfi_chgheader(ctx, (char *) name, (int) i, NULL) != MI_SUCCESS) {
+            *why = g_strdup_printf("smfi_chgheader(%s, %u, delete) failed", name, i);
             return FALSE;
         }
     return TRUE;
+}
+
+/* Our headers are only ours: drop any that came in (a loop, or a forgery
+ * that would tell the reader of the intake mailbox a message was not
+ * recorded, or was). */
+static gboolean
+drop_loop_headers(SMFICTX *ctx, const struct msg *m, char **why)
+{
+    return drop_headers(ctx, LOOP_HEADER, m->loop_headers, why)
+        && drop_headers(ctx, NOT_RECORDED_HEADER, m->notrec_headers, why);
 }
 
 /* Add NOT_RECORDED_HEADER with why_not (our own one-line text) to
@@ -663,9 +673,10 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     *pf3 = 0;
     c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
     c->noreply = *pf1 & noreply;
-    /* Only the queue id, and only where it is read. */
+    /* Only the queue id, and only where it is read; and at RCPT the
+     * recipient as the MTA resolved it, which is where it delivers. */
     if ((*pf0 & SMFIF_SETSYMLIST)
-        && (smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i") != MI_SUCCESS
+        && (smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}") != MI_SUCCESS
             || smfi_setsymlist(ctx, SMFIM_DATA, "i") != MI_SUCCESS
             || smfi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS
             || smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS))
@@ -703,17 +714,30 @@ cb_envfrom(SMFICTX *ctx, char **argv)
     return step_ok(c, SMFIP_NR_MAIL);
 }
 
-/* RCPT TO: note whether any recipient is an intake address. */
+/* RCPT TO: note whether any recipient is an intake address.  The path
+ * comes as the client typed it; Postfix rewrites it (the domain it adds
+ * to <liaisons>, the percent hack at one of its own domains) only after
+ * the milter has answered, and gives the result as {rcpt_addr}, so both
+ * are asked.  A typed path with no domain counts only when the MTA does
+ * not say where it goes. */
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     struct conn *c = smfi_getpriv(ctx);
     struct msg *m = c != NULL ? c->msg : NULL;
+    const char *resolved;
 
     if (m == NULL || argv == NULL || argv[0] == NULL || m->snap == NULL)
         return step_ok(c, SMFIP_NR_RCPT);
     m->nrcpt++;
-    if (!m->intake && config_is_intake(m->snap->cfg, m->snap->dir, argv[0])) {
+    if (m->intake)
+        return step_ok(c, SMFIP_NR_RCPT);
+    resolved = smfi_getsymval(ctx, "{rcpt_addr}");
+    if (resolved != NULL && *resolved == '\0')
+        resolved = NULL;
+    if (config_is_intake(m->snap->cfg, m->snap->dir, argv[0], resolved == NULL)
+        || (resolved != NULL
+            && config_is_intake(m->snap->cfg, m->snap->dir, resolved, TRUE))) {
         m->intake = TRUE;
         msg_update_id(ctx, m);
         log_msg(LOG_DEBUG, m->id, "intake recipient %s", argv[0]);
@@ -792,6 +816,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
         m->subject = g_strdup(value);
     if (g_ascii_strcasecmp(name, LOOP_HEADER) == 0)
         m->loop_headers++;
+    else if (g_ascii_strcasecmp(name, NOT_RECORDED_HEADER) == 0)
+        m->notrec_headers++;
     ok = spool_append(m, name, strlen(name), &why)
         && spool_append(m, c->leadspc ? ":" : ": ", c->leadspc ? 1 : 2, &why)
         && spool_text(m, value, strlen(value), &why)

@@ -427,7 +427,7 @@ test_unreadable_stream(void **state)
 }
 
 /* Raw ISO-2022-JP in the headers switches character sets with ESC several
- * times a line: that is mail, not binary data. */
+ * times a line: that is mail, not binary data, and its text is read. */
 static void
 test_raw_iso2022_headers(void **state)
 {
@@ -442,6 +442,9 @@ test_raw_iso2022_headers(void **state)
     m = message_parse(s->str, s->len, NULL, &err);
     if (m == NULL)
         fail_msg("refused: %s", err != NULL ? err->message : "?");
+    /* ESC $ B %j%(%>%s ESC ( B is "リエゾン" (liaison) in JIS X 0208. */
+    if (m->subject == NULL || !g_str_has_prefix(m->subject, "リエゾン リエゾン "))
+        fail_msg("Subject: \"%.40s\"", m->subject != NULL ? m->subject : "(none)");
     message_free(m);
     g_string_free(s, TRUE);
 }

@@ -131,39 +131,57 @@ test_intake(void **state)
 }
 
 /* An RCPT path as a client may type it, which Postfix hands the milter
- * unchanged and rewrites to liaisons@ only after the milter has answered:
- * intake, so that the statement is recorded; a lookalike is not. */
+ * unchanged and rewrites to liaisons@ only after the milter has answered,
+ * or as the MTA resolved it ({rcpt_addr}): intake, so that the statement
+ * is recorded; a lookalike, or mail that goes elsewhere, is not. */
 static void
 test_intake_rcpt_path(void **state)
 {
     struct config *cfg = g_new0(struct config, 1);
     static const char *const intake[] = {
         "<liaisons@ietf.test>", "<LIAISONS@IETF.TEST>", "<liaisons+x@ietf.test>",
-        "<liaisons@ietf.test.>", "<liaisons>", "<Liaisons+sg15>",
-        "<liaisons%ietf.test@mx.ietf.test>", "<liaisons%ietf.test.@mx.ietf.test>",
+        "<liaisons@ietf.test.>", "<liaisons>", "<Liaisons+sg15>", "liaisons",
+        "<liaisons%ietf.test@ietf.test>", "<liaisons+x%ietf.test@ietf.test>",
         "<\"liaisons\"@ietf.test>", "<@mx.ietf.test:liaisons@ietf.test>",
         "statements@ietf.test.",
     };
     static const char *const other[] = {
         "<liaisons@other.test>", "<liaisons@other.test.>", "<liaison>",
         "<liaisons%other.test@ietf.test>", "<ccamp@ietf.test.>",
+        /* relayed as it is by Postfix, to a host that is not ours */
+        "<liaisons%ietf.test@stranger.example>",
         "<\"liaisons x\"@ietf.test>", "<someone%liaisons@ietf.test>",
+        /* refused by Postfix before the milter sees them */
+        "<liaisons.>", "<liaisons@ietf.test..>", "<liaisons@.>",
+        "<>", "", "@", "%", "<@:>", "\"", "<%@ietf.test>",
     };
 
     (void) state;
     config_defaults(cfg);
     assert_true(config_set(cfg, "intake", "liaisons@ietf.test, statements@ietf.test", NULL));
     for (size_t i = 0; i < G_N_ELEMENTS(intake); i++)
-        if (!config_is_intake(cfg, dir, intake[i]))
+        if (!config_is_intake(cfg, dir, intake[i], TRUE))
             fail_msg("%s: not intake", intake[i]);
     for (size_t i = 0; i < G_N_ELEMENTS(other); i++)
-        if (config_is_intake(cfg, dir, other[i]))
+        if (config_is_intake(cfg, dir, other[i], TRUE))
             fail_msg("%s: intake", other[i]);
-    /* With another configured intake, the directory's own still counts. */
+    /* No domain counts only when asked to (the MTA has not resolved it). */
+    assert_false(config_is_intake(cfg, dir, "<liaisons>", FALSE));
+    assert_true(config_is_intake(cfg, dir, "<liaisons@ietf.test.>", FALSE));
+    /* With another configured intake, the directory's own still counts,
+     * its domain too. */
     assert_true(config_set(cfg, "intake", "desk@ietf.test", NULL));
-    assert_true(config_is_intake(cfg, dir, "<liaisons@ietf.test.>"));
-    assert_true(config_is_intake(cfg, dir, "<liaisons%ietf.test@mx.ietf.test>"));
-    assert_true(config_is_intake(cfg, dir, "<desk+x>"));
+    assert_true(config_is_intake(cfg, dir, "<liaisons@ietf.test.>", TRUE));
+    assert_true(config_is_intake(cfg, dir, "<liaisons%ietf.test@ietf.test>", TRUE));
+    assert_true(config_is_intake(cfg, dir, "<desk+x>", TRUE));
+    config_free(cfg);
+    /* With none configured (the default), the directory's alone. */
+    cfg = g_new0(struct config, 1);
+    config_defaults(cfg);
+    assert_true(config_is_intake(cfg, dir, "<liaisons>", TRUE));
+    assert_true(config_is_intake(cfg, dir, "<liaisons+x>", TRUE));
+    assert_true(config_is_intake(cfg, dir, "<liaisons%ietf.test@ietf.test>", TRUE));
+    assert_false(config_is_intake(cfg, dir, "<desk>", TRUE));
     config_free(cfg);
 }
 
