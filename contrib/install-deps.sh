@@ -17,7 +17,7 @@
 # On a freshly booted VM apt-daily or unattended-upgrades may hold apt's
 # locks, and a network hiccup may cut a download: every apt-get here
 # waits up to 10 minutes for the dpkg lock and retries each download 3
-# times (APT_OPTS), and apt-get update and install are each tried up to 3
+# times (APT_OPTS), and apt-get update and install are each tried up to 10
 # times, 30 s apart (apt_retry).  apt-get update's own lock on the package
 # lists (/var/lib/apt/lists/lock) is not covered by DPkg::Lock::Timeout
 # (apt 2.6 fails at once on it): only the retries wait that out.
@@ -52,18 +52,18 @@ done
 # libraries sendmail-bin depends on are in PKGS above.
 SM_ROOT=/var/cache/liaisond-tests/sendmail
 APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
-# apt_retry WHAT COMMAND...: COMMAND, tried up to 3 times, 30 s apart;
-# the status of the last try.
+# apt_retry WHAT COMMAND...: COMMAND, tried up to 10 times, 30 s apart (a
+# mirror's outage can outlast three tries); the status of the last try.
 apt_retry() {
     local what=$1 try rc; shift
-    for try in 1 2 3; do
+    for try in $(seq 1 10); do
         rc=0; "$@" || rc=$?
         [ "$rc" -eq 0 ] && return 0
-        [ "$try" -eq 3 ] && break
-        echo "install-deps: $what failed (exit $rc, try $try of 3); again in 30 s" >&2
+        [ "$try" -eq 10 ] && break
+        echo "install-deps: $what failed (exit $rc, try $try of 10); again in 30 s" >&2
         sleep 30
     done
-    echo "install-deps: $what failed (exit $rc) 3 times" >&2
+    echo "install-deps: $what failed (exit $rc) 10 times" >&2
     return "$rc"
 }
 apt_update() { apt_retry "apt-get update" apt-get "${APT_OPTS[@]}" update -qq; }

@@ -78,6 +78,10 @@ for line in open(sys.argv[1], encoding="utf-8"):
 sys.exit(0 if len(cols) == 1 else 1)' "$SCRATCH/out"
 
 # --- close and reopen: the tickler reminds open statements only -----------
+# As if they had arrived on 2026-11-20, as tests/tickle.sh does: ingest
+# stamps the real time, and the tickler counts only the schedule points
+# after arrival, so from 2027-03-08 on nothing would be reminded.
+check "statements dated 2026-11-20" sqlite3 "$DB" "UPDATE statement SET received = '2026-11-20T09:00:00Z'"
 check_exit "tickle before close: statement 1 is reminded" 0 ctl tickle --dry-run --now 2027-03-08
 check_grep "tickle before close: a line for statement 1" "^statement 1: due in 7 days" "$SCRATCH/out"
 check_exit "close 1" 0 env SUDO_USER=chair "$CTL" -d "$DB" close --reason "answered by LS 57" 1

@@ -156,11 +156,26 @@ expect_flush "relay back, a minute later: sent" "1 0 0" --now "$(later 2)"
 expect_eq "reminder: assignee and copies, no list" "$(who_got "$REM" | tr '\n' ' ')" \
     "ccamp-chairs@ietf.test h.tanabe@itu.test itu-t-sg15-manager@ietf.test rtg-ads@ietf.test "
 
+# pf_reload: postfix reload, then wait until the master has logged it
+# (at most 30 s): the reload is asynchronous, and a fixed wait can be too
+# short on a loaded machine.
+pf_reload() {
+    local n deadline
+    n=$(grep -c 'reload -- version' "$RUN/pf/maillog")
+    postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
+    deadline=$(($(date +%s) + 30))
+    until [ "$(grep -c 'reload -- version' "$RUN/pf/maillog")" -gt "$n" ]; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            fail "postfix reload" "not in $RUN/pf/maillog after 30 s"; return 1
+        fi
+        sleep 0.1
+    done
+}
+
 # ---- 3. the relay answering 5xx ----------------------------------------
 postconf -c "$RUN/pf/etc" -e \
     'smtpd_recipient_restrictions = check_recipient_access inline:{ {netmod@ietf.test = 550 5.1.1 no such list}, {tsbsg15@itu.test = 550 5.1.1 no such user} }, permit_mynetworks, reject'
-postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
-sleep 2
+pf_reload
 "$QUEUE" "$DB" 1 notification >/dev/null
 "$QUEUE" "$DB" 1 acknowledgement >/dev/null
 N2=$(sql "SELECT message_id FROM outbox WHERE kind='notification' ORDER BY id DESC LIMIT 1")
@@ -190,16 +205,14 @@ postconf -c "$RUN/pf/etc" -e 'smtpd_recipient_restrictions = permit_mynetworks, 
 # A 5xx to MAIL FROM refuses the sender, not a recipient: deferred (the
 # relay's settings are to be mended), then sent once they are.
 postconf -c "$RUN/pf/etc" -e 'smtpd_delay_reject = no' 'smtpd_sender_restrictions = reject'
-postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
-sleep 2
+pf_reload
 "$QUEUE" "$DB" 1 acknowledgement >/dev/null
 A3=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
 expect_flush "5xx to MAIL FROM: deferred, not failed" "0 1 0"
 expect_eq "5xx to MAIL FROM: the row waits, with the answer" \
     "$(sql "SELECT sent IS NULL, failed IS NULL, rejected = '', last_error LIKE '%MAIL FROM%554%' FROM outbox WHERE message_id='$A3'")" "1|1|1|1"
 postconf -c "$RUN/pf/etc" -e 'smtpd_delay_reject = yes' 'smtpd_sender_restrictions ='
-postfix -c "$RUN/pf/etc" reload >/dev/null 2>&1
-sleep 2
+pf_reload
 expect_flush "sender accepted again, a minute later: sent" "1 0 0" --now "$(later 2)"
 
 # sink_start DIR SECONDS: smtp-sink on $SINK dumping each transaction into
@@ -296,11 +309,12 @@ take_during_flush() {
 }
 
 # ---- 6. the claim lost mid-row: the rest is left to the new holder ------
-# smtp-sink answers each final dot after 3 s.  While the first recipient
-# waits there, the row gets another sender's lease, as a second flush's
-# claim does once this one's lease has run out.  The sender renews its
-# lease before the next recipient, finds it gone, and sends nothing more.
-sink_start "$RUN/sink6" 3
+# smtp-sink answers each final dot after 10 s (3 were too few for a loaded
+# machine to do the rest in).  While the first recipient waits there, the
+# row gets another sender's lease, as a second flush's claim does once
+# this one's lease has run out.  The sender renews its lease before the
+# next recipient, finds it gone, and sends nothing more.
+sink_start "$RUN/sink6" 10
 "$QUEUE" "$DB" 1 notification >/dev/null
 N6=$(sql "SELECT message_id FROM outbox WHERE kind='notification' ORDER BY id DESC LIMIT 1")
 expect_eq "lost claim: the row has several recipients" \
@@ -318,7 +332,7 @@ check_grep "lost claim: logged" "claim ran out and another sender has the row" "
 # The row is delivered, but its outcome (sent) is the new holder's to
 # write: the sender that lost the lease must not mark it, nor overwrite
 # the new holder's lease.
-sink_start "$RUN/sink6b" 3
+sink_start "$RUN/sink6b" 10
 sql "UPDATE outbox SET sent = '2000-01-01T00:00:00Z' WHERE sent IS NULL AND failed IS NULL"
 "$QUEUE" "$DB" 1 acknowledgement >/dev/null
 A6=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
@@ -328,11 +342,11 @@ expect_eq "lost during the last recipient: delivered, not marked sent, the new l
     "1|1|2099-01-01T00:00:00Z"
 check_grep "lost during the last recipient: logged" "settling it is left to that sender" "$RUN/flush.log"
 # ---- 7. the database locked when the relay accepts: waited out ----------
-# smtp-sink answers the final dot after 3 s; before that, another process
+# smtp-sink answers the final dot after 10 s; before that, another process
 # takes the database's write lock and keeps it until the sender has said
 # that it waits (past busy_timeout_ms, 5 s).  The sender must record the
 # delivery once the lock goes, and nothing may be sent again later.
-sink_start "$RUN/sink7" 3
+sink_start "$RUN/sink7" 10
 "$QUEUE" "$DB" 1 acknowledgement >/dev/null
 A7=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id DESC LIMIT 1")
 N7=$(sql "SELECT length(rcpts) - length(replace(rcpts, char(10), '')) + 1 FROM outbox WHERE message_id='$A7'")

@@ -46,6 +46,10 @@ check_failed() {
     fi
 }
 
+# The seconds since the start, after each stage: the margin to CI's
+# 90-minute limit.
+elapsed() { echo "   ($SECONDS s elapsed)"; }
+
 # One named step that passes or fails as a whole.
 step() {
     local name=$1; shift
@@ -56,10 +60,12 @@ step() {
         FAILED=$((FAILED + 1)); echo "   FAILED (last lines of tests/logs/$name.log:)"
         tail -n 30 "$LOGDIR/$name.log" | sed 's/^/   | /'
     fi
+    elapsed
 }
 
 echo "== dependencies"
-contrib/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+contrib/install-deps.sh || { elapsed; echo "0 passed, 1 failed"; exit 1; }
+elapsed
 
 # Both builds are out of the source tree (build/ and build-asan/), so that
 # they can live side by side; the source tree itself stays unconfigured.
@@ -72,12 +78,14 @@ echo "== build"
 rm -rf build; mkdir build
 if ! ( autoreconf -fi && cd build && ../configure -q && make -j"$(nproc)" ) >"$LOGDIR/build.log" 2>&1; then
     tail -n 40 "$LOGDIR/build.log"
+    elapsed
     echo "0 passed, 1 failed"
     exit 1
 fi
 if grep -E 'warning:' "$LOGDIR/build.log" >/dev/null; then
     echo "   compiler warnings:"; grep -E 'warning:' "$LOGDIR/build.log" | sed 's/^/   | /'
 fi
+elapsed
 
 echo "== make check"
 make -C build -j"$(nproc)" check >"$LOGDIR/check.log" 2>&1
@@ -87,6 +95,7 @@ grep -E '^(FAIL|ERROR):' "$LOGDIR/check.log" | sed 's/^/   /'
 FAILED_BEFORE=$FAILED
 tally $(find build/tests -name '*.log' ! -name test-suite.log)
 check_failed "$rc" check
+elapsed
 
 # The README's first command, as a user runs it, its output checked.
 echo "== the demo (contrib/demo.sh)"
@@ -96,6 +105,7 @@ grep -E '^(FAIL|\[  )' "$LOGDIR/demo.log" | sed 's/^/   /'
 FAILED_BEFORE=$FAILED
 tally "$LOGDIR/demo.log"
 check_failed "$rc" demo
+elapsed
 
 echo "== make check, ASan + UBSan build"
 rm -rf build-asan; mkdir build-asan
@@ -115,6 +125,7 @@ if [ -f build-asan/test-suite.log ]; then
 else
     echo "   the sanitizer build did not run its tests"; FAILED=$((FAILED + 1))
 fi
+elapsed
 
 echo "== valgrind"
 VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
@@ -141,10 +152,12 @@ rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm"
 # SIGTERM and exits 99 on a memory error or a definite leak, which fails
 # the test; valgrind's reports are shown after it.  --vgdb=no: liaisond
 # drops root, and could not remove the gdbserver FIFOs valgrind made in /tmp.
+# SWAKS_TIMEOUT: the milter under valgrind can answer slower than swaks's
+# default 30 s on a loaded 2-core machine.
 vg_daemon() {
     local dir="$LOGDIR/valgrind-liaisond" rc f
     mkdir -p "$dir"
-    env LIAISON_SRCDIR="$TOP" LIAISON_BUILDDIR="$TOP/build" \
+    env LIAISON_SRCDIR="$TOP" LIAISON_BUILDDIR="$TOP/build" SWAKS_TIMEOUT=120 \
         LIAISOND_WRAPPER="$VG --vgdb=no --show-leak-kinds=definite --num-callers=30 --log-file=$dir/liaisond.%p.log" \
         bash tests/postfix/test-milter.sh
     rc=$?

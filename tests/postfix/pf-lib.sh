@@ -152,11 +152,13 @@ pf_start() {
 }
 
 # send FILE SENDER RCPT...: one SMTP transaction; the exit status of swaks,
-# its transcript in SCRATCH/swaks.out (or in $SWAKS_OUT).
+# its transcript in SCRATCH/swaks.out (or in $SWAKS_OUT).  SWAKS_TIMEOUT:
+# swaks's timeout for each reply (30 s, its default), longer where the
+# milter runs under valgrind (tests/run-all.sh).
 send() {
     local file=$1 from=$2; shift 2
     local to; to=$(IFS=,; echo "$*")
-    swaks --silent 2 -s 127.0.0.1 -p "$PORT" -f "$from" -t "$to" --data "@$file" \
+    swaks --silent 2 --timeout "${SWAKS_TIMEOUT:-30}" -s 127.0.0.1 -p "$PORT" -f "$from" -t "$to" --data "@$file" \
         >"${SWAKS_OUT:-$SCRATCH/swaks.out}" 2>&1
 }
 

@@ -146,9 +146,14 @@ for f in "$CORPUS"/s*.eml; do
     send "$f" "$from" liaisons@ietf.test || fail "$b accepted" "swaks failed"
     sent=$((sent + 1))
 done
-# Wait for the outbox to drain (the sender is woken by each statement).
-for _ in $(seq 1 300); do
-    [ "$(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL")" = 0 ] && break
+# Wait for the outbox to drain (the sender is woken by each statement), at
+# most 120 s: a loaded CI machine can need more than 30, and the checks
+# below would then fail without saying why.
+deadline=$(($(date +%s) + 120))
+while :; do
+    left=$(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL")
+    [ "$left" = 0 ] && break
+    if [ "$(date +%s)" -ge "$deadline" ]; then fail "outbox drained" "$left left after 120 s"; break; fi
     sleep 0.1
 done
 "$PF/pf-wait-delivered" "$RUN/pf" 1 30 >/dev/null 2>&1
