@@ -836,18 +836,20 @@ config_intake_match(const struct config *cfg, const struct directory *dir,
     return dir != NULL && directory_is_intake(dir, bare);
 }
 
-/* TRUE when addr is an intake address.
- * - user%domain@host, where host is an intake address's domain: Postfix's
- *   percent hack (allow_percent_hack, on by default) delivers it to
- *   user@domain.  At another host it is relayed as it is, so it is not
- *   taken for intake there.
- * - A path with no domain, such as <liaisons>: when bare_local is TRUE,
- *   it is intake when it is an intake address's local part (Sendmail's
- *   {rcpt_addr} for its local mailer has no domain; a typed path gets
- *   one from the MTA after the milter has answered). */
+/* TRUE when addr is an intake address (see config_file.h for how).
+ * - CONFIG_INTAKE_PERCENT: user%domain@host, where host is an intake
+ *   address's domain, is user@domain, as Postfix's percent hack
+ *   (allow_percent_hack, on by default) delivers it.  At another host
+ *   Postfix relays it as it is.  Without the flag, a % in the local part
+ *   is never intake: the tag rule must not read liaisons+x%other@ours as
+ *   liaisons@ours.
+ * - CONFIG_INTAKE_LOCAL: a path with no domain is intake when it is an
+ *   intake address's local part (Sendmail's {rcpt_addr} for its local
+ *   mailer has no domain; a typed path gets one from the MTA after the
+ *   milter has answered). */
 gboolean
 config_is_intake(const struct config *cfg, const struct directory *dir,
-                 const char *addr, gboolean bare_local)
+                 const char *addr, unsigned how)
 {
     g_autofree char *bare = NULL;
     const char *a;
@@ -856,27 +858,29 @@ config_is_intake(const struct config *cfg, const struct directory *dir,
     if (addr == NULL)
         return FALSE;
     bare = config_bare_address(addr);
-    if (config_intake_match(cfg, dir, bare))
-        return TRUE;
     at = strrchr(bare, '@');
     if (at != NULL) {
         const char *host = at + 1;
 
         *at = '\0';
         pct = strrchr(bare, '%');
-        if (pct == NULL || *host == '\0')
+        if (pct == NULL) {
+            *at = '@';
+            return config_intake_match(cfg, dir, bare);
+        }
+        if (!(how & CONFIG_INTAKE_PERCENT) || *host == '\0')
             return FALSE;
         for (guint i = 0; (a = intake_nth(cfg, dir, i)) != NULL; i++) {
             const char *d = strrchr(a, '@');
 
             if (d != NULL && g_ascii_strcasecmp(d + 1, host) == 0) {
                 *pct = '@';
-                return config_intake_match(cfg, dir, bare);
+                return strchr(bare, '%') == NULL && config_intake_match(cfg, dir, bare);
             }
         }
         return FALSE;
     }
-    if (!bare_local || *bare == '\0')
+    if (!(how & CONFIG_INTAKE_LOCAL) || *bare == '\0' || strchr(bare, '%') != NULL)
         return FALSE;
     for (guint i = 0; (a = intake_nth(cfg, dir, i)) != NULL; i++) {
         const char *d = strrchr(a, '@');

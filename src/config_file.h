@@ -80,14 +80,17 @@ void    config_describe(FILE *out);
  * loopback mapped into IPv6): where a relay may get AUTH without TLS. */
 struct sockaddr;
 gboolean config_sockaddr_is_loopback(const struct sockaddr *sa);
+/* How loosely config_is_intake reads an address (flags). */
+#define CONFIG_INTAKE_PERCENT 1u    /* local%domain@host at an intake domain */
+#define CONFIG_INTAKE_LOCAL   2u    /* no domain: an intake address's local part */
 /* TRUE when addr (an RCPT path as typed, or the MTA's {rcpt_addr}) is an
  * intake address: one of cfg->intake, or the same with a +TAG after the
  * local part, or an intake address of the directory dir (may be NULL),
  * once unquoted, without a source route or a domain's trailing dot, in
- * any case; local%domain@host when host is an intake domain; and, when
- * bare_local, a path with no domain whose local part is an intake
- * address's. */
+ * any case; and, as how allows, local%domain@host when host is an intake
+ * domain, or a path with no domain whose local part is an intake
+ * address's.  A local part with a % is intake only through the first. */
 gboolean config_is_intake(const struct config *cfg, const struct directory *dir,
-                          const char *addr, gboolean bare_local);
+                          const char *addr, unsigned how);
 
 #endif

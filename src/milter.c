@@ -718,8 +718,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
  * comes as the client typed it; Postfix rewrites it (the domain it adds
  * to <liaisons>, the percent hack at one of its own domains) only after
  * the milter has answered, and gives the result as {rcpt_addr}, so both
- * are asked.  A typed path with no domain counts only when the MTA does
- * not say where it goes. */
+ * are asked.  The typed path's percent hack and missing domain are read
+ * only when the MTA does not say where it goes. */
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
@@ -735,9 +735,12 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
     resolved = smfi_getsymval(ctx, "{rcpt_addr}");
     if (resolved != NULL && *resolved == '\0')
         resolved = NULL;
-    if (config_is_intake(m->snap->cfg, m->snap->dir, argv[0], resolved == NULL)
+    /* Without the MTA's word, the typed path is read as Postfix would
+     * rewrite it; with it, the MTA has done that already. */
+    if (config_is_intake(m->snap->cfg, m->snap->dir, argv[0],
+                         resolved == NULL ? CONFIG_INTAKE_PERCENT | CONFIG_INTAKE_LOCAL : 0)
         || (resolved != NULL
-            && config_is_intake(m->snap->cfg, m->snap->dir, resolved, TRUE))) {
+            && config_is_intake(m->snap->cfg, m->snap->dir, resolved, CONFIG_INTAKE_LOCAL))) {
         m->intake = TRUE;
         msg_update_id(ctx, m);
         log_msg(LOG_DEBUG, m->id, "intake recipient %s", argv[0]);

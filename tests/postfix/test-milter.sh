@@ -148,6 +148,21 @@ grep -qx bystander@example.test "$SCRATCH/got" && grep -qx ccamp@ietf.test "$SCR
     && ok "mixed: bystander kept, 6 routed, liaisons@ kept" \
     || fail "mixed: recipients" "$(paste -sd' ' "$SCRATCH/got")"
 
+# ---- the RCPT path with a trailing dot, which Postfix delivers to liaisons@
+# (its {rcpt_addr} says so; the milter is handed the path as typed).
+sed -e 's/^Message-ID: .*/Message-ID: <dot-1@ieee.test>/' "$CORPUS/s05-html-only.eml" >"$SCRATCH/dot.eml"
+send "$SCRATCH/dot.eml" gparsons@ieee.test liaisons@ietf.test. \
+    && ok "trailing dot: accepted" || fail "trailing dot" "$(tail -3 "$SCRATCH/swaks.out")"
+delivered=$((delivered + 6))
+"$PF/pf-wait-delivered" "$RUN/pf" "$delivered" 30 >/dev/null
+[ "$(sql "SELECT count(*) FROM message WHERE message_id = '<dot-1@ieee.test>' AND statement IS NOT NULL")" = 1 ] \
+    && ok "trailing dot: recorded as a statement" || fail "trailing dot" "not recorded"
+"$PF/pf-who" -t "$RUN/pf" | awk -F'\t' '$4 == "<dot-1@ieee.test>" { print $1 }' | sort >"$SCRATCH/got"
+grep -qx liaisons@ietf.test "$SCRATCH/got" && grep -qx detnet-chairs@ietf.test "$SCRATCH/got" \
+    && [ "$(wc -l <"$SCRATCH/got")" = 6 ] \
+    && ok "trailing dot: liaisons@ kept, routed to DetNet's chairs and 4 more" \
+    || fail "trailing dot: recipients" "$(paste -sd' ' "$SCRATCH/got")"
+
 # ---- the same message again (an MTA retry): recorded once, still routed
 before=$(sql "SELECT count(*) FROM message")
 send "$CORPUS/s01-appendix-a.eml" greta.jonsson@itu.test liaisons@ietf.test \

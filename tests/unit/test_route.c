@@ -137,6 +137,7 @@ test_intake(void **state)
 static void
 test_intake_rcpt_path(void **state)
 {
+    const unsigned ALL = CONFIG_INTAKE_PERCENT | CONFIG_INTAKE_LOCAL;
     struct config *cfg = g_new0(struct config, 1);
     static const char *const intake[] = {
         "<liaisons@ietf.test>", "<LIAISONS@IETF.TEST>", "<liaisons+x@ietf.test>",
@@ -151,6 +152,9 @@ test_intake_rcpt_path(void **state)
         /* relayed as it is by Postfix, to a host that is not ours */
         "<liaisons%ietf.test@stranger.example>",
         "<\"liaisons x\"@ietf.test>", "<someone%liaisons@ietf.test>",
+        /* Postfix delivers these to liaisons+x@other.test */
+        "<liaisons+x%other.test@ietf.test>", "<liaisons+x%other.test%ietf.test@ietf.test>",
+        "<liaisons%>", "<liaisons%ietf.test>",
         /* refused by Postfix before the milter sees them */
         "<liaisons.>", "<liaisons@ietf.test..>", "<liaisons@.>",
         "<>", "", "@", "%", "<@:>", "\"", "<%@ietf.test>",
@@ -160,28 +164,35 @@ test_intake_rcpt_path(void **state)
     config_defaults(cfg);
     assert_true(config_set(cfg, "intake", "liaisons@ietf.test, statements@ietf.test", NULL));
     for (size_t i = 0; i < G_N_ELEMENTS(intake); i++)
-        if (!config_is_intake(cfg, dir, intake[i], TRUE))
+        if (!config_is_intake(cfg, dir, intake[i], ALL))
             fail_msg("%s: not intake", intake[i]);
     for (size_t i = 0; i < G_N_ELEMENTS(other); i++)
-        if (config_is_intake(cfg, dir, other[i], TRUE))
+        if (config_is_intake(cfg, dir, other[i], ALL))
             fail_msg("%s: intake", other[i]);
-    /* No domain counts only when asked to (the MTA has not resolved it). */
-    assert_false(config_is_intake(cfg, dir, "<liaisons>", FALSE));
-    assert_true(config_is_intake(cfg, dir, "<liaisons@ietf.test.>", FALSE));
+    /* The percent hack and no domain count only when asked to (the MTA
+     * has not resolved the path); a % is then never intake. */
+    assert_false(config_is_intake(cfg, dir, "<liaisons>", 0));
+    assert_false(config_is_intake(cfg, dir, "<liaisons>", CONFIG_INTAKE_PERCENT));
+    assert_true(config_is_intake(cfg, dir, "<liaisons>", CONFIG_INTAKE_LOCAL));
+    assert_false(config_is_intake(cfg, dir, "<liaisons%ietf.test@ietf.test>", 0));
+    assert_false(config_is_intake(cfg, dir, "<liaisons%ietf.test@ietf.test>", CONFIG_INTAKE_LOCAL));
+    assert_false(config_is_intake(cfg, dir, "<liaisons+x%other.test@ietf.test>", 0));
+    assert_true(config_is_intake(cfg, dir, "<liaisons@ietf.test.>", 0));
+    assert_true(config_is_intake(cfg, dir, "<\"liaisons+a b\"@ietf.test>", 0));
     /* With another configured intake, the directory's own still counts,
      * its domain too. */
     assert_true(config_set(cfg, "intake", "desk@ietf.test", NULL));
-    assert_true(config_is_intake(cfg, dir, "<liaisons@ietf.test.>", TRUE));
-    assert_true(config_is_intake(cfg, dir, "<liaisons%ietf.test@ietf.test>", TRUE));
-    assert_true(config_is_intake(cfg, dir, "<desk+x>", TRUE));
+    assert_true(config_is_intake(cfg, dir, "<liaisons@ietf.test.>", ALL));
+    assert_true(config_is_intake(cfg, dir, "<liaisons%ietf.test@ietf.test>", ALL));
+    assert_true(config_is_intake(cfg, dir, "<desk+x>", ALL));
     config_free(cfg);
     /* With none configured (the default), the directory's alone. */
     cfg = g_new0(struct config, 1);
     config_defaults(cfg);
-    assert_true(config_is_intake(cfg, dir, "<liaisons>", TRUE));
-    assert_true(config_is_intake(cfg, dir, "<liaisons+x>", TRUE));
-    assert_true(config_is_intake(cfg, dir, "<liaisons%ietf.test@ietf.test>", TRUE));
-    assert_false(config_is_intake(cfg, dir, "<desk>", TRUE));
+    assert_true(config_is_intake(cfg, dir, "<liaisons>", ALL));
+    assert_true(config_is_intake(cfg, dir, "<liaisons+x>", ALL));
+    assert_true(config_is_intake(cfg, dir, "<liaisons%ietf.test@ietf.test>", ALL));
+    assert_false(config_is_intake(cfg, dir, "<desk>", ALL));
     config_free(cfg);
 }
 
