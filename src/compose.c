@@ -40,8 +40,6 @@
 
 /* The longest title put into a Subject; the body has it whole. */
 #define SUBJECT_TITLE_MAX 300
-/* The longest header value taken from mail (names, bodies, ids). */
-#define HEADER_VALUE_MAX 1000
 
 /* A copy of s fit for a header: valid UTF-8, every control character a
  * space, runs of spaces collapsed, trimmed, at most max characters.

@@ -43,7 +43,13 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 #define CONFIG_ERROR (config_error_quark())
-G_DEFINE_QUARK(liaison-config-error, config_error)
+
+/* The error domain of configuration errors. */
+static GQuark
+config_error_quark(void)
+{
+    return g_quark_from_static_string("liaison-config-error");
+}
 
 enum config_type {
     CT_STRING,                  /* free text */

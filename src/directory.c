@@ -871,13 +871,6 @@ directory_chair(const struct directory *d)
     return d->chair;
 }
 
-/* The secretariat's address. */
-const char *
-directory_secretariat(const struct directory *d)
-{
-    return d->secretariat;
-}
-
 /* The entry of a whose key is key (any case), or NULL.  The entries are
  * struct dir_group, dir_area or dir_peer, each of which begins with its
  * key, so one lookup serves the three lists. */

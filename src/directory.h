@@ -53,7 +53,6 @@ const char *directory_first_intake(const struct directory *d);
 const char *directory_intake_at(const struct directory *d, guint i);
 const char *directory_iesg(const struct directory *d);
 const char *directory_chair(const struct directory *d);
-const char *directory_secretariat(const struct directory *d);
 
 const struct dir_group *directory_group(const struct directory *d, const char *key);
 const struct dir_area *directory_area(const struct directory *d, const char *key);

@@ -152,6 +152,8 @@ struct scan {
     gboolean cut_in_top;            /* ... inside the message's own headers */
 };
 
+static GMimeStream *message_temp_stream(const char *dir, GError **err);
+
 /* The error domain for input that is not mail. */
 GQuark
 message_error_quark(void)
@@ -2889,10 +2891,11 @@ message_limits_default(struct message_limits *lim)
     lim->spool_dir = NULL;
 }
 
-/* A new unlinked temporary file as a GMimeStream owning its descriptor:
+/* A new unlinked temporary file in dir (NULL: g_get_tmp_dir()) as a
+ * GMimeStream owning its descriptor (NULL with *err, MESSAGE_ERROR_IO):
  * the bytes live only as long as the stream, and a crash leaves nothing
  * behind. */
-GMimeStream *
+static GMimeStream *
 message_temp_stream(const char *dir, GError **err)
 {
     char *tmpl = g_build_filename(dir != NULL ? dir : g_get_tmp_dir(),

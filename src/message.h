@@ -125,9 +125,6 @@ struct message *message_parse_stream(struct _GMimeStream *raw,
 /* A stream over len bytes at raw, read in place (no copy): the caller
  * keeps them alive and unchanged while the stream lives. */
 struct _GMimeStream *message_stream_for_bytes(const char *raw, size_t len);
-/* A new unlinked temporary file in dir (NULL: g_get_tmp_dir()) as a
- * GMimeStream that owns its descriptor; NULL with *err (MESSAGE_ERROR_IO). */
-struct _GMimeStream *message_temp_stream(const char *dir, GError **err);
 /* Free a parsed message; NULL is fine. */
 void    message_free(struct message *m);
 /* Make a file name safe: last path component only, no control characters,

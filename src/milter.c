@@ -47,7 +47,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,7 +78,6 @@ struct msg {
     gboolean have_qid;
     char   *sender;             /* MAIL FROM without <>, "" for <> */
     gboolean intake;            /* some recipient is an intake address */
-    unsigned nrcpt;
     /* The spool: mem until it would exceed spool_memory_max, then fd. */
     GString *mem;
     int     fd;
@@ -729,7 +727,6 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 
     if (m == NULL || argv == NULL || argv[0] == NULL || m->snap == NULL)
         return step_ok(c, SMFIP_NR_RCPT);
-    m->nrcpt++;
     if (m->intake)
         return step_ok(c, SMFIP_NR_RCPT);
     resolved = smfi_getsymval(ctx, "{rcpt_addr}");

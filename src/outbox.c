@@ -62,7 +62,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -109,7 +108,7 @@ struct conn {
 };
 
 /* Fill a relay with the defaults. */
-void
+static void
 outbox_relay_default(struct relay *r)
 {
     memset(r, 0, sizeof *r);

@@ -77,8 +77,6 @@ gint64  outbox_queue(struct store *st, gint64 statement_id,
 gboolean outbox_flush(struct store *st, const struct relay *relay,
                       const struct compose_settings *cs, GDateTime *now,
                       unsigned max, struct flush_summary *sum, GError **err);
-/* Fill a relay with the defaults. */
-void    outbox_relay_default(struct relay *r);
 struct config;
 /* Fill a relay from liaisond.conf's relay_* keys (strings borrowed from
  * cfg, which must outlive the relay). */

@@ -17,7 +17,6 @@
 #include "config.h"
 
 #include <signal.h>
-#include <string.h>
 
 #include "compose.h"
 #include "config_file.h"

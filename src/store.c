@@ -51,6 +51,8 @@
  *   was (busy, read-only, full, corrupt) so that callers can log it and
  *   answer TEMPFAIL.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
@@ -511,6 +513,7 @@ struct store {
     sqlite3_stmt *sql[SQL_COUNT];
 };
 
+/* The error domain of store errors (store_error_quark, STORE_ERROR). */
 G_DEFINE_QUARK(liaison-store-error-quark, store_error)
 
 /* The STORE_ERROR code for an SQLite result code. */
@@ -887,8 +890,9 @@ store_open(const char *path, int busy_timeout_ms, GError **err)
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
 }
 
-/* Open an existing database for reading only (liaisonctl list, show,
- * publish): never creates, never migrates, every write fails READONLY. */
+/* Open an existing database for reading only: never creates, never
+ * migrates, every write fails READONLY (the tests read a database a
+ * daemon is writing through it). */
 struct store *
 store_open_readonly(const char *path, int busy_timeout_ms, GError **err)
 {

@@ -21,7 +21,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <string.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
