@@ -106,18 +106,35 @@ add_raw_message(struct ingest_ctx *ctx, const struct raw_input *in,
                                     digest, in->stream, err);
 }
 
-/* classify_lookup_fn over the store. */
+/* classify_lookup_fn over the store (data: the ingest_ctx). */
 static gint64
 lookup_in_store(const char *message_id, gpointer data, GError **err)
 {
-    return store_statement_by_message_id(data, message_id, err);
+    return store_statement_by_message_id(((struct ingest_ctx *) data)->store, message_id, err);
 }
 
 /* classify_knows_fn over the store. */
 static int
 knows_in_store(gint64 id, const char *addr, char **title, gpointer data, GError **err)
 {
-    return store_statement_knows_address(data, id, addr, title, err);
+    return store_statement_knows_address(((struct ingest_ctx *) data)->store, id, addr,
+                                         title, err);
+}
+
+/* classify_title_fn over the store. */
+static int
+title_in_store(gint64 id, char **title, gpointer data, GError **err)
+{
+    return store_statement_title(((struct ingest_ctx *) data)->store, id, title, err);
+}
+
+/* classify_ours_fn over the directory. */
+static gboolean
+ours_in_directory(const char *addr, gpointer data)
+{
+    const struct directory *dir = ((struct ingest_ctx *) data)->dir;
+
+    return dir != NULL && directory_is_own_domain(dir, addr);
 }
 
 /* Classify m against the store; see classify_message(). */
@@ -125,7 +142,9 @@ static gboolean
 classify_in_store(struct ingest_ctx *ctx, const struct message *m, const char *envelope_sender,
                   enum message_kind *kind, gint64 *statement_id, GError **err)
 {
-    const struct classify_store cs = { lookup_in_store, knows_in_store, ctx->store };
+    const struct classify_store cs = {
+        lookup_in_store, knows_in_store, title_in_store, ours_in_directory, ctx,
+    };
 
     return classify_message(m, envelope_sender, &cs, kind, statement_id, err);
 }

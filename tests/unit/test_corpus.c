@@ -574,6 +574,105 @@ test_retry_keeps_decision(void **state)
     own_store_close(st, db);
 }
 
+/* A reply in the thread of a recorded statement: correspondence, unless it
+ * is a statement of its own (an envelope of its own under another Title,
+ * from a body other than the IETF, not from the IETF's own domain), as a
+ * body sends its next statement by answering our acknowledgement. */
+static void
+test_new_statement_in_thread(void **state)
+{
+    static const char db[] = "thread.db";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    static const char reply_to_ls1[] =
+        "In-Reply-To: <sg15-ls-0412@itu.test>\nReferences: <sg15-ls-0412@itu.test>\n";
+    gsize n1, n3, nsame;
+    g_autofree char *ls1 = corpus_variant("s01-appendix-a.eml", NULL, NULL, &n1);
+    g_autofree char *next = corpus_variant("s03-itu-template.eml", reply_to_ls1,
+                                           "<next-in-thread@itu.test>", &n3);
+    g_autofree char *same = corpus_variant("s01-appendix-a.eml", reply_to_ls1,
+                                           "<same-title-again@itu.test>", &nsame);
+    /* The chair drafts the IETF's answer in the thread: its own envelope,
+     * from the IETF, from the IETF's domain. */
+    static const char draft[] =
+        "From: Daniele Ceccarelli <ccamp-chairs@ietf.test>\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: Re: LS on OTN beyond-400G control plane extensions\n"
+        "Message-ID: <draft-answer@ietf.test>\n"
+        "In-Reply-To: <sg15-ls-0412@itu.test>\n"
+        "\n"
+        "A draft of our answer:\n\n"
+        "Title: Reply to LS on OTN beyond-400G control plane extensions\n"
+        "From: IETF CCAMP WG\n"
+        "To: ITU-T SG15\n"
+        "Purpose: For Information\n";
+    /* The body's own officer forwards the IETF's draft back: From body IETF. */
+    static const char quoted[] =
+        "From: Greta Jonsson <greta.jonsson@itu.test>\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: Re: LS on OTN beyond-400G control plane extensions\n"
+        "Message-ID: <quoted-draft@itu.test>\n"
+        "In-Reply-To: <sg15-ls-0412@itu.test>\n"
+        "\n"
+        "Is this the text you will send?\n\n"
+        "Title: Reply to LS on OTN beyond-400G control plane extensions\n"
+        "From: IETF CCAMP WG\n"
+        "To: ITU-T SG15\n"
+        "Purpose: For Information\n";
+    struct decision d1, d;
+
+    (void) state;
+    assert_int_equal(ingest_message(&ctx, ls1, n1, NULL, &d1), INGEST_OK);
+    assert_int_equal(d1.kind, KIND_STATEMENT);
+
+    assert_int_equal(ingest_message(&ctx, next, n3, NULL, &d), INGEST_OK);
+    if (d.kind != KIND_STATEMENT)
+        fail_msg("the next statement in the thread: %s on %" G_GINT64_FORMAT,
+                 classify_kind_name(d.kind), d.statement_id);
+    assert_true(d.statement_id != d1.statement_id);
+    check_routing("s03-itu-template.eml", &d);
+    decision_clear(&d);
+
+    assert_int_equal(ingest_message(&ctx, same, nsame, NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, d1.statement_id);
+    decision_clear(&d);
+
+    assert_int_equal(ingest_message(&ctx, draft, strlen(draft), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, d1.statement_id);
+    decision_clear(&d);
+
+    assert_int_equal(ingest_message(&ctx, quoted, strlen(quoted), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, d1.statement_id);
+    decision_clear(&d);
+
+    /* The same draft cited by the tag rather than threaded: the chair is
+     * one of LS 1's recipients, and the draft still no statement. */
+    {
+        g_autofree char *tagged = g_strdup_printf(
+            "From: Daniele Ceccarelli <ccamp-chairs@ietf.test>\n"
+            "To: liaisons@ietf.test\n"
+            "Subject: [LS %" G_GINT64_FORMAT "] our draft answer\n"
+            "Message-ID: <draft-tagged@ietf.test>\n"
+            "\n"
+            "Title: Reply to LS on OTN beyond-400G control plane extensions\n"
+            "From: IETF CCAMP WG\n"
+            "To: ITU-T SG15\n"
+            "Purpose: For Information\n", d1.statement_id);
+
+        assert_int_equal(ingest_message(&ctx, tagged, strlen(tagged), NULL, &d), INGEST_OK);
+        assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+        assert_int_equal(d.statement_id, d1.statement_id);
+        decision_clear(&d);
+    }
+
+    assert_int_equal(count_in(db, "SELECT count(*) FROM statement"), 2);
+    decision_clear(&d1);
+    own_store_close(st, db);
+}
+
 /* The first column of the first row of a query on st's database, through
  * a connection of its own; NULL when there is none. */
 static char *
@@ -861,7 +960,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 7);
+    tests = g_new0(struct CMUnitTest, n + 8);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -883,7 +982,9 @@ main(void)
     tests[n + 5].test_func = test_diagnostic_checks;
     tests[n + 6].name = "a delayed DSN is recorded, but marks nothing failing and reports nothing";
     tests[n + 6].test_func = test_dsn_action;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 7, setup, teardown);
+    tests[n + 7].name = "a statement of its own in an old thread is new; the IETF's draft answer is not";
+    tests[n + 7].test_func = test_new_statement_in_thread;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 8, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();
