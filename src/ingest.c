@@ -307,7 +307,10 @@ build_statement(struct ingest_ctx *ctx, struct message *m)
         g_ptr_array_add(s->attachments, g_ptr_array_steal_index(m->attachments, 0));
 
     check_statement(s, m);
-    route_statement(ctx->dir, s, m->from_addr);
+    /* Routed on the mail's own From, the forwarder's for a forward: an
+     * attached message's From is anyone's to write, and the technical
+     * contacts at its domain would make intake a relay to any domain. */
+    route_statement(ctx->dir, s, m->forwarded_by != NULL ? m->forwarded_by : m->from_addr);
     return s;
 }
 

@@ -171,47 +171,52 @@ route_technical(const struct directory *d, struct statement *s,
     const char *from_domain = directory_is_own_domain(d, header_from_addr)
                               ? NULL : domain_of(header_from_addr);
     guint copied = 0;
+    /* Every contact left out is named, by reason, in one diagnostic (a
+     * statement keeps one diagnostic of a kind). */
+    g_autoptr(GString) lists = g_string_new(NULL);
+    g_autoptr(GString) intl = g_string_new(NULL);
+    g_autoptr(GString) elsewhere = g_string_new(NULL);
+    g_autoptr(GString) text = g_string_new(NULL);
 
     for (guint i = 0; i < e->technical_contacts->len; i++) {
         const struct contact *c = g_ptr_array_index(e->technical_contacts, i);
+        GString *why;
 
         if (c->addr == NULL)
             continue;
         /* A group's list named as a contact (the datatracker's forms allow
          * it) is no person: copied as "technical" it would keep that role,
          * and the tickler, which leaves lists out by role, would remind
-         * the whole group.  Its own group's routing copies it as a list. */
-        if (is_list(d, c->addr)) {
-            g_autofree char *text = g_strdup_printf(
-                "The technical contact %s is a working group's list, not a person; "
-                "it was recorded but not copied as a contact.", c->addr);
-
-            statement_add_diagnostic(s, "technical-contact-not-copied", text);
-            continue;
-        }
-        /* An internationalised address needs SMTPUTF8 all the way, which
-         * the MTA may not have: the intake message's sender would get
-         * the bounce for a copy it did not ask for. */
-        if (!g_str_is_ascii(c->addr)) {
-            g_autofree char *text = g_strdup_printf(
-                "The technical contact %s is an internationalised address; it was "
-                "recorded but not copied.", c->addr);
-
-            statement_add_diagnostic(s, "technical-contact-not-copied", text);
-            continue;
-        }
-        if (at_sender(peer, from_domain, c->addr) && copied < ROUTE_TECHNICAL_MAX) {
+         * the whole group.  Its own group's routing copies it as a list.
+         * An internationalised address needs SMTPUTF8 all the way, which
+         * the MTA may not have: the intake message's sender would get the
+         * bounce for a copy it did not ask for. */
+        if (is_list(d, c->addr))
+            why = lists;
+        else if (!g_str_is_ascii(c->addr))
+            why = intl;
+        else if (at_sender(peer, from_domain, c->addr) && copied < ROUTE_TECHNICAL_MAX) {
             statement_add_recipient(s, c->addr, "technical");
             copied++;
-        } else {
-            g_autofree char *text = g_strdup_printf(
-                "The technical contact %s is not at the sending body's own mail domain "
-                "(or past %d contacts), so it was recorded but not copied.",
-                c->addr, ROUTE_TECHNICAL_MAX);
-
-            statement_add_diagnostic(s, "technical-contact-not-copied", text);
-        }
+            continue;
+        } else
+            why = elsewhere;
+        g_string_append_printf(why, "%s%s", why->len > 0 ? ", " : "", c->addr);
     }
+    if (lists->len > 0)
+        g_string_append_printf(text, "A working group's list named as a technical contact "
+                               "is not a person; recorded but not copied as a contact: %s.",
+                               lists->str);
+    if (intl->len > 0)
+        g_string_append_printf(text, "%sAn internationalised technical contact was recorded "
+                               "but not copied: %s.", text->len > 0 ? " " : "", intl->str);
+    if (elsewhere->len > 0)
+        g_string_append_printf(text, "%sA technical contact not at the sending body's own "
+                               "mail domain (or past %d contacts) was recorded but not "
+                               "copied: %s.", text->len > 0 ? " " : "", ROUTE_TECHNICAL_MAX,
+                               elsewhere->str);
+    if (text->len > 0)
+        statement_add_diagnostic(s, "technical-contact-not-copied", text->str);
 }
 
 /* The addresses the acknowledgement of s may go to: its response contacts

@@ -673,6 +673,70 @@ test_new_statement_in_thread(void **state)
     own_store_close(st, db);
 }
 
+/* A forward's attached message names its own From, which anyone can
+ * write: technical contacts at that domain are not copied (intake would
+ * relay to any domain a stranger picks); the forwarder's domain counts. */
+static void
+test_forward_inner_from(void **state)
+{
+    static const char db[] = "forward.db";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    static const char fwd[] =
+        "From: Mallory <m@attacker.test>\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: Fwd: LS on clock synchronisation\n"
+        "Message-ID: <fwd-attack@attacker.test>\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"b\"\n"
+        "\n"
+        "--b\n"
+        "Content-Type: text/plain\n"
+        "\n"
+        "Forwarding the statement below.\n"
+        "--b\n"
+        "Content-Type: message/rfc822\n"
+        "\n"
+        "From: Victor <v@victim.test>\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: LS on clock synchronisation\n"
+        "Message-ID: <inner-attack@victim.test>\n"
+        "Content-Type: text/plain\n"
+        "\n"
+        "Title: LS on clock synchronisation\n"
+        "From: Victim Forum\n"
+        "To: IETF CCAMP WG\n"
+        "Purpose: For Action\n"
+        "Deadline: 2027-06-01\n"
+        "Technical Contact: t1@victim.test, t2@victim.test, Mal <m2@attacker.test>\n"
+        "\n"
+        "Please comment.\n"
+        "--b--\n";
+    struct decision d;
+    gboolean chairs = FALSE;
+
+    (void) state;
+    assert_int_equal(ingest_message(&ctx, fwd, strlen(fwd), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    for (guint i = 0; i < d.recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(d.recipients, i);
+
+        if (strstr(r->addr, "@victim.test") != NULL)
+            fail_msg("copied to %s (%s), an address at the attached message's From",
+                     r->addr, r->role);
+        if (strcmp(r->addr, "ccamp-chairs@ietf.test") == 0)
+            chairs = TRUE;
+    }
+    assert_true(chairs);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM recipient WHERE addr = 'm2@attacker.test'"
+                                  " AND role = 'technical'"), 1);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM diagnostic"
+                                  " WHERE code = 'technical-contact-not-copied'"
+                                  " AND text LIKE '%t1@victim.test, t2@victim.test.'"), 1);
+    decision_clear(&d);
+    own_store_close(st, db);
+}
+
 /* The first column of the first row of a query on st's database, through
  * a connection of its own; NULL when there is none. */
 static char *
@@ -960,7 +1024,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 8);
+    tests = g_new0(struct CMUnitTest, n + 9);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -984,7 +1048,9 @@ main(void)
     tests[n + 6].test_func = test_dsn_action;
     tests[n + 7].name = "a statement of its own in an old thread is new; the IETF's draft answer is not";
     tests[n + 7].test_func = test_new_statement_in_thread;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 8, setup, teardown);
+    tests[n + 8].name = "a forward's attached From does not choose whose contacts are copied";
+    tests[n + 8].test_func = test_forward_inner_from;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 9, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();
