@@ -220,9 +220,8 @@ route_technical(const struct directory *d, struct statement *s,
 }
 
 /* The addresses the acknowledgement of s may go to: its response contacts
- * at the header From's own domains (a known peer's, else the From's
- * domain itself), at most ROUTE_TECHNICAL_MAX; when none is, the header
- * From's address.  Those addresses come from the text of unauthenticated
+ * at a known peer's domains, at most ROUTE_TECHNICAL_MAX; when none is,
+ * or the sender is no known peer, the header From's address.  Those addresses come from the text of unauthenticated
  * mail: acknowledging every one would mail text a stranger wrote (the
  * Title) to any address the stranger names.  Unlike routing, the peer is
  * not taken from the text (a From body naming ITU-T, a contact at
@@ -246,6 +245,15 @@ route_acknowledge_to(const struct directory *d, const struct statement *s,
      * a text names, nor our own tool. */
     if (ours && peer == NULL)
         return to;
+    /* From a body the directory does not know, only the From itself: the
+     * contacts at its domain are a stranger's to name, and a forged From
+     * at a domain without DMARC would get every one of them a copy of the
+     * stranger's text, a reflector eight addresses wide. */
+    if (peer == NULL) {
+        if (header_from_addr != NULL && strchr(header_from_addr, '@') != NULL)
+            add_unique(to, header_from_addr);
+        return to;
+    }
     for (guint i = 0; i < s->env->response_contacts->len && to->len < ROUTE_TECHNICAL_MAX; i++) {
         const struct contact *c = g_ptr_array_index(s->env->response_contacts, i);
 

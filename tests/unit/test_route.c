@@ -486,7 +486,7 @@ test_route_list_as_contact(void **state)
     statement_free(s);
 }
 
-/* The acknowledgement goes to the response contacts at the sender's own
+/* The acknowledgement goes to the response contacts at a known peer's
  * domains, at most eight, else to the header From: a stranger's mail
  * cannot make intake send its Title to addresses of its choosing. */
 static void
@@ -526,6 +526,22 @@ test_acknowledge_to(void **state)
     to2 = route_acknowledge_to(dir, t, "x@spam.test");
     assert_int_equal(to2->len, 1);
     assert_string_equal(g_ptr_array_index(to2, 0), "x@spam.test");
+    statement_free(t);
+
+    /* A body the directory does not know: its From only, not the contacts
+     * at its domain, which a forged From would turn into a reflector. */
+    t = statement_new();
+    g_ptr_array_add(t->env->to_list, g_strdup("IETF"));
+    for (int i = 0; i < 8; i++) {
+        g_autofree char *a = g_strdup_printf("r%d@unknown.test", i);
+
+        g_ptr_array_add(t->env->response_contacts, contact_new(NULL, a));
+    }
+    route_statement(dir, t, "officer@unknown.test");
+    g_ptr_array_unref(to2);
+    to2 = route_acknowledge_to(dir, t, "officer@unknown.test");
+    assert_int_equal(to2->len, 1);
+    assert_string_equal(g_ptr_array_index(to2, 0), "officer@unknown.test");
     statement_free(s);
     statement_free(t);
 }
