@@ -19,6 +19,11 @@
 
 /* Technical contacts copied on one statement's mail at most. */
 #define ROUTE_TECHNICAL_MAX 8
+/* The most groups and areas one statement is routed to (For Action and
+ * For Information together).  Anyone can write a To line: past this, a
+ * statement goes to the IESG alone, which decides, rather than to every
+ * list a stranger named. */
+#define ROUTE_GROUPS_MAX 8
 
 /* Add s to a string array unless it is already there. */
 static void
@@ -303,6 +308,16 @@ route_statement(const struct directory *d, struct statement *s,
         for (guint k = 0; k < keys->len; k++)
             if (directory_group(d, g_ptr_array_index(keys, k)) != NULL)
                 add_unique(s->info_groups, g_ptr_array_index(keys, k));
+    }
+    if (s->groups->len + s->info_groups->len > ROUTE_GROUPS_MAX) {
+        g_autofree char *text = g_strdup_printf(
+            "The statement names %u IETF groups and areas, more than %d: it was routed "
+            "to the IESG alone, to decide where it goes.",
+            s->groups->len + s->info_groups->len, ROUTE_GROUPS_MAX);
+
+        statement_add_diagnostic(s, "too-many-groups", text);
+        g_ptr_array_set_size(s->groups, 0);
+        g_ptr_array_set_size(s->info_groups, 0);
     }
     if (s->groups->len == 0)
         add_unique(s->groups, "iesg");

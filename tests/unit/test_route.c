@@ -546,6 +546,46 @@ test_acknowledge_to(void **state)
     statement_free(t);
 }
 
+/* A To line naming more groups than any statement needs goes to the IESG
+ * alone, with a diagnostic: anyone can write one, and every list named
+ * would get a copy. */
+static void
+test_too_many_groups(void **state)
+{
+    struct statement *s = statement_new();
+    static const char *const names[] = {
+        "IETF CCAMP WG", "IETF DetNet WG", "IETF IPPM WG", "IETF NETMOD WG",
+        "IETF QUIC WG", "IETF DMM WG", "IETF RTGWG",
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        g_ptr_array_add(s->env->to_list, g_strdup(names[i]));
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF Routing Area"));
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF Operations and Management Area"));
+    route_statement(dir, s, "greta@itu.test");
+    assert_int_equal(s->groups->len, 1);
+    assert_string_equal(g_ptr_array_index(s->groups, 0), "iesg");
+    assert_int_equal(s->info_groups->len, 0);
+    assert_true(statement_has_diagnostic(s, "too-many-groups"));
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (r->role != NULL && (strcmp(r->role, "list") == 0 || strcmp(r->role, "info-list") == 0))
+            fail_msg("a list copied: %s", r->addr);
+    }
+    statement_free(s);
+
+    /* Seven, as many as a broad statement may name: routed to each. */
+    s = statement_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        g_ptr_array_add(s->env->to_list, g_strdup(names[i]));
+    route_statement(dir, s, "greta@itu.test");
+    assert_int_equal(s->groups->len, G_N_ELEMENTS(names));
+    assert_false(statement_has_diagnostic(s, "too-many-groups"));
+    statement_free(s);
+}
+
 /* The sender's domains come from the header From alone: a stranger who
  * writes "From: ITU-T Study Group 15" and names contacts at a peer's
  * domain gets the acknowledgement, not those contacts. */
@@ -641,6 +681,7 @@ main(void)
         cmocka_unit_test(test_route_person_named_like_group),
         cmocka_unit_test(test_route_own_domain_unknown_body),
         cmocka_unit_test(test_route_shared_domain),
+        cmocka_unit_test(test_too_many_groups),
         cmocka_unit_test(test_intake),
         cmocka_unit_test(test_intake_rcpt_path),
         cmocka_unit_test(test_peers),
