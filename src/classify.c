@@ -12,10 +12,8 @@
  * statements too.  Then correspondence: by In-Reply-To or any References
  * id; by the mail's own Message-ID when a statement already has it (the
  * same statement again, directly and as a forward); or by an "[LS n]" tag
- * in the Subject from one of that statement's own people.  A reply or a
- * tagged follow-up that carries an envelope of its own under another
- * Title, from a body other than the IETF and not from the IETF's own
- * people, is a new statement sent in an old thread.  What is left is a
+ * in the Subject from one of that statement's own people, unless it is a
+ * statement of its own to the IETF citing the old one.  What is left is a
  * new statement.
  */
 #include "config.h"
@@ -161,29 +159,11 @@ automatic_statement(const struct message *m)
     return title != NULL;
 }
 
-/* TRUE when a From body is the IETF's own ("IETF CCAMP WG", "Internet
- * Engineering Task Force"): a draft of the IETF's answer, not a statement
- * to it. */
-static gboolean
-body_is_ietf(const char *body)
-{
-    g_autofree char *b = g_ascii_strdown(body, -1);
-    const char *p = b;
-
-    if (strstr(b, "internet engineering task force") != NULL)
-        return TRUE;
-    while ((p = strstr(p, "ietf")) != NULL) {
-        if ((p == b || !g_ascii_isalnum(p[-1])) && !g_ascii_isalnum(p[4]))
-            return TRUE;
-        p += 4;
-    }
-    return FALSE;
-}
-
-/* The Title of the statement m is in its own right, sent in the thread of
- * another (or citing its tag): a Title, From body and To body of its own,
- * from a body other than the IETF, by someone outside the IETF's own
- * domain; NULL when m is not one. */
+/* The Title of the statement m is in its own right while citing another
+ * one's tag: a Title, From body and To body of its own, to the IETF and
+ * not from it, by someone outside the IETF's own domain; NULL when m is
+ * not one (a chair's draft of the IETF's answer, a copy of a statement
+ * the body sent elsewhere, a correction that restates the envelope). */
 static char *
 own_statement_title(const struct message *m, const struct classify_store *cs)
 {
@@ -201,7 +181,8 @@ own_statement_title(const struct message *m, const struct classify_store *cs)
     for (guint i = 0; m->text_attachments != NULL && i < m->text_attachments->len; i++)
         envelope_scan(e, g_ptr_array_index(m->text_attachments, i));
     if (e->title != NULL && e->from_body != NULL && e->to_body != NULL
-        && !body_is_ietf(e->from_body))
+        && (cs->ietf_body == NULL
+            || (!cs->ietf_body(e->from_body, cs->data) && cs->ietf_body(e->to_body, cs->data))))
         title = g_strdup(e->title);
     envelope_free(e);
     return title;
@@ -299,24 +280,6 @@ about_lookup(const struct message *m, const struct classify_store *cs, GError **
     return own != NULL && !same_title(own, title) ? 0 : id;
 }
 
-/* Whether m, which threads onto statement id, is a statement of its own
- * sent in that thread (a body's next statement as a reply to our
- * acknowledgement): 1 yes, 0 no, -1 on a lookup failure. */
-static int
-new_in_thread(const struct message *m, const struct classify_store *cs, gint64 id,
-              GError **err)
-{
-    g_autofree char *own = NULL, *title = NULL;
-    int found;
-
-    if (cs->title == NULL || (own = own_statement_title(m, cs)) == NULL)
-        return 0;
-    found = cs->title(id, &title, cs->data, err);
-    if (found < 0)
-        return -1;
-    return found > 0 && !same_title(own, title);
-}
-
 /* Classify m; see classify.h. */
 gboolean
 classify_message(const struct message *m, const char *envelope_sender,
@@ -348,16 +311,8 @@ classify_message(const struct message *m, const char *envelope_sender,
         *kind = KIND_STATEMENT;
         return TRUE;
     }
-    if (id > 0) {
-        int fresh = new_in_thread(m, cs, id, err);
-
-        if (fresh < 0)
-            return FALSE;
-        if (fresh)
-            id = 0;
-    } else if ((id = about_lookup(m, cs, err)) < 0) {
+    if (id == 0 && (id = about_lookup(m, cs, err)) < 0)
         return FALSE;
-    }
     *statement_id = id;
     *kind = id > 0 ? KIND_CORRESPONDENCE : KIND_STATEMENT;
     return TRUE;

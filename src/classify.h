@@ -26,19 +26,19 @@ typedef gint64 (*classify_lookup_fn)(const char *message_id, gpointer data,
 typedef int (*classify_knows_fn)(gint64 id, const char *addr, char **title,
                                  gpointer data, GError **err);
 
-/* The title of statement id: 1 with *title (to be freed, or NULL), 0 when
- * there is no such statement, -1 on an internal failure (with *err set). */
-typedef int (*classify_title_fn)(gint64 id, char **title, gpointer data, GError **err);
-/* Whether addr (lower case) is at the IETF's own domain (its people answer
- * in a statement's thread; they do not send it statements that way). */
+/* Whether addr (lower case) is at the IETF's own domain: its people
+ * answer statements, they do not send the IETF statements. */
 typedef gboolean (*classify_ours_fn)(const char *addr, gpointer data);
+/* Whether a From or To body names the IETF: one of its groups or areas,
+ * or the IETF, IESG, IAB or IRTF by name. */
+typedef gboolean (*classify_ietf_fn)(const char *body, gpointer data);
 
 /* What classification asks of the store (and the directory). */
 struct classify_store {
     classify_lookup_fn by_message_id;
     classify_knows_fn knows;
-    classify_title_fn title;
     classify_ours_fn ours;
+    classify_ietf_fn ietf_body;
     gpointer data;
 };
 

@@ -121,13 +121,6 @@ knows_in_store(gint64 id, const char *addr, char **title, gpointer data, GError 
                                          title, err);
 }
 
-/* classify_title_fn over the store. */
-static int
-title_in_store(gint64 id, char **title, gpointer data, GError **err)
-{
-    return store_statement_title(((struct ingest_ctx *) data)->store, id, title, err);
-}
-
 /* classify_ours_fn over the directory. */
 static gboolean
 ours_in_directory(const char *addr, gpointer data)
@@ -137,13 +130,41 @@ ours_in_directory(const char *addr, gpointer data)
     return dir != NULL && directory_is_own_domain(dir, addr);
 }
 
+/* classify_ietf_fn over the directory: a group or area it knows, or the
+ * IETF and its bodies by name. */
+static gboolean
+ietf_in_directory(const char *body, gpointer data)
+{
+    static const char *const names[] = {
+        "ietf", "iesg", "iab", "irtf", "internet engineering task force",
+        "internet architecture board", "internet engineering steering group", NULL,
+    };
+    const struct directory *dir = ((struct ingest_ctx *) data)->dir;
+    g_autofree char *low = g_ascii_strdown(body, -1);
+
+    for (const char *const *n = names; *n != NULL; n++) {
+        size_t len = strlen(*n);
+
+        for (const char *p = strstr(low, *n); p != NULL; p = strstr(p + 1, *n))
+            if ((p == low || !g_ascii_isalnum(p[-1])) && !g_ascii_isalnum(p[len]))
+                return TRUE;
+    }
+    if (dir != NULL) {
+        g_autoptr(GPtrArray) keys = g_ptr_array_new();
+
+        directory_match_bodies(dir, body, keys);
+        return keys->len > 0;
+    }
+    return FALSE;
+}
+
 /* Classify m against the store; see classify_message(). */
 static gboolean
 classify_in_store(struct ingest_ctx *ctx, const struct message *m, const char *envelope_sender,
                   enum message_kind *kind, gint64 *statement_id, GError **err)
 {
     const struct classify_store cs = {
-        lookup_in_store, knows_in_store, title_in_store, ours_in_directory, ctx,
+        lookup_in_store, knows_in_store, ours_in_directory, ietf_in_directory, ctx,
     };
 
     return classify_message(m, envelope_sender, &cs, kind, statement_id, err);
@@ -309,8 +330,12 @@ build_statement(struct ingest_ctx *ctx, struct message *m)
     check_statement(s, m);
     /* Routed on the mail's own From, the forwarder's for a forward: an
      * attached message's From is anyone's to write, and the technical
-     * contacts at its domain would make intake a relay to any domain. */
-    route_statement(ctx->dir, s, m->forwarded_by != NULL ? m->forwarded_by : m->from_addr);
+     * contacts at its domain would make intake a relay to any domain.
+     * The IETF's own forwarder (the secretariat passing on what reached
+     * statements@) is trusted with it, as with the acknowledgement. */
+    route_statement(ctx->dir, s,
+                    m->forwarded_by != NULL && !directory_is_own_domain(ctx->dir, m->forwarded_by)
+                    ? m->forwarded_by : m->from_addr);
     return s;
 }
 

@@ -273,6 +273,22 @@ route_acknowledge_to(const struct directory *d, const struct statement *s,
     return to;
 }
 
+/* The keys in a, and those of b that a lacks. */
+static guint
+count_distinct(const GPtrArray *a, const GPtrArray *b)
+{
+    guint n = a->len;
+
+    for (guint i = 0; i < b->len; i++) {
+        gboolean seen = FALSE;
+
+        for (guint k = 0; k < a->len && !seen; k++)
+            seen = g_ascii_strcasecmp(g_ptr_array_index(a, k), g_ptr_array_index(b, i)) == 0;
+        n += !seen;
+    }
+    return n;
+}
+
 /* Route statement s: groups, peer, assignee and recipients with roles. */
 void
 route_statement(const struct directory *d, struct statement *s,
@@ -309,11 +325,11 @@ route_statement(const struct directory *d, struct statement *s,
             if (directory_group(d, g_ptr_array_index(keys, k)) != NULL)
                 add_unique(s->info_groups, g_ptr_array_index(keys, k));
     }
-    if (s->groups->len + s->info_groups->len > ROUTE_GROUPS_MAX) {
+    if (count_distinct(s->groups, s->info_groups) > ROUTE_GROUPS_MAX) {
         g_autofree char *text = g_strdup_printf(
             "The statement names %u IETF groups and areas, more than %d: it was routed "
             "to the IESG alone, to decide where it goes.",
-            s->groups->len + s->info_groups->len, ROUTE_GROUPS_MAX);
+            count_distinct(s->groups, s->info_groups), ROUTE_GROUPS_MAX);
 
         statement_add_diagnostic(s, "too-many-groups", text);
         g_ptr_array_set_size(s->groups, 0);

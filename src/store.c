@@ -325,7 +325,6 @@ enum sql_id {
     SQL_META_GET,
     SQL_META_ADD,
     SQL_KNOWS_ADDRESS,
-    SQL_STATEMENT_TITLE,
     SQL_COUNT
 };
 
@@ -485,7 +484,6 @@ static const char *const sql_text[SQL_COUNT] = {
         " EXISTS (SELECT 1 FROM statement_contact WHERE statement = ?1 AND addr = ?2)"
         " OR EXISTS (SELECT 1 FROM recipient WHERE statement = ?1 AND addr = ?2"
         " AND ifnull(role, '') NOT IN ('list', 'info-list')))",
-    [SQL_STATEMENT_TITLE] = "SELECT title FROM statement WHERE id = ?1",
     [SQL_FAILING_ADD] =
         "INSERT INTO failing_address (addr, since, last, detail) VALUES (?1, ?2, ?2, ?3)"
         " ON CONFLICT (addr) DO UPDATE SET last = ?2, bounces = bounces + 1, detail = ?3",
@@ -1060,28 +1058,6 @@ store_statement_knows_address(struct store *st, gint64 id, const char *addr, cha
     }
     done(stmt);
     return known;
-}
-
-/* Statement id's title: 1 with *title (NULL when it has none), 0 when
- * there is no such statement, -1 on failure. */
-int
-store_statement_title(struct store *st, gint64 id, char **title, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_STATEMENT_TITLE);
-    int rc = sqlite3_bind_int64(stmt, 1, id), found = 0;
-
-    *title = NULL;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        found = 1;
-        *title = column_text(stmt, 0);
-    } else if (rc != SQLITE_DONE) {
-        fail(st, err, rc, "reading a statement's title");
-        found = -1;
-    }
-    done(stmt);
-    return found;
 }
 
 /* Record a message verbatim. */

@@ -68,9 +68,6 @@ gint64  store_find_message(struct store *st, const char *message_id,
  * *err set). */
 int     store_statement_knows_address(struct store *st, gint64 id, const char *addr,
                                       char **title, GError **err);
-/* 1 with statement id's title in *title (to be freed; NULL when it has
- * none), 0 when there is no such statement, -1 on a failure. */
-int     store_statement_title(struct store *st, gint64 id, char **title, GError **err);
 gint64  store_statement_by_message_id(struct store *st, const char *message_id,
                                       GError **err);
 

@@ -574,26 +574,38 @@ test_retry_keeps_decision(void **state)
     own_store_close(st, db);
 }
 
-/* A reply in the thread of a recorded statement: correspondence, unless it
- * is a statement of its own (an envelope of its own under another Title,
- * from a body other than the IETF, not from the IETF's own domain), as a
- * body sends its next statement by answering our acknowledgement. */
+/* tagged(id, from_addr, from_body, to_body, title): a follow-up citing
+ * "[LS id]" in its Subject, with an envelope of its own. */
+static char *
+tagged(gint64 id, const char *from_addr, const char *from_body, const char *to_body,
+       const char *title)
+{
+    static int n;
+
+    return g_strdup_printf("From: %s\nTo: liaisons@ietf.test\n"
+                           "Subject: [LS %" G_GINT64_FORMAT "] follow-up\n"
+                           "Message-ID: <tagged-%d@test.test>\n\n"
+                           "Title: %s\nFrom: %s\nTo: %s\nPurpose: For Information\n",
+                           from_addr, id, ++n, title, from_body, to_body);
+}
+
+/* Mail in the thread of a recorded statement is correspondence, whatever
+ * it carries: a correction restating the envelope, a chair's draft of the
+ * IETF's answer, a copy of a statement sent elsewhere.  Mail that cites a
+ * statement's tag is a new statement only when it is one of its own to the
+ * IETF, not from it, from outside the IETF's own domain. */
 static void
-test_new_statement_in_thread(void **state)
+test_statement_citing_another(void **state)
 {
     static const char db[] = "thread.db";
     struct ingest_ctx ctx;
     struct store *st = own_store(db, &ctx);
     static const char reply_to_ls1[] =
         "In-Reply-To: <sg15-ls-0412@itu.test>\nReferences: <sg15-ls-0412@itu.test>\n";
-    gsize n1, n3, nsame;
+    gsize n1, n3;
     g_autofree char *ls1 = corpus_variant("s01-appendix-a.eml", NULL, NULL, &n1);
-    g_autofree char *next = corpus_variant("s03-itu-template.eml", reply_to_ls1,
-                                           "<next-in-thread@itu.test>", &n3);
-    g_autofree char *same = corpus_variant("s01-appendix-a.eml", reply_to_ls1,
-                                           "<same-title-again@itu.test>", &nsame);
-    /* The chair drafts the IETF's answer in the thread: its own envelope,
-     * from the IETF, from the IETF's domain. */
+    g_autofree char *threaded = corpus_variant("s03-itu-template.eml", reply_to_ls1,
+                                               "<next-in-thread@itu.test>", &n3);
     static const char draft[] =
         "From: Daniele Ceccarelli <ccamp-chairs@ietf.test>\n"
         "To: liaisons@ietf.test\n"
@@ -606,68 +618,47 @@ test_new_statement_in_thread(void **state)
         "From: IETF CCAMP WG\n"
         "To: ITU-T SG15\n"
         "Purpose: For Information\n";
-    /* The body's own officer forwards the IETF's draft back: From body IETF. */
-    static const char quoted[] =
-        "From: Greta Jonsson <greta.jonsson@itu.test>\n"
-        "To: liaisons@ietf.test\n"
-        "Subject: Re: LS on OTN beyond-400G control plane extensions\n"
-        "Message-ID: <quoted-draft@itu.test>\n"
-        "In-Reply-To: <sg15-ls-0412@itu.test>\n"
-        "\n"
-        "Is this the text you will send?\n\n"
-        "Title: Reply to LS on OTN beyond-400G control plane extensions\n"
-        "From: IETF CCAMP WG\n"
-        "To: ITU-T SG15\n"
-        "Purpose: For Information\n";
+    struct {
+        const char *from_addr, *from_body, *to_body, *title;
+        gboolean is_new;
+    } const cited[] = {
+        /* the chair's draft, from the IETF's domain */
+        { "ccamp-chairs@ietf.test", "ITU-T SG15", "IETF CCAMP WG", "Reply on OTN", FALSE },
+        /* from an IETF body by another name, or from the IESG */
+        { "greta.jonsson@itu.test", "CCAMP Working Group", "ITU-T SG15", "Reply on OTN", FALSE },
+        { "greta.jonsson@itu.test", "The IESG", "ITU-T SG15", "Reply on OTN", FALSE },
+        /* a copy of what the body sent another body */
+        { "greta.jonsson@itu.test", "ITU-T SG15", "3GPP TSG RAN WG3", "LS on OTN transport", FALSE },
+        /* the body's next statement to the IETF, citing the old one */
+        { "greta.jonsson@itu.test", "ITU-T SG15", "IETF DetNet WG", "LS on OTN timing", TRUE },
+    };
     struct decision d1, d;
 
     (void) state;
     assert_int_equal(ingest_message(&ctx, ls1, n1, NULL, &d1), INGEST_OK);
     assert_int_equal(d1.kind, KIND_STATEMENT);
 
-    assert_int_equal(ingest_message(&ctx, next, n3, NULL, &d), INGEST_OK);
-    if (d.kind != KIND_STATEMENT)
-        fail_msg("the next statement in the thread: %s on %" G_GINT64_FORMAT,
-                 classify_kind_name(d.kind), d.statement_id);
-    assert_true(d.statement_id != d1.statement_id);
-    check_routing("s03-itu-template.eml", &d);
-    decision_clear(&d);
-
-    assert_int_equal(ingest_message(&ctx, same, nsame, NULL, &d), INGEST_OK);
+    assert_int_equal(ingest_message(&ctx, threaded, n3, NULL, &d), INGEST_OK);
     assert_int_equal(d.kind, KIND_CORRESPONDENCE);
     assert_int_equal(d.statement_id, d1.statement_id);
     decision_clear(&d);
-
     assert_int_equal(ingest_message(&ctx, draft, strlen(draft), NULL, &d), INGEST_OK);
     assert_int_equal(d.kind, KIND_CORRESPONDENCE);
     assert_int_equal(d.statement_id, d1.statement_id);
     decision_clear(&d);
 
-    assert_int_equal(ingest_message(&ctx, quoted, strlen(quoted), NULL, &d), INGEST_OK);
-    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
-    assert_int_equal(d.statement_id, d1.statement_id);
-    decision_clear(&d);
+    for (size_t i = 0; i < G_N_ELEMENTS(cited); i++) {
+        g_autofree char *mail = tagged(d1.statement_id, cited[i].from_addr, cited[i].from_body,
+                                       cited[i].to_body, cited[i].title);
 
-    /* The same draft cited by the tag rather than threaded: the chair is
-     * one of LS 1's recipients, and the draft still no statement. */
-    {
-        g_autofree char *tagged = g_strdup_printf(
-            "From: Daniele Ceccarelli <ccamp-chairs@ietf.test>\n"
-            "To: liaisons@ietf.test\n"
-            "Subject: [LS %" G_GINT64_FORMAT "] our draft answer\n"
-            "Message-ID: <draft-tagged@ietf.test>\n"
-            "\n"
-            "Title: Reply to LS on OTN beyond-400G control plane extensions\n"
-            "From: IETF CCAMP WG\n"
-            "To: ITU-T SG15\n"
-            "Purpose: For Information\n", d1.statement_id);
-
-        assert_int_equal(ingest_message(&ctx, tagged, strlen(tagged), NULL, &d), INGEST_OK);
-        assert_int_equal(d.kind, KIND_CORRESPONDENCE);
-        assert_int_equal(d.statement_id, d1.statement_id);
+        assert_int_equal(ingest_message(&ctx, mail, strlen(mail), NULL, &d), INGEST_OK);
+        if ((d.kind == KIND_STATEMENT) != cited[i].is_new
+            || (!cited[i].is_new && d.statement_id != d1.statement_id))
+            fail_msg("%s, from %s to %s: %s on %" G_GINT64_FORMAT, cited[i].from_addr,
+                     cited[i].from_body, cited[i].to_body, classify_kind_name(d.kind),
+                     d.statement_id);
         decision_clear(&d);
     }
-
     assert_int_equal(count_in(db, "SELECT count(*) FROM statement"), 2);
     decision_clear(&d1);
     own_store_close(st, db);
@@ -734,6 +725,31 @@ test_forward_inner_from(void **state)
                                   " WHERE code = 'technical-contact-not-copied'"
                                   " AND text LIKE '%t1@victim.test, t2@victim.test.'"), 1);
     decision_clear(&d);
+
+    /* The IETF's own forwarder (the secretariat passing on what reached
+     * statements@) is trusted with the attached From: the contacts of a
+     * body the directory does not know are copied at its domain. */
+    {
+        static const char *const swap[][2] = {
+            { "Mallory <m@attacker.test>", "Secretariat <statements@ietf.test>" },
+            { "<fwd-attack@attacker.test>", "<fwd-2@ietf.test>" },
+            { "<inner-attack@victim.test>", "<inner-2@victim.test>" },
+        };
+        g_autofree char *sec = g_strdup(fwd);
+
+        for (size_t i = 0; i < G_N_ELEMENTS(swap); i++) {
+            g_auto(GStrv) parts = g_strsplit(sec, swap[i][0], -1);
+
+            assert_int_equal(g_strv_length(parts), 2);
+            g_free(sec);
+            sec = g_strjoinv(swap[i][1], parts);
+        }
+        assert_int_equal(ingest_message(&ctx, sec, strlen(sec), NULL, &d), INGEST_OK);
+        assert_int_equal(d.kind, KIND_STATEMENT);
+        assert_int_equal(count_in(db, "SELECT count(*) FROM recipient WHERE addr = 't1@victim.test'"
+                                      " AND role = 'technical'"), 1);
+        decision_clear(&d);
+    }
     own_store_close(st, db);
 }
 
@@ -1046,8 +1062,8 @@ main(void)
     tests[n + 5].test_func = test_diagnostic_checks;
     tests[n + 6].name = "a delayed DSN is recorded, but marks nothing failing and reports nothing";
     tests[n + 6].test_func = test_dsn_action;
-    tests[n + 7].name = "a statement of its own in an old thread is new; the IETF's draft answer is not";
-    tests[n + 7].test_func = test_new_statement_in_thread;
+    tests[n + 7].name = "threaded mail is correspondence; a tag is cited by a new statement only to the IETF";
+    tests[n + 7].test_func = test_statement_citing_another;
     tests[n + 8].name = "a forward's attached From does not choose whose contacts are copied";
     tests[n + 8].test_func = test_forward_inner_from;
     rc = _cmocka_run_group_tests("corpus", tests, n + 9, setup, teardown);
