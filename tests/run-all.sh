@@ -128,7 +128,7 @@ fi
 elapsed
 
 echo "== valgrind"
-VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
+VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --suppressions=$TOP/tests/valgrind.supp"
 for t in build/tests/unit/test_*; do
     case "$t" in *.c|*.h|*.o|*.log|*.trs) continue ;; esac
     [ -x "$t" ] || continue
