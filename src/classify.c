@@ -103,17 +103,27 @@ classify_automatic(const struct message *m)
            || m->list_id != NULL || m->loop != NULL;
 }
 
+/* The envelope m's text and text attachments carry, as ingest reads it;
+ * to be freed. */
+static struct envelope *
+own_envelope(const struct message *m)
+{
+    struct envelope *e = envelope_new();
+
+    envelope_scan(e, m->text);
+    for (guint i = 0; m->text_attachments != NULL && i < m->text_attachments->len; i++)
+        envelope_scan(e, g_ptr_array_index(m->text_attachments, i));
+    return e;
+}
+
 /* The Title of the envelope m's text carries of its own (a Title, a
  * From body and a To body under their labels), or NULL. */
 static char *
 own_envelope_title(const struct message *m)
 {
-    struct envelope *e = envelope_new();
+    struct envelope *e = own_envelope(m);
     char *title = NULL;
 
-    envelope_scan(e, m->text);
-    for (guint i = 0; m->text_attachments != NULL && i < m->text_attachments->len; i++)
-        envelope_scan(e, g_ptr_array_index(m->text_attachments, i));
     if (e->title != NULL && e->from_body != NULL && e->to_body != NULL)
         title = g_strdup(e->title);
     envelope_free(e);
@@ -176,10 +186,7 @@ own_statement_title(const struct message *m, const struct classify_store *cs)
         if (cs->ours(from, cs->data))
             return NULL;
     }
-    e = envelope_new();
-    envelope_scan(e, m->text);
-    for (guint i = 0; m->text_attachments != NULL && i < m->text_attachments->len; i++)
-        envelope_scan(e, g_ptr_array_index(m->text_attachments, i));
+    e = own_envelope(m);
     if (e->title != NULL && e->from_body != NULL && e->to_body != NULL
         && (cs->ietf_body == NULL
             || (!cs->ietf_body(e->from_body, cs->data) && cs->ietf_body(e->to_body, cs->data))))
