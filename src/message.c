@@ -246,13 +246,10 @@ clean_value(struct message *m, const char *value, const char *what)
     /* Raw ISO-2022-JP (older Japanese mailers put it in headers without
      * RFC 2047) is 7-bit, so GMime hands it on as ASCII with its escape
      * sequences, which would vanish below and leave "$B%j%(...(B". */
-    if (strstr(value, "\x1b$B") != NULL || strstr(value, "\x1b$@") != NULL) {
-        valid = g_convert(value, -1, "UTF-8", "ISO-2022-JP", NULL, NULL, NULL);
-        if (valid == NULL)
-            valid = g_utf8_make_valid(value, -1);
-    } else {
+    valid = strstr(value, "\x1b$B") != NULL || strstr(value, "\x1b$@") != NULL
+            ? g_convert(value, -1, "UTF-8", "ISO-2022-JP", NULL, NULL, NULL) : NULL;
+    if (valid == NULL)
         valid = g_utf8_make_valid(value, -1);
-    }
     out = g_string_sized_new(strlen(valid));
     for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);

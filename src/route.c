@@ -25,14 +25,22 @@
  * list a stranger named. */
 #define ROUTE_GROUPS_MAX 8
 
+/* Whether a string array holds s (any case). */
+static gboolean
+has_string(const GPtrArray *a, const char *s)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(a, i), s) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 /* Add s to a string array unless it is already there. */
 static void
 add_unique(GPtrArray *a, const char *s)
 {
-    for (guint i = 0; i < a->len; i++)
-        if (g_ascii_strcasecmp(g_ptr_array_index(a, i), s) == 0)
-            return;
-    g_ptr_array_add(a, g_strdup(s));
+    if (!has_string(a, s))
+        g_ptr_array_add(a, g_strdup(s));
 }
 
 /* The address inside "Name <addr>" or a bare "addr", lower case, or NULL. */
@@ -226,8 +234,8 @@ route_technical(const struct directory *d, struct statement *s,
 
 /* The addresses the acknowledgement of s may go to: its response contacts
  * at a known peer's domains, at most ROUTE_TECHNICAL_MAX; when none is,
- * or the sender is no known peer, the header From's address.  Those addresses come from the text of unauthenticated
- * mail: acknowledging every one would mail text a stranger wrote (the
+ * or the sender is no known peer, the header From's address.  Those
+ * addresses come from the text of unauthenticated mail: acknowledging every one would mail text a stranger wrote (the
  * Title) to any address the stranger names.  Unlike routing, the peer is
  * not taken from the text (a From body naming ITU-T, a contact at
  * itu.int), which a stranger writes too, unless the From is at the
@@ -244,28 +252,23 @@ route_acknowledge_to(const struct directory *d, const struct statement *s,
     gboolean ours = directory_is_own_domain(d, header_from_addr);
     const struct dir_peer *peer = ours ? route_peer(d, s, header_from_addr)
         : header_from_addr != NULL ? directory_peer_by_addr(d, header_from_addr) : NULL;
-    const char *from_domain = domain_of(header_from_addr);
 
     /* From our own domain, only a peer's contacts: never an IETF address
      * a text names, nor our own tool. */
     if (ours && peer == NULL)
         return to;
-    /* From a body the directory does not know, only the From itself: the
-     * contacts at its domain are a stranger's to name, and a forged From
-     * at a domain without DMARC would get every one of them a copy of the
-     * stranger's text, a reflector eight addresses wide. */
-    if (peer == NULL) {
-        if (header_from_addr != NULL && strchr(header_from_addr, '@') != NULL)
-            add_unique(to, header_from_addr);
-        return to;
-    }
-    for (guint i = 0; i < s->env->response_contacts->len && to->len < ROUTE_TECHNICAL_MAX; i++) {
+    /* From a body the directory does not know, no contact but the From
+     * below: the contacts at its domain are a stranger's to name, and a
+     * forged From at a domain without DMARC would get every one of them a
+     * copy of the stranger's text, a reflector eight addresses wide. */
+    for (guint i = 0; peer != NULL && i < s->env->response_contacts->len
+         && to->len < ROUTE_TECHNICAL_MAX; i++) {
         const struct contact *c = g_ptr_array_index(s->env->response_contacts, i);
 
         /* An internationalised address cannot be mailed here (compose
          * drops it): counting it would leave the From unacknowledged. */
         if (c->addr != NULL && g_str_is_ascii(c->addr) && !is_list(d, c->addr)
-            && at_sender(peer, ours ? NULL : from_domain, c->addr))
+            && directory_peer_owns(peer, c->addr))
             add_unique(to, c->addr);
     }
     if (to->len == 0 && !ours && header_from_addr != NULL && strchr(header_from_addr, '@') != NULL)
@@ -279,13 +282,8 @@ count_distinct(const GPtrArray *a, const GPtrArray *b)
 {
     guint n = a->len;
 
-    for (guint i = 0; i < b->len; i++) {
-        gboolean seen = FALSE;
-
-        for (guint k = 0; k < a->len && !seen; k++)
-            seen = g_ascii_strcasecmp(g_ptr_array_index(a, k), g_ptr_array_index(b, i)) == 0;
-        n += !seen;
-    }
+    for (guint i = 0; i < b->len; i++)
+        n += !has_string(a, g_ptr_array_index(b, i));
     return n;
 }
 
@@ -297,6 +295,7 @@ route_statement(const struct directory *d, struct statement *s,
     const struct envelope *e = s->env;
     const struct dir_peer *peer;
     gboolean people = FALSE;
+    guint named;
 
     /* Every To item, those with an address too: "IETF CCAMP WG
      * <ccamp@ietf.test>, IETF DetNet WG" names two groups. */
@@ -325,11 +324,11 @@ route_statement(const struct directory *d, struct statement *s,
             if (directory_group(d, g_ptr_array_index(keys, k)) != NULL)
                 add_unique(s->info_groups, g_ptr_array_index(keys, k));
     }
-    if (count_distinct(s->groups, s->info_groups) > ROUTE_GROUPS_MAX) {
+    named = count_distinct(s->groups, s->info_groups);
+    if (named > ROUTE_GROUPS_MAX) {
         g_autofree char *text = g_strdup_printf(
             "The statement names %u IETF groups and areas, more than %d: it was routed "
-            "to the IESG alone, to decide where it goes.",
-            count_distinct(s->groups, s->info_groups), ROUTE_GROUPS_MAX);
+            "to the IESG alone, to decide where it goes.", named, ROUTE_GROUPS_MAX);
 
         statement_add_diagnostic(s, "too-many-groups", text);
         g_ptr_array_set_size(s->groups, 0);
