@@ -20,7 +20,8 @@
  *   reader's client, and a reply to one of ours is classified by intake as
  *   correspondence on the statement.  Reply-To is the intake address.
  *
- * - Loops (RFC 3834): Auto-Submitted: auto-generated and X-Liaison-Loop
+ * - Loops (RFC 3834): Auto-Submitted (auto-replied on the acknowledgement,
+ *   auto-generated on the rest) and X-Liaison-Loop
  *   on everything; intake classifies both as automatic and never answers.
  *
  * - The envelope sender is per recipient (VERP): the outbox sends one SMTP
@@ -41,9 +42,19 @@
 /* The longest title put into a Subject; the body has it whole. */
 #define SUBJECT_TITLE_MAX 300
 
+/* Whether c is an explicit bidirectional formatting character (embeddings,
+ * overrides, isolates, marks): in a Subject from a stranger it would make
+ * "doc\u202Etxt.exe" read as "docexe.txt". */
+static gboolean
+is_bidi_control(gunichar c)
+{
+    return c == 0x200e || c == 0x200f || c == 0x061c || (c >= 0x202a && c <= 0x202e)
+           || (c >= 0x2066 && c <= 0x2069);
+}
+
 /* A copy of s fit for a header: valid UTF-8, every control character a
- * space, runs of spaces collapsed, trimmed, at most max characters.
- * NULL in, NULL out. */
+ * space, bidirectional controls dropped, runs of spaces collapsed,
+ * trimmed, at most max characters.  NULL in, NULL out. */
 static char *
 clean_header_value(const char *s, glong max)
 {
@@ -63,6 +74,8 @@ clean_header_value(const char *s, glong max)
             space = out->len > 0;
             continue;
         }
+        if (is_bidi_control(c))
+            continue;
         if (space)
             g_string_append_c(out, ' ');
         space = FALSE;
@@ -75,6 +88,205 @@ clean_header_value(const char *s, glong max)
         g_string_append(out, "\u2026");
     }
     return g_string_free(out, FALSE);
+}
+
+/* RFC 2047 section 2: an encoded-word is at most 75 characters.
+ * "=?UTF-8?B?" and "?=" take 12 of them, leaving 63 for the encoded
+ * text: in base64, 15 quanta of 4, which carry 45 bytes. */
+#define ENCODED_WORD_MAX 75
+#define ENCODED_WORD_TEXT 63
+#define ENCODED_WORD_BYTES 45
+
+/* Whether a word of a header value must be encoded: it has non-ASCII
+ * bytes, it could be read as an encoded-word itself, or it is too long
+ * for a folded line (GMime would break it with a TAB, which the reader
+ * would see in the middle of a URL). */
+static gboolean
+word_needs_encoding(const char *w, size_t n)
+{
+    if (n > ENCODED_WORD_MAX - 3)
+        return TRUE;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char) w[i] >= 0x80 || (w[i] == '=' && i + 1 < n && w[i + 1] == '?'))
+            return TRUE;
+    return FALSE;
+}
+
+/* Append one Q encoded-word (RFC 2047 section 4.2) holding as many whole
+ * characters from p (up to end) as fit in 75 characters; returns where it
+ * stopped.  Only the characters section 5 allows in a phrase stand for
+ * themselves, so that the word serves in a display name too. */
+static const char *
+append_q_word(GString *out, const char *p, const char *end)
+{
+    GString *q = g_string_new(NULL);
+
+    while (p < end) {
+        const char *next = g_utf8_next_char(p);
+        gsize before = q->len;
+
+        for (const char *c = p; c < next; c++) {
+            unsigned char b = (unsigned char) *c;
+
+            if (b == ' ')
+                g_string_append_c(q, '_');
+            else if (g_ascii_isalnum(b) || strchr("!*+-/", b) != NULL)
+                g_string_append_c(q, (char) b);
+            else
+                g_string_append_printf(q, "=%02X", b);
+        }
+        if (q->len > ENCODED_WORD_TEXT && before > 0) {
+            g_string_truncate(q, before);
+            break;
+        }
+        p = next;
+    }
+    g_string_append_printf(out, "=?UTF-8?Q?%s?=", q->str);
+    g_string_free(q, TRUE);
+    return p;
+}
+
+/* Append run (n bytes of valid UTF-8) to out as UTF-8 encoded-words of
+ * at most 75 characters, each holding whole characters (RFC 2047
+ * section 5), separated by a space that readers drop between two
+ * encoded-words.  They are B words of a multiple of 3 bytes, so that
+ * their base64 has no padding, and the last one: GMime joins adjacent
+ * encoded-words before decoding them, and a '=' in the middle ended the
+ * text there ("=?UTF-8?B?QQ==?= =?UTF-8?B?QkM=?=" read as "A").  Where
+ * whole characters allow no such cut (ASCII before 3-byte characters),
+ * one Q word takes the characters up to where they do. */
+static void
+append_encoded_words(GString *out, const char *run, size_t n)
+{
+    const char *p = run, *end = run + n;
+    gboolean ascii = TRUE;
+
+    for (size_t i = 0; i < n && ascii; i++)
+        ascii = (unsigned char) run[i] < 0x80;
+    /* A long ASCII word, or one that looks encoded: Q words keep it
+     * readable in the raw header. */
+    while (ascii && p < end) {
+        if (p > run)
+            g_string_append_c(out, ' ');
+        p = append_q_word(out, p, end);
+    }
+    while (p < end) {
+        const char *q = p, *cut = NULL;
+        g_autofree char *b64 = NULL;
+
+        if (p > run)
+            g_string_append_c(out, ' ');
+        while (q < end) {
+            const char *next = g_utf8_next_char(q);
+
+            if (next - p > ENCODED_WORD_BYTES)
+                break;
+            q = next;
+            if ((q - p) % 3 == 0)
+                cut = q;
+        }
+        if (q < end && cut == NULL) {
+            p = append_q_word(out, p, end);
+            continue;
+        }
+        if (q < end)
+            q = cut;
+        b64 = g_base64_encode((const guchar *) p, q - p);
+        g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
+        p = q;
+    }
+}
+
+/* The Subject's value as words and encoded-words: cleaned text (valid
+ * UTF-8, no controls) with every run of words that needs encoding, and
+ * the spaces inside it, as encoded-words of at most 75 characters; ASCII
+ * words stay as they are. */
+static char *
+encode_subject(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = text, *run = NULL, *run_end = NULL;
+
+    while (*p != '\0') {
+        const char *w = p, *e;
+
+        while (*w == ' ')
+            w++;
+        if (*w == '\0')
+            break;
+        for (e = w; *e != '\0' && *e != ' '; e++)
+            ;
+        if (word_needs_encoding(w, e - w)) {
+            if (run == NULL)
+                run = w;
+            run_end = e;
+        } else {
+            if (run != NULL) {
+                if (out->len > 0)
+                    g_string_append_c(out, ' ');
+                append_encoded_words(out, run, run_end - run);
+                run = NULL;
+            }
+            g_string_append_printf(out, "%s%.*s", out->len > 0 ? " " : "", (int) (e - w), w);
+        }
+        p = e;
+    }
+    if (run != NULL) {
+        if (out->len > 0)
+            g_string_append_c(out, ' ');
+        append_encoded_words(out, run, run_end - run);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Make value, already encoded, what is written for msg's header name
+ * (which must be set), folded by GMime: it folds encoded-words without
+ * encoding them again. */
+static void
+set_raw_header(GMimeMessage *msg, const char *name, const char *value)
+{
+    GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    GMimeHeader *h = g_mime_header_list_get_header(list, name);
+    g_autofree char *line = NULL, *folded = NULL;
+
+    if (h == NULL)
+        return;
+    line = g_strconcat(name, ": ", value, NULL);
+    folded = g_mime_utils_unstructured_header_fold(NULL, NULL, line);
+    g_mime_header_set_raw_value(h, folded + strlen(name) + 1);
+}
+
+/* Set msg's Subject to subject (cleaned text).  GMime 3.2 encodes it but
+ * cuts a long word after 39 characters, not bytes, so a Japanese title
+ * became one encoded-word of 160 characters and more, which strict
+ * readers show raw.  So GMime sets the header (and its decoded value),
+ * and the raw value written is ours. */
+static void
+set_subject(GMimeMessage *msg, const char *subject)
+{
+    g_autofree char *encoded = encode_subject(subject);
+
+    g_mime_message_set_subject(msg, subject, "utf-8");
+    set_raw_header(msg, "Subject", encoded);
+}
+
+/* Set msg's From to name <addr>.  A name with non-ASCII text is encoded
+ * here, whole, for the reason set_subject gives; ASCII names are GMime's
+ * to quote. */
+static void
+set_from(GMimeMessage *msg, const char *name, const char *addr)
+{
+    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, name != NULL ? name : "", addr);
+    for (const char *p = name; p != NULL && *p != '\0'; p++)
+        if ((unsigned char) *p >= 0x80) {
+            GString *v = g_string_new(NULL);
+
+            append_encoded_words(v, name, strlen(name));
+            g_string_append_printf(v, " <%s>", addr);
+            set_raw_header(msg, "From", v->str);
+            g_string_free(v, TRUE);
+            return;
+        }
 }
 
 /* A copy of body text fit for a text/plain part: valid UTF-8, LF line
@@ -130,10 +342,12 @@ safe_address(const char *addr)
 }
 
 /* A Message-ID from mail, "<x@y>", when it is safe to repeat in a header
- * (no space or control, one pair of angle brackets); NULL otherwise. */
+ * (no space, control or special, one pair of angle brackets, one '@'
+ * between two non-empty parts); NULL otherwise. */
 static char *
 safe_message_id(const char *id)
 {
+    const char *at;
     size_t n;
 
     if (id == NULL)
@@ -141,12 +355,17 @@ safe_message_id(const char *id)
     n = strlen(id);
     if (n < 3 || n > 250 || id[0] != '<' || id[n - 1] != '>')
         return NULL;
+    /* RFC 5322 msg-id as readers parse it: id-left "@" id-right, no
+     * specials; "<a(b)c@x>" would end GMime's References list there. */
     for (size_t i = 1; i < n - 1; i++) {
         unsigned char c = (unsigned char) id[i];
 
-        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>')
+        if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
             return NULL;
     }
+    at = strchr(id, '@');
+    if (at == NULL || at != strrchr(id, '@') || at == id + 1 || at == id + n - 2)
+        return NULL;
     return g_strdup(id);
 }
 
@@ -278,7 +497,9 @@ append_contacts(GString *t, const char *label, const GPtrArray *list)
         g_autofree char *name = clean_header_value(c->name, 200);
         g_autofree char *addr = clean_header_value(c->addr, 254);
 
-        g_string_append(t, i > 0 ? ", " : "");
+        /* One a line: a name may hold a comma ("Rapporteur, Q14/15"). */
+        if (i > 0)
+            g_string_append_printf(t, "\n  %-20s", "");
         if (name != NULL && *name != '\0' && addr != NULL)
             g_string_append_printf(t, "%s <%s>", name, addr);
         else
@@ -340,8 +561,7 @@ start_message(const struct compose_settings *cs, const struct statement *s,
     mid = g_strdup_printf("liaison-%s-%s-%08x%08x@%s", id, kind,
                           g_random_int(), g_random_int(), host);
 
-    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM,
-                               from_name != NULL ? from_name : "", from_addr);
+    set_from(msg, from_name, from_addr);
     g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL, from_addr);
     for (guint i = 0; i < to->len; i++)
         g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL,
@@ -349,14 +569,18 @@ start_message(const struct compose_settings *cs, const struct statement *s,
     for (guint i = 0; cc != NULL && i < cc->len; i++)
         g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, NULL,
                                    g_ptr_array_index(cc, i));
-    g_mime_message_set_subject(msg, subject, "utf-8");
+    set_subject(msg, subject);
     g_mime_message_set_date(msg, now);
     g_mime_message_set_message_id(msg, mid);
     if (thread != NULL) {
         g_mime_object_set_header(GMIME_OBJECT(msg), "In-Reply-To", thread, NULL);
         g_mime_object_set_header(GMIME_OBJECT(msg), "References", thread, NULL);
     }
-    g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
+    /* RFC 3834 section 5: the acknowledgement answers the statement
+     * mail, so it is auto-replied; the rest answers no one message. */
+    g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
+                             strcmp(kind, "acknowledgement") == 0 ? "auto-replied"
+                                                                   : "auto-generated", NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "X-Liaison-Loop", host, NULL);
     if (s != NULL && s->id > 0)
         g_mime_object_set_header(GMIME_OBJECT(msg), "X-Liaison-ID", id, NULL);
@@ -373,6 +597,17 @@ start_message(const struct compose_settings *cs, const struct statement *s,
     return msg;
 }
 
+/* Make stream (read from its start) the content of part. */
+static void
+set_part_content(GMimeTextPart *part, GMimeStream *stream)
+{
+    GMimeDataWrapper *wrapper =
+        g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
+
+    g_mime_part_set_content(GMIME_PART(part), wrapper);
+    g_object_unref(wrapper);
+}
+
 /* Put the text in as the one text/plain UTF-8 part, let GMime choose
  * quoted-printable or base64, and write the whole message with CRLF. */
 static void
@@ -385,20 +620,36 @@ finish_message(GMimeMessage *msg, const char *text, struct outmail *m)
     GByteArray *bytes;
 
     GMimeStream *content = g_mime_stream_mem_new_with_buffer(clean, strlen(clean));
-    GMimeDataWrapper *wrapper =
-        g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+    GMimeContentEncoding enc;
 
     /* Not g_mime_text_part_set_text(): it converts the text to the
      * narrowest charset that fits (ISO-8859-1 for "Réponse"), and a
      * charset label set afterwards would then lie about the bytes.  The
      * text stays UTF-8, labelled as such. */
-    g_mime_part_set_content(GMIME_PART(part), wrapper);
-    g_object_unref(wrapper);
-    g_object_unref(content);
+    set_part_content(part, content);
     g_mime_text_part_set_charset(part, "utf-8");
-    g_mime_part_set_content_encoding(GMIME_PART(part),
-        g_mime_part_get_best_content_encoding(GMIME_PART(part),
-                                              GMIME_ENCODING_CONSTRAINT_7BIT));
+    enc = g_mime_part_get_best_content_encoding(GMIME_PART(part),
+                                                GMIME_ENCODING_CONSTRAINT_7BIT);
+    if (enc == GMIME_CONTENT_ENCODING_BASE64) {
+        /* Text is encoded in its canonical form, CRLF line ends (RFC 2045
+         * section 6.8): the DOS newline format below rewrites only the
+         * lines of the encoding, not the text inside the base64. */
+        GMimeStream *crlf = g_mime_stream_mem_new();
+        GMimeStream *filtered = g_mime_stream_filter_new(crlf);
+        GMimeFilter *unix2dos = g_mime_filter_unix2dos_new(FALSE);
+
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), unix2dos);
+        g_object_unref(unix2dos);
+        g_mime_stream_reset(content);
+        g_mime_stream_write_to_stream(content, filtered);
+        g_mime_stream_flush(filtered);
+        g_object_unref(filtered);
+        g_mime_stream_reset(crlf);
+        set_part_content(part, crlf);
+        g_object_unref(crlf);
+    }
+    g_object_unref(content);
+    g_mime_part_set_content_encoding(GMIME_PART(part), enc);
     g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
     g_object_unref(part);
 
@@ -422,6 +673,24 @@ subject_for(const struct statement *s, const char *what, const char *tail)
                            title, tail != NULL ? tail : "");
 }
 
+/* "Assigned to: a, b" and who is asked to do what, for a mail to the
+ * assignees (to) that copies others (cc). */
+static void
+append_assignees(GString *t, const GPtrArray *to, const GPtrArray *cc)
+{
+    if (to->len == 0) {
+        g_string_append(t, "It has no assignee yet.\n");
+        return;
+    }
+    g_string_append(t, "Assigned to:");
+    for (guint i = 0; i < to->len; i++)
+        g_string_append_printf(t, "%s %s", i > 0 ? "," : "",
+                               (const char *) g_ptr_array_index(to, i));
+    g_string_append(t, "\nThe assignee is asked to give it appropriate consideration");
+    g_string_append(t, cc->len > 0 ? ";\nthe others are copied for their information.\n"
+                                    : ".\n");
+}
+
 /* The notification to the assignee(s), copying the other routed
  * recipients. */
 struct outmail *
@@ -442,9 +711,11 @@ compose_notification(const struct compose_settings *cs,
         return NULL;
     }
     subject = subject_for(s, "Liaison statement received", NULL);
-    g_string_append_printf(t,
-        "A liaison statement has arrived and has been assigned to you.\n"
-        "Please give it appropriate consideration.\n\n");
+    /* To the assignee, and in copy the contacts, supervisors and lists:
+     * the text says whose it is, not "assigned to you" to all. */
+    g_string_append(t, "A liaison statement has arrived.\n");
+    append_assignees(t, to, cc);
+    g_string_append(t, "\n");
     append_envelope(t, s);
     if (s->env->deadline != NULL)
         g_string_append_printf(t, "\nPlease reply by %s.\n", s->env->deadline);
@@ -602,15 +873,15 @@ compose_reminder(const struct compose_settings *cs, const struct statement *s,
         return NULL;
     if (kind != NULL && strcmp(kind, "overdue") == 0) {
         tail = g_strdup_printf(" overdue by %d day%s", days, days == 1 ? "" : "s");
-        lead = g_strdup_printf("The deadline of this liaison statement (%s) "
-                               "passed %d day%s ago, and no response is recorded.",
+        lead = g_strdup_printf("The deadline of this liaison statement (%s) passed\n"
+                               "%d day%s ago, and no response is recorded.",
                                s->env->deadline != NULL ? s->env->deadline : "?",
                                days, days == 1 ? "" : "s");
     } else if (kind != NULL && strcmp(kind, "no-deadline") == 0) {
         tail = g_strdup_printf(" waiting %d days for a response", days);
-        lead = g_strdup_printf("This liaison statement (%s) arrived %d days "
-                               "ago, has no deadline, and no response is "
-                               "recorded.", purpose_text(s->env->purpose), days);
+        lead = g_strdup_printf("This liaison statement (%s) arrived %d days ago,\n"
+                               "has no deadline, and no response is recorded.",
+                               purpose_text(s->env->purpose), days);
     } else {
         tail = days == 0 ? g_strdup(" due today")
              : g_strdup_printf(" due in %d day%s", days, days == 1 ? "" : "s");
@@ -621,7 +892,9 @@ compose_reminder(const struct compose_settings *cs, const struct statement *s,
     }
     subject = subject_for(s, "Reminder", tail);
     t = g_string_new(NULL);
-    g_string_append_printf(t, "%s\nPlease give it appropriate consideration.\n\n", lead);
+    g_string_append_printf(t, "%s\n", lead);
+    append_assignees(t, to, cc);
+    g_string_append(t, "\n");
     append_envelope(t, s);
     g_string_append_printf(t,
         "\nThe statement: %s\n\n"

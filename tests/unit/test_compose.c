@@ -158,8 +158,11 @@ assert_common(GMimeMessage *msg, const char *kind)
     const char *mid = g_mime_message_get_message_id(msg);
     g_autofree char *prefix = g_strdup_printf("liaison-42-%s-", kind);
 
+    /* RFC 3834 section 5: an answer to the statement mail is
+     * auto-replied, the rest auto-generated. */
     assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "Auto-Submitted"),
-                        "auto-generated");
+                        strcmp(kind, "acknowledgement") == 0 ? "auto-replied"
+                                                             : "auto-generated");
     assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "X-Liaison-Loop"),
                         "lt.ietf.test");
     assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "X-Liaison-ID"), "42");
@@ -179,14 +182,41 @@ assert_common(GMimeMessage *msg, const char *kind)
     }
 }
 
+/* The text names the assignee to all who read it (the copied contacts
+ * are not told it is assigned to them), and its lines before the
+ * envelope fit 78 characters (RFC 5322 section 2.1.1). */
+static void
+assert_text_addressed(GMimeMessage *msg)
+{
+    g_autofree char *text =
+        g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    int assigned = 0;
+
+    assert_non_null(strstr(text, "the others are copied for their information."));
+    assert_null(strstr(text, "assigned to you"));
+    for (int i = 0; lines[i] != NULL && strstr(lines[i], "Title:") == NULL; i++) {
+        g_strchomp(lines[i]);
+        assert_true(g_utf8_strlen(lines[i], -1) <= 78);
+        assigned += strcmp(lines[i], "Assigned to: ccamp-chairs@ietf.test") == 0;
+    }
+    assert_int_equal(assigned, 1);
+}
+
 /* The notification: To the assignee, Cc every other routed recipient. */
 static void
 test_notification(void **state)
 {
     struct statement *s = sample_statement("LS on YANG models");
-    struct outmail *m = compose_notification(&test_mail_settings, s);
+    struct outmail *m;
     GMimeMessage *msg;
     g_autofree char *to = NULL, *cc = NULL, *env = NULL, *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    int at = -1;
+
+    g_ptr_array_add(s->env->technical_contacts,
+                    contact_new("Zoe Muller, Rapporteur Q14/15", "zm@itu.test"));
+    m = compose_notification(&test_mail_settings, s);
 
     assert_non_null(m);
     assert_string_equal(m->kind, "notification");
@@ -207,6 +237,17 @@ test_notification(void **state)
                              strlen(m->message_id) - 2), 0);
     text = g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
     assert_non_null(strstr(text, "appropriate consideration"));
+    assert_text_addressed(msg);
+    /* Contacts one a line: a comma in a name does not make two. */
+    lines = g_strsplit(text, "\n", -1);
+    for (int i = 0; lines[i] != NULL; i++) {
+        g_strchomp(lines[i]);
+        if (strcmp(lines[i], "  Technical contacts: Hiroshi Tanabe <h.tanabe@itu.test>") == 0)
+            at = i;
+    }
+    assert_true(at >= 0);
+    assert_string_equal(lines[at + 1],
+                        "                      Zoe Muller, Rapporteur Q14/15 <zm@itu.test>");
     assert_non_null(strstr(text, "Please reply by 2027-03-15."));
     assert_non_null(strstr(text, "https://datatracker.ietf.test/liaison/42"));
     assert_non_null(strstr(text, "reply to this message"));
@@ -232,6 +273,43 @@ test_non_ascii_text(void **state)
     assert_true(g_utf8_validate(text, -1, NULL));
     assert_non_null(strstr(text, "Réponse attendue : TR-545, Zoë Müller"));
     g_object_unref(msg);
+    outmail_free(m);
+    statement_free(s);
+}
+
+/* Text mostly outside ASCII goes out in base64, and base64 text carries
+ * CRLF line ends inside it, its canonical form (RFC 2045 section 6.8):
+ * the line ends of the message are not those of the text it encodes. */
+static void
+test_base64_text_crlf(void **state)
+{
+    GString *title = g_string_new(NULL);
+    struct statement *s;
+    struct outmail *m;
+    gsize len, n;
+    const char *raw, *body;
+    g_autofree char *b64 = NULL;
+    g_autofree guchar *text = NULL;
+    int lines = 0;
+
+    for (int i = 0; i < 200; i++)
+        g_string_append(title, "光伝送網");
+    s = sample_statement(title->str);
+    m = compose_notification(&test_mail_settings, s);
+    raw = g_bytes_get_data(m->raw, &len);
+    assert_non_null(g_strstr_len(raw, len, "Content-Transfer-Encoding: base64\r\n"));
+    body = g_strstr_len(raw, len, "\r\n\r\n");
+    assert_non_null(body);
+    b64 = g_strndup(body + 4, raw + len - (body + 4));
+    text = g_base64_decode(b64, &n);
+    assert_true(n > 2400);
+    for (gsize i = 0; i < n; i++)
+        if (text[i] == '\n') {
+            assert_true(i > 0 && text[i - 1] == '\r');
+            lines++;
+        }
+    assert_true(lines > 5);
+    g_string_free(title, TRUE);
     outmail_free(m);
     statement_free(s);
 }
@@ -308,6 +386,12 @@ test_reminder(void **state)
     msg = parse(m);
     assert_string_equal(g_mime_message_get_subject(msg),
                         "[LS 42] Reminder: LS on YANG models overdue by 3 days");
+    assert_text_addressed(msg);
+    g_object_unref(msg);
+    outmail_free(m);
+    m = compose_reminder(&test_mail_settings, s, "no-deadline", 120);
+    msg = parse(m);
+    assert_text_addressed(msg);
     g_object_unref(msg);
     outmail_free(m);
     m = compose_reminder(&test_mail_settings, s, "due", 0);
@@ -432,6 +516,157 @@ test_header_injection(void **state)
     g_string_free(longtitle, TRUE);
 }
 
+/* The raw field name of m, folded lines kept: from "Name:" to the CRLF
+ * before the next field. */
+static char *
+raw_field(const struct outmail *m, const char *name)
+{
+    gsize len;
+    const char *raw = g_bytes_get_data(m->raw, &len);
+    g_autofree char *key = g_strconcat("\r\n", name, ":", NULL);
+    const char *start = g_strstr_len(raw, len, key);
+    const char *end;
+
+    assert_non_null(start);
+    start += 2;
+    for (end = start; (end = g_strstr_len(end, raw + len - end, "\r\n")) != NULL; end += 2)
+        if (end[2] != ' ' && end[2] != '\t')
+            break;
+    assert_non_null(end);
+    return g_strndup(start, end - start);
+}
+
+/* The bytes of an RFC 2047 Q encoded text: '_' a space, =XX a byte. */
+static guchar *
+q_decode(const char *text, gsize *n)
+{
+    GByteArray *b = g_byte_array_new();
+
+    for (const char *p = text; *p != '\0'; p++) {
+        guint8 c = (guint8) *p;
+
+        if (*p == '_') {
+            c = ' ';
+        } else if (*p == '=') {
+            assert_true(g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2]));
+            c = (guint8) (g_ascii_xdigit_value(p[1]) * 16 + g_ascii_xdigit_value(p[2]));
+            p += 2;
+        }
+        g_byte_array_append(b, &c, 1);
+    }
+    *n = b->len;
+    return g_byte_array_free(b, FALSE);
+}
+
+/* Subjects keep RFC 2047's limits whatever the title: every encoded-word
+ * at most 75 characters holding whole UTF-8 characters, every line of
+ * the field at most 78, and the Subject read back is the title.  GMime
+ * alone made one encoded-word of about 170 characters of a long Japanese
+ * title.  A title that looks like an encoded-word stays that text. */
+static void
+test_encoded_words(void **state)
+{
+    const char *titles[] = {
+        "新しい勧告草案に関するリエゾン文書光伝送網の同期に関する作業の進捗についての回答要請",
+        "G.8275.1改訂版に関するリエゾン文書：光伝送網の同期 および 周波数配信の作業計画について",
+        "Überweisungsträgerverarbeitungsgesetzänderungsverordnungsentwurfsbegründungsanhänge",
+        "Emoji 😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀 run",
+        "Réponse à la déclaration de liaison — 日本語のタイトル",
+        "Literal =?UTF-8?B?SGVsbG8=?= stays",
+        "Plain ASCII title about YANG models",
+        "See https://www.3gpp.test/ftp/tsg_sa/WG2_Arch/TSGS2_160_Electronic_2023-11/Docs/S2-2311234.zip now",
+        NULL,
+    };
+
+    for (int i = 0; titles[i] != NULL; i++) {
+        struct statement *s = sample_statement(titles[i]);
+        struct outmail *m = compose_notification(&test_mail_settings, s);
+        g_autofree char *field = raw_field(m, "Subject");
+        g_autofree char *want = g_strdup_printf("[LS 42] Liaison statement received: %s",
+                                                titles[i]);
+        g_auto(GStrv) lines = g_strsplit(field, "\r\n", -1);
+        GMimeMessage *msg;
+        int words = 0;
+
+        check_raw_headers(m);
+        for (int l = 0; lines[l] != NULL; l++)
+            assert_true(strlen(lines[l]) <= 78);
+        for (const char *p = field; (p = strstr(p, "=?")) != NULL;) {
+            const char *q;
+            g_autofree char *b64 = NULL;
+            g_autofree guchar *bytes = NULL;
+            gsize n;
+
+            assert_true(g_str_has_prefix(p, "=?UTF-8?B?") || g_str_has_prefix(p, "=?UTF-8?Q?"));
+            q = strstr(p + 10, "?=");
+            assert_non_null(q);
+            /* "=?UTF-8?B?" or "=?UTF-8?Q?" ... "?=" */
+            assert_true(q + 2 - p <= 75);
+            b64 = g_strndup(p + 10, q - (p + 10));
+            if (g_str_has_prefix(p, "=?UTF-8?B?")) {
+                bytes = g_base64_decode(b64, &n);
+                /* Padding only in the last word of a run: GMime joins
+                 * adjacent words' base64 before decoding it. */
+                if (strchr(b64, '=') != NULL)
+                    assert_false(g_str_has_prefix(q + 2, " =?"));
+            } else {
+                assert_true(g_str_has_prefix(p, "=?UTF-8?Q?"));
+                bytes = q_decode(b64, &n);
+            }
+            assert_true(g_utf8_validate((const char *) bytes, n, NULL));
+            words++;
+            p = q + 2;
+        }
+        /* The short ASCII title needs no encoded-word, the others do
+         * (the URL is too long for a folded line). */
+        assert_true((words == 0) == (i == 6));
+        msg = parse(m);
+        assert_string_equal(g_mime_message_get_subject(msg), want);
+        g_object_unref(msg);
+        outmail_free(m);
+        statement_free(s);
+    }
+}
+
+/* The same limits in a display name: a deployment named in Chinese gets
+ * a From of encoded-words of at most 75 characters that reads back as its
+ * name.  And a title's bidirectional controls never reach the Subject,
+ * where "invoice\u202Etxt.exe" would read as "invoiceexe.txt". */
+static void
+test_from_name_and_bidi(void **state)
+{
+    static const char name[] = "互联网工程任务组联络声明秘书处自动通知系统";
+    struct compose_settings cs = test_mail_settings;
+    struct statement *s = sample_statement("invoice\u202Etxt.exe \u2066isolated\u2069 \u200Fmark");
+    struct outmail *m;
+    GMimeMessage *msg;
+    InternetAddressList *from;
+    g_autofree char *field = NULL;
+
+    cs.from_name = name;
+    m = compose_notification(&cs, s);
+    check_raw_headers(m);
+    field = raw_field(m, "From");
+    for (const char *p = field; (p = strstr(p, "=?")) != NULL;) {
+        const char *q = strstr(p + 10, "?=");
+
+        assert_non_null(q);
+        assert_true(q + 2 - p <= 75);
+        p = q + 2;
+    }
+    assert_non_null(strstr(field, "<liaisons@ietf.test>"));
+    msg = parse(m);
+    from = g_mime_message_get_from(msg);
+    assert_int_equal(internet_address_list_length(from), 1);
+    assert_string_equal(internet_address_get_name(internet_address_list_get_address(from, 0)),
+                        name);
+    assert_string_equal(g_mime_message_get_subject(msg),
+                        "[LS 42] Liaison statement received: invoicetxt.exe isolated mark");
+    g_object_unref(msg);
+    outmail_free(m);
+    statement_free(s);
+}
+
 /* Hostile addresses are dropped, never repaired; a hostile Message-ID is
  * not repeated. */
 static void
@@ -464,6 +699,29 @@ test_hostile_addresses(void **state)
     assert_null(g_mime_object_get_header(GMIME_OBJECT(msg), "Bcc"));
     g_object_unref(msg);
     outmail_free(m);
+    /* Ids a reader would misparse are not repeated either; a plain one is. */
+    {
+        const char *bad[] = { "<a(b)c@itu.test>", "<garbage(>", "<no-at-sign>", "<@x.test>",
+                              "<a@>", "<a@b@c.test>", "<a;b@x.test>", NULL };
+
+        for (int i = 0; bad[i] != NULL; i++) {
+            g_free(s->message_id);
+            s->message_id = g_strdup(bad[i]);
+            m = compose_notification(&test_mail_settings, s);
+            msg = parse(m);
+            assert_null(g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"));
+            g_object_unref(msg);
+            outmail_free(m);
+        }
+        g_free(s->message_id);
+        s->message_id = g_strdup("<ls-7.plain+id@itu.test>");
+        m = compose_notification(&test_mail_settings, s);
+        msg = parse(m);
+        assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"),
+                            "<ls-7.plain+id@itu.test>");
+        g_object_unref(msg);
+        outmail_free(m);
+    }
     statement_free(s);
 }
 
@@ -658,10 +916,13 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_notification),
         cmocka_unit_test(test_non_ascii_text),
+        cmocka_unit_test(test_base64_text_crlf),
         cmocka_unit_test(test_acknowledgement),
         cmocka_unit_test(test_reminder),
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_header_injection),
+        cmocka_unit_test(test_encoded_words),
+        cmocka_unit_test(test_from_name_and_bidi),
         cmocka_unit_test(test_hostile_addresses),
         cmocka_unit_test(test_verp),
         cmocka_unit_test(test_outbox_store),
