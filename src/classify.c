@@ -269,15 +269,15 @@ thread_lookup(const struct message *m, classify_lookup_fn lookup, gpointer data,
 static gint64
 about_lookup(const struct message *m, const struct classify_store *cs, GError **err)
 {
-    gint64 id = cs->by_message_id(m->message_id, cs->data, err);
-    g_autofree char *from = NULL, *title = NULL, *own = NULL;
+    g_autofree char *from = m->from_addr != NULL ? g_utf8_strdown(m->from_addr, -1) : NULL;
+    g_autofree char *title = NULL, *own = NULL;
+    gint64 id = cs->by_own_message_id(m->message_id, from, cs->data, err);
     int known;
 
     if (id != 0)
         return id;
-    if ((id = subject_tag(m->subject)) == 0 || m->from_addr == NULL)
+    if ((id = subject_tag(m->subject)) == 0 || from == NULL)
         return 0;
-    from = g_utf8_strdown(m->from_addr, -1);
     known = cs->knows(id, from, &title, cs->data, err);
     if (known <= 0)
         return known;

@@ -20,6 +20,10 @@ enum message_kind {
  * an internal failure (with *err set). */
 typedef gint64 (*classify_lookup_fn)(const char *message_id, gpointer data,
                                      GError **err);
+/* Looks up the statement whose own Message-ID this is and whose From had
+ * from_addr (lower case): its id, 0 if none, -1 on a failure. */
+typedef gint64 (*classify_own_lookup_fn)(const char *message_id, const char *from_addr,
+                                         gpointer data, GError **err);
 /* Whether addr (lower case) is one of statement id's contacts or routed
  * recipients: 1 yes (with *title the statement's title, to be freed, or
  * NULL), 0 no, -1 on an internal failure (with *err set). */
@@ -36,6 +40,7 @@ typedef gboolean (*classify_ietf_fn)(const char *body, gpointer data);
 /* What classification asks of the store (and the directory). */
 struct classify_store {
     classify_lookup_fn by_message_id;
+    classify_own_lookup_fn by_own_message_id;
     classify_knows_fn knows;
     classify_ours_fn ours;
     classify_ietf_fn ietf_body;

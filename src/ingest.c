@@ -113,6 +113,67 @@ lookup_in_store(const char *message_id, gpointer data, GError **err)
     return store_statement_by_message_id(((struct ingest_ctx *) data)->store, message_id, err);
 }
 
+/* What own_id_accept compares a recorded statement with. */
+struct own_id_query {
+    const char *from_addr;      /* the new mail's From, lower case */
+    const struct directory *dir;
+};
+
+/* Whether header_from, as the store keeps it ("Name <addr>" or "addr"),
+ * has the address addr. */
+static gboolean
+from_has_address(const char *header_from, const char *addr)
+{
+    g_autofree char *from = g_ascii_strdown(header_from, -1);
+    g_autofree char *bracketed = g_strconcat("<", addr, ">", NULL);
+
+    return strcmp(from, addr) == 0 || g_str_has_suffix(from, bracketed);
+}
+
+/* The domain of an address, or "" (never NULL). */
+static const char *
+domain_part(const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+
+    return at != NULL ? at + 1 : "";
+}
+
+/* store_own_id_fn: the same statement again from its sender.  Its From
+ * must be the one recorded.  A statement recorded from a forward counts
+ * only when the forwarder could vouch for the attached From: the IETF's
+ * own (the secretariat) or someone at the sender's own domain; else a
+ * stranger's forward of a made-up statement under a body's next
+ * Message-ID would turn the body's real statement into correspondence on
+ * it.  The forward's own id is the forwarder's again. */
+static gboolean
+own_id_accept(const char *header_from, const char *forwarded_by, gboolean outer,
+              gpointer data)
+{
+    const struct own_id_query *q = data;
+
+    if (outer)
+        return forwarded_by != NULL && g_ascii_strcasecmp(forwarded_by, q->from_addr) == 0;
+    if (header_from == NULL || !from_has_address(header_from, q->from_addr))
+        return FALSE;
+    return forwarded_by == NULL
+           || (q->dir != NULL && directory_is_own_domain(q->dir, forwarded_by))
+           || g_ascii_strcasecmp(domain_part(forwarded_by), domain_part(q->from_addr)) == 0;
+}
+
+/* classify_own_lookup_fn over the store. */
+static gint64
+own_lookup_in_store(const char *message_id, const char *from_addr, gpointer data,
+                    GError **err)
+{
+    struct ingest_ctx *ctx = data;
+    struct own_id_query q = { from_addr, ctx->dir };
+
+    if (from_addr == NULL)
+        return 0;
+    return store_statement_by_own_message_id(ctx->store, message_id, own_id_accept, &q, err);
+}
+
 /* classify_knows_fn over the store. */
 static int
 knows_in_store(gint64 id, const char *addr, char **title, gpointer data, GError **err)
@@ -164,7 +225,8 @@ classify_in_store(struct ingest_ctx *ctx, const struct message *m, const char *e
                   enum message_kind *kind, gint64 *statement_id, GError **err)
 {
     const struct classify_store cs = {
-        lookup_in_store, knows_in_store, ours_in_directory, ietf_in_directory, ctx,
+        lookup_in_store, own_lookup_in_store, knows_in_store, ours_in_directory,
+        ietf_in_directory, ctx,
     };
 
     return classify_message(m, envelope_sender, &cs, kind, statement_id, err);
@@ -684,12 +746,13 @@ record_statement(struct ingest_ctx *ctx, struct message *m, const struct raw_inp
 static gboolean
 replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope_sender,
                  gint64 row, gint64 stmt, const char *kind, struct decision *d,
-                 gboolean *upgrade, GError **err)
+                 gboolean *upgrade, gboolean *relink, GError **err)
 {
     enum message_kind now, recorded;
     gint64 ref = 0;
 
     *upgrade = FALSE;
+    *relink = FALSE;
     if (!classify_in_store(ctx, m, envelope_sender, &now, &ref, err))
         return FALSE;
     if (!classify_kind_from_name(kind, &recorded)) {
@@ -706,6 +769,9 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope
         }
         if (now == KIND_CORRESPONDENCE && stmt == 0)
             stmt = ref;         /* the statement it answers */
+        /* The row says now what the message is, so that the history
+         * shows who got it (record_correspondence_copy). */
+        *relink = now == KIND_CORRESPONDENCE && stmt > 0;
         recorded = now;
     }
     d->duplicate = TRUE;
@@ -722,6 +788,21 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope
     else if (d->kind == KIND_STATEMENT)
         statement_recipients(d->statement, d->recipients);
     return TRUE;
+}
+
+/* A duplicate whose first copy was recorded as auto mail or a bounce (the
+ * list's copy of a reply came first) is correspondence, copied to the
+ * assignee: its row becomes that, on its statement, with the event a
+ * reply recorded first gets (record_other), so that the history shows
+ * it. */
+static gboolean
+record_correspondence_copy(struct ingest_ctx *ctx, const struct message *m,
+                           const struct decision *d, GError **err)
+{
+    return store_link_message(ctx->store, d->message_row, d->statement_id,
+                              "correspondence", err)
+           && store_add_event(ctx->store, d->statement_id, d->message_row, "correspondence",
+                              m->from_addr, m->from_addr, err);
 }
 
 /* The transaction is over: hand a shared store back. */
@@ -742,7 +823,7 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
     g_autofree char *digest = NULL;
     g_autofree char *kind = NULL;       /* of a message recorded before */
     gint64 row, stmt = 0;
-    gboolean ok, upgrade = FALSE;
+    gboolean ok, upgrade = FALSE, relink = FALSE;
 
     memset(d, 0, sizeof *d);
     d->recipients = g_ptr_array_new_with_free_func(recipient_free);
@@ -773,20 +854,23 @@ ingest_raw(struct ingest_ctx *ctx, const struct raw_input *in,
     if (row < 0)
         ok = FALSE;
     else if (row > 0) {
-        ok = replay_duplicate(ctx, m, envelope_sender, row, stmt, kind, d, &upgrade, &err);
+        ok = replay_duplicate(ctx, m, envelope_sender, row, stmt, kind, d, &upgrade,
+                              &relink, &err);
         if (ok && upgrade)
             ok = record_statement(ctx, m, in, digest, row, d, &err);
+        else if (ok && relink)
+            ok = record_correspondence_copy(ctx, m, d, &err);
     } else if (!classify_in_store(ctx, m, envelope_sender, &d->kind, &d->statement_id, &err))
         ok = FALSE;
     else if (d->kind == KIND_STATEMENT)
         ok = record_statement(ctx, m, in, digest, 0, d, &err);
     else
         ok = record_other(ctx, m, in, digest, d, &err);
-    if (ok && !d->duplicate)
+    if (ok && (!d->duplicate || relink))
         ok = store_commit(ctx->store, &err);
-    /* A duplicate wrote nothing worth keeping; a failure, even a failed
-     * COMMIT, leaves the transaction open. */
-    if (!ok || d->duplicate)
+    /* A duplicate wrote nothing worth keeping (but the row it relinked);
+     * a failure, even a failed COMMIT, leaves the transaction open. */
+    if (!ok || (d->duplicate && !relink))
         store_rollback(ctx->store);
     message_free(m);
     leave_store(ctx, ok);

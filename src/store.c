@@ -284,6 +284,7 @@ enum sql_id {
     SQL_ROLLBACK,
     SQL_FIND_MESSAGE,
     SQL_STATEMENT_BY_MESSAGE_ID,
+    SQL_STATEMENT_BY_OWN_MESSAGE_ID,
     SQL_ADD_MESSAGE,
     SQL_LINK_MESSAGE,
     SQL_ADD_EVENT,
@@ -351,6 +352,14 @@ static const char *const sql_text[SQL_COUNT] = {
         " UNION ALL SELECT statement, 2 FROM message"
         " WHERE message_id = ?1 AND statement IS NOT NULL"
         " ORDER BY 2, 1 LIMIT 1",
+    /* Only statements, with the From and forwarder they were recorded
+     * with (see store_statement_by_own_message_id). */
+    [SQL_STATEMENT_BY_OWN_MESSAGE_ID] =
+        "SELECT id, header_from, forwarded_by, 0 FROM statement WHERE message_id = ?1"
+        " UNION ALL SELECT s.id, s.header_from, s.forwarded_by, 1 FROM message m"
+        " JOIN statement s ON s.id = m.statement"
+        " WHERE m.message_id = ?1 AND m.kind = 'statement'"
+        " ORDER BY 1",
     [SQL_ADD_MESSAGE] =
         "INSERT INTO message (statement, direction, kind, message_id,"
         " body_sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1026,6 +1035,38 @@ store_statement_by_message_id(struct store *st, const char *message_id,
         id = sqlite3_column_int64(stmt, 0);
     } else if (rc != SQLITE_DONE) {
         fail(st, err, rc, "looking up a Message-ID");
+        id = -1;
+    }
+    done(stmt);
+    return id;
+}
+
+/* The first statement whose own Message-ID this is that accept takes
+ * (given its From and forwarder as recorded, and whether the id is that
+ * of the forward that carried it rather than the statement's own); 0 if
+ * none, -1 on a failure.  Only statement rows: a reply or an auto-reply
+ * that took the id first never counts. */
+gint64
+store_statement_by_own_message_id(struct store *st, const char *message_id,
+                                  store_own_id_fn accept, gpointer data, GError **err)
+{
+    sqlite3_stmt *stmt;
+    gint64 id = 0;
+    int rc = SQLITE_OK;
+
+    if (message_id == NULL)
+        return 0;
+    stmt = sql(st, SQL_STATEMENT_BY_OWN_MESSAGE_ID);
+    bind_text(stmt, 1, message_id, &rc);
+    while (rc == SQLITE_OK && id == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (accept((const char *) sqlite3_column_text(stmt, 1),
+                   (const char *) sqlite3_column_text(stmt, 2),
+                   sqlite3_column_int(stmt, 3) != 0, data))
+            id = sqlite3_column_int64(stmt, 0);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+        fail(st, err, rc, "looking up a statement's Message-ID");
         id = -1;
     }
     done(stmt);

@@ -70,6 +70,17 @@ int     store_statement_knows_address(struct store *st, gint64 id, const char *a
                                       char **title, GError **err);
 gint64  store_statement_by_message_id(struct store *st, const char *message_id,
                                       GError **err);
+/* Whether a statement recorded with From header_from ("Name <addr>")
+ * and forwarder forwarded_by (NULL when it came directly) is the one a
+ * mail with its own Message-ID is; outer: the id matched is the forward's,
+ * not the statement's own. */
+typedef gboolean (*store_own_id_fn)(const char *header_from, const char *forwarded_by,
+                                    gboolean outer, gpointer data);
+/* The first statement whose own Message-ID message_id is that accept
+ * takes; 0 if none, -1 on failure. */
+gint64  store_statement_by_own_message_id(struct store *st, const char *message_id,
+                                          store_own_id_fn accept, gpointer data,
+                                          GError **err);
 
 /* Record a message verbatim; statement_id 0 for none.  direction is "in" or
  * "out"; kind is "statement", "correspondence", "auto", "bounce".  Returns

@@ -531,6 +531,23 @@ test_list_copy_of_reply_first(void **state)
     assert_string_equal(((const struct recipient *) g_ptr_array_index(d.recipients, 0))->addr,
                         "ccamp-chairs@ietf.test");
     assert_int_equal(count_in(db, "SELECT count(*) FROM message WHERE direction = 'in'"), 2);
+    /* The record says so: the reply's row is correspondence, with the
+     * event a reply gets, and a retry of it is routed the same way. */
+    assert_int_equal(count_in(db, "SELECT count(*) FROM message WHERE message_id ="
+                              " '<greta-reply@itu.test>' AND kind = 'correspondence'"), 1);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM event WHERE what = 'correspondence'"
+                              " AND actor = 'greta.jonsson@itu.test'"), 1);
+    decision_clear(&d);
+    assert_int_equal(ingest_message(&ctx, reply, strlen(reply), NULL, &d), INGEST_OK);
+    assert_true(d.duplicate);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.recipients->len, 1);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM event WHERE what = 'correspondence'"), 1);
+    /* The list's copy again: still routed to no one. */
+    decision_clear(&d);
+    assert_int_equal(ingest_message(&ctx, listed, strlen(listed), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_AUTO);
+    assert_int_equal(d.recipients->len, 0);
 
     decision_clear(&stmt);
     decision_clear(&first);
@@ -571,6 +588,149 @@ test_retry_keeps_decision(void **state)
     decision_clear(&d);
     decision_clear(&other);
     decision_clear(&retry);
+    own_store_close(st, db);
+}
+
+/* A forward from from_addr (outer Message-ID <fwd-N@...>) carrying
+ * inner, a whole message, as its message/rfc822 part. */
+static char *
+forward_of(const char *from_addr, const char *inner)
+{
+    static int n;
+
+    return g_strdup_printf("Content-Type: multipart/mixed; boundary=\"b\"\n"
+                           "MIME-Version: 1.0\nFrom: %s\nTo: liaisons@ietf.test\n"
+                           "Subject: Fwd: a statement\nMessage-ID: <fwd-%d@forward.test>\n\n"
+                           "--b\nContent-Type: text/plain\n\nForwarding the statement below.\n\n"
+                           "--b\nContent-Type: message/rfc822\n\n%s\n--b--\n",
+                           from_addr, ++n, inner);
+}
+
+/* A Message-ID is anyone's to write, and a body's next one is often easy
+ * to guess (3GPP's are its document numbers).  Mail that takes it first,
+ * a reply, an auto-reply or a stranger's statement, does not make the
+ * body's real statement correspondence on something else: it is still a
+ * statement, routed as routing.json says.  The same statement arriving
+ * again from its sender, directly after its forward, is still
+ * correspondence on it. */
+static void
+test_planted_message_id(void **state)
+{
+    static const char db[] = "planted.db";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    gsize n1, n4, na, nf, n4b, n14, nagain;
+    g_autofree char *s01 = corpus_variant("s01-appendix-a.eml", NULL, NULL, &n1);
+    g_autofree char *s04 = corpus_variant("s04-3gpp-template.eml", NULL, NULL, &n4);
+    g_autofree char *s04b = corpus_variant("s04-3gpp-template.eml", NULL,
+                                           "<S2-2611874@3gpp.test>", &n4b);
+    g_autofree char *s14 = corpus_variant("s14-forwarded-rfc822.eml", NULL, NULL, &n14);
+    g_autofree char *again = corpus_variant("s04-3gpp-template.eml", NULL,
+                                            "<C4-2611020@3gpp.test>", &nagain);
+    g_autofree char *autoreply = g_strdup(
+        "From: Mallory <mallory@evil.test>\nTo: liaisons@ietf.test\n"
+        "Subject: Auto: out of office\nMessage-ID: <S2-2611873@3gpp.test>\n"
+        "In-Reply-To: <sg15-ls-0412@itu.test>\nAuto-Submitted: auto-replied\n\naway\n");
+    g_autofree char *fake = g_strdup(
+        "From: Mallory <mallory@evil.test>\nTo: liaisons@ietf.test\n"
+        "Subject: LS on nothing\nMessage-ID: <S2-2611874@3gpp.test>\n\n"
+        "Title: LS on nothing\nFrom: 3GPP SA2\nTo: IETF\nPurpose: For Information\n");
+    struct decision d1, da, d4, df, d4b, d14, dagain;
+
+    na = strlen(autoreply);
+    nf = strlen(fake);
+    assert_int_equal(ingest_message(&ctx, s01, n1, NULL, &d1), INGEST_OK);
+    assert_int_equal(d1.kind, KIND_STATEMENT);
+    /* An auto-reply threaded onto LS 1 under s04's Message-ID. */
+    assert_int_equal(ingest_message(&ctx, autoreply, na, NULL, &da), INGEST_OK);
+    assert_int_equal(da.kind, KIND_AUTO);
+    assert_int_equal(da.statement_id, d1.statement_id);
+    assert_int_equal(ingest_message(&ctx, s04, n4, NULL, &d4), INGEST_OK);
+    assert_int_equal(d4.kind, KIND_STATEMENT);
+    assert_true(d4.statement_id != d1.statement_id);
+    check_routing("s04-3gpp-template.eml", &d4);
+
+    /* A stranger's statement under the next one's Message-ID. */
+    assert_int_equal(ingest_message(&ctx, fake, nf, NULL, &df), INGEST_OK);
+    assert_int_equal(df.kind, KIND_STATEMENT);
+    assert_int_equal(ingest_message(&ctx, s04b, n4b, NULL, &d4b), INGEST_OK);
+    assert_int_equal(d4b.kind, KIND_STATEMENT);
+    assert_true(d4b.statement_id != df.statement_id);
+    check_routing("s04-3gpp-template.eml", &d4b);
+
+    /* A stranger's forward of a made-up statement "from" the body, under
+     * the body's next Message-ID: not the body's word. */
+    {
+        gsize nmade, nreal;
+        g_autofree char *made = corpus_variant("s04-3gpp-template.eml", NULL,
+                                               "<S2-2611875@3gpp.test>", &nmade);
+        g_autofree char *fwd = forward_of("Mallory <mallory@evil.test>", made);
+        g_autofree char *real = corpus_variant("s04-3gpp-template.eml", NULL,
+                                               "<S2-2611875@3gpp.test>", &nreal);
+        struct decision dm, dr;
+
+        assert_int_equal(ingest_message(&ctx, fwd, strlen(fwd), NULL, &dm), INGEST_OK);
+        assert_int_equal(dm.kind, KIND_STATEMENT);
+        assert_int_equal(ingest_message(&ctx, real, nreal, NULL, &dr), INGEST_OK);
+        assert_int_equal(dr.kind, KIND_STATEMENT);
+        assert_true(dr.statement_id != dm.statement_id);
+        decision_clear(&dm);
+        decision_clear(&dr);
+    }
+    /* A colleague at the body forwards it, then it comes directly: the
+     * same statement. */
+    {
+        gsize ninner, ndirect;
+        g_autofree char *inner = corpus_variant("s04-3gpp-template.eml", NULL,
+                                                "<S2-2611876@3gpp.test>", &ninner);
+        g_autofree char *fwd = forward_of("Liaison Officer <officer@3gpp.test>", inner);
+        g_autofree char *copy = corpus_variant("s04-3gpp-template.eml", NULL,
+                                               "<S2-2611876@3gpp.test>", &ndirect);
+        /* Not the same bytes as the forwarded copy: a line of its own. */
+        g_autofree char *direct = g_strconcat(copy, "\nSent again directly.\n", NULL);
+        struct decision dm, dr;
+
+        assert_int_equal(ingest_message(&ctx, fwd, strlen(fwd), NULL, &dm), INGEST_OK);
+        assert_int_equal(dm.kind, KIND_STATEMENT);
+        assert_int_equal(ingest_message(&ctx, direct, strlen(direct), NULL, &dr), INGEST_OK);
+        assert_int_equal(dr.kind, KIND_CORRESPONDENCE);
+        assert_int_equal(dr.statement_id, dm.statement_id);
+        decision_clear(&dm);
+        decision_clear(&dr);
+    }
+    /* A quoted local part with '>' in it: the same sender is the same. */
+    {
+        static const char quoted[] =
+            "From: Kasia <\"kas>ia\"@3gpp.test>\nTo: liaisons@ietf.test\n"
+            "Subject: LS on odd addresses\nMessage-ID: <odd-1@3gpp.test>\n\n"
+            "Title: LS on odd addresses\nFrom: 3GPP SA2\nTo: IETF DMM WG\n"
+            "Purpose: For Information\n";
+        g_autofree char *again2 = g_strconcat(quoted, "Sent again.\n", NULL);
+        struct decision dq, dq2;
+
+        assert_int_equal(ingest_message(&ctx, quoted, strlen(quoted), NULL, &dq), INGEST_OK);
+        assert_int_equal(dq.kind, KIND_STATEMENT);
+        assert_int_equal(ingest_message(&ctx, again2, strlen(again2), NULL, &dq2), INGEST_OK);
+        assert_int_equal(dq2.kind, KIND_CORRESPONDENCE);
+        assert_int_equal(dq2.statement_id, dq.statement_id);
+        decision_clear(&dq);
+        decision_clear(&dq2);
+    }
+
+    /* The forwarded statement, then the same one from its sender. */
+    assert_int_equal(ingest_message(&ctx, s14, n14, NULL, &d14), INGEST_OK);
+    assert_int_equal(d14.kind, KIND_STATEMENT);
+    assert_int_equal(ingest_message(&ctx, again, nagain, NULL, &dagain), INGEST_OK);
+    assert_int_equal(dagain.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(dagain.statement_id, d14.statement_id);
+
+    decision_clear(&d1);
+    decision_clear(&da);
+    decision_clear(&d4);
+    decision_clear(&df);
+    decision_clear(&d4b);
+    decision_clear(&d14);
+    decision_clear(&dagain);
     own_store_close(st, db);
 }
 
@@ -1040,7 +1200,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 9);
+    tests = g_new0(struct CMUnitTest, n + 10);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -1066,7 +1226,9 @@ main(void)
     tests[n + 7].test_func = test_statement_citing_another;
     tests[n + 8].name = "a forward's attached From does not choose whose contacts are copied";
     tests[n + 8].test_func = test_forward_inner_from;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 9, setup, teardown);
+    tests[n + 9].name = "a Message-ID taken first does not make a body's statement correspondence";
+    tests[n + 9].test_func = test_planted_message_id;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 10, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();
