@@ -542,13 +542,32 @@ config_check(const struct config *cfg, GError **err)
         }
     }
     if (cfg->mail_from != NULL && *cfg->mail_from != '\0') {
-        const char *at = strrchr(cfg->mail_from, '@');
+        const char *mf = cfg->mail_from, *at = strchr(mf, '@');
+        size_t  n = strlen(mf);
+        gboolean plain = n >= 3 && n <= 254;
 
-        if (at == NULL || at == cfg->mail_from || at[1] == '\0'
-            || strpbrk(cfg->mail_from, " \t<>") != NULL) {
+        /* The form compose.c puts in a header (a plain local@domain),
+         * where anything else would fall back to liaisons@localhost in
+         * every mail sent. */
+        for (const char *p = mf; plain && *p != '\0'; p++)
+            plain = (unsigned char) *p > 0x20 && (unsigned char) *p < 0x7f
+                    && strchr("<>()[]\\,;:\"", *p) == NULL;
+        if (!plain || at == NULL || at == mf || at[1] == '\0' || at[1] == '.'
+            || strchr(at + 1, '@') != NULL || mf[n - 1] == '.') {
             g_set_error(err, CONFIG_ERROR, 1, "%s: mail_from = %s: not an address"
-                        " (expected local@domain; the display name is mail_from_name)",
-                        cfg->path, cfg->mail_from);
+                        " (expected local@domain, printable ASCII without quotes,"
+                        " brackets or a trailing dot; the display name is"
+                        " mail_from_name)", cfg->path, mf);
+            return FALSE;
+        }
+        /* Replies go to it and bounces to its VERP senders: both must
+         * come back to intake. */
+        if (cfg->intake != NULL && cfg->intake[0] != NULL
+            && !config_is_intake(cfg, NULL, mf, 0)) {
+            g_set_error(err, CONFIG_ERROR, 1, "%s: mail_from = %s: not an intake address,"
+                        " so the replies and bounces it draws would not come back"
+                        " (use one of intake, or leave it empty for the first)",
+                        cfg->path, mf);
             return FALSE;
         }
     }

@@ -328,6 +328,19 @@ check "list and show made no database" test -z "$(ls -A "$SCRATCH/none")"
 printf 'mail_from = secretariat at ietf\n' > "$SCRATCH/mf-bad.conf"
 check_exit "mail_from that is not an address: 78" 78 "$CTL" -c "$SCRATCH/mf-bad.conf" list
 check_grep "mail_from: says what was expected" "mail_from = secretariat at ietf: not an address" "$SCRATCH/err"
+# Forms a header cannot carry as they are: refused, not sent as
+# liaisons@localhost.
+for mf in 'liaisons@ietf.test.' '"ls"@ietf.test' 'liaisons@[192.0.2.1]'; do
+    printf 'intake = liaisons@ietf.test\nmail_from = %s\n' "$mf" > "$SCRATCH/mf-bad.conf"
+    check_exit "mail_from = $mf: 78" 78 "$CTL" -c "$SCRATCH/mf-bad.conf" list
+    check "mail_from = $mf: says why" grep -Fq "mail_from = $mf: not an address" "$SCRATCH/err"
+done
+# Replies and bounces go to mail_from: it must be an intake address.
+printf 'intake = liaisons@ietf.test\nmail_from = noreply@ietf.test\n' > "$SCRATCH/mf-bad.conf"
+check_exit "mail_from outside intake: 78" 78 "$CTL" -c "$SCRATCH/mf-bad.conf" list
+check_grep "mail_from outside intake: says why" "mail_from = noreply@ietf.test: not an intake address" "$SCRATCH/err"
+printf 'intake = liaisons@ietf.test\nmail_from = Liaisons@IETF.test\n' > "$SCRATCH/mf-case.conf"
+check_exit "mail_from, intake in other case: accepted" 66 "$CTL" -c "$SCRATCH/mf-case.conf" -d "$SCRATCH/none/liaison.db" list
 printf 'database = %s\ndirectory = %s\n' "$SCRATCH/mf.db" "$CORPUS/directory.json" > "$SCRATCH/mf.conf"
 check_exit "no mail_from, no intake: ingest" 0 "$CTL" -c "$SCRATCH/mf.conf" ingest "$CORPUS/s03-itu-template.eml"
 want=$(jq -r '.intake[0]' "$CORPUS/directory.json")
