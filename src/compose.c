@@ -357,15 +357,18 @@ safe_message_id(const char *id)
         return NULL;
     /* RFC 5322 msg-id as readers parse it: id-left "@" id-right, no
      * specials; "<a(b)c@x>" would end GMime's References list there. */
-    for (size_t i = 1; i < n - 1; i++) {
-        unsigned char c = (unsigned char) id[i];
-
-        if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
-            return NULL;
-    }
     at = strchr(id, '@');
     if (at == NULL || at != strrchr(id, '@') || at == id + 1 || at == id + n - 2)
         return NULL;
+    for (size_t i = 1; i < n - 1; i++) {
+        unsigned char c = (unsigned char) id[i];
+        /* A domain literal, "<x@[192.0.2.1]>", keeps its brackets. */
+        gboolean literal = (c == '[' && id + i == at + 1) || (c == ']' && i == n - 2
+                                                               && at[1] == '[');
+
+        if (c <= 0x20 || c >= 0x7f || (!literal && strchr("<>()[]\\,;:\"", c) != NULL))
+            return NULL;
+    }
     return g_strdup(id);
 }
 
@@ -686,7 +689,8 @@ append_assignees(GString *t, const GPtrArray *to, const GPtrArray *cc)
     for (guint i = 0; i < to->len; i++)
         g_string_append_printf(t, "%s %s", i > 0 ? "," : "",
                                (const char *) g_ptr_array_index(to, i));
-    g_string_append(t, "\nThe assignee is asked to give it appropriate consideration");
+    g_string_append(t, to->len > 1 ? "\nThe assignees are asked to give it appropriate consideration"
+                                   : "\nThe assignee is asked to give it appropriate consideration");
     g_string_append(t, cc->len > 0 ? ";\nthe others are copied for their information.\n"
                                     : ".\n");
 }
@@ -1041,10 +1045,11 @@ compose_settings_from_config(const struct config *cfg, const struct directory *d
 {
     struct owned_settings *o = g_new0(struct owned_settings, 1);
     const char *from = cfg->mail_from;
+    g_autofree char *bare = NULL;
     const char *at;
 
     if ((from == NULL || *from == '\0') && cfg->intake != NULL && cfg->intake[0] != NULL)
-        from = cfg->intake[0];
+        from = bare = config_bare_address(cfg->intake[0]);    /* "<liaisons@x>" too */
     /* Intake named only in the directory: answers must still come back
      * there, not to a made-up local address. */
     if (from == NULL || *from == '\0')

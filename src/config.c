@@ -552,11 +552,13 @@ config_check(const struct config *cfg, GError **err)
         for (const char *p = mf; plain && *p != '\0'; p++)
             plain = (unsigned char) *p > 0x20 && (unsigned char) *p < 0x7f
                     && strchr("<>()[]\\,;:\"", *p) == NULL;
+        /* No '+' either: its VERP senders add one, "local+b.ROW.HASH". */
         if (!plain || at == NULL || at == mf || at[1] == '\0' || at[1] == '.'
-            || strchr(at + 1, '@') != NULL || mf[n - 1] == '.') {
+            || strchr(at + 1, '@') != NULL || mf[n - 1] == '.'
+            || memchr(mf, '+', at - mf) != NULL) {
             g_set_error(err, CONFIG_ERROR, 1, "%s: mail_from = %s: not an address"
                         " (expected local@domain, printable ASCII without quotes,"
-                        " brackets or a trailing dot; the display name is"
+                        " brackets, a '+' tag or a trailing dot; the display name is"
                         " mail_from_name)", cfg->path, mf);
             return FALSE;
         }
@@ -790,7 +792,7 @@ config_describe(FILE *out)
  * as Postfix's trivial-rewrite does before it delivers, so that
  * <"liaisons"@ietf.test>, <@mx.ietf.test:liaisons@ietf.test> and
  * <liaisons@ietf.test.> are liaisons@ietf.test. */
-static char *
+char *
 config_bare_address(const char *addr)
 {
     char   *a = g_strstrip(g_strdup(addr));

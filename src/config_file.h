@@ -80,6 +80,10 @@ void    config_describe(FILE *out);
  * loopback mapped into IPv6): where a relay may get AUTH without TLS. */
 struct sockaddr;
 gboolean config_sockaddr_is_loopback(const struct sockaddr *sa);
+/* An address as an MTA delivers it, lower case: <> and blanks removed, a
+ * source route dropped, a quoted local part unquoted, one trailing dot
+ * after the domain dropped (g_free). */
+char   *config_bare_address(const char *addr);
 /* How loosely config_is_intake reads an address (flags). */
 #define CONFIG_INTAKE_PERCENT 1u    /* local%domain@host at an intake domain */
 #define CONFIG_INTAKE_LOCAL   2u    /* no domain: an intake address's local part */

@@ -52,7 +52,9 @@ struct decision {
     enum message_kind kind;
     gint64  statement_id;       /* new or referred-to statement, 0 if none */
     gint64  message_row;        /* the recorded message */
-    gboolean duplicate;         /* seen before: nothing new was written */
+    gboolean duplicate;         /* seen before: nothing new was written, but
+                                   for a row recorded as auto mail that this
+                                   copy shows is correspondence */
     struct statement *statement;    /* the statement (new or referred to), owned */
     GPtrArray *recipients;      /* struct recipient*: to add to the mail */
     char   *error;              /* why, when the status is not INGEST_OK */

@@ -330,7 +330,7 @@ check_exit "mail_from that is not an address: 78" 78 "$CTL" -c "$SCRATCH/mf-bad.
 check_grep "mail_from: says what was expected" "mail_from = secretariat at ietf: not an address" "$SCRATCH/err"
 # Forms a header cannot carry as they are: refused, not sent as
 # liaisons@localhost.
-for mf in 'liaisons@ietf.test.' '"ls"@ietf.test' 'liaisons@[192.0.2.1]'; do
+for mf in 'liaisons@ietf.test.' '"ls"@ietf.test' 'liaisons@[192.0.2.1]' 'liaisons+b.x@ietf.test'; do
     printf 'intake = liaisons@ietf.test\nmail_from = %s\n' "$mf" > "$SCRATCH/mf-bad.conf"
     check_exit "mail_from = $mf: 78" 78 "$CTL" -c "$SCRATCH/mf-bad.conf" list
     check "mail_from = $mf: says why" grep -Fq "mail_from = $mf: not an address" "$SCRATCH/err"
@@ -343,6 +343,11 @@ printf 'intake = liaisons@ietf.test\nmail_from = Liaisons@IETF.test\n' > "$SCRAT
 check_exit "mail_from, intake in other case: accepted" 66 "$CTL" -c "$SCRATCH/mf-case.conf" -d "$SCRATCH/none/liaison.db" list
 printf 'database = %s\ndirectory = %s\n' "$SCRATCH/mf.db" "$CORPUS/directory.json" > "$SCRATCH/mf.conf"
 check_exit "no mail_from, no intake: ingest" 0 "$CTL" -c "$SCRATCH/mf.conf" ingest "$CORPUS/s03-itu-template.eml"
+# An intake written in brackets is still the From, without them.
+printf 'database = %s\ndirectory = %s\nintake = <Liaisons@ietf.test>\n' "$SCRATCH/mfb.db" "$CORPUS/directory.json" > "$SCRATCH/mfb.conf"
+check_exit "intake in brackets: ingest" 0 "$CTL" -c "$SCRATCH/mfb.conf" ingest "$CORPUS/s03-itu-template.eml"
+check "intake in brackets: the notification comes from liaisons@ietf.test" \
+    test "$(sqlite3 "$SCRATCH/mfb.db" "SELECT group_concat(DISTINCT mail_from) FROM outbox WHERE kind = 'notification'")" = "liaisons@ietf.test"
 want=$(jq -r '.intake[0]' "$CORPUS/directory.json")
 check "no mail_from, no intake: the notification comes from the directory's intake ($want)" \
     test "$(sqlite3 "$SCRATCH/mf.db" "SELECT group_concat(DISTINCT mail_from) FROM outbox WHERE kind = 'notification'")" = "$want"

@@ -400,6 +400,19 @@ test_reminder(void **state)
                         "[LS 42] Reminder: LS on YANG models due today");
     g_object_unref(msg);
     outmail_free(m);
+    /* Two assignees: both named, asked in the plural. */
+    statement_add_recipient(s, "netmod-chairs@ietf.test", "assignee");
+    m = compose_reminder(&test_mail_settings, s, "due", 7);
+    msg = parse(m);
+    {
+        g_autofree char *text =
+            g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
+
+        assert_non_null(strstr(text, "Assigned to: ccamp-chairs@ietf.test, netmod-chairs@ietf.test"));
+        assert_non_null(strstr(text, "The assignees are asked"));
+    }
+    g_object_unref(msg);
+    outmail_free(m);
     statement_free(s);
 }
 
@@ -702,7 +715,8 @@ test_hostile_addresses(void **state)
     /* Ids a reader would misparse are not repeated either; a plain one is. */
     {
         const char *bad[] = { "<a(b)c@itu.test>", "<garbage(>", "<no-at-sign>", "<@x.test>",
-                              "<a@>", "<a@b@c.test>", "<a;b@x.test>", NULL };
+                              "<a@>", "<a@b@c.test>", "<a;b@x.test>", "<a[b@x.test>",
+                              "<a@x[1]>", NULL };
 
         for (int i = 0; bad[i] != NULL; i++) {
             g_free(s->message_id);
@@ -713,14 +727,18 @@ test_hostile_addresses(void **state)
             g_object_unref(msg);
             outmail_free(m);
         }
-        g_free(s->message_id);
-        s->message_id = g_strdup("<ls-7.plain+id@itu.test>");
-        m = compose_notification(&test_mail_settings, s);
-        msg = parse(m);
-        assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"),
-                            "<ls-7.plain+id@itu.test>");
-        g_object_unref(msg);
-        outmail_free(m);
+        const char *good[] = { "<ls-7.plain+id@itu.test>", "<x@[192.0.2.1]>", NULL };
+
+        for (int i = 0; good[i] != NULL; i++) {
+            g_free(s->message_id);
+            s->message_id = g_strdup(good[i]);
+            m = compose_notification(&test_mail_settings, s);
+            msg = parse(m);
+            assert_string_equal(g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"),
+                                good[i]);
+            g_object_unref(msg);
+            outmail_free(m);
+        }
     }
     statement_free(s);
 }
