@@ -39,6 +39,18 @@
 #include "config_file.h"
 #include "directory.h"
 
+/* How to give commands by mail (command.c), in the notification and the
+ * reminders, whose Reply-To the outbox makes each recipient's own. */
+#define COMMANDS_HELP \
+    "The assignee, a supervisor or the liaison manager can close it, or\n" \
+    "move its deadline, with a line of its own in the answer, above the\n" \
+    "quoted text:\n" \
+    "  close\n" \
+    "  close: REASON\n" \
+    "  deadline: YYYY-MM-DD\n" \
+    "This message's reply address is yours alone: answer from the address\n" \
+    "it was sent to.\n\n"
+
 /* The longest title put into a Subject; the body has it whole. */
 #define SUBJECT_TITLE_MAX 300
 
@@ -727,8 +739,9 @@ compose_notification(const struct compose_settings *cs,
         "\nThe statement, with its attachments: %s\n\n"
         "To answer by mail, reply to this message.  Your answer is recorded\n"
         "and threaded onto the statement (tracking id LS %" G_GINT64_FORMAT ").\n\n"
+        "%s"
         "-- \nThis message was generated automatically.\n",
-        url, s->id);
+        url, s->id, COMMANDS_HELP);
     msg = start_message(cs, s, "notification", subject, to, cc, &m);
     finish_message(msg, t->str, m);
     g_string_free(t, TRUE);
@@ -904,8 +917,9 @@ compose_reminder(const struct compose_settings *cs, const struct statement *s,
         "\nThe statement: %s\n\n"
         "To answer by mail, reply to this message: the answer is recorded\n"
         "and threaded onto statement LS %" G_GINT64_FORMAT ".\n\n"
+        "%s"
         "-- \nThis reminder was generated automatically (%s).\n",
-        url, s->id, kind);
+        url, s->id, COMMANDS_HELP, kind);
     msg = start_message(cs, s, "reminder", subject, to, cc, &m);
     finish_message(msg, t->str, m);
     g_string_free(t, TRUE);

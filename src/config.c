@@ -113,6 +113,8 @@ static const struct config_key config_keys[] = {
       "mail the response contact an acknowledgement when a statement arrives" },
     { "ack_per_day", CT_INT, OFF(ack_per_day), "5",
       "at most this many acknowledgements to one address per day" },
+    { "authserv_id", CT_STRING, OFF(authserv_id), "",
+      "commands by mail also need this server's Authentication-Results to pass the From (empty: not asked)" },
     { "relay_host", CT_STRING, OFF(relay_host), "127.0.0.1",
       "SMTP relay that delivers the mail the tool sends" },
     { "relay_port", CT_INT, OFF(relay_port), "25", "its port" },

@@ -24,6 +24,7 @@
 
 #include <gmime/gmime.h>
 
+#include "command.h"
 #include "envelope.h"
 #include "ingest.h"
 #include "log.h"
@@ -683,6 +684,13 @@ record_other(struct ingest_ctx *ctx, struct message *m, const struct raw_input *
             return FALSE;
         if (d->kind == KIND_CORRESPONDENCE)
             correspondence_recipients(d->statement, m, d->recipients);
+        /* An answer from a person may carry commands; auto mail never
+         * does (an auto-reply quoting a command must not run it). */
+        if (d->kind == KIND_CORRESPONDENCE && ctx->mail != NULL && !classify_automatic(m)) {
+            const struct command_ctx cc = { ctx->store, ctx->mail, ctx->authserv_id };
+
+            return command_run(&cc, m, d->statement, d->message_row, err);
+        }
     }
     return TRUE;
 }

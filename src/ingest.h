@@ -46,6 +46,10 @@ struct ingest_ctx {
     gboolean notify;
     gboolean acknowledge;
     int     ack_per_day;
+    /* Reply-by-mail commands (command.c) run only when mail is set; with
+     * authserv_id set, they also need that server's Authentication-Results
+     * to vouch for the From. */
+    const char *authserv_id;
 };
 
 struct decision {

@@ -67,6 +67,9 @@
 #define PROBLEMS_MAX        64
 /* References, failed recipients: lists taken from one header or part. */
 #define LIST_MAX            256
+/* To and Cc addresses, and Authentication-Results fields, kept of a message. */
+#define REPLY_RCPTS_MAX     64
+#define AUTH_RESULTS_MAX    16
 /* How much of the header block the "is this binary?" test looks at. */
 #define SNIFF_MAX           65536
 /* Longest charset name quoted back in a problem sentence. */
@@ -2948,6 +2951,8 @@ message_new(void)
 
     m->references = g_ptr_array_new_with_free_func(g_free);
     m->failed_recipients = g_ptr_array_new_with_free_func(g_free);
+    m->reply_rcpts = g_ptr_array_new_with_free_func(g_free);
+    m->auth_results = g_ptr_array_new_with_free_func(g_free);
     m->dsn_recipients = g_ptr_array_new_with_free_func(dsn_recipient_free);
     m->text_attachments = g_ptr_array_new_with_free_func(g_free);
     m->attachments = g_ptr_array_new_with_free_func(attachment_free);
@@ -3031,6 +3036,43 @@ message_parse(const char *raw, size_t len, const struct message_limits *lim,
     m = message_parse_stream(s, lim, err);
     g_object_unref(s);
     return m;
+}
+
+/* The outer message's To and Cc addresses and Authentication-Results
+ * values, which a reply's commands are checked against (command.c).
+ * Bounded: the address a reply was sent to is among the first few. */
+static void
+read_reply_fields(struct message *m, GMimeMessage *outer)
+{
+    static const GMimeAddressType types[] = { GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC };
+    GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(outer));
+
+    for (size_t t = 0; t < G_N_ELEMENTS(types); t++) {
+        InternetAddressList *l = g_mime_message_get_addresses(outer, types[t]);
+
+        for (int i = 0; l != NULL && i < internet_address_list_length(l)
+             && m->reply_rcpts->len < REPLY_RCPTS_MAX; i++) {
+            InternetAddress *a = internet_address_list_get_address(l, i);
+            const char *addr;
+
+            if (!INTERNET_ADDRESS_IS_MAILBOX(a))
+                continue;
+            addr = internet_address_mailbox_get_idn_addr(INTERNET_ADDRESS_MAILBOX(a));
+            if (addr != NULL && g_utf8_validate(addr, -1, NULL))
+                g_ptr_array_add(m->reply_rcpts, g_utf8_strdown(addr, -1));
+        }
+    }
+    for (int i = 0; i < g_mime_header_list_get_count(list)
+         && m->auth_results->len < AUTH_RESULTS_MAX; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+        char   *v;
+
+        if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Authentication-Results") != 0)
+            continue;
+        v = clean_value(m, g_mime_header_get_value(h), "Authentication-Results");
+        if (v != NULL)
+            g_ptr_array_add(m->auth_results, v);
+    }
 }
 
 /* Parse a raw message read from a seekable stream, from its start to its
@@ -3173,6 +3215,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
                               "X-Liaison-Loop"), "X-Liaison-Loop");
         m->outer_message_id = bracket_id(m,
                               g_mime_message_get_message_id(outer), "Message-ID");
+        read_reply_fields(m, outer);
         top = g_mime_message_get_mime_part(outer);
         m->is_report = top != NULL && is_type(top, "multipart", "report");
 
@@ -3244,6 +3287,8 @@ message_free(struct message *m)
     g_free(m->list_id);
     g_free(m->loop);
     g_ptr_array_free(m->failed_recipients, TRUE);
+    g_ptr_array_free(m->reply_rcpts, TRUE);
+    g_ptr_array_free(m->auth_results, TRUE);
     g_ptr_array_free(m->dsn_recipients, TRUE);
     g_free(m->text);
     g_ptr_array_free(m->text_attachments, TRUE);

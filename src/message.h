@@ -85,6 +85,10 @@ struct message {
     char   *precedence;
     char   *list_id;
     char   *loop;               /* our own X-Liaison-Loop header, if present */
+    GPtrArray *reply_rcpts;     /* char*: the outer message's To and Cc
+                                   addresses, lower case (at most 64) */
+    GPtrArray *auth_results;    /* char*: its Authentication-Results values,
+                                   unfolded (at most 16) */
     gboolean is_report;         /* top level multipart/report */
     GPtrArray *failed_recipients;   /* char*: Final-Recipients of a
                                        message/delivery-status whose Action

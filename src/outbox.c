@@ -68,6 +68,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "command.h"
 #include "config_file.h"
 #include "log.h"
 #include "outbox.h"
@@ -455,6 +456,19 @@ failure_kind(mailsmtp *smtp, int r)
     return RCPT_TEMPORARY;
 }
 
+/* The bytes rcpt gets of a notification or reminder: its Reply-To made
+ * rcpt's own reply address, which commands by mail need (command.c);
+ * NULL for the other kinds, which go out as queued. */
+static GBytes *
+personal_copy(const struct compose_settings *cs, const char *secret,
+              const struct store_outbox_row *row, const char *rcpt)
+{
+    if (row->statement <= 0 || row->kind == NULL
+        || (strcmp(row->kind, "notification") != 0 && strcmp(row->kind, "reminder") != 0))
+        return NULL;
+    return command_personal_copy(cs, secret, row->statement, rcpt, row->raw);
+}
+
 /* One SMTP transaction: the row's bytes to one recipient, with its VERP
  * sender.  On RCPT_DELIVERED the caller must record it before anything
  * else.  *why gets the relay's answer on failure. */
@@ -463,8 +477,9 @@ send_one(struct conn *c, const struct compose_settings *cs,
          const struct store_outbox_row *row, const char *rcpt, char **why)
 {
     g_autofree char *verp = compose_verp_sender(cs, c->secret, row->id, rcpt);
+    g_autoptr(GBytes) personal = personal_copy(cs, c->secret, row, rcpt);
     gsize len;
-    const char *raw = g_bytes_get_data(row->raw, &len);
+    const char *raw = g_bytes_get_data(personal != NULL ? personal : row->raw, &len);
     const char *step;
     enum rcpt_outcome o;
     gboolean at_sender = FALSE;

@@ -317,6 +317,8 @@ enum sql_id {
     SQL_TICKLE_OPEN_IDS,
     SQL_TICKLE_FACTS,
     SQL_SET_STATE,
+    SQL_SET_DEADLINE,
+    SQL_FORGET_REMINDERS,
     SQL_EVENTS,
     SQL_REMINDER_DAY,
     SQL_REMINDER_ADD,
@@ -471,6 +473,10 @@ static const char *const sql_text[SQL_COUNT] = {
         " WHERE id = ?1",
     [SQL_SET_STATE] =
         "UPDATE statement SET state = ?2 WHERE id = ?1",
+    [SQL_SET_DEADLINE] =
+        "UPDATE statement SET deadline = ?2 WHERE id = ?1",
+    [SQL_FORGET_REMINDERS] =
+        "DELETE FROM reminder WHERE statement = ?1",
     [SQL_EVENTS] =
         "SELECT at, what, actor, detail FROM event WHERE statement = ?1 ORDER BY id",
     [SQL_REMINDER_DAY] =
@@ -2106,6 +2112,32 @@ store_set_state(struct store *st, gint64 id, const char *state, GError **err)
         return FALSE;
     }
     return TRUE;
+}
+
+/* Move statement id's deadline to deadline (YYYY-MM-DD) and forget the
+ * reminders queued for the old one, so that the tickler's schedule
+ * ("before-7", "overdue-1"...) starts again from the new date; the
+ * "tickled" events keep what was sent.  FALSE with *err (NOTFOUND when
+ * there is no such statement). */
+gboolean
+store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_SET_DEADLINE);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, id, FALSE, &rc);
+    bind_text(stmt, 2, deadline, &rc);
+    if (!step_write(st, stmt, rc, "setting a statement's deadline", err))
+        return FALSE;
+    if (sqlite3_changes(st->db) == 0) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
+        return FALSE;
+    }
+    stmt = sql(st, SQL_FORGET_REMINDERS);
+    rc = SQLITE_OK;
+    bind_int(stmt, 1, id, FALSE, &rc);
+    return step_write(st, stmt, rc, "forgetting a statement's reminders", err);
 }
 
 /* Free one struct store_event. */

@@ -222,6 +222,8 @@ GPtrArray *store_statement_events(struct store *st, gint64 id, GError **err);
 /* Set statement id's state: "open" or "closed" (the tickler reminds only
  * open ones).  STORE_ERROR_NOTFOUND when there is no such statement. */
 gboolean store_set_state(struct store *st, gint64 id, const char *state, GError **err);
+/* Move a statement's deadline (YYYY-MM-DD); its reminders start again. */
+gboolean store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **err);
 /* The day a reminder (statement, point) was queued, in *day (NULL when it
  * never was). */
 gboolean store_reminder_day(struct store *st, gint64 statement_id,

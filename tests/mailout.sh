@@ -125,6 +125,18 @@ HASH=$(python3 -c 'import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(
     "$SECRET" "$ROW:ccamp-chairs@ietf.test")
 check_grep "VERP sender names row and recipient" "^Return-Path: <liaisons\\+b\\.$ROW\\.$HASH@ietf\\.test>" "$F"
 FA=$(files_of "$ACK")
+# Each recipient of a notification gets a Reply-To of its own, which
+# commands by mail need: HMAC-SHA256 over "c:STATEMENT:rcpt".
+token() {
+    python3 -c 'import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest()[:12])' \
+        "$SECRET" "c:1:$1"
+}
+check_grep "notification: the assignee's own reply address" \
+    "^Reply-To: liaisons\\+c\\.1\\.$(token ccamp-chairs@ietf.test)@ietf\\.test" "$F"
+FT=$(files_of "$NOTE" | xargs -r -d '\n' grep -lx 'Delivered-To: h.tanabe@itu.test' | head -n 1)
+check_grep "notification: a copied contact's own reply address" \
+    "^Reply-To: liaisons\\+c\\.1\\.$(token h.tanabe@itu.test)@ietf\\.test" "$FT"
+check_grep "acknowledgement: Reply-To is intake" '^Reply-To: liaisons@ietf.test' "$FA"
 check_grep "acknowledgement: the tracking id" 'Tracking id: LS 1 ' "$FA"
 expect_eq "rows marked sent" "$(sql "SELECT count(*) FROM outbox WHERE sent IS NOT NULL AND attempts=1")" 2
 expect_flush "a second flush sends nothing" "0 0 0"
@@ -373,6 +385,31 @@ expect_eq "locked at the relay's answer: recorded as delivered and sent" \
 expect_flush "locked at the relay's answer: nothing sent again after the lease" "0 0 0" --now "$(later 31)"
 expect_eq "locked at the relay's answer: one copy for each of its $N7 recipients" \
     "$(grep -lsF "$A7" "$RUN"/sink7/* | wc -l)" "$N7"
+
+# ---- answering by mail: the assignee closes statement 1 -------------------
+# From the address the notification went to, to the Reply-To it carried.
+REPLY_TO=$(sed -n 's/^Reply-To: //p' "$F" | tr -d '\r' | head -n 1)
+printf 'From: CCAMP Chairs <ccamp-chairs@ietf.test>\nTo: %s\nSubject: Re: [LS 1] Liaison statement received\nMessage-ID: <close-by-mail@ietf.test>\nIn-Reply-To: <t25-sg15-ls123@itu.test>\n\nWe sent our answer.\nclose: answered in our LS\n\n> close\n' \
+    "$REPLY_TO" > "$RUN/close.eml"
+# The same words from a copied contact, to that contact's own address.
+REPLY_T=$(sed -n 's/^Reply-To: //p' "$FT" | tr -d '\r' | head -n 1)
+printf 'From: Hiroshi Tanabe <h.tanabe@itu.test>\nTo: %s\nSubject: Re: [LS 1] Liaison statement received\nMessage-ID: <close-by-contact@itu.test>\nIn-Reply-To: <t25-sg15-ls123@itu.test>\n\nclose\n' \
+    "$REPLY_T" > "$RUN/close-t.eml"
+$LCTL ingest --json "$RUN/close-t.eml" > "$RUN/close-t.json"
+check "answer by mail from a copied contact: correspondence on LS 1" \
+    jq -e '.kind == "correspondence" and .id == 1' "$RUN/close-t.json"
+expect_eq "answer by mail from a copied contact: still open" "$(sql "SELECT state FROM statement WHERE id=1")" open
+expect_eq "answer by mail from a copied contact: refused, recorded" \
+    "$(sql "SELECT count(*) FROM event WHERE statement=1 AND what='command refused' AND actor='h.tanabe@itu.test'")" 1
+$LCTL ingest --json "$RUN/close.eml" > "$RUN/close.json"
+check "answer by mail: correspondence on LS 1" jq -e '.kind == "correspondence" and .id == 1' "$RUN/close.json"
+expect_eq "answer by mail: the assignee closed it" "$(sql "SELECT state FROM statement WHERE id=1")" closed
+expect_eq "answer by mail: the event names the chair and the reason" \
+    "$(sql "SELECT actor || ' ' || detail FROM event WHERE statement=1 AND what='closed'")" \
+    "ccamp-chairs@ietf.test answered in our LS"
+expect_eq "answer by mail: each From is answered" \
+    "$(sql "SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox WHERE statement=1 AND kind='report' AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Commands ') > 0 ORDER BY id)")" \
+    "h.tanabe@itu.test ccamp-chairs@ietf.test"
 
 if [ "$T_FAIL" -gt 0 ]; then
     echo "--- flush log"; tail -n 30 "$RUN/flush.log"

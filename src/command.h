@@ -1,0 +1,77 @@
+/*
+ * command.h: reply-by-mail commands (close, deadline) and their
+ * authorisation.  See command.c.
+ */
+#ifndef LIAISON_COMMAND_H
+#define LIAISON_COMMAND_H
+
+#include <glib.h>
+
+#include "compose.h"
+#include "message.h"
+#include "store.h"
+
+enum command_verb {
+    COMMAND_CLOSE,              /* "close" or "close: REASON" */
+    COMMAND_DEADLINE,           /* "deadline: YYYY-MM-DD" */
+    COMMAND_BAD,                /* a command word with an argument it cannot take */
+};
+
+/* One command as a reply gives it. */
+struct command {
+    enum command_verb verb;
+    char   *arg;                /* the reason, the date, or NULL */
+    char   *line;               /* the line as written, trimmed */
+};
+
+/* At most this many commands are read from one reply. */
+#define COMMAND_MAX 8
+
+/* The commands in a reply's own text: lines of their own before the quote
+ * of the message answered (a "> " line, an "On ... wrote:" line, an
+ * "-----Original Message-----" line) or the signature ("-- ").  A
+ * GPtrArray of struct command (freed with it), empty when there are none. */
+GPtrArray *command_parse(const char *text);
+
+/* The 12 hex digits that let addr (lower case) command statement id:
+ * the start of HMAC-SHA256(secret, "c:ID:addr"). */
+char   *command_token(const char *secret, gint64 id, const char *addr);
+
+/* The reply address that carries addr's token for statement id:
+ * LOCAL+c.ID.TOKEN@DOMAIN, LOCAL and DOMAIN those of the VERP senders. */
+char   *command_reply_address(const struct compose_settings *cs, const char *secret,
+                              gint64 id, const char *addr);
+
+/* raw (a composed mail, CRLF) with its Reply-To made rcpt's own reply
+ * address for statement id: what the outbox sends rcpt, so that an answer
+ * from rcpt carries rcpt's token.  NULL when raw has no Reply-To. */
+GBytes *command_personal_copy(const struct compose_settings *cs, const char *secret,
+                              gint64 id, const char *rcpt, GBytes *raw);
+
+/* Whether addr is a reply address of cs for some statement: TRUE with *id
+ * and *token (g_free). */
+gboolean command_reply_address_parse(const struct compose_settings *cs, const char *addr,
+                                     gint64 *id, char **token);
+
+/* Whether one of m's Authentication-Results fields, added by authserv_id,
+ * says the From passed DMARC, or DKIM with a signature of the From's
+ * domain. */
+gboolean command_authenticated(const struct message *m, const char *authserv_id);
+
+/* What running a reply's commands needs. */
+struct command_ctx {
+    struct store *store;
+    const struct compose_settings *mail;    /* the answer is queued with it */
+    const char *authserv_id;    /* NULL or "": Authentication-Results not asked for */
+};
+
+/* Run the commands of m, correspondence on statement s, inside the
+ * caller's transaction: when m's From may give them (see command.c),
+ * close or re-date s, with an event each; refused ones get a "command
+ * refused" event; either way one answer goes back to the From.  Nothing
+ * is done for mail without commands.  FALSE with *err only for a store
+ * failure. */
+gboolean command_run(const struct command_ctx *cc, const struct message *m,
+                     const struct statement *s, gint64 message_row, GError **err);
+
+#endif

@@ -1,0 +1,487 @@
+/*
+ * test_command.c: reply-by-mail commands (command.c), with cmocka.
+ *
+ * The pure parts first: which lines of an answer are commands, the
+ * per-person token and reply address, Authentication-Results, and the
+ * personal copy the outbox sends.  Then whole answers through
+ * ingest_message() on a real SQLite file, after a corpus statement: who
+ * may close or re-date it and who may not (a forged From, a copied
+ * contact with a token of their own, the assignee without a token),
+ * what is recorded, the answer queued, a retry that runs nothing again,
+ * and authserv_id.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "command.h"
+#include "directory.h"
+#include "envelope.h"
+#include "ingest.h"
+#include "message.h"
+#include "store.h"
+#include "mail_settings.h"
+
+/* The verbs and arguments of the commands in text, as "verb:arg|...". */
+static char *
+parsed(const char *text)
+{
+    g_autoptr(GPtrArray) cmds = command_parse(text);
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < cmds->len; i++) {
+        const struct command *c = g_ptr_array_index(cmds, i);
+        static const char *const verbs[] = { "close", "deadline", "bad" };
+
+        g_string_append_printf(s, "%s%s:%s", i > 0 ? "|" : "", verbs[c->verb],
+                               c->arg != NULL ? c->arg : "");
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Commands are lines of their own above the quote; prose and quoted or
+ * signed-off lines are not. */
+static void
+test_parse(void **state)
+{
+    static const struct { const char *text, *want; } cases[] = {
+        { "close\n", "close:" },
+        { "Thanks.\n\nClose: answered in LS 7\r\n\nBest, A.\n", "close:answered in LS 7" },
+        { "  DEADLINE: 2027-06-30  \n", "deadline:2027-06-30" },
+        { "deadline 2027-06-30\n", "deadline:2027-06-30" },
+        { "deadline: 2027-02-30\n", "bad:" },
+        { "deadline: next week\n", "bad:" },
+        { "Please close the loop on this.\nclose the statement\n", "" },
+        { "We will close it soon.\nclosed\n", "" },
+        { "close\ndeadline: 2027-07-01\n", "close:|deadline:2027-07-01" },
+        { "Fine.\n\n> close\n> deadline: 2030-01-01\n", "" },
+        { "Fine.\nOn Mon, 1 Feb 2027, Greta wrote:\nclose\n", "" },
+        { "Fine.\n-----Original Message-----\nclose\n", "" },
+        { "Fine.\n-- \nA. Chair\nclose\n", "" },
+        { "close\n>quoted\ndeadline: 2030-01-01\n", "close:" },
+        { "", "" },
+    };
+    GString *many = g_string_new(NULL);
+    g_autofree char *nine = NULL;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = parsed(cases[i].text);
+
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("case %zu: got '%s', wanted '%s'", i, got, cases[i].want);
+    }
+    for (int i = 0; i < 20; i++)
+        g_string_append(many, "close\n");
+    {
+        g_autoptr(GPtrArray) cmds = command_parse(many->str);
+
+        assert_int_equal(cmds->len, COMMAND_MAX);
+    }
+    g_string_free(many, TRUE);
+}
+
+/* The token is per statement and per person, and the reply address
+ * carries it and reads back; other addresses do not read as one. */
+static void
+test_token_and_address(void **state)
+{
+    const struct compose_settings *cs = &test_mail_settings;
+    g_autofree char *t1 = command_token("s3cret", 1, "ccamp-chairs@ietf.test");
+    g_autofree char *t2 = command_token("s3cret", 2, "ccamp-chairs@ietf.test");
+    g_autofree char *t3 = command_token("s3cret", 1, "h.tanabe@itu.test");
+    g_autofree char *t4 = command_token("other", 1, "ccamp-chairs@ietf.test");
+    g_autofree char *addr = command_reply_address(cs, "s3cret", 1, "CCAMP-Chairs@ietf.test");
+    g_autofree char *want = g_strdup_printf("liaisons+c.1.%s@ietf.test", t1);
+    g_autofree char *tok = NULL;
+    gint64 id = 0;
+    const char *not_ours[] = {
+        "liaisons@ietf.test", "liaisons+b.1.0123456789ab@ietf.test",
+        "liaisons+c.1.0123456789ab@other.test", "other+c.1.0123456789ab@ietf.test",
+        "liaisons+c.x.0123456789ab@ietf.test", "liaisons+c.1.0123456789a@ietf.test",
+        "liaisons+c.1.0123456789abc@ietf.test", "liaisons+c.1.0123456789ag@ietf.test",
+        "liaisons+c.0.0123456789ab@ietf.test", NULL,
+    };
+
+    assert_int_equal(strlen(t1), 12);
+    assert_string_not_equal(t1, t2);
+    assert_string_not_equal(t1, t3);
+    assert_string_not_equal(t1, t4);
+    assert_string_equal(addr, want);
+    assert_true(command_reply_address_parse(cs, "LIAISONS+c.1.ABCDEF012345@IETF.test", &id, &tok));
+    assert_int_equal(id, 1);
+    assert_string_equal(tok, "abcdef012345");
+    for (int i = 0; not_ours[i] != NULL; i++) {
+        g_autofree char *t = NULL;
+
+        assert_false(command_reply_address_parse(cs, not_ours[i], &id, &t));
+    }
+}
+
+/* A message with From from and Authentication-Results fields ar. */
+static struct message *
+with_auth(const char *from, const char *const *ar)
+{
+    GString *raw = g_string_new(NULL);
+    struct message *m;
+    GError *err = NULL;
+    struct message_limits lim;
+
+    for (int i = 0; ar[i] != NULL; i++)
+        g_string_append_printf(raw, "Authentication-Results: %s\n", ar[i]);
+    g_string_append_printf(raw, "From: %s\nTo: liaisons@ietf.test\nSubject: x\n\nclose\n", from);
+    message_limits_default(&lim);
+    m = message_parse(raw->str, raw->len, &lim, &err);
+    assert_non_null(m);
+    g_string_free(raw, TRUE);
+    return m;
+}
+
+/* Authentication-Results count only from the configured server, and only
+ * for the From's own domain. */
+static void
+test_authenticated(void **state)
+{
+    static const struct {
+        const char *ar[3];
+        gboolean want;
+    } cases[] = {
+        { { "mx.ietf.test; dmarc=pass header.from=ietf.test", NULL }, TRUE },
+        { { "mx.ietf.test 1; dmarc=pass (p=reject) header.from=ietf.test", NULL }, TRUE },
+        { { "mx.ietf.test; dmarc=pass", NULL }, TRUE },
+        { { "MX.IETF.TEST; spf=pass smtp.mailfrom=x; dkim=pass header.d=ietf.test", NULL }, TRUE },
+        { { "mx.ietf.test; dkim=pass header.i=@ietf.test", NULL }, TRUE },
+        { { "evil.test; dmarc=pass header.from=ietf.test", NULL }, FALSE },
+        { { "mx.ietf.test; dmarc=pass header.from=evil.test", NULL }, FALSE },
+        { { "mx.ietf.test; dkim=pass header.d=evil.test", NULL }, FALSE },
+        { { "mx.ietf.test; dmarc=fail header.from=ietf.test", NULL }, FALSE },
+        { { "mx.ietf.test; dmarc=passed header.from=ietf.test", NULL }, FALSE },
+        { { "mx.ietf.test; (dmarc=pass header.from=ietf.test) dmarc=none", NULL }, FALSE },
+        { { "evil.test; dmarc=fail", "mx.ietf.test; dmarc=pass header.from=ietf.test", NULL },
+          TRUE },
+        { { NULL }, FALSE },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct message *m = with_auth("Chair <ccamp-chairs@ietf.test>", cases[i].ar);
+
+        if (command_authenticated(m, "mx.ietf.test") != cases[i].want)
+            fail_msg("case %zu: wanted %d", i, cases[i].want);
+        assert_false(command_authenticated(m, ""));
+        message_free(m);
+    }
+}
+
+/* The personal copy differs from the queued bytes in its Reply-To only,
+ * folded or not. */
+static void
+test_personal_copy(void **state)
+{
+    static const char raw[] = "From: IETF <liaisons@ietf.test>\r\nReply-To: liaisons@ietf.test\r\n"
+                              "Subject: [LS 3] x\r\n\r\nReply-To: body line\r\n";
+    static const char folded[] = "From: liaisons@ietf.test\r\nReply-To:\r\n liaisons@ietf.test\r\n"
+                                 "Subject: y\r\n\r\nbody\r\n";
+    g_autoptr(GBytes) in = g_bytes_new_static(raw, strlen(raw));
+    g_autoptr(GBytes) in2 = g_bytes_new_static(folded, strlen(folded));
+    g_autoptr(GBytes) none = g_bytes_new_static("From: a@b.test\r\n\r\nx\r\n", 20);
+    g_autoptr(GBytes) out = command_personal_copy(&test_mail_settings, "k", 3, "h.tanabe@itu.test", in);
+    g_autoptr(GBytes) out2 = command_personal_copy(&test_mail_settings, "k", 3, "a@b.test", in2);
+    g_autofree char *addr = command_reply_address(&test_mail_settings, "k", 3, "h.tanabe@itu.test");
+    g_autofree char *addr2 = command_reply_address(&test_mail_settings, "k", 3, "a@b.test");
+    g_autofree char *want = g_strdup_printf("From: IETF <liaisons@ietf.test>\r\nReply-To: %s\r\n"
+                                            "Subject: [LS 3] x\r\n\r\nReply-To: body line\r\n", addr);
+    g_autofree char *want2 = g_strdup_printf("From: liaisons@ietf.test\r\nReply-To: %s\r\n"
+                                             "Subject: y\r\n\r\nbody\r\n", addr2);
+    gsize n;
+    const char *got;
+
+    assert_non_null(out);
+    got = g_bytes_get_data(out, &n);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(got, want, n);
+    got = g_bytes_get_data(out2, &n);
+    assert_int_equal(n, strlen(want2));
+    assert_memory_equal(got, want2, n);
+    assert_null(command_personal_copy(&test_mail_settings, "k", 3, "a@b.test", none));
+}
+
+/* ---- whole answers through ingest ----------------------------------- */
+
+static struct {
+    char   *tmpdir;
+    char   *dbpath;
+    struct store *store;
+    struct directory *dir;
+    struct ingest_ctx ctx;
+    char   *secret;
+} t;
+
+/* A fresh database with s01 (LS 1: assignee ccamp-chairs@ietf.test,
+ * supervisor rtg-ads@ietf.test, technical greta.jonsson@itu.test). */
+static int
+setup_store(void **state)
+{
+    GError *err = NULL;
+    g_autofree char *dirpath = g_build_filename(SRCDIR, "tests", "corpus", "directory.json", NULL);
+    g_autofree char *s01 = g_build_filename(SRCDIR, "tests", "corpus", "s01-appendix-a.eml", NULL);
+    g_autofree char *raw = NULL;
+    gsize len;
+    struct decision d;
+
+    t.tmpdir = g_dir_make_tmp("liaison-command-XXXXXX", &err);
+    assert_non_null(t.tmpdir);
+    t.dbpath = g_build_filename(t.tmpdir, "liaison.db", NULL);
+    t.store = store_open(t.dbpath, 1000, &err);
+    assert_non_null(t.store);
+    t.dir = directory_load(dirpath, &err);
+    assert_non_null(t.dir);
+    memset(&t.ctx, 0, sizeof t.ctx);
+    t.ctx.store = t.store;
+    t.ctx.dir = t.dir;
+    message_limits_default(&t.ctx.limits);
+    t.ctx.mail = &test_mail_settings;
+    t.ctx.notify = TRUE;
+    t.ctx.acknowledge = TRUE;
+    t.ctx.ack_per_day = 5;
+    assert_true(g_file_get_contents(s01, &raw, &len, NULL));
+    assert_int_equal(ingest_message(&t.ctx, raw, len, NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    assert_int_equal(d.statement_id, 1);
+    decision_clear(&d);
+    t.secret = store_secret(t.store, &err);
+    assert_non_null(t.secret);
+    return 0;
+}
+
+/* Close and remove the database. */
+static int
+teardown_store(void **state)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm" };
+
+    store_close(t.store);
+    directory_free(t.dir);
+    for (size_t i = 0; i < G_N_ELEMENTS(suffix); i++) {
+        g_autofree char *p = g_strconcat(t.dbpath, suffix[i], NULL);
+
+        g_unlink(p);
+    }
+    g_rmdir(t.tmpdir);
+    g_free(t.tmpdir);
+    g_free(t.dbpath);
+    g_free(t.secret);
+    return 0;
+}
+
+/* One number out of the database through a connection of its own. */
+static char *
+query(const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char   *v = NULL;
+
+    if (sqlite3_open_v2(t.dbpath, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
+        && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK
+        && sqlite3_step(q) == SQLITE_ROW)
+        v = g_strdup(sqlite3_column_text(q, 0) != NULL
+                     ? (const char *) sqlite3_column_text(q, 0) : "");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    assert_non_null(v);
+    return v;
+}
+
+/* An answer to LS 1's mail from from, sent to to, with body, headers
+ * extra before it; ingested; returns its decision kind. */
+static enum message_kind
+answer(const char *from, const char *to, const char *extra, const char *body)
+{
+    static int n;
+    g_autofree char *raw = g_strdup_printf("%sFrom: %s\nTo: %s\nSubject: Re: [LS 1] x\n"
+                                           "Message-ID: <answer-%d@test.test>\n"
+                                           "In-Reply-To: <sg15-ls-0412@itu.test>\n\n%s",
+                                           extra != NULL ? extra : "", from, to, ++n, body);
+    struct decision d;
+    enum message_kind k;
+
+    assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
+    assert_int_equal(d.statement_id, 1);
+    k = d.kind;
+    decision_clear(&d);
+    return k;
+}
+
+/* addr's own reply address for LS 1. */
+static char *
+own(const char *addr)
+{
+    return command_reply_address(&test_mail_settings, t.secret, 1, addr);
+}
+
+/* Who may not: a forged From with the assignee's token, a copied contact
+ * with a token of their own, a supervisor with the assignee's token, the
+ * assignee without a token, a bad date.
+ * Each is refused with an event and an answer; nothing changes. */
+static void
+test_refused(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *greta = own("greta.jonsson@itu.test");
+    g_autofree char *state_now = NULL, *deadline = NULL, *refusals = NULL, *answers = NULL;
+
+    assert_int_equal(answer("Mallory <mallory@evil.test>", chair, NULL, "close\n"),
+                     KIND_CORRESPONDENCE);
+    assert_int_equal(answer("Mallory <ccamp-chairs@ietf.test>", "liaisons@ietf.test", NULL,
+                            "close\n"), KIND_CORRESPONDENCE);
+    assert_int_equal(answer("Greta <greta.jonsson@itu.test>", greta, NULL, "close\n"),
+                     KIND_CORRESPONDENCE);
+    /* A supervisor, who may decide, with the assignee's token: the token
+     * is the person's, not the statement's. */
+    assert_int_equal(answer("AD <rtg-ads@ietf.test>", chair, NULL, "close\n"),
+                     KIND_CORRESPONDENCE);
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL,
+                            "deadline: 2027-13-01\n"), KIND_CORRESPONDENCE);
+    /* Auto mail with a command line runs nothing and answers nothing. */
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair,
+                            "Auto-Submitted: auto-replied\n", "close\n"), KIND_AUTO);
+    state_now = query("SELECT state FROM statement WHERE id = 1");
+    deadline = query("SELECT deadline FROM statement WHERE id = 1");
+    refusals = query("SELECT count(*) FROM event WHERE statement = 1 AND what = 'command refused'");
+    answers = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'report'"
+                    " AND instr(CAST(raw AS TEXT), 'Commands refused') > 0");
+    assert_string_equal(state_now, "open");
+    assert_string_equal(deadline, "2027-01-15");
+    assert_string_equal(refusals, "5");
+    assert_string_equal(answers, "5");
+    {
+        g_autofree char *why = query("SELECT detail FROM event WHERE what = 'command refused'"
+                                     " AND actor = 'greta.jonsson@itu.test'");
+
+        assert_non_null(strstr(why, "only the assignee, a supervisor or the liaison manager"));
+    }
+}
+
+/* Who may: the assignee closes, a supervisor moves the deadline (the
+ * reminders start again), each recorded with the From as actor and
+ * answered; a retry of the same answer runs nothing again. */
+static void
+test_done(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *ad = own("rtg-ads@ietf.test");
+    g_autofree char *to = g_strdup_printf("liaisons@ietf.test, %s", ad);
+    g_autofree char *v = NULL;
+    g_autofree char *raw = NULL;
+    struct decision d;
+
+    assert_true(store_begin(t.store, NULL));
+    assert_true(store_add_event(t.store, 1, 0, "tickled", "liaisonctl", "before-7", NULL));
+    assert_true(store_commit(t.store, NULL));
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(t.dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO reminder (statement, point, kind, day)"
+                                  " VALUES (1, 'before-7', 'due', '2027-01-08')", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    assert_int_equal(answer("AD <rtg-ads@ietf.test>", to, NULL,
+                            "Moving it.\ndeadline: 2027-06-30\n\n> close\n"), KIND_CORRESPONDENCE);
+    v = query("SELECT deadline || ' ' || state FROM statement WHERE id = 1");
+    assert_string_equal(v, "2027-06-30 open");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT count(*) FROM reminder WHERE statement = 1");
+    assert_string_equal(v, "0");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'deadline changed'");
+    assert_string_equal(v, "rtg-ads@ietf.test 2027-01-15 -> 2027-06-30");
+    g_clear_pointer(&v, g_free);
+
+    raw = g_strdup_printf("From: Chair <ccamp-chairs@ietf.test>\nTo: %s\nSubject: Re: x\n"
+                          "Message-ID: <close-1@ietf.test>\nIn-Reply-To: <sg15-ls-0412@itu.test>\n\n"
+                          "close: answered in our LS\n", chair);
+    assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    decision_clear(&d);
+    v = query("SELECT state FROM statement WHERE id = 1");
+    assert_string_equal(v, "closed");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'closed'");
+    assert_string_equal(v, "ccamp-chairs@ietf.test answered in our LS");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'"
+              " AND instr(CAST(raw AS TEXT), 'Commands done') > 0");
+    assert_string_equal(v, "1");
+    g_clear_pointer(&v, g_free);
+    /* The same answer again (an MTA's retry): nothing runs twice. */
+    assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
+    assert_true(d.duplicate);
+    decision_clear(&d);
+    v = query("SELECT count(*) FROM event WHERE what = 'closed'");
+    assert_string_equal(v, "1");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'");
+    assert_string_equal(v, "1");
+    g_clear_pointer(&v, g_free);
+    /* Closed already: said so, nothing recorded. */
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "close\n"),
+                     KIND_CORRESPONDENCE);
+    v = query("SELECT count(*) FROM event WHERE what = 'closed'");
+    assert_string_equal(v, "1");
+    g_clear_pointer(&v, g_free);
+}
+
+/* With authserv_id, the token is not enough: the server's
+ * Authentication-Results must pass the From; another server's do not. */
+static void
+test_authserv(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *v = NULL;
+
+    t.ctx.authserv_id = "mx.ietf.test";
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair,
+                            "Authentication-Results: evil.test; dmarc=pass header.from=ietf.test\n",
+                            "deadline: 2027-08-01\n"), KIND_CORRESPONDENCE);
+    v = query("SELECT deadline FROM statement WHERE id = 1");
+    assert_string_equal(v, "2027-01-15");
+    g_clear_pointer(&v, g_free);
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair,
+                            "Authentication-Results: mx.ietf.test; dmarc=pass header.from=ietf.test\n",
+                            "deadline: 2027-08-01\n"), KIND_CORRESPONDENCE);
+    v = query("SELECT deadline FROM statement WHERE id = 1");
+    assert_string_equal(v, "2027-08-01");
+    t.ctx.authserv_id = NULL;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_token_and_address),
+        cmocka_unit_test(test_authenticated),
+        cmocka_unit_test(test_personal_copy),
+        cmocka_unit_test_setup_teardown(test_refused, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_done, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_authserv, setup_store, teardown_store),
+    };
+    GError *err = NULL;
+    int rc;
+
+    message_library_init();
+    if (!envelope_init(&err)) {
+        fprintf(stderr, "envelope_init: %s\n", err->message);
+        return 1;
+    }
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    message_library_shutdown();
+    return rc;
+}
