@@ -43,11 +43,11 @@
 #include "command.h"
 #include "outbox.h"
 
-/* Free one struct command. */
+/* Free one struct command_line. */
 static void
 command_free(gpointer p)
 {
-    struct command *c = p;
+    struct command_line *c = p;
 
     g_free(c->arg);
     g_free(c->line);
@@ -67,9 +67,9 @@ ends_own_text(const char *raw, const char *line)
            || g_str_has_prefix(line, "________________________________");
 }
 
-/* A YYYY-MM-DD date that exists, or NULL. */
-static char *
-valid_date(const char *s)
+/* See command.h. */
+char *
+command_date(const char *s)
 {
     int y, mo, d;
     char end;
@@ -82,15 +82,15 @@ valid_date(const char *s)
 }
 
 /* The command line is, or NULL when it is prose. */
-static struct command *
+static struct command_line *
 parse_line(const char *line)
 {
     g_autofree char *lower = g_ascii_strdown(line, -1);
-    struct command *c;
+    struct command_line *c;
     const char *rest;
 
     if (strcmp(lower, "close") == 0 || g_str_has_prefix(lower, "close:")) {
-        c = g_new0(struct command, 1);
+        c = g_new0(struct command_line, 1);
         c->verb = COMMAND_CLOSE;
         rest = line + strlen("close");
         rest += *rest == ':';
@@ -100,8 +100,8 @@ parse_line(const char *line)
     } else if (g_str_has_prefix(lower, "deadline:") || g_str_has_prefix(lower, "deadline ")) {
         g_autofree char *date = g_strstrip(g_strdup(line + strlen("deadline") + 1));
 
-        c = g_new0(struct command, 1);
-        c->arg = valid_date(date);
+        c = g_new0(struct command_line, 1);
+        c->arg = command_date(date);
         c->verb = c->arg != NULL ? COMMAND_DEADLINE : COMMAND_BAD;
     } else {
         return NULL;
@@ -120,7 +120,7 @@ command_parse(const char *text)
     for (int i = 0; lines[i] != NULL && out->len < COMMAND_MAX; i++) {
         char   *raw = lines[i];
         g_autofree char *line = NULL;
-        struct command *c;
+        struct command_line *c;
 
         g_strdelimit(raw, "\r", ' ');
         line = g_strstrip(g_strdup(raw));
@@ -348,7 +348,7 @@ refusal(const struct command_ctx *cc, const char *secret, const struct message *
 
 /* Run one command c, allowed, on statement s; *out gets what was done. */
 static gboolean
-run_one(const struct command_ctx *cc, const struct command *c, const struct statement *s,
+run_one(const struct command_ctx *cc, const struct command_line *c, const struct statement *s,
         const char *actor, gint64 message_row, GString *out, GError **err)
 {
     struct store_tickle_facts f = { 0 };
@@ -400,7 +400,7 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
     why = refusal(cc, secret, m, s);
     out = g_string_new(NULL);
     for (guint i = 0; i < cmds->len && ok; i++) {
-        const struct command *c = g_ptr_array_index(cmds, i);
+        const struct command_line *c = g_ptr_array_index(cmds, i);
         const char *no = why != NULL ? why
                          : c->verb == COMMAND_BAD ? "not a date of the form YYYY-MM-DD" : NULL;
 

@@ -18,7 +18,7 @@ enum command_verb {
 };
 
 /* One command as a reply gives it. */
-struct command {
+struct command_line {
     enum command_verb verb;
     char   *arg;                /* the reason, the date, or NULL */
     char   *line;               /* the line as written, trimmed */
@@ -30,8 +30,12 @@ struct command {
 /* The commands in a reply's own text: lines of their own before the quote
  * of the message answered (a "> " line, an "On ... wrote:" line, an
  * "-----Original Message-----" line) or the signature ("-- ").  A
- * GPtrArray of struct command (freed with it), empty when there are none. */
+ * GPtrArray of struct command_line (freed with it), empty when there are none. */
 GPtrArray *command_parse(const char *text);
+
+/* s when it is a date of the form YYYY-MM-DD that exists, else NULL
+ * (g_free). */
+char   *command_date(const char *s);
 
 /* The 12 hex digits that let addr (lower case) command statement id:
  * the start of HMAC-SHA256(secret, "c:ID:addr"). */

@@ -29,6 +29,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "config_file.h"
 #include "directory.h"
 #include "envelope.h"
@@ -938,6 +939,78 @@ failed:
     return rc;
 }
 
+/* liaisonctl deadline [--reason TEXT] ID YYYY-MM-DD: move a statement's
+ * deadline, as a "deadline:" command by mail does; the reminders start
+ * again from the new date. */
+static int
+cmd_deadline(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "reason", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *reason = NULL;
+    struct store_tickle_facts f;
+    g_autofree char *actor = NULL, *date = NULL, *detail = NULL;
+    GError *err = NULL;
+    gint64 id;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': reason = optarg; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (argc - optind != 2)
+        return command_usage(ctl->cmd, FALSE);
+    if (!parse_statement_id("deadline", argv[optind], &id))
+        return EX_USAGE;
+    if ((date = command_date(argv[optind + 1])) == NULL) {
+        fprintf(stderr, "liaisonctl: deadline: %s is not a date of the form YYYY-MM-DD\n",
+                argv[optind + 1]);
+        return EX_USAGE;
+    }
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    actor = g_strdup_printf("liaisonctl (%s)", g_getenv("SUDO_USER") != NULL
+                            ? g_getenv("SUDO_USER") : g_get_user_name());
+    if (!store_begin(ctl->store, &err))
+        goto failed;
+    if (!store_tickle_facts(ctl->store, id, &f, &err)) {
+        store_rollback(ctl->store);
+        goto failed;
+    }
+    if (g_strcmp0(f.deadline, date) == 0) {
+        store_tickle_facts_clear(&f);
+        store_rollback(ctl->store);
+        printf("statement %" G_GINT64_FORMAT "'s deadline is already %s\n", id, date);
+        return EX_OK;
+    }
+    detail = g_strdup_printf("%s -> %s%s%s", f.deadline != NULL ? f.deadline : "none", date,
+                             reason != NULL ? ": " : "", reason != NULL ? reason : "");
+    printf("statement %" G_GINT64_FORMAT " deadline %s (was %s)\n", id, date,
+           f.deadline != NULL ? f.deadline : "none");
+    store_tickle_facts_clear(&f);
+    if (!store_set_deadline(ctl->store, id, date, &err)
+        || !store_add_event(ctl->store, id, 0, "deadline changed", actor, detail, &err)
+        || !store_commit(ctl->store, &err)) {
+        store_rollback(ctl->store);
+        goto failed;
+    }
+    return EX_OK;
+failed:
+    rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
+    if (rc == 1)
+        fprintf(stderr, "liaisonctl: no statement %" G_GINT64_FORMAT " in %s\n", id, ctl->db_path);
+    else
+        log_msg(LOG_ERR, NULL, "deadline: %s", err->message);
+    g_error_free(err);
+    return rc;
+}
+
 /* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
 static int
 cmd_flush(struct ctl *ctl, int argc, char **argv)
@@ -1198,6 +1271,20 @@ static const struct command commands[] = {
       "Exit status: 0 reopened, or already open; 1 no statement ID; 64 usage\n"
       "error; 66 no database; 70 internal error; 75 the database cannot be\n"
       "opened or written; 78 configuration error." },
+    { "deadline", cmd_deadline, "[--reason TEXT] ID YYYY-MM-DD",
+      "Move statement ID's deadline to YYYY-MM-DD, as a \"deadline:\" command by\n"
+      "mail does: the reminders start again from the new date.  An event records\n"
+      "who (the login behind sudo, else this user), the old and new dates, and\n"
+      "why.  The same date again changes nothing.\n"
+      "\n"
+      "Options:\n"
+      "  -r, --reason TEXT  why, kept with the event (\"extended at SG15's request\")\n"
+      "  -h, --help         this help\n"
+      "\n"
+      "Exit status: 0 moved, or already that date; 1 no statement ID; 64 usage\n"
+      "error (not a date of the form YYYY-MM-DD); 66 no database; 70 internal\n"
+      "error; 75 the database cannot be opened or written; 78 configuration\n"
+      "error." },
     { "flush", cmd_flush, "[--max N] [--now TIME] [--relay HOST[:PORT]]",
       "Deliver the queued mail that is due (notifications, acknowledgements,\n"
       "reminders, reports) to the relay, retrying temporary failures later and\n"

@@ -99,6 +99,25 @@ check_exit "close x: 64" 64 ctl close x
 check_exit "reopen 1" 0 ctl reopen 1
 check_exit "tickle after reopen" 0 ctl tickle --dry-run --now 2027-03-08
 check_grep "tickle after reopen: statement 1 reminded again" "^statement 1: due in 7 days" "$SCRATCH/out"
+# Moving the deadline: recorded with who and why; the reminders follow it.
+check_exit "deadline 1 2027-04-15" 0 env SUDO_USER=chair "$CTL" -d "$DB" deadline --reason "extended at SG15's request" 1 2027-04-15
+check_grep "deadline 1: says so" "^statement 1 deadline 2027-04-15 \\(was 2027-03-15\\)$" "$SCRATCH/out"
+check "deadline 1: moved" test "$(sqlite3 "$DB" "SELECT deadline FROM statement WHERE id = 1")" = 2027-04-15
+check "deadline 1: an event says who, the dates and why" test "$(sqlite3 "$DB" \
+    "SELECT actor || ' | ' || detail FROM event WHERE statement = 1 AND what = 'deadline changed'")" = \
+    "liaisonctl (chair) | 2027-03-15 -> 2027-04-15: extended at SG15's request"
+check_exit "tickle after the move" 0 ctl tickle --dry-run --now 2027-03-08
+check "tickle after the move: nothing due for statement 1 on 2027-03-08" \
+    bash -c '! grep -q "^statement 1:" "$1"' _ "$SCRATCH/out"
+check_exit "tickle a week before the new date" 0 ctl tickle --dry-run --now 2027-04-08
+check_grep "tickle a week before the new date: due in 7 days" "^statement 1: due in 7 days" "$SCRATCH/out"
+check_exit "deadline 1, the same date: 0" 0 ctl deadline 1 2027-04-15
+check_grep "deadline 1, the same date: already" "^statement 1's deadline is already 2027-04-15$" "$SCRATCH/out"
+check "deadline 1, the same date: no second event" test "$(sqlite3 "$DB" "SELECT count(*) FROM event WHERE statement = 1 AND what = 'deadline changed'")" = 1
+check_exit "deadline 1 2027-02-30: 64" 64 ctl deadline 1 2027-02-30
+check_exit "deadline 1 'next week': 64" 64 ctl deadline 1 "next week"
+check_exit "deadline 99: 1" 1 ctl deadline 99 2027-04-15
+check_exit "deadline 1 (no date): 64" 64 ctl deadline 1
 
 # --- correspondence and bounces --------------------------------------------
 check_exit "reply threads onto s01" 0 ctl ingest "$CORPUS/s09-assignee-reply.eml"

@@ -38,7 +38,7 @@ parsed(const char *text)
     GString *s = g_string_new(NULL);
 
     for (guint i = 0; i < cmds->len; i++) {
-        const struct command *c = g_ptr_array_index(cmds, i);
+        const struct command_line *c = g_ptr_array_index(cmds, i);
         static const char *const verbs[] = { "close", "deadline", "bad" };
 
         g_string_append_printf(s, "%s%s:%s", i > 0 ? "|" : "", verbs[c->verb],
