@@ -2,9 +2,9 @@
  * command.c: reply-by-mail commands and their authorisation.
  *
  * An assignee, supervisor or liaison manager answers a notification or a
- * reminder; a line of its own in the answer, before the quote of the
- * mail answered, closes the statement ("close", "close: REASON") or moves
- * its deadline ("deadline: YYYY-MM-DD").
+ * reminder; commands as the first lines of the answer close the statement
+ * ("close", "close: REASON") or move its deadline ("deadline:
+ * YYYY-MM-DD").
  *
  * Why it is built this way:
  *
@@ -15,20 +15,27 @@
  *   LOCAL+c.ID.TOKEN@DOMAIN, TOKEN the start of an HMAC of the statement
  *   and the recipient's address under the database's secret (the key
  *   that signs the VERP senders too).  A command counts when one of the
- *   answer's To or Cc addresses is such an address for this statement
- *   and this From, and the From holds a deciding role on the statement
- *   (assignee, supervisor, liaison manager) now.  With authserv_id set,
- *   the MTA's Authentication-Results must also say the From passed DMARC
- *   (or DKIM for its domain): the token then need not be the only proof.
+ *   answer's To or Cc addresses is such an address for this statement,
+ *   given to a recipient with a deciding role (assignee, supervisor,
+ *   liaison manager), and the From is that recipient or one of the
+ *   people the directory lists for it (a chairs alias is routed to, the
+ *   chairs answer from their own addresses).  With authserv_id set, the
+ *   MTA's Authentication-Results must also say the From passed DMARC (or
+ *   DKIM for its domain): reply-all spreads a reply address, so the
+ *   token alone proves only that the mail reached its owner.
  *
  * - The token is per person, not per statement: a contact or a list
  *   member who was copied cannot close the statement with the token of
  *   the mail they received, and reply-all spreads only the sender's own.
  *
- * - Commands are lines of their own, matched whole: "close" in a
- *   sentence is prose.  Only the text before the first quoted line, "On
- *   ... wrote:" line, "Original Message" line or signature counts, so
- *   that quoting an earlier answer never runs its commands again.
+ * - Commands are lines of their own, matched whole ("close" in a
+ *   sentence is prose), and only as the first lines of the answer: the
+ *   first other line ends them, since mailers mark quotes in too many
+ *   ways (Outlook not at all) and our own help text is in every quote.
+ *
+ * - Only a person the reply address was given to is written back to: a
+ *   refusal to an address a stranger wrote into From would make liaisond
+ *   a reflector.
  *
  * - Everything happens in the transaction that records the answer: the
  *   state change, its event (actor: the From), and one answer back to the
@@ -37,10 +44,11 @@
  */
 #include "config.h"
 
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
+#include "directory.h"
 #include "outbox.h"
 
 /* Free one struct command_line. */
@@ -54,29 +62,21 @@ command_free(gpointer p)
     g_free(c);
 }
 
-/* Whether line (trimmed) starts the quote of the mail answered, or the
- * signature: where the answer's own text ends. */
-static gboolean
-ends_own_text(const char *raw, const char *line)
-{
-    size_t n = strlen(line);
-
-    return raw[0] == '>' || line[0] == '>' || strcmp(raw, "-- ") == 0 || strcmp(line, "--") == 0
-           || (g_str_has_prefix(line, "On ") && n > 10 && g_str_has_suffix(line, "wrote:"))
-           || g_str_has_prefix(line, "-----Original Message-----")
-           || g_str_has_prefix(line, "________________________________");
-}
-
 /* See command.h. */
 char *
 command_date(const char *s)
 {
     int y, mo, d;
-    char end;
 
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &end) != 3
-        || s[4] != '-' || s[7] != '-' || !g_date_valid_dmy((GDateDay) d, (GDateMonth) mo,
-                                                           (GDateYear) y))
+    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return NULL;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !g_ascii_isdigit(s[i]))
+            return NULL;
+    y = atoi(s);
+    mo = atoi(s + 5);
+    d = atoi(s + 8);
+    if (y < 2000 || y > 2099 || !g_date_valid_dmy((GDateDay) d, (GDateMonth) mo, (GDateYear) y))
         return NULL;
     return g_strdup(s);
 }
@@ -118,16 +118,17 @@ command_parse(const char *text)
     g_auto(GStrv) lines = g_strsplit(text != NULL ? text : "", "\n", -1);
 
     for (int i = 0; lines[i] != NULL && out->len < COMMAND_MAX; i++) {
-        char   *raw = lines[i];
-        g_autofree char *line = NULL;
+        g_autofree char *line = g_strstrip(g_strdelimit(g_strdup(lines[i]), "\r", ' '));
         struct command_line *c;
 
-        g_strdelimit(raw, "\r", ' ');
-        line = g_strstrip(g_strdup(raw));
-        if (ends_own_text(raw, line))
+        if (*line == '\0')
+            continue;
+        /* The first line that is no command ends them: prose, a
+         * greeting, a quote however the mailer marks it (our own help
+         * text quoted below an answer included). */
+        if ((c = parse_line(line)) == NULL)
             break;
-        if (*line != '\0' && (c = parse_line(line)) != NULL)
-            g_ptr_array_add(out, c);
+        g_ptr_array_add(out, c);
     }
     return out;
 }
@@ -149,7 +150,7 @@ char *
 command_reply_address(const struct compose_settings *cs, const char *secret, gint64 id,
                       const char *addr)
 {
-    g_autofree char *lower = g_ascii_strdown(addr, -1);
+    g_autofree char *lower = g_utf8_strdown(addr, -1);
     g_autofree char *token = command_token(secret, id, lower);
 
     return g_strdup_printf("%s+c.%" G_GINT64_FORMAT ".%s@%s", cs->bounce_local, id, token,
@@ -239,22 +240,21 @@ command_authenticated(const struct message *m, const char *authserv_id)
             *strchr(serv, ' ') = '\0';
         if (g_ascii_strcasecmp(serv, authserv_id) != 0)
             continue;
+        /* The first field of ours is the one the MTA added on top; any
+         * further one came with the mail. */
         for (int k = 1; parts[k] != NULL; k++) {
             char   *r = g_strstrip(parts[k]);
             g_autofree char *d = NULL;
 
-            if (g_ascii_strncasecmp(r, "dmarc=pass", 10) == 0 && (r[10] == '\0' || r[10] == ' ')) {
+            if (g_ascii_strncasecmp(r, "dmarc=pass", 10) == 0 && (r[10] == '\0' || r[10] == ' '))
                 d = resinfo_property(r, "header.from");
-                if (d == NULL || g_ascii_strcasecmp(d, at + 1) == 0)
-                    return TRUE;
-            } else if (g_ascii_strncasecmp(r, "dkim=pass", 9) == 0
-                       && (r[9] == '\0' || r[9] == ' ')) {
+            else if (g_ascii_strncasecmp(r, "dkim=pass", 9) == 0 && (r[9] == '\0' || r[9] == ' '))
                 if ((d = resinfo_property(r, "header.d")) == NULL)
                     d = resinfo_property(r, "header.i");
-                if (d != NULL && g_ascii_strcasecmp(d, at + 1) == 0)
-                    return TRUE;
-            }
+            if (d != NULL && g_ascii_strcasecmp(d, at + 1) == 0)
+                return TRUE;
         }
+        return FALSE;
     }
     return FALSE;
 }
@@ -316,28 +316,78 @@ may_decide(const struct statement *s, const char *addr)
     return FALSE;
 }
 
-/* Why m's From may not give commands on s, or NULL when it may. */
-static const char *
-refusal(const struct command_ctx *cc, const char *secret, const struct message *m,
-        const struct statement *s)
+/* Whether two tokens are equal, in a time that does not tell how much of
+ * a guess was right. */
+static gboolean
+same_token(const char *a, const char *b)
 {
-    gboolean token = FALSE;
+    unsigned char diff = 0;
+    size_t n = strlen(b);
 
-    for (guint i = 0; i < m->reply_rcpts->len && !token; i++) {
-        g_autofree char *tok = NULL, *want = NULL;
+    if (strlen(a) != n)
+        return FALSE;
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char) (a[i] ^ b[i]);
+    return diff == 0;
+}
+
+/* Whether token is addr's for statement id. */
+static gboolean
+token_of(const char *secret, gint64 id, const char *addr, const char *token)
+{
+    g_autofree char *lower = g_utf8_strdown(addr, -1);
+    g_autofree char *want = command_token(secret, id, lower);
+
+    return same_token(token, want);
+}
+
+/* The recipient of s whose own reply address for s one of m's To or Cc
+ * is: *addressed TRUE when any of them is a reply address for s, and
+ * the owner (s's, not to be freed) or NULL when its token is nobody's. */
+static const char *
+token_owner(const struct command_ctx *cc, const char *secret, const struct message *m,
+            const struct statement *s, gboolean *addressed)
+{
+    *addressed = FALSE;
+    for (guint i = 0; i < m->reply_rcpts->len; i++) {
+        g_autofree char *tok = NULL;
         gint64 id = 0;
 
         if (!command_reply_address_parse(cc->mail, g_ptr_array_index(m->reply_rcpts, i), &id,
                                          &tok) || id != s->id)
             continue;
-        want = command_token(secret, id, m->from_addr);
-        token = strcmp(tok, want) == 0;
+        *addressed = TRUE;
+        if (s->assignee != NULL && token_of(secret, id, s->assignee, tok))
+            return s->assignee;
+        for (guint k = 0; k < s->recipients->len; k++) {
+            const struct recipient *r = g_ptr_array_index(s->recipients, k);
+
+            if (token_of(secret, id, r->addr, tok))
+                return r->addr;
+        }
     }
-    if (!token)
-        return "the answer was not sent to your own reply address for this statement "
-               "(answer the notification or reminder you received, from the address "
-               "it was sent to)";
-    if (!may_decide(s, m->from_addr))
+    return NULL;
+}
+
+/* Why m's From may not give commands on s, or NULL when it may; *answer
+ * says whether the From may be written to about it: only a person the
+ * reply address was given to (or who speaks for its owner), never an
+ * address a stranger wrote into From. */
+static const char *
+refusal(const struct command_ctx *cc, const char *owner, const struct message *m,
+        const struct statement *s, gboolean *answer)
+{
+    gboolean known = owner != NULL
+                     && (g_ascii_strcasecmp(owner, m->from_addr) == 0
+                         || (cc->dir != NULL && directory_speaks_for(cc->dir, owner, m->from_addr)));
+
+    *answer = known;
+    if (owner == NULL)
+        return "the reply address it was sent to is not one liaisond gave for this statement";
+    if (!known)
+        return "the From is not the person this reply address was given to (nor one of the "
+               "people the directory lists for it)";
+    if (!may_decide(s, owner))
         return "only the assignee, a supervisor or the liaison manager may";
     if (cc->authserv_id != NULL && *cc->authserv_id != '\0'
         && !command_authenticated(m, cc->authserv_id))
@@ -366,6 +416,10 @@ run_one(const struct command_ctx *cc, const struct command_line *c, const struct
                                     c->arg != NULL ? c->arg : "by mail", err);
             g_string_append_printf(out, "  %s\n    closed: no more reminders\n", c->line);
         }
+    } else if (g_strcmp0(f.deadline, c->arg) == 0) {
+        g_string_append_printf(out, "  %s\n    the deadline is %s already: nothing done\n",
+                               c->line, c->arg);
+        ok = TRUE;
     } else {
         g_autofree char *detail = g_strdup_printf("%s -> %s", f.deadline != NULL ? f.deadline
                                                   : "none", c->arg);
@@ -386,18 +440,29 @@ gboolean
 command_run(const struct command_ctx *cc, const struct message *m, const struct statement *s,
             gint64 message_row, GError **err)
 {
-    g_autoptr(GPtrArray) cmds = command_parse(m->text);
+    g_autoptr(GPtrArray) cmds = NULL;
     g_autofree char *secret = NULL;
-    const char *why = NULL;
+    const char *why = NULL, *owner;
     GString *out;
-    gboolean ok = TRUE, refused = FALSE;
+    gboolean ok = TRUE, refused = FALSE, addressed, write_back;
     struct outmail *answer;
 
-    if (cmds->len == 0 || m->from_addr == NULL)
+    /* A forward's text and From are the attached message's: never
+     * commands of the forwarder's. */
+    if (m->from_addr == NULL || m->forwarded_by != NULL)
+        return TRUE;
+    cmds = command_parse(m->text);
+    if (cmds->len == 0)
         return TRUE;
     if ((secret = store_secret(cc->store, err)) == NULL)
         return FALSE;
-    why = refusal(cc, secret, m, s);
+    owner = token_owner(cc, secret, m, s, &addressed);
+    /* Lines that read as commands in an answer to no reply address of
+     * this statement (an envelope restated, as the acknowledgement
+     * invites) are text. */
+    if (!addressed)
+        return TRUE;
+    why = refusal(cc, owner, m, s, &write_back);
     out = g_string_new(NULL);
     for (guint i = 0; i < cmds->len && ok; i++) {
         const struct command_line *c = g_ptr_array_index(cmds, i);
@@ -415,11 +480,11 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
             ok = run_one(cc, c, s, m->from_addr, message_row, out, err);
         }
     }
-    if (ok && cc->mail != NULL) {
+    if (ok && cc->mail != NULL && write_back) {
         g_autofree char *text = g_strdup_printf(
             "Your answer on this statement gave %s:\n\n%s\n"
-            "Commands are lines of their own before the quoted text, in an answer\n"
-            "to the notification or a reminder, from the address it was sent to:\n"
+            "Commands are the first lines of an answer to the notification or a\n"
+            "reminder, sent to the reply address it gave you:\n"
             "  close\n  close: REASON\n  deadline: YYYY-MM-DD\n",
             cmds->len == 1 ? "one command" : "these commands", out->str);
 

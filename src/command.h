@@ -65,6 +65,7 @@ gboolean command_authenticated(const struct message *m, const char *authserv_id)
 /* What running a reply's commands needs. */
 struct command_ctx {
     struct store *store;
+    const struct directory *dir;    /* who speaks for a routed address */
     const struct compose_settings *mail;    /* the answer is queued with it */
     const char *authserv_id;    /* NULL or "": Authentication-Results not asked for */
 };

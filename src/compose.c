@@ -43,8 +43,7 @@
  * reminders, whose Reply-To the outbox makes each recipient's own. */
 #define COMMANDS_HELP \
     "The assignee, a supervisor or the liaison manager can close it, or\n" \
-    "move its deadline, with a line of its own in the answer, above the\n" \
-    "quoted text:\n" \
+    "move its deadline, with commands as the first lines of the answer:\n" \
     "  close\n" \
     "  close: REASON\n" \
     "  deadline: YYYY-MM-DD\n" \

@@ -42,6 +42,7 @@ area_free(gpointer p)
     struct dir_area *a = p;
 
     g_free(a->key); g_free(a->name); g_free(a->ads);
+    g_ptr_array_unref(a->people);
     g_free(a);
 }
 
@@ -53,6 +54,7 @@ group_free(gpointer p)
 
     g_free(g->key); g_free(g->name); g_free(g->area);
     g_free(g->list); g_free(g->chairs);
+    g_ptr_array_unref(g->people);
     g_free(g);
 }
 
@@ -125,6 +127,7 @@ static const struct member area_members[] = {
     { "name", MK_TEXT, NULL, offsetof(struct dir_area, name) },
     { "ads", MK_ADDRESS, "the address statements to the area are assigned to",
       offsetof(struct dir_area, ads) },
+    { "people", MK_ADDRESSES, NULL, offsetof(struct dir_area, people) },
 };
 
 static const struct member group_members[] = {
@@ -133,6 +136,7 @@ static const struct member group_members[] = {
     { "list", MK_ADDRESS, NULL, offsetof(struct dir_group, list) },
     { "chairs", MK_ADDRESS, "the address statements to the group are assigned to",
       offsetof(struct dir_group, chairs) },
+    { "people", MK_ADDRESSES, NULL, offsetof(struct dir_group, people) },
 };
 
 static const struct member peer_members[] = {
@@ -517,6 +521,7 @@ load_areas(struct directory *d, JsonObject *root, GError **err)
             return FALSE;
         a = g_new0(struct dir_area, 1);
         a->key = g_ascii_strdown(k->data, -1);
+        a->people = g_ptr_array_new_with_free_func(g_free);
         g_ptr_array_add(d->areas, a);
         if (!read_members(json_node_get_object(n), path, area_members,
                           G_N_ELEMENTS(area_members), a, err))
@@ -557,6 +562,7 @@ load_groups(struct directory *d, JsonObject *root, GError **err)
             return FALSE;
         g = g_new0(struct dir_group, 1);
         g->key = g_ascii_strdown(k->data, -1);
+        g->people = g_ptr_array_new_with_free_func(g_free);
         g_ptr_array_add(d->groups, g);
         if (!read_members(json_node_get_object(n), path, group_members,
                           G_N_ELEMENTS(group_members), g, err))
@@ -1066,6 +1072,41 @@ directory_group_by_addr(const struct directory *d, const char *addr)
             return g;
     }
     return NULL;
+}
+
+/* Whether list (char*, lower case) holds addr. */
+static gboolean
+holds(const GPtrArray *list, const char *addr)
+{
+    for (guint i = 0; list != NULL && i < list->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(list, i), addr) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* See directory.h. */
+gboolean
+directory_speaks_for(const struct directory *d, const char *role_addr, const char *person)
+{
+    if (role_addr == NULL || person == NULL)
+        return FALSE;
+    if (g_ascii_strcasecmp(role_addr, person) == 0)
+        return TRUE;
+    for (guint i = 0; i < d->groups->len; i++) {
+        const struct dir_group *g = g_ptr_array_index(d->groups, i);
+
+        if (g->chairs != NULL && g_ascii_strcasecmp(g->chairs, role_addr) == 0
+            && holds(g->people, person))
+            return TRUE;
+    }
+    for (guint i = 0; i < d->areas->len; i++) {
+        const struct dir_area *a = g_ptr_array_index(d->areas, i);
+
+        if (a->ads != NULL && g_ascii_strcasecmp(a->ads, role_addr) == 0
+            && holds(a->people, person))
+            return TRUE;
+    }
+    return FALSE;
 }
 
 /* The peer named by a body name or one of its other names. */

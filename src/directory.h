@@ -14,6 +14,8 @@ struct dir_area {
     char   *key;                /* "rtg" */
     char   *name;               /* "Routing Area" */
     char   *ads;                /* address of the area directors */
+    GPtrArray *people;          /* char*: the ADs' own addresses (may give
+                                   commands by mail for ads); may be empty */
 };
 
 struct dir_group {
@@ -22,6 +24,8 @@ struct dir_group {
     char   *area;               /* area key */
     char   *list;
     char   *chairs;
+    GPtrArray *people;          /* char*: the chairs' own addresses (may give
+                                   commands by mail for chairs); may be empty */
 };
 
 struct dir_peer {
@@ -72,5 +76,11 @@ const struct dir_peer *directory_peer_by_name(const struct directory *d, const c
 const struct dir_peer *directory_peer_by_addr(const struct directory *d, const char *addr);
 /* Whether addr's mail domain is one of p's domains (or below one). */
 gboolean directory_peer_owns(const struct dir_peer *p, const char *addr);
+
+/* Whether person (an address) may act for role_addr, an address routed
+ * to: it is role_addr itself, or one of the "people" of the group whose
+ * chairs or the area whose ADs role_addr is. */
+gboolean directory_speaks_for(const struct directory *d, const char *role_addr,
+                              const char *person);
 
 #endif

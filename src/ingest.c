@@ -687,7 +687,7 @@ record_other(struct ingest_ctx *ctx, struct message *m, const struct raw_input *
         /* An answer from a person may carry commands; auto mail never
          * does (an auto-reply quoting a command must not run it). */
         if (d->kind == KIND_CORRESPONDENCE && ctx->mail != NULL && !classify_automatic(m)) {
-            const struct command_ctx cc = { ctx->store, ctx->mail, ctx->authserv_id };
+            const struct command_ctx cc = { ctx->store, ctx->dir, ctx->mail, ctx->authserv_id };
 
             return command_run(&cc, m, d->statement, d->message_row, err);
         }
@@ -802,15 +802,21 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope
  * list's copy of a reply came first) is correspondence, copied to the
  * assignee: its row becomes that, on its statement, with the event a
  * reply recorded first gets (record_other), so that the history shows
- * it. */
+ * it, and its commands run now. */
 static gboolean
 record_correspondence_copy(struct ingest_ctx *ctx, const struct message *m,
                            const struct decision *d, GError **err)
 {
-    return store_link_message(ctx->store, d->message_row, d->statement_id,
-                              "correspondence", err)
-           && store_add_event(ctx->store, d->statement_id, d->message_row, "correspondence",
-                              m->from_addr, m->from_addr, err);
+    const struct command_ctx cc = { ctx->store, ctx->dir, ctx->mail, ctx->authserv_id };
+
+    if (!store_link_message(ctx->store, d->message_row, d->statement_id,
+                            "correspondence", err)
+        || !store_add_event(ctx->store, d->statement_id, d->message_row, "correspondence",
+                            m->from_addr, m->from_addr, err))
+        return FALSE;
+    /* Its commands, which the list's copy never ran (auto mail). */
+    return ctx->mail == NULL || classify_automatic(m) || d->statement == NULL
+           || command_run(&cc, m, d->statement, d->message_row, err);
 }
 
 /* The transaction is over: hand a shared store back. */

@@ -319,6 +319,7 @@ enum sql_id {
     SQL_SET_STATE,
     SQL_SET_DEADLINE,
     SQL_FORGET_REMINDERS,
+    SQL_REMINDED_ON,
     SQL_EVENTS,
     SQL_REMINDER_DAY,
     SQL_REMINDER_ADD,
@@ -475,8 +476,14 @@ static const char *const sql_text[SQL_COUNT] = {
         "UPDATE statement SET state = ?2 WHERE id = ?1",
     [SQL_SET_DEADLINE] =
         "UPDATE statement SET deadline = ?2 WHERE id = ?1",
+    /* The keys ("before-7") are freed for the new date's schedule; the
+     * rows stay, with their day, so that a statement is still reminded
+     * at most once a day. */
     [SQL_FORGET_REMINDERS] =
-        "DELETE FROM reminder WHERE statement = ?1",
+        "UPDATE reminder SET point = point || '@' || id"
+        " WHERE statement = ?1 AND instr(point, '@') = 0",
+    [SQL_REMINDED_ON] =
+        "SELECT 1 FROM reminder WHERE statement = ?1 AND day = ?2 LIMIT 1",
     [SQL_EVENTS] =
         "SELECT at, what, actor, detail FROM event WHERE statement = ?1 ORDER BY id",
     [SQL_REMINDER_DAY] =
@@ -2114,11 +2121,11 @@ store_set_state(struct store *st, gint64 id, const char *state, GError **err)
     return TRUE;
 }
 
-/* Move statement id's deadline to deadline (YYYY-MM-DD) and forget the
- * reminders queued for the old one, so that the tickler's schedule
- * ("before-7", "overdue-1"...) starts again from the new date; the
- * "tickled" events keep what was sent.  FALSE with *err (NOTFOUND when
- * there is no such statement). */
+/* Move statement id's deadline to deadline (YYYY-MM-DD) and retire the
+ * reminder keys of the old one, so that the tickler's schedule
+ * ("before-7", "overdue-1"...) starts again from the new date; the rows
+ * stay, and with them the rule of one reminder a day.  FALSE with *err
+ * (NOTFOUND when there is no such statement). */
 gboolean
 store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **err)
 {
@@ -2137,7 +2144,7 @@ store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **e
     stmt = sql(st, SQL_FORGET_REMINDERS);
     rc = SQLITE_OK;
     bind_int(stmt, 1, id, FALSE, &rc);
-    return step_write(st, stmt, rc, "forgetting a statement's reminders", err);
+    return step_write(st, stmt, rc, "retiring a statement's reminders", err);
 }
 
 /* Free one struct store_event. */
@@ -2207,6 +2214,26 @@ store_reminder_day(struct store *st, gint64 statement_id, const char *point,
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         *day = column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return read_done(st, stmt, rc, "reading a reminder", err);
+}
+
+/* Whether statement_id was reminded on day (YYYY-MM-DD), by any point. */
+gboolean
+store_reminded_on(struct store *st, gint64 statement_id, const char *day,
+                  gboolean *yes, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_REMINDED_ON);
+    int rc = SQLITE_OK;
+
+    *yes = FALSE;
+    bind_int(stmt, 1, statement_id, FALSE, &rc);
+    bind_text(stmt, 2, day, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *yes = TRUE;
         rc = SQLITE_DONE;
     }
     return read_done(st, stmt, rc, "reading a reminder", err);

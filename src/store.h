@@ -222,12 +222,18 @@ GPtrArray *store_statement_events(struct store *st, gint64 id, GError **err);
 /* Set statement id's state: "open" or "closed" (the tickler reminds only
  * open ones).  STORE_ERROR_NOTFOUND when there is no such statement. */
 gboolean store_set_state(struct store *st, gint64 id, const char *state, GError **err);
-/* Move a statement's deadline (YYYY-MM-DD); its reminders start again. */
+/* Move a statement's deadline (YYYY-MM-DD); its reminders start again
+ * from the new date, at most one a day still. */
 gboolean store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **err);
 /* The day a reminder (statement, point) was queued, in *day (NULL when it
  * never was). */
 gboolean store_reminder_day(struct store *st, gint64 statement_id,
                             const char *point, char **day, GError **err);
+/* Whether a statement was reminded on day (YYYY-MM-DD), by any point:
+ * after its deadline moved, the new schedule's point must not make a
+ * second reminder that day. */
+gboolean store_reminded_on(struct store *st, gint64 statement_id, const char *day,
+                           gboolean *yes, GError **err);
 /* Record a reminder queued on day as outbox row outbox_id (inside the
  * caller's transaction).  The row id; 0 with *already TRUE when
  * (statement, point) was recorded before, which is not an error; 0 with

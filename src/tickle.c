@@ -37,7 +37,10 @@
  *   "tickled" event, and commits.  A second run on the same day finds the
  *   rows; two runs at once are serialised by the write lock, and should
  *   anything slip past the check, the UNIQUE constraint turns the second
- *   insert into "already", rolling back its outbox row with it.  One
+ *   insert into "already", rolling back its outbox row with it.  A
+ *   statement is also reminded at most once a day (store_reminded_on):
+ *   a deadline moved by mail frees the new date's points, which must not
+ *   add a second reminder on a day that had one.  One
  *   transaction per statement, not one for the run, so that the daemon
  *   and intake are never held off for more than one statement's work.
  */
@@ -482,6 +485,20 @@ decide_and_queue(struct store *st, const struct compose_settings *cs,
         g_free(day);
         store_tickle_facts_clear(&f);
         return res;
+    }
+    /* A deadline moved today frees the new date's points, but the
+     * statement was reminded today already: one a day. */
+    {
+        gboolean today_done = FALSE;
+
+        if (!store_reminded_on(st, id, today_iso, &today_done, err)) {
+            store_tickle_facts_clear(&f);
+            return ONE_FAILED;
+        }
+        if (today_done) {
+            store_tickle_facts_clear(&f);
+            return ONE_ALREADY;
+        }
     }
     s = store_get_statement_meta(st, id, err);
     if (!s) {

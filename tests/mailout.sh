@@ -389,7 +389,7 @@ expect_eq "locked at the relay's answer: one copy for each of its $N7 recipients
 # ---- answering by mail: the assignee closes statement 1 -------------------
 # From the address the notification went to, to the Reply-To it carried.
 REPLY_TO=$(sed -n 's/^Reply-To: //p' "$F" | tr -d '\r' | head -n 1)
-printf 'From: CCAMP Chairs <ccamp-chairs@ietf.test>\nTo: %s\nSubject: Re: [LS 1] Liaison statement received\nMessage-ID: <close-by-mail@ietf.test>\nIn-Reply-To: <t25-sg15-ls123@itu.test>\n\nWe sent our answer.\nclose: answered in our LS\n\n> close\n' \
+printf 'From: CCAMP Chairs <ccamp-chairs@ietf.test>\nTo: %s\nSubject: Re: [LS 1] Liaison statement received\nMessage-ID: <close-by-mail@ietf.test>\nIn-Reply-To: <t25-sg15-ls123@itu.test>\n\nclose: answered in our LS\nWe sent our answer.\n\n> close\n' \
     "$REPLY_TO" > "$RUN/close.eml"
 # The same words from a copied contact, to that contact's own address.
 REPLY_T=$(sed -n 's/^Reply-To: //p' "$FT" | tr -d '\r' | head -n 1)

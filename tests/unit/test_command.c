@@ -28,6 +28,7 @@
 #include "ingest.h"
 #include "message.h"
 #include "store.h"
+#include "tickle.h"
 #include "mail_settings.h"
 
 /* The verbs and arguments of the commands in text, as "verb:arg|...". */
@@ -54,19 +55,24 @@ test_parse(void **state)
 {
     static const struct { const char *text, *want; } cases[] = {
         { "close\n", "close:" },
-        { "Thanks.\n\nClose: answered in LS 7\r\n\nBest, A.\n", "close:answered in LS 7" },
-        { "  DEADLINE: 2027-06-30  \n", "deadline:2027-06-30" },
+        { "Close: answered in LS 7\r\n\nThanks.\nBest, A.\n", "close:answered in LS 7" },
+        { "\n\n  DEADLINE: 2027-06-30  \n", "deadline:2027-06-30" },
         { "deadline 2027-06-30\n", "deadline:2027-06-30" },
+        { "close\n\ndeadline: 2027-07-01\nThanks.\nclose: later\n", "close:|deadline:2027-07-01" },
         { "deadline: 2027-02-30\n", "bad:" },
         { "deadline: next week\n", "bad:" },
+        { "deadline: +027-01-01\n", "bad:" },
+        { "deadline: 2027-06- 1\n", "bad:" },
+        { "deadline: 1999-01-01\n", "bad:" },
+        /* Commands open the answer; the first other line ends them. */
+        { "Thanks.\nclose\n", "" },
         { "Please close the loop on this.\nclose the statement\n", "" },
-        { "We will close it soon.\nclosed\n", "" },
-        { "close\ndeadline: 2027-07-01\n", "close:|deadline:2027-07-01" },
-        { "Fine.\n\n> close\n> deadline: 2030-01-01\n", "" },
-        { "Fine.\nOn Mon, 1 Feb 2027, Greta wrote:\nclose\n", "" },
-        { "Fine.\n-----Original Message-----\nclose\n", "" },
-        { "Fine.\n-- \nA. Chair\nclose\n", "" },
+        { "closed\n", "" },
         { "close\n>quoted\ndeadline: 2030-01-01\n", "close:" },
+        /* Outlook quotes with no '>': our own help text below the answer. */
+        { "Thanks, we will discuss this and answer later.\n\nFrom: IETF Liaison Statements\n"
+          "Sent: Monday\n  close\n  close: REASON\n  deadline: YYYY-MM-DD\n", "" },
+        { "\n> close\n", "" },
         { "", "" },
     };
     GString *many = g_string_new(NULL);
@@ -155,7 +161,9 @@ test_authenticated(void **state)
     } cases[] = {
         { { "mx.ietf.test; dmarc=pass header.from=ietf.test", NULL }, TRUE },
         { { "mx.ietf.test 1; dmarc=pass (p=reject) header.from=ietf.test", NULL }, TRUE },
-        { { "mx.ietf.test; dmarc=pass", NULL }, TRUE },
+        { { "mx.ietf.test; dmarc=pass", NULL }, FALSE },
+        { { "mx.ietf.test; dmarc=fail header.from=ietf.test",
+            "mx.ietf.test; dmarc=pass header.from=ietf.test", NULL }, FALSE },
         { { "MX.IETF.TEST; spf=pass smtp.mailfrom=x; dkim=pass header.d=ietf.test", NULL }, TRUE },
         { { "mx.ietf.test; dkim=pass header.i=@ietf.test", NULL }, TRUE },
         { { "evil.test; dmarc=pass header.from=ietf.test", NULL }, FALSE },
@@ -352,15 +360,35 @@ test_refused(void **state)
     /* Auto mail with a command line runs nothing and answers nothing. */
     assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair,
                             "Auto-Submitted: auto-replied\n", "close\n"), KIND_AUTO);
+    /* A forward carrying the chair's command: the attached From is
+     * anyone's to write. */
+    {
+        g_autofree char *fwd = g_strdup_printf(
+            "Content-Type: multipart/mixed; boundary=\"b\"\nMIME-Version: 1.0\n"
+            "From: Intern <intern@ietf.test>\nTo: %s\nSubject: Fwd\n"
+            "Message-ID: <fwd-cmd@ietf.test>\n\n--b\nContent-Type: message/rfc822\n\n"
+            "From: Chair <ccamp-chairs@ietf.test>\nTo: %s\nSubject: Re: x\n"
+            "Message-ID: <answer-old@ietf.test>\nIn-Reply-To: <sg15-ls-0412@itu.test>\n\n"
+            "close\n\n--b--\n", chair, chair);
+        struct decision d;
+
+        assert_int_equal(ingest_message(&t.ctx, fwd, strlen(fwd), NULL, &d), INGEST_OK);
+        decision_clear(&d);
+    }
     state_now = query("SELECT state FROM statement WHERE id = 1");
     deadline = query("SELECT deadline FROM statement WHERE id = 1");
     refusals = query("SELECT count(*) FROM event WHERE statement = 1 AND what = 'command refused'");
-    answers = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'report'"
-                    " AND instr(CAST(raw AS TEXT), 'Commands refused') > 0");
+    answers = query("SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox"
+                    " WHERE statement = 1 AND kind = 'report'"
+                    " AND instr(CAST(raw AS TEXT), 'Commands refused') > 0 ORDER BY id)");
     assert_string_equal(state_now, "open");
     assert_string_equal(deadline, "2027-01-15");
-    assert_string_equal(refusals, "5");
-    assert_string_equal(answers, "5");
+    /* Mallory, Greta, the AD, the bad date: four refusals.  The answer
+     * to none but the people the reply addresses were given to: never
+     * to an address a stranger wrote into From.  The command to no reply
+     * address, and the forward, are text. */
+    assert_string_equal(refusals, "4");
+    assert_string_equal(answers, "greta.jonsson@itu.test ccamp-chairs@ietf.test");
     {
         g_autofree char *why = query("SELECT detail FROM event WHERE what = 'command refused'"
                                      " AND actor = 'greta.jonsson@itu.test'");
@@ -393,19 +421,23 @@ test_done(void **state)
     sqlite3_close(db);
 
     assert_int_equal(answer("AD <rtg-ads@ietf.test>", to, NULL,
-                            "Moving it.\ndeadline: 2027-06-30\n\n> close\n"), KIND_CORRESPONDENCE);
+                            "deadline: 2027-06-30\nMoving it.\nclose\n\n> close\n"),
+                     KIND_CORRESPONDENCE);
     v = query("SELECT deadline || ' ' || state FROM statement WHERE id = 1");
     assert_string_equal(v, "2027-06-30 open");
     g_clear_pointer(&v, g_free);
-    v = query("SELECT count(*) FROM reminder WHERE statement = 1");
-    assert_string_equal(v, "0");
+    /* The old date's reminder keys are retired, the rows kept. */
+    v = query("SELECT count(*) || ' ' || sum(instr(point, '@') = 0) FROM reminder WHERE statement = 1");
+    assert_string_equal(v, "1 0");
     g_clear_pointer(&v, g_free);
     v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'deadline changed'");
     assert_string_equal(v, "rtg-ads@ietf.test 2027-01-15 -> 2027-06-30");
     g_clear_pointer(&v, g_free);
 
-    raw = g_strdup_printf("From: Chair <ccamp-chairs@ietf.test>\nTo: %s\nSubject: Re: x\n"
-                          "Message-ID: <close-1@ietf.test>\nIn-Reply-To: <sg15-ls-0412@itu.test>\n\n"
+    /* One of the chairs, from her own address, answers the copy the
+     * chairs' alias received: the directory lists her for it. */
+    raw = g_strdup_printf("From: Alice <alice@chairs.test>\nTo: %s\nSubject: Re: x\n"
+                          "Message-ID: <close-1@chairs.test>\nIn-Reply-To: <sg15-ls-0412@itu.test>\n\n"
                           "close: answered in our LS\n", chair);
     assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
     assert_int_equal(d.kind, KIND_CORRESPONDENCE);
@@ -414,9 +446,9 @@ test_done(void **state)
     assert_string_equal(v, "closed");
     g_clear_pointer(&v, g_free);
     v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'closed'");
-    assert_string_equal(v, "ccamp-chairs@ietf.test answered in our LS");
+    assert_string_equal(v, "alice@chairs.test answered in our LS");
     g_clear_pointer(&v, g_free);
-    v = query("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'"
+    v = query("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'"
               " AND instr(CAST(raw AS TEXT), 'Commands done') > 0");
     assert_string_equal(v, "1");
     g_clear_pointer(&v, g_free);
@@ -427,7 +459,7 @@ test_done(void **state)
     v = query("SELECT count(*) FROM event WHERE what = 'closed'");
     assert_string_equal(v, "1");
     g_clear_pointer(&v, g_free);
-    v = query("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'");
+    v = query("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'");
     assert_string_equal(v, "1");
     g_clear_pointer(&v, g_free);
     /* Closed already: said so, nothing recorded. */
@@ -461,6 +493,74 @@ test_authserv(void **state)
     t.ctx.authserv_id = NULL;
 }
 
+/* The list's copy of an answer (reply-all) recorded first is auto mail
+ * and runs nothing; the direct copy then runs the commands. */
+static void
+test_list_copy_first(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *body = g_strdup_printf("From: Bob <bob@chairs.test>\nTo: %s\n"
+                                            "Cc: ccamp@ietf.test\nSubject: Re: x\n"
+                                            "Message-ID: <bob-1@chairs.test>\n"
+                                            "In-Reply-To: <sg15-ls-0412@itu.test>\n\n"
+                                            "deadline: 2027-05-01\n", chair);
+    g_autofree char *listed = g_strconcat("List-Id: <ccamp.ietf.test>\nPrecedence: list\n",
+                                          body, NULL);
+    g_autofree char *v = NULL;
+    struct decision d;
+
+    assert_int_equal(ingest_message(&t.ctx, listed, strlen(listed), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_AUTO);
+    decision_clear(&d);
+    v = query("SELECT deadline FROM statement WHERE id = 1");
+    assert_string_equal(v, "2027-01-15");
+    g_clear_pointer(&v, g_free);
+    assert_int_equal(ingest_message(&t.ctx, body, strlen(body), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    decision_clear(&d);
+    v = query("SELECT deadline FROM statement WHERE id = 1");
+    assert_string_equal(v, "2027-05-01");
+    g_clear_pointer(&v, g_free);
+    /* The same date again: nothing moves, the reminders stay. */
+    assert_int_equal(answer("Bob <bob@chairs.test>", chair, NULL, "deadline: 2027-05-01\n"),
+                     KIND_CORRESPONDENCE);
+    v = query("SELECT count(*) FROM event WHERE what = 'deadline changed'");
+    assert_string_equal(v, "1");
+}
+
+/* A deadline moved on a day the statement was reminded frees the new
+ * date's points, but no second reminder goes out that day. */
+static void
+test_one_reminder_a_day(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    struct tickle_policy p;
+    struct tickle_summary sum = { 0 };
+    GDate day;
+    g_autofree char *v = NULL;
+    FILE *devnull = fopen("/dev/null", "w");
+
+    tickle_policy_default(&p);
+    /* LS 1 is due 2027-01-15: on 2027-01-08, "due in 7 days". */
+    assert_true(tickle_parse_day("2027-01-08", &day));
+    assert_true(tickle_run(t.store, &test_mail_settings, &p, &day, FALSE, devnull, &sum, NULL));
+    assert_int_equal(sum.due, 1);
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL,
+                            "deadline: 2027-01-16\n"), KIND_CORRESPONDENCE);
+    memset(&sum, 0, sizeof sum);
+    assert_true(tickle_run(t.store, &test_mail_settings, &p, &day, FALSE, devnull, &sum, NULL));
+    assert_int_equal(sum.due, 0);
+    assert_int_equal(sum.already, 1);
+    /* The next day, the new date's own "due in 7 days". */
+    assert_true(tickle_parse_day("2027-01-09", &day));
+    memset(&sum, 0, sizeof sum);
+    assert_true(tickle_run(t.store, &test_mail_settings, &p, &day, FALSE, devnull, &sum, NULL));
+    assert_int_equal(sum.due, 1);
+    v = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'reminder'");
+    assert_string_equal(v, "2");
+    fclose(devnull);
+}
+
 int
 main(void)
 {
@@ -472,6 +572,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_refused, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_done, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_authserv, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_list_copy_first, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_one_reminder_a_day, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;

@@ -181,9 +181,9 @@ static const struct fault faults[] = {
     { "\"groups\": {", "\"group\": {",
       { "unknown member \"group\" at the top level", "expected one of: intake, iesg," } },
     { "\"ads\": \"rtg-ads@ietf.test\"", "\"ad\": \"rtg-ads@ietf.test\"",
-      { "areas.rtg: unknown member \"ad\"", "(expected one of: name, ads)" } },
+      { "areas.rtg: unknown member \"ad\"", "(expected one of: name, ads, people)" } },
     { "\"list\": \"ccamp@ietf.test\"", "\"lists\": \"ccamp@ietf.test\"",
-      { "groups.ccamp: unknown member \"lists\" (expected one of: name, area, list, chairs)" } },
+      { "groups.ccamp: unknown member \"lists\" (expected one of: name, area, list, chairs, people)" } },
     { "\"liaison_manager\"", "\"liaison_manger\"",
       { "peers.bbf: unknown member \"liaison_manger\"", "liaison_manager)" } },
     /* Wrong types. */
@@ -278,6 +278,33 @@ test_syntax_error(void **state)
     g_error_free(err);
 }
 
+/* The people who may act for a group's chairs or an area's ADs (commands
+ * by mail): the routed address itself, and those listed, in any case. */
+static void
+test_people(void **state)
+{
+    g_autofree char *text = replaced("\"chairs\": \"ccamp-chairs@ietf.test\"}",
+                                     "\"chairs\": \"ccamp-chairs@ietf.test\",\n"
+                                     " \"people\": [\"alice@example.test\", \"Bob@Example.test\"]}");
+    g_autofree char *path = NULL;
+    GError *err = NULL;
+    struct directory *d;
+
+    path = write_tmp(text);
+    d = directory_load(path, &err);
+    g_unlink(path);
+    if (d == NULL)
+        fail_msg("%s", err->message);
+    assert_true(directory_speaks_for(d, "ccamp-chairs@ietf.test", "ccamp-chairs@ietf.test"));
+    assert_true(directory_speaks_for(d, "ccamp-chairs@ietf.test", "bob@example.test"));
+    assert_true(directory_speaks_for(d, "CCAMP-chairs@ietf.test", "Alice@example.test"));
+    assert_false(directory_speaks_for(d, "rtg-ads@ietf.test", "alice@example.test"));
+    assert_false(directory_speaks_for(d, "ccamp@ietf.test", "alice@example.test"));
+    assert_false(directory_speaks_for(d, "bbf-manager@ietf.test", "alice@example.test"));
+    assert_false(directory_speaks_for(d, "ccamp-chairs@ietf.test", "mallory@example.test"));
+    directory_free(d);
+}
+
 int
 main(void)
 {
@@ -286,6 +313,7 @@ main(void)
         cmocka_unit_test(test_optional_members),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_people),
     };
 
     /* A Json-CRITICAL (a wrong type taken for another) fails the test. */
