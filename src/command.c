@@ -50,6 +50,7 @@
 #include "command.h"
 #include "directory.h"
 #include "outbox.h"
+#include "route.h"
 
 /* Free one struct command_line. */
 static void
@@ -103,6 +104,12 @@ parse_line(const char *line)
         c = g_new0(struct command_line, 1);
         c->arg = command_date(date);
         c->verb = c->arg != NULL ? COMMAND_DEADLINE : COMMAND_BAD;
+    } else if (g_str_has_prefix(lower, "reassign:") || g_str_has_prefix(lower, "reassign ")) {
+        g_autofree char *key = g_strstrip(g_strdup(lower + strlen("reassign") + 1));
+
+        c = g_new0(struct command_line, 1);
+        c->verb = *key != '\0' && strchr(key, ' ') == NULL ? COMMAND_REASSIGN : COMMAND_BAD;
+        c->arg = c->verb == COMMAND_REASSIGN ? g_steal_pointer(&key) : NULL;
     } else {
         return NULL;
     }
@@ -396,6 +403,48 @@ refusal(const struct command_ctx *cc, const char *owner, const struct message *m
     return NULL;
 }
 
+/* Reassign statement s to the group or area c->arg (known to the
+ * directory): new routing recorded, the event, and the new assignee
+ * notified, with everyone else the statement now goes to in copy. */
+static gboolean
+reassign(const struct command_ctx *cc, const struct command_line *c,
+         const struct statement *s, const char *actor, gint64 message_row, GString *out,
+         GError **err)
+{
+    struct statement *now = store_get_statement_meta(cc->store, s->id, err);
+    g_autofree char *before = NULL, *detail = NULL;
+    gboolean ok;
+
+    if (now == NULL)
+        return FALSE;
+    before = g_strdup(now->assignee != NULL ? now->assignee : "none");
+    if (!route_reassign(cc->dir, now, c->arg)) {
+        statement_free(now);
+        g_string_append_printf(out, "  %s\n    refused: the directory has no such group or area\n",
+                               c->line);
+        return TRUE;
+    }
+    if (g_ascii_strcasecmp(before, now->assignee) == 0) {
+        g_string_append_printf(out, "  %s\n    assigned to %s already: nothing done\n", c->line,
+                               now->assignee);
+        statement_free(now);
+        return TRUE;
+    }
+    detail = g_strdup_printf("%s -> %s (%s)", before, now->assignee, c->arg);
+    ok = store_set_routing(cc->store, now, err)
+         && store_add_event(cc->store, s->id, message_row, "reassigned", actor, detail, err);
+    if (ok && cc->mail != NULL) {
+        struct outmail *n = compose_notification(cc->mail, now);
+
+        ok = n == NULL || outbox_queue(cc->store, s->id, n, err) != 0;
+        outmail_free(n);
+    }
+    g_string_append_printf(out, "  %s\n    reassigned to %s (was %s); they are notified\n",
+                           c->line, now->assignee, before);
+    statement_free(now);
+    return ok;
+}
+
 /* Run one command c, allowed, on statement s; *out gets what was done. */
 static gboolean
 run_one(const struct command_ctx *cc, const struct command_line *c, const struct statement *s,
@@ -416,6 +465,8 @@ run_one(const struct command_ctx *cc, const struct command_line *c, const struct
                                     c->arg != NULL ? c->arg : "by mail", err);
             g_string_append_printf(out, "  %s\n    closed: no more reminders\n", c->line);
         }
+    } else if (c->verb == COMMAND_REASSIGN) {
+        ok = reassign(cc, c, s, actor, message_row, out, err);
     } else if (g_strcmp0(f.deadline, c->arg) == 0) {
         g_string_append_printf(out, "  %s\n    the deadline is %s already: nothing done\n",
                                c->line, c->arg);
@@ -467,7 +518,17 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
     for (guint i = 0; i < cmds->len && ok; i++) {
         const struct command_line *c = g_ptr_array_index(cmds, i);
         const char *no = why != NULL ? why
-                         : c->verb == COMMAND_BAD ? "not a date of the form YYYY-MM-DD" : NULL;
+                         : c->verb == COMMAND_BAD
+                           ? (g_ascii_strncasecmp(c->line, "deadline", 8) == 0
+                              ? "not a date of the form YYYY-MM-DD"
+                              : "reassign takes one group or area (its acronym) or iesg")
+                         : c->verb == COMMAND_REASSIGN && cc->dir != NULL
+                           && directory_group(cc->dir, c->arg) == NULL
+                           && directory_area(cc->dir, c->arg) == NULL
+                           && strcmp(c->arg, "iesg") != 0
+                           ? "the directory has no such group or area"
+                         : c->verb == COMMAND_REASSIGN && cc->dir == NULL
+                           ? "no directory to reassign with" : NULL;
 
         if (no != NULL) {
             g_autofree char *detail = g_strdup_printf("%s: %s", c->line, no);
@@ -485,7 +546,7 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
             "Your answer on this statement gave %s:\n\n%s\n"
             "Commands are the first lines of an answer to the notification or a\n"
             "reminder, sent to the reply address it gave you:\n"
-            "  close\n  close: REASON\n  deadline: YYYY-MM-DD\n",
+            "  close\n  close: REASON\n  deadline: YYYY-MM-DD\n  reassign: GROUP\n",
             cmds->len == 1 ? "one command" : "these commands", out->str);
 
         answer = compose_report(cc->mail, s, m->from_addr,

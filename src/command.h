@@ -15,6 +15,7 @@ enum command_verb {
     COMMAND_CLOSE,              /* "close" or "close: REASON" */
     COMMAND_DEADLINE,           /* "deadline: YYYY-MM-DD" */
     COMMAND_BAD,                /* a command word with an argument it cannot take */
+    COMMAND_REASSIGN,           /* "reassign: GROUP" (a group or area key, or iesg) */
 };
 
 /* One command as a reply gives it. */

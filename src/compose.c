@@ -42,11 +42,13 @@
 /* How to give commands by mail (command.c), in the notification and the
  * reminders, whose Reply-To the outbox makes each recipient's own. */
 #define COMMANDS_HELP \
-    "The assignee, a supervisor or the liaison manager can close it, or\n" \
-    "move its deadline, with commands as the first lines of the answer:\n" \
+    "The assignee, a supervisor or the liaison manager can close it, move\n" \
+    "its deadline or give it to another group, with commands as the first\n" \
+    "lines of the answer:\n" \
     "  close\n" \
     "  close: REASON\n" \
     "  deadline: YYYY-MM-DD\n" \
+    "  reassign: GROUP   (a group or area acronym, or iesg)\n" \
     "This message's reply address is yours alone: answer from the address\n" \
     "it was sent to.\n\n"
 

@@ -379,3 +379,51 @@ route_statement(const struct directory *d, struct statement *s,
             statement_add_recipient(s, g->list, "info-list");
     }
 }
+
+/* See route.h. */
+gboolean
+route_reassign(const struct directory *d, struct statement *s, const char *key)
+{
+    g_autofree char *k = g_ascii_strdown(key, -1);
+    const struct dir_group *g = directory_group(d, k);
+    const struct dir_area *a = g == NULL ? directory_area(d, k) : NULL;
+    const struct dir_area *ga = g != NULL && g->area != NULL ? directory_area(d, g->area) : NULL;
+    const char *who = g != NULL ? g->chairs : a != NULL ? a->ads
+                    : strcmp(k, "iesg") == 0 ? directory_iesg(d) : NULL;
+    GPtrArray *old = s->recipients;
+
+    if (who == NULL)
+        return FALSE;
+    s->recipients = g_ptr_array_new_with_free_func(recipient_free);
+    statement_add_recipient(s, who, "assignee");
+    g_free(s->assignee);
+    s->assignee = g_ascii_strdown(who, -1);
+    for (guint i = 0; i < old->len; i++) {
+        const struct recipient *r = g_ptr_array_index(old, i);
+
+        if (g_strcmp0(r->role, "technical") == 0)
+            statement_add_recipient(s, r->addr, r->role);
+    }
+    if (ga != NULL)
+        statement_add_recipient(s, ga->ads, "supervisor");
+    else if (a != NULL)
+        statement_add_recipient(s, directory_chair(d), "supervisor");
+    for (guint i = 0; i < old->len; i++) {
+        const struct recipient *r = g_ptr_array_index(old, i);
+
+        if (g_strcmp0(r->role, "liaison-manager") == 0)
+            statement_add_recipient(s, r->addr, r->role);
+    }
+    if (g != NULL)
+        statement_add_recipient(s, g->list, "list");
+    for (guint i = 0; i < old->len; i++) {
+        const struct recipient *r = g_ptr_array_index(old, i);
+
+        if (g_strcmp0(r->role, "info-list") == 0)
+            statement_add_recipient(s, r->addr, r->role);
+    }
+    g_ptr_array_unref(old);
+    g_ptr_array_set_size(s->groups, 0);
+    g_ptr_array_add(s->groups, g_strdup(k));
+    return TRUE;
+}

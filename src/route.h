@@ -12,6 +12,12 @@
  * from s->env and the header From address (may be NULL). */
 void    route_statement(const struct directory *d, struct statement *s,
                         const char *header_from_addr);
+/* Route s to the group or area key ("netmod", "ops", "iesg") instead of
+ * its groups: its assignee, the assignee's supervisor and the group's
+ * list replace theirs; technical contacts, the liaison manager and the
+ * lists copied for information stay.  FALSE, s untouched, when the
+ * directory has no such group or area. */
+gboolean route_reassign(const struct directory *d, struct statement *s, const char *key);
 /* The addresses the acknowledgement of s may go to: the response contacts
  * at the sending body's own mail domains (at most eight), else the header
  * From's address (may be NULL).  A new array of strings, maybe empty. */

@@ -320,6 +320,9 @@ enum sql_id {
     SQL_SET_DEADLINE,
     SQL_FORGET_REMINDERS,
     SQL_REMINDED_ON,
+    SQL_SET_ASSIGNEE,
+    SQL_DROP_RECIPIENTS,
+    SQL_DROP_GROUPS,
     SQL_EVENTS,
     SQL_REMINDER_DAY,
     SQL_REMINDER_ADD,
@@ -482,6 +485,12 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_FORGET_REMINDERS] =
         "UPDATE reminder SET point = point || '@' || id"
         " WHERE statement = ?1 AND instr(point, '@') = 0",
+    [SQL_SET_ASSIGNEE] =
+        "UPDATE statement SET assignee = ?2 WHERE id = ?1",
+    [SQL_DROP_RECIPIENTS] =
+        "DELETE FROM recipient WHERE statement = ?1",
+    [SQL_DROP_GROUPS] =
+        "DELETE FROM statement_item WHERE statement = ?1 AND kind = 'group'",
     [SQL_REMINDED_ON] =
         "SELECT 1 FROM reminder WHERE statement = ?1 AND day = ?2 LIMIT 1",
     [SQL_EVENTS] =
@@ -2217,6 +2226,56 @@ store_reminder_day(struct store *st, gint64 statement_id, const char *point,
         rc = SQLITE_DONE;
     }
     return read_done(st, stmt, rc, "reading a reminder", err);
+}
+
+/* Run one statement of the three that take only the statement id (and
+ * maybe a text) as parameters. */
+static gboolean
+write_by_id(struct store *st, enum sql_id q, gint64 id, const char *text, const char *what,
+            GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, q);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, id, FALSE, &rc);
+    if (text != NULL)
+        bind_text(stmt, 2, text, &rc);
+    return step_write(st, stmt, rc, what, err);
+}
+
+/* Write s's routing again (assignee, groups, recipients), as
+ * route_reassign left it; inside the caller's transaction. */
+gboolean
+store_set_routing(struct store *st, const struct statement *s, GError **err)
+{
+    if (!write_by_id(st, SQL_SET_ASSIGNEE, s->id, s->assignee, "setting an assignee", err)
+        || !write_by_id(st, SQL_DROP_RECIPIENTS, s->id, NULL, "replacing recipients", err)
+        || !write_by_id(st, SQL_DROP_GROUPS, s->id, NULL, "replacing groups", err))
+        return FALSE;
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+        sqlite3_stmt *stmt = sql(st, SQL_ADD_RECIPIENT);
+        int rc = SQLITE_OK;
+
+        bind_int(stmt, 1, s->id, FALSE, &rc);
+        bind_int(stmt, 2, i, FALSE, &rc);
+        bind_text(stmt, 3, r->addr, &rc);
+        bind_text(stmt, 4, r->role, &rc);
+        if (!step_write(st, stmt, rc, "recording a recipient", err))
+            return FALSE;
+    }
+    for (guint i = 0; i < s->groups->len; i++) {
+        sqlite3_stmt *stmt = sql(st, SQL_ADD_ITEM);
+        int rc = SQLITE_OK;
+
+        bind_int(stmt, 1, s->id, FALSE, &rc);
+        bind_text(stmt, 2, "group", &rc);
+        bind_int(stmt, 3, i, FALSE, &rc);
+        bind_text(stmt, 4, g_ptr_array_index(s->groups, i), &rc);
+        if (!step_write(st, stmt, rc, "recording a group", err))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* Whether statement_id was reminded on day (YYYY-MM-DD), by any point. */

@@ -229,6 +229,9 @@ gboolean store_set_deadline(struct store *st, gint64 id, const char *deadline, G
  * never was). */
 gboolean store_reminder_day(struct store *st, gint64 statement_id,
                             const char *point, char **day, GError **err);
+/* Write a statement's routing again (assignee, groups, recipients), as
+ * route_reassign left it; inside the caller's transaction. */
+gboolean store_set_routing(struct store *st, const struct statement *s, GError **err);
 /* Whether a statement was reminded on day (YYYY-MM-DD), by any point:
  * after its deadline moved, the new schedule's point must not make a
  * second reminder that day. */

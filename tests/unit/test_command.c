@@ -40,7 +40,7 @@ parsed(const char *text)
 
     for (guint i = 0; i < cmds->len; i++) {
         const struct command_line *c = g_ptr_array_index(cmds, i);
-        static const char *const verbs[] = { "close", "deadline", "bad" };
+        static const char *const verbs[] = { "close", "deadline", "bad", "reassign" };
 
         g_string_append_printf(s, "%s%s:%s", i > 0 ? "|" : "", verbs[c->verb],
                                c->arg != NULL ? c->arg : "");
@@ -73,6 +73,9 @@ test_parse(void **state)
         { "Thanks, we will discuss this and answer later.\n\nFrom: IETF Liaison Statements\n"
           "Sent: Monday\n  close\n  close: REASON\n  deadline: YYYY-MM-DD\n", "" },
         { "\n> close\n", "" },
+        { "Reassign: NETMOD\n", "reassign:netmod" },
+        { "reassign netmod ops\n", "bad:" },
+        { "reassign:\n", "bad:" },
         { "", "" },
     };
     GString *many = g_string_new(NULL);
@@ -561,6 +564,53 @@ test_one_reminder_a_day(void **state)
     fclose(devnull);
 }
 
+/* The supervisor gives the statement to another group: its chairs become
+ * the assignee, its area's ADs the supervisor and its list the list; the
+ * technical contacts and the liaison manager stay; the new assignee is
+ * notified; a group the directory does not know is refused. */
+static void
+test_reassign(void **state)
+{
+    g_autofree char *ad = own("rtg-ads@ietf.test");
+    g_autofree char *v = NULL;
+
+    assert_int_equal(answer("Deb <deb@ads.test>", ad, NULL, "reassign: nosuchwg\n"),
+                     KIND_CORRESPONDENCE);
+    v = query("SELECT assignee FROM statement WHERE id = 1");
+    assert_string_equal(v, "ccamp-chairs@ietf.test");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT detail FROM event WHERE what = 'command refused'");
+    assert_non_null(strstr(v, "no such group or area"));
+    g_clear_pointer(&v, g_free);
+
+    assert_int_equal(answer("Deb <deb@ads.test>", ad, NULL, "reassign: NETMOD\n"),
+                     KIND_CORRESPONDENCE);
+    v = query("SELECT assignee FROM statement WHERE id = 1");
+    assert_string_equal(v, "netmod-chairs@ietf.test");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT group_concat(role || ':' || addr, ' ') FROM"
+              " (SELECT role, addr FROM recipient WHERE statement = 1 ORDER BY position)");
+    assert_string_equal(v, "assignee:netmod-chairs@ietf.test technical:greta.jonsson@itu.test "
+                        "technical:m.betts@itu.test supervisor:ops-ads@ietf.test "
+                        "liaison-manager:itu-t-sg15-manager@ietf.test list:netmod@ietf.test");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT group_concat(value) FROM statement_item WHERE statement = 1 AND kind = 'group'");
+    assert_string_equal(v, "netmod");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'reassigned'");
+    assert_string_equal(v, "deb@ads.test ccamp-chairs@ietf.test -> netmod-chairs@ietf.test (netmod)");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'notification'"
+              " AND instr(rcpts, 'netmod-chairs@ietf.test') > 0 AND instr(rcpts, 'ccamp') = 0");
+    assert_string_equal(v, "1");
+    g_clear_pointer(&v, g_free);
+    /* The old supervisor's reply address no longer decides: rtg-ads is no
+     * longer routed on it. */
+    assert_int_equal(answer("Deb <deb@ads.test>", ad, NULL, "close\n"), KIND_CORRESPONDENCE);
+    v = query("SELECT state FROM statement WHERE id = 1");
+    assert_string_equal(v, "open");
+}
+
 int
 main(void)
 {
@@ -574,6 +624,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_authserv, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_list_copy_first, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_one_reminder_a_day, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_reassign, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;
