@@ -37,6 +37,7 @@
 #include "log.h"
 #include "message.h"
 #include "outbox.h"
+#include "route.h"
 #include "store.h"
 #include "tickle.h"
 
@@ -1011,6 +1012,95 @@ failed:
     return rc;
 }
 
+/* liaisonctl reassign [--reason TEXT] ID GROUP: give a statement to
+ * another group or area, as a "reassign:" command by mail does, and
+ * queue the notification to its new assignee. */
+static int
+cmd_reassign(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "reason", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *reason = NULL, *key;
+    struct statement *s = NULL;
+    const struct compose_settings *cs;
+    g_autofree char *actor = NULL, *before = NULL, *detail = NULL;
+    GError *err = NULL;
+    gint64 id;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': reason = optarg; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (argc - optind != 2)
+        return command_usage(ctl->cmd, FALSE);
+    if (!parse_statement_id("reassign", argv[optind], &id))
+        return EX_USAGE;
+    key = argv[optind + 1];
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    if (!ctl_open_directory(ctl))
+        return EX_CONFIG;
+    cs = ctl_mail(ctl);
+    actor = g_strdup_printf("liaisonctl (%s)", g_getenv("SUDO_USER") != NULL
+                            ? g_getenv("SUDO_USER") : g_get_user_name());
+    if (!store_begin(ctl->store, &err))
+        goto failed;
+    if ((s = store_get_statement_meta(ctl->store, id, &err)) == NULL) {
+        store_rollback(ctl->store);
+        goto failed;
+    }
+    before = g_strdup(s->assignee != NULL ? s->assignee : "none");
+    if (!route_reassign(ctl->dir, s, key)) {
+        store_rollback(ctl->store);
+        statement_free(s);
+        fprintf(stderr, "liaisonctl: reassign: the directory has no group or area \"%s\"\n", key);
+        return EX_USAGE;
+    }
+    if (g_ascii_strcasecmp(before, s->assignee) == 0) {
+        store_rollback(ctl->store);
+        printf("statement %" G_GINT64_FORMAT " is assigned to %s already\n", id, s->assignee);
+        statement_free(s);
+        return EX_OK;
+    }
+    detail = g_strdup_printf("%s -> %s (%s)%s%s", before, s->assignee, s->groups->len > 0
+                             ? (const char *) g_ptr_array_index(s->groups, 0) : key,
+                             reason != NULL ? ": " : "", reason != NULL ? reason : "");
+    if (!store_set_routing(ctl->store, s, &err)
+        || !store_add_event(ctl->store, id, 0, "reassigned", actor, detail, &err))
+        goto rollback;
+    if (ctl->cfg->notify) {
+        struct outmail *n = compose_notification(cs, s);
+        gboolean queued = n == NULL || outbox_queue(ctl->store, id, n, &err) != 0;
+
+        outmail_free(n);
+        if (!queued)
+            goto rollback;
+    }
+    if (!store_commit(ctl->store, &err))
+        goto rollback;
+    printf("statement %" G_GINT64_FORMAT " reassigned to %s (was %s)\n", id, s->assignee, before);
+    statement_free(s);
+    return EX_OK;
+rollback:
+    store_rollback(ctl->store);
+failed:
+    statement_free(s);
+    rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
+    if (rc == 1)
+        fprintf(stderr, "liaisonctl: no statement %" G_GINT64_FORMAT " in %s\n", id, ctl->db_path);
+    else
+        log_msg(LOG_ERR, NULL, "reassign: %s", err->message);
+    g_error_free(err);
+    return rc;
+}
+
 /* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
 static int
 cmd_flush(struct ctl *ctl, int argc, char **argv)
@@ -1285,6 +1375,22 @@ static const struct command commands[] = {
       "error (not a date of the form YYYY-MM-DD); 66 no database; 70 internal\n"
       "error; 75 the database cannot be opened or written; 78 configuration\n"
       "error." },
+    { "reassign", cmd_reassign, "[--reason TEXT] ID GROUP",
+      "Give statement ID to another group or area (its acronym, or iesg), as a\n"
+      "\"reassign:\" command by mail does: its chairs (or ADs) become the assignee,\n"
+      "its area's ADs the supervisor and its list the list; the technical\n"
+      "contacts, the liaison manager and the lists copied for information stay.\n"
+      "The notification is queued to them (unless notify = no).  An event\n"
+      "records who, from whom to whom, and why.\n"
+      "\n"
+      "Options:\n"
+      "  -r, --reason TEXT  why, kept with the event\n"
+      "  -h, --help         this help\n"
+      "\n"
+      "Exit status: 0 reassigned, or already assigned there; 1 no statement ID;\n"
+      "64 usage error (no such group or area); 66 no database; 70 internal error;\n"
+      "75 the database cannot be opened or written; 78 configuration error (the\n"
+      "directory cannot be loaded)." },
     { "flush", cmd_flush, "[--max N] [--now TIME] [--relay HOST[:PORT]]",
       "Deliver the queued mail that is due (notifications, acknowledgements,\n"
       "reminders, reports) to the relay, retrying temporary failures later and\n"

@@ -594,6 +594,26 @@ check_exit "a new statement citing [LS 1] from its contact" 0 ctl ingest --json 
 check "it is a statement, with its own deadline" \
     jq -e '.kind == "statement" and .id != 1 and .deadline == "2028-02-01"' "$SCRATCH/out"
 
+# --- reassign: on a database of its own -------------------------------------
+rctl() { "$CTL" -d "$SCRATCH/ra.db" "$@"; }
+check_exit "reassign: ingest s03" 0 rctl ingest "$CORPUS/s03-itu-template.eml"
+# Reassigning: the new group's chairs, area ADs and list; contacts stay;
+# the notification queued to them.
+check_exit "reassign 1 netmod" 0 env SUDO_USER=chair "$CTL" -d "$SCRATCH/ra.db" reassign --reason "YANG, not OTN" 1 netmod
+check_grep "reassign 1: says so" "^statement 1 reassigned to netmod-chairs@ietf.test \\(was ccamp-chairs@ietf.test\\)$" "$SCRATCH/out"
+check "reassign 1: the new routing" test "$(sqlite3 "$SCRATCH/ra.db" "SELECT group_concat(role || ':' || addr, ' ') FROM (SELECT role, addr FROM recipient WHERE statement = 1 ORDER BY position)")" = \
+    "assignee:netmod-chairs@ietf.test technical:h.tanabe@itu.test supervisor:ops-ads@ietf.test liaison-manager:itu-t-sg15-manager@ietf.test list:netmod@ietf.test"
+check "reassign 1: an event says who, from whom to whom, and why" test "$(sqlite3 "$SCRATCH/ra.db" \
+    "SELECT actor || ' | ' || detail FROM event WHERE statement = 1 AND what = 'reassigned'")" = \
+    "liaisonctl (chair) | ccamp-chairs@ietf.test -> netmod-chairs@ietf.test (netmod): YANG, not OTN"
+check "reassign 1: the new assignee is notified" test "$(sqlite3 "$SCRATCH/ra.db" \
+    "SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'notification' AND rcpts LIKE 'netmod-chairs@ietf.test%'")" = 1
+check_exit "reassign 1 netmod again: 0" 0 rctl reassign 1 NETMOD
+check_grep "reassign 1 netmod again: already" "^statement 1 is assigned to netmod-chairs@ietf.test already$" "$SCRATCH/out"
+check_exit "reassign 1 nosuchwg: 64" 64 rctl reassign 1 nosuchwg
+check_grep "reassign 1 nosuchwg: says why" 'no group or area "nosuchwg"' "$SCRATCH/err"
+check_exit "reassign 99: 1" 1 rctl reassign 99 netmod
+
 # --- a failure after rows are written: 75, and none of them kept -------------
 # A trigger makes the outbox refuse the notification, the last write of an
 # ingest: the statement, its message, contacts and events are written by
