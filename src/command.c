@@ -247,21 +247,23 @@ command_authenticated(const struct message *m, const char *authserv_id)
             *strchr(serv, ' ') = '\0';
         if (g_ascii_strcasecmp(serv, authserv_id) != 0)
             continue;
-        /* The first field of ours is the one the MTA added on top; any
-         * further one came with the mail. */
+        /* Fields of ours are trusted: the MTA removes those that arrive
+         * from outside (RFC 8601 section 5); OpenDKIM and OpenDMARC each
+         * add one. */
         for (int k = 1; parts[k] != NULL; k++) {
             char   *r = g_strstrip(parts[k]);
             g_autofree char *d = NULL;
 
-            if (g_ascii_strncasecmp(r, "dmarc=pass", 10) == 0 && (r[10] == '\0' || r[10] == ' '))
+            if (g_ascii_strncasecmp(r, "dmarc=pass", 10) == 0
+                && (r[10] == '\0' || g_ascii_isspace(r[10])))
                 d = resinfo_property(r, "header.from");
-            else if (g_ascii_strncasecmp(r, "dkim=pass", 9) == 0 && (r[9] == '\0' || r[9] == ' '))
+            else if (g_ascii_strncasecmp(r, "dkim=pass", 9) == 0
+                     && (r[9] == '\0' || g_ascii_isspace(r[9])))
                 if ((d = resinfo_property(r, "header.d")) == NULL)
                     d = resinfo_property(r, "header.i");
             if (d != NULL && g_ascii_strcasecmp(d, at + 1) == 0)
                 return TRUE;
         }
-        return FALSE;
     }
     return FALSE;
 }
@@ -348,13 +350,25 @@ token_of(const char *secret, gint64 id, const char *addr, const char *token)
     return same_token(token, want);
 }
 
-/* The recipient of s whose own reply address for s one of m's To or Cc
- * is: *addressed TRUE when any of them is a reply address for s, and
- * the owner (s's, not to be freed) or NULL when its token is nobody's. */
+/* Whether m's From is addr or one of the people the directory lists
+ * for it. */
+static gboolean
+from_is(const struct command_ctx *cc, const struct message *m, const char *addr)
+{
+    return g_ascii_strcasecmp(addr, m->from_addr) == 0
+           || (cc->dir != NULL && directory_speaks_for(cc->dir, addr, m->from_addr));
+}
+
+/* The owner of the token in one reply address for s among m's To and Cc
+ * (s's recipient, not to be freed), preferring one the From is or
+ * speaks for; NULL when no token is anybody's.  *addressed TRUE when
+ * any To or Cc is a reply address for s. */
 static const char *
 token_owner(const struct command_ctx *cc, const char *secret, const struct message *m,
             const struct statement *s, gboolean *addressed)
 {
+    const char *first = NULL;
+
     *addressed = FALSE;
     for (guint i = 0; i < m->reply_rcpts->len; i++) {
         g_autofree char *tok = NULL;
@@ -364,37 +378,74 @@ token_owner(const struct command_ctx *cc, const char *secret, const struct messa
                                          &tok) || id != s->id)
             continue;
         *addressed = TRUE;
-        if (s->assignee != NULL && token_of(secret, id, s->assignee, tok))
-            return s->assignee;
-        for (guint k = 0; k < s->recipients->len; k++) {
-            const struct recipient *r = g_ptr_array_index(s->recipients, k);
+        for (guint k = 0; k <= s->recipients->len; k++) {
+            const char *a = k < s->recipients->len
+                            ? ((const struct recipient *) g_ptr_array_index(s->recipients, k))->addr
+                            : s->assignee;
 
-            if (token_of(secret, id, r->addr, tok))
-                return r->addr;
+            if (a == NULL || !token_of(secret, id, a, tok))
+                continue;
+            if (from_is(cc, m, a))
+                return a;
+            if (first == NULL)
+                first = a;
         }
     }
-    return NULL;
+    return first;
+}
+
+/* Whether addr is routed on s as a list (which is nobody to answer). */
+static gboolean
+is_list(const struct statement *s, const char *addr)
+{
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (g_ascii_strcasecmp(r->addr, addr) == 0)
+            return g_strcmp0(r->role, "list") == 0 || g_strcmp0(r->role, "info-list") == 0;
+    }
+    return FALSE;
+}
+
+/* Whether m's From is, or speaks for, one of s's deciders. */
+static gboolean
+from_decides(const struct command_ctx *cc, const struct message *m, const struct statement *s)
+{
+    if (s->assignee != NULL && from_is(cc, m, s->assignee))
+        return TRUE;
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (may_decide(s, r->addr) && from_is(cc, m, r->addr))
+            return TRUE;
+    }
+    return FALSE;
 }
 
 /* Why m's From may not give commands on s, or NULL when it may; *answer
- * says whether the From may be written to about it: only a person the
- * reply address was given to (or who speaks for its owner), never an
- * address a stranger wrote into From. */
+ * says whether the From may be written to about it: a person the reply
+ * address was given to (never a list), or one of s's deciders (who may
+ * have answered the list's copy), but never an address a stranger wrote
+ * into From. */
 static const char *
 refusal(const struct command_ctx *cc, const char *owner, const struct message *m,
         const struct statement *s, gboolean *answer)
 {
-    gboolean known = owner != NULL
-                     && (g_ascii_strcasecmp(owner, m->from_addr) == 0
-                         || (cc->dir != NULL && directory_speaks_for(cc->dir, owner, m->from_addr)));
+    gboolean known = owner != NULL && from_is(cc, m, owner);
+    gboolean decider = from_decides(cc, m, s);
 
-    *answer = known;
+    *answer = (known && !is_list(s, owner)) || decider;
     if (owner == NULL)
         return "the reply address it was sent to is not one liaisond gave for this statement";
+    if (is_list(s, owner))
+        return "this is the list's reply address: answer the copy sent to you as assignee, "
+               "supervisor or liaison manager";
     if (!known)
         return "the From is not the person this reply address was given to (nor one of the "
                "people the directory lists for it)";
-    if (!may_decide(s, owner))
+    /* The copy someone received as a contact, answered by a person who
+     * also decides, decides too. */
+    if (!may_decide(s, owner) && !decider)
         return "only the assignee, a supervisor or the liaison manager may";
     if (cc->authserv_id != NULL && *cc->authserv_id != '\0'
         && !command_authenticated(m, cc->authserv_id))

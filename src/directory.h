@@ -15,7 +15,8 @@ struct dir_area {
     char   *name;               /* "Routing Area" */
     char   *ads;                /* address of the area directors */
     GPtrArray *people;          /* char*: the ADs' own addresses (may give
-                                   commands by mail for ads); may be empty */
+                                   commands by mail for ads); empty when the
+                                   file lists none */
 };
 
 struct dir_group {
@@ -25,7 +26,8 @@ struct dir_group {
     char   *list;
     char   *chairs;
     GPtrArray *people;          /* char*: the chairs' own addresses (may give
-                                   commands by mail for chairs); may be empty */
+                                   commands by mail for chairs); empty when
+                                   the file lists none */
 };
 
 struct dir_peer {

@@ -165,8 +165,10 @@ test_authenticated(void **state)
         { { "mx.ietf.test; dmarc=pass header.from=ietf.test", NULL }, TRUE },
         { { "mx.ietf.test 1; dmarc=pass (p=reject) header.from=ietf.test", NULL }, TRUE },
         { { "mx.ietf.test; dmarc=pass", NULL }, FALSE },
-        { { "mx.ietf.test; dmarc=fail header.from=ietf.test",
-            "mx.ietf.test; dmarc=pass header.from=ietf.test", NULL }, FALSE },
+        /* OpenDMARC's field and OpenDKIM's, both of our server. */
+        { { "mx.ietf.test; dmarc=none header.from=ietf.test",
+            "mx.ietf.test; dkim=pass header.d=ietf.test", NULL }, TRUE },
+        { { "mx.ietf.test; dmarc=pass\theader.from=ietf.test", NULL }, TRUE },
         { { "MX.IETF.TEST; spf=pass smtp.mailfrom=x; dkim=pass header.d=ietf.test", NULL }, TRUE },
         { { "mx.ietf.test; dkim=pass header.i=@ietf.test", NULL }, TRUE },
         { { "evil.test; dmarc=pass header.from=ietf.test", NULL }, FALSE },
@@ -339,7 +341,8 @@ own(const char *addr)
 
 /* Who may not: a forged From with the assignee's token, a copied contact
  * with a token of their own, a supervisor with the assignee's token, the
- * assignee without a token, a bad date.
+ * assignee without a token, a bad date, the list's reply address (forged
+ * or a chair's answer to the list's copy).
  * Each is refused with an event and an answer; nothing changes. */
 static void
 test_refused(void **state)
@@ -378,6 +381,17 @@ test_refused(void **state)
         assert_int_equal(ingest_message(&t.ctx, fwd, strlen(fwd), NULL, &d), INGEST_OK);
         decision_clear(&d);
     }
+    /* The list's reply address (every member has it): refused, and no
+     * mail to the list. */
+    {
+        g_autofree char *list = own("ccamp@ietf.test");
+
+        assert_int_equal(answer("CCAMP <ccamp@ietf.test>", list, NULL, "close\n"),
+                         KIND_CORRESPONDENCE);
+        /* A chair answering the list's copy: refused, and told why. */
+        assert_int_equal(answer("Alice <alice@chairs.test>", list, NULL, "close\n"),
+                         KIND_CORRESPONDENCE);
+    }
     state_now = query("SELECT state FROM statement WHERE id = 1");
     deadline = query("SELECT deadline FROM statement WHERE id = 1");
     refusals = query("SELECT count(*) FROM event WHERE statement = 1 AND what = 'command refused'");
@@ -386,12 +400,21 @@ test_refused(void **state)
                     " AND instr(CAST(raw AS TEXT), 'Commands refused') > 0 ORDER BY id)");
     assert_string_equal(state_now, "open");
     assert_string_equal(deadline, "2027-01-15");
-    /* Mallory, Greta, the AD, the bad date: four refusals.  The answer
-     * to none but the people the reply addresses were given to: never
-     * to an address a stranger wrote into From.  The command to no reply
-     * address, and the forward, are text. */
-    assert_string_equal(refusals, "4");
-    assert_string_equal(answers, "greta.jonsson@itu.test ccamp-chairs@ietf.test");
+    /* Mallory, Greta, the AD, the bad date and the two on the list's
+     * address: six refusals.  Answers go to the people the reply
+     * addresses were given to and to the statement's deciders (the AD,
+     * the chair), never to an address a stranger wrote into From nor to
+     * the list.  The command to no reply address, and the forward, are
+     * text. */
+    assert_string_equal(refusals, "6");
+    assert_string_equal(answers, "greta.jonsson@itu.test rtg-ads@ietf.test ccamp-chairs@ietf.test "
+                        "alice@chairs.test");
+    {
+        g_autofree char *why = query("SELECT detail FROM event WHERE what = 'command refused'"
+                                     " AND actor = 'alice@chairs.test'");
+
+        assert_non_null(strstr(why, "the list's reply address"));
+    }
     {
         g_autofree char *why = query("SELECT detail FROM event WHERE what = 'command refused'"
                                      " AND actor = 'greta.jonsson@itu.test'");
@@ -564,6 +587,21 @@ test_one_reminder_a_day(void **state)
     fclose(devnull);
 }
 
+/* An answer to two reply addresses of the statement counts by the one
+ * its From speaks for, whichever comes first. */
+static void
+test_two_reply_addresses(void **state)
+{
+    g_autofree char *greta = own("greta.jonsson@itu.test");
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *to = g_strdup_printf("%s, %s", greta, chair);
+    g_autofree char *v = NULL;
+
+    assert_int_equal(answer("Alice <alice@chairs.test>", to, NULL, "close\n"), KIND_CORRESPONDENCE);
+    v = query("SELECT state FROM statement WHERE id = 1");
+    assert_string_equal(v, "closed");
+}
+
 /* The supervisor gives the statement to another group: its chairs become
  * the assignee, its area's ADs the supervisor and its list the list; the
  * technical contacts and the liaison manager stay; the new assignee is
@@ -625,6 +663,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_copy_first, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_one_reminder_a_day, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_reassign, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_two_reply_addresses, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;
