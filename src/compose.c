@@ -171,8 +171,12 @@ append_q_word(GString *out, const char *p, const char *end)
 static void
 append_encoded_words(GString *out, const char *run, size_t n)
 {
-    const char *p = run, *end = run + n;
+    const char *p = run, *end;
     gboolean ascii = TRUE;
+
+    if (run == NULL || n == 0)
+        return;
+    end = run + n;
 
     for (size_t i = 0; i < n && ascii; i++)
         ascii = (unsigned char) run[i] < 0x80;
@@ -198,12 +202,15 @@ append_encoded_words(GString *out, const char *run, size_t n)
             if ((q - p) % 3 == 0)
                 cut = q;
         }
-        if (q < end && cut == NULL) {
-            p = append_q_word(out, p, end);
-            continue;
-        }
-        if (q < end)
+        /* More to come: cut where the base64 needs no padding, or let
+         * a Q word take the characters up to such a place. */
+        if (q < end) {
+            if (cut == NULL) {
+                p = append_q_word(out, p, end);
+                continue;
+            }
             q = cut;
+        }
         b64 = g_base64_encode((const guchar *) p, q - p);
         g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
         p = q;
@@ -1063,8 +1070,10 @@ compose_settings_from_config(const struct config *cfg, const struct directory *d
     g_autofree char *bare = NULL;
     const char *at;
 
-    if ((from == NULL || *from == '\0') && cfg->intake != NULL && cfg->intake[0] != NULL)
-        from = bare = config_bare_address(cfg->intake[0]);    /* "<liaisons@x>" too */
+    if ((from == NULL || *from == '\0') && cfg->intake != NULL && cfg->intake[0] != NULL) {
+        bare = config_bare_address(cfg->intake[0]);     /* "<liaisons@x>" too */
+        from = bare;
+    }
     /* Intake named only in the directory: answers must still come back
      * there, not to a made-up local address. */
     if (from == NULL || *from == '\0')
