@@ -870,48 +870,89 @@ parse_relay(const char *arg, char **host, int *port)
     *host = g_strndup(h, h_end - h);
     return TRUE;
 }
-/* liaisonctl close|reopen [--reason TEXT] ID: set a statement's state,
- * with an event saying who did it and why.  The tickler reminds only open
- * statements; answering one by mail does not close it. */
+/* What statement_operands returns when the command goes on. */
+#define OPERANDS_OK (-1)
+
+/* The [--reason TEXT] ID [ARG] operands of close, reopen, deadline and
+ * reassign: nargs operands after ID.  OPERANDS_OK with *reason (or NULL),
+ * *id and *arg (or NULL); else the exit status (--help's 0, or a usage
+ * error's, the usage printed). */
 static int
-cmd_close(struct ctl *ctl, int argc, char **argv)
+statement_operands(struct ctl *ctl, int argc, char **argv, int nargs,
+                   const char **reason, gint64 *id, const char **arg)
 {
     static const struct option opts[] = {
         { "reason", required_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *cmd = ctl->cmd->name;
-    const char *state = strcmp(cmd, "close") == 0 ? "closed" : "open";
-    const char *reason = NULL;
-    struct store_tickle_facts f;
-    g_autofree char *actor = NULL;
-    GError *err = NULL;
-    gint64 id;
-    int c, rc;
+    int c;
 
+    *reason = NULL;
+    *arg = NULL;
     while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': reason = optarg; break;
+        case 'r': *reason = optarg; break;
         case 'h': return command_usage(ctl->cmd, TRUE);
         default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if (argc - optind != 1)
+    if (argc - optind != 1 + nargs)
         return command_usage(ctl->cmd, FALSE);
-    if (!parse_statement_id(cmd, argv[optind], &id))
+    if (!parse_statement_id(ctl->cmd->name, argv[optind], id))
         return EX_USAGE;
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+    if (nargs > 0)
+        *arg = argv[optind + 1];
+    return OPERANDS_OK;
+}
+
+/* Who changes a statement from here, for its event: the login behind
+ * sudo when there is one, as the event log is read to learn which person
+ * closed, moved or reassigned a statement. */
+static char *
+ctl_actor(void)
+{
+    return g_strdup_printf("liaisonctl (%s)", g_getenv("SUDO_USER") != NULL
+                           ? g_getenv("SUDO_USER") : g_get_user_name());
+}
+
+/* The exit status of a statement command that failed with err (freed):
+ * 1, said on stderr, when there is no statement id; else 75, logged. */
+static int
+statement_failed(struct ctl *ctl, gint64 id, GError *err)
+{
+    int rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
+
+    if (rc == 1)
+        fprintf(stderr, "liaisonctl: no statement %" G_GINT64_FORMAT " in %s\n", id, ctl->db_path);
+    else
+        log_msg(LOG_ERR, NULL, "%s: %s", ctl->cmd->name, err->message);
+    g_error_free(err);
+    return rc;
+}
+
+/* liaisonctl close|reopen [--reason TEXT] ID: set a statement's state,
+ * with an event saying who did it and why.  The tickler reminds only open
+ * statements; answering one by mail does not close it. */
+static int
+cmd_close(struct ctl *ctl, int argc, char **argv)
+{
+    const char *state = strcmp(ctl->cmd->name, "close") == 0 ? "closed" : "open";
+    const char *reason, *none;
+    struct store_tickle_facts f;
+    g_autofree char *actor = ctl_actor();
+    GError *err = NULL;
+    gint64 id;
+    int rc;
+
+    if ((rc = statement_operands(ctl, argc, argv, 0, &reason, &id, &none)) != OPERANDS_OK
+        || (rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
-    /* Who: the login behind sudo when there is one, as the event log is
-     * read to learn which person closed a statement. */
-    actor = g_strdup_printf("liaisonctl (%s)", g_getenv("SUDO_USER") != NULL
-                            ? g_getenv("SUDO_USER") : g_get_user_name());
     if (!store_begin(ctl->store, &err))
-        goto failed;
+        return statement_failed(ctl, id, err);
     if (!store_tickle_facts(ctl->store, id, &f, &err)) {
         store_rollback(ctl->store);
-        goto failed;
+        return statement_failed(ctl, id, err);
     }
     if (g_strcmp0(f.state, state) == 0) {
         store_tickle_facts_clear(&f);
@@ -925,19 +966,11 @@ cmd_close(struct ctl *ctl, int argc, char **argv)
                             actor, reason, &err)
         || !store_commit(ctl->store, &err)) {
         store_rollback(ctl->store);
-        goto failed;
+        return statement_failed(ctl, id, err);
     }
     printf("statement %" G_GINT64_FORMAT " %s\n", id,
            strcmp(state, "closed") == 0 ? "closed" : "reopened");
     return EX_OK;
-failed:
-    rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
-    if (rc == 1)
-        fprintf(stderr, "liaisonctl: no statement %" G_GINT64_FORMAT " in %s\n", id, ctl->db_path);
-    else
-        log_msg(LOG_ERR, NULL, "%s: %s", cmd, err->message);
-    g_error_free(err);
-    return rc;
 }
 
 /* liaisonctl deadline [--reason TEXT] ID YYYY-MM-DD: move a statement's
@@ -946,43 +979,26 @@ failed:
 static int
 cmd_deadline(struct ctl *ctl, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "reason", required_argument, NULL, 'r' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *reason = NULL;
+    const char *reason, *given;
     struct store_tickle_facts f;
-    g_autofree char *actor = NULL, *date = NULL, *detail = NULL;
+    g_autofree char *actor = ctl_actor(), *date = NULL, *detail = NULL;
     GError *err = NULL;
     gint64 id;
-    int c, rc;
+    int rc;
 
-    while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': reason = optarg; break;
-        case 'h': return command_usage(ctl->cmd, TRUE);
-        default: return command_usage(ctl->cmd, FALSE);
-        }
-    }
-    if (argc - optind != 2)
-        return command_usage(ctl->cmd, FALSE);
-    if (!parse_statement_id("deadline", argv[optind], &id))
-        return EX_USAGE;
-    if ((date = command_date(argv[optind + 1])) == NULL) {
-        fprintf(stderr, "liaisonctl: deadline: %s is not a date of the form YYYY-MM-DD\n",
-                argv[optind + 1]);
+    if ((rc = statement_operands(ctl, argc, argv, 1, &reason, &id, &given)) != OPERANDS_OK)
+        return rc;
+    if ((date = command_date(given)) == NULL) {
+        fprintf(stderr, "liaisonctl: deadline: %s is not a date of the form YYYY-MM-DD\n", given);
         return EX_USAGE;
     }
     if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
-    actor = g_strdup_printf("liaisonctl (%s)", g_getenv("SUDO_USER") != NULL
-                            ? g_getenv("SUDO_USER") : g_get_user_name());
     if (!store_begin(ctl->store, &err))
-        goto failed;
+        return statement_failed(ctl, id, err);
     if (!store_tickle_facts(ctl->store, id, &f, &err)) {
         store_rollback(ctl->store);
-        goto failed;
+        return statement_failed(ctl, id, err);
     }
     if (g_strcmp0(f.deadline, date) == 0) {
         store_tickle_facts_clear(&f);
@@ -999,17 +1015,9 @@ cmd_deadline(struct ctl *ctl, int argc, char **argv)
         || !store_add_event(ctl->store, id, 0, "deadline changed", actor, detail, &err)
         || !store_commit(ctl->store, &err)) {
         store_rollback(ctl->store);
-        goto failed;
+        return statement_failed(ctl, id, err);
     }
     return EX_OK;
-failed:
-    rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
-    if (rc == 1)
-        fprintf(stderr, "liaisonctl: no statement %" G_GINT64_FORMAT " in %s\n", id, ctl->db_path);
-    else
-        log_msg(LOG_ERR, NULL, "deadline: %s", err->message);
-    g_error_free(err);
-    return rc;
 }
 
 /* liaisonctl reassign [--reason TEXT] ID GROUP: give a statement to
@@ -1018,44 +1026,24 @@ failed:
 static int
 cmd_reassign(struct ctl *ctl, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "reason", required_argument, NULL, 'r' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *reason = NULL, *key;
+    const char *reason, *key;
     struct statement *s = NULL;
     const struct compose_settings *cs;
-    g_autofree char *actor = NULL, *before = NULL, *detail = NULL;
+    g_autofree char *actor = ctl_actor(), *before = NULL, *detail = NULL;
     GError *err = NULL;
     gint64 id;
-    int c, rc;
+    int rc;
 
-    while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': reason = optarg; break;
-        case 'h': return command_usage(ctl->cmd, TRUE);
-        default: return command_usage(ctl->cmd, FALSE);
-        }
-    }
-    if (argc - optind != 2)
-        return command_usage(ctl->cmd, FALSE);
-    if (!parse_statement_id("reassign", argv[optind], &id))
-        return EX_USAGE;
-    key = argv[optind + 1];
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+    if ((rc = statement_operands(ctl, argc, argv, 1, &reason, &id, &key)) != OPERANDS_OK
+        || (rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
     if (!ctl_open_directory(ctl))
         return EX_CONFIG;
     cs = ctl_mail(ctl);
-    actor = g_strdup_printf("liaisonctl (%s)", g_getenv("SUDO_USER") != NULL
-                            ? g_getenv("SUDO_USER") : g_get_user_name());
     if (!store_begin(ctl->store, &err))
-        goto failed;
-    if ((s = store_get_statement_meta(ctl->store, id, &err)) == NULL) {
-        store_rollback(ctl->store);
-        goto failed;
-    }
+        return statement_failed(ctl, id, err);
+    if ((s = store_get_statement_meta(ctl->store, id, &err)) == NULL)
+        goto rollback;
     before = g_strdup(s->assignee != NULL ? s->assignee : "none");
     if (!route_reassign(ctl->dir, s, key)) {
         store_rollback(ctl->store);
@@ -1069,8 +1057,8 @@ cmd_reassign(struct ctl *ctl, int argc, char **argv)
         statement_free(s);
         return EX_OK;
     }
-    detail = g_strdup_printf("%s -> %s (%s)%s%s", before, s->assignee, s->groups->len > 0
-                             ? (const char *) g_ptr_array_index(s->groups, 0) : key,
+    detail = g_strdup_printf("%s -> %s (%s)%s%s", before, s->assignee,
+                             (const char *) g_ptr_array_index(s->groups, 0),
                              reason != NULL ? ": " : "", reason != NULL ? reason : "");
     if (!store_set_routing(ctl->store, s, &err)
         || !store_add_event(ctl->store, id, 0, "reassigned", actor, detail, &err))
@@ -1090,15 +1078,8 @@ cmd_reassign(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 rollback:
     store_rollback(ctl->store);
-failed:
     statement_free(s);
-    rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
-    if (rc == 1)
-        fprintf(stderr, "liaisonctl: no statement %" G_GINT64_FORMAT " in %s\n", id, ctl->db_path);
-    else
-        log_msg(LOG_ERR, NULL, "reassign: %s", err->message);
-    g_error_free(err);
-    return rc;
+    return statement_failed(ctl, id, err);
 }
 
 /* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
