@@ -3,8 +3,8 @@
  *
  * An assignee, supervisor or liaison manager answers a notification or a
  * reminder; commands as the first lines of the answer close the statement
- * ("close", "close: REASON") or move its deadline ("deadline:
- * YYYY-MM-DD").
+ * ("close", "close: REASON"), move its deadline ("deadline: YYYY-MM-DD")
+ * or give it to another group or area ("reassign: GROUP").
  *
  * Why it is built this way:
  *
@@ -241,7 +241,10 @@ command_authenticated(const struct message *m, const char *authserv_id)
         g_auto(GStrv) parts = g_strsplit(v, ";", -1);
         g_autofree char *serv = NULL;
 
-        /* authserv-id [version] ; resinfo ; resinfo ... */
+        /* authserv-id [version] ; resinfo ; resinfo ...  An empty
+         * value, or one of comments only, has no authserv-id. */
+        if (parts[0] == NULL)
+            continue;
         serv = g_strstrip(g_strdup(parts[0]));
         if (strchr(serv, ' ') != NULL)
             *strchr(serv, ' ') = '\0';
@@ -464,16 +467,16 @@ reassign(const struct command_ctx *cc, const struct command_line *c,
 {
     struct statement *now = store_get_statement_meta(cc->store, s->id, err);
     g_autofree char *before = NULL, *detail = NULL;
-    gboolean ok;
+    gboolean ok, notified = FALSE;
 
     if (now == NULL)
         return FALSE;
     before = g_strdup(now->assignee != NULL ? now->assignee : "none");
+    /* command_run asked route_reassign_target first. */
     if (!route_reassign(cc->dir, now, c->arg)) {
         statement_free(now);
-        g_string_append_printf(out, "  %s\n    refused: the directory has no such group or area\n",
-                               c->line);
-        return TRUE;
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "reassign: no group or area %s", c->arg);
+        return FALSE;
     }
     if (g_ascii_strcasecmp(before, now->assignee) == 0) {
         g_string_append_printf(out, "  %s\n    assigned to %s already: nothing done\n", c->line,
@@ -484,14 +487,15 @@ reassign(const struct command_ctx *cc, const struct command_line *c,
     detail = g_strdup_printf("%s -> %s (%s)", before, now->assignee, c->arg);
     ok = store_set_routing(cc->store, now, err)
          && store_add_event(cc->store, s->id, message_row, "reassigned", actor, detail, err);
-    if (ok && cc->mail != NULL) {
+    if (ok && cc->mail != NULL && cc->notify) {
         struct outmail *n = compose_notification(cc->mail, now);
 
         ok = n == NULL || outbox_queue(cc->store, s->id, n, err) != 0;
+        notified = n != NULL;
         outmail_free(n);
     }
-    g_string_append_printf(out, "  %s\n    reassigned to %s (was %s); they are notified\n",
-                           c->line, now->assignee, before);
+    g_string_append_printf(out, "  %s\n    reassigned to %s (was %s)%s\n", c->line,
+                           now->assignee, before, notified ? "; they are notified" : "");
     statement_free(now);
     return ok;
 }
@@ -574,9 +578,7 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
                               ? "not a date of the form YYYY-MM-DD"
                               : "reassign takes one group or area (its acronym) or iesg")
                          : c->verb == COMMAND_REASSIGN && cc->dir != NULL
-                           && directory_group(cc->dir, c->arg) == NULL
-                           && directory_area(cc->dir, c->arg) == NULL
-                           && strcmp(c->arg, "iesg") != 0
+                           && route_reassign_target(cc->dir, c->arg) == NULL
                            ? "the directory has no such group or area"
                          : c->verb == COMMAND_REASSIGN && cc->dir == NULL
                            ? "no directory to reassign with" : NULL;

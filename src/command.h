@@ -28,10 +28,10 @@ struct command_line {
 /* At most this many commands are read from one reply. */
 #define COMMAND_MAX 8
 
-/* The commands in a reply's own text: lines of their own before the quote
- * of the message answered (a "> " line, an "On ... wrote:" line, an
- * "-----Original Message-----" line) or the signature ("-- ").  A
- * GPtrArray of struct command_line (freed with it), empty when there are none. */
+/* The commands that open a reply's text, one a line, blank lines between
+ * them allowed: the first other line ends them, so that nothing quoted
+ * below counts.  A GPtrArray of struct command_line (freed with it),
+ * empty when there are none. */
 GPtrArray *command_parse(const char *text);
 
 /* s when it is a date of the form YYYY-MM-DD that exists, else NULL
@@ -67,16 +67,18 @@ gboolean command_authenticated(const struct message *m, const char *authserv_id)
 struct command_ctx {
     struct store *store;
     const struct directory *dir;    /* who speaks for a routed address */
+    gboolean notify;            /* a reassigned statement's new notification */
     const struct compose_settings *mail;    /* the answer is queued with it */
     const char *authserv_id;    /* NULL or "": Authentication-Results not asked for */
 };
 
 /* Run the commands of m, correspondence on statement s, inside the
  * caller's transaction: when m's From may give them (see command.c),
- * close or re-date s, with an event each; refused ones get a "command
- * refused" event; either way one answer goes back to the From.  Nothing
- * is done for mail without commands.  FALSE with *err only for a store
- * failure. */
+ * close, re-date or reassign s, with an event each; refused ones get a
+ * "command refused" event; one answer goes back to the From when it is a
+ * person the reply address was given to or a decider on s.  Nothing is
+ * done for mail without commands, or sent to no reply address of s.
+ * FALSE with *err only for a store failure. */
 gboolean command_run(const struct command_ctx *cc, const struct message *m,
                      const struct statement *s, gint64 message_row, GError **err);
 

@@ -687,7 +687,8 @@ record_other(struct ingest_ctx *ctx, struct message *m, const struct raw_input *
         /* An answer from a person may carry commands; auto mail never
          * does (an auto-reply quoting a command must not run it). */
         if (d->kind == KIND_CORRESPONDENCE && ctx->mail != NULL && !classify_automatic(m)) {
-            const struct command_ctx cc = { ctx->store, ctx->dir, ctx->mail, ctx->authserv_id };
+            const struct command_ctx cc = { ctx->store, ctx->dir, ctx->notify, ctx->mail,
+                                            ctx->authserv_id };
 
             return command_run(&cc, m, d->statement, d->message_row, err);
         }
@@ -807,7 +808,8 @@ static gboolean
 record_correspondence_copy(struct ingest_ctx *ctx, const struct message *m,
                            const struct decision *d, GError **err)
 {
-    const struct command_ctx cc = { ctx->store, ctx->dir, ctx->mail, ctx->authserv_id };
+    const struct command_ctx cc = { ctx->store, ctx->dir, ctx->notify, ctx->mail,
+                                    ctx->authserv_id };
 
     if (!store_link_message(ctx->store, d->message_row, d->statement_id,
                             "correspondence", err)

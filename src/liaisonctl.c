@@ -5,8 +5,9 @@
  *
  * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
  * a pipe transport or from .forward, where the MTA reads them: 0 done,
- * 1 no such statement (show, close, reopen), 64 usage, 65 not mail, 66 no
- * input file (ingest) or no database (list, show, close, reopen),
+ * 1 no such statement (show, close, reopen, deadline, reassign), 64 usage,
+ * 65 not mail, 66 no input file (ingest) or no database (list, show,
+ * close, reopen, deadline, reassign),
  * 70 internal error, 74 input too large, 75 temporary failure (the MTA
  * keeps the message and retries), 78 configuration error; ingest answers
  * 75 for its own usage errors, 70, 78 and unreadable input, which are not
@@ -981,7 +982,7 @@ cmd_deadline(struct ctl *ctl, int argc, char **argv)
 {
     const char *reason, *given;
     struct store_tickle_facts f;
-    g_autofree char *actor = ctl_actor(), *date = NULL, *detail = NULL;
+    g_autofree char *actor = ctl_actor(), *date = NULL, *detail = NULL, *was = NULL;
     GError *err = NULL;
     gint64 id;
     int rc;
@@ -1006,10 +1007,9 @@ cmd_deadline(struct ctl *ctl, int argc, char **argv)
         printf("statement %" G_GINT64_FORMAT "'s deadline is already %s\n", id, date);
         return EX_OK;
     }
-    detail = g_strdup_printf("%s -> %s%s%s", f.deadline != NULL ? f.deadline : "none", date,
+    was = g_strdup(f.deadline != NULL ? f.deadline : "none");
+    detail = g_strdup_printf("%s -> %s%s%s", was, date,
                              reason != NULL ? ": " : "", reason != NULL ? reason : "");
-    printf("statement %" G_GINT64_FORMAT " deadline %s (was %s)\n", id, date,
-           f.deadline != NULL ? f.deadline : "none");
     store_tickle_facts_clear(&f);
     if (!store_set_deadline(ctl->store, id, date, &err)
         || !store_add_event(ctl->store, id, 0, "deadline changed", actor, detail, &err)
@@ -1017,6 +1017,7 @@ cmd_deadline(struct ctl *ctl, int argc, char **argv)
         store_rollback(ctl->store);
         return statement_failed(ctl, id, err);
     }
+    printf("statement %" G_GINT64_FORMAT " deadline %s (was %s)\n", id, date, was);
     return EX_OK;
 }
 
@@ -1310,7 +1311,8 @@ static const struct command commands[] = {
       "75 the database cannot be opened or read; 78 configuration error." },
     { "show", cmd_show, "[--json] ID",
       "Show everything recorded about statement ID, ending with its history:\n"
-      "arrival, routing, mail queued, correspondence, reminders, closing.\n"
+      "arrival, routing, mail queued, correspondence, reminders, closing,\n"
+      "deadlines moved, reassignments, commands refused by mail.\n"
       "\n"
       "Options:\n"
       "  -j, --json  print the statement as a JSON object\n"
@@ -1362,7 +1364,7 @@ static const struct command commands[] = {
       "its area's ADs the supervisor and its list the list; the technical\n"
       "contacts, the liaison manager and the lists copied for information stay.\n"
       "The notification is queued to them (unless notify = no).  An event\n"
-      "records who, from whom to whom, and why.\n"
+      "records who, from whom to whom, and why.  A closed statement stays closed.\n"
       "\n"
       "Options:\n"
       "  -r, --reason TEXT  why, kept with the event\n"
@@ -1473,15 +1475,15 @@ usage(FILE *fp)
                 "  -h, --help     this help\n"
                 "  -V, --version  print the version\n\nCommands:\n");
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(fp, "  %-7s %s\n", commands[i].name, commands[i].usage);
+        fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].usage);
     fprintf(fp, "\n'liaisonctl help COMMAND' or 'liaisonctl COMMAND --help' describes one.\n\n"
                 "Exit status:\n"
                 "  0   done\n"
-                "  1   show, close, reopen: no such statement\n"
+                "  1   show, close, reopen, deadline, reassign: no such statement\n"
                 "  64  usage error, or an unknown command\n"
                 "  65  ingest: the input is not mail; nothing recorded\n"
-                "  66  ingest: FILE cannot be opened; list, show, close, reopen: there is\n"
-                "      no database\n"
+                "  66  ingest: FILE cannot be opened; list, show, close, reopen, deadline,\n"
+                "      reassign: there is no database\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  74  ingest: the input is larger than 256 MiB\n"
                 "  75  temporary failure: the database (or, for ingest, the directory)\n"

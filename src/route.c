@@ -381,6 +381,18 @@ route_statement(const struct directory *d, struct statement *s,
 }
 
 /* See route.h. */
+const char *
+route_reassign_target(const struct directory *d, const char *key)
+{
+    g_autofree char *k = g_ascii_strdown(key, -1);
+    const struct dir_group *g = directory_group(d, k);
+    const struct dir_area *a = g == NULL ? directory_area(d, k) : NULL;
+
+    return g != NULL ? g->chairs : a != NULL ? a->ads
+         : strcmp(k, "iesg") == 0 ? directory_iesg(d) : NULL;
+}
+
+/* See route.h. */
 gboolean
 route_reassign(const struct directory *d, struct statement *s, const char *key)
 {
@@ -388,8 +400,7 @@ route_reassign(const struct directory *d, struct statement *s, const char *key)
     const struct dir_group *g = directory_group(d, k);
     const struct dir_area *a = g == NULL ? directory_area(d, k) : NULL;
     const struct dir_area *ga = g != NULL && g->area != NULL ? directory_area(d, g->area) : NULL;
-    const char *who = g != NULL ? g->chairs : a != NULL ? a->ads
-                    : strcmp(k, "iesg") == 0 ? directory_iesg(d) : NULL;
+    const char *who = route_reassign_target(d, k);
     GPtrArray *old = s->recipients;
 
     if (who == NULL)

@@ -18,6 +18,9 @@ void    route_statement(const struct directory *d, struct statement *s,
  * lists copied for information stay.  FALSE, s untouched, when the
  * directory has no such group or area. */
 gboolean route_reassign(const struct directory *d, struct statement *s, const char *key);
+/* The address route_reassign would make the assignee for key, or NULL
+ * when the directory has no such group or area. */
+const char *route_reassign_target(const struct directory *d, const char *key);
 /* The addresses the acknowledgement of s may go to: the response contacts
  * at the sending body's own mail domains (at most eight), else the header
  * From's address (may be NULL).  A new array of strings, maybe empty. */

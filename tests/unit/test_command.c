@@ -179,6 +179,9 @@ test_authenticated(void **state)
         { { "mx.ietf.test; (dmarc=pass header.from=ietf.test) dmarc=none", NULL }, FALSE },
         { { "evil.test; dmarc=fail", "mx.ietf.test; dmarc=pass header.from=ietf.test", NULL },
           TRUE },
+        /* A value with no authserv-id at all: no crash, no pass. */
+        { { "(comment only)", NULL }, FALSE },
+        { { "", NULL }, FALSE },
         { { NULL }, FALSE },
     };
 
@@ -641,6 +644,22 @@ test_reassign(void **state)
     v = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'notification'"
               " AND instr(rcpts, 'netmod-chairs@ietf.test') > 0 AND instr(rcpts, 'ccamp') = 0");
     assert_string_equal(v, "1");
+    g_clear_pointer(&v, g_free);
+    /* With notify = no, the new assignee is not mailed. */
+    t.ctx.notify = FALSE;
+    {
+        g_autofree char *ops = own("ops-ads@ietf.test");
+
+        assert_int_equal(answer("Ops ADs <ops-ads@ietf.test>", ops, NULL, "reassign: ops\n"),
+                         KIND_CORRESPONDENCE);
+    }
+    t.ctx.notify = TRUE;
+    v = query("SELECT assignee FROM statement WHERE id = 1");
+    assert_string_equal(v, "ops-ads@ietf.test");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'notification'"
+              " AND rcpts LIKE 'ops-ads@ietf.test%'");
+    assert_string_equal(v, "0");
     g_clear_pointer(&v, g_free);
     /* The old supervisor's reply address no longer decides: rtg-ads is no
      * longer routed on it. */
