@@ -575,6 +575,16 @@ config_check(const struct config *cfg, GError **err)
             return FALSE;
         }
     }
+    /* An authserv-id is one token (RFC 8601 section 2.5): a value with a
+     * blank, ';' or a comment could never match a field, and every
+     * command by mail would be refused without a word why. */
+    if (cfg->authserv_id != NULL && *cfg->authserv_id != '\0'
+        && strpbrk(cfg->authserv_id, " \t;()\"") != NULL) {
+        g_set_error(err, CONFIG_ERROR, 1, "%s: authserv_id = %s: not an authserv-id (one"
+                    " token, as the MTA writes before the first ';' of its"
+                    " Authentication-Results, e.g. mx.example.org)", cfg->path, cfg->authserv_id);
+        return FALSE;
+    }
     /* AUTH PLAIN and LOGIN carry the password in clear: over a network
      * only inside TLS. */
     if (cfg->relay_user != NULL && *cfg->relay_user != '\0' && !cfg->relay_starttls

@@ -358,6 +358,11 @@ done
 printf 'intake = liaisons@ietf.test\nmail_from = noreply@ietf.test\n' > "$SCRATCH/mf-bad.conf"
 check_exit "mail_from outside intake: 78" 78 "$CTL" -c "$SCRATCH/mf-bad.conf" list
 check_grep "mail_from outside intake: says why" "mail_from = noreply@ietf.test: not an intake address" "$SCRATCH/err"
+for id in 'mx.ietf.test 1' 'mx;x' 'mx(c)'; do
+    printf 'authserv_id = %s\n' "$id" > "$SCRATCH/as-bad.conf"
+    check_exit "authserv_id = $id: 78" 78 "$CTL" -c "$SCRATCH/as-bad.conf" list
+    check "authserv_id = $id: says why" grep -Fq "authserv_id = $id: not an authserv-id" "$SCRATCH/err"
+done
 printf 'intake = liaisons@ietf.test\nmail_from = Liaisons@IETF.test\n' > "$SCRATCH/mf-case.conf"
 check_exit "mail_from, intake in other case: accepted" 66 "$CTL" -c "$SCRATCH/mf-case.conf" -d "$SCRATCH/none/liaison.db" list
 printf 'database = %s\ndirectory = %s\n' "$SCRATCH/mf.db" "$CORPUS/directory.json" > "$SCRATCH/mf.conf"
