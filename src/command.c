@@ -145,11 +145,8 @@ char *
 command_token(const char *secret, gint64 id, const char *addr)
 {
     g_autofree char *data = g_strdup_printf("c:%" G_GINT64_FORMAT ":%s", id, addr);
-    g_autofree char *hex = g_compute_hmac_for_string(G_CHECKSUM_SHA256,
-                                                     (const guchar *) secret, strlen(secret),
-                                                     data, -1);
 
-    return g_strndup(hex, 12);
+    return compose_keyed_hash(secret, data);
 }
 
 /* See command.h. */
@@ -328,21 +325,6 @@ may_decide(const struct statement *s, const char *addr)
     return FALSE;
 }
 
-/* Whether two tokens are equal, in a time that does not tell how much of
- * a guess was right. */
-static gboolean
-same_token(const char *a, const char *b)
-{
-    unsigned char diff = 0;
-    size_t n = strlen(b);
-
-    if (strlen(a) != n)
-        return FALSE;
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char) (a[i] ^ b[i]);
-    return diff == 0;
-}
-
 /* Whether token is addr's for statement id. */
 static gboolean
 token_of(const char *secret, gint64 id, const char *addr, const char *token)
@@ -350,7 +332,7 @@ token_of(const char *secret, gint64 id, const char *addr, const char *token)
     g_autofree char *lower = g_utf8_strdown(addr, -1);
     g_autofree char *want = command_token(secret, id, lower);
 
-    return same_token(token, want);
+    return compose_same_hash(token, want);
 }
 
 /* Whether m's From is addr or one of the people the directory lists

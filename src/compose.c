@@ -999,11 +999,33 @@ compose_verp_hash(const char *secret, gint64 outbox_id, const char *rcpt)
 {
     g_autofree char *msg = g_strdup_printf("%" G_GINT64_FORMAT ":%s", outbox_id,
                                            rcpt != NULL ? rcpt : "");
+
+    return compose_keyed_hash(secret, msg);
+}
+
+/* See compose.h. */
+char *
+compose_keyed_hash(const char *secret, const char *msg)
+{
     const char *key = secret != NULL ? secret : "";
     g_autofree char *hex = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *) key,
                                                      strlen(key), msg, -1);
 
     return g_strndup(hex, 12);
+}
+
+/* See compose.h. */
+gboolean
+compose_same_hash(const char *a, const char *b)
+{
+    unsigned char diff = 0;
+    size_t n = strlen(b);
+
+    if (strlen(a) != n)
+        return FALSE;
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char) (a[i] ^ b[i]);
+    return diff == 0;
 }
 
 /* bounce_local+b.ROW.HASH@bounce_domain, for one recipient of a row. */

@@ -101,6 +101,12 @@ char   *compose_verp_sender(const struct compose_settings *cs, const char *secre
 /* ADDRHASH of compose_verp_sender(): 12 lower-case hex digits of
  * HMAC-SHA256(secret, "ROW:rcpt"); free with g_free. */
 char   *compose_verp_hash(const char *secret, gint64 outbox_id, const char *rcpt);
+/* 12 lower-case hex digits of HMAC-SHA256(secret, msg): the short keyed
+ * hash of VERP senders and of reply-address tokens (command.c). */
+char   *compose_keyed_hash(const char *secret, const char *msg);
+/* Whether two such hashes are equal, in time that does not depend on
+ * where they differ (no oracle for guessing one a digit at a time). */
+gboolean compose_same_hash(const char *a, const char *b);
 /* Read a VERP address (with or without <>) back: TRUE with the row and
  * the 12 hex digits of the hash (NUL-terminated) when it has the form
  * LOCAL+b.ROW.ADDRHASH@DOMAIN; FALSE otherwise. */

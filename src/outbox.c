@@ -951,18 +951,6 @@ outbox_flush(struct store *st, const struct relay *relay,
     return ok;
 }
 
-/* TRUE when two 12-digit hashes are equal, in time that does not depend
- * on where they differ (no oracle for guessing one a digit at a time). */
-static gboolean
-same_hash(const char *a, const char *b)
-{
-    unsigned char diff = 0;
-
-    for (int i = 0; i < 12; i++)
-        diff |= (unsigned char)(a[i] ^ b[i]);
-    return diff == 0;
-}
-
 /* Map a VERP bounce address back to its outbox row and recipient. */
 gboolean
 outbox_verp_lookup(struct store *st, const char *verp, gint64 *row_id,
@@ -992,7 +980,7 @@ outbox_verp_lookup(struct store *st, const char *verp, gint64 *row_id,
         for (guint i = 0; !found && i < rcpts->len; i++) {
             g_autofree char *h = compose_verp_hash(secret, id, g_ptr_array_index(rcpts, i));
 
-            if (same_hash(h, hash)) {
+            if (compose_same_hash(h, hash)) {
                 *rcpt = g_strdup(g_ptr_array_index(rcpts, i));
                 found = TRUE;
             }
