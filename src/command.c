@@ -122,12 +122,16 @@ GPtrArray *
 command_parse(const char *text)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(command_free);
-    g_auto(GStrv) lines = g_strsplit(text != NULL ? text : "", "\n", -1);
 
-    for (int i = 0; lines[i] != NULL && out->len < COMMAND_MAX; i++) {
-        g_autofree char *line = g_strstrip(g_strdelimit(g_strdup(lines[i]), "\r", ' '));
+    /* Line by line from the start, not the whole text split: every answer
+     * from a person comes through here, and only its opening lines count. */
+    for (const char *p = text; p != NULL && *p != '\0' && out->len < COMMAND_MAX;) {
+        const char *nl = strchr(p, '\n');
+        g_autofree char *line = g_strndup(p, nl != NULL ? (gsize) (nl - p) : strlen(p));
         struct command_line *c;
 
+        p = nl != NULL ? nl + 1 : NULL;
+        g_strstrip(g_strdelimit(line, "\r", ' '));
         if (*line == '\0')
             continue;
         /* The first line that is no command ends them: prose, a
