@@ -392,6 +392,18 @@ route_reassign_target(const struct directory *d, const char *key)
          : strcmp(k, "iesg") == 0 ? directory_iesg(d) : NULL;
 }
 
+/* Add to s the recipients of old that have role, in their order. */
+static void
+keep_role(struct statement *s, const GPtrArray *old, const char *role)
+{
+    for (guint i = 0; i < old->len; i++) {
+        const struct recipient *r = g_ptr_array_index(old, i);
+
+        if (g_strcmp0(r->role, role) == 0)
+            statement_add_recipient(s, r->addr, r->role);
+    }
+}
+
 /* See route.h. */
 gboolean
 route_reassign(const struct directory *d, struct statement *s, const char *key)
@@ -409,30 +421,15 @@ route_reassign(const struct directory *d, struct statement *s, const char *key)
     statement_add_recipient(s, who, "assignee");
     g_free(s->assignee);
     s->assignee = g_ascii_strdown(who, -1);
-    for (guint i = 0; i < old->len; i++) {
-        const struct recipient *r = g_ptr_array_index(old, i);
-
-        if (g_strcmp0(r->role, "technical") == 0)
-            statement_add_recipient(s, r->addr, r->role);
-    }
+    keep_role(s, old, "technical");
     if (ga != NULL)
         statement_add_recipient(s, ga->ads, "supervisor");
     else if (a != NULL)
         statement_add_recipient(s, directory_chair(d), "supervisor");
-    for (guint i = 0; i < old->len; i++) {
-        const struct recipient *r = g_ptr_array_index(old, i);
-
-        if (g_strcmp0(r->role, "liaison-manager") == 0)
-            statement_add_recipient(s, r->addr, r->role);
-    }
+    keep_role(s, old, "liaison-manager");
     if (g != NULL)
         statement_add_recipient(s, g->list, "list");
-    for (guint i = 0; i < old->len; i++) {
-        const struct recipient *r = g_ptr_array_index(old, i);
-
-        if (g_strcmp0(r->role, "info-list") == 0)
-            statement_add_recipient(s, r->addr, r->role);
-    }
+    keep_role(s, old, "info-list");
     g_ptr_array_unref(old);
     g_ptr_array_set_size(s->groups, 0);
     g_ptr_array_add(s->groups, g_strdup(k));
