@@ -38,6 +38,7 @@
 #include "log.h"
 #include "message.h"
 #include "outbox.h"
+#include "publish.h"
 #include "route.h"
 #include "store.h"
 #include "tickle.h"
@@ -1243,6 +1244,87 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
+/* liaisonctl publish [--now TIME] [--days N] DIR: the static site of
+ * the outstanding statements (publish.c). */
+static int
+cmd_publish(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "now", required_argument, NULL, 'n' },
+        { "days", required_argument, NULL, 'D' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct publish_options o = { .recent_days = 90 };
+    struct publish_summary sum;
+    g_autofree char *now = NULL;
+    const char *now_arg = NULL;
+    GError *err = NULL;
+    char   *end;
+    gint64  days;
+    int     c, rc;
+
+    while ((c = getopt_long(argc, argv, "+n:D:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            g_free(now);
+            now_arg = optarg;
+            /* A day alone means its start: what tests and catching up by
+             * hand want. */
+            now = strlen(optarg) == 10 ? g_strdup_printf("%sT00:00:00Z", optarg)
+                                       : g_strdup(optarg);
+            break;
+        case 'D':
+            days = g_ascii_strtoll(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || days < 0 || days > 36500) {
+                fprintf(stderr, "liaisonctl: publish: --days \"%s\" is not a number of days "
+                        "(0 to 36500)\n", optarg);
+                return EX_USAGE;
+            }
+            o.recent_days = (int) days;
+            break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (argc - optind != 1 || *argv[optind] == '\0')
+        return command_usage(ctl->cmd, FALSE);
+    o.dir = argv[optind];
+    if (now != NULL) {
+        g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+        g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(now, utc);
+
+        if (t == NULL || strlen(now) != 20 || now[19] != 'Z') {
+            fprintf(stderr, "liaisonctl: publish: --now \"%s\" is not a day (YYYY-MM-DD) "
+                    "or a UTC time (YYYY-MM-DDTHH:MM:SSZ)\n", now_arg);
+            return EX_USAGE;
+        }
+    } else {
+        g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+
+        now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    }
+    o.now = now;
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    o.base_url = ctl->cfg->base_url != NULL ? ctl->cfg->base_url : "";
+    o.site_name = ctl->cfg->mail_from_name != NULL && *ctl->cfg->mail_from_name != '\0'
+                  ? ctl->cfg->mail_from_name : "IETF Liaison Statements";
+    if (!publish_site(ctl->store, &o, &sum, &err)) {
+        gboolean file = err->domain == G_FILE_ERROR || err->domain == G_IO_ERROR;
+
+        log_msg(LOG_ERR, NULL, "publish stopped: %s", err->message);
+        g_error_free(err);
+        return file ? EX_CANTCREAT : EX_TEMPFAIL;
+    }
+    printf("published %u statement%s to %s: %u outstanding, %u closed in the last %d day%s; "
+           "%u file%s written, %u unchanged\n",
+           sum.statements, sum.statements == 1 ? "" : "s", o.dir, sum.outstanding,
+           sum.closed_recently, o.recent_days, o.recent_days == 1 ? "" : "s",
+           sum.written, sum.written == 1 ? "" : "s", sum.unchanged);
+    return EX_OK;
+}
+
 /* liaisonctl help [COMMAND]: the same as COMMAND --help, or the summary. */
 static int
 cmd_help(struct ctl *ctl, int argc, char **argv)
@@ -1416,6 +1498,27 @@ static const struct command commands[] = {
       "Exit status: 0 done; 64 usage error, or a --now that is not a day;\n"
       "70 internal error; 75 the database cannot be opened or failed (what was\n"
       "queued stays queued); 78 configuration error, or a bad tickle_before." },
+    { "publish", cmd_publish, "[--now TIME] [--days N] DIR",
+      "Write the statements as a static web site into DIR (made when absent):\n"
+      "index.html lists the open statements, the nearest deadline first (overdue\n"
+      "ones marked), then those closed in the last N days; ID/index.html is each\n"
+      "statement's page, so that base_url followed by the id (the link in every\n"
+      "notification) finds it when DIR is served at base_url; feed.atom is an Atom\n"
+      "feed and statements.json a JSON array of the listed statements.  Only what\n"
+      "a statement says of itself is published: not the mail's From, the routing,\n"
+      "the diagnostics or the history.  A file is replaced whole, and only when\n"
+      "its content changed.  Prints a summary.  Run it from cron.\n"
+      "\n"
+      "Options:\n"
+      "  -n, --now TIME  publish as at TIME, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n"
+      "                  (default: now, UTC): how deadlines stand, and which\n"
+      "                  closed statements are recent\n"
+      "  -D, --days N    list the statements closed in the last N days (default 90)\n"
+      "  -h, --help      this help\n"
+      "\n"
+      "Exit status: 0 published; 64 usage error; 66 no database; 73 a file or\n"
+      "directory under DIR cannot be written (what was written stays, whole);\n"
+      "75 the database cannot be opened or read; 78 configuration error." },
     { "help", cmd_help, "[COMMAND]",
       "Describe the commands, or COMMAND (the same as 'liaisonctl COMMAND --help').\n"
       "It reads no configuration.\n"

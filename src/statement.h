@@ -30,6 +30,9 @@ struct statement {
     gint64  id;                 /* 0 until stored */
     char   *received;           /* "YYYY-MM-DDTHH:MM:SSZ", UTC */
     char   *state;              /* "open", "closed" */
+    char   *closed;             /* when it was closed, UTC; NULL while open
+                                   (and for one closed before the store
+                                   kept the time: its "closed" event has it) */
     char   *message_id;         /* of the statement mail, "<x@y>" */
     char   *forwarded_by;       /* address, or NULL */
     char   *header_from;        /* the mail's From as a person reads it */

@@ -332,6 +332,7 @@ enum sql_id {
     SQL_META_GET,
     SQL_META_ADD,
     SQL_KNOWS_ADDRESS,
+    SQL_ATTACHMENT_BLOB,
     SQL_COUNT
 };
 
@@ -397,7 +398,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_GET_STATEMENT] =
         "SELECT received, state, message_id, forwarded_by, header_from,"
         " subject, title, from_body, to_body, purpose, deadline, body, labels,"
-        " peer, assignee FROM statement WHERE id = ?1",
+        " peer, assignee, closed FROM statement WHERE id = ?1",
     [SQL_GET_CONTACTS] =
         "SELECT kind, name, addr FROM statement_contact WHERE statement = ?1"
         " ORDER BY kind, position",
@@ -421,6 +422,9 @@ static const char *const sql_text[SQL_COUNT] = {
         "SELECT code, text FROM diagnostic WHERE statement = ?1"
         " ORDER BY position",
     [SQL_LIST_IDS] = "SELECT id FROM statement ORDER BY id",
+    [SQL_ATTACHMENT_BLOB] =
+        "SELECT rowid, data IS NOT NULL FROM attachment"
+        " WHERE statement = ?1 AND position = ?2",
     [SQL_RAW_MESSAGE] = "SELECT raw FROM message WHERE id = ?1",
     /* The mail that made the statement; failing that, its first mail in. */
     [SQL_STATEMENT_MESSAGE] =
@@ -476,7 +480,10 @@ static const char *const sql_text[SQL_COUNT] = {
         "SELECT purpose, deadline, received, state, replied FROM statement"
         " WHERE id = ?1",
     [SQL_SET_STATE] =
-        "UPDATE statement SET state = ?2 WHERE id = ?1",
+        /* closed: when it was closed; a reopened statement has none. */
+        "UPDATE statement SET state = ?2, closed = CASE WHEN ?2 = 'closed'"
+        " THEN ifnull(closed, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) END"
+        " WHERE id = ?1",
     [SQL_SET_DEADLINE] =
         "UPDATE statement SET deadline = ?2 WHERE id = ?1",
     /* The keys ("before-7") are freed for the new date's schedule; the
@@ -1553,6 +1560,7 @@ load_statement_row(struct store *st, struct statement *s, GError **err)
     s->env->labels = sqlite3_column_int(stmt, 12);
     take_text(&s->peer, stmt, 13);
     take_text(&s->assignee, stmt, 14);
+    take_text(&s->closed, stmt, 15);
     done(stmt);
     return TRUE;
 }
@@ -1787,6 +1795,59 @@ store_list(struct store *st,
             break;
     }
     g_array_free(ids, TRUE);
+    return ok;
+}
+
+/* Copy an attachment's bytes to out in chunks, with incremental blob I/O:
+ * a 50 MB attachment never whole in memory. */
+gboolean
+store_attachment_write(struct store *st, gint64 statement_id, guint position,
+                       GOutputStream *out, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_ATTACHMENT_BLOB);
+    sqlite3_blob *blob = NULL;
+    gint64  rowid = 0;
+    gboolean has_data = FALSE, ok = FALSE;
+    char   *buf = NULL;
+    int     rc = SQLITE_OK, len, off;
+
+    bind_int(stmt, 1, statement_id, FALSE, &rc);
+    bind_int(stmt, 2, position, FALSE, &rc);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        rowid = sqlite3_column_int64(stmt, 0);
+        has_data = sqlite3_column_int(stmt, 1) != 0;
+    }
+    if (!read_done(st, stmt, rc == SQLITE_ROW ? SQLITE_DONE : rc, "finding an attachment", err))
+        return FALSE;
+    if (rowid == 0 || !has_data) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: statement %" G_GINT64_FORMAT " has no attachment %u with bytes",
+                    st->path, statement_id, position);
+        return FALSE;
+    }
+    rc = sqlite3_blob_open(st->db, "main", "attachment", "data", rowid, 0, &blob);
+    if (rc != SQLITE_OK) {
+        fail(st, err, rc, "opening an attachment's bytes");
+        goto out;
+    }
+    buf = g_malloc(BLOB_CHUNK);
+    len = sqlite3_blob_bytes(blob);
+    for (off = 0; off < len; off += BLOB_CHUNK) {
+        int     n = MIN(len - off, BLOB_CHUNK);
+
+        rc = sqlite3_blob_read(blob, buf, n, off);
+        if (rc != SQLITE_OK) {
+            fail(st, err, rc, "reading an attachment's bytes");
+            goto out;
+        }
+        if (!g_output_stream_write_all(out, buf, (gsize) n, NULL, NULL, err))
+            goto out;
+    }
+    ok = TRUE;
+out:
+    if (blob != NULL)
+        sqlite3_blob_close(blob);
+    g_free(buf);
     return ok;
 }
 

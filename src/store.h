@@ -122,6 +122,12 @@ struct statement *store_get_statement(struct store *st, gint64 id, GError **err)
 gboolean store_list(struct store *st,
                     gboolean (*fn)(const struct statement *s, gpointer data),
                     gpointer data, GError **err);
+/* Copy the bytes of statement_id's attachment at position (0-based, the
+ * order of its attachments) to out, a chunk at a time.
+ * STORE_ERROR_NOTFOUND when there is no such attachment or it never had
+ * bytes; out's own errors come back as they are. */
+gboolean store_attachment_write(struct store *st, gint64 statement_id, guint position,
+                                struct _GOutputStream *out, GError **err);
 /* The raw bytes of a recorded message. */
 GBytes *store_raw_message(struct store *st, gint64 message_row, GError **err);
 /* The row of the message that created statement id (0 if none). */

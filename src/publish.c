@@ -1,0 +1,854 @@
+/*
+ * publish.c: the statements as a static web site, the "outstanding liaison
+ * statements" display.  liaisonctl publish DIR writes:
+ *
+ *   index.html        the open statements, the most urgent deadline first,
+ *                     then those closed in the last recent_days
+ *   ID/index.html     one page per statement, so that base_url + ID (the
+ *                     link every notification carries) resolves on any web
+ *                     server that serves DIR at base_url
+ *   feed.atom         the statements of the index, newest change first
+ *   statements.json   the same, for scripts
+ *
+ * Everything in a statement came from mail and is hostile.  Every string
+ * goes through publish_escape (bad UTF-8 replaced, control and bidi
+ * override characters removed, markup characters escaped), the pages carry
+ * no script and a Content-Security-Policy that forbids any, and only what a
+ * statement says of itself is shown: not the mail's From, the routing, the
+ * diagnostics or the history, which are for the IETF's own people.
+ *
+ * Each file is replaced whole (GLib writes a temporary file and renames
+ * it), so a web server never serves half a page, and a file whose content
+ * did not change is not touched, so a publish from cron every few minutes
+ * leaves the unchanged pages' times (and caches) alone.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "envelope.h"
+#include "publish.h"
+#include "statement.h"
+#include "tickle.h"
+
+/* What the index, the feed and the JSON say of one statement. */
+struct entry {
+    gint64  id;
+    char   *title;
+    char   *from_body;
+    char   *to_body;
+    const char *purpose;        /* purpose_name(): static */
+    char   *deadline;
+    char   *state;
+    char   *received;
+    char   *closed;             /* when it was last closed, or NULL */
+    char   *updated;            /* its last event, else received */
+};
+
+/* The state publish_site carries through store_list. */
+struct site {
+    struct store *st;
+    const struct publish_options *o;
+    struct publish_summary *sum;
+    char    today[11];
+    char   *recent_since;       /* closed at or after this is recent */
+    GPtrArray *entries;         /* struct entry*: open and recently closed */
+    GError *err;                /* the first failure inside store_list */
+};
+
+/* The style of every page: inline, since the pages are single files. */
+static const char page_style[] =
+    "body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:72em;"
+    "padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;width:100%}"
+    "th,td{text-align:left;vertical-align:top;padding:.3em .5em;"
+    "border-bottom:1px solid #ddd}"
+    "tr.overdue td.deadline{color:#b00;font-weight:bold}"
+    "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}"
+    "dt{font-weight:bold}dd{margin:0}"
+    "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}"
+    "td.id,td.deadline time,td.received,td.closed{white-space:nowrap}"
+    ".meta{color:#555}";
+
+/* Free an entry (a GDestroyNotify). */
+static void
+entry_free(gpointer p)
+{
+    struct entry *e = p;
+
+    g_free(e->title);
+    g_free(e->from_body);
+    g_free(e->to_body);
+    g_free(e->deadline);
+    g_free(e->state);
+    g_free(e->received);
+    g_free(e->closed);
+    g_free(e->updated);
+    g_free(e);
+}
+
+/* Whether c is one of the characters that reorder text on screen (the
+ * bidi embeddings, overrides and isolates): mail could make a title read
+ * as something else. */
+static gboolean
+is_bidi_control(gunichar c)
+{
+    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)
+           || c == 0x200E || c == 0x200F || c == 0x061C;
+}
+
+/* Text from mail made safe for HTML and XML 1.0 alike. */
+char *
+publish_escape(const char *text, gboolean lines)
+{
+    GString *clean = g_string_sized_new(text != NULL ? strlen(text) : 0);
+    char   *out;
+
+    for (const char *p = text != NULL ? text : ""; *p != '\0';) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+
+        if (c == (gunichar) -1 || c == (gunichar) -2) {
+            g_string_append_unichar(clean, 0xFFFD);
+            p++;
+            continue;
+        }
+        p = g_utf8_next_char(p);
+        if (lines && (c == '\n' || c == '\t'))
+            g_string_append_c(clean, (char) c);
+        else if (c == '\r' && lines)
+            continue;                   /* CRLF read as LF */
+        else if (g_unichar_iscntrl(c))
+            g_string_append_c(clean, ' ');
+        else if (is_bidi_control(c))
+            continue;
+        else if (c == 0xFFFE || c == 0xFFFF)    /* not characters in XML */
+            g_string_append_unichar(clean, 0xFFFD);
+        else
+            g_string_append_unichar(clean, c);
+    }
+    /* Clean text only: GLib writes controls as &#x1;, which XML 1.0
+     * forbids. */
+    out = g_markup_escape_text(clean->str, (gssize) clean->len);
+    g_string_free(clean, TRUE);
+    return out;
+}
+
+/* Append text escaped. */
+static void
+put(GString *out, const char *text)
+{
+    char   *e = publish_escape(text, FALSE);
+
+    g_string_append(out, e);
+    g_free(e);
+}
+
+/* Days from a to b (both YYYY-MM-DD): TRUE with *days. */
+static gboolean
+days_between(const char *a, const char *b, int *days)
+{
+    GDate da, db;
+
+    if (a == NULL || b == NULL || strlen(a) != 10 || strlen(b) != 10
+        || !tickle_parse_day(a, &da) || !tickle_parse_day(b, &db))
+        return FALSE;
+    *days = g_date_days_between(&da, &db);
+    return TRUE;
+}
+
+/* How a deadline stands on today. */
+char *
+publish_due(const char *deadline, const char *today)
+{
+    int     days;
+
+    if (!days_between(today, deadline, &days))
+        return NULL;
+    if (days < 0)
+        return g_strdup_printf("overdue by %d day%s", -days, days == -1 ? "" : "s");
+    if (days == 0)
+        return g_strdup("due today");
+    return g_strdup_printf("due in %d day%s", days, days == 1 ? "" : "s");
+}
+
+/* The title a statement is shown under. */
+static char *
+shown_title(const struct statement *s)
+{
+    if (s->env->title != NULL && *s->env->title != '\0')
+        return g_strdup(s->env->title);
+    if (s->subject != NULL && *s->subject != '\0')
+        return g_strdup(s->subject);
+    return g_strdup("(no title)");
+}
+
+/* The start of a page, up to <body>: prefix leads from the page to the
+ * site's top ("" or "../"). */
+static void
+page_head(GString *out, const struct publish_options *o, const char *title,
+          const char *prefix)
+{
+    g_string_append(out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">\n<title>");
+    put(out, title);
+    g_string_append(out, " \xe2\x80\x93 ");
+    put(out, o->site_name);
+    g_string_append_printf(out, "</title>\n<link rel=\"alternate\" "
+                           "type=\"application/atom+xml\" href=\"%sfeed.atom\" title=\"",
+                           prefix);
+    put(out, o->site_name);
+    g_string_append_printf(out, "\">\n<style>%s</style>\n</head>\n<body>\n", page_style);
+}
+
+/* A cell holding text. */
+static void
+cell(GString *out, const char *cls, const char *text)
+{
+    g_string_append_printf(out, "<td class=\"%s\">", cls);
+    put(out, text != NULL ? text : "");
+    g_string_append(out, "</td>");
+}
+
+/* A deadline as shown: the date, and how it stands today. */
+static void
+put_deadline(GString *out, const char *deadline, const char *today, gboolean open)
+{
+    g_autofree char *due = open ? publish_due(deadline, today) : NULL;
+
+    if (deadline == NULL) {
+        g_string_append(out, "none");
+        return;
+    }
+    g_string_append(out, "<time datetime=\"");
+    put(out, deadline);
+    g_string_append(out, "\">");
+    put(out, deadline);
+    g_string_append(out, "</time>");
+    if (due != NULL) {
+        g_string_append(out, " <span class=\"due\">(");
+        put(out, due);
+        g_string_append(out, ")</span>");
+    }
+}
+
+/* The first ten characters (the day) of a UTC time. */
+static char *
+day_of(const char *when)
+{
+    return g_strndup(when != NULL ? when : "", 10);
+}
+
+/* Order of the outstanding table: the earliest deadline first, those
+ * without one last; then by id. */
+static gint
+by_urgency(gconstpointer a, gconstpointer b)
+{
+    const struct entry *x = *(struct entry *const *) a;
+    const struct entry *y = *(struct entry *const *) b;
+    int     c;
+
+    if ((x->deadline == NULL) != (y->deadline == NULL))
+        return x->deadline == NULL ? 1 : -1;
+    if (x->deadline != NULL && (c = strcmp(x->deadline, y->deadline)) != 0)
+        return c;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Order of the closed table: the latest closed first. */
+static gint
+by_closed(gconstpointer a, gconstpointer b)
+{
+    const struct entry *x = *(struct entry *const *) a;
+    const struct entry *y = *(struct entry *const *) b;
+    int     c = g_strcmp0(y->closed, x->closed);
+
+    return c != 0 ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/* Order of the feed: the latest change first. */
+static gint
+by_updated(gconstpointer a, gconstpointer b)
+{
+    const struct entry *x = *(struct entry *const *) a;
+    const struct entry *y = *(struct entry *const *) b;
+    int     c = g_strcmp0(y->updated, x->updated);
+
+    return c != 0 ? c : (x->id < y->id ? 1 : x->id < y->id ? 0 : -1);
+}
+
+/* The entries in state ("open" or "closed"), sorted by cmp. */
+static GPtrArray *
+entries_in(const GPtrArray *all, const char *state, GCompareFunc cmp)
+{
+    GPtrArray *a = g_ptr_array_new();
+
+    for (guint i = 0; i < all->len; i++) {
+        struct entry *e = g_ptr_array_index(all, i);
+
+        if (strcmp(e->state, state) == 0)
+            g_ptr_array_add(a, e);
+    }
+    g_ptr_array_sort(a, cmp);
+    return a;
+}
+
+/* index.html: the outstanding statements, then the recently closed. */
+static GString *
+render_index(const struct site *site)
+{
+    const struct publish_options *o = site->o;
+    GString *out = g_string_new(NULL);
+    g_autoptr(GPtrArray) open = entries_in(site->entries, "open", by_urgency);
+    g_autoptr(GPtrArray) closed = entries_in(site->entries, "closed", by_closed);
+
+    page_head(out, o, "Outstanding liaison statements", "");
+    g_string_append(out, "<h1>Outstanding liaison statements</h1>\n<p class=\"meta\">");
+    g_string_append_printf(out, "%u open; %u closed in the last %d day%s. "
+                           "Published %.10s %.5s UTC. "
+                           "<a href=\"feed.atom\">Atom feed</a> \xc2\xb7 "
+                           "<a href=\"statements.json\">JSON</a></p>\n",
+                           open->len, closed->len, o->recent_days,
+                           o->recent_days == 1 ? "" : "s", o->now, o->now + 11);
+    g_string_append(out, "<table id=\"outstanding\">\n<thead><tr><th>ID</th><th>Title</th>"
+                    "<th>From</th><th>To</th><th>Purpose</th><th>Deadline</th>"
+                    "<th>Received</th></tr></thead>\n<tbody>\n");
+    for (guint i = 0; i < open->len; i++) {
+        const struct entry *e = g_ptr_array_index(open, i);
+        int     days;
+        gboolean overdue = days_between(site->today, e->deadline, &days) && days < 0;
+        g_autofree char *received = day_of(e->received);
+
+        g_string_append_printf(out, "<tr data-id=\"%" G_GINT64_FORMAT "\"%s>"
+                               "<td class=\"id\">%" G_GINT64_FORMAT "</td>"
+                               "<td class=\"title\"><a href=\"%" G_GINT64_FORMAT
+                               "/index.html\">",
+                               e->id, overdue ? " class=\"overdue\"" : "", e->id, e->id);
+        put(out, e->title);
+        g_string_append(out, "</a></td>");
+        cell(out, "from", e->from_body);
+        cell(out, "to", e->to_body);
+        cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
+        g_string_append(out, "<td class=\"deadline\">");
+        put_deadline(out, e->deadline, site->today, TRUE);
+        g_string_append(out, "</td>");
+        cell(out, "received", received);
+        g_string_append(out, "</tr>\n");
+    }
+    g_string_append(out, "</tbody>\n</table>\n");
+    if (open->len == 0)
+        g_string_append(out, "<p>No statement is outstanding.</p>\n");
+
+    g_string_append_printf(out, "<h2>Closed in the last %d day%s</h2>\n",
+                           o->recent_days, o->recent_days == 1 ? "" : "s");
+    g_string_append(out, "<table id=\"closed\">\n<thead><tr><th>ID</th><th>Title</th>"
+                    "<th>From</th><th>To</th><th>Purpose</th><th>Closed</th>"
+                    "</tr></thead>\n<tbody>\n");
+    for (guint i = 0; i < closed->len; i++) {
+        const struct entry *e = g_ptr_array_index(closed, i);
+        g_autofree char *when = day_of(e->closed);
+
+        g_string_append_printf(out, "<tr data-id=\"%" G_GINT64_FORMAT "\">"
+                               "<td class=\"id\">%" G_GINT64_FORMAT "</td>"
+                               "<td class=\"title\"><a href=\"%" G_GINT64_FORMAT
+                               "/index.html\">", e->id, e->id, e->id);
+        put(out, e->title);
+        g_string_append(out, "</a></td>");
+        cell(out, "from", e->from_body);
+        cell(out, "to", e->to_body);
+        cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
+        cell(out, "closed", when);
+        g_string_append(out, "</tr>\n");
+    }
+    g_string_append(out, "</tbody>\n</table>\n</body>\n</html>\n");
+    return out;
+}
+
+/* A <dt>/<dd> pair of text, "none" when empty. */
+static void
+field(GString *out, const char *label, const char *value)
+{
+    g_string_append_printf(out, "<dt>%s</dt><dd>", label);
+    put(out, value != NULL && *value != '\0' ? value : "none");
+    g_string_append(out, "</dd>\n");
+}
+
+/* A <dt>/<dd> pair for a contact list: "Name <addr>", one a line. */
+static void
+contacts_field(GString *out, const char *label, const GPtrArray *list)
+{
+    g_string_append_printf(out, "<dt>%s</dt><dd>", label);
+    if (list == NULL || list->len == 0)
+        g_string_append(out, "none");
+    for (guint i = 0; list != NULL && i < list->len; i++) {
+        const struct contact *c = g_ptr_array_index(list, i);
+
+        if (i > 0)
+            g_string_append(out, "<br>");
+        if (c->name != NULL)
+            put(out, c->name);
+        if (c->name != NULL && c->addr != NULL)
+            g_string_append(out, " ");
+        if (c->addr != NULL) {
+            g_string_append(out, "&lt;");
+            put(out, c->addr);
+            g_string_append(out, "&gt;");
+        }
+    }
+    g_string_append(out, "</dd>\n");
+}
+
+/* A <dt>/<dd> pair for a list of words, comma-separated. */
+static void
+strings_field(GString *out, const char *label, const GPtrArray *list)
+{
+    g_string_append_printf(out, "<dt>%s</dt><dd>", label);
+    if (list == NULL || list->len == 0)
+        g_string_append(out, "none");
+    for (guint i = 0; list != NULL && i < list->len; i++) {
+        if (i > 0)
+            g_string_append(out, ", ");
+        put(out, g_ptr_array_index(list, i));
+    }
+    g_string_append(out, "</dd>\n");
+}
+
+/* The attachments a statement's page serves: documents only, by the
+ * name's extension, since the web server picks the type from it (an
+ * attachment called x.html or x.svg would run its script as the site);
+ * of two attachments with one name, the first. */
+static gboolean
+attachment_served(const struct statement *s, guint i)
+{
+    static const char *const documents[] = {
+        "pdf", "txt", "doc", "docx", "xls", "xlsx", "ppt", "pptx",
+        "odt", "ods", "odp", "rtf", "zip",
+    };
+    const struct attachment *a = g_ptr_array_index(s->attachments, i);
+    const char *dot = strrchr(a->name, '.');
+    gboolean document = FALSE;
+
+    if (dot == NULL || a->size == 0 || strcmp(a->name, "index.html") == 0)
+        return FALSE;
+    for (size_t k = 0; k < G_N_ELEMENTS(documents); k++)
+        if (g_ascii_strcasecmp(dot + 1, documents[k]) == 0)
+            document = TRUE;
+    for (guint k = 0; document && k < i; k++) {
+        const struct attachment *b = g_ptr_array_index(s->attachments, k);
+
+        if (strcmp(b->name, a->name) == 0)
+            return FALSE;
+    }
+    return document;
+}
+
+/* ID/index.html: what the statement says of itself. */
+static GString *
+render_statement(const struct site *site, const struct statement *s,
+                 const struct entry *e)
+{
+    const struct envelope *env = s->env;
+    GString *out = g_string_new(NULL);
+    g_autofree char *page_title = g_strdup_printf("Liaison statement %" G_GINT64_FORMAT, s->id);
+    g_autofree char *received = day_of(s->received);
+    gboolean open = strcmp(e->state, "open") == 0;
+
+    page_head(out, site->o, page_title, "../");
+    g_string_append(out, "<p class=\"meta\"><a href=\"../index.html\">Outstanding liaison "
+                    "statements</a></p>\n<h1 id=\"title\">");
+    put(out, e->title);
+    g_string_append_printf(out, "</h1>\n<dl id=\"statement\" data-id=\"%" G_GINT64_FORMAT
+                           "\">\n", s->id);
+    g_string_append_printf(out, "<dt>Statement</dt><dd>%" G_GINT64_FORMAT "</dd>\n", s->id);
+    if (open) {
+        field(out, "State", "open");
+    } else {
+        g_autofree char *day = day_of(e->closed);
+        g_autofree char *state = e->closed != NULL ? g_strdup_printf("closed on %s", day)
+                                                   : g_strdup("closed");
+
+        field(out, "State", state);
+    }
+    field(out, "From", env->from_body);
+    field(out, "To", env->to_body);
+    strings_field(out, "For information", env->info_to);
+    field(out, "Purpose", e->purpose != NULL ? e->purpose : "not stated");
+    g_string_append(out, "<dt>Deadline</dt><dd class=\"deadline\">");
+    put_deadline(out, env->deadline, site->today, open);
+    g_string_append(out, "</dd>\n");
+    contacts_field(out, "Response contacts", env->response_contacts);
+    contacts_field(out, "Technical contacts", env->technical_contacts);
+    strings_field(out, "Assigned to", s->groups);
+    strings_field(out, "Other identifiers", env->other_identifiers);
+    strings_field(out, "Related", env->related);
+    field(out, "Received", received);
+    g_string_append(out, "<dt>Attachments</dt><dd><ul id=\"attachments\">");
+    for (guint i = 0; i < s->attachments->len; i++) {
+        const struct attachment *a = g_ptr_array_index(s->attachments, i);
+
+        g_string_append(out, "<li>");
+        if (attachment_served(s, i)) {
+            char   *href = g_uri_escape_string(a->name, NULL, FALSE);
+
+            g_string_append(out, "<a href=\"");
+            put(out, href);
+            g_string_append(out, "\">");
+            put(out, a->name);
+            g_string_append(out, "</a>");
+            g_free(href);
+        } else {
+            put(out, a->name);
+        }
+        g_string_append(out, " (");
+        put(out, a->type);
+        g_string_append_printf(out, ", %" G_GSIZE_FORMAT " bytes, SHA-256 ", a->size);
+        put(out, a->sha256);
+        g_string_append(out, ")");
+        if (!attachment_served(s, i))
+            g_string_append(out, " <span class=\"meta\">not published: only documents "
+                            "(PDF, text, office, ZIP) are</span>");
+        g_string_append(out, "</li>");
+    }
+    if (s->attachments->len == 0)
+        g_string_append(out, "<li>none</li>");
+    g_string_append(out, "</ul></dd>\n</dl>\n");
+    if (env->body != NULL && *env->body != '\0') {
+        char   *body = publish_escape(env->body, TRUE);
+
+        g_string_append_printf(out, "<h2>Body</h2>\n<pre id=\"body\">%s</pre>\n", body);
+        g_free(body);
+    }
+    g_string_append(out, "</body>\n</html>\n");
+    return out;
+}
+
+/* feed.atom (RFC 4287): the index's statements, the latest change first. */
+static GString *
+render_feed(const struct site *site)
+{
+    const struct publish_options *o = site->o;
+    GString *out = g_string_new(NULL);
+    g_autoptr(GPtrArray) all = g_ptr_array_new();
+    const char *updated = o->now;
+
+    for (guint i = 0; i < site->entries->len; i++)
+        g_ptr_array_add(all, g_ptr_array_index(site->entries, i));
+    g_ptr_array_sort(all, by_updated);
+    /* The feed changes when a statement does, not at every publish. */
+    if (all->len > 0)
+        updated = ((struct entry *) g_ptr_array_index(all, 0))->updated;
+    g_string_append(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
+    put(out, o->site_name);
+    g_string_append(out, ": outstanding liaison statements</title>\n<id>");
+    put(out, o->base_url);
+    g_string_append(out, "</id>\n<link rel=\"self\" href=\"");
+    put(out, o->base_url);
+    g_string_append(out, "feed.atom\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
+    put(out, o->base_url);
+    g_string_append(out, "\"/>\n<updated>");
+    put(out, updated);
+    g_string_append(out, "</updated>\n<author><name>");
+    put(out, o->site_name);
+    g_string_append(out, "</name></author>\n");
+    for (guint i = 0; i < all->len; i++) {
+        const struct entry *e = g_ptr_array_index(all, i);
+        g_autofree char *url = g_strdup_printf("%s%" G_GINT64_FORMAT, o->base_url, e->id);
+        g_autofree char *due = strcmp(e->state, "open") == 0
+                               ? publish_due(e->deadline, site->today) : NULL;
+        g_autoptr(GString) summary = g_string_new(NULL);
+
+        g_string_append_printf(summary, "From %s to %s. Purpose: %s. ",
+                               e->from_body != NULL ? e->from_body : "(unknown)",
+                               e->to_body != NULL ? e->to_body : "(unknown)",
+                               e->purpose != NULL ? e->purpose : "not stated");
+        if (strcmp(e->state, "open") != 0)
+            g_string_append_printf(summary, "Closed on %.10s.", e->closed != NULL ? e->closed : "?");
+        else if (e->deadline != NULL)
+            g_string_append_printf(summary, "Deadline %s (%s).", e->deadline, due);
+        else
+            g_string_append(summary, "No deadline.");
+        g_string_append(out, "<entry>\n<title>");
+        put(out, e->title);
+        g_string_append(out, "</title>\n<id>");
+        put(out, url);
+        g_string_append(out, "</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
+        put(out, url);
+        g_string_append(out, "\"/>\n<published>");
+        put(out, e->received);
+        g_string_append(out, "</published>\n<updated>");
+        put(out, e->updated);
+        g_string_append(out, "</updated>\n");
+        if (e->purpose != NULL)
+            g_string_append_printf(out, "<category term=\"%s\"/>\n", e->purpose);
+        g_string_append(out, "<summary>");
+        put(out, summary->str);
+        g_string_append(out, "</summary>\n</entry>\n");
+    }
+    g_string_append(out, "</feed>\n");
+    return out;
+}
+
+/* Add "key": value unless value is NULL. */
+static void
+json_string(JsonBuilder *b, const char *key, const char *value)
+{
+    json_builder_set_member_name(b, key);
+    if (value != NULL)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+/* statements.json: the index's statements as an array, in id order. */
+static GString *
+render_json(const struct site *site)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    char   *text;
+    GString *out;
+
+    json_builder_begin_array(b);
+    for (guint i = 0; i < site->entries->len; i++) {
+        const struct entry *e = g_ptr_array_index(site->entries, i);
+        g_autofree char *url = g_strdup_printf("%s%" G_GINT64_FORMAT, site->o->base_url, e->id);
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "id");
+        json_builder_add_int_value(b, e->id);
+        json_string(b, "url", url);
+        json_string(b, "title", e->title);
+        json_string(b, "from", e->from_body);
+        json_string(b, "to", e->to_body);
+        json_string(b, "purpose", e->purpose);
+        json_string(b, "deadline", e->deadline);
+        json_string(b, "state", e->state);
+        json_string(b, "received", e->received);
+        json_string(b, "closed", e->closed);
+        json_string(b, "updated", e->updated);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    text = json_generator_to_data(gen, NULL);
+    out = g_string_new(text);
+    g_string_append_c(out, '\n');
+    g_free(text);
+    return out;
+}
+
+/* Replace dir/name with content unless it holds that already. */
+static gboolean
+write_file(const struct site *site, const char *name, const GString *content, GError **err)
+{
+    g_autofree char *path = g_build_filename(site->o->dir, name, NULL);
+    g_autofree char *old = NULL;
+    gsize   len;
+
+    if (g_file_get_contents(path, &old, &len, NULL) && len == content->len
+        && memcmp(old, content->str, len) == 0) {
+        site->sum->unchanged++;
+        return TRUE;
+    }
+    /* 0644: the web server reads what cron's user writes. */
+    if (!g_file_set_contents_full(path, content->str, (gssize) content->len,
+                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, err))
+        return FALSE;
+    site->sum->written++;
+    return TRUE;
+}
+
+/* Make dir (and its parents) when absent. */
+static gboolean
+make_dir(const char *dir, GError **err)
+{
+    if (g_mkdir_with_parents(dir, 0755) == 0)
+        return TRUE;
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                "cannot make the directory %s: %s", dir, g_strerror(errno));
+    return FALSE;
+}
+
+/* Write the attachments the page links to into subdir, each unless a
+ * file of its size is there already (a statement's attachments never
+ * change).  Each is copied to .NAME.part and renamed when whole, so a
+ * reader never gets half of one. */
+static gboolean
+write_attachments(struct site *site, const struct statement *s, const char *subdir,
+                  GError **err)
+{
+    for (guint i = 0; i < s->attachments->len; i++) {
+        const struct attachment *a = g_ptr_array_index(s->attachments, i);
+        g_autofree char *path = NULL, *part_name = NULL, *part = NULL;
+        g_autoptr(GFile) file = NULL;
+        g_autoptr(GFileOutputStream) os = NULL;
+        GStatBuf sb;
+        gboolean ok;
+
+        if (!attachment_served(s, i))
+            continue;
+        path = g_build_filename(subdir, a->name, NULL);
+        if (g_stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (gsize) sb.st_size == a->size) {
+            site->sum->unchanged++;
+            continue;
+        }
+        part_name = g_strdup_printf(".%s.part", a->name);
+        part = g_build_filename(subdir, part_name, NULL);
+        file = g_file_new_for_path(part);
+        os = g_file_replace(file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, err);
+        if (os == NULL)
+            return FALSE;
+        ok = store_attachment_write(site->st, s->id, i, G_OUTPUT_STREAM(os), err);
+        if (!g_output_stream_close(G_OUTPUT_STREAM(os), NULL, ok ? err : NULL))
+            ok = FALSE;
+        if (ok && g_rename(part, path) != 0) {
+            g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                        "cannot rename %s to %s: %s", part, path, g_strerror(errno));
+            ok = FALSE;
+        }
+        if (!ok) {
+            g_unlink(part);
+            return FALSE;
+        }
+        site->sum->written++;
+    }
+    return TRUE;
+}
+
+/* When the statement last changed (its last event), and, for one closed
+ * before the store kept the time, when it was last closed (its last
+ * "closed" event: closing and reopening are events). */
+static gboolean
+read_history(struct store *st, const struct statement *s, struct entry *e, GError **err)
+{
+    g_autoptr(GPtrArray) events = store_statement_events(st, s->id, err);
+    gboolean legacy = e->closed == NULL && strcmp(e->state, "closed") == 0;
+
+    if (events == NULL)
+        return FALSE;
+    for (guint i = 0; i < events->len; i++) {
+        const struct store_event *ev = g_ptr_array_index(events, i);
+
+        if (legacy && strcmp(ev->what, "closed") == 0) {
+            g_free(e->closed);
+            e->closed = g_strdup(ev->at);
+        }
+        if (g_strcmp0(ev->at, e->updated) > 0) {
+            g_free(e->updated);
+            e->updated = g_strdup(ev->at);
+        }
+    }
+    return TRUE;
+}
+
+/* store_list's callback: write the statement's page; keep it for the
+ * index when it is open or closed recently. */
+static gboolean
+publish_one(const struct statement *s, gpointer data)
+{
+    struct site *site = data;
+    struct entry *e = g_new0(struct entry, 1);
+    g_autofree char *dirname = g_strdup_printf("%" G_GINT64_FORMAT, s->id);
+    g_autofree char *subdir = g_build_filename(site->o->dir, dirname, NULL);
+    g_autofree char *page = g_build_filename(dirname, "index.html", NULL);
+    GString *html;
+    gboolean ok, listed;
+
+    e->id = s->id;
+    e->title = shown_title(s);
+    e->from_body = g_strdup(s->env->from_body);
+    e->to_body = g_strdup(s->env->to_body);
+    e->purpose = purpose_name(s->env->purpose);
+    e->deadline = g_strdup(s->env->deadline);
+    e->state = g_strdup(s->state != NULL ? s->state : "open");
+    e->received = g_strdup(s->received != NULL ? s->received : site->o->now);
+    e->closed = g_strcmp0(e->state, "closed") == 0 ? g_strdup(s->closed) : NULL;
+    e->updated = g_strdup(e->received);
+    if (!read_history(site->st, s, e, &site->err)) {
+        entry_free(e);
+        return FALSE;
+    }
+    html = render_statement(site, s, e);
+    ok = make_dir(subdir, &site->err) && write_attachments(site, s, subdir, &site->err)
+         && write_file(site, page, html, &site->err);
+    g_string_free(html, TRUE);
+    if (!ok) {
+        entry_free(e);
+        return FALSE;
+    }
+    site->sum->statements++;
+    if (strcmp(e->state, "open") == 0) {
+        site->sum->outstanding++;
+        listed = TRUE;
+    } else {
+        listed = e->closed != NULL && strcmp(e->closed, site->recent_since) >= 0;
+        if (listed)
+            site->sum->closed_recently++;
+    }
+    if (listed)
+        g_ptr_array_add(site->entries, e);
+    else
+        entry_free(e);
+    return TRUE;
+}
+
+/* Write the site. */
+gboolean
+publish_site(struct store *st, const struct publish_options *o,
+             struct publish_summary *sum, GError **err)
+{
+    struct site site = { .st = st, .o = o, .sum = sum };
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    g_autoptr(GDateTime) now = g_date_time_new_from_iso8601(o->now, utc);
+    g_autoptr(GDateTime) since = NULL;
+    static const struct {
+        const char *name;
+        GString *(*render)(const struct site *);
+    } files[] = {
+        { "index.html", render_index },
+        { "feed.atom", render_feed },
+        { "statements.json", render_json },
+    };
+    gboolean ok;
+
+    memset(sum, 0, sizeof *sum);
+    if (now == NULL || o->recent_days < 0) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "publish: \"%s\" is not a UTC time, or %d not a number of days",
+                    o->now, o->recent_days);
+        return FALSE;
+    }
+    since = g_date_time_add_days(now, -o->recent_days);
+    site.recent_since = g_date_time_format(since, "%Y-%m-%dT%H:%M:%SZ");
+    g_strlcpy(site.today, o->now, sizeof site.today);
+    site.entries = g_ptr_array_new_with_free_func(entry_free);
+    ok = make_dir(o->dir, err);
+    if (ok && !store_list(st, publish_one, &site, err))
+        ok = FALSE;
+    if (ok && site.err != NULL) {
+        g_propagate_error(err, site.err);
+        site.err = NULL;
+        ok = FALSE;
+    }
+    /* After the pages, which the index links to. */
+    for (size_t i = 0; ok && i < G_N_ELEMENTS(files); i++) {
+        GString *content = files[i].render(&site);
+
+        ok = write_file(&site, files[i].name, content, err);
+        g_string_free(content, TRUE);
+    }
+    g_clear_error(&site.err);
+    g_ptr_array_free(site.entries, TRUE);
+    g_free(site.recent_since);
+    return ok;
+}

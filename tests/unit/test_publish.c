@@ -1,0 +1,375 @@
+/*
+ * test_publish.c: unit tests of the static site (cmocka): the escaping of
+ * text from mail, how a deadline stands, and publish_site on a real
+ * SQLite store in a directory made for the test: which files it writes,
+ * that attachments come out byte for byte (one larger than what the store
+ * loads into memory), which attachments it refuses to serve, the closed
+ * window, and that a second run changes nothing.  tests/publish.sh looks
+ * at the pages through headless Chromium.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "envelope.h"
+#include "publish.h"
+#include "statement.h"
+#include "store.h"
+
+/* publish_escape of text, compared with want. */
+static void
+assert_escape(const char *text, gboolean lines, const char *want)
+{
+    g_autofree char *got = publish_escape(text, lines);
+
+    assert_string_equal(got, want);
+}
+
+/* Markup characters, controls, bidi overrides, bad UTF-8, XML's
+ * non-characters: what comes out is text in HTML and XML 1.0 alike. */
+static void
+test_escape(void **state)
+{
+    (void) state;
+    assert_escape("<img src=x onerror=\"alert(1)\">", FALSE,
+                  "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+    assert_escape("R&D's \"plan\"", FALSE, "R&amp;D&apos;s &quot;plan&quot;");
+    assert_escape("a\x01" "b\x1b[31mc", FALSE, "a b [31mc");
+    assert_escape("C1 \xc2\x9b" "31m", FALSE, "C1  31m");
+    assert_escape("line\r\nnext\tcol", FALSE, "line  next col");
+    assert_escape("line\r\nnext\tcol", TRUE, "line\nnext\tcol");
+    assert_escape("evil \xe2\x80\xae" "fdp.exe", FALSE, "evil fdp.exe");
+    assert_escape("bad \xff\xfe bytes", FALSE, "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+    assert_escape("nonchar \xef\xbf\xbe", FALSE, "nonchar \xef\xbf\xbd");
+    assert_escape("光ネットワーク — résumé", FALSE, "光ネットワーク — résumé");
+    assert_escape(NULL, FALSE, "");
+}
+
+/* Due, due today, overdue, singular and plural, across a month; NULL for
+ * what is not a day. */
+static void
+test_due(void **state)
+{
+    static const struct {
+        const char *deadline, *today, *want;
+    } cases[] = {
+        { "2027-03-15", "2027-03-08", "due in 7 days" },
+        { "2027-03-09", "2027-03-08", "due in 1 day" },
+        { "2027-03-08", "2027-03-08", "due today" },
+        { "2027-03-07", "2027-03-08", "overdue by 1 day" },
+        { "2027-02-27", "2027-03-08", "overdue by 9 days" },
+        { "2028-03-01", "2028-02-28", "due in 2 days" },
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = publish_due(cases[i].deadline, cases[i].today);
+
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].want);
+    }
+    assert_null(publish_due(NULL, "2027-03-08"));
+    assert_null(publish_due("2027-02-30", "2027-03-08"));
+    assert_null(publish_due("soon", "2027-03-08"));
+}
+
+/* A scratch directory with a store in it. */
+struct fixture {
+    char   *dir;
+    char   *site;
+    struct store *st;
+};
+
+/* Remove path and everything under it. */
+static void
+remove_tree(const char *path)
+{
+    GDir   *d = g_dir_open(path, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *p = g_build_filename(path, name, NULL);
+
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            remove_tree(p);
+        else
+            g_unlink(p);
+    }
+    if (d != NULL)
+        g_dir_close(d);
+    g_rmdir(path);
+}
+
+static int
+setup(void **state)
+{
+    struct fixture *f = g_new0(struct fixture, 1);
+    g_autofree char *db = NULL;
+    GError *err = NULL;
+
+    f->dir = g_dir_make_tmp("test_publish-XXXXXX", NULL);
+    assert_non_null(f->dir);
+    db = g_build_filename(f->dir, "liaison.db", NULL);
+    f->site = g_build_filename(f->dir, "site", NULL);
+    f->st = store_open(db, 2000, &err);
+    if (f->st == NULL)
+        fail_msg("store_open: %s", err->message);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    store_close(f->st);
+    remove_tree(f->dir);
+    g_free(f->dir);
+    g_free(f->site);
+    g_free(f);
+    return 0;
+}
+
+/* Bytes of n with every value, so that a chunk boundary shows. */
+static GBytes *
+pattern(gsize n)
+{
+    guint8 *p = g_malloc(n);
+
+    for (gsize i = 0; i < n; i++)
+        p[i] = (guint8) ((i * 7 + i / 65536) & 0xff);
+    return g_bytes_new_take(p, n);
+}
+
+/* Add an attachment of bytes b. */
+static void
+attach(struct statement *s, const char *name, const char *type, GBytes *b)
+{
+    g_ptr_array_add(s->attachments, attachment_new(name, type, b));
+}
+
+/* Record a statement with a title, deadline and state. */
+static gint64
+add(struct store *st, const char *title, const char *deadline,
+    void (*more)(struct statement *))
+{
+    struct statement *s = statement_new();
+    GError *err = NULL;
+    gint64 id;
+
+    s->received = g_strdup("2027-01-10T08:00:00Z");
+    s->message_id = g_strdup_printf("<%s@sg15.test>", title);
+    s->env->title = g_strdup(title);
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    s->env->to_body = g_strdup("IETF CCAMP WG");
+    s->env->purpose = PURPOSE_ACTION;
+    s->env->deadline = g_strdup(deadline);
+    if (more != NULL)
+        more(s);
+    id = store_add_statement(st, s, &err);
+    if (id == 0)
+        fail_msg("store_add_statement: %s", err->message);
+    statement_free(s);
+    return id;
+}
+
+/* Attachments: a 3 MiB PDF (more than the store loads into memory), a
+ * page that would run script on the site, and two of one name. */
+static void
+with_attachments(struct statement *s)
+{
+    g_autoptr(GBytes) big = pattern(3 * 1024 * 1024 + 17);
+    g_autoptr(GBytes) html = g_bytes_new_static("<script>alert(1)</script>", 25);
+    g_autoptr(GBytes) one = g_bytes_new_static("first", 5);
+    g_autoptr(GBytes) two = g_bytes_new_static("second!", 7);
+
+    attach(s, "LS-big.PDF", "application/pdf", big);
+    attach(s, "evil.html", "text/html", html);
+    attach(s, "same.txt", "text/plain", one);
+    attach(s, "same.txt", "text/plain", two);
+}
+
+/* The contents of site/name, or NULL. */
+static char *
+site_file(const struct fixture *f, const char *name, gsize *len)
+{
+    g_autofree char *p = g_build_filename(f->site, name, NULL);
+    char   *text = NULL;
+
+    if (!g_file_get_contents(p, &text, len, NULL))
+        return NULL;
+    return text;
+}
+
+/* The whole site: files, bytes, refusals, order, escaping, the closed
+ * window, and a second run that writes nothing. */
+static void
+test_site(void **state)
+{
+    struct fixture *f = *state;
+    /* Closing is dated by the real clock: the site is published as at
+     * now, and the deadlines are set from today. */
+    g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+    g_autoptr(GDateTime) t_past = g_date_time_add_days(t, -7);
+    g_autoptr(GDateTime) t_future = g_date_time_add_days(t, 24);
+    g_autoptr(GDateTime) t_later = g_date_time_add_days(t, 400);
+    g_autofree char *now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    g_autofree char *past = g_date_time_format(t_past, "%Y-%m-%d");
+    g_autofree char *future = g_date_time_format(t_future, "%Y-%m-%d");
+    g_autofree char *later = g_date_time_format(t_later, "%Y-%m-%dT%H:%M:%SZ");
+    struct publish_options o = {
+        .dir = f->site, .now = now, .recent_days = 90,
+        .base_url = "https://lt.ietf.test/liaison/", .site_name = "IETF Liaison Statements",
+    };
+    struct publish_summary sum;
+    GError *err = NULL;
+    gint64 a, b, c, d;
+    gsize len;
+    g_autoptr(GBytes) big = pattern(3 * 1024 * 1024 + 17);
+    g_autofree char *index = NULL, *page = NULL, *pdf = NULL, *same = NULL;
+    g_autofree char *feed = NULL;
+    const char *p1, *p2;
+
+    a = add(f->st, "Later deadline", future, NULL);
+    b = add(f->st, "<script>alert('t')</script> overdue", past, with_attachments);
+    c = add(f->st, "Closed one", NULL, NULL);
+    d = add(f->st, "No deadline", NULL, NULL);
+    assert_true(store_set_state(f->st, c, "closed", &err));
+
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    assert_int_equal(sum.statements, 4);
+    assert_int_equal(sum.outstanding, 3);
+    assert_int_equal(sum.closed_recently, 1);
+    /* 4 pages, index, feed, JSON, the PDF and the first same.txt. */
+    assert_int_equal(sum.written, 4 + 3 + 2);
+    assert_int_equal(sum.unchanged, 0);
+
+    /* The large attachment, byte for byte; the page and the duplicate
+     * name not served. */
+    {
+        g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT "/LS-big.PDF", b);
+        g_autofree char *evil = g_strdup_printf("%" G_GINT64_FORMAT "/evil.html", b);
+        g_autofree char *sn = g_strdup_printf("%" G_GINT64_FORMAT "/same.txt", b);
+        g_autofree char *pn = g_strdup_printf("%" G_GINT64_FORMAT "/index.html", b);
+        g_autofree char *evil_text = NULL;
+
+        pdf = site_file(f, name, &len);
+        assert_non_null(pdf);
+        assert_int_equal(len, g_bytes_get_size(big));
+        assert_memory_equal(pdf, g_bytes_get_data(big, NULL), len);
+        evil_text = site_file(f, evil, &len);
+        assert_null(evil_text);
+        same = site_file(f, sn, &len);
+        assert_non_null(same);
+        assert_int_equal(len, 5);
+        page = site_file(f, pn, &len);
+        assert_non_null(page);
+        assert_non_null(strstr(page, "<a href=\"LS-big.PDF\">LS-big.PDF</a>"));
+        assert_null(strstr(page, "<a href=\"evil.html\""));
+        assert_non_null(strstr(page, "evil.html (text/html, 25 bytes"));
+        assert_null(strstr(page, "<script>"));
+        assert_non_null(strstr(page, "&lt;script&gt;alert(&apos;t&apos;)&lt;/script&gt; overdue"));
+    }
+
+    /* The index: the overdue one first and marked, then by deadline, the
+     * one without a deadline last; the closed one in its own table. */
+    index = site_file(f, "index.html", &len);
+    assert_non_null(index);
+    assert_null(strstr(index, "<script>"));
+    {
+        g_autofree char *rb = g_strdup_printf("<tr data-id=\"%" G_GINT64_FORMAT
+                                              "\" class=\"overdue\">", b);
+        g_autofree char *ra = g_strdup_printf("<tr data-id=\"%" G_GINT64_FORMAT "\">", a);
+        g_autofree char *rd = g_strdup_printf("<tr data-id=\"%" G_GINT64_FORMAT "\">", d);
+        g_autofree char *rc = g_strdup_printf("<tr data-id=\"%" G_GINT64_FORMAT "\">", c);
+        const char *closed_table = strstr(index, "<table id=\"closed\">");
+
+        p1 = strstr(index, rb);
+        p2 = strstr(index, ra);
+        assert_non_null(p1);
+        assert_non_null(p2);
+        assert_true(p1 < p2);
+        assert_non_null(strstr(index, rd));
+        assert_true(p2 < strstr(index, rd));
+        assert_non_null(closed_table);
+        assert_true(strstr(index, rd) < closed_table);
+        assert_non_null(strstr(closed_table, rc));
+        assert_non_null(strstr(index, "overdue by 7 days"));
+        assert_non_null(strstr(index, "due in 24 days"));
+    }
+    feed = site_file(f, "feed.atom", &len);
+    assert_non_null(feed);
+    assert_non_null(strstr(feed, "<id>https://lt.ietf.test/liaison/1</id>"));
+
+    /* Again: nothing changed, nothing written. */
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site again: %s", err->message);
+    assert_int_equal(sum.written, 0);
+    assert_int_equal(sum.unchanged, 4 + 3 + 2);
+
+    /* A year on, the closed statement has left the index. */
+    o.now = later;
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site a year on: %s", err->message);
+    assert_int_equal(sum.closed_recently, 0);
+    g_free(index);
+    index = site_file(f, "index.html", &len);
+    {
+        g_autofree char *rc = g_strdup_printf("<tr data-id=\"%" G_GINT64_FORMAT "\">", c);
+
+        assert_null(strstr(index, rc));
+    }
+}
+
+/* A site directory that cannot be made: a file error that names it, and
+ * nothing else happens. */
+static void
+test_unwritable(void **state)
+{
+    struct fixture *f = *state;
+    g_autofree char *file = g_build_filename(f->dir, "plain-file", NULL);
+    g_autofree char *under = g_build_filename(file, "site", NULL);
+    struct publish_options o = {
+        .dir = under, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "", .site_name = "x",
+    };
+    struct publish_summary sum;
+    GError *err = NULL;
+
+    add(f->st, "One", NULL, NULL);
+    assert_true(g_file_set_contents(file, "x", 1, NULL));
+    assert_false(publish_site(f->st, &o, &sum, &err));
+    assert_non_null(err);
+    assert_true(err->domain == G_FILE_ERROR);
+    assert_non_null(strstr(err->message, under));
+    g_error_free(err);
+    err = NULL;
+
+    o.dir = f->site;
+    o.now = "yesterday";
+    assert_false(publish_site(f->st, &o, &sum, &err));
+    assert_non_null(err);
+    g_error_free(err);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_due),
+        cmocka_unit_test_setup_teardown(test_site, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
+    };
+
+    envelope_init(NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
