@@ -29,7 +29,8 @@ case "$#:${1-}" in
     *) echo "usage: contrib/install-deps.sh [--runtime]" >&2; exit 64 ;;
 esac
 # procps: ps, which tests/postfix/test-milter.sh uses (minimal images
-# lack it).
+# lack it).  chromium-headless-shell and libxml2-utils (xmllint):
+# tests/publish.sh reads the published pages and feed with them.
 PKGS="build-essential autoconf automake libtool pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev
       libgnutls28-dev ca-certificates
@@ -37,7 +38,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
       sqlite3 jq python3 valgrind postfix swaks miltertest openssl
       libsasl2-modules m4 procps
       libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libssl3 libwrap0
-      clang libclang-rt-14-dev clang-tools"
+      clang libclang-rt-14-dev clang-tools
+      chromium-headless-shell libxml2-utils"
 # --runtime (configure requires cmocka even when the tests are not run):
 [ "$runtime" = no ] || PKGS="build-essential autoconf automake pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev

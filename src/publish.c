@@ -706,11 +706,16 @@ write_attachments(struct site *site, const struct statement *s, const char *subd
         part = g_build_filename(subdir, part_name, NULL);
         file = g_file_new_for_path(part);
         os = g_file_replace(file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, err);
-        if (os == NULL)
+        if (os == NULL) {
+            g_prefix_error(err, "%s: ", part);
             return FALSE;
+        }
         ok = store_attachment_write(site->st, s->id, i, G_OUTPUT_STREAM(os), err);
         if (!g_output_stream_close(G_OUTPUT_STREAM(os), NULL, ok ? err : NULL))
             ok = FALSE;
+        /* GIO's messages do not say which file. */
+        if (!ok && err != NULL && *err != NULL && (*err)->domain == G_IO_ERROR)
+            g_prefix_error(err, "%s: ", part);
         if (ok && g_rename(part, path) != 0) {
             g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
                         "cannot rename %s to %s: %s", part, path, g_strerror(errno));

@@ -4,7 +4,7 @@
 # corpus golden comparison, the shell tests against the real programs,
 # Postfix and SQLite), run the README's demo and check what it shows, run
 # it again in an ASan + UBSan build, run the unit
-# tests, the corpus ingest and liaisond through Postfix (test-milter.sh)
+# tests, the corpus ingest and publish and liaisond through Postfix (test-milter.sh)
 # under valgrind, run clang's static analyzer over src/, fuzz the parsers
 # for a minute each (tests/fuzz/run.sh), then `make distcheck`.
 # The last line is "N passed, N failed" over all of it.
@@ -142,7 +142,9 @@ vg_corpus() {
         rc=$?
         [ "$rc" -eq 0 ] || { echo "$f: exit $rc"; return 1; }
     done
-    $VG build/src/liaisonctl -d "$vgdb" list && $VG build/src/liaisonctl -d "$vgdb" show --json 1 >/dev/null
+    $VG build/src/liaisonctl -d "$vgdb" list && $VG build/src/liaisonctl -d "$vgdb" show --json 1 >/dev/null &&
+        $VG build/src/liaisonctl -d "$vgdb" publish "$vgdb.site" &&
+        rm -rf "$vgdb.site"
 }
 step "valgrind-liaisonctl-corpus" vg_corpus
 rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm"

@@ -1,0 +1,256 @@
+#!/bin/bash
+# tests/publish.sh: liaisonctl publish as cron runs it, and the pages as a
+# reader's browser shows them: the corpus and a hostile statement are
+# ingested, one statement closed, the site published, then read by headless
+# Chromium (the DOM it built, not our bytes) from the files and through a
+# web server on 127.0.0.1 at base_url; the Atom feed is checked by xmllint,
+# the attachments byte for byte; then the failures: no database, bad
+# options, an unwritable directory, a full file system (a tmpfs the test
+# mounts) that leaves every file whole.
+. "$(dirname "$0")/lib.sh"
+
+CHROMIUM=$(command -v chromium-headless-shell || command -v chromium || true)
+if [ -z "$CHROMIUM" ]; then
+    echo "SKIP: no headless Chromium (contrib/install-deps.sh installs chromium-headless-shell)"
+    exit 77
+fi
+
+DB="$SCRATCH/liaison.db"
+SITE="$SCRATCH/site"
+CONF="$SCRATCH/liaisond.conf"
+BASE_PATH=/liaison/
+cat >"$CONF" <<EOF
+database = $DB
+directory = $CORPUS/directory.json
+intake = liaisons@ietf.test
+base_url = https://lt.ietf.test$BASE_PATH
+mail_from_name = IETF Liaison Statements
+EOF
+ctl() { "$CTL" -c "$CONF" "$@"; }
+
+# dom FILE-OR-URL OUT: the DOM Chromium built for the page, serialized.
+dom() {
+    "$CHROMIUM" --headless --no-sandbox --disable-gpu --user-data-dir="$SCRATCH/chromium" \
+        --dump-dom "$1" >"$2" 2>"$SCRATCH/chromium.err"
+}
+
+# facts DOM-FILE: what a reader sees on a page, as JSON: the ids of the
+# rows of each table in order, the overdue ones, link targets, the title,
+# the text of each cell by id, and how many elements of a kind exist.
+facts() {
+    python3 - "$1" <<'EOF'
+import json, sys
+from html.parser import HTMLParser
+
+class Facts(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables, self.table = {}, None
+        self.overdue, self.links, self.tags = [], [], {}
+        self.stack, self.text = [], {}
+        self.row = None
+        self.attrs_seen = set()
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        for k in a:
+            self.attrs_seen.add(k)
+        if tag == "table":
+            self.table = a.get("id")
+            self.tables[self.table] = []
+        if tag == "tr" and "data-id" in a and self.table:
+            self.tables[self.table].append(int(a["data-id"]))
+            self.row = a["data-id"]
+            if a.get("class") == "overdue":
+                self.overdue.append(int(a["data-id"]))
+        if tag == "a":
+            self.links.append(a.get("href"))
+        key = a.get("id") or (self.row and a.get("class") and self.row + "." + a["class"])
+        self.stack.append(key)
+        if key:
+            self.text.setdefault(key, "")
+    def handle_endtag(self, tag):
+        if self.stack:
+            self.stack.pop()
+        if tag == "tr":
+            self.row = None
+    def handle_data(self, d):
+        for key in self.stack:
+            if key:
+                self.text[key] += d
+
+p = Facts()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+print(json.dumps({"tables": p.tables, "overdue": p.overdue, "links": p.links,
+                  "tags": p.tags, "text": p.text, "attrs": sorted(p.attrs_seen)}))
+EOF
+}
+
+# --- a site from the corpus, a hostile statement and a closed one --------
+for f in "$CORPUS"/s*.eml; do ctl ingest "$f" >/dev/null 2>&1; done
+# A title and names that are markup, an attachment that is a web page with
+# script, and a PDF.
+cat >"$SCRATCH/hostile.eml" <<'EOF'
+From: Mallory <mallory@evil.test>
+To: liaisons@ietf.test
+Subject: LS hostile
+Message-ID: <hostile-1@evil.test>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset=utf-8
+
+Title: <img src=x onerror="document.body.setAttribute('data-pwned','1')"> & <script>document.body.setAttribute('data-pwned','2')</script>
+From: ITU-T SG15 </td></tr></table><h1 id=fake>spoof</h1>
+To: IETF CCAMP WG
+Purpose: For action
+Deadline: 2027-01-10
+Response Contact: "<b>bold</b>" <x@evil.test>
+
+Body: </pre><script>document.body.setAttribute('data-pwned','3')</script>
+--b1
+Content-Type: text/html; name="page.html"
+Content-Disposition: attachment; filename="page.html"
+
+<script>document.body.setAttribute('data-pwned','4')</script>
+--b1
+Content-Type: application/pdf; name="LS-hostile.pdf"
+Content-Disposition: attachment; filename="LS-hostile.pdf"
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nPj4KZW5kb2JqCg==
+--b1--
+EOF
+check_exit "ingest the hostile statement" 0 ctl ingest --json "$SCRATCH/hostile.eml"
+H=$(jq -r .id "$SCRATCH/out")
+check_exit "close 2" 0 ctl close --reason "answered" 2
+check "the store records when 2 was closed" test -n "$(sqlite3 "$DB" "SELECT closed FROM statement WHERE id = 2")"
+check_exit "reopen 3 after closing it" 0 sh -c '"$1" -c "$2" close 3 && "$1" -c "$2" reopen 3' _ "$CTL" "$CONF"
+check "a reopened statement has no closed time" test -z "$(sqlite3 "$DB" "SELECT closed FROM statement WHERE id = 3")"
+
+check_exit "list --json" 0 ctl list --json
+cp "$SCRATCH/out" "$SCRATCH/list.json"
+N=$(jq length "$SCRATCH/list.json")
+check "at least 10 statements" test "$N" -ge 10
+NOW=$(date -u +%Y-%m-%d)
+check_exit "publish" 0 ctl publish --now "$NOW" "$SITE"
+check_grep "publish: a summary" "^published $N statements to .*: $((N - 1)) outstanding, 1 closed in the last 90 days; [0-9]+ files written, 0 unchanged$" "$SCRATCH/out"
+check_exit "publish again" 0 ctl publish --now "$NOW" "$SITE"
+check_grep "publish again: nothing written" "^published $N statements .* 0 files written, [0-9]+ unchanged$" "$SCRATCH/out"
+
+# --- the index as Chromium builds it ----------------------------------------
+check "Chromium renders index.html" dom "file://$SITE/index.html" "$SCRATCH/index.dom"
+facts "$SCRATCH/index.dom" >"$SCRATCH/index.json"
+# Open statements, nearest deadline first, those without one last (by id):
+# the order the store's own data gives.
+want_open=$(jq -c '[.[] | select(.state == "open")] | sort_by([(.deadline == null), .deadline, .id]) | map(.id)' "$SCRATCH/list.json")
+is "index: the open statements, nearest deadline first" "$want_open" "$(jq -c '.tables.outstanding' "$SCRATCH/index.json")"
+is "index: the closed one in its own table" "[2]" "$(jq -c '.tables.closed' "$SCRATCH/index.json")"
+want_overdue=$(jq -c --arg now "$NOW" '[.[] | select(.state == "open" and .deadline != null and .deadline < $now)] | sort_by([.deadline, .id]) | map(.id)' "$SCRATCH/list.json")
+is "index: overdue rows marked" "$want_overdue" "$(jq -c '.overdue' "$SCRATCH/index.json")"
+check "index: the hostile title is text, as written" jq -e --argjson h "$H" \
+    '.text[($h | tostring) + ".title"] | startswith("<img src=x onerror=")' "$SCRATCH/index.json"
+check "index: no element came from mail (no img, script, h1 beyond the page's one)" jq -e \
+    '(.tags.img // 0) == 0 and (.tags.script // 0) == 0 and .tags.h1 == 1 and (.tags.b // 0) == 0' "$SCRATCH/index.json"
+check "index: nothing ran (no data-pwned)" jq -e '.attrs | index("data-pwned") == null' "$SCRATCH/index.json"
+check "index: links to every listed statement's page" jq -e \
+    '((.tables.outstanding + .tables.closed) | map("\(.)/index.html")) as $want
+     | [.links[] | select(test("^[0-9]+/index.html$"))] == $want' "$SCRATCH/index.json"
+check_grep "index: a Content-Security-Policy forbidding script" "default-src 'none'" "$SITE/index.html"
+
+# --- a statement's page -------------------------------------------------------
+check "Chromium renders the hostile statement's page" dom "file://$SITE/$H/index.html" "$SCRATCH/h.dom"
+facts "$SCRATCH/h.dom" >"$SCRATCH/h.json"
+check_exit "show --json the hostile statement" 0 ctl show --json "$H"
+title=$(jq -r .title "$SCRATCH/out")
+is "page: the title, as recorded" "$title" "$(jq -r '.text.title' "$SCRATCH/h.json")"
+check "page: no element came from mail" jq -e \
+    '(.tags.img // 0) == 0 and (.tags.script // 0) == 0 and .tags.h1 == 1 and (.tags.b // 0) == 0 and (.attrs | index("data-pwned")) == null' "$SCRATCH/h.json"
+check "page: the body as text" jq -e '.text.body | contains("</pre><script>")' "$SCRATCH/h.json"
+check "page: the PDF linked, the web page not" jq -e \
+    '(.links | index("LS-hostile.pdf")) != null and (.links | map(select(. != null and test("html$") and . != "../index.html")) | length) == 0' "$SCRATCH/h.json"
+check "page.html not published" test ! -e "$SITE/$H/page.html"
+pdf_sha=$(jq -r '.attachments[] | select(.name == "LS-hostile.pdf") | .sha256' "$SCRATCH/out")
+is "the published PDF is the one received, byte for byte" "$pdf_sha" "$(sha256sum "$SITE/$H/LS-hostile.pdf" | cut -d' ' -f1)"
+
+# --- the feed and the JSON ------------------------------------------------------
+check "feed.atom is well-formed XML" xmllint --noout "$SITE/feed.atom"
+entries=$(xmllint --xpath 'count(//*[local-name()="entry"])' "$SITE/feed.atom")
+is "feed: an entry per listed statement" "$N" "$entries"
+check "feed: entry ids are base_url + id" sh -c \
+    'xmllint --xpath "//*[local-name()=\"entry\"]/*[local-name()=\"id\"]/text()" "$1" | grep -q "^https://lt.ietf.test/liaison/1$"' _ "$SITE/feed.atom"
+check "statements.json: the listed statements" jq -e --argjson n "$N" \
+    'length == $n and (map(select(.id == 2))[0].state == "closed") and all(.[]; .url | startswith("https://lt.ietf.test/liaison/"))' "$SITE/statements.json"
+
+# --- base_url + id through a web server, as a notification's link ----------
+PORT=$(free_port 18480) || PORT=""
+if [ -n "$PORT" ]; then
+    mkdir -p "$SCRATCH/www"
+    ln -s "$SITE" "$SCRATCH/www${BASE_PATH%/}"
+    (cd "$SCRATCH/www" && exec python3 -m http.server --bind 127.0.0.1 "$PORT") >/dev/null 2>&1 &
+    WWW=$!
+    t_cleanup "kill $WWW 2>/dev/null"
+    if await_listen "$WWW" "$PORT"; then
+        check "Chromium follows base_url + 1 to the statement's page" \
+            dom "http://127.0.0.1:$PORT${BASE_PATH}1" "$SCRATCH/one.dom"
+        facts "$SCRATCH/one.dom" >"$SCRATCH/one.json"
+        is "base_url + 1: statement 1's title" "$(jq -r '.[0].title' "$SCRATCH/list.json")" \
+            "$(jq -r '.text.title' "$SCRATCH/one.json")"
+    else
+        fail "web server on 127.0.0.1:$PORT" "python3 -m http.server did not listen"
+    fi
+else
+    fail "web server" "no free port from 18480"
+fi
+
+# --- usage and failures ---------------------------------------------------------
+check_exit "publish without DIR: 64" 64 ctl publish
+check_exit "publish --now tomorrow: 64" 64 ctl publish --now tomorrow "$SITE"
+check_exit "publish --days -1: 64" 64 ctl publish --days -1 "$SITE"
+check_exit "publish with no database: 66" 66 "$CTL" -c "$CONF" -d "$SCRATCH/none.db" publish "$SITE"
+echo x >"$SCRATCH/plain"
+check_exit "publish under a plain file: 73" 73 ctl publish "$SCRATCH/plain/site"
+check_grep "publish under a plain file: says where" "plain/site" "$SCRATCH/err"
+
+# A full file system: a tmpfs too small for the site, mounted by the test.
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: the full disk case needs root (mount)"
+    exit 77
+fi
+FULL="$SCRATCH/full"
+mkdir -p "$FULL"
+if mount -t tmpfs -o size=512k tmpfs "$FULL"; then
+    t_cleanup "umount -l '$FULL' 2>/dev/null"
+    # A large PDF that cannot fit.
+    python3 - "$SCRATCH/big.eml" <<'EOF'
+import base64, sys
+data = bytes(range(256)) * 4096    # 1 MiB
+with open(sys.argv[1], "w") as f:
+    f.write("From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS big\n"
+            "Message-ID: <big-1@itu.test>\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+            "Content-Type: text/plain\n\nTitle: Big one\nTo: IETF CCAMP WG\n"
+            "Purpose: For information\n\n--b\nContent-Type: application/pdf\n"
+            "Content-Disposition: attachment; filename=\"big.pdf\"\n"
+            "Content-Transfer-Encoding: base64\n\n")
+    b = base64.b64encode(data).decode()
+    f.write("\n".join(b[i:i + 76] for i in range(0, len(b), 76)))
+    f.write("\n--b--\n")
+EOF
+    check_exit "ingest a statement with a 1 MiB PDF" 0 ctl ingest --json "$SCRATCH/big.eml"
+    B=$(jq -r .id "$SCRATCH/out")
+    check_exit "publish to a full file system: 73" 73 ctl publish "$FULL/site"
+    check_grep "full: the error names the attachment and the cause" "big\.pdf.*No space left on device" "$SCRATCH/err"
+    check "full: no half-written attachment is left" sh -c '! ls -A "$1/site/$2" 2>/dev/null | grep -q "big.pdf"' _ "$FULL" "$B"
+    check "full: every page written is whole (ends with </html>)" sh -c '
+        for f in "$1"/site/*/index.html; do [ -e "$f" ] || continue; tail -n 1 "$f" | grep -q "^</html>$" || exit 1; done' _ "$FULL"
+    check "room again (the tmpfs grown to 8 MiB)" mount -o remount,size=8m "$FULL"
+    check_exit "publish again: 0" 0 ctl publish "$FULL/site"
+    big_sha=$(sqlite3 "$DB" "SELECT sha256 FROM attachment WHERE statement = $B AND name = 'big.pdf'")
+    is "the big PDF, whole now" "$big_sha" "$(sha256sum "$FULL/site/$B/big.pdf" | cut -d' ' -f1)"
+    check "no .part file left anywhere" sh -c '! find "$1" -name "*.part" | grep -q .' _ "$FULL"
+    umount "$FULL"
+else
+    fail "full disk case" "cannot mount a tmpfs"
+fi
