@@ -647,6 +647,19 @@ render_json(const struct site *site)
     return out;
 }
 
+/* Give a file or directory written here the mode a web server needs to
+ * read it, whatever the umask of cron's or systemd's user (0007 in
+ * liaisond's units): the site is public by design. */
+static gboolean
+make_public(const char *path, int mode, GError **err)
+{
+    if (g_chmod(path, mode) == 0)
+        return TRUE;
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                "cannot make %s readable: %s", path, g_strerror(errno));
+    return FALSE;
+}
+
 /* Replace dir/name with content unless it holds that already. */
 static gboolean
 write_file(const struct site *site, const char *name, const GString *content, GError **err)
@@ -660,23 +673,26 @@ write_file(const struct site *site, const char *name, const GString *content, GE
         site->sum->unchanged++;
         return TRUE;
     }
-    /* 0644: the web server reads what cron's user writes. */
     if (!g_file_set_contents_full(path, content->str, (gssize) content->len,
-                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, err))
+                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, err)
+        || !make_public(path, 0644, err))
         return FALSE;
     site->sum->written++;
     return TRUE;
 }
 
-/* Make dir (and its parents) when absent. */
+/* Make dir (and its parents) when absent; one made here is public. */
 static gboolean
 make_dir(const char *dir, GError **err)
 {
-    if (g_mkdir_with_parents(dir, 0755) == 0)
+    if (g_file_test(dir, G_FILE_TEST_IS_DIR))
         return TRUE;
-    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
-                "cannot make the directory %s: %s", dir, g_strerror(errno));
-    return FALSE;
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot make the directory %s: %s", dir, g_strerror(errno));
+        return FALSE;
+    }
+    return make_public(dir, 0755, err);
 }
 
 /* Write the attachments the page links to into subdir, each unless a
@@ -716,6 +732,8 @@ write_attachments(struct site *site, const struct statement *s, const char *subd
         /* GIO's messages do not say which file. */
         if (!ok && err != NULL && *err != NULL && (*err)->domain == G_IO_ERROR)
             g_prefix_error(err, "%s: ", part);
+        if (ok)
+            ok = make_public(part, 0644, err);
         if (ok && g_rename(part, path) != 0) {
             g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
                         "cannot rename %s to %s: %s", part, path, g_strerror(errno));
