@@ -116,6 +116,9 @@ echo
 echo "== the reminders delivered"
 "$PF/pf-who" -s '^\[LS [0-9]+\] Reminder: ' "$DEMO/pf"
 echo
+echo "== the web page of outstanding statements, as cron would publish it on 2027-03-08"
+"$CTL" -c "$DEMO/liaisond.conf" publish --now 2027-03-08 "$DEMO/site"
+echo
 kill -TERM "$LPID" 2>/dev/null || true
 "$PF/pf-stop" "$DEMO/pf" >/dev/null 2>&1 || true
 wait "$LPID" 2>/dev/null || true
@@ -124,6 +127,8 @@ cat <<EOF
    database        $DEMO/liaison.db
                    $CTL -c $DEMO/liaisond.conf show 1
    delivered mail  $DEMO/pf/mail/inbox/new/   (one file per recipient copy)
+   web page        $DEMO/site/index.html   (and feed.atom, statements.json,
+                   one folder per statement; serve $DEMO/site at base_url)
    Postfix log     $DEMO/pf/maillog
    liaisond log    $DEMO/liaisond.log
    ($n messages sent; liaisond and Postfix have been stopped)

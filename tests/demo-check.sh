@@ -3,7 +3,7 @@
 # user runs it (as root, from the top of the tree), and what it prints
 # checked: every corpus message sent, the statements listed, every statement
 # delivered with its added copies, notification and acknowledgement, and the
-# tickle day's reminders queued and delivered.  The demo builds in build/,
+# tickle day's reminders queued and delivered, and the web page published.  The demo builds in build/,
 # which run-all.sh has built already.
 set -u
 cd "$(dirname "$0")/.."
@@ -53,3 +53,8 @@ check "the flush sent all of them" grep -q "^sent ${queued:-x}, deferred 0, fail
 rem=$(sed -n '/^== the reminders delivered/,/^[0-9]* copies$/p' "$OUT" |
       grep -c '^  \[LS [0-9]*\] Reminder: ')
 check "the $queued reminders delivered" test "$rem" = "${queued:-x}"
+
+# The web page: every statement published, the open ones listed.
+check "publish: every statement published ($nstat)" \
+    grep -Eq "^published $nstat statements to .*/site: [0-9]+ outstanding, 0 closed in the last 90 days; [0-9]+ files written, 0 unchanged$" "$OUT"
+check "where things are: the web page" grep -q '^   web page  .*/site/index.html' "$OUT"
