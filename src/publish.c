@@ -23,8 +23,11 @@
  * leaves the unchanged pages' times (and caches) alone.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -280,7 +283,7 @@ by_updated(gconstpointer a, gconstpointer b)
     const struct entry *y = *(struct entry *const *) b;
     int     c = g_strcmp0(y->updated, x->updated);
 
-    return c != 0 ? c : (x->id < y->id ? 1 : x->id < y->id ? 0 : -1);
+    return c != 0 ? c : (x->id < y->id) - (x->id > y->id);
 }
 
 /* The entries in state ("open" or "closed"), sorted by cmp. */
@@ -310,12 +313,14 @@ render_index(const struct site *site)
 
     page_head(out, o, "Outstanding liaison statements", "");
     g_string_append(out, "<h1>Outstanding liaison statements</h1>\n<p class=\"meta\">");
+    /* The day alone: the page changes at most daily when nothing else
+     * does, however often cron publishes. */
     g_string_append_printf(out, "%u open; %u closed in the last %d day%s. "
-                           "Published %.10s %.5s UTC. "
+                           "Published %.10s (UTC). "
                            "<a href=\"feed.atom\">Atom feed</a> \xc2\xb7 "
                            "<a href=\"statements.json\">JSON</a></p>\n",
                            open->len, closed->len, o->recent_days,
-                           o->recent_days == 1 ? "" : "s", o->now, o->now + 11);
+                           o->recent_days == 1 ? "" : "s", o->now);
     g_string_append(out, "<table id=\"outstanding\">\n<thead><tr><th>ID</th><th>Title</th>"
                     "<th>From</th><th>To</th><th>Purpose</th><th>Deadline</th>"
                     "<th>Received</th></tr></thead>\n<tbody>\n");
@@ -419,12 +424,18 @@ strings_field(GString *out, const char *label, const GPtrArray *list)
     g_string_append(out, "</dd>\n");
 }
 
-/* The attachments a statement's page serves: documents only, by the
- * name's extension, since the web server picks the type from it (an
+/* The name attachment i of a statement is published under, or NULL
+ * when it is not (with *why).  Documents only, by the name's last
+ * extension, since the web server picks the type from the name (an
  * attachment called x.html or x.svg would run its script as the site);
- * of two attachments with one name, the first. */
-static gboolean
-attachment_served(const struct statement *s, guint i)
+ * and under a name made here, "N-stem.ext" with N its place, the stem of
+ * letters, digits, '-' and '_' only and the extension lower case: a server
+ * that acts on any extension in a name (Apache's AddHandler on .php or
+ * .shtml) finds none in "evil.php.pdf" made "2-evil-php.pdf", and two
+ * attachments whose names differ in case alone, or not at all, never
+ * share a file. */
+static char *
+served_name(const struct statement *s, guint i, const char **why)
 {
     static const char *const documents[] = {
         "pdf", "txt", "doc", "docx", "xls", "xlsx", "ppt", "pptx",
@@ -432,20 +443,37 @@ attachment_served(const struct statement *s, guint i)
     };
     const struct attachment *a = g_ptr_array_index(s->attachments, i);
     const char *dot = strrchr(a->name, '.');
-    gboolean document = FALSE;
+    const char *ext = NULL;
+    GString *name;
+    gsize   prefix;
 
-    if (dot == NULL || a->size == 0 || strcmp(a->name, "index.html") == 0)
-        return FALSE;
-    for (size_t k = 0; k < G_N_ELEMENTS(documents); k++)
+    for (size_t k = 0; dot != NULL && k < G_N_ELEMENTS(documents); k++)
         if (g_ascii_strcasecmp(dot + 1, documents[k]) == 0)
-            document = TRUE;
-    for (guint k = 0; document && k < i; k++) {
-        const struct attachment *b = g_ptr_array_index(s->attachments, k);
-
-        if (strcmp(b->name, a->name) == 0)
-            return FALSE;
+            ext = documents[k];
+    if (ext == NULL) {
+        *why = "not a document type this site serves (PDF, text, office files, ZIP)";
+        return NULL;
     }
-    return document;
+    if (a->size == 0) {
+        *why = "empty";
+        return NULL;
+    }
+    name = g_string_new(NULL);
+    g_string_printf(name, "%u-", i + 1);
+    prefix = name->len;
+    /* Runs of other characters become one '-'; the prefix ends in one. */
+    for (const char *p = a->name; p < dot && name->len < prefix + 60; p++) {
+        if (g_ascii_isalnum(*p) || *p == '_')
+            g_string_append_c(name, *p);
+        else if (name->str[name->len - 1] != '-')
+            g_string_append_c(name, '-');
+    }
+    while (name->len > prefix && name->str[name->len - 1] == '-')
+        g_string_truncate(name, name->len - 1);
+    if (name->len == prefix)
+        g_string_append(name, "attachment");
+    g_string_append_printf(name, ".%s", ext);
+    return g_string_free(name, FALSE);
 }
 
 /* ID/index.html: what the statement says of itself. */
@@ -491,17 +519,16 @@ render_statement(const struct site *site, const struct statement *s,
     g_string_append(out, "<dt>Attachments</dt><dd><ul id=\"attachments\">");
     for (guint i = 0; i < s->attachments->len; i++) {
         const struct attachment *a = g_ptr_array_index(s->attachments, i);
+        const char *why = NULL;
+        g_autofree char *file = served_name(s, i, &why);
 
         g_string_append(out, "<li>");
-        if (attachment_served(s, i)) {
-            char   *href = g_uri_escape_string(a->name, NULL, FALSE);
-
+        if (file != NULL) {
             g_string_append(out, "<a href=\"");
-            put(out, href);
+            put(out, file);
             g_string_append(out, "\">");
             put(out, a->name);
             g_string_append(out, "</a>");
-            g_free(href);
         } else {
             put(out, a->name);
         }
@@ -510,9 +537,11 @@ render_statement(const struct site *site, const struct statement *s,
         g_string_append_printf(out, ", %" G_GSIZE_FORMAT " bytes, SHA-256 ", a->size);
         put(out, a->sha256);
         g_string_append(out, ")");
-        if (!attachment_served(s, i))
-            g_string_append(out, " <span class=\"meta\">not published: only documents "
-                            "(PDF, text, office, ZIP) are</span>");
+        if (file == NULL) {
+            g_string_append(out, " <span class=\"meta\">not published: ");
+            put(out, why);
+            g_string_append(out, "</span>");
+        }
         g_string_append(out, "</li>");
     }
     if (s->attachments->len == 0)
@@ -647,6 +676,24 @@ render_json(const struct site *site)
     return out;
 }
 
+/* Flush a file written through GIO to disk (GIO does not for a new
+ * file); a descriptor opened to read serves fsync as well. */
+static gboolean
+sync_file(const char *path, GError **err)
+{
+    int     fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+    int     rc = fd < 0 ? -1 : fsync(fd);
+    int     saved = errno;
+
+    if (fd >= 0)
+        close(fd);
+    if (rc == 0)
+        return TRUE;
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved),
+                "cannot flush %s to disk: %s", path, g_strerror(saved));
+    return FALSE;
+}
+
 /* Give a file or directory written here the mode a web server needs to
  * read it, whatever the umask of cron's or systemd's user (0007 in
  * liaisond's units): the site is public by design. */
@@ -696,29 +743,33 @@ make_dir(const char *dir, GError **err)
 }
 
 /* Write the attachments the page links to into subdir, each unless a
- * file of its size is there already (a statement's attachments never
- * change).  Each is copied to .NAME.part and renamed when whole, so a
- * reader never gets half of one. */
+ * file of its size is there already: a statement's attachments never
+ * change, and their files are named by their place.  Each is copied to
+ * .NAME.part, flushed to disk and renamed when whole, so a reader never
+ * gets half of one, nor a crash a file of the right size with the wrong
+ * bytes. */
 static gboolean
 write_attachments(struct site *site, const struct statement *s, const char *subdir,
                   GError **err)
 {
     for (guint i = 0; i < s->attachments->len; i++) {
         const struct attachment *a = g_ptr_array_index(s->attachments, i);
+        const char *why;
+        g_autofree char *name = served_name(s, i, &why);
         g_autofree char *path = NULL, *part_name = NULL, *part = NULL;
         g_autoptr(GFile) file = NULL;
         g_autoptr(GFileOutputStream) os = NULL;
         GStatBuf sb;
         gboolean ok;
 
-        if (!attachment_served(s, i))
+        if (name == NULL)
             continue;
-        path = g_build_filename(subdir, a->name, NULL);
+        path = g_build_filename(subdir, name, NULL);
         if (g_stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (gsize) sb.st_size == a->size) {
             site->sum->unchanged++;
             continue;
         }
-        part_name = g_strdup_printf(".%s.part", a->name);
+        part_name = g_strdup_printf(".%s.part", name);
         part = g_build_filename(subdir, part_name, NULL);
         file = g_file_new_for_path(part);
         os = g_file_replace(file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, err);
@@ -733,7 +784,7 @@ write_attachments(struct site *site, const struct statement *s, const char *subd
         if (!ok && err != NULL && *err != NULL && (*err)->domain == G_IO_ERROR)
             g_prefix_error(err, "%s: ", part);
         if (ok)
-            ok = make_public(part, 0644, err);
+            ok = sync_file(part, err) && make_public(part, 0644, err);
         if (ok && g_rename(part, path) != 0) {
             g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
                         "cannot rename %s to %s: %s", part, path, g_strerror(errno));
@@ -748,7 +799,22 @@ write_attachments(struct site *site, const struct statement *s, const char *subd
     return TRUE;
 }
 
-/* When the statement last changed (its last event), and, for one closed
+/* Whether an event changes what a statement's page shows: the feed's
+ * entry is updated for those, not for a reminder queued or a mail sent. */
+static gboolean
+shows_on_page(const char *what)
+{
+    static const char *const shown[] = {
+        "received", "closed", "reopened", "deadline changed", "reassigned",
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(shown); i++)
+        if (strcmp(what, shown[i]) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* When the statement last changed (its last event that shows), and, for one closed
  * before the store kept the time, when it was last closed (its last
  * "closed" event: closing and reopening are events). */
 static gboolean
@@ -766,7 +832,7 @@ read_history(struct store *st, const struct statement *s, struct entry *e, GErro
             g_free(e->closed);
             e->closed = g_strdup(ev->at);
         }
-        if (g_strcmp0(ev->at, e->updated) > 0) {
+        if (shows_on_page(ev->what) && g_strcmp0(ev->at, e->updated) > 0) {
             g_free(e->updated);
             e->updated = g_strdup(ev->at);
         }
@@ -825,6 +891,24 @@ publish_one(const struct statement *s, gpointer data)
     return TRUE;
 }
 
+/* Hold dir/.lock until the descriptor returned is closed (-1 with *err):
+ * a run from cron that overlaps a slow one waits for it, instead of both
+ * writing the same .part files. */
+static int
+lock_site(const char *dir, GError **err)
+{
+    g_autofree char *path = g_build_filename(dir, ".lock", NULL);
+    int     fd = g_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+    if (fd >= 0 && flock(fd, LOCK_EX) == 0)
+        return fd;
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                "cannot lock %s: %s", path, g_strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
 /* Write the site. */
 gboolean
 publish_site(struct store *st, const struct publish_options *o,
@@ -843,6 +927,7 @@ publish_site(struct store *st, const struct publish_options *o,
         { "statements.json", render_json },
     };
     gboolean ok;
+    int     lock = -1;
 
     memset(sum, 0, sizeof *sum);
     if (now == NULL || o->recent_days < 0) {
@@ -855,7 +940,7 @@ publish_site(struct store *st, const struct publish_options *o,
     site.recent_since = g_date_time_format(since, "%Y-%m-%dT%H:%M:%SZ");
     g_strlcpy(site.today, o->now, sizeof site.today);
     site.entries = g_ptr_array_new_with_free_func(entry_free);
-    ok = make_dir(o->dir, err);
+    ok = make_dir(o->dir, err) && (lock = lock_site(o->dir, err)) >= 0;
     if (ok && !store_list(st, publish_one, &site, err))
         ok = FALSE;
     if (ok && site.err != NULL) {
@@ -870,6 +955,8 @@ publish_site(struct store *st, const struct publish_options *o,
         ok = write_file(&site, files[i].name, content, err);
         g_string_free(content, TRUE);
     }
+    if (lock >= 0)
+        close(lock);                    /* and the lock with it */
     g_clear_error(&site.err);
     g_ptr_array_free(site.entries, TRUE);
     g_free(site.recent_since);

@@ -138,10 +138,16 @@ NOW=$(date -u +%Y-%m-%d)
 # server can still read.
 check_exit "publish" 0 sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publish --now "$NOW" "$SITE"
 is "publish: the site's folders and files readable by a web server" "755 755 644 644 644 644" \
-    "$(stat -c %a "$SITE" "$SITE/1" "$SITE/index.html" "$SITE/1/index.html" "$SITE/feed.atom" "$SITE/$H/LS-hostile.pdf" | xargs)"
+    "$(stat -c %a "$SITE" "$SITE/1" "$SITE/index.html" "$SITE/1/index.html" "$SITE/feed.atom" "$SITE/$H/2-LS-hostile.pdf" | xargs)"
 check_grep "publish: a summary" "^published $N statements to .*: $((N - 1)) outstanding, 1 closed in the last 90 days; [0-9]+ files written, 0 unchanged$" "$SCRATCH/out"
 check_exit "publish again" 0 ctl publish --now "$NOW" "$SITE"
 check_grep "publish again: nothing written" "^published $N statements .* 0 files written, [0-9]+ unchanged$" "$SCRATCH/out"
+# Reminders queued are no change a reader sees: the feed and the index
+# stay as they were.
+check_exit "tickle (reminders queued, events recorded)" 0 ctl tickle --now 2027-01-03
+check_grep "tickle queued reminders" "; [1-9][0-9]* reminders? queued" "$SCRATCH/out"
+check_exit "publish after the tickle" 0 ctl publish --now "$NOW" "$SITE"
+check_grep "publish after the tickle: nothing written" "^published $N statements .* 0 files written, [0-9]+ unchanged$" "$SCRATCH/out"
 
 # --- the index as Chromium builds it ----------------------------------------
 check "Chromium renders index.html" dom "file://$SITE/index.html" "$SCRATCH/index.dom"
@@ -173,10 +179,10 @@ check "page: no element came from mail" jq -e \
     '(.tags.img // 0) == 0 and (.tags.script // 0) == 0 and .tags.h1 == 1 and (.tags.b // 0) == 0 and (.attrs | index("data-pwned")) == null' "$SCRATCH/h.json"
 check "page: the body as text" jq -e '.text.body | contains("</pre><script>")' "$SCRATCH/h.json"
 check "page: the PDF linked, the web page not" jq -e \
-    '(.links | index("LS-hostile.pdf")) != null and (.links | map(select(. != null and test("html$") and . != "../index.html")) | length) == 0' "$SCRATCH/h.json"
-check "page.html not published" test ! -e "$SITE/$H/page.html"
+    '(.links | index("2-LS-hostile.pdf")) != null and (.links | map(select(. != null and test("html$") and . != "../index.html")) | length) == 0' "$SCRATCH/h.json"
+is "page.html not published: the folder holds the page and the PDF" "2-LS-hostile.pdf index.html" "$(ls "$SITE/$H" | xargs)"
 pdf_sha=$(jq -r '.attachments[] | select(.name == "LS-hostile.pdf") | .sha256' "$SCRATCH/out")
-is "the published PDF is the one received, byte for byte" "$pdf_sha" "$(sha256sum "$SITE/$H/LS-hostile.pdf" | cut -d' ' -f1)"
+is "the published PDF is the one received, byte for byte" "$pdf_sha" "$(sha256sum "$SITE/$H/2-LS-hostile.pdf" | cut -d' ' -f1)"
 
 # --- the feed and the JSON ------------------------------------------------------
 check "feed.atom is well-formed XML" xmllint --noout "$SITE/feed.atom"
@@ -252,7 +258,7 @@ EOF
     check "room again (the tmpfs grown to 8 MiB)" mount -o remount,size=8m "$FULL"
     check_exit "publish again: 0" 0 ctl publish "$FULL/site"
     big_sha=$(sqlite3 "$DB" "SELECT sha256 FROM attachment WHERE statement = $B AND name = 'big.pdf'")
-    is "the big PDF, whole now" "$big_sha" "$(sha256sum "$FULL/site/$B/big.pdf" | cut -d' ' -f1)"
+    is "the big PDF, whole now" "$big_sha" "$(sha256sum "$FULL/site/$B/1-big.pdf" | cut -d' ' -f1)"
     check "no .part file left anywhere" sh -c '! find "$1" -name "*.part" | grep -q .' _ "$FULL"
     umount "$FULL"
 else

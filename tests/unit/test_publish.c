@@ -181,7 +181,8 @@ add(struct store *st, const char *title, const char *deadline,
 }
 
 /* Attachments: a 3 MiB PDF (more than the store loads into memory), a
- * page that would run script on the site, and two of one name. */
+ * page that would run script on the site, two of one name, one with two
+ * extensions, and names of other characters. */
 static void
 with_attachments(struct statement *s)
 {
@@ -194,6 +195,9 @@ with_attachments(struct statement *s)
     attach(s, "evil.html", "text/html", html);
     attach(s, "same.txt", "text/plain", one);
     attach(s, "same.txt", "text/plain", two);
+    attach(s, "evil.php.pdf", "application/pdf", one);
+    attach(s, "(draft) v2.pdf", "application/pdf", one);
+    attach(s, "\xe2\x80\xa6.pdf", "application/pdf", one);
 }
 
 /* The contents of site/name, or NULL. */
@@ -233,7 +237,7 @@ test_site(void **state)
     gint64 a, b, c, d;
     gsize len;
     g_autoptr(GBytes) big = pattern(3 * 1024 * 1024 + 17);
-    g_autofree char *index = NULL, *page = NULL, *pdf = NULL, *same = NULL;
+    g_autofree char *index = NULL, *page = NULL;
     g_autofree char *feed = NULL;
     const char *p1, *p2;
 
@@ -248,33 +252,44 @@ test_site(void **state)
     assert_int_equal(sum.statements, 4);
     assert_int_equal(sum.outstanding, 3);
     assert_int_equal(sum.closed_recently, 1);
-    /* 4 pages, index, feed, JSON, the PDF and the first same.txt. */
-    assert_int_equal(sum.written, 4 + 3 + 2);
+    /* 4 pages, index, feed, JSON, and 6 attachments: all but the page. */
+    assert_int_equal(sum.written, 4 + 3 + 6);
     assert_int_equal(sum.unchanged, 0);
 
-    /* The large attachment, byte for byte; the page and the duplicate
-     * name not served. */
+    /* The large attachment, byte for byte, under a name made here; the
+     * page not served; two of one name two files; no second extension
+     * left for a web server to act on. */
     {
-        g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT "/LS-big.PDF", b);
-        g_autofree char *evil = g_strdup_printf("%" G_GINT64_FORMAT "/evil.html", b);
-        g_autofree char *sn = g_strdup_printf("%" G_GINT64_FORMAT "/same.txt", b);
+        static const char *const files[] = {
+            "1-LS-big.pdf", "3-same.txt", "4-same.txt", "5-evil-php.pdf",
+            "6-draft-v2.pdf", "7-attachment.pdf",
+        };
+        static const gsize sizes[] = { 3 * 1024 * 1024 + 17, 5, 7, 5, 5, 5 };
         g_autofree char *pn = g_strdup_printf("%" G_GINT64_FORMAT "/index.html", b);
-        g_autofree char *evil_text = NULL;
 
-        pdf = site_file(f, name, &len);
-        assert_non_null(pdf);
-        assert_int_equal(len, g_bytes_get_size(big));
-        assert_memory_equal(pdf, g_bytes_get_data(big, NULL), len);
-        evil_text = site_file(f, evil, &len);
-        assert_null(evil_text);
-        same = site_file(f, sn, &len);
-        assert_non_null(same);
-        assert_int_equal(len, 5);
+        for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+            g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT "/%s", b, files[i]);
+            g_autofree char *bytes = site_file(f, name, &len);
+
+            if (bytes == NULL)
+                fail_msg("%s not published", files[i]);
+            assert_int_equal(len, sizes[i]);
+            if (i == 0)
+                assert_memory_equal(bytes, g_bytes_get_data(big, NULL), len);
+        }
+        {
+            g_autofree char *evil = g_strdup_printf("%" G_GINT64_FORMAT "/2-evil.html", b);
+            g_autofree char *evil_text = site_file(f, evil, &len);
+
+            assert_null(evil_text);
+        }
         page = site_file(f, pn, &len);
         assert_non_null(page);
-        assert_non_null(strstr(page, "<a href=\"LS-big.PDF\">LS-big.PDF</a>"));
-        assert_null(strstr(page, "<a href=\"evil.html\""));
+        assert_non_null(strstr(page, "<a href=\"1-LS-big.pdf\">LS-big.PDF</a>"));
+        assert_non_null(strstr(page, "<a href=\"5-evil-php.pdf\">evil.php.pdf</a>"));
+        assert_null(strstr(page, "<a href=\"2-"));
         assert_non_null(strstr(page, "evil.html (text/html, 25 bytes"));
+        assert_non_null(strstr(page, "not published: not a document type"));
         assert_null(strstr(page, "<script>"));
         assert_non_null(strstr(page, "&lt;script&gt;alert(&apos;t&apos;)&lt;/script&gt; overdue"));
     }
@@ -313,7 +328,7 @@ test_site(void **state)
     if (!publish_site(f->st, &o, &sum, &err))
         fail_msg("publish_site again: %s", err->message);
     assert_int_equal(sum.written, 0);
-    assert_int_equal(sum.unchanged, 4 + 3 + 2);
+    assert_int_equal(sum.unchanged, 4 + 3 + 6);
 
     /* A year on, the closed statement has left the index. */
     o.now = later;
