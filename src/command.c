@@ -443,46 +443,107 @@ refusal(const struct command_ctx *cc, const char *owner, const struct message *m
     return NULL;
 }
 
-/* Reassign statement s to the group or area c->arg (known to the
- * directory): new routing recorded, the event, and the new assignee
- * notified, with everyone else the statement now goes to in copy. */
-static gboolean
-reassign(const struct command_ctx *cc, const struct command_line *c,
-         const struct statement *s, const char *actor, gint64 message_row, GString *out,
-         GError **err)
+/* The detail of an event: what changed, then ": reason" when given. */
+static char *
+event_detail(const char *what, const struct command_by *by)
 {
-    struct statement *now = store_get_statement_meta(cc->store, s->id, err);
-    g_autofree char *before = NULL, *detail = NULL;
-    gboolean ok, notified = FALSE;
+    return g_strdup_printf("%s%s%s", what, by->reason != NULL ? ": " : "",
+                           by->reason != NULL ? by->reason : "");
+}
 
-    if (now == NULL)
+/* Free what a change holds. */
+void
+command_change_clear(struct command_change *ch)
+{
+    g_clear_pointer(&ch->was, g_free);
+    g_clear_pointer(&ch->now, g_free);
+}
+
+/* See command.h: close ("closed") or reopen ("open"). */
+gboolean
+command_set_state(const struct command_ctx *cc, gint64 id, const char *state,
+                  const struct command_by *by, struct command_change *ch, GError **err)
+{
+    struct store_tickle_facts f = { 0 };
+    gboolean closing = strcmp(state, "closed") == 0;
+
+    memset(ch, 0, sizeof *ch);
+    if (!store_tickle_facts(cc->store, id, &f, err))
         return FALSE;
-    before = g_strdup(now->assignee != NULL ? now->assignee : "none");
-    /* command_run asked route_reassign_target first. */
-    if (!route_reassign(cc->dir, now, c->arg)) {
-        statement_free(now);
-        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "reassign: no group or area %s", c->arg);
+    ch->was = g_strdup(f.state);
+    ch->now = g_strdup(state);
+    store_tickle_facts_clear(&f);
+    if (g_strcmp0(ch->was, state) == 0)
+        return TRUE;
+    ch->changed = TRUE;
+    return store_set_state(cc->store, id, state, err)
+           && store_add_event(cc->store, id, by->message_row, closing ? "closed" : "reopened",
+                              by->actor, by->reason, err);
+}
+
+/* See command.h: the deadline moved to date (YYYY-MM-DD). */
+gboolean
+command_set_deadline(const struct command_ctx *cc, gint64 id, const char *date,
+                     const struct command_by *by, struct command_change *ch, GError **err)
+{
+    struct store_tickle_facts f = { 0 };
+    g_autofree char *what = NULL, *detail = NULL;
+
+    memset(ch, 0, sizeof *ch);
+    if (!store_tickle_facts(cc->store, id, &f, err))
+        return FALSE;
+    ch->was = g_strdup(f.deadline != NULL ? f.deadline : "none");
+    ch->now = g_strdup(date);
+    store_tickle_facts_clear(&f);
+    if (strcmp(ch->was, date) == 0)
+        return TRUE;
+    ch->changed = TRUE;
+    what = g_strdup_printf("%s -> %s", ch->was, date);
+    detail = event_detail(what, by);
+    return store_set_deadline(cc->store, id, date, err)
+           && store_add_event(cc->store, id, by->message_row, "deadline changed", by->actor,
+                              detail, err);
+}
+
+/* See command.h: given to the group or area key, known to the directory
+ * (route_reassign_target says so first); the new assignee notified, with
+ * everyone else the statement now goes to in copy, when cc->notify. */
+gboolean
+command_reassign(const struct command_ctx *cc, gint64 id, const char *key,
+                 const struct command_by *by, struct command_change *ch, GError **err)
+{
+    struct statement *s;
+    g_autofree char *what = NULL, *detail = NULL;
+    gboolean ok;
+
+    memset(ch, 0, sizeof *ch);
+    if ((s = store_get_statement_meta(cc->store, id, err)) == NULL)
+        return FALSE;
+    ch->was = g_strdup(s->assignee != NULL ? s->assignee : "none");
+    if (!route_reassign(cc->dir, s, key)) {
+        statement_free(s);
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "reassign: no group or area %s", key);
         return FALSE;
     }
-    if (g_ascii_strcasecmp(before, now->assignee) == 0) {
-        g_string_append_printf(out, "  %s\n    assigned to %s already: nothing done\n", c->line,
-                               now->assignee);
-        statement_free(now);
+    ch->now = g_strdup(s->assignee);
+    if (g_ascii_strcasecmp(ch->was, ch->now) == 0) {
+        statement_free(s);
         return TRUE;
     }
-    detail = g_strdup_printf("%s -> %s (%s)", before, now->assignee, c->arg);
-    ok = store_set_routing(cc->store, now, err)
-         && store_add_event(cc->store, s->id, message_row, "reassigned", actor, detail, err);
+    ch->changed = TRUE;
+    what = g_strdup_printf("%s -> %s (%s)", ch->was, ch->now,
+                           (const char *) g_ptr_array_index(s->groups, 0));
+    detail = event_detail(what, by);
+    ok = store_set_routing(cc->store, s, err)
+         && store_add_event(cc->store, id, by->message_row, "reassigned", by->actor, detail, err);
     if (ok && cc->mail != NULL && cc->notify) {
-        struct outmail *n = compose_notification(cc->mail, now);
+        struct outmail *n = compose_notification(cc->mail, s);
 
-        ok = n == NULL || outbox_queue(cc->store, s->id, n, err) != 0;
-        notified = n != NULL;
+        ok = n == NULL || outbox_queue(cc->store, id, n, err) != 0;
+        ch->notified = n != NULL;
         outmail_free(n);
     }
-    g_string_append_printf(out, "  %s\n    reassigned to %s (was %s)%s\n", c->line,
-                           now->assignee, before, notified ? "; they are notified" : "");
-    statement_free(now);
+    statement_free(s);
     return ok;
 }
 
@@ -491,39 +552,34 @@ static gboolean
 run_one(const struct command_ctx *cc, const struct command_line *c, const struct statement *s,
         const char *actor, gint64 message_row, GString *out, GError **err)
 {
-    struct store_tickle_facts f = { 0 };
+    struct command_by by = { .actor = actor, .message_row = message_row };
+    struct command_change ch;
     gboolean ok;
 
-    if (!store_tickle_facts(cc->store, s->id, &f, err))
-        return FALSE;
     if (c->verb == COMMAND_CLOSE) {
-        if (g_strcmp0(f.state, "closed") == 0) {
-            g_string_append_printf(out, "  %s\n    already closed: nothing done\n", c->line);
-            ok = TRUE;
-        } else {
-            ok = store_set_state(cc->store, s->id, "closed", err)
-                 && store_add_event(cc->store, s->id, message_row, "closed", actor,
-                                    c->arg != NULL ? c->arg : "by mail", err);
-            g_string_append_printf(out, "  %s\n    closed: no more reminders\n", c->line);
-        }
+        by.reason = c->arg != NULL ? c->arg : "by mail";
+        ok = command_set_state(cc, s->id, "closed", &by, &ch, err);
+        g_string_append_printf(out, "  %s\n    %s\n", c->line,
+                               ch.changed ? "closed: no more reminders"
+                                          : "already closed: nothing done");
     } else if (c->verb == COMMAND_REASSIGN) {
-        ok = reassign(cc, c, s, actor, message_row, out, err);
-    } else if (g_strcmp0(f.deadline, c->arg) == 0) {
-        g_string_append_printf(out, "  %s\n    the deadline is %s already: nothing done\n",
-                               c->line, c->arg);
-        ok = TRUE;
+        ok = command_reassign(cc, s->id, c->arg, &by, &ch, err);
+        if (ch.changed)
+            g_string_append_printf(out, "  %s\n    reassigned to %s (was %s)%s\n", c->line,
+                                   ch.now, ch.was, ch.notified ? "; they are notified" : "");
+        else if (ch.now != NULL)
+            g_string_append_printf(out, "  %s\n    assigned to %s already: nothing done\n",
+                                   c->line, ch.now);
     } else {
-        g_autofree char *detail = g_strdup_printf("%s -> %s", f.deadline != NULL ? f.deadline
-                                                  : "none", c->arg);
-
-        ok = store_set_deadline(cc->store, s->id, c->arg, err)
-             && store_add_event(cc->store, s->id, message_row, "deadline changed", actor,
-                                detail, err);
-        g_string_append_printf(out, "  %s\n    deadline now %s (was %s); reminders follow "
-                               "the new date\n", c->line, c->arg,
-                               f.deadline != NULL ? f.deadline : "none");
+        ok = command_set_deadline(cc, s->id, c->arg, &by, &ch, err);
+        if (ch.changed)
+            g_string_append_printf(out, "  %s\n    deadline now %s (was %s); reminders follow "
+                                   "the new date\n", c->line, ch.now, ch.was);
+        else
+            g_string_append_printf(out, "  %s\n    the deadline is %s already: nothing done\n",
+                                   c->line, c->arg);
     }
-    store_tickle_facts_clear(&f);
+    command_change_clear(&ch);
     return ok;
 }
 

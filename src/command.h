@@ -72,6 +72,42 @@ struct command_ctx {
     const char *authserv_id;    /* NULL or "": Authentication-Results not asked for */
 };
 
+/* Who asked for a change, for its event. */
+struct command_by {
+    const char *actor;          /* an address, or "liaisonctl (user)" */
+    const char *reason;         /* NULL: none given */
+    gint64  message_row;        /* the mail that asked; 0 for none */
+};
+
+/* What a change did: the value before ("none" for no deadline or
+ * assignee) and after; changed FALSE when it was so already and nothing
+ * was written. */
+struct command_change {
+    gboolean changed;
+    char   *was;
+    char   *now;
+    gboolean notified;          /* reassign: the new assignee's notification queued */
+};
+void    command_change_clear(struct command_change *ch);
+
+/* The changes behind the commands, by mail and from liaisonctl alike,
+ * inside the caller's transaction: the change and its event ("closed",
+ * "reopened", "deadline changed", "reassigned"; actor and reason from by).
+ * FALSE with *err for a store failure (STORE_ERROR_NOTFOUND: no statement
+ * id).  command_set_state takes "closed" or "open"; command_set_deadline a
+ * date command_date accepted; command_reassign a group or area the
+ * directory knows (route_reassign_target), and queues the new assignee's
+ * notification when cc->notify and cc->mail. */
+gboolean command_set_state(const struct command_ctx *cc, gint64 id, const char *state,
+                           const struct command_by *by, struct command_change *ch,
+                           GError **err);
+gboolean command_set_deadline(const struct command_ctx *cc, gint64 id, const char *date,
+                              const struct command_by *by, struct command_change *ch,
+                              GError **err);
+gboolean command_reassign(const struct command_ctx *cc, gint64 id, const char *key,
+                          const struct command_by *by, struct command_change *ch,
+                          GError **err);
+
 /* Run the commands of m, correspondence on statement s, inside the
  * caller's transaction: when m's From may give them (see command.c),
  * close, re-date or reassign s, with an event each; refused ones get a

@@ -933,6 +933,66 @@ statement_failed(struct ctl *ctl, gint64 id, GError *err)
     return rc;
 }
 
+/* What change_statement changes. */
+enum change { CHANGE_STATE, CHANGE_DEADLINE, CHANGE_ASSIGNEE };
+
+/* Make one change to statement id in a transaction of its own, through
+ * the actions the commands by mail use (command.c), with an event saying
+ * who did it and why; print what it did.  arg is the state, the date or
+ * the group. */
+static int
+change_statement(struct ctl *ctl, enum change what, gint64 id, const char *arg,
+                 const char *reason)
+{
+    g_autofree char *actor = ctl_actor();
+    struct command_ctx cc = { .store = ctl->store, .dir = ctl->dir, .notify = ctl->cfg->notify };
+    struct command_by by = { .actor = actor, .reason = reason };
+    struct command_change ch = { 0 };
+    GError *err = NULL;
+    gboolean ok;
+
+    /* The notification of a reassigned statement needs the From. */
+    if (what == CHANGE_ASSIGNEE && cc.notify && (cc.mail = ctl_mail(ctl)) == NULL)
+        return EX_CONFIG;
+    if (!store_begin(ctl->store, &err))
+        return statement_failed(ctl, id, err);
+    switch (what) {
+    case CHANGE_STATE:
+        ok = command_set_state(&cc, id, arg, &by, &ch, &err);
+        break;
+    case CHANGE_DEADLINE:
+        ok = command_set_deadline(&cc, id, arg, &by, &ch, &err);
+        break;
+    case CHANGE_ASSIGNEE:
+    default:
+        ok = command_reassign(&cc, id, arg, &by, &ch, &err);
+        break;
+    }
+    if (!ok || (ch.changed && !store_commit(ctl->store, &err))) {
+        store_rollback(ctl->store);
+        command_change_clear(&ch);
+        return statement_failed(ctl, id, err);
+    }
+    if (!ch.changed)
+        store_rollback(ctl->store);     /* nothing was written */
+    /* Said after the commit: a change printed is a change made. */
+    if (what == CHANGE_STATE && ch.changed)
+        printf("statement %" G_GINT64_FORMAT " %s\n", id,
+               strcmp(arg, "closed") == 0 ? "closed" : "reopened");
+    else if (what == CHANGE_STATE)
+        printf("statement %" G_GINT64_FORMAT " is already %s\n", id, arg);
+    else if (what == CHANGE_DEADLINE && ch.changed)
+        printf("statement %" G_GINT64_FORMAT " deadline %s (was %s)\n", id, ch.now, ch.was);
+    else if (what == CHANGE_DEADLINE)
+        printf("statement %" G_GINT64_FORMAT "'s deadline is already %s\n", id, ch.now);
+    else if (ch.changed)
+        printf("statement %" G_GINT64_FORMAT " reassigned to %s (was %s)\n", id, ch.now, ch.was);
+    else
+        printf("statement %" G_GINT64_FORMAT " is assigned to %s already\n", id, ch.now);
+    command_change_clear(&ch);
+    return EX_OK;
+}
+
 /* liaisonctl close|reopen [--reason TEXT] ID: set a statement's state,
  * with an event saying who did it and why.  The tickler reminds only open
  * statements; answering one by mail does not close it. */
@@ -941,50 +1001,22 @@ cmd_close(struct ctl *ctl, int argc, char **argv)
 {
     const char *state = strcmp(ctl->cmd->name, "close") == 0 ? "closed" : "open";
     const char *reason, *none;
-    struct store_tickle_facts f;
-    g_autofree char *actor = ctl_actor();
-    GError *err = NULL;
     gint64 id;
     int rc;
 
     if ((rc = statement_operands(ctl, argc, argv, 0, &reason, &id, &none)) != OPERANDS_OK
         || (rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
-    if (!store_begin(ctl->store, &err))
-        return statement_failed(ctl, id, err);
-    if (!store_tickle_facts(ctl->store, id, &f, &err)) {
-        store_rollback(ctl->store);
-        return statement_failed(ctl, id, err);
-    }
-    if (g_strcmp0(f.state, state) == 0) {
-        store_tickle_facts_clear(&f);
-        store_rollback(ctl->store);
-        printf("statement %" G_GINT64_FORMAT " is already %s\n", id, state);
-        return EX_OK;
-    }
-    store_tickle_facts_clear(&f);
-    if (!store_set_state(ctl->store, id, state, &err)
-        || !store_add_event(ctl->store, id, 0, strcmp(state, "closed") == 0 ? "closed" : "reopened",
-                            actor, reason, &err)
-        || !store_commit(ctl->store, &err)) {
-        store_rollback(ctl->store);
-        return statement_failed(ctl, id, err);
-    }
-    printf("statement %" G_GINT64_FORMAT " %s\n", id,
-           strcmp(state, "closed") == 0 ? "closed" : "reopened");
-    return EX_OK;
+    return change_statement(ctl, CHANGE_STATE, id, state, reason);
 }
 
 /* liaisonctl deadline [--reason TEXT] ID YYYY-MM-DD: move a statement's
- * deadline, as a "deadline:" command by mail does; the reminders start
- * again from the new date. */
+ * deadline; the tickler's reminders follow the new date. */
 static int
 cmd_deadline(struct ctl *ctl, int argc, char **argv)
 {
     const char *reason, *given;
-    struct store_tickle_facts f;
-    g_autofree char *actor = ctl_actor(), *date = NULL, *detail = NULL, *was = NULL;
-    GError *err = NULL;
+    g_autofree char *date = NULL;
     gint64 id;
     int rc;
 
@@ -996,30 +1028,7 @@ cmd_deadline(struct ctl *ctl, int argc, char **argv)
     }
     if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
-    if (!store_begin(ctl->store, &err))
-        return statement_failed(ctl, id, err);
-    if (!store_tickle_facts(ctl->store, id, &f, &err)) {
-        store_rollback(ctl->store);
-        return statement_failed(ctl, id, err);
-    }
-    if (g_strcmp0(f.deadline, date) == 0) {
-        store_tickle_facts_clear(&f);
-        store_rollback(ctl->store);
-        printf("statement %" G_GINT64_FORMAT "'s deadline is already %s\n", id, date);
-        return EX_OK;
-    }
-    was = g_strdup(f.deadline != NULL ? f.deadline : "none");
-    detail = g_strdup_printf("%s -> %s%s%s", was, date,
-                             reason != NULL ? ": " : "", reason != NULL ? reason : "");
-    store_tickle_facts_clear(&f);
-    if (!store_set_deadline(ctl->store, id, date, &err)
-        || !store_add_event(ctl->store, id, 0, "deadline changed", actor, detail, &err)
-        || !store_commit(ctl->store, &err)) {
-        store_rollback(ctl->store);
-        return statement_failed(ctl, id, err);
-    }
-    printf("statement %" G_GINT64_FORMAT " deadline %s (was %s)\n", id, date, was);
-    return EX_OK;
+    return change_statement(ctl, CHANGE_DEADLINE, id, date, reason);
 }
 
 /* liaisonctl reassign [--reason TEXT] ID GROUP: give a statement to
@@ -1029,10 +1038,6 @@ static int
 cmd_reassign(struct ctl *ctl, int argc, char **argv)
 {
     const char *reason, *key;
-    struct statement *s = NULL;
-    const struct compose_settings *cs;
-    g_autofree char *actor = ctl_actor(), *before = NULL, *detail = NULL;
-    GError *err = NULL;
     gint64 id;
     int rc;
 
@@ -1041,47 +1046,11 @@ cmd_reassign(struct ctl *ctl, int argc, char **argv)
         return rc;
     if (!ctl_open_directory(ctl))
         return EX_CONFIG;
-    cs = ctl_mail(ctl);
-    if (!store_begin(ctl->store, &err))
-        return statement_failed(ctl, id, err);
-    if ((s = store_get_statement_meta(ctl->store, id, &err)) == NULL)
-        goto rollback;
-    before = g_strdup(s->assignee != NULL ? s->assignee : "none");
-    if (!route_reassign(ctl->dir, s, key)) {
-        store_rollback(ctl->store);
-        statement_free(s);
+    if (route_reassign_target(ctl->dir, key) == NULL) {
         fprintf(stderr, "liaisonctl: reassign: the directory has no group or area \"%s\"\n", key);
         return EX_USAGE;
     }
-    if (g_ascii_strcasecmp(before, s->assignee) == 0) {
-        store_rollback(ctl->store);
-        printf("statement %" G_GINT64_FORMAT " is assigned to %s already\n", id, s->assignee);
-        statement_free(s);
-        return EX_OK;
-    }
-    detail = g_strdup_printf("%s -> %s (%s)%s%s", before, s->assignee,
-                             (const char *) g_ptr_array_index(s->groups, 0),
-                             reason != NULL ? ": " : "", reason != NULL ? reason : "");
-    if (!store_set_routing(ctl->store, s, &err)
-        || !store_add_event(ctl->store, id, 0, "reassigned", actor, detail, &err))
-        goto rollback;
-    if (ctl->cfg->notify) {
-        struct outmail *n = compose_notification(cs, s);
-        gboolean queued = n == NULL || outbox_queue(ctl->store, id, n, &err) != 0;
-
-        outmail_free(n);
-        if (!queued)
-            goto rollback;
-    }
-    if (!store_commit(ctl->store, &err))
-        goto rollback;
-    printf("statement %" G_GINT64_FORMAT " reassigned to %s (was %s)\n", id, s->assignee, before);
-    statement_free(s);
-    return EX_OK;
-rollback:
-    store_rollback(ctl->store);
-    statement_free(s);
-    return statement_failed(ctl, id, err);
+    return change_statement(ctl, CHANGE_ASSIGNEE, id, key, reason);
 }
 
 /* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
