@@ -600,10 +600,12 @@ start_message(const struct compose_settings *cs, const struct statement *s,
         g_mime_object_set_header(GMIME_OBJECT(msg), "References", thread, NULL);
     }
     /* RFC 3834 section 5: the acknowledgement answers the statement
-     * mail, so it is auto-replied; the rest answers no one message. */
-    g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
-                             strcmp(kind, "acknowledgement") == 0 ? "auto-replied"
-                                                                   : "auto-generated", NULL);
+     * mail, so it is auto-replied; the rest answers no one message; a
+     * response is a person's letter, which the other body may answer. */
+    if (strcmp(kind, "response") != 0)
+        g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
+                                 strcmp(kind, "acknowledgement") == 0 ? "auto-replied"
+                                                                       : "auto-generated", NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "X-Liaison-Loop", host, NULL);
     if (s != NULL && s->id > 0)
         g_mime_object_set_header(GMIME_OBJECT(msg), "X-Liaison-ID", id, NULL);
@@ -631,10 +633,13 @@ set_part_content(GMimeTextPart *part, GMimeStream *stream)
     g_object_unref(wrapper);
 }
 
-/* Put the text in as the one text/plain UTF-8 part, let GMime choose
- * quoted-printable or base64, and write the whole message with CRLF. */
+/* Put the text in as a text/plain UTF-8 part, let GMime choose
+ * quoted-printable or base64, add the attachments (struct attachment*
+ * with bytes; NULL for none) after it in a multipart/mixed, and write the
+ * whole message with CRLF. */
 static void
-finish_message(GMimeMessage *msg, const char *text, struct outmail *m)
+finish_message_with(GMimeMessage *msg, const char *text, const GPtrArray *attachments,
+                    struct outmail *m)
 {
     GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
     g_autofree char *clean = clean_body_text(text);
@@ -673,7 +678,38 @@ finish_message(GMimeMessage *msg, const char *text, struct outmail *m)
     }
     g_object_unref(content);
     g_mime_part_set_content_encoding(GMIME_PART(part), enc);
-    g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+    if (attachments == NULL || attachments->len == 0) {
+        g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+    } else {
+        GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+
+        g_mime_multipart_add(mixed, GMIME_OBJECT(part));
+        for (guint i = 0; i < attachments->len; i++) {
+            const struct attachment *a = g_ptr_array_index(attachments, i);
+            g_auto(GStrv) type = g_strsplit(a->type != NULL ? a->type
+                                            : "application/octet-stream", "/", 2);
+            GMimePart *file = g_mime_part_new_with_type(type[0], type[1] != NULL
+                                                        ? type[1] : "octet-stream");
+            gsize len;
+            const void *data = a->data != NULL ? g_bytes_get_data(a->data, &len) : "";
+            GMimeStream *bytes = g_mime_stream_mem_new_with_buffer(data, a->data != NULL
+                                                                   ? len : 0);
+            GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(
+                                      bytes, GMIME_CONTENT_ENCODING_DEFAULT);
+
+            g_mime_part_set_content(file, w);
+            g_mime_part_set_content_encoding(file, GMIME_CONTENT_ENCODING_BASE64);
+            /* GMime writes the name RFC 2231-encoded when it needs to. */
+            g_mime_part_set_filename(file, a->name);
+            g_mime_object_set_disposition(GMIME_OBJECT(file), GMIME_DISPOSITION_ATTACHMENT);
+            g_mime_multipart_add(mixed, GMIME_OBJECT(file));
+            g_object_unref(w);
+            g_object_unref(bytes);
+            g_object_unref(file);
+        }
+        g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
+        g_object_unref(mixed);
+    }
     g_object_unref(part);
 
     g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
@@ -684,6 +720,13 @@ finish_message(GMimeMessage *msg, const char *text, struct outmail *m)
     g_object_unref(mem);
     g_mime_format_options_free(fo);
     g_object_unref(msg);
+}
+
+/* finish_message_with no attachment: the kinds the tool writes itself. */
+static void
+finish_message(GMimeMessage *msg, const char *text, struct outmail *m)
+{
+    finish_message_with(msg, text, NULL, m);
 }
 
 /* "[LS 42] " + what + ": " + title. */
@@ -971,6 +1014,55 @@ compose_report(const struct compose_settings *cs, const struct statement *s,
     g_string_append(t, "\n-- \nThis report was generated automatically.\n");
     msg = start_message(cs, s, "report", full, to, NULL, &m);
     finish_message(msg, t->str, m);
+    g_string_free(t, TRUE);
+    return m;
+}
+
+/* The IETF's response to statement s (liaisonctl reply): a person's
+ * letter to the addresses in want, copying everyone the notification
+ * went to, threaded on the statement. */
+struct outmail *
+compose_response(const struct compose_settings *cs, const struct statement *s,
+                 const GPtrArray *want, const char *text, const GPtrArray *attachments)
+{
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) assignees = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) cc = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *subject = NULL;
+    g_autofree char *title = title_of(s, 0);
+    g_autofree char *url = statement_url(cs, s->id);
+    g_autofree char *day = g_strndup(s->received != NULL ? s->received : "", 10);
+    GString *t;
+    struct outmail *m;
+    GMimeMessage *msg;
+
+    for (guint i = 0; want != NULL && i < want->len; i++) {
+        g_autofree char *a = safe_address(g_ptr_array_index(want, i));
+
+        if (a != NULL)
+            add_unique(to, a);
+    }
+    if (to->len == 0)
+        return NULL;
+    /* In copy: the assignee first, then the others the statement went to. */
+    routed_recipients(s, NULL, assignees, cc);
+    for (guint i = 0; i < cc->len; i++)
+        add_unique(assignees, g_ptr_array_index(cc, i));
+    for (guint i = assignees->len; i-- > 0;)
+        if (in_list(to, g_ptr_array_index(assignees, i)))
+            g_ptr_array_remove_index(assignees, i);
+    subject = subject_for(s, "Response", NULL);
+    t = g_string_new(text != NULL ? text : "");
+    if (t->len > 0 && t->str[t->len - 1] != '\n')
+        g_string_append_c(t, '\n');
+    g_string_append_printf(t, "\n-- \nIn response to liaison statement LS %" G_GINT64_FORMAT
+                           " \"%s\"%s%s%s%s\n%s\n", s->id, title,
+                           s->env->from_body != NULL ? " from " : "",
+                           s->env->from_body != NULL ? s->env->from_body : "",
+                           s->received != NULL ? ", received " : "",
+                           s->received != NULL ? day : "", url);
+    msg = start_message(cs, s, "response", subject, to, assignees, &m);
+    finish_message_with(msg, t->str, attachments, m);
     g_string_free(t, TRUE);
     return m;
 }

@@ -35,7 +35,7 @@ struct compose_settings {
 /* One composed mail, ready to queue. */
 struct outmail {
     char   *kind;               /* "notification", "acknowledgement",
-                                   "reminder", "report" */
+                                   "reminder", "report", "response" */
     char   *message_id;         /* "<...>" */
     char   *mail_from;          /* envelope sender before VERP: the
                                    From address; the outbox replaces it per
@@ -67,6 +67,15 @@ struct outmail *compose_reminder(const struct compose_settings *cs,
 struct outmail *compose_report(const struct compose_settings *cs,
                                const struct statement *s, const char *to,
                                const char *subject, const char *text);
+/* The IETF's response to s, sent with liaisonctl reply: a person's
+ * letter (text, attachments of struct attachment* with their bytes, may be
+ * NULL) to the addresses in to, copying everyone the notification went to
+ * (lists included: the response is public), threaded on the statement;
+ * no Auto-Submitted, since it is no automatic mail.  NULL when to holds
+ * no usable address. */
+struct outmail *compose_response(const struct compose_settings *cs,
+                                 const struct statement *s, const GPtrArray *to,
+                                 const char *text, const GPtrArray *attachments);
 /* Free; NULL is fine. */
 void    outmail_free(struct outmail *m);
 

@@ -30,6 +30,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
+
 #include "command.h"
 #include "config_file.h"
 #include "directory.h"
@@ -1294,6 +1296,190 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
+/* The largest response text and attachment reply reads. */
+#define REPLY_TEXT_MAX      (1024 * 1024)
+#define REPLY_ATTACH_MAX    (25 * 1024 * 1024)
+
+/* The address of a From as the store keeps it ("Name <addr>" or "addr"):
+ * what is inside the last <...> at its end, else the whole when it looks
+ * like an address; NULL otherwise. */
+static char *
+stored_from_address(const char *from)
+{
+    const char *lt;
+    size_t n;
+
+    if (from == NULL || (n = strlen(from)) == 0)
+        return NULL;
+    if (from[n - 1] == '>' && (lt = strrchr(from, '<')) != NULL)
+        return g_ascii_strdown(lt + 1, from + n - 1 - (lt + 1));
+    return strchr(from, '@') != NULL && strpbrk(from, " <>") == NULL
+           ? g_ascii_strdown(from, -1) : NULL;
+}
+
+/* Whether text holds nothing but white space. */
+static gboolean
+blank(const char *text)
+{
+    for (; *text != '\0'; text++)
+        if (!g_ascii_isspace(*text))
+            return FALSE;
+    return TRUE;
+}
+
+/* Read an attachment for reply: its name (the file's), type (guessed by
+ * GIO from the name and bytes) and bytes; NULL having said why. */
+static struct attachment *
+reply_attachment(const char *path)
+{
+    g_autofree char *data = NULL, *name = NULL, *type = NULL, *guess = NULL;
+    GError *err = NULL;
+    gboolean uncertain;
+    gsize len;
+    struct attachment *a;
+    GBytes *b;
+
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        fprintf(stderr, "liaisonctl: reply: --attach %s: %s\n", path, err->message);
+        g_error_free(err);
+        return NULL;
+    }
+    if (len > REPLY_ATTACH_MAX) {
+        fprintf(stderr, "liaisonctl: reply: --attach %s: larger than %d MiB\n", path,
+                REPLY_ATTACH_MAX / (1024 * 1024));
+        return NULL;
+    }
+    name = g_path_get_basename(path);
+    guess = g_content_type_guess(name, (const guchar *) data, len, &uncertain);
+    type = g_content_type_get_mime_type(guess);
+    b = g_bytes_new_take(g_steal_pointer(&data), len);
+    a = attachment_new(name, type != NULL ? type : "application/octet-stream", b);
+    g_bytes_unref(b);
+    return a;
+}
+
+/* liaisonctl reply [--to ADDR]... [--attach FILE]... [--close] ID TEXT:
+ * send the IETF's response to a statement and record that it was
+ * answered, so that the tickler stops. */
+static int
+cmd_reply(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "to", required_argument, NULL, 't' },
+        { "attach", required_argument, NULL, 'a' },
+        { "close", no_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(attachment_free);
+    g_autofree char *text = NULL, *actor = ctl_actor(), *detail = NULL;
+    g_autofree char *rcpts = NULL;
+    gboolean close_it = FALSE;
+    struct statement *s = NULL;
+    struct outmail *m = NULL;
+    struct command_change ch = { 0 };
+    GError *err = NULL;
+    const char *textpath;
+    gint64 id, row;
+    gsize len;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "+t:a:ch", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': g_ptr_array_add(to, g_strdup(optarg)); break;
+        case 'a': {
+            struct attachment *a = reply_attachment(optarg);
+
+            if (a == NULL)
+                return EX_NOINPUT;
+            g_ptr_array_add(files, a);
+            break;
+        }
+        case 'c': close_it = TRUE; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (argc - optind != 2)
+        return command_usage(ctl->cmd, FALSE);
+    if (!parse_statement_id(ctl->cmd->name, argv[optind], &id))
+        return EX_USAGE;
+    textpath = argv[optind + 1];
+    if (strcmp(textpath, "-") == 0) {
+        GString *in = g_string_new(NULL);
+        char buf[8192];
+        size_t n;
+
+        while ((n = fread(buf, 1, sizeof buf, stdin)) > 0 && in->len <= REPLY_TEXT_MAX)
+            g_string_append_len(in, buf, (gssize) n);
+        len = in->len;
+        text = g_string_free(in, FALSE);
+    } else if (!g_file_get_contents(textpath, &text, &len, &err)) {
+        fprintf(stderr, "liaisonctl: reply: %s\n", err->message);
+        g_error_free(err);
+        return EX_NOINPUT;
+    }
+    if (len > REPLY_TEXT_MAX || !g_utf8_validate(text, (gssize) len, NULL)
+        || strlen(text) != len || blank(text)) {
+        fprintf(stderr, "liaisonctl: reply: %s is not the text of a response (UTF-8, not "
+                "empty, at most %d KiB)\n", textpath, REPLY_TEXT_MAX / 1024);
+        return EX_DATAERR;
+    }
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    if (!ctl_open_directory(ctl) || ctl_mail(ctl) == NULL)
+        return EX_CONFIG;
+    if (!store_begin(ctl->store, &err))
+        return statement_failed(ctl, id, err);
+    if ((s = store_get_statement_meta(ctl->store, id, &err)) == NULL)
+        goto failed;
+    if (to->len == 0) {
+        g_autofree char *from = stored_from_address(s->header_from);
+
+        g_ptr_array_unref(to);
+        to = route_acknowledge_to(ctl->dir, s, from);
+    }
+    if ((m = compose_response(ctl_mail(ctl), s, to, text, files)) == NULL) {
+        store_rollback(ctl->store);
+        statement_free(s);
+        fprintf(stderr, "liaisonctl: reply: statement %" G_GINT64_FORMAT " has no response "
+                "contact at its sender's own domains to send to; name one with --to ADDR\n", id);
+        return EX_DATAERR;
+    }
+    g_ptr_array_add(m->rcpts, NULL);
+    rcpts = g_strjoinv(", ", (char **) m->rcpts->pdata);
+    g_ptr_array_remove_index(m->rcpts, m->rcpts->len - 1);
+    statement_free(s);
+    s = NULL;
+    if ((row = outbox_queue(ctl->store, id, m, &err)) == 0)
+        goto failed;
+    detail = g_strdup_printf("%s, outbox %" G_GINT64_FORMAT ", to %s", m->message_id, row, rcpts);
+    if (!store_set_replied(ctl->store, id, &err)
+        || !store_add_event(ctl->store, id, 0, "replied", actor, detail, &err))
+        goto failed;
+    if (close_it) {
+        struct command_ctx cc = { .store = ctl->store };
+        struct command_by by = { .actor = actor, .reason = "replied" };
+
+        if (!command_set_state(&cc, id, "closed", &by, &ch, &err))
+            goto failed;
+    }
+    if (!store_commit(ctl->store, &err))
+        goto failed;
+    printf("statement %" G_GINT64_FORMAT ": response queued to %s%s\n", id, rcpts,
+           ch.changed ? "; statement closed" : "");
+    outmail_free(m);
+    command_change_clear(&ch);
+    return EX_OK;
+failed:
+    store_rollback(ctl->store);
+    statement_free(s);
+    outmail_free(m);
+    command_change_clear(&ch);
+    return statement_failed(ctl, id, err);
+}
+
 /* liaisonctl help [COMMAND]: the same as COMMAND --help, or the summary. */
 static int
 cmd_help(struct ctl *ctl, int argc, char **argv)
@@ -1452,6 +1638,28 @@ static const struct command commands[] = {
       "Exit status: 0 done (mail the relay did not take is counted as deferred or\n"
       "failed); 64 usage error; 70 internal error; 75 the database cannot be opened\n"
       "or failed (run it again later); 78 configuration error." },
+    { "reply", cmd_reply, "[--to ADDR]... [--attach FILE]... [--close] ID TEXT",
+      "Send the IETF's response to statement ID and record that it was answered:\n"
+      "the tickler stops reminding it.  TEXT is a file holding the letter (UTF-8\n"
+      "text, at most 1 MiB; \"-\" for standard input); it goes out from the tool's\n"
+      "address (mail_from), Subject \"[LS ID] Response: TITLE\", threaded on the\n"
+      "statement, to the statement's response contacts at the sending body's own\n"
+      "domains (else its sender), copying everyone its notification went to, the\n"
+      "lists included; replies to it come back to intake and are threaded on the\n"
+      "statement.  The outbox delivers it (liaisond's sender, or flush).\n"
+      "\n"
+      "Options:\n"
+      "  -t, --to ADDR      send to ADDR instead of the response contacts (again for\n"
+      "                     more)\n"
+      "  -a, --attach FILE  attach FILE (at most 25 MiB; again for more), its type\n"
+      "                     guessed from its name and bytes\n"
+      "  -c, --close        close the statement too\n"
+      "  -h, --help         this help\n"
+      "\n"
+      "Exit status: 0 queued; 1 no statement ID; 64 usage error; 65 TEXT is not\n"
+      "text, or no address to send to (give --to); 66 no database, or TEXT or an\n"
+      "attachment cannot be read; 75 the database cannot be opened or written\n"
+      "(nothing queued); 78 configuration error." },
     { "tickle", cmd_tickle, "[--now YYYY-MM-DD] [--dry-run]",
       "Queue the reminders due today for open statements: before the deadline,\n"
       "overdue, or without a deadline (tickle_* keys of the configuration).  Each\n"
@@ -1554,11 +1762,13 @@ usage(FILE *fp)
     fprintf(fp, "\n'liaisonctl help COMMAND' or 'liaisonctl COMMAND --help' describes one.\n\n"
                 "Exit status:\n"
                 "  0   done\n"
-                "  1   show, close, reopen, deadline, reassign: no such statement\n"
+                "  1   show, close, reopen, deadline, reassign, reply: no such statement\n"
                 "  64  usage error, or an unknown command\n"
-                "  65  ingest: the input is not mail; nothing recorded\n"
+                "  65  ingest: the input is not mail; nothing recorded; reply: the text is\n"
+                "      not text, or there is no address to send it to\n"
                 "  66  ingest: FILE cannot be opened; list, show, close, reopen, deadline,\n"
-                "      reassign, publish: there is no database\n"
+                "      reassign, reply, publish: there is no database; reply: a file\n"
+                "      cannot be read\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  73  publish: a file or folder under DIR cannot be written\n"
                 "  74  ingest: the input is larger than 256 MiB\n"

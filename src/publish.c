@@ -503,6 +503,11 @@ render_statement(const struct site *site, const struct statement *s,
 
         field(out, "State", state);
     }
+    if (s->replied != NULL) {
+        g_autofree char *day = day_of(s->replied);
+
+        field(out, "Answered", day);
+    }
     field(out, "From", env->from_body);
     field(out, "To", env->to_body);
     strings_field(out, "For information", env->info_to);
@@ -718,7 +723,7 @@ write_file(const struct site *site, const char *name, const GString *content, GE
     if (g_file_get_contents(path, &old, &len, NULL) && len == content->len
         && memcmp(old, content->str, len) == 0) {
         site->sum->unchanged++;
-        return TRUE;
+        return make_public(path, 0644, err);
     }
     if (!g_file_set_contents_full(path, content->str, (gssize) content->len,
                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, err)
@@ -728,15 +733,23 @@ write_file(const struct site *site, const char *name, const GString *content, GE
     return TRUE;
 }
 
-/* Make dir (and its parents) when absent; one made here is public. */
+/* Make dir (and its parents) when absent; each folder made here is
+ * public, whatever the umask. */
 static gboolean
 make_dir(const char *dir, GError **err)
 {
+    g_autofree char *parent = NULL;
+
     if (g_file_test(dir, G_FILE_TEST_IS_DIR))
         return TRUE;
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
-                    "cannot make the directory %s: %s", dir, g_strerror(errno));
+    parent = g_path_get_dirname(dir);
+    if (strcmp(parent, dir) != 0 && !make_dir(parent, err))
+        return FALSE;
+    if (g_mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        int     saved = errno;
+
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved),
+                    "cannot make the directory %s: %s", dir, g_strerror(saved));
         return FALSE;
     }
     return make_public(dir, 0755, err);
@@ -767,6 +780,8 @@ write_attachments(struct site *site, const struct statement *s, const char *subd
         path = g_build_filename(subdir, name, NULL);
         if (g_stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (gsize) sb.st_size == a->size) {
             site->sum->unchanged++;
+            if (!make_public(path, 0644, err))
+                return FALSE;
             continue;
         }
         part_name = g_strdup_printf(".%s.part", name);
@@ -805,7 +820,7 @@ static gboolean
 shows_on_page(const char *what)
 {
     static const char *const shown[] = {
-        "received", "closed", "reopened", "deadline changed", "reassigned",
+        "received", "closed", "reopened", "deadline changed", "reassigned", "replied",
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(shown); i++)
@@ -891,19 +906,22 @@ publish_one(const struct statement *s, gpointer data)
     return TRUE;
 }
 
-/* Hold dir/.lock until the descriptor returned is closed (-1 with *err):
- * a run from cron that overlaps a slow one waits for it, instead of both
- * writing the same .part files. */
+/* Hold a lock on dir itself until the descriptor returned is closed (-1
+ * with *err): a run from cron that overlaps a slow one waits for it,
+ * instead of both writing the same .part files.  The folder, not a file
+ * in it, so that no mode or owner of a lock file left by another user
+ * (root by hand, say) can stop the next run. */
 static int
 lock_site(const char *dir, GError **err)
 {
-    g_autofree char *path = g_build_filename(dir, ".lock", NULL);
-    int     fd = g_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int     fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    int     saved;
 
     if (fd >= 0 && flock(fd, LOCK_EX) == 0)
         return fd;
-    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
-                "cannot lock %s: %s", path, g_strerror(errno));
+    saved = errno;
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved),
+                "cannot lock %s: %s", dir, g_strerror(saved));
     if (fd >= 0)
         close(fd);
     return -1;

@@ -40,6 +40,7 @@ statement_free(struct statement *s)
     g_free(s->message_id);
     g_free(s->forwarded_by);
     g_free(s->closed);
+    g_free(s->replied);
     g_free(s->header_from);
     g_free(s->subject);
     envelope_free(s->env);

@@ -33,6 +33,8 @@ struct statement {
     char   *closed;             /* when it was closed, UTC; NULL while open
                                    (and for one closed before the store
                                    kept the time: its "closed" event has it) */
+    char   *replied;            /* when the IETF's response was sent
+                                   (liaisonctl reply), UTC; NULL before */
     char   *message_id;         /* of the statement mail, "<x@y>" */
     char   *forwarded_by;       /* address, or NULL */
     char   *header_from;        /* the mail's From as a person reads it */

@@ -333,6 +333,7 @@ enum sql_id {
     SQL_META_ADD,
     SQL_KNOWS_ADDRESS,
     SQL_ATTACHMENT_BLOB,
+    SQL_SET_REPLIED,
     SQL_COUNT
 };
 
@@ -398,7 +399,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_GET_STATEMENT] =
         "SELECT received, state, message_id, forwarded_by, header_from,"
         " subject, title, from_body, to_body, purpose, deadline, body, labels,"
-        " peer, assignee, closed FROM statement WHERE id = ?1",
+        " peer, assignee, closed, replied FROM statement WHERE id = ?1",
     [SQL_GET_CONTACTS] =
         "SELECT kind, name, addr FROM statement_contact WHERE statement = ?1"
         " ORDER BY kind, position",
@@ -422,6 +423,9 @@ static const char *const sql_text[SQL_COUNT] = {
         "SELECT code, text FROM diagnostic WHERE statement = ?1"
         " ORDER BY position",
     [SQL_LIST_IDS] = "SELECT id FROM statement ORDER BY id",
+    [SQL_SET_REPLIED] =
+        "UPDATE statement SET replied = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+        " WHERE id = ?1",
     [SQL_ATTACHMENT_BLOB] =
         "SELECT rowid, data IS NOT NULL FROM attachment"
         " WHERE statement = ?1 AND position = ?2",
@@ -1561,6 +1565,7 @@ load_statement_row(struct store *st, struct statement *s, GError **err)
     take_text(&s->peer, stmt, 13);
     take_text(&s->assignee, stmt, 14);
     take_text(&s->closed, stmt, 15);
+    take_text(&s->replied, stmt, 16);
     done(stmt);
     return TRUE;
 }
@@ -2182,6 +2187,25 @@ store_set_state(struct store *st, gint64 id, const char *state, GError **err)
     bind_int(stmt, 1, id, FALSE, &rc);
     bind_text(stmt, 2, state, &rc);
     if (!step_write(st, stmt, rc, "setting a statement's state", err))
+        return FALSE;
+    if (sqlite3_changes(st->db) == 0) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Record that the IETF replied to statement id, now; STORE_ERROR_NOTFOUND
+ * when there is no such statement. */
+gboolean
+store_set_replied(struct store *st, gint64 id, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_SET_REPLIED);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, id, FALSE, &rc);
+    if (!step_write(st, stmt, rc, "recording a statement's reply", err))
         return FALSE;
     if (sqlite3_changes(st->db) == 0) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,

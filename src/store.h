@@ -228,6 +228,9 @@ GPtrArray *store_statement_events(struct store *st, gint64 id, GError **err);
 /* Set statement id's state: "open" or "closed" (the tickler reminds only
  * open ones).  STORE_ERROR_NOTFOUND when there is no such statement. */
 gboolean store_set_state(struct store *st, gint64 id, const char *state, GError **err);
+/* Record that the IETF replied to a statement (now): the tickler stops
+ * reminding it. */
+gboolean store_set_replied(struct store *st, gint64 id, GError **err);
 /* Move a statement's deadline (YYYY-MM-DD); its reminders start again
  * from the new date, at most one a day still. */
 gboolean store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **err);

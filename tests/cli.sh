@@ -619,6 +619,35 @@ check_exit "reassign 1 nosuchwg: 64" 64 rctl reassign 1 nosuchwg
 check_grep "reassign 1 nosuchwg: says why" 'no group or area "nosuchwg"' "$SCRATCH/err"
 check_exit "reassign 99: 1" 1 rctl reassign 99 netmod
 
+# --- reply: the IETF's response queued, the statement answered --------------
+# Statement 1 of ra.db (s03): its response contact is at the sender's domain.
+printf 'Dear colleagues,\n\nNETMOD thanks SG15.\n' >"$SCRATCH/letter.txt"
+printf '%%PDF-1.4 the letter\n' >"$SCRATCH/letter.pdf"
+check_exit "reply 1: 0" 0 rctl reply --attach "$SCRATCH/letter.pdf" 1 "$SCRATCH/letter.txt"
+check_grep "reply 1: says to whom" "^statement 1: response queued to tsbsg15@itu.test, netmod-chairs@ietf.test" "$SCRATCH/out"
+check "reply 1: one response queued, to the contact and the notification's people" test \
+    "$(sqlite3 "$SCRATCH/ra.db" "SELECT count(*), replace(min(rcpts), char(10), ' ') FROM outbox WHERE statement = 1 AND kind = 'response'")" = \
+    "1|tsbsg15@itu.test netmod-chairs@ietf.test h.tanabe@itu.test ops-ads@ietf.test itu-t-sg15-manager@ietf.test netmod@ietf.test"
+check "reply 1: answered, with an event, still open" test \
+    "$(sqlite3 "$SCRATCH/ra.db" "SELECT replied IS NOT NULL, state, (SELECT count(*) FROM event WHERE statement = 1 AND what = 'replied') FROM statement WHERE id = 1")" = "1|open|1"
+sqlite3 "$SCRATCH/ra.db" "UPDATE statement SET received = '2026-11-20T09:00:00Z'"
+check_exit "tickle after the reply" 0 rctl tickle --dry-run --now 2027-03-08
+check "tickle after the reply: statement 1 not reminded" sh -c '! grep -q "^statement 1:" "$1"' _ "$SCRATCH/out"
+check_exit "reply --close --to: 0" 0 rctl reply --close --to other@itu.test 1 - <"$SCRATCH/letter.txt"
+check_grep "reply --close: says it closed" "^statement 1: response queued to other@itu.test, .*; statement closed$" "$SCRATCH/out"
+check "reply --close: closed, because replied" test \
+    "$(sqlite3 "$SCRATCH/ra.db" "SELECT state || ' ' || (SELECT detail FROM event WHERE statement = 1 AND what = 'closed') FROM statement WHERE id = 1")" = "closed replied"
+check_exit "reply to no statement: 1" 1 rctl reply 99 "$SCRATCH/letter.txt"
+printf '\xff\xfe\x00binary' >"$SCRATCH/binary.txt"
+check_exit "reply with a text that is not text: 65" 65 rctl reply 1 "$SCRATCH/binary.txt"
+printf ' \n\t\n' >"$SCRATCH/blank.txt"
+check_exit "reply with a blank text: 65" 65 rctl reply 1 "$SCRATCH/blank.txt"
+check_exit "reply with no such text file: 66" 66 rctl reply 1 "$SCRATCH/none.txt"
+check_exit "reply with no such attachment: 66" 66 rctl reply --attach "$SCRATCH/none.pdf" 1 "$SCRATCH/letter.txt"
+check_exit "reply without the text: 64" 64 rctl reply 1
+check "the refused replies queued nothing" test \
+    "$(sqlite3 "$SCRATCH/ra.db" "SELECT count(*) FROM outbox WHERE kind = 'response'")" = 2
+
 # --- a failure after rows are written: 75, and none of them kept -------------
 # A trigger makes the outbox refuse the notification, the last write of an
 # ingest: the statement, its message, contacts and events are written by

@@ -411,6 +411,49 @@ expect_eq "answer by mail: each From is answered" \
     "$(sql "SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox WHERE statement=1 AND kind='report' AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Commands ') > 0 ORDER BY id)")" \
     "h.tanabe@itu.test ccamp-chairs@ietf.test"
 
+# ---- the IETF's response, sent with liaisonctl reply ----------------------
+# To the response contact at the sender's domain, copying everyone the
+# notification went to, with a PDF; delivered by flush through Postfix;
+# the statement marked answered; the other body's answer to it threaded
+# back onto the statement.
+printf 'Dear colleagues,\n\nCCAMP thanks SG15. Our answer is attached.\n\nDeborah, for the CCAMP chairs\n' >"$RUN/response.txt"
+printf '%%PDF-1.4\n%%\xe2\xe3\xcf\xd3 response letter\n%%%%EOF\n' >"$RUN/LS-answer.pdf"
+# What earlier cases left queued (the answers to commands) goes first.
+flush >/dev/null
+"$PF/pf-wait-delivered" "$RUN/pf" empty 30 >/dev/null
+before=$(copies)
+$LCTL reply --attach "$RUN/LS-answer.pdf" 1 "$RUN/response.txt" >"$RUN/reply.out" 2>&1
+expect_eq "reply: exit 0" "$?" 0
+check_grep "reply: says to whom" '^statement 1: response queued to tsbsg15@itu.test, ccamp-chairs@ietf.test' "$RUN/reply.out"
+RESP=$(sql "SELECT message_id FROM outbox WHERE statement=1 AND kind='response'")
+expect_flush "reply: flush sends the response" "1 0 0"
+"$PF/pf-wait-delivered" "$RUN/pf" $((before + 7)) 30 >/dev/null
+expect_eq "response: who received it (the lists too: it is public)" "$(who_got "$RESP" | tr '\n' ' ')" \
+    "ccamp-chairs@ietf.test ccamp@ietf.test h.tanabe@itu.test itu-t-sg15-manager@ietf.test netmod@ietf.test rtg-ads@ietf.test tsbsg15@itu.test "
+FR=$(files_of "$RESP" | xargs -r -d '\n' grep -lx 'Delivered-To: tsbsg15@itu.test' | head -n 1)
+check_grep "response: To the response contact" '^To: tsbsg15@itu.test' "$FR"
+check_grep "response: subject" '^Subject: \[LS 1\] Response: LS on YANG models' "$FR"
+check_grep "response: threaded on the statement" '^In-Reply-To: <t25-sg15-ls123@itu.test>' "$FR"
+check_grep "response: answers come back to intake" '^Reply-To: liaisons@ietf.test' "$FR"
+check "response: no Auto-Submitted (a person's letter)" sh -c '! grep -qi "^Auto-Submitted:" "$1"' _ "$FR"
+check "response: the letter and the PDF, byte for byte" python3 - "$FR" "$RUN/LS-answer.pdf" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+body = m.get_body(("plain",)).get_content()
+att = [p for p in m.iter_attachments()]
+ok = ("CCAMP thanks SG15" in body and len(att) == 1 and att[0].get_filename() == "LS-answer.pdf"
+      and att[0].get_content_type() == "application/pdf"
+      and att[0].get_content() == open(sys.argv[2], "rb").read())
+sys.exit(0 if ok else 1)
+PY
+expect_eq "reply: the statement is marked answered, with an event" \
+    "$(sql "SELECT replied IS NOT NULL, (SELECT count(*) FROM event WHERE statement=1 AND what='replied') FROM statement WHERE id=1")" "1|1"
+printf 'From: Greta <tsbsg15@itu.test>\nTo: liaisons@ietf.test\nSubject: Re: [LS 1] Response\nMessage-ID: <thanks-1@itu.test>\nIn-Reply-To: %s\n\nThank you.\n' \
+    "$RESP" >"$RUN/thanks.eml"
+$LCTL ingest --json "$RUN/thanks.eml" >"$RUN/thanks.json"
+check "the other body's answer to the response: correspondence on LS 1" \
+    jq -e '.kind == "correspondence" and .id == 1' "$RUN/thanks.json"
+
 if [ "$T_FAIL" -gt 0 ]; then
     echo "--- flush log"; tail -n 30 "$RUN/flush.log"
 fi

@@ -140,6 +140,10 @@ check_exit "publish" 0 sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publis
 is "publish: the site's folders and files readable by a web server" "755 755 644 644 644 644" \
     "$(stat -c %a "$SITE" "$SITE/1" "$SITE/index.html" "$SITE/1/index.html" "$SITE/feed.atom" "$SITE/$H/2-LS-hostile.pdf" | xargs)"
 check_grep "publish: a summary" "^published $N statements to .*: $((N - 1)) outstanding, 1 closed in the last 90 days; [0-9]+ files written, 0 unchanged$" "$SCRATCH/out"
+check_exit "publish into a folder whose parents are missing, umask 077" 0 \
+    sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publish --now "$NOW" "$SCRATCH/deep/www/site"
+is "publish: the parent folders it made are readable too" "755 755 755" \
+    "$(stat -c %a "$SCRATCH/deep" "$SCRATCH/deep/www" "$SCRATCH/deep/www/site" | xargs)"
 check_exit "publish again" 0 ctl publish --now "$NOW" "$SITE"
 check_grep "publish again: nothing written" "^published $N statements .* 0 files written, [0-9]+ unchanged$" "$SCRATCH/out"
 # Reminders queued are no change a reader sees: the feed and the index
