@@ -416,6 +416,18 @@ add_unique(GPtrArray *list, const char *addr)
     g_ptr_array_add(list, g_strdup(addr));
 }
 
+/* Append the safe addresses of want (may be NULL) to list, once each. */
+static void
+add_safe(GPtrArray *list, const GPtrArray *want)
+{
+    for (guint i = 0; want != NULL && i < want->len; i++) {
+        g_autofree char *a = safe_address(g_ptr_array_index(want, i));
+
+        if (a != NULL)
+            add_unique(list, a);
+    }
+}
+
 /* Whether addr is in list. */
 static gboolean
 in_list(const GPtrArray *list, const char *addr)
@@ -873,12 +885,7 @@ compose_acknowledgement(const struct compose_settings *cs,
     struct outmail *m;
     GMimeMessage *msg;
 
-    for (guint i = 0; want != NULL && i < want->len; i++) {
-        g_autofree char *a = safe_address(g_ptr_array_index(want, i));
-
-        if (a != NULL)
-            add_unique(to, a);
-    }
+    add_safe(to, want);
     for (guint i = 0; want == NULL && s->env->response_contacts != NULL
                       && i < s->env->response_contacts->len; i++) {
         const struct contact *c = g_ptr_array_index(s->env->response_contacts, i);
@@ -1036,12 +1043,7 @@ compose_response(const struct compose_settings *cs, const struct statement *s,
     struct outmail *m;
     GMimeMessage *msg;
 
-    for (guint i = 0; want != NULL && i < want->len; i++) {
-        g_autofree char *a = safe_address(g_ptr_array_index(want, i));
-
-        if (a != NULL)
-            add_unique(to, a);
-    }
+    add_safe(to, want);
     if (to->len == 0)
         return NULL;
     /* In copy: the assignee first, then the others the statement went to. */

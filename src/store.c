@@ -2176,6 +2176,22 @@ store_tickle_facts(struct store *st, gint64 id, struct store_tickle_facts *f,
     return FALSE;
 }
 
+/* Run an UPDATE of statement id bound with rc so far: FALSE with *err
+ * when it fails, and STORE_ERROR_NOTFOUND when no such statement. */
+static gboolean
+update_statement(struct store *st, sqlite3_stmt *stmt, int rc, gint64 id, const char *what,
+                 GError **err)
+{
+    if (!step_write(st, stmt, rc, what, err))
+        return FALSE;
+    if (sqlite3_changes(st->db) == 0) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Set statement id's state ("open", "closed"); STORE_ERROR_NOTFOUND when
  * there is no such statement. */
 gboolean
@@ -2186,14 +2202,7 @@ store_set_state(struct store *st, gint64 id, const char *state, GError **err)
 
     bind_int(stmt, 1, id, FALSE, &rc);
     bind_text(stmt, 2, state, &rc);
-    if (!step_write(st, stmt, rc, "setting a statement's state", err))
-        return FALSE;
-    if (sqlite3_changes(st->db) == 0) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
-                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
-        return FALSE;
-    }
-    return TRUE;
+    return update_statement(st, stmt, rc, id, "setting a statement's state", err);
 }
 
 /* Record that the IETF replied to statement id, now; STORE_ERROR_NOTFOUND
@@ -2205,14 +2214,7 @@ store_set_replied(struct store *st, gint64 id, GError **err)
     int rc = SQLITE_OK;
 
     bind_int(stmt, 1, id, FALSE, &rc);
-    if (!step_write(st, stmt, rc, "recording a statement's reply", err))
-        return FALSE;
-    if (sqlite3_changes(st->db) == 0) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
-                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
-        return FALSE;
-    }
-    return TRUE;
+    return update_statement(st, stmt, rc, id, "recording a statement's reply", err);
 }
 
 /* Move statement id's deadline to deadline (YYYY-MM-DD) and retire the
@@ -2228,13 +2230,8 @@ store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **e
 
     bind_int(stmt, 1, id, FALSE, &rc);
     bind_text(stmt, 2, deadline, &rc);
-    if (!step_write(st, stmt, rc, "setting a statement's deadline", err))
+    if (!update_statement(st, stmt, rc, id, "setting a statement's deadline", err))
         return FALSE;
-    if (sqlite3_changes(st->db) == 0) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
-                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
-        return FALSE;
-    }
     stmt = sql(st, SQL_FORGET_REMINDERS);
     rc = SQLITE_OK;
     bind_int(stmt, 1, id, FALSE, &rc);
