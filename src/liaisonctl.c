@@ -717,6 +717,10 @@ show_statement(const struct statement *s, const GPtrArray *events)
         putchar('\n');
     }
     printf("%-20s%s\n", "Received:", s->received != NULL ? s->received : "-");
+    if (s->replied != NULL)
+        show_field("Answered:", s->replied);
+    if (s->closed != NULL)
+        show_field("Closed:", s->closed);
     show_field("Message-ID:", s->message_id);
     if (s->forwarded_by != NULL)
         show_field("Forwarded by:", s->forwarded_by);

@@ -151,6 +151,8 @@ statement_to_json(const struct statement *s, JsonBuilder *b)
     json_builder_add_int_value(b, s->id);
     json_member_string(b, "received", s->received);
     json_member_string(b, "state", s->state);
+    json_member_string(b, "closed", s->closed);
+    json_member_string(b, "replied", s->replied);
     json_member_string(b, "title", e->title);
     json_member_string(b, "from", e->from_body);
     json_member_string(b, "to", e->to_body);

@@ -628,6 +628,10 @@ check_grep "reply 1: says to whom" "^statement 1: response queued to tsbsg15@itu
 check "reply 1: one response queued, to the contact and the notification's people" test \
     "$(sqlite3 "$SCRATCH/ra.db" "SELECT count(*), replace(min(rcpts), char(10), ' ') FROM outbox WHERE statement = 1 AND kind = 'response'")" = \
     "1|tsbsg15@itu.test netmod-chairs@ietf.test h.tanabe@itu.test ops-ads@ietf.test itu-t-sg15-manager@ietf.test netmod@ietf.test"
+check_exit "show 1 after the reply" 0 rctl show 1
+check_grep "show: when it was answered" "^Answered: +20[0-9-]+T[0-9:]+Z$" "$SCRATCH/out"
+check_exit "show --json 1 after the reply" 0 rctl show --json 1
+check "show --json: replied, not closed" jq -e '(.replied | test("^20")) and .closed == null' "$SCRATCH/out"
 check "reply 1: answered, with an event, still open" test \
     "$(sqlite3 "$SCRATCH/ra.db" "SELECT replied IS NOT NULL, state, (SELECT count(*) FROM event WHERE statement = 1 AND what = 'replied') FROM statement WHERE id = 1")" = "1|open|1"
 sqlite3 "$SCRATCH/ra.db" "UPDATE statement SET received = '2026-11-20T09:00:00Z'"
