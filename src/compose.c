@@ -416,6 +416,15 @@ add_unique(GPtrArray *list, const char *addr)
     g_ptr_array_add(list, g_strdup(addr));
 }
 
+/* Whether addr is a plain, safe mailbox address, one the tool writes to. */
+gboolean
+compose_address_ok(const char *addr)
+{
+    g_autofree char *a = safe_address(addr);
+
+    return a != NULL;
+}
+
 /* Append the safe addresses of want (may be NULL) to list, once each. */
 static void
 add_safe(GPtrArray *list, const GPtrArray *want)
@@ -711,8 +720,15 @@ finish_message_with(GMimeMessage *msg, const char *text, const GPtrArray *attach
 
             g_mime_part_set_content(file, w);
             g_mime_part_set_content_encoding(file, GMIME_CONTENT_ENCODING_BASE64);
+            g_autofree char *name = clean_header_value(a->name, 200);
+
             /* GMime writes the name RFC 2231-encoded when it needs to. */
-            g_mime_part_set_filename(file, a->name);
+            g_mime_part_set_filename(file, name != NULL && *name != '\0' ? name
+                                                                       : "attachment");
+            if (g_ascii_strcasecmp(type[0], "text") == 0
+                && (a->data == NULL || g_utf8_validate(data, (gssize) len, NULL)))
+                g_mime_object_set_content_type_parameter(GMIME_OBJECT(file), "charset",
+                                                         "utf-8");
             g_mime_object_set_disposition(GMIME_OBJECT(file), GMIME_DISPOSITION_ATTACHMENT);
             g_mime_multipart_add(mixed, GMIME_OBJECT(file));
             g_object_unref(w);

@@ -76,6 +76,9 @@ struct outmail *compose_report(const struct compose_settings *cs,
 struct outmail *compose_response(const struct compose_settings *cs,
                                  const struct statement *s, const GPtrArray *to,
                                  const char *text, const GPtrArray *attachments);
+/* Whether addr is a plain mailbox address (local@domain, printable ASCII,
+ * no blank, quote, bracket, comma or semicolon) that mail is sent to. */
+gboolean compose_address_ok(const char *addr);
 /* Free; NULL is fine. */
 void    outmail_free(struct outmail *m);
 

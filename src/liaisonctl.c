@@ -27,10 +27,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "command.h"
 #include "config_file.h"
@@ -1300,9 +1302,12 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
-/* The largest response text and attachment reply reads. */
+/* The largest response text reply reads, and the most its attachments
+ * may hold together: base64 makes 7 MiB about 9.7 MB, under Postfix's
+ * default message_size_limit (10,240,000 bytes), which a relay would
+ * otherwise refuse after the statement was marked answered. */
 #define REPLY_TEXT_MAX      (1024 * 1024)
-#define REPLY_ATTACH_MAX    (25 * 1024 * 1024)
+#define REPLY_ATTACH_MAX    (7 * 1024 * 1024)
 
 /* The address of a From as the store keeps it ("Name <addr>" or "addr"):
  * what is inside the last <...> at its end, else the whole when it looks
@@ -1331,29 +1336,55 @@ blank(const char *text)
     return TRUE;
 }
 
-/* Read an attachment for reply: its name (the file's), type (guessed by
- * GIO from the name and bytes) and bytes; NULL having said why. */
+/* Read an attachment for reply, at most *room bytes (what the others
+ * left): its name (the file's, as UTF-8 with controls made spaces), type
+ * (guessed by GIO from the name and bytes) and bytes; NULL having said
+ * why, with *rc the exit status. */
 static struct attachment *
-reply_attachment(const char *path)
+reply_attachment(const char *path, gsize *room, int *rc)
 {
     g_autofree char *data = NULL, *name = NULL, *type = NULL, *guess = NULL;
     GError *err = NULL;
     gboolean uncertain;
+    GStatBuf sb;
     gsize len;
     struct attachment *a;
     GBytes *b;
 
+    /* The size first: --attach /dev/zero must not be read to its end. */
+    if (g_stat(path, &sb) != 0) {
+        fprintf(stderr, "liaisonctl: reply: --attach %s: %s\n", path, g_strerror(errno));
+        *rc = EX_NOINPUT;
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "liaisonctl: reply: --attach %s: not a regular file\n", path);
+        *rc = EX_NOINPUT;
+        return NULL;
+    }
+    if ((guint64) sb.st_size > *room) {
+        fprintf(stderr, "liaisonctl: reply: --attach %s: the attachments would exceed %d MiB "
+                "together (a relay refuses larger mail); send a link instead\n", path,
+                REPLY_ATTACH_MAX / (1024 * 1024));
+        *rc = EX_DATAERR;
+        return NULL;
+    }
     if (!g_file_get_contents(path, &data, &len, &err)) {
         fprintf(stderr, "liaisonctl: reply: --attach %s: %s\n", path, err->message);
         g_error_free(err);
+        *rc = EX_NOINPUT;
         return NULL;
     }
-    if (len > REPLY_ATTACH_MAX) {
-        fprintf(stderr, "liaisonctl: reply: --attach %s: larger than %d MiB\n", path,
-                REPLY_ATTACH_MAX / (1024 * 1024));
+    if (len > *room) {
+        fprintf(stderr, "liaisonctl: reply: --attach %s: grew while read\n", path);
+        *rc = EX_DATAERR;
         return NULL;
     }
-    name = g_path_get_basename(path);
+    *room -= len;
+    name = g_filename_display_basename(path);
+    for (char *p = name; *p != '\0'; p++)
+        if ((unsigned char) *p < 0x20 || *p == 0x7f)
+            *p = ' ';
     guess = g_content_type_guess(name, (const guchar *) data, len, &uncertain);
     type = g_content_type_get_mime_type(guess);
     b = g_bytes_new_take(g_steal_pointer(&data), len);
@@ -1380,6 +1411,7 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
     g_autofree char *text = NULL, *actor = ctl_actor(), *detail = NULL;
     g_autofree char *rcpts = NULL;
     gboolean close_it = FALSE;
+    gsize   room = REPLY_ATTACH_MAX;
     struct statement *s = NULL;
     struct outmail *m = NULL;
     struct command_change ch = { 0 };
@@ -1391,12 +1423,20 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "+t:a:ch", opts, NULL)) != -1) {
         switch (c) {
-        case 't': g_ptr_array_add(to, g_strdup(optarg)); break;
+        case 't':
+            if (!compose_address_ok(optarg)) {
+                fprintf(stderr, "liaisonctl: reply: --to \"%s\" is not an address (a plain "
+                        "local@domain, no name or brackets)\n", optarg);
+                return EX_USAGE;
+            }
+            g_ptr_array_add(to, g_strdup(optarg));
+            break;
         case 'a': {
-            struct attachment *a = reply_attachment(optarg);
+            int     arc = EX_OK;
+            struct attachment *a = reply_attachment(optarg, &room, &arc);
 
             if (a == NULL)
-                return EX_NOINPUT;
+                return arc;
             g_ptr_array_add(files, a);
             break;
         }
@@ -1417,6 +1457,11 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
 
         while ((n = fread(buf, 1, sizeof buf, stdin)) > 0 && in->len <= REPLY_TEXT_MAX)
             g_string_append_len(in, buf, (gssize) n);
+        if (ferror(stdin)) {
+            fprintf(stderr, "liaisonctl: reply: reading standard input: %s\n", g_strerror(errno));
+            g_string_free(in, TRUE);
+            return EX_NOINPUT;
+        }
         len = in->len;
         text = g_string_free(in, FALSE);
     } else if (!g_file_get_contents(textpath, &text, &len, &err)) {
@@ -1439,11 +1484,17 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
     if ((s = store_get_statement_meta(ctl->store, id, &err)) == NULL)
         goto failed;
     if (to->len == 0) {
-        g_autofree char *from = stored_from_address(s->header_from);
+        /* Whom ingest acknowledged: a forward's forwarder, not the From
+         * of the attached message, which anyone can write. */
+        g_autofree char *from = s->forwarded_by != NULL ? g_strdup(s->forwarded_by)
+                                                        : stored_from_address(s->header_from);
 
         g_ptr_array_unref(to);
         to = route_acknowledge_to(ctl->dir, s, from);
     }
+    if (s->replied != NULL)
+        printf("statement %" G_GINT64_FORMAT " was answered before, on %.10s: this is "
+               "another response\n", id, s->replied);
     if ((m = compose_response(ctl_mail(ctl), s, to, text, files)) == NULL) {
         store_rollback(ctl->store);
         statement_free(s);
@@ -1648,22 +1699,25 @@ static const struct command commands[] = {
       "text, at most 1 MiB; \"-\" for standard input); it goes out from the tool's\n"
       "address (mail_from), Subject \"[LS ID] Response: TITLE\", threaded on the\n"
       "statement, to the statement's response contacts at the sending body's own\n"
-      "domains (else its sender), copying everyone its notification went to, the\n"
+      "domains (else its sender, or a forward's forwarder: whom its acknowledgement\n"
+      "went to), copying everyone its notification went to, the\n"
       "lists included; replies to it come back to intake and are threaded on the\n"
       "statement.  The outbox delivers it (liaisond's sender, or flush).\n"
       "\n"
       "Options:\n"
-      "  -t, --to ADDR      send to ADDR instead of the response contacts (again for\n"
-      "                     more)\n"
-      "  -a, --attach FILE  attach FILE (at most 25 MiB; again for more), its type\n"
-      "                     guessed from its name and bytes\n"
+      "  -t, --to ADDR      send to ADDR (a plain local@domain) instead of the\n"
+      "                     response contacts (again for more)\n"
+      "  -a, --attach FILE  attach FILE, its type guessed from its name and bytes\n"
+      "                     (again for more; at most 7 MiB together, which a relay\n"
+      "                     with Postfix's default size limit still takes)\n"
       "  -c, --close        close the statement too\n"
       "  -h, --help         this help\n"
       "\n"
-      "Exit status: 0 queued; 1 no statement ID; 64 usage error; 65 TEXT is not\n"
-      "text, or no address to send to (give --to); 66 no database, or TEXT or an\n"
-      "attachment cannot be read; 75 the database cannot be opened or written\n"
-      "(nothing queued); 78 configuration error." },
+      "Exit status: 0 queued; 1 no statement ID; 64 usage error, or a --to that is\n"
+      "not an address; 65 TEXT is not text, the attachments are too large, or no\n"
+      "address to send to (give --to); 66 no database, or TEXT or an attachment\n"
+      "cannot be read; 75 the database cannot be opened or written (nothing\n"
+      "queued); 78 configuration error." },
     { "tickle", cmd_tickle, "[--now YYYY-MM-DD] [--dry-run]",
       "Queue the reminders due today for open statements: before the deadline,\n"
       "overdue, or without a deadline (tickle_* keys of the configuration).  Each\n"

@@ -701,10 +701,18 @@ sync_file(const char *path, GError **err)
 
 /* Give a file or directory written here the mode a web server needs to
  * read it, whatever the umask of cron's or systemd's user (0007 in
- * liaisond's units): the site is public by design. */
+ * liaisond's units): the site is public by design.  One that has the mode,
+ * or that others can read already, is left alone: a site first published
+ * by root and then by its owner has files the owner cannot chmod. */
 static gboolean
 make_public(const char *path, int mode, GError **err)
 {
+    GStatBuf sb;
+    int     others = (mode & S_IXOTH) ? (S_IROTH | S_IXOTH) : S_IROTH;
+
+    if (g_stat(path, &sb) == 0 && ((int) (sb.st_mode & 07777) == mode
+                                   || (int) (sb.st_mode & others) == others))
+        return TRUE;
     if (g_chmod(path, mode) == 0)
         return TRUE;
     g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),

@@ -649,8 +649,32 @@ check_exit "reply with a blank text: 65" 65 rctl reply 1 "$SCRATCH/blank.txt"
 check_exit "reply with no such text file: 66" 66 rctl reply 1 "$SCRATCH/none.txt"
 check_exit "reply with no such attachment: 66" 66 rctl reply --attach "$SCRATCH/none.pdf" 1 "$SCRATCH/letter.txt"
 check_exit "reply without the text: 64" 64 rctl reply 1
+check_exit "reply --to a name and address: 64" 64 rctl reply --to "Greta <g@itu.test>" 1 "$SCRATCH/letter.txt"
+check_grep "reply --to a name and address: says which" '"Greta <g@itu.test>" is not an address' "$SCRATCH/err"
+check_exit "reply --to with a line break: 64" 64 rctl reply --to "$(printf 'x@y.test\r\nBcc: z@w.test')" 1 "$SCRATCH/letter.txt"
+truncate -s 8M "$SCRATCH/big.pdf"
+check_exit "reply with 8 MiB of attachments: 65" 65 rctl reply --attach "$SCRATCH/big.pdf" 1 "$SCRATCH/letter.txt"
+check_grep "reply with 8 MiB of attachments: says why" "exceed 7 MiB" "$SCRATCH/err"
+check_exit "reply --attach /dev/zero: 66, not read" 66 rctl reply --attach /dev/zero 1 "$SCRATCH/letter.txt"
+check_exit "reply with standard input that fails: 66" 66 sh -c '"$1" -d "$2" reply 1 - < "$3"' _ "$CTL" "$SCRATCH/ra.db" "$SCRATCH"
 check "the refused replies queued nothing" test \
     "$(sqlite3 "$SCRATCH/ra.db" "SELECT count(*) FROM outbox WHERE kind = 'response'")" = 2
+# An attachment's name with a line break and bytes that are not UTF-8:
+# the part's headers stay whole, the name readable.
+NL="$SCRATCH/$(printf 'a\nBcc: evil@x.test caf\xe9.txt')"
+printf 'plain text\n' >"$NL"
+check_exit "reply with an attachment named with a line break: 0" 0 rctl reply --to other@itu.test --attach "$NL" 1 "$SCRATCH/letter.txt"
+sqlite3 "$SCRATCH/ra.db" "SELECT writefile('$SCRATCH/nl.eml', raw) FROM outbox WHERE kind = 'response' ORDER BY id DESC LIMIT 1" >/dev/null
+check "the attachment's headers whole, its name cleaned, its text labelled UTF-8" python3 - "$SCRATCH/nl.eml" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+att = list(m.iter_attachments())
+ok = (not m.defects and len(att) == 1 and not att[0].defects
+      and att[0].get_filename().startswith("a Bcc: evil@x.test caf")
+      and att[0].get_content_charset() == "utf-8"
+      and att[0].get_content() == "plain text\n" and m["Bcc"] is None)
+sys.exit(0 if ok else 1)
+PY
 
 # --- a failure after rows are written: 75, and none of them kept -------------
 # A trigger makes the outbox refuse the notification, the last write of an

@@ -232,6 +232,23 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "SKIP: the full disk case needs root (mount)"
     exit 77
 fi
+# A site published by root, then by its owner from cron: the files root
+# left cannot be chmod'ed by the owner, and need not be.
+SHARED=$(mktemp -d /tmp/liaison-publish-shared.XXXXXX)
+t_cleanup "rm -rf '$SHARED'"
+chmod 755 "$SHARED"
+check "shared: a database others may read" sh -c 'cp "$1" "$2/db" && sqlite3 "$2/db" "PRAGMA journal_mode" >/dev/null && chmod 644 "$2"/db*' _ "$DB" "$SHARED"
+# The program, its configuration and directory where nobody can read
+# them (a clone under /root is not).
+cp "$CTL" "$CORPUS/directory.json" "$SHARED/"
+printf 'database = %s/db\ndirectory = %s/directory.json\nbase_url = https://lt.ietf.test/liaison/\n' \
+    "$SHARED" "$SHARED" >"$SHARED/liaisond.conf"
+chmod 644 "$SHARED/liaisond.conf" "$SHARED/directory.json"
+check_exit "shared: root publishes first" 0 "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --now "$NOW" "$SHARED/site"
+chown nobody "$SHARED/site"
+check_exit "shared: then its owner, from cron: 0" 0 runuser -u nobody -- "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --now "$NOW" "$SHARED/site"
+check_grep "shared: nothing to write" "0 files written" "$SCRATCH/out"
+
 FULL="$SCRATCH/full"
 mkdir -p "$FULL"
 if mount -t tmpfs -o size=512k tmpfs "$FULL"; then
