@@ -676,6 +676,15 @@ ok = (not m.defects and len(att) == 1 and not att[0].defects
 sys.exit(0 if ok else 1)
 PY
 
+# A forward from a stranger: the response goes where the acknowledgement
+# went (the forwarder), not to the attached message's own contacts.
+sed '1,/^From: /s/^From: .*/From: Mallory <mallory@evil.test>/' "$CORPUS/s14-forwarded-rfc822.eml" >"$SCRATCH/fwd.eml"
+check_exit "a stranger's forward: recorded" 0 "$CTL" -d "$SCRATCH/fwd.db" ingest --json "$SCRATCH/fwd.eml"
+fid=$(jq -r .id "$SCRATCH/out")
+check_exit "reply to the forward: 0" 0 "$CTL" -d "$SCRATCH/fwd.db" reply "$fid" "$SCRATCH/letter.txt"
+check "reply to the forward: To as the acknowledgement" test \
+    "$(sqlite3 "$SCRATCH/fwd.db" "SELECT (SELECT rcpts FROM outbox WHERE kind = 'acknowledgement') = substr(rcpts, 1, instr(rcpts || char(10), char(10)) - 1) FROM outbox WHERE kind = 'response'")" = 1
+
 # --- a failure after rows are written: 75, and none of them kept -------------
 # A trigger makes the outbox refuse the notification, the last write of an
 # ingest: the statement, its message, contacts and events are written by
