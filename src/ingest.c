@@ -125,10 +125,9 @@ struct own_id_query {
 static gboolean
 from_has_address(const char *header_from, const char *addr)
 {
-    g_autofree char *from = g_ascii_strdown(header_from, -1);
-    g_autofree char *bracketed = g_strconcat("<", addr, ">", NULL);
+    g_autofree char *from = message_from_address(header_from);
 
-    return strcmp(from, addr) == 0 || g_str_has_suffix(from, bracketed);
+    return from != NULL && g_ascii_strcasecmp(from, addr) == 0;
 }
 
 /* The domain of an address, or "" (never NULL). */

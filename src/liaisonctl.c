@@ -1309,23 +1309,6 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
 #define REPLY_TEXT_MAX      (1024 * 1024)
 #define REPLY_ATTACH_MAX    (7 * 1024 * 1024)
 
-/* The address of a From as the store keeps it ("Name <addr>" or "addr"):
- * what is inside the last <...> at its end, else the whole when it looks
- * like an address; NULL otherwise. */
-static char *
-stored_from_address(const char *from)
-{
-    const char *lt;
-    size_t n;
-
-    if (from == NULL || (n = strlen(from)) == 0)
-        return NULL;
-    if (from[n - 1] == '>' && (lt = strrchr(from, '<')) != NULL)
-        return g_ascii_strdown(lt + 1, from + n - 1 - (lt + 1));
-    return strchr(from, '@') != NULL && strpbrk(from, " <>") == NULL
-           ? g_ascii_strdown(from, -1) : NULL;
-}
-
 /* Whether text holds nothing but white space. */
 static gboolean
 blank(const char *text)
@@ -1487,7 +1470,7 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
         /* Whom ingest acknowledged: a forward's forwarder, not the From
          * of the attached message, which anyone can write. */
         g_autofree char *from = s->forwarded_by != NULL ? g_strdup(s->forwarded_by)
-                                                        : stored_from_address(s->header_from);
+                                                        : message_from_address(s->header_from);
 
         g_ptr_array_unref(to);
         to = route_acknowledge_to(ctl->dir, s, from);

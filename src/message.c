@@ -2859,6 +2859,24 @@ bare_forward(GMimeMessage *outer, const struct message_limits *lim)
 
 /* ---- public ------------------------------------------------------------ */
 
+/* The address of a From as m->from has it ("Name <addr>", or "addr"):
+ * the final <...> holds it, and the name before may hold anything, '<'
+ * and '>' included, so the last '<' is where it starts. */
+char *
+message_from_address(const char *from)
+{
+    const char *lt;
+    size_t  n;
+
+    if (from == NULL || (n = strlen(from)) == 0)
+        return NULL;
+    if (from[n - 1] == '>' && (lt = strrchr(from, '<')) != NULL)
+        return g_ascii_strdown(lt + 1, (gssize) (from + n - 1 - (lt + 1)));
+    if (strchr(from, '@') != NULL && strpbrk(from, " <>") == NULL)
+        return g_ascii_strdown(from, -1);
+    return NULL;
+}
+
 /* Call g_mime_init() and libxml2's initialisation once. */
 void
 message_library_init(void)

@@ -112,6 +112,10 @@ enum message_error {
 };
 GQuark  message_error_quark(void);
 
+/* The address (lower case) of a From written as struct message's from
+ * is, and as the store keeps it: "Name <addr>" or "addr"; NULL when it
+ * holds none. */
+char   *message_from_address(const char *from);
 /* Call g_mime_init() and set the limits' defaults; once, from main. */
 void    message_library_init(void);
 void    message_library_shutdown(void);

@@ -1869,6 +1869,34 @@ setup(void **state)
     return 0;
 }
 
+/* message_from_address reads a From as message.c writes it: the final
+ * <...>, whatever the name before holds. */
+static void
+test_from_address(void **state)
+{
+    static const struct {
+        const char *from, *want;
+    } cases[] = {
+        { "Greta Jonsson <Greta@ITU.test>", "greta@itu.test" },
+        { "greta@itu.test", "greta@itu.test" },
+        { "\"a>b <c@d>\" <real@itu.test>", "real@itu.test" },
+        { "Jonsson, Greta <g@itu.test>", "g@itu.test" },
+        { "undisclosed recipients", NULL },
+        { "", NULL },
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = message_from_address(cases[i].from);
+
+        if (cases[i].want == NULL)
+            assert_null(got);
+        else
+            assert_string_equal(got, cases[i].want);
+    }
+    assert_null(message_from_address(NULL));
+}
+
 /* Release them at the end, so valgrind sees no leak from them. */
 static int
 teardown(void **state)
@@ -1923,6 +1951,7 @@ main(void)
         cmocka_unit_test(test_format_flowed_delsp),
         cmocka_unit_test(test_format_flowed_stuffing),
         cmocka_unit_test(test_format_fixed),
+        cmocka_unit_test(test_from_address),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
