@@ -1,6 +1,6 @@
 /*
  * compose.c: the mail the tool sends (notification, acknowledgement,
- * reminder, report), built with GMime and written with CRLF line ends,
+ * reminder, report, and the response liaisonctl reply sends), built with GMime and written with CRLF line ends,
  * ready for the outbox.
  *
  * Why it is built this way:
@@ -21,8 +21,9 @@
  *   correspondence on the statement.  Reply-To is the intake address.
  *
  * - Loops (RFC 3834): Auto-Submitted (auto-replied on the acknowledgement,
- *   auto-generated on the rest) and X-Liaison-Loop
- *   on everything; intake classifies both as automatic and never answers.
+ *   auto-generated on the rest but the response, a person's letter) and
+ *   X-Liaison-Loop on everything; intake classifies both as automatic and
+ *   never answers.
  *
  * - The envelope sender is per recipient (VERP): the outbox sends one SMTP
  *   transaction per recipient with compose_verp_sender(), so a bounce

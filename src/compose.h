@@ -1,12 +1,13 @@
 /*
  * compose.h: the mail the tool sends, composed with GMime: the notification
  * to the assignee, the acknowledgement to the sender, the tickler's
- * reminders, and reports to the liaison manager.
+ * reminders, reports to the liaison manager, and the IETF's response.
  *
  * Everything that came from incoming mail (titles, names, addresses) is
  * treated as hostile: no CR, LF or NUL can reach a header, long and
  * non-ASCII values are folded and RFC 2047-encoded by GMime.  Every message
- * carries Auto-Submitted: auto-generated, the loop header X-Liaison-Loop
+ * but the response carries Auto-Submitted: auto-generated (auto-replied on
+ * the acknowledgement), and every one the loop header X-Liaison-Loop
  * (intake classifies mail carrying it as auto-generated and never answers
  * it), a Message-ID, and In-Reply-To/References to the statement's own
  * Message-ID so that mail clients thread it with the statement.  The

@@ -5,10 +5,11 @@
  *
  * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
  * a pipe transport or from .forward, where the MTA reads them: 0 done,
- * 1 no such statement (show, close, reopen, deadline, reassign), 64 usage,
- * 65 not mail, 66 no input file (ingest) or no database (list, show,
- * close, reopen, deadline, reassign),
- * 70 internal error, 74 input too large, 75 temporary failure (the MTA
+ * 1 no such statement (show, close, reopen, deadline, reassign, reply),
+ * 64 usage, 65 not mail (reply: not text, too large, no address), 66 no
+ * input file (ingest, reply) or no database (list, show, close, reopen,
+ * deadline, reassign, reply, publish), 70 internal error, 73 publish
+ * cannot write its folder, 74 input too large, 75 temporary failure (the MTA
  * keeps the message and retries), 78 configuration error; ingest answers
  * 75 for its own usage errors, 70, 78 and unreadable input, which are not
  * the message's fault (ingest_keep()).  The help texts below, usage() and
@@ -224,7 +225,7 @@ ctl_open_store(struct ctl *ctl)
     return TRUE;
 }
 
-/* Open the store for list, show, close and reopen, which never create
+/* Open the store for the commands that never create
  * one: a mistyped path would show "0 statements", and a database made by
  * root before liaisond's first start is one liaisond's user cannot write.
  * EX_OK, EX_NOINPUT when there is none, EX_TEMPFAIL when it cannot be
@@ -1587,7 +1588,8 @@ static const struct command commands[] = {
     { "show", cmd_show, "[--json] ID",
       "Show everything recorded about statement ID, ending with its history:\n"
       "arrival, routing, mail queued, correspondence, reminders, closing,\n"
-      "deadlines moved, reassignments, commands refused by mail.\n"
+      "deadlines moved, reassignments, commands refused by mail, responses sent.\n"
+      "When it was answered (reply) and closed show as Answered and Closed.\n"
       "\n"
       "Options:\n"
       "  -j, --json  print the statement as a JSON object\n"
@@ -1699,8 +1701,8 @@ static const struct command commands[] = {
       "Exit status: 0 queued; 1 no statement ID; 64 usage error, or a --to that is\n"
       "not an address; 65 TEXT is not text, the attachments are too large, or no\n"
       "address to send to (give --to); 66 no database, or TEXT or an attachment\n"
-      "cannot be read; 75 the database cannot be opened or written (nothing\n"
-      "queued); 78 configuration error." },
+      "cannot be read; 70 internal error; 75 the database cannot be opened or\n"
+      "written (nothing queued); 78 configuration error." },
     { "tickle", cmd_tickle, "[--now YYYY-MM-DD] [--dry-run]",
       "Queue the reminders due today for open statements: before the deadline,\n"
       "overdue, or without a deadline (tickle_* keys of the configuration).  Each\n"
@@ -1737,9 +1739,10 @@ static const struct command commands[] = {
       "  -D, --days N    list the statements closed in the last N days (default 90)\n"
       "  -h, --help      this help\n"
       "\n"
-      "Exit status: 0 published; 64 usage error; 66 no database; 73 a file or\n"
-      "directory under DIR cannot be written (what was written stays, whole);\n"
-      "75 the database cannot be opened or read; 78 configuration error." },
+      "Exit status: 0 published; 64 usage error; 66 no database; 70 internal\n"
+      "error; 73 a file or directory under DIR cannot be written (what was\n"
+      "written stays, whole); 75 the database cannot be opened or read; 78\n"
+      "configuration error." },
     { "help", cmd_help, "[COMMAND]",
       "Describe the commands, or COMMAND (the same as 'liaisonctl COMMAND --help').\n"
       "It reads no configuration.\n"
@@ -1806,7 +1809,8 @@ usage(FILE *fp)
                 "  1   show, close, reopen, deadline, reassign, reply: no such statement\n"
                 "  64  usage error, or an unknown command\n"
                 "  65  ingest: the input is not mail; nothing recorded; reply: the text is\n"
-                "      not text, or there is no address to send it to\n"
+                "      not text, the attachments exceed 7 MiB, or there is no address to\n"
+                "      send it to\n"
                 "  66  ingest: FILE cannot be opened; list, show, close, reopen, deadline,\n"
                 "      reassign, reply, publish: there is no database; reply: a file\n"
                 "      cannot be read\n"

@@ -435,7 +435,7 @@ check_grep "response: To the response contact" '^To: tsbsg15@itu.test' "$FR"
 check_grep "response: subject" '^Subject: \[LS 1\] Response: LS on YANG models' "$FR"
 check_grep "response: threaded on the statement" '^In-Reply-To: <t25-sg15-ls123@itu.test>' "$FR"
 check_grep "response: answers come back to intake" '^Reply-To: liaisons@ietf.test' "$FR"
-check "response: no Auto-Submitted (a person's letter)" sh -c '! grep -qi "^Auto-Submitted:" "$1"' _ "$FR"
+check "response: no Auto-Submitted (a person's letter)" sh -c '[ -s "$1" ] && ! grep -qi "^Auto-Submitted:" "$1"' _ "$FR"
 check "response: the letter and the PDF, byte for byte" python3 - "$FR" "$RUN/LS-answer.pdf" <<'PY'
 import email, email.policy, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
