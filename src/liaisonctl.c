@@ -1387,6 +1387,7 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
         { "to", required_argument, NULL, 't' },
         { "attach", required_argument, NULL, 'a' },
         { "close", no_argument, NULL, 'c' },
+        { "dry-run", no_argument, NULL, 'N' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1394,7 +1395,7 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
     g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(attachment_free);
     g_autofree char *text = NULL, *actor = ctl_actor(), *detail = NULL;
     g_autofree char *rcpts = NULL;
-    gboolean close_it = FALSE;
+    gboolean close_it = FALSE, dry_run = FALSE;
     gsize   room = REPLY_ATTACH_MAX;
     struct statement *s = NULL;
     struct outmail *m = NULL;
@@ -1405,7 +1406,7 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
     gsize len;
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "+t:a:ch", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+t:a:cNh", opts, NULL)) != -1) {
         switch (c) {
         case 't':
             if (!compose_address_ok(optarg)) {
@@ -1425,6 +1426,7 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
             break;
         }
         case 'c': close_it = TRUE; break;
+        case 'N': dry_run = TRUE; break;
         case 'h': return command_usage(ctl->cmd, TRUE);
         default: return command_usage(ctl->cmd, FALSE);
         }
@@ -1491,6 +1493,20 @@ cmd_reply(struct ctl *ctl, int argc, char **argv)
     g_ptr_array_remove_index(m->rcpts, m->rcpts->len - 1);
     statement_free(s);
     s = NULL;
+    if (dry_run) {
+        gsize   n;
+        const char *raw = g_bytes_get_data(m->raw, &n);
+
+        store_rollback(ctl->store);
+        printf("statement %" G_GINT64_FORMAT ": the response would go to %s; nothing queued "
+               "(dry run).  It reads:\n\n", id, rcpts);
+        /* The message as it would be sent, CRLF made LF for a terminal. */
+        for (gsize i = 0; i < n; i++)
+            if (raw[i] != '\r')
+                putchar(raw[i]);
+        outmail_free(m);
+        return EX_OK;
+    }
     if ((row = outbox_queue(ctl->store, id, m, &err)) == 0)
         goto failed;
     detail = g_strdup_printf("%s, outbox %" G_GINT64_FORMAT ", to %s", m->message_id, row, rcpts);
@@ -1678,7 +1694,7 @@ static const struct command commands[] = {
       "Exit status: 0 done (mail the relay did not take is counted as deferred or\n"
       "failed); 64 usage error; 70 internal error; 75 the database cannot be opened\n"
       "or failed (run it again later); 78 configuration error." },
-    { "reply", cmd_reply, "[--to ADDR]... [--attach FILE]... [--close] ID TEXT",
+    { "reply", cmd_reply, "[--to ADDR]... [--attach FILE]... [--close] [--dry-run] ID TEXT",
       "Send the IETF's response to statement ID and record that it was answered:\n"
       "the tickler stops reminding it.  TEXT is a file holding the letter (UTF-8\n"
       "text, at most 1 MiB; \"-\" for standard input); it goes out from the tool's\n"
@@ -1696,6 +1712,8 @@ static const struct command commands[] = {
       "                     (again for more; at most 7 MiB together, which a relay\n"
       "                     with Postfix's default size limit still takes)\n"
       "  -c, --close        close the statement too\n"
+      "  -N, --dry-run      print to whom it would go and the message (attachments\n"
+      "                     base64), and queue nothing\n"
       "  -h, --help         this help\n"
       "\n"
       "Exit status: 0 queued; 1 no statement ID; 64 usage error, or a --to that is\n"

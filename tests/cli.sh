@@ -623,6 +623,11 @@ check_exit "reassign 99: 1" 1 rctl reassign 99 netmod
 # Statement 1 of ra.db (s03): its response contact is at the sender's domain.
 printf 'Dear colleagues,\n\nNETMOD thanks SG15.\n' >"$SCRATCH/letter.txt"
 printf '%%PDF-1.4 the letter\n' >"$SCRATCH/letter.pdf"
+check_exit "reply --dry-run 1: 0" 0 rctl reply --dry-run --attach "$SCRATCH/letter.pdf" 1 "$SCRATCH/letter.txt"
+check_grep "reply --dry-run: to whom" "^statement 1: the response would go to tsbsg15@itu.test, netmod-chairs@ietf.test.*nothing queued" "$SCRATCH/out"
+check_grep "reply --dry-run: the letter itself" "^Subject: \\[LS 1\\] Response: " "$SCRATCH/out"
+check "reply --dry-run: nothing queued, not answered" test \
+    "$(sqlite3 "$SCRATCH/ra.db" "SELECT (SELECT count(*) FROM outbox WHERE kind = 'response') || (SELECT replied IS NULL FROM statement WHERE id = 1)")" = 01
 check_exit "reply 1: 0" 0 rctl reply --attach "$SCRATCH/letter.pdf" 1 "$SCRATCH/letter.txt"
 check_grep "reply 1: says to whom" "^statement 1: response queued to tsbsg15@itu.test, netmod-chairs@ietf.test" "$SCRATCH/out"
 check "reply 1: one response queued, to the contact and the notification's people" test \
