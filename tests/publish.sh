@@ -125,6 +125,8 @@ EOF
 check_exit "ingest the hostile statement" 0 ctl ingest --json "$SCRATCH/hostile.eml"
 H=$(jq -r .id "$SCRATCH/out")
 check_exit "close 2" 0 ctl close --reason "answered" 2
+printf 'Dear colleagues,\n\nOur answer.\n' >"$SCRATCH/letter.txt"
+check_exit "reply to 4 (the IETF's response)" 0 ctl reply --to liaison@3gpp.test 4 "$SCRATCH/letter.txt"
 check "the store records when 2 was closed" test -n "$(sqlite3 "$DB" "SELECT closed FROM statement WHERE id = 2")"
 check_exit "reopen 3 after closing it" 0 sh -c '"$1" -c "$2" close 3 && "$1" -c "$2" reopen 3' _ "$CTL" "$CONF"
 check "a reopened statement has no closed time" test -z "$(sqlite3 "$DB" "SELECT closed FROM statement WHERE id = 3")"
@@ -174,8 +176,13 @@ check "index: links to every listed statement's page" jq -e \
 check_grep "index: a Content-Security-Policy forbidding script" "default-src 'none'" "$SITE/index.html"
 
 # --- a statement's page -------------------------------------------------------
+check "Chromium renders statement 4's page" dom "file://$SITE/4/index.html" "$SCRATCH/four.dom"
+facts "$SCRATCH/four.dom" >"$SCRATCH/four.json"
+check "page: an answered statement says when" jq -e --arg now "$NOW" \
+    '.text.statement | contains("Answered" + $now)' "$SCRATCH/four.json"
 check "Chromium renders the hostile statement's page" dom "file://$SITE/$H/index.html" "$SCRATCH/h.dom"
 facts "$SCRATCH/h.dom" >"$SCRATCH/h.json"
+check "page: one not answered does not say so" jq -e '.text.statement | contains("Answered") | not' "$SCRATCH/h.json"
 check_exit "show --json the hostile statement" 0 ctl show --json "$H"
 title=$(jq -r .title "$SCRATCH/out")
 is "page: the title, as recorded" "$title" "$(jq -r '.text.title' "$SCRATCH/h.json")"
