@@ -50,6 +50,7 @@ struct entry {
     char   *received;
     char   *closed;             /* when it was last closed, or NULL */
     char   *updated;            /* its last event, else received */
+    char   *replied;            /* when the IETF answered it, or NULL */
 };
 
 /* The state publish_site carries through store_list. */
@@ -91,6 +92,7 @@ entry_free(gpointer p)
     g_free(e->received);
     g_free(e->closed);
     g_free(e->updated);
+    g_free(e->replied);
     g_free(e);
 }
 
@@ -327,7 +329,9 @@ render_index(const struct site *site)
     for (guint i = 0; i < open->len; i++) {
         const struct entry *e = g_ptr_array_index(open, i);
         int     days;
-        gboolean overdue = days_between(site->today, e->deadline, &days) && days < 0;
+        /* Answered is not overdue: the IETF has done its part. */
+        gboolean overdue = e->replied == NULL && days_between(site->today, e->deadline, &days)
+                           && days < 0;
         g_autofree char *received = day_of(e->received);
 
         g_string_append_printf(out, "<tr data-id=\"%" G_GINT64_FORMAT "\"%s>"
@@ -341,7 +345,14 @@ render_index(const struct site *site)
         cell(out, "to", e->to_body);
         cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
         g_string_append(out, "<td class=\"deadline\">");
-        put_deadline(out, e->deadline, site->today, TRUE);
+        put_deadline(out, e->deadline, site->today, e->replied == NULL);
+        if (e->replied != NULL) {
+            g_autofree char *answered = day_of(e->replied);
+
+            g_string_append(out, " <span class=\"answered\">(answered ");
+            put(out, answered);
+            g_string_append(out, ")</span>");
+        }
         g_string_append(out, "</td>");
         cell(out, "received", received);
         g_string_append(out, "</tr>\n");
@@ -604,6 +615,8 @@ render_feed(const struct site *site)
                                e->purpose != NULL ? e->purpose : "not stated");
         if (strcmp(e->state, "open") != 0)
             g_string_append_printf(summary, "Closed on %.10s.", e->closed != NULL ? e->closed : "?");
+        else if (e->replied != NULL)
+            g_string_append_printf(summary, "Answered on %.10s.", e->replied);
         else if (e->deadline != NULL)
             g_string_append_printf(summary, "Deadline %s (%s).", e->deadline, due);
         else
@@ -885,6 +898,7 @@ publish_one(const struct statement *s, gpointer data)
     e->state = g_strdup(s->state != NULL ? s->state : "open");
     e->received = g_strdup(s->received != NULL ? s->received : site->o->now);
     e->closed = g_strcmp0(e->state, "closed") == 0 ? g_strdup(s->closed) : NULL;
+    e->replied = g_strdup(s->replied);
     e->updated = g_strdup(e->received);
     if (!read_history(site->st, s, e, &site->err)) {
         entry_free(e);

@@ -125,8 +125,15 @@ EOF
 check_exit "ingest the hostile statement" 0 ctl ingest --json "$SCRATCH/hostile.eml"
 H=$(jq -r .id "$SCRATCH/out")
 check_exit "close 2" 0 ctl close --reason "answered" 2
+# The site is published as at 2027-03-08, when several deadlines have
+# passed; one of those statements is answered, which is no longer overdue.
+NOW=2027-03-08
+TODAY=$(date -u +%Y-%m-%d)
+check_exit "list --json before the reply" 0 ctl list --json
+R=$(jq --arg now "$NOW" --argjson h "$H" '[.[] | select(.state == "open" and .deadline != null and .deadline < $now and .id != $h and .id != 2 and .id != 3)][0].id' "$SCRATCH/out")
+check "a statement overdue on $NOW to answer ($R)" test "$R" -gt 0
 printf 'Dear colleagues,\n\nOur answer.\n' >"$SCRATCH/letter.txt"
-check_exit "reply to 4 (the IETF's response)" 0 ctl reply --to liaison@3gpp.test 4 "$SCRATCH/letter.txt"
+check_exit "reply to $R (the IETF's response)" 0 ctl reply --to liaison@3gpp.test "$R" "$SCRATCH/letter.txt"
 check "the store records when 2 was closed" test -n "$(sqlite3 "$DB" "SELECT closed FROM statement WHERE id = 2")"
 check_exit "reopen 3 after closing it" 0 sh -c '"$1" -c "$2" close 3 && "$1" -c "$2" reopen 3' _ "$CTL" "$CONF"
 check "a reopened statement has no closed time" test -z "$(sqlite3 "$DB" "SELECT closed FROM statement WHERE id = 3")"
@@ -135,24 +142,23 @@ check_exit "list --json" 0 ctl list --json
 cp "$SCRATCH/out" "$SCRATCH/list.json"
 N=$(jq length "$SCRATCH/list.json")
 check "at least 10 statements" test "$N" -ge 10
-NOW=$(date -u +%Y-%m-%d)
 # Under the umask of liaisond's systemd units (0007): a site a web
 # server can still read.
-check_exit "publish" 0 sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publish --now "$NOW" "$SITE"
+check_exit "publish" 0 sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publish --days 3650 --now "$NOW" "$SITE"
 is "publish: the site's folders and files readable by a web server" "755 755 644 644 644 644" \
     "$(stat -c %a "$SITE" "$SITE/1" "$SITE/index.html" "$SITE/1/index.html" "$SITE/feed.atom" "$SITE/$H/2-LS-hostile.pdf" | xargs)"
-check_grep "publish: a summary" "^published $N statements to .*: $((N - 1)) outstanding, 1 closed in the last 90 days; [0-9]+ files written, 0 unchanged$" "$SCRATCH/out"
+check_grep "publish: a summary" "^published $N statements to .*: $((N - 1)) outstanding, 1 closed in the last 3650 days; [0-9]+ files written, 0 unchanged$" "$SCRATCH/out"
 check_exit "publish into a folder whose parents are missing, umask 077" 0 \
-    sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publish --now "$NOW" "$SCRATCH/deep/www/site"
+    sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publish --days 3650 --now "$NOW" "$SCRATCH/deep/www/site"
 is "publish: the parent folders it made are readable too" "755 755 755" \
     "$(stat -c %a "$SCRATCH/deep" "$SCRATCH/deep/www" "$SCRATCH/deep/www/site" | xargs)"
-check_exit "publish again" 0 ctl publish --now "$NOW" "$SITE"
+check_exit "publish again" 0 ctl publish --days 3650 --now "$NOW" "$SITE"
 check_grep "publish again: nothing written" "^published $N statements .* 0 files written, [0-9]+ unchanged$" "$SCRATCH/out"
 # Reminders queued are no change a reader sees: the feed and the index
 # stay as they were.
 check_exit "tickle (reminders queued, events recorded)" 0 ctl tickle --now 2027-01-03
 check_grep "tickle queued reminders" "; [1-9][0-9]* reminders? queued" "$SCRATCH/out"
-check_exit "publish after the tickle" 0 ctl publish --now "$NOW" "$SITE"
+check_exit "publish after the tickle" 0 ctl publish --days 3650 --now "$NOW" "$SITE"
 check_grep "publish after the tickle: nothing written" "^published $N statements .* 0 files written, [0-9]+ unchanged$" "$SCRATCH/out"
 
 # --- the index as Chromium builds it ----------------------------------------
@@ -163,8 +169,11 @@ facts "$SCRATCH/index.dom" >"$SCRATCH/index.json"
 want_open=$(jq -c '[.[] | select(.state == "open")] | sort_by([(.deadline == null), .deadline, .id]) | map(.id)' "$SCRATCH/list.json")
 is "index: the open statements, nearest deadline first" "$want_open" "$(jq -c '.tables.outstanding' "$SCRATCH/index.json")"
 is "index: the closed one in its own table" "[2]" "$(jq -c '.tables.closed' "$SCRATCH/index.json")"
-want_overdue=$(jq -c --arg now "$NOW" '[.[] | select(.state == "open" and .deadline != null and .deadline < $now)] | sort_by([.deadline, .id]) | map(.id)' "$SCRATCH/list.json")
-is "index: overdue rows marked" "$want_overdue" "$(jq -c '.overdue' "$SCRATCH/index.json")"
+want_overdue=$(jq -c --arg now "$NOW" '[.[] | select(.state == "open" and .replied == null and .deadline != null and .deadline < $now)] | sort_by([.deadline, .id]) | map(.id)' "$SCRATCH/list.json")
+check "index: some statements overdue on $NOW ($want_overdue)" test "$want_overdue" != "[]"
+is "index: overdue rows marked, the answered one not" "$want_overdue" "$(jq -c '.overdue' "$SCRATCH/index.json")"
+check "index: the answered one says so in its deadline" jq -e --arg r "$R" --arg today "$TODAY" \
+    '.text[$r + ".deadline"] | contains("(answered " + $today + ")")' "$SCRATCH/index.json"
 check "index: the hostile title is text, as written" jq -e --argjson h "$H" \
     '.text[($h | tostring) + ".title"] | startswith("<img src=x onerror=")' "$SCRATCH/index.json"
 check "index: no element came from mail (no img, script, h1 beyond the page's one)" jq -e \
@@ -176,10 +185,10 @@ check "index: links to every listed statement's page" jq -e \
 check_grep "index: a Content-Security-Policy forbidding script" "default-src 'none'" "$SITE/index.html"
 
 # --- a statement's page -------------------------------------------------------
-check "Chromium renders statement 4's page" dom "file://$SITE/4/index.html" "$SCRATCH/four.dom"
+check "Chromium renders statement $R's page" dom "file://$SITE/$R/index.html" "$SCRATCH/four.dom"
 facts "$SCRATCH/four.dom" >"$SCRATCH/four.json"
-check "page: an answered statement says when" jq -e --arg now "$NOW" \
-    '.text.statement | contains("Answered" + $now)' "$SCRATCH/four.json"
+check "page: an answered statement says when" jq -e --arg today "$TODAY" \
+    '.text.statement | contains("Answered" + $today)' "$SCRATCH/four.json"
 check "Chromium renders the hostile statement's page" dom "file://$SITE/$H/index.html" "$SCRATCH/h.dom"
 facts "$SCRATCH/h.dom" >"$SCRATCH/h.json"
 check "page: one not answered does not say so" jq -e '.text.statement | contains("Answered") | not' "$SCRATCH/h.json"
@@ -251,9 +260,9 @@ cp "$CTL" "$CORPUS/directory.json" "$SHARED/"
 printf 'database = %s/db\ndirectory = %s/directory.json\nbase_url = https://lt.ietf.test/liaison/\n' \
     "$SHARED" "$SHARED" >"$SHARED/liaisond.conf"
 chmod 644 "$SHARED/liaisond.conf" "$SHARED/directory.json"
-check_exit "shared: root publishes first" 0 "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --now "$NOW" "$SHARED/site"
+check_exit "shared: root publishes first" 0 "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --days 3650 --now "$NOW" "$SHARED/site"
 chown nobody "$SHARED/site"
-check_exit "shared: then its owner, from cron: 0" 0 runuser -u nobody -- "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --now "$NOW" "$SHARED/site"
+check_exit "shared: then its owner, from cron: 0" 0 runuser -u nobody -- "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --days 3650 --now "$NOW" "$SHARED/site"
 check_grep "shared: nothing to write" "; 0 files written," "$SCRATCH/out"
 
 FULL="$SCRATCH/full"
