@@ -59,8 +59,8 @@
 /* Whether c is an explicit bidirectional formatting character (embeddings,
  * overrides, isolates, marks): in a Subject from a stranger it would make
  * "doc\u202Etxt.exe" read as "docexe.txt". */
-static gboolean
-is_bidi_control(gunichar c)
+gboolean
+compose_is_bidi_control(gunichar c)
 {
     return c == 0x200e || c == 0x200f || c == 0x061c || (c >= 0x202a && c <= 0x202e)
            || (c >= 0x2066 && c <= 0x2069);
@@ -88,7 +88,7 @@ clean_header_value(const char *s, glong max)
             space = out->len > 0;
             continue;
         }
-        if (is_bidi_control(c))
+        if (compose_is_bidi_control(c))
             continue;
         if (space)
             g_string_append_c(out, ' ');

@@ -77,6 +77,11 @@ struct outmail *compose_report(const struct compose_settings *cs,
 struct outmail *compose_response(const struct compose_settings *cs,
                                  const struct statement *s, const GPtrArray *to,
                                  const char *text, const GPtrArray *attachments);
+/* Whether c is an explicit bidirectional formatting character (embedding,
+ * override, isolate, mark), which text from mail loses wherever the tool
+ * shows it: in a Subject or on a page it would make a title read as
+ * something else. */
+gboolean compose_is_bidi_control(gunichar c);
 /* Whether addr is a plain mailbox address (local@domain, printable ASCII,
  * no blank, quote, bracket, comma or semicolon) that mail is sent to. */
 gboolean compose_address_ok(const char *addr);

@@ -33,6 +33,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "compose.h"
 #include "envelope.h"
 #include "publish.h"
 #include "statement.h"
@@ -96,16 +97,6 @@ entry_free(gpointer p)
     g_free(e);
 }
 
-/* Whether c is one of the characters that reorder text on screen (the
- * bidi embeddings, overrides and isolates): mail could make a title read
- * as something else. */
-static gboolean
-is_bidi_control(gunichar c)
-{
-    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)
-           || c == 0x200E || c == 0x200F || c == 0x061C;
-}
-
 /* Text from mail made safe for HTML and XML 1.0 alike. */
 char *
 publish_escape(const char *text, gboolean lines)
@@ -128,7 +119,7 @@ publish_escape(const char *text, gboolean lines)
             continue;                   /* CRLF read as LF */
         else if (g_unichar_iscntrl(c))
             g_string_append_c(clean, ' ');
-        else if (is_bidi_control(c))
+        else if (compose_is_bidi_control(c))     /* a title made to read otherwise */
             continue;
         else if (c == 0xFFFE || c == 0xFFFF)    /* not characters in XML */
             g_string_append_unichar(clean, 0xFFFD);
