@@ -295,6 +295,23 @@ entries_in(const GPtrArray *all, const char *state, GCompareFunc cmp)
     return a;
 }
 
+/* The cells both tables of the index start a row with: id, the title
+ * linking to the statement's page, from, to, purpose. */
+static void
+row_start(GString *out, const struct entry *e, gboolean overdue)
+{
+    g_string_append_printf(out, "<tr data-id=\"%" G_GINT64_FORMAT "\"%s>"
+                           "<td class=\"id\">%" G_GINT64_FORMAT "</td>"
+                           "<td class=\"title\"><a href=\"%" G_GINT64_FORMAT
+                           "/index.html\">",
+                           e->id, overdue ? " class=\"overdue\"" : "", e->id, e->id);
+    put(out, e->title);
+    g_string_append(out, "</a></td>");
+    cell(out, "from", e->from_body);
+    cell(out, "to", e->to_body);
+    cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
+}
+
 /* index.html: the outstanding statements, then the recently closed. */
 static GString *
 render_index(const struct site *site)
@@ -325,16 +342,7 @@ render_index(const struct site *site)
                            && days < 0;
         g_autofree char *received = day_of(e->received);
 
-        g_string_append_printf(out, "<tr data-id=\"%" G_GINT64_FORMAT "\"%s>"
-                               "<td class=\"id\">%" G_GINT64_FORMAT "</td>"
-                               "<td class=\"title\"><a href=\"%" G_GINT64_FORMAT
-                               "/index.html\">",
-                               e->id, overdue ? " class=\"overdue\"" : "", e->id, e->id);
-        put(out, e->title);
-        g_string_append(out, "</a></td>");
-        cell(out, "from", e->from_body);
-        cell(out, "to", e->to_body);
-        cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
+        row_start(out, e, overdue);
         g_string_append(out, "<td class=\"deadline\">");
         put_deadline(out, e->deadline, site->today, e->replied == NULL);
         if (e->replied != NULL) {
@@ -361,15 +369,7 @@ render_index(const struct site *site)
         const struct entry *e = g_ptr_array_index(closed, i);
         g_autofree char *when = day_of(e->closed);
 
-        g_string_append_printf(out, "<tr data-id=\"%" G_GINT64_FORMAT "\">"
-                               "<td class=\"id\">%" G_GINT64_FORMAT "</td>"
-                               "<td class=\"title\"><a href=\"%" G_GINT64_FORMAT
-                               "/index.html\">", e->id, e->id, e->id);
-        put(out, e->title);
-        g_string_append(out, "</a></td>");
-        cell(out, "from", e->from_body);
-        cell(out, "to", e->to_body);
-        cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
+        row_start(out, e, FALSE);
         cell(out, "closed", when);
         g_string_append(out, "</tr>\n");
     }
