@@ -286,6 +286,28 @@ read_all(FILE *fp, const char *name, int *rc)
     return buf;
 }
 
+/* The day a command works on: --now's YYYY-MM-DD, else today in UTC
+ * (deadlines are days without a zone; the store keeps UTC).  FALSE, the
+ * reason printed, when --now is not a day. */
+static gboolean
+ctl_today(const struct ctl *ctl, const char *now, GDate *today)
+{
+    if (now != NULL) {
+        if (strlen(now) != 10 || !tickle_parse_day(now, today)) {
+            fprintf(stderr, "liaisonctl: %s: --now \"%s\" is not a day (YYYY-MM-DD)\n",
+                    ctl->cmd->name, now);
+            return FALSE;
+        }
+    } else {
+        g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+
+        g_date_clear(today, 1);
+        g_date_set_dmy(today, g_date_time_get_day_of_month(t),
+                       g_date_time_get_month(t), g_date_time_get_year(t));
+    }
+    return TRUE;
+}
+
 /* Print a decision for a person. */
 static void
 print_decision(const struct decision *d)
@@ -483,12 +505,103 @@ put_cell(const char *s, glong width)
         putchar(' ');
 }
 
-/* One row of the list table. */
-static gboolean
-list_row(const struct statement *s, gpointer data)
-{
-    char id[24], received[17];
+/* What list shows: a statement is shown when every filter given holds. */
+struct list_query {
+    const char *state;          /* "open" or "closed"; NULL: either */
+    gboolean overdue;           /* open, unanswered, its deadline passed */
+    int     due_within;         /* open, unanswered, due in at most this many
+                                   days (overdue too); -1: no such filter */
+    const char *group;          /* assigned to this group or area (or to a
+                                   group of this area); NULL: any */
+    char   *from;               /* folded text the From body holds */
+    char   *text;               /* folded text the Title, Subject or Body holds */
+    char    today[11];          /* YYYY-MM-DD, for the two deadline filters */
+    const struct directory *dir;    /* for an area's groups; NULL without --group */
+    JsonBuilder *json;          /* the array being built, or NULL for the table */
+    int     shown, total;
+};
 
+/* Text normalised and case-folded for matching (so "itu-t" finds "ITU‑T"
+ * written with a non-breaking hyphen, and "Straße" finds "STRASSE"); bytes
+ * that are not UTF-8 only lower-cased. */
+static char *
+fold(const char *text)
+{
+    g_autofree char *n = g_utf8_validate(text, -1, NULL)
+                         ? g_utf8_normalize(text, -1, G_NORMALIZE_ALL) : NULL;
+
+    return n != NULL ? g_utf8_casefold(n, -1) : g_ascii_strdown(text, -1);
+}
+
+/* TRUE when field holds the folded text. */
+static gboolean
+field_holds(const char *field, const char *folded)
+{
+    g_autofree char *f = field != NULL ? fold(field) : NULL;
+
+    return f != NULL && strstr(f, folded) != NULL;
+}
+
+/* TRUE when one of the statement's assignee groups is q->group, or is a
+ * group of q->group when that is an area. */
+static gboolean
+assigned_to(const struct statement *s, const struct list_query *q)
+{
+    for (guint i = 0; i < s->groups->len; i++) {
+        const char *key = g_ptr_array_index(s->groups, i);
+        const struct dir_group *g = directory_group(q->dir, key);
+
+        if (g_ascii_strcasecmp(key, q->group) == 0
+            || (g != NULL && g->area != NULL && g_ascii_strcasecmp(g->area, q->group) == 0))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* TRUE when the statement passes every filter of q. */
+static gboolean
+list_wants(const struct statement *s, const struct list_query *q)
+{
+    if (q->state != NULL && g_strcmp0(s->state, q->state) != 0)
+        return FALSE;
+    if (q->overdue || q->due_within >= 0) {
+        int     days;
+
+        /* Answered is not outstanding, as on the published page. */
+        if (g_strcmp0(s->state, "open") != 0 || s->replied != NULL
+            || !tickle_days_until(q->today, s->env->deadline, &days)
+            || (q->overdue && days >= 0)
+            || (q->due_within >= 0 && days > q->due_within))
+            return FALSE;
+    }
+    if (q->group != NULL && !assigned_to(s, q))
+        return FALSE;
+    if (q->from != NULL && !field_holds(s->env->from_body, q->from))
+        return FALSE;
+    if (q->text != NULL && !field_holds(s->env->title, q->text)
+        && !field_holds(s->subject, q->text) && !field_holds(s->env->body, q->text))
+        return FALSE;
+    return TRUE;
+}
+
+/* One statement for list: counted, and shown as a table row or a JSON
+ * element when it passes the filters. */
+static gboolean
+list_one(const struct statement *s, gpointer data)
+{
+    struct list_query *q = data;
+    char    id[24], received[17];
+
+    q->total++;
+    if (!list_wants(s, q))
+        return TRUE;
+    q->shown++;
+    if (q->json != NULL) {
+        json_builder_begin_object(q->json);
+        statement_to_json(s, q->json);
+        json_builder_end_object(q->json);
+        return TRUE;
+    }
     g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, s->id);
     /* "2026-11-27T09:15:00Z" shown as "2026-11-27 09:15". */
     g_strlcpy(received, s->received != NULL ? s->received : "-", sizeof received);
@@ -500,18 +613,14 @@ list_row(const struct statement *s, gpointer data)
     put_cell(s->env->to_body, 24);
     put_cell(purpose_name(s->env->purpose), 11);
     put_cell(s->env->deadline, 10);
-    printf("%s\n", s->state);
-    (*(int *)data)++;
-    return TRUE;
-}
+    put_cell(s->state, 6);
+    {
+        glong used;
+        g_autofree char *title = fit(s->env->title != NULL ? s->env->title : s->subject,
+                                     60, &used);
 
-/* One element of the list JSON array. */
-static gboolean
-list_json(const struct statement *s, gpointer data)
-{
-    json_builder_begin_object(data);
-    statement_to_json(s, data);
-    json_builder_end_object(data);
+        printf("%s\n", title);
+    }
     return TRUE;
 }
 
@@ -529,49 +638,104 @@ print_json(JsonBuilder *b)
     printf("%s\n", text);
 }
 
-/* liaisonctl list [--json] */
+/* liaisonctl list [FILTER]... [--json]: the statements, or those that pass
+ * every filter (--open, --closed, --overdue, --due DAYS, --group GROUP,
+ * --from TEXT, --search TEXT; --now sets the day the deadlines count from). */
 static int
 cmd_list(struct ctl *ctl, int argc, char **argv)
 {
     static const struct option opts[] = {
+        { "open", no_argument, NULL, 'o' },
+        { "closed", no_argument, NULL, 'C' },
+        { "overdue", no_argument, NULL, 'O' },
+        { "due", required_argument, NULL, 'u' },
+        { "group", required_argument, NULL, 'g' },
+        { "from", required_argument, NULL, 'f' },
+        { "search", required_argument, NULL, 's' },
+        { "now", required_argument, NULL, 'n' },
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    struct list_query q = { .due_within = -1 };
+    g_autoptr(JsonBuilder) b = NULL;
+    g_autofree char *from = NULL, *text = NULL;
+    const char *now = NULL;
     gboolean json = FALSE;
     GError *err = NULL;
+    GDate today;
+    gint64 days;
     gboolean ok;
-    int c, rc, count = 0;
+    int c, rc;
 
-    while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+oCOu:g:f:s:n:jh", opts, NULL)) != -1) {
         switch (c) {
+        case 'o':
+        case 'C':
+            if (q.state != NULL && strcmp(q.state, c == 'o' ? "open" : "closed") != 0) {
+                fprintf(stderr, "liaisonctl: list: --open and --closed exclude each other\n");
+                return EX_USAGE;
+            }
+            q.state = c == 'o' ? "open" : "closed";
+            break;
+        case 'O': q.overdue = TRUE; break;
+        case 'u':
+            if (!g_ascii_string_to_signed(optarg, 10, 0, 36500, &days, NULL)) {
+                fprintf(stderr, "liaisonctl: list: --due \"%s\" is not a number of days "
+                        "(0 to 36500)\n", optarg);
+                return EX_USAGE;
+            }
+            q.due_within = (int) days;
+            break;
+        case 'g': q.group = optarg; break;
+        case 'f': g_free(from); from = fold(optarg); break;
+        case 's': g_free(text); text = fold(optarg); break;
+        case 'n': now = optarg; break;
         case 'j': json = TRUE; break;
         case 'h': return command_usage(ctl->cmd, TRUE);
         default: return command_usage(ctl->cmd, FALSE);
         }
     }
-    if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK
-        || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+    if (!ctl_today(ctl, now, &today))
+        return EX_USAGE;
+    g_date_strftime(q.today, sizeof q.today, "%Y-%m-%d", &today);
+    q.from = from;
+    q.text = text;
+    if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK)
+        return rc;
+    if (q.group != NULL) {
+        if (!ctl_open_directory(ctl))
+            return EX_CONFIG;
+        if (route_reassign_target(ctl->dir, q.group) == NULL) {
+            fprintf(stderr, "liaisonctl: list: the directory has no group or area \"%s\"\n",
+                    q.group);
+            return EX_USAGE;
+        }
+        q.dir = ctl->dir;
+    }
+    if ((rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
     if (json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-
+        b = json_builder_new();
+        q.json = b;
         json_builder_begin_array(b);
-        ok = store_list(ctl->store, list_json, b, &err);
-        json_builder_end_array(b);
-        if (ok)
-            print_json(b);
     } else {
-        printf("%-4s  %-16s  %-24s  %-24s  %-11s  %-10s  %s\n",
-               "ID", "RECEIVED (UTC)", "FROM", "TO", "PURPOSE", "DEADLINE", "STATE");
-        ok = store_list(ctl->store, list_row, &count, &err);
-        if (ok)
-            printf("(%d statement%s)\n", count, count == 1 ? "" : "s");
+        printf("%-4s  %-16s  %-24s  %-24s  %-11s  %-10s  %-6s  %s\n",
+               "ID", "RECEIVED (UTC)", "FROM", "TO", "PURPOSE", "DEADLINE", "STATE", "TITLE");
     }
+    ok = store_list(ctl->store, list_one, &q, &err);
     if (!ok) {
         log_msg(LOG_ERR, NULL, "cannot list statements: %s", err->message);
         g_error_free(err);
         return EX_TEMPFAIL;
+    }
+    if (json) {
+        json_builder_end_array(b);
+        print_json(b);
+    } else if (q.shown == q.total) {
+        printf("(%d statement%s)\n", q.shown, q.shown == 1 ? "" : "s");
+    } else {
+        printf("(%d of %d statement%s)\n", q.shown, q.total, q.total == 1 ? "" : "s");
     }
     return EX_OK;
 }
@@ -1181,19 +1345,8 @@ cmd_tickle(struct ctl *ctl, int argc, char **argv)
     }
     if (optind < argc)
         return command_usage(ctl->cmd, FALSE);
-    if (now != NULL) {
-        if (strlen(now) != 10 || !tickle_parse_day(now, &today)) {
-            fprintf(stderr, "liaisonctl: tickle: --now \"%s\" is not a day (YYYY-MM-DD)\n", now);
-            return EX_USAGE;
-        }
-    } else {
-        /* Deadlines are days without a zone; the store keeps UTC. */
-        g_autoptr(GDateTime) t = g_date_time_new_now_utc();
-
-        g_date_clear(&today, 1);
-        g_date_set_dmy(&today, g_date_time_get_day_of_month(t),
-                       g_date_time_get_month(t), g_date_time_get_year(t));
-    }
+    if (!ctl_today(ctl, now, &today))
+        return EX_USAGE;
     if ((rc = ctl_setup(ctl)) != EX_OK)
         return rc;
     if (!tickle_policy_from_config(&policy, ctl->cfg, &err)) {
@@ -1591,16 +1744,36 @@ static const struct command commands[] = {
       "written, or the input cannot be read; nothing recorded, an MTA keeps the\n"
       "message and retries.  (An MTA running ingest as a pipe bounces every\n"
       "code but 75 and 71, so whatever is not the message's fault is 75.)" },
-    { "list", cmd_list, "[--json]",
-      "List the statements: id, received, from, to, purpose, deadline, state, then\n"
-      "their number.\n"
+    { "list", cmd_list, "[FILTER]... [--json]",
+      "List the statements, oldest first: id, received, from, to, purpose,\n"
+      "deadline, state and title, then how many.  With filters, only those\n"
+      "that pass every filter given, and how many of how many.\n"
+      "\n"
+      "Filters:\n"
+      "  -o, --open            open statements\n"
+      "  -C, --closed          closed statements\n"
+      "  -O, --overdue         open statements not answered (reply) whose\n"
+      "                        deadline has passed\n"
+      "  -u, --due DAYS        open statements not answered that are due within\n"
+      "                        DAYS days (0: today), the overdue ones included\n"
+      "  -g, --group GROUP     assigned to GROUP, a group or area of the\n"
+      "                        directory, or iesg; an area also gives those\n"
+      "                        assigned to its groups\n"
+      "  -f, --from TEXT       whose From body holds TEXT, case ignored\n"
+      "  -s, --search TEXT     whose Title, Subject or Body holds TEXT, case\n"
+      "                        ignored\n"
       "\n"
       "Options:\n"
-      "  -j, --json  print a JSON array of the statements (the fields of show --json)\n"
-      "  -h, --help  this help\n"
+      "  -n, --now YYYY-MM-DD  the day --overdue and --due count from\n"
+      "                        (default: today, UTC)\n"
+      "  -j, --json            print a JSON array of those statements (the\n"
+      "                        fields of show --json)\n"
+      "  -h, --help            this help\n"
       "\n"
-      "Exit status: 0 listed; 64 usage error; 66 no database; 70 internal error;\n"
-      "75 the database cannot be opened or read; 78 configuration error." },
+      "Exit status: 0 listed, even none; 64 usage error, a --now that is not\n"
+      "a day, or a GROUP the directory does not have; 66 no database; 70\n"
+      "internal error; 75 the database cannot be opened or read; 78\n"
+      "configuration error, or with --group a directory that cannot be read." },
     { "show", cmd_show, "[--json] ID",
       "Show everything recorded about statement ID, ending with its history:\n"
       "arrival, routing, mail queued, correspondence, reminders, closing,\n"

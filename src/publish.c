@@ -143,26 +143,13 @@ put(GString *out, const char *text)
     g_free(e);
 }
 
-/* Days from a to b (both YYYY-MM-DD): TRUE with *days. */
-static gboolean
-days_between(const char *a, const char *b, int *days)
-{
-    GDate da, db;
-
-    if (a == NULL || b == NULL || strlen(a) != 10 || strlen(b) != 10
-        || !tickle_parse_day(a, &da) || !tickle_parse_day(b, &db))
-        return FALSE;
-    *days = g_date_days_between(&da, &db);
-    return TRUE;
-}
-
 /* How a deadline stands on today. */
 char *
 publish_due(const char *deadline, const char *today)
 {
     int     days;
 
-    if (!days_between(today, deadline, &days))
+    if (!tickle_days_until(today, deadline, &days))
         return NULL;
     if (days < 0)
         return g_strdup_printf("overdue by %d day%s", -days, days == -1 ? "" : "s");
@@ -338,8 +325,8 @@ render_index(const struct site *site)
         const struct entry *e = g_ptr_array_index(open, i);
         int     days;
         /* Answered is not overdue: the IETF has done its part. */
-        gboolean overdue = e->replied == NULL && days_between(site->today, e->deadline, &days)
-                           && days < 0;
+        gboolean overdue = e->replied == NULL
+                           && tickle_days_until(site->today, e->deadline, &days) && days < 0;
         g_autofree char *received = day_of(e->received);
 
         row_start(out, e, overdue);

@@ -171,6 +171,19 @@ tickle_parse_day(const char *s, GDate *d)
     return TRUE;
 }
 
+/* See tickle.h. */
+gboolean
+tickle_days_until(const char *today, const char *day, int *days)
+{
+    GDate dt, dd;
+
+    if (today == NULL || day == NULL || strlen(today) != 10 || strlen(day) != 10
+        || !tickle_parse_day(today, &dt) || !tickle_parse_day(day, &dd))
+        return FALSE;
+    *days = g_date_days_between(&dt, &dd);
+    return TRUE;
+}
+
 /* Days from a to b (positive when b is later). */
 static int
 days_between(const GDate *a, const GDate *b)

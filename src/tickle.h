@@ -82,6 +82,9 @@ gboolean tickle_policy_point(const struct tickle_policy *p,
 /* Parse "YYYY-MM-DD" (anything after the tenth character is ignored, so
  * "2027-03-15T08:00:00Z" gives its day) into d; FALSE when not a date. */
 gboolean tickle_parse_day(const char *s, GDate *d);
+/* Days from today to day, both exactly "YYYY-MM-DD": TRUE with *days,
+ * negative when day has passed; FALSE when either is not a day. */
+gboolean tickle_days_until(const char *today, const char *day, int *days);
 /* Run the tickler for the day today: queue the reminders due (or, when
  * dry_run, print to out what would go to whom and queue nothing).  Each
  * reminder queued or planned is also printed to out. */

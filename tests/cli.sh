@@ -599,6 +599,98 @@ check_exit "a new statement citing [LS 1] from its contact" 0 ctl ingest --json 
 check "it is a statement, with its own deadline" \
     jq -e '.kind == "statement" and .id != 1 and .deadline == "2028-02-01"' "$SCRATCH/out"
 
+# --- list's filters: each shows what the unfiltered JSON says it should ----
+# The corpus in a database of its own, one statement answered (reply) and
+# one closed; the expected ids come from `list --json` read by Python.
+LF="$SCRATCH/filters.db"
+lf() { "$CTL" -d "$LF" -D "$CORPUS/directory.json" "$@"; }
+for f in "$CORPUS"/*.eml; do lf ingest "$f" >/dev/null 2>&1; done
+mapfile -t dated < <(lf list --json | jq -r '.[] | select(.deadline != null) | .id')
+check "list filters: the corpus has four statements with deadlines" test "${#dated[@]}" -ge 4
+printf 'The IETF thanks you.\n' >"$SCRATCH/lf-letter.txt"
+check_exit "list filters: answer ${dated[0]}" 0 lf reply "${dated[0]}" "$SCRATCH/lf-letter.txt"
+check_exit "list filters: close ${dated[1]}" 0 lf close "${dated[1]}"
+lf list --json >"$SCRATCH/all.json"
+# expect ARGS...: the ids list ARGS should show, from all.json.
+expect() {
+    python3 - "$SCRATCH/all.json" "$CORPUS/directory.json" "$@" <<'PY'
+import datetime, json, sys, unicodedata
+rows = json.load(open(sys.argv[1]))
+groups = json.load(open(sys.argv[2]))["groups"]
+args, i, f = sys.argv[3:], 0, {}
+while i < len(args):
+    if args[i] in ("--open", "--closed", "--overdue"):
+        f[args[i]] = True; i += 1
+    else:
+        f[args[i]] = args[i + 1]; i += 2
+today = datetime.date.fromisoformat(f.get("--now", datetime.date.today().isoformat()))
+fold = lambda s: unicodedata.normalize("NFKC", s).casefold()
+holds = lambda field, text: field is not None and fold(text) in fold(field)
+def wants(s):
+    if f.get("--open") and s["state"] != "open": return False
+    if f.get("--closed") and s["state"] != "closed": return False
+    if f.get("--overdue") or "--due" in f:
+        if s["state"] != "open" or s["replied"] or not s["deadline"]: return False
+        days = (datetime.date.fromisoformat(s["deadline"]) - today).days
+        if f.get("--overdue") and days >= 0: return False
+        if "--due" in f and days > int(f["--due"]): return False
+    if "--group" in f:
+        g = f["--group"].lower()
+        if not any(k == g or groups.get(k, {}).get("area") == g for k in s["groups"]): return False
+    if "--from" in f and not holds(s["from"], f["--from"]): return False
+    if "--search" in f and not any(holds(s[k], f["--search"]) for k in ("title", "subject", "body")):
+        return False
+    return True
+print(" ".join(str(s["id"]) for s in rows if wants(s)))
+PY
+}
+total=$(jq length "$SCRATCH/all.json")
+# list_filter ARGS...: the table and the JSON show expect's ids, neither
+# none nor all of them (so that the filter is seen to work), and the
+# table ends "(N of M statements)".
+list_filter() {
+    local want got_json got_table n
+    want=$(expect "$@")
+    lf list --json "$@" >"$SCRATCH/lf.json" 2>"$SCRATCH/err"
+    got_json=$(jq -r '[.[].id] | join(" ")' "$SCRATCH/lf.json")
+    lf list "$@" >"$SCRATCH/lf.txt" 2>>"$SCRATCH/err"
+    got_table=$(awk '$1 ~ /^[0-9]+$/ { printf "%s%s", sep, $1; sep = " " }' "$SCRATCH/lf.txt")
+    n=$(wc -w <<<"$want")
+    if [ -n "$want" ] && [ "$n" -lt "$total" ] && [ "$got_json" = "$want" ] && [ "$got_table" = "$want" ] \
+        && grep -qx "($n of $total statements)" "$SCRATCH/lf.txt"; then
+        ok "list $*: $want"
+    else
+        fail "list $*" "want [$want] of $total; JSON [$got_json], table [$got_table]: $(tail -1 "$SCRATCH/lf.txt") $(head -c 200 "$SCRATCH/err")"
+    fi
+}
+list_filter --open
+list_filter --closed
+list_filter --overdue --now 2027-02-01
+list_filter --due 30 --now 2027-02-01
+list_filter --due 0 --now 2027-03-15
+list_filter --group rtg
+list_filter --group CCAMP
+list_filter --group iesg
+list_filter --from itu-t
+list_filter --search "OTN"
+list_filter --group rtg --open --due 60 --now 2027-02-01
+# The facts behind them, by hand: the answered one is past its deadline
+# yet not overdue; an area gives its groups' statements.
+check "list --overdue: the answered statement is past its deadline" \
+    jq -e --arg id "${dated[0]}" '.[] | select(.id == ($id | tonumber)) | .replied != null and .deadline < "2027-04-01"' "$SCRATCH/all.json"
+check_exit "list --overdue as at 2027-04-01" 0 lf list --overdue --now 2027-04-01
+check "list --overdue: not the answered one" sh -c '! grep -q "^$1 " "$2"' _ "${dated[0]}" "$SCRATCH/out"
+check_exit "list --group rtg" 0 lf list --group rtg
+check_grep "list --group rtg: a CCAMP statement (an RTG group)" "IETF CCAMP WG" "$SCRATCH/out"
+check_exit "list --group nosuch: 64" 64 lf list --group nosuch
+check_grep "list --group nosuch: says so" 'no group or area "nosuch"' "$SCRATCH/err"
+check_exit "list --open --closed: 64" 64 lf list --open --closed
+check_exit "list --due -1: 64" 64 lf list --due -1
+check_exit "list --due x: 64" 64 lf list --due x
+check_exit "list --now 2027-13-01: 64" 64 lf list --overdue --now 2027-13-01
+check_exit "list a filter that passes none: 0" 0 lf list --search "no statement says this"
+check_grep "list none: (0 of N statements)" "^\(0 of $total statements\)$" "$SCRATCH/out"
+
 # --- reassign: on a database of its own -------------------------------------
 rctl() { "$CTL" -d "$SCRATCH/ra.db" "$@"; }
 check_exit "reassign: ingest s03" 0 rctl ingest "$CORPUS/s03-itu-template.eml"

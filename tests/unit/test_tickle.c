@@ -224,6 +224,30 @@ test_parse_day(void **state)
     assert_false(tickle_parse_day(NULL, &d));
 }
 
+/* Days until a deadline across a month, a leap day and a year, negative
+ * once past; a full timestamp or a bad day is no day. */
+static void
+test_days_until(void **state)
+{
+    int     days = 12345;
+
+    (void) state;
+    assert_true(tickle_days_until("2027-02-27", "2027-03-01", &days));
+    assert_int_equal(days, 2);
+    assert_true(tickle_days_until("2028-02-28", "2028-03-01", &days));
+    assert_int_equal(days, 2);
+    assert_true(tickle_days_until("2027-03-15", "2027-03-15", &days));
+    assert_int_equal(days, 0);
+    assert_true(tickle_days_until("2027-01-01", "2026-12-31", &days));
+    assert_int_equal(days, -1);
+    days = 12345;
+    assert_false(tickle_days_until("2027-03-15", NULL, &days));
+    assert_false(tickle_days_until(NULL, "2027-03-15", &days));
+    assert_false(tickle_days_until("2027-03-15", "2027-02-30", &days));
+    assert_false(tickle_days_until("2027-03-15", "2027-03-15T00:00:00Z", &days));
+    assert_int_equal(days, 12345);
+}
+
 /* Each point ahead of the deadline falls on its day, with the days left;
  * between points the latest one that has come is the one due. */
 static void
@@ -507,6 +531,7 @@ main(void)
         cmocka_unit_test(test_parse_before),
         cmocka_unit_test(test_from_config),
         cmocka_unit_test(test_parse_day),
+        cmocka_unit_test(test_days_until),
         cmocka_unit_test(test_before_points),
         cmocka_unit_test(test_overdue_no_cap),
         cmocka_unit_test(test_daily_schedule),
