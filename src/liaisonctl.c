@@ -8,7 +8,7 @@
  * 1 no such statement (show, close, reopen, deadline, reassign, reply),
  * 64 usage, 65 not mail (reply: not text, too large, no address), 66 no
  * input file (ingest, reply) or no database (list, show, close, reopen,
- * deadline, reassign, reply, publish), 70 internal error, 73 publish
+ * deadline, reassign, reply, queue, publish), 70 internal error, 73 publish
  * cannot write its folder, 74 input too large, 75 temporary failure (the MTA
  * keeps the message and retries), 78 configuration error; ingest answers
  * 75 for its own usage errors, 70, 78 and unreadable input, which are not
@@ -36,6 +36,7 @@
 #include <glib/gstdio.h>
 
 #include "command.h"
+#include "compose.h"
 #include "config_file.h"
 #include "directory.h"
 #include "envelope.h"
@@ -462,6 +463,15 @@ char_columns(gunichar c)
     return g_unichar_iswide(c) ? 2 : 1;
 }
 
+/* TRUE for a character printed as a space: a control character (C1 ones
+ * too: U+009B is a terminal's CSI), which could move the cursor, or a
+ * bidirectional control, which could reorder what follows it. */
+static gboolean
+terminal_unsafe(gunichar c)
+{
+    return g_unichar_iscntrl(c) || compose_is_bidi_control(c);
+}
+
 /* s cut to at most width terminal columns, with an ellipsis when cut, and
  * any control character made a space (a name from mail could move the
  * cursor); the columns it takes in *used. */
@@ -482,7 +492,7 @@ fit(const char *s, glong width, glong *used)
         /* Room for the ellipsis when the whole does not fit. */
         if (cols + w > (total > width ? width - 1 : width))
             break;
-        g_string_append_unichar(out, g_unichar_iscntrl(c) ? ' ' : c);
+        g_string_append_unichar(out, terminal_unsafe(c) ? ' ' : c);
         cols += w;
     }
     if (total > width) {
@@ -518,17 +528,19 @@ struct list_query {
     char    today[11];          /* YYYY-MM-DD, for the two deadline filters */
     const struct directory *dir;    /* for an area's groups; NULL without --group */
     JsonBuilder *json;          /* the array being built, or NULL for the table */
+    gboolean filtered;          /* a filter was given */
     int     shown, total;
 };
 
-/* Text normalised and case-folded for matching (so "itu-t" finds "ITU‑T"
- * written with a non-breaking hyphen, and "Straße" finds "STRASSE"); bytes
- * that are not UTF-8 only lower-cased. */
+/* Text in NFKC and case-folded for matching (so "itu-t" finds "ＩＴＵ－Ｔ"
+ * typed in full-width forms, "Straße" finds "STRASSE", and an "é" typed as
+ * "e" and a combining accent finds the precomposed one, while "comite"
+ * does not find "Comité"); bytes that are not UTF-8 only lower-cased. */
 static char *
 fold(const char *text)
 {
     g_autofree char *n = g_utf8_validate(text, -1, NULL)
-                         ? g_utf8_normalize(text, -1, G_NORMALIZE_ALL) : NULL;
+                         ? g_utf8_normalize(text, -1, G_NORMALIZE_ALL_COMPOSE) : NULL;
 
     return n != NULL ? g_utf8_casefold(n, -1) : g_ascii_strdown(text, -1);
 }
@@ -701,6 +713,8 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
     g_date_strftime(q.today, sizeof q.today, "%Y-%m-%d", &today);
     q.from = from;
     q.text = text;
+    q.filtered = q.state != NULL || q.overdue || q.due_within >= 0 || q.group != NULL
+                 || from != NULL || text != NULL;
     if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK)
         return rc;
     if (q.group != NULL) {
@@ -732,7 +746,7 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
     if (json) {
         json_builder_end_array(b);
         print_json(b);
-    } else if (q.shown == q.total) {
+    } else if (!q.filtered) {
         printf("(%d statement%s)\n", q.shown, q.shown == 1 ? "" : "s");
     } else {
         printf("(%d of %d statement%s)\n", q.shown, q.total, q.total == 1 ? "" : "s");
@@ -754,7 +768,7 @@ put_text(const char *text, gboolean lines)
             p++;
             continue;
         }
-        if (g_unichar_iscntrl(c) && !(lines && (c == '\n' || c == '\t')))
+        if (terminal_unsafe(c) && !(lines && (c == '\n' || c == '\t')))
             putchar(' ');
         else
             fwrite(p, 1, g_utf8_next_char(p) - p, stdout);
@@ -1224,6 +1238,172 @@ cmd_reassign(struct ctl *ctl, int argc, char **argv)
         return EX_USAGE;
     }
     return change_statement(ctl, CHANGE_ASSIGNEE, id, key, reason);
+}
+
+/* What a queued mail is waiting for: "sent", "given up", "deferred" (tried
+ * and to be tried again) or "waiting" (not tried yet). */
+static const char *
+queue_state(const struct store_outbox_row *r)
+{
+    return r->sent != NULL ? "sent" : r->failed != NULL ? "given up"
+         : r->attempts > 0 ? "deferred" : "waiting";
+}
+
+/* The lines of a one-address-a-line column, empty ones dropped. */
+static char **
+queue_lines(const char *text)
+{
+    g_auto(GStrv) all = g_strsplit(text != NULL ? text : "", "\n", -1);
+    GPtrArray *out = g_ptr_array_new();
+
+    for (char **p = all; *p != NULL; p++)
+        if (**p != '\0')
+            g_ptr_array_add(out, g_strdup(*p));
+    g_ptr_array_add(out, NULL);
+    return (char **) g_ptr_array_free(out, FALSE);
+}
+
+/* A JSON array member of the lines of text. */
+static void
+json_lines(JsonBuilder *b, const char *member, const char *text)
+{
+    g_auto(GStrv) lines = queue_lines(text);
+
+    json_builder_set_member_name(b, member);
+    json_builder_begin_array(b);
+    for (char **p = lines; *p != NULL; p++)
+        json_builder_add_string_value(b, *p);
+    json_builder_end_array(b);
+}
+
+/* One queued mail as a JSON object. */
+static void
+queue_json(JsonBuilder *b, const struct store_outbox_row *r)
+{
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "id");
+    json_builder_add_int_value(b, r->id);
+    json_builder_set_member_name(b, "statement");
+    if (r->statement != 0)
+        json_builder_add_int_value(b, r->statement);
+    else
+        json_builder_add_null_value(b);
+    statement_json_string(b, "kind", r->kind);
+    statement_json_string(b, "state", queue_state(r));
+    statement_json_string(b, "created", r->created);
+    json_builder_set_member_name(b, "attempts");
+    json_builder_add_int_value(b, r->attempts);
+    statement_json_string(b, "next_try", r->sent == NULL && r->failed == NULL ? r->next_try : NULL);
+    statement_json_string(b, "sent", r->sent);
+    statement_json_string(b, "failed", r->failed);
+    statement_json_string(b, "last_error", r->last_error);
+    json_lines(b, "rcpts", r->rcpts);
+    json_lines(b, "delivered", r->delivered);
+    json_lines(b, "rejected", r->rejected);
+    json_builder_end_object(b);
+}
+
+/* One queued mail as a table row, and its last error, if any, below it. */
+static void
+queue_row(const struct store_outbox_row *r)
+{
+    g_auto(GStrv) rcpts = queue_lines(r->rcpts);
+    guint n = g_strv_length(rcpts);
+    g_autofree char *to = n > 1 ? g_strdup_printf("%s +%u", rcpts[0], n - 1)
+                                : g_strdup(n == 1 ? rcpts[0] : "-");
+    char    id[24], ls[24], tries[16], created[17], next[17];
+
+    g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, r->id);
+    g_snprintf(ls, sizeof ls, r->statement != 0 ? "%" G_GINT64_FORMAT : "-", r->statement);
+    g_snprintf(tries, sizeof tries, "%d", r->attempts);
+    /* "2026-11-27T09:15:00Z" shown as "2026-11-27 09:15". */
+    g_strlcpy(created, r->created != NULL ? r->created : "-", sizeof created);
+    g_strlcpy(next, r->sent == NULL && r->failed == NULL && r->next_try != NULL
+                    ? r->next_try : "-", sizeof next);
+    if (created[10] == 'T')
+        created[10] = ' ';
+    if (next[10] == 'T')
+        next[10] = ' ';
+    printf("%-4s  ", id);
+    put_cell(created, 16);
+    put_cell(r->kind, 15);
+    put_cell(ls, 4);
+    put_cell(tries, 5);
+    put_cell(queue_state(r), 8);
+    put_cell(next, 16);
+    put_text(to, FALSE);
+    putchar('\n');
+    if (r->last_error != NULL && *r->last_error != '\0') {
+        fputs("      last error: ", stdout);
+        put_text(r->last_error, FALSE);
+        putchar('\n');
+    }
+}
+
+/* liaisonctl queue [--all] [--json]: the mail the tool queued and has not
+ * sent, as mailq shows an MTA's, with why each is still there. */
+static int
+cmd_queue(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "all", no_argument, NULL, 'a' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    g_autoptr(GPtrArray) rows = NULL;
+    gboolean all = FALSE, json = FALSE;
+    unsigned waiting = 0, deferred = 0, given_up = 0, sent = 0;
+    GError *err = NULL;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "+ajh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': all = TRUE; break;
+        case 'j': json = TRUE; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK
+        || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    if ((rows = store_outbox_list(ctl->store, all, &err)) == NULL) {
+        log_msg(LOG_ERR, NULL, "cannot list the outbox: %s", err->message);
+        g_error_free(err);
+        return EX_TEMPFAIL;
+    }
+    if (json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_array(b);
+        for (guint i = 0; i < rows->len; i++)
+            queue_json(b, g_ptr_array_index(rows, i));
+        json_builder_end_array(b);
+        print_json(b);
+        return EX_OK;
+    }
+    printf("%-4s  %-16s  %-15s  %-4s  %-5s  %-8s  %-16s  %s\n", "ID", "QUEUED (UTC)",
+           "KIND", "LS", "TRIES", "STATE", "NEXT TRY (UTC)", "TO");
+    for (guint i = 0; i < rows->len; i++) {
+        const struct store_outbox_row *r = g_ptr_array_index(rows, i);
+        const char *state = queue_state(r);
+
+        queue_row(r);
+        if (strcmp(state, "sent") == 0)
+            sent++;
+        else if (strcmp(state, "given up") == 0)
+            given_up++;
+        else if (strcmp(state, "deferred") == 0)
+            deferred++;
+        else
+            waiting++;
+    }
+    printf("(%u waiting, %u deferred, %u given up", waiting, deferred, given_up);
+    if (all)
+        printf(", %u sent", sent);
+    printf(")\n");
+    return EX_OK;
 }
 
 /* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
@@ -1840,6 +2020,23 @@ static const struct command commands[] = {
       "64 usage error (no such group or area); 66 no database; 70 internal error;\n"
       "75 the database cannot be opened or written; 78 configuration error (the\n"
       "directory cannot be loaded)." },
+    { "queue", cmd_queue, "[--all] [--json]",
+      "The mail the tool queued and has not sent (notifications,\n"
+      "acknowledgements, reminders, reports, responses), oldest first, as\n"
+      "mailq shows an MTA's: id, when queued, kind, statement, attempts, state\n"
+      "(waiting: not tried yet; deferred: to be tried again; given up), the next\n"
+      "try, the recipients (the first, +N more), and below a row the relay's\n"
+      "last answer.  Then how many are in each state.  flush delivers them.\n"
+      "\n"
+      "Options:\n"
+      "  -a, --all   the mail sent too (state sent)\n"
+      "  -j, --json  print a JSON array: id, statement, kind, state, created,\n"
+      "              attempts, next_try, sent, failed, last_error, and the\n"
+      "              arrays rcpts, delivered and rejected\n"
+      "  -h, --help  this help\n"
+      "\n"
+      "Exit status: 0 listed; 64 usage error; 66 no database; 70 internal\n"
+      "error; 75 the database cannot be opened or read; 78 configuration error." },
     { "flush", cmd_flush, "[--max N] [--now TIME] [--relay HOST[:PORT]]",
       "Deliver the queued mail that is due (notifications, acknowledgements,\n"
       "reminders, reports) to the relay, retrying temporary failures later and\n"
@@ -2005,8 +2202,8 @@ usage(FILE *fp)
                 "      not text, the attachments exceed 7 MiB, or there is no address to\n"
                 "      send it to\n"
                 "  66  ingest: FILE cannot be opened; list, show, close, reopen, deadline,\n"
-                "      reassign, reply, publish: there is no database; reply: a file\n"
-                "      cannot be read\n"
+                "      reassign, reply, queue, publish: there is no database; reply: a\n"
+                "      file cannot be read\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  73  publish: a file or folder under DIR cannot be written\n"
                 "  74  ingest: the input is larger than 256 MiB\n"

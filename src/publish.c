@@ -620,17 +620,6 @@ render_feed(const struct site *site)
     return out;
 }
 
-/* Add "key": value unless value is NULL. */
-static void
-json_string(JsonBuilder *b, const char *key, const char *value)
-{
-    json_builder_set_member_name(b, key);
-    if (value != NULL)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
 /* statements.json: the index's statements as an array, in id order. */
 static GString *
 render_json(const struct site *site)
@@ -649,16 +638,16 @@ render_json(const struct site *site)
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "id");
         json_builder_add_int_value(b, e->id);
-        json_string(b, "url", url);
-        json_string(b, "title", e->title);
-        json_string(b, "from", e->from_body);
-        json_string(b, "to", e->to_body);
-        json_string(b, "purpose", e->purpose);
-        json_string(b, "deadline", e->deadline);
-        json_string(b, "state", e->state);
-        json_string(b, "received", e->received);
-        json_string(b, "closed", e->closed);
-        json_string(b, "updated", e->updated);
+        statement_json_string(b, "url", url);
+        statement_json_string(b, "title", e->title);
+        statement_json_string(b, "from", e->from_body);
+        statement_json_string(b, "to", e->to_body);
+        statement_json_string(b, "purpose", e->purpose);
+        statement_json_string(b, "deadline", e->deadline);
+        statement_json_string(b, "state", e->state);
+        statement_json_string(b, "received", e->received);
+        statement_json_string(b, "closed", e->closed);
+        statement_json_string(b, "updated", e->updated);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

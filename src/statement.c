@@ -91,9 +91,9 @@ statement_add_recipient(struct statement *s, const char *addr, const char *role)
     g_ptr_array_add(s->recipients, recipient_new(addr, role));
 }
 
-/* Add "key": "value", or "key": null when value is NULL. */
-static void
-json_member_string(JsonBuilder *b, const char *key, const char *value)
+/* See statement.h. */
+void
+statement_json_string(JsonBuilder *b, const char *key, const char *value)
 {
     json_builder_set_member_name(b, key);
     if (value != NULL)
@@ -149,23 +149,23 @@ statement_to_json(const struct statement *s, JsonBuilder *b)
 
     json_builder_set_member_name(b, "id");
     json_builder_add_int_value(b, s->id);
-    json_member_string(b, "received", s->received);
-    json_member_string(b, "state", s->state);
-    json_member_string(b, "closed", s->closed);
-    json_member_string(b, "replied", s->replied);
-    json_member_string(b, "title", e->title);
-    json_member_string(b, "from", e->from_body);
-    json_member_string(b, "to", e->to_body);
+    statement_json_string(b, "received", s->received);
+    statement_json_string(b, "state", s->state);
+    statement_json_string(b, "closed", s->closed);
+    statement_json_string(b, "replied", s->replied);
+    statement_json_string(b, "title", e->title);
+    statement_json_string(b, "from", e->from_body);
+    statement_json_string(b, "to", e->to_body);
     json_member_strings(b, "to_list", e->to_list);
-    json_member_string(b, "purpose", purpose_name(e->purpose));
-    json_member_string(b, "deadline", e->deadline);
+    statement_json_string(b, "purpose", purpose_name(e->purpose));
+    statement_json_string(b, "deadline", e->deadline);
     json_member_contacts(b, "response_contacts", e->response_contacts);
     json_member_contacts(b, "technical_contacts", e->technical_contacts);
     json_member_contacts(b, "cc", e->cc);
     json_member_strings(b, "groups", s->groups);
     json_member_strings(b, "cc_groups", s->info_groups);
-    json_member_string(b, "peer", s->peer);
-    json_member_string(b, "assignee", s->assignee);
+    statement_json_string(b, "peer", s->peer);
+    statement_json_string(b, "assignee", s->assignee);
 
     json_builder_set_member_name(b, "recipients");
     json_builder_begin_array(b);
@@ -173,8 +173,8 @@ statement_to_json(const struct statement *s, JsonBuilder *b)
         const struct recipient *r = g_ptr_array_index(s->recipients, i);
 
         json_builder_begin_object(b);
-        json_member_string(b, "addr", r->addr);
-        json_member_string(b, "role", r->role);
+        statement_json_string(b, "addr", r->addr);
+        statement_json_string(b, "role", r->role);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -185,11 +185,11 @@ statement_to_json(const struct statement *s, JsonBuilder *b)
         const struct attachment *a = g_ptr_array_index(s->attachments, i);
 
         json_builder_begin_object(b);
-        json_member_string(b, "name", a->name);
-        json_member_string(b, "type", a->type);
+        statement_json_string(b, "name", a->name);
+        statement_json_string(b, "type", a->type);
         json_builder_set_member_name(b, "size");
         json_builder_add_int_value(b, (gint64)a->size);
-        json_member_string(b, "sha256", a->sha256);
+        statement_json_string(b, "sha256", a->sha256);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -216,11 +216,11 @@ statement_to_json(const struct statement *s, JsonBuilder *b)
     json_member_strings(b, "related", e->related);
     json_member_strings(b, "other_identifiers", e->other_identifiers);
     json_member_strings(b, "references", e->references);
-    json_member_string(b, "message_id", s->message_id);
-    json_member_string(b, "forwarded_by", s->forwarded_by);
-    json_member_string(b, "header_from", s->header_from);
-    json_member_string(b, "subject", s->subject);
-    json_member_string(b, "body", e->body);
+    statement_json_string(b, "message_id", s->message_id);
+    statement_json_string(b, "forwarded_by", s->forwarded_by);
+    statement_json_string(b, "header_from", s->header_from);
+    statement_json_string(b, "subject", s->subject);
+    statement_json_string(b, "body", e->body);
 }
 
 /* A routed recipient. */

@@ -61,6 +61,9 @@ gboolean statement_has_diagnostic(const struct statement *s, const char *code);
 void    statement_add_recipient(struct statement *s, const char *addr, const char *role);
 /* Write the statement as a JSON object into b (between begin/end object). */
 void    statement_to_json(const struct statement *s, JsonBuilder *b);
+/* Add "key": "value" to the object being built, or "key": null when value
+ * is NULL. */
+void    statement_json_string(JsonBuilder *b, const char *key, const char *value);
 
 struct recipient *recipient_new(const char *addr, const char *role);
 void    recipient_free(gpointer r);

@@ -307,6 +307,7 @@ enum sql_id {
     SQL_OUTBOX_ADD,
     SQL_OUTBOX_DUE,
     SQL_OUTBOX_GET,
+    SQL_OUTBOX_LIST,
     SQL_OUTBOX_CLAIM,
     SQL_OUTBOX_RENEW,
     SQL_OUTBOX_DELIVERED,
@@ -446,6 +447,11 @@ static const char *const sql_text[SQL_COUNT] = {
         "SELECT id, ifnull(statement, 0), message_id, mail_from, rcpts, kind,"
         " raw, created, attempts, next_try, sent, failed, last_error,"
         " delivered, rejected FROM outbox WHERE id = ?1",
+    /* The same columns but the message itself, which a listing never needs. */
+    [SQL_OUTBOX_LIST] =
+        "SELECT id, ifnull(statement, 0), message_id, mail_from, rcpts, kind,"
+        " NULL, created, attempts, next_try, sent, failed, last_error,"
+        " delivered, rejected FROM outbox WHERE ?1 OR sent IS NULL ORDER BY id",
     /* Moving next_try ahead is the claim: a second sender running at the
      * same time finds the row no longer due. */
     [SQL_OUTBOX_CLAIM] =
@@ -1975,6 +1981,32 @@ store_outbox_row_free(struct store_outbox_row *r)
     g_free(r);
 }
 
+/* The outbox row stmt stands on (the columns of SQL_OUTBOX_GET); raw
+ * stays NULL when that column is. */
+static struct store_outbox_row *
+outbox_row_read(sqlite3_stmt *stmt)
+{
+    struct store_outbox_row *r = g_new0(struct store_outbox_row, 1);
+
+    r->id = sqlite3_column_int64(stmt, 0);
+    r->statement = sqlite3_column_int64(stmt, 1);
+    r->message_id = column_text(stmt, 2);
+    r->mail_from = column_text(stmt, 3);
+    r->rcpts = column_text(stmt, 4);
+    r->kind = column_text(stmt, 5);
+    if (sqlite3_column_type(stmt, 6) != SQLITE_NULL)
+        r->raw = g_bytes_new(sqlite3_column_blob(stmt, 6), sqlite3_column_bytes(stmt, 6));
+    r->created = column_text(stmt, 7);
+    r->attempts = sqlite3_column_int(stmt, 8);
+    r->next_try = column_text(stmt, 9);
+    r->sent = column_text(stmt, 10);
+    r->failed = column_text(stmt, 11);
+    r->last_error = column_text(stmt, 12);
+    r->delivered = column_text(stmt, 13);
+    r->rejected = column_text(stmt, 14);
+    return r;
+}
+
 /* Read one outbox row; NULL with *err (STORE_ERROR_NOTFOUND when there is
  * no such row). */
 struct store_outbox_row *
@@ -1988,23 +2020,7 @@ store_outbox_get(struct store *st, gint64 id, GError **err)
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
-        r = g_new0(struct store_outbox_row, 1);
-        r->id = sqlite3_column_int64(stmt, 0);
-        r->statement = sqlite3_column_int64(stmt, 1);
-        r->message_id = column_text(stmt, 2);
-        r->mail_from = column_text(stmt, 3);
-        r->rcpts = column_text(stmt, 4);
-        r->kind = column_text(stmt, 5);
-        r->raw = g_bytes_new(sqlite3_column_blob(stmt, 6),
-                             sqlite3_column_bytes(stmt, 6));
-        r->created = column_text(stmt, 7);
-        r->attempts = sqlite3_column_int(stmt, 8);
-        r->next_try = column_text(stmt, 9);
-        r->sent = column_text(stmt, 10);
-        r->failed = column_text(stmt, 11);
-        r->last_error = column_text(stmt, 12);
-        r->delivered = column_text(stmt, 13);
-        r->rejected = column_text(stmt, 14);
+        r = outbox_row_read(stmt);
     } else if (rc == SQLITE_DONE) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
                     "%s: no outbox row %" G_GINT64_FORMAT, st->path, id);
@@ -2013,6 +2029,28 @@ store_outbox_get(struct store *st, gint64 id, GError **err)
     }
     done(stmt);
     return r;
+}
+
+/* See store.h. */
+GPtrArray *
+store_outbox_list(struct store *st, gboolean all, GError **err)
+{
+    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_LIST);
+    GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify) store_outbox_row_free);
+    int rc = SQLITE_OK;
+
+    bind_int(stmt, 1, all ? 1 : 0, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        g_ptr_array_add(rows, outbox_row_read(stmt));
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) {
+        fail(st, err, rc, "listing the outbox");
+        g_ptr_array_unref(rows);
+        rows = NULL;
+    }
+    done(stmt);
+    return rows;
 }
 
 /* Run an outbox UPDATE bound as (id, a, b, c) with text a, b, c (NULL

@@ -165,6 +165,9 @@ GArray *store_outbox_due(struct store *st, const char *now, unsigned max,
 /* Read one row; NULL with *err (STORE_ERROR_NOTFOUND when absent). */
 struct store_outbox_row *store_outbox_get(struct store *st, gint64 id, GError **err);
 void    store_outbox_row_free(struct store_outbox_row *r);
+/* The rows not sent yet (waiting, deferred or given up), or with all every
+ * row, oldest first, each without its message (raw NULL); NULL with *err. */
+GPtrArray *store_outbox_list(struct store *st, gboolean all, GError **err);
 /* Claim a row still due at now by moving its next_try to lease_until;
  * *claimed is FALSE when another sender took it first. */
 gboolean store_outbox_claim(struct store *st, gint64 id, const char *now,

@@ -51,17 +51,26 @@ check_exit "show --json 1 (history)" 0 ctl show --json 1
 check "show --json: history, oldest first" jq -e '.history[0].what == "received"
     and (.history | map(.what) | index("routed")) != null' "$SCRATCH/out"
 
-# --- show: no control character from mail reaches the terminal -------------
-# U+009B is a terminal's CSI, U+009D its OSC: in the Title (also the
-# "received" event's detail) and the body.
-printf 'From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS c1\nMessage-ID: <c1-1@itu.test>\nContent-Type: text/plain; charset=utf-8\n\nTitle: Evil \xc2\x9b31mRED\xc2\x9b0m title\nFrom: ITU-T SG15\nTo: IETF CCAMP WG\nPurpose: For information\n\nBody with \xc2\x9d0;pwned end.\n' > "$SCRATCH/c1.eml"
+# --- show and list: no control character from mail reaches the terminal ----
+# U+009B is a terminal's CSI, U+009D its OSC, U+202E a right-to-left
+# override: in the Title (also the "received" event's detail) and the body.
+printf 'From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS c1\nMessage-ID: <c1-1@itu.test>\nContent-Type: text/plain; charset=utf-8\n\nTitle: Evil \xc2\x9b31mRED\xc2\x9b0m \xe2\x80\xaeeltit\nFrom: ITU-T SG15\nTo: IETF CCAMP WG\nPurpose: For information\n\nBody with \xc2\x9d0;pwned \xe2\x80\xaedne.\n' > "$SCRATCH/c1.eml"
 check_exit "ingest a Title with C1 controls" 0 ctl ingest --json "$SCRATCH/c1.eml"
 c1id=$(jq -r .id "$SCRATCH/out")
-check_exit "show it" 0 ctl show "$c1id"
-check "show: no C0 or C1 control but line ends" python3 -c '
+# no_controls FILE: no C0 or C1 control but line ends and tabs, and no
+# bidirectional control, in FILE.
+no_controls() {
+    python3 -c '
 import sys
 t = open(sys.argv[1], encoding="utf-8").read()
-sys.exit(1 if any((ord(c) < 32 and c not in "\n\t") or 127 <= ord(c) < 160 for c in t) else 0)' "$SCRATCH/out"
+bidi = set("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+sys.exit(1 if any((ord(c) < 32 and c not in "\n\t") or 127 <= ord(c) < 160 or c in bidi for c in t) else 0)' "$1"
+}
+check_exit "show it" 0 ctl show "$c1id"
+check "show: no C0, C1 or bidi control but line ends" no_controls "$SCRATCH/out"
+check_exit "list it" 0 ctl list
+check_grep "list: its title is there" "Evil .*RED" "$SCRATCH/out"
+check "list: no C0, C1 or bidi control but line ends" no_controls "$SCRATCH/out"
 
 # --- list: columns by terminal width, ids never cut --------------------------
 printf 'From: Li Wei <li@ccsa.test>\nTo: liaisons@ietf.test\nSubject: LS wide names\nMessage-ID: <cjk-1@ccsa.test>\nContent-Type: text/plain; charset=utf-8\n\nFrom: 中国通信标准化协会第五技术委员会\nTo: IETF CCAMP WG\nPurpose: For information\n' > "$SCRATCH/cjk.eml"
@@ -198,7 +207,7 @@ check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 # text on standard output and exit 0: the usage line liaisonctl --help
 # lists for it, its options and its exit codes.  They read no
 # configuration, so a broken one does not change them.
-COMMANDS="ingest list show close reopen flush tickle help"
+COMMANDS="ingest list show close reopen flush queue tickle help"
 "$CTL" --help >"$SCRATCH/help.out" 2>/dev/null
 # usage_of CMD: what follows CMD in the Commands list of liaisonctl --help.
 usage_of() { sed -n '/^Commands:/,/^$/p' "$SCRATCH/help.out" | sed -n "s/^  $1  *//p"; }
@@ -341,7 +350,11 @@ mkdir -p "$SCRATCH/none"
 check_exit "list, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" list
 check_grep "list, no database: says so" "no database at $SCRATCH/none/liaison.db" "$SCRATCH/err"
 check_exit "show, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" show 1
-check "list and show made no database" test -z "$(ls -A "$SCRATCH/none")"
+check_exit "queue, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" queue
+check "list, show and queue made no database" test -z "$(ls -A "$SCRATCH/none")"
+check_exit "queue with an operand: 64" 64 ctl queue 1
+check_exit "queue: 0" 0 ctl queue
+check_grep "queue: the mail ingest queued, waiting" "^\($(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL AND attempts = 0") waiting, 0 deferred, 0 given up\)$" "$SCRATCH/out"
 # mail_from must be an address; with neither it nor intake set, the
 # directory's intake address is the From (not liaisons@localhost).
 printf 'mail_from = secretariat at ietf\n' > "$SCRATCH/mf-bad.conf"
@@ -610,6 +623,10 @@ check "list filters: the corpus has four statements with deadlines" test "${#dat
 printf 'The IETF thanks you.\n' >"$SCRATCH/lf-letter.txt"
 check_exit "list filters: answer ${dated[0]}" 0 lf reply "${dated[0]}" "$SCRATCH/lf-letter.txt"
 check_exit "list filters: close ${dated[1]}" 0 lf close "${dated[1]}"
+# One more, due on a day the filters count from, with a word its Subject
+# alone holds and an accented one in its Title and Body.
+printf 'From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS resent: Zanzibar\nMessage-ID: <lf-subject-1@itu.test>\nContent-Type: text/plain; charset=utf-8\n\nTitle: Working methods of the Comit\xc3\xa9\nFrom: ITU-T Study Group 15\nTo: IETF CCAMP WG\nPurpose: For action\nDeadline: 2027-02-01\n\nBody: The Comit\xc3\xa9 asks for views.\n' >"$SCRATCH/lf-subject.eml"
+check_exit "list filters: one more statement" 0 lf ingest "$SCRATCH/lf-subject.eml"
 lf list --json >"$SCRATCH/all.json"
 # expect ARGS...: the ids list ARGS should show, from all.json.
 expect() {
@@ -672,7 +689,11 @@ list_filter --group rtg
 list_filter --group CCAMP
 list_filter --group iesg
 list_filter --from itu-t
+list_filter --from "ＩＴＵ－Ｔ"
 list_filter --search "OTN"
+list_filter --search zanzibar
+list_filter --search "$(printf 'comite\xcc\x81')"
+list_filter --overdue --now 2027-02-02
 list_filter --group rtg --open --due 60 --now 2027-02-01
 # The facts behind them, by hand: the answered one is past its deadline
 # yet not overdue; an area gives its groups' statements.
@@ -690,6 +711,10 @@ check_exit "list --due x: 64" 64 lf list --due x
 check_exit "list --now 2027-13-01: 64" 64 lf list --overdue --now 2027-13-01
 check_exit "list a filter that passes none: 0" 0 lf list --search "no statement says this"
 check_grep "list none: (0 of N statements)" "^\(0 of $total statements\)$" "$SCRATCH/out"
+check_exit "list --search comite: not Comité" 0 lf list --search comite
+check_grep "list --search comite: none" "^\(0 of $total statements\)$" "$SCRATCH/out"
+check_exit "list a filter that passes all: 0" 0 lf list --search ""
+check_grep "list all through a filter: (N of N statements)" "^\($total of $total statements\)$" "$SCRATCH/out"
 
 # --- reassign: on a database of its own -------------------------------------
 rctl() { "$CTL" -d "$SCRATCH/ra.db" "$@"; }

@@ -223,6 +223,33 @@ A3=$(sql "SELECT message_id FROM outbox WHERE kind='acknowledgement' ORDER BY id
 expect_flush "5xx to MAIL FROM: deferred, not failed" "0 1 0"
 expect_eq "5xx to MAIL FROM: the row waits, with the answer" \
     "$(sql "SELECT sent IS NULL, failed IS NULL, rejected = '', last_error LIKE '%MAIL FROM%554%' FROM outbox WHERE message_id='$A3'")" "1|1|1|1"
+
+# liaisonctl queue, with rows in every state now: what each is waiting
+# for as the table says it, the relay's answer under the deferred one,
+# and the counts; --all adds the sent ones.
+state_sql="SELECT id || ' ' || CASE WHEN sent IS NOT NULL THEN 'sent' WHEN failed IS NOT NULL
+    THEN 'given up' WHEN attempts > 0 THEN 'deferred' ELSE 'waiting' END FROM outbox"
+$LCTL queue --all --json >"$RUN/queue.json" 2>>"$RUN/flush.log"
+expect_eq "queue --all --json: each row's state" \
+    "$(jq -r '.[] | "\(.id) \(.state)"' "$RUN/queue.json")" "$(sql "$state_sql ORDER BY id")"
+expect_eq "queue: rows in each state (sent, given up, deferred)" \
+    "$(jq -r '[.[].state] | unique | join(",")' "$RUN/queue.json")" "deferred,given up,sent"
+N2ID=$(sql "SELECT id FROM outbox WHERE message_id='$N2'")
+expect_eq "queue --json: the refused recipient and those the relay took" \
+    "$(jq -r --argjson id "$N2ID" '.[] | select(.id == $id)
+        | "\(.rejected | join(" ")) | \(.delivered | length) of \(.rcpts | length)"' "$RUN/queue.json")" \
+    "netmod@ietf.test | 5 of 6"
+$LCTL queue >"$RUN/queue.txt" 2>>"$RUN/flush.log"
+expect_eq "queue: the rows not sent, oldest first" \
+    "$(awk '$1 ~ /^[0-9]+$/ { print $1 }' "$RUN/queue.txt")" "$(sql "SELECT id FROM outbox WHERE sent IS NULL ORDER BY id")"
+A3ID=$(sql "SELECT id FROM outbox WHERE message_id='$A3'")
+expect_eq "queue: the deferred acknowledgement, then the relay's answer" \
+    "$(grep -A1 "^$A3ID " "$RUN/queue.txt" | sed -n '2s/^ *last error: .*554.*/answer/p')" "answer"
+expect_eq "queue: its state and next try" \
+    "$(grep "^$A3ID " "$RUN/queue.txt" | grep -o 'deferred  [0-9-]* [0-9:]*')" \
+    "deferred  $(sql "SELECT replace(substr(next_try, 1, 16), 'T', ' ') FROM outbox WHERE message_id='$A3'")"
+expect_eq "queue: the counts" "$(tail -n 1 "$RUN/queue.txt")" \
+    "($(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL AND attempts = 0") waiting, $(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL AND attempts > 0") deferred, $(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NOT NULL") given up)"
 postconf -c "$RUN/pf/etc" -e 'smtpd_delay_reject = yes' 'smtpd_sender_restrictions ='
 pf_reload
 expect_flush "sender accepted again, a minute later: sent" "1 0 0" --now "$(later 2)"
