@@ -453,16 +453,6 @@ cmd_ingest(struct ctl *ctl, int argc, char **argv)
     return rc;
 }
 
-/* The terminal columns character c takes: 2 for a wide one (CJK), 0 for
- * a combining mark, else 1. */
-static glong
-char_columns(gunichar c)
-{
-    if (g_unichar_iszerowidth(c))
-        return 0;
-    return g_unichar_iswide(c) ? 2 : 1;
-}
-
 /* TRUE for a character printed as a space: a control character (C1 ones
  * too: U+009B is a terminal's CSI), which could move the cursor, or a
  * bidirectional control, which could reorder what follows it. */
@@ -470,6 +460,18 @@ static gboolean
 terminal_unsafe(gunichar c)
 {
     return g_unichar_iscntrl(c) || compose_is_bidi_control(c);
+}
+
+/* The terminal columns character c takes: 2 for a wide one (CJK), 0 for
+ * a combining mark, else 1. */
+static glong
+char_columns(gunichar c)
+{
+    if (terminal_unsafe(c))
+        return 1;               /* printed as a space */
+    if (g_unichar_iszerowidth(c))
+        return 0;
+    return g_unichar_iswide(c) ? 2 : 1;
 }
 
 /* s cut to at most width terminal columns, with an ellipsis when cut, and
@@ -617,7 +619,7 @@ list_one(const struct statement *s, gpointer data)
     g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, s->id);
     /* "2026-11-27T09:15:00Z" shown as "2026-11-27 09:15". */
     g_strlcpy(received, s->received != NULL ? s->received : "-", sizeof received);
-    if (received[10] == 'T')
+    if (strlen(received) > 10 && received[10] == 'T')
         received[10] = ' ';
     printf("%-4s  ", id);       /* never cut: 12345 is not 123… */
     put_cell(received, 16);
@@ -1240,39 +1242,27 @@ cmd_reassign(struct ctl *ctl, int argc, char **argv)
     return change_statement(ctl, CHANGE_ASSIGNEE, id, key, reason);
 }
 
-/* What a queued mail is waiting for: "sent", "given up", "deferred" (tried
- * and to be tried again) or "waiting" (not tried yet). */
+/* Where a queued mail stands: "sent", "given up", "deferred" (an attempt
+ * failed; it is tried again) or "queued" (no attempt has failed: not tried
+ * yet, or being delivered now).  A sender's claim moves next_try without
+ * touching attempts, so "being delivered" cannot be told from the row. */
 static const char *
 queue_state(const struct store_outbox_row *r)
 {
     return r->sent != NULL ? "sent" : r->failed != NULL ? "given up"
-         : r->attempts > 0 ? "deferred" : "waiting";
-}
-
-/* The lines of a one-address-a-line column, empty ones dropped. */
-static char **
-queue_lines(const char *text)
-{
-    g_auto(GStrv) all = g_strsplit(text != NULL ? text : "", "\n", -1);
-    GPtrArray *out = g_ptr_array_new();
-
-    for (char **p = all; *p != NULL; p++)
-        if (**p != '\0')
-            g_ptr_array_add(out, g_strdup(*p));
-    g_ptr_array_add(out, NULL);
-    return (char **) g_ptr_array_free(out, FALSE);
+         : r->attempts > 0 ? "deferred" : "queued";
 }
 
 /* A JSON array member of the lines of text. */
 static void
 json_lines(JsonBuilder *b, const char *member, const char *text)
 {
-    g_auto(GStrv) lines = queue_lines(text);
+    g_autoptr(GPtrArray) lines = outbox_lines(text);
 
     json_builder_set_member_name(b, member);
     json_builder_begin_array(b);
-    for (char **p = lines; *p != NULL; p++)
-        json_builder_add_string_value(b, *p);
+    for (guint i = 0; i < lines->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(lines, i));
     json_builder_end_array(b);
 }
 
@@ -1296,7 +1286,12 @@ queue_json(JsonBuilder *b, const struct store_outbox_row *r)
     statement_json_string(b, "next_try", r->sent == NULL && r->failed == NULL ? r->next_try : NULL);
     statement_json_string(b, "sent", r->sent);
     statement_json_string(b, "failed", r->failed);
-    statement_json_string(b, "last_error", r->last_error);
+    {
+        /* Rows written before smtp_answer kept the relay's bytes valid. */
+        g_autofree char *why = r->last_error != NULL ? g_utf8_make_valid(r->last_error, -1) : NULL;
+
+        statement_json_string(b, "last_error", why);
+    }
     json_lines(b, "rcpts", r->rcpts);
     json_lines(b, "delivered", r->delivered);
     json_lines(b, "rejected", r->rejected);
@@ -1307,10 +1302,10 @@ queue_json(JsonBuilder *b, const struct store_outbox_row *r)
 static void
 queue_row(const struct store_outbox_row *r)
 {
-    g_auto(GStrv) rcpts = queue_lines(r->rcpts);
-    guint n = g_strv_length(rcpts);
-    g_autofree char *to = n > 1 ? g_strdup_printf("%s +%u", rcpts[0], n - 1)
-                                : g_strdup(n == 1 ? rcpts[0] : "-");
+    g_autoptr(GPtrArray) rcpts = outbox_lines(r->rcpts);
+    guint n = rcpts->len;
+    const char *first = n > 0 ? g_ptr_array_index(rcpts, 0) : "-";
+    g_autofree char *to = n > 1 ? g_strdup_printf("%s +%u", first, n - 1) : g_strdup(first);
     char    id[24], ls[24], tries[16], created[17], next[17];
 
     g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, r->id);
@@ -1320,9 +1315,9 @@ queue_row(const struct store_outbox_row *r)
     g_strlcpy(created, r->created != NULL ? r->created : "-", sizeof created);
     g_strlcpy(next, r->sent == NULL && r->failed == NULL && r->next_try != NULL
                     ? r->next_try : "-", sizeof next);
-    if (created[10] == 'T')
+    if (strlen(created) > 10 && created[10] == 'T')
         created[10] = ' ';
-    if (next[10] == 'T')
+    if (strlen(next) > 10 && next[10] == 'T')
         next[10] = ' ';
     printf("%-4s  ", id);
     put_cell(created, 16);
@@ -1353,7 +1348,7 @@ cmd_queue(struct ctl *ctl, int argc, char **argv)
     };
     g_autoptr(GPtrArray) rows = NULL;
     gboolean all = FALSE, json = FALSE;
-    unsigned waiting = 0, deferred = 0, given_up = 0, sent = 0;
+    unsigned queued = 0, deferred = 0, given_up = 0, sent = 0;
     GError *err = NULL;
     int c, rc;
 
@@ -1384,7 +1379,7 @@ cmd_queue(struct ctl *ctl, int argc, char **argv)
         return EX_OK;
     }
     printf("%-4s  %-16s  %-15s  %-4s  %-5s  %-8s  %-16s  %s\n", "ID", "QUEUED (UTC)",
-           "KIND", "LS", "TRIES", "STATE", "NEXT TRY (UTC)", "TO");
+           "KIND", "LS", "TRIES", "STATE", "NOT BEFORE (UTC)", "TO");
     for (guint i = 0; i < rows->len; i++) {
         const struct store_outbox_row *r = g_ptr_array_index(rows, i);
         const char *state = queue_state(r);
@@ -1397,9 +1392,9 @@ cmd_queue(struct ctl *ctl, int argc, char **argv)
         else if (strcmp(state, "deferred") == 0)
             deferred++;
         else
-            waiting++;
+            queued++;
     }
-    printf("(%u waiting, %u deferred, %u given up", waiting, deferred, given_up);
+    printf("(%u queued, %u deferred, %u given up", queued, deferred, given_up);
     if (all)
         printf(", %u sent", sent);
     printf(")\n");
@@ -2023,16 +2018,20 @@ static const struct command commands[] = {
     { "queue", cmd_queue, "[--all] [--json]",
       "The mail the tool queued and has not sent (notifications,\n"
       "acknowledgements, reminders, reports, responses), oldest first, as\n"
-      "mailq shows an MTA's: id, when queued, kind, statement, attempts, state\n"
-      "(waiting: not tried yet; deferred: to be tried again; given up), the next\n"
-      "try, the recipients (the first, +N more), and below a row the relay's\n"
-      "last answer.  Then how many are in each state.  flush delivers them.\n"
+      "mailq shows an MTA's: id, when queued, kind, statement, failed attempts,\n"
+      "state (queued: no attempt has failed, not tried yet or being delivered\n"
+      "now; deferred: an attempt failed, it is tried again; given up), the time\n"
+      "before which no sender takes it up (the next try after a failure, or the\n"
+      "end of a sender's 30-minute claim while it delivers it), the recipients\n"
+      "(the first, +N more), and below a row the relay's last answer.  Then how\n"
+      "many are in each state.  flush delivers them.\n"
       "\n"
       "Options:\n"
       "  -a, --all   the mail sent too (state sent)\n"
-      "  -j, --json  print a JSON array: id, statement, kind, state, created,\n"
-      "              attempts, next_try, sent, failed, last_error, and the\n"
-      "              arrays rcpts, delivered and rejected\n"
+      "  -j, --json  print a JSON array: id, statement (null for none), kind,\n"
+      "              state, created, attempts, next_try (null once sent or given\n"
+      "              up), sent, failed, last_error, and the arrays rcpts,\n"
+      "              delivered and rejected\n"
       "  -h, --help  this help\n"
       "\n"
       "Exit status: 0 listed; 64 usage error; 66 no database; 70 internal\n"

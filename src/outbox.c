@@ -146,9 +146,9 @@ iso_utc(GDateTime *t)
     return g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
 }
 
-/* The lines of a one-a-line column, without empty ones. */
-static GPtrArray *
-lines_of(const char *text)
+/* See outbox.h. */
+GPtrArray *
+outbox_lines(const char *text)
 {
     GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
     g_auto(GStrv) parts = g_strsplit(text != NULL ? text : "", "\n", -1);
@@ -217,9 +217,16 @@ smtp_answer(mailsmtp *smtp, const char *step, int r)
         if ((unsigned char) s->str[i] < 0x20 || s->str[i] == 0x7f)
             s->str[i] = ' ';
     g_strchomp(s->str);
-    if (s->len > 400)
-        g_string_truncate(s, 400);
-    return g_string_free(s, FALSE);
+    /* A relay may answer in any bytes: kept as valid UTF-8 (the event,
+     * the report and liaisonctl queue --json carry it), cut at a character. */
+    {
+        g_autofree char *raw = g_string_free(s, FALSE);
+        char   *valid = g_utf8_make_valid(raw, -1);
+
+        if (g_utf8_strlen(valid, -1) > 400)
+            *g_utf8_offset_to_pointer(valid, 400) = '\0';
+        return valid;
+    }
 }
 
 /* Whether the other end of the connected socket fd is this host. */
@@ -754,9 +761,9 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
             const struct store_outbox_row *row, struct flush_summary *sum,
             GError **err)
 {
-    g_autoptr(GPtrArray) rcpts = lines_of(row->rcpts);
-    g_autoptr(GPtrArray) delivered = lines_of(row->delivered);
-    g_autoptr(GPtrArray) rejected = lines_of(row->rejected);
+    g_autoptr(GPtrArray) rcpts = outbox_lines(row->rcpts);
+    g_autoptr(GPtrArray) delivered = outbox_lines(row->delivered);
+    g_autoptr(GPtrArray) rejected = outbox_lines(row->rejected);
     g_autofree char *now_iso = iso_utc(now);
     g_autofree char *last_why = NULL;
     g_autofree char *held = g_strdup(row->next_try);
@@ -975,7 +982,7 @@ outbox_verp_lookup(struct store *st, const char *verp, gint64 *row_id,
     if (row == NULL)
         return FALSE;
     {
-        g_autoptr(GPtrArray) rcpts = lines_of(row->rcpts);
+        g_autoptr(GPtrArray) rcpts = outbox_lines(row->rcpts);
 
         for (guint i = 0; !found && i < rcpts->len; i++) {
             g_autofree char *h = compose_verp_hash(secret, id, g_ptr_array_index(rcpts, i));

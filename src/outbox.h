@@ -67,6 +67,9 @@ struct flush_summary {
     unsigned failed;            /* permanent failure: given up, reported */
 };
 
+/* The lines of a one-address-a-line outbox column (rcpts, delivered,
+ * rejected), empty ones dropped: a new array of new strings. */
+GPtrArray *outbox_lines(const char *text);
 /* Queue m for statement_id (0 for none) inside the caller's transaction;
  * also records it as an outgoing message and an event.  Returns the outbox
  * row, 0 with *err on failure. */

@@ -224,32 +224,46 @@ expect_flush "5xx to MAIL FROM: deferred, not failed" "0 1 0"
 expect_eq "5xx to MAIL FROM: the row waits, with the answer" \
     "$(sql "SELECT sent IS NULL, failed IS NULL, rejected = '', last_error LIKE '%MAIL FROM%554%' FROM outbox WHERE message_id='$A3'")" "1|1|1|1"
 
-# liaisonctl queue, with rows in every state now: what each is waiting
-# for as the table says it, the relay's answer under the deferred one,
-# and the counts; --all adds the sent ones.
-state_sql="SELECT id || ' ' || CASE WHEN sent IS NOT NULL THEN 'sent' WHEN failed IS NOT NULL
-    THEN 'given up' WHEN attempts > 0 THEN 'deferred' ELSE 'waiting' END FROM outbox"
-$LCTL queue --all --json >"$RUN/queue.json" 2>>"$RUN/flush.log"
-expect_eq "queue --all --json: each row's state" \
-    "$(jq -r '.[] | "\(.id) \(.state)"' "$RUN/queue.json")" "$(sql "$state_sql ORDER BY id")"
-expect_eq "queue: rows in each state (sent, given up, deferred)" \
-    "$(jq -r '[.[].state] | unique | join(",")' "$RUN/queue.json")" "deferred,given up,sent"
+# liaisonctl queue, with rows in every state now: N2 sent with one
+# recipient refused, A2 given up, A3 deferred with the relay's answer, and
+# a notification queued now and not tried.
+"$QUEUE" "$DB" 1 notification >/dev/null
+Q=$(sql "SELECT id FROM outbox ORDER BY id DESC LIMIT 1")
+A3ID=$(sql "SELECT id FROM outbox WHERE message_id='$A3'")
+A2ID=$(sql "SELECT id FROM outbox WHERE message_id='$A2'")
 N2ID=$(sql "SELECT id FROM outbox WHERE message_id='$N2'")
-expect_eq "queue --json: the refused recipient and those the relay took" \
-    "$(jq -r --argjson id "$N2ID" '.[] | select(.id == $id)
-        | "\(.rejected | join(" ")) | \(.delivered | length) of \(.rcpts | length)"' "$RUN/queue.json")" \
-    "netmod@ietf.test | 5 of 6"
+$LCTL queue --all --json >"$RUN/queue.json" 2>>"$RUN/flush.log"
+# row ID JQ: JQ applied to row ID of queue.json.
+row() { jq -r --argjson id "$1" ".[] | select(.id == \$id) | $2" "$RUN/queue.json"; }
+expect_eq "queue --json: the partly refused notification, sent" \
+    "$(row "$N2ID" '"\(.state) \(.kind) LS \(.statement) next_try=\(.next_try) \(.rejected | join(" ")) \(.delivered | length) of \(.rcpts | length)"')" \
+    "sent notification LS 1 next_try=null netmod@ietf.test 5 of 6"
+expect_eq "queue --json: the refused acknowledgement, given up with the answer" \
+    "$(row "$A2ID" '"\(.state) \(.failed != null) next_try=\(.next_try) \(.last_error | test("550 5.1.1"))"')" \
+    "given up true next_try=null true"
+expect_eq "queue --json: the acknowledgement the relay's MAIL FROM refused, deferred" \
+    "$(row "$A3ID" '"\(.state) attempts=\(.attempts) \(.next_try) \(.sent) \(.failed) \(.last_error | test("554"))"')" \
+    "deferred attempts=1 $(sql "SELECT next_try FROM outbox WHERE id = $A3ID") null null true"
+expect_eq "queue --json: the notification just queued" \
+    "$(row "$Q" '"\(.state) attempts=\(.attempts) \(.next_try) \(.last_error)"')" \
+    "queued attempts=0 $(sql "SELECT next_try FROM outbox WHERE id = $Q") null"
 $LCTL queue >"$RUN/queue.txt" 2>>"$RUN/flush.log"
 expect_eq "queue: the rows not sent, oldest first" \
     "$(awk '$1 ~ /^[0-9]+$/ { print $1 }' "$RUN/queue.txt")" "$(sql "SELECT id FROM outbox WHERE sent IS NULL ORDER BY id")"
-A3ID=$(sql "SELECT id FROM outbox WHERE message_id='$A3'")
-expect_eq "queue: the deferred acknowledgement, then the relay's answer" \
-    "$(grep -A1 "^$A3ID " "$RUN/queue.txt" | sed -n '2s/^ *last error: .*554.*/answer/p')" "answer"
-expect_eq "queue: its state and next try" \
-    "$(grep "^$A3ID " "$RUN/queue.txt" | grep -o 'deferred  [0-9-]* [0-9:]*')" \
-    "deferred  $(sql "SELECT replace(substr(next_try, 1, 16), 'T', ' ') FROM outbox WHERE message_id='$A3'")"
+expect_eq "queue: the deferred acknowledgement, its next try, then the relay's answer" \
+    "$(grep -A1 "^$A3ID " "$RUN/queue.txt" | sed -n '1s/.*  \(deferred  [0-9-]* [0-9:]*\)  .*/\1/p; 2s/^ *last error: .*554.*/answer/p' | tr '\n' ' ')" \
+    "deferred  $(sql "SELECT replace(substr(next_try, 1, 16), 'T', ' ') FROM outbox WHERE id = $A3ID") answer "
+expect_eq "queue: the given-up one and the new one" \
+    "$(grep -oE "^($A2ID|$Q) .*(given up|queued)" "$RUN/queue.txt" | grep -oE '(given up|queued)$' | tr '\n' ,)" "given up,queued,"
 expect_eq "queue: the counts" "$(tail -n 1 "$RUN/queue.txt")" \
-    "($(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL AND attempts = 0") waiting, $(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL AND attempts > 0") deferred, $(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NOT NULL") given up)"
+    "($(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL AND attempts = 0") queued, $(sql "SELECT count(*) FROM outbox WHERE sent IS NULL AND failed IS NULL AND attempts > 0") deferred, $(sql "SELECT count(*) FROM outbox WHERE failed IS NOT NULL") given up)"
+$LCTL queue --all >"$RUN/queue-all.txt" 2>>"$RUN/flush.log"
+expect_eq "queue --all: every row, and how many were sent" \
+    "$(awk '$1 ~ /^[0-9]+$/ { n++ } END { print n }' "$RUN/queue-all.txt") $(tail -n 1 "$RUN/queue-all.txt" | grep -oE '[0-9]+ sent\)$')" \
+    "$(sql "SELECT count(*) FROM outbox") $(sql "SELECT count(*) FROM outbox WHERE sent IS NOT NULL") sent)"
+# The notification queued for the listing is not delivered: what follows
+# counts the acknowledgement alone.
+sql "UPDATE outbox SET sent = '2000-01-01T00:00:00Z' WHERE id = $Q"
 postconf -c "$RUN/pf/etc" -e 'smtpd_delay_reject = yes' 'smtpd_sender_restrictions ='
 pf_reload
 expect_flush "sender accepted again, a minute later: sent" "1 0 0" --now "$(later 2)"
