@@ -899,6 +899,31 @@ directory_group(const struct directory *d, const char *key)
     return find_key(d->groups, key);
 }
 
+/* See directory.h. */
+void
+directory_keys(const struct directory *d, GPtrArray *keys)
+{
+    for (guint i = 0; i < d->groups->len; i++)
+        g_ptr_array_add(keys, ((struct dir_group *) g_ptr_array_index(d->groups, i))->key);
+    for (guint i = 0; i < d->areas->len; i++)
+        g_ptr_array_add(keys, ((struct dir_area *) g_ptr_array_index(d->areas, i))->key);
+}
+
+/* See directory.h. */
+gboolean
+directory_assigns(const struct directory *d, const GPtrArray *groups, const char *key)
+{
+    for (guint i = 0; groups != NULL && i < groups->len; i++) {
+        const char *g = g_ptr_array_index(groups, i);
+        const struct dir_group *dg = d != NULL ? directory_group(d, g) : NULL;
+
+        if (g_ascii_strcasecmp(g, key) == 0
+            || (dg != NULL && dg->area != NULL && g_ascii_strcasecmp(dg->area, key) == 0))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* The area with this key, or NULL. */
 const struct dir_area *
 directory_area(const struct directory *d, const char *key)

@@ -60,6 +60,14 @@ const char *directory_intake_at(const struct directory *d, guint i);
 const char *directory_iesg(const struct directory *d);
 const char *directory_chair(const struct directory *d);
 
+/* Append to keys (const char *, the directory's own) the key of every
+ * group, then of every area, in the file's order. */
+void    directory_keys(const struct directory *d, GPtrArray *keys);
+/* TRUE when one of groups (assignee keys, as a statement holds them) is
+ * key, or, key being an area, is a group of that area (any case); d NULL
+ * knows no areas. */
+gboolean directory_assigns(const struct directory *d, const GPtrArray *groups,
+                           const char *key);
 const struct dir_group *directory_group(const struct directory *d, const char *key);
 const struct dir_area *directory_area(const struct directory *d, const char *key);
 const struct dir_peer *directory_peer(const struct directory *d, const char *key);

@@ -556,22 +556,6 @@ field_holds(const char *field, const char *folded)
     return f != NULL && strstr(f, folded) != NULL;
 }
 
-/* TRUE when one of the statement's assignee groups is q->group, or is a
- * group of q->group when that is an area. */
-static gboolean
-assigned_to(const struct statement *s, const struct list_query *q)
-{
-    for (guint i = 0; i < s->groups->len; i++) {
-        const char *key = g_ptr_array_index(s->groups, i);
-        const struct dir_group *g = directory_group(q->dir, key);
-
-        if (g_ascii_strcasecmp(key, q->group) == 0
-            || (g != NULL && g->area != NULL && g_ascii_strcasecmp(g->area, q->group) == 0))
-            return TRUE;
-    }
-    return FALSE;
-}
-
 /* TRUE when the statement passes every filter of q. */
 static gboolean
 list_wants(const struct statement *s, const struct list_query *q)
@@ -588,7 +572,7 @@ list_wants(const struct statement *s, const struct list_query *q)
             || (q->due_within >= 0 && days > q->due_within))
             return FALSE;
     }
-    if (q->group != NULL && !assigned_to(s, q))
+    if (q->group != NULL && !directory_assigns(q->dir, s->groups, q->group))
         return FALSE;
     if (q->from != NULL && !field_holds(s->env->from_body, q->from))
         return FALSE;
@@ -1613,6 +1597,10 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
     o.now = now;
     if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
+    /* For a page and a feed per group and area. */
+    if (!ctl_open_directory(ctl))
+        return EX_CONFIG;
+    o.directory = ctl->dir;
     o.base_url = ctl->cfg->base_url != NULL ? ctl->cfg->base_url : "";
     o.site_name = ctl->cfg->mail_from_name != NULL && *ctl->cfg->mail_from_name != '\0'
                   ? ctl->cfg->mail_from_name : "IETF Liaison Statements";
@@ -1624,9 +1612,10 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
         return file ? EX_CANTCREAT : EX_TEMPFAIL;
     }
     printf("published %u statement%s to %s: %u outstanding, %u closed in the last %d day%s; "
-           "%u file%s written, %u unchanged\n",
+           "%u group and area page%s; %u file%s written, %u unchanged\n",
            sum.statements, sum.statements == 1 ? "" : "s", o.dir, sum.outstanding,
            sum.closed_recently, o.recent_days, o.recent_days == 1 ? "" : "s",
+           sum.groups, sum.groups == 1 ? "" : "s",
            sum.written, sum.written == 1 ? "" : "s", sum.unchanged);
     return EX_OK;
 }
@@ -2112,7 +2101,9 @@ static const struct command commands[] = {
       "ID/index.html is each statement's page, so that base_url followed by the\n"
       "id (the link in every notification) finds it when DIR is served at\n"
       "base_url; feed.atom is an Atom feed and statements.json a JSON array of the\n"
-      "listed statements.  Document attachments (PDF, text, office files, ZIP)\n"
+      "listed statements; group/KEY/ holds the same page and feed for each group\n"
+      "and area of the directory (an area's with its groups' statements) and the\n"
+      "IESG.  Document attachments (PDF, text, office files, ZIP)\n"
       "are published beside their page as N-NAME.ext.  Only what a statement says\n"
       "of itself, its groups and when it was answered or closed are published:\n"
       "not the mail's From, whom it was routed to, the diagnostics or the\n"
@@ -2131,7 +2122,7 @@ static const struct command commands[] = {
       "Exit status: 0 published; 64 usage error; 66 no database; 70 internal\n"
       "error; 73 a file or directory under DIR cannot be written (what was\n"
       "written stays, whole); 75 the database cannot be opened or read; 78\n"
-      "configuration error." },
+      "configuration error, or the directory cannot be read." },
     { "help", cmd_help, "[COMMAND]",
       "Describe the commands, or COMMAND (the same as 'liaisonctl COMMAND --help').\n"
       "It reads no configuration.\n"

@@ -35,6 +35,7 @@
 
 #include "compose.h"
 #include "envelope.h"
+#include "log.h"
 #include "publish.h"
 #include "statement.h"
 #include "tickle.h"
@@ -52,6 +53,7 @@ struct entry {
     char   *closed;             /* when it was last closed, or NULL */
     char   *updated;            /* its last event, else received */
     char   *replied;            /* when the IETF answered it, or NULL */
+    GPtrArray *groups;          /* char*: the keys it is assigned to */
 };
 
 /* The state publish_site carries through store_list. */
@@ -62,7 +64,18 @@ struct site {
     char    today[11];
     char   *recent_since;       /* closed at or after this is recent */
     GPtrArray *entries;         /* struct entry*: open and recently closed */
+    GPtrArray *keys;            /* char*: the groups and areas with a page,
+                                   lower case, sorted */
     GError *err;                /* the first failure inside store_list */
+};
+
+/* What one listing (a page and its feed) shows: the whole site, or the
+ * part of it one group or area is assigned. */
+struct view {
+    const char *key;            /* group or area key; NULL: the whole site */
+    const char *name;           /* its name in the directory, or NULL */
+    const char *top;            /* from the page to the site's top: "" or "../../" */
+    const GPtrArray *entries;   /* struct entry*, the site's own */
 };
 
 /* The style of every page: inline, since the pages are single files. */
@@ -94,6 +107,8 @@ entry_free(gpointer p)
     g_free(e->closed);
     g_free(e->updated);
     g_free(e->replied);
+    if (e->groups != NULL)
+        g_ptr_array_unref(e->groups);
     g_free(e);
 }
 
@@ -285,13 +300,13 @@ entries_in(const GPtrArray *all, const char *state, GCompareFunc cmp)
 /* The cells both tables of the index start a row with: id, the title
  * linking to the statement's page, from, to, purpose. */
 static void
-row_start(GString *out, const struct entry *e, gboolean overdue)
+row_start(GString *out, const struct entry *e, gboolean overdue, const char *top)
 {
     g_string_append_printf(out, "<tr data-id=\"%" G_GINT64_FORMAT "\"%s>"
                            "<td class=\"id\">%" G_GINT64_FORMAT "</td>"
-                           "<td class=\"title\"><a href=\"%" G_GINT64_FORMAT
+                           "<td class=\"title\"><a href=\"%s%" G_GINT64_FORMAT
                            "/index.html\">",
-                           e->id, overdue ? " class=\"overdue\"" : "", e->id, e->id);
+                           e->id, overdue ? " class=\"overdue\"" : "", e->id, top, e->id);
     put(out, e->title);
     g_string_append(out, "</a></td>");
     cell(out, "from", e->from_body);
@@ -299,25 +314,70 @@ row_start(GString *out, const struct entry *e, gboolean overdue)
     cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
 }
 
-/* index.html: the outstanding statements, then the recently closed. */
+/* The group pages the index links to: those with a statement listed,
+ * "KEY (N open)" each. */
+static void
+group_links(GString *out, const struct site *site)
+{
+    gboolean any = FALSE;
+
+    for (guint i = 0; i < site->keys->len; i++) {
+        const char *key = g_ptr_array_index(site->keys, i);
+        guint open = 0, listed = 0;
+
+        for (guint j = 0; j < site->entries->len; j++) {
+            const struct entry *e = g_ptr_array_index(site->entries, j);
+
+            if (directory_assigns(site->o->directory, e->groups, key)) {
+                listed++;
+                open += strcmp(e->state, "open") == 0;
+            }
+        }
+        if (listed == 0)
+            continue;
+        g_string_append(out, any ? " \xc2\xb7 " : "<p class=\"groups\">By group or area: ");
+        g_string_append_printf(out, "<a href=\"group/%s/index.html\">", key);
+        put(out, key);
+        g_string_append_printf(out, "</a>&nbsp;(%u&nbsp;open)", open);
+        any = TRUE;
+    }
+    if (any)
+        g_string_append(out, "</p>\n");
+}
+
+/* index.html, or a group's group/KEY/index.html: the outstanding
+ * statements, then the recently closed. */
 static GString *
-render_index(const struct site *site)
+render_listing(const struct site *site, const struct view *v)
 {
     const struct publish_options *o = site->o;
     GString *out = g_string_new(NULL);
-    g_autoptr(GPtrArray) open = entries_in(site->entries, "open", by_urgency);
-    g_autoptr(GPtrArray) closed = entries_in(site->entries, "closed", by_closed);
+    g_autoptr(GPtrArray) open = entries_in(v->entries, "open", by_urgency);
+    g_autoptr(GPtrArray) closed = entries_in(v->entries, "closed", by_closed);
+    g_autofree char *heading = v->key == NULL ? g_strdup("Outstanding liaison statements")
+                               : g_strdup_printf("Outstanding liaison statements: %s%s%s%s",
+                                                 v->key, v->name != NULL ? " (" : "",
+                                                 v->name != NULL ? v->name : "",
+                                                 v->name != NULL ? ")" : "");
 
-    page_head(out, o, "Outstanding liaison statements", "");
-    g_string_append(out, "<h1>Outstanding liaison statements</h1>\n<p class=\"meta\">");
+    page_head(out, o, heading, "");
+    g_string_append(out, "<h1>");
+    put(out, heading);
+    g_string_append(out, "</h1>\n<p class=\"meta\">");
     /* The day alone: the page changes at most daily when nothing else
      * does, however often cron publishes. */
     g_string_append_printf(out, "%u open; %u closed in the last %d day%s. "
                            "Published %.10s (UTC). "
-                           "<a href=\"feed.atom\">Atom feed</a> \xc2\xb7 "
-                           "<a href=\"statements.json\">JSON</a></p>\n",
+                           "<a href=\"feed.atom\">Atom feed</a>",
                            open->len, closed->len, o->recent_days,
                            o->recent_days == 1 ? "" : "s", o->now);
+    if (v->key == NULL)
+        g_string_append(out, " \xc2\xb7 <a href=\"statements.json\">JSON</a></p>\n");
+    else
+        g_string_append_printf(out, " \xc2\xb7 <a href=\"%sindex.html\">All statements</a></p>\n",
+                               v->top);
+    if (v->key == NULL)
+        group_links(out, site);
     g_string_append(out, "<table id=\"outstanding\">\n<thead><tr><th>ID</th><th>Title</th>"
                     "<th>From</th><th>To</th><th>Purpose</th><th>Deadline</th>"
                     "<th>Received</th></tr></thead>\n<tbody>\n");
@@ -329,7 +389,7 @@ render_index(const struct site *site)
                            && tickle_days_until(site->today, e->deadline, &days) && days < 0;
         g_autofree char *received = day_of(e->received);
 
-        row_start(out, e, overdue);
+        row_start(out, e, overdue, v->top);
         g_string_append(out, "<td class=\"deadline\">");
         put_deadline(out, e->deadline, site->today, e->replied == NULL);
         if (e->replied != NULL) {
@@ -356,7 +416,7 @@ render_index(const struct site *site)
         const struct entry *e = g_ptr_array_index(closed, i);
         g_autofree char *when = day_of(e->closed);
 
-        row_start(out, e, FALSE);
+        row_start(out, e, FALSE, v->top);
         cell(out, "closed", when);
         g_string_append(out, "</tr>\n");
     }
@@ -551,17 +611,20 @@ render_statement(const struct site *site, const struct statement *s,
     return out;
 }
 
-/* feed.atom (RFC 4287): the index's statements, the latest change first. */
+/* feed.atom (RFC 4287), or a group's: the listing's statements, the
+ * latest change first. */
 static GString *
-render_feed(const struct site *site)
+render_feed(const struct site *site, const struct view *v)
 {
     const struct publish_options *o = site->o;
     GString *out = g_string_new(NULL);
     g_autoptr(GPtrArray) all = g_ptr_array_new();
+    g_autofree char *home = v->key == NULL ? g_strdup(o->base_url)
+                            : g_strdup_printf("%sgroup/%s/", o->base_url, v->key);
     const char *updated = o->now;
 
-    for (guint i = 0; i < site->entries->len; i++)
-        g_ptr_array_add(all, g_ptr_array_index(site->entries, i));
+    for (guint i = 0; i < v->entries->len; i++)
+        g_ptr_array_add(all, g_ptr_array_index(v->entries, i));
     g_ptr_array_sort(all, by_updated);
     /* The feed changes when a statement does, not at every publish. */
     if (all->len > 0)
@@ -569,12 +632,17 @@ render_feed(const struct site *site)
     g_string_append(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
     put(out, o->site_name);
-    g_string_append(out, ": outstanding liaison statements</title>\n<id>");
-    put(out, o->base_url);
+    g_string_append(out, ": outstanding liaison statements");
+    if (v->key != NULL) {
+        g_string_append(out, ": ");
+        put(out, v->key);
+    }
+    g_string_append(out, "</title>\n<id>");
+    put(out, home);
     g_string_append(out, "</id>\n<link rel=\"self\" href=\"");
-    put(out, o->base_url);
+    put(out, home);
     g_string_append(out, "feed.atom\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
-    put(out, o->base_url);
+    put(out, home);
     g_string_append(out, "\"/>\n<updated>");
     put(out, updated);
     g_string_append(out, "</updated>\n<author><name>");
@@ -648,6 +716,11 @@ render_json(const struct site *site)
         statement_json_string(b, "received", e->received);
         statement_json_string(b, "closed", e->closed);
         statement_json_string(b, "updated", e->updated);
+        json_builder_set_member_name(b, "groups");
+        json_builder_begin_array(b);
+        for (guint j = 0; j < e->groups->len; j++)
+            json_builder_add_string_value(b, g_ptr_array_index(e->groups, j));
+        json_builder_end_array(b);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -867,6 +940,9 @@ publish_one(const struct statement *s, gpointer data)
     e->closed = g_strcmp0(e->state, "closed") == 0 ? g_strdup(s->closed) : NULL;
     e->replied = g_strdup(s->replied);
     e->updated = g_strdup(e->received);
+    e->groups = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < s->groups->len; i++)
+        g_ptr_array_add(e->groups, g_ascii_strdown(g_ptr_array_index(s->groups, i), -1));
     if (!read_history(site->st, s, e, &site->err)) {
         entry_free(e);
         return FALSE;
@@ -892,6 +968,117 @@ publish_one(const struct statement *s, gpointer data)
         g_ptr_array_add(site->entries, e);
     else
         entry_free(e);
+    return TRUE;
+}
+
+/* Order of strings in a GPtrArray. */
+static gint
+by_text(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* TRUE when key can name a folder of the site: 1 to 64 of [a-z0-9_-],
+ * so that no key from the directory file walks out of group/. */
+static gboolean
+key_names_folder(const char *key)
+{
+    gsize   n = strlen(key);
+
+    if (n == 0 || n > 64)
+        return FALSE;
+    for (gsize i = 0; i < n; i++)
+        if (!g_ascii_islower(key[i]) && !g_ascii_isdigit(key[i]) && key[i] != '-' && key[i] != '_')
+            return FALSE;
+    return TRUE;
+}
+
+/* The keys that get a page, lower case, sorted, each once: every group and
+ * area of the directory, so that a group's page is there (and current)
+ * whether or not it has a statement now, the IESG, and any other key a
+ * listed statement is assigned to.  A key that cannot name a folder gets
+ * no page, and a warning. */
+static GPtrArray *
+site_keys(const struct site *site)
+{
+    g_autoptr(GPtrArray) all = g_ptr_array_new();
+    GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+
+    if (site->o->directory != NULL)
+        directory_keys(site->o->directory, all);
+    g_ptr_array_add(all, "iesg");
+    for (guint i = 0; i < site->entries->len; i++) {
+        const struct entry *e = g_ptr_array_index(site->entries, i);
+
+        for (guint j = 0; j < e->groups->len; j++)
+            g_ptr_array_add(all, g_ptr_array_index(e->groups, j));
+    }
+    for (guint i = 0; i < all->len; i++) {
+        char   *key = g_ascii_strdown(g_ptr_array_index(all, i), -1);
+
+        if (!key_names_folder(key)) {
+            log_msg(LOG_WARNING, NULL, "publish: no page for the group \"%s\": a key of"
+                    " a-z, 0-9, - and _ only can name its folder", key);
+            g_free(key);
+        } else if (g_ptr_array_find_with_equal_func(keys, key, g_str_equal, NULL)) {
+            g_free(key);
+        } else {
+            g_ptr_array_add(keys, key);
+        }
+    }
+    g_ptr_array_sort(keys, by_text);
+    return keys;
+}
+
+/* The name the directory gives a group or area, or NULL. */
+static const char *
+key_name(const struct directory *d, const char *key)
+{
+    const struct dir_group *g = d != NULL ? directory_group(d, key) : NULL;
+    const struct dir_area *a = d != NULL && g == NULL ? directory_area(d, key) : NULL;
+
+    return g != NULL ? g->name : a != NULL ? a->name : NULL;
+}
+
+/* Write a view's page and feed into folder (relative to the site's top,
+ * "" for the top itself). */
+static gboolean
+write_view(struct site *site, const struct view *v, const char *folder, GError **err)
+{
+    g_autofree char *page = g_build_filename(folder, "index.html", NULL);
+    g_autofree char *feed = g_build_filename(folder, "feed.atom", NULL);
+    GString *html = render_listing(site, v);
+    GString *atom = render_feed(site, v);
+    gboolean ok = write_file(site, page, html, err) && write_file(site, feed, atom, err);
+
+    g_string_free(html, TRUE);
+    g_string_free(atom, TRUE);
+    return ok;
+}
+
+/* group/KEY/index.html and group/KEY/feed.atom for every key: the
+ * statements assigned to the group, or to the area and its groups. */
+static gboolean
+write_groups(struct site *site, GError **err)
+{
+    for (guint i = 0; i < site->keys->len; i++) {
+        const char *key = g_ptr_array_index(site->keys, i);
+        g_autoptr(GPtrArray) mine = g_ptr_array_new();
+        g_autofree char *folder = g_build_filename("group", key, NULL);
+        g_autofree char *path = g_build_filename(site->o->dir, folder, NULL);
+        struct view v = { .key = key, .name = key_name(site->o->directory, key),
+                          .top = "../../", .entries = mine };
+
+        for (guint j = 0; j < site->entries->len; j++) {
+            struct entry *e = g_ptr_array_index(site->entries, j);
+
+            if (directory_assigns(site->o->directory, e->groups, key))
+                g_ptr_array_add(mine, e);
+        }
+        if (!make_dir(path, err) || !write_view(site, &v, folder, err))
+            return FALSE;
+        site->sum->groups++;
+    }
     return TRUE;
 }
 
@@ -925,14 +1112,7 @@ publish_site(struct store *st, const struct publish_options *o,
     g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
     g_autoptr(GDateTime) now = g_date_time_new_from_iso8601(o->now, utc);
     g_autoptr(GDateTime) since = NULL;
-    static const struct {
-        const char *name;
-        GString *(*render)(const struct site *);
-    } files[] = {
-        { "index.html", render_index },
-        { "feed.atom", render_feed },
-        { "statements.json", render_json },
-    };
+    struct view top = { .top = "" };
     gboolean ok;
     int     lock = -1;
 
@@ -955,17 +1135,22 @@ publish_site(struct store *st, const struct publish_options *o,
         site.err = NULL;
         ok = FALSE;
     }
-    /* After the pages, which the index links to. */
-    for (size_t i = 0; ok && i < G_N_ELEMENTS(files); i++) {
-        GString *content = files[i].render(&site);
+    /* After the pages, which the listings link to. */
+    if (ok) {
+        GString *json = render_json(&site);
 
-        ok = write_file(&site, files[i].name, content, err);
-        g_string_free(content, TRUE);
+        site.keys = site_keys(&site);
+        top.entries = site.entries;
+        ok = write_groups(&site, err) && write_view(&site, &top, "", err)
+             && write_file(&site, "statements.json", json, err);
+        g_string_free(json, TRUE);
     }
     if (lock >= 0)
         close(lock);                    /* and the lock with it */
     g_clear_error(&site.err);
     g_ptr_array_free(site.entries, TRUE);
+    if (site.keys != NULL)
+        g_ptr_array_unref(site.keys);
     g_free(site.recent_since);
     return ok;
 }

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "directory.h"
 #include "store.h"
 
 struct publish_options {
@@ -18,18 +19,25 @@ struct publish_options {
                                    link notifications carry; the site is
                                    served at base_url */
     const char *site_name;      /* "IETF Liaison Statements" */
+    const struct directory *directory;  /* its groups and areas get a page
+                                   and a feed each (an area's with its
+                                   groups' statements); NULL: only those
+                                   statements are assigned to */
 };
 
 struct publish_summary {
     unsigned statements;        /* pages made: one per statement */
     unsigned outstanding;       /* open ones, on the index */
     unsigned closed_recently;   /* closed within recent_days */
+    unsigned groups;            /* group/KEY/ pages made */
     unsigned written;           /* files whose content changed */
     unsigned unchanged;         /* files left as they were */
 };
 
 /* Write the site into o->dir: index.html, ID/index.html for each
- * statement, feed.atom and statements.json.  Each file is replaced whole
+ * statement, feed.atom, statements.json, and group/KEY/index.html and
+ * group/KEY/feed.atom for each group and area (of the directory, and any
+ * other a statement is assigned to).  Each file is replaced whole
  * (a reader never sees half of one), and only when its content changed.
  * FALSE with *err: G_FILE_ERROR for a file that cannot be written, a
  * STORE_ERROR for the database. */

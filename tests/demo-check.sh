@@ -56,5 +56,5 @@ check "the $queued reminders delivered" test "$rem" = "${queued:-x}"
 
 # The web page: every statement published, the open ones listed.
 check "publish: every statement published ($nstat)" \
-    grep -Eq "^published $nstat statements to .*/site: [0-9]+ outstanding, 0 closed in the last 90 days; [0-9]+ files written, 0 unchanged$" "$OUT"
+    grep -Eq "^published $nstat statements to .*/site: [0-9]+ outstanding, 0 closed in the last 90 days; [0-9]+ group and area pages; [0-9]+ files written, 0 unchanged$" "$OUT"
 check "where things are: the web page" grep -q '^   web page  .*/site/index.html' "$OUT"

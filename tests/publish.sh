@@ -147,7 +147,7 @@ check "at least 10 statements" test "$N" -ge 10
 check_exit "publish" 0 sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publish --days 3650 --now "$NOW" "$SITE"
 is "publish: the site's folders and files readable by a web server" "755 755 644 644 644 644" \
     "$(stat -c %a "$SITE" "$SITE/1" "$SITE/index.html" "$SITE/1/index.html" "$SITE/feed.atom" "$SITE/$H/2-LS-hostile.pdf" | xargs)"
-check_grep "publish: a summary" "^published $N statements to .*: $((N - 1)) outstanding, 1 closed in the last 3650 days; [0-9]+ files written, 0 unchanged$" "$SCRATCH/out"
+check_grep "publish: a summary" "^published $N statements to .*: $((N - 1)) outstanding, 1 closed in the last 3650 days; [0-9]+ group and area pages; [0-9]+ files written, 0 unchanged$" "$SCRATCH/out"
 check_exit "publish into a folder whose parents are missing, umask 077" 0 \
     sh -c 'umask 077 && exec "$@"' _ "$CTL" -c "$CONF" publish --days 3650 --now "$NOW" "$SCRATCH/deep/www/site"
 is "publish: the parent folders it made are readable too" "755 755 755" \
@@ -183,6 +183,62 @@ check "index: links to every listed statement's page" jq -e \
     '((.tables.outstanding + .tables.closed) | map("\(.)/index.html")) as $want
      | [.links[] | select(test("^[0-9]+/index.html$"))] == $want' "$SCRATCH/index.json"
 check_grep "index: a Content-Security-Policy forbidding script" "default-src 'none'" "$SITE/index.html"
+
+# --- a page and a feed per group and area --------------------------------------
+# Which statements each group's page should list comes from the store's
+# own data (statements.json, now with each statement's groups) and the
+# directory (an area's page takes in its groups' statements).
+expect_groups() {
+    python3 - "$SITE/statements.json" "$CORPUS/directory.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[2]))
+area = {k: v.get("area") for k, v in d["groups"].items()}
+keys = sorted(set(list(d["groups"]) + list(d.get("areas", {})) + ["iesg"]
+                  + [g for r in rows for g in r["groups"]]))
+print(json.dumps({k: sorted(r["id"] for r in rows
+                            if any(g == k or area.get(g) == k for g in r["groups"]))
+                  for k in keys}))
+PY
+}
+expect_groups >"$SCRATCH/groups.json"
+is "group/: a folder for every group and area of the directory, and the IESG" \
+    "$(jq -r 'keys | join(" ")' "$SCRATCH/groups.json")" "$(ls "$SITE/group" | xargs)"
+check "some group lists more than one statement, an area those of its groups" \
+    jq -e '.rtg | length > 1' "$SCRATCH/groups.json"
+bad=""
+for key in $(jq -r 'keys[]' "$SCRATCH/groups.json"); do
+    facts "$SITE/group/$key/index.html" >"$SCRATCH/g.json"
+    want=$(jq -c --arg k "$key" '.[$k]' "$SCRATCH/groups.json")
+    got=$(jq -c '(.tables.outstanding + .tables.closed) | sort' "$SCRATCH/g.json")
+    feed=$(xmllint --xpath '//*[local-name()="entry"]/*[local-name()="id"]/text()' "$SITE/group/$key/feed.atom" 2>/dev/null \
+        | grep -oE '[0-9]+$' | sort -n | jq -cs .)
+    [ "$got" = "$want" ] && [ "$feed" = "$want" ] || bad="$bad $key(page $got, feed $feed, want $want)"
+done
+if [ -z "$bad" ]; then ok "each group's page and feed list the statements assigned to it (an area's, its groups' too)"
+else fail "group pages" "differ:$bad"; fi
+check "Chromium renders the RTG area's page" dom "file://$SITE/group/rtg/index.html" "$SCRATCH/rtg.dom"
+facts "$SCRATCH/rtg.dom" >"$SCRATCH/rtg.json"
+is "rtg: the open ones nearest deadline first, as on the index" \
+    "$(jq -c --argjson ids "$(jq -c .rtg "$SCRATCH/groups.json")" '[.[] | select(.state == "open" and (.id as $i | $ids | index($i)))] | sort_by([(.deadline == null), .deadline, .id]) | map(.id)' "$SCRATCH/list.json")" \
+    "$(jq -c '.tables.outstanding' "$SCRATCH/rtg.json")"
+check "rtg: its rows link to the statements' own pages, which are there" sh -c '
+    for l in $(jq -r ".links[] | select(test(\"^\\\\.\\\\./\\\\.\\\\./[0-9]+/index.html$\"))" "$1"); do
+        test -f "$2/group/rtg/$l" || exit 1; n=$((n + 1))
+    done; test "${n:-0}" -ge 2' _ "$SCRATCH/rtg.json" "$SITE"
+check "rtg: no element came from mail, nothing ran" jq -e \
+    '(.tags.img // 0) == 0 and (.tags.script // 0) == 0 and .tags.h1 == 1 and (.attrs | index("data-pwned")) == null' "$SCRATCH/rtg.json"
+check "rtg: its feed is well-formed, and says whose it is" sh -c \
+    'xmllint --noout "$1" && grep -q "<id>https\?://[^<]*/group/rtg/</id>" "$1"' _ "$SITE/group/rtg/feed.atom"
+is "index: links to the groups and areas with a statement listed" \
+    "$(jq -r 'to_entries | map(select(.value | length > 0) | "group/\(.key)/index.html") | join(" ")' "$SCRATCH/groups.json")" \
+    "$(jq -r '[.links[] | select(startswith("group/"))] | join(" ")' "$SCRATCH/index.json")"
+# A directory whose group key would walk out of group/: no page, a warning.
+jq '.groups["../../escape"] = .groups.ccamp' "$CORPUS/directory.json" >"$SCRATCH/escape.json"
+check_exit "publish with a key that is no folder name" 0 "$CTL" -c "$CONF" -D "$SCRATCH/escape.json" publish --days 3650 --now "$NOW" "$SCRATCH/esc/site"
+check_grep "publish: warns of the key" 'no page for the group "\.\./\.\./escape"' "$SCRATCH/err"
+is "publish: nothing written beside the site" "site" "$(ls "$SCRATCH/esc" | xargs)"
+check "publish: no folder for it under group/" sh -c '! find "$1/group" -name "*escape*" | grep -q .' _ "$SCRATCH/esc/site"
 
 # --- a statement's page -------------------------------------------------------
 check "Chromium renders statement $R's page" dom "file://$SITE/$R/index.html" "$SCRATCH/four.dom"
