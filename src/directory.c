@@ -423,6 +423,23 @@ check_unique_key(const GPtrArray *list, const char *key, const char *path, GErro
     return TRUE;
 }
 
+/* Refuse a group or area key that names something else too: groups and
+ * areas share one set of names (reassign, list --group and the published
+ * group/KEY/ pages take either by its key), and "iesg" names the IESG. */
+static gboolean
+check_key_free(const struct directory *d, const char *key, const char *path, GError **err)
+{
+    const struct dir_area *a = directory_area(d, key);
+
+    if (g_ascii_strcasecmp(key, "iesg") == 0)
+        return refuse(err, path, "\"iesg\" names the IESG (the address \"iesg\"),"
+                      " not a group or area");
+    if (a != NULL)
+        return refuse(err, path, "an area has the key \"%s\" too (groups and areas are"
+                      " named by their keys alike)", a->key);
+    return TRUE;
+}
+
 /* The keys of the areas, for a message: "rtg, ops". */
 static char *
 area_keys(const struct directory *d)
@@ -517,7 +534,8 @@ load_areas(struct directory *d, JsonObject *root, GError **err)
 
         if (!check_entry(n, "areas", k->data, path, area_members,
                          G_N_ELEMENTS(area_members), err)
-            || !check_unique_key(d->areas, k->data, path, err))
+            || !check_unique_key(d->areas, k->data, path, err)
+            || !check_key_free(d, k->data, path, err))
             return FALSE;
         a = g_new0(struct dir_area, 1);
         a->key = g_ascii_strdown(k->data, -1);
@@ -558,7 +576,8 @@ load_groups(struct directory *d, JsonObject *root, GError **err)
 
         if (!check_entry(n, "groups", k->data, path, group_members,
                          G_N_ELEMENTS(group_members), err)
-            || !check_unique_key(d->groups, k->data, path, err))
+            || !check_unique_key(d->groups, k->data, path, err)
+            || !check_key_free(d, k->data, path, err))
             return FALSE;
         g = g_new0(struct dir_group, 1);
         g->key = g_ascii_strdown(k->data, -1);

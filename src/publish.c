@@ -188,7 +188,7 @@ shown_title(const struct statement *s)
  * site's top ("" or "../"). */
 static void
 page_head(GString *out, const struct publish_options *o, const char *title,
-          const char *prefix)
+          const char *prefix, const char *feed_title)
 {
     g_string_append(out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -201,7 +201,7 @@ page_head(GString *out, const struct publish_options *o, const char *title,
     g_string_append_printf(out, "</title>\n<link rel=\"alternate\" "
                            "type=\"application/atom+xml\" href=\"%sfeed.atom\" title=\"",
                            prefix);
-    put(out, o->site_name);
+    put(out, feed_title);
     g_string_append_printf(out, "\">\n<style>%s</style>\n</head>\n<body>\n", page_style);
 }
 
@@ -314,6 +314,27 @@ row_start(GString *out, const struct entry *e, gboolean overdue, const char *top
     cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
 }
 
+/* What a view lists, in words: "" for the whole site, else ": ccamp
+ * (Common Control and Measurement Plane)". */
+static char *
+view_subject(const struct view *v)
+{
+    if (v->key == NULL)
+        return g_strdup("");
+    if (v->name == NULL)
+        return g_strdup_printf(": %s", v->key);
+    return g_strdup_printf(": %s (%s)", v->key, v->name);
+}
+
+/* The title of a view's feed, and of the page's link to it. */
+static char *
+feed_title(const struct publish_options *o, const struct view *v)
+{
+    g_autofree char *subject = view_subject(v);
+
+    return g_strdup_printf("%s: outstanding liaison statements%s", o->site_name, subject);
+}
+
 /* The group pages the index links to: those with a statement listed,
  * "KEY (N open)" each. */
 static void
@@ -354,13 +375,11 @@ render_listing(const struct site *site, const struct view *v)
     GString *out = g_string_new(NULL);
     g_autoptr(GPtrArray) open = entries_in(v->entries, "open", by_urgency);
     g_autoptr(GPtrArray) closed = entries_in(v->entries, "closed", by_closed);
-    g_autofree char *heading = v->key == NULL ? g_strdup("Outstanding liaison statements")
-                               : g_strdup_printf("Outstanding liaison statements: %s%s%s%s",
-                                                 v->key, v->name != NULL ? " (" : "",
-                                                 v->name != NULL ? v->name : "",
-                                                 v->name != NULL ? ")" : "");
+    g_autofree char *subject = view_subject(v);
+    g_autofree char *heading = g_strdup_printf("Outstanding liaison statements%s", subject);
+    g_autofree char *feed = feed_title(o, v);
 
-    page_head(out, o, heading, "");
+    page_head(out, o, heading, "", feed);
     g_string_append(out, "<h1>");
     put(out, heading);
     g_string_append(out, "</h1>\n<p class=\"meta\">");
@@ -533,10 +552,12 @@ render_statement(const struct site *site, const struct statement *s,
     const struct envelope *env = s->env;
     GString *out = g_string_new(NULL);
     g_autofree char *page_title = g_strdup_printf("Liaison statement %" G_GINT64_FORMAT, s->id);
+    const struct view top = { .top = "../" };
+    g_autofree char *top_feed = feed_title(site->o, &top);
     g_autofree char *received = day_of(s->received);
     gboolean open = strcmp(e->state, "open") == 0;
 
-    page_head(out, site->o, page_title, "../");
+    page_head(out, site->o, page_title, "../", top_feed);
     g_string_append(out, "<p class=\"meta\"><a href=\"../index.html\">Outstanding liaison "
                     "statements</a></p>\n<h1 id=\"title\">");
     put(out, e->title);
@@ -621,22 +642,29 @@ render_feed(const struct site *site, const struct view *v)
     g_autoptr(GPtrArray) all = g_ptr_array_new();
     g_autofree char *home = v->key == NULL ? g_strdup(o->base_url)
                             : g_strdup_printf("%sgroup/%s/", o->base_url, v->key);
-    const char *updated = o->now;
+    g_autofree char *day = g_strdup_printf("%.10sT00:00:00Z", o->now);
+    g_autofree char *title = feed_title(o, v);
+    const char *updated = day;
 
     for (guint i = 0; i < v->entries->len; i++)
         g_ptr_array_add(all, g_ptr_array_index(v->entries, i));
     g_ptr_array_sort(all, by_updated);
-    /* The feed changes when a statement does, not at every publish. */
-    if (all->len > 0)
+    /* The feed changes when a statement does, not at every publish: an
+     * empty one (most groups' on most days) carries the site's last change,
+     * or for an empty site the day. */
+    if (all->len > 0) {
         updated = ((struct entry *) g_ptr_array_index(all, 0))->updated;
+    } else {
+        for (guint i = 0; i < site->entries->len; i++) {
+            const struct entry *e = g_ptr_array_index(site->entries, i);
+
+            if (updated == day || strcmp(e->updated, updated) > 0)
+                updated = e->updated;
+        }
+    }
     g_string_append(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
-    put(out, o->site_name);
-    g_string_append(out, ": outstanding liaison statements");
-    if (v->key != NULL) {
-        g_string_append(out, ": ");
-        put(out, v->key);
-    }
+    put(out, title);
     g_string_append(out, "</title>\n<id>");
     put(out, home);
     g_string_append(out, "</id>\n<link rel=\"self\" href=\"");
@@ -1007,19 +1035,38 @@ site_keys(const struct site *site)
     if (site->o->directory != NULL)
         directory_keys(site->o->directory, all);
     g_ptr_array_add(all, "iesg");
+    g_autoptr(GPtrArray) warned = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *groups = g_build_filename(site->o->dir, "group", NULL);
+    g_autoptr(GDir) made = g_dir_open(groups, 0, NULL);
+    g_autoptr(GPtrArray) folders = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
     for (guint i = 0; i < site->entries->len; i++) {
         const struct entry *e = g_ptr_array_index(site->entries, i);
 
         for (guint j = 0; j < e->groups->len; j++)
             g_ptr_array_add(all, g_ptr_array_index(e->groups, j));
     }
+    /* A page made by an earlier run, for a group since gone from the
+     * directory and from every statement listed: made again, so that its
+     * bookmark shows what is so now (nothing), not what was. */
+    while (made != NULL && (name = g_dir_read_name(made)) != NULL)
+        if (key_names_folder(name))
+            g_ptr_array_add(folders, g_strdup(name));   /* name lasts one read */
+    for (guint i = 0; i < folders->len; i++)
+        g_ptr_array_add(all, g_ptr_array_index(folders, i));
     for (guint i = 0; i < all->len; i++) {
         char   *key = g_ascii_strdown(g_ptr_array_index(all, i), -1);
 
         if (!key_names_folder(key)) {
-            log_msg(LOG_WARNING, NULL, "publish: no page for the group \"%s\": a key of"
-                    " a-z, 0-9, - and _ only can name its folder", key);
-            g_free(key);
+            if (!g_ptr_array_find_with_equal_func(warned, key, g_str_equal, NULL)) {
+                log_msg(LOG_WARNING, NULL, "publish: no page for the group \"%s\": only a"
+                        " key of 1 to 64 of a-z, 0-9, - and _ can name its folder",
+                        (const char *) g_ptr_array_index(all, i));
+                g_ptr_array_add(warned, key);
+            } else {
+                g_free(key);
+            }
         } else if (g_ptr_array_find_with_equal_func(keys, key, g_str_equal, NULL)) {
             g_free(key);
         } else {

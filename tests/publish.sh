@@ -186,12 +186,15 @@ check_grep "index: a Content-Security-Policy forbidding script" "default-src 'no
 
 # --- a page and a feed per group and area --------------------------------------
 # Which statements each group's page should list comes from the store's
-# own data (statements.json, now with each statement's groups) and the
-# directory (an area's page takes in its groups' statements).
+# own data (list --json: every statement is listed, --days 3650) and the
+# directory (an area's page takes in its groups' statements); with
+# "open", the open ones only.
 expect_groups() {
-    python3 - "$SITE/statements.json" "$CORPUS/directory.json" <<'PY'
+    python3 - "$SCRATCH/list.json" "$CORPUS/directory.json" "${1:-}" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
+if sys.argv[3] == "open":
+    rows = [r for r in rows if r["state"] == "open"]
 d = json.load(open(sys.argv[2]))
 area = {k: v.get("area") for k, v in d["groups"].items()}
 keys = sorted(set(list(d["groups"]) + list(d.get("areas", {})) + ["iesg"]
@@ -202,6 +205,7 @@ print(json.dumps({k: sorted(r["id"] for r in rows
 PY
 }
 expect_groups >"$SCRATCH/groups.json"
+expect_groups open >"$SCRATCH/groups-open.json"
 is "group/: a folder for every group and area of the directory, and the IESG" \
     "$(jq -r 'keys | join(" ")' "$SCRATCH/groups.json")" "$(ls "$SITE/group" | xargs)"
 check "some group lists more than one statement, an area those of its groups" \
@@ -233,12 +237,36 @@ check "rtg: its feed is well-formed, and says whose it is" sh -c \
 is "index: links to the groups and areas with a statement listed" \
     "$(jq -r 'to_entries | map(select(.value | length > 0) | "group/\(.key)/index.html") | join(" ")' "$SCRATCH/groups.json")" \
     "$(jq -r '[.links[] | select(startswith("group/"))] | join(" ")' "$SCRATCH/index.json")"
-# A directory whose group key would walk out of group/: no page, a warning.
-jq '.groups["../../escape"] = .groups.ccamp' "$CORPUS/directory.json" >"$SCRATCH/escape.json"
-check_exit "publish with a key that is no folder name" 0 "$CTL" -c "$CONF" -D "$SCRATCH/escape.json" publish --days 3650 --now "$NOW" "$SCRATCH/esc/site"
-check_grep "publish: warns of the key" 'no page for the group "\.\./\.\./escape"' "$SCRATCH/err"
+is "index: each group's link says how many of its statements are open" \
+    "$(jq -r --slurpfile all "$SCRATCH/groups.json" 'to_entries | map(select(($all[0][.key] | length) > 0) | "\(.key) \(.value | length)") | join(",")' "$SCRATCH/groups-open.json")" \
+    "$(grep -oE 'group/[a-z0-9_-]+/index.html">[^<]*</a>&nbsp;\([0-9]+&nbsp;open\)' "$SITE/index.html" | sed -E 's|group/([^/]*)/.*\(([0-9]+)&nbsp;open\)|\1 \2|' | paste -sd,)"
+# A directory whose group keys would walk out of group/ (or name it, or
+# DIR itself): no page, a warning each; and a group with no statement.
+jq '.groups["../../escape"] = .groups.ccamp | .groups[".."] = .groups.ccamp
+    | .groups.emptywg = .groups.ccamp' "$CORPUS/directory.json" >"$SCRATCH/escape.json"
+cp "$DB" "$SCRATCH/esc.db"
+esc() { "$CTL" -c "$CONF" -d "$SCRATCH/esc.db" "$@"; }
+check_exit "publish with keys that are no folder names" 0 esc -D "$SCRATCH/escape.json" publish --days 3650 --now "$NOW" "$SCRATCH/esc/site"
+check_grep "publish: warns of ../../escape" 'no page for the group "\.\./\.\./escape"' "$SCRATCH/err"
+check_grep "publish: warns of .." 'no page for the group "\.\."' "$SCRATCH/err"
 is "publish: nothing written beside the site" "site" "$(ls "$SCRATCH/esc" | xargs)"
-check "publish: no folder for it under group/" sh -c '! find "$1/group" -name "*escape*" | grep -q .' _ "$SCRATCH/esc/site"
+check "publish: no folder for them under group/, the top index still the site's" sh -c \
+    '! find "$1/group" -name "*escape*" | grep -q . && test ! -e "$1/group/index.html" && grep -q "By group or area" "$1/index.html"' _ "$SCRATCH/esc/site"
+facts "$SCRATCH/esc/site/group/emptywg/index.html" >"$SCRATCH/emptywg.json"
+check "a group with no statement has its page, listing none" \
+    jq -e '.tables.outstanding == [] and .tables.closed == []' "$SCRATCH/emptywg.json"
+check_exit "publish again an hour later" 0 esc -D "$SCRATCH/escape.json" publish --days 3650 --now "${NOW}T01:00:00Z" "$SCRATCH/esc/site"
+check_grep "an hour later: nothing written (an empty group's feed too)" " 0 files written," "$SCRATCH/out"
+# A page made once is kept current: the DMM statement reassigned and
+# dmm gone from the directory, group/dmm/ is written again, listing none.
+D=$(jq '[.[] | select(.groups == ["dmm"])][0].id' "$SCRATCH/list.json")
+check "a statement assigned to DMM ($D)" test "$D" -gt 0
+check "its page lists it" sh -c 'grep -q "data-id=\"$1\"" "$2"' _ "$D" "$SCRATCH/esc/site/group/dmm/index.html"
+check_exit "reassign it to QUIC" 0 esc -D "$CORPUS/directory.json" reassign "$D" quic
+jq 'del(.groups.dmm)' "$CORPUS/directory.json" >"$SCRATCH/no-dmm.json"
+check_exit "publish with dmm gone from the directory" 0 esc -D "$SCRATCH/no-dmm.json" publish --days 3650 --now "$NOW" "$SCRATCH/esc/site"
+check "group/dmm/ now lists nothing" sh -c '! grep -q "data-id=" "$1"' _ "$SCRATCH/esc/site/group/dmm/index.html"
+check "group/quic/ lists it" grep -q "data-id=\"$D\"" "$SCRATCH/esc/site/group/quic/index.html"
 
 # --- a statement's page -------------------------------------------------------
 check "Chromium renders statement $R's page" dom "file://$SITE/$R/index.html" "$SCRATCH/four.dom"

@@ -226,6 +226,12 @@ static const struct fault faults[] = {
     /* Keys that lookups, which ignore case, could not tell apart. */
     { "\"rtg\": {", "\"RTG\": {\"ads\": \"x@ietf.test\"}, \"rtg\": {",
       { "areas.rtg: a second entry for \"rtg\"" } },
+    /* A group with an area's key, and "iesg" as a key: reassign, list
+     * --group and the published pages could not tell them apart. */
+    { "\"ccamp\": {\"name\"", "\"Rtg\": {\"name\"",
+      { "groups.Rtg: an area has the key \"rtg\" too" } },
+    { "\"ccamp\": {\"name\"", "\"iesg\": {\"name\"",
+      { "groups.iesg: \"iesg\" names the IESG" } },
     /* A member given twice: JSON keeps only one of them. */
     { "\"list\": \"ccamp@ietf.test\"", "\"list\": \"ccamp@ietf.test\", \"list\": \"x@ietf.test\"",
       { "groups.ccamp.list: given twice" } },
