@@ -477,6 +477,43 @@ contacts_field(GString *out, const char *label, const GPtrArray *list)
     g_string_append(out, "</dd>\n");
 }
 
+/* TRUE when key can name a folder of the site: 1 to 64 of [a-z0-9_-],
+ * so that no key from the directory file walks out of group/. */
+static gboolean
+key_names_folder(const char *key)
+{
+    gsize   n = strlen(key);
+
+    if (n == 0 || n > 64)
+        return FALSE;
+    for (gsize i = 0; i < n; i++)
+        if (!g_ascii_islower(key[i]) && !g_ascii_isdigit(key[i]) && key[i] != '-' && key[i] != '_')
+            return FALSE;
+    return TRUE;
+}
+
+/* The "Assigned to" pair: each group or area a link to its page
+ * (group/KEY/), which publish_site writes for every key it holds. */
+static void
+groups_field(GString *out, const GPtrArray *groups)
+{
+    g_string_append(out, "<dt>Assigned to</dt><dd>");
+    if (groups->len == 0)
+        g_string_append(out, "none");
+    for (guint i = 0; i < groups->len; i++) {
+        g_autofree char *key = g_ascii_strdown(g_ptr_array_index(groups, i), -1);
+
+        if (i > 0)
+            g_string_append(out, ", ");
+        if (key_names_folder(key))
+            g_string_append_printf(out, "<a href=\"../group/%s/index.html\">", key);
+        put(out, g_ptr_array_index(groups, i));
+        if (key_names_folder(key))
+            g_string_append(out, "</a>");
+    }
+    g_string_append(out, "</dd>\n");
+}
+
 /* A <dt>/<dd> pair for a list of words, comma-separated. */
 static void
 strings_field(GString *out, const char *label, const GPtrArray *list)
@@ -587,7 +624,7 @@ render_statement(const struct site *site, const struct statement *s,
     g_string_append(out, "</dd>\n");
     contacts_field(out, "Response contacts", env->response_contacts);
     contacts_field(out, "Technical contacts", env->technical_contacts);
-    strings_field(out, "Assigned to", s->groups);
+    groups_field(out, s->groups);
     strings_field(out, "Other identifiers", env->other_identifiers);
     strings_field(out, "Related", env->related);
     field(out, "Received", received);
@@ -1004,21 +1041,6 @@ static gint
 by_text(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* TRUE when key can name a folder of the site: 1 to 64 of [a-z0-9_-],
- * so that no key from the directory file walks out of group/. */
-static gboolean
-key_names_folder(const char *key)
-{
-    gsize   n = strlen(key);
-
-    if (n == 0 || n > 64)
-        return FALSE;
-    for (gsize i = 0; i < n; i++)
-        if (!g_ascii_islower(key[i]) && !g_ascii_isdigit(key[i]) && key[i] != '-' && key[i] != '_')
-            return FALSE;
-    return TRUE;
 }
 
 /* The keys that get a page, lower case, sorted, each once: every group and

@@ -273,6 +273,11 @@ check "Chromium renders statement $R's page" dom "file://$SITE/$R/index.html" "$
 facts "$SCRATCH/four.dom" >"$SCRATCH/four.json"
 check "page: an answered statement says when" jq -e --arg today "$TODAY" \
     '.text.statement | contains("Answered" + $today)' "$SCRATCH/four.json"
+is "page: each group it is assigned to links to the group's page" \
+    "$(jq -r --argjson id "$R" '.[] | select(.id == $id) | .groups | map("../group/\(.)/index.html") | join(" ")' "$SCRATCH/list.json")" \
+    "$(jq -r '[.links[] | select(startswith("../group/"))] | join(" ")' "$SCRATCH/four.json")"
+check "page: those group pages are there" sh -c 'for l in $(jq -r ".links[] | select(startswith(\"../group/\"))" "$1"); do test -f "$2/$l" || exit 1; done' \
+    _ "$SCRATCH/four.json" "$SITE/$R"
 check "Chromium renders the hostile statement's page" dom "file://$SITE/$H/index.html" "$SCRATCH/h.dom"
 facts "$SCRATCH/h.dom" >"$SCRATCH/h.json"
 check "page: one not answered does not say so" jq -e '.text.statement | contains("Answered") | not' "$SCRATCH/h.json"
@@ -282,8 +287,9 @@ is "page: the title, as recorded" "$title" "$(jq -r '.text.title' "$SCRATCH/h.js
 check "page: no element came from mail" jq -e \
     '(.tags.img // 0) == 0 and (.tags.script // 0) == 0 and .tags.h1 == 1 and (.tags.b // 0) == 0 and (.attrs | index("data-pwned")) == null' "$SCRATCH/h.json"
 check "page: the body as text" jq -e '.text.body | contains("</pre><script>")' "$SCRATCH/h.json"
+# (Its other pages: the index, and the group pages of "Assigned to".)
 check "page: the PDF linked, the web page not" jq -e \
-    '(.links | index("2-LS-hostile.pdf")) != null and (.links | map(select(. != null and test("html$") and . != "../index.html")) | length) == 0' "$SCRATCH/h.json"
+    '(.links | index("2-LS-hostile.pdf")) != null and (.links | map(select(. != null and test("html$") and . != "../index.html" and (test("^\\.\\./group/[a-z0-9_-]+/index\\.html$") | not))) | length) == 0' "$SCRATCH/h.json"
 is "page.html not published: the folder holds the page and the PDF" "2-LS-hostile.pdf index.html" "$(ls "$SITE/$H" | xargs)"
 pdf_sha=$(jq -r '.attachments[] | select(.name == "LS-hostile.pdf") | .sha256' "$SCRATCH/out")
 is "the published PDF is the one received, byte for byte" "$pdf_sha" "$(sha256sum "$SITE/$H/2-LS-hostile.pdf" | cut -d' ' -f1)"
