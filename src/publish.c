@@ -66,6 +66,9 @@ struct site {
     GPtrArray *entries;         /* struct entry*: open and recently closed */
     GPtrArray *keys;            /* char*: the groups and areas with a page,
                                    lower case, sorted */
+    GPtrArray *held;            /* char*: every key a statement published
+                                   holds, listed or not (its page links
+                                   to group/KEY/) */
     GError *err;                /* the first failure inside store_list */
 };
 
@@ -844,9 +847,13 @@ write_file(const struct site *site, const char *name, const GString *content, GE
 {
     g_autofree char *path = g_build_filename(site->o->dir, name, NULL);
     g_autofree char *old = NULL;
+    GStatBuf sb;
     gsize   len;
 
-    if (g_file_get_contents(path, &old, &len, NULL) && len == content->len
+    /* A link in the file's place is replaced by the rename, never read
+     * through or chmodded. */
+    if (g_lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)
+        && g_file_get_contents(path, &old, &len, NULL) && len == content->len
         && memcmp(old, content->str, len) == 0) {
         site->sum->unchanged++;
         return make_public(path, 0644, err);
@@ -871,14 +878,32 @@ make_dir(const char *dir, GError **err)
     parent = g_path_get_dirname(dir);
     if (strcmp(parent, dir) != 0 && !make_dir(parent, err))
         return FALSE;
-    if (g_mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        int     saved = errno;
+    /* EEXIST for a folder made meanwhile; a file of that name is ENOTDIR. */
+    if (g_mkdir(dir, 0755) != 0 && (errno != EEXIST || !g_file_test(dir, G_FILE_TEST_IS_DIR))) {
+        int     saved = errno == EEXIST ? ENOTDIR : errno;
 
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved),
                     "cannot make the directory %s: %s", dir, g_strerror(saved));
         return FALSE;
     }
     return make_public(dir, 0755, err);
+}
+
+/* Make a folder inside the site (ID/, group/, group/KEY/) and check that
+ * it is a folder of its own: not a link, which a run as root would
+ * follow to write (and chmod) wherever it points. */
+static gboolean
+site_folder(const char *dir, GError **err)
+{
+    GStatBuf sb;
+
+    if (!make_dir(dir, err))
+        return FALSE;
+    if (g_lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return TRUE;
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                "%s is a link or no folder: publish writes only into folders of its own", dir);
+    return FALSE;
 }
 
 /* Write the attachments the page links to into subdir, each unless a
@@ -904,7 +929,8 @@ write_attachments(struct site *site, const struct statement *s, const char *subd
         if (name == NULL)
             continue;
         path = g_build_filename(subdir, name, NULL);
-        if (g_stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (gsize) sb.st_size == a->size) {
+        /* lstat: a link of the right size is replaced, never followed. */
+        if (g_lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (gsize) sb.st_size == a->size) {
             site->sum->unchanged++;
             if (!make_public(path, 0644, err))
                 return FALSE;
@@ -1006,14 +1032,16 @@ publish_one(const struct statement *s, gpointer data)
     e->replied = g_strdup(s->replied);
     e->updated = g_strdup(e->received);
     e->groups = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < s->groups->len; i++)
+    for (guint i = 0; i < s->groups->len; i++) {
         g_ptr_array_add(e->groups, g_ascii_strdown(g_ptr_array_index(s->groups, i), -1));
+        g_ptr_array_add(site->held, g_ascii_strdown(g_ptr_array_index(s->groups, i), -1));
+    }
     if (!read_history(site->st, s, e, &site->err)) {
         entry_free(e);
         return FALSE;
     }
     html = render_statement(site, s, e);
-    ok = make_dir(subdir, &site->err) && write_attachments(site, s, subdir, &site->err)
+    ok = site_folder(subdir, &site->err) && write_attachments(site, s, subdir, &site->err)
          && write_file(site, page, html, &site->err);
     g_string_free(html, TRUE);
     if (!ok) {
@@ -1059,22 +1087,27 @@ site_keys(const struct site *site)
     g_ptr_array_add(all, "iesg");
     g_autoptr(GPtrArray) warned = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *groups = g_build_filename(site->o->dir, "group", NULL);
-    g_autoptr(GDir) made = g_dir_open(groups, 0, NULL);
+    g_autoptr(GError) unread = NULL;
+    g_autoptr(GDir) made = g_dir_open(groups, 0, &unread);
     g_autoptr(GPtrArray) folders = g_ptr_array_new_with_free_func(g_free);
     const char *name;
 
-    for (guint i = 0; i < site->entries->len; i++) {
-        const struct entry *e = g_ptr_array_index(site->entries, i);
-
-        for (guint j = 0; j < e->groups->len; j++)
-            g_ptr_array_add(all, g_ptr_array_index(e->groups, j));
-    }
+    for (guint i = 0; i < site->held->len; i++)
+        g_ptr_array_add(all, g_ptr_array_index(site->held, i));
     /* A page made by an earlier run, for a group since gone from the
      * directory and from every statement listed: made again, so that its
      * bookmark shows what is so now (nothing), not what was. */
-    while (made != NULL && (name = g_dir_read_name(made)) != NULL)
-        if (key_names_folder(name))
+    if (made == NULL && !g_error_matches(unread, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        log_msg(LOG_WARNING, NULL, "publish: %s", unread->message);
+    while (made != NULL && (name = g_dir_read_name(made)) != NULL) {
+        g_autofree char *path = g_build_filename(groups, name, NULL);
+        GStatBuf sb;
+
+        /* Folders only, links not followed: a file or a link someone put
+         * there is none of publish's. */
+        if (key_names_folder(name) && g_lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
             g_ptr_array_add(folders, g_strdup(name));   /* name lasts one read */
+    }
     for (guint i = 0; i < folders->len; i++)
         g_ptr_array_add(all, g_ptr_array_index(folders, i));
     for (guint i = 0; i < all->len; i++) {
@@ -1130,6 +1163,10 @@ write_view(struct site *site, const struct view *v, const char *folder, GError *
 static gboolean
 write_groups(struct site *site, GError **err)
 {
+    g_autofree char *top = g_build_filename(site->o->dir, "group", NULL);
+
+    if (!site_folder(top, err))
+        return FALSE;
     for (guint i = 0; i < site->keys->len; i++) {
         const char *key = g_ptr_array_index(site->keys, i);
         g_autoptr(GPtrArray) mine = g_ptr_array_new();
@@ -1144,7 +1181,7 @@ write_groups(struct site *site, GError **err)
             if (directory_assigns(site->o->directory, e->groups, key))
                 g_ptr_array_add(mine, e);
         }
-        if (!make_dir(path, err) || !write_view(site, &v, folder, err))
+        if (!site_folder(path, err) || !write_view(site, &v, folder, err))
             return FALSE;
         site->sum->groups++;
     }
@@ -1196,6 +1233,7 @@ publish_site(struct store *st, const struct publish_options *o,
     site.recent_since = g_date_time_format(since, "%Y-%m-%dT%H:%M:%SZ");
     g_strlcpy(site.today, o->now, sizeof site.today);
     site.entries = g_ptr_array_new_with_free_func(entry_free);
+    site.held = g_ptr_array_new_with_free_func(g_free);
     ok = make_dir(o->dir, err) && (lock = lock_site(o->dir, err)) >= 0;
     if (ok && !store_list(st, publish_one, &site, err))
         ok = FALSE;
@@ -1220,6 +1258,7 @@ publish_site(struct store *st, const struct publish_options *o,
     g_ptr_array_free(site.entries, TRUE);
     if (site.keys != NULL)
         g_ptr_array_unref(site.keys);
+    g_ptr_array_unref(site.held);
     g_free(site.recent_since);
     return ok;
 }

@@ -257,6 +257,12 @@ check "a group with no statement has its page, listing none" \
     jq -e '.tables.outstanding == [] and .tables.closed == []' "$SCRATCH/emptywg.json"
 check_exit "publish again an hour later" 0 esc -D "$SCRATCH/escape.json" publish --days 3650 --now "${NOW}T01:00:00Z" "$SCRATCH/esc/site"
 check_grep "an hour later: nothing written (an empty group's feed too)" " 0 files written," "$SCRATCH/out"
+is "an empty group's feed is as new as the site's last change" \
+    "$(jq -r 'map(.updated) | max' "$SCRATCH/esc/site/statements.json")" \
+    "$(xmllint --xpath '/*[local-name()="feed"]/*[local-name()="updated"]/text()' "$SCRATCH/esc/site/group/emptywg/feed.atom")"
+is "a group's feed is titled with its key and name, as is the page's link to it" \
+    "IETF Liaison Statements: outstanding liaison statements: rtg (Routing Area)|IETF Liaison Statements: outstanding liaison statements: rtg (Routing Area)" \
+    "$(xmllint --xpath '/*[local-name()="feed"]/*[local-name()="title"]/text()' "$SCRATCH/esc/site/group/rtg/feed.atom")|$(sed -n 's/.*type="application\/atom+xml" href="feed.atom" title="\([^"]*\)".*/\1/p' "$SCRATCH/esc/site/group/rtg/index.html")"
 # A page made once is kept current: the DMM statement reassigned and
 # dmm gone from the directory, group/dmm/ is written again, listing none.
 D=$(jq '[.[] | select(.groups == ["dmm"])][0].id' "$SCRATCH/list.json")
@@ -265,8 +271,32 @@ check "its page lists it" sh -c 'grep -q "data-id=\"$1\"" "$2"' _ "$D" "$SCRATCH
 check_exit "reassign it to QUIC" 0 esc -D "$CORPUS/directory.json" reassign "$D" quic
 jq 'del(.groups.dmm)' "$CORPUS/directory.json" >"$SCRATCH/no-dmm.json"
 check_exit "publish with dmm gone from the directory" 0 esc -D "$SCRATCH/no-dmm.json" publish --days 3650 --now "$NOW" "$SCRATCH/esc/site"
-check "group/dmm/ now lists nothing" sh -c '! grep -q "data-id=" "$1"' _ "$SCRATCH/esc/site/group/dmm/index.html"
+check "group/dmm/ now lists nothing" sh -c 'test -f "$1" && ! grep -q "data-id=" "$1"' _ "$SCRATCH/esc/site/group/dmm/index.html"
 check "group/quic/ lists it" grep -q "data-id=\"$D\"" "$SCRATCH/esc/site/group/quic/index.html"
+# A statement not listed (closed long ago) still has its page, and its
+# group's page is there for its link, though the directory lost the group.
+T=$(jq '[.[] | select(.groups == ["detnet"])][0].id' "$SCRATCH/list.json")
+check_exit "close $T, a DetNet statement" 0 esc close "$T"
+jq 'del(.groups.detnet)' "$CORPUS/directory.json" >"$SCRATCH/no-detnet.json"
+check_exit "publish with no closed one listed and detnet gone" 0 esc -D "$SCRATCH/no-detnet.json" publish --days 0 --now "$NOW" "$SCRATCH/esc2/site"
+check "its page links to group/detnet/, which is there" sh -c \
+    'grep -q "href=\"../group/detnet/index.html\"" "$1/$2/index.html" && test -f "$1/group/detnet/index.html"' _ "$SCRATCH/esc2/site" "$T"
+# What someone else put in group/ is none of publish's: a file and links
+# are not followed, chmodded or written through; a link in a group's
+# own place stops the run (73), before anything is written through it.
+mkdir -p "$SCRATCH/outside"
+echo secret >"$SCRATCH/victim" && chmod 600 "$SCRATCH/victim"
+echo notes >"$SCRATCH/esc2/site/group/notes" && chmod 600 "$SCRATCH/esc2/site/group/notes"
+ln -s "$SCRATCH/outside" "$SCRATCH/esc2/site/group/elsewhere"
+ln -s "$SCRATCH/victim" "$SCRATCH/esc2/site/group/victim"
+check_exit "publish beside a file and links in group/" 0 esc -D "$SCRATCH/no-detnet.json" publish --days 0 --now "$NOW" "$SCRATCH/esc2/site"
+is "nothing written through the links, nothing chmodded" "0 600 600" \
+    "$(ls -A "$SCRATCH/outside" | wc -l) $(stat -c %a "$SCRATCH/victim") $(stat -c %a "$SCRATCH/esc2/site/group/notes")"
+rm -r "$SCRATCH/esc2/site/group/quic"
+ln -s "$SCRATCH/outside" "$SCRATCH/esc2/site/group/quic"
+check_exit "publish with a link as a group's folder: 73" 73 esc -D "$SCRATCH/no-detnet.json" publish --days 0 --now "$NOW" "$SCRATCH/esc2/site"
+check_grep "says which" "group/quic is a link or no folder" "$SCRATCH/err"
+is "nothing written through it" "0" "$(ls -A "$SCRATCH/outside" | wc -l)"
 
 # --- a statement's page -------------------------------------------------------
 check "Chromium renders statement $R's page" dom "file://$SITE/$R/index.html" "$SCRATCH/four.dom"
@@ -330,8 +360,10 @@ check_exit "publish --now tomorrow: 64" 64 ctl publish --now tomorrow "$SITE"
 check_exit "publish --days -1: 64" 64 ctl publish --days -1 "$SITE"
 check_exit "publish with no database: 66" 66 "$CTL" -c "$CONF" -d "$SCRATCH/none.db" publish "$SITE"
 echo x >"$SCRATCH/plain"
+chmod 600 "$SCRATCH/plain"
 check_exit "publish under a plain file: 73" 73 ctl publish "$SCRATCH/plain/site"
-check_grep "publish under a plain file: says where" "plain/site" "$SCRATCH/err"
+check_grep "publish under a plain file: names it" "/plain: Not a directory" "$SCRATCH/err"
+is "publish under a plain file: the file left as it was" "600" "$(stat -c %a "$SCRATCH/plain")"
 
 # A full file system: a tmpfs too small for the site, mounted by the test.
 if [ "$(id -u)" -ne 0 ]; then
