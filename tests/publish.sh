@@ -382,9 +382,11 @@ cp "$CTL" "$CORPUS/directory.json" "$SHARED/"
 printf 'database = %s/db\ndirectory = %s/directory.json\nbase_url = https://lt.ietf.test/liaison/\n' \
     "$SHARED" "$SHARED" >"$SHARED/liaisond.conf"
 chmod 644 "$SHARED/liaisond.conf" "$SHARED/directory.json"
-check_exit "shared: root publishes first" 0 "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --days 3650 --now "$NOW" "$SHARED/site"
+# Cron's environment: the configuration's directory, not the tests'
+# LIAISON_DIRECTORY (under the clone).
+check_exit "shared: root publishes first" 0 env -u LIAISON_DIRECTORY "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --days 3650 --now "$NOW" "$SHARED/site"
 chown nobody "$SHARED/site"
-check_exit "shared: then its owner, from cron: 0" 0 runuser -u nobody -- "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --days 3650 --now "$NOW" "$SHARED/site"
+check_exit "shared: then its owner, from cron: 0" 0 runuser -u nobody -- env -u LIAISON_DIRECTORY "$SHARED/liaisonctl" -c "$SHARED/liaisond.conf" publish --days 3650 --now "$NOW" "$SHARED/site"
 check_grep "shared: nothing to write" "; 0 files written," "$SCRATCH/out"
 
 FULL="$SCRATCH/full"
