@@ -1237,17 +1237,13 @@ queue_state(const struct store_outbox_row *r)
          : r->attempts > 0 ? "deferred" : "queued";
 }
 
-/* A JSON array member of the lines of text. */
+/* A JSON array member of the lines of an outbox column. */
 static void
 json_lines(JsonBuilder *b, const char *member, const char *text)
 {
     g_autoptr(GPtrArray) lines = outbox_lines(text);
 
-    json_builder_set_member_name(b, member);
-    json_builder_begin_array(b);
-    for (guint i = 0; i < lines->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(lines, i));
-    json_builder_end_array(b);
+    statement_json_strings(b, member, lines);
 }
 
 /* One queued mail as a JSON object. */

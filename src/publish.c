@@ -784,11 +784,7 @@ render_json(const struct site *site)
         statement_json_string(b, "received", e->received);
         statement_json_string(b, "closed", e->closed);
         statement_json_string(b, "updated", e->updated);
-        json_builder_set_member_name(b, "groups");
-        json_builder_begin_array(b);
-        for (guint j = 0; j < e->groups->len; j++)
-            json_builder_add_string_value(b, g_ptr_array_index(e->groups, j));
-        json_builder_end_array(b);
+        statement_json_strings(b, "groups", e->groups);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

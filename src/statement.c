@@ -102,9 +102,9 @@ statement_json_string(JsonBuilder *b, const char *key, const char *value)
         json_builder_add_null_value(b);
 }
 
-/* Add "key": [ strings ]. */
-static void
-json_member_strings(JsonBuilder *b, const char *key, const GPtrArray *a)
+/* See statement.h. */
+void
+statement_json_strings(JsonBuilder *b, const char *key, const GPtrArray *a)
 {
     json_builder_set_member_name(b, key);
     json_builder_begin_array(b);
@@ -156,14 +156,14 @@ statement_to_json(const struct statement *s, JsonBuilder *b)
     statement_json_string(b, "title", e->title);
     statement_json_string(b, "from", e->from_body);
     statement_json_string(b, "to", e->to_body);
-    json_member_strings(b, "to_list", e->to_list);
+    statement_json_strings(b, "to_list", e->to_list);
     statement_json_string(b, "purpose", purpose_name(e->purpose));
     statement_json_string(b, "deadline", e->deadline);
     json_member_contacts(b, "response_contacts", e->response_contacts);
     json_member_contacts(b, "technical_contacts", e->technical_contacts);
     json_member_contacts(b, "cc", e->cc);
-    json_member_strings(b, "groups", s->groups);
-    json_member_strings(b, "cc_groups", s->info_groups);
+    statement_json_strings(b, "groups", s->groups);
+    statement_json_strings(b, "cc_groups", s->info_groups);
     statement_json_string(b, "peer", s->peer);
     statement_json_string(b, "assignee", s->assignee);
 
@@ -213,9 +213,9 @@ statement_to_json(const struct statement *s, JsonBuilder *b)
     }
     json_builder_end_array(b);
 
-    json_member_strings(b, "related", e->related);
-    json_member_strings(b, "other_identifiers", e->other_identifiers);
-    json_member_strings(b, "references", e->references);
+    statement_json_strings(b, "related", e->related);
+    statement_json_strings(b, "other_identifiers", e->other_identifiers);
+    statement_json_strings(b, "references", e->references);
     statement_json_string(b, "message_id", s->message_id);
     statement_json_string(b, "forwarded_by", s->forwarded_by);
     statement_json_string(b, "header_from", s->header_from);

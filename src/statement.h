@@ -64,6 +64,8 @@ void    statement_to_json(const struct statement *s, JsonBuilder *b);
 /* Add "key": "value" to the object being built, or "key": null when value
  * is NULL. */
 void    statement_json_string(JsonBuilder *b, const char *key, const char *value);
+/* Add "key": [ the strings of a (char*) ] (NULL: an empty array). */
+void    statement_json_strings(JsonBuilder *b, const char *key, const GPtrArray *a);
 
 struct recipient *recipient_new(const char *addr, const char *role);
 void    recipient_free(gpointer r);
