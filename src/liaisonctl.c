@@ -517,6 +517,16 @@ put_cell(const char *s, glong width)
         putchar(' ');
 }
 
+/* A stored time, "2026-11-27T09:15:00Z", as the tables show it,
+ * "2026-11-27 09:15", into out (17 bytes); "-" for none. */
+static void
+table_time(char out[static 17], const char *iso)
+{
+    g_strlcpy(out, iso != NULL ? iso : "-", 17);
+    if (strlen(out) > 10 && out[10] == 'T')
+        out[10] = ' ';
+}
+
 /* What list shows: a statement is shown when every filter given holds. */
 struct list_query {
     const char *state;          /* "open" or "closed"; NULL: either */
@@ -601,10 +611,7 @@ list_one(const struct statement *s, gpointer data)
         return TRUE;
     }
     g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, s->id);
-    /* "2026-11-27T09:15:00Z" shown as "2026-11-27 09:15". */
-    g_strlcpy(received, s->received != NULL ? s->received : "-", sizeof received);
-    if (strlen(received) > 10 && received[10] == 'T')
-        received[10] = ' ';
+    table_time(received, s->received);
     printf("%-4s  ", id);       /* never cut: 12345 is not 123… */
     put_cell(received, 16);
     put_cell(s->env->from_body, 24);
@@ -1289,16 +1296,13 @@ queue_row(const struct store_outbox_row *r)
     char    id[24], ls[24], tries[16], created[17], next[17];
 
     g_snprintf(id, sizeof id, "%" G_GINT64_FORMAT, r->id);
-    g_snprintf(ls, sizeof ls, r->statement != 0 ? "%" G_GINT64_FORMAT : "-", r->statement);
+    if (r->statement != 0)
+        g_snprintf(ls, sizeof ls, "%" G_GINT64_FORMAT, r->statement);
+    else
+        g_strlcpy(ls, "-", sizeof ls);
     g_snprintf(tries, sizeof tries, "%d", r->attempts);
-    /* "2026-11-27T09:15:00Z" shown as "2026-11-27 09:15". */
-    g_strlcpy(created, r->created != NULL ? r->created : "-", sizeof created);
-    g_strlcpy(next, r->sent == NULL && r->failed == NULL && r->next_try != NULL
-                    ? r->next_try : "-", sizeof next);
-    if (strlen(created) > 10 && created[10] == 'T')
-        created[10] = ' ';
-    if (strlen(next) > 10 && next[10] == 'T')
-        next[10] = ' ';
+    table_time(created, r->created);
+    table_time(next, r->sent == NULL && r->failed == NULL ? r->next_try : NULL);
     printf("%-4s  ", id);
     put_cell(created, 16);
     put_cell(r->kind, 15);
