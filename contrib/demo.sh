@@ -119,6 +119,10 @@ echo
 echo "== the web page of outstanding statements, as cron would publish it on 2027-03-08"
 "$CTL" -c "$DEMO/liaisond.conf" publish --now 2027-03-08 "$DEMO/site"
 echo
+echo "== an AD's week on 2027-03-08: the Routing Area's statements, its groups' included, overdue"
+echo "   or due within 14 days and not yet answered (liaisonctl list --group rtg --due 14)"
+"$CTL" -c "$DEMO/liaisond.conf" list --group rtg --due 14 --now 2027-03-08
+echo
 kill -TERM "$LPID" 2>/dev/null || true
 "$PF/pf-stop" "$DEMO/pf" >/dev/null 2>&1 || true
 wait "$LPID" 2>/dev/null || true
@@ -128,7 +132,8 @@ cat <<EOF
                    $CTL -c $DEMO/liaisond.conf show 1
    delivered mail  $DEMO/pf/mail/inbox/new/   (one file per recipient copy)
    web page        $DEMO/site/index.html   (and feed.atom, statements.json,
-                   one folder per statement; serve $DEMO/site at base_url)
+                   one folder per statement, group/KEY/ per group and area;
+                   serve $DEMO/site at base_url)
    Postfix log     $DEMO/pf/maillog
    liaisond log    $DEMO/liaisond.log
    ($n messages sent; liaisond and Postfix have been stopped)
