@@ -2007,12 +2007,13 @@ static const struct command commands[] = {
     { "queue", cmd_queue, "[--all] [--json]",
       "The mail the tool queued and has not sent (notifications,\n"
       "acknowledgements, reminders, reports, responses), oldest first, as\n"
-      "mailq shows an MTA's: id, when queued, kind, statement, failed attempts,\n"
+      "mailq shows an MTA's: id, when queued, kind, statement, attempts made,\n"
       "state (queued: no attempt has failed, not tried yet or being delivered\n"
       "now; deferred: an attempt failed, it is tried again; given up), the time\n"
       "before which no sender takes it up (the next try after a failure, or the\n"
       "end of a sender's 30-minute claim while it delivers it), the recipients\n"
-      "(the first, +N more), and below a row the relay's last answer.  Then how\n"
+      "(the first, +N more), and below a row its last error (the relay's answer,\n"
+      "or why it could not be reached).  Then how\n"
       "many are in each state.  flush delivers them.\n"
       "\n"
       "Options:\n"
@@ -2200,8 +2201,9 @@ usage(FILE *fp)
                 "  75  temporary failure: the database (or, for ingest, the directory)\n"
                 "      cannot be opened or used (locked, read-only, full); try again later\n"
                 "  78  configuration error: the configuration file cannot be read or is\n"
-                "      invalid, the database or directory path is empty, or (tickle)\n"
-                "      its tickle_before is not a list of days\n"
+                "      invalid, the database or directory path is empty, (tickle) its\n"
+                "      tickle_before is not a list of days, or (publish, list --group,\n"
+                "      reassign) the directory cannot be loaded\n"
                 "ingest answers 75 instead of 64, 70 and 78, and when the input cannot be\n"
                 "read: an MTA running it as a pipe then keeps the message.\n");
 }
