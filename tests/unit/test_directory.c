@@ -134,6 +134,55 @@ test_shipped_load(void **state)
     g_unlink(small);
 }
 
+/* directory_keys gives every group, then every area, in the file's order;
+ * directory_assigns takes a group's own statements, and an area's and its
+ * groups', in any case; without a directory only the key itself. */
+static void
+test_keys_and_assigns(void **state)
+{
+    g_autofree char *corpus = g_build_filename(SRCDIR, "tests", "corpus", "directory.json", NULL);
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    g_autoptr(GPtrArray) ccamp = g_ptr_array_new();
+    g_autoptr(GPtrArray) two = g_ptr_array_new();
+    g_autoptr(GPtrArray) none = g_ptr_array_new();
+    GError *err = NULL;
+    struct directory *d = directory_load(corpus, &err);
+    gboolean seen_area = FALSE;
+
+    (void) state;
+    if (d == NULL)
+        fail_msg("%s", err->message);
+    directory_keys(d, keys);
+    assert_true(keys->len > 2);
+    assert_true(g_ptr_array_find_with_equal_func(keys, "ccamp", g_str_equal, NULL));
+    assert_true(g_ptr_array_find_with_equal_func(keys, "rtg", g_str_equal, NULL));
+    for (guint i = 0; i < keys->len; i++) {
+        const char *k = g_ptr_array_index(keys, i);
+
+        /* Groups first: once an area is seen, no group follows. */
+        if (directory_area(d, k) != NULL)
+            seen_area = TRUE;
+        else if (seen_area)
+            fail_msg("group %s after an area", k);
+        else
+            assert_non_null(directory_group(d, k));
+    }
+    g_ptr_array_add(ccamp, "ccamp");
+    g_ptr_array_add(two, "ippm");
+    g_ptr_array_add(two, "CCAMP");
+    assert_true(directory_assigns(d, ccamp, "ccamp"));
+    assert_true(directory_assigns(d, ccamp, "CCAMP"));
+    assert_true(directory_assigns(d, ccamp, "rtg"));        /* ccamp's area */
+    assert_false(directory_assigns(d, ccamp, "ops"));
+    assert_false(directory_assigns(d, ccamp, "netmod"));
+    assert_true(directory_assigns(d, two, "rtg"));          /* by its second group */
+    assert_true(directory_assigns(d, two, "ops"));          /* ippm's area */
+    assert_false(directory_assigns(d, none, "rtg"));
+    assert_false(directory_assigns(NULL, ccamp, "rtg"));    /* no directory, no areas */
+    assert_true(directory_assigns(NULL, ccamp, "Ccamp"));
+    directory_free(d);
+}
+
 /* Only "iesg" is required at the top level, "ads" in an area and "chairs"
  * in a group; a group may have no area and a peer only a domain. */
 static void
@@ -320,6 +369,7 @@ main(void)
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_people),
+        cmocka_unit_test(test_keys_and_assigns),
     };
 
     /* A Json-CRITICAL (a wrong type taken for another) fails the test. */
