@@ -1273,6 +1273,7 @@ queue_json(JsonBuilder *b, const struct store_outbox_row *r)
     statement_json_string(b, "next_try", r->sent == NULL && r->failed == NULL ? r->next_try : NULL);
     statement_json_string(b, "sent", r->sent);
     statement_json_string(b, "failed", r->failed);
+    statement_json_string(b, "requeued", r->requeued);
     {
         /* Rows written before smtp_answer kept the relay's bytes valid. */
         g_autofree char *why = r->last_error != NULL ? g_utf8_make_valid(r->last_error, -1) : NULL;
@@ -1383,6 +1384,159 @@ cmd_queue(struct ctl *ctl, int argc, char **argv)
         printf(", %u sent", sent);
     printf(")\n");
     return EX_OK;
+}
+
+/* The recipients of an outbox row the relay has not taken, joined with
+ * ", ": those a requeue tries again. */
+static char *
+requeue_rcpts(const struct store_outbox_row *r)
+{
+    g_autoptr(GPtrArray) rcpts = outbox_lines(r->rcpts);
+    g_autoptr(GPtrArray) delivered = outbox_lines(r->delivered);
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < rcpts->len; i++) {
+        const char *a = g_ptr_array_index(rcpts, i);
+        gboolean got = FALSE;
+
+        for (guint j = 0; j < delivered->len && !got; j++)
+            got = strcmp(g_ptr_array_index(delivered, j), a) == 0;
+        if (!got)
+            g_string_append_printf(s, "%s%s", s->len > 0 ? ", " : "", a);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Put outbox row id back in the queue, with an event on its statement, in
+ * a transaction of its own, and say so.  EX_OK; 1 (said on stderr) when
+ * there is no such row or nothing in it to try again; EX_TEMPFAIL (logged)
+ * when the database fails. */
+static int
+requeue_one(struct ctl *ctl, gint64 id, const char *now, const char *actor)
+{
+    struct store_outbox_row *r = NULL;
+    g_autofree char *to = NULL, *detail = NULL;
+    gboolean changed = FALSE;
+    GError *err = NULL;
+
+    if (!store_begin(ctl->store, &err))
+        goto failed;
+    if ((r = store_outbox_get(ctl->store, id, &err)) == NULL) {
+        store_rollback(ctl->store);
+        if (!g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND))
+            goto failed;
+        fprintf(stderr, "liaisonctl: requeue: no mail %" G_GINT64_FORMAT " in the outbox of %s\n",
+                id, ctl->db_path);
+        g_error_free(err);
+        return 1;
+    }
+    to = requeue_rcpts(r);
+    if (!store_outbox_requeue(ctl->store, id, now, &changed, &err))
+        goto failed;
+    if (!changed) {
+        store_rollback(ctl->store);
+        fprintf(stderr, "liaisonctl: requeue: mail %" G_GINT64_FORMAT " %s\n", id,
+                r->sent != NULL ? "reached every recipient: nothing to send again"
+                                : "is still in the queue: flush sends it when it is due");
+        store_outbox_row_free(r);
+        return 1;
+    }
+    detail = g_strdup_printf("%s %" G_GINT64_FORMAT " to %s, after: %s", r->kind, id, to,
+                             r->last_error != NULL ? r->last_error : "no answer recorded");
+    if (r->statement != 0
+        && !store_add_event(ctl->store, r->statement, 0, "mail requeued", actor, detail, &err))
+        goto failed;
+    if (!store_commit(ctl->store, &err))
+        goto failed;
+    /* Said after the commit: a row printed is a row put back. */
+    printf("requeued %" G_GINT64_FORMAT ": %s", id, r->kind);
+    if (r->statement != 0)
+        printf(" for LS %" G_GINT64_FORMAT, r->statement);
+    fputs(" to ", stdout);
+    put_text(to, FALSE);
+    putchar('\n');
+    store_outbox_row_free(r);
+    return EX_OK;
+
+failed:
+    store_rollback(ctl->store);
+    store_outbox_row_free(r);
+    log_msg(LOG_ERR, NULL, "requeue %" G_GINT64_FORMAT ": %s", id, err->message);
+    g_error_free(err);
+    return EX_TEMPFAIL;
+}
+
+/* liaisonctl requeue --all | ID...: put given-up mail (or a sent mail's
+ * refused recipients) back in the queue once the cause is mended, as
+ * postsuper -r does for an MTA's. */
+static int
+cmd_requeue(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "all", no_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+    g_autofree char *now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    g_autofree char *actor = ctl_actor();
+    gboolean all = FALSE;
+    unsigned done = 0;
+    int c, rc, worst = EX_OK;
+
+    while ((c = getopt_long(argc, argv, "+ah", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': all = TRUE; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (all == (optind < argc)) {
+        fprintf(stderr, "liaisonctl: requeue: give the ids of the mail to put back, or --all\n");
+        return command_usage(ctl->cmd, FALSE);
+    }
+    for (int i = optind; i < argc; i++) {
+        char   *end;
+        gint64  id = g_ascii_strtoll(argv[i], &end, 10);
+
+        if (*argv[i] == '\0' || *end != '\0' || id <= 0) {
+            fprintf(stderr, "liaisonctl: requeue: \"%s\" is not a mail id (the ID column of"
+                    " liaisonctl queue)\n", argv[i]);
+            return EX_USAGE;
+        }
+        g_array_append_val(ids, id);
+    }
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    if (all) {
+        GError *err = NULL;
+        g_autoptr(GPtrArray) rows = store_outbox_list(ctl->store, FALSE, &err);
+
+        if (rows == NULL) {
+            log_msg(LOG_ERR, NULL, "cannot list the outbox: %s", err->message);
+            g_error_free(err);
+            return EX_TEMPFAIL;
+        }
+        for (guint i = 0; i < rows->len; i++) {
+            const struct store_outbox_row *r = g_ptr_array_index(rows, i);
+
+            if (r->failed != NULL)
+                g_array_append_val(ids, r->id);
+        }
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        rc = requeue_one(ctl, g_array_index(ids, gint64, i), now, actor);
+        if (rc == EX_OK)
+            done++;
+        else if (rc == EX_TEMPFAIL)
+            return rc;
+        else
+            worst = rc;
+    }
+    printf("(%u requeued%s)\n", done,
+           done > 0 ? ", due now: flush or liaisond's sender delivers them" : "");
+    return worst;
 }
 
 /* liaisonctl flush [--max N] [--now TIME] [--relay HOST[:PORT]] */
@@ -2014,18 +2168,39 @@ static const struct command commands[] = {
       "end of a sender's 30-minute claim while it delivers it), the recipients\n"
       "(the first, +N more), and below a row its last error (the relay's answer,\n"
       "or why it could not be reached).  Then how\n"
-      "many are in each state.  flush delivers them.\n"
+      "many are in each state.  flush delivers them; requeue puts given-up mail\n"
+      "back.\n"
       "\n"
       "Options:\n"
       "  -a, --all   the mail sent too (state sent)\n"
       "  -j, --json  print a JSON array: id, statement (null for none), kind,\n"
       "              state, created, attempts, next_try (null once sent or given\n"
-      "              up), sent, failed, last_error, and the arrays rcpts,\n"
+      "              up), sent, failed, requeued (when requeue last put it\n"
+      "              back, else null), last_error, and the arrays rcpts,\n"
       "              delivered and rejected\n"
       "  -h, --help  this help\n"
       "\n"
       "Exit status: 0 listed; 64 usage error; 66 no database; 70 internal\n"
       "error; 75 the database cannot be opened or read; 78 configuration error." },
+    { "requeue", cmd_requeue, "--all | ID...",
+      "Put mail the sender gave up on back in the queue, once what stopped it\n"
+      "is mended (a relay's setting, a full mailbox, a list that is back): the\n"
+      "rows of liaisonctl queue in state given up, or with an ID also a sent\n"
+      "mail some of whose recipients the relay refused.  Only the recipients\n"
+      "that did not get it are tried again, due at once (flush, or liaisond's\n"
+      "sender at its next round), with the backoff started over and five new\n"
+      "days before it is given up again.  Each is recorded on its statement\n"
+      "(event \"mail requeued\").  Mail still waiting in the queue is left as it\n"
+      "is: a sender may be delivering it.\n"
+      "\n"
+      "Options:\n"
+      "  -a, --all   every given-up mail\n"
+      "  -h, --help  this help\n"
+      "\n"
+      "Exit status: 0 requeued (with --all, also when there was none); 1 an ID\n"
+      "names no mail, or one with nothing to send again (said, the others still\n"
+      "requeued); 64 usage error; 66 no database; 70 internal error; 75 the\n"
+      "database cannot be opened or written; 78 configuration error." },
     { "flush", cmd_flush, "[--max N] [--now TIME] [--relay HOST[:PORT]]",
       "Deliver the queued mail that is due (notifications, acknowledgements,\n"
       "reminders, reports) to the relay, retrying temporary failures later and\n"

@@ -40,7 +40,8 @@
  *
  * - Failures.  Connection trouble, timeouts and 4xx answers are
  *   temporary: the row is tried again after 1, 5, 15, 60, then every 240
- *   minutes, and given up after five days.  A 5xx to MAIL, RCPT or DATA
+ *   minutes, and given up after five days (from the last liaisonctl
+ *   requeue, if any).  A 5xx to MAIL, RCPT or DATA
  *   refuses that recipient for good (recorded in `rejected` at once).  A
  *   row whose recipients are all settled is marked sent when at least one
  *   got it, failed when none did; refused recipients are recorded as an
@@ -843,9 +844,12 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
             return TRUE;
     }
     if (temporary > 0) {
-        g_autoptr(GDateTime) created = g_date_time_new_from_iso8601(row->created, NULL);
-        gboolean too_old = created != NULL
-            && g_date_time_difference(now, created) / G_TIME_SPAN_SECOND > GIVE_UP_S;
+        /* The five days count from the last requeue, if any: an admin
+         * who put a mail back has mended something and gives it time. */
+        g_autoptr(GDateTime) since = g_date_time_new_from_iso8601(
+            row->requeued != NULL ? row->requeued : row->created, NULL);
+        gboolean too_old = since != NULL
+            && g_date_time_difference(now, since) / G_TIME_SPAN_SECOND > GIVE_UP_S;
 
         if (!too_old) {
             /* The backoff counts from now, not from the claim: a row whose

@@ -273,6 +273,11 @@ static const char *const migrations[] = {
      * query uses is one more page written with every message. */
     "DROP INDEX message_body_sha256;\n"
     "PRAGMA user_version = 6;\n",
+    /* 7: liaisonctl requeue puts given-up mail back in the queue, and the
+     * five days before the sender gives up again count from then, not
+     * from created, which stays when the mail was written. */
+    "ALTER TABLE outbox ADD COLUMN requeued TEXT; -- NULL, or when last put back\n"
+    "PRAGMA user_version = 7;\n",
 };
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS(migrations))
@@ -315,6 +320,7 @@ enum sql_id {
     SQL_OUTBOX_SENT,
     SQL_OUTBOX_DEFER,
     SQL_OUTBOX_FAIL,
+    SQL_OUTBOX_REQUEUE,
     SQL_TICKLE_OPEN_IDS,
     SQL_TICKLE_FACTS,
     SQL_SET_STATE,
@@ -446,12 +452,12 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_OUTBOX_GET] =
         "SELECT id, ifnull(statement, 0), message_id, mail_from, rcpts, kind,"
         " raw, created, attempts, next_try, sent, failed, last_error,"
-        " delivered, rejected FROM outbox WHERE id = ?1",
+        " delivered, rejected, requeued FROM outbox WHERE id = ?1",
     /* The same columns but the message itself, which a listing never needs. */
     [SQL_OUTBOX_LIST] =
         "SELECT id, ifnull(statement, 0), message_id, mail_from, rcpts, kind,"
         " NULL, created, attempts, next_try, sent, failed, last_error,"
-        " delivered, rejected FROM outbox WHERE ?1 OR sent IS NULL ORDER BY id",
+        " delivered, rejected, requeued FROM outbox WHERE ?1 OR sent IS NULL ORDER BY id",
     /* Moving next_try ahead is the claim: a second sender running at the
      * same time finds the row no longer due. */
     [SQL_OUTBOX_CLAIM] =
@@ -482,6 +488,16 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_OUTBOX_FAIL] =
         "UPDATE outbox SET failed = ?2, attempts = attempts + 1,"
         " last_error = ifnull(?3, last_error) WHERE id = ?1 AND (?4 IS NULL OR next_try = ?4)",
+    /* Put back a row no sender holds or will take: given up, or sent with
+     * recipients refused.  The refused are tried again, those the relay
+     * took are not (the sender skips delivered), and the backoff starts
+     * over.  A row still waiting is left alone: it may be under a
+     * sender's claim, which only its next_try tells, and moving that
+     * would let a second sender deliver it at the same time. */
+    [SQL_OUTBOX_REQUEUE] =
+        "UPDATE outbox SET failed = NULL, sent = NULL, rejected = '', attempts = 0,"
+        " next_try = ?2, requeued = ?2 WHERE id = ?1"
+        " AND (failed IS NOT NULL OR (sent IS NOT NULL AND rejected <> ''))",
     /* The tickler (tickle.c): the open statements, what its policy reads
      * about one, and the reminders it queued. */
     [SQL_TICKLE_OPEN_IDS] =
@@ -1978,6 +1994,7 @@ store_outbox_row_free(struct store_outbox_row *r)
     g_free(r->last_error);
     g_free(r->delivered);
     g_free(r->rejected);
+    g_free(r->requeued);
     g_free(r);
 }
 
@@ -2004,6 +2021,7 @@ outbox_row_read(sqlite3_stmt *stmt)
     r->last_error = column_text(stmt, 12);
     r->delivered = column_text(stmt, 13);
     r->rejected = column_text(stmt, 14);
+    r->requeued = column_text(stmt, 15);
     return r;
 }
 
@@ -2159,6 +2177,15 @@ store_outbox_fail(struct store *st, gint64 id, const char *when,
 {
     return outbox_update_if(st, SQL_OUTBOX_FAIL, id, when, why, held, kept,
                             "marking a mail failed", err);
+}
+
+/* See store.h. */
+gboolean
+store_outbox_requeue(struct store *st, gint64 id, const char *now, gboolean *changed,
+                     GError **err)
+{
+    return outbox_update_if(st, SQL_OUTBOX_REQUEUE, id, now, NULL, NULL, changed,
+                            "putting a mail back in the queue", err);
 }
 
 /* ---- the tickler (tickle.c) ------------------------------------------ */

@@ -152,6 +152,7 @@ struct store_outbox_row {
     char   *last_error;
     char   *delivered;          /* recipients the relay accepted, one a line */
     char   *rejected;           /* recipients refused for good, one a line */
+    char   *requeued;           /* when liaisonctl requeue last put it back, or NULL */
 };
 
 /* Queue a mail (inside the caller's transaction); the row id, 0 with *err. */
@@ -198,6 +199,12 @@ gboolean store_outbox_defer(struct store *st, gint64 id, const char *next_try,
 gboolean store_outbox_fail(struct store *st, gint64 id, const char *when,
                            const char *why, const char *held, gboolean *kept,
                            GError **err);
+/* Put a given-up row, or a sent one with recipients refused, back in the
+ * queue, due at now: its refused recipients are tried again, with a new
+ * backoff and five new days.  *changed is FALSE (nothing written) for any
+ * other row: one waiting, one sent to all, or none with that id. */
+gboolean store_outbox_requeue(struct store *st, gint64 id, const char *now,
+                              gboolean *changed, GError **err);
 
 /* ---- the tickler (tickle.c) ------------------------------------------ */
 

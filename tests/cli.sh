@@ -209,7 +209,7 @@ check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 # text on standard output and exit 0: the usage line liaisonctl --help
 # lists for it, its options and its exit codes.  They read no
 # configuration, so a broken one does not change them.
-COMMANDS="ingest list show close reopen flush queue tickle help"
+COMMANDS="ingest list show close reopen flush queue requeue tickle help"
 "$CTL" --help >"$SCRATCH/help.out" 2>/dev/null
 # usage_of CMD: what follows CMD in the Commands list of liaisonctl --help.
 usage_of() { sed -n '/^Commands:/,/^$/p' "$SCRATCH/help.out" | sed -n "s/^  $1  *//p"; }
@@ -868,11 +868,20 @@ mkdir -p "$RO"
 if mount -t tmpfs -o size=8m tmpfs "$RO"; then
     t_cleanup "umount -l '$RO' 2>/dev/null"
     "$CTL" -d "$RO/l.db" ingest "$CORPUS/s01-appendix-a.eml" >/dev/null
+    # A mail given up on, for requeue to fail to put back.
+    GONE=$(sqlite3 "$RO/l.db" "UPDATE outbox SET failed = '2026-01-01T00:00:00Z' WHERE id = (SELECT min(id) FROM outbox) RETURNING id")
+    # The sqlite3 shell removes the -wal and -shm files as it closes; a
+    # liaisonctl open (persistent WAL) puts them back, as liaisond leaves them.
+    "$CTL" -d "$RO/l.db" queue >/dev/null
     mount -o remount,ro "$RO"
     check_exit "read-only database: 75" 75 "$CTL" -d "$RO/l.db" ingest "$CORPUS/s02-datatracker-mail.eml"
     check_grep "read-only: reason logged" "read-only|readonly|unable to open|attempt to write" "$SCRATCH/err"
+    check_exit "read-only database: requeue 75" 75 "$CTL" -d "$RO/l.db" requeue "${GONE:-1}"
+    check "read-only: requeue says nothing was put back, and why" \
+        bash -c '! grep -q "^requeued" "$1" && grep -Eq "requeue ${2}: .*(read-only|readonly|attempt to write)" "$3"' _ "$SCRATCH/out" "${GONE:-1}" "$SCRATCH/err"
     mount -o remount,rw "$RO"
     check "read-only: nothing written" test "$(count_rows "$RO/l.db" "message WHERE direction = 'in'")" = 1
+    check "read-only: the mail still given up" test "$(count_rows "$RO/l.db" "outbox WHERE failed IS NOT NULL AND requeued IS NULL")" = 1
     check_exit "writable again: 0" 0 "$CTL" -d "$RO/l.db" ingest "$CORPUS/s02-datatracker-mail.eml"
     umount "$RO"
 else

@@ -268,6 +268,74 @@ postconf -c "$RUN/pf/etc" -e 'smtpd_delay_reject = yes' 'smtpd_sender_restrictio
 pf_reload
 expect_flush "sender accepted again, a minute later: sent" "1 0 0" --now "$(later 2)"
 
+# ---- liaisonctl requeue ---------------------------------------------------
+# The relay takes every recipient again: the acknowledgement given up on
+# (A2) and the notification's refused recipient (N2) are put back and
+# reach exactly those they had not reached.
+BEFORE=$(copies)
+$LCTL requeue "$A2ID" "$N2ID" >"$RUN/requeue.out" 2>>"$RUN/flush.log"
+expect_eq "requeue: exit 0" "$?" 0
+expect_eq "requeue: says each row and whom it tries again" "$(cat "$RUN/requeue.out")" \
+"requeued $A2ID: acknowledgement for LS 1 to tsbsg15@itu.test
+requeued $N2ID: notification for LS 1 to netmod@ietf.test
+(2 requeued, due now: flush or liaisond's sender delivers them)"
+expect_eq "requeue: waiting again, the refusals cleared, the backoff from scratch" \
+    "$(sql "SELECT id, sent IS NULL, failed IS NULL, rejected = '', attempts, requeued IS NOT NULL, next_try = requeued FROM outbox WHERE id IN ($A2ID, $N2ID) ORDER BY id" | tr '\n' ' ')" \
+    "$(printf '%s|1|1|1|0|1|1 ' $(printf '%s\n' "$A2ID" "$N2ID" | sort -n))"
+$LCTL queue --json >"$RUN/queue.json" 2>>"$RUN/flush.log"
+expect_eq "requeue: queue --json shows them queued, and when they were put back" \
+    "$(row "$A2ID" '"\(.state) \(.attempts) \(.requeued == .next_try) \(.rejected | length)"')" "queued 0 true 0"
+expect_eq "requeue: an event each on the statement, with the earlier answer" \
+    "$(sql "SELECT count(*) FROM event WHERE statement = 1 AND what = 'mail requeued' AND detail LIKE '%550 5.1.1%'")" 2
+expect_flush "requeued: both sent" "2 0 0"
+"$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 2)) 30 >/dev/null
+expect_eq "requeued: the acknowledgement reached the one it was for" "$(who_got "$A2" | tr '\n' ' ')" "tsbsg15@itu.test "
+expect_eq "requeued: the notification reached the refused list, and nobody twice" \
+    "$(who_got "$N2" | tr '\n' ' ')" \
+    "ccamp-chairs@ietf.test ccamp@ietf.test h.tanabe@itu.test itu-t-sg15-manager@ietf.test netmod@ietf.test rtg-ads@ietf.test "
+expect_eq "requeued: sent, every recipient delivered" \
+    "$(sql "SELECT sent IS NOT NULL, rejected, (length(delivered) - length(replace(delivered, char(10), ''))) FROM outbox WHERE id = $N2ID")" "1||6"
+# What cannot be put back, each said, exit 1; the rest untouched.
+"$QUEUE" "$DB" 1 reminder 7 >/dev/null
+W=$(sql "SELECT id FROM outbox ORDER BY id DESC LIMIT 1")
+WNEXT=$(sql "SELECT next_try FROM outbox WHERE id = $W")
+$LCTL requeue "$N2ID" "$W" 999999 >"$RUN/requeue.out" 2>"$RUN/requeue.err"
+expect_eq "requeue: nothing to send again is exit 1" "$?" 1
+check_grep "requeue: a mail that reached everyone" "mail $N2ID reached every recipient" "$RUN/requeue.err"
+check_grep "requeue: a mail still waiting" "mail $W is still in the queue" "$RUN/requeue.err"
+check_grep "requeue: no such mail" "no mail 999999 in the outbox" "$RUN/requeue.err"
+expect_eq "requeue: the waiting row untouched" \
+    "$(sql "SELECT next_try, requeued FROM outbox WHERE id = $W")" "$WNEXT|"
+expect_eq "requeue: nothing requeued" "$(tail -n 1 "$RUN/requeue.out")" "(0 requeued)"
+for args in "" "--all $W" "x$W" "-- -1"; do
+    # shellcheck disable=SC2086
+    $LCTL requeue $args >/dev/null 2>&1
+    expect_eq "requeue ${args:-(no operand)}: usage error" "$?" 64
+done
+sql "DELETE FROM outbox WHERE id = $W"
+
+# Five days of a relay that is down: given up; requeued, five days more.
+"$QUEUE" "$DB" 1 reminder 7 >/dev/null
+G=$(sql "SELECT id FROM outbox ORDER BY id DESC LIMIT 1")
+sql "UPDATE outbox SET created = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-6 days') WHERE id = $G"
+expect_flush "relay down, six days after it was queued: given up" "0 0 1" --relay "127.0.0.1:$DOWN"
+expect_eq "given up after five days, with why" \
+    "$(sql "SELECT failed IS NOT NULL, last_error LIKE 'gave up after five days: %' FROM outbox WHERE id = $G")" "1|1"
+# The give-up's report to the liaison manager is not what this counts.
+sql "DELETE FROM outbox WHERE kind = 'report' AND sent IS NULL"
+$LCTL requeue --all >"$RUN/requeue.out" 2>>"$RUN/flush.log"
+expect_eq "requeue --all: the given-up reminder, and only it" "$(head -n 1 "$RUN/requeue.out") $(sed -n '$p' "$RUN/requeue.out")" \
+    "requeued $G: reminder for LS 1 to $(sql "SELECT replace(trim(rcpts, char(10)), char(10), ', ') FROM outbox WHERE id = $G") (1 requeued, due now: flush or liaisond's sender delivers them)"
+expect_flush "requeued, the relay still down: deferred, not given up" "0 1 0" --relay "127.0.0.1:$DOWN"
+expect_flush "six days after the requeue: given up again" "0 0 1" --relay "127.0.0.1:$DOWN" \
+    --now "$(date -u -d '+6 days' +%Y-%m-%dT%H:%M:%SZ)"
+sql "DELETE FROM outbox WHERE kind = 'report' AND sent IS NULL"
+$LCTL requeue --all >"$RUN/requeue.out" 2>>"$RUN/flush.log"
+BEFORE=$(copies)
+expect_flush "requeued again, the relay up: sent" "1 0 0"
+"$PF/pf-wait-delivered" "$RUN/pf" $((BEFORE + 4)) 30 >/dev/null
+expect_eq "the reminder reached its four recipients once" "$(copies)" $((BEFORE + 4))
+
 # sink_start DIR SECONDS: smtp-sink on $SINK dumping each transaction into
 # DIR and answering each final dot after SECONDS (SINKPID), once it
 # listens (at most 10 s; a bare connection leaves no dump file).  The test
