@@ -309,6 +309,27 @@ ctl_today(const struct ctl *ctl, const char *now, GDate *today)
     return TRUE;
 }
 
+/* The time a --now names, for flush and publish: a day (its midnight
+ * UTC, what tests and catching up by hand want) or an ISO 8601 time (UTC
+ * when it has no zone), in UTC.  NULL, the reason printed, for anything
+ * else. */
+static GDateTime *
+ctl_parse_time(const struct ctl *ctl, const char *arg)
+{
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    g_autofree char *iso = strlen(arg) == 10 ? g_strconcat(arg, "T00:00:00Z", NULL)
+                                             : g_strdup(arg);
+    g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(iso, utc);
+
+    if (t == NULL) {
+        fprintf(stderr, "liaisonctl: %s: --now \"%s\" is not a day (2027-01-15) or an"
+                " ISO 8601 time (2027-01-15T09:00:00Z; UTC without a zone)\n",
+                ctl->cmd->name, arg);
+        return NULL;
+    }
+    return g_date_time_to_utc(t);
+}
+
 /* Print a decision for a person. */
 static void
 print_decision(const struct decision *d)
@@ -1571,22 +1592,9 @@ cmd_flush(struct ctl *ctl, int argc, char **argv)
             }
             break;
         case 'n':
-            /* A bare date means its midnight UTC; a time without a zone, UTC. */
             g_clear_pointer(&now, g_date_time_unref);
-            if (strlen(optarg) == 10) {
-                g_autofree char *t = g_strconcat(optarg, "T00:00:00Z", NULL);
-
-                now = g_date_time_new_from_iso8601(t, NULL);
-            } else {
-                g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
-
-                now = g_date_time_new_from_iso8601(optarg, utc);
-            }
-            if (now == NULL) {
-                fprintf(stderr, "liaisonctl: flush: --now wants an ISO 8601 time, "
-                                "such as 2027-01-15T09:00:00Z\n");
+            if ((now = ctl_parse_time(ctl, optarg)) == NULL)
                 return EX_USAGE;
-            }
             break;
         case 'r':
             g_free(relay_host);
@@ -1701,8 +1709,8 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
     };
     struct publish_options o = { .recent_days = 90 };
     struct publish_summary sum;
+    g_autoptr(GDateTime) t = NULL;
     g_autofree char *now = NULL;
-    const char *now_arg = NULL;
     GError *err = NULL;
     char   *end;
     gint64  days;
@@ -1711,12 +1719,9 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+n:D:h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            g_free(now);
-            now_arg = optarg;
-            /* A day alone means its start: what tests and catching up by
-             * hand want. */
-            now = strlen(optarg) == 10 ? g_strdup_printf("%sT00:00:00Z", optarg)
-                                       : g_strdup(optarg);
+            g_clear_pointer(&t, g_date_time_unref);
+            if ((t = ctl_parse_time(ctl, optarg)) == NULL)
+                return EX_USAGE;
             break;
         case 'D':
             days = g_ascii_strtoll(optarg, &end, 10);
@@ -1734,21 +1739,9 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
     if (argc - optind != 1 || *argv[optind] == '\0')
         return command_usage(ctl->cmd, FALSE);
     o.dir = argv[optind];
-    if (now != NULL) {
-        g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
-        g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(now, utc);
-
-        if (t == NULL || strlen(now) != 20 || now[19] != 'Z') {
-            fprintf(stderr, "liaisonctl: publish: --now \"%s\" is not a day (YYYY-MM-DD) "
-                    "or a UTC time (YYYY-MM-DDTHH:MM:SSZ)\n", now_arg);
-            return EX_USAGE;
-        }
-    } else {
-        g_autoptr(GDateTime) t = g_date_time_new_now_utc();
-
-        now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
-    }
-    o.now = now;
+    if (t == NULL)
+        t = g_date_time_new_now_utc();
+    o.now = now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
     if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
     /* For a page and a feed per group and area. */
@@ -2288,10 +2281,11 @@ static const struct command commands[] = {
       "it from cron; two runs at once take turns.\n"
       "\n"
       "Options:\n"
-      "  -n, --now TIME  publish as at TIME, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\n"
-      "                  (default: now, UTC): how deadlines stand, and which\n"
-      "                  closed statements are recent (the statements are\n"
-      "                  those recorded now)\n"
+      "  -n, --now TIME  publish as at TIME, ISO 8601: a day (2027-01-15, its\n"
+      "                  midnight UTC) or a time (2027-01-15T09:00:00Z; UTC\n"
+      "                  without a zone) (default: now): how deadlines\n"
+      "                  stand, and which closed statements are recent (the\n"
+      "                  statements are those recorded now)\n"
       "  -D, --days N    list the statements closed in the last N days (default 90)\n"
       "  -h, --help      this help\n"
       "\n"

@@ -724,6 +724,11 @@ check_exit "list --open --closed: 64" 64 lf list --open --closed
 check_exit "list --due -1: 64" 64 lf list --due -1
 check_exit "list --due x: 64" 64 lf list --due x
 check_exit "list --now 2027-13-01: 64" 64 lf list --overdue --now 2027-13-01
+# flush and publish read --now alike (ctl_parse_time): a day or an ISO 8601 time.
+check_exit "flush --now 2027-13-01: 64" 64 "$CTL" flush --now 2027-13-01
+check_grep "flush --now 2027-13-01: says what it wants" '^liaisonctl: flush: --now "2027-13-01" is not a day \(2027-01-15\) or an ISO 8601 time' "$SCRATCH/err"
+check_exit "publish --now 2027-13-01: 64" 64 "$CTL" publish --now 2027-13-01 "$SCRATCH/no-site"
+check_grep "publish --now 2027-13-01: says what it wants" '^liaisonctl: publish: --now "2027-13-01" is not a day \(2027-01-15\) or an ISO 8601 time' "$SCRATCH/err"
 check_exit "list a filter that passes none: 0" 0 lf list --search "no statement says this"
 check_grep "list none: (0 of N statements)" "^\(0 of $total statements\)$" "$SCRATCH/out"
 check_exit "list --search comite: not Comité" 0 lf list --search comite
