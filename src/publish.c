@@ -338,6 +338,22 @@ feed_title(const struct publish_options *o, const struct view *v)
     return g_strdup_printf("%s: outstanding liaison statements%s", o->site_name, subject);
 }
 
+/* The listed statements on key's page (struct entry *, not owned): those
+ * assigned to the group, or to the area and its groups. */
+static GPtrArray *
+key_entries(const struct site *site, const char *key)
+{
+    GPtrArray *mine = g_ptr_array_new();
+
+    for (guint i = 0; i < site->entries->len; i++) {
+        struct entry *e = g_ptr_array_index(site->entries, i);
+
+        if (directory_assigns(site->o->directory, e->groups, key))
+            g_ptr_array_add(mine, e);
+    }
+    return mine;
+}
+
 /* The group pages the index links to: those with a statement listed,
  * "KEY (N open)" each. */
 static void
@@ -347,17 +363,15 @@ group_links(GString *out, const struct site *site)
 
     for (guint i = 0; i < site->keys->len; i++) {
         const char *key = g_ptr_array_index(site->keys, i);
-        guint open = 0, listed = 0;
+        g_autoptr(GPtrArray) mine = key_entries(site, key);
+        guint open = 0;
 
-        for (guint j = 0; j < site->entries->len; j++) {
-            const struct entry *e = g_ptr_array_index(site->entries, j);
+        for (guint j = 0; j < mine->len; j++) {
+            const struct entry *e = g_ptr_array_index(mine, j);
 
-            if (directory_assigns(site->o->directory, e->groups, key)) {
-                listed++;
-                open += strcmp(e->state, "open") == 0;
-            }
+            open += strcmp(e->state, "open") == 0;
         }
-        if (listed == 0)
+        if (mine->len == 0)
             continue;
         g_string_append(out, any ? " \xc2\xb7 " : "<p class=\"groups\">By group or area: ");
         g_string_append_printf(out, "<a href=\"group/%s/index.html\">", key);
@@ -505,13 +519,14 @@ groups_field(GString *out, const GPtrArray *groups)
         g_string_append(out, "none");
     for (guint i = 0; i < groups->len; i++) {
         g_autofree char *key = g_ascii_strdown(g_ptr_array_index(groups, i), -1);
+        gboolean linked = key_names_folder(key);
 
         if (i > 0)
             g_string_append(out, ", ");
-        if (key_names_folder(key))
+        if (linked)
             g_string_append_printf(out, "<a href=\"../group/%s/index.html\">", key);
         put(out, g_ptr_array_index(groups, i));
-        if (key_names_folder(key))
+        if (linked)
             g_string_append(out, "</a>");
     }
     g_string_append(out, "</dd>\n");
@@ -1029,8 +1044,10 @@ publish_one(const struct statement *s, gpointer data)
     e->updated = g_strdup(e->received);
     e->groups = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < s->groups->len; i++) {
-        g_ptr_array_add(e->groups, g_ascii_strdown(g_ptr_array_index(s->groups, i), -1));
-        g_ptr_array_add(site->held, g_ascii_strdown(g_ptr_array_index(s->groups, i), -1));
+        char   *key = g_ascii_strdown(g_ptr_array_index(s->groups, i), -1);
+
+        g_ptr_array_add(e->groups, key);
+        g_ptr_array_add(site->held, g_strdup(key));
     }
     if (!read_history(site->st, s, e, &site->err)) {
         entry_free(e);
@@ -1165,18 +1182,12 @@ write_groups(struct site *site, GError **err)
         return FALSE;
     for (guint i = 0; i < site->keys->len; i++) {
         const char *key = g_ptr_array_index(site->keys, i);
-        g_autoptr(GPtrArray) mine = g_ptr_array_new();
+        g_autoptr(GPtrArray) mine = key_entries(site, key);
         g_autofree char *folder = g_build_filename("group", key, NULL);
         g_autofree char *path = g_build_filename(site->o->dir, folder, NULL);
         struct view v = { .key = key, .name = key_name(site->o->directory, key),
                           .top = "../../", .entries = mine };
 
-        for (guint j = 0; j < site->entries->len; j++) {
-            struct entry *e = g_ptr_array_index(site->entries, j);
-
-            if (directory_assigns(site->o->directory, e->groups, key))
-                g_ptr_array_add(mine, e);
-        }
         if (!site_folder(path, err) || !write_view(site, &v, folder, err))
             return FALSE;
         site->sum->groups++;
