@@ -67,6 +67,7 @@ peer_free(gpointer p)
     g_free(pe->key); g_free(pe->name); g_free(pe->liaison_manager);
     g_ptr_array_unref(pe->aka);
     g_ptr_array_unref(pe->domains);
+    g_ptr_array_unref(pe->people);
     g_free(pe);
 }
 
@@ -144,6 +145,7 @@ static const struct member peer_members[] = {
     { "aka", MK_TEXTS, NULL, offsetof(struct dir_peer, aka) },
     { "domains", MK_DOMAINS, NULL, offsetof(struct dir_peer, domains) },
     { "liaison_manager", MK_ADDRESS, NULL, offsetof(struct dir_peer, liaison_manager) },
+    { "people", MK_ADDRESSES, NULL, offsetof(struct dir_peer, people) },
 };
 
 /* Set *err to "PATH: message", or to the message alone at the top level
@@ -639,6 +641,7 @@ load_peers(struct directory *d, JsonObject *root, GError **err)
         p->key = g_strdup(k->data);
         p->aka = g_ptr_array_new_with_free_func(g_free);
         p->domains = g_ptr_array_new_with_free_func(g_free);
+        p->people = g_ptr_array_new_with_free_func(g_free);
         g_ptr_array_add(d->peers, p);
         if (!read_members(json_node_get_object(n), path, peer_members,
                           G_N_ELEMENTS(peer_members), p, err))
@@ -1148,6 +1151,13 @@ directory_speaks_for(const struct directory *d, const char *role_addr, const cha
 
         if (a->ads != NULL && g_ascii_strcasecmp(a->ads, role_addr) == 0
             && holds(a->people, person))
+            return TRUE;
+    }
+    for (guint i = 0; i < d->peers->len; i++) {
+        const struct dir_peer *p = g_ptr_array_index(d->peers, i);
+
+        if (p->liaison_manager != NULL && g_ascii_strcasecmp(p->liaison_manager, role_addr) == 0
+            && holds(p->people, person))
             return TRUE;
     }
     return FALSE;

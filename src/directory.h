@@ -36,6 +36,7 @@ struct dir_peer {
     GPtrArray *aka;             /* char* */
     GPtrArray *domains;         /* char* */
     char   *liaison_manager;
+    GPtrArray *people;          /* char*: who may act for liaison_manager */
 };
 
 struct directory;

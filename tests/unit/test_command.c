@@ -499,6 +499,34 @@ test_done(void **state)
     g_clear_pointer(&v, g_free);
 }
 
+/* The liaison manager's alias has a person behind it (the directory's
+ * people of the peer): he may move the deadline from his own address;
+ * another at the same domain may not. */
+static void
+test_manager_people(void **state)
+{
+    g_autofree char *manager = own("itu-t-sg15-manager@ietf.test");
+    g_autofree char *v = NULL;
+
+    (void) state;
+    assert_int_equal(answer("Mallory <mallory@managers.test>", manager, NULL,
+                            "deadline: 2027-08-31\n"), KIND_CORRESPONDENCE);
+    v = query("SELECT deadline FROM statement WHERE id = 1");
+    assert_string_equal(v, "2027-01-15");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT count(*) FROM event WHERE what = 'command refused'"
+              " AND actor = 'mallory@managers.test'");
+    assert_string_equal(v, "1");
+    g_clear_pointer(&v, g_free);
+    assert_int_equal(answer("Scott <scott@managers.test>", manager, NULL,
+                            "deadline: 2027-07-31\n"), KIND_CORRESPONDENCE);
+    v = query("SELECT deadline FROM statement WHERE id = 1");
+    assert_string_equal(v, "2027-07-31");
+    g_clear_pointer(&v, g_free);
+    v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'deadline changed'");
+    assert_string_equal(v, "scott@managers.test 2027-01-15 -> 2027-07-31");
+}
+
 /* With authserv_id, the token is not enough: the server's
  * Authentication-Results must pass the From; another server's do not. */
 static void
@@ -678,6 +706,7 @@ main(void)
         cmocka_unit_test(test_personal_copy),
         cmocka_unit_test_setup_teardown(test_refused, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_done, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_manager_people, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_authserv, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_list_copy_first, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_one_reminder_a_day, setup_store, teardown_store),

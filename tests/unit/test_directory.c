@@ -234,7 +234,7 @@ static const struct fault faults[] = {
     { "\"list\": \"ccamp@ietf.test\"", "\"lists\": \"ccamp@ietf.test\"",
       { "groups.ccamp: unknown member \"lists\" (expected one of: name, area, list, chairs, people)" } },
     { "\"liaison_manager\"", "\"liaison_manger\"",
-      { "peers.bbf: unknown member \"liaison_manger\"", "liaison_manager)" } },
+      { "peers.bbf: unknown member \"liaison_manger\"", "liaison_manager, people)" } },
     /* Wrong types. */
     { "\"ads\": \"rtg-ads@ietf.test\"", "\"ads\": [\"a@ietf.test\", \"b@ietf.test\"]",
       { "areas.rtg.ads: expected a string", "not a list" } },
@@ -360,6 +360,30 @@ test_people(void **state)
     directory_free(d);
 }
 
+/* A peer's liaison manager, an alias too, has people of its own; they
+ * act for that manager only. */
+static void
+test_peer_people(void **state)
+{
+    g_autofree char *text = replaced("\"liaison_manager\": \"bbf-manager@ietf.test\"}",
+                                     "\"liaison_manager\": \"bbf-manager@ietf.test\",\n"
+                                     " \"people\": [\"carol@example.test\"]}");
+    g_autofree char *path = write_tmp(text);
+    GError *err = NULL;
+    struct directory *d = directory_load(path, &err);
+
+    (void) state;
+    g_unlink(path);
+    if (d == NULL)
+        fail_msg("%s", err->message);
+    assert_int_equal(directory_peer(d, "bbf")->people->len, 1);
+    assert_true(directory_speaks_for(d, "bbf-manager@ietf.test", "carol@example.test"));
+    assert_true(directory_speaks_for(d, "BBF-Manager@ietf.test", "Carol@example.test"));
+    assert_false(directory_speaks_for(d, "bbf-manager@ietf.test", "mallory@example.test"));
+    assert_false(directory_speaks_for(d, "ccamp-chairs@ietf.test", "carol@example.test"));
+    directory_free(d);
+}
+
 int
 main(void)
 {
@@ -369,6 +393,7 @@ main(void)
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_people),
+        cmocka_unit_test(test_peer_people),
         cmocka_unit_test(test_keys_and_assigns),
     };
 
