@@ -1418,25 +1418,46 @@ requeue_rcpts(const struct store_outbox_row *r)
 
     for (guint i = 0; i < rcpts->len; i++) {
         const char *a = g_ptr_array_index(rcpts, i);
-        gboolean got = FALSE;
 
-        for (guint j = 0; j < delivered->len && !got; j++)
-            got = strcmp(g_ptr_array_index(delivered, j), a) == 0;
-        if (!got)
+        if (!outbox_has_line(delivered, a))
             g_string_append_printf(s, "%s%s", s->len > 0 ? ", " : "", a);
     }
     return g_string_free(s, FALSE);
 }
 
+/* Whether a reminder must not go out again, *why saying so ("closed" or
+ * "answered": its statement has been since, and the reminder would be
+ * stale), else NULL; FALSE with *err when the database fails. */
+static gboolean
+requeue_stale(struct ctl *ctl, const struct store_outbox_row *r, const char **why,
+              GError **err)
+{
+    struct store_tickle_facts f = { 0 };
+
+    *why = NULL;
+    if (strcmp(r->kind, "reminder") != 0 || r->statement == 0)
+        return TRUE;
+    if (!store_tickle_facts(ctl->store, r->statement, &f, err))
+        return FALSE;
+    if (g_strcmp0(f.state, "closed") == 0)
+        *why = "closed";
+    else if (f.replied != NULL)
+        *why = "answered";
+    store_tickle_facts_clear(&f);
+    return TRUE;
+}
+
 /* Put outbox row id back in the queue, with an event on its statement, in
- * a transaction of its own, and say so.  EX_OK; 1 (said on stderr) when
- * there is no such row or nothing in it to try again; EX_TEMPFAIL (logged)
- * when the database fails. */
+ * a transaction of its own, and say so (printed, and logged for the
+ * record).  EX_OK; 1 (said on stderr unless quiet) when there is no such
+ * row or nothing in it to try again; EX_TEMPFAIL (logged) when the
+ * database fails. */
 static int
-requeue_one(struct ctl *ctl, gint64 id, const char *now, const char *actor)
+requeue_one(struct ctl *ctl, gint64 id, const char *now, const char *actor, gboolean quiet)
 {
     struct store_outbox_row *r = NULL;
-    g_autofree char *to = NULL, *detail = NULL;
+    g_autofree char *to = NULL, *detail = NULL, *last = NULL;
+    const char *stale;
     gboolean changed = FALSE;
     GError *err = NULL;
 
@@ -1451,25 +1472,39 @@ requeue_one(struct ctl *ctl, gint64 id, const char *now, const char *actor)
         g_error_free(err);
         return 1;
     }
+    if (!requeue_stale(ctl, r, &stale, &err))
+        goto failed;
+    if (stale != NULL) {
+        store_rollback(ctl->store);
+        fprintf(stderr, "liaisonctl: requeue: mail %" G_GINT64_FORMAT " is a reminder for LS %"
+                G_GINT64_FORMAT ", %s since: not sent\n", id, r->statement, stale);
+        store_outbox_row_free(r);
+        return 1;
+    }
     to = requeue_rcpts(r);
     if (!store_outbox_requeue(ctl->store, id, now, &changed, &err))
         goto failed;
     if (!changed) {
         store_rollback(ctl->store);
-        fprintf(stderr, "liaisonctl: requeue: mail %" G_GINT64_FORMAT " %s\n", id,
-                r->sent != NULL ? "reached every recipient: nothing to send again"
-                                : "is still in the queue: flush sends it when it is due");
+        if (!quiet)
+            fprintf(stderr, "liaisonctl: requeue: mail %" G_GINT64_FORMAT " %s\n", id,
+                    r->sent != NULL ? "reached every recipient: nothing to send again"
+                                    : "is still in the queue: flush sends it when it is due");
         store_outbox_row_free(r);
         return 1;
     }
-    detail = g_strdup_printf("%s %" G_GINT64_FORMAT " to %s, after: %s", r->kind, id, to,
-                             r->last_error != NULL ? r->last_error : "no answer recorded");
+    /* Rows written before smtp_answer kept the relay's bytes valid. */
+    last = g_utf8_make_valid(r->last_error != NULL ? r->last_error : "no error recorded", -1);
+    detail = g_strdup_printf("%s %" G_GINT64_FORMAT " to %s, after %d attempts: %s", r->kind,
+                             id, to, r->attempts, last);
     if (r->statement != 0
         && !store_add_event(ctl->store, r->statement, 0, "mail requeued", actor, detail, &err))
         goto failed;
     if (!store_commit(ctl->store, &err))
         goto failed;
     /* Said after the commit: a row printed is a row put back. */
+    log_msg(LOG_NOTICE, r->message_id, "outbox %" G_GINT64_FORMAT ": requeued by %s: %s", id,
+            actor, detail);
     printf("requeued %" G_GINT64_FORMAT ": %s", id, r->kind);
     if (r->statement != 0)
         printf(" for LS %" G_GINT64_FORMAT, r->statement);
@@ -1487,9 +1522,8 @@ failed:
     return EX_TEMPFAIL;
 }
 
-/* liaisonctl requeue --all | ID...: put given-up mail (or a sent mail's
- * refused recipients) back in the queue once the cause is mended, as
- * postsuper -r does for an MTA's. */
+/* liaisonctl requeue --all | ID...: put mail given up on back in the
+ * queue once the cause is mended, as postsuper -r does for an MTA's. */
 static int
 cmd_requeue(struct ctl *ctl, int argc, char **argv)
 {
@@ -1504,7 +1538,7 @@ cmd_requeue(struct ctl *ctl, int argc, char **argv)
     g_autofree char *actor = ctl_actor();
     gboolean all = FALSE;
     unsigned done = 0;
-    int c, rc, worst = EX_OK;
+    int c, rc = EX_OK, worst = EX_OK;
 
     while ((c = getopt_long(argc, argv, "+ah", opts, NULL)) != -1) {
         switch (c) {
@@ -1520,13 +1554,18 @@ cmd_requeue(struct ctl *ctl, int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         char   *end;
         gint64  id = g_ascii_strtoll(argv[i], &end, 10);
+        gboolean again = FALSE;
 
         if (*argv[i] == '\0' || *end != '\0' || id <= 0) {
             fprintf(stderr, "liaisonctl: requeue: \"%s\" is not a mail id (the ID column of"
                     " liaisonctl queue)\n", argv[i]);
             return EX_USAGE;
         }
-        g_array_append_val(ids, id);
+        /* The same id twice is one request, not a second that fails. */
+        for (guint j = 0; j < ids->len && !again; j++)
+            again = g_array_index(ids, gint64, j) == id;
+        if (!again)
+            g_array_append_val(ids, id);
     }
     if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
@@ -1539,22 +1578,27 @@ cmd_requeue(struct ctl *ctl, int argc, char **argv)
             g_error_free(err);
             return EX_TEMPFAIL;
         }
+        /* Only what five days of temporary failures ended: a relay or a
+         * network that was down.  A refusal (5xx) would most likely be
+         * refused and reported again; it comes back by its id. */
         for (guint i = 0; i < rows->len; i++) {
             const struct store_outbox_row *r = g_ptr_array_index(rows, i);
 
-            if (r->failed != NULL)
+            if (r->failed != NULL && r->last_error != NULL
+                && g_str_has_prefix(r->last_error, OUTBOX_GAVE_UP))
                 g_array_append_val(ids, r->id);
         }
     }
-    for (guint i = 0; i < ids->len; i++) {
-        rc = requeue_one(ctl, g_array_index(ids, gint64, i), now, actor);
+    for (guint i = 0; i < ids->len && rc != EX_TEMPFAIL; i++) {
+        /* Under --all a row another requeue or a sender changed since the
+         * listing is no error: it is not given up any more. */
+        rc = requeue_one(ctl, g_array_index(ids, gint64, i), now, actor, all);
         if (rc == EX_OK)
             done++;
-        else if (rc == EX_TEMPFAIL)
-            return rc;
-        else
+        else if (rc != 1 || !all)
             worst = rc;
     }
+    /* Also after a failure: the rows put back before it stay put back. */
     printf("(%u requeued%s)\n", done,
            done > 0 ? ", due now: flush or liaisond's sender delivers them" : "");
     return worst;
@@ -2177,23 +2221,29 @@ static const struct command commands[] = {
       "error; 75 the database cannot be opened or read; 78 configuration error." },
     { "requeue", cmd_requeue, "--all | ID...",
       "Put mail the sender gave up on back in the queue, once what stopped it\n"
-      "is mended (a relay's setting, a full mailbox, a list that is back): the\n"
-      "rows of liaisonctl queue in state given up, or with an ID also a sent\n"
-      "mail some of whose recipients the relay refused.  Only the recipients\n"
-      "that did not get it are tried again, due at once (flush, or liaisond's\n"
-      "sender at its next round), with the backoff started over and five new\n"
-      "days before it is given up again.  Each is recorded on its statement\n"
-      "(event \"mail requeued\").  Mail still waiting in the queue is left as it\n"
-      "is: a sender may be delivering it.\n"
+      "is mended, as postsuper -r does for an MTA's: by ID, a row of\n"
+      "liaisonctl queue in state given up, or a sent mail some of whose\n"
+      "recipients the relay refused; with --all, every mail given up after five\n"
+      "days of temporary failures (a relay or network that was down).  Only\n"
+      "the recipients that did not get it are tried again, due at once (flush,\n"
+      "or liaisond's sender at its next round), with the backoff started over\n"
+      "and five new days before it is given up again; refused again, it is\n"
+      "reported again.  Each is printed, logged, and recorded on its statement\n"
+      "(event \"mail requeued\", with the attempts and the last error).  Not put\n"
+      "back: mail still waiting in the queue (a sender may be delivering it),\n"
+      "and a reminder whose statement has been closed or answered since.\n"
       "\n"
       "Options:\n"
-      "  -a, --all   every given-up mail\n"
+      "  -a, --all   every mail given up after five days of temporary failures\n"
+      "              (a refusal, 5xx, only by its ID)\n"
       "  -h, --help  this help\n"
       "\n"
-      "Exit status: 0 requeued (with --all, also when there was none); 1 an ID\n"
-      "names no mail, or one with nothing to send again (said, the others still\n"
-      "requeued); 64 usage error; 66 no database; 70 internal error; 75 the\n"
-      "database cannot be opened or written; 78 configuration error." },
+      "Exit status: 0 requeued (with --all, also when there was none, or a stale\n"
+      "reminder was left, said); 1 an ID names no mail, or one with nothing to\n"
+      "send again (said; the others are still requeued); 64 usage error; 66 no\n"
+      "database; 70 internal error; 75 the database cannot be opened or written\n"
+      "(those requeued before it stay so, and are counted); 78 configuration\n"
+      "error." },
     { "flush", cmd_flush, "[--max N] [--now TIME] [--relay HOST[:PORT]]",
       "Deliver the queued mail that is due (notifications, acknowledgements,\n"
       "reminders, reports) to the relay, retrying temporary failures later and\n"

@@ -94,7 +94,8 @@
 #define DELIVERED_WAIT_S 120
 /* How much longer once the daemon is stopping (record_delivered). */
 #define DELIVERED_STOP_WAIT_S 25
-/* Give up on temporary failures this long after queuing. */
+/* Give up on temporary failures this long after queuing, or after the
+ * last liaisonctl requeue. */
 #define GIVE_UP_S (5 * 24 * 3600)
 
 /* What happened to one recipient in one attempt. */
@@ -161,8 +162,8 @@ outbox_lines(const char *text)
 }
 
 /* Whether s is one of the lines of a. */
-static gboolean
-has_line(const GPtrArray *a, const char *s)
+gboolean
+outbox_has_line(const GPtrArray *a, const char *s)
 {
     for (guint i = 0; i < a->len; i++)
         if (strcmp(g_ptr_array_index(a, i), s) == 0)
@@ -776,7 +777,7 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
         char *why = NULL;
         enum rcpt_outcome o;
 
-        if (has_line(delivered, rcpt) || has_line(rejected, rcpt))
+        if (outbox_has_line(delivered, rcpt) || outbox_has_line(rejected, rcpt))
             continue;
         /* One recipient against a slow relay can take minutes (a timeout
          * per SMTP step), so the lease is renewed before each one after
@@ -874,14 +875,14 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
             g_autofree char *why = g_strdup_printf("gave up after %d attempts: %s",
                                                    row->attempts + 1, last_why);
 
-            if (has_line(delivered, rcpt) || has_line(rejected, rcpt))
+            if (outbox_has_line(delivered, rcpt) || outbox_has_line(rejected, rcpt))
                 continue;
             if (!store_outbox_rejected(st, row->id, rcpt, why, err))
                 return FALSE;
             g_ptr_array_add(rejected, g_strdup(rcpt));
         }
         g_free(last_why);
-        last_why = g_strdup_printf("gave up after five days: %s",
+        last_why = g_strdup_printf(OUTBOX_GAVE_UP "%s",
                                    row->last_error != NULL ? row->last_error
                                                            : "temporary failures");
     }

@@ -70,6 +70,12 @@ struct flush_summary {
 /* The lines of a one-address-a-line outbox column (rcpts, delivered,
  * rejected), empty ones dropped: a new array of new strings. */
 GPtrArray *outbox_lines(const char *text);
+/* Whether s is one of the lines of a (from outbox_lines). */
+gboolean outbox_has_line(const GPtrArray *a, const char *s);
+
+/* How the last error of a mail given up after five days of temporary
+ * failures starts (liaisonctl requeue --all takes those back). */
+#define OUTBOX_GAVE_UP "gave up after five days: "
 /* Queue m for statement_id (0 for none) inside the caller's transaction;
  * also records it as an outgoing message and an event.  Returns the outbox
  * row, 0 with *err on failure. */

@@ -849,12 +849,47 @@ sqlite3 "$RB" "DROP TRIGGER refuse_outbox"
 check_exit "rollback: the retry records it" 0 "$CTL" -d "$RB" ingest "$CORPUS/s01-appendix-a.eml"
 check_grep "rollback: as a new statement, once" "^recorded statement 2" "$SCRATCH/out"
 
+# --- requeue, with the rows left as a sender leaves them ----------------------
+# (mailout.sh puts mail back through a real relay; here the choices.)
+R1=$(sqlite3 "$DB" "SELECT min(id) FROM outbox")
+R2=$(sqlite3 "$DB" "SELECT min(id) FROM outbox WHERE id > $R1")
+LS1=$(sqlite3 "$DB" "SELECT statement FROM outbox WHERE id = $R1")
+KIND1=$(sqlite3 "$DB" "SELECT kind FROM outbox WHERE id = $R1")
+sqlite3 "$DB" "UPDATE outbox SET attempts = 3, failed = '2026-01-01T00:00:00Z', last_error = '550 5.1.1 no such user' WHERE id = $R1"
+check_exit "requeue a given-up mail, one that names none, the first again: 1" 1 ctl requeue "$R1" 999999 "$R1"
+check_grep "requeue: the given-up one put back" "^requeued $R1: $KIND1 for LS $LS1 to " "$SCRATCH/out"
+check "requeue: once, though named twice" test "$(grep -c '^requeued' "$SCRATCH/out")" = 1
+check_grep "requeue: the one that names none, said" "^liaisonctl: requeue: no mail 999999 in the outbox" "$SCRATCH/err"
+check_grep "requeue: logged for the record, with the attempts and the answer" "outbox $R1: requeued by .*after 3 attempts: 550 5.1.1 no such user" "$SCRATCH/err"
+check "requeue: the row waits again" test "$(sqlite3 "$DB" "SELECT failed IS NULL AND attempts = 0 AND requeued IS NOT NULL FROM outbox WHERE id = $R1")" = 1
+# --all: what five days of temporary failures ended, not a refusal (5xx),
+# which would be refused and reported again.
+sqlite3 "$DB" "UPDATE outbox SET failed = '2026-01-01T00:00:00Z', last_error = '550 5.1.1 no such user' WHERE id = $R1;
+               UPDATE outbox SET failed = '2026-01-01T00:00:00Z', last_error = 'gave up after five days: connect to 127.0.0.1:25: Connection refused' WHERE id = $R2"
+check_exit "requeue --all: 0" 0 ctl requeue --all
+check "requeue --all: the five-day one alone" test "$(grep '^requeued' "$SCRATCH/out" | cut -d: -f1 | tr '\n' ' ')" = "requeued $R2 "
+check "requeue --all: the refusal stays given up" test "$(sqlite3 "$DB" "SELECT failed IS NOT NULL FROM outbox WHERE id = $R1")" = 1
+# A reminder whose statement was closed since would be stale: not sent.
+sqlite3 "$DB" "UPDATE outbox SET kind = 'reminder', last_error = 'gave up after five days: timeout' WHERE id = $R1"
+ctl close "$LS1" >/dev/null 2>&1
+check_exit "requeue --all, the reminder's statement closed: 0" 0 ctl requeue --all
+check_grep "requeue --all: the stale reminder, said" "^liaisonctl: requeue: mail $R1 is a reminder for LS $LS1, closed since: not sent" "$SCRATCH/err"
+check_grep "requeue --all: none requeued" "^\(0 requeued\)$" "$SCRATCH/out"
+check_exit "requeue the stale reminder by its id: 1" 1 ctl requeue "$R1"
+check "requeue: the stale reminder stays given up" test "$(sqlite3 "$DB" "SELECT failed IS NOT NULL FROM outbox WHERE id = $R1")" = 1
+ctl reopen "$LS1" >/dev/null 2>&1
+
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
 check "another process holds the write lock" db_lock "$DB"
 check_exit "locked database: 75" 75 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 check_grep "locked database: reason logged" "lock|busy" "$SCRATCH/err"
+check_exit "locked database: requeue 75" 75 ctl requeue "$R1"
+check_grep "locked database: requeue says why, and that none was put back" "requeue $R1: .*(lock|busy)" "$SCRATCH/err"
+check_grep "locked database: requeue's count" "^\(0 requeued\)$" "$SCRATCH/out"
 db_unlock
+check "locked database: the mail still given up" test "$(sqlite3 "$DB" "SELECT failed IS NOT NULL FROM outbox WHERE id = $R1")" = 1
+sqlite3 "$DB" "UPDATE outbox SET kind = '$KIND1', failed = NULL, attempts = 0, last_error = NULL WHERE id = $R1"
 check "locked database: nothing written" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
 check_exit "after the lock: 0" 0 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 

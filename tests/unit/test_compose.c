@@ -803,12 +803,30 @@ test_outbox_store(void **state)
     assert_int_equal(due->len, 0);
     g_array_free(due, TRUE);
 
+    /* A row still waiting is never put back (requeue): not queued... */
+    {
+        gboolean changed = TRUE;
+
+        assert_true(store_outbox_requeue(st, id, "2999-01-01T00:00:00Z", &changed, &err));
+        assert_false(changed);
+    }
     assert_true(store_outbox_claim(st, id, "2999-01-01T00:00:00Z",
                                    "2999-01-01T00:10:00Z", &claimed, &err));
     assert_true(claimed);
     assert_true(store_outbox_claim(st, id, "2999-01-01T00:00:00Z",
                                    "2999-01-01T00:10:00Z", &claimed, &err));
     assert_false(claimed);
+    /* ...nor claimed: moving its next_try would let a second sender in. */
+    {
+        gboolean changed = TRUE;
+
+        assert_true(store_outbox_requeue(st, id, "2999-01-01T00:00:00Z", &changed, &err));
+        assert_false(changed);
+        row = store_outbox_get(st, id, &err);
+        assert_string_equal(row->next_try, "2999-01-01T00:10:00Z");
+        assert_null(row->requeued);
+        store_outbox_row_free(row);
+    }
 
     /* The lease is renewed only by its holder; a sender holding an older
      * one (its lease ran out and the row was claimed again) changes
@@ -864,6 +882,44 @@ test_outbox_store(void **state)
         assert_non_null(row);
         assert_string_equal(row->failed, "2999-01-01T02:00:01Z");
         assert_string_equal(row->last_error, "RCPT TO: 550 no");
+        store_outbox_row_free(row);
+    }
+
+    /* Given up: requeue puts it back, due at once, with the refusals
+     * cleared and the deliveries kept, the backoff from scratch, and the
+     * reason kept for the record. */
+    {
+        gboolean changed = FALSE, kept = FALSE;
+
+        assert_true(store_outbox_requeue(st, id, "2999-01-02T00:00:00Z", &changed, &err));
+        assert_true(changed);
+        row = store_outbox_get(st, id, &err);
+        assert_null(row->failed);
+        assert_null(row->sent);
+        assert_string_equal(row->rejected, "");
+        assert_string_equal(row->delivered, "ccamp@ietf.test\n");
+        assert_int_equal(row->attempts, 0);
+        assert_string_equal(row->next_try, "2999-01-02T00:00:00Z");
+        assert_string_equal(row->requeued, "2999-01-02T00:00:00Z");
+        assert_string_equal(row->last_error, "RCPT TO: 550 no");
+        store_outbox_row_free(row);
+        /* Waiting again: a second requeue changes nothing. */
+        assert_true(store_outbox_requeue(st, id, "2999-01-03T00:00:00Z", &changed, &err));
+        assert_false(changed);
+        /* Sent with a recipient refused: put back for that recipient. */
+        assert_true(store_outbox_rejected(st, id, "netmod@ietf.test", "550 no", &err));
+        assert_true(store_outbox_mark_sent(st, id, "2999-01-02T00:00:01Z", NULL, NULL,
+                                           &kept, &err));
+        assert_true(store_outbox_requeue(st, id, "2999-01-04T00:00:00Z", &changed, &err));
+        assert_true(changed);
+        /* Sent to every recipient: nothing to put back. */
+        assert_true(store_outbox_mark_sent(st, id, "2999-01-04T00:00:01Z", NULL, NULL,
+                                           &kept, &err));
+        assert_true(store_outbox_requeue(st, id, "2999-01-05T00:00:00Z", &changed, &err));
+        assert_false(changed);
+        row = store_outbox_get(st, id, &err);
+        assert_string_equal(row->sent, "2999-01-04T00:00:01Z");
+        assert_string_equal(row->requeued, "2999-01-04T00:00:00Z");
         store_outbox_row_free(row);
     }
 
