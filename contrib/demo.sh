@@ -131,7 +131,7 @@ cat <<EOF
    database        $DEMO/liaison.db
                    $CTL -c $DEMO/liaisond.conf show 1
    delivered mail  $DEMO/pf/mail/inbox/new/   (one file per recipient copy)
-   web page        $DEMO/site/index.html   (and feed.atom, statements.json,
+   web page        $DEMO/site/index.html   (and feed.atom, deadlines.ics, statements.json,
                    one folder per statement, group/KEY/ per group and area;
                    serve $DEMO/site at base_url)
    Postfix log     $DEMO/pf/maillog

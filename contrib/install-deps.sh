@@ -30,12 +30,13 @@ case "$#:${1-}" in
 esac
 # procps: ps, which tests/postfix/test-milter.sh uses (minimal images
 # lack it).  chromium-headless-shell and libxml2-utils (xmllint):
-# tests/publish.sh reads the published pages and feed with them.
+# tests/publish.sh reads the published pages and feed with them, and
+# python3-icalendar the calendars.
 PKGS="build-essential autoconf automake libtool pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev
       libgnutls28-dev ca-certificates
-      libjson-glib-dev libxml2-dev libcmocka-dev
-      sqlite3 jq python3 valgrind postfix swaks miltertest openssl
+      libjson-glib-dev libxml2-dev libical-dev libcmocka-dev
+      sqlite3 jq python3 python3-icalendar valgrind postfix swaks miltertest openssl
       libsasl2-modules m4 procps
       libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libssl3 libwrap0
       clang libclang-rt-14-dev clang-tools
@@ -43,7 +44,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 # --runtime (configure requires cmocka even when the tests are not run):
 [ "$runtime" = no ] || PKGS="build-essential autoconf automake pkg-config
       libgmime-3.0-dev libmilter-dev libsqlite3-dev libpcre2-dev libetpan-dev
-      libgnutls28-dev libjson-glib-dev libxml2-dev libcmocka-dev
+      libgnutls28-dev libjson-glib-dev libxml2-dev libical-dev libcmocka-dev
       ca-certificates libsasl2-modules"
 missing=""
 for p in $PKGS; do

@@ -8,7 +8,12 @@
  *                     link every notification carries) resolves on any web
  *                     server that serves DIR at base_url
  *   feed.atom         the statements of the index, newest change first
+ *   deadlines.ics     their deadlines as a calendar to subscribe to
+ *                     (RFC 5545, written by libical): an all-day event on
+ *                     the day of each open statement not yet answered
  *   statements.json   the same, for scripts
+ *   group/KEY/        index.html, feed.atom and deadlines.ics of the
+ *                     statements assigned to a group or area
  *
  * Everything in a statement came from mail and is hostile.  Every string
  * goes through publish_escape (bad UTF-8 replaced, control and bidi
@@ -22,6 +27,8 @@
  * did not change is not touched, so a publish from cron every few minutes
  * leaves the unchanged pages' times (and caches) alone.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -32,6 +39,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <libical/ical.h>
 
 #include "compose.h"
 #include "envelope.h"
@@ -115,12 +123,13 @@ entry_free(gpointer p)
     g_free(e);
 }
 
-/* Text from mail made safe for HTML and XML 1.0 alike. */
-char *
-publish_escape(const char *text, gboolean lines)
+/* Text from mail made clean: bad UTF-8 replaced, controls made spaces
+ * (but newlines and tabs with lines), bidi overrides removed, and the
+ * two non-characters replaced. */
+static GString *
+clean_text(const char *text, gboolean lines)
 {
     GString *clean = g_string_sized_new(text != NULL ? strlen(text) : 0);
-    char   *out;
 
     for (const char *p = text != NULL ? text : ""; *p != '\0';) {
         gunichar c = g_utf8_get_char_validated(p, -1);
@@ -144,9 +153,18 @@ publish_escape(const char *text, gboolean lines)
         else
             g_string_append_unichar(clean, c);
     }
+    return clean;
+}
+
+/* Text from mail made safe for HTML and XML 1.0 alike. */
+char *
+publish_escape(const char *text, gboolean lines)
+{
+    GString *clean = clean_text(text, lines);
     /* Clean text only: GLib writes controls as &#x1;, which XML 1.0
      * forbids. */
-    out = g_markup_escape_text(clean->str, (gssize) clean->len);
+    char   *out = g_markup_escape_text(clean->str, (gssize) clean->len);
+
     g_string_free(clean, TRUE);
     return out;
 }
@@ -205,7 +223,9 @@ page_head(GString *out, const struct publish_options *o, const char *title,
                            "type=\"application/atom+xml\" href=\"%sfeed.atom\" title=\"",
                            prefix);
     put(out, feed_title);
-    g_string_append_printf(out, "\">\n<style>%s</style>\n</head>\n<body>\n", page_style);
+    g_string_append_printf(out, "\">\n<link rel=\"alternate\" type=\"text/calendar\" "
+                           "href=\"%sdeadlines.ics\" title=\"Deadlines\">\n"
+                           "<style>%s</style>\n</head>\n<body>\n", prefix, page_style);
 }
 
 /* A cell holding text. */
@@ -404,7 +424,8 @@ render_listing(const struct site *site, const struct view *v)
      * does, however often cron publishes. */
     g_string_append_printf(out, "%u open; %u closed in the last %d day%s. "
                            "Published %.10s (UTC). "
-                           "<a href=\"feed.atom\">Atom feed</a>",
+                           "<a href=\"feed.atom\">Atom feed</a> \xc2\xb7 "
+                           "<a href=\"deadlines.ics\">Deadlines (iCalendar)</a>",
                            open->len, closed->len, o->recent_days,
                            o->recent_days == 1 ? "" : "s", o->now);
     if (v->key == NULL)
@@ -768,6 +789,139 @@ render_feed(const struct site *site, const struct view *v)
         g_string_append(out, "</summary>\n</entry>\n");
     }
     g_string_append(out, "</feed>\n");
+    return out;
+}
+
+/* Order of entries: the earliest deadline first, then by id. */
+static gint
+by_deadline(gconstpointer a, gconstpointer b)
+{
+    const struct entry *x = *(const struct entry *const *) a;
+    const struct entry *y = *(const struct entry *const *) b;
+    int     c = strcmp(x->deadline, y->deadline);
+
+    return c != 0 ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* A UTC time "YYYY-MM-DDTHH:MM:SSZ" as libical's; FALSE when it is not one. */
+static gboolean
+ical_utc(const char *iso, struct icaltimetype *t)
+{
+    g_autoptr(GDateTime) d = iso != NULL ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
+    g_autoptr(GDateTime) u = d != NULL ? g_date_time_to_utc(d) : NULL;
+
+    if (u == NULL)
+        return FALSE;
+    *t = icaltime_from_timet_with_zone((time_t) g_date_time_to_unix(u), 0,
+                                       icaltimezone_get_utc_timezone());
+    return TRUE;
+}
+
+/* A day "YYYY-MM-DD", plus days, as libical's date; FALSE when not a day. */
+static gboolean
+ical_day(const char *day, int plus, struct icaltimetype *t)
+{
+    GDate   d;
+
+    if (!tickle_parse_day(day, &d))
+        return FALSE;
+    g_date_add_days(&d, (guint) plus);
+    *t = icaltime_null_date();
+    t->year = g_date_get_year(&d);
+    t->month = g_date_get_month(&d);
+    t->day = g_date_get_day(&d);
+    return TRUE;
+}
+
+/* A TEXT property from mail, cleaned, with its newlines kept when lines
+ * (libical escapes what RFC 5545 asks: backslash, comma, semicolon,
+ * newline, and folds the line). */
+static void
+ical_add_text(icalcomponent *c, icalproperty *(*make)(const char *), const char *text,
+              gboolean lines)
+{
+    GString *clean = clean_text(text, lines);
+
+    icalcomponent_add_property(c, make(clean->str));
+    g_string_free(clean, TRUE);
+}
+
+/* deadlines.ics (RFC 5545), or a group's: an all-day event on the
+ * deadline of each open statement of the listing that is not answered
+ * yet, to subscribe to from a calendar.  Deterministic, so that publish
+ * rewrites it only when a statement changes: DTSTAMP is the statement's
+ * last change, and the UID stays when its deadline moves, so a calendar
+ * moves the event instead of adding one. */
+static GString *
+render_calendar(const struct site *site, const struct view *v)
+{
+    const struct publish_options *o = site->o;
+    g_autoptr(GPtrArray) due = g_ptr_array_new();
+    g_autofree char *name = feed_title(o, v);
+    g_autofree char *host = NULL;
+    icalcomponent *cal = icalcomponent_new_vcalendar();
+    icalproperty *p;
+    GString *out;
+    char   *text;
+
+    {
+        /* The UIDs' domain: the site's host, else a name of our own. */
+        g_autoptr(GUri) uri = g_uri_parse(o->base_url, G_URI_FLAGS_NONE, NULL);
+
+        host = g_strdup(uri != NULL && g_uri_get_host(uri) != NULL
+                        ? g_uri_get_host(uri) : "liaisond.invalid");
+    }
+    icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+    icalcomponent_add_property(cal, icalproperty_new_prodid("-//liaisond//deadlines " PACKAGE_VERSION "//EN"));
+    icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+    p = icalproperty_new_x(name);
+    icalproperty_set_x_name(p, "X-WR-CALNAME");
+    icalcomponent_add_property(cal, p);
+    for (guint i = 0; i < v->entries->len; i++) {
+        struct entry *e = g_ptr_array_index(v->entries, i);
+
+        if (strcmp(e->state, "open") == 0 && e->replied == NULL && e->deadline != NULL)
+            g_ptr_array_add(due, e);
+    }
+    g_ptr_array_sort(due, by_deadline);
+    for (guint i = 0; i < due->len; i++) {
+        const struct entry *e = g_ptr_array_index(due, i);
+        icalcomponent *ev;
+        struct icaltimetype start, end, stamp;
+        g_autofree char *uid = g_strdup_printf("ls-%" G_GINT64_FORMAT "-deadline@%s", e->id, host);
+        g_autofree char *url = g_strdup_printf("%s%" G_GINT64_FORMAT, o->base_url, e->id);
+        g_autofree char *summary = g_strdup_printf("[LS %" G_GINT64_FORMAT "] Deadline: %s",
+                                                   e->id, e->title);
+        g_autoptr(GString) from = clean_text(e->from_body != NULL ? e->from_body : "(unknown)",
+                                             FALSE);
+        g_autoptr(GString) to = clean_text(e->to_body != NULL ? e->to_body : "(unknown)", FALSE);
+        g_autofree char *desc = g_strdup_printf("From %s to %s. Purpose: %s.\n%s", from->str,
+                                                to->str,
+                                                e->purpose != NULL ? e->purpose : "not stated",
+                                                url);
+
+        /* A deadline store_list gave is a day; one that is not is left out. */
+        if (!ical_day(e->deadline, 0, &start) || !ical_day(e->deadline, 1, &end)
+            || !ical_utc(e->updated, &stamp))
+            continue;
+        ev = icalcomponent_new_vevent();
+        icalcomponent_add_property(ev, icalproperty_new_uid(uid));
+        icalcomponent_add_property(ev, icalproperty_new_dtstamp(stamp));
+        icalcomponent_add_property(ev, icalproperty_new_dtstart(start));
+        icalcomponent_add_property(ev, icalproperty_new_dtend(end));
+        icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+        ical_add_text(ev, icalproperty_new_summary, summary, FALSE);
+        ical_add_text(ev, icalproperty_new_description, desc, TRUE);
+        icalcomponent_add_property(ev, icalproperty_new_url(url));
+        for (guint j = 0; e->groups != NULL && j < e->groups->len; j++)
+            ical_add_text(ev, icalproperty_new_categories, g_ptr_array_index(e->groups, j),
+                          FALSE);
+        icalcomponent_add_component(cal, ev);
+    }
+    text = icalcomponent_as_ical_string_r(cal);
+    out = g_string_new(text);
+    free(text);
+    icalcomponent_free(cal);
     return out;
 }
 
@@ -1162,12 +1316,16 @@ write_view(struct site *site, const struct view *v, const char *folder, GError *
 {
     g_autofree char *page = g_build_filename(folder, "index.html", NULL);
     g_autofree char *feed = g_build_filename(folder, "feed.atom", NULL);
+    g_autofree char *ics = g_build_filename(folder, "deadlines.ics", NULL);
     GString *html = render_listing(site, v);
     GString *atom = render_feed(site, v);
-    gboolean ok = write_file(site, page, html, err) && write_file(site, feed, atom, err);
+    GString *calendar = render_calendar(site, v);
+    gboolean ok = write_file(site, page, html, err) && write_file(site, feed, atom, err)
+                  && write_file(site, ics, calendar, err);
 
     g_string_free(html, TRUE);
     g_string_free(atom, TRUE);
+    g_string_free(calendar, TRUE);
     return ok;
 }
 

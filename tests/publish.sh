@@ -221,6 +221,44 @@ for key in $(jq -r 'keys[]' "$SCRATCH/groups.json"); do
 done
 if [ -z "$bad" ]; then ok "each group's page and feed list the statements assigned to it (an area's, its groups' too)"
 else fail "group pages" "differ:$bad"; fi
+# deadlines.ics, the site's and each group's: an all-day event on the
+# deadline of each open statement not yet answered (RFC 5545), read back
+# with python3-icalendar, another implementation than libical's, which
+# writes it.
+ics_events() {
+    /usr/bin/python3 - "$1" <<'PY'
+import icalendar, json, re, sys
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+out = []
+for ev in cal.walk("VEVENT"):
+    m = re.fullmatch(r"ls-(\d+)-deadline@lt\.ietf\.test", str(ev["UID"]))
+    assert str(ev["SUMMARY"]).startswith("[LS %s] Deadline: " % m.group(1)), ev["SUMMARY"]
+    assert str(ev["URL"]) == "https://lt.ietf.test/liaison/" + m.group(1), ev["URL"]
+    start, end = ev.decoded("DTSTART"), ev.decoded("DTEND")
+    assert not hasattr(start, "hour") and (end - start).days == 1, (start, end)
+    out.append([int(m.group(1)), start.isoformat()])
+print(json.dumps(sorted(out), separators=(",", ":")))
+PY
+}
+# want_ics IDS: [id, deadline] of the open, unanswered ones among IDS.
+want_ics() {
+    jq -c --argjson ids "$1" '[.[] | select(.state == "open" and .replied == null and .deadline != null
+        and (.id as $i | $ids | index($i))) | [.id, .deadline]] | sort' "$SCRATCH/list.json"
+}
+is "deadlines.ics: an event on the deadline of each open statement not answered" \
+    "$(want_ics "$(jq -c 'map(.id)' "$SCRATCH/list.json")")" "$(ics_events "$SITE/deadlines.ics")"
+check "deadlines.ics: more than one event" jq -e 'length > 1' <(ics_events "$SITE/deadlines.ics")
+bad=""
+for key in $(jq -r 'keys[]' "$SCRATCH/groups.json"); do
+    got=$(ics_events "$SITE/group/$key/deadlines.ics" 2>&1)
+    want=$(want_ics "$(jq -c --arg k "$key" '.[$k]' "$SCRATCH/groups.json")")
+    [ "$got" = "$want" ] || bad="$bad $key(got $got, want $want)"
+done
+if [ -z "$bad" ]; then ok "each group's deadlines.ics: the deadlines of its open statements not answered"
+else fail "group calendars" "differ:$bad"; fi
+check "the index and a group's page link to their calendar" sh -c \
+    'grep -q "<a href=\"deadlines.ics\">Deadlines (iCalendar)</a>" "$1" && grep -q "type=\"text/calendar\" href=\"deadlines.ics\"" "$2"' \
+    _ "$SITE/index.html" "$SITE/group/rtg/index.html"
 check "Chromium renders the RTG area's page" dom "file://$SITE/group/rtg/index.html" "$SCRATCH/rtg.dom"
 facts "$SCRATCH/rtg.dom" >"$SCRATCH/rtg.json"
 is "rtg: the open ones nearest deadline first, as on the index" \

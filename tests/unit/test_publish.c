@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <libical/ical.h>
 
 #include "envelope.h"
 #include "publish.h"
@@ -252,11 +253,11 @@ test_site(void **state)
     assert_int_equal(sum.statements, 4);
     assert_int_equal(sum.outstanding, 3);
     assert_int_equal(sum.closed_recently, 1);
-    /* 4 pages, index, feed, JSON, and 6 attachments: all but the page;
-     * with no directory and no group on the statements, one group page
-     * and feed, the IESG's, which always has its own. */
+    /* 4 pages, index, feed, calendar, JSON, and 6 attachments: all but
+     * the page; with no directory and no group on the statements, one
+     * group page, feed and calendar, the IESG's, which always has its own. */
     assert_int_equal(sum.groups, 1);
-    assert_int_equal(sum.written, 4 + 3 + 6 + 2);
+    assert_int_equal(sum.written, 4 + 4 + 6 + 3);
     assert_int_equal(sum.unchanged, 0);
 
     /* The large attachment, byte for byte, under a name made here; the
@@ -326,12 +327,51 @@ test_site(void **state)
     feed = site_file(f, "feed.atom", &len);
     assert_non_null(feed);
     assert_non_null(strstr(feed, "<id>https://lt.ietf.test/liaison/1</id>"));
+    /* The calendar: the two open ones with a deadline, the overdue one
+     * first, each an all-day event on its day; the closed one and the one
+     * without a deadline have none. */
+    {
+        g_autofree char *ics = site_file(f, "deadlines.ics", &len);
+        g_autofree char *ua = g_strdup_printf("ls-%" G_GINT64_FORMAT "-deadline@lt.ietf.test", a);
+        g_autofree char *ub = g_strdup_printf("ls-%" G_GINT64_FORMAT "-deadline@lt.ietf.test", b);
+        icalcomponent *cal = icalparser_parse_string(ics);
+        icalcomponent *ev;
+
+        assert_non_null(cal);
+        assert_int_equal(icalcomponent_count_components(cal, ICAL_VEVENT_COMPONENT), 2);
+        ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+        assert_string_equal(icalcomponent_get_uid(ev), ub);
+        assert_true(icalcomponent_get_dtstart(ev).is_date);
+        {
+            g_autofree char *day = g_strdup_printf("%.4s%.2s%.2s", past, past + 5, past + 8);
+
+            assert_string_equal(icaltime_as_ical_string(icalcomponent_get_dtstart(ev)), day);
+        }
+        assert_non_null(strstr(icalcomponent_get_summary(ev),
+                               "] Deadline: <script>alert('t')</script> overdue"));
+        ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT);
+        assert_string_equal(icalcomponent_get_uid(ev), ua);
+        icalcomponent_free(cal);
+    }
 
     /* Again: nothing changed, nothing written. */
     if (!publish_site(f->st, &o, &sum, &err))
         fail_msg("publish_site again: %s", err->message);
     assert_int_equal(sum.written, 0);
-    assert_int_equal(sum.unchanged, 4 + 3 + 6 + 2);
+    assert_int_equal(sum.unchanged, 4 + 4 + 6 + 3);
+
+    /* Answered: its deadline leaves the calendar (and the IESG's). */
+    assert_true(store_set_replied(f->st, a, &err));
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site after an answer: %s", err->message);
+    {
+        g_autofree char *ics = site_file(f, "deadlines.ics", &len);
+        icalcomponent *cal = icalparser_parse_string(ics);
+
+        assert_non_null(cal);
+        assert_int_equal(icalcomponent_count_components(cal, ICAL_VEVENT_COMPONENT), 1);
+        icalcomponent_free(cal);
+    }
 
     /* A year on, the closed statement has left the index. */
     o.now = later;
