@@ -315,6 +315,15 @@ query(const char *sql)
     return v;
 }
 
+/* Fail unless sql's one value is want. */
+static void
+query_is(const char *sql, const char *want)
+{
+    g_autofree char *v = query(sql);
+
+    assert_string_equal(v, want);
+}
+
 /* An answer to LS 1's mail from from, sent to to, with body, headers
  * extra before it; ingested; returns its decision kind. */
 static enum message_kind
@@ -435,7 +444,6 @@ test_done(void **state)
     g_autofree char *chair = own("ccamp-chairs@ietf.test");
     g_autofree char *ad = own("rtg-ads@ietf.test");
     g_autofree char *to = g_strdup_printf("liaisons@ietf.test, %s", ad);
-    g_autofree char *v = NULL;
     g_autofree char *raw = NULL;
     struct decision d;
 
@@ -452,16 +460,12 @@ test_done(void **state)
     assert_int_equal(answer("AD <rtg-ads@ietf.test>", to, NULL,
                             "deadline: 2027-06-30\nMoving it.\nclose\n\n> close\n"),
                      KIND_CORRESPONDENCE);
-    v = query("SELECT deadline || ' ' || state FROM statement WHERE id = 1");
-    assert_string_equal(v, "2027-06-30 open");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT deadline || ' ' || state FROM statement WHERE id = 1", "2027-06-30 open");
     /* The old date's reminder keys are retired, the rows kept. */
-    v = query("SELECT count(*) || ' ' || sum(instr(point, '@') = 0) FROM reminder WHERE statement = 1");
-    assert_string_equal(v, "1 0");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'deadline changed'");
-    assert_string_equal(v, "rtg-ads@ietf.test 2027-01-15 -> 2027-06-30");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT count(*) || ' ' || sum(instr(point, '@') = 0) FROM reminder WHERE statement = 1",
+             "1 0");
+    query_is("SELECT actor || ' ' || detail FROM event WHERE what = 'deadline changed'",
+             "rtg-ads@ietf.test 2027-01-15 -> 2027-06-30");
 
     /* One of the chairs, from her own address, answers the copy the
      * chairs' alias received: the directory lists her for it. */
@@ -471,32 +475,22 @@ test_done(void **state)
     assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
     assert_int_equal(d.kind, KIND_CORRESPONDENCE);
     decision_clear(&d);
-    v = query("SELECT state FROM statement WHERE id = 1");
-    assert_string_equal(v, "closed");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'closed'");
-    assert_string_equal(v, "alice@chairs.test answered in our LS");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'"
-              " AND instr(CAST(raw AS TEXT), 'Commands done') > 0");
-    assert_string_equal(v, "1");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT state FROM statement WHERE id = 1", "closed");
+    query_is("SELECT actor || ' ' || detail FROM event WHERE what = 'closed'",
+             "alice@chairs.test answered in our LS");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'"
+             " AND instr(CAST(raw AS TEXT), 'Commands done') > 0", "1");
     /* The same answer again (an MTA's retry): nothing runs twice. */
     assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
     assert_true(d.duplicate);
     decision_clear(&d);
-    v = query("SELECT count(*) FROM event WHERE what = 'closed'");
-    assert_string_equal(v, "1");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'");
-    assert_string_equal(v, "1");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT count(*) FROM event WHERE what = 'closed'", "1");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'",
+             "1");
     /* Closed already: said so, nothing recorded. */
     assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "close\n"),
                      KIND_CORRESPONDENCE);
-    v = query("SELECT count(*) FROM event WHERE what = 'closed'");
-    assert_string_equal(v, "1");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT count(*) FROM event WHERE what = 'closed'", "1");
 }
 
 /* The liaison manager's alias has a person behind it (the directory's
@@ -506,25 +500,18 @@ static void
 test_manager_people(void **state)
 {
     g_autofree char *manager = own("itu-t-sg15-manager@ietf.test");
-    g_autofree char *v = NULL;
 
     (void) state;
     assert_int_equal(answer("Mallory <mallory@managers.test>", manager, NULL,
                             "deadline: 2027-08-31\n"), KIND_CORRESPONDENCE);
-    v = query("SELECT deadline FROM statement WHERE id = 1");
-    assert_string_equal(v, "2027-01-15");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT count(*) FROM event WHERE what = 'command refused'"
-              " AND actor = 'mallory@managers.test'");
-    assert_string_equal(v, "1");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-01-15");
+    query_is("SELECT count(*) FROM event WHERE what = 'command refused'"
+             " AND actor = 'mallory@managers.test'", "1");
     assert_int_equal(answer("Scott <scott@managers.test>", manager, NULL,
                             "deadline: 2027-07-31\n"), KIND_CORRESPONDENCE);
-    v = query("SELECT deadline FROM statement WHERE id = 1");
-    assert_string_equal(v, "2027-07-31");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'deadline changed'");
-    assert_string_equal(v, "scott@managers.test 2027-01-15 -> 2027-07-31");
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-07-31");
+    query_is("SELECT actor || ' ' || detail FROM event WHERE what = 'deadline changed'",
+             "scott@managers.test 2027-01-15 -> 2027-07-31");
 }
 
 /* With authserv_id, the token is not enough: the server's
@@ -533,20 +520,16 @@ static void
 test_authserv(void **state)
 {
     g_autofree char *chair = own("ccamp-chairs@ietf.test");
-    g_autofree char *v = NULL;
 
     t.ctx.authserv_id = "mx.ietf.test";
     assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair,
                             "Authentication-Results: evil.test; dmarc=pass header.from=ietf.test\n",
                             "deadline: 2027-08-01\n"), KIND_CORRESPONDENCE);
-    v = query("SELECT deadline FROM statement WHERE id = 1");
-    assert_string_equal(v, "2027-01-15");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-01-15");
     assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair,
                             "Authentication-Results: mx.ietf.test; dmarc=pass header.from=ietf.test\n",
                             "deadline: 2027-08-01\n"), KIND_CORRESPONDENCE);
-    v = query("SELECT deadline FROM statement WHERE id = 1");
-    assert_string_equal(v, "2027-08-01");
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-08-01");
     t.ctx.authserv_id = NULL;
 }
 
@@ -563,26 +546,20 @@ test_list_copy_first(void **state)
                                             "deadline: 2027-05-01\n", chair);
     g_autofree char *listed = g_strconcat("List-Id: <ccamp.ietf.test>\nPrecedence: list\n",
                                           body, NULL);
-    g_autofree char *v = NULL;
     struct decision d;
 
     assert_int_equal(ingest_message(&t.ctx, listed, strlen(listed), NULL, &d), INGEST_OK);
     assert_int_equal(d.kind, KIND_AUTO);
     decision_clear(&d);
-    v = query("SELECT deadline FROM statement WHERE id = 1");
-    assert_string_equal(v, "2027-01-15");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-01-15");
     assert_int_equal(ingest_message(&t.ctx, body, strlen(body), NULL, &d), INGEST_OK);
     assert_int_equal(d.kind, KIND_CORRESPONDENCE);
     decision_clear(&d);
-    v = query("SELECT deadline FROM statement WHERE id = 1");
-    assert_string_equal(v, "2027-05-01");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-05-01");
     /* The same date again: nothing moves, the reminders stay. */
     assert_int_equal(answer("Bob <bob@chairs.test>", chair, NULL, "deadline: 2027-05-01\n"),
                      KIND_CORRESPONDENCE);
-    v = query("SELECT count(*) FROM event WHERE what = 'deadline changed'");
-    assert_string_equal(v, "1");
+    query_is("SELECT count(*) FROM event WHERE what = 'deadline changed'", "1");
 }
 
 /* A deadline moved on a day the statement was reminded frees the new
@@ -594,7 +571,6 @@ test_one_reminder_a_day(void **state)
     struct tickle_policy p;
     struct tickle_summary sum = { 0 };
     GDate day;
-    g_autofree char *v = NULL;
     FILE *devnull = fopen("/dev/null", "w");
 
     tickle_policy_default(&p);
@@ -613,8 +589,7 @@ test_one_reminder_a_day(void **state)
     memset(&sum, 0, sizeof sum);
     assert_true(tickle_run(t.store, &test_mail_settings, &p, &day, FALSE, devnull, &sum, NULL));
     assert_int_equal(sum.due, 1);
-    v = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'reminder'");
-    assert_string_equal(v, "2");
+    query_is("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'reminder'", "2");
     fclose(devnull);
 }
 
@@ -626,11 +601,9 @@ test_two_reply_addresses(void **state)
     g_autofree char *greta = own("greta.jonsson@itu.test");
     g_autofree char *chair = own("ccamp-chairs@ietf.test");
     g_autofree char *to = g_strdup_printf("%s, %s", greta, chair);
-    g_autofree char *v = NULL;
 
     assert_int_equal(answer("Alice <alice@chairs.test>", to, NULL, "close\n"), KIND_CORRESPONDENCE);
-    v = query("SELECT state FROM statement WHERE id = 1");
-    assert_string_equal(v, "closed");
+    query_is("SELECT state FROM statement WHERE id = 1", "closed");
 }
 
 /* The supervisor gives the statement to another group: its chairs become
@@ -645,34 +618,26 @@ test_reassign(void **state)
 
     assert_int_equal(answer("Deb <deb@ads.test>", ad, NULL, "reassign: nosuchwg\n"),
                      KIND_CORRESPONDENCE);
-    v = query("SELECT assignee FROM statement WHERE id = 1");
-    assert_string_equal(v, "ccamp-chairs@ietf.test");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT assignee FROM statement WHERE id = 1", "ccamp-chairs@ietf.test");
     v = query("SELECT detail FROM event WHERE what = 'command refused'");
     assert_non_null(strstr(v, "no such group or area"));
     g_clear_pointer(&v, g_free);
 
     assert_int_equal(answer("Deb <deb@ads.test>", ad, NULL, "reassign: NETMOD\n"),
                      KIND_CORRESPONDENCE);
-    v = query("SELECT assignee FROM statement WHERE id = 1");
-    assert_string_equal(v, "netmod-chairs@ietf.test");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT assignee FROM statement WHERE id = 1", "netmod-chairs@ietf.test");
     v = query("SELECT group_concat(role || ':' || addr, ' ') FROM"
               " (SELECT role, addr FROM recipient WHERE statement = 1 ORDER BY position)");
     assert_string_equal(v, "assignee:netmod-chairs@ietf.test technical:greta.jonsson@itu.test "
                         "technical:m.betts@itu.test supervisor:ops-ads@ietf.test "
                         "liaison-manager:itu-t-sg15-manager@ietf.test list:netmod@ietf.test");
     g_clear_pointer(&v, g_free);
-    v = query("SELECT group_concat(value) FROM statement_item WHERE statement = 1 AND kind = 'group'");
-    assert_string_equal(v, "netmod");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT actor || ' ' || detail FROM event WHERE what = 'reassigned'");
-    assert_string_equal(v, "deb@ads.test ccamp-chairs@ietf.test -> netmod-chairs@ietf.test (netmod)");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'notification'"
-              " AND instr(rcpts, 'netmod-chairs@ietf.test') > 0 AND instr(rcpts, 'ccamp') = 0");
-    assert_string_equal(v, "1");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT group_concat(value) FROM statement_item WHERE statement = 1 AND kind = 'group'",
+             "netmod");
+    query_is("SELECT actor || ' ' || detail FROM event WHERE what = 'reassigned'",
+             "deb@ads.test ccamp-chairs@ietf.test -> netmod-chairs@ietf.test (netmod)");
+    query_is("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'notification'"
+             " AND instr(rcpts, 'netmod-chairs@ietf.test') > 0 AND instr(rcpts, 'ccamp') = 0", "1");
     /* With notify = no, the new assignee is not mailed. */
     t.ctx.notify = FALSE;
     {
@@ -682,18 +647,13 @@ test_reassign(void **state)
                          KIND_CORRESPONDENCE);
     }
     t.ctx.notify = TRUE;
-    v = query("SELECT assignee FROM statement WHERE id = 1");
-    assert_string_equal(v, "ops-ads@ietf.test");
-    g_clear_pointer(&v, g_free);
-    v = query("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'notification'"
-              " AND rcpts LIKE 'ops-ads@ietf.test%'");
-    assert_string_equal(v, "0");
-    g_clear_pointer(&v, g_free);
+    query_is("SELECT assignee FROM statement WHERE id = 1", "ops-ads@ietf.test");
+    query_is("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'notification'"
+             " AND rcpts LIKE 'ops-ads@ietf.test%'", "0");
     /* The old supervisor's reply address no longer decides: rtg-ads is no
      * longer routed on it. */
     assert_int_equal(answer("Deb <deb@ads.test>", ad, NULL, "close\n"), KIND_CORRESPONDENCE);
-    v = query("SELECT state FROM statement WHERE id = 1");
-    assert_string_equal(v, "open");
+    query_is("SELECT state FROM statement WHERE id = 1", "open");
 }
 
 int
