@@ -1472,15 +1472,6 @@ requeue_one(struct ctl *ctl, gint64 id, const char *now, const char *actor, gboo
         g_error_free(err);
         return 1;
     }
-    if (!requeue_stale(ctl, r, &stale, &err))
-        goto failed;
-    if (stale != NULL) {
-        store_rollback(ctl->store);
-        fprintf(stderr, "liaisonctl: requeue: mail %" G_GINT64_FORMAT " is a reminder for LS %"
-                G_GINT64_FORMAT ", %s since: not sent\n", id, r->statement, stale);
-        store_outbox_row_free(r);
-        return 1;
-    }
     to = requeue_rcpts(r);
     if (!store_outbox_requeue(ctl->store, id, now, &changed, &err))
         goto failed;
@@ -1490,6 +1481,17 @@ requeue_one(struct ctl *ctl, gint64 id, const char *now, const char *actor, gboo
             fprintf(stderr, "liaisonctl: requeue: mail %" G_GINT64_FORMAT " %s\n", id,
                     r->sent != NULL ? "reached every recipient: nothing to send again"
                                     : "is still in the queue: flush sends it when it is due");
+        store_outbox_row_free(r);
+        return 1;
+    }
+    /* Asked once the row could be put back, so that a reminder still
+     * waiting is said to be waiting, not left. */
+    if (!requeue_stale(ctl, r, &stale, &err))
+        goto failed;
+    if (stale != NULL) {
+        store_rollback(ctl->store);
+        fprintf(stderr, "liaisonctl: requeue: mail %" G_GINT64_FORMAT " is a reminder for LS %"
+                G_GINT64_FORMAT ", %s since: not sent\n", id, r->statement, stale);
         store_outbox_row_free(r);
         return 1;
     }
@@ -1571,21 +1573,22 @@ cmd_requeue(struct ctl *ctl, int argc, char **argv)
         return rc;
     if (all) {
         GError *err = NULL;
-        g_autoptr(GPtrArray) rows = store_outbox_list(ctl->store, FALSE, &err);
+        g_autoptr(GPtrArray) rows = store_outbox_list(ctl->store, TRUE, &err);
 
         if (rows == NULL) {
             log_msg(LOG_ERR, NULL, "cannot list the outbox: %s", err->message);
             g_error_free(err);
             return EX_TEMPFAIL;
         }
-        /* Only what five days of temporary failures ended: a relay or a
-         * network that was down.  A refusal (5xx) would most likely be
-         * refused and reported again; it comes back by its id. */
+        /* Only what five days of temporary failures ended (a relay or a
+         * network that was down): given up, or sent to some with the rest
+         * given up.  A refusal (5xx) would most likely be refused and
+         * reported again; it comes back by its id. */
         for (guint i = 0; i < rows->len; i++) {
             const struct store_outbox_row *r = g_ptr_array_index(rows, i);
 
-            if (r->failed != NULL && r->last_error != NULL
-                && g_str_has_prefix(r->last_error, OUTBOX_GAVE_UP))
+            if ((r->failed != NULL || (r->sent != NULL && *r->rejected != '\0'))
+                && r->last_error != NULL && g_str_has_prefix(r->last_error, OUTBOX_GAVE_UP))
                 g_array_append_val(ids, r->id);
         }
     }
@@ -2224,8 +2227,9 @@ static const struct command commands[] = {
       "is mended, as postsuper -r does for an MTA's: by ID, a row of\n"
       "liaisonctl queue in state given up, or a sent mail some of whose\n"
       "recipients the relay refused; with --all, every mail given up after five\n"
-      "days of temporary failures (a relay or network that was down).  Only\n"
-      "the recipients that did not get it are tried again, due at once (flush,\n"
+      "days of temporary failures (a relay or network that was down), whether\n"
+      "nobody or only some got it.  Every recipient that did not get it is\n"
+      "tried again (one refused before such a give-up too), due at once (flush,\n"
       "or liaisond's sender at its next round), with the backoff started over\n"
       "and five new days before it is given up again; refused again, it is\n"
       "reported again.  Each is printed, logged, and recorded on its statement\n"
@@ -2239,11 +2243,11 @@ static const struct command commands[] = {
       "  -h, --help  this help\n"
       "\n"
       "Exit status: 0 requeued (with --all, also when there was none, or a stale\n"
-      "reminder was left, said); 1 an ID names no mail, or one with nothing to\n"
-      "send again (said; the others are still requeued); 64 usage error; 66 no\n"
-      "database; 70 internal error; 75 the database cannot be opened or written\n"
-      "(those requeued before it stay so, and are counted); 78 configuration\n"
-      "error." },
+      "reminder was left, said); 1 an ID names no mail, one with nothing to send\n"
+      "again, or a stale reminder (said; the others are still requeued); 64\n"
+      "usage error; 66 no database; 70 internal error; 75 the database cannot\n"
+      "be opened or written (those requeued before it stay so, and are\n"
+      "counted); 78 configuration error." },
     { "flush", cmd_flush, "[--max N] [--now TIME] [--relay HOST[:PORT]]",
       "Deliver the queued mail that is due (notifications, acknowledgements,\n"
       "reminders, reports) to the relay, retrying temporary failures later and\n"
@@ -2319,10 +2323,12 @@ static const struct command commands[] = {
       "ones marked, unless answered), then those closed in the last N days;\n"
       "ID/index.html is each statement's page, so that base_url followed by the\n"
       "id (the link in every notification) finds it when DIR is served at\n"
-      "base_url; feed.atom is an Atom feed and statements.json a JSON array of the\n"
-      "listed statements; group/KEY/ holds the same page and feed for each group\n"
-      "and area of the directory (an area's with its groups' statements) and the\n"
-      "IESG.  Document attachments (PDF, text, office files, ZIP)\n"
+      "base_url; feed.atom is an Atom feed, deadlines.ics a calendar (an all-day\n"
+      "event on the deadline of each open statement not yet answered) and\n"
+      "statements.json a JSON array of the listed statements; group/KEY/ holds\n"
+      "the same page, feed and calendar for each group and area of the directory\n"
+      "(an area's with its groups' statements) and the IESG.  Document\n"
+      "attachments (PDF, text, office files, ZIP)\n"
       "are published beside their page as N-NAME.ext.  Only what a statement says\n"
       "of itself, its groups and when it was answered or closed are published:\n"
       "not the mail's From, whom it was routed to, the diagnostics or the\n"

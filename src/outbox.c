@@ -614,8 +614,11 @@ settle_row(struct store *st, const struct compose_settings *cs,
     }
     if (!store_begin(st, err))
         goto out;
+    /* A row sent with recipients refused keeps why as its last error:
+     * requeue --all tells the five days' give-ups by it. */
     if (failed ? !store_outbox_fail(st, row->id, now, why, held, &kept, err)
-               : !store_outbox_mark_sent(st, row->id, now, NULL, held, &kept, err))
+               : !store_outbox_mark_sent(st, row->id, now, rejected->len > 0 ? why : NULL,
+                                         held, &kept, err))
         goto rollback;
     if (!kept) {
         /* The lease ran out and another sender has the row: it settles

@@ -859,22 +859,27 @@ render_calendar(const struct site *site, const struct view *v)
     g_autoptr(GPtrArray) due = g_ptr_array_new();
     g_autofree char *name = feed_title(o, v);
     g_autofree char *host = NULL;
+    g_autoptr(GString) cal_name = clean_text(name, FALSE);
     icalcomponent *cal = icalcomponent_new_vcalendar();
     icalproperty *p;
+    gboolean absolute;
     GString *out;
     char   *text;
 
     {
-        /* The UIDs' domain: the site's host, else a name of our own. */
+        /* The UIDs' domain: the site's host, else a name of our own; and
+         * a URL only from a base_url that is one (RFC 5545's URL is a
+         * URI, not a reference relative to the page). */
         g_autoptr(GUri) uri = g_uri_parse(o->base_url, G_URI_FLAGS_NONE, NULL);
+        const char *h = uri != NULL ? g_uri_get_host(uri) : NULL;
 
-        host = g_strdup(uri != NULL && g_uri_get_host(uri) != NULL
-                        ? g_uri_get_host(uri) : "liaisond.invalid");
+        host = g_strdup(h != NULL && *h != '\0' ? h : "liaisond.invalid");
+        absolute = uri != NULL;
     }
     icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
     icalcomponent_add_property(cal, icalproperty_new_prodid("-//liaisond//deadlines " PACKAGE_VERSION "//EN"));
     icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
-    p = icalproperty_new_x(name);
+    p = icalproperty_new_x(cal_name->str);
     icalproperty_set_x_name(p, "X-WR-CALNAME");
     icalcomponent_add_property(cal, p);
     for (guint i = 0; i < v->entries->len; i++) {
@@ -895,10 +900,10 @@ render_calendar(const struct site *site, const struct view *v)
         g_autoptr(GString) from = clean_text(e->from_body != NULL ? e->from_body : "(unknown)",
                                              FALSE);
         g_autoptr(GString) to = clean_text(e->to_body != NULL ? e->to_body : "(unknown)", FALSE);
-        g_autofree char *desc = g_strdup_printf("From %s to %s. Purpose: %s.\n%s", from->str,
+        g_autofree char *desc = g_strdup_printf("From %s to %s. Purpose: %s.%s%s", from->str,
                                                 to->str,
                                                 e->purpose != NULL ? e->purpose : "not stated",
-                                                url);
+                                                absolute ? "\n" : "", absolute ? url : "");
 
         /* A deadline store_list gave is a day; one that is not is left out. */
         if (!ical_day(e->deadline, 0, &start) || !ical_day(e->deadline, 1, &end)
@@ -912,15 +917,19 @@ render_calendar(const struct site *site, const struct view *v)
         icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
         ical_add_text(ev, icalproperty_new_summary, summary, FALSE);
         ical_add_text(ev, icalproperty_new_description, desc, TRUE);
-        icalcomponent_add_property(ev, icalproperty_new_url(url));
+        if (absolute)
+            icalcomponent_add_property(ev, icalproperty_new_url(url));
         for (guint j = 0; e->groups != NULL && j < e->groups->len; j++)
             ical_add_text(ev, icalproperty_new_categories, g_ptr_array_index(e->groups, j),
                           FALSE);
         icalcomponent_add_component(cal, ev);
     }
+    /* With no deadline to show, a calendar of no event: RFC 5545's
+     * grammar asks for one component at least, but calendar clients take
+     * an empty subscription, and a made-up event would be worse. */
     text = icalcomponent_as_ical_string_r(cal);
     out = g_string_new(text);
-    free(text);
+    icalmemory_free_buffer(text);
     icalcomponent_free(cal);
     return out;
 }

@@ -855,6 +855,7 @@ R1=$(sqlite3 "$DB" "SELECT min(id) FROM outbox")
 R2=$(sqlite3 "$DB" "SELECT min(id) FROM outbox WHERE id > $R1")
 LS1=$(sqlite3 "$DB" "SELECT statement FROM outbox WHERE id = $R1")
 KIND1=$(sqlite3 "$DB" "SELECT kind FROM outbox WHERE id = $R1")
+ROW2=$(sqlite3 "$DB" "SELECT kind || '|' || statement FROM outbox WHERE id = $R2")
 sqlite3 "$DB" "UPDATE outbox SET attempts = 3, failed = '2026-01-01T00:00:00Z', last_error = '550 5.1.1 no such user' WHERE id = $R1"
 check_exit "requeue a given-up mail, one that names none, the first again: 1" 1 ctl requeue "$R1" 999999 "$R1"
 check_grep "requeue: the given-up one put back" "^requeued $R1: $KIND1 for LS $LS1 to " "$SCRATCH/out"
@@ -869,6 +870,11 @@ sqlite3 "$DB" "UPDATE outbox SET failed = '2026-01-01T00:00:00Z', last_error = '
 check_exit "requeue --all: 0" 0 ctl requeue --all
 check "requeue --all: the five-day one alone" test "$(grep '^requeued' "$SCRATCH/out" | cut -d: -f1 | tr '\n' ' ')" = "requeued $R2 "
 check "requeue --all: the refusal stays given up" test "$(sqlite3 "$DB" "SELECT failed IS NOT NULL FROM outbox WHERE id = $R1")" = 1
+# Sent to some, the rest given up after five days: --all takes that too.
+sqlite3 "$DB" "UPDATE outbox SET sent = '2026-01-01T00:00:00Z', delivered = 'other@ietf.test' || char(10), rejected = rcpts, last_error = 'gave up after five days: timeout' WHERE id = $R2"
+check_exit "requeue --all, a mail some got: 0" 0 ctl requeue --all
+check "requeue --all: the mail sent to some, put back for the rest" test \
+    "$(grep '^requeued' "$SCRATCH/out" | cut -d: -f1)|$(sqlite3 "$DB" "SELECT sent IS NULL AND rejected = '' AND delivered = 'other@ietf.test' || char(10) FROM outbox WHERE id = $R2")" = "requeued $R2|1"
 # A reminder whose statement was closed since would be stale: not sent.
 sqlite3 "$DB" "UPDATE outbox SET kind = 'reminder', last_error = 'gave up after five days: timeout' WHERE id = $R1"
 ctl close "$LS1" >/dev/null 2>&1
@@ -877,6 +883,10 @@ check_grep "requeue --all: the stale reminder, said" "^liaisonctl: requeue: mail
 check_grep "requeue --all: none requeued" "^\(0 requeued\)$" "$SCRATCH/out"
 check_exit "requeue the stale reminder by its id: 1" 1 ctl requeue "$R1"
 check "requeue: the stale reminder stays given up" test "$(sqlite3 "$DB" "SELECT failed IS NOT NULL FROM outbox WHERE id = $R1")" = 1
+# A reminder of that statement still waiting is said to be waiting.
+sqlite3 "$DB" "UPDATE outbox SET kind = 'reminder', statement = $LS1 WHERE id = $R2"
+check_exit "requeue a waiting reminder of the closed statement: 1" 1 ctl requeue "$R2"
+check_grep "requeue: it is still in the queue" "^liaisonctl: requeue: mail $R2 is still in the queue" "$SCRATCH/err"
 ctl reopen "$LS1" >/dev/null 2>&1
 
 # --- a locked database: 75 after the busy timeout, nothing written -----------
@@ -889,7 +899,8 @@ check_grep "locked database: requeue says why, and that none was put back" "requ
 check_grep "locked database: requeue's count" "^\(0 requeued\)$" "$SCRATCH/out"
 db_unlock
 check "locked database: the mail still given up" test "$(sqlite3 "$DB" "SELECT failed IS NOT NULL FROM outbox WHERE id = $R1")" = 1
-sqlite3 "$DB" "UPDATE outbox SET kind = '$KIND1', failed = NULL, attempts = 0, last_error = NULL WHERE id = $R1"
+sqlite3 "$DB" "UPDATE outbox SET kind = '$KIND1', failed = NULL, attempts = 0, last_error = NULL WHERE id = $R1;
+               UPDATE outbox SET kind = '${ROW2%|*}', statement = ${ROW2#*|} WHERE id = $R2"
 check "locked database: nothing written" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
 check_exit "after the lock: 0" 0 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 

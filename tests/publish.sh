@@ -14,6 +14,10 @@ if [ -z "$CHROMIUM" ]; then
     echo "SKIP: no headless Chromium (contrib/install-deps.sh installs chromium-headless-shell)"
     exit 77
 fi
+if ! /usr/bin/python3 -c 'import icalendar' 2>/dev/null; then
+    echo "SKIP: no python3-icalendar to read the calendars (contrib/install-deps.sh installs it)"
+    exit 77
+fi
 
 DB="$SCRATCH/liaison.db"
 SITE="$SCRATCH/site"

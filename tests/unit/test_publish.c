@@ -387,6 +387,44 @@ test_site(void **state)
     }
 }
 
+/* The calendar of a site whose base_url is no absolute URI: no URL (RFC
+ * 5545 wants a URI), a UID of a domain of our own; a title's commas,
+ * semicolons, backslashes and line breaks read back as they were meant. */
+static void
+test_calendar_relative(void **state)
+{
+    struct fixture *f = *state;
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "/liaison/", .site_name = "x",
+    };
+    struct publish_summary sum;
+    GError *err = NULL;
+    gsize len;
+    gint64 id = add(f->st, "A, B; C\\D\nE", "2027-03-20", NULL);
+    g_autofree char *uid = g_strdup_printf("ls-%" G_GINT64_FORMAT "-deadline@liaisond.invalid", id);
+    g_autofree char *summary = g_strdup_printf("[LS %" G_GINT64_FORMAT "] Deadline: A, B; C\\D E",
+                                               id);
+    g_autofree char *ics = NULL;
+    icalcomponent *cal, *ev;
+
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    ics = site_file(f, "deadlines.ics", &len);
+    assert_non_null(ics);
+    assert_non_null(strstr(ics, "\r\n"));
+    cal = icalparser_parse_string(ics);
+    assert_non_null(cal);
+    ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+    assert_non_null(ev);
+    assert_string_equal(icalcomponent_get_uid(ev), uid);
+    assert_string_equal(icalcomponent_get_summary(ev), summary);
+    assert_null(icalcomponent_get_first_property(ev, ICAL_URL_PROPERTY));
+    assert_string_equal(icaltime_as_ical_string(icalcomponent_get_dtstart(ev)), "20270320");
+    assert_string_equal(icaltime_as_ical_string(icalcomponent_get_dtend(ev)), "20270321");
+    icalcomponent_free(cal);
+}
+
 /* A site directory that cannot be made: a file error that names it, and
  * nothing else happens. */
 static void
@@ -434,6 +472,7 @@ main(void)
         cmocka_unit_test(test_due),
         cmocka_unit_test_setup_teardown(test_site, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_calendar_relative, setup, teardown),
     };
 
     envelope_init(NULL);
