@@ -879,9 +879,23 @@ render_calendar(const struct site *site, const struct view *v)
     icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
     icalcomponent_add_property(cal, icalproperty_new_prodid("-//liaisond//deadlines " PACKAGE_VERSION "//EN"));
     icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+    /* Its name and how often to look again (RFC 7986), and the same in
+     * the older words that Apple's, Google's and Outlook's clients read. */
+    icalcomponent_add_property(cal, icalproperty_new_name(cal_name->str));
     p = icalproperty_new_x(cal_name->str);
     icalproperty_set_x_name(p, "X-WR-CALNAME");
     icalcomponent_add_property(cal, p);
+    {
+        struct icaldurationtype hour = icaldurationtype_null_duration();
+
+        hour.hours = 1;
+        p = icalproperty_new_refreshinterval(hour);
+        icalproperty_add_parameter(p, icalparameter_new_value(ICAL_VALUE_DURATION));
+        icalcomponent_add_property(cal, p);
+        p = icalproperty_new_x("PT1H");
+        icalproperty_set_x_name(p, "X-PUBLISHED-TTL");
+        icalcomponent_add_property(cal, p);
+    }
     for (guint i = 0; i < v->entries->len; i++) {
         struct entry *e = g_ptr_array_index(v->entries, i);
 

@@ -412,7 +412,8 @@ test_calendar_relative(void **state)
         fail_msg("publish_site: %s", err->message);
     ics = site_file(f, "deadlines.ics", &len);
     assert_non_null(ics);
-    assert_non_null(strstr(ics, "\r\n"));
+    assert_non_null(strstr(ics, "\r\nNAME:x: outstanding liaison statements\r\n"));
+    assert_non_null(strstr(ics, "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"));
     cal = icalparser_parse_string(ics);
     assert_non_null(cal);
     ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
