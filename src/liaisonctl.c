@@ -1449,9 +1449,9 @@ requeue_stale(struct ctl *ctl, const struct store_outbox_row *r, const char **wh
 
 /* Put outbox row id back in the queue, with an event on its statement, in
  * a transaction of its own, and say so (printed, and logged for the
- * record).  EX_OK; 1 (said on stderr unless quiet) when there is no such
- * row or nothing in it to try again; EX_TEMPFAIL (logged) when the
- * database fails. */
+ * record).  EX_OK; 1, said on stderr, when there is no such row, nothing
+ * in it to try again (not said when quiet) or it is a stale reminder;
+ * EX_TEMPFAIL (logged) when the database fails. */
 static int
 requeue_one(struct ctl *ctl, gint64 id, const char *now, const char *actor, gboolean quiet)
 {
