@@ -1788,7 +1788,8 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
     o.dir = argv[optind];
     if (t == NULL)
         t = g_date_time_new_now_utc();
-    o.now = now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    o.now = now;
     if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
     /* For a page and a feed per group and area. */
