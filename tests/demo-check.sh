@@ -59,5 +59,7 @@ check "publish: every statement published ($nstat)" \
     grep -Eq "^published $nstat statements to .*/site: [0-9]+ outstanding, 0 closed in the last 90 days; [0-9]+ group and area pages; [0-9]+ files written, 0 unchanged$" "$OUT"
 check "where things are: the web page" grep -q '^   web page  .*/site/index.html' "$OUT"
 check "publish: the Routing Area's page" test -f "$DEMO_DIR/site/group/rtg/index.html"
+check "publish: a calendar of deadlines, with events" \
+    sh -c 'grep -q "^BEGIN:VCALENDAR" "$1" && grep -q "^BEGIN:VEVENT" "$1"' _ "$DEMO_DIR/site/deadlines.ics"
 # The AD's week: some of the statements, not all.
 check "an AD's week: some of the $nstat statements" grep -Eq "^\([1-9][0-9]* of $nstat statements\)$" "$OUT"
