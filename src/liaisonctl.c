@@ -768,6 +768,230 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
+/* The figures of stats for the statements of one group or area, or of
+ * all. */
+struct stats_row {
+    unsigned received, open, closed, answered, on_time, late, overdue;
+    GArray *days;               /* int: days from arrival to the answer */
+};
+
+/* What stats reads the statements with. */
+struct stats_query {
+    const char *since, *until;  /* YYYY-MM-DD, received on or after / before; or NULL */
+    char    today[11];          /* for overdue */
+    GHashTable *rows;           /* key (lower case) -> struct stats_row */
+    struct stats_row all;
+};
+
+/* Free a row's figures (a GDestroyNotify). */
+static void
+stats_row_free(gpointer p)
+{
+    struct stats_row *r = p;
+
+    g_array_unref(r->days);
+    g_free(r);
+}
+
+/* Count one statement into row r. */
+static void
+stats_count(struct stats_row *r, const struct statement *s, const char *today)
+{
+    gboolean open = g_strcmp0(s->state, "open") == 0;
+    int     days;
+
+    r->received++;
+    if (open)
+        r->open++;
+    else
+        r->closed++;
+    if (s->replied != NULL) {
+        char    replied[11], received[11];
+
+        /* Days, not times: by the day of the deadline, as the page and
+         * list count it. */
+        g_strlcpy(replied, s->replied, sizeof replied);
+        g_strlcpy(received, s->received, sizeof received);
+        r->answered++;
+        if (tickle_days_until(replied, s->env->deadline, &days))
+            days >= 0 ? r->on_time++ : r->late++;
+        if (tickle_days_until(received, replied, &days))
+            g_array_append_val(r->days, days);
+    } else if (open && tickle_days_until(today, s->env->deadline, &days) && days < 0) {
+        r->overdue++;
+    }
+}
+
+/* One statement for stats: counted in all and in each of its groups. */
+static gboolean
+stats_one(const struct statement *s, gpointer data)
+{
+    struct stats_query *q = data;
+    g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+
+    if (s->received == NULL
+        || (q->since != NULL && strncmp(s->received, q->since, 10) < 0)
+        || (q->until != NULL && strncmp(s->received, q->until, 10) > 0))
+        return TRUE;
+    stats_count(&q->all, s, q->today);
+    for (guint i = 0; i < s->groups->len; i++) {
+        char   *key = g_ascii_strdown(g_ptr_array_index(s->groups, i), -1);
+        struct stats_row *r;
+
+        if (g_ptr_array_find_with_equal_func(seen, key, g_str_equal, NULL)) {
+            g_free(key);
+            continue;
+        }
+        g_ptr_array_add(seen, key);
+        if ((r = g_hash_table_lookup(q->rows, key)) == NULL) {
+            r = g_new0(struct stats_row, 1);
+            r->days = g_array_new(FALSE, FALSE, sizeof(int));
+            g_hash_table_insert(q->rows, g_strdup(key), r);
+        }
+        stats_count(r, s, q->today);
+    }
+    return TRUE;
+}
+
+/* Order of ints. */
+static gint
+by_int(gconstpointer a, gconstpointer b)
+{
+    int     x = *(const int *) a, y = *(const int *) b;
+
+    return (x > y) - (x < y);
+}
+
+/* The median of the days in r, or -1 when nothing was answered. */
+static double
+stats_median(struct stats_row *r)
+{
+    guint   n = r->days->len;
+
+    if (n == 0)
+        return -1;
+    g_array_sort(r->days, by_int);
+    return n % 2 == 1 ? g_array_index(r->days, int, n / 2)
+                      : (g_array_index(r->days, int, n / 2 - 1)
+                         + g_array_index(r->days, int, n / 2)) / 2.0;
+}
+
+/* One row of stats, in the table or as a JSON object; key NULL for the
+ * statements of every group together. */
+static void
+stats_print(JsonBuilder *b, const char *key, struct stats_row *r)
+{
+    double  median = stats_median(r);
+
+    if (b != NULL) {
+        static const char *const names[] = {
+            "received", "open", "closed", "answered", "on_time", "late", "overdue",
+        };
+        const unsigned values[] = {
+            r->received, r->open, r->closed, r->answered, r->on_time, r->late, r->overdue,
+        };
+
+        json_builder_begin_object(b);
+        statement_json_string(b, "group", key);
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+            json_builder_set_member_name(b, names[i]);
+            json_builder_add_int_value(b, values[i]);
+        }
+        json_builder_set_member_name(b, "median_days_to_answer");
+        if (median < 0)
+            json_builder_add_null_value(b);
+        else
+            json_builder_add_double_value(b, median);
+        json_builder_end_object(b);
+        return;
+    }
+    put_cell(key != NULL ? key : "(all)", 16);
+    printf("%8u  %4u  %6u  %8u  %7u  %4u  %7u  ", r->received, r->open, r->closed,
+           r->answered, r->on_time, r->late, r->overdue);
+    if (median < 0)
+        printf("%6s\n", "-");
+    else
+        printf("%6.1f\n", median);
+}
+
+/* liaisonctl stats [--since DAY] [--until DAY] [--now DAY] [--json]: how
+ * the statements received in a time were dealt with, per group or area
+ * they were assigned to, and in all. */
+static int
+cmd_stats(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "since", required_argument, NULL, 's' },
+        { "until", required_argument, NULL, 'u' },
+        { "now", required_argument, NULL, 'n' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct stats_query q = { 0 };
+    g_autoptr(GHashTable) rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                       stats_row_free);
+    g_autoptr(GList) keys = NULL;
+    g_autoptr(JsonBuilder) b = NULL;
+    const char *now = NULL;
+    gboolean json = FALSE;
+    GError *err = NULL;
+    GDate today, day;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "+s:u:n:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+        case 'u':
+            if (strlen(optarg) != 10 || !tickle_parse_day(optarg, &day)) {
+                fprintf(stderr, "liaisonctl: stats: --%s \"%s\" is not a day (YYYY-MM-DD)\n",
+                        c == 's' ? "since" : "until", optarg);
+                return EX_USAGE;
+            }
+            if (c == 's')
+                q.since = optarg;
+            else
+                q.until = optarg;
+            break;
+        case 'n': now = optarg; break;
+        case 'j': json = TRUE; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (!ctl_today(ctl, now, &today))
+        return EX_USAGE;
+    g_date_strftime(q.today, sizeof q.today, "%Y-%m-%d", &today);
+    if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK
+        || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    q.rows = rows;
+    q.all.days = g_array_new(FALSE, FALSE, sizeof(int));
+    if (!store_list(ctl->store, stats_one, &q, &err)) {
+        log_msg(LOG_ERR, NULL, "cannot read the statements: %s", err->message);
+        g_error_free(err);
+        g_array_unref(q.all.days);
+        return EX_TEMPFAIL;
+    }
+    keys = g_list_sort(g_hash_table_get_keys(rows), (GCompareFunc) strcmp);
+    if (json) {
+        b = json_builder_new();
+        json_builder_begin_array(b);
+    } else {
+        printf("%-16s  %8s  %4s  %6s  %8s  %7s  %4s  %7s  %s\n", "GROUP", "RECEIVED", "OPEN",
+               "CLOSED", "ANSWERED", "ON TIME", "LATE", "OVERDUE", "MEDIAN DAYS TO ANSWER");
+    }
+    for (GList *k = keys; k != NULL; k = k->next)
+        stats_print(b, k->data, g_hash_table_lookup(rows, k->data));
+    stats_print(b, NULL, &q.all);
+    g_array_unref(q.all.days);
+    if (json) {
+        json_builder_end_array(b);
+        print_json(b);
+    }
+    return EX_OK;
+}
+
 /* Print text from mail with every control character made a space, C1
  * ones too (U+009B is a terminal's CSI), and with lines, keep its line
  * ends and tabs; bytes that are not UTF-8 are shown as '?'. */
@@ -2133,6 +2357,25 @@ static const struct command commands[] = {
       "a day, or a GROUP the directory does not have; 66 no database; 70\n"
       "internal error; 75 the database cannot be opened or read; 78\n"
       "configuration error, or with --group a directory that cannot be read." },
+    { "stats", cmd_stats, "[--since YYYY-MM-DD] [--until YYYY-MM-DD] [--now YYYY-MM-DD] [--json]",
+      "How the statements received in a time were dealt with: for each group or\n"
+      "area they were assigned to (a statement to two groups counts in both),\n"
+      "then for all of them (each once), how many were received, are open, are\n"
+      "closed, were answered (liaisonctl reply), answered by their deadline\n"
+      "(ON TIME) or after it (LATE), are overdue (open, not answered, the\n"
+      "deadline passed), and the median days from arrival to the answer.\n"
+      "\n"
+      "Options:\n"
+      "  -s, --since YYYY-MM-DD  only statements received on that day or later\n"
+      "  -u, --until YYYY-MM-DD  only statements received on that day or earlier\n"
+      "  -n, --now YYYY-MM-DD    the day OVERDUE counts from (default: today, UTC)\n"
+      "  -j, --json              print a JSON array: group (null for all),\n"
+      "                          received, open, closed, answered, on_time, late,\n"
+      "                          overdue, median_days_to_answer (null when none)\n"
+      "  -h, --help              this help\n"
+      "\n"
+      "Exit status: 0 printed; 64 usage error; 66 no database; 70 internal error;\n"
+      "75 the database cannot be opened or read; 78 configuration error." },
     { "show", cmd_show, "[--json] ID",
       "Show everything recorded about statement ID, ending with its history:\n"
       "arrival, routing, mail queued, correspondence, reminders, closing,\n"

@@ -209,7 +209,7 @@ check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 # text on standard output and exit 0: the usage line liaisonctl --help
 # lists for it, its options and its exit codes.  They read no
 # configuration, so a broken one does not change them.
-COMMANDS="ingest list show close reopen flush queue requeue tickle help"
+COMMANDS="ingest list show stats close reopen flush queue requeue tickle help"
 "$CTL" --help >"$SCRATCH/help.out" 2>/dev/null
 # usage_of CMD: what follows CMD in the Commands list of liaisonctl --help.
 usage_of() { sed -n '/^Commands:/,/^$/p' "$SCRATCH/help.out" | sed -n "s/^  $1  *//p"; }
@@ -724,6 +724,69 @@ check_exit "list --open --closed: 64" 64 lf list --open --closed
 check_exit "list --due -1: 64" 64 lf list --due -1
 check_exit "list --due x: 64" 64 lf list --due x
 check_exit "list --now 2027-13-01: 64" 64 lf list --overdue --now 2027-13-01
+# --- stats: each figure as a Python reading of list --json has it ---------
+# The filters' database, copied, with two answers dated: one by its
+# deadline after 18 days, one after it after 10.
+ST="$SCRATCH/stats.db"
+sqlite3 "$LF" ".backup '$ST'"
+sqlite3 "$ST" "UPDATE statement SET received = '2027-01-02T10:00:00Z', replied = '2027-01-20T09:00:00Z', deadline = '2027-01-25' WHERE id = ${dated[0]};
+               UPDATE statement SET received = '2027-01-05T23:30:00Z', replied = '2027-01-15T00:10:00Z', deadline = '2027-01-10' WHERE id = ${dated[2]}"
+st() { "$CTL" -d "$ST" "$@"; }
+st list --json >"$SCRATCH/stats-list.json"
+# expect_stats TODAY SINCE UNTIL: stats --json as list --json says it should be.
+expect_stats() {
+    python3 - "$SCRATCH/stats-list.json" "$@" <<'PY'
+import json, statistics, sys
+from datetime import date
+rows = json.load(open(sys.argv[1]))
+today, since, until = sys.argv[2], sys.argv[3] or None, sys.argv[4] or None
+d = lambda t: date.fromisoformat(t[:10])
+out = {}
+def count(key, r):
+    o = out.setdefault(key, dict(group=key, received=0, open=0, closed=0, answered=0,
+                                 on_time=0, late=0, overdue=0, days=[]))
+    o["received"] += 1
+    is_open = r["state"] == "open"
+    o["open" if is_open else "closed"] += 1
+    if r["replied"]:
+        o["answered"] += 1
+        if r["deadline"]:
+            o["on_time" if d(r["replied"]) <= d(r["deadline"]) else "late"] += 1
+        o["days"].append((d(r["replied"]) - d(r["received"])).days)
+    elif is_open and r["deadline"] and d(r["deadline"]) < d(today):
+        o["overdue"] += 1
+for r in rows:
+    if (since and r["received"][:10] < since) or (until and r["received"][:10] > until):
+        continue
+    count(None, r)
+    for g in set(x.lower() for x in r["groups"]):
+        count(g, r)
+res = []
+for k in sorted(k for k in out if k is not None) + [None]:
+    o = out[k]
+    days = o.pop("days")
+    o["median_days_to_answer"] = float(statistics.median(days)) if days else None
+    res.append(o)
+print(json.dumps(res, sort_keys=True))
+PY
+}
+norm() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))'; }
+check_exit "stats --json: 0" 0 st stats --now 2027-03-08 --json
+is "stats: every group and all, as list --json says" \
+    "$(expect_stats 2027-03-08 "" "")" "$(norm <"$SCRATCH/out")"
+check "stats: the two answers, one on time, one late, median 14 days, something overdue" jq -e \
+    '.[-1] | .group == null and .answered == 2 and .on_time == 1 and .late == 1 and .median_days_to_answer == 14 and .overdue > 0 and .closed == 1' "$SCRATCH/out"
+check_exit "stats --since --until --json: 0" 0 st stats --now 2027-03-08 --since 2027-01-03 --until 2027-01-31 --json
+is "stats --since 2027-01-03 --until 2027-01-31: the late one alone" \
+    "$(expect_stats 2027-03-08 2027-01-03 2027-01-31)" "$(norm <"$SCRATCH/out")"
+check "stats --since --until: one statement, 10 days" jq -e '.[-1] | .received == 1 and .median_days_to_answer == 10' "$SCRATCH/out"
+check_exit "stats: the table" 0 st stats --now 2027-03-08
+check_grep "stats: the table's last row is all of them" "^\(all\) +$(jq length "$SCRATCH/stats-list.json") +" "$SCRATCH/out"
+check_exit "stats --since 2027-02-30: 64" 64 st stats --since 2027-02-30
+check_exit "stats --until x: 64" 64 st stats --until x
+check_exit "stats with an operand: 64" 64 st stats 1
+check_exit "stats, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" stats
+
 # flush and publish read --now alike (ctl_parse_time): a day or an ISO 8601 time.
 check_exit "flush --now 2027-13-01: 64" 64 "$CTL" flush --now 2027-13-01
 check_grep "flush --now 2027-13-01: says what it wants" '^liaisonctl: flush: --now "2027-13-01" is not a day \(2027-01-15\) or an ISO 8601 time' "$SCRATCH/err"
