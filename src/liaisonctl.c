@@ -862,26 +862,30 @@ by_int(gconstpointer a, gconstpointer b)
     return (x > y) - (x < y);
 }
 
-/* The median of the days in r, or -1 when nothing was answered. */
-static double
-stats_median(struct stats_row *r)
+/* The median of the days in r into *median; FALSE when nothing was
+ * answered.  (A median may be below zero: an answer recorded before its
+ * statement's arrival by a clock that was set back.) */
+static gboolean
+stats_median(struct stats_row *r, double *median)
 {
     guint   n = r->days->len;
 
     if (n == 0)
-        return -1;
+        return FALSE;
     g_array_sort(r->days, by_int);
-    return n % 2 == 1 ? g_array_index(r->days, int, n / 2)
-                      : (g_array_index(r->days, int, n / 2 - 1)
-                         + g_array_index(r->days, int, n / 2)) / 2.0;
+    *median = n % 2 == 1 ? g_array_index(r->days, int, n / 2)
+                         : (g_array_index(r->days, int, n / 2 - 1)
+                            + g_array_index(r->days, int, n / 2)) / 2.0;
+    return TRUE;
 }
 
-/* One row of stats, in the table or as a JSON object; key NULL for the
- * statements of every group together. */
+/* One row of stats, in the table (its group column width wide) or as a
+ * JSON object; key NULL for the statements of every group together. */
 static void
-stats_print(JsonBuilder *b, const char *key, struct stats_row *r)
+stats_print(JsonBuilder *b, const char *key, struct stats_row *r, glong width)
 {
-    double  median = stats_median(r);
+    double  median = 0;
+    gboolean any = stats_median(r, &median);
 
     if (b != NULL) {
         static const char *const names[] = {
@@ -898,20 +902,20 @@ stats_print(JsonBuilder *b, const char *key, struct stats_row *r)
             json_builder_add_int_value(b, values[i]);
         }
         json_builder_set_member_name(b, "median_days_to_answer");
-        if (median < 0)
+        if (!any)
             json_builder_add_null_value(b);
         else
             json_builder_add_double_value(b, median);
         json_builder_end_object(b);
         return;
     }
-    put_cell(key != NULL ? key : "(all)", 16);
+    put_cell(key != NULL ? key : "(all)", width);
     printf("%8u  %4u  %6u  %8u  %7u  %4u  %7u  ", r->received, r->open, r->closed,
            r->answered, r->on_time, r->late, r->overdue);
-    if (median < 0)
-        printf("%6s\n", "-");
+    if (!any)
+        printf("%11s\n", "-");
     else
-        printf("%6.1f\n", median);
+        printf("%11.1f\n", median);
 }
 
 /* liaisonctl stats [--since DAY] [--until DAY] [--now DAY] [--json]: how
@@ -937,6 +941,7 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
     gboolean json = FALSE;
     GError *err = NULL;
     GDate today, day;
+    glong width = 16;
     int c, rc;
 
     while ((c = getopt_long(argc, argv, "+s:u:n:jh", opts, NULL)) != -1) {
@@ -959,6 +964,10 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
         default: return command_usage(ctl->cmd, FALSE);
         }
     }
+    if (q.since != NULL && q.until != NULL && strcmp(q.since, q.until) > 0) {
+        fprintf(stderr, "liaisonctl: stats: --since %s is after --until %s\n", q.since, q.until);
+        return EX_USAGE;
+    }
     if (!ctl_today(ctl, now, &today))
         return EX_USAGE;
     g_date_strftime(q.today, sizeof q.today, "%Y-%m-%d", &today);
@@ -974,16 +983,20 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
         return EX_TEMPFAIL;
     }
     keys = g_list_sort(g_hash_table_get_keys(rows), (GCompareFunc) strcmp);
+    /* The group column as wide as its widest key: two keys cut to the
+     * same prefix would show two rows under one name. */
+    for (GList *k = keys; k != NULL; k = k->next)
+        width = MAX(width, g_utf8_strlen(k->data, -1));
     if (json) {
         b = json_builder_new();
         json_builder_begin_array(b);
     } else {
-        printf("%-16s  %8s  %4s  %6s  %8s  %7s  %4s  %7s  %s\n", "GROUP", "RECEIVED", "OPEN",
-               "CLOSED", "ANSWERED", "ON TIME", "LATE", "OVERDUE", "MEDIAN DAYS TO ANSWER");
+        printf("%-*s  %8s  %4s  %6s  %8s  %7s  %4s  %7s  %s\n", (int) width, "GROUP", "RECEIVED",
+               "OPEN", "CLOSED", "ANSWERED", "ON TIME", "LATE", "OVERDUE", "MEDIAN DAYS");
     }
     for (GList *k = keys; k != NULL; k = k->next)
-        stats_print(b, k->data, g_hash_table_lookup(rows, k->data));
-    stats_print(b, NULL, &q.all);
+        stats_print(b, k->data, g_hash_table_lookup(rows, k->data), width);
+    stats_print(b, NULL, &q.all, width);
     g_array_unref(q.all.days);
     if (json) {
         json_builder_end_array(b);
@@ -2359,11 +2372,13 @@ static const struct command commands[] = {
       "configuration error, or with --group a directory that cannot be read." },
     { "stats", cmd_stats, "[--since YYYY-MM-DD] [--until YYYY-MM-DD] [--now YYYY-MM-DD] [--json]",
       "How the statements received in a time were dealt with: for each group or\n"
-      "area they were assigned to (a statement to two groups counts in both),\n"
-      "then for all of them (each once), how many were received, are open, are\n"
-      "closed, were answered (liaisonctl reply), answered by their deadline\n"
-      "(ON TIME) or after it (LATE), are overdue (open, not answered, the\n"
-      "deadline passed), and the median days from arrival to the answer.\n"
+      "area they were assigned to (a statement to two groups counts in both; an\n"
+      "area's row has the statements assigned to the area itself), then for all\n"
+      "of them (each once, with those assigned to none), how many were received,\n"
+      "are open, are closed, were answered (liaisonctl reply), answered by their\n"
+      "deadline (ON TIME) or after it (LATE; one with no deadline counts in\n"
+      "neither), are overdue (open, not answered, the deadline passed), and the\n"
+      "median of the days from arrival to the answer.  Days are UTC days.\n"
       "\n"
       "Options:\n"
       "  -s, --since YYYY-MM-DD  only statements received on that day or later\n"
@@ -2374,8 +2389,9 @@ static const struct command commands[] = {
       "                          overdue, median_days_to_answer (null when none)\n"
       "  -h, --help              this help\n"
       "\n"
-      "Exit status: 0 printed; 64 usage error; 66 no database; 70 internal error;\n"
-      "75 the database cannot be opened or read; 78 configuration error." },
+      "Exit status: 0 printed; 64 usage error (also --since after --until); 66\n"
+      "no database; 70 internal error; 75 the database cannot be opened or\n"
+      "read; 78 configuration error." },
     { "show", cmd_show, "[--json] ID",
       "Show everything recorded about statement ID, ending with its history:\n"
       "arrival, routing, mail queued, correspondence, reminders, closing,\n"

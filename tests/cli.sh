@@ -732,7 +732,18 @@ sqlite3 "$LF" ".backup '$ST'"
 sqlite3 "$ST" "UPDATE statement SET received = '2027-01-02T10:00:00Z', replied = '2027-01-20T09:00:00Z', deadline = '2027-01-25' WHERE id = ${dated[0]};
                UPDATE statement SET received = '2027-01-05T23:30:00Z', replied = '2027-01-15T00:10:00Z', deadline = '2027-01-10' WHERE id = ${dated[2]}"
 st() { "$CTL" -d "$ST" "$@"; }
+# Two without a deadline: one answered a day before its recorded arrival
+# (a clock set back) in a group with no other answer, one assigned to no
+# group at all.
+mapfile -t undated < <(st list --json | jq -r --argjson a "$(st list --json | jq -c --argjson d "[${dated[0]}, ${dated[2]}]" '[.[] | select(.id as $i | $d | index($i)) | .groups[]]')" \
+    '.[] | select(.deadline == null and (.groups | length) == 1 and (.groups[0] as $g | $a | index($g) | not)) | .id')
+check "stats: two statements with no deadline, in groups answered nowhere else" test "${#undated[@]}" -ge 2
+sqlite3 "$ST" "UPDATE statement SET received = '2027-01-04T08:00:00Z', replied = '2027-01-03T09:00:00Z' WHERE id = ${undated[0]};
+               UPDATE statement SET received = '2027-02-14T12:00:00Z' WHERE id = ${undated[1]};
+               DELETE FROM statement_item WHERE statement = ${undated[1]} AND kind = 'group'"
+NODL_GROUP=$(st show --json "${undated[0]}" | jq -r '.groups[0]')
 st list --json >"$SCRATCH/stats-list.json"
+check "stats: the group-less one has no group now" jq -e --argjson i "${undated[1]}" '.[] | select(.id == $i) | .groups == []' "$SCRATCH/stats-list.json"
 # expect_stats TODAY SINCE UNTIL: stats --json as list --json says it should be.
 expect_stats() {
     python3 - "$SCRATCH/stats-list.json" "$@" <<'PY'
@@ -774,14 +785,22 @@ norm() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), so
 check_exit "stats --json: 0" 0 st stats --now 2027-03-08 --json
 is "stats: every group and all, as list --json says" \
     "$(expect_stats 2027-03-08 "" "")" "$(norm <"$SCRATCH/out")"
-check "stats: the two answers, one on time, one late, median 14 days, something overdue" jq -e \
-    '.[-1] | .group == null and .answered == 2 and .on_time == 1 and .late == 1 and .median_days_to_answer == 14 and .overdue > 0 and .closed == 1' "$SCRATCH/out"
+check "stats: three answers, one on time, one late, one with no deadline; median 10 days" jq -e \
+    '.[-1] | .group == null and .answered == 3 and .on_time == 1 and .late == 1 and .median_days_to_answer == 10 and .overdue > 0 and .closed == 1' "$SCRATCH/out"
+check "stats: the answer before its arrival, in neither on time nor late, a median of -1" jq -e --arg g "$NODL_GROUP" \
+    '.[] | select(.group == $g) | .answered == 1 and .on_time == 0 and .late == 0 and .median_days_to_answer == -1' "$SCRATCH/out"
+check_exit "stats on the group-less one's day alone: 0" 0 st stats --since 2027-02-14 --until 2027-02-14 --json
+check "stats: the group-less one counts in all alone" jq -e 'length == 1 and .[0].group == null and .[0].received == 1' "$SCRATCH/out"
 check_exit "stats --since --until --json: 0" 0 st stats --now 2027-03-08 --since 2027-01-03 --until 2027-01-31 --json
-is "stats --since 2027-01-03 --until 2027-01-31: the late one alone" \
+is "stats --since 2027-01-03 --until 2027-01-31: as list --json says" \
     "$(expect_stats 2027-03-08 2027-01-03 2027-01-31)" "$(norm <"$SCRATCH/out")"
-check "stats --since --until: one statement, 10 days" jq -e '.[-1] | .received == 1 and .median_days_to_answer == 10' "$SCRATCH/out"
+check "stats --since 2027-01-03 --until 2027-01-31: two, 10 and -1 days" jq -e '.[-1] | .received == 2 and .median_days_to_answer == 4.5' "$SCRATCH/out"
+check_exit "stats --since 2027-01-02 --until 2027-01-05 --json: 0" 0 st stats --now 2027-03-08 --since 2027-01-02 --until 2027-01-05 --json
+check "stats: both ends of the window count" jq -e '.[-1] | .received == 3 and .answered == 3' "$SCRATCH/out"
 check_exit "stats: the table" 0 st stats --now 2027-03-08
-check_grep "stats: the table's last row is all of them" "^\(all\) +$(jq length "$SCRATCH/stats-list.json") +" "$SCRATCH/out"
+check_grep "stats: the table's last row, whole" \
+    "^\(all\) +$(jq length "$SCRATCH/stats-list.json") +[0-9]+ +1 +3 +1 +1 +[0-9]+ +10\.0$" "$SCRATCH/out"
+check_exit "stats --since after --until: 64" 64 st stats --since 2027-02-01 --until 2027-01-01
 check_exit "stats --since 2027-02-30: 64" 64 st stats --since 2027-02-30
 check_exit "stats --until x: 64" 64 st stats --until x
 check_exit "stats with an operand: 64" 64 st stats 1
