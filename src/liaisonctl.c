@@ -587,6 +587,17 @@ field_holds(const char *field, const char *folded)
     return f != NULL && strstr(f, folded) != NULL;
 }
 
+/* TRUE, with *days from today (YYYY-MM-DD) to its deadline (below zero:
+ * overdue), when s is outstanding: open, not answered (answered is not
+ * outstanding, as on the published page) and with a deadline.  list's
+ * deadline filters and stats' OVERDUE both count by it. */
+static gboolean
+outstanding_days(const struct statement *s, const char *today, int *days)
+{
+    return g_strcmp0(s->state, "open") == 0 && s->replied == NULL
+           && tickle_days_until(today, s->env->deadline, days);
+}
+
 /* TRUE when the statement passes every filter of q. */
 static gboolean
 list_wants(const struct statement *s, const struct list_query *q)
@@ -596,9 +607,7 @@ list_wants(const struct statement *s, const struct list_query *q)
     if (q->overdue || q->due_within >= 0) {
         int     days;
 
-        /* Answered is not outstanding, as on the published page. */
-        if (g_strcmp0(s->state, "open") != 0 || s->replied != NULL
-            || !tickle_days_until(q->today, s->env->deadline, &days)
+        if (!outstanding_days(s, q->today, &days)
             || (q->overdue && days >= 0)
             || (q->due_within >= 0 && days > q->due_within))
             return FALSE;
@@ -817,7 +826,7 @@ stats_count(struct stats_row *r, const struct statement *s, const char *today)
             days >= 0 ? r->on_time++ : r->late++;
         if (tickle_days_until(received, replied, &days))
             g_array_append_val(r->days, days);
-    } else if (open && tickle_days_until(today, s->env->deadline, &days) && days < 0) {
+    } else if (outstanding_days(s, today, &days) && days < 0) {
         r->overdue++;
     }
 }
