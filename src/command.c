@@ -3,8 +3,9 @@
  *
  * An assignee, supervisor or liaison manager answers a notification or a
  * reminder; commands as the first lines of the answer close the statement
- * ("close", "close: REASON"), move its deadline ("deadline: YYYY-MM-DD")
- * or give it to another group or area ("reassign: GROUP").
+ * ("close", "close: REASON") or open it again ("reopen", "reopen: REASON"),
+ * move its deadline ("deadline: YYYY-MM-DD") or give it to another group
+ * or area ("reassign: GROUP").
  *
  * Why it is built this way:
  *
@@ -82,18 +83,35 @@ command_date(const char *s)
     return g_strdup(s);
 }
 
+/* The verb of a lower-cased line that is "close" or "reopen", alone or
+ * followed by ": REASON", else NULL ("closed" and "close the loop" are
+ * prose). */
+static const char *
+reason_verb(const char *lower)
+{
+    static const char *const verbs[] = { "close", "reopen" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
+        size_t n = strlen(verbs[i]);
+
+        if (strncmp(lower, verbs[i], n) == 0 && (lower[n] == '\0' || lower[n] == ':'))
+            return verbs[i];
+    }
+    return NULL;
+}
+
 /* The command line is, or NULL when it is prose. */
 static struct command_line *
 parse_line(const char *line)
 {
     g_autofree char *lower = g_ascii_strdown(line, -1);
     struct command_line *c;
-    const char *rest;
+    const char *rest, *word;
 
-    if (strcmp(lower, "close") == 0 || g_str_has_prefix(lower, "close:")) {
+    if ((word = reason_verb(lower)) != NULL) {
         c = g_new0(struct command_line, 1);
-        c->verb = COMMAND_CLOSE;
-        rest = line + strlen("close");
+        c->verb = strcmp(word, "close") == 0 ? COMMAND_CLOSE : COMMAND_REOPEN;
+        rest = line + strlen(word);
         rest += *rest == ':';
         c->arg = g_strstrip(g_strdup(rest));
         if (*c->arg == '\0')
@@ -556,12 +574,17 @@ run_one(const struct command_ctx *cc, const struct command_line *c, const struct
     struct command_change ch;
     gboolean ok;
 
-    if (c->verb == COMMAND_CLOSE) {
+    if (c->verb == COMMAND_CLOSE || c->verb == COMMAND_REOPEN) {
+        gboolean closing = c->verb == COMMAND_CLOSE;
+
         by.reason = c->arg != NULL ? c->arg : "by mail";
-        ok = command_set_state(cc, s->id, "closed", &by, &ch, err);
+        ok = command_set_state(cc, s->id, closing ? "closed" : "open", &by, &ch, err);
         g_string_append_printf(out, "  %s\n    %s\n", c->line,
-                               ch.changed ? "closed: no more reminders"
-                                          : "already closed: nothing done");
+                               closing ? (ch.changed ? "closed: no more reminders (\"reopen\" "
+                                                       "opens it again)"
+                                                     : "already closed: nothing done")
+                                       : (ch.changed ? "reopened: the reminders start again"
+                                                     : "open already: nothing done"));
     } else if (c->verb == COMMAND_REASSIGN) {
         ok = command_reassign(cc, s->id, c->arg, &by, &ch, err);
         if (ch.changed)
@@ -641,7 +664,8 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
             "Your answer on this statement gave %s:\n\n%s\n"
             "Commands are the first lines of an answer to the notification or a\n"
             "reminder, sent to the reply address it gave you:\n"
-            "  close\n  close: REASON\n  deadline: YYYY-MM-DD\n  reassign: GROUP\n",
+            "  close\n  close: REASON\n  reopen\n  reopen: REASON\n"
+            "  deadline: YYYY-MM-DD\n  reassign: GROUP\n",
             cmds->len == 1 ? "one command" : "these commands", out->str);
 
         answer = compose_report(cc->mail, s, m->from_addr,

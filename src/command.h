@@ -1,6 +1,6 @@
 /*
- * command.h: reply-by-mail commands (close, deadline) and their
- * authorisation.  See command.c.
+ * command.h: reply-by-mail commands (close, reopen, deadline, reassign)
+ * and their authorisation.  See command.c.
  */
 #ifndef LIAISON_COMMAND_H
 #define LIAISON_COMMAND_H
@@ -16,6 +16,7 @@ enum command_verb {
     COMMAND_DEADLINE,           /* "deadline: YYYY-MM-DD" */
     COMMAND_BAD,                /* a command word with an argument it cannot take */
     COMMAND_REASSIGN,           /* "reassign: GROUP" (a group or area key, or iesg) */
+    COMMAND_REOPEN,             /* "reopen" or "reopen: REASON" */
 };
 
 /* One command as a reply gives it. */

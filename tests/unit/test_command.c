@@ -40,7 +40,8 @@ parsed(const char *text)
 
     for (guint i = 0; i < cmds->len; i++) {
         const struct command_line *c = g_ptr_array_index(cmds, i);
-        static const char *const verbs[] = { "close", "deadline", "bad", "reassign" };
+        static const char *const verbs[] = { "close", "deadline", "bad", "reassign",
+                                             "reopen" };
 
         g_string_append_printf(s, "%s%s:%s", i > 0 ? "|" : "", verbs[c->verb],
                                c->arg != NULL ? c->arg : "");
@@ -76,6 +77,11 @@ test_parse(void **state)
         { "Reassign: NETMOD\n", "reassign:netmod" },
         { "reassign netmod ops\n", "bad:" },
         { "reassign:\n", "bad:" },
+        { "REOPEN\n", "reopen:" },
+        { "Reopen: the answer went astray\nclose:later\n", "reopen:the answer went astray|close:later" },
+        { "reopened\n", "" },
+        { "reopen the statement\n", "" },
+        { "closes\n", "" },
         { "", "" },
     };
     GString *many = g_string_new(NULL);
@@ -491,6 +497,23 @@ test_done(void **state)
     assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "close\n"),
                      KIND_CORRESPONDENCE);
     query_is("SELECT count(*) FROM event WHERE what = 'closed'", "1");
+    /* A stranger cannot open it again; the chair can, with a reason, and
+     * a second reopen changes nothing. */
+    assert_int_equal(answer("Mallory <mallory@evil.test>", chair, NULL, "reopen\n"),
+                     KIND_CORRESPONDENCE);
+    query_is("SELECT state FROM statement WHERE id = 1", "closed");
+    assert_int_equal(answer("Alice <alice@chairs.test>", chair, NULL,
+                            "Reopen: closed by mistake\n"), KIND_CORRESPONDENCE);
+    query_is("SELECT state FROM statement WHERE id = 1", "open");
+    query_is("SELECT actor || ' ' || detail FROM event WHERE what = 'reopened'",
+             "alice@chairs.test closed by mistake");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'"
+             " AND instr(CAST(raw AS TEXT), 'reopened: the reminders start again') > 0", "1");
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "reopen\n"),
+                     KIND_CORRESPONDENCE);
+    query_is("SELECT count(*) FROM event WHERE what = 'reopened'", "1");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'"
+             " AND instr(CAST(raw AS TEXT), 'open already: nothing done') > 0", "1");
 }
 
 /* The liaison manager's alias has a person behind it (the directory's
