@@ -365,9 +365,9 @@ build_statement(struct ingest_ctx *ctx, struct message *m)
 {
     struct statement *s = statement_new();
     struct envelope *e = s->env;
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 
-    s->received = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+    /* received is left for store_add_statement: now, or the time an
+     * import dates the message at (store_set_as_of). */
     s->message_id = g_strdup(m->message_id);
     s->forwarded_by = g_strdup(m->forwarded_by);
     s->header_from = g_strdup(m->from);

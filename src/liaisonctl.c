@@ -40,6 +40,7 @@
 #include "config_file.h"
 #include "directory.h"
 #include "envelope.h"
+#include "import.h"
 #include "ingest.h"
 #include "log.h"
 #include "message.h"
@@ -1770,6 +1771,146 @@ failed:
     return EX_TEMPFAIL;
 }
 
+/* Where an import's progress line goes, and when it was last drawn. */
+struct import_view {
+    gboolean tty;               /* standard error is a terminal: one line redrawn */
+    gboolean drawn;             /* a progress line is on the terminal */
+    gint64  last;               /* monotonic time of the last progress line */
+};
+
+/* UTC day of Unix time t, in buf. */
+static const char *
+unix_day(gint64 t, char buf[16])
+{
+    g_autoptr(GDateTime) d = g_date_time_new_from_unix_utc(t);
+    g_autofree char *s = d != NULL ? g_date_time_format(d, "%Y-%m-%d") : NULL;
+
+    g_strlcpy(buf, s != NULL ? s : "?", 16);
+    return buf;
+}
+
+/* import_report_fn: a message not recorded said at once; progress on
+ * standard error, redrawn on a terminal, else a line every ten seconds. */
+static void
+import_progress(const struct import_item *it, enum ingest_status st, const char *why,
+                const struct import_counts *c, guint total, gpointer data)
+{
+    struct import_view *v = data;
+    gint64  now = g_get_monotonic_time();
+
+    if (st != INGEST_OK) {
+        if (v->drawn)
+            fputs("\r\033[K", stderr);
+        v->drawn = FALSE;
+        if (it->index > 0)
+            log_msg(LOG_WARNING, NULL, "import: %s, message %u (byte %" G_GINT64_FORMAT
+                    "): not recorded: %s", it->source, it->index, it->offset,
+                    why != NULL ? why : "unknown");
+        else
+            log_msg(LOG_WARNING, NULL, "import: %s: not recorded: %s", it->source,
+                    why != NULL ? why : "unknown");
+    }
+    if (c->done < total && now - v->last < (v->tty ? G_USEC_PER_SEC / 5 : 10 * G_USEC_PER_SEC))
+        return;
+    v->last = now;
+    if (!v->tty && c->done == total)
+        return;                 /* the summary follows */
+    fprintf(stderr, "%simport: %u of %u messages (%u%%), %u statements%s",
+            v->tty ? "\r\033[K" : "", c->done, total, total > 0 ? c->done * 100 / total : 100,
+            c->statements, v->tty ? "" : "\n");
+    v->drawn = v->tty;
+    fflush(stderr);
+}
+
+/* liaisonctl import [--close-before DAY] [--dry-run] PATH...: record an
+ * archive of liaison mail, each message dated by its Date, nothing sent
+ * (import.c). */
+static int
+cmd_import(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "close-before", required_argument, NULL, 'b' },
+        { "dry-run", no_argument, NULL, 'N' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *close_before = NULL;
+    gboolean dry_run = FALSE;
+    struct ingest_ctx ictx = { 0 };
+    struct import_counts cnt;
+    struct import_view view = { .tty = isatty(STDERR_FILENO), .last = g_get_monotonic_time() };
+    struct import *im;
+    GError *err = NULL;
+    GDate   day;
+    char    d1[16], d2[16];
+    gint64  start = g_get_monotonic_time();
+    int     c, rc;
+
+    while ((c = getopt_long(argc, argv, "+b:Nh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': close_before = optarg; break;
+        case 'N': dry_run = TRUE; break;
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (optind == argc)
+        return command_usage(ctl->cmd, FALSE);
+    if (close_before != NULL && (strlen(close_before) != 10 || !tickle_parse_day(close_before, &day))) {
+        log_msg(LOG_ERR, NULL, "import: --close-before takes a day, YYYY-MM-DD: %s",
+                close_before);
+        return EX_USAGE;
+    }
+    if ((rc = ctl_setup(ctl)) != EX_OK)
+        return rc;
+    /* Every source is read and dated before anything is recorded: a path
+     * that cannot be read stops the import with nothing done. */
+    if ((im = import_scan(argv + optind, argc - optind, &err)) == NULL) {
+        log_msg(LOG_ERR, NULL, "import: %s", err->message);
+        rc = err->code == G_FILE_ERROR_INVAL ? EX_DATAERR : EX_NOINPUT;
+        g_error_free(err);
+        return rc;
+    }
+    if (import_count(im) > 0)
+        printf("import: %u message%s dated %s to %s\n", import_count(im),
+               import_count(im) == 1 ? "" : "s", unix_day(import_first_date(im), d1),
+               unix_day(import_last_date(im), d2));
+    if (dry_run || import_count(im) == 0) {
+        if (import_count(im) == 0)
+            printf("import: no messages\n");
+        import_free(im);
+        return EX_OK;
+    }
+    if (!ctl_open_directory(ctl) || !ctl_open_store(ctl)) {
+        import_free(im);
+        return EX_TEMPFAIL;
+    }
+    ictx.store = ctl->store;
+    ictx.dir = ctl->dir;
+    message_limits_default(&ictx.limits);
+    /* No mail settings: mail dealt with long ago is not announced, and
+     * no command in it runs. */
+    rc = import_run(im, &ictx, close_before, &cnt, import_progress, &view, &err)
+         == INGEST_OK ? (cnt.not_recorded > 0 ? EX_DATAERR : EX_OK) : EX_TEMPFAIL;
+    if (view.drawn)
+        fputs("\r\033[K", stderr);
+    printf("import: %u of %u messages read in %.1f s: %u statement%s", cnt.done,
+           import_count(im), (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC,
+           cnt.statements, cnt.statements == 1 ? "" : "s");
+    if (close_before != NULL)
+        printf(" (%u closed as received before %s)", cnt.closed, close_before);
+    printf(", %u correspondence, %u automatic, %u bounce%s; %u recorded before; "
+           "%u not recorded\n", cnt.correspondence, cnt.automatic, cnt.bounces,
+           cnt.bounces == 1 ? "" : "s", cnt.duplicates, cnt.not_recorded);
+    if (rc == EX_TEMPFAIL) {
+        log_msg(LOG_ERR, NULL, "import stopped: %s; what was recorded stays, and the same"
+                " import again goes on from there", err->message);
+        g_error_free(err);
+    }
+    import_free(im);
+    return rc;
+}
+
 /* liaisonctl requeue --all | ID...: put mail given up on back in the
  * queue once the cause is mended, as postsuper -r does for an MTA's. */
 static int
@@ -2349,6 +2490,33 @@ static const struct command commands[] = {
       "written, or the input cannot be read; nothing recorded, an MTA keeps the\n"
       "message and retries.  (An MTA running ingest as a pipe bounces every\n"
       "code but 75 and 71, so whatever is not the message's fault is 75.)" },
+    { "import", cmd_import, "[--close-before YYYY-MM-DD] [--dry-run] PATH...",
+      "Record an archive of liaison mail: each PATH an mbox (a list archive), a\n"
+      "file holding one message, a Maildir or a folder of message files.  Every\n"
+      "message is read and dated first, then recorded oldest first, as liaisond\n"
+      "would have recorded it on arrival (so that an answer threads onto its\n"
+      "statement), each dated by its Date header (a message without one keeps its\n"
+      "place after the one before it; a Date in the future counts as now).\n"
+      "Nothing is sent: no notification, acknowledgement or answer to a command.\n"
+      "A message recorded before (live, or by an earlier import) is recognised and\n"
+      "not recorded again, so an import that stopped can simply be run again.\n"
+      "Progress goes to standard error, the messages not recorded with their\n"
+      "place, and a summary to standard output.  It creates the database when\n"
+      "there is none: run it as liaisond's user.\n"
+      "\n"
+      "Options:\n"
+      "  -b, --close-before DAY  close every statement received before DAY\n"
+      "                          (YYYY-MM-DD), dated when it was received, so\n"
+      "                          that the tickler does not remind anyone of\n"
+      "                          statements dealt with long ago\n"
+      "  -N, --dry-run           read and date the messages, record nothing\n"
+      "  -h, --help              this help\n"
+      "\n"
+      "Exit status: 0 every message recorded (or recorded before); 64 usage\n"
+      "error; 65 some messages were not mail and were not recorded (the rest\n"
+      "were), or an mbox is damaged (nothing recorded); 66 a PATH cannot be read\n"
+      "(nothing recorded); 75 the database cannot be opened or written (what was\n"
+      "recorded stays); 78 configuration error." },
     { "list", cmd_list, "[FILTER]... [--json]",
       "List the statements, oldest first: id, received, from, to, purpose,\n"
       "deadline, state and title, then how many.  With filters, only those\n"
@@ -2683,12 +2851,13 @@ usage(FILE *fp)
                 "  0   done\n"
                 "  1   show, close, reopen, deadline, reassign, reply: no such statement\n"
                 "  64  usage error, or an unknown command\n"
-                "  65  ingest: the input is not mail; nothing recorded; reply: the text is\n"
-                "      not text, the attachments exceed 7 MiB, or there is no address to\n"
-                "      send it to\n"
-                "  66  ingest: FILE cannot be opened; list, show, close, reopen, deadline,\n"
-                "      reassign, reply, queue, publish: there is no database; reply: a\n"
-                "      file cannot be read\n"
+                "  65  ingest: the input is not mail; nothing recorded; import: some\n"
+                "      messages are not mail (the rest recorded); reply: the text is not\n"
+                "      text, the attachments exceed 7 MiB, or there is no address to send\n"
+                "      it to\n"
+                "  66  ingest: FILE cannot be opened; import: a PATH cannot be read; list,\n"
+                "      show, close, reopen, deadline, reassign, reply, queue, publish:\n"
+                "      there is no database; reply: a file cannot be read\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  73  publish: a file or folder under DIR cannot be written\n"
                 "  74  ingest: the input is larger than 256 MiB\n"

@@ -377,12 +377,13 @@ static const char *const sql_text[SQL_COUNT] = {
         " ORDER BY 1",
     [SQL_ADD_MESSAGE] =
         "INSERT INTO message (statement, direction, kind, message_id,"
-        " body_sha256, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        " body_sha256, raw, received) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+        " ifnull(?7, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))",
     [SQL_LINK_MESSAGE] =
         "UPDATE message SET statement = ?2, kind = ifnull(?3, kind) WHERE id = ?1",
     [SQL_ADD_EVENT] =
-        "INSERT INTO event (statement, message, what, actor, detail)"
-        " VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO event (statement, message, what, actor, detail, at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ifnull(?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))",
     [SQL_ADD_STATEMENT] =
         "INSERT INTO statement (received, state, message_id, forwarded_by,"
         " header_from, subject, title, from_body, to_body, purpose, deadline,"
@@ -508,7 +509,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_SET_STATE] =
         /* closed: when it was closed; a reopened statement has none. */
         "UPDATE statement SET state = ?2, closed = CASE WHEN ?2 = 'closed'"
-        " THEN ifnull(closed, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) END"
+        " THEN ifnull(closed, ifnull(?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) END"
         " WHERE id = ?1",
     [SQL_SET_DEADLINE] =
         "UPDATE statement SET deadline = ?2 WHERE id = ?1",
@@ -574,6 +575,7 @@ struct store {
     sqlite3 *db;
     char   *path;               /* for error messages */
     gboolean readonly;
+    char   *as_of;              /* store_set_as_of: the time rows get, or NULL */
     sqlite3_stmt *sql[SQL_COUNT];
 };
 
@@ -983,7 +985,16 @@ store_close(struct store *st)
         sqlite3_close_v2(st->db);
     }
     g_free(st->path);
+    g_free(st->as_of);
     g_free(st);
+}
+
+/* See store.h: the time the rows written from now on are dated. */
+void
+store_set_as_of(struct store *st, const char *utc)
+{
+    g_free(st->as_of);
+    st->as_of = g_strdup(utc);
 }
 
 /* How long a write waits for another process's lock from now on. */
@@ -1172,6 +1183,7 @@ store_add_message(struct store *st, gint64 statement_id, const char *direction,
     bind_text(stmt, 4, message_id, &rc);
     bind_text(stmt, 5, body_sha256, &rc);
     bind_blob(stmt, 6, raw, len, &rc);
+    bind_text(stmt, 7, st->as_of, &rc);
     if (!step_write(st, stmt, rc, "recording a message", err))
         return 0;
     return sqlite3_last_insert_rowid(st->db);
@@ -1268,6 +1280,7 @@ store_add_message_stream(struct store *st, gint64 statement_id,
     bind_text(stmt, 3, kind, &rc);
     bind_text(stmt, 4, message_id, &rc);
     bind_text(stmt, 5, body_sha256, &rc);
+    bind_text(stmt, 7, st->as_of, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_zeroblob64(stmt, 6, (sqlite3_uint64) len);
     if (!step_write(st, stmt, rc, "recording a message", err)
@@ -1312,6 +1325,7 @@ store_add_event(struct store *st, gint64 statement_id, gint64 message_row,
     bind_text(stmt, 3, what, &rc);
     bind_text(stmt, 4, actor, &rc);
     bind_text(stmt, 5, detail, &rc);
+    bind_text(stmt, 6, st->as_of, &rc);
     return step_write(st, stmt, rc, "recording an event", err);
 }
 
@@ -1507,15 +1521,16 @@ add_recipients_attachments_diagnostics(struct store *st, struct statement *s,
 }
 
 /* Record a statement and all its parts; call inside store_begin so that
- * a failure half way leaves nothing behind.  Fills in received (now) and
- * state ("open") when unset, so s matches the row. */
+ * a failure half way leaves nothing behind.  Fills in received (now, or
+ * the store's as-of time) and state ("open") when unset, so s matches the
+ * row. */
 gint64
 store_add_statement(struct store *st, struct statement *s, GError **err)
 {
     gint64 id;
 
     if (!s->received)
-        s->received = now_utc();
+        s->received = st->as_of != NULL ? g_strdup(st->as_of) : now_utc();
     if (!s->state)
         s->state = g_strdup("open");
     if (!add_statement_row(st, s, &id, err)
@@ -2267,6 +2282,7 @@ store_set_state(struct store *st, gint64 id, const char *state, GError **err)
 
     bind_int(stmt, 1, id, FALSE, &rc);
     bind_text(stmt, 2, state, &rc);
+    bind_text(stmt, 3, st->as_of, &rc);
     return update_statement(st, stmt, rc, id, "setting a statement's state", err);
 }
 

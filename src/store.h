@@ -235,6 +235,12 @@ struct store_event {
 /* The events of statement id, oldest first: a GPtrArray of struct
  * store_event that frees them, or NULL with *err. */
 GPtrArray *store_statement_events(struct store *st, gint64 id, GError **err);
+/* Date the rows written from now on at utc (YYYY-MM-DDTHH:MM:SSZ), as if
+ * it were now: a statement's and a message's received, an event's time, a
+ * statement's closed; NULL goes back to the clock.  For recording history
+ * (liaisonctl import), on a connection of the caller's alone: a milter
+ * thread sharing the connection would date live mail in the past. */
+void    store_set_as_of(struct store *st, const char *utc);
 /* Set statement id's state: "open" or "closed" (the tickler reminds only
  * open ones).  STORE_ERROR_NOTFOUND when there is no such statement. */
 gboolean store_set_state(struct store *st, gint64 id, const char *state, GError **err);

@@ -209,7 +209,7 @@ check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 # text on standard output and exit 0: the usage line liaisonctl --help
 # lists for it, its options and its exit codes.  They read no
 # configuration, so a broken one does not change them.
-COMMANDS="ingest list show stats close reopen flush queue requeue tickle help"
+COMMANDS="ingest import list show stats close reopen flush queue requeue tickle help"
 "$CTL" --help >"$SCRATCH/help.out" 2>/dev/null
 # usage_of CMD: what follows CMD in the Commands list of liaisonctl --help.
 usage_of() { sed -n '/^Commands:/,/^$/p' "$SCRATCH/help.out" | sed -n "s/^  $1  *//p"; }

@@ -1,0 +1,492 @@
+/*
+ * import.c: recording an archive of liaison mail (liaisonctl import).
+ *
+ * A site that moves to liaisond brings its history: the list archive of
+ * the statements received so far (an mbox, as mail archives export it),
+ * a Maildir, or a folder of saved messages.  Each message goes through
+ * the same ingest_message() as live mail, so an imported statement is
+ * read, routed and recorded as it would have been on arrival.
+ *
+ * Why it is built this way:
+ *
+ * - Every message is found and dated first, then recorded oldest first.
+ *   An answer threads onto a statement only when the statement is
+ *   recorded before it, and archives are not always in order (several
+ *   lists' archives concatenated, a Maildir named by arrival).
+ *
+ * - Each row is dated by the message's Date, not by the import's clock
+ *   (store_set_as_of): the statement's received, its events, a closing.
+ *   Otherwise every imported statement would look new to the tickler,
+ *   the site and liaisonctl stats.  A Date in the future is taken as now.
+ *
+ * - Nothing is announced: the caller gives no mail settings, so no
+ *   notification, acknowledgement or answer to a command is queued for
+ *   mail that was dealt with long ago.
+ *
+ * - One transaction per message, as live mail: a failure stops the run
+ *   with what was recorded kept, and a second run goes on from there,
+ *   since a message recorded before is recognised and written once.
+ *
+ * - GMime finds an mbox's messages (its From_ lines); the bytes given to
+ *   the ingest are the file's own, with the ">From " quoting of the
+ *   mbox format taken off (mboxrd: one '>' fewer) and the blank line
+ *   that ends each message in an mbox dropped, so that a message that
+ *   also came in live is recognised by its body's digest.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
+#include <glib/gstdio.h>
+
+#include "classify.h"
+#include "command.h"
+#include "import.h"
+#include "message.h"
+#include "statement.h"
+#include "store.h"
+
+/* The largest message recorded, as liaisonctl ingest reads. */
+#define IMPORT_MESSAGE_MAX (256 * 1024 * 1024)
+
+struct import {
+    GPtrArray *sources;         /* char *: the files read */
+    GArray *items;              /* struct import_item, oldest first */
+};
+
+/* The Unix time of msg's Date, or fallback when it has none. */
+static gint64
+message_date(GMimeMessage *msg, gint64 fallback)
+{
+    GDateTime *d = msg != NULL ? g_mime_message_get_date(msg) : NULL;
+
+    return d != NULL ? g_date_time_to_unix(d) : fallback;
+}
+
+/* Add one item to im; source is already in im->sources. */
+static void
+add_item(struct import *im, struct import_item *it)
+{
+    it->seq = im->items->len;
+    g_array_append_val(im->items, *it);
+}
+
+/* The offset of the first line at or after from that starts "From "
+ * in the file open as fd, or size when there is none. */
+static gint64
+next_from_line(int fd, gint64 from, gint64 size)
+{
+    char    buf[65536];
+    gint64  at = from > 0 ? from - 1 : 0;  /* the newline before from */
+
+    while (at < size) {
+        ssize_t n = pread(fd, buf, sizeof buf, at);
+
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++) {
+            gint64  line = at + i + 1;  /* the line after buf[i] */
+
+            if (buf[i] != '\n' || line < from)
+                continue;
+            if (i + 6 <= n) {
+                if (memcmp(buf + i + 1, "From ", 5) == 0)
+                    return line;
+            } else {
+                char    head[5];
+
+                if (pread(fd, head, sizeof head, line) == (ssize_t) sizeof head
+                    && memcmp(head, "From ", 5) == 0)
+                    return line;
+            }
+        }
+        at += n;
+    }
+    return size;
+}
+
+/* The messages of the mbox open as fd (path source), from offset start
+ * on: GMime finds each From_ line; a message's bytes run from its header
+ * to the next.  GMime stops for good at a message without a header (it
+ * reads nothing further), so that message is taken up to the next From_
+ * line, for the ingest to say it is no mail, and the rest is read anew
+ * from there. */
+static void
+scan_mbox(struct import *im, const char *source, int fd, gint64 size, gint64 mtime)
+{
+    gint64  last = mtime, start = 0;
+    guint   index = 0;
+
+    while (start < size) {
+        GMimeStream *stream = g_mime_stream_fs_new_with_bounds(dup(fd), start, -1);
+        GMimeParser *p = g_mime_parser_new_with_stream(stream);
+
+        g_mime_parser_set_format(p, GMIME_FORMAT_MBOX);
+        start = size;
+        while (!g_mime_parser_eos(p)) {
+            GMimeMessage *msg = g_mime_parser_construct_message(p, NULL);
+            g_autofree char *marker = NULL;
+            struct import_item it = { .source = source, .mbox = TRUE, .date = last };
+
+            it.index = ++index;
+            if (msg == NULL) {
+                if (g_mime_parser_eos(p)) {
+                    index--;    /* blank lines after the last message */
+                    break;
+                }
+                it.offset = g_mime_parser_tell(p);
+                start = next_from_line(fd, it.offset + 1, size);
+                it.length = start - it.offset;
+                add_item(im, &it);
+                break;
+            }
+            marker = g_mime_parser_get_mbox_marker(p);
+            it.offset = g_mime_parser_get_headers_begin(p);
+            it.length = g_mime_parser_tell(p) - it.offset;
+            /* An undated message keeps its place after the one before. */
+            it.date = last = message_date(msg, last);
+            it.null_sender = marker != NULL
+                             && g_ascii_strncasecmp(marker, "From MAILER-DAEMON ", 19) == 0;
+            add_item(im, &it);
+            g_object_unref(msg);
+        }
+        g_object_unref(p);
+        g_object_unref(stream);
+    }
+}
+
+/* The one message in the file open as stream, dated by its Date or else
+ * by the file's time. */
+static void
+scan_single(struct import *im, const char *source, GMimeStream *stream, gint64 size,
+            gint64 mtime)
+{
+    GMimeParser *p = g_mime_parser_new_with_stream(stream);
+    GMimeMessage *msg = g_mime_parser_construct_message(p, NULL);
+    struct import_item it = { .source = source, .offset = 0, .length = size };
+
+    it.date = message_date(msg, mtime);
+    add_item(im, &it);
+    if (msg != NULL)
+        g_object_unref(msg);
+    g_object_unref(p);
+}
+
+/* Read the file path: an mbox when it opens with a From_ line, else one
+ * message (which the ingest may find is no mail: reported then). */
+static gboolean
+scan_file(struct import *im, const char *path, GError **err)
+{
+    char    head[5] = { 0 };
+    struct stat sb;
+    GMimeStream *stream;
+    const char *source;
+    ssize_t n;
+    int     fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int     e = errno;
+
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path,
+                    g_strerror(e));
+        if (fd >= 0)
+            close(fd);
+        return FALSE;
+    }
+    if ((n = pread(fd, head, sizeof head, 0)) < 0) {
+        int     e = errno;
+
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path,
+                    g_strerror(e));
+        close(fd);
+        return FALSE;
+    }
+    g_ptr_array_add(im->sources, g_strdup(path));
+    source = g_ptr_array_index(im->sources, im->sources->len - 1);
+    if (n == (ssize_t) sizeof head && memcmp(head, "From ", 5) == 0) {
+        scan_mbox(im, source, fd, sb.st_size, sb.st_mtime);
+        close(fd);
+        return TRUE;
+    }
+    stream = g_mime_stream_fs_new(fd);      /* owns fd */
+    scan_single(im, source, stream, sb.st_size, sb.st_mtime);
+    g_object_unref(stream);
+    return TRUE;
+}
+
+/* Compare two file names for g_ptr_array_sort. */
+static gint
+by_name(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Read every regular file of folder dir (not its dot files), by name. */
+static gboolean
+scan_folder(struct import *im, const char *dir, GError **err)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    GDir   *d = g_dir_open(dir, 0, err);
+    const char *name;
+
+    if (d == NULL)
+        return FALSE;
+    while ((name = g_dir_read_name(d)) != NULL)
+        if (name[0] != '.')
+            g_ptr_array_add(names, g_build_filename(dir, name, NULL));
+    g_dir_close(d);
+    g_ptr_array_sort(names, by_name);
+    for (guint i = 0; i < names->len; i++) {
+        const char *path = g_ptr_array_index(names, i);
+
+        if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && !scan_file(im, path, err))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Read path: a Maildir (its new/ and cur/), a folder, or a file. */
+static gboolean
+scan_path(struct import *im, const char *path, GError **err)
+{
+    static const char *const maildir[] = { "new", "cur" };
+    g_autofree char *cur = g_build_filename(path, "cur", NULL);
+
+    if (!g_file_test(path, G_FILE_TEST_IS_DIR))
+        return scan_file(im, path, err);
+    if (!g_file_test(cur, G_FILE_TEST_IS_DIR))
+        return scan_folder(im, path, err);
+    for (size_t i = 0; i < G_N_ELEMENTS(maildir); i++) {
+        g_autofree char *sub = g_build_filename(path, maildir[i], NULL);
+
+        if (g_file_test(sub, G_FILE_TEST_IS_DIR) && !scan_folder(im, sub, err))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Oldest first; in the order read when two were sent at once. */
+static gint
+by_date(gconstpointer a, gconstpointer b)
+{
+    const struct import_item *x = a, *y = b;
+
+    if (x->date != y->date)
+        return x->date < y->date ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* See import.h. */
+struct import *
+import_scan(char *const *paths, int n, GError **err)
+{
+    struct import *im = g_new0(struct import, 1);
+
+    message_library_init();
+    im->sources = g_ptr_array_new_with_free_func(g_free);
+    im->items = g_array_new(FALSE, TRUE, sizeof(struct import_item));
+    for (int i = 0; i < n; i++) {
+        if (!scan_path(im, paths[i], err)) {
+            import_free(im);
+            return NULL;
+        }
+    }
+    g_array_sort(im->items, by_date);
+    return im;
+}
+
+/* See import.h. */
+void
+import_free(struct import *im)
+{
+    if (im == NULL)
+        return;
+    g_array_unref(im->items);
+    g_ptr_array_unref(im->sources);
+    g_free(im);
+}
+
+/* See import.h. */
+guint
+import_count(const struct import *im)
+{
+    return im->items->len;
+}
+
+/* See import.h. */
+gint64
+import_first_date(const struct import *im)
+{
+    return im->items->len > 0 ? g_array_index(im->items, struct import_item, 0).date : 0;
+}
+
+/* See import.h. */
+gint64
+import_last_date(const struct import *im)
+{
+    return im->items->len > 0
+           ? g_array_index(im->items, struct import_item, im->items->len - 1).date : 0;
+}
+
+/* The bytes of it, the mbox's ">From " quoting taken off; NULL with *err
+ * when its source cannot be read again. */
+static GByteArray *
+read_item(const struct import_item *it, GError **err)
+{
+    GByteArray *buf = g_byte_array_sized_new((guint) it->length);
+    gint64  got = 0;
+    int     fd = g_open(it->source, O_RDONLY | O_CLOEXEC, 0);
+
+    g_byte_array_set_size(buf, (guint) it->length);
+    while (fd >= 0 && got < it->length) {
+        ssize_t n = pread(fd, buf->data + got, (size_t) (it->length - got), it->offset + got);
+
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;    /* the file shrank since the scan */
+            break;
+        }
+        got += n;
+    }
+    if (fd < 0 || got < it->length) {
+        int     e = errno;
+
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", it->source,
+                    g_strerror(e));
+        if (fd >= 0)
+            close(fd);
+        g_byte_array_unref(buf);
+        return NULL;
+    }
+    close(fd);
+    if (it->mbox) {
+        /* mboxrd: a line of '>'s and "From " lost one '>' to the quoting. */
+        guint   w = 0;
+
+        for (guint r = 0; r < buf->len;) {
+            gboolean bol = r == 0 || buf->data[r - 1] == '\n';
+            guint   q = r;
+
+            while (bol && q < buf->len && buf->data[q] == '>')
+                q++;
+            if (bol && q > r && buf->len - q >= 5 && memcmp(buf->data + q, "From ", 5) == 0)
+                r++;
+            buf->data[w++] = buf->data[r++];
+        }
+        /* The blank line before the next From_ line is the mbox's, not
+         * the message's: with it, the body's digest would differ from
+         * the same mail recorded live. */
+        if (w >= 2 && buf->data[w - 1] == '\n' && buf->data[w - 2] == '\n')
+            w--;
+        g_byte_array_set_size(buf, w);
+    }
+    return buf;
+}
+
+/* UTC text of Unix time t, no later than now. */
+static char *
+as_of_text(gint64 t)
+{
+    gint64  now = g_get_real_time() / G_USEC_PER_SEC;
+    g_autoptr(GDateTime) d = g_date_time_new_from_unix_utc(MIN(t, now));
+
+    return d != NULL ? g_date_time_format(d, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+}
+
+/* Close statement s, found by the import, when it was received before
+ * day; *closed TRUE when it was open. */
+static gboolean
+close_old(struct ingest_ctx *ctx, const struct statement *s, const char *day,
+          gboolean *closed, GError **err)
+{
+    const struct command_ctx cc = { .store = ctx->store, .dir = ctx->dir };
+    g_autofree char *reason = g_strdup_printf("imported: received before %s", day);
+    const struct command_by by = { .actor = "liaisonctl import", .reason = reason };
+    struct command_change ch;
+
+    *closed = FALSE;
+    if (s == NULL || s->received == NULL || strncmp(s->received, day, 10) >= 0)
+        return TRUE;
+    if (!store_begin(ctx->store, err))
+        return FALSE;
+    if (!command_set_state(&cc, s->id, "closed", &by, &ch, err)
+        || !store_commit(ctx->store, err)) {
+        command_change_clear(&ch);
+        store_rollback(ctx->store);
+        return FALSE;
+    }
+    *closed = ch.changed;
+    command_change_clear(&ch);
+    return TRUE;
+}
+
+/* Count decision d, recorded or found recorded. */
+static void
+count(struct import_counts *c, const struct decision *d)
+{
+    if (d->duplicate)
+        c->duplicates++;
+    else if (d->kind == KIND_STATEMENT)
+        c->statements++;
+    else if (d->kind == KIND_CORRESPONDENCE)
+        c->correspondence++;
+    else if (d->kind == KIND_AUTO)
+        c->automatic++;
+    else
+        c->bounces++;
+}
+
+/* See import.h. */
+enum ingest_status
+import_run(struct import *im, struct ingest_ctx *ctx, const char *close_before,
+           struct import_counts *c, import_report_fn report, gpointer data, GError **err)
+{
+    enum ingest_status st = INGEST_OK;
+
+    memset(c, 0, sizeof *c);
+    for (guint i = 0; i < im->items->len && st != INGEST_TEMPFAIL; i++) {
+        const struct import_item *it = &g_array_index(im->items, struct import_item, i);
+        g_autoptr(GByteArray) raw = NULL;
+        g_autofree char *as_of = as_of_text(it->date);
+        struct decision d = { 0 };
+        gboolean closed = FALSE;
+        enum ingest_status one;
+
+        c->done++;
+        if (it->length > IMPORT_MESSAGE_MAX) {
+            c->not_recorded++;
+            if (report != NULL)
+                report(it, INGEST_DATAERR, "larger than 256 MiB", c, im->items->len, data);
+            continue;
+        }
+        if ((raw = read_item(it, err)) == NULL) {
+            st = INGEST_TEMPFAIL;
+            break;
+        }
+        store_set_as_of(ctx->store, as_of);
+        one = ingest_message(ctx, (const char *) raw->data, raw->len,
+                             it->null_sender ? "" : NULL, &d);
+        if (one == INGEST_OK) {
+            count(c, &d);
+            if (close_before != NULL && d.kind == KIND_STATEMENT
+                && !close_old(ctx, d.statement, close_before, &closed, err))
+                one = INGEST_TEMPFAIL;
+            c->closed += closed;
+        } else if (one == INGEST_DATAERR) {
+            c->not_recorded++;
+        } else {
+            g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "%s", d.error);
+        }
+        if (one != INGEST_TEMPFAIL && report != NULL)
+            report(it, one, d.error, c, im->items->len, data);
+        decision_clear(&d);
+        st = one == INGEST_TEMPFAIL ? INGEST_TEMPFAIL : st;
+    }
+    store_set_as_of(ctx->store, NULL);
+    return st;
+}

@@ -1,0 +1,66 @@
+/*
+ * import.h: recording an archive of liaison mail (liaisonctl import).
+ * See import.c.
+ */
+#ifndef LIAISON_IMPORT_H
+#define LIAISON_IMPORT_H
+
+#include <glib.h>
+
+#include "ingest.h"
+
+/* One message of an archive: where its bytes are, and when it was sent. */
+struct import_item {
+    const char *source;         /* the file it is in (the import's) */
+    guint   index;              /* its place in an mbox, from 1; 0 alone */
+    gint64  offset, length;     /* its bytes in source */
+    gint64  date;               /* Unix time: Date, else the one before */
+    gboolean null_sender;       /* an mbox From_ line of MAILER-DAEMON */
+    gboolean mbox;              /* ">From " lines to unquote */
+    guint   seq;                /* the order read, for a stable sort */
+};
+
+/* The messages of every source, oldest first. */
+struct import;
+
+/* Read paths (each an mbox, a file holding one message, a Maildir or a
+ * folder of message files) and order their messages by date.  NULL with
+ * *err (G_FILE_ERROR) when one cannot be opened or read: nothing is
+ * recorded then. */
+struct import *import_scan(char *const *paths, int n, GError **err);
+void    import_free(struct import *im);
+/* How many messages, and the first's and last's dates (Unix time). */
+guint   import_count(const struct import *im);
+gint64  import_first_date(const struct import *im);
+gint64  import_last_date(const struct import *im);
+
+/* What an import did, so far. */
+struct import_counts {
+    guint   done;               /* messages read */
+    guint   statements, correspondence, automatic, bounces;
+    guint   duplicates;         /* recorded before: nothing written */
+    guint   closed;             /* statements closed by close_before */
+    guint   not_recorded;       /* not mail, or too large */
+};
+
+/* Called after each message: its outcome (INGEST_OK, or INGEST_DATAERR
+ * with why), the counts so far. */
+typedef void (*import_report_fn)(const struct import_item *it, enum ingest_status st,
+                                 const char *why, const struct import_counts *c,
+                                 guint total, gpointer data);
+
+/* Record every message of im through ctx (whose store is the caller's
+ * own connection, and whose mail should be NULL: history is not
+ * announced), each dated by its Date in its own transaction.  With
+ * close_before (YYYY-MM-DD), a statement received before that day is
+ * closed as it is recorded (or found recorded).  INGEST_OK when every
+ * message was read (some may not be mail: counted and reported);
+ * INGEST_TEMPFAIL, *err set, when the store failed or a source could not
+ * be read again: what was recorded stays, and a second run goes on where
+ * this one stopped, since a message recorded before is never recorded
+ * twice. */
+enum ingest_status import_run(struct import *im, struct ingest_ctx *ctx,
+                              const char *close_before, struct import_counts *c,
+                              import_report_fn report, gpointer data, GError **err);
+
+#endif

@@ -1,0 +1,240 @@
+#!/bin/bash
+# tests/import.sh: liaisonctl import, a site's history brought in: the
+# corpus as an mbox (out of order, with mboxrd quoting and a bounce's
+# MAILER-DAEMON line) and as a Maildir, recorded as liaisonctl ingest
+# records each message in date order, dated by their Date, nothing
+# queued, the raw bytes the sender's; a second run records nothing; the
+# closing of old statements; a message that is not mail, a missing path
+# and a locked database, each caused on purpose.
+. "$(dirname "$0")/lib.sh"
+
+DB="$SCRATCH/import.db"
+REF="$SCRATCH/ref.db"
+MBOX="$SCRATCH/archive.mbox"
+ctl() { "$CTL" -d "$DB" "$@"; }
+
+# mbox_add MBOX FILE [SENDER]: FILE appended to MBOX as an mboxrd writer
+# does: a From_ line, every line of '>'s and "From " given one '>' more,
+# a blank line after.
+mbox_add() {
+    printf 'From %s Sat Nov 28 09:15:00 2026\n' "${3:-archive@lists.ietf.test}" >>"$1"
+    sed 's/^\(>*From \)/>\1/' "$2" >>"$1"
+    printf '\n' >>"$1"
+}
+
+# A statement of our own, the earliest, with lines the mbox must quote.
+cat >"$SCRATCH/q.eml" <<'EOF'
+From: Greta Jonsson <greta.jonsson@itu.test>
+To: liaisons@ietf.test
+Subject: LS on quoting in archives
+Date: Thu, 01 Oct 2026 08:00:00 +0000
+Message-ID: <q-1@itu.test>
+
+Title: LS on quoting in archives
+From: ITU-T Study Group 15
+To: IETF CCAMP WG
+Purpose: For information
+
+From the start of a line, as some letters begin.
+>From a line a mailer quoted once already.
+>>From a line quoted twice.
+EOF
+
+# The answer (s09) before the statement it answers (s01), the bounce with
+# the null sender's From_ line.
+FILES="$SCRATCH/q.eml"
+for f in s09 s01 s02 s03 s04 s05 s06 s07 s08 s10 s11 s12 s13 s14; do
+    FILES="$FILES $(ls "$CORPUS/$f"-*.eml)"
+done
+for f in $FILES; do
+    case $f in *s11-*) mbox_add "$MBOX" "$f" MAILER-DAEMON ;; *) mbox_add "$MBOX" "$f" ;; esac
+done
+
+# The oracle: each file through liaisonctl ingest, in the order of its
+# Date (the bounce with the null sender).
+DATED=$(for f in $FILES; do
+    python3 -c 'import email.utils, sys
+print(int(email.utils.parsedate_to_datetime(open(sys.argv[1], encoding="latin-1").read().split("\nDate: ", 1)[1].split("\n", 1)[0]).timestamp()), sys.argv[1])' "$f"
+done | sort -s -n -k1,1 | cut -d' ' -f2)
+for f in $DATED; do
+    case $f in *s11-*) s="<>" ;; *) s="" ;; esac
+    "$CTL" -d "$REF" ingest ${s:+-f "$s"} "$f" >/dev/null 2>&1 || fail "oracle: ingest $f" "exit $?"
+done
+# project DB: what a reading yields, in id order, not when it was recorded.
+project() {
+    "$CTL" -d "$1" list --json | jq -c 'map({id, title, from, to, purpose, deadline, groups})'
+}
+
+# --- --dry-run: read and dated, nothing recorded ----------------------------
+check_exit "import --dry-run: 0" 0 ctl import --dry-run "$MBOX"
+check_grep "dry run: the messages and their dates" "^import: 15 messages dated 2026-10-01 to 2026-11-29$" "$SCRATCH/out"
+check "dry run: no database made" test ! -e "$DB"
+
+# --- the mbox: recorded as ingest records each in date order ---------------
+T0=$(date -u +%s)
+check_exit "import the mbox: 0" 0 ctl import "$MBOX"
+T1=$(date -u +%s)
+check_grep "import: the summary" "^import: 15 of 15 messages read in [0-9.]+ s: 12 statements, 1 correspondence, 1 automatic, 1 bounce; 0 recorded before; 0 not recorded$" "$SCRATCH/out"
+is "import: the statements as ingest in date order records them" "$(project "$REF")" "$(project "$DB")"
+is "import: the answer placed first threads onto its statement" \
+    "correspondence LS on OTN beyond-400G control plane extensions" \
+    "$(sqlite3 "$DB" "SELECT m.kind || ' ' || s.title FROM message m JOIN statement s ON s.id = m.statement WHERE m.message_id = '<reply-1@ietf.test>'")"
+is "import: the bounce (MAILER-DAEMON) is a bounce" "bounce" \
+    "$(sqlite3 "$DB" "SELECT kind FROM message WHERE message_id = '<dsn-1@mx.ietf.test>'")"
+is "import: nothing queued" "0" "$(count_rows "$DB" outbox)"
+
+# Every message and statement dated by its Date (a Date still to come: the
+# time it was recorded), every event by its message's.
+if python3 - "$DB" "$T0" "$T1" $FILES <<'EOF'
+import email, email.utils, sqlite3, sys
+from datetime import datetime, timezone
+db = sqlite3.connect(sys.argv[1])
+t0, t1 = int(sys.argv[2]), int(sys.argv[3])
+bad = []
+for path in sys.argv[4:]:
+    msg = email.message_from_binary_file(open(path, "rb"))
+    want = int(email.utils.parsedate_to_datetime(msg["Date"]).timestamp())
+    row = db.execute("SELECT received FROM message WHERE message_id = ?", (msg["Message-ID"],)).fetchone()
+    got = int(datetime.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+    if not (got == want if want <= t0 else min(want, t0) <= got <= min(want, t1 + 1)):
+        bad.append((path, row[0], want))
+for sid, received, mreceived in db.execute(
+        "SELECT s.id, s.received, m.received FROM statement s JOIN message m"
+        " ON m.statement = s.id AND m.kind = 'statement'"):
+    if received != mreceived:
+        bad.append(("statement", sid, received, mreceived))
+for row in db.execute("SELECT e.id, e.at, m.received FROM event e JOIN message m ON m.id = e.message"
+                      " WHERE e.at != m.received"):
+    bad.append(("event",) + row)
+if bad:
+    print("dated otherwise:", bad)
+sys.exit(1 if bad else 0)
+EOF
+then ok "import: messages, statements and events dated by the Date"
+else fail "import: dates" "see above"
+fi
+is "import: the events without a message are dated by their statement" "0" \
+    "$(sqlite3 "$DB" "SELECT count(*) FROM event e JOIN statement s ON s.id = e.statement WHERE e.message IS NULL AND e.at != s.received")"
+
+# The bytes recorded are the sender's: the quoting and the mbox's blank
+# line taken off.
+if python3 - "$DB" $FILES <<'EOF'
+import sqlite3, sys
+raws = {bytes(r[0]) for r in sqlite3.connect(sys.argv[1]).execute("SELECT raw FROM message")}
+missing = [p for p in sys.argv[2:] if open(p, "rb").read() not in raws]
+if missing:
+    print("not recorded byte for byte:", missing)
+sys.exit(1 if missing else 0)
+EOF
+then ok "import: every message recorded byte for byte as sent"
+else fail "import: raw bytes" "see above"
+fi
+
+# The From_ line's MAILER-DAEMON is the null sender: a read receipt from
+# a person's address, no Auto-Submitted, is a bounce only with it.
+printf 'From: Greta Jonsson <greta.jonsson@itu.test>\nTo: liaisons@ietf.test\nSubject: Read: LS on OTN\nDate: Mon, 02 Nov 2026 10:00:00 +0000\nMessage-ID: <rr-1@itu.test>\n\nYour message was read.\n' >"$SCRATCH/rr.eml"
+mbox_add "$SCRATCH/rr0.mbox" "$SCRATCH/rr.eml" MAILER-DAEMON
+mbox_add "$SCRATCH/rr1.mbox" "$SCRATCH/rr.eml" greta.jonsson@itu.test
+"$CTL" -d "$SCRATCH/rr0.db" import "$SCRATCH/rr0.mbox" >/dev/null 2>&1
+"$CTL" -d "$SCRATCH/rr1.db" import "$SCRATCH/rr1.mbox" >/dev/null 2>&1
+is "null sender: from MAILER-DAEMON's From_ line, a bounce" "bounce" "$(sqlite3 "$SCRATCH/rr0.db" "SELECT kind FROM message")"
+is "null sender: from another's, not one" "statement" "$(sqlite3 "$SCRATCH/rr1.db" "SELECT kind FROM message")"
+
+# --- the same archive again: nothing new ------------------------------------
+n=$(count_rows "$DB" message)
+check_exit "import again: 0" 0 ctl import "$MBOX"
+check_grep "again: all recorded before" ": 0 statements, 0 correspondence, 0 automatic, 0 bounces; 15 recorded before; 0 not recorded$" "$SCRATCH/out"
+is "again: no message recorded twice" "$n" "$(count_rows "$DB" message)"
+
+# --- a Maildir whose names are in the wrong order ---------------------------
+MD="$SCRATCH/Maildir"
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
+i=100
+for f in $FILES; do
+    i=$((i - 1))
+    case $((i % 2)) in 0) d=new ;; *) d=cur ;; esac
+    cp "$f" "$MD/$d/$i.M1P1.host.test:2,S"
+done
+check_exit "import a Maildir: 0" 0 "$CTL" -d "$SCRATCH/md.db" import "$MD"
+# Two statements sent at the same second may take each other's ids: the
+# same statements, compared without them.
+bytitle() { "$CTL" -d "$1" list --json | jq -c 'map({title, from, to, purpose, deadline, groups}) | sort_by(.title)'; }
+is "Maildir: the same statements" "$(bytitle "$REF")" "$(bytitle "$SCRATCH/md.db")"
+is "Maildir: the answer threads onto its statement" "correspondence" \
+    "$(sqlite3 "$SCRATCH/md.db" "SELECT kind FROM message WHERE message_id = '<reply-1@ietf.test>'")"
+
+# --- --close-before: old statements closed when they were received ---------
+check_exit "import --close-before: 0" 0 "$CTL" -d "$SCRATCH/old.db" import --close-before 2026-11-24 "$MBOX"
+want=$(sqlite3 "$SCRATCH/old.db" "SELECT count(*) FROM statement WHERE received < '2026-11-24'")
+check_grep "close-before: the summary counts the closed" "^import: .*: 12 statements \($want closed as received before 2026-11-24\)" "$SCRATCH/out"
+is "close-before: those received before the day closed, dated then; the rest open" "0" \
+    "$(sqlite3 "$SCRATCH/old.db" "SELECT count(*) FROM statement WHERE (received < '2026-11-24') != (state = 'closed') OR (state = 'closed' AND closed != received)")"
+check "close-before: some of each" test "$want" -gt 0 -a "$want" -lt 12
+is "close-before: each closing an event of the import, with the day" "$want" \
+    "$(sqlite3 "$SCRATCH/old.db" "SELECT count(*) FROM event WHERE what = 'closed' AND actor = 'liaisonctl import' AND detail = 'imported: received before 2026-11-24'")"
+# A second run with a later day closes the statements recorded before too.
+check_exit "import --close-before a later day, again: 0" 0 "$CTL" -d "$SCRATCH/old.db" import --close-before 2026-11-27 "$MBOX"
+is "close-before again: the statements recorded before and now older closed" \
+    "$(sqlite3 "$SCRATCH/old.db" "SELECT count(*) FROM statement WHERE received < '2026-11-27'")" \
+    "$(sqlite3 "$SCRATCH/old.db" "SELECT count(*) FROM statement WHERE state = 'closed'")"
+
+# --- what is not mail: said with its place, the rest recorded ----------------
+printf 'From x Sat Nov 28 09:15:00 2026\nhello, this is not mail\n\n' >"$SCRATCH/bad.mbox"
+mbox_add "$SCRATCH/bad.mbox" "$CORPUS/s03-itu-template.eml"
+check_exit "an mbox with a message that is not mail: 65" 65 "$CTL" -d "$SCRATCH/bad.db" import "$SCRATCH/bad.mbox"
+check_grep "not mail: its file, place and byte" "import: .*bad.mbox, message 1 \(byte 32\): not recorded: not a mail message" "$SCRATCH/err"
+check_grep "not mail: counted" ": 1 statement, 0 correspondence, 0 automatic, 0 bounces; 0 recorded before; 1 not recorded$" "$SCRATCH/out"
+is "not mail: the other message recorded" "1" "$(count_rows "$SCRATCH/bad.db" statement)"
+
+# --- usage and missing input: nothing recorded ------------------------------
+check_exit "no path: 64" 64 "$CTL" -d "$SCRATCH/none.db" import
+check_exit "--close-before not a day: 64" 64 "$CTL" -d "$SCRATCH/none.db" import --close-before 2026-13-01 "$MBOX"
+check_exit "a path that is not there: 66" 66 "$CTL" -d "$SCRATCH/none.db" import "$MBOX" "$SCRATCH/no-such.mbox"
+check_grep "missing path: named" "no-such.mbox: No such file or directory" "$SCRATCH/err"
+check "missing path: nothing recorded, no database made" test ! -e "$SCRATCH/none.db"
+
+# --- a locked database: 75, nothing recorded ---------------------------------
+cp "$SCRATCH/bad.db" "$SCRATCH/lk.db"
+printf 'busy_timeout_ms = 200\n' >"$SCRATCH/fast.conf"
+if db_lock "$SCRATCH/lk.db"; then
+    check_exit "import while another holds the write lock: 75" 75 \
+        "$CTL" -c "$SCRATCH/fast.conf" -d "$SCRATCH/lk.db" import "$MBOX"
+    check_grep "locked: says so" "database is locked" "$SCRATCH/err"
+    db_unlock
+    is "locked: nothing recorded" "1" "$(count_rows "$SCRATCH/lk.db" statement)"
+else
+    fail "db_lock" "the lock was not taken: $(cat "$SCRATCH/locker.out")"
+fi
+
+# --- a disk that fills half way: 75, what was recorded stays, the same
+# import again goes on from there ------------------------------------------
+{
+    printf 'From: Big Sender <big@itu.test>\nTo: liaisons@ietf.test\nSubject: LS with a large annex\n'
+    printf 'Date: Sun, 29 Nov 2026 10:00:00 +0000\nMessage-ID: <big-1@itu.test>\nMIME-Version: 1.0\n'
+    printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+    printf 'From: ITU-T Study Group 15\nTo: IETF CCAMP WG\nPurpose: For Information\n\n'
+    printf -- '--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n'
+    printf 'Content-Disposition: attachment; filename="annex.pdf"\n\n'
+    head -c 6291456 /dev/urandom | base64
+    printf -- '--b--\n'
+} >"$SCRATCH/big.eml"
+cp "$MBOX" "$SCRATCH/big.mbox"
+mbox_add "$SCRATCH/big.mbox" "$SCRATCH/big.eml"
+FULL="$SCRATCH/full"
+mkdir -p "$FULL"
+if mount -t tmpfs -o size=8m tmpfs "$FULL"; then
+    t_cleanup "umount -l '$FULL' 2>/dev/null"
+    check_exit "a disk that fills at the last message: 75" 75 "$CTL" -d "$FULL/f.db" import "$SCRATCH/big.mbox"
+    check_grep "full: the reason, and that a second run goes on" \
+        "import stopped: .*(database or disk is full|No space left).*the same import again goes on from there" "$SCRATCH/err"
+    check_grep "full: the summary says how far it came" "^import: 16 of 16 messages read in [0-9.]+ s: 12 statements, 1 correspondence, 1 automatic, 1 bounce; 0 recorded before; 0 not recorded$" "$SCRATCH/out"
+    check "full: the database intact" test "$(sqlite3 "$FULL/f.db" 'PRAGMA integrity_check')" = ok
+    is "full: what was recorded stays" "15" "$(count_rows "$FULL/f.db" message)"
+    mount -o remount,size=64m "$FULL"
+    check_exit "room again, the same import: 0" 0 "$CTL" -d "$FULL/f.db" import "$SCRATCH/big.mbox"
+    check_grep "room again: the rest recorded" ": 1 statement, 0 correspondence, 0 automatic, 0 bounces; 15 recorded before; 0 not recorded$" "$SCRATCH/out"
+    is "room again: every message once" "16" "$(count_rows "$FULL/f.db" message)"
+    umount "$FULL"
+else
+    fail "full disk case" "cannot mount a tmpfs"
+fi
