@@ -57,6 +57,7 @@
 struct import {
     GPtrArray *sources;         /* char *: the files read */
     GArray *items;              /* struct import_item, oldest first */
+    GPtrArray *notes;           /* char *: what the scan left out, and why */
 };
 
 /* The Unix time of msg's Date, or fallback when it has none. */
@@ -64,6 +65,17 @@ static gint64
 message_date(GMimeMessage *msg, gint64 fallback)
 {
     GDateTime *d = msg != NULL ? g_mime_message_get_date(msg) : NULL;
+
+    return d != NULL ? g_date_time_to_unix(d) : fallback;
+}
+
+/* The Unix time of an mbox From_ line's date ("From SENDER Sat Nov 28
+ * 09:15:00 2026", as ctime writes it), or fallback. */
+static gint64
+marker_date(const char *marker, gint64 fallback)
+{
+    const char *p = marker != NULL ? strchr(marker + (strlen(marker) >= 5 ? 5 : 0), ' ') : NULL;
+    g_autoptr(GDateTime) d = p != NULL ? g_mime_utils_header_decode_date(p + 1) : NULL;
 
     return d != NULL ? g_date_time_to_unix(d) : fallback;
 }
@@ -148,8 +160,10 @@ scan_mbox(struct import *im, const char *source, int fd, gint64 size, gint64 mti
             marker = g_mime_parser_get_mbox_marker(p);
             it.offset = g_mime_parser_get_headers_begin(p);
             it.length = g_mime_parser_tell(p) - it.offset;
-            /* An undated message keeps its place after the one before. */
-            it.date = last = message_date(msg, last);
+            /* Without a Date, the From_ line's, which the archive wrote
+             * when the message came; else it keeps its place after the
+             * one before. */
+            it.date = last = message_date(msg, marker_date(marker, last));
             it.null_sender = marker != NULL
                              && g_ascii_strncasecmp(marker, "From MAILER-DAEMON ", 19) == 0;
             add_item(im, &it);
@@ -177,10 +191,13 @@ scan_single(struct import *im, const char *source, GMimeStream *stream, gint64 s
     g_object_unref(p);
 }
 
-/* Read the file path: an mbox when it opens with a From_ line, else one
- * message (which the ingest may find is no mail: reported then). */
+/* Read the file path: an mbox when it opens with a From_ line (not in a
+ * Maildir, whose files are single messages, never quoted), else one
+ * message (which the ingest may find is no mail: reported then).  An
+ * empty file, which a Maildir may hold for a delivery that failed, is
+ * noted and left out. */
 static gboolean
-scan_file(struct import *im, const char *path, GError **err)
+scan_file(struct import *im, const char *path, gboolean maildir, GError **err)
 {
     char    head[5] = { 0 };
     struct stat sb;
@@ -206,9 +223,14 @@ scan_file(struct import *im, const char *path, GError **err)
         close(fd);
         return FALSE;
     }
+    if (sb.st_size == 0) {
+        g_ptr_array_add(im->notes, g_strdup_printf("%s: an empty file, left out", path));
+        close(fd);
+        return TRUE;
+    }
     g_ptr_array_add(im->sources, g_strdup(path));
     source = g_ptr_array_index(im->sources, im->sources->len - 1);
-    if (n == (ssize_t) sizeof head && memcmp(head, "From ", 5) == 0) {
+    if (!maildir && n == (ssize_t) sizeof head && memcmp(head, "From ", 5) == 0) {
         scan_mbox(im, source, fd, sb.st_size, sb.st_mtime);
         close(fd);
         return TRUE;
@@ -226,9 +248,11 @@ by_name(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Read every regular file of folder dir (not its dot files), by name. */
+/* Read every regular file of folder dir (not its dot files), by name;
+ * a folder in it is noted and left out (an archive tree may hold
+ * anything). */
 static gboolean
-scan_folder(struct import *im, const char *dir, GError **err)
+scan_folder(struct import *im, const char *dir, gboolean maildir, GError **err)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     GDir   *d = g_dir_open(dir, 0, err);
@@ -244,7 +268,10 @@ scan_folder(struct import *im, const char *dir, GError **err)
     for (guint i = 0; i < names->len; i++) {
         const char *path = g_ptr_array_index(names, i);
 
-        if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && !scan_file(im, path, err))
+        if (g_file_test(path, G_FILE_TEST_IS_DIR))
+            g_ptr_array_add(im->notes, g_strdup_printf("%s: a folder, left out (give it as a"
+                                                       " path of its own)", path));
+        else if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && !scan_file(im, path, maildir, err))
             return FALSE;
     }
     return TRUE;
@@ -258,13 +285,13 @@ scan_path(struct import *im, const char *path, GError **err)
     g_autofree char *cur = g_build_filename(path, "cur", NULL);
 
     if (!g_file_test(path, G_FILE_TEST_IS_DIR))
-        return scan_file(im, path, err);
+        return scan_file(im, path, FALSE, err);
     if (!g_file_test(cur, G_FILE_TEST_IS_DIR))
-        return scan_folder(im, path, err);
+        return scan_folder(im, path, FALSE, err);
     for (size_t i = 0; i < G_N_ELEMENTS(maildir); i++) {
         g_autofree char *sub = g_build_filename(path, maildir[i], NULL);
 
-        if (g_file_test(sub, G_FILE_TEST_IS_DIR) && !scan_folder(im, sub, err))
+        if (g_file_test(sub, G_FILE_TEST_IS_DIR) && !scan_folder(im, sub, TRUE, err))
             return FALSE;
     }
     return TRUE;
@@ -290,6 +317,7 @@ import_scan(char *const *paths, int n, GError **err)
     message_library_init();
     im->sources = g_ptr_array_new_with_free_func(g_free);
     im->items = g_array_new(FALSE, TRUE, sizeof(struct import_item));
+    im->notes = g_ptr_array_new_with_free_func(g_free);
     for (int i = 0; i < n; i++) {
         if (!scan_path(im, paths[i], err)) {
             import_free(im);
@@ -308,7 +336,15 @@ import_free(struct import *im)
         return;
     g_array_unref(im->items);
     g_ptr_array_unref(im->sources);
+    g_ptr_array_unref(im->notes);
     g_free(im);
+}
+
+/* See import.h. */
+const GPtrArray *
+import_notes(const struct import *im)
+{
+    return im->notes;
 }
 
 /* See import.h. */
@@ -364,6 +400,17 @@ read_item(const struct import_item *it, GError **err)
         return NULL;
     }
     close(fd);
+    {
+        /* CRLF as LF, as the milter spools live mail (a lone CR stays):
+         * an archive written on another system then has the body digest
+         * of the copy recorded live. */
+        guint   w = 0;
+
+        for (guint r = 0; r < buf->len; r++)
+            if (!(buf->data[r] == '\r' && r + 1 < buf->len && buf->data[r + 1] == '\n'))
+                buf->data[w++] = buf->data[r];
+        g_byte_array_set_size(buf, w);
+    }
     if (it->mbox) {
         /* mboxrd: a line of '>'s and "From " lost one '>' to the quoting. */
         guint   w = 0;
@@ -398,31 +445,52 @@ as_of_text(gint64 t)
     return d != NULL ? g_date_time_format(d, "%Y-%m-%dT%H:%M:%SZ") : NULL;
 }
 
-/* Close statement s, found by the import, when it was received before
- * day; *closed TRUE when it was open. */
+/* Whether statement id was ever closed or reopened: a statement the
+ * import finds recorded before is closed only when nobody has decided on
+ * its state (a chair may have reopened it since an earlier import). */
 static gboolean
-close_old(struct ingest_ctx *ctx, const struct statement *s, const char *day,
+state_decided(struct store *st, gint64 id, gboolean *decided, GError **err)
+{
+    g_autoptr(GPtrArray) ev = store_statement_events(st, id, err);
+
+    *decided = FALSE;
+    if (ev == NULL)
+        return FALSE;
+    for (guint i = 0; i < ev->len && !*decided; i++) {
+        const struct store_event *e = g_ptr_array_index(ev, i);
+
+        *decided = g_strcmp0(e->what, "closed") == 0 || g_strcmp0(e->what, "reopened") == 0;
+    }
+    return TRUE;
+}
+
+/* Close the statement of decision d when it was received before day,
+ * dated when it was received; *closed TRUE when it was open. */
+static gboolean
+close_old(struct ingest_ctx *ctx, const struct decision *d, const char *day,
           gboolean *closed, GError **err)
 {
+    const struct statement *s = d->statement;
     const struct command_ctx cc = { .store = ctx->store, .dir = ctx->dir };
     g_autofree char *reason = g_strdup_printf("imported: received before %s", day);
     const struct command_by by = { .actor = "liaisonctl import", .reason = reason };
-    struct command_change ch;
+    struct command_change ch = { 0 };
+    gboolean decided = FALSE, ok;
 
     *closed = FALSE;
     if (s == NULL || s->received == NULL || strncmp(s->received, day, 10) >= 0)
         return TRUE;
     if (!store_begin(ctx->store, err))
         return FALSE;
-    if (!command_set_state(&cc, s->id, "closed", &by, &ch, err)
-        || !store_commit(ctx->store, err)) {
-        command_change_clear(&ch);
+    store_set_as_of(ctx->store, s->received);
+    ok = (!d->duplicate || state_decided(ctx->store, s->id, &decided, err))
+         && (decided || command_set_state(&cc, s->id, "closed", &by, &ch, err))
+         && store_commit(ctx->store, err);
+    if (!ok)
         store_rollback(ctx->store);
-        return FALSE;
-    }
-    *closed = ch.changed;
+    *closed = ok && ch.changed;
     command_change_clear(&ch);
-    return TRUE;
+    return ok;
 }
 
 /* Count decision d, recorded or found recorded. */
@@ -474,7 +542,7 @@ import_run(struct import *im, struct ingest_ctx *ctx, const char *close_before,
         if (one == INGEST_OK) {
             count(c, &d);
             if (close_before != NULL && d.kind == KIND_STATEMENT
-                && !close_old(ctx, d.statement, close_before, &closed, err))
+                && !close_old(ctx, &d, close_before, &closed, err))
                 one = INGEST_TEMPFAIL;
             c->closed += closed;
         } else if (one == INGEST_DATAERR) {

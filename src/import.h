@@ -14,7 +14,8 @@ struct import_item {
     const char *source;         /* the file it is in (the import's) */
     guint   index;              /* its place in an mbox, from 1; 0 alone */
     gint64  offset, length;     /* its bytes in source */
-    gint64  date;               /* Unix time: Date, else the one before */
+    gint64  date;               /* Unix time: Date, else the From_ line's,
+                                   else the one before's, else the file's */
     gboolean null_sender;       /* an mbox From_ line of MAILER-DAEMON */
     gboolean mbox;              /* ">From " lines to unquote */
     guint   seq;                /* the order read, for a stable sort */
@@ -24,11 +25,14 @@ struct import_item {
 struct import;
 
 /* Read paths (each an mbox, a file holding one message, a Maildir or a
- * folder of message files) and order their messages by date.  NULL with
- * *err (G_FILE_ERROR) when one cannot be opened or read: nothing is
- * recorded then. */
+ * folder of message files) and order their messages by date, CRLF or
+ * LF.  NULL with *err (G_FILE_ERROR) when one cannot be opened or read:
+ * nothing is recorded then. */
 struct import *import_scan(char *const *paths, int n, GError **err);
 void    import_free(struct import *im);
+/* What the scan left out (empty files, folders within a folder), one
+ * phrase each naming the path. */
+const GPtrArray *import_notes(const struct import *im);
 /* How many messages, and the first's and last's dates (Unix time). */
 guint   import_count(const struct import *im);
 gint64  import_first_date(const struct import *im);

@@ -1867,14 +1867,17 @@ cmd_import(struct ctl *ctl, int argc, char **argv)
      * that cannot be read stops the import with nothing done. */
     if ((im = import_scan(argv + optind, argc - optind, &err)) == NULL) {
         log_msg(LOG_ERR, NULL, "import: %s", err->message);
-        rc = err->code == G_FILE_ERROR_INVAL ? EX_DATAERR : EX_NOINPUT;
         g_error_free(err);
-        return rc;
+        return EX_NOINPUT;
     }
+    for (guint i = 0; i < import_notes(im)->len; i++)
+        log_msg(LOG_WARNING, NULL, "import: %s", (const char *) g_ptr_array_index(import_notes(im), i));
+    /* Dates still to come are recorded as now, and shown so. */
     if (import_count(im) > 0)
         printf("import: %u message%s dated %s to %s\n", import_count(im),
-               import_count(im) == 1 ? "" : "s", unix_day(import_first_date(im), d1),
-               unix_day(import_last_date(im), d2));
+               import_count(im) == 1 ? "" : "s",
+               unix_day(MIN(import_first_date(im), g_get_real_time() / G_USEC_PER_SEC), d1),
+               unix_day(MIN(import_last_date(im), g_get_real_time() / G_USEC_PER_SEC), d2));
     if (dry_run || import_count(im) == 0) {
         if (import_count(im) == 0)
             printf("import: no messages\n");
@@ -1883,7 +1886,7 @@ cmd_import(struct ctl *ctl, int argc, char **argv)
     }
     if (!ctl_open_directory(ctl) || !ctl_open_store(ctl)) {
         import_free(im);
-        return EX_TEMPFAIL;
+        return ctl->dir == NULL ? EX_CONFIG : EX_TEMPFAIL;
     }
     ictx.store = ctl->store;
     ictx.dir = ctl->dir;
@@ -2495,28 +2498,33 @@ static const struct command commands[] = {
       "file holding one message, a Maildir or a folder of message files.  Every\n"
       "message is read and dated first, then recorded oldest first, as liaisond\n"
       "would have recorded it on arrival (so that an answer threads onto its\n"
-      "statement), each dated by its Date header (a message without one keeps its\n"
-      "place after the one before it; a Date in the future counts as now).\n"
+      "statement), each dated by its Date header (without one, by an mbox's From_\n"
+      "line, else it keeps its place after the one before it; a Date in the\n"
+      "future counts as now).  CRLF and LF files alike; an mbox is read as mboxrd.\n"
       "Nothing is sent: no notification, acknowledgement or answer to a command.\n"
       "A message recorded before (live, or by an earlier import) is recognised and\n"
       "not recorded again, so an import that stopped can simply be run again.\n"
       "Progress goes to standard error, the messages not recorded with their\n"
-      "place, and a summary to standard output.  It creates the database when\n"
-      "there is none: run it as liaisond's user.\n"
+      "place, and what was left out (empty files, folders within a folder), and a\n"
+      "summary to standard output.  It creates the database when there is none:\n"
+      "run it as liaisond's user.\n"
       "\n"
       "Options:\n"
       "  -b, --close-before DAY  close every statement received before DAY\n"
       "                          (YYYY-MM-DD), dated when it was received, so\n"
       "                          that the tickler does not remind anyone of\n"
-      "                          statements dealt with long ago\n"
+      "                          statements dealt with long ago (one recorded\n"
+      "                          before only if nobody ever closed or reopened\n"
+      "                          it)\n"
       "  -N, --dry-run           read and date the messages, record nothing\n"
       "  -h, --help              this help\n"
       "\n"
       "Exit status: 0 every message recorded (or recorded before); 64 usage\n"
-      "error; 65 some messages were not mail and were not recorded (the rest\n"
-      "were), or an mbox is damaged (nothing recorded); 66 a PATH cannot be read\n"
-      "(nothing recorded); 75 the database cannot be opened or written (what was\n"
-      "recorded stays); 78 configuration error." },
+      "error; 65 some messages were not mail or were larger than 256 MiB and were\n"
+      "not recorded (the rest were); 66 a PATH cannot be read (nothing recorded);\n"
+      "75 the database cannot be opened or written, or a PATH changed since it\n"
+      "was read (what was recorded stays; the same import again goes on); 78\n"
+      "configuration error, or the directory cannot be loaded." },
     { "list", cmd_list, "[FILTER]... [--json]",
       "List the statements, oldest first: id, received, from, to, purpose,\n"
       "deadline, state and title, then how many.  With filters, only those\n"
@@ -2852,9 +2860,9 @@ usage(FILE *fp)
                 "  1   show, close, reopen, deadline, reassign, reply: no such statement\n"
                 "  64  usage error, or an unknown command\n"
                 "  65  ingest: the input is not mail; nothing recorded; import: some\n"
-                "      messages are not mail (the rest recorded); reply: the text is not\n"
-                "      text, the attachments exceed 7 MiB, or there is no address to send\n"
-                "      it to\n"
+                "      messages are not mail or too large (the rest recorded); reply:\n"
+                "      the text is not text, the attachments exceed 7 MiB, or there is no\n"
+                "      address to send it to\n"
                 "  66  ingest: FILE cannot be opened; import: a PATH cannot be read; list,\n"
                 "      show, close, reopen, deadline, reassign, reply, queue, publish:\n"
                 "      there is no database; reply: a file cannot be read\n"
@@ -2865,8 +2873,8 @@ usage(FILE *fp)
                 "      cannot be opened or used (locked, read-only, full); try again later\n"
                 "  78  configuration error: the configuration file cannot be read or is\n"
                 "      invalid, the database or directory path is empty, (tickle) its\n"
-                "      tickle_before is not a list of days, or (publish, list --group,\n"
-                "      reassign) the directory cannot be loaded\n"
+                "      tickle_before is not a list of days, or (publish, import, list\n"
+                "      --group, reassign) the directory cannot be loaded\n"
                 "ingest answers 75 instead of 64, 70 and 78, and when the input cannot be\n"
                 "read: an MTA running it as a pipe then keeps the message.\n");
 }
