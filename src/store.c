@@ -50,15 +50,27 @@
  *   file and SQLite's own message; the code says what kind of failure it
  *   was (busy, read-only, full, corrupt) so that callers can log it and
  *   answer TEMPFAIL.
+ *
+ * - Backups (store_backup): SQLite's online backup API, in one step, into
+ *   a temporary file beside the destination, then renamed over it.  A
+ *   copy of the files (cp) can catch the database and its WAL at
+ *   different moments and is then torn; the backup API reads one
+ *   snapshot, and in WAL mode a reader never blocks liaisond's writer nor
+ *   sees its uncommitted rows.  The copy is switched to a rollback
+ *   journal, so that it is one self-contained file, checked
+ *   (quick_check), flushed to disk and only then given its name: PATH is
+ *   either the old file or a whole, verified new one.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <gmime/gmime.h>
 #include <sqlite3.h>
 
@@ -2590,4 +2602,329 @@ store_secret(struct store *st, GError **err)
     if (!step_write(st, stmt, rc, "storing the secret", err))
         return NULL;
     return meta_get(st, "secret", &value, err) ? value : NULL;
+}
+
+/* ---- backup ------------------------------------------------------------ */
+
+/* The STORE_ERROR code for a system call's errno while the copy is made:
+ * what the admin must mend (room, rights, a folder). */
+static int
+errno_code(int e)
+{
+    switch (e) {
+    case ENOSPC:
+    case EDQUOT:
+        return STORE_ERROR_FULL;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case EISDIR:
+        return STORE_ERROR_READONLY;
+    case ENOENT:
+    case ENOTDIR:
+        return STORE_ERROR_NOTFOUND;
+    default:
+        return STORE_ERROR_OTHER;
+    }
+}
+
+/* Set *err for a failed system call on the backup's file path. */
+static void
+backup_errno(GError **err, const char *path, const char *what, int e)
+{
+    g_set_error(err, STORE_ERROR, errno_code(e), "%s: %s: %s", path, what, g_strerror(e));
+}
+
+/* Set *err from the copy's connection after rc (as fail() does for the
+ * database's), naming the backup's path. */
+static void
+backup_fail(sqlite3 *copy, GError **err, int rc, const char *path, const char *what)
+{
+    const char *msg = sqlite3_errstr(rc);
+
+    /* The handle's own message when it is about this failure: it may
+     * say more ("database or disk is full" is the same either way). */
+    if (copy != NULL && (sqlite3_errcode(copy) & 0xff) == (rc & 0xff))
+        msg = sqlite3_errmsg(copy);
+    g_set_error(err, STORE_ERROR, error_code(copy, rc), "%s: %s: %s", path, what, msg);
+}
+
+/* Whether path is the database or one of its -wal, -shm and -journal
+ * files, by name in the same folder (one that does not exist yet too)
+ * or by inode (a hard or symbolic link): a copy renamed over any of them
+ * would wreck the live database. */
+static gboolean
+backup_is_database(const char *db, const char *path)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+    g_autofree char *pdir = g_path_get_dirname(path), *pbase = g_path_get_basename(path);
+    g_autofree char *ddir = g_path_get_dirname(db), *dbase = g_path_get_basename(db);
+    GStatBuf ps, fs, pds, dds;
+    gboolean exists = g_stat(path, &ps) == 0;
+    gboolean same_dir = g_stat(pdir, &pds) == 0 && g_stat(ddir, &dds) == 0
+                        && pds.st_dev == dds.st_dev && pds.st_ino == dds.st_ino;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(suffix); i++) {
+        g_autofree char *f = g_strconcat(db, suffix[i], NULL);
+        g_autofree char *name = g_strconcat(dbase, suffix[i], NULL);
+
+        if (same_dir && strcmp(pbase, name) == 0)
+            return TRUE;
+        if (exists && g_stat(f, &fs) == 0 && fs.st_dev == ps.st_dev && fs.st_ino == ps.st_ino)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The single number a query of constant text gives (a count, on either
+ * connection), in *n; an SQLite result code, SQLITE_OK when read. */
+static int
+query_int(sqlite3 *db, const char *text, gint64 *n)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, text, -1, &stmt, NULL);
+
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        *n = sqlite3_column_int64(stmt, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* The first row's text of a pragma on the copy, in *value (to free); an
+ * SQLite result code, SQLITE_OK when read.  PRAGMA journal_mode answers
+ * the mode it is left in rather than failing, and quick_check its
+ * findings: both must be read, not just run. */
+static int
+pragma_text(sqlite3 *db, const char *text, char **value)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, text, -1, &stmt, NULL);
+
+    *value = NULL;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        *value = column_text(stmt, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Flush a folder's entries (a rename in it) to disk; 0 or an errno. */
+static int
+sync_dir(const char *dir)
+{
+    int fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    int e = 0;
+
+    if (fd < 0)
+        return errno;
+    if (fsync(fd) != 0)
+        e = errno;
+    close(fd);
+    return e;
+}
+
+/* Remove what SQLite may have left beside the temporary copy, named after
+ * it.  After a clean close none of it is needed: in EXCLUSIVE locking
+ * mode SQLite zeroes a rollback journal at commit instead of deleting it,
+ * and once the copy has its own name nothing would ever remove one. */
+static void
+backup_remove_side_files(const char *tmp)
+{
+    static const char *const suffix[] = { "-journal", "-wal", "-shm" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(suffix); i++) {
+        g_autofree char *f = g_strconcat(tmp, suffix[i], NULL);
+
+        g_unlink(f);
+    }
+}
+
+/* Remove the temporary copy and whatever SQLite made beside it. */
+static void
+backup_discard(const char *tmp)
+{
+    backup_remove_side_files(tmp);
+    g_unlink(tmp);
+}
+
+/* Copy the snapshot the source's open read transaction sees into the
+ * empty file tmp, make it one self-contained file and check it; counts
+ * in *out.  path names the backup in messages. */
+static gboolean
+backup_copy(struct store *st, const char *tmp, const char *path, gint64 statements,
+            struct store_backup_stats *out, GError **err)
+{
+    sqlite3 *copy = NULL;
+    sqlite3_backup *b;
+    g_autofree char *mode = NULL, *check = NULL;
+    const char *what = "opening the copy";
+    int rc;
+
+    rc = sqlite3_open_v2(tmp, &copy, SQLITE_OPEN_READWRITE, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    sqlite3_extended_result_codes(copy, 1);
+    /* EXCLUSIVE: the copy is ours alone, and once it says WAL (below) its
+     * wal-index lives in memory, so no -shm file is ever made beside it.
+     * synchronous OFF: the whole file is flushed once, at the end. */
+    what = "setting the copy up";
+    if ((rc = sqlite3_exec(copy, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=OFF",
+                           NULL, NULL, NULL)) != SQLITE_OK)
+        goto fail;
+    /* One step of -1 pages: every page from the one snapshot the source
+     * connection's read transaction holds.  Smaller steps would let
+     * liaisond's commits in between restart the copy again and again. */
+    what = "copying";
+    if ((b = sqlite3_backup_init(copy, "main", st->db, "main")) == NULL) {
+        rc = sqlite3_errcode(copy);
+        goto fail;
+    }
+    rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    /* The pages copied include the source's header, which says WAL: as it
+     * is, the copy would open as a WAL database, expect a -wal file
+     * beside it and make one.  A rollback journal makes it one file. */
+    what = "leaving WAL mode";
+    if ((rc = pragma_text(copy, "PRAGMA journal_mode=DELETE", &mode)) != SQLITE_OK)
+        goto fail;
+    if (mode == NULL || g_ascii_strcasecmp(mode, "delete") != 0) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                    "%s: the copy stayed in journal mode %s", path, mode ? mode : "(none)");
+        goto failed;
+    }
+    /* quick_check reads every page back (O(N), unlike integrity_check it
+     * skips matching indexes to rows): a write that went wrong shows. */
+    what = "checking the copy";
+    if ((rc = pragma_text(copy, "PRAGMA quick_check", &check)) != SQLITE_OK)
+        goto fail;
+    if (check == NULL || strcmp(check, "ok") != 0) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_CORRUPT, "%s: the copy failed its check: %s",
+                    path, check ? check : "(no answer)");
+        goto failed;
+    }
+    what = "counting in the copy";
+    if ((rc = query_int(copy, "SELECT count(*) FROM statement", &out->statements)) != SQLITE_OK
+        || (rc = query_int(copy, "SELECT count(*) FROM message", &out->messages)) != SQLITE_OK)
+        goto fail;
+    if (out->statements != statements) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_CORRUPT,
+                    "%s: the copy holds %" G_GINT64_FORMAT " statements, the database %"
+                    G_GINT64_FORMAT, path, out->statements, statements);
+        goto failed;
+    }
+    what = "closing the copy";
+    if ((rc = sqlite3_close(copy)) != SQLITE_OK)
+        goto fail;
+    return TRUE;
+fail:
+    backup_fail(copy, err, rc, path, what);
+failed:
+    sqlite3_close_v2(copy);
+    return FALSE;
+}
+
+/* Write a consistent, checked copy of the database to path (see the
+ * header comment); on failure path is left as it was. */
+gboolean
+store_backup(struct store *st, const char *path, struct store_backup_stats *out,
+             GError **err)
+{
+    const char *db = sqlite3_db_filename(st->db, "main");
+    g_autofree char *dir = NULL, *base = NULL, *tmp = NULL;
+    gint64  statements = 0;
+    gboolean began = FALSE;
+    GStatBuf sb;
+    int     fd, rc, e;
+
+    memset(out, 0, sizeof *out);
+    if (*path == '\0') {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND, "no backup file given");
+        return FALSE;
+    }
+    if (g_stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
+                    "%s is a folder: name the file to write", path);
+        return FALSE;
+    }
+    if (db != NULL && *db != '\0' && backup_is_database(db, path)) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
+                    "%s is the database %s, or its -wal, -shm or -journal file: name "
+                    "another file",
+                    path, st->path);
+        return FALSE;
+    }
+
+    /* In the destination's folder, so that the rename is atomic; hidden,
+     * and 0600: the database holds mail and the VERP secret. */
+    dir = g_path_get_dirname(path);
+    base = g_path_get_basename(path);
+    tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+    if ((fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600)) < 0) {
+        e = errno;
+        if (e == ENOENT || e == ENOTDIR)
+            g_set_error(err, STORE_ERROR, errno_code(e),
+                        "%s: the folder %s does not exist", path, dir);
+        else
+            backup_errno(err, path, "creating a file in its folder", e);
+        return FALSE;
+    }
+
+    /* A read transaction opened here, under the busy timeout (the backup
+     * API would not wait for the source), holds the snapshot that the
+     * count and the copy both read.  Inside a caller's transaction BEGIN
+     * fails, as it must: the backup API reads through this connection, and
+     * the copy would hold that transaction's uncommitted writes. */
+    if ((rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
+        fail(st, err, rc, "starting a read");
+        goto failed;
+    }
+    began = TRUE;
+    if ((rc = query_int(st->db, "SELECT count(*) FROM statement", &statements)) != SQLITE_OK) {
+        fail(st, err, rc, "reading");
+        goto failed;
+    }
+    if (!backup_copy(st, tmp, path, statements, out, err))
+        goto failed;
+    /* Let go of the snapshot at once: liaisond's checkpoints wait for it. */
+    rollback_if_open(st);
+    began = FALSE;
+    backup_remove_side_files(tmp);
+
+    /* SQLite has written the file through its own descriptor; ours is
+     * the same file, and flushes it. */
+    if (fstat(fd, &sb) != 0 || fsync(fd) != 0) {
+        backup_errno(err, path, "flushing the copy to disk", errno);
+        goto failed;
+    }
+    out->bytes = sb.st_size;
+    e = close(fd) != 0 ? errno : 0;
+    fd = -1;
+    if (e != 0) {
+        backup_errno(err, path, "closing the copy", e);
+        goto failed;
+    }
+    if (g_rename(tmp, path) != 0) {
+        backup_errno(err, path, "putting the copy in place", errno);
+        goto failed;
+    }
+    /* Without it a crash could bring back the old name's file. */
+    if ((e = sync_dir(dir)) != 0) {
+        backup_errno(err, path, "flushing its folder (the copy is in place, but a crash "
+                     "may undo that)", e);
+        return FALSE;
+    }
+    return TRUE;
+failed:
+    /* Only the read opened here: a caller's transaction is the caller's. */
+    if (began)
+        rollback_if_open(st);
+    if (fd >= 0)
+        close(fd);
+    backup_discard(tmp);
+    return FALSE;
 }

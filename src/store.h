@@ -291,4 +291,25 @@ gboolean store_address_failing(struct store *st, const char *addr, const char *w
  * names a recipient.  Caller frees; NULL with *err on failure. */
 char   *store_secret(struct store *st, GError **err);
 
+/* ---- backup ------------------------------------------------------------ */
+
+/* What a backup holds: the counts as of the snapshot it copied. */
+struct store_backup_stats {
+    gint64  statements;
+    gint64  messages;
+    gint64  bytes;              /* the size of the copy */
+};
+
+/* Write a consistent copy of the database (one snapshot, through SQLite's
+ * backup API; liaisond's writes neither wait nor show) to path, as one
+ * file in rollback-journal mode, mode 0600, checked with quick_check,
+ * flushed to disk and renamed over path.  On failure nothing is left
+ * behind and path is as it was.  Codes: READONLY when path is a folder,
+ * the database (or its -wal, -shm, -journal) or its folder cannot be
+ * written; NOTFOUND when its folder does not exist; FULL when the disk
+ * filled; BUSY when the database could not be read in time; CORRUPT when
+ * the copy failed its check; OTHER for an I/O error. */
+gboolean store_backup(struct store *st, const char *path,
+                      struct store_backup_stats *out, GError **err);
+
 #endif

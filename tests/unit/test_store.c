@@ -1040,6 +1040,100 @@ test_busy(void **state)
     store_close(a);
 }
 
+/* g_ptr_array_sort's comparison of two strings: it passes pointers to
+ * the elements. */
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The names in dir, sorted and joined with spaces. */
+static char *
+dir_names(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    char *joined;
+
+    assert_non_null(d);
+    while ((name = g_dir_read_name(d)))
+        g_ptr_array_add(names, g_strdup(name));
+    g_dir_close(d);
+    g_ptr_array_sort(names, compare_names);
+    g_ptr_array_add(names, NULL);
+    joined = g_strjoinv(" ", (char **) names->pdata);
+    g_ptr_array_free(names, TRUE);
+    return joined;
+}
+
+/* store_backup: a copy that reads back, with its counts; refused inside
+ * the connection's own transaction (the copy would hold its uncommitted
+ * rows), which it leaves open, over the database, onto a folder, into a
+ * missing folder, each leaving no file behind. */
+static void
+test_backup(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path), *copy;
+    struct statement *s = full_statement(), *got;
+    struct store_backup_stats sum;
+    g_autofree char *to = g_build_filename(f->dir, "copy.db", NULL);
+    g_autofree char *to2 = g_build_filename(f->dir, "copy2.db", NULL);
+    g_autofree char *nowhere = g_build_filename(f->dir, "nowhere", "x.db", NULL);
+    g_autofree char *names = NULL;
+    GError *err = NULL;
+    GStatBuf sb;
+    gint64 id;
+
+    assert_true(store_begin(st, &err));
+    id = store_add_statement(st, s, &err);
+    assert_true(id > 0);
+    assert_true(store_commit(st, &err));
+
+    assert_true(store_backup(st, to, &sum, &err));
+    assert_null(err);
+    assert_int_equal(sum.statements, 1);
+    assert_int_equal(sum.messages, 0);
+    assert_int_equal(g_stat(to, &sb), 0);
+    assert_int_equal(sum.bytes, sb.st_size);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+
+    assert_true(store_begin(st, &err));
+    assert_true(store_add_statement(st, s, &err) > 0);
+    assert_false(store_backup(st, to2, &sum, &err));
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "within a transaction"));
+    assert_error(&err, STORE_ERROR_OTHER);
+    /* The caller's transaction is left to the caller, still open. */
+    assert_true(store_commit(st, &err));
+    sum.statements = 0;
+    assert_true(store_backup(st, to2, &sum, &err));
+    assert_int_equal(sum.statements, 2);
+    g_unlink(to2);
+
+    assert_false(store_backup(st, f->path, &sum, &err));
+    assert_error(&err, STORE_ERROR_READONLY);
+    assert_false(store_backup(st, f->dir, &sum, &err));
+    assert_error(&err, STORE_ERROR_READONLY);
+    assert_false(store_backup(st, nowhere, &sum, &err));
+    assert_error(&err, STORE_ERROR_NOTFOUND);
+    names = dir_names(f->dir);
+    assert_string_equal(names, "copy.db liaison.db liaison.db-shm liaison.db-wal");
+
+    copy = store_open_readonly(to, BUSY_MS, &err);
+    if (copy == NULL)
+        fail_msg("store_open_readonly of the copy: %s", err->message);
+    got = store_get_statement(copy, id, &err);
+    assert_non_null(got);
+    assert_str(got->env->title, s->env->title);
+    statement_free(got);
+    store_close(copy);
+    statement_free(s);
+    store_close(st);
+}
+
 int
 main(void)
 {
@@ -1062,6 +1156,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_readonly_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
