@@ -8,8 +8,9 @@
  * 1 no such statement (show, close, reopen, deadline, reassign, reply),
  * 64 usage, 65 not mail (reply: not text, too large, no address), 66 no
  * input file (ingest, reply) or no database (list, show, close, reopen,
- * deadline, reassign, reply, queue, publish), 70 internal error, 73 publish
- * cannot write its folder, 74 input too large, 75 temporary failure (the MTA
+ * deadline, reassign, reply, queue, publish, backup), 70 internal error, 73
+ * publish cannot write its folder or backup its file, 74 input too large
+ * (backup: disk full or an I/O error), 75 temporary failure (the MTA
  * keeps the message and retries), 78 configuration error; ingest answers
  * 75 for its own usage errors, 70, 78 and unreadable input, which are not
  * the message's fault (ingest_keep()).  The help texts below, usage() and
@@ -2205,6 +2206,79 @@ cmd_publish(struct ctl *ctl, int argc, char **argv)
     return EX_OK;
 }
 
+/* backup's exit code for a store_backup failure: the destination's own
+ * faults (73, 74) apart from the database's (75), as cron mail says. */
+static int
+backup_exit(const GError *err)
+{
+    if (err->domain != STORE_ERROR)
+        return EX_SOFTWARE;
+    switch (err->code) {
+    case STORE_ERROR_BUSY:
+        return EX_TEMPFAIL;
+    case STORE_ERROR_READONLY:
+    case STORE_ERROR_NOTFOUND:
+        return EX_CANTCREAT;
+    default:
+        /* Full, an I/O error, a copy that failed its check. */
+        return EX_IOERR;
+    }
+}
+
+/* A size for a person, "1.2 MB" (SI units, as ls -h --si and df -H).
+ * g_format_size puts a no-break space (U+00A0) before the unit: a plain
+ * one here, for cron mail in any charset and for scripts that split on
+ * spaces. */
+static char *
+plain_size(guint64 bytes)
+{
+    g_autofree char *s = g_format_size(bytes);
+    g_auto(GStrv) parts = g_strsplit(s, "\u00a0", -1);
+
+    return g_strjoinv(" ", parts);
+}
+
+/* liaisonctl backup FILE: a consistent, checked, single-file copy of the
+ * live database (store_backup), for a nightly cron job. */
+static int
+cmd_backup(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct store_backup_stats sum;
+    g_autofree char *size = NULL;
+    const char *file;
+    GError *err = NULL;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': return command_usage(ctl->cmd, TRUE);
+        default: return command_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (argc - optind != 1 || *argv[optind] == '\0')
+        return command_usage(ctl->cmd, FALSE);
+    file = argv[optind];
+    /* Never creates a database: a mistyped -d must not back up an empty
+     * new one, nor leave it behind. */
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    if (!store_backup(ctl->store, file, &sum, &err)) {
+        rc = backup_exit(err);
+        log_msg(LOG_ERR, NULL, "backup failed: %s", err->message);
+        g_error_free(err);
+        return rc;
+    }
+    size = plain_size((guint64) sum.bytes);
+    printf("backed up %" G_GINT64_FORMAT " statement%s, %" G_GINT64_FORMAT " message%s (%s) to %s\n",
+           sum.statements, sum.statements == 1 ? "" : "s",
+           sum.messages, sum.messages == 1 ? "" : "s", size, file);
+    return EX_OK;
+}
+
 /* The largest response text reply reads, and the most its attachments
  * may hold together: base64 makes 7 MiB about 9.7 MB, under Postfix's
  * default message_size_limit (10,240,000 bytes), which a relay would
@@ -2794,6 +2868,30 @@ static const struct command commands[] = {
       "error; 73 a file or directory under DIR cannot be written (what was\n"
       "written stays, whole); 75 the database cannot be opened or read; 78\n"
       "configuration error, or the directory cannot be read." },
+    { "backup", cmd_backup, "FILE",
+      "Write a copy of the database to FILE while liaisond runs: one snapshot,\n"
+      "taken through SQLite's backup API (a cp of a database in WAL mode can be\n"
+      "torn), without the changes of a transaction not yet committed; liaisond\n"
+      "neither waits for it nor stops.  The copy is one self-contained file (no\n"
+      "-wal file beside it), mode 0600 (it holds mail and the database's secret),\n"
+      "checked (quick_check), flushed to disk and then renamed over FILE: FILE is\n"
+      "the old file or a whole new copy, never a part.  Prints how many\n"
+      "statements and messages it holds and its size.  To restore: stop\n"
+      "liaisond, copy the backup over the database, remove the database's -wal\n"
+      "and -shm files, start liaisond.\n"
+      "\n"
+      "Options:\n"
+      "  -h, --help  this help\n"
+      "\n"
+      "Exit status: 0 backed up; 64 usage error; 66 no database; 70 internal\n"
+      "error; 73 FILE cannot be written: its folder does not exist or is\n"
+      "read-only, or FILE is a folder or the database itself; 74 the disk\n"
+      "filled or an I/O error while the copy was written, or the copy failed\n"
+      "its check (a damaged database); 75 the database cannot be opened or\n"
+      "read (locked past the busy timeout); 78 configuration error.  On a\n"
+      "failure no temporary file stays behind, and FILE is left as it was\n"
+      "(but when the copy is in place and only flushing its folder failed,\n"
+      "which is said)." },
     { "help", cmd_help, "[COMMAND]",
       "Describe the commands, or COMMAND (the same as 'liaisonctl COMMAND --help').\n"
       "It reads no configuration.\n"
@@ -2864,11 +2962,15 @@ usage(FILE *fp)
                 "      the text is not text, the attachments exceed 7 MiB, or there is no\n"
                 "      address to send it to\n"
                 "  66  ingest: FILE cannot be opened; import: a PATH cannot be read; list,\n"
-                "      show, close, reopen, deadline, reassign, reply, queue, publish:\n"
-                "      there is no database; reply: a file cannot be read\n"
+                "      show, close, reopen, deadline, reassign, reply, queue, publish,\n"
+                "      backup: there is no database; reply: a file cannot be read\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
-                "  73  publish: a file or folder under DIR cannot be written\n"
-                "  74  ingest: the input is larger than 256 MiB\n"
+                "  73  publish: a file or folder under DIR cannot be written; backup: FILE\n"
+                "      cannot be written (no such folder, read-only, a folder, the\n"
+                "      database itself)\n"
+                "  74  ingest: the input is larger than 256 MiB; backup: the disk filled\n"
+                "      or an I/O error while writing the copy, or the copy failed its\n"
+                "      check\n"
                 "  75  temporary failure: the database (or, for ingest, the directory)\n"
                 "      cannot be opened or used (locked, read-only, full); try again later\n"
                 "  78  configuration error: the configuration file cannot be read or is\n"

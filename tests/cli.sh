@@ -209,7 +209,7 @@ check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 # text on standard output and exit 0: the usage line liaisonctl --help
 # lists for it, its options and its exit codes.  They read no
 # configuration, so a broken one does not change them.
-COMMANDS="ingest import list show stats close reopen flush queue requeue tickle help"
+COMMANDS="ingest import list show stats close reopen flush queue requeue backup tickle help"
 "$CTL" --help >"$SCRATCH/help.out" 2>/dev/null
 # usage_of CMD: what follows CMD in the Commands list of liaisonctl --help.
 usage_of() { sed -n '/^Commands:/,/^$/p' "$SCRATCH/help.out" | sed -n "s/^  $1  *//p"; }
@@ -986,6 +986,156 @@ sqlite3 "$DB" "UPDATE outbox SET kind = '$KIND1', failed = NULL, attempts = 0, l
 check "locked database: nothing written" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
 check_exit "after the lock: 0" 0 ctl ingest "$CORPUS/s06-latin1-qp.eml"
 
+# --- backup: a consistent, single-file copy of the live database -------------
+# Of the corpus database (LF): liaisonctl reads the same from the copy as
+# from the original; before anything opens it, the copy is one file in
+# rollback-journal mode (no -wal beside it), sound, and mode 0600.
+BK="$SCRATCH/backups"
+mkdir -p "$BK"
+bk_st=$(count_rows "$LF" statement)
+bk_msg=$(count_rows "$LF" message)
+check_exit "backup: 0" 0 lf backup "$BK/corpus.db"
+check_grep "backup: its summary counts the statements and messages" \
+    "^backed up $bk_st statements, $bk_msg messages \([0-9.]+ (bytes|kB|MB)\) to $BK/corpus.db$" "$SCRATCH/out"
+check "backup: no -wal or -shm file beside the copy" bash -c '[ ! -e "$1-wal" ] && [ ! -e "$1-shm" ]' _ "$BK/corpus.db"
+is "backup: no temporary file left in its folder" "corpus.db" "$(ls -A "$BK")"
+# journal_mode and integrity_check as SQLite itself reads the file, with
+# neither liaisonctl (which would put it in WAL mode) nor the sqlite3 shell.
+bk_pragmas() {
+    python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(c.execute("PRAGMA journal_mode").fetchone()[0], c.execute("PRAGMA integrity_check").fetchone()[0])' "$1" 2>&1
+}
+is "backup: journal mode delete, integrity ok" "delete ok" "$(bk_pragmas "$BK/corpus.db")"
+is "backup: mode 0600 (mail and the secret)" 600 "$(stat -c %a "$BK/corpus.db")"
+# The size as g_format_size writes it: SI units, one decimal.
+bk_size=$(python3 -c 'import os, sys
+n = os.stat(sys.argv[1]).st_size
+print("%d bytes" % n if n < 1000 else "%.1f kB" % (n / 1e3) if n < 1e6 else "%.1f MB" % (n / 1e6))' "$BK/corpus.db")
+check_grep "backup: the summary's size is the copy's ($bk_size)" "\($bk_size\) to " "$SCRATCH/out"
+lf list --json >"$SCRATCH/bk-orig.json"
+"$CTL" -d "$BK/corpus.db" list --json >"$SCRATCH/bk-copy.json" 2>"$SCRATCH/err"
+check "backup: list --json of the copy is the original's ($bk_st statements)" \
+    bash -c 'jq -e "length == $3" "$1" >/dev/null && cmp -s "$1" "$2"' _ "$SCRATCH/bk-orig.json" "$SCRATCH/bk-copy.json" "$bk_st"
+lf show --json "${dated[0]}" >"$SCRATCH/bk-orig.json"
+"$CTL" -d "$BK/corpus.db" show --json "${dated[0]}" >"$SCRATCH/bk-copy.json" 2>"$SCRATCH/err"
+check "backup: show --json ${dated[0]} of the copy is the original's (answered, with attachments and history)" \
+    bash -c 'jq -e ".replied != null and (.attachments | length) > 0 and (.history | length) > 2" "$1" >/dev/null && cmp -s "$1" "$2"' _ "$SCRATCH/bk-orig.json" "$SCRATCH/bk-copy.json"
+
+# Taken while another process holds a write transaction with a change not
+# committed (pages of it spilled to the -wal file): no wait, and not in the
+# copy.  The same backup after the commit has it: the check can tell.
+BKL="$BK/corpus.db"
+cat >"$SCRATCH/bk-writer.py" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA cache_size = 1")      # spill the change to the -wal file
+c.execute("BEGIN IMMEDIATE")
+c.execute("UPDATE statement SET title = 'UNCOMMITTED-MARK' WHERE id = (SELECT min(id) FROM statement)")
+c.execute("INSERT INTO meta (key, value) VALUES ('bk-filler', ?)", ("x" * 300000,))
+open(sys.argv[2], "w").close()
+c.execute("COMMIT" if sys.stdin.readline().strip() == "commit" else "ROLLBACK")
+PY
+rm -f "$SCRATCH/bk-fifo" "$SCRATCH/bk-ready"
+mkfifo "$SCRATCH/bk-fifo"
+python3 "$SCRATCH/bk-writer.py" "$BKL" "$SCRATCH/bk-ready" <"$SCRATCH/bk-fifo" >"$SCRATCH/bk-writer.out" 2>&1 &
+BKW=$!
+exec 8>"$SCRATCH/bk-fifo"
+t_cleanup "exec 8>&- 2>/dev/null; kill $BKW 2>/dev/null"
+for _ in $(seq 1 100); do
+    [ -e "$SCRATCH/bk-ready" ] || ! kill -0 "$BKW" 2>/dev/null && break
+    sleep 0.1
+done
+check "backup under a writer: another process holds an uncommitted change" test -e "$SCRATCH/bk-ready"
+check_exit "backup under a writer: 0, without waiting for it" 0 timeout 4 "$CTL" -d "$BKL" backup "$BK/during.db"
+echo commit >&8
+exec 8>&-
+wait "$BKW"
+is "backup under a writer: the copy lacks the uncommitted change" 0 \
+    "$(count_rows "$BK/during.db" "statement WHERE title = 'UNCOMMITTED-MARK'")"
+is "backup under a writer: the copy is sound" "delete ok" "$(bk_pragmas "$BK/during.db")"
+check_exit "backup after the commit: 0" 0 "$CTL" -d "$BKL" backup "$BK/after.db"
+is "backup after the commit: the change is in it" 1 \
+    "$(count_rows "$BK/after.db" "statement WHERE title = 'UNCOMMITTED-MARK'")"
+
+# An existing FILE is replaced whole (a new file renamed over it, none of
+# the old bytes left); FILE that is the database, a folder, or in a folder
+# that does not exist: 73, nothing written.
+head -c 3000000 /dev/urandom >"$BK/old.db"
+bk_ino=$(stat -c %i "$BK/old.db")
+check_exit "backup over an existing file: 0" 0 "$CTL" -d "$BKL" backup "$BK/old.db"
+check "backup over an existing file: a new file, exactly the database's pages, sound" python3 -c '
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+size = c.execute("PRAGMA page_size").fetchone()[0] * c.execute("PRAGMA page_count").fetchone()[0]
+ok = c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+sys.exit(0 if ok and os.stat(sys.argv[1]).st_size == size and os.stat(sys.argv[1]).st_ino != int(sys.argv[2]) else 1)' "$BK/old.db" "$bk_ino"
+bk_ino=$(stat -c %i "$BKL")
+"$CTL" -d "$BKL" list --json >"$SCRATCH/bk-orig.json" 2>/dev/null
+check_exit "backup to the database itself: 73" 73 "$CTL" -d "$BKL" backup "$BKL"
+check_grep "backup to the database itself: says so" "is the database" "$SCRATCH/err"
+check_exit "backup to the database's -wal file: 73" 73 "$CTL" -d "$BKL" backup "$BKL-wal"
+"$CTL" -d "$BKL" list --json >"$SCRATCH/bk-copy.json" 2>/dev/null
+check "backup to the database itself: the same file, still WAL, the same statements" bash -c \
+    '[ "$(stat -c %i "$1")" = "$2" ] && [ "$(sqlite3 "$1" "PRAGMA journal_mode")" = wal ] && [ -s "$3" ] && cmp -s "$3" "$4"' \
+    _ "$BKL" "$bk_ino" "$SCRATCH/bk-orig.json" "$SCRATCH/bk-copy.json"
+ln -s "$BKL" "$SCRATCH/bk-link.db"
+check_exit "backup to a link to the database: 73" 73 "$CTL" -d "$BKL" backup "$SCRATCH/bk-link.db"
+check_exit "backup to a folder: 73" 73 "$CTL" -d "$BKL" backup "$BK"
+check_grep "backup to a folder: says so" "is a folder" "$SCRATCH/err"
+check_exit "backup into a missing folder: 73" 73 "$CTL" -d "$BKL" backup "$SCRATCH/nowhere/x.db"
+check_grep "backup into a missing folder: says so" "the folder .*/nowhere does not exist" "$SCRATCH/err"
+# (corpus.db-wal and -shm: liaisonctl opened the copy, in WAL mode since.)
+is "backup: none of the refused ones left a file" "after.db corpus.db corpus.db-shm corpus.db-wal during.db old.db" \
+    "$(ls -A "$BK" | sort | tr '\n' ' ' | sed 's/ $//')"
+check_exit "backup with no database: 66" 66 "$CTL" -d "$SCRATCH/no-such.db" backup "$BK/none.db"
+check "backup with no database: none created, no copy written" bash -c '[ ! -e "$1" ] && [ ! -e "$2" ]' _ "$SCRATCH/no-such.db" "$BK/none.db"
+check_exit "backup without FILE: 64" 64 "$CTL" -d "$BKL" backup
+check_grep "backup without FILE: its usage" "^usage: liaisonctl backup FILE$" "$SCRATCH/err"
+check_exit "backup with two FILEs: 64" 64 "$CTL" -d "$BKL" backup "$BK/a.db" "$BK/b.db"
+check_exit "backup to an empty name: 64" 64 "$CTL" -d "$BKL" backup ""
+check "backup's usage errors: no file written" bash -c '[ ! -e "$1" ] && [ ! -e "$2" ]' _ "$BK/a.db" "$BK/b.db"
+# A database with a damaged page (an index's, which liaisonctl opens
+# without reading): the copy fails its check, 74, and nothing is written.
+cp "$BK/after.db" "$SCRATCH/bk-bad.db"
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+size = c.execute("PRAGMA page_size").fetchone()[0]
+page = c.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", ("statement_state_deadline",)).fetchone()[0]
+c.close()
+with open(sys.argv[1], "r+b") as f:
+    f.seek((page - 1) * size)
+    f.write(b"\x42" * 64)' "$SCRATCH/bk-bad.db"
+check_exit "backup of a damaged database: 74" 74 "$CTL" -d "$SCRATCH/bk-bad.db" backup "$BK/bad.db"
+check_grep "backup of a damaged database: the check's finding" "failed its check: .*Page [0-9]+" "$SCRATCH/err"
+check "backup of a damaged database: no copy, no temporary file" bash -c \
+    '[ ! -e "$1/bad.db" ] && ! ls -A "$1" | grep -q "^\.bad\.db\."' _ "$BK"
+# A database locked past the busy timeout (another connection in
+# exclusive locking mode, which stops readers too): 75.
+printf 'busy_timeout_ms = 300\n' >"$SCRATCH/bk-short.conf"
+rm -f "$SCRATCH/bk-fifo" "$SCRATCH/bk-ready"
+mkfifo "$SCRATCH/bk-fifo"
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA locking_mode = EXCLUSIVE")
+c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+sys.stdin.readline()
+c.execute("ROLLBACK")' "$BKL" "$SCRATCH/bk-ready" <"$SCRATCH/bk-fifo" >/dev/null 2>&1 &
+BKW=$!
+exec 8>"$SCRATCH/bk-fifo"
+t_cleanup "exec 8>&- 2>/dev/null; kill $BKW 2>/dev/null"
+for _ in $(seq 1 100); do
+    [ -e "$SCRATCH/bk-ready" ] || ! kill -0 "$BKW" 2>/dev/null && break
+    sleep 0.1
+done
+check_exit "backup of a database locked past the busy timeout: 75" 75 "$CTL" -c "$SCRATCH/bk-short.conf" -d "$BKL" backup "$BK/locked.db"
+check_grep "backup of a locked database: says why" "locked|busy" "$SCRATCH/err"
+echo done >&8
+exec 8>&-
+wait "$BKW"
+check "backup of a locked database: no file written" test ! -e "$BK/locked.db"
+
 # --- read-only and full file systems (need mount, so root) -------------------
 # Without root these cases do not run, and must not look passed: exit 77
 # makes automake report the script as SKIP, not PASS.  t_exit turns the 77
@@ -1049,4 +1199,45 @@ if mount -t tmpfs -o size=16m tmpfs "$FULL"; then
     umount "$FULL"
 else
     fail "full disk case" "cannot mount a tmpfs"
+fi
+
+# --- backup to a read-only and to a full file system -------------------------
+BKRO="$SCRATCH/bk-ro"
+mkdir -p "$BKRO"
+if mount -t tmpfs -o size=4m tmpfs "$BKRO"; then
+    t_cleanup "umount -l '$BKRO' 2>/dev/null"
+    mount -o remount,ro "$BKRO"
+    check_exit "backup into a read-only folder: 73" 73 "$CTL" -d "$BKL" backup "$BKRO/liaison.db"
+    check_grep "backup into a read-only folder: says why" "Read-only file system" "$SCRATCH/err"
+    is "backup into a read-only folder: no file, temporary or not" "" "$(ls -A "$BKRO")"
+    umount "$BKRO"
+else
+    fail "backup read-only case" "cannot mount a tmpfs"
+fi
+
+# A previous backup (of a small database) on a file system too small for
+# the next: 74, no temporary file left, the previous backup whole.
+BKF="$SCRATCH/bk-full"
+mkdir -p "$BKF"
+if mount -t tmpfs -o size=2m tmpfs "$BKF"; then
+    t_cleanup "umount -l '$BKF' 2>/dev/null"
+    "$CTL" -d "$SCRATCH/bk-small.db" ingest "$CORPUS/s04-3gpp-template.eml" >/dev/null 2>&1
+    check_exit "backup of a small database onto a small disk: 0" 0 "$CTL" -d "$SCRATCH/bk-small.db" backup "$BKF/liaison.db"
+    bk_sum=$(sha256sum <"$BKF/liaison.db")
+    # Fill the disk, then free 128 KiB: the copy starts, and runs out of room.
+    dd if=/dev/zero of="$BKF/filler" bs=4k 2>/dev/null
+    truncate -s -128K "$BKF/filler"
+    check "backup onto a full disk: the database is larger than the room left" \
+        test "$(stat -c %s "$BKL")" -gt $((128 * 1024))
+    check_exit "backup onto a full disk: 74" 74 "$CTL" -d "$BKL" backup "$BKF/liaison.db"
+    check_grep "backup onto a full disk: says why" "database or disk is full|No space left" "$SCRATCH/err"
+    is "backup onto a full disk: no temporary file left" "filler liaison.db" "$(ls -A "$BKF" | sort | tr '\n' ' ' | sed 's/ $//')"
+    is "backup onto a full disk: the previous backup untouched" "$bk_sum" "$(sha256sum <"$BKF/liaison.db")"
+    is "backup onto a full disk: the previous backup still sound" "delete ok" "$(bk_pragmas "$BKF/liaison.db")"
+    rm -f "$BKF/filler"
+    check_exit "backup with room again: 0" 0 "$CTL" -d "$BKL" backup "$BKF/liaison.db"
+    is "backup with room again: the new one in place" "$(count_rows "$BKL" statement)" "$(count_rows "$BKF/liaison.db" statement)"
+    umount "$BKF"
+else
+    fail "backup full disk case" "cannot mount a tmpfs"
 fi
