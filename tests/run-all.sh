@@ -147,7 +147,24 @@ vg_corpus() {
         rm -rf "$vgdb.site"
 }
 step "valgrind-liaisonctl-corpus" vg_corpus
-rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm"
+# The corpus as an mbox behind a message that is not mail (GMime's parse
+# started anew after it), imported, then the database backed up.
+vg_archive() {
+    local f rc mbox="$vgdb.mbox"
+    printf 'From x Sat Nov 28 09:15:00 2026\nnot mail\n\n' >"$mbox"
+    for f in tests/corpus/*.eml; do
+        printf 'From archive@lists.ietf.test Sat Nov 28 09:15:00 2026\n' >>"$mbox"
+        sed 's/^\(>*From \)/>\1/' "$f" >>"$mbox"
+        printf '\n' >>"$mbox"
+    done
+    $VG build/src/liaisonctl -d "$vgdb.a" -D tests/corpus/directory.json import \
+        --close-before 2026-11-25 "$mbox" >/dev/null
+    rc=$?
+    [ "$rc" -eq 65 ] || { echo "import: exit $rc, wanted 65 (one message not mail)"; return 1; }
+    $VG build/src/liaisonctl -d "$vgdb.a" backup "$vgdb.b"
+}
+step "valgrind-liaisonctl-archive" vg_archive
+rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm" "$vgdb.mbox" "$vgdb.a" "$vgdb.a-wal" "$vgdb.a-shm" "$vgdb.b"
 # liaisond itself: test-milter.sh (the corpus, SIGHUP, a read-only database
 # and a full spool, through a private Postfix) with the daemon under
 # valgrind (pf-lib.sh's LIAISOND_WRAPPER).  Each daemon is stopped with
