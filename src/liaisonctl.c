@@ -2263,9 +2263,22 @@ cmd_backup(struct ctl *ctl, int argc, char **argv)
         return command_usage(ctl->cmd, FALSE);
     file = argv[optind];
     /* Never creates a database: a mistyped -d must not back up an empty
-     * new one, nor leave it behind. */
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+     * new one, nor leave it behind.  Opened read-only as it is: a backup
+     * taken before an upgrade (the new liaisonctl installed, liaisond
+     * not yet restarted) must save the old schema, not migrate it. */
+    if ((rc = ctl_setup(ctl)) != EX_OK)
         return rc;
+    if (!g_file_test(ctl->db_path, G_FILE_TEST_EXISTS)) {
+        log_msg(LOG_ERR, NULL, "no database at %s (see -d, LIAISON_DB or database =)",
+                ctl->db_path);
+        return EX_NOINPUT;
+    }
+    if ((ctl->store = store_open_for_backup(ctl->db_path, ctl->cfg->busy_timeout_ms,
+                                            &err)) == NULL) {
+        log_msg(LOG_ERR, NULL, "cannot open the database %s: %s", ctl->db_path, err->message);
+        g_error_free(err);
+        return EX_TEMPFAIL;
+    }
     if (!store_backup(ctl->store, file, &sum, &err)) {
         rc = backup_exit(err);
         log_msg(LOG_ERR, NULL, "backup failed: %s", err->message);
@@ -2875,7 +2888,9 @@ static const struct command commands[] = {
       "neither waits for it nor stops.  The copy is one self-contained file (no\n"
       "-wal file beside it), mode 0600 (it holds mail and the database's secret),\n"
       "checked (quick_check), flushed to disk and then renamed over FILE: FILE is\n"
-      "the old file or a whole new copy, never a part.  Prints how many\n"
+      "the old file or a whole new copy, never a part (a link at FILE is\n"
+      "replaced, not followed).  The database is read as it is, never migrated.\n"
+      "Prints how many\n"
       "statements and messages it holds and its size.  To restore: stop\n"
       "liaisond, copy the backup over the database, remove the database's -wal\n"
       "and -shm files, start liaisond.\n"
@@ -2891,7 +2906,9 @@ static const struct command commands[] = {
       "read (locked past the busy timeout); 78 configuration error.  On a\n"
       "failure no temporary file stays behind, and FILE is left as it was\n"
       "(but when the copy is in place and only flushing its folder failed,\n"
-      "which is said)." },
+      "which is said); a backup killed part-way leaves its temporary copy,\n"
+      ".liaison-backup-XXXXXX, which the next backup into that folder\n"
+      "removes." },
     { "help", cmd_help, "[COMMAND]",
       "Describe the commands, or COMMAND (the same as 'liaisonctl COMMAND --help').\n"
       "It reads no configuration.\n"

@@ -66,6 +66,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -890,9 +891,12 @@ migrate(struct store *st, GError **err)
 }
 
 /* Open with the given SQLite flags, set the connection up, migrate and
- * prepare: the common part of store_open and store_open_readonly. */
+ * prepare: the common part of store_open and store_open_readonly.  bare:
+ * only opened, read-only, for store_backup (no schema check, nothing
+ * prepared: a copy must be made of whatever version the file holds). */
 static struct store *
-open_with_flags(const char *path, int busy_timeout_ms, int flags, GError **err)
+open_with_flags(const char *path, int busy_timeout_ms, int flags, gboolean bare,
+                GError **err)
 {
     struct store *st = g_new0(struct store, 1);
     int persist = 1;
@@ -922,6 +926,8 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, GError **err)
     /* SQLite falls back to read-only by itself when the file is not
      * writable; from here on that is the same as asking for it. */
     st->readonly = sqlite3_db_readonly(st->db, "main") == 1;
+    if (bare)
+        return st;
     /* A reader's first failure should say what it was doing: reading. */
     if (st->readonly && !read_user_version(st, &version, err))
         goto fail;
@@ -965,7 +971,7 @@ struct store *
 store_open(const char *path, int busy_timeout_ms, GError **err)
 {
     return open_with_flags(path, busy_timeout_ms,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, FALSE, err);
 }
 
 /* Open an existing database for reading only: never creates, never
@@ -974,7 +980,15 @@ store_open(const char *path, int busy_timeout_ms, GError **err)
 struct store *
 store_open_readonly(const char *path, int busy_timeout_ms, GError **err)
 {
-    return open_with_flags(path, busy_timeout_ms, SQLITE_OPEN_READONLY, err);
+    return open_with_flags(path, busy_timeout_ms, SQLITE_OPEN_READONLY, FALSE, err);
+}
+
+/* See store.h: an existing database opened to be copied, read-only, as
+ * it is. */
+struct store *
+store_open_for_backup(const char *path, int busy_timeout_ms, GError **err)
+{
+    return open_with_flags(path, busy_timeout_ms, SQLITE_OPEN_READONLY, TRUE, err);
 }
 
 /* The schema version this program writes (the number of migrations). */
@@ -2628,6 +2642,18 @@ errno_code(int e)
     }
 }
 
+/* Set *err for the database that could not be read: BUSY whatever the
+ * cause (locked, an I/O error, a file it cannot open), since it is the
+ * source, not the backup's file, that failed, and a READONLY or I/O code
+ * would read as the backup's; OTHER for SQLITE_ERROR, the caller's misuse
+ * (a transaction of its own open). */
+static void
+backup_source_failed(struct store *st, GError **err, int rc, const char *what)
+{
+    g_set_error(err, STORE_ERROR, (rc & 0xff) == SQLITE_ERROR ? STORE_ERROR_OTHER
+                : STORE_ERROR_BUSY, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
 /* Set *err for a failed system call on the backup's file path. */
 static void
 backup_errno(GError **err, const char *path, const char *what, int e)
@@ -2644,9 +2670,17 @@ backup_fail(sqlite3 *copy, GError **err, int rc, const char *path, const char *w
 
     /* The handle's own message when it is about this failure: it may
      * say more ("database or disk is full" is the same either way). */
+    int     e = copy != NULL ? sqlite3_system_errno(copy) : 0;
+
     if (copy != NULL && (sqlite3_errcode(copy) & 0xff) == (rc & 0xff))
         msg = sqlite3_errmsg(copy);
-    g_set_error(err, STORE_ERROR, error_code(copy, rc), "%s: %s: %s", path, what, msg);
+    /* "unable to open database file" says less than the errno behind it
+     * (no room for another inode, a name too long). */
+    if (e != 0)
+        g_set_error(err, STORE_ERROR, e == ENOSPC || e == EDQUOT ? STORE_ERROR_FULL
+                    : error_code(copy, rc), "%s: %s: %s (%s)", path, what, msg, g_strerror(e));
+    else
+        g_set_error(err, STORE_ERROR, error_code(copy, rc), "%s: %s: %s", path, what, msg);
 }
 
 /* Whether path is the database or one of its -wal, -shm and -journal
@@ -2726,6 +2760,10 @@ sync_dir(const char *dir)
     return e;
 }
 
+/* The name of a backup's temporary copy in the destination's folder,
+ * before mkstemp's six characters. */
+#define BACKUP_TMP_PREFIX ".liaison-backup-"
+
 /* Remove what SQLite may have left beside the temporary copy, named after
  * it.  After a clean close none of it is needed: in EXCLUSIVE locking
  * mode SQLite zeroes a rollback journal at commit instead of deleting it,
@@ -2748,6 +2786,35 @@ backup_discard(const char *tmp)
 {
     backup_remove_side_files(tmp);
     g_unlink(tmp);
+}
+
+/* Remove the temporary copies in folder dir that no backup holds: left by
+ * one killed part-way (by a timeout, the OOM killer, a reboot), each the
+ * size of the database, they would fill the disk night after night. */
+static void
+backup_remove_stale(const char *dir)
+{
+    GDir   *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    if (d == NULL)
+        return;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *f = NULL;
+        int     fd;
+
+        if (!g_str_has_prefix(name, BACKUP_TMP_PREFIX)
+            || strlen(name) != strlen(BACKUP_TMP_PREFIX) + 6)
+            continue;
+        f = g_build_filename(dir, name, NULL);
+        if ((fd = g_open(f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0)
+            continue;
+        /* Held by a backup at work: its own. */
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            backup_discard(f);
+        close(fd);
+    }
+    g_dir_close(d);
 }
 
 /* Copy the snapshot the source's open read transaction sees into the
@@ -2784,6 +2851,10 @@ backup_copy(struct store *st, const char *tmp, const char *path, gint64 statemen
     }
     rc = sqlite3_backup_step(b, -1);
     sqlite3_backup_finish(b);
+    /* Let go of the snapshot at once (store_backup opened the read for
+     * this copy alone): liaisond's checkpoints wait for it, and nothing
+     * below reads the source. */
+    rollback_if_open(st);
     if (rc != SQLITE_DONE)
         goto fail;
     /* The pages copied include the source's header, which says WAL: as it
@@ -2835,7 +2906,7 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
              GError **err)
 {
     const char *db = sqlite3_db_filename(st->db, "main");
-    g_autofree char *dir = NULL, *base = NULL, *tmp = NULL;
+    g_autofree char *dir = NULL, *tmp = NULL;
     gint64  statements = 0;
     gboolean began = FALSE;
     GStatBuf sb;
@@ -2860,19 +2931,27 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
     }
 
     /* In the destination's folder, so that the rename is atomic; hidden,
-     * and 0600: the database holds mail and the VERP secret. */
+     * and 0600: the database holds mail and the VERP secret.  A short
+     * name of our own, whatever FILE's length (SQLite adds "-journal"),
+     * locked while we work on it, so that a backup killed part-way,
+     * whose copy nothing else would ever remove, is removed by the next
+     * one in that folder. */
     dir = g_path_get_dirname(path);
-    base = g_path_get_basename(path);
-    tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+    backup_remove_stale(dir);
+    tmp = g_strdup_printf("%s/" BACKUP_TMP_PREFIX "XXXXXX", dir);
     if ((fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600)) < 0) {
         e = errno;
-        if (e == ENOENT || e == ENOTDIR)
+        if (e == ENOENT)
             g_set_error(err, STORE_ERROR, errno_code(e),
                         "%s: the folder %s does not exist", path, dir);
+        else if (e == ENOTDIR)
+            g_set_error(err, STORE_ERROR, errno_code(e),
+                        "%s: %s is not a folder", path, dir);
         else
             backup_errno(err, path, "creating a file in its folder", e);
         return FALSE;
     }
+    (void) flock(fd, LOCK_EX | LOCK_NB);
 
     /* A read transaction opened here, under the busy timeout (the backup
      * API would not wait for the source), holds the snapshot that the
@@ -2880,19 +2959,17 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
      * fails, as it must: the backup API reads through this connection, and
      * the copy would hold that transaction's uncommitted writes. */
     if ((rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
-        fail(st, err, rc, "starting a read");
+        backup_source_failed(st, err, rc, "starting a read");
         goto failed;
     }
     began = TRUE;
     if ((rc = query_int(st->db, "SELECT count(*) FROM statement", &statements)) != SQLITE_OK) {
-        fail(st, err, rc, "reading");
+        backup_source_failed(st, err, rc, "reading");
         goto failed;
     }
+    began = FALSE;              /* backup_copy lets go of it */
     if (!backup_copy(st, tmp, path, statements, out, err))
         goto failed;
-    /* Let go of the snapshot at once: liaisond's checkpoints wait for it. */
-    rollback_if_open(st);
-    began = FALSE;
     backup_remove_side_files(tmp);
 
     /* SQLite has written the file through its own descriptor; ours is

@@ -38,6 +38,10 @@ struct store *store_open(const char *path, int busy_timeout_ms, GError **err);
 /* Open an existing database for reading only: never creates, never
  * migrates; every write fails with STORE_ERROR_READONLY. */
 struct store *store_open_readonly(const char *path, int busy_timeout_ms, GError **err);
+/* Open an existing database only to copy it with store_backup: read-only,
+ * of whatever schema version (a backup taken before an upgrade must not
+ * migrate the live database first); any other use fails. */
+struct store *store_open_for_backup(const char *path, int busy_timeout_ms, GError **err);
 /* The schema version this program writes (the number of migrations). */
 int     store_schema_version(void);
 /* Close; NULL is fine. */
@@ -304,10 +308,13 @@ struct store_backup_stats {
  * backup API; liaisond's writes neither wait nor show) to path, as one
  * file in rollback-journal mode, mode 0600, checked with quick_check,
  * flushed to disk and renamed over path.  On failure nothing is left
- * behind and path is as it was.  Codes: READONLY when path is a folder,
+ * behind and path is as it was; the temporary copy of a backup killed
+ * part-way (.liaison-backup-XXXXXX, flock'ed while at work) is removed
+ * by the next backup into that folder.  Codes: READONLY when path is a folder,
  * the database (or its -wal, -shm, -journal) or its folder cannot be
  * written; NOTFOUND when its folder does not exist; FULL when the disk
- * filled; BUSY when the database could not be read in time; CORRUPT when
+ * filled; BUSY when the database could not be read (locked past the
+ * timeout, or any other failure to read it); CORRUPT when
  * the copy failed its check; OTHER for an I/O error. */
 gboolean store_backup(struct store *st, const char *path,
                       struct store_backup_stats *out, GError **err);
