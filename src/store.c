@@ -781,22 +781,43 @@ step_write(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
     return TRUE;
 }
 
+/* The first value that constant SQL text gives on db (a pragma, a
+ * count): as a number in *n, or as text in *value (to free), whichever is
+ * not NULL.  An SQLite result code: SQLITE_OK when read, SQLITE_DONE when
+ * there was no row.  PRAGMA journal_mode answers the mode it is left in
+ * rather than failing, and quick_check its findings: both must be read,
+ * not just run. */
+static int
+query_value(sqlite3 *db, const char *text, gint64 *n, char **value)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, text, -1, &stmt, NULL);
+
+    if (value != NULL)
+        *value = NULL;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n != NULL)
+            *n = sqlite3_column_int64(stmt, 0);
+        if (value != NULL)
+            *value = column_text(stmt, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 /* Read PRAGMA user_version into *version. */
 static gboolean
 read_user_version(struct store *st, int *version, GError **err)
 {
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL);
+    gint64  v = 0;
+    int     rc = query_value(st->db, "PRAGMA user_version", &v, NULL);
 
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) {
+    if (rc != SQLITE_OK) {
         fail(st, err, rc, "reading the schema version");
-        sqlite3_finalize(stmt);
         return FALSE;
     }
-    *version = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
+    *version = (int) v;
     return TRUE;
 }
 
@@ -2667,20 +2688,17 @@ static void
 backup_fail(sqlite3 *copy, GError **err, int rc, const char *path, const char *what)
 {
     const char *msg = sqlite3_errstr(rc);
+    int     e = copy != NULL ? sqlite3_system_errno(copy) : 0;
+    g_autofree char *why = e != 0 ? g_strdup_printf(" (%s)", g_strerror(e)) : NULL;
 
     /* The handle's own message when it is about this failure: it may
      * say more ("database or disk is full" is the same either way). */
-    int     e = copy != NULL ? sqlite3_system_errno(copy) : 0;
-
     if (copy != NULL && (sqlite3_errcode(copy) & 0xff) == (rc & 0xff))
         msg = sqlite3_errmsg(copy);
     /* "unable to open database file" says less than the errno behind it
      * (no room for another inode, a name too long). */
-    if (e != 0)
-        g_set_error(err, STORE_ERROR, e == ENOSPC || e == EDQUOT ? STORE_ERROR_FULL
-                    : error_code(copy, rc), "%s: %s: %s (%s)", path, what, msg, g_strerror(e));
-    else
-        g_set_error(err, STORE_ERROR, error_code(copy, rc), "%s: %s: %s", path, what, msg);
+    g_set_error(err, STORE_ERROR, errno_code(e) == STORE_ERROR_FULL ? STORE_ERROR_FULL
+                : error_code(copy, rc), "%s: %s: %s%s", path, what, msg, why != NULL ? why : "");
 }
 
 /* Whether path is the database or one of its -wal, -shm and -journal
@@ -2708,41 +2726,6 @@ backup_is_database(const char *db, const char *path)
             return TRUE;
     }
     return FALSE;
-}
-
-/* The single number a query of constant text gives (a count, on either
- * connection), in *n; an SQLite result code, SQLITE_OK when read. */
-static int
-query_int(sqlite3 *db, const char *text, gint64 *n)
-{
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, text, -1, &stmt, NULL);
-
-    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        *n = sqlite3_column_int64(stmt, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(stmt);
-    return rc;
-}
-
-/* The first row's text of a pragma on the copy, in *value (to free); an
- * SQLite result code, SQLITE_OK when read.  PRAGMA journal_mode answers
- * the mode it is left in rather than failing, and quick_check its
- * findings: both must be read, not just run. */
-static int
-pragma_text(sqlite3 *db, const char *text, char **value)
-{
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, text, -1, &stmt, NULL);
-
-    *value = NULL;
-    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        *value = column_text(stmt, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(stmt);
-    return rc;
 }
 
 /* Flush a folder's entries (a rename in it) to disk; 0 or an errno. */
@@ -2861,7 +2844,7 @@ backup_copy(struct store *st, const char *tmp, const char *path, gint64 statemen
      * is, the copy would open as a WAL database, expect a -wal file
      * beside it and make one.  A rollback journal makes it one file. */
     what = "leaving WAL mode";
-    if ((rc = pragma_text(copy, "PRAGMA journal_mode=DELETE", &mode)) != SQLITE_OK)
+    if ((rc = query_value(copy, "PRAGMA journal_mode=DELETE", NULL, &mode)) != SQLITE_OK)
         goto fail;
     if (mode == NULL || g_ascii_strcasecmp(mode, "delete") != 0) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
@@ -2871,7 +2854,7 @@ backup_copy(struct store *st, const char *tmp, const char *path, gint64 statemen
     /* quick_check reads every page back (O(N), unlike integrity_check it
      * skips matching indexes to rows): a write that went wrong shows. */
     what = "checking the copy";
-    if ((rc = pragma_text(copy, "PRAGMA quick_check", &check)) != SQLITE_OK)
+    if ((rc = query_value(copy, "PRAGMA quick_check", NULL, &check)) != SQLITE_OK)
         goto fail;
     if (check == NULL || strcmp(check, "ok") != 0) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_CORRUPT, "%s: the copy failed its check: %s",
@@ -2879,8 +2862,8 @@ backup_copy(struct store *st, const char *tmp, const char *path, gint64 statemen
         goto failed;
     }
     what = "counting in the copy";
-    if ((rc = query_int(copy, "SELECT count(*) FROM statement", &out->statements)) != SQLITE_OK
-        || (rc = query_int(copy, "SELECT count(*) FROM message", &out->messages)) != SQLITE_OK)
+    if ((rc = query_value(copy, "SELECT count(*) FROM statement", &out->statements, NULL)) != SQLITE_OK
+        || (rc = query_value(copy, "SELECT count(*) FROM message", &out->messages, NULL)) != SQLITE_OK)
         goto fail;
     if (out->statements != statements) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_CORRUPT,
@@ -2963,7 +2946,7 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
         goto failed;
     }
     began = TRUE;
-    if ((rc = query_int(st->db, "SELECT count(*) FROM statement", &statements)) != SQLITE_OK) {
+    if ((rc = query_value(st->db, "SELECT count(*) FROM statement", &statements, NULL)) != SQLITE_OK) {
         backup_source_failed(st, err, rc, "reading");
         goto failed;
     }
