@@ -2950,7 +2950,8 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
         backup_source_failed(st, err, rc, "reading");
         goto failed;
     }
-    began = FALSE;              /* backup_copy lets go of it */
+    /* backup_copy lets go of the read once the pages are copied; a
+     * failure before that leaves it to the rollback below. */
     if (!backup_copy(st, tmp, path, statements, out, err))
         goto failed;
     backup_remove_side_files(tmp);
@@ -2980,7 +2981,8 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
     }
     return TRUE;
 failed:
-    /* Only the read opened here: a caller's transaction is the caller's. */
+    /* Only the read opened here (still open, or let go of already: then
+     * this does nothing); a caller's transaction is the caller's. */
     if (began)
         rollback_if_open(st);
     if (fd >= 0)
