@@ -83,19 +83,27 @@ command_date(const char *s)
     return g_strdup(s);
 }
 
-/* The verb of a lower-cased line that is "close" or "reopen", alone or
- * followed by ": REASON", else NULL ("closed" and "close the loop" are
- * prose). */
-static const char *
+/* A command word that takes an optional ": REASON". */
+struct reason_verb {
+    const char *word;
+    enum command_verb verb;
+};
+
+/* The command of a lower-cased line that is "close" or "reopen", alone
+ * or followed by ": REASON", else NULL ("closed" and "close the loop"
+ * are prose). */
+static const struct reason_verb *
 reason_verb(const char *lower)
 {
-    static const char *const verbs[] = { "close", "reopen" };
+    static const struct reason_verb verbs[] = {
+        { "close", COMMAND_CLOSE }, { "reopen", COMMAND_REOPEN },
+    };
 
     for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
-        size_t n = strlen(verbs[i]);
+        size_t n = strlen(verbs[i].word);
 
-        if (strncmp(lower, verbs[i], n) == 0 && (lower[n] == '\0' || lower[n] == ':'))
-            return verbs[i];
+        if (strncmp(lower, verbs[i].word, n) == 0 && (lower[n] == '\0' || lower[n] == ':'))
+            return &verbs[i];
     }
     return NULL;
 }
@@ -106,12 +114,13 @@ parse_line(const char *line)
 {
     g_autofree char *lower = g_ascii_strdown(line, -1);
     struct command_line *c;
-    const char *rest, *word;
+    const struct reason_verb *rv;
+    const char *rest;
 
-    if ((word = reason_verb(lower)) != NULL) {
+    if ((rv = reason_verb(lower)) != NULL) {
         c = g_new0(struct command_line, 1);
-        c->verb = strcmp(word, "close") == 0 ? COMMAND_CLOSE : COMMAND_REOPEN;
-        rest = line + strlen(word);
+        c->verb = rv->verb;
+        rest = line + strlen(rv->word);
         rest += *rest == ':';
         c->arg = g_strstrip(g_strdup(rest));
         if (*c->arg == '\0')
