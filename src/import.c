@@ -145,12 +145,10 @@ scan_mbox(struct import *im, const char *source, int fd, gint64 size, gint64 mti
             g_autofree char *marker = NULL;
             struct import_item it = { .source = source, .mbox = TRUE, .date = last };
 
+            if (msg == NULL && g_mime_parser_eos(p))
+                break;          /* blank lines after the last message */
             it.index = ++index;
             if (msg == NULL) {
-                if (g_mime_parser_eos(p)) {
-                    index--;    /* blank lines after the last message */
-                    break;
-                }
                 it.offset = g_mime_parser_tell(p);
                 start = next_from_line(fd, it.offset + 1, size);
                 it.length = start - it.offset;
