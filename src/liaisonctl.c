@@ -211,15 +211,19 @@ ctl_mail(struct ctl *ctl)
     return ctl->mail;
 }
 
-/* Open the store; prints the reason and returns FALSE on failure. */
+/* A way to open the store: store_open, or store_open_for_backup. */
+typedef struct store *(*store_opener)(const char *path, int busy_timeout_ms, GError **err);
+
+/* Open the store with open; prints the reason and returns FALSE on
+ * failure. */
 static gboolean
-ctl_open_store(struct ctl *ctl)
+ctl_open_store_with(struct ctl *ctl, store_opener open)
 {
     GError *err = NULL;
 
     if (ctl->store != NULL)
         return TRUE;
-    ctl->store = store_open(ctl->db_path, ctl->cfg->busy_timeout_ms, &err);
+    ctl->store = open(ctl->db_path, ctl->cfg->busy_timeout_ms, &err);
     if (ctl->store == NULL) {
         log_msg(LOG_ERR, NULL, "cannot open the database %s: %s", ctl->db_path, err->message);
         g_error_free(err);
@@ -228,20 +232,35 @@ ctl_open_store(struct ctl *ctl)
     return TRUE;
 }
 
-/* Open the store for the commands that never create
+/* Open the store (creating and migrating it as needed); prints the reason
+ * and returns FALSE on failure. */
+static gboolean
+ctl_open_store(struct ctl *ctl)
+{
+    return ctl_open_store_with(ctl, store_open);
+}
+
+/* Open the store with open for the commands that never create
  * one: a mistyped path would show "0 statements", and a database made by
  * root before liaisond's first start is one liaisond's user cannot write.
  * EX_OK, EX_NOINPUT when there is none, EX_TEMPFAIL when it cannot be
  * opened; the reason printed. */
 static int
-ctl_open_existing_store(struct ctl *ctl)
+ctl_open_existing_with(struct ctl *ctl, store_opener open)
 {
     if (!g_file_test(ctl->db_path, G_FILE_TEST_EXISTS)) {
         log_msg(LOG_ERR, NULL, "no database at %s (liaisond creates it at the first intake"
                 " message; see -d, LIAISON_DB or database =)", ctl->db_path);
         return EX_NOINPUT;
     }
-    return ctl_open_store(ctl) ? EX_OK : EX_TEMPFAIL;
+    return ctl_open_store_with(ctl, open) ? EX_OK : EX_TEMPFAIL;
+}
+
+/* ctl_open_existing_with store_open. */
+static int
+ctl_open_existing_store(struct ctl *ctl)
+{
+    return ctl_open_existing_with(ctl, store_open);
 }
 
 /* Load the directory; prints the reason and returns FALSE on failure. */
@@ -289,6 +308,18 @@ read_all(FILE *fp, const char *name, int *rc)
     return buf;
 }
 
+/* The day an option's value names, strictly YYYY-MM-DD, into *d; FALSE,
+ * the reason printed, when it names none. */
+static gboolean
+ctl_option_day(const struct ctl *ctl, const char *option, const char *value, GDate *d)
+{
+    if (strlen(value) == 10 && tickle_parse_day(value, d))
+        return TRUE;
+    fprintf(stderr, "liaisonctl: %s: --%s \"%s\" is not a day (YYYY-MM-DD)\n",
+            ctl->cmd->name, option, value);
+    return FALSE;
+}
+
 /* The day a command works on: --now's YYYY-MM-DD, else today in UTC
  * (deadlines are days without a zone; the store keeps UTC).  FALSE, the
  * reason printed, when --now is not a day. */
@@ -296,11 +327,8 @@ static gboolean
 ctl_today(const struct ctl *ctl, const char *now, GDate *today)
 {
     if (now != NULL) {
-        if (strlen(now) != 10 || !tickle_parse_day(now, today)) {
-            fprintf(stderr, "liaisonctl: %s: --now \"%s\" is not a day (YYYY-MM-DD)\n",
-                    ctl->cmd->name, now);
+        if (!ctl_option_day(ctl, "now", now, today))
             return FALSE;
-        }
     } else {
         g_autoptr(GDateTime) t = g_date_time_new_now_utc();
 
@@ -959,11 +987,8 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
         switch (c) {
         case 's':
         case 'u':
-            if (strlen(optarg) != 10 || !tickle_parse_day(optarg, &day)) {
-                fprintf(stderr, "liaisonctl: stats: --%s \"%s\" is not a day (YYYY-MM-DD)\n",
-                        c == 's' ? "since" : "until", optarg);
+            if (!ctl_option_day(ctl, c == 's' ? "since" : "until", optarg, &day))
                 return EX_USAGE;
-            }
             if (c == 's')
                 q.since = optarg;
             else
@@ -1857,11 +1882,8 @@ cmd_import(struct ctl *ctl, int argc, char **argv)
     }
     if (optind == argc)
         return command_usage(ctl->cmd, FALSE);
-    if (close_before != NULL && (strlen(close_before) != 10 || !tickle_parse_day(close_before, &day))) {
-        log_msg(LOG_ERR, NULL, "import: --close-before takes a day, YYYY-MM-DD: %s",
-                close_before);
+    if (close_before != NULL && !ctl_option_day(ctl, "close-before", close_before, &day))
         return EX_USAGE;
-    }
     if ((rc = ctl_setup(ctl)) != EX_OK)
         return rc;
     /* Every source is read and dated before anything is recorded: a path
@@ -2266,19 +2288,9 @@ cmd_backup(struct ctl *ctl, int argc, char **argv)
      * new one, nor leave it behind.  Opened read-only as it is: a backup
      * taken before an upgrade (the new liaisonctl installed, liaisond
      * not yet restarted) must save the old schema, not migrate it. */
-    if ((rc = ctl_setup(ctl)) != EX_OK)
+    if ((rc = ctl_setup(ctl)) != EX_OK
+        || (rc = ctl_open_existing_with(ctl, store_open_for_backup)) != EX_OK)
         return rc;
-    if (!g_file_test(ctl->db_path, G_FILE_TEST_EXISTS)) {
-        log_msg(LOG_ERR, NULL, "no database at %s (see -d, LIAISON_DB or database =)",
-                ctl->db_path);
-        return EX_NOINPUT;
-    }
-    if ((ctl->store = store_open_for_backup(ctl->db_path, ctl->cfg->busy_timeout_ms,
-                                            &err)) == NULL) {
-        log_msg(LOG_ERR, NULL, "cannot open the database %s: %s", ctl->db_path, err->message);
-        g_error_free(err);
-        return EX_TEMPFAIL;
-    }
     if (!store_backup(ctl->store, file, &sum, &err)) {
         rc = backup_exit(err);
         log_msg(LOG_ERR, NULL, "backup failed: %s", err->message);
