@@ -1026,6 +1026,26 @@ check "backup: show --json ${dated[0]} of the copy is the original's (answered, 
 # committed (pages of it spilled to the -wal file): no wait, and not in the
 # copy.  The same backup after the commit has it: the check can tell.
 BKL="$BK/corpus.db"
+# bk_hold PROGRAM ARG...: python3 runs PROGRAM (a file, or -c TEXT) with
+# the ARGs and a ready file, its standard input a FIFO on fd 8, in the
+# background; 0 once it has made the ready file (holding what it holds
+# until bk_release), 1 when it ends first or never does.
+bk_hold() {
+    rm -f "$SCRATCH/bk-fifo" "$SCRATCH/bk-ready"
+    mkfifo "$SCRATCH/bk-fifo"
+    python3 "$@" "$SCRATCH/bk-ready" <"$SCRATCH/bk-fifo" >"$SCRATCH/bk-holder.out" 2>&1 &
+    BKW=$!
+    exec 8>"$SCRATCH/bk-fifo"
+    t_cleanup "exec 8>&- 2>/dev/null; kill $BKW 2>/dev/null"
+    for _ in $(seq 1 100); do
+        [ -e "$SCRATCH/bk-ready" ] && return 0
+        kill -0 "$BKW" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+# bk_release [LINE]: the holder reads LINE (default "done") and ends.
+bk_release() { echo "${1:-done}" >&8; exec 8>&-; wait "$BKW"; }
 cat >"$SCRATCH/bk-writer.py" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -1036,21 +1056,10 @@ c.execute("INSERT INTO meta (key, value) VALUES ('bk-filler', ?)", ("x" * 300000
 open(sys.argv[2], "w").close()
 c.execute("COMMIT" if sys.stdin.readline().strip() == "commit" else "ROLLBACK")
 PY
-rm -f "$SCRATCH/bk-fifo" "$SCRATCH/bk-ready"
-mkfifo "$SCRATCH/bk-fifo"
-python3 "$SCRATCH/bk-writer.py" "$BKL" "$SCRATCH/bk-ready" <"$SCRATCH/bk-fifo" >"$SCRATCH/bk-writer.out" 2>&1 &
-BKW=$!
-exec 8>"$SCRATCH/bk-fifo"
-t_cleanup "exec 8>&- 2>/dev/null; kill $BKW 2>/dev/null"
-for _ in $(seq 1 100); do
-    [ -e "$SCRATCH/bk-ready" ] || ! kill -0 "$BKW" 2>/dev/null && break
-    sleep 0.1
-done
+bk_hold "$SCRATCH/bk-writer.py" "$BKL"
 check "backup under a writer: another process holds an uncommitted change" test -e "$SCRATCH/bk-ready"
 check_exit "backup under a writer: 0, without waiting for it" 0 timeout 4 "$CTL" -d "$BKL" backup "$BK/during.db"
-echo commit >&8
-exec 8>&-
-wait "$BKW"
+bk_release commit
 is "backup under a writer: the copy lacks the uncommitted change" 0 \
     "$(count_rows "$BK/during.db" "statement WHERE title = 'UNCOMMITTED-MARK'")"
 is "backup under a writer: the copy is sound" "delete ok" "$(bk_pragmas "$BK/during.db")"
@@ -1114,27 +1123,16 @@ check "backup of a damaged database: no copy, no temporary file" bash -c \
 # A database locked past the busy timeout (another connection in
 # exclusive locking mode, which stops readers too): 75.
 printf 'busy_timeout_ms = 300\n' >"$SCRATCH/bk-short.conf"
-rm -f "$SCRATCH/bk-fifo" "$SCRATCH/bk-ready"
-mkfifo "$SCRATCH/bk-fifo"
-python3 -c 'import sqlite3, sys
+bk_hold -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("PRAGMA locking_mode = EXCLUSIVE")
 c.execute("BEGIN EXCLUSIVE")
 open(sys.argv[2], "w").close()
 sys.stdin.readline()
-c.execute("ROLLBACK")' "$BKL" "$SCRATCH/bk-ready" <"$SCRATCH/bk-fifo" >/dev/null 2>&1 &
-BKW=$!
-exec 8>"$SCRATCH/bk-fifo"
-t_cleanup "exec 8>&- 2>/dev/null; kill $BKW 2>/dev/null"
-for _ in $(seq 1 100); do
-    [ -e "$SCRATCH/bk-ready" ] || ! kill -0 "$BKW" 2>/dev/null && break
-    sleep 0.1
-done
+c.execute("ROLLBACK")' "$BKL"
 check_exit "backup of a database locked past the busy timeout: 75" 75 "$CTL" -c "$SCRATCH/bk-short.conf" -d "$BKL" backup "$BK/locked.db"
 check_grep "backup of a locked database: says why" "locked|busy" "$SCRATCH/err"
-echo done >&8
-exec 8>&-
-wait "$BKW"
+bk_release
 check "backup of a locked database: no file written" bash -c \
     '[ ! -e "$1/locked.db" ] && ! ls -A "$1" | grep -q "^\.liaison-backup-"' _ "$BK"
 
@@ -1145,26 +1143,15 @@ mkdir -p "$SCRATCH/bk-stale"
 head -c 100000 /dev/urandom >"$SCRATCH/bk-stale/.liaison-backup-AbC123"
 : >"$SCRATCH/bk-stale/.liaison-backup-AbC123-journal"
 head -c 100000 /dev/urandom >"$SCRATCH/bk-stale/.liaison-backup-HeLd99"
-rm -f "$SCRATCH/bk-fifo" "$SCRATCH/bk-ready"
-mkfifo "$SCRATCH/bk-fifo"
-python3 -c 'import fcntl, sys
+bk_hold -c 'import fcntl, sys
 f = open(sys.argv[1], "rb")
 fcntl.flock(f, fcntl.LOCK_EX)
 open(sys.argv[2], "w").close()
-sys.stdin.readline()' "$SCRATCH/bk-stale/.liaison-backup-HeLd99" "$SCRATCH/bk-ready" <"$SCRATCH/bk-fifo" >/dev/null 2>&1 &
-BKW=$!
-exec 8>"$SCRATCH/bk-fifo"
-t_cleanup "exec 8>&- 2>/dev/null; kill $BKW 2>/dev/null"
-for _ in $(seq 1 100); do
-    [ -e "$SCRATCH/bk-ready" ] || ! kill -0 "$BKW" 2>/dev/null && break
-    sleep 0.1
-done
+sys.stdin.readline()' "$SCRATCH/bk-stale/.liaison-backup-HeLd99"
 check_exit "backup beside a killed backup's leftovers: 0" 0 "$CTL" -d "$BKL" backup "$SCRATCH/bk-stale/new.db"
 is "backup: the leftovers removed, the copy held by another kept" ".liaison-backup-HeLd99 new.db" \
     "$(ls -A "$SCRATCH/bk-stale" | sort | tr '\n' ' ' | sed 's/ $//')"
-echo done >&8
-exec 8>&-
-wait "$BKW"
+bk_release
 
 # A name as long as a file name may be: the temporary copy's name is
 # our own, short, whatever FILE's length.
