@@ -87,7 +87,7 @@ is "import: nothing queued" "0" "$(count_rows "$DB" outbox)"
 
 # Every message and statement dated by its Date (a Date still to come: the
 # time it was recorded), every event by its message's.
-if python3 - "$DB" "$T0" "$T1" $FILES <<'EOF'
+check "import: messages, statements and events dated by the Date" python3 - "$DB" "$T0" "$T1" $FILES <<'EOF'
 import email, email.utils, sqlite3, sys
 from datetime import datetime, timezone
 db = sqlite3.connect(sys.argv[1])
@@ -109,25 +109,19 @@ for row in db.execute("SELECT e.id, e.at, m.received FROM event e JOIN message m
                       " WHERE e.at != m.received"):
     bad.append(("event",) + row)
 if bad:
-    print("dated otherwise:", bad)
+    print("dated otherwise:", bad, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
-then ok "import: messages, statements and events dated by the Date"
-else fail "import: dates" "see above"
-fi
 # The bytes recorded are the sender's: the quoting and the mbox's blank
 # line taken off.
-if python3 - "$DB" $FILES <<'EOF'
+check "import: every message recorded byte for byte as sent" python3 - "$DB" $FILES <<'EOF'
 import sqlite3, sys
 raws = {bytes(r[0]) for r in sqlite3.connect(sys.argv[1]).execute("SELECT raw FROM message")}
 missing = [p for p in sys.argv[2:] if open(p, "rb").read() not in raws]
 if missing:
-    print("not recorded byte for byte:", missing)
+    print("not recorded byte for byte:", missing, file=sys.stderr)
 sys.exit(1 if missing else 0)
 EOF
-then ok "import: every message recorded byte for byte as sent"
-else fail "import: raw bytes" "see above"
-fi
 
 # The From_ line's MAILER-DAEMON is the null sender: a read receipt from
 # a person's address, no Auto-Submitted, is a bounce only with it.
