@@ -85,7 +85,7 @@ export CC CFLAGS OUT
 CORE=""
 for f in "$TOP"/src/*.c; do
     case "$(basename "$f")" in
-        liaisonctl.c|liaisond.c|milter.c|sender.c) continue ;;
+        liaisonctl.c|ctl.c|ctl_*.c|liaisond.c|milter.c|sender.c) continue ;;
     esac
     CORE="$CORE $f"
 done
