@@ -51,31 +51,27 @@
  *   was (busy, read-only, full, corrupt) so that callers can log it and
  *   answer TEMPFAIL.
  *
- * - Backups (store_backup): SQLite's online backup API, in one step, into
- *   a temporary file beside the destination, then renamed over it.  A
- *   copy of the files (cp) can catch the database and its WAL at
- *   different moments and is then torn; the backup API reads one
- *   snapshot, and in WAL mode a reader never blocks liaisond's writer nor
- *   sees its uncommitted rows.  The copy is switched to a rollback
- *   journal, so that it is one self-contained file, checked
- *   (quick_check), flushed to disk and only then given its name: PATH is
- *   either the old file or a whole, verified new one.
+ * - Backups (store_backup): see store_backup.c.
+ *
+ * - Files: this one holds the schema, the SQL texts, opening, closing and
+ *   transactions, and the statements and messages themselves;
+ *   store_outbox.c the outbox rows, store_tickle.c what the tickler and
+ *   later changes of a statement read and write, store_backup.c the
+ *   backup.  store_impl.h is what they share (struct store, the SQL ids,
+ *   the helpers below that are not static), and no other module's.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <glib/gstdio.h>
 #include <gmime/gmime.h>
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_impl.h"
 
 /* The schema, one step per element: migrations[i] goes from user_version i
  * to i + 1 and ends by setting it.  Never edit a step once released; add a
@@ -295,68 +291,7 @@ static const char *const migrations[] = {
 
 #define SCHEMA_VERSION ((int) G_N_ELEMENTS(migrations))
 
-/* The prepared statements of a connection. */
-enum sql_id {
-    SQL_BEGIN,
-    SQL_COMMIT,
-    SQL_ROLLBACK,
-    SQL_FIND_MESSAGE,
-    SQL_STATEMENT_BY_MESSAGE_ID,
-    SQL_STATEMENT_BY_OWN_MESSAGE_ID,
-    SQL_ADD_MESSAGE,
-    SQL_LINK_MESSAGE,
-    SQL_ADD_EVENT,
-    SQL_ADD_STATEMENT,
-    SQL_ADD_CONTACT,
-    SQL_ADD_ITEM,
-    SQL_ADD_RECIPIENT,
-    SQL_ADD_ATTACHMENT,
-    SQL_ADD_DIAGNOSTIC,
-    SQL_GET_STATEMENT,
-    SQL_GET_CONTACTS,
-    SQL_GET_ITEMS,
-    SQL_GET_RECIPIENTS,
-    SQL_GET_ATTACHMENTS,
-    SQL_GET_ATTACHMENTS_NO_DATA,
-    SQL_GET_DIAGNOSTICS,
-    SQL_LIST_IDS,
-    SQL_RAW_MESSAGE,
-    SQL_STATEMENT_MESSAGE,
-    SQL_OUTBOX_ADD,
-    SQL_OUTBOX_DUE,
-    SQL_OUTBOX_GET,
-    SQL_OUTBOX_LIST,
-    SQL_OUTBOX_CLAIM,
-    SQL_OUTBOX_RENEW,
-    SQL_OUTBOX_DELIVERED,
-    SQL_OUTBOX_REJECTED,
-    SQL_OUTBOX_SENT,
-    SQL_OUTBOX_DEFER,
-    SQL_OUTBOX_FAIL,
-    SQL_OUTBOX_REQUEUE,
-    SQL_TICKLE_OPEN_IDS,
-    SQL_TICKLE_FACTS,
-    SQL_SET_STATE,
-    SQL_SET_DEADLINE,
-    SQL_FORGET_REMINDERS,
-    SQL_REMINDED_ON,
-    SQL_SET_ASSIGNEE,
-    SQL_DROP_RECIPIENTS,
-    SQL_DROP_GROUPS,
-    SQL_EVENTS,
-    SQL_REMINDER_DAY,
-    SQL_REMINDER_ADD,
-    SQL_OUTBOX_COUNT_TO,
-    SQL_FAILING_ADD,
-    SQL_FAILING_LAST,
-    SQL_META_GET,
-    SQL_META_ADD,
-    SQL_KNOWS_ADDRESS,
-    SQL_ATTACHMENT_BLOB,
-    SQL_SET_REPLIED,
-    SQL_COUNT
-};
-
+/* The SQL text of each prepared statement (the ids: store_impl.h). */
 static const char *const sql_text[SQL_COUNT] = {
     [SQL_BEGIN] = "BEGIN IMMEDIATE",
     [SQL_COMMIT] = "COMMIT",
@@ -584,20 +519,12 @@ static const char *const item_kind_name[ITEM_KINDS] = {
     "info_group",
 };
 
-struct store {
-    sqlite3 *db;
-    char   *path;               /* for error messages */
-    gboolean readonly;
-    char   *as_of;              /* store_set_as_of: the time rows get, or NULL */
-    sqlite3_stmt *sql[SQL_COUNT];
-};
-
 /* The error domain of store errors (store_error_quark, STORE_ERROR). */
 G_DEFINE_QUARK(liaison-store-error-quark, store_error)
 
 /* The STORE_ERROR code for an SQLite result code. */
-static int
-error_code(sqlite3 *db, int rc)
+int
+store_error_code(sqlite3 *db, int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
@@ -659,8 +586,8 @@ readonly_culprit(sqlite3 *db)
 }
 
 /* Set *err from SQLite's state after rc, naming the file and the action. */
-static void
-fail(struct store *st, GError **err, int rc, const char *what)
+void
+store_fail(struct store *st, GError **err, int rc, const char *what)
 {
     const char *msg = sqlite3_errmsg(st->db);
     g_autofree char *why = NULL;
@@ -699,13 +626,13 @@ fail(struct store *st, GError **err, int rc, const char *what)
             msg = why;
         }
     }
-    g_set_error(err, STORE_ERROR, error_code(st->db, rc), "%s: %s: %s",
+    g_set_error(err, STORE_ERROR, store_error_code(st->db, rc), "%s: %s: %s",
                 st->path, what, msg);
 }
 
 /* A prepared statement, ready for binding. */
-static sqlite3_stmt *
-sql(struct store *st, enum sql_id id)
+sqlite3_stmt *
+store_sql(struct store *st, enum sql_id id)
 {
     sqlite3_stmt *stmt = st->sql[id];
 
@@ -716,16 +643,16 @@ sql(struct store *st, enum sql_id id)
 
 /* Reset a statement after use: ends its read and drops the bound
  * pointers, which were bound SQLITE_STATIC and are about to go away. */
-static void
-done(sqlite3_stmt *stmt)
+void
+store_done(sqlite3_stmt *stmt)
 {
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
 }
 
 /* Bind text or NULL, unless an earlier bind failed (*rc). */
-static void
-bind_text(sqlite3_stmt *stmt, int i, const char *s, int *rc)
+void
+store_bind_text(sqlite3_stmt *stmt, int i, const char *s, int *rc)
 {
     if (*rc != SQLITE_OK)
         return;
@@ -734,8 +661,8 @@ bind_text(sqlite3_stmt *stmt, int i, const char *s, int *rc)
 }
 
 /* Bind an integer; 0 binds NULL when zero_is_null (ids meaning "none"). */
-static void
-bind_int(sqlite3_stmt *stmt, int i, gint64 v, gboolean zero_is_null, int *rc)
+void
+store_bind_int(sqlite3_stmt *stmt, int i, gint64 v, gboolean zero_is_null, int *rc)
 {
     if (*rc != SQLITE_OK)
         return;
@@ -745,8 +672,8 @@ bind_int(sqlite3_stmt *stmt, int i, gint64 v, gboolean zero_is_null, int *rc)
 
 /* Bind bytes as a BLOB; empty stays an empty BLOB, not NULL (SQLite
  * would bind NULL for a NULL pointer, and the message may be empty). */
-static void
-bind_blob(sqlite3_stmt *stmt, int i, const void *p, gsize len, int *rc)
+void
+store_bind_blob(sqlite3_stmt *stmt, int i, const void *p, gsize len, int *rc)
 {
     if (*rc != SQLITE_OK)
         return;
@@ -757,8 +684,8 @@ bind_blob(sqlite3_stmt *stmt, int i, const void *p, gsize len, int *rc)
 }
 
 /* A copy of a text column, NULL for SQL NULL. */
-static char *
-column_text(sqlite3_stmt *stmt, int i)
+char *
+store_column_text(sqlite3_stmt *stmt, int i)
 {
     const unsigned char *t = sqlite3_column_text(stmt, i);
 
@@ -766,18 +693,18 @@ column_text(sqlite3_stmt *stmt, int i)
 }
 
 /* Run a write statement that returns no rows, then reset it. */
-static gboolean
-step_write(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
-           GError **err)
+gboolean
+store_step_write(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
+                 GError **err)
 {
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE) {
-        fail(st, err, rc, what);
-        done(stmt);
+        store_fail(st, err, rc, what);
+        store_done(stmt);
         return FALSE;
     }
-    done(stmt);
+    store_done(stmt);
     return TRUE;
 }
 
@@ -787,8 +714,8 @@ step_write(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
  * there was no row.  PRAGMA journal_mode answers the mode it is left in
  * rather than failing, and quick_check its findings: both must be read,
  * not just run. */
-static int
-query_value(sqlite3 *db, const char *text, gint64 *n, char **value)
+int
+store_query_value(sqlite3 *db, const char *text, gint64 *n, char **value)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, text, -1, &stmt, NULL);
@@ -799,7 +726,7 @@ query_value(sqlite3 *db, const char *text, gint64 *n, char **value)
         if (n != NULL)
             *n = sqlite3_column_int64(stmt, 0);
         if (value != NULL)
-            *value = column_text(stmt, 0);
+            *value = store_column_text(stmt, 0);
         rc = SQLITE_OK;
     }
     sqlite3_finalize(stmt);
@@ -811,10 +738,10 @@ static gboolean
 read_user_version(struct store *st, int *version, GError **err)
 {
     gint64  v = 0;
-    int     rc = query_value(st->db, "PRAGMA user_version", &v, NULL);
+    int     rc = store_query_value(st->db, "PRAGMA user_version", &v, NULL);
 
     if (rc != SQLITE_OK) {
-        fail(st, err, rc, "reading the schema version");
+        store_fail(st, err, rc, "reading the schema version");
         return FALSE;
     }
     *version = (int) v;
@@ -828,15 +755,15 @@ exec(struct store *st, const char *text, const char *what, GError **err)
     int rc = sqlite3_exec(st->db, text, NULL, NULL, NULL);
 
     if (rc != SQLITE_OK) {
-        fail(st, err, rc, what);
+        store_fail(st, err, rc, what);
         return FALSE;
     }
     return TRUE;
 }
 
 /* Roll back whatever transaction is open; harmless when none is. */
-static void
-rollback_if_open(struct store *st)
+void
+store_rollback_if_open(struct store *st)
 {
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -879,7 +806,7 @@ migrate_step(struct store *st, int *version, GError **err)
         goto fail;
     return TRUE;
 fail:
-    rollback_if_open(st);
+    store_rollback_if_open(st);
     return FALSE;
 }
 
@@ -934,7 +861,7 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, gboolean bare,
     rc = sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_URI, NULL);
     if (rc != SQLITE_OK) {
         if (st->db)
-            fail(st, err, rc, "opening");
+            store_fail(st, err, rc, "opening");
         else
             g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
                         "%s: opening: out of memory", path);
@@ -976,7 +903,7 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, gboolean bare,
         rc = sqlite3_prepare_v3(st->db, sql_text[i], -1,
                                 SQLITE_PREPARE_PERSISTENT, &st->sql[i], NULL);
         if (rc != SQLITE_OK) {
-            fail(st, err, rc, "preparing statements");
+            store_fail(st, err, rc, "preparing statements");
             goto fail;
         }
     }
@@ -1028,7 +955,7 @@ store_close(struct store *st)
     for (int i = 0; i < SQL_COUNT; i++)
         sqlite3_finalize(st->sql[i]);
     if (st->db) {
-        rollback_if_open(st);
+        store_rollback_if_open(st);
         sqlite3_close_v2(st->db);
     }
     g_free(st->path);
@@ -1074,15 +1001,15 @@ store_begin(struct store *st, GError **err)
                     st->path, culprit ? ": " : "", culprit ? culprit : "");
         return FALSE;
     }
-    return step_write(st, sql(st, SQL_BEGIN), SQLITE_OK,
-                      "starting a write transaction", err);
+    return store_step_write(st, store_sql(st, SQL_BEGIN), SQLITE_OK,
+                            "starting a write transaction", err);
 }
 
 /* COMMIT.  On failure the transaction is still open: roll it back. */
 gboolean
 store_commit(struct store *st, GError **err)
 {
-    return step_write(st, sql(st, SQL_COMMIT), SQLITE_OK, "committing", err);
+    return store_step_write(st, store_sql(st, SQL_COMMIT), SQLITE_OK, "committing", err);
 }
 
 /* ROLLBACK; harmless when no transaction is open (SQLite may already
@@ -1092,8 +1019,8 @@ store_rollback(struct store *st)
 {
     if (!st || sqlite3_get_autocommit(st->db))
         return;
-    sqlite3_step(sql(st, SQL_ROLLBACK));
-    done(st->sql[SQL_ROLLBACK]);
+    sqlite3_step(store_sql(st, SQL_ROLLBACK));
+    store_done(st->sql[SQL_ROLLBACK]);
 }
 
 /* The incoming message with this Message-ID (or none) and body hash. */
@@ -1102,7 +1029,7 @@ store_find_message(struct store *st, const char *message_id,
                    const char *body_sha256, gint64 *statement_id,
                    char **kind, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_FIND_MESSAGE);
+    sqlite3_stmt *stmt = store_sql(st, SQL_FIND_MESSAGE);
     gint64 row = 0;
     int rc = SQLITE_OK;
 
@@ -1110,8 +1037,8 @@ store_find_message(struct store *st, const char *message_id,
         *statement_id = 0;
     if (kind)
         *kind = NULL;
-    bind_text(stmt, 1, message_id, &rc);
-    bind_text(stmt, 2, body_sha256, &rc);
+    store_bind_text(stmt, 1, message_id, &rc);
+    store_bind_text(stmt, 2, body_sha256, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -1121,10 +1048,10 @@ store_find_message(struct store *st, const char *message_id,
         if (kind)
             *kind = g_strdup((const char *) sqlite3_column_text(stmt, 2));
     } else if (rc != SQLITE_DONE) {
-        fail(st, err, rc, "looking up a message");
+        store_fail(st, err, rc, "looking up a message");
         row = -1;
     }
-    done(stmt);
+    store_done(stmt);
     return row;
 }
 
@@ -1140,17 +1067,17 @@ store_statement_by_message_id(struct store *st, const char *message_id,
 
     if (!message_id)
         return 0;
-    stmt = sql(st, SQL_STATEMENT_BY_MESSAGE_ID);
-    bind_text(stmt, 1, message_id, &rc);
+    stmt = store_sql(st, SQL_STATEMENT_BY_MESSAGE_ID);
+    store_bind_text(stmt, 1, message_id, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         id = sqlite3_column_int64(stmt, 0);
     } else if (rc != SQLITE_DONE) {
-        fail(st, err, rc, "looking up a Message-ID");
+        store_fail(st, err, rc, "looking up a Message-ID");
         id = -1;
     }
-    done(stmt);
+    store_done(stmt);
     return id;
 }
 
@@ -1169,8 +1096,8 @@ store_statement_by_own_message_id(struct store *st, const char *message_id,
 
     if (message_id == NULL)
         return 0;
-    stmt = sql(st, SQL_STATEMENT_BY_OWN_MESSAGE_ID);
-    bind_text(stmt, 1, message_id, &rc);
+    stmt = store_sql(st, SQL_STATEMENT_BY_OWN_MESSAGE_ID);
+    store_bind_text(stmt, 1, message_id, &rc);
     while (rc == SQLITE_OK && id == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (accept((const char *) sqlite3_column_text(stmt, 1),
                    (const char *) sqlite3_column_text(stmt, 2),
@@ -1179,10 +1106,10 @@ store_statement_by_own_message_id(struct store *st, const char *message_id,
         rc = SQLITE_OK;
     }
     if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-        fail(st, err, rc, "looking up a statement's Message-ID");
+        store_fail(st, err, rc, "looking up a statement's Message-ID");
         id = -1;
     }
-    done(stmt);
+    store_done(stmt);
     return id;
 }
 
@@ -1198,19 +1125,19 @@ store_statement_knows_address(struct store *st, gint64 id, const char *addr, cha
     *title = NULL;
     if (addr == NULL)
         return 0;
-    stmt = sql(st, SQL_KNOWS_ADDRESS);
+    stmt = store_sql(st, SQL_KNOWS_ADDRESS);
     rc = sqlite3_bind_int64(stmt, 1, id);
-    bind_text(stmt, 2, addr, &rc);
+    store_bind_text(stmt, 2, addr, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         known = 1;
-        *title = column_text(stmt, 0);
+        *title = store_column_text(stmt, 0);
     } else if (rc != SQLITE_DONE) {
-        fail(st, err, rc, "looking up a statement's contacts");
+        store_fail(st, err, rc, "looking up a statement's contacts");
         known = -1;
     }
-    done(stmt);
+    store_done(stmt);
     return known;
 }
 
@@ -1221,17 +1148,17 @@ store_add_message(struct store *st, gint64 statement_id, const char *direction,
                   const char *body_sha256, const char *raw, gsize len,
                   GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_ADD_MESSAGE);
+    sqlite3_stmt *stmt = store_sql(st, SQL_ADD_MESSAGE);
     int rc = SQLITE_OK;
 
-    bind_int(stmt, 1, statement_id, TRUE, &rc);
-    bind_text(stmt, 2, direction, &rc);
-    bind_text(stmt, 3, kind, &rc);
-    bind_text(stmt, 4, message_id, &rc);
-    bind_text(stmt, 5, body_sha256, &rc);
-    bind_blob(stmt, 6, raw, len, &rc);
-    bind_text(stmt, 7, st->as_of, &rc);
-    if (!step_write(st, stmt, rc, "recording a message", err))
+    store_bind_int(stmt, 1, statement_id, TRUE, &rc);
+    store_bind_text(stmt, 2, direction, &rc);
+    store_bind_text(stmt, 3, kind, &rc);
+    store_bind_text(stmt, 4, message_id, &rc);
+    store_bind_text(stmt, 5, body_sha256, &rc);
+    store_bind_blob(stmt, 6, raw, len, &rc);
+    store_bind_text(stmt, 7, st->as_of, &rc);
+    if (!store_step_write(st, stmt, rc, "recording a message", err))
         return 0;
     return sqlite3_last_insert_rowid(st->db);
 }
@@ -1255,7 +1182,7 @@ blob_from_stream(struct store *st, const char *table, const char *column,
     rc = sqlite3_blob_open(st->db, "main", table, column,
                            sqlite3_last_insert_rowid(st->db), 1, &blob);
     if (rc != SQLITE_OK) {
-        fail(st, err, rc, "opening a blob for writing");
+        store_fail(st, err, rc, "opening a blob for writing");
         goto out;
     }
     if (g_mime_stream_reset(src) == -1) {
@@ -1274,7 +1201,7 @@ blob_from_stream(struct store *st, const char *table, const char *column,
         }
         rc = sqlite3_blob_write(blob, buf, (int) n, (int) off);
         if (rc != SQLITE_OK) {
-            fail(st, err, rc, "writing a blob");
+            store_fail(st, err, rc, "writing a blob");
             goto out;
         }
         off += n;
@@ -1284,7 +1211,7 @@ out:
     if (blob != NULL) {
         rc = sqlite3_blob_close(blob);
         if (ok && rc != SQLITE_OK) {
-            fail(st, err, rc, "closing a blob");
+            store_fail(st, err, rc, "closing a blob");
             ok = FALSE;
         }
     }
@@ -1316,21 +1243,21 @@ store_add_message_stream(struct store *st, gint64 statement_id,
                          const char *message_id, const char *body_sha256,
                          GMimeStream *raw, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_ADD_MESSAGE);
+    sqlite3_stmt *stmt = store_sql(st, SQL_ADD_MESSAGE);
     gint64 len = stream_blob_length(st, raw, "recording a message", err);
     int rc = SQLITE_OK;
 
     if (len < 0)
         return 0;
-    bind_int(stmt, 1, statement_id, TRUE, &rc);
-    bind_text(stmt, 2, direction, &rc);
-    bind_text(stmt, 3, kind, &rc);
-    bind_text(stmt, 4, message_id, &rc);
-    bind_text(stmt, 5, body_sha256, &rc);
-    bind_text(stmt, 7, st->as_of, &rc);
+    store_bind_int(stmt, 1, statement_id, TRUE, &rc);
+    store_bind_text(stmt, 2, direction, &rc);
+    store_bind_text(stmt, 3, kind, &rc);
+    store_bind_text(stmt, 4, message_id, &rc);
+    store_bind_text(stmt, 5, body_sha256, &rc);
+    store_bind_text(stmt, 7, st->as_of, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_zeroblob64(stmt, 6, (sqlite3_uint64) len);
-    if (!step_write(st, stmt, rc, "recording a message", err)
+    if (!store_step_write(st, stmt, rc, "recording a message", err)
         || !blob_from_stream(st, "message", "raw", raw, len, err))
         return 0;
     return sqlite3_last_insert_rowid(st->db);
@@ -1341,13 +1268,13 @@ gboolean
 store_link_message(struct store *st, gint64 message_row, gint64 statement_id,
                    const char *kind, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_LINK_MESSAGE);
+    sqlite3_stmt *stmt = store_sql(st, SQL_LINK_MESSAGE);
     int rc = SQLITE_OK;
 
-    bind_int(stmt, 1, message_row, FALSE, &rc);
-    bind_int(stmt, 2, statement_id, TRUE, &rc);
-    bind_text(stmt, 3, kind, &rc);
-    if (!step_write(st, stmt, rc, "linking a message", err))
+    store_bind_int(stmt, 1, message_row, FALSE, &rc);
+    store_bind_int(stmt, 2, statement_id, TRUE, &rc);
+    store_bind_text(stmt, 3, kind, &rc);
+    if (!store_step_write(st, stmt, rc, "linking a message", err))
         return FALSE;
     if (sqlite3_changes(st->db) == 0) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
@@ -1364,16 +1291,16 @@ store_add_event(struct store *st, gint64 statement_id, gint64 message_row,
                 const char *what, const char *actor, const char *detail,
                 GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_ADD_EVENT);
+    sqlite3_stmt *stmt = store_sql(st, SQL_ADD_EVENT);
     int rc = SQLITE_OK;
 
-    bind_int(stmt, 1, statement_id, TRUE, &rc);
-    bind_int(stmt, 2, message_row, TRUE, &rc);
-    bind_text(stmt, 3, what, &rc);
-    bind_text(stmt, 4, actor, &rc);
-    bind_text(stmt, 5, detail, &rc);
-    bind_text(stmt, 6, st->as_of, &rc);
-    return step_write(st, stmt, rc, "recording an event", err);
+    store_bind_int(stmt, 1, statement_id, TRUE, &rc);
+    store_bind_int(stmt, 2, message_row, TRUE, &rc);
+    store_bind_text(stmt, 3, what, &rc);
+    store_bind_text(stmt, 4, actor, &rc);
+    store_bind_text(stmt, 5, detail, &rc);
+    store_bind_text(stmt, 6, st->as_of, &rc);
+    return store_step_write(st, stmt, rc, "recording an event", err);
 }
 
 /* Where the list of a statement_item kind lives in a statement. */
@@ -1420,26 +1347,26 @@ static gboolean
 add_statement_row(struct store *st, const struct statement *s, gint64 *id,
                   GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_ADD_STATEMENT);
+    sqlite3_stmt *stmt = store_sql(st, SQL_ADD_STATEMENT);
     const struct envelope *env = s->env;
     int rc = SQLITE_OK;
 
-    bind_text(stmt, 1, s->received, &rc);
-    bind_text(stmt, 2, s->state, &rc);
-    bind_text(stmt, 3, s->message_id, &rc);
-    bind_text(stmt, 4, s->forwarded_by, &rc);
-    bind_text(stmt, 5, s->header_from, &rc);
-    bind_text(stmt, 6, s->subject, &rc);
-    bind_text(stmt, 7, env ? env->title : NULL, &rc);
-    bind_text(stmt, 8, env ? env->from_body : NULL, &rc);
-    bind_text(stmt, 9, env ? env->to_body : NULL, &rc);
-    bind_text(stmt, 10, env ? purpose_name(env->purpose) : NULL, &rc);
-    bind_text(stmt, 11, env ? env->deadline : NULL, &rc);
-    bind_text(stmt, 12, env ? env->body : NULL, &rc);
-    bind_int(stmt, 13, env ? env->labels : 0, FALSE, &rc);
-    bind_text(stmt, 14, s->peer, &rc);
-    bind_text(stmt, 15, s->assignee, &rc);
-    if (!step_write(st, stmt, rc, "recording a statement", err))
+    store_bind_text(stmt, 1, s->received, &rc);
+    store_bind_text(stmt, 2, s->state, &rc);
+    store_bind_text(stmt, 3, s->message_id, &rc);
+    store_bind_text(stmt, 4, s->forwarded_by, &rc);
+    store_bind_text(stmt, 5, s->header_from, &rc);
+    store_bind_text(stmt, 6, s->subject, &rc);
+    store_bind_text(stmt, 7, env ? env->title : NULL, &rc);
+    store_bind_text(stmt, 8, env ? env->from_body : NULL, &rc);
+    store_bind_text(stmt, 9, env ? env->to_body : NULL, &rc);
+    store_bind_text(stmt, 10, env ? purpose_name(env->purpose) : NULL, &rc);
+    store_bind_text(stmt, 11, env ? env->deadline : NULL, &rc);
+    store_bind_text(stmt, 12, env ? env->body : NULL, &rc);
+    store_bind_int(stmt, 13, env ? env->labels : 0, FALSE, &rc);
+    store_bind_text(stmt, 14, s->peer, &rc);
+    store_bind_text(stmt, 15, s->assignee, &rc);
+    if (!store_step_write(st, stmt, rc, "recording a statement", err))
         return FALSE;
     *id = sqlite3_last_insert_rowid(st->db);
     return TRUE;
@@ -1455,15 +1382,15 @@ add_contacts_and_items(struct store *st, struct statement *s, gint64 id,
 
         for (guint i = 0; list && i < list->len; i++) {
             const struct contact *c = g_ptr_array_index(list, i);
-            sqlite3_stmt *stmt = sql(st, SQL_ADD_CONTACT);
+            sqlite3_stmt *stmt = store_sql(st, SQL_ADD_CONTACT);
             int rc = SQLITE_OK;
 
-            bind_int(stmt, 1, id, FALSE, &rc);
-            bind_text(stmt, 2, contact_kind_name[k], &rc);
-            bind_int(stmt, 3, i, FALSE, &rc);
-            bind_text(stmt, 4, c ? c->name : NULL, &rc);
-            bind_text(stmt, 5, c ? c->addr : NULL, &rc);
-            if (!step_write(st, stmt, rc, "recording a contact", err))
+            store_bind_int(stmt, 1, id, FALSE, &rc);
+            store_bind_text(stmt, 2, contact_kind_name[k], &rc);
+            store_bind_int(stmt, 3, i, FALSE, &rc);
+            store_bind_text(stmt, 4, c ? c->name : NULL, &rc);
+            store_bind_text(stmt, 5, c ? c->addr : NULL, &rc);
+            if (!store_step_write(st, stmt, rc, "recording a contact", err))
                 return FALSE;
         }
     }
@@ -1474,14 +1401,14 @@ add_contacts_and_items(struct store *st, struct statement *s, gint64 id,
             continue;
         list = *item_list(s, k);
         for (guint i = 0; list && i < list->len; i++) {
-            sqlite3_stmt *stmt = sql(st, SQL_ADD_ITEM);
+            sqlite3_stmt *stmt = store_sql(st, SQL_ADD_ITEM);
             int rc = SQLITE_OK;
 
-            bind_int(stmt, 1, id, FALSE, &rc);
-            bind_text(stmt, 2, item_kind_name[k], &rc);
-            bind_int(stmt, 3, i, FALSE, &rc);
-            bind_text(stmt, 4, g_ptr_array_index(list, i), &rc);
-            if (!step_write(st, stmt, rc, "recording a statement list", err))
+            store_bind_int(stmt, 1, id, FALSE, &rc);
+            store_bind_text(stmt, 2, item_kind_name[k], &rc);
+            store_bind_int(stmt, 3, i, FALSE, &rc);
+            store_bind_text(stmt, 4, g_ptr_array_index(list, i), &rc);
+            if (!store_step_write(st, stmt, rc, "recording a statement list", err))
                 return FALSE;
         }
     }
@@ -1493,7 +1420,7 @@ static gboolean
 add_attachment(struct store *st, gint64 id, guint position,
                const struct attachment *a, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_ADD_ATTACHMENT);
+    sqlite3_stmt *stmt = store_sql(st, SQL_ADD_ATTACHMENT);
     const void *data = NULL;
     gsize size = a->size;
     char *digest = NULL;
@@ -1515,17 +1442,17 @@ add_attachment(struct store *st, gint64 id, guint position,
             return FALSE;
         size = (gsize) flen;
     }
-    bind_int(stmt, 1, id, FALSE, &rc);
-    bind_int(stmt, 2, position, FALSE, &rc);
-    bind_text(stmt, 3, a->name, &rc);
-    bind_text(stmt, 4, a->type, &rc);
-    bind_int(stmt, 5, (gint64) size, FALSE, &rc);
-    bind_text(stmt, 6, digest ? digest : (a->sha256[0] ? a->sha256 : NULL), &rc);
+    store_bind_int(stmt, 1, id, FALSE, &rc);
+    store_bind_int(stmt, 2, position, FALSE, &rc);
+    store_bind_text(stmt, 3, a->name, &rc);
+    store_bind_text(stmt, 4, a->type, &rc);
+    store_bind_int(stmt, 5, (gint64) size, FALSE, &rc);
+    store_bind_text(stmt, 6, digest ? digest : (a->sha256[0] ? a->sha256 : NULL), &rc);
     if (a->data)
-        bind_blob(stmt, 7, data, size, &rc);
+        store_bind_blob(stmt, 7, data, size, &rc);
     else if (a->file && rc == SQLITE_OK)
         rc = sqlite3_bind_zeroblob64(stmt, 7, (sqlite3_uint64) flen);
-    ok = step_write(st, stmt, rc, "recording an attachment", err)
+    ok = store_step_write(st, stmt, rc, "recording an attachment", err)
          && (a->data || !a->file
              || blob_from_stream(st, "attachment", "data", a->file, flen, err));
     g_free(digest);
@@ -1539,14 +1466,14 @@ add_recipients_attachments_diagnostics(struct store *st, struct statement *s,
 {
     for (guint i = 0; s->recipients && i < s->recipients->len; i++) {
         const struct recipient *r = g_ptr_array_index(s->recipients, i);
-        sqlite3_stmt *stmt = sql(st, SQL_ADD_RECIPIENT);
+        sqlite3_stmt *stmt = store_sql(st, SQL_ADD_RECIPIENT);
         int rc = SQLITE_OK;
 
-        bind_int(stmt, 1, id, FALSE, &rc);
-        bind_int(stmt, 2, i, FALSE, &rc);
-        bind_text(stmt, 3, r->addr, &rc);
-        bind_text(stmt, 4, r->role, &rc);
-        if (!step_write(st, stmt, rc, "recording a recipient", err))
+        store_bind_int(stmt, 1, id, FALSE, &rc);
+        store_bind_int(stmt, 2, i, FALSE, &rc);
+        store_bind_text(stmt, 3, r->addr, &rc);
+        store_bind_text(stmt, 4, r->role, &rc);
+        if (!store_step_write(st, stmt, rc, "recording a recipient", err))
             return FALSE;
     }
     for (guint i = 0; s->attachments && i < s->attachments->len; i++)
@@ -1554,14 +1481,14 @@ add_recipients_attachments_diagnostics(struct store *st, struct statement *s,
             return FALSE;
     for (guint i = 0; s->diagnostics && i < s->diagnostics->len; i++) {
         const struct diagnostic *d = g_ptr_array_index(s->diagnostics, i);
-        sqlite3_stmt *stmt = sql(st, SQL_ADD_DIAGNOSTIC);
+        sqlite3_stmt *stmt = store_sql(st, SQL_ADD_DIAGNOSTIC);
         int rc = SQLITE_OK;
 
-        bind_int(stmt, 1, id, FALSE, &rc);
-        bind_int(stmt, 2, i, FALSE, &rc);
-        bind_text(stmt, 3, d->code, &rc);
-        bind_text(stmt, 4, d->text, &rc);
-        if (!step_write(st, stmt, rc, "recording a diagnostic", err))
+        store_bind_int(stmt, 1, id, FALSE, &rc);
+        store_bind_int(stmt, 2, i, FALSE, &rc);
+        store_bind_text(stmt, 3, d->code, &rc);
+        store_bind_text(stmt, 4, d->text, &rc);
+        if (!store_step_write(st, stmt, rc, "recording a diagnostic", err))
             return FALSE;
     }
     return TRUE;
@@ -1609,28 +1536,28 @@ static void
 take_text(char **field, sqlite3_stmt *stmt, int i)
 {
     g_free(*field);
-    *field = column_text(stmt, i);
+    *field = store_column_text(stmt, i);
 }
 
 /* Fill the scalar fields of s from its statement row. */
 static gboolean
 load_statement_row(struct store *st, struct statement *s, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_GET_STATEMENT);
+    sqlite3_stmt *stmt = store_sql(st, SQL_GET_STATEMENT);
     int rc = SQLITE_OK;
 
-    bind_int(stmt, 1, s->id, FALSE, &rc);
+    store_bind_int(stmt, 1, s->id, FALSE, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
                     "%s: no statement %" G_GINT64_FORMAT, st->path, s->id);
-        done(stmt);
+        store_done(stmt);
         return FALSE;
     }
     if (rc != SQLITE_ROW) {
-        fail(st, err, rc, "reading a statement");
-        done(stmt);
+        store_fail(st, err, rc, "reading a statement");
+        store_done(stmt);
         return FALSE;
     }
     take_text(&s->received, stmt, 0);
@@ -1650,7 +1577,7 @@ load_statement_row(struct store *st, struct statement *s, GError **err)
     take_text(&s->assignee, stmt, 14);
     take_text(&s->closed, stmt, 15);
     take_text(&s->replied, stmt, 16);
-    done(stmt);
+    store_done(stmt);
     return TRUE;
 }
 
@@ -1665,13 +1592,13 @@ kind_index(const char *const *names, int n, const char *name)
 }
 
 /* Finish a read loop: TRUE when it ended normally. */
-static gboolean
-read_done(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
-          GError **err)
+gboolean
+store_read_done(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
+                GError **err)
 {
-    done(stmt);
+    store_done(stmt);
     if (rc != SQLITE_DONE) {
-        fail(st, err, rc, what);
+        store_fail(st, err, rc, what);
         return FALSE;
     }
     return TRUE;
@@ -1681,10 +1608,10 @@ read_done(struct store *st, sqlite3_stmt *stmt, int rc, const char *what,
 static gboolean
 load_contacts_and_items(struct store *st, struct statement *s, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_GET_CONTACTS);
+    sqlite3_stmt *stmt = store_sql(st, SQL_GET_CONTACTS);
     int rc = SQLITE_OK;
 
-    bind_int(stmt, 1, s->id, FALSE, &rc);
+    store_bind_int(stmt, 1, s->id, FALSE, &rc);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int k = kind_index(contact_kind_name, CONTACT_KINDS,
                            (const char *) sqlite3_column_text(stmt, 0));
@@ -1702,12 +1629,12 @@ load_contacts_and_items(struct store *st, struct statement *s, GError **err)
                                     (const char *) sqlite3_column_text(stmt, 2)));
         rc = SQLITE_OK;
     }
-    if (!read_done(st, stmt, rc, "reading contacts", err))
+    if (!store_read_done(st, stmt, rc, "reading contacts", err))
         return FALSE;
 
-    stmt = sql(st, SQL_GET_ITEMS);
+    stmt = store_sql(st, SQL_GET_ITEMS);
     rc = SQLITE_OK;
-    bind_int(stmt, 1, s->id, FALSE, &rc);
+    store_bind_int(stmt, 1, s->id, FALSE, &rc);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int k = kind_index(item_kind_name, ITEM_KINDS,
                            (const char *) sqlite3_column_text(stmt, 0));
@@ -1720,43 +1647,43 @@ load_contacts_and_items(struct store *st, struct statement *s, GError **err)
         list = item_list(s, k);
         if (!*list)
             *list = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(*list, column_text(stmt, 1));
+        g_ptr_array_add(*list, store_column_text(stmt, 1));
         rc = SQLITE_OK;
     }
-    return read_done(st, stmt, rc, "reading statement lists", err);
+    return store_read_done(st, stmt, rc, "reading statement lists", err);
 }
 
 /* Load the recipients and diagnostics of s. */
 static gboolean
 load_recipients_diagnostics(struct store *st, struct statement *s, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_GET_RECIPIENTS);
+    sqlite3_stmt *stmt = store_sql(st, SQL_GET_RECIPIENTS);
     int rc = SQLITE_OK;
 
     if (!s->recipients)
         s->recipients = g_ptr_array_new_with_free_func(recipient_free);
-    bind_int(stmt, 1, s->id, FALSE, &rc);
+    store_bind_int(stmt, 1, s->id, FALSE, &rc);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         g_ptr_array_add(s->recipients,
                         recipient_new((const char *) sqlite3_column_text(stmt, 0),
                                       (const char *) sqlite3_column_text(stmt, 1)));
         rc = SQLITE_OK;
     }
-    if (!read_done(st, stmt, rc, "reading recipients", err))
+    if (!store_read_done(st, stmt, rc, "reading recipients", err))
         return FALSE;
 
     if (!s->diagnostics)
         s->diagnostics = g_ptr_array_new_with_free_func(diagnostic_free);
-    stmt = sql(st, SQL_GET_DIAGNOSTICS);
+    stmt = store_sql(st, SQL_GET_DIAGNOSTICS);
     rc = SQLITE_OK;
-    bind_int(stmt, 1, s->id, FALSE, &rc);
+    store_bind_int(stmt, 1, s->id, FALSE, &rc);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         g_ptr_array_add(s->diagnostics,
                         diagnostic_new((const char *) sqlite3_column_text(stmt, 0),
                                        (const char *) sqlite3_column_text(stmt, 1)));
         rc = SQLITE_OK;
     }
-    return read_done(st, stmt, rc, "reading diagnostics", err);
+    return store_read_done(st, stmt, rc, "reading diagnostics", err);
 }
 
 /* One attachment from the current row: name, type, size, sha256, data. */
@@ -1800,31 +1727,31 @@ static gboolean
 load_attachments(struct store *st, struct statement *s, gboolean with_data,
                  GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, with_data ? SQL_GET_ATTACHMENTS
-                                           : SQL_GET_ATTACHMENTS_NO_DATA);
+    sqlite3_stmt *stmt = store_sql(st, with_data ? SQL_GET_ATTACHMENTS
+                                                 : SQL_GET_ATTACHMENTS_NO_DATA);
     int rc = SQLITE_OK;
 
     if (!s->attachments)
         s->attachments = g_ptr_array_new_with_free_func(attachment_free);
-    bind_int(stmt, 1, s->id, FALSE, &rc);
+    store_bind_int(stmt, 1, s->id, FALSE, &rc);
     if (with_data)
-        bind_int(stmt, 2, STORE_ATTACHMENT_LOAD_MAX, FALSE, &rc);
+        store_bind_int(stmt, 2, STORE_ATTACHMENT_LOAD_MAX, FALSE, &rc);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         struct attachment *a = attachment_from_row(st, stmt, err);
 
         if (!a) {
-            done(stmt);
+            store_done(stmt);
             return FALSE;
         }
         g_ptr_array_add(s->attachments, a);
         rc = SQLITE_OK;
     }
-    return read_done(st, stmt, rc, "reading attachments", err);
+    return store_read_done(st, stmt, rc, "reading attachments", err);
 }
 
 /* Load statement id and all its parts. */
-static struct statement *
-load_statement(struct store *st, gint64 id, gboolean with_data, GError **err)
+struct statement *
+store_load_statement(struct store *st, gint64 id, gboolean with_data, GError **err)
 {
     struct statement *s = statement_new();
 
@@ -1845,7 +1772,7 @@ load_statement(struct store *st, gint64 id, gboolean with_data, GError **err)
 struct statement *
 store_get_statement(struct store *st, gint64 id, GError **err)
 {
-    return load_statement(st, id, TRUE, err);
+    return store_load_statement(st, id, TRUE, err);
 }
 
 /* Call fn for each statement in id order, attachments without bytes.  The
@@ -1855,7 +1782,7 @@ store_list(struct store *st,
            gboolean (*fn)(const struct statement *s, gpointer data),
            gpointer data, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_LIST_IDS);
+    sqlite3_stmt *stmt = store_sql(st, SQL_LIST_IDS);
     GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
     gboolean ok = TRUE;
     int rc;
@@ -1865,13 +1792,13 @@ store_list(struct store *st,
 
         g_array_append_val(ids, id);
     }
-    if (!read_done(st, stmt, rc, "listing statements", err)) {
+    if (!store_read_done(st, stmt, rc, "listing statements", err)) {
         g_array_free(ids, TRUE);
         return FALSE;
     }
     for (guint i = 0; ok && i < ids->len; i++) {
-        struct statement *s = load_statement(st, g_array_index(ids, gint64, i),
-                                             FALSE, err);
+        struct statement *s = store_load_statement(st, g_array_index(ids, gint64, i),
+                                                   FALSE, err);
         gboolean more;
 
         if (!s) {
@@ -1893,20 +1820,21 @@ gboolean
 store_attachment_write(struct store *st, gint64 statement_id, guint position,
                        GOutputStream *out, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_ATTACHMENT_BLOB);
+    sqlite3_stmt *stmt = store_sql(st, SQL_ATTACHMENT_BLOB);
     sqlite3_blob *blob = NULL;
     gint64  rowid = 0;
     gboolean has_data = FALSE, ok = FALSE;
     char   *buf = NULL;
     int     rc = SQLITE_OK, len, off;
 
-    bind_int(stmt, 1, statement_id, FALSE, &rc);
-    bind_int(stmt, 2, position, FALSE, &rc);
+    store_bind_int(stmt, 1, statement_id, FALSE, &rc);
+    store_bind_int(stmt, 2, position, FALSE, &rc);
     if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         rowid = sqlite3_column_int64(stmt, 0);
         has_data = sqlite3_column_int(stmt, 1) != 0;
     }
-    if (!read_done(st, stmt, rc == SQLITE_ROW ? SQLITE_DONE : rc, "finding an attachment", err))
+    if (!store_read_done(st, stmt, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+                         "finding an attachment", err))
         return FALSE;
     if (rowid == 0 || !has_data) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
@@ -1916,7 +1844,7 @@ store_attachment_write(struct store *st, gint64 statement_id, guint position,
     }
     rc = sqlite3_blob_open(st->db, "main", "attachment", "data", rowid, 0, &blob);
     if (rc != SQLITE_OK) {
-        fail(st, err, rc, "opening an attachment's bytes");
+        store_fail(st, err, rc, "opening an attachment's bytes");
         goto out;
     }
     buf = g_malloc(BLOB_CHUNK);
@@ -1926,7 +1854,7 @@ store_attachment_write(struct store *st, gint64 statement_id, guint position,
 
         rc = sqlite3_blob_read(blob, buf, n, off);
         if (rc != SQLITE_OK) {
-            fail(st, err, rc, "reading an attachment's bytes");
+            store_fail(st, err, rc, "reading an attachment's bytes");
             goto out;
         }
         if (!g_output_stream_write_all(out, buf, (gsize) n, NULL, NULL, err))
@@ -1944,11 +1872,11 @@ out:
 GBytes *
 store_raw_message(struct store *st, gint64 message_row, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_RAW_MESSAGE);
+    sqlite3_stmt *stmt = store_sql(st, SQL_RAW_MESSAGE);
     GBytes *raw = NULL;
     int rc = SQLITE_OK;
 
-    bind_int(stmt, 1, message_row, FALSE, &rc);
+    store_bind_int(stmt, 1, message_row, FALSE, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -1960,9 +1888,9 @@ store_raw_message(struct store *st, gint64 message_row, GError **err)
         g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
                     "%s: no message %" G_GINT64_FORMAT, st->path, message_row);
     } else {
-        fail(st, err, rc, "reading a message");
+        store_fail(st, err, rc, "reading a message");
     }
-    done(stmt);
+    store_done(stmt);
     return raw;
 }
 
@@ -1971,1022 +1899,19 @@ store_raw_message(struct store *st, gint64 message_row, GError **err)
 gint64
 store_statement_message(struct store *st, gint64 statement_id, GError **err)
 {
-    sqlite3_stmt *stmt = sql(st, SQL_STATEMENT_MESSAGE);
+    sqlite3_stmt *stmt = store_sql(st, SQL_STATEMENT_MESSAGE);
     gint64 row = 0;
     int rc = SQLITE_OK;
 
-    bind_int(stmt, 1, statement_id, FALSE, &rc);
+    store_bind_int(stmt, 1, statement_id, FALSE, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW)
         row = sqlite3_column_int64(stmt, 0);
     else if (rc != SQLITE_DONE) {
-        fail(st, err, rc, "finding a statement's message");
+        store_fail(st, err, rc, "finding a statement's message");
         row = -1;
     }
-    done(stmt);
+    store_done(stmt);
     return row;
-}
-
-/* ---- the outbox (outbox.c) ------------------------------------------- */
-
-/* Queue a mail: one outbox row; rcpts one a line.  The row id, 0 with
- * *err on failure. */
-gint64
-store_outbox_add(struct store *st, gint64 statement_id, const char *message_id,
-                 const char *mail_from, const char *rcpts, const char *kind,
-                 const void *raw, gsize len, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_ADD);
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, statement_id, TRUE, &rc);
-    bind_text(stmt, 2, message_id, &rc);
-    bind_text(stmt, 3, mail_from != NULL ? mail_from : "", &rc);
-    bind_text(stmt, 4, rcpts, &rc);
-    bind_text(stmt, 5, kind, &rc);
-    bind_blob(stmt, 6, raw, len, &rc);
-    if (!step_write(st, stmt, rc, "queuing a mail", err))
-        return 0;
-    return sqlite3_last_insert_rowid(st->db);
-}
-
-/* The ids of rows due at now (ISO 8601 UTC, as the table writes it), at
- * most max (0: all), oldest first; NULL with *err on failure. */
-GArray *
-store_outbox_due(struct store *st, const char *now, unsigned max, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_DUE);
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-    int rc = SQLITE_OK;
-
-    bind_text(stmt, 1, now, &rc);
-    bind_int(stmt, 2, max == 0 ? -1 : (gint64) max, FALSE, &rc);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        gint64 id = sqlite3_column_int64(stmt, 0);
-
-        g_array_append_val(ids, id);
-        rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_DONE) {
-        fail(st, err, rc, "selecting the mail due");
-        g_array_free(ids, TRUE);
-        ids = NULL;
-    }
-    done(stmt);
-    return ids;
-}
-
-/* Free an outbox row; NULL is fine. */
-void
-store_outbox_row_free(struct store_outbox_row *r)
-{
-    if (r == NULL)
-        return;
-    g_free(r->message_id);
-    g_free(r->mail_from);
-    g_free(r->rcpts);
-    g_free(r->kind);
-    if (r->raw != NULL)
-        g_bytes_unref(r->raw);
-    g_free(r->created);
-    g_free(r->next_try);
-    g_free(r->sent);
-    g_free(r->failed);
-    g_free(r->last_error);
-    g_free(r->delivered);
-    g_free(r->rejected);
-    g_free(r->requeued);
-    g_free(r);
-}
-
-/* The outbox row stmt stands on (the columns of SQL_OUTBOX_GET); raw
- * stays NULL when that column is. */
-static struct store_outbox_row *
-outbox_row_read(sqlite3_stmt *stmt)
-{
-    struct store_outbox_row *r = g_new0(struct store_outbox_row, 1);
-
-    r->id = sqlite3_column_int64(stmt, 0);
-    r->statement = sqlite3_column_int64(stmt, 1);
-    r->message_id = column_text(stmt, 2);
-    r->mail_from = column_text(stmt, 3);
-    r->rcpts = column_text(stmt, 4);
-    r->kind = column_text(stmt, 5);
-    if (sqlite3_column_type(stmt, 6) != SQLITE_NULL)
-        r->raw = g_bytes_new(sqlite3_column_blob(stmt, 6), sqlite3_column_bytes(stmt, 6));
-    r->created = column_text(stmt, 7);
-    r->attempts = sqlite3_column_int(stmt, 8);
-    r->next_try = column_text(stmt, 9);
-    r->sent = column_text(stmt, 10);
-    r->failed = column_text(stmt, 11);
-    r->last_error = column_text(stmt, 12);
-    r->delivered = column_text(stmt, 13);
-    r->rejected = column_text(stmt, 14);
-    r->requeued = column_text(stmt, 15);
-    return r;
-}
-
-/* Read one outbox row; NULL with *err (STORE_ERROR_NOTFOUND when there is
- * no such row). */
-struct store_outbox_row *
-store_outbox_get(struct store *st, gint64 id, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_GET);
-    struct store_outbox_row *r = NULL;
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, id, FALSE, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        r = outbox_row_read(stmt);
-    } else if (rc == SQLITE_DONE) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
-                    "%s: no outbox row %" G_GINT64_FORMAT, st->path, id);
-    } else {
-        fail(st, err, rc, "reading an outbox row");
-    }
-    done(stmt);
-    return r;
-}
-
-/* See store.h. */
-GPtrArray *
-store_outbox_list(struct store *st, gboolean all, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_LIST);
-    GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify) store_outbox_row_free);
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, all ? 1 : 0, FALSE, &rc);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        g_ptr_array_add(rows, outbox_row_read(stmt));
-        rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_DONE) {
-        fail(st, err, rc, "listing the outbox");
-        g_ptr_array_unref(rows);
-        rows = NULL;
-    }
-    done(stmt);
-    return rows;
-}
-
-/* Run an outbox UPDATE bound as (id, a, b, c) with text a, b, c (NULL
- * binds NULL); *changed gets the number of rows changed. */
-static gboolean
-outbox_update(struct store *st, enum sql_id which, gint64 id, const char *a,
-              const char *b, const char *c, int *changed, const char *what,
-              GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, which);
-    int n = sqlite3_bind_parameter_count(stmt);
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, id, FALSE, &rc);
-    if (n >= 2)
-        bind_text(stmt, 2, a, &rc);
-    if (n >= 3)
-        bind_text(stmt, 3, b, &rc);
-    if (n >= 4)
-        bind_text(stmt, 4, c, &rc);
-    if (!step_write(st, stmt, rc, what, err))
-        return FALSE;
-    if (changed != NULL)
-        *changed = sqlite3_changes(st->db);
-    return TRUE;
-}
-
-/* outbox_update for an UPDATE with a condition on the row (a claim, a
- * lease): *changed (when not NULL) says whether the row was changed. */
-static gboolean
-outbox_update_if(struct store *st, enum sql_id which, gint64 id, const char *a,
-                 const char *b, const char *c, gboolean *changed, const char *what,
-                 GError **err)
-{
-    int n = 0;
-
-    if (!outbox_update(st, which, id, a, b, c, &n, what, err))
-        return FALSE;
-    if (changed != NULL)
-        *changed = n == 1;
-    return TRUE;
-}
-
-/* Claim a due row for delivery by moving its next_try to lease_until:
- * TRUE in *claimed when this caller got it (it was still due at now). */
-gboolean
-store_outbox_claim(struct store *st, gint64 id, const char *now,
-                   const char *lease_until, gboolean *claimed, GError **err)
-{
-    return outbox_update_if(st, SQL_OUTBOX_CLAIM, id, lease_until, now, NULL, claimed,
-                            "claiming an outbox row", err);
-}
-
-/* Extend the lease held until held to lease_until: *kept is FALSE when
- * the row no longer carries that lease (another sender has claimed it). */
-gboolean
-store_outbox_renew(struct store *st, gint64 id, const char *held,
-                   const char *lease_until, gboolean *kept, GError **err)
-{
-    return outbox_update_if(st, SQL_OUTBOX_RENEW, id, lease_until, held, NULL, kept,
-                            "renewing an outbox claim", err);
-}
-
-/* Record that the relay accepted the mail for rcpt. */
-gboolean
-store_outbox_delivered(struct store *st, gint64 id, const char *rcpt, GError **err)
-{
-    return outbox_update(st, SQL_OUTBOX_DELIVERED, id, rcpt, NULL, NULL, NULL,
-                         "recording a delivery", err);
-}
-
-/* Record that the relay refused rcpt for good, and why. */
-gboolean
-store_outbox_rejected(struct store *st, gint64 id, const char *rcpt,
-                      const char *why, GError **err)
-{
-    return outbox_update(st, SQL_OUTBOX_REJECTED, id, rcpt, why, NULL, NULL,
-                         "recording a refused recipient", err);
-}
-
-/* The row is done: sent at when (why: a note, NULL keeps the last). */
-gboolean
-store_outbox_mark_sent(struct store *st, gint64 id, const char *when,
-                       const char *why, const char *held, gboolean *kept,
-                       GError **err)
-{
-    return outbox_update_if(st, SQL_OUTBOX_SENT, id, when, why, held, kept,
-                            "marking a mail sent", err);
-}
-
-/* A temporary failure: one more attempt, next try at next_try. */
-gboolean
-store_outbox_defer(struct store *st, gint64 id, const char *next_try,
-                   const char *why, const char *held, gboolean *kept,
-                   GError **err)
-{
-    return outbox_update_if(st, SQL_OUTBOX_DEFER, id, next_try, why, held, kept,
-                            "deferring a mail", err);
-}
-
-/* A permanent failure: given up at when. */
-gboolean
-store_outbox_fail(struct store *st, gint64 id, const char *when,
-                  const char *why, const char *held, gboolean *kept,
-                  GError **err)
-{
-    return outbox_update_if(st, SQL_OUTBOX_FAIL, id, when, why, held, kept,
-                            "marking a mail failed", err);
-}
-
-/* See store.h. */
-gboolean
-store_outbox_requeue(struct store *st, gint64 id, const char *now, gboolean *changed,
-                     GError **err)
-{
-    return outbox_update_if(st, SQL_OUTBOX_REQUEUE, id, now, NULL, NULL, changed,
-                            "putting a mail back in the queue", err);
-}
-
-/* ---- the tickler (tickle.c) ------------------------------------------ */
-
-/* The ids of the open statements, in id order.  Read in full before the
- * caller starts its per-statement transactions, so no read stays open. */
-GArray *
-store_open_statement_ids(struct store *st, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_TICKLE_OPEN_IDS);
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-    int rc;
-
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        gint64 id = sqlite3_column_int64(stmt, 0);
-
-        g_array_append_val(ids, id);
-    }
-    if (!read_done(st, stmt, rc, "listing open statements", err)) {
-        g_array_free(ids, TRUE);
-        return NULL;
-    }
-    return ids;
-}
-
-/* Read the columns the tickler's policy needs about statement id. */
-gboolean
-store_tickle_facts(struct store *st, gint64 id, struct store_tickle_facts *f,
-                   GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_TICKLE_FACTS);
-    int rc = SQLITE_OK;
-
-    memset(f, 0, sizeof *f);
-    bind_int(stmt, 1, id, FALSE, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        f->purpose = column_text(stmt, 0);
-        f->deadline = column_text(stmt, 1);
-        f->received = column_text(stmt, 2);
-        f->state = column_text(stmt, 3);
-        f->replied = column_text(stmt, 4);
-        done(stmt);
-        return TRUE;
-    }
-    if (rc == SQLITE_DONE)
-        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
-                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
-    else
-        fail(st, err, rc, "reading a statement's dates");
-    done(stmt);
-    return FALSE;
-}
-
-/* Run an UPDATE of statement id bound with rc so far: FALSE with *err
- * when it fails, and STORE_ERROR_NOTFOUND when no such statement. */
-static gboolean
-update_statement(struct store *st, sqlite3_stmt *stmt, int rc, gint64 id, const char *what,
-                 GError **err)
-{
-    if (!step_write(st, stmt, rc, what, err))
-        return FALSE;
-    if (sqlite3_changes(st->db) == 0) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
-                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* Set statement id's state ("open", "closed"); STORE_ERROR_NOTFOUND when
- * there is no such statement. */
-gboolean
-store_set_state(struct store *st, gint64 id, const char *state, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_SET_STATE);
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, id, FALSE, &rc);
-    bind_text(stmt, 2, state, &rc);
-    bind_text(stmt, 3, st->as_of, &rc);
-    return update_statement(st, stmt, rc, id, "setting a statement's state", err);
-}
-
-/* Record that the IETF replied to statement id, now; STORE_ERROR_NOTFOUND
- * when there is no such statement. */
-gboolean
-store_set_replied(struct store *st, gint64 id, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_SET_REPLIED);
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, id, FALSE, &rc);
-    return update_statement(st, stmt, rc, id, "recording a statement's reply", err);
-}
-
-/* Move statement id's deadline to deadline (YYYY-MM-DD) and retire the
- * reminder keys of the old one, so that the tickler's schedule
- * ("before-7", "overdue-1"...) starts again from the new date; the rows
- * stay, and with them the rule of one reminder a day.  FALSE with *err
- * (NOTFOUND when there is no such statement). */
-gboolean
-store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_SET_DEADLINE);
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, id, FALSE, &rc);
-    bind_text(stmt, 2, deadline, &rc);
-    if (!update_statement(st, stmt, rc, id, "setting a statement's deadline", err))
-        return FALSE;
-    stmt = sql(st, SQL_FORGET_REMINDERS);
-    rc = SQLITE_OK;
-    bind_int(stmt, 1, id, FALSE, &rc);
-    return step_write(st, stmt, rc, "retiring a statement's reminders", err);
-}
-
-/* Free one struct store_event. */
-static void
-event_free(gpointer p)
-{
-    struct store_event *e = p;
-
-    g_free(e->at);
-    g_free(e->what);
-    g_free(e->actor);
-    g_free(e->detail);
-    g_free(e);
-}
-
-/* The events of statement id, oldest first: a GPtrArray of struct
- * store_event (freed with the array), or NULL with *err. */
-GPtrArray *
-store_statement_events(struct store *st, gint64 id, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_EVENTS);
-    GPtrArray *out = g_ptr_array_new_with_free_func(event_free);
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, id, FALSE, &rc);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct store_event *e = g_new0(struct store_event, 1);
-
-        e->at = column_text(stmt, 0);
-        e->what = column_text(stmt, 1);
-        e->actor = column_text(stmt, 2);
-        e->detail = column_text(stmt, 3);
-        g_ptr_array_add(out, e);
-        rc = SQLITE_OK;
-    }
-    if (!read_done(st, stmt, rc, "reading a statement's events", err)) {
-        g_ptr_array_unref(out);
-        return NULL;
-    }
-    return out;
-}
-
-/* Free the copies held by f (not f itself). */
-void
-store_tickle_facts_clear(struct store_tickle_facts *f)
-{
-    g_free(f->purpose);
-    g_free(f->deadline);
-    g_free(f->received);
-    g_free(f->state);
-    g_free(f->replied);
-    memset(f, 0, sizeof *f);
-}
-
-/* The day reminder (statement, point) was queued, NULL when never. */
-gboolean
-store_reminder_day(struct store *st, gint64 statement_id, const char *point,
-                   char **day, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_REMINDER_DAY);
-    int rc = SQLITE_OK;
-
-    *day = NULL;
-    bind_int(stmt, 1, statement_id, FALSE, &rc);
-    bind_text(stmt, 2, point, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *day = column_text(stmt, 0);
-        rc = SQLITE_DONE;
-    }
-    return read_done(st, stmt, rc, "reading a reminder", err);
-}
-
-/* Run one statement of the three that take only the statement id (and
- * maybe a text) as parameters. */
-static gboolean
-write_by_id(struct store *st, enum sql_id q, gint64 id, const char *text, const char *what,
-            GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, q);
-    int rc = SQLITE_OK;
-
-    bind_int(stmt, 1, id, FALSE, &rc);
-    if (text != NULL)
-        bind_text(stmt, 2, text, &rc);
-    return step_write(st, stmt, rc, what, err);
-}
-
-/* Write s's routing again (assignee, groups, recipients), as
- * route_reassign left it; inside the caller's transaction. */
-gboolean
-store_set_routing(struct store *st, const struct statement *s, GError **err)
-{
-    if (!write_by_id(st, SQL_SET_ASSIGNEE, s->id, s->assignee, "setting an assignee", err)
-        || !write_by_id(st, SQL_DROP_RECIPIENTS, s->id, NULL, "replacing recipients", err)
-        || !write_by_id(st, SQL_DROP_GROUPS, s->id, NULL, "replacing groups", err))
-        return FALSE;
-    for (guint i = 0; i < s->recipients->len; i++) {
-        const struct recipient *r = g_ptr_array_index(s->recipients, i);
-        sqlite3_stmt *stmt = sql(st, SQL_ADD_RECIPIENT);
-        int rc = SQLITE_OK;
-
-        bind_int(stmt, 1, s->id, FALSE, &rc);
-        bind_int(stmt, 2, i, FALSE, &rc);
-        bind_text(stmt, 3, r->addr, &rc);
-        bind_text(stmt, 4, r->role, &rc);
-        if (!step_write(st, stmt, rc, "recording a recipient", err))
-            return FALSE;
-    }
-    for (guint i = 0; i < s->groups->len; i++) {
-        sqlite3_stmt *stmt = sql(st, SQL_ADD_ITEM);
-        int rc = SQLITE_OK;
-
-        bind_int(stmt, 1, s->id, FALSE, &rc);
-        bind_text(stmt, 2, "group", &rc);
-        bind_int(stmt, 3, i, FALSE, &rc);
-        bind_text(stmt, 4, g_ptr_array_index(s->groups, i), &rc);
-        if (!step_write(st, stmt, rc, "recording a group", err))
-            return FALSE;
-    }
-    return TRUE;
-}
-
-/* Whether statement_id was reminded on day (YYYY-MM-DD), by any point. */
-gboolean
-store_reminded_on(struct store *st, gint64 statement_id, const char *day,
-                  gboolean *yes, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_REMINDED_ON);
-    int rc = SQLITE_OK;
-
-    *yes = FALSE;
-    bind_int(stmt, 1, statement_id, FALSE, &rc);
-    bind_text(stmt, 2, day, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *yes = TRUE;
-        rc = SQLITE_DONE;
-    }
-    return read_done(st, stmt, rc, "reading a reminder", err);
-}
-
-/* Record a reminder.  The UNIQUE (statement, point) constraint is what
- * makes the tickler idempotent, so its violation is an answer ("already
- * queued"), not a failure; the caller rolls back its outbox row. */
-gint64
-store_reminder_add(struct store *st, gint64 statement_id, const char *point,
-                   const char *kind, const char *day, gint64 outbox_id,
-                   gboolean *already, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_REMINDER_ADD);
-    int rc = SQLITE_OK;
-
-    *already = FALSE;
-    bind_int(stmt, 1, statement_id, FALSE, &rc);
-    bind_text(stmt, 2, point, &rc);
-    bind_text(stmt, 3, kind, &rc);
-    bind_text(stmt, 4, day, &rc);
-    bind_int(stmt, 5, outbox_id, TRUE, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        *already = TRUE;
-        done(stmt);
-        return 0;
-    }
-    if (rc != SQLITE_DONE) {
-        fail(st, err, rc, "recording a reminder");
-        done(stmt);
-        return 0;
-    }
-    done(stmt);
-    return sqlite3_last_insert_rowid(st->db);
-}
-
-/* A statement without its attachments' bytes. */
-struct statement *
-store_get_statement_meta(struct store *st, gint64 id, GError **err)
-{
-    return load_statement(st, id, FALSE, err);
-}
-
-/* How many outbox rows of kind were queued for rcpt since a time: what
- * limits acknowledgements per address per day.  -1 with *err on failure. */
-gint64
-store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
-                      const char *since, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_OUTBOX_COUNT_TO);
-    int rc = SQLITE_OK;
-    gint64 n = 0;
-
-    bind_text(stmt, 1, kind, &rc);
-    bind_text(stmt, 2, rcpt, &rc);
-    bind_text(stmt, 3, since, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        n = sqlite3_column_int64(stmt, 0);
-        rc = SQLITE_DONE;
-    }
-    return read_done(st, stmt, rc, "counting queued mail", err) ? n : -1;
-}
-
-/* Mark addr as failing (a bounce of mail the tool sent came back). */
-gboolean
-store_address_failing(struct store *st, const char *addr, const char *when,
-                      const char *detail, char **prev, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_FAILING_LAST);
-    int rc = SQLITE_OK;
-
-    *prev = NULL;
-    bind_text(stmt, 1, addr, &rc);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        *prev = column_text(stmt, 0);
-        rc = SQLITE_DONE;
-    }
-    if (!read_done(st, stmt, rc, "reading a failing address", err))
-        return FALSE;
-    stmt = sql(st, SQL_FAILING_ADD);
-    rc = SQLITE_OK;
-
-    bind_text(stmt, 1, addr, &rc);
-    bind_text(stmt, 2, when, &rc);
-    bind_text(stmt, 3, detail, &rc);
-    return step_write(st, stmt, rc, "marking an address as failing", err);
-}
-
-/* Read meta value key into *value (NULL when unset). */
-static gboolean
-meta_get(struct store *st, const char *key, char **value, GError **err)
-{
-    sqlite3_stmt *stmt = sql(st, SQL_META_GET);
-    int rc = SQLITE_OK;
-
-    *value = NULL;
-    bind_text(stmt, 1, key, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *value = column_text(stmt, 0);
-        rc = SQLITE_DONE;
-    }
-    return read_done(st, stmt, rc, "reading a setting", err);
-}
-
-/* The database's secret (64 hex digits), made from the kernel's random
- * source the first time it is asked for; NULL with *err on failure. */
-char *
-store_secret(struct store *st, GError **err)
-{
-    char *value = NULL;
-    guint8 raw[32];
-    g_autofree char *hex = NULL;
-    sqlite3_stmt *stmt;
-    int rc = SQLITE_OK;
-
-    if (!meta_get(st, "secret", &value, err) || value != NULL)
-        return value;
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t) sizeof raw) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "getrandom: %s", g_strerror(errno));
-        return NULL;
-    }
-    hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, sizeof raw);
-    stmt = sql(st, SQL_META_ADD);
-    bind_text(stmt, 1, "secret", &rc);
-    bind_text(stmt, 2, hex, &rc);
-    if (!step_write(st, stmt, rc, "storing the secret", err))
-        return NULL;
-    return meta_get(st, "secret", &value, err) ? value : NULL;
-}
-
-/* ---- backup ------------------------------------------------------------ */
-
-/* The STORE_ERROR code for a system call's errno while the copy is made:
- * what the admin must mend (room, rights, a folder). */
-static int
-errno_code(int e)
-{
-    switch (e) {
-    case ENOSPC:
-    case EDQUOT:
-        return STORE_ERROR_FULL;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-    case EISDIR:
-        return STORE_ERROR_READONLY;
-    case ENOENT:
-    case ENOTDIR:
-        return STORE_ERROR_NOTFOUND;
-    default:
-        return STORE_ERROR_OTHER;
-    }
-}
-
-/* Set *err for the database that could not be read: BUSY whatever the
- * cause (locked, an I/O error, a file it cannot open), since it is the
- * source, not the backup's file, that failed, and a READONLY or I/O code
- * would read as the backup's; OTHER for SQLITE_ERROR, the caller's misuse
- * (a transaction of its own open). */
-static void
-backup_source_failed(struct store *st, GError **err, int rc, const char *what)
-{
-    g_set_error(err, STORE_ERROR, (rc & 0xff) == SQLITE_ERROR ? STORE_ERROR_OTHER
-                : STORE_ERROR_BUSY, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-}
-
-/* Set *err for a failed system call on the backup's file path. */
-static void
-backup_errno(GError **err, const char *path, const char *what, int e)
-{
-    g_set_error(err, STORE_ERROR, errno_code(e), "%s: %s: %s", path, what, g_strerror(e));
-}
-
-/* Set *err from the copy's connection after rc (as fail() does for the
- * database's), naming the backup's path. */
-static void
-backup_fail(sqlite3 *copy, GError **err, int rc, const char *path, const char *what)
-{
-    const char *msg = sqlite3_errstr(rc);
-    int     e = copy != NULL ? sqlite3_system_errno(copy) : 0;
-    g_autofree char *why = e != 0 ? g_strdup_printf(" (%s)", g_strerror(e)) : NULL;
-
-    /* The handle's own message when it is about this failure: it may
-     * say more ("database or disk is full" is the same either way). */
-    if (copy != NULL && (sqlite3_errcode(copy) & 0xff) == (rc & 0xff))
-        msg = sqlite3_errmsg(copy);
-    /* "unable to open database file" says less than the errno behind it
-     * (no room for another inode, a name too long). */
-    g_set_error(err, STORE_ERROR, errno_code(e) == STORE_ERROR_FULL ? STORE_ERROR_FULL
-                : error_code(copy, rc), "%s: %s: %s%s", path, what, msg, why != NULL ? why : "");
-}
-
-/* Whether path is the database or one of its -wal, -shm and -journal
- * files, by name in the same folder (one that does not exist yet too)
- * or by inode (a hard or symbolic link): a copy renamed over any of them
- * would wreck the live database. */
-static gboolean
-backup_is_database(const char *db, const char *path)
-{
-    static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-    g_autofree char *pdir = g_path_get_dirname(path), *pbase = g_path_get_basename(path);
-    g_autofree char *ddir = g_path_get_dirname(db), *dbase = g_path_get_basename(db);
-    GStatBuf ps, fs, pds, dds;
-    gboolean exists = g_stat(path, &ps) == 0;
-    gboolean same_dir = g_stat(pdir, &pds) == 0 && g_stat(ddir, &dds) == 0
-                        && pds.st_dev == dds.st_dev && pds.st_ino == dds.st_ino;
-
-    for (size_t i = 0; i < G_N_ELEMENTS(suffix); i++) {
-        g_autofree char *f = g_strconcat(db, suffix[i], NULL);
-        g_autofree char *name = g_strconcat(dbase, suffix[i], NULL);
-
-        if (same_dir && strcmp(pbase, name) == 0)
-            return TRUE;
-        if (exists && g_stat(f, &fs) == 0 && fs.st_dev == ps.st_dev && fs.st_ino == ps.st_ino)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-/* Flush a folder's entries (a rename in it) to disk; 0 or an errno. */
-static int
-sync_dir(const char *dir)
-{
-    int fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    int e = 0;
-
-    if (fd < 0)
-        return errno;
-    if (fsync(fd) != 0)
-        e = errno;
-    close(fd);
-    return e;
-}
-
-/* The name of a backup's temporary copy in the destination's folder,
- * before mkstemp's six characters. */
-#define BACKUP_TMP_PREFIX ".liaison-backup-"
-
-/* Remove what SQLite may have left beside the temporary copy, named after
- * it.  After a clean close none of it is needed: in EXCLUSIVE locking
- * mode SQLite zeroes a rollback journal at commit instead of deleting it,
- * and once the copy has its own name nothing would ever remove one. */
-static void
-backup_remove_side_files(const char *tmp)
-{
-    static const char *const suffix[] = { "-journal", "-wal", "-shm" };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(suffix); i++) {
-        g_autofree char *f = g_strconcat(tmp, suffix[i], NULL);
-
-        g_unlink(f);
-    }
-}
-
-/* Remove the temporary copy and whatever SQLite made beside it. */
-static void
-backup_discard(const char *tmp)
-{
-    backup_remove_side_files(tmp);
-    g_unlink(tmp);
-}
-
-/* Remove the temporary copies in folder dir that no backup holds: left by
- * one killed part-way (by a timeout, the OOM killer, a reboot), each the
- * size of the database, they would fill the disk night after night. */
-static void
-backup_remove_stale(const char *dir)
-{
-    GDir   *d = g_dir_open(dir, 0, NULL);
-    const char *name;
-
-    if (d == NULL)
-        return;
-    while ((name = g_dir_read_name(d)) != NULL) {
-        g_autofree char *f = NULL;
-        int     fd;
-
-        if (!g_str_has_prefix(name, BACKUP_TMP_PREFIX)
-            || strlen(name) != strlen(BACKUP_TMP_PREFIX) + 6)
-            continue;
-        f = g_build_filename(dir, name, NULL);
-        if ((fd = g_open(f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0)
-            continue;
-        /* Held by a backup at work: its own. */
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            backup_discard(f);
-        close(fd);
-    }
-    g_dir_close(d);
-}
-
-/* Copy the snapshot the source's open read transaction sees into the
- * empty file tmp, make it one self-contained file and check it; counts
- * in *out.  path names the backup in messages. */
-static gboolean
-backup_copy(struct store *st, const char *tmp, const char *path, gint64 statements,
-            struct store_backup_stats *out, GError **err)
-{
-    sqlite3 *copy = NULL;
-    sqlite3_backup *b;
-    g_autofree char *mode = NULL, *check = NULL;
-    const char *what = "opening the copy";
-    int rc;
-
-    rc = sqlite3_open_v2(tmp, &copy, SQLITE_OPEN_READWRITE, NULL);
-    if (rc != SQLITE_OK)
-        goto fail;
-    sqlite3_extended_result_codes(copy, 1);
-    /* EXCLUSIVE: the copy is ours alone, and once it says WAL (below) its
-     * wal-index lives in memory, so no -shm file is ever made beside it.
-     * synchronous OFF: the whole file is flushed once, at the end. */
-    what = "setting the copy up";
-    if ((rc = sqlite3_exec(copy, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=OFF",
-                           NULL, NULL, NULL)) != SQLITE_OK)
-        goto fail;
-    /* One step of -1 pages: every page from the one snapshot the source
-     * connection's read transaction holds.  Smaller steps would let
-     * liaisond's commits in between restart the copy again and again. */
-    what = "copying";
-    if ((b = sqlite3_backup_init(copy, "main", st->db, "main")) == NULL) {
-        rc = sqlite3_errcode(copy);
-        goto fail;
-    }
-    rc = sqlite3_backup_step(b, -1);
-    sqlite3_backup_finish(b);
-    /* Let go of the snapshot at once (store_backup opened the read for
-     * this copy alone): liaisond's checkpoints wait for it, and nothing
-     * below reads the source. */
-    rollback_if_open(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    /* The pages copied include the source's header, which says WAL: as it
-     * is, the copy would open as a WAL database, expect a -wal file
-     * beside it and make one.  A rollback journal makes it one file. */
-    what = "leaving WAL mode";
-    if ((rc = query_value(copy, "PRAGMA journal_mode=DELETE", NULL, &mode)) != SQLITE_OK)
-        goto fail;
-    if (mode == NULL || g_ascii_strcasecmp(mode, "delete") != 0) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
-                    "%s: the copy stayed in journal mode %s", path, mode ? mode : "(none)");
-        goto failed;
-    }
-    /* quick_check reads every page back (O(N), unlike integrity_check it
-     * skips matching indexes to rows): a write that went wrong shows. */
-    what = "checking the copy";
-    if ((rc = query_value(copy, "PRAGMA quick_check", NULL, &check)) != SQLITE_OK)
-        goto fail;
-    if (check == NULL || strcmp(check, "ok") != 0) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_CORRUPT, "%s: the copy failed its check: %s",
-                    path, check ? check : "(no answer)");
-        goto failed;
-    }
-    what = "counting in the copy";
-    if ((rc = query_value(copy, "SELECT count(*) FROM statement", &out->statements, NULL)) != SQLITE_OK
-        || (rc = query_value(copy, "SELECT count(*) FROM message", &out->messages, NULL)) != SQLITE_OK)
-        goto fail;
-    if (out->statements != statements) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_CORRUPT,
-                    "%s: the copy holds %" G_GINT64_FORMAT " statements, the database %"
-                    G_GINT64_FORMAT, path, out->statements, statements);
-        goto failed;
-    }
-    what = "closing the copy";
-    if ((rc = sqlite3_close(copy)) != SQLITE_OK)
-        goto fail;
-    return TRUE;
-fail:
-    backup_fail(copy, err, rc, path, what);
-failed:
-    sqlite3_close_v2(copy);
-    return FALSE;
-}
-
-/* Write a consistent, checked copy of the database to path (see the
- * header comment); on failure path is left as it was. */
-gboolean
-store_backup(struct store *st, const char *path, struct store_backup_stats *out,
-             GError **err)
-{
-    const char *db = sqlite3_db_filename(st->db, "main");
-    g_autofree char *dir = NULL, *tmp = NULL;
-    gint64  statements = 0;
-    gboolean began = FALSE;
-    GStatBuf sb;
-    int     fd, rc, e;
-
-    memset(out, 0, sizeof *out);
-    if (*path == '\0') {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND, "no backup file given");
-        return FALSE;
-    }
-    if (g_stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
-                    "%s is a folder: name the file to write", path);
-        return FALSE;
-    }
-    if (db != NULL && *db != '\0' && backup_is_database(db, path)) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
-                    "%s is the database %s, or its -wal, -shm or -journal file: name "
-                    "another file",
-                    path, st->path);
-        return FALSE;
-    }
-
-    /* In the destination's folder, so that the rename is atomic; hidden,
-     * and 0600: the database holds mail and the VERP secret.  A short
-     * name of our own, whatever FILE's length (SQLite adds "-journal"),
-     * locked while we work on it, so that a backup killed part-way,
-     * whose copy nothing else would ever remove, is removed by the next
-     * one in that folder. */
-    dir = g_path_get_dirname(path);
-    backup_remove_stale(dir);
-    tmp = g_strdup_printf("%s/" BACKUP_TMP_PREFIX "XXXXXX", dir);
-    if ((fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600)) < 0) {
-        e = errno;
-        if (e == ENOENT)
-            g_set_error(err, STORE_ERROR, errno_code(e),
-                        "%s: the folder %s does not exist", path, dir);
-        else if (e == ENOTDIR)
-            g_set_error(err, STORE_ERROR, errno_code(e),
-                        "%s: %s is not a folder", path, dir);
-        else
-            backup_errno(err, path, "creating a file in its folder", e);
-        return FALSE;
-    }
-    (void) flock(fd, LOCK_EX | LOCK_NB);
-
-    /* A read transaction opened here, under the busy timeout (the backup
-     * API would not wait for the source), holds the snapshot that the
-     * count and the copy both read.  Inside a caller's transaction BEGIN
-     * fails, as it must: the backup API reads through this connection, and
-     * the copy would hold that transaction's uncommitted writes. */
-    if ((rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
-        backup_source_failed(st, err, rc, "starting a read");
-        goto failed;
-    }
-    began = TRUE;
-    if ((rc = query_value(st->db, "SELECT count(*) FROM statement", &statements, NULL)) != SQLITE_OK) {
-        backup_source_failed(st, err, rc, "reading");
-        goto failed;
-    }
-    /* backup_copy lets go of the read once the pages are copied; a
-     * failure before that leaves it to the rollback below. */
-    if (!backup_copy(st, tmp, path, statements, out, err))
-        goto failed;
-    backup_remove_side_files(tmp);
-
-    /* SQLite has written the file through its own descriptor; ours is
-     * the same file, and flushes it. */
-    if (fstat(fd, &sb) != 0 || fsync(fd) != 0) {
-        backup_errno(err, path, "flushing the copy to disk", errno);
-        goto failed;
-    }
-    out->bytes = sb.st_size;
-    e = close(fd) != 0 ? errno : 0;
-    fd = -1;
-    if (e != 0) {
-        backup_errno(err, path, "closing the copy", e);
-        goto failed;
-    }
-    if (g_rename(tmp, path) != 0) {
-        backup_errno(err, path, "putting the copy in place", errno);
-        goto failed;
-    }
-    /* Without it a crash could bring back the old name's file. */
-    if ((e = sync_dir(dir)) != 0) {
-        backup_errno(err, path, "flushing its folder (the copy is in place, but a crash "
-                     "may undo that)", e);
-        return FALSE;
-    }
-    return TRUE;
-failed:
-    /* Only the read opened here (still open, or let go of already: then
-     * this does nothing); a caller's transaction is the caller's. */
-    if (began)
-        rollback_if_open(st);
-    if (fd >= 0)
-        close(fd);
-    backup_discard(tmp);
-    return FALSE;
 }

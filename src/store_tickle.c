@@ -1,0 +1,410 @@
+/*
+ * store_tickle.c: what the tickler (tickle.c) reads and writes in the
+ * SQLite store, and the changes made to a statement after it was
+ * recorded: the open statements and the facts the tickler's policy
+ * reads, its reminders, a statement's state, reply, deadline and routing,
+ * its event log read back, a statement without its attachments' bytes,
+ * the count of mail queued to an address, failing addresses and the
+ * database's secret.
+ *
+ * Separate from store.c, which records statements and messages: these
+ * are the later, smaller updates and lookups around them, the part of
+ * store.c that was marked for the tickler, moved as one piece.  Its SQL
+ * texts stay with the others in store.c; struct store and the helpers
+ * come from store_impl.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "store.h"
+#include "store_impl.h"
+
+/* The ids of the open statements, in id order.  Read in full before the
+ * caller starts its per-statement transactions, so no read stays open. */
+GArray *
+store_open_statement_ids(struct store *st, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_TICKLE_OPEN_IDS);
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    int rc;
+
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        gint64 id = sqlite3_column_int64(stmt, 0);
+
+        g_array_append_val(ids, id);
+    }
+    if (!store_read_done(st, stmt, rc, "listing open statements", err)) {
+        g_array_free(ids, TRUE);
+        return NULL;
+    }
+    return ids;
+}
+
+/* Read the columns the tickler's policy needs about statement id. */
+gboolean
+store_tickle_facts(struct store *st, gint64 id, struct store_tickle_facts *f,
+                   GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_TICKLE_FACTS);
+    int rc = SQLITE_OK;
+
+    memset(f, 0, sizeof *f);
+    store_bind_int(stmt, 1, id, FALSE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        f->purpose = store_column_text(stmt, 0);
+        f->deadline = store_column_text(stmt, 1);
+        f->received = store_column_text(stmt, 2);
+        f->state = store_column_text(stmt, 3);
+        f->replied = store_column_text(stmt, 4);
+        store_done(stmt);
+        return TRUE;
+    }
+    if (rc == SQLITE_DONE)
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
+    else
+        store_fail(st, err, rc, "reading a statement's dates");
+    store_done(stmt);
+    return FALSE;
+}
+
+/* Run an UPDATE of statement id bound with rc so far: FALSE with *err
+ * when it fails, and STORE_ERROR_NOTFOUND when no such statement. */
+static gboolean
+update_statement(struct store *st, sqlite3_stmt *stmt, int rc, gint64 id, const char *what,
+                 GError **err)
+{
+    if (!store_step_write(st, stmt, rc, what, err))
+        return FALSE;
+    if (sqlite3_changes(st->db) == 0) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND,
+                    "%s: no statement %" G_GINT64_FORMAT, st->path, id);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Set statement id's state ("open", "closed"); STORE_ERROR_NOTFOUND when
+ * there is no such statement. */
+gboolean
+store_set_state(struct store *st, gint64 id, const char *state, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_SET_STATE);
+    int rc = SQLITE_OK;
+
+    store_bind_int(stmt, 1, id, FALSE, &rc);
+    store_bind_text(stmt, 2, state, &rc);
+    store_bind_text(stmt, 3, st->as_of, &rc);
+    return update_statement(st, stmt, rc, id, "setting a statement's state", err);
+}
+
+/* Record that the IETF replied to statement id, now; STORE_ERROR_NOTFOUND
+ * when there is no such statement. */
+gboolean
+store_set_replied(struct store *st, gint64 id, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_SET_REPLIED);
+    int rc = SQLITE_OK;
+
+    store_bind_int(stmt, 1, id, FALSE, &rc);
+    return update_statement(st, stmt, rc, id, "recording a statement's reply", err);
+}
+
+/* Move statement id's deadline to deadline (YYYY-MM-DD) and retire the
+ * reminder keys of the old one, so that the tickler's schedule
+ * ("before-7", "overdue-1"...) starts again from the new date; the rows
+ * stay, and with them the rule of one reminder a day.  FALSE with *err
+ * (NOTFOUND when there is no such statement). */
+gboolean
+store_set_deadline(struct store *st, gint64 id, const char *deadline, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_SET_DEADLINE);
+    int rc = SQLITE_OK;
+
+    store_bind_int(stmt, 1, id, FALSE, &rc);
+    store_bind_text(stmt, 2, deadline, &rc);
+    if (!update_statement(st, stmt, rc, id, "setting a statement's deadline", err))
+        return FALSE;
+    stmt = store_sql(st, SQL_FORGET_REMINDERS);
+    rc = SQLITE_OK;
+    store_bind_int(stmt, 1, id, FALSE, &rc);
+    return store_step_write(st, stmt, rc, "retiring a statement's reminders", err);
+}
+
+/* Free one struct store_event. */
+static void
+event_free(gpointer p)
+{
+    struct store_event *e = p;
+
+    g_free(e->at);
+    g_free(e->what);
+    g_free(e->actor);
+    g_free(e->detail);
+    g_free(e);
+}
+
+/* The events of statement id, oldest first: a GPtrArray of struct
+ * store_event (freed with the array), or NULL with *err. */
+GPtrArray *
+store_statement_events(struct store *st, gint64 id, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_EVENTS);
+    GPtrArray *out = g_ptr_array_new_with_free_func(event_free);
+    int rc = SQLITE_OK;
+
+    store_bind_int(stmt, 1, id, FALSE, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct store_event *e = g_new0(struct store_event, 1);
+
+        e->at = store_column_text(stmt, 0);
+        e->what = store_column_text(stmt, 1);
+        e->actor = store_column_text(stmt, 2);
+        e->detail = store_column_text(stmt, 3);
+        g_ptr_array_add(out, e);
+        rc = SQLITE_OK;
+    }
+    if (!store_read_done(st, stmt, rc, "reading a statement's events", err)) {
+        g_ptr_array_unref(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Free the copies held by f (not f itself). */
+void
+store_tickle_facts_clear(struct store_tickle_facts *f)
+{
+    g_free(f->purpose);
+    g_free(f->deadline);
+    g_free(f->received);
+    g_free(f->state);
+    g_free(f->replied);
+    memset(f, 0, sizeof *f);
+}
+
+/* The day reminder (statement, point) was queued, NULL when never. */
+gboolean
+store_reminder_day(struct store *st, gint64 statement_id, const char *point,
+                   char **day, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_REMINDER_DAY);
+    int rc = SQLITE_OK;
+
+    *day = NULL;
+    store_bind_int(stmt, 1, statement_id, FALSE, &rc);
+    store_bind_text(stmt, 2, point, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *day = store_column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return store_read_done(st, stmt, rc, "reading a reminder", err);
+}
+
+/* Run one statement of the three that take only the statement id (and
+ * maybe a text) as parameters. */
+static gboolean
+write_by_id(struct store *st, enum sql_id q, gint64 id, const char *text, const char *what,
+            GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, q);
+    int rc = SQLITE_OK;
+
+    store_bind_int(stmt, 1, id, FALSE, &rc);
+    if (text != NULL)
+        store_bind_text(stmt, 2, text, &rc);
+    return store_step_write(st, stmt, rc, what, err);
+}
+
+/* Write s's routing again (assignee, groups, recipients), as
+ * route_reassign left it; inside the caller's transaction. */
+gboolean
+store_set_routing(struct store *st, const struct statement *s, GError **err)
+{
+    if (!write_by_id(st, SQL_SET_ASSIGNEE, s->id, s->assignee, "setting an assignee", err)
+        || !write_by_id(st, SQL_DROP_RECIPIENTS, s->id, NULL, "replacing recipients", err)
+        || !write_by_id(st, SQL_DROP_GROUPS, s->id, NULL, "replacing groups", err))
+        return FALSE;
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+        sqlite3_stmt *stmt = store_sql(st, SQL_ADD_RECIPIENT);
+        int rc = SQLITE_OK;
+
+        store_bind_int(stmt, 1, s->id, FALSE, &rc);
+        store_bind_int(stmt, 2, i, FALSE, &rc);
+        store_bind_text(stmt, 3, r->addr, &rc);
+        store_bind_text(stmt, 4, r->role, &rc);
+        if (!store_step_write(st, stmt, rc, "recording a recipient", err))
+            return FALSE;
+    }
+    for (guint i = 0; i < s->groups->len; i++) {
+        sqlite3_stmt *stmt = store_sql(st, SQL_ADD_ITEM);
+        int rc = SQLITE_OK;
+
+        store_bind_int(stmt, 1, s->id, FALSE, &rc);
+        store_bind_text(stmt, 2, "group", &rc);
+        store_bind_int(stmt, 3, i, FALSE, &rc);
+        store_bind_text(stmt, 4, g_ptr_array_index(s->groups, i), &rc);
+        if (!store_step_write(st, stmt, rc, "recording a group", err))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Whether statement_id was reminded on day (YYYY-MM-DD), by any point. */
+gboolean
+store_reminded_on(struct store *st, gint64 statement_id, const char *day,
+                  gboolean *yes, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_REMINDED_ON);
+    int rc = SQLITE_OK;
+
+    *yes = FALSE;
+    store_bind_int(stmt, 1, statement_id, FALSE, &rc);
+    store_bind_text(stmt, 2, day, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *yes = TRUE;
+        rc = SQLITE_DONE;
+    }
+    return store_read_done(st, stmt, rc, "reading a reminder", err);
+}
+
+/* Record a reminder.  The UNIQUE (statement, point) constraint is what
+ * makes the tickler idempotent, so its violation is an answer ("already
+ * queued"), not a failure; the caller rolls back its outbox row. */
+gint64
+store_reminder_add(struct store *st, gint64 statement_id, const char *point,
+                   const char *kind, const char *day, gint64 outbox_id,
+                   gboolean *already, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_REMINDER_ADD);
+    int rc = SQLITE_OK;
+
+    *already = FALSE;
+    store_bind_int(stmt, 1, statement_id, FALSE, &rc);
+    store_bind_text(stmt, 2, point, &rc);
+    store_bind_text(stmt, 3, kind, &rc);
+    store_bind_text(stmt, 4, day, &rc);
+    store_bind_int(stmt, 5, outbox_id, TRUE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        *already = TRUE;
+        store_done(stmt);
+        return 0;
+    }
+    if (rc != SQLITE_DONE) {
+        store_fail(st, err, rc, "recording a reminder");
+        store_done(stmt);
+        return 0;
+    }
+    store_done(stmt);
+    return sqlite3_last_insert_rowid(st->db);
+}
+
+/* A statement without its attachments' bytes. */
+struct statement *
+store_get_statement_meta(struct store *st, gint64 id, GError **err)
+{
+    return store_load_statement(st, id, FALSE, err);
+}
+
+/* How many outbox rows of kind were queued for rcpt since a time: what
+ * limits acknowledgements per address per day.  -1 with *err on failure. */
+gint64
+store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
+                      const char *since, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_OUTBOX_COUNT_TO);
+    int rc = SQLITE_OK;
+    gint64 n = 0;
+
+    store_bind_text(stmt, 1, kind, &rc);
+    store_bind_text(stmt, 2, rcpt, &rc);
+    store_bind_text(stmt, 3, since, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        n = sqlite3_column_int64(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return store_read_done(st, stmt, rc, "counting queued mail", err) ? n : -1;
+}
+
+/* Mark addr as failing (a bounce of mail the tool sent came back). */
+gboolean
+store_address_failing(struct store *st, const char *addr, const char *when,
+                      const char *detail, char **prev, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_FAILING_LAST);
+    int rc = SQLITE_OK;
+
+    *prev = NULL;
+    store_bind_text(stmt, 1, addr, &rc);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        *prev = store_column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    if (!store_read_done(st, stmt, rc, "reading a failing address", err))
+        return FALSE;
+    stmt = store_sql(st, SQL_FAILING_ADD);
+    rc = SQLITE_OK;
+
+    store_bind_text(stmt, 1, addr, &rc);
+    store_bind_text(stmt, 2, when, &rc);
+    store_bind_text(stmt, 3, detail, &rc);
+    return store_step_write(st, stmt, rc, "marking an address as failing", err);
+}
+
+/* Read meta value key into *value (NULL when unset). */
+static gboolean
+meta_get(struct store *st, const char *key, char **value, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_META_GET);
+    int rc = SQLITE_OK;
+
+    *value = NULL;
+    store_bind_text(stmt, 1, key, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *value = store_column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return store_read_done(st, stmt, rc, "reading a setting", err);
+}
+
+/* The database's secret (64 hex digits), made from the kernel's random
+ * source the first time it is asked for; NULL with *err on failure. */
+char *
+store_secret(struct store *st, GError **err)
+{
+    char *value = NULL;
+    guint8 raw[32];
+    g_autofree char *hex = NULL;
+    sqlite3_stmt *stmt;
+    int rc = SQLITE_OK;
+
+    if (!meta_get(st, "secret", &value, err) || value != NULL)
+        return value;
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t) sizeof raw) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "getrandom: %s", g_strerror(errno));
+        return NULL;
+    }
+    hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, sizeof raw);
+    stmt = store_sql(st, SQL_META_ADD);
+    store_bind_text(stmt, 1, "secret", &rc);
+    store_bind_text(stmt, 2, hex, &rc);
+    if (!store_step_write(st, stmt, rc, "storing the secret", err))
+        return NULL;
+    return meta_get(st, "secret", &value, err) ? value : NULL;
+}
