@@ -54,16 +54,17 @@
  * - Backups (store_backup): see store_backup.c.
  *
  * - Files: this one holds the schema, the SQL texts, opening, closing and
- *   transactions, and the statements and messages themselves;
- *   store_outbox.c the outbox rows, store_tickle.c what the tickler and
- *   later changes of a statement read and write, store_backup.c the
- *   backup.  store_impl.h is what they share (struct store, the SQL ids,
+ *   transactions, the statements and messages themselves and the
+ *   database's secret; store_outbox.c the outbox rows; store_change.c a
+ *   statement's life after it was recorded (state, answer, deadline,
+ *   routing, events, reminders); store_backup.c the backup.  store_impl.h is what they share (struct store, the SQL ids,
  *   the helpers below that are not static), and no other module's.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -524,7 +525,7 @@ G_DEFINE_QUARK(liaison-store-error-quark, store_error)
 
 /* The STORE_ERROR code for an SQLite result code. */
 int
-store_error_code(sqlite3 *db, int rc)
+store_error_of(sqlite3 *db, int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
@@ -626,7 +627,7 @@ store_fail(struct store *st, GError **err, int rc, const char *what)
             msg = why;
         }
     }
-    g_set_error(err, STORE_ERROR, store_error_code(st->db, rc), "%s: %s: %s",
+    g_set_error(err, STORE_ERROR, store_error_of(st->db, rc), "%s: %s: %s",
                 st->path, what, msg);
 }
 
@@ -1750,8 +1751,8 @@ load_attachments(struct store *st, struct statement *s, gboolean with_data,
 }
 
 /* Load statement id and all its parts. */
-struct statement *
-store_load_statement(struct store *st, gint64 id, gboolean with_data, GError **err)
+static struct statement *
+load_statement(struct store *st, gint64 id, gboolean with_data, GError **err)
 {
     struct statement *s = statement_new();
 
@@ -1772,7 +1773,7 @@ store_load_statement(struct store *st, gint64 id, gboolean with_data, GError **e
 struct statement *
 store_get_statement(struct store *st, gint64 id, GError **err)
 {
-    return store_load_statement(st, id, TRUE, err);
+    return load_statement(st, id, TRUE, err);
 }
 
 /* Call fn for each statement in id order, attachments without bytes.  The
@@ -1797,7 +1798,7 @@ store_list(struct store *st,
         return FALSE;
     }
     for (guint i = 0; ok && i < ids->len; i++) {
-        struct statement *s = store_load_statement(st, g_array_index(ids, gint64, i),
+        struct statement *s = load_statement(st, g_array_index(ids, gint64, i),
                                                    FALSE, err);
         gboolean more;
 
@@ -1914,4 +1915,55 @@ store_statement_message(struct store *st, gint64 statement_id, GError **err)
     }
     store_done(stmt);
     return row;
+}
+
+/* A statement without its attachments' bytes. */
+struct statement *
+store_get_statement_meta(struct store *st, gint64 id, GError **err)
+{
+    return load_statement(st, id, FALSE, err);
+}
+
+/* Read meta value key into *value (NULL when unset). */
+static gboolean
+meta_get(struct store *st, const char *key, char **value, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_META_GET);
+    int rc = SQLITE_OK;
+
+    *value = NULL;
+    store_bind_text(stmt, 1, key, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *value = store_column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return store_read_done(st, stmt, rc, "reading a setting", err);
+}
+
+/* The database's secret (64 hex digits), made from the kernel's random
+ * source the first time it is asked for; NULL with *err on failure. */
+char *
+store_secret(struct store *st, GError **err)
+{
+    char *value = NULL;
+    guint8 raw[32];
+    g_autofree char *hex = NULL;
+    sqlite3_stmt *stmt;
+    int rc = SQLITE_OK;
+
+    if (!meta_get(st, "secret", &value, err) || value != NULL)
+        return value;
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t) sizeof raw) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "getrandom: %s", g_strerror(errno));
+        return NULL;
+    }
+    hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, sizeof raw);
+    stmt = store_sql(st, SQL_META_ADD);
+    store_bind_text(stmt, 1, "secret", &rc);
+    store_bind_text(stmt, 2, hex, &rc);
+    if (!store_step_write(st, stmt, rc, "storing the secret", err))
+        return NULL;
+    return meta_get(st, "secret", &value, err) ? value : NULL;
 }

@@ -15,7 +15,7 @@
  * Separate from store.c because it works on files, folders and a second
  * SQLite connection (the copy) rather than on the prepared statements:
  * from store_impl.h it takes only struct store, store_query_value,
- * store_rollback_if_open and store_error_code.
+ * store_rollback_if_open and store_error_of.
  */
 #include "config.h"
 
@@ -89,7 +89,7 @@ backup_fail(sqlite3 *copy, GError **err, int rc, const char *path, const char *w
     /* "unable to open database file" says less than the errno behind it
      * (no room for another inode, a name too long). */
     g_set_error(err, STORE_ERROR, errno_code(e) == STORE_ERROR_FULL ? STORE_ERROR_FULL
-                : store_error_code(copy, rc), "%s: %s: %s%s", path, what, msg,
+                : store_error_of(copy, rc), "%s: %s: %s%s", path, what, msg,
                 why != NULL ? why : "");
 }
 

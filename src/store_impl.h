@@ -89,7 +89,7 @@ struct store {
 };
 
 /* The STORE_ERROR code for an SQLite result code. */
-int     store_error_code(sqlite3 *db, int rc);
+int     store_error_of(sqlite3 *db, int rc);
 /* Set *err from SQLite's state after rc, naming the file and the action. */
 void    store_fail(struct store *st, GError **err, int rc, const char *what);
 /* A prepared statement, reset and unbound, ready for binding. */
@@ -115,8 +115,5 @@ void    store_rollback_if_open(struct store *st);
 /* Finish a read loop: TRUE when it ended normally (rc SQLITE_DONE). */
 gboolean store_read_done(struct store *st, sqlite3_stmt *stmt, int rc,
                          const char *what, GError **err);
-/* Load statement id and all its parts, attachments' bytes or not. */
-struct statement *store_load_statement(struct store *st, gint64 id,
-                                       gboolean with_data, GError **err);
 
 #endif

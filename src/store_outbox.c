@@ -1,8 +1,9 @@
 /*
  * store_outbox.c: the outbox table of the SQLite store: queuing a mail,
  * the rows due, a sender's claim and lease on a row, each recipient's
- * outcome as the relay gives it, a row's end (sent, deferred, failed)
- * and putting given-up mail back in the queue.
+ * outcome as the relay gives it, a row's end (sent, deferred, failed),
+ * putting given-up mail back in the queue, and what the outbox says of
+ * an address (how much mail was queued to it, whether mail to it fails).
  *
  * Separate from store.c because the outbox is a concern of its own,
  * read and written by the sender (outbox.c) and liaisonctl's queue
@@ -273,4 +274,51 @@ store_outbox_requeue(struct store *st, gint64 id, const char *now, gboolean *cha
 {
     return outbox_update_if(st, SQL_OUTBOX_REQUEUE, id, now, NULL, NULL, changed,
                             "putting a mail back in the queue", err);
+}
+
+/* How many outbox rows of kind were queued for rcpt since a time: what
+ * limits acknowledgements per address per day.  -1 with *err on failure. */
+gint64
+store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
+                      const char *since, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_OUTBOX_COUNT_TO);
+    int rc = SQLITE_OK;
+    gint64 n = 0;
+
+    store_bind_text(stmt, 1, kind, &rc);
+    store_bind_text(stmt, 2, rcpt, &rc);
+    store_bind_text(stmt, 3, since, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        n = sqlite3_column_int64(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    return store_read_done(st, stmt, rc, "counting queued mail", err) ? n : -1;
+}
+
+/* Mark addr as failing (a bounce of mail the tool sent came back). */
+gboolean
+store_address_failing(struct store *st, const char *addr, const char *when,
+                      const char *detail, char **prev, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_FAILING_LAST);
+    int rc = SQLITE_OK;
+
+    *prev = NULL;
+    store_bind_text(stmt, 1, addr, &rc);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        *prev = store_column_text(stmt, 0);
+        rc = SQLITE_DONE;
+    }
+    if (!store_read_done(st, stmt, rc, "reading a failing address", err))
+        return FALSE;
+    stmt = store_sql(st, SQL_FAILING_ADD);
+    rc = SQLITE_OK;
+
+    store_bind_text(stmt, 1, addr, &rc);
+    store_bind_text(stmt, 2, when, &rc);
+    store_bind_text(stmt, 3, detail, &rc);
+    return store_step_write(st, stmt, rc, "marking an address as failing", err);
 }

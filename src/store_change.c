@@ -1,23 +1,19 @@
 /*
- * store_tickle.c: what the tickler (tickle.c) reads and writes in the
- * SQLite store, and the changes made to a statement after it was
- * recorded: the open statements and the facts the tickler's policy
- * reads, its reminders, a statement's state, reply, deadline and routing,
- * its event log read back, a statement without its attachments' bytes,
- * the count of mail queued to an address, failing addresses and the
- * database's secret.
+ * store_change.c: a statement's life after it was recorded, in the
+ * SQLite store: its state, answer, deadline and routing changed (by mail
+ * commands, liaisonctl and the tickler), its event log read back, and
+ * what the tickler reads and writes (the open statements, the facts its
+ * policy reads, its reminders).
  *
- * Separate from store.c, which records statements and messages: these
- * are the later, smaller updates and lookups around them, the part of
- * store.c that was marked for the tickler, moved as one piece.  Its SQL
- * texts stay with the others in store.c; struct store and the helpers
- * come from store_impl.h.
+ * Separate from store.c, which records statements and messages as they
+ * arrive: these are the later, smaller updates and lookups around them.
+ * Its SQL texts stay with the others in store.c, which prepares them all
+ * when a connection opens; struct store and the helpers come from
+ * store_impl.h.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "store.h"
 #include "store_impl.h"
@@ -309,102 +305,4 @@ store_reminder_add(struct store *st, gint64 statement_id, const char *point,
     }
     store_done(stmt);
     return sqlite3_last_insert_rowid(st->db);
-}
-
-/* A statement without its attachments' bytes. */
-struct statement *
-store_get_statement_meta(struct store *st, gint64 id, GError **err)
-{
-    return store_load_statement(st, id, FALSE, err);
-}
-
-/* How many outbox rows of kind were queued for rcpt since a time: what
- * limits acknowledgements per address per day.  -1 with *err on failure. */
-gint64
-store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
-                      const char *since, GError **err)
-{
-    sqlite3_stmt *stmt = store_sql(st, SQL_OUTBOX_COUNT_TO);
-    int rc = SQLITE_OK;
-    gint64 n = 0;
-
-    store_bind_text(stmt, 1, kind, &rc);
-    store_bind_text(stmt, 2, rcpt, &rc);
-    store_bind_text(stmt, 3, since, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        n = sqlite3_column_int64(stmt, 0);
-        rc = SQLITE_DONE;
-    }
-    return store_read_done(st, stmt, rc, "counting queued mail", err) ? n : -1;
-}
-
-/* Mark addr as failing (a bounce of mail the tool sent came back). */
-gboolean
-store_address_failing(struct store *st, const char *addr, const char *when,
-                      const char *detail, char **prev, GError **err)
-{
-    sqlite3_stmt *stmt = store_sql(st, SQL_FAILING_LAST);
-    int rc = SQLITE_OK;
-
-    *prev = NULL;
-    store_bind_text(stmt, 1, addr, &rc);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        *prev = store_column_text(stmt, 0);
-        rc = SQLITE_DONE;
-    }
-    if (!store_read_done(st, stmt, rc, "reading a failing address", err))
-        return FALSE;
-    stmt = store_sql(st, SQL_FAILING_ADD);
-    rc = SQLITE_OK;
-
-    store_bind_text(stmt, 1, addr, &rc);
-    store_bind_text(stmt, 2, when, &rc);
-    store_bind_text(stmt, 3, detail, &rc);
-    return store_step_write(st, stmt, rc, "marking an address as failing", err);
-}
-
-/* Read meta value key into *value (NULL when unset). */
-static gboolean
-meta_get(struct store *st, const char *key, char **value, GError **err)
-{
-    sqlite3_stmt *stmt = store_sql(st, SQL_META_GET);
-    int rc = SQLITE_OK;
-
-    *value = NULL;
-    store_bind_text(stmt, 1, key, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *value = store_column_text(stmt, 0);
-        rc = SQLITE_DONE;
-    }
-    return store_read_done(st, stmt, rc, "reading a setting", err);
-}
-
-/* The database's secret (64 hex digits), made from the kernel's random
- * source the first time it is asked for; NULL with *err on failure. */
-char *
-store_secret(struct store *st, GError **err)
-{
-    char *value = NULL;
-    guint8 raw[32];
-    g_autofree char *hex = NULL;
-    sqlite3_stmt *stmt;
-    int rc = SQLITE_OK;
-
-    if (!meta_get(st, "secret", &value, err) || value != NULL)
-        return value;
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t) sizeof raw) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "getrandom: %s", g_strerror(errno));
-        return NULL;
-    }
-    hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, raw, sizeof raw);
-    stmt = store_sql(st, SQL_META_ADD);
-    store_bind_text(stmt, 1, "secret", &rc);
-    store_bind_text(stmt, 2, hex, &rc);
-    if (!store_step_write(st, stmt, rc, "storing the secret", err))
-        return NULL;
-    return meta_get(st, "secret", &value, err) ? value : NULL;
 }
