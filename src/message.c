@@ -4,18 +4,16 @@
  * Every message that reaches liaisons@ is hostile input, so this file is
  * written around bounds rather than around the happy path:
  *
- *  - Before GMime sees the bytes, a cheap linear scan follows them as
- *    GMime's parser will (header blocks, boundaries, delimiters) and
- *    counts what the parse would cost: how deeply multiparts nest, how
- *    many MIME entities there are, how many header fields and addresses
- *    and how many header bytes.  GMime builds its whole tree before we
- *    can look at it, recursing once per level and checking every line
- *    against every open boundary, so it is never given more than the
- *    limits: a message that nests too deeply is parsed for its top-level
- *    headers only and its body kept as opaque text; past the parts or
- *    header limits GMime reads only up to the line where the limit was
- *    passed; and a message whose own header block is over the header
- *    limits is not parsed at all (the caller still keeps it verbatim).
+ *  - Before GMime sees the bytes, a cheap linear scan (mime_scan.c)
+ *    counts what the parse would cost, and GMime is never given more
+ *    than the limits: a message that nests too deeply is parsed for its
+ *    top-level headers only and its body kept as opaque text; past the
+ *    parts or header limits GMime reads only up to the line where the
+ *    limit was passed; and a message whose own header block is over the
+ *    header limits is not parsed at all (the caller still keeps it
+ *    verbatim).
+ *  - HTML is rendered to text by html.c, given no more markup than the
+ *    text limit can use.
  *  - The MIME tree is then walked with explicit depth and part-count limits.
  *  - All text is converted to valid UTF-8 ourselves (with iconv and a
  *    byte-by-byte fallback) instead of g_mime_text_part_get_text(), which
@@ -53,12 +51,12 @@
 #include <unistd.h>
 
 #include <gmime/gmime.h>
-#include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "envelope.h"
+#include "html.h"
 #include "message.h"
+#include "mime_scan.h"
 
 /* A header value longer than this is cut: no legitimate Subject or To
  * needs more, and downstream code puts these into HTML and log lines. */
@@ -87,19 +85,8 @@
 #define FILENAME_MAX_BYTES  200
 /* Extensions up to this long survive truncation of a long file name. */
 #define EXTENSION_KEEP_MAX  16
-/* Bytes read from the raw stream at a time by the scans before parsing. */
-#define READ_CHUNK          65536
-/* Bytes of one line the structure scan keeps (see scan_structure). */
-#define SCAN_LINE_MAX       (1024 * 1024)
 /* A repaired copy of a message this small is made in memory. */
 #define REPAIR_MEMORY_MAX   (1024 * 1024)
-/* Header fields (each address of an address field counted as one more),
- * and their bytes, GMime is given in all the header blocks of one message
- * (its own, its parts', its attached messages'): GMime makes several
- * allocations per field and an object per address, so these bound what
- * parsing the headers can cost. */
-#define HEADER_FIELDS_MAX   10000
-#define HEADER_BYTES_MAX    (1024 * 1024)
 /* Default of limits->attachment_memory_max. */
 #define ATTACHMENT_MEMORY_DEFAULT   (256 * 1024)
 /* All the attachments of one message kept in memory, in units of
@@ -135,24 +122,6 @@ struct walk {
                                        one after the other; NULL until the
                                        first one */
     GError *io_error;               /* a temporary file failed */
-};
-
-/* Which limit the structure scan found passed, if any. */
-enum scan_over {
-    OVER_NONE,
-    OVER_DEPTH,                     /* multiparts nest deeper than max_depth */
-    OVER_PARTS,                     /* more MIME entities than max_parts */
-    OVER_HEADERS,                   /* header fields over HEADER_FIELDS_MAX
-                                       or HEADER_BYTES_MAX */
-};
-
-/* Result of the structure scan done before parsing. */
-struct scan {
-    GPtrArray *unclosed;            /* char*: boundaries never closed */
-    enum scan_over over;
-    gint64 cut;                     /* GMime reads up to here: the end, or
-                                       the line where the limit was passed */
-    gboolean cut_in_top;            /* ... inside the message's own headers */
 };
 
 static GMimeStream *message_temp_stream(const char *dir, GError **err);
@@ -683,782 +652,6 @@ unflow_text(char *s, gboolean delsp)
     *w = '\0';
 }
 
-/* ---- HTML to text ---------------------------------------------------- */
-
-/* State while rendering an HTML tree as lines of text. */
-struct render {
-    GString *out;
-    gboolean nl;            /* a line break is due before the next text */
-    gboolean sp;            /* a space is due before the next text */
-    int pre;                /* inside <pre>: keep white space */
-};
-
-/* Elements that start and end a line of text. */
-static gboolean
-html_is_block(const char *name)
-{
-    static const char *const blocks[] = {
-        "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-        "table", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr",
-        "address", "section", "article", "header", "footer", "nav",
-        "form", "fieldset", "caption", "center", "main", "aside",
-        "figure", "figcaption", "body", NULL
-    };
-    for (int i = 0; blocks[i]; i++)
-        if (g_ascii_strcasecmp(name, blocks[i]) == 0)
-            return TRUE;
-    return FALSE;
-}
-
-/* Elements whose content is never shown. */
-static gboolean
-html_is_hidden(const char *name)
-{
-    return g_ascii_strcasecmp(name, "script") == 0
-        || g_ascii_strcasecmp(name, "style") == 0
-        || g_ascii_strcasecmp(name, "head") == 0
-        || g_ascii_strcasecmp(name, "title") == 0;
-}
-
-/* Write the separator that is due, if any, before more text. */
-static void
-render_flush(struct render *r)
-{
-    char last = r->out->len ? r->out->str[r->out->len - 1] : '\n';
-
-    if (r->out->len == 0) {
-        /* nothing before: no separator */
-    } else if (r->nl) {
-        if (last != '\n')
-            g_string_append_c(r->out, '\n');
-    } else if (r->sp) {
-        if (last != '\n' && last != ' ')
-            g_string_append_c(r->out, ' ');
-    }
-    r->nl = r->sp = FALSE;
-}
-
-/* Append a text node: white space runs become one space outside <pre>,
- * control characters vanish. */
-static void
-render_text(struct render *r, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-        gboolean space = FALSE;
-        if (*p == 0xC2 && p[1] == 0xA0) {       /* no-break space */
-            p++;
-            space = TRUE;
-        } else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'
-                   || *p == '\f' || *p == '\v') {
-            space = TRUE;
-        } else if (*p < 0x20 || *p == 0x7F) {
-            continue;   /* a control character (&#27;) prints nothing */
-        }
-        if (r->pre > 0 && (*p == '\n' || *p == '\r')) {
-            if (*p == '\n') {
-                g_string_append_c(r->out, '\n');
-                r->nl = r->sp = FALSE;
-            }
-            continue;
-        }
-        if (space && r->pre == 0) {
-            r->sp = TRUE;
-            continue;
-        }
-        render_flush(r);
-        g_string_append_c(r->out, space ? ' ' : (char) *p);
-    }
-}
-
-/* Visit a node on the way down; FALSE when its children are skipped. */
-static gboolean
-render_enter(struct render *r, xmlNodePtr n)
-{
-    const char *name = (const char *) n->name;
-
-    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-        if (n->content)
-            render_text(r, (const char *) n->content);
-        return FALSE;
-    }
-    if (n->type != XML_ELEMENT_NODE || name == NULL)
-        return FALSE;
-    if (html_is_hidden(name))
-        return FALSE;
-    if (g_ascii_strcasecmp(name, "br") == 0) {
-        g_string_append_c(r->out, '\n');
-        r->nl = r->sp = FALSE;
-    } else if (g_ascii_strcasecmp(name, "td") == 0
-               || g_ascii_strcasecmp(name, "th") == 0) {
-        r->sp = TRUE;
-    } else if (html_is_block(name)) {
-        r->nl = TRUE;
-        if (g_ascii_strcasecmp(name, "pre") == 0)
-            r->pre++;
-    }
-    return TRUE;
-}
-
-/* Visit a node on the way up. */
-static void
-render_leave(struct render *r, xmlNodePtr n)
-{
-    const char *name = (const char *) n->name;
-
-    if (n->type != XML_ELEMENT_NODE || name == NULL)
-        return;
-    if (g_ascii_strcasecmp(name, "td") == 0
-        || g_ascii_strcasecmp(name, "th") == 0)
-        r->sp = TRUE;
-    else if (html_is_block(name)) {
-        r->nl = TRUE;
-        if (g_ascii_strcasecmp(name, "pre") == 0 && r->pre > 0)
-            r->pre--;
-    }
-}
-
-/* Trim every line and keep at most one empty line in a row. */
-static char *
-tidy_lines(const char *s)
-{
-    GString *out = g_string_sized_new(strlen(s));
-    char **lines = g_strsplit(s, "\n", -1);
-    gboolean blank = TRUE;      /* no leading empty lines */
-
-    for (int i = 0; lines[i]; i++) {
-        char *l = g_strstrip(lines[i]);
-        if (*l == '\0') {
-            if (!blank)
-                g_string_append_c(out, '\n');
-            blank = TRUE;
-            continue;
-        }
-        g_string_append(out, l);
-        g_string_append_c(out, '\n');
-        blank = FALSE;
-    }
-    g_strfreev(lines);
-    while (out->len > 0 && out->str[out->len - 1] == '\n')
-        g_string_truncate(out, out->len - 1);
-    return g_string_free(out, FALSE);
-}
-
-/* Decode one character reference or common named entity at p (just after
- * '&'); returns the bytes consumed, 0 when it is not one we know. */
-static gsize
-decode_entity(const char *p, GString *out)
-{
-    static const struct { const char *name; const char *text; } named[] = {
-        { "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" },
-        { "apos;", "'" }, { "nbsp;", " " },
-    };
-    if (*p == '#') {
-        gboolean hex = p[1] == 'x' || p[1] == 'X';
-        const char *digits = p + (hex ? 2 : 1);
-        char *end;
-        gulong c;
-
-        /* strtoul would also take blanks and a sign; "&#7;" has one digit */
-        if (!g_ascii_isxdigit(*digits))
-            return 0;
-        c = strtoul(digits, &end, hex ? 16 : 10);
-        if (end == digits || *end != ';')
-            return 0;
-        if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            c = 0xFFFD;
-        /* Text keeps no control characters: white space ones are white
-         * space in HTML, the others are dropped. */
-        if (c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
-            g_string_append_c(out, ' ');
-        else if (c >= 0x20 && c != 0x7F)
-            g_string_append_unichar(out, (gunichar) c);
-        return (gsize) (end - p) + 1;
-    }
-    for (gsize i = 0; i < G_N_ELEMENTS(named); i++) {
-        gsize l = strlen(named[i].name);
-        if (strncmp(p, named[i].name, l) == 0) {
-            g_string_append(out, named[i].text);
-            return l;
-        }
-    }
-    return 0;
-}
-
-/* Text out of HTML the parser gave up on: tags dropped (line-breaking
- * ones turned into newlines), common entities decoded.  Rough, but it
- * keeps the words when the tree is too deep for libxml2. */
-static char *
-html_strip_roughly(const char *html)
-{
-    GString *out = g_string_new(NULL);
-    const char *p = html;
-    char *text;
-
-    while (*p) {
-        if (*p == '<') {
-            const char *gt = strchr(p, '>');
-            const char *name = p + 1;
-            gsize nlen = 0;
-            char *tag;
-            if (gt == NULL)
-                break;
-            if (*name == '/')
-                name++;
-            while (name + nlen < gt && g_ascii_isalnum(name[nlen]))
-                nlen++;
-            tag = g_strndup(name, nlen);
-            if (g_ascii_strcasecmp(tag, "br") == 0 || html_is_block(tag))
-                g_string_append_c(out, '\n');
-            else if (g_ascii_strcasecmp(tag, "td") == 0
-                     || g_ascii_strcasecmp(tag, "th") == 0)
-                g_string_append_c(out, ' ');
-            g_free(tag);
-            p = gt + 1;
-        } else if (*p == '&') {
-            gsize used = decode_entity(p + 1, out);
-            if (used == 0)
-                g_string_append_c(out, '&');
-            p += 1 + used;
-        } else {
-            g_string_append_c(out, *p == '\t' ? ' ' : *p);
-            p++;
-        }
-    }
-    text = tidy_lines(out->str);
-    g_string_free(out, TRUE);
-    return text;
-}
-
-/* Render UTF-8 HTML as text lines: block elements and table rows break
- * lines, cells of one row are joined by a space, entities are decoded by
- * libxml2.  The tree is walked without recursion.  When libxml2 stops
- * early (it refuses trees deeper than 256), the text is stripped roughly
- * instead, so no words are lost. */
-static char *
-html_to_text(struct message *m, const char *html, gsize len)
-{
-    struct render r = { g_string_new(NULL), FALSE, FALSE, 0 };
-    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
-    htmlDocPtr doc = NULL;
-    gboolean halted;
-    xmlNodePtr n;
-    char *text;
-
-    if (len > G_MAXINT)
-        len = G_MAXINT;
-    if (ctxt != NULL)
-        doc = htmlCtxtReadMemory(ctxt, html, (int) len, NULL, "UTF-8",
-                                 HTML_PARSE_RECOVER | HTML_PARSE_NOERROR
-                                 | HTML_PARSE_NOWARNING | HTML_PARSE_NONET
-                                 | HTML_PARSE_IGNORE_ENC);
-    halted = ctxt == NULL || ctxt->disableSAX;
-    if (ctxt != NULL)
-        htmlFreeParserCtxt(ctxt);
-    if (halted) {
-        if (doc)
-            xmlFreeDoc(doc);
-        g_string_free(r.out, TRUE);
-        add_problem(m, "The HTML body could not be parsed completely (it may "
-                    "nest too deeply); its text was extracted roughly.");
-        return html_strip_roughly(html);
-    }
-    n = doc ? doc->children : NULL;
-    while (n != NULL) {
-        if (render_enter(&r, n) && n->children != NULL) {
-            n = n->children;
-            continue;
-        }
-        for (;;) {
-            render_leave(&r, n);
-            if (n->next != NULL) {
-                n = n->next;
-                break;
-            }
-            n = n->parent;
-            if (n == NULL || n == (xmlNodePtr) doc) {
-                n = NULL;
-                break;
-            }
-        }
-    }
-    if (doc)
-        xmlFreeDoc(doc);
-    text = tidy_lines(r.out->str);
-    g_string_free(r.out, TRUE);
-    return text;
-}
-
-/* ---- reading the raw stream ------------------------------------------ */
-
-/* Sequential reading of a range of a stream, a chunk at a time: the scans
- * before parsing look at every byte of a message that may be far larger
- * than the memory it is allowed to cost. */
-struct reader {
-    GMimeStream *s;
-    gint64  pos;                /* offset of the next chunk in the stream */
-    gint64  end;                /* end of the range */
-    char   *buf;
-    gsize   len;                /* bytes in buf */
-    gsize   off;                /* next byte of buf to hand out */
-    gboolean failed;            /* a seek or read failed before end */
-};
-
-/* Start reading s from start to end (absolute stream offsets). */
-static void
-reader_init(struct reader *r, GMimeStream *s, gint64 start, gint64 end)
-{
-    r->s = s;
-    r->pos = start;
-    r->end = end;
-    r->buf = g_malloc(READ_CHUNK);
-    r->len = r->off = 0;
-    r->failed = FALSE;
-}
-
-/* Release the reader's buffer. */
-static void
-reader_clear(struct reader *r)
-{
-    g_free(r->buf);
-    r->buf = NULL;
-}
-
-/* Make sure a byte is buffered; FALSE at the end of the range, or when
- * the stream cannot be read, which ends the scan the same way but sets
- * r->failed (a spool file that fails must not pass for an empty one). */
-static gboolean
-reader_fill(struct reader *r)
-{
-    gssize n;
-
-    if (r->off < r->len)
-        return TRUE;
-    if (r->pos >= r->end)
-        return FALSE;
-    if (g_mime_stream_seek(r->s, r->pos, GMIME_STREAM_SEEK_SET) != r->pos) {
-        r->failed = TRUE;
-        return FALSE;
-    }
-    n = g_mime_stream_read(r->s, r->buf, (size_t) MIN((gint64) READ_CHUNK, r->end - r->pos));
-    if (n <= 0) {
-        /* Short of the length the stream gave: an error, not the end. */
-        r->failed = TRUE;
-        return FALSE;
-    }
-    r->pos += n;
-    r->len = (gsize) n;
-    r->off = 0;
-    return TRUE;
-}
-
-/* The offset in the stream of the next byte the reader hands out. */
-static gint64
-reader_offset(const struct reader *r)
-{
-    return r->pos - (gint64) (r->len - r->off);
-}
-
-/* The next line without its LF: its first keep bytes into line, its whole
- * length in *total, and in *tail_space whether the bytes past keep are
- * all white space.  FALSE when no bytes are left. */
-static gboolean
-reader_line(struct reader *r, GByteArray *line, gsize keep, gsize *total,
-            gboolean *tail_space)
-{
-    gboolean any = FALSE;
-
-    g_byte_array_set_size(line, 0);
-    *total = 0;
-    *tail_space = TRUE;
-    while (reader_fill(r)) {
-        const char *p = r->buf + r->off;
-        gsize avail = r->len - r->off;
-        const char *nl = memchr(p, '\n', avail);
-        gsize seg = nl ? (gsize) (nl - p) : avail;
-        gsize take = line->len < keep ? MIN(seg, keep - line->len) : 0;
-
-        any = TRUE;
-        g_byte_array_append(line, (const guint8 *) p, (guint) take);
-        for (gsize i = take; i < seg && *tail_space; i++)
-            if (!g_ascii_isspace(p[i]))
-                *tail_space = FALSE;
-        *total += seg;
-        r->off += seg;
-        if (nl) {
-            r->off++;
-            return TRUE;
-        }
-    }
-    return any;
-}
-
-/* Up to n bytes of s from start, in memory; *failed (may be NULL) says
- * whether the stream failed before them. */
-static GByteArray *
-read_range(GMimeStream *s, gint64 start, gint64 end, gsize n, gboolean *failed)
-{
-    GByteArray *out = g_byte_array_new();
-    struct reader r;
-
-    reader_init(&r, s, start, end);
-    while (out->len < n && reader_fill(&r)) {
-        gsize take = MIN(n - out->len, r.len - r.off);
-
-        g_byte_array_append(out, (const guint8 *) r.buf + r.off, (guint) take);
-        r.off += take;
-    }
-    if (failed != NULL)
-        *failed = r.failed;
-    reader_clear(&r);
-    return out;
-}
-
-/* ---- structure scan before parsing ----------------------------------- */
-
-/* A multipart the structure scan holds open, as GMime's parser would. */
-struct scan_open {
-    char   *boundary;
-    gboolean digest;            /* multipart/digest: a part without a
-                                   Content-Type is a message/rfc822 */
-    gboolean used;              /* a delimiter line of it was seen */
-};
-
-/* Free a struct scan_open. */
-static void
-scan_open_free(gpointer p)
-{
-    struct scan_open *o = p;
-
-    g_free(o->boundary);
-    g_free(o);
-}
-
-/* The structure scan's model of GMime's parse: which lines are header
- * fields and which multiparts are open, line by line. */
-struct model {
-    const struct message_limits *lim;
-    struct scan *sc;
-    GPtrArray *open;            /* struct scan_open*, innermost last */
-    gboolean in_headers;        /* reading a header block */
-    gboolean top;               /* ... the message's own */
-    gboolean digest_part;       /* the block heads a part of a digest */
-    GString *ctype;             /* the block's last Content-Type value */
-    GString *cte;               /* its first Content-Transfer-Encoding */
-    GString *field;             /* ctype, cte or NULL: where the field
-                                   being read (and its folded lines) goes */
-    gboolean addresses;         /* the field being read is an address list */
-    gboolean cte_seen;
-    unsigned entities;          /* header blocks begun: MIME entities */
-    unsigned fields;            /* header fields, all blocks together */
-    gint64 header_bytes;        /* their bytes */
-};
-
-/* Stop the scan: GMime is to read no further than at. */
-static void
-model_stop(struct model *md, enum scan_over over, gint64 at)
-{
-    md->sc->over = over;
-    md->sc->cut = at;
-    md->sc->cut_in_top = md->top && md->in_headers;
-}
-
-/* Begin a header block at offset at: a part after a delimiter line, or
- * the message inside a message/rfc822 part.  FALSE (the scan stops there)
- * when it is one entity more than the parts limit. */
-static gboolean
-model_begin_block(struct model *md, gboolean digest_part, gint64 at)
-{
-    if (++md->entities > md->lim->max_parts) {
-        model_stop(md, OVER_PARTS, at);
-        return FALSE;
-    }
-    md->in_headers = TRUE;
-    md->top = FALSE;
-    md->digest_part = digest_part;
-    g_string_truncate(md->ctype, 0);
-    g_string_truncate(md->cte, 0);
-    md->field = NULL;
-    md->addresses = FALSE;
-    md->cte_seen = FALSE;
-    return TRUE;
-}
-
-/* The value of a header field line when its name is name (any case,
- * blanks allowed before the colon, as GMime reads it), else NULL. */
-static const char *
-field_value(const char *line, gsize len, const char *name)
-{
-    gsize n = strlen(name), i;
-
-    if (len < n + 1 || g_ascii_strncasecmp(line, name, n) != 0)
-        return NULL;
-    for (i = n; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
-        ;
-    return i < len && line[i] == ':' ? line + i + 1 : NULL;
-}
-
-/* TRUE when a header field line is one of the address fields GMime
- * parses into objects, one per address. */
-static gboolean
-is_address_field(const char *line, gsize len)
-{
-    static const char *const names[] = {
-        "From", "Sender", "Reply-To", "To", "Cc", "Bcc",
-    };
-
-    for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
-        if (field_value(line, len, names[i]) != NULL)
-            return TRUE;
-    return FALSE;
-}
-
-/* How many addresses, at most, a piece of an address list holds: every
- * address or group but the first needs one of these marks.  Addresses
- * cost GMime an object each, and its parser takes time quadratic in
- * their number when they lack a domain ("a,a,a..."), so they count as
- * header fields. */
-static unsigned
-address_marks(const char *s, gsize len)
-{
-    unsigned n = 0;
-
-    for (gsize i = 0; i < len; i++)
-        if (s[i] == ',' || s[i] == ';' || s[i] == ':' || s[i] == '<')
-            n++;
-    return n;
-}
-
-/* Read one line of a header block: count its fields (and addresses), and
- * keep the values that decide what follows the block (Content-Type,
- * Content-Transfer-Encoding) with their folded lines. */
-static void
-model_header_line(struct model *md, const char *line, gsize len)
-{
-    const char *v;
-
-    if (len > 0 && line[len - 1] == '\r')
-        len--;
-    if (len > 0 && (line[0] == ' ' || line[0] == '\t')) {
-        if (md->addresses)
-            md->fields += address_marks(line, len);
-        if (md->field != NULL) {
-            g_string_append_c(md->field, '\n');
-            g_string_append_len(md->field, line, (gssize) len);
-        }
-        return;
-    }
-    md->fields++;
-    md->field = NULL;
-    md->addresses = is_address_field(line, len);
-    if (md->addresses) {
-        v = memchr(line, ':', len);
-        md->fields += address_marks(v + 1, len - (gsize) (v + 1 - line));
-    }
-    /* GMime keeps the last Content-Type of a block, and decides whether
-     * a message/rfc822 part is encoded by the first transfer encoding. */
-    if ((v = field_value(line, len, "Content-Type")) != NULL) {
-        md->field = md->ctype;
-    } else if (!md->cte_seen
-               && (v = field_value(line, len, "Content-Transfer-Encoding")) != NULL) {
-        md->cte_seen = TRUE;
-        md->field = md->cte;
-    }
-    if (md->field != NULL) {
-        g_string_truncate(md->field, 0);
-        g_string_append_len(md->field, v, (gssize) (len - (gsize) (v - line)));
-    }
-}
-
-/* TRUE for the message types GMime parses as a message inside a part. */
-static gboolean
-is_message_type(GMimeContentType *ct)
-{
-    return g_mime_content_type_is_type(ct, "message", "rfc822")
-        || g_mime_content_type_is_type(ct, "message", "rfc2822")
-        || g_mime_content_type_is_type(ct, "message", "global")
-        || g_mime_content_type_is_type(ct, "message", "news");
-}
-
-/* The empty line ending a header block: open the multipart it declares,
- * or begin the header block of the message it holds (at next); FALSE
- * when the scan stops there.  The Content-Type is read by GMime's own
- * parser, so RFC 2231 continuations, quoting and folding give the same
- * boundary GMime will use. */
-static gboolean
-model_end_block(struct model *md, gint64 next)
-{
-    GMimeContentType *ct = NULL;
-    gboolean message;
-
-    md->in_headers = FALSE;
-    md->top = FALSE;
-    md->field = NULL;
-    if (md->ctype->len > 0)
-        ct = g_mime_content_type_parse(NULL, md->ctype->str);
-    if (ct != NULL && g_mime_content_type_is_type(ct, "multipart", "*")) {
-        const char *b = g_mime_content_type_get_parameter(ct, "boundary");
-
-        if (b != NULL) {
-            struct scan_open *o = g_new0(struct scan_open, 1);
-
-            o->boundary = g_strdup(b);
-            o->digest = g_mime_content_type_is_type(ct, "multipart", "digest");
-            g_ptr_array_add(md->open, o);
-        }
-        message = FALSE;
-    } else {
-        /* A part of a digest without a type is a message, and so is one
-         * whose type GMime cannot read (which reads as octet-stream). */
-        message = ct != NULL
-                  ? is_message_type(ct)
-                    || (md->digest_part && g_mime_content_type_is_type(ct,
-                                               "application", "octet-stream"))
-                  : md->digest_part;
-        if (message && md->cte_seen) {
-            switch (g_mime_content_encoding_from_string(md->cte->str)) {
-            case GMIME_CONTENT_ENCODING_BASE64:
-            case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
-            case GMIME_CONTENT_ENCODING_UUENCODE:
-                message = FALSE;        /* GMime keeps it as a leaf */
-                break;
-            default:
-                break;
-            }
-        }
-    }
-    if (ct != NULL)
-        g_object_unref(ct);
-    return !message || model_begin_block(md, FALSE, next);
-}
-
-/* TRUE when a line (its first llen of total bytes kept; tail_space: the
- * rest is white space) is "--boundary", or "--boundary--" when closing,
- * followed by white space only: how GMime matches a delimiter. */
-static gboolean
-is_delimiter(const char *line, gsize llen, gsize total, gboolean tail_space,
-             const char *boundary, gboolean closing)
-{
-    gsize blen = strlen(boundary), i = 2 + blen + (closing ? 2 : 0);
-
-    if (llen < i || memcmp(line + 2, boundary, blen) != 0
-        || (closing && memcmp(line + 2 + blen, "--", 2) != 0))
-        return FALSE;
-    for (; i < llen; i++)
-        if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
-            return FALSE;
-    return llen == total || tail_space;
-}
-
-/* A line starting with "--": when it is a delimiter of an open multipart
- * (the innermost first, as GMime looks), close what it closes and begin
- * the part it opens; TRUE when it was one.  The scan may stop here. */
-static gboolean
-model_delimiter(struct model *md, const char *line, gsize llen, gsize total,
-                gboolean tail_space, gint64 at)
-{
-    for (guint i = md->open->len; i > 0; i--) {
-        struct scan_open *o = g_ptr_array_index(md->open, i - 1);
-        gboolean closing = is_delimiter(line, llen, total, tail_space,
-                                        o->boundary, TRUE);
-        unsigned depth = 0;
-
-        if (!closing && !is_delimiter(line, llen, total, tail_space,
-                                      o->boundary, FALSE))
-            continue;
-        /* A delimiter of an outer multipart ends every inner one, and
-         * ends a header block it interrupts (GMime 3.2 does the same). */
-        g_ptr_array_set_size(md->open, closing ? i - 1 : i);
-        md->in_headers = FALSE;
-        md->field = NULL;
-        if (closing)
-            return TRUE;
-        o->used = TRUE;
-        for (guint j = 0; j < md->open->len; j++)
-            if (((struct scan_open *) g_ptr_array_index(md->open, j))->used)
-                depth++;
-        if (depth > md->lim->max_depth)
-            model_stop(md, OVER_DEPTH, at);
-        else
-            (void) model_begin_block(md, o->digest, at);
-        return TRUE;
-    }
-    return FALSE;
-}
-
-/* Walk the raw bytes once as GMime's parser will, before it does, and
- * find where it must stop: GMime builds the whole tree, every header
- * field and every part an object, before any limit of ours can look at
- * it, so a message of 10 MB in tiny parts or header lines would cost it
- * gigabytes.  The model knows which lines are header fields (the
- * message's own block, each part's after its delimiter line, the block of
- * a message inside a message/rfc822 part) and which multiparts are open
- * (a Content-Type read in a header block, by GMime's own parser; closed
- * by its close delimiter or an outer delimiter).  It counts entities,
- * header fields and their bytes over the whole message, and how deeply
- * used multiparts nest; the first limit passed stops the scan and sets
- * sc->cut there.  Quoted MIME in a letter's body declares nothing, so it
- * is not taken for structure.
- *
- * Lines are read from the stream and only their first SCAN_LINE_MAX
- * bytes are kept: a longer delimiter line can only match when the rest is
- * white space, which is all that is remembered of it, and a longer header
- * line is over HEADER_BYTES_MAX anyway. */
-static void
-scan_structure(GMimeStream *s, gint64 start, gint64 end,
-               const struct message_limits *lim, struct scan *sc)
-{
-    struct model md = {
-        .lim = lim, .sc = sc, .open = g_ptr_array_new_with_free_func(scan_open_free),
-        .in_headers = TRUE, .top = TRUE, .ctype = g_string_new(NULL),
-        .cte = g_string_new(NULL), .entities = 1,
-    };
-    GByteArray *lb = g_byte_array_new();
-    gboolean tail_space;
-    gsize total;
-    struct reader r;
-
-    sc->unclosed = g_ptr_array_new_with_free_func(g_free);
-    sc->over = OVER_NONE;
-    sc->cut = end;
-    sc->cut_in_top = FALSE;
-    reader_init(&r, s, start, end);
-    while (sc->over == OVER_NONE) {
-        gint64 at = reader_offset(&r);
-        const char *line;
-        gsize llen;
-
-        if (!reader_line(&r, lb, SCAN_LINE_MAX, &total, &tail_space))
-            break;
-        line = (const char *) lb->data;
-        llen = lb->len;
-        if (total >= 2 && line[0] == '-' && line[1] == '-'
-            && model_delimiter(&md, line, llen, total, tail_space, at))
-            continue;
-        if (!md.in_headers)
-            continue;
-        if (total == 0 || (total == 1 && line[0] == '\r')) {
-            (void) model_end_block(&md, reader_offset(&r));
-            continue;
-        }
-        md.header_bytes += (gint64) total + 1;
-        model_header_line(&md, line, llen);
-        if (md.fields > HEADER_FIELDS_MAX || md.header_bytes > HEADER_BYTES_MAX)
-            model_stop(&md, OVER_HEADERS, at);
-    }
-    reader_clear(&r);
-    g_byte_array_free(lb, TRUE);
-    /* Past a limit the rest is not read: nothing is known to be unclosed. */
-    for (guint i = 0; sc->over == OVER_NONE && i < md.open->len
-                      && sc->unclosed->len < 8; i++) {
-        struct scan_open *o = g_ptr_array_index(md.open, i);
-        if (o->used)
-            g_ptr_array_add(sc->unclosed, g_strdup(o->boundary));
-    }
-    g_ptr_array_free(md.open, TRUE);
-    g_string_free(md.ctype, TRUE);
-    g_string_free(md.cte, TRUE);
-}
-
 /* ---- input checks ---------------------------------------------------- */
 
 /* What the checks need to know about the first line, read whole. */
@@ -1484,13 +677,13 @@ first_line_len(const char *s, size_t len)
 static void
 scan_first_line(GMimeStream *s, gint64 start, gint64 end, struct first_line *fl)
 {
-    struct reader r;
+    struct mime_scan_reader r;
     gint64 first_cr = -1, len = 0;
     gboolean cr_last = FALSE;
 
     fl->nul = fl->bare_cr = FALSE;
-    reader_init(&r, s, start, end);
-    while (reader_fill(&r)) {
+    mime_scan_reader_init(&r, s, start, end);
+    while (mime_scan_reader_fill(&r)) {
         const char *p = r.buf + r.off;
         gsize avail = r.len - r.off;
         const char *nl = memchr(p, '\n', avail);
@@ -1508,7 +701,7 @@ scan_first_line(GMimeStream *s, gint64 start, gint64 end, struct first_line *fl)
         if (nl)
             break;
     }
-    reader_clear(&r);
+    mime_scan_reader_clear(&r);
     /* The line without a final CR is [0, len - cr_last). */
     fl->bare_cr = first_cr >= 0 && first_cr < len - (cr_last ? 1 : 0);
 }
@@ -1552,21 +745,21 @@ static gint64
 scan_header_block(GMimeStream *s, gint64 start, gint64 end, gboolean *nul)
 {
     enum { NONE, AFTER_LF, AFTER_LF_CR } st = NONE;
-    struct reader r;
+    struct mime_scan_reader r;
     gint64 found = end;
 
     *nul = FALSE;
-    reader_init(&r, s, start, end);
-    while (found == end && reader_fill(&r)) {
+    mime_scan_reader_init(&r, s, start, end);
+    while (found == end && mime_scan_reader_fill(&r)) {
         for (; r.off < r.len; r.off++) {
             char c = r.buf[r.off];
 
             if (st == AFTER_LF && c == '\n') {
-                found = reader_offset(&r);
+                found = mime_scan_reader_offset(&r);
                 break;
             }
             if (st == AFTER_LF_CR && c == '\n') {
-                found = reader_offset(&r) - 1;
+                found = mime_scan_reader_offset(&r) - 1;
                 break;
             }
             if (c == '\0')
@@ -1574,7 +767,7 @@ scan_header_block(GMimeStream *s, gint64 start, gint64 end, gboolean *nul)
             st = c == '\n' ? AFTER_LF : (st == AFTER_LF && c == '\r') ? AFTER_LF_CR : NONE;
         }
     }
-    reader_clear(&r);
+    mime_scan_reader_clear(&r);
     return found;
 }
 
@@ -1631,15 +824,15 @@ prepare_input(struct message *m, GMimeStream *s, gint64 start, gint64 end,
     GByteArray *chunk;
     gboolean cr_pending = FALSE, ok = TRUE;
     unsigned nuls = 0;
-    struct reader r;
+    struct mime_scan_reader r;
 
     if (end - start <= REPAIR_MEMORY_MAX)
         out = g_mime_stream_mem_new();
     else if ((out = message_temp_stream(lim->spool_dir, err)) == NULL)
         return NULL;
-    chunk = g_byte_array_sized_new(READ_CHUNK);
-    reader_init(&r, s, start, end);
-    while (ok && reader_fill(&r)) {
+    chunk = g_byte_array_sized_new(MIME_SCAN_READ_CHUNK);
+    mime_scan_reader_init(&r, s, start, end);
+    while (ok && mime_scan_reader_fill(&r)) {
         g_byte_array_set_size(chunk, 0);
         for (; r.off < r.len; r.off++) {
             guint8 c = (guint8) r.buf[r.off];
@@ -1656,7 +849,7 @@ prepare_input(struct message *m, GMimeStream *s, gint64 start, gint64 end,
                     cr_pending = TRUE;
                     continue;
                 }
-            } else if (c == '\0' && reader_offset(&r) < hdr_end) {
+            } else if (c == '\0' && mime_scan_reader_offset(&r) < hdr_end) {
                 nuls++;
                 continue;
             }
@@ -1667,7 +860,7 @@ prepare_input(struct message *m, GMimeStream *s, gint64 start, gint64 end,
     }
     if (ok && cr_pending)
         ok = g_mime_stream_write(out, "\n", 1) == 1;
-    reader_clear(&r);
+    mime_scan_reader_clear(&r);
     g_byte_array_free(chunk, TRUE);
     if (!ok) {
         g_set_error(err, MESSAGE_ERROR, MESSAGE_ERROR_IO,
@@ -2130,7 +1323,7 @@ body_rendering(const struct walk *w, GMimeObject *obj)
 static char *
 dsn_field(char **lines, int *i, const char *name)
 {
-    const char *v = field_value(lines[*i], strlen(lines[*i]), name);
+    const char *v = mime_scan_field_value(lines[*i], strlen(lines[*i]), name);
     GString *s;
 
     if (v == NULL)
@@ -2637,10 +1830,15 @@ read_body(struct walk *w)
     g_byte_array_free(ba, TRUE);
     if (html) {
         char *plain;
+        gboolean rough;
         if (utf8_cut(text, html_max) || cut)
             add_problem(w->m, "The HTML body is longer than %zu bytes; only "
                         "its beginning was rendered.", html_max);
-        plain = html_to_text(w->m, text, strlen(text));
+        plain = html_to_text(text, strlen(text), &rough);
+        if (rough)
+            add_problem(w->m, "The HTML body could not be parsed completely "
+                        "(it may nest too deeply); its text was extracted "
+                        "roughly.");
         g_free(text);
         text = plain;
     }
@@ -3104,7 +2302,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     struct message_limits defaults;
     struct message *m;
     struct first_line fl;
-    struct scan sc;
+    struct mime_scan sc;
     struct warn_ctx wc;         /* outlives every GMime object made here */
     GMimeMessage *outer, *stmt;
     GMimeObject *top, *fwd = NULL;
@@ -3121,20 +2319,20 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     start = g_mime_stream_tell(raw);
     end = g_mime_stream_length(raw);
     end = end < 0 ? start : start + end;
-    head = read_range(s, start, end, SNIFF_MAX, &unreadable);
+    head = mime_scan_read_range(s, start, end, SNIFF_MAX, &unreadable);
     /* An mbox "From " line, as a pipe from the MTA may prepend, is not
      * part of the message. */
     if (head->len > 5 && memcmp(head->data, "From ", 5) == 0) {
         gsize total;
         gboolean sp;
-        struct reader r;
+        struct mime_scan_reader r;
 
-        reader_init(&r, s, start, end);
-        (void) reader_line(&r, head, 0, &total, &sp);
-        start = reader_offset(&r);
-        reader_clear(&r);
+        mime_scan_reader_init(&r, s, start, end);
+        (void) mime_scan_reader_line(&r, head, 0, &total, &sp);
+        start = mime_scan_reader_offset(&r);
+        mime_scan_reader_clear(&r);
         g_byte_array_free(head, TRUE);
-        head = read_range(s, start, end, SNIFF_MAX, &unreadable);
+        head = mime_scan_read_range(s, start, end, SNIFF_MAX, &unreadable);
     }
     if (unreadable) {
         /* The MTA's spool file, not the sender's mail, is at fault:
@@ -3164,7 +2362,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
         end = start + g_mime_stream_length(s);
         hdr_end = scan_header_block(s, start, end, &hdr_nul);
     }
-    scan_structure(s, start, end, lim, &sc);
+    mime_scan_structure(s, start, end, lim, &sc);
     for (guint i = 0; i < sc.unclosed->len; i++) {
         char *b = clean_value(NULL, g_ptr_array_index(sc.unclosed, i), NULL);
         utf8_cut(b, 80);
@@ -3174,42 +2372,42 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     }
     g_ptr_array_free(sc.unclosed, TRUE);
     switch (sc.over) {
-    case OVER_NONE:
+    case MIME_SCAN_OVER_NONE:
         break;
-    case OVER_DEPTH:
+    case MIME_SCAN_OVER_DEPTH:
         add_problem(m, "Multiparts nest more than %u deep, the limit; only "
                     "the headers were read and the body was kept as plain "
                     "text.", lim->max_depth);
         opaque = TRUE;
         break;
-    case OVER_PARTS:
+    case MIME_SCAN_OVER_PARTS:
         /* The sentence the walk uses for the same limit (walk_admit). */
         add_problem(m, "The message has more than %u MIME parts; the rest "
                     "were not read.", lim->max_parts);
         break;
-    case OVER_HEADERS:
+    case MIME_SCAN_OVER_HEADERS:
         if (sc.cut_in_top) {
             /* Not even the headers can be read within the bounds; the
              * message is still recorded as it came. */
             add_problem(m, "The header block has more than %d fields and "
                         "addresses or %d bytes; the message was kept as it "
-                        "arrived but not read.", HEADER_FIELDS_MAX,
-                        HEADER_BYTES_MAX);
+                        "arrived but not read.",
+                        MIME_SCAN_HEADER_FIELDS_MAX, MIME_SCAN_HEADER_BYTES_MAX);
             if (fixed != NULL)
                 g_object_unref(fixed);
             return m;
         }
         add_problem(m, "The headers of the message and its parts have more "
                     "than %d fields and addresses or %d bytes in all; the "
-                    "parts from there on were not read.", HEADER_FIELDS_MAX,
-                    HEADER_BYTES_MAX);
+                    "parts from there on were not read.",
+                    MIME_SCAN_HEADER_FIELDS_MAX, MIME_SCAN_HEADER_BYTES_MAX);
         break;
     }
 
     /* GMime reads no further than the scan's cut: what lies beyond a
      * limit never becomes objects in memory. */
     wc.m = m;
-    wc.cut = sc.over != OVER_NONE;
+    wc.cut = sc.over != MIME_SCAN_OVER_NONE;
     outer = opaque ? gmime_parse(NULL, s, start, hdr_end)
                    : gmime_parse(&wc, s, start, sc.cut);
     if (outer == NULL) {
@@ -3262,7 +2460,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     if (opaque) {
         /* The body starts after the empty line that ends the headers. */
         gint64 body = hdr_end;
-        GByteArray *two = read_range(s, body, end, 2, NULL), *text;
+        GByteArray *two = mime_scan_read_range(s, body, end, 2, NULL), *text;
         guint i = 0;
 
         if (i < two->len && two->data[i] == '\r')
@@ -3271,7 +2469,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
             i++;
         body += i;
         g_byte_array_free(two, TRUE);
-        text = read_range(s, body, end, lim->max_text, NULL);
+        text = mime_scan_read_range(s, body, end, lim->max_text, NULL);
         g_free(m->text);
         m->text = text_to_utf8(m, text->data, text->len, NULL,
                                end - body > (gint64) text->len, "body text");
