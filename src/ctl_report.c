@@ -237,7 +237,8 @@ ctl_cmd_list(struct ctl *ctl, int argc, char **argv)
  * all. */
 struct stats_row {
     unsigned received, open, closed, answered, on_time, late, overdue;
-    GArray *days;               /* int: days from arrival to the answer */
+    GArray *days;               /* int: days from arrival to the answer;
+                                   NULL until the first answer */
 };
 
 /* What stats reads the statements with. */
@@ -254,7 +255,8 @@ stats_row_free(gpointer p)
 {
     struct stats_row *r = p;
 
-    g_array_unref(r->days);
+    if (r->days != NULL)
+        g_array_unref(r->days);
     g_free(r);
 }
 
@@ -280,8 +282,11 @@ stats_count(struct stats_row *r, const struct statement *s, const char *today)
         r->answered++;
         if (tickle_days_until(replied, s->env->deadline, &days))
             days >= 0 ? r->on_time++ : r->late++;
-        if (tickle_days_until(received, replied, &days))
+        if (tickle_days_until(received, replied, &days)) {
+            if (r->days == NULL)
+                r->days = g_array_new(FALSE, FALSE, sizeof(int));
             g_array_append_val(r->days, days);
+        }
     } else if (outstanding_days(s, today, &days) && days < 0) {
         r->overdue++;
     }
@@ -310,7 +315,6 @@ stats_one(const struct statement *s, gpointer data)
         g_ptr_array_add(seen, key);
         if ((r = g_hash_table_lookup(q->rows, key)) == NULL) {
             r = g_new0(struct stats_row, 1);
-            r->days = g_array_new(FALSE, FALSE, sizeof(int));
             g_hash_table_insert(q->rows, g_strdup(key), r);
         }
         stats_count(r, s, q->today);
@@ -333,7 +337,7 @@ by_int(gconstpointer a, gconstpointer b)
 static gboolean
 stats_median(struct stats_row *r, double *median)
 {
-    guint   n = r->days->len;
+    guint   n = r->days != NULL ? r->days->len : 0;
 
     if (n == 0)
         return FALSE;
@@ -437,11 +441,10 @@ ctl_cmd_stats(struct ctl *ctl, int argc, char **argv)
         || (rc = ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
     q.rows = rows;
-    q.all.days = g_array_new(FALSE, FALSE, sizeof(int));
     if (!store_list(ctl->store, stats_one, &q, &err)) {
         log_msg(LOG_ERR, NULL, "cannot read the statements: %s", err->message);
         g_error_free(err);
-        g_array_unref(q.all.days);
+        g_clear_pointer(&q.all.days, g_array_unref);
         return EX_TEMPFAIL;
     }
     keys = g_list_sort(g_hash_table_get_keys(rows), (GCompareFunc) strcmp);
@@ -459,7 +462,7 @@ ctl_cmd_stats(struct ctl *ctl, int argc, char **argv)
     for (GList *k = keys; k != NULL; k = k->next)
         stats_print(b, k->data, g_hash_table_lookup(rows, k->data), width);
     stats_print(b, NULL, &q.all, width);
-    g_array_unref(q.all.days);
+    g_clear_pointer(&q.all.days, g_array_unref);
     if (json) {
         json_builder_end_array(b);
         ctl_print_json(b);
