@@ -89,35 +89,29 @@ add_item(struct import *im, struct import_item *it)
 }
 
 /* The offset of the first line at or after from that starts "From "
- * in the file open as fd, or size when there is none. */
+ * in the file open as fd, or size when there is none.  Chunks overlap by
+ * five bytes, so that a "\nFrom " cut by a chunk's end is whole in the
+ * next one. */
 static gint64
 next_from_line(int fd, gint64 from, gint64 size)
 {
+    static const char mark[] = "\nFrom ";
+    const size_t mlen = sizeof mark - 1;
     char    buf[65536];
     gint64  at = from > 0 ? from - 1 : 0;  /* the newline before from */
 
     while (at < size) {
         ssize_t n = pread(fd, buf, sizeof buf, at);
+        const char *p;
 
         if (n <= 0)
             break;
-        for (ssize_t i = 0; i < n; i++) {
-            gint64  line = at + i + 1;  /* the line after buf[i] */
-
-            if (buf[i] != '\n' || line < from)
-                continue;
-            if (i + 6 <= n) {
-                if (memcmp(buf + i + 1, "From ", 5) == 0)
-                    return line;
-            } else {
-                char    head[5];
-
-                if (pread(fd, head, sizeof head, line) == (ssize_t) sizeof head
-                    && memcmp(head, "From ", 5) == 0)
-                    return line;
-            }
-        }
-        at += n;
+        /* Every newline read is at or after the one before from. */
+        if ((p = memmem(buf, (size_t) n, mark, mlen)) != NULL)
+            return at + (p - buf) + 1;
+        if (at + n >= size || (size_t) n <= mlen)
+            break;
+        at += n - (ssize_t) (mlen - 1);
     }
     return size;
 }

@@ -223,6 +223,19 @@ check_grep "between: the one not mail named" "mid.mbox, message 2 \(byte [0-9]+\
 is "between: the three others recorded, byte for byte" "3|3" \
     "$(sqlite3 "$SCRATCH/mid.db" "SELECT count(*), sum(raw IN (SELECT readfile(p) FROM (SELECT '$CORPUS/s01-appendix-a.eml' p UNION ALL SELECT '$CORPUS/s03-itu-template.eml' UNION ALL SELECT '$CORPUS/s05-html-only.eml'))) FROM message")"
 
+# The next From_ line read across the scan's 64 KiB chunks: the newline
+# before it 65,533 bytes after where the scan starts (byte 32), so that
+# "\nFrom " is cut by the first chunk's end.
+{ printf 'From x Sat Nov 28 09:15:00 2026\n'
+  python3 -c 'import sys; sys.stdout.write(("x" * 99 + "\n") * 655 + "y" * 33 + "\n")'
+} >"$SCRATCH/edge.mbox"
+mbox_add "$SCRATCH/edge.mbox" "$CORPUS/s03-itu-template.eml"
+check_exit "a From_ line across the scan's chunks: 65" 65 "$CTL" -d "$SCRATCH/edge.db" import "$SCRATCH/edge.mbox"
+check_grep "across chunks: the one not mail named" "edge.mbox, message 1 \\(byte 32\\): not recorded: not a mail message" "$SCRATCH/err"
+check_grep "across chunks: counted" ": 1 statement, 0 correspondence, 0 automatic, 0 bounces; 0 recorded before; 1 not recorded$" "$SCRATCH/out"
+is "across chunks: the statement after it recorded, byte for byte" "1" \
+    "$(sqlite3 "$SCRATCH/edge.db" "SELECT count(*) FROM message WHERE raw = readfile('$CORPUS/s03-itu-template.eml')")"
+
 # --- usage and missing input: nothing recorded ------------------------------
 check_exit "no path: 64" 64 "$CTL" -d "$SCRATCH/none.db" import
 check_exit "--close-before not a day: 64" 64 "$CTL" -d "$SCRATCH/none.db" import --close-before 2026-13-01 "$MBOX"
