@@ -2,10 +2,12 @@
  * ctl.c: what more than one of liaisonctl's commands uses.  The
  * configuration, the paths, the database and the directory are opened
  * on first use and only once a command's arguments are right, so that
- * help and usage errors never depend on them; the option parsers give
- * every command the same messages; the table cells print text from mail
- * safely on a terminal (no control character, no bidirectional control,
- * wide characters counted as two columns).
+ * help and usage errors never depend on them; a command's usage and help
+ * are printed alike for all (ctl_usage); the option parsers give every
+ * command the same messages; a change made by hand is recorded as the
+ * person's (ctl_actor); the table cells print text from mail safely on
+ * a terminal (no control character, no bidirectional control, wide
+ * characters counted as two columns).
  */
 #include "config.h"
 

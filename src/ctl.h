@@ -12,8 +12,6 @@
 #ifndef LIAISON_CTL_H
 #define LIAISON_CTL_H
 
-#include <stdio.h>
-
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -48,10 +46,12 @@ struct command {
 /* A way to open the store: store_open, or store_open_for_backup. */
 typedef struct store *(*store_opener)(const char *path, int busy_timeout_ms, GError **err);
 
+/* ctl.c: a command's usage (its help or a usage error). */
+int     ctl_usage(const struct command *c, gboolean help);
+
 /* ctl.c: setting up, and opening on first use. */
 int     ctl_setup(struct ctl *ctl);
 int     ctl_operands_then_setup(struct ctl *ctl, int argc, int max);
-int     ctl_usage(const struct command *c, gboolean help);
 const struct compose_settings *ctl_mail(struct ctl *ctl);
 gboolean ctl_open_store(struct ctl *ctl);
 int     ctl_open_existing_with(struct ctl *ctl, store_opener open);
@@ -64,6 +64,8 @@ gboolean ctl_option_day(const struct ctl *ctl, const char *option, const char *v
 gboolean ctl_today(const struct ctl *ctl, const char *now, GDate *today);
 GDateTime *ctl_parse_time(const struct ctl *ctl, const char *arg);
 gboolean ctl_statement_id(const char *cmd, const char *arg, gint64 *id);
+
+/* ctl.c: who makes a change by hand (recorded with its event). */
 char   *ctl_actor(void);
 
 /* ctl.c: output for a terminal. */

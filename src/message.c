@@ -45,7 +45,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -653,6 +652,27 @@ unflow_text(char *s, gboolean delsp)
 }
 
 /* ---- input checks ---------------------------------------------------- */
+
+/* Up to n bytes of s from start, in memory; *failed (may be NULL) says
+ * whether the stream failed before them. */
+static GByteArray *
+read_range(GMimeStream *s, gint64 start, gint64 end, gsize n, gboolean *failed)
+{
+    GByteArray *out = g_byte_array_new();
+    struct mime_scan_reader r;
+
+    mime_scan_reader_init(&r, s, start, end);
+    while (out->len < n && mime_scan_reader_fill(&r)) {
+        gsize take = MIN(n - out->len, r.len - r.off);
+
+        g_byte_array_append(out, (const guint8 *) r.buf + r.off, (guint) take);
+        r.off += take;
+    }
+    if (failed != NULL)
+        *failed = r.failed;
+    mime_scan_reader_clear(&r);
+    return out;
+}
 
 /* What the checks need to know about the first line, read whole. */
 struct first_line {
@@ -2319,7 +2339,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     start = g_mime_stream_tell(raw);
     end = g_mime_stream_length(raw);
     end = end < 0 ? start : start + end;
-    head = mime_scan_read_range(s, start, end, SNIFF_MAX, &unreadable);
+    head = read_range(s, start, end, SNIFF_MAX, &unreadable);
     /* An mbox "From " line, as a pipe from the MTA may prepend, is not
      * part of the message. */
     if (head->len > 5 && memcmp(head->data, "From ", 5) == 0) {
@@ -2332,7 +2352,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
         start = mime_scan_reader_offset(&r);
         mime_scan_reader_clear(&r);
         g_byte_array_free(head, TRUE);
-        head = mime_scan_read_range(s, start, end, SNIFF_MAX, &unreadable);
+        head = read_range(s, start, end, SNIFF_MAX, &unreadable);
     }
     if (unreadable) {
         /* The MTA's spool file, not the sender's mail, is at fault:
@@ -2460,7 +2480,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
     if (opaque) {
         /* The body starts after the empty line that ends the headers. */
         gint64 body = hdr_end;
-        GByteArray *two = mime_scan_read_range(s, body, end, 2, NULL), *text;
+        GByteArray *two = read_range(s, body, end, 2, NULL), *text;
         guint i = 0;
 
         if (i < two->len && two->data[i] == '\r')
@@ -2469,7 +2489,7 @@ message_parse_stream(GMimeStream *raw, const struct message_limits *lim,
             i++;
         body += i;
         g_byte_array_free(two, TRUE);
-        text = mime_scan_read_range(s, body, end, lim->max_text, NULL);
+        text = read_range(s, body, end, lim->max_text, NULL);
         g_free(m->text);
         m->text = text_to_utf8(m, text->data, text->len, NULL,
                                end - body > (gint64) text->len, "body text");

@@ -123,28 +123,6 @@ mime_scan_reader_line(struct mime_scan_reader *r, GByteArray *line, gsize keep,
     return any;
 }
 
-/* Up to n bytes of s from start, in memory; *failed (may be NULL) says
- * whether the stream failed before them. */
-GByteArray *
-mime_scan_read_range(GMimeStream *s, gint64 start, gint64 end, gsize n,
-                     gboolean *failed)
-{
-    GByteArray *out = g_byte_array_new();
-    struct mime_scan_reader r;
-
-    mime_scan_reader_init(&r, s, start, end);
-    while (out->len < n && mime_scan_reader_fill(&r)) {
-        gsize take = MIN(n - out->len, r.len - r.off);
-
-        g_byte_array_append(out, (const guint8 *) r.buf + r.off, (guint) take);
-        r.off += take;
-    }
-    if (failed != NULL)
-        *failed = r.failed;
-    mime_scan_reader_clear(&r);
-    return out;
-}
-
 /* ---- structure scan before parsing ----------------------------------- */
 
 /* A multipart the structure scan holds open, as GMime's parser would. */

@@ -71,11 +71,6 @@ gint64 mime_scan_reader_offset(const struct mime_scan_reader *r);
 gboolean mime_scan_reader_line(struct mime_scan_reader *r, GByteArray *line,
                                gsize keep, gsize *total,
                                gboolean *tail_space);
-/* Up to n bytes of s from start, in memory; *failed (may be NULL) says
- * whether the stream failed before them. */
-GByteArray *mime_scan_read_range(GMimeStream *s, gint64 start, gint64 end,
-                                 gsize n, gboolean *failed);
-
 /* The value of a header field line when its name is name (any case,
  * blanks allowed before the colon, as GMime reads it), else NULL. */
 const char *mime_scan_field_value(const char *line, gsize len,

@@ -57,8 +57,9 @@
  *   transactions, the statements and messages themselves and the
  *   database's secret; store_outbox.c the outbox rows; store_change.c a
  *   statement's life after it was recorded (state, answer, deadline,
- *   routing, events, reminders); store_backup.c the backup.  store_impl.h is what they share (struct store, the SQL ids,
- *   the helpers below that are not static), and no other module's.
+ *   routing, events, reminders); store_backup.c the backup.
+ *   store_impl.h is what they share (struct store, the SQL ids, the
+ *   helpers below that are not static), and no other module's.
  */
 #include "config.h"
 

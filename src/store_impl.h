@@ -1,7 +1,7 @@
 /*
  * store_impl.h: what the files of the SQLite store share, and nothing
  * else may use.  Private: included only by store.c, store_outbox.c,
- * store_tickle.c and store_backup.c, never by another module, which sees
+ * store_change.c and store_backup.c, never by another module, which sees
  * the store through store.h alone (struct store stays opaque there).
  *
  * It holds the connection (struct store), the ids of its prepared

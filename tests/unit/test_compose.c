@@ -1,6 +1,6 @@
 /*
  * test_compose.c: unit tests of the mail the tool composes (compose.c)
- * and of queuing it (outbox.c over store.c), with cmocka.
+ * and of queuing it (outbox.c over the store), with cmocka.
  *
  * Each composed message is parsed back with GMime, as a receiving mail
  * client would, and its headers compared with what was meant: the
