@@ -1,13 +1,13 @@
 /*
  * ctl.h: what the modules of liaisonctl share.  liaisonctl.c holds the
  * command table, the help and main(); each ctl_*.c holds a family of
- * commands (ctl_ingest.c: ingest and import; ctl_report.c: list, stats
- * and show; ctl_change.c: close, reopen, deadline, reassign and reply;
- * ctl_outbox.c: queue, requeue and flush; ctl_jobs.c: the cron jobs
- * tickle, publish and backup); ctl.c holds what more than one family
- * uses: the configuration, database and directory opened on first use,
- * the option parsers and the terminal table cells.  Not a library: only
- * liaisonctl's own files include it.
+ * commands (ctl_ingest.c: ingest and import; ctl_export.c: export;
+ * ctl_report.c: list, stats and show; ctl_change.c: close, reopen,
+ * deadline, reassign and reply; ctl_outbox.c: queue, requeue and flush;
+ * ctl_jobs.c: the cron jobs tickle, publish and backup); ctl.c holds what
+ * more than one family uses: the configuration, database and directory
+ * opened on first use, the option parsers and the terminal table cells.
+ * Not a library: only liaisonctl's own files include it.
  */
 #ifndef LIAISON_CTL_H
 #define LIAISON_CTL_H
@@ -74,6 +74,7 @@ void    ctl_put_cell(const char *s, glong width);
 void    ctl_put_text(const char *text, gboolean lines);
 void    ctl_table_time(char out[static 17], const char *iso);
 void    ctl_print_json(JsonBuilder *b);
+char   *ctl_plain_size(guint64 bytes);
 
 /* ctl_ingest.c */
 int     ctl_ingest_keep(int rc);
@@ -91,6 +92,9 @@ int     ctl_cmd_close(struct ctl *ctl, int argc, char **argv);
 int     ctl_cmd_deadline(struct ctl *ctl, int argc, char **argv);
 int     ctl_cmd_reassign(struct ctl *ctl, int argc, char **argv);
 int     ctl_cmd_reply(struct ctl *ctl, int argc, char **argv);
+
+/* ctl_export.c */
+int     ctl_cmd_export(struct ctl *ctl, int argc, char **argv);
 
 /* ctl_outbox.c */
 int     ctl_cmd_queue(struct ctl *ctl, int argc, char **argv);

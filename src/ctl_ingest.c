@@ -258,11 +258,12 @@ ctl_cmd_import(struct ctl *ctl, int argc, char **argv)
     static const struct option opts[] = {
         { "close-before", required_argument, NULL, 'b' },
         { "dry-run", no_argument, NULL, 'N' },
+        { "from-line-dates", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *close_before = NULL;
-    gboolean dry_run = FALSE;
+    gboolean dry_run = FALSE, from_lines = FALSE;
     struct ingest_ctx ictx = { 0 };
     struct import_counts cnt;
     struct import_view view = { .tty = isatty(STDERR_FILENO), .last = g_get_monotonic_time() };
@@ -273,10 +274,11 @@ ctl_cmd_import(struct ctl *ctl, int argc, char **argv)
     gint64  start = g_get_monotonic_time();
     int     c, rc;
 
-    while ((c = getopt_long(argc, argv, "+b:Nh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+b:NFh", opts, NULL)) != -1) {
         switch (c) {
         case 'b': close_before = optarg; break;
         case 'N': dry_run = TRUE; break;
+        case 'F': from_lines = TRUE; break;
         case 'h': return ctl_usage(ctl->cmd, TRUE);
         default: return ctl_usage(ctl->cmd, FALSE);
         }
@@ -289,7 +291,7 @@ ctl_cmd_import(struct ctl *ctl, int argc, char **argv)
         return rc;
     /* Every source is read and dated before anything is recorded: a path
      * that cannot be read stops the import with nothing done. */
-    if ((im = import_scan(argv + optind, argc - optind, &err)) == NULL) {
+    if ((im = import_scan(argv + optind, argc - optind, from_lines, &err)) == NULL) {
         log_msg(LOG_ERR, NULL, "import: %s", err->message);
         g_error_free(err);
         return EX_NOINPUT;

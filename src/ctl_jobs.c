@@ -166,19 +166,6 @@ backup_exit(const GError *err)
     }
 }
 
-/* A size for a person, "1.2 MB" (SI units, as ls -h --si and df -H).
- * g_format_size puts a no-break space (U+00A0) before the unit: a plain
- * one here, for cron mail in any charset and for scripts that split on
- * spaces. */
-static char *
-plain_size(guint64 bytes)
-{
-    g_autofree char *s = g_format_size(bytes);
-    g_auto(GStrv) parts = g_strsplit(s, "\u00a0", -1);
-
-    return g_strjoinv(" ", parts);
-}
-
 /* liaisonctl backup FILE: a consistent, checked, single-file copy of the
  * live database (store_backup), for a nightly cron job. */
 int
@@ -216,7 +203,7 @@ ctl_cmd_backup(struct ctl *ctl, int argc, char **argv)
         g_error_free(err);
         return rc;
     }
-    size = plain_size((guint64) sum.bytes);
+    size = ctl_plain_size((guint64) sum.bytes);
     printf("backed up %" G_GINT64_FORMAT " statement%s, %" G_GINT64_FORMAT " message%s (%s) to %s\n",
            sum.statements, sum.statements == 1 ? "" : "s",
            sum.messages, sum.messages == 1 ? "" : "s", size, file);

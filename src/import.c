@@ -58,6 +58,7 @@ struct import {
     GPtrArray *sources;         /* char *: the files read */
     GArray *items;              /* struct import_item, oldest first */
     GPtrArray *notes;           /* char *: what the scan left out, and why */
+    gboolean from_lines;        /* an mbox's From_ line dates before Date */
 };
 
 /* The Unix time of msg's Date, or fallback when it has none. */
@@ -153,9 +154,12 @@ scan_mbox(struct import *im, const char *source, int fd, gint64 size, gint64 mti
             it.offset = g_mime_parser_get_headers_begin(p);
             it.length = g_mime_parser_tell(p) - it.offset;
             /* Without a Date, the From_ line's, which the archive wrote
-             * when the message came; else it keeps its place after the
-             * one before. */
-            it.date = last = message_date(msg, marker_date(marker, last));
+             * when the message came (or that first, when asked: an
+             * export's From_ lines are when each was received); else it
+             * keeps its place after the one before. */
+            it.date = last = im->from_lines
+                             ? marker_date(marker, message_date(msg, last))
+                             : message_date(msg, marker_date(marker, last));
             it.null_sender = marker != NULL
                              && g_ascii_strncasecmp(marker, "From MAILER-DAEMON ", 19) == 0;
             add_item(im, &it);
@@ -302,10 +306,11 @@ by_date(gconstpointer a, gconstpointer b)
 
 /* See import.h. */
 struct import *
-import_scan(char *const *paths, int n, GError **err)
+import_scan(char *const *paths, int n, gboolean from_lines, GError **err)
 {
     struct import *im = g_new0(struct import, 1);
 
+    im->from_lines = from_lines;
     message_library_init();
     im->sources = g_ptr_array_new_with_free_func(g_free);
     im->items = g_array_new(FALSE, TRUE, sizeof(struct import_item));

@@ -26,9 +26,12 @@ struct import;
 
 /* Read paths (each an mbox, a file holding one message, a Maildir or a
  * folder of message files) and order their messages by date, CRLF or
- * LF.  NULL with *err (G_FILE_ERROR) when one cannot be opened or read:
- * nothing is recorded then. */
-struct import *import_scan(char *const *paths, int n, GError **err);
+ * LF: each message's Date, else an mbox's From_ line's; with from_lines,
+ * the From_ line's first (an mbox that liaisonctl export wrote, whose
+ * From_ lines say when each message was received).  NULL with *err
+ * (G_FILE_ERROR) when one cannot be opened or read: nothing is recorded
+ * then. */
+struct import *import_scan(char *const *paths, int n, gboolean from_lines, GError **err);
 void    import_free(struct import *im);
 /* What the scan left out (empty files, folders within a folder), one
  * phrase each naming the path. */

@@ -5,15 +5,16 @@
  *
  * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
  * a pipe transport or from .forward, where the MTA reads them: 0 done,
- * 1 no such statement (show, close, reopen, deadline, reassign, reply),
- * 64 usage, 65 not mail (reply: not text, too large, no address), 66 no
- * input file (ingest, reply) or no database (list, show, close, reopen,
- * deadline, reassign, reply, queue, publish, backup), 70 internal error, 73
- * publish cannot write its folder or backup its file, 74 input too large
- * (backup: disk full or an I/O error), 75 temporary failure (the MTA
- * keeps the message and retries), 78 configuration error; ingest answers
- * 75 for its own usage errors, 70, 78 and unreadable input, which are not
- * the message's fault (ctl_ingest_keep()).  The help texts below, usage() and
+ * 1 no such statement (show, close, reopen, deadline, reassign, reply,
+ * export), 64 usage, 65 not mail (reply: not text, too large, no
+ * address), 66 no input file (ingest, reply) or no database (list, show,
+ * close, reopen, deadline, reassign, reply, queue, publish, backup,
+ * export), 70 internal error, 73 publish cannot write its folder or
+ * backup or export its file, 74 input too large (backup, export: disk
+ * full or an I/O error), 75 temporary failure (the MTA keeps the message
+ * and retries), 78 configuration error; ingest answers 75 for its own
+ * usage errors, 70, 78 and unreadable input, which are not the message's
+ * fault (ctl_ingest_keep()).  The help texts below, usage() and
  * doc/liaisonctl.8 list the same codes; keep them together.
  *
  * Every command takes -h/--help, which prints its usage and description
@@ -94,7 +95,7 @@ static const struct command commands[] = {
       "written, or the input cannot be read; nothing recorded, an MTA keeps the\n"
       "message and retries.  (An MTA running ingest as a pipe bounces every\n"
       "code but 75 and 71, so whatever is not the message's fault is 75.)" },
-    { "import", ctl_cmd_import, "[--close-before YYYY-MM-DD] [--dry-run] PATH...",
+    { "import", ctl_cmd_import, "[--close-before YYYY-MM-DD] [--from-line-dates] [--dry-run] PATH...",
       "Record an archive of liaison mail: each PATH an mbox (a list archive), a\n"
       "file holding one message, a Maildir or a folder of message files.  Every\n"
       "message is read and dated first, then recorded oldest first, as liaisond\n"
@@ -117,6 +118,11 @@ static const struct command commands[] = {
       "                          statements dealt with long ago (one recorded\n"
       "                          before only if nobody ever closed or reopened\n"
       "                          it)\n"
+      "  -F, --from-line-dates   date each message of an mbox by its From_ line,\n"
+      "                          and by its Date only without one: for an mbox\n"
+      "                          that 'liaisonctl export' wrote, whose From_\n"
+      "                          lines say when each message came, so that the\n"
+      "                          statements keep the times they were received\n"
       "  -N, --dry-run           read and date the messages, record nothing\n"
       "  -h, --help              this help\n"
       "\n"
@@ -126,6 +132,31 @@ static const struct command commands[] = {
       "75 the database cannot be opened or written, or a PATH changed since it\n"
       "was read (what was recorded stays; the same import again goes on); 78\n"
       "configuration error, or the directory cannot be loaded." },
+    { "export", ctl_cmd_export, "[--since YYYY-MM-DD] [--until YYYY-MM-DD] FILE [ID]...",
+      "Write the mail recorded to FILE as an mbox: every message received (not the\n"
+      "mail the tool sent), or those of the statements ID, byte for byte, in the\n"
+      "order it came.  The mbox is mboxrd (a line that starts \"From \" or\n"
+      "\">From \" gets one more '>'), and each message's From_ line names its\n"
+      "sender (MAILER-DAEMON for a bounce) and the time it came, so that\n"
+      "'liaisonctl import FILE' into an empty database gives the same statements:\n"
+      "a way to move the record, or to hand a statement's mail to a person.  FILE\n"
+      "\"-\" is standard output; any other FILE is written whole or not at all (a\n"
+      "temporary file beside it, mode 0600, flushed to disk and renamed over it).\n"
+      "A summary goes to standard output (standard error with \"-\").  The\n"
+      "database is read in one snapshot per statement (one for all), never\n"
+      "changed.\n"
+      "\n"
+      "Options:\n"
+      "  -s, --since DAY  only what came on DAY (YYYY-MM-DD, UTC) or after\n"
+      "  -u, --until DAY  only what came on DAY or before\n"
+      "  -h, --help       this help\n"
+      "\n"
+      "Exit status: 0 written; 1 no such statement (nothing written); 64 usage\n"
+      "error; 66 no database; 73 FILE cannot be made (no such folder, read-only,\n"
+      "a folder, the database itself); 74 a write failed (the disk is full; FILE\n"
+      "is left as it was); 75 the database cannot be read; 78 configuration\n"
+      "error.  A run killed part-way leaves its .liaison-export-XXXXXX beside\n"
+      "FILE." },
     { "list", ctl_cmd_list, "[FILTER]... [--json]",
       "List the statements, oldest first: id, received, from, to, purpose,\n"
       "deadline, state and title, then how many.  With filters, only those\n"
@@ -469,7 +500,8 @@ usage(FILE *fp)
     fprintf(fp, "\n'liaisonctl help COMMAND' or 'liaisonctl COMMAND --help' describes one.\n\n"
                 "Exit status:\n"
                 "  0   done\n"
-                "  1   show, close, reopen, deadline, reassign, reply: no such statement\n"
+                "  1   show, close, reopen, deadline, reassign, reply, export: no such\n"
+                "      statement\n"
                 "  64  usage error, or an unknown command\n"
                 "  65  ingest: the input is not mail; nothing recorded; import: some\n"
                 "      messages are not mail or too large (the rest recorded); reply:\n"
@@ -477,14 +509,14 @@ usage(FILE *fp)
                 "      address to send it to\n"
                 "  66  ingest: FILE cannot be opened; import: a PATH cannot be read; list,\n"
                 "      show, close, reopen, deadline, reassign, reply, queue, publish,\n"
-                "      backup: there is no database; reply: a file cannot be read\n"
+                "      backup, export: there is no database; reply: a file cannot be read\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
-                "  73  publish: a file or folder under DIR cannot be written; backup: FILE\n"
-                "      cannot be written (no such folder, read-only, a folder, the\n"
-                "      database itself)\n"
+                "  73  publish: a file or folder under DIR cannot be written; backup,\n"
+                "      export: FILE cannot be written (no such folder, read-only, a\n"
+                "      folder, the database itself)\n"
                 "  74  ingest: the input is larger than 256 MiB; backup: the disk filled\n"
                 "      or an I/O error while writing the copy, or the copy failed its\n"
-                "      check\n"
+                "      check; export: a write failed (the disk filled)\n"
                 "  75  temporary failure: the database (or, for ingest, the directory)\n"
                 "      cannot be opened or used (locked, read-only, full); try again later\n"
                 "  78  configuration error: the configuration file cannot be read or is\n"

@@ -2095,6 +2095,54 @@ message_from_address(const char *from)
     return NULL;
 }
 
+/* The address (lower case) of the first mailbox of the From field in the
+ * header block of a raw message, which an mbox's From_ line names as its
+ * sender; NULL when there is none, or when it is not one word. */
+char *
+message_raw_from(const char *raw, gsize len)
+{
+    const char *p = raw, *end = raw + len;
+    GString *value = NULL;
+    char   *addr = NULL;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t) (end - p));
+        const char *next = nl != NULL ? nl + 1 : end;
+        gsize   n = (gsize) ((nl != NULL ? nl : end) - p);
+        const char *v;
+
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        if (n == 0)
+            break;              /* the blank line that ends the header */
+        if (value != NULL) {
+            if (*p != ' ' && *p != '\t')
+                break;          /* the next field: From is whole */
+            g_string_append_len(value, p, (gssize) n);
+        } else if ((v = mime_scan_field_value(p, n, "From")) != NULL) {
+            value = g_string_new_len(v, (gssize) (p + n - v));
+        }
+        p = next;
+    }
+    if (value != NULL) {
+        InternetAddressList *l = internet_address_list_parse(NULL, value->str);
+        InternetAddress *a = l != NULL && internet_address_list_length(l) > 0
+                             ? internet_address_list_get_address(l, 0) : NULL;
+        const char *s = a != NULL && INTERNET_ADDRESS_IS_MAILBOX(a)
+                        ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+        gboolean word = s != NULL && *s != '\0';
+
+        for (const char *c = s; word && *c != '\0'; c++)
+            word = (guchar) *c > ' ' && *c != 0x7f;
+        if (word)
+            addr = g_ascii_strdown(s, -1);
+        if (l != NULL)
+            g_object_unref(l);
+        g_string_free(value, TRUE);
+    }
+    return addr;
+}
+
 /* Call g_mime_init() and libxml2's initialisation once. */
 void
 message_library_init(void)

@@ -116,6 +116,11 @@ GQuark  message_error_quark(void);
  * is, and as the store keeps it: "Name <addr>" or "addr"; NULL when it
  * holds none. */
 char   *message_from_address(const char *from);
+
+/* The address (lower case) of the first mailbox of the From field in the
+ * header block of len bytes of raw mail; NULL when there is none, or when
+ * it is not one word (liaisonctl export's From_ lines). */
+char   *message_raw_from(const char *raw, gsize len);
 /* Call g_mime_init() and set the limits' defaults; once, from main. */
 void    message_library_init(void);
 void    message_library_shutdown(void);

@@ -388,6 +388,14 @@ static const char *const sql_text[SQL_COUNT] = {
         "SELECT rowid, data IS NOT NULL FROM attachment"
         " WHERE statement = ?1 AND position = ?2",
     [SQL_RAW_MESSAGE] = "SELECT raw FROM message WHERE id = ?1",
+    /* The mail received (not the mail sent), in the order it came, of one
+     * statement or all, within a span of days (liaisonctl export). */
+    [SQL_EXPORT] =
+        "SELECT id, ifnull(statement, 0), kind, received, raw FROM message"
+        " WHERE direction = 'in' AND (?1 = 0 OR statement = ?1)"
+        " AND (?2 IS NULL OR substr(received, 1, 10) >= ?2)"
+        " AND (?3 IS NULL OR substr(received, 1, 10) <= ?3)"
+        " ORDER BY received, id",
     /* The mail that made the statement; failing that, its first mail in. */
     [SQL_STATEMENT_MESSAGE] =
         "SELECT id FROM message WHERE statement = ?1 AND direction = 'in'"
@@ -1894,6 +1902,41 @@ store_raw_message(struct store *st, gint64 message_row, GError **err)
     }
     store_done(stmt);
     return raw;
+}
+
+/* Give fn each message received (not the mail sent), in the order they
+ * came, one statement's (all when statement is 0), received on the days
+ * since to until (YYYY-MM-DD; NULL: no bound), as one SQL statement reads
+ * them: one snapshot, however the database changes meanwhile.  fn returns
+ * FALSE to stop early, which is no failure. */
+gboolean
+store_export(struct store *st, gint64 statement, const char *since, const char *until,
+             gboolean (*fn)(const struct store_export_row *r, gpointer data),
+             gpointer data, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_EXPORT);
+    int rc = SQLITE_OK;
+
+    store_bind_int(stmt, 1, statement, FALSE, &rc);
+    store_bind_text(stmt, 2, since, &rc);
+    store_bind_text(stmt, 3, until, &rc);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct store_export_row r = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .statement = sqlite3_column_int64(stmt, 1),
+            .kind = (const char *) sqlite3_column_text(stmt, 2),
+            .received = (const char *) sqlite3_column_text(stmt, 3),
+            .raw = sqlite3_column_blob(stmt, 4),
+            .len = (gsize) sqlite3_column_bytes(stmt, 4),
+        };
+
+        if (!fn(&r, data)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+        rc = SQLITE_OK;
+    }
+    return store_read_done(st, stmt, rc, "reading the messages", err);
 }
 
 /* The row of the message that created statement id (0 if none, -1 with

@@ -295,6 +295,24 @@ gboolean store_address_failing(struct store *st, const char *addr, const char *w
  * names a recipient.  Caller frees; NULL with *err on failure. */
 char   *store_secret(struct store *st, GError **err);
 
+/* ---- export ------------------------------------------------------------ */
+
+/* One message received, as store_export gives it; valid during the call. */
+struct store_export_row {
+    gint64  id;
+    gint64  statement;          /* 0: none */
+    const char *kind;           /* statement, correspondence, auto, bounce...;
+                                   NULL when not known */
+    const char *received;       /* YYYY-MM-DDTHH:MM:SSZ */
+    const void *raw;            /* the bytes as received */
+    gsize   len;
+};
+
+gboolean store_export(struct store *st, gint64 statement, const char *since,
+                      const char *until,
+                      gboolean (*fn)(const struct store_export_row *r, gpointer data),
+                      gpointer data, GError **err);
+
 /* ---- backup ------------------------------------------------------------ */
 
 /* What a backup holds: the counts as of the snapshot it copied. */

@@ -148,7 +148,8 @@ vg_corpus() {
 }
 step "valgrind-liaisonctl-corpus" vg_corpus
 # The corpus as an mbox behind a message that is not mail (GMime's parse
-# started anew after it), imported, then the database backed up.
+# started anew after it), imported, then the database backed up, and
+# exported and the export imported again by its From_ lines' dates.
 vg_archive() {
     local f rc mbox="$vgdb.mbox"
     printf 'From x Sat Nov 28 09:15:00 2026\nnot mail\n\n' >"$mbox"
@@ -161,10 +162,14 @@ vg_archive() {
         --close-before 2026-11-25 "$mbox" >/dev/null
     rc=$?
     [ "$rc" -eq 65 ] || { echo "import: exit $rc, wanted 65 (one message not mail)"; return 1; }
-    $VG build/src/liaisonctl -d "$vgdb.a" backup "$vgdb.b"
+    $VG build/src/liaisonctl -d "$vgdb.a" backup "$vgdb.b" || return 1
+    $VG build/src/liaisonctl -d "$vgdb.a" export "$vgdb.x" >/dev/null || return 1
+    $VG build/src/liaisonctl -d "$vgdb.c" -D tests/corpus/directory.json import \
+        --from-line-dates "$vgdb.x" >/dev/null
 }
 step "valgrind-liaisonctl-archive" vg_archive
-rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm" "$vgdb.mbox" "$vgdb.a" "$vgdb.a-wal" "$vgdb.a-shm" "$vgdb.b"
+rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm" "$vgdb.mbox" "$vgdb.a" "$vgdb.a-wal" "$vgdb.a-shm" "$vgdb.b" \
+    "$vgdb.x" "$vgdb.c" "$vgdb.c-wal" "$vgdb.c-shm"
 # liaisond itself: test-milter.sh (the corpus, SIGHUP, a read-only database
 # and a full spool, through a private Postfix) with the daemon under
 # valgrind (pf-lib.sh's LIAISOND_WRAPPER).  Each daemon is stopped with

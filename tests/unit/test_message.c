@@ -1897,6 +1897,36 @@ test_from_address(void **state)
     assert_null(message_from_address(NULL));
 }
 
+/* message_raw_from reads the From field of raw mail as an mbox's From_
+ * line needs it: the first mailbox's address, one word, from the header
+ * block only, folded or encoded. */
+static void
+test_raw_from(void **state)
+{
+    static const struct {
+        const char *raw, *want;
+    } cases[] = {
+        { "From: Greta Jonsson <Greta@ITU.test>\nTo: x@y.test\n\nbody\n", "greta@itu.test" },
+        { "Subject: s\r\nFROM :\r\n =?UTF-8?Q?J=C3=B6nsson?=\r\n <g@itu.test>\r\n\r\n", "g@itu.test" },
+        { "To: x@y.test\nFrom: a@b.test, c@d.test\n\n", "a@b.test" },
+        { "From: Friends: a@b.test;\n\n", NULL },
+        { "From: \"a b\"@b.test\n\n", NULL },
+        { "To: x@y.test\n\nFrom: body@not.test\n", NULL },
+        { "Fromage: cheese@not.test\n\n", NULL },
+        { "", NULL },
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = message_raw_from(cases[i].raw, strlen(cases[i].raw));
+
+        if (cases[i].want == NULL)
+            assert_null(got);
+        else
+            assert_string_equal(got, cases[i].want);
+    }
+}
+
 /* Release them at the end, so valgrind sees no leak from them. */
 static int
 teardown(void **state)
@@ -1952,6 +1982,7 @@ main(void)
         cmocka_unit_test(test_format_flowed_stuffing),
         cmocka_unit_test(test_format_fixed),
         cmocka_unit_test(test_from_address),
+        cmocka_unit_test(test_raw_from),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,323 @@
+/*
+ * ctl_export.c: liaisonctl export, the mail recorded written out as an
+ * mbox: every message received (not the mail the tool sent), or those of
+ * some statements, byte for byte, in the order it came.  The way out of
+ * the database that import is the way in: the mbox is mboxrd (a line
+ * "From " or ">From " in a message gets one more '>', which import takes
+ * off again), each message's From_ line names its sender (MAILER-DAEMON
+ * for a bounce, which import reads as the null sender again) and the time
+ * it was received, so that importing the file into an empty database
+ * gives the same statements.
+ *
+ * A FILE is written whole or not at all: into a temporary file beside it
+ * (mode 0600: it holds mail), flushed to disk, then renamed over FILE.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "log.h"
+#include "message.h"
+#include "ctl.h"
+
+/* Where the messages go, and what went. */
+struct export_out {
+    FILE   *fp;
+    const char *name;           /* FILE, or "standard output" */
+    gint64  messages;
+    guint64 bytes;
+    GHashTable *statements;     /* the statements whose mail went */
+    gboolean failed;            /* a write failed (errno kept) */
+    int     error;
+};
+
+/* A received time "2026-11-28T09:15:00Z" as a From_ line gives it,
+ * "Sat Nov 28 09:15:00 2026" (asctime's form, UTC); NULL when it is no
+ * time. */
+static char *
+from_line_date(const char *received)
+{
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    g_autoptr(GDateTime) t = received != NULL
+                             ? g_date_time_new_from_iso8601(received, utc) : NULL;
+
+    return t != NULL ? g_date_time_format(t, "%a %b %e %H:%M:%S %Y") : NULL;
+}
+
+/* Write one message as mboxrd: its From_ line, its lines with one more
+ * '>' before any that starts with ">*From ", a line end when it has none
+ * at its end, and the blank line that ends it.  FALSE when a write
+ * failed. */
+static gboolean
+put_message(FILE *fp, const struct store_export_row *r)
+{
+    const char *p = r->raw, *end = (const char *) r->raw + r->len;
+    g_autofree char *from = NULL;
+    g_autofree char *date = from_line_date(r->received);
+
+    /* The null sender is what import makes of MAILER-DAEMON. */
+    if (g_strcmp0(r->kind, "bounce") == 0)
+        from = g_strdup("MAILER-DAEMON");
+    else if ((from = message_raw_from(r->raw, r->len)) == NULL)
+        from = g_strdup("-");
+    fprintf(fp, "From %s %s\n", from, date != NULL ? date : "Thu Jan  1 00:00:00 1970");
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t) (end - p));
+        const char *next = nl != NULL ? nl + 1 : end;
+        const char *q = p;
+
+        while (q < next && *q == '>')
+            q++;
+        if (next - q >= 5 && memcmp(q, "From ", 5) == 0)
+            putc('>', fp);
+        fwrite(p, 1, (size_t) (next - p), fp);
+        p = next;
+    }
+    if (r->len > 0 && end[-1] != '\n')
+        putc('\n', fp);
+    putc('\n', fp);
+    return !ferror(fp);
+}
+
+/* store_export's callback: one message out; stops at the first failed
+ * write. */
+static gboolean
+export_one(const struct store_export_row *r, gpointer data)
+{
+    struct export_out *o = data;
+
+    if (!put_message(o->fp, r)) {
+        o->failed = TRUE;
+        o->error = errno;
+        return FALSE;
+    }
+    o->messages++;
+    o->bytes += r->len;
+    if (r->statement > 0)
+        g_hash_table_add(o->statements, g_memdup2(&r->statement, sizeof r->statement));
+    return TRUE;
+}
+
+/* TRUE when path names the database or one of its side files, which a
+ * rename over it would destroy; by name and by inode. */
+static gboolean
+is_database(const char *db, const char *path)
+{
+    static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+    struct stat a, b;
+
+    if (g_stat(path, &b) != 0)
+        return FALSE;
+    for (size_t i = 0; i < G_N_ELEMENTS(side); i++) {
+        g_autofree char *f = g_strconcat(db, side[i], NULL);
+
+        if (strcmp(f, path) == 0
+            || (g_stat(f, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Open a temporary file beside path for the export, 0600; its name in
+ * *tmp.  NULL, the reason printed, when it cannot be made. */
+static FILE *
+open_beside(const char *path, char **tmp)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    int     fd;
+    FILE   *fp;
+
+    *tmp = g_build_filename(dir, ".liaison-export-XXXXXX", NULL);
+    fd = g_mkstemp_full(*tmp, O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_msg(LOG_ERR, NULL, "cannot write in %s: %s", dir, g_strerror(errno));
+        g_clear_pointer(tmp, g_free);
+        return NULL;
+    }
+    if ((fp = fdopen(fd, "w")) == NULL) {
+        log_msg(LOG_ERR, NULL, "%s: %s", *tmp, g_strerror(errno));
+        close(fd);
+        g_unlink(*tmp);
+        g_clear_pointer(tmp, g_free);
+    }
+    return fp;
+}
+
+/* Put the finished temporary file tmp in path's place: flushed and
+ * synced, renamed, the folder synced.  EX_OK, or the exit code, the
+ * reason printed and tmp removed. */
+static int
+finish_beside(FILE *fp, const char *tmp, const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    int     e = 0, dfd;
+
+    if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
+        e = errno;
+    if (fclose(fp) != 0 && e == 0)
+        e = errno;
+    if (e != 0) {
+        log_msg(LOG_ERR, NULL, "cannot write %s: %s", path, g_strerror(e));
+        g_unlink(tmp);
+        return EX_IOERR;
+    }
+    if (g_rename(tmp, path) != 0) {
+        e = errno;
+        log_msg(LOG_ERR, NULL, "cannot put the export at %s: %s", path, g_strerror(e));
+        g_unlink(tmp);
+        return EX_CANTCREAT;
+    }
+    /* The rename itself is safe once the folder is on disk too. */
+    if ((dfd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) >= 0) {
+        if (fsync(dfd) != 0)
+            log_msg(LOG_WARNING, NULL, "%s is in place, but syncing %s failed: %s", path, dir,
+                    g_strerror(errno));
+        close(dfd);
+    }
+    return EX_OK;
+}
+
+/* liaisonctl export [--since DAY] [--until DAY] FILE [ID]...: the mail
+ * received, all of it or that of the statements ID, as an mbox. */
+int
+ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "since", required_argument, NULL, 's' },
+        { "until", required_argument, NULL, 'u' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *since = NULL, *until = NULL, *file;
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autoptr(GHashTable) statements = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                                             g_free, NULL);
+    struct export_out o = { .statements = statements };
+    g_autofree char *tmp = NULL, *size = NULL;
+    gboolean to_stdout;
+    GError *err = NULL;
+    GDate day;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "+s:u:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+        case 'u':
+            if (!ctl_option_day(ctl, c == 's' ? "since" : "until", optarg, &day))
+                return EX_USAGE;
+            if (c == 's')
+                since = optarg;
+            else
+                until = optarg;
+            break;
+        case 'h': return ctl_usage(ctl->cmd, TRUE);
+        default: return ctl_usage(ctl->cmd, FALSE);
+        }
+    }
+    if (argc - optind < 1 || *argv[optind] == '\0')
+        return ctl_usage(ctl->cmd, FALSE);
+    if (since != NULL && until != NULL && strcmp(since, until) > 0) {
+        fprintf(stderr, "liaisonctl: export: --since %s is after --until %s\n", since, until);
+        return EX_USAGE;
+    }
+    file = argv[optind];
+    to_stdout = strcmp(file, "-") == 0;
+    for (int i = optind + 1; i < argc; i++) {
+        gint64 id;
+
+        if (!ctl_statement_id(ctl->cmd->name, argv[i], &id))
+            return ctl_usage(ctl->cmd, FALSE);
+        g_array_append_val(ids, id);
+    }
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    /* Every statement named must be there before anything is written. */
+    for (guint i = 0; i < ids->len; i++) {
+        gint64 id = g_array_index(ids, gint64, i);
+        struct statement *s = store_get_statement_meta(ctl->store, id, &err);
+
+        if (s == NULL) {
+            rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
+            log_msg(LOG_ERR, NULL, rc == 1 ? "no statement %" G_GINT64_FORMAT
+                    : "cannot read statement %" G_GINT64_FORMAT ": %s", id,
+                    err->message);
+            g_error_free(err);
+            return rc;
+        }
+        statement_free(s);
+    }
+    if (to_stdout) {
+        o.fp = stdout;
+        o.name = "standard output";
+    } else {
+        if (is_database(ctl->db_path, file)) {
+            log_msg(LOG_ERR, NULL, "%s is the database or one of its files: not written", file);
+            return EX_CANTCREAT;
+        }
+        if (g_file_test(file, G_FILE_TEST_IS_DIR)) {
+            log_msg(LOG_ERR, NULL, "%s is a folder: name a file", file);
+            return EX_CANTCREAT;
+        }
+        if ((o.fp = open_beside(file, &tmp)) == NULL)
+            return EX_CANTCREAT;
+        o.name = file;
+    }
+    /* All the mail, or each statement's in the order named (a statement
+     * named twice is written once). */
+    if (ids->len == 0) {
+        if (!store_export(ctl->store, 0, since, until, export_one, &o, &err))
+            goto failed;
+    } else {
+        g_autoptr(GHashTable) done = g_hash_table_new(g_int64_hash, g_int64_equal);
+
+        for (guint i = 0; i < ids->len && !o.failed; i++) {
+            gint64 *id = &g_array_index(ids, gint64, i);
+
+            if (!g_hash_table_add(done, id))
+                continue;
+            if (!store_export(ctl->store, *id, since, until, export_one, &o, &err))
+                goto failed;
+        }
+    }
+    if (o.failed) {
+        log_msg(LOG_ERR, NULL, "cannot write %s: %s", o.name, g_strerror(o.error));
+        if (!to_stdout) {
+            fclose(o.fp);
+            g_unlink(tmp);
+        }
+        return EX_IOERR;
+    }
+    if (to_stdout) {
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            log_msg(LOG_ERR, NULL, "cannot write %s: %s", o.name, g_strerror(errno));
+            return EX_IOERR;
+        }
+    } else if ((rc = finish_beside(o.fp, tmp, file)) != EX_OK) {
+        return rc;
+    }
+    size = ctl_plain_size(o.bytes);
+    /* The summary goes where the mail does not. */
+    fprintf(to_stdout ? stderr : stdout,
+            "exported %" G_GINT64_FORMAT " message%s of %u statement%s (%s) to %s\n",
+            o.messages, o.messages == 1 ? "" : "s", g_hash_table_size(statements),
+            g_hash_table_size(statements) == 1 ? "" : "s", size, o.name);
+    return EX_OK;
+
+failed:
+    log_msg(LOG_ERR, NULL, "cannot read the messages: %s", err->message);
+    g_error_free(err);
+    if (!to_stdout) {
+        fclose(o.fp);
+        g_unlink(tmp);
+    }
+    return EX_TEMPFAIL;
+}

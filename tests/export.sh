@@ -1,0 +1,172 @@
+#!/bin/bash
+# tests/export.sh: liaisonctl export, the mail recorded written out as an
+# mbox, and read back by import: the corpus recorded live, exported, and
+# imported into an empty database gives the same statements and the same
+# messages, byte for byte, received when they were; mboxrd quoting, the
+# bounce's MAILER-DAEMON line, one statement's mail, a span of days, and
+# standard output; a missing database, a FILE that cannot be made, the
+# database itself as FILE, a disk that fills and a full standard output,
+# each caused on purpose.
+. "$(dirname "$0")/lib.sh"
+
+SRC="$SCRATCH/src.db"
+OUT="$SCRATCH/all.mbox"
+
+# mbox_add MBOX FILE [SENDER]: FILE appended to MBOX as an mboxrd writer
+# does (the same as tests/import.sh).
+mbox_add() {
+    printf 'From %s Sat Nov 28 09:15:00 2026\n' "${3:-archive@lists.ietf.test}" >>"$1"
+    sed 's/^\(>*From \)/>\1/' "$2" >>"$1"
+    printf '\n' >>"$1"
+}
+
+# A statement with lines an mbox must quote.
+cat >"$SCRATCH/q.eml" <<'EOF'
+From: Greta Jonsson <greta.jonsson@itu.test>
+To: liaisons@ietf.test
+Subject: LS on quoting in archives
+Date: Thu, 01 Oct 2026 08:00:00 +0000
+Message-ID: <q-1@itu.test>
+
+Title: LS on quoting in archives
+From: ITU-T Study Group 15
+To: IETF CCAMP WG
+Purpose: For information
+
+From the start of a line, as some letters begin.
+>From a line a mailer quoted once already.
+>>From a line quoted twice.
+EOF
+
+# The database as liaisond records live mail: each file ingested in turn
+# (the answer s09 after its statement s01, the bounce with the null
+# sender), each received now.
+for f in "$SCRATCH/q.eml" "$CORPUS"/s*.eml; do
+    case $f in *s11-*) s="<>" ;; *) s="" ;; esac
+    "$CTL" -d "$SRC" ingest ${s:+-f "$s"} "$f" >/dev/null 2>&1 || fail "setup: ingest $f" "exit $?"
+done
+MSGS=$(sqlite3 "$SRC" "SELECT count(*) FROM message WHERE direction = 'in'")
+STMTS=$(sqlite3 "$SRC" "SELECT count(DISTINCT statement) FROM message WHERE direction = 'in'")
+
+# --- the whole record ---------------------------------------------------------
+check_exit "export FILE: 0" 0 "$CTL" -d "$SRC" export "$OUT"
+check_grep "export: the summary" "^exported $MSGS messages of $STMTS statements \([0-9.]+ kB\) to $OUT$" "$SCRATCH/out"
+is "export: one From_ line a message" "$MSGS" "$(grep -c '^From ' "$OUT")"
+is "export: FILE is the owner's alone (0600)" "600" "$(stat -c %a "$OUT")"
+is "export: the bounce's From_ line is MAILER-DAEMON's" "1" "$(grep -c '^From MAILER-DAEMON ' "$OUT")"
+check_grep "export: a From_ line names the sender" "^From greta\.jonsson@itu\.test [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [0-9]{4}$" "$OUT"
+check_grep "mboxrd: \"From \" gets a '>'" "^>From the start of a line" "$OUT"
+check_grep "mboxrd: \">From \" gets one more" "^>>From a line a mailer quoted once" "$OUT"
+check_grep "mboxrd: \">>From \" gets one more" "^>>>From a line quoted twice" "$OUT"
+check "export: nothing left beside FILE" test -z "$(ls -A "$SCRATCH" | grep '^\.liaison-export-')"
+
+# --- read back: the same record -------------------------------------------------
+# messages DB: each message received, as (digest of its bytes, kind, when).
+messages() {
+    python3 - "$1" <<'PYEND'
+import hashlib, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for r in sorted((hashlib.sha256(raw).hexdigest(), kind or "", rec) for raw, kind, rec in
+                c.execute("SELECT raw, kind, received FROM message WHERE direction = 'in'")):
+    print(*r)
+PYEND
+}
+# statements DB: what each statement holds, and when it came.
+statements() {
+    sqlite3 "$1" "SELECT title, from_body, to_body, purpose, ifnull(deadline, ''), state, received
+                  FROM statement ORDER BY received, title"
+}
+check_exit "import --from-line-dates of the export: 0" 0 "$CTL" -d "$SCRATCH/back.db" import --from-line-dates "$OUT"
+is "read back: every message, byte for byte, of its kind, received when it was" \
+    "$(messages "$SRC")" "$(messages "$SCRATCH/back.db")"
+is "read back: the same statements, received when they were" \
+    "$(statements "$SRC")" "$(statements "$SCRATCH/back.db")"
+# on DB: the kinds of the messages received on each statement.
+on() {
+    sqlite3 "$1" "SELECT s.title, m.kind FROM message m JOIN statement s ON s.id = m.statement
+                  WHERE m.direction = 'in' ORDER BY 1, 2"
+}
+is "read back: answers on the same statements" "$(on "$SRC")" "$(on "$SCRATCH/back.db")"
+check_exit "import of the export without --from-line-dates: 0" 0 "$CTL" -d "$SCRATCH/dated.db" import "$OUT"
+is "without --from-line-dates: dated by Date" "2026-10-01T08:00:00Z" \
+    "$(sqlite3 "$SCRATCH/dated.db" "SELECT received FROM statement WHERE title = 'LS on quoting in archives'")"
+check_exit "the export imported again into its own database: 0" 0 "$CTL" -d "$SRC" import "$OUT"
+check_grep "into its own database: every message known" "; $MSGS recorded before; 0 not recorded$" "$SCRATCH/out"
+
+# --- standard output ---------------------------------------------------------
+check_exit "export -: 0" 0 "$CTL" -d "$SRC" export -
+check "export -: the same bytes as FILE" cmp -s "$SCRATCH/out" "$OUT"
+check_grep "export -: the summary on standard error" "^exported $MSGS messages of $STMTS statements .* to standard output$" "$SCRATCH/err"
+
+# --- one statement's mail -----------------------------------------------------
+S01=$(sqlite3 "$SRC" "SELECT statement FROM message WHERE message_id = (SELECT message_id FROM message WHERE kind = 'statement' AND raw = readfile('$(ls "$CORPUS"/s01-*.eml)'))")
+N01=$(sqlite3 "$SRC" "SELECT count(*) FROM message WHERE statement = $S01 AND direction = 'in'")
+check "setup: statement s01 has its answer" test "$N01" -ge 2
+check_exit "export FILE ID: 0" 0 "$CTL" -d "$SRC" export "$SCRATCH/one.mbox" "$S01" "$S01"
+is "export ID: that statement's messages, once though named twice" "$N01" "$(grep -c '^From ' "$SCRATCH/one.mbox")"
+check_grep "export ID: the summary" "^exported $N01 messages of 1 statement " "$SCRATCH/out"
+check_exit "export FILE of no such statement: 1" 1 "$CTL" -d "$SRC" export "$SCRATCH/none.mbox" "$S01" 999
+check_grep "no such statement: named" "no statement 999" "$SCRATCH/err"
+check "no such statement: nothing written" test ! -e "$SCRATCH/none.mbox"
+check_exit "export FILE x: 64" 64 "$CTL" -d "$SRC" export "$SCRATCH/none.mbox" x
+
+# --- a span of days ------------------------------------------------------------
+# The mbox as an archive has it, imported: each message dated by its Date.
+for f in "$SCRATCH/q.eml" "$CORPUS"/s*.eml; do
+    case $f in *s11-*) mbox_add "$SCRATCH/arch.mbox" "$f" MAILER-DAEMON ;; *) mbox_add "$SCRATCH/arch.mbox" "$f" ;; esac
+done
+"$CTL" -d "$SCRATCH/arch.db" import "$SCRATCH/arch.mbox" >/dev/null 2>&1
+in_span() {
+    sqlite3 "$SCRATCH/arch.db" "SELECT count(*) FROM message WHERE direction = 'in'
+        AND substr(received, 1, 10) BETWEEN '$1' AND '$2'"
+}
+WANT=$(in_span 2026-11-20 2026-11-25)
+check "setup: some messages in the span, not all" test "$WANT" -gt 0 -a "$WANT" -lt "$MSGS"
+check_exit "export --since --until: 0" 0 "$CTL" -d "$SCRATCH/arch.db" export --since 2026-11-20 --until 2026-11-25 "$SCRATCH/span.mbox"
+is "--since --until: what came on those days" "$WANT" "$(grep -c '^From ' "$SCRATCH/span.mbox")"
+check_exit "export --since: 0" 0 "$CTL" -d "$SCRATCH/arch.db" export --since 2026-11-20 "$SCRATCH/span.mbox"
+is "--since: what came on that day and after" "$(in_span 2026-11-20 9999-12-31)" "$(grep -c '^From ' "$SCRATCH/span.mbox")"
+check_exit "--since after --until: 64" 64 "$CTL" -d "$SCRATCH/arch.db" export --since 2026-11-26 --until 2026-11-25 "$SCRATCH/span.mbox"
+check_exit "--until not a day: 64" 64 "$CTL" -d "$SCRATCH/arch.db" export --until 2026-02-30 "$SCRATCH/span.mbox"
+check_exit "no FILE: 64" 64 "$CTL" -d "$SCRATCH/arch.db" export
+
+# --- what cannot be done: said, nothing lost ------------------------------------
+check_exit "no database: 66" 66 "$CTL" -d "$SCRATCH/no.db" export "$SCRATCH/x.mbox"
+check "no database: none made" test ! -e "$SCRATCH/no.db"
+check_exit "FILE in no folder: 73" 73 "$CTL" -d "$SRC" export "$SCRATCH/no/such/x.mbox"
+mkdir "$SCRATCH/dir"
+check_exit "FILE a folder: 73" 73 "$CTL" -d "$SRC" export "$SCRATCH/dir"
+sum=$(md5sum <"$SRC")
+check_exit "FILE the database itself: 73" 73 "$CTL" -d "$SRC" export "$SRC"
+check_grep "the database itself: said" "is the database or one of its files" "$SCRATCH/err"
+is "the database itself: left as it was" "$sum" "$(md5sum <"$SRC")"
+ln -s "$SRC" "$SCRATCH/link.db"
+check_exit "FILE a link to the database: 73" 73 "$CTL" -d "$SRC" export "$SCRATCH/link.db"
+if [ -w /dev/full ]; then
+    check_exit "standard output full: 74" 74 sh -c '"$1" -d "$2" export - >/dev/full' sh "$CTL" "$SRC"
+    check_grep "standard output full: said" "cannot write standard output: No space left on device" "$SCRATCH/err"
+    # Smaller than stdio's buffer: only the last flush finds it full.
+    Q=$(sqlite3 "$SRC" "SELECT id FROM statement WHERE title = 'LS on quoting in archives'")
+    check_exit "standard output full at the last flush: 74" 74 sh -c '"$1" -d "$2" export - "$3" >/dev/full' sh "$CTL" "$SRC" "$Q"
+else
+    fail "full standard output" "no /dev/full"
+fi
+FULL="$SCRATCH/full"
+mkdir -p "$FULL"
+if mount -t tmpfs -o size=1m tmpfs "$FULL"; then
+    t_cleanup "umount -l '$FULL' 2>/dev/null"
+    echo "the export of yesterday" >"$FULL/all.mbox"
+    # All but a few kB taken: the export's first chunk fills it.
+    head -c 1040000 /dev/zero >"$FULL/filler" 2>/dev/null || true
+    check_exit "a disk that fills: 74" 74 "$CTL" -d "$SRC" export "$FULL/all.mbox"
+    check_grep "full: the reason" "cannot write .*all\.mbox: No space left on device" "$SCRATCH/err"
+    is "full: FILE left as it was" "the export of yesterday" "$(cat "$FULL/all.mbox")"
+    is "full: no temporary file left" "" "$(ls -A "$FULL" | grep '^\.liaison-export-')"
+    rm -f "$FULL/filler"
+    check_exit "room again: 0" 0 "$CTL" -d "$SRC" export "$FULL/all.mbox"
+    check "room again: the whole export in FILE's place" cmp -s "$FULL/all.mbox" "$OUT"
+    umount "$FULL"
+else
+    fail "full disk case" "cannot mount a tmpfs"
+fi
+
