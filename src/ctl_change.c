@@ -44,6 +44,7 @@ statement_operands(struct ctl *ctl, int argc, char **argv, int nargs,
     int c;
 
     *reason = NULL;
+    *id = 0;
     *arg = NULL;
     while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
         switch (c) {
