@@ -9,15 +9,26 @@
  * it was received, so that importing the file into an empty database
  * gives the same statements.
  *
+ * Byte for byte as liaisond records mail (LF line ends, a final newline):
+ * an mbox cannot say that a message had no final newline, and import
+ * reads CRLF as LF, so a message that ingest took from such a file comes
+ * back with LF line ends and a final newline.
+ *
  * A FILE is written whole or not at all: into a temporary file beside it
- * (mode 0600: it holds mail), flushed to disk, then renamed over FILE.
+ * (mode 0600: it holds mail), flushed to disk, then renamed over FILE.  A
+ * link at FILE is replaced, as backup does, unless it leads to something
+ * that is not a file (a FIFO, a device): that, like a FIFO or a device at
+ * FILE itself, is refused, since the rename would put a file in its
+ * place; "-" and a redirection write to those.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -34,7 +45,7 @@ struct export_out {
     FILE   *fp;
     const char *name;           /* FILE, or "standard output" */
     gint64  messages;
-    guint64 bytes;
+    guint64 bytes;              /* written: From_ lines and quoting too */
     GHashTable *statements;     /* the statements whose mail went */
     gboolean failed;            /* a write failed (errno kept) */
     int     error;
@@ -55,21 +66,30 @@ from_line_date(const char *received)
 
 /* Write one message as mboxrd: its From_ line, its lines with one more
  * '>' before any that starts with ">*From ", a line end when it has none
- * at its end, and the blank line that ends it.  FALSE when a write
- * failed. */
+ * at its end, and the blank line that ends it; the bytes written added
+ * to *bytes.  FALSE when a write failed. */
 static gboolean
-put_message(FILE *fp, const struct store_export_row *r)
+put_message(FILE *fp, const struct store_export_row *r, guint64 *bytes)
 {
     const char *p = r->raw, *end = (const char *) r->raw + r->len;
     g_autofree char *from = NULL;
     g_autofree char *date = from_line_date(r->received);
+    int     n;
 
-    /* The null sender is what import makes of MAILER-DAEMON. */
+    /* The null sender is what import makes of MAILER-DAEMON (in any
+     * case), so only a bounce is given it: a From of MAILER-DAEMON on a
+     * message that was not one must not make it one. */
     if (g_strcmp0(r->kind, "bounce") == 0)
         from = g_strdup("MAILER-DAEMON");
-    else if ((from = message_raw_from(r->raw, r->len)) == NULL)
+    else if ((from = message_raw_from(r->raw, r->len)) == NULL
+             || g_ascii_strcasecmp(from, "MAILER-DAEMON") == 0) {
+        g_free(from);
         from = g_strdup("-");
-    fprintf(fp, "From %s %s\n", from, date != NULL ? date : "Thu Jan  1 00:00:00 1970");
+    }
+    /* received is never NULL in the store; the epoch only keeps the line
+     * well formed should it be. */
+    n = fprintf(fp, "From %s %s\n", from, date != NULL ? date : "Thu Jan  1 00:00:00 1970");
+    *bytes += n > 0 ? (guint64) n : 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t) (end - p));
         const char *next = nl != NULL ? nl + 1 : end;
@@ -77,14 +97,20 @@ put_message(FILE *fp, const struct store_export_row *r)
 
         while (q < next && *q == '>')
             q++;
-        if (next - q >= 5 && memcmp(q, "From ", 5) == 0)
+        if (next - q >= 5 && memcmp(q, "From ", 5) == 0) {
             putc('>', fp);
+            (*bytes)++;
+        }
         fwrite(p, 1, (size_t) (next - p), fp);
+        *bytes += (guint64) (next - p);
         p = next;
     }
-    if (r->len > 0 && end[-1] != '\n')
+    if (r->len > 0 && end[-1] != '\n') {
         putc('\n', fp);
+        (*bytes)++;
+    }
     putc('\n', fp);
+    (*bytes)++;
     return !ferror(fp);
 }
 
@@ -95,36 +121,72 @@ export_one(const struct store_export_row *r, gpointer data)
 {
     struct export_out *o = data;
 
-    if (!put_message(o->fp, r)) {
+    if (!put_message(o->fp, r, &o->bytes)) {
         o->failed = TRUE;
         o->error = errno;
         return FALSE;
     }
     o->messages++;
-    o->bytes += r->len;
     if (r->statement > 0)
         g_hash_table_add(o->statements, g_memdup2(&r->statement, sizeof r->statement));
     return TRUE;
 }
 
+/* path with its folder made absolute and free of links ("./x.db" and
+ * "/srv/db/x.db" alike), the name itself as given; path itself when the
+ * folder cannot be resolved. */
+static char *
+canonical(const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *base = g_path_get_basename(path);
+    char   *real = realpath(dir, NULL);
+    char   *out = real != NULL ? g_build_filename(real, base, NULL) : g_strdup(path);
+
+    free(real);
+    return out;
+}
+
 /* TRUE when path names the database or one of its side files, which a
- * rename over it would destroy; by name and by inode. */
+ * rename over it would destroy, or which SQLite would take for its own (a
+ * -journal it finds it rolls back and deletes): by name, whether the file
+ * is there or not, and by inode. */
 static gboolean
 is_database(const char *db, const char *path)
 {
     static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+    g_autofree char *p = canonical(path);
     struct stat a, b;
+    gboolean there = g_stat(path, &b) == 0;
 
-    if (g_stat(path, &b) != 0)
-        return FALSE;
     for (size_t i = 0; i < G_N_ELEMENTS(side); i++) {
         g_autofree char *f = g_strconcat(db, side[i], NULL);
+        g_autofree char *cf = canonical(f);
 
-        if (strcmp(f, path) == 0
-            || (g_stat(f, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+        if (strcmp(cf, p) == 0
+            || (there && g_stat(f, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))
             return TRUE;
     }
     return FALSE;
+}
+
+/* Why FILE cannot be replaced by a renamed file, or NULL when it can: a
+ * folder, or something that is not a file (a FIFO, a device, a socket),
+ * there or at the end of a link there. */
+static const char *
+not_replaceable(const char *path)
+{
+    struct stat sb;
+
+    if (g_lstat(path, &sb) != 0)
+        return NULL;            /* not there: made */
+    if (S_ISLNK(sb.st_mode) && g_stat(path, &sb) != 0)
+        return NULL;            /* a link to nothing: replaced */
+    if (S_ISDIR(sb.st_mode))
+        return "is a folder: name a file";
+    if (!S_ISREG(sb.st_mode))
+        return "is not a file (a FIFO, a device or a socket): write to \"-\" and redirect";
+    return NULL;
 }
 
 /* Open a temporary file beside path for the export, 0600; its name in
@@ -208,7 +270,8 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
     GDate day;
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "+s:u:h", opts, NULL)) != -1) {
+    /* Options may follow FILE and the ids (no '+'): an id is never one. */
+    while ((c = getopt_long(argc, argv, "s:u:h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
         case 'u':
@@ -231,6 +294,12 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
     }
     file = argv[optind];
     to_stdout = strcmp(file, "-") == 0;
+    /* Mail on a terminal is its control characters let loose. */
+    if (to_stdout && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "liaisonctl: export: standard output is a terminal: redirect it,"
+                " or name a FILE\n");
+        return EX_USAGE;
+    }
     for (int i = optind + 1; i < argc; i++) {
         gint64 id;
 
@@ -247,9 +316,11 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
 
         if (s == NULL) {
             rc = g_error_matches(err, STORE_ERROR, STORE_ERROR_NOTFOUND) ? 1 : EX_TEMPFAIL;
-            log_msg(LOG_ERR, NULL, rc == 1 ? "no statement %" G_GINT64_FORMAT
-                    : "cannot read statement %" G_GINT64_FORMAT ": %s", id,
-                    err->message);
+            if (rc == 1)
+                log_msg(LOG_ERR, NULL, "no statement %" G_GINT64_FORMAT, id);
+            else
+                log_msg(LOG_ERR, NULL, "cannot read statement %" G_GINT64_FORMAT ": %s", id,
+                        err->message);
             g_error_free(err);
             return rc;
         }
@@ -258,13 +329,18 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
     if (to_stdout) {
         o.fp = stdout;
         o.name = "standard output";
+        /* As cat does: a reader that stops (head, a pager quit) ends the
+         * export quietly, whatever the shell left SIGPIPE at. */
+        signal(SIGPIPE, SIG_DFL);
     } else {
+        const char *why = not_replaceable(file);
+
         if (is_database(ctl->db_path, file)) {
             log_msg(LOG_ERR, NULL, "%s is the database or one of its files: not written", file);
             return EX_CANTCREAT;
         }
-        if (g_file_test(file, G_FILE_TEST_IS_DIR)) {
-            log_msg(LOG_ERR, NULL, "%s is a folder: name a file", file);
+        if (why != NULL) {
+            log_msg(LOG_ERR, NULL, "%s %s", file, why);
             return EX_CANTCREAT;
         }
         if ((o.fp = open_beside(file, &tmp)) == NULL)

@@ -38,10 +38,35 @@ From the start of a line, as some letters begin.
 >>From a line quoted twice.
 EOF
 
+# A statement whose From is a bare MAILER-DAEMON, which must not come
+# back as a bounce, and one with a 200 kB annex, more than a pipe holds.
+cat >"$SCRATCH/md.eml" <<'EOF'
+From: MAILER-DAEMON
+To: liaisons@ietf.test
+Subject: LS from a mailer of its own
+Date: Fri, 02 Oct 2026 08:00:00 +0000
+Message-ID: <md-1@itu.test>
+
+Title: LS from a mailer of its own
+From: ITU-T Study Group 15
+To: IETF CCAMP WG
+Purpose: For information
+EOF
+{
+    printf 'From: Big Sender <big@itu.test>\nTo: liaisons@ietf.test\nSubject: LS with an annex\n'
+    printf 'Date: Sat, 03 Oct 2026 10:00:00 +0000\nMessage-ID: <big-1@itu.test>\nMIME-Version: 1.0\n'
+    printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+    printf 'Title: LS with an annex\nFrom: ITU-T Study Group 15\nTo: IETF CCAMP WG\nPurpose: For Information\n\n'
+    printf -- '--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n'
+    printf 'Content-Disposition: attachment; filename="annex.pdf"\n\n'
+    head -c 150000 /dev/urandom | base64
+    printf -- '--b--\n'
+} >"$SCRATCH/big.eml"
+
 # The database as liaisond records live mail: each file ingested in turn
 # (the answer s09 after its statement s01, the bounce with the null
 # sender), each received now.
-for f in "$SCRATCH/q.eml" "$CORPUS"/s*.eml; do
+for f in "$SCRATCH/q.eml" "$SCRATCH/md.eml" "$SCRATCH/big.eml" "$CORPUS"/s*.eml; do
     case $f in *s11-*) s="<>" ;; *) s="" ;; esac
     "$CTL" -d "$SRC" ingest ${s:+-f "$s"} "$f" >/dev/null 2>&1 || fail "setup: ingest $f" "exit $?"
 done
@@ -51,9 +76,11 @@ STMTS=$(sqlite3 "$SRC" "SELECT count(DISTINCT statement) FROM message WHERE dire
 # --- the whole record ---------------------------------------------------------
 check_exit "export FILE: 0" 0 "$CTL" -d "$SRC" export "$OUT"
 check_grep "export: the summary" "^exported $MSGS messages of $STMTS statements \([0-9.]+ kB\) to $OUT$" "$SCRATCH/out"
+is "export: the size said is the file's" "$(python3 -c 'import os, sys; n = os.path.getsize(sys.argv[1]); print("%.1f kB" % (n / 1000))' "$OUT")" \
+    "$(sed -n 's/.*(\([0-9.]* kB\)).*/\1/p' "$SCRATCH/out")"
 is "export: one From_ line a message" "$MSGS" "$(grep -c '^From ' "$OUT")"
 is "export: FILE is the owner's alone (0600)" "600" "$(stat -c %a "$OUT")"
-is "export: the bounce's From_ line is MAILER-DAEMON's" "1" "$(grep -c '^From MAILER-DAEMON ' "$OUT")"
+is "export: the bounce's From_ line is MAILER-DAEMON's, and only the bounce's" "1" "$(grep -ci '^From MAILER-DAEMON ' "$OUT")"
 check_grep "export: a From_ line names the sender" "^From greta\.jonsson@itu\.test [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [0-9]{4}$" "$OUT"
 check_grep "mboxrd: \"From \" gets a '>'" "^>From the start of a line" "$OUT"
 check_grep "mboxrd: \">From \" gets one more" "^>>From a line a mailer quoted once" "$OUT"
@@ -97,6 +124,18 @@ check_grep "into its own database: every message known" "; $MSGS recorded before
 check_exit "export -: 0" 0 "$CTL" -d "$SRC" export -
 check "export -: the same bytes as FILE" cmp -s "$SCRATCH/out" "$OUT"
 check_grep "export -: the summary on standard error" "^exported $MSGS messages of $STMTS statements .* to standard output$" "$SCRATCH/err"
+# A reader that stops early ends it as it ends cat, quietly, even when
+# SIGPIPE was ignored by whoever started it.
+( trap '' PIPE; "$CTL" -d "$SRC" export - 2>"$SCRATCH/pipe.err" | head -c 10 >/dev/null; echo "${PIPESTATUS[0]}" >"$SCRATCH/pipe.rc" )
+is "export - | head: ended by SIGPIPE (141)" "141" "$(cat "$SCRATCH/pipe.rc")"
+is "export - | head: nothing said" "" "$(cat "$SCRATCH/pipe.err")"
+if command -v script >/dev/null; then
+    script -qec "'$CTL' -d '$SRC' export -" /dev/null >"$SCRATCH/tty.out" 2>&1; rc=$?
+    is "export - on a terminal: 64" "64" "$rc"
+    check_grep "on a terminal: said, no mail shown" "standard output is a terminal" "$SCRATCH/tty.out"
+else
+    fail "export - on a terminal" "no script(1) for a terminal"
+fi
 
 # --- one statement's mail -----------------------------------------------------
 S01=$(sqlite3 "$SRC" "SELECT statement FROM message WHERE message_id = (SELECT message_id FROM message WHERE kind = 'statement' AND raw = readfile('$(ls "$CORPUS"/s01-*.eml)'))")
@@ -142,6 +181,22 @@ check_grep "the database itself: said" "is the database or one of its files" "$S
 is "the database itself: left as it was" "$sum" "$(md5sum <"$SRC")"
 ln -s "$SRC" "$SCRATCH/link.db"
 check_exit "FILE a link to the database: 73" 73 "$CTL" -d "$SRC" export "$SCRATCH/link.db"
+check_exit "FILE the database's -journal, not there: 73" 73 "$CTL" -d "$SRC" export "$SRC-journal"
+check "the -journal: not made" test ! -e "$SRC-journal"
+check_exit "FILE the database by another name: 73" 73 "$CTL" -d "$SRC" export "$SCRATCH/dir/../src.db"
+mkfifo "$SCRATCH/fifo"
+check_exit "FILE a FIFO: 73" 73 "$CTL" -d "$SRC" export "$SCRATCH/fifo"
+check "a FIFO: still a FIFO" test -p "$SCRATCH/fifo"
+ln -s /dev/null "$SCRATCH/null"
+check_exit "FILE a link to a device: 73" 73 "$CTL" -d "$SRC" export "$SCRATCH/null"
+check "a device: still a device" test -c /dev/null
+echo "kept" >"$SCRATCH/target"
+ln -s "$SCRATCH/target" "$SCRATCH/tlink"
+check_exit "FILE a link to a file: 0, the link replaced" 0 "$CTL" -d "$SRC" export "$SCRATCH/tlink"
+check "a link replaced: now the export" cmp -s "$SCRATCH/tlink" "$OUT"
+is "a link replaced: its target left as it was" "kept" "$(cat "$SCRATCH/target")"
+check_exit "options after FILE: 0" 0 "$CTL" -d "$SCRATCH/arch.db" export "$SCRATCH/span2.mbox" --since 2026-11-20 --until 2026-11-25
+is "options after FILE: the same span" "$WANT" "$(grep -c '^From ' "$SCRATCH/span2.mbox")"
 if [ -w /dev/full ]; then
     check_exit "standard output full: 74" 74 sh -c '"$1" -d "$2" export - >/dev/full' sh "$CTL" "$SRC"
     check_grep "standard output full: said" "cannot write standard output: No space left on device" "$SCRATCH/err"
