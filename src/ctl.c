@@ -232,6 +232,32 @@ ctl_option_day(const struct ctl *ctl, const char *option, const char *value, GDa
     return FALSE;
 }
 
+/* A --since (since_opt) or --until DAY into *since or *until, once it is
+ * found to be a day; FALSE, the reason printed, when it is none. */
+gboolean
+ctl_option_span(const struct ctl *ctl, gboolean since_opt, const char *value,
+                const char **since, const char **until)
+{
+    GDate   d;
+
+    if (!ctl_option_day(ctl, since_opt ? "since" : "until", value, &d))
+        return FALSE;
+    *(since_opt ? since : until) = value;
+    return TRUE;
+}
+
+/* FALSE, said, when a span's --since comes after its --until (either may
+ * be NULL: no bound). */
+gboolean
+ctl_span_ok(const struct ctl *ctl, const char *since, const char *until)
+{
+    if (since == NULL || until == NULL || strcmp(since, until) <= 0)
+        return TRUE;
+    fprintf(stderr, "liaisonctl: %s: --since %s is after --until %s\n", ctl->cmd->name, since,
+            until);
+    return FALSE;
+}
+
 /* The day a command works on: --now's YYYY-MM-DD, else today in UTC
  * (deadlines are days without a zone; the store keeps UTC).  FALSE, the
  * reason printed, when --now is not a day. */

@@ -61,6 +61,9 @@ gboolean ctl_open_directory(struct ctl *ctl);
 /* ctl.c: operands and options. */
 gboolean ctl_option_day(const struct ctl *ctl, const char *option, const char *value,
                         GDate *d);
+gboolean ctl_option_span(const struct ctl *ctl, gboolean since_opt, const char *value,
+                         const char **since, const char **until);
+gboolean ctl_span_ok(const struct ctl *ctl, const char *since, const char *until);
 gboolean ctl_today(const struct ctl *ctl, const char *now, GDate *today);
 GDateTime *ctl_parse_time(const struct ctl *ctl, const char *arg);
 gboolean ctl_statement_id(const char *cmd, const char *arg, gint64 *id);

@@ -267,7 +267,6 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
     g_autofree char *tmp = NULL, *size = NULL;
     gboolean to_stdout;
     GError *err = NULL;
-    GDate day;
     int c, rc;
 
     /* Options may follow FILE and the ids (no '+'): an id is never one. */
@@ -275,12 +274,8 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
         switch (c) {
         case 's':
         case 'u':
-            if (!ctl_option_day(ctl, c == 's' ? "since" : "until", optarg, &day))
+            if (!ctl_option_span(ctl, c == 's', optarg, &since, &until))
                 return EX_USAGE;
-            if (c == 's')
-                since = optarg;
-            else
-                until = optarg;
             break;
         case 'h': return ctl_usage(ctl->cmd, TRUE);
         default: return ctl_usage(ctl->cmd, FALSE);
@@ -288,10 +283,8 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
     }
     if (argc - optind < 1 || *argv[optind] == '\0')
         return ctl_usage(ctl->cmd, FALSE);
-    if (since != NULL && until != NULL && strcmp(since, until) > 0) {
-        fprintf(stderr, "liaisonctl: export: --since %s is after --until %s\n", since, until);
+    if (!ctl_span_ok(ctl, since, until))
         return EX_USAGE;
-    }
     file = argv[optind];
     to_stdout = strcmp(file, "-") == 0;
     /* Mail on a terminal is its control characters let loose. */

@@ -409,7 +409,7 @@ ctl_cmd_stats(struct ctl *ctl, int argc, char **argv)
     const char *now = NULL;
     gboolean json = FALSE;
     GError *err = NULL;
-    GDate today, day;
+    GDate today;
     glong width = 16;
     int c, rc;
 
@@ -417,12 +417,8 @@ ctl_cmd_stats(struct ctl *ctl, int argc, char **argv)
         switch (c) {
         case 's':
         case 'u':
-            if (!ctl_option_day(ctl, c == 's' ? "since" : "until", optarg, &day))
+            if (!ctl_option_span(ctl, c == 's', optarg, &q.since, &q.until))
                 return EX_USAGE;
-            if (c == 's')
-                q.since = optarg;
-            else
-                q.until = optarg;
             break;
         case 'n': now = optarg; break;
         case 'j': json = TRUE; break;
@@ -430,10 +426,8 @@ ctl_cmd_stats(struct ctl *ctl, int argc, char **argv)
         default: return ctl_usage(ctl->cmd, FALSE);
         }
     }
-    if (q.since != NULL && q.until != NULL && strcmp(q.since, q.until) > 0) {
-        fprintf(stderr, "liaisonctl: stats: --since %s is after --until %s\n", q.since, q.until);
+    if (!ctl_span_ok(ctl, q.since, q.until))
         return EX_USAGE;
-    }
     if (!ctl_today(ctl, now, &today))
         return EX_USAGE;
     g_date_strftime(q.today, sizeof q.today, "%Y-%m-%d", &today);

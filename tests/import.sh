@@ -13,32 +13,8 @@ REF="$SCRATCH/ref.db"
 MBOX="$SCRATCH/archive.mbox"
 ctl() { "$CTL" -d "$DB" "$@"; }
 
-# mbox_add MBOX FILE [SENDER]: FILE appended to MBOX as an mboxrd writer
-# does: a From_ line, every line of '>'s and "From " given one '>' more,
-# a blank line after.
-mbox_add() {
-    printf 'From %s Sat Nov 28 09:15:00 2026\n' "${3:-archive@lists.ietf.test}" >>"$1"
-    sed 's/^\(>*From \)/>\1/' "$2" >>"$1"
-    printf '\n' >>"$1"
-}
-
 # A statement of our own, the earliest, with lines the mbox must quote.
-cat >"$SCRATCH/q.eml" <<'EOF'
-From: Greta Jonsson <greta.jonsson@itu.test>
-To: liaisons@ietf.test
-Subject: LS on quoting in archives
-Date: Thu, 01 Oct 2026 08:00:00 +0000
-Message-ID: <q-1@itu.test>
-
-Title: LS on quoting in archives
-From: ITU-T Study Group 15
-To: IETF CCAMP WG
-Purpose: For information
-
-From the start of a line, as some letters begin.
->From a line a mailer quoted once already.
->>From a line quoted twice.
-EOF
+quoting_statement "$SCRATCH/q.eml"
 
 # The answer (s09) before the statement it answers (s01), the bounce with
 # the null sender's From_ line.

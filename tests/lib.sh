@@ -151,3 +151,33 @@ count_rows() {
     n=$(sqlite3 "$1" "SELECT count(*) FROM $2" 2>&1) || n="error in $BASHPID: $n"
     echo "$n"
 }
+
+# mbox_add MBOX FILE [SENDER]: FILE appended to MBOX as an mboxrd writer
+# does: a From_ line, every line of '>'s and "From " given one '>' more,
+# a blank line after.
+mbox_add() {
+    printf 'From %s Sat Nov 28 09:15:00 2026\n' "${3:-archive@lists.ietf.test}" >>"$1"
+    sed 's/^\(>*From \)/>\1/' "$2" >>"$1"
+    printf '\n' >>"$1"
+}
+
+# quoting_statement FILE: a statement whose body has lines an mbox must
+# quote ("From ", ">From ", ">>From "), dated 2026-10-01.
+quoting_statement() {
+    cat >"$1" <<'EOF'
+From: Greta Jonsson <greta.jonsson@itu.test>
+To: liaisons@ietf.test
+Subject: LS on quoting in archives
+Date: Thu, 01 Oct 2026 08:00:00 +0000
+Message-ID: <q-1@itu.test>
+
+Title: LS on quoting in archives
+From: ITU-T Study Group 15
+To: IETF CCAMP WG
+Purpose: For information
+
+From the start of a line, as some letters begin.
+>From a line a mailer quoted once already.
+>>From a line quoted twice.
+EOF
+}
