@@ -19,7 +19,9 @@
  * link at FILE is replaced, as backup does, unless it leads to something
  * that is not a file (a FIFO, a device): that, like a FIFO or a device at
  * FILE itself, is refused, since the rename would put a file in its
- * place; "-" and a redirection write to those.
+ * place; "-" and a redirection write to those.  A temporary file that a
+ * killed export left is removed by the next export into that folder (one
+ * at work holds a flock on its own).
  */
 #include "config.h"
 
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -39,6 +42,9 @@
 #include "log.h"
 #include "message.h"
 #include "ctl.h"
+
+/* The temporary file beside FILE: this, then six characters of mkstemp. */
+#define EXPORT_TMP_PREFIX ".liaison-export-"
 
 /* Where the messages go, and what went. */
 struct export_out {
@@ -189,8 +195,37 @@ not_replaceable(const char *path)
     return NULL;
 }
 
-/* Open a temporary file beside path for the export, 0600; its name in
- * *tmp.  NULL, the reason printed, when it cannot be made. */
+/* Remove the temporary files in folder dir that no export holds (its
+ * flock): left by one killed part-way, each a copy of mail. */
+static void
+remove_stale(const char *dir)
+{
+    GDir   *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    if (d == NULL)
+        return;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *f = NULL;
+        int     fd;
+
+        if (!g_str_has_prefix(name, EXPORT_TMP_PREFIX)
+            || strlen(name) != strlen(EXPORT_TMP_PREFIX) + 6)
+            continue;
+        f = g_build_filename(dir, name, NULL);
+        if ((fd = g_open(f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0)
+            continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            g_unlink(f);
+        close(fd);
+    }
+    g_dir_close(d);
+}
+
+/* Open a temporary file beside path for the export, 0600 and flock'ed
+ * while it is written, so that the next export's remove_stale leaves it
+ * alone; its name in *tmp.  NULL, the reason printed, when it cannot be
+ * made. */
 static FILE *
 open_beside(const char *path, char **tmp)
 {
@@ -198,8 +233,11 @@ open_beside(const char *path, char **tmp)
     int     fd;
     FILE   *fp;
 
-    *tmp = g_build_filename(dir, ".liaison-export-XXXXXX", NULL);
+    remove_stale(dir);
+    *tmp = g_build_filename(dir, EXPORT_TMP_PREFIX "XXXXXX", NULL);
     fd = g_mkstemp_full(*tmp, O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        (void) flock(fd, LOCK_EX | LOCK_NB);   /* a new file: nobody holds it */
     if (fd < 0) {
         log_msg(LOG_ERR, NULL, "cannot write in %s: %s", dir, g_strerror(errno));
         g_clear_pointer(tmp, g_free);

@@ -161,7 +161,8 @@ static const struct command commands[] = {
       "such folder, read-only, a folder, a FIFO or a device, the database or one\n"
       "of its files); 74 a write failed (the disk is full; FILE is left as it\n"
       "was); 75 the database cannot be read; 78 configuration error.  A run\n"
-      "killed part-way leaves its .liaison-export-XXXXXX beside FILE." },
+      "killed part-way leaves its .liaison-export-XXXXXX beside FILE, which the\n"
+      "next export into that folder removes." },
     { "list", ctl_cmd_list, "[FILTER]... [--json]",
       "List the statements, oldest first: id, received, from, to, purpose,\n"
       "deadline, state and title, then how many.  With filters, only those\n"

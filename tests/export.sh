@@ -64,6 +64,20 @@ check_grep "mboxrd: \">From \" gets one more" "^>>From a line a mailer quoted on
 check_grep "mboxrd: \">>From \" gets one more" "^>>>From a line quoted twice" "$OUT"
 check "export: nothing left beside FILE" test -z "$(ls -A "$SCRATCH" | grep '^\.liaison-export-')"
 
+# What a killed export left is removed by the next; one at work is not.
+echo "mail of a killed export" >"$SCRATCH/.liaison-export-AAAAAA"
+echo "mail of an export at work" >"$SCRATCH/.liaison-export-BBBBBB"
+flock -x "$SCRATCH/.liaison-export-BBBBBB" -c "touch '$SCRATCH/held'; sleep 60" &
+holder=$!
+t_cleanup "kill $holder 2>/dev/null"
+for _ in $(seq 1 100); do [ -e "$SCRATCH/held" ] && break; sleep 0.1; done
+check_exit "export beside leftovers: 0" 0 "$CTL" -d "$SRC" export "$SCRATCH/again.mbox"
+check "a killed export's file: removed" test ! -e "$SCRATCH/.liaison-export-AAAAAA"
+check "an export at work's file: kept" test -e "$SCRATCH/.liaison-export-BBBBBB"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+rm -f "$SCRATCH/.liaison-export-BBBBBB"
+
 # --- read back: the same record -------------------------------------------------
 # messages DB: each message received, as (digest of its bytes, kind, when).
 messages() {
