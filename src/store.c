@@ -970,7 +970,32 @@ store_close(struct store *st)
     }
     g_free(st->path);
     g_free(st->as_of);
+    g_free(st->txn_now);
     g_free(st);
+}
+
+/* The current UTC time as the store writes it. */
+static char *
+now_utc(void)
+{
+    GDateTime *now = g_date_time_new_now_utc();
+    char *s = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+
+    g_date_time_unref(now);
+    return s;
+}
+
+/* See store_impl.h.  One time for a whole transaction, so that a
+ * statement, its message and its events agree to the second (each row
+ * taking its own now, a statement could come a second after the message
+ * that made it, and export's From_ lines, which carry the message's,
+ * would not give it back). */
+const char *
+store_row_time(struct store *st)
+{
+    if (st->as_of != NULL)
+        return st->as_of;
+    return st->txn_now != NULL && !sqlite3_get_autocommit(st->db) ? st->txn_now : NULL;
 }
 
 /* See store.h: the time the rows written from now on are dated. */
@@ -1011,8 +1036,12 @@ store_begin(struct store *st, GError **err)
                     st->path, culprit ? ": " : "", culprit ? culprit : "");
         return FALSE;
     }
-    return store_step_write(st, store_sql(st, SQL_BEGIN), SQLITE_OK,
-                            "starting a write transaction", err);
+    if (!store_step_write(st, store_sql(st, SQL_BEGIN), SQLITE_OK,
+                          "starting a write transaction", err))
+        return FALSE;
+    g_free(st->txn_now);
+    st->txn_now = now_utc();
+    return TRUE;
 }
 
 /* COMMIT.  On failure the transaction is still open: roll it back. */
@@ -1167,7 +1196,7 @@ store_add_message(struct store *st, gint64 statement_id, const char *direction,
     store_bind_text(stmt, 4, message_id, &rc);
     store_bind_text(stmt, 5, body_sha256, &rc);
     store_bind_blob(stmt, 6, raw, len, &rc);
-    store_bind_text(stmt, 7, st->as_of, &rc);
+    store_bind_text(stmt, 7, store_row_time(st), &rc);
     if (!store_step_write(st, stmt, rc, "recording a message", err))
         return 0;
     return sqlite3_last_insert_rowid(st->db);
@@ -1264,7 +1293,7 @@ store_add_message_stream(struct store *st, gint64 statement_id,
     store_bind_text(stmt, 3, kind, &rc);
     store_bind_text(stmt, 4, message_id, &rc);
     store_bind_text(stmt, 5, body_sha256, &rc);
-    store_bind_text(stmt, 7, st->as_of, &rc);
+    store_bind_text(stmt, 7, store_row_time(st), &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_zeroblob64(stmt, 6, (sqlite3_uint64) len);
     if (!store_step_write(st, stmt, rc, "recording a message", err)
@@ -1309,7 +1338,7 @@ store_add_event(struct store *st, gint64 statement_id, gint64 message_row,
     store_bind_text(stmt, 3, what, &rc);
     store_bind_text(stmt, 4, actor, &rc);
     store_bind_text(stmt, 5, detail, &rc);
-    store_bind_text(stmt, 6, st->as_of, &rc);
+    store_bind_text(stmt, 6, store_row_time(st), &rc);
     return store_step_write(st, stmt, rc, "recording an event", err);
 }
 
@@ -1339,17 +1368,6 @@ contact_list(struct statement *s, enum contact_kind k)
     case CONTACT_CC:        return &s->env->cc;
     default:                g_assert_not_reached();
     }
-}
-
-/* The current UTC time as the store writes it. */
-static char *
-now_utc(void)
-{
-    GDateTime *now = g_date_time_new_now_utc();
-    char *s = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-
-    g_date_time_unref(now);
-    return s;
 }
 
 /* Insert the statement row itself; its id in *id. */
@@ -1514,7 +1532,7 @@ store_add_statement(struct store *st, struct statement *s, GError **err)
     gint64 id;
 
     if (!s->received)
-        s->received = st->as_of != NULL ? g_strdup(st->as_of) : now_utc();
+        s->received = store_row_time(st) != NULL ? g_strdup(store_row_time(st)) : now_utc();
     if (!s->state)
         s->state = g_strdup("open");
     if (!add_statement_row(st, s, &id, err)

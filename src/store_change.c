@@ -95,7 +95,7 @@ store_set_state(struct store *st, gint64 id, const char *state, GError **err)
 
     store_bind_int(stmt, 1, id, FALSE, &rc);
     store_bind_text(stmt, 2, state, &rc);
-    store_bind_text(stmt, 3, st->as_of, &rc);
+    store_bind_text(stmt, 3, store_row_time(st), &rc);
     return update_statement(st, stmt, rc, id, "setting a statement's state", err);
 }
 

@@ -86,6 +86,7 @@ struct store {
     char   *path;               /* for error messages */
     gboolean readonly;
     char   *as_of;              /* store_set_as_of: the time rows get, or NULL */
+    char   *txn_now;            /* when the open write transaction began */
     sqlite3_stmt *sql[SQL_COUNT];
 };
 
@@ -95,6 +96,9 @@ int     store_error_of(sqlite3 *db, int rc);
 void    store_fail(struct store *st, GError **err, int rc, const char *what);
 /* A prepared statement, reset and unbound, ready for binding. */
 sqlite3_stmt *store_sql(struct store *st, enum sql_id id);
+/* The time the rows written now get: the as-of time, else the time the
+ * open write transaction began; NULL (SQL's now) outside one. */
+const char *store_row_time(struct store *st);
 /* Reset a statement after use and drop its bindings. */
 void    store_done(sqlite3_stmt *stmt);
 /* Bind text or NULL, unless an earlier bind failed (*rc). */

@@ -515,6 +515,58 @@ test_empty_statement_round_trip(void **state)
     store_close(st);
 }
 
+/* Count the rows of a query through a separate connection. */
+static int
+count_sql(const char *path, const char *text)
+{
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    int n;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, text, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return n;
+}
+
+/* One time for a whole write transaction: a message written, a second
+ * gone by, then its statement and an event, all carry the time the
+ * transaction began (export's From_ lines carry the message's, which the
+ * statement's must then be). */
+static void
+test_transaction_time(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = statement_new();
+    GError *err = NULL;
+    gint64 row, id;
+
+    assert_true(store_begin(st, &err));
+    row = store_add_message(st, 0, "in", "statement", "<t@x.test>", "ab", "x", 1, &err);
+    assert_true(row > 0);
+    g_usleep(1100 * 1000);
+    id = store_add_statement(st, s, &err);
+    assert_true(id > 0);
+    assert_true(store_link_message(st, row, id, NULL, &err));
+    assert_true(store_add_event(st, id, row, "received", "test", NULL, &err));
+    assert_true(store_commit(st, &err));
+    assert_int_equal(count_sql(f->path, "SELECT count(*) FROM statement s"
+                               " JOIN message m ON m.statement = s.id"
+                               " JOIN event e ON e.statement = s.id"
+                               " WHERE s.received = m.received AND e.at = m.received"), 1);
+    /* Outside a transaction, a row takes its own time (SQL's now). */
+    assert_true(store_add_message(st, 0, "in", "auto", "<u@x.test>", "cd", "y", 1, &err) > 0);
+    assert_int_equal(count_sql(f->path, "SELECT count(*) FROM message"
+                               " WHERE message_id = '<u@x.test>' AND received > "
+                               "(SELECT received FROM message WHERE message_id = '<t@x.test>')"), 1);
+    statement_free(s);
+    store_close(st);
+}
+
 /* Asking for a missing statement or message says NOTFOUND. */
 static void
 test_not_found(void **state)
@@ -1157,6 +1209,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_readonly_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_time, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
