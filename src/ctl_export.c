@@ -32,13 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
+#include "beside.h"
 #include "log.h"
 #include "message.h"
 #include "ctl.h"
@@ -195,36 +195,9 @@ not_replaceable(const char *path)
     return NULL;
 }
 
-/* Remove the temporary files in folder dir that no export holds (its
- * flock): left by one killed part-way, each a copy of mail. */
-static void
-remove_stale(const char *dir)
-{
-    GDir   *d = g_dir_open(dir, 0, NULL);
-    const char *name;
-
-    if (d == NULL)
-        return;
-    while ((name = g_dir_read_name(d)) != NULL) {
-        g_autofree char *f = NULL;
-        int     fd;
-
-        if (!g_str_has_prefix(name, EXPORT_TMP_PREFIX)
-            || strlen(name) != strlen(EXPORT_TMP_PREFIX) + 6)
-            continue;
-        f = g_build_filename(dir, name, NULL);
-        if ((fd = g_open(f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0)
-            continue;
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            g_unlink(f);
-        close(fd);
-    }
-    g_dir_close(d);
-}
-
-/* Open a temporary file beside path for the export, 0600 and flock'ed
- * while it is written, so that the next export's remove_stale leaves it
- * alone; its name in *tmp.  NULL, the reason printed, when it cannot be
+/* Open a temporary file beside path for the export (beside.c: 0600,
+ * flock'ed while it is written), first removing any a killed export left
+ * there; its name in *tmp.  NULL, the reason printed, when it cannot be
  * made. */
 static FILE *
 open_beside(const char *path, char **tmp)
@@ -233,14 +206,9 @@ open_beside(const char *path, char **tmp)
     int     fd;
     FILE   *fp;
 
-    remove_stale(dir);
-    *tmp = g_build_filename(dir, EXPORT_TMP_PREFIX "XXXXXX", NULL);
-    fd = g_mkstemp_full(*tmp, O_WRONLY | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        (void) flock(fd, LOCK_EX | LOCK_NB);   /* a new file: nobody holds it */
-    if (fd < 0) {
+    beside_remove_stale(dir, EXPORT_TMP_PREFIX, NULL);
+    if ((fd = beside_create(dir, EXPORT_TMP_PREFIX, O_WRONLY, tmp)) < 0) {
         log_msg(LOG_ERR, NULL, "cannot write in %s: %s", dir, g_strerror(errno));
-        g_clear_pointer(tmp, g_free);
         return NULL;
     }
     if ((fp = fdopen(fd, "w")) == NULL) {
@@ -259,7 +227,7 @@ static int
 finish_beside(FILE *fp, const char *tmp, const char *path)
 {
     g_autofree char *dir = g_path_get_dirname(path);
-    int     e = 0, dfd;
+    int     e = 0;
 
     if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
         e = errno;
@@ -277,12 +245,9 @@ finish_beside(FILE *fp, const char *tmp, const char *path)
         return EX_CANTCREAT;
     }
     /* The rename itself is safe once the folder is on disk too. */
-    if ((dfd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) >= 0) {
-        if (fsync(dfd) != 0)
-            log_msg(LOG_WARNING, NULL, "%s is in place, but syncing %s failed: %s", path, dir,
-                    g_strerror(errno));
-        close(dfd);
-    }
+    if ((e = beside_sync_dir(dir)) != 0)
+        log_msg(LOG_WARNING, NULL, "%s is in place, but syncing %s failed: %s", path, dir,
+                g_strerror(e));
     return EX_OK;
 }
 

@@ -22,13 +22,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "beside.h"
 #include "store.h"
 #include "store_impl.h"
 
@@ -120,21 +120,6 @@ backup_is_database(const char *db, const char *path)
     return FALSE;
 }
 
-/* Flush a folder's entries (a rename in it) to disk; 0 or an errno. */
-static int
-sync_dir(const char *dir)
-{
-    int fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    int e = 0;
-
-    if (fd < 0)
-        return errno;
-    if (fsync(fd) != 0)
-        e = errno;
-    close(fd);
-    return e;
-}
-
 /* The name of a backup's temporary copy in the destination's folder,
  * before mkstemp's six characters. */
 #define BACKUP_TMP_PREFIX ".liaison-backup-"
@@ -161,35 +146,6 @@ backup_discard(const char *tmp)
 {
     backup_remove_side_files(tmp);
     g_unlink(tmp);
-}
-
-/* Remove the temporary copies in folder dir that no backup holds: left by
- * one killed part-way (by a timeout, the OOM killer, a reboot), each the
- * size of the database, they would fill the disk night after night. */
-static void
-backup_remove_stale(const char *dir)
-{
-    GDir   *d = g_dir_open(dir, 0, NULL);
-    const char *name;
-
-    if (d == NULL)
-        return;
-    while ((name = g_dir_read_name(d)) != NULL) {
-        g_autofree char *f = NULL;
-        int     fd;
-
-        if (!g_str_has_prefix(name, BACKUP_TMP_PREFIX)
-            || strlen(name) != strlen(BACKUP_TMP_PREFIX) + 6)
-            continue;
-        f = g_build_filename(dir, name, NULL);
-        if ((fd = g_open(f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0)
-            continue;
-        /* Held by a backup at work: its own. */
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            backup_discard(f);
-        close(fd);
-    }
-    g_dir_close(d);
 }
 
 /* Copy the snapshot the source's open read transaction sees into the
@@ -314,9 +270,10 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
      * whose copy nothing else would ever remove, is removed by the next
      * one in that folder. */
     dir = g_path_get_dirname(path);
-    backup_remove_stale(dir);
-    tmp = g_strdup_printf("%s/" BACKUP_TMP_PREFIX "XXXXXX", dir);
-    if ((fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600)) < 0) {
+    /* A copy a killed backup left, each the size of the database, would
+     * fill the disk night after night. */
+    beside_remove_stale(dir, BACKUP_TMP_PREFIX, backup_discard);
+    if ((fd = beside_create(dir, BACKUP_TMP_PREFIX, O_RDWR, &tmp)) < 0) {
         e = errno;
         if (e == ENOENT)
             g_set_error(err, STORE_ERROR, errno_code(e),
@@ -328,7 +285,6 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
             backup_errno(err, path, "creating a file in its folder", e);
         return FALSE;
     }
-    (void) flock(fd, LOCK_EX | LOCK_NB);
 
     /* A read transaction opened here, under the busy timeout (the backup
      * API would not wait for the source), holds the snapshot that the
@@ -369,7 +325,7 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
         goto failed;
     }
     /* Without it a crash could bring back the old name's file. */
-    if ((e = sync_dir(dir)) != 0) {
+    if ((e = beside_sync_dir(dir)) != 0) {
         backup_errno(err, path, "flushing its folder (the copy is in place, but a crash "
                      "may undo that)", e);
         return FALSE;

@@ -1,0 +1,86 @@
+/*
+ * beside.c: a file replaced whole.  Writing over a file in place leaves a
+ * torn one when the writer dies or the disk fills; so the new content
+ * goes into a temporary file beside it (the same folder, so that the
+ * rename is atomic), which the writer flushes, renames over the old one
+ * and makes durable by syncing the folder.  The temporary file holds a
+ * flock while it is written: a writer killed part-way (a timeout, the
+ * OOM killer, a reboot) leaves one nobody holds, which the next writer
+ * into that folder removes, where each would otherwise stay, a copy of
+ * the database or of mail.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "beside.h"
+
+/* See beside.h. */
+int
+beside_create(const char *dir, const char *prefix, int flags, char **tmp)
+{
+    int     fd;
+
+    *tmp = g_strdup_printf("%s/%sXXXXXX", dir, prefix);
+    fd = g_mkstemp_full(*tmp, O_CLOEXEC | flags, 0600);
+    if (fd < 0) {
+        int     e = errno;
+
+        g_clear_pointer(tmp, g_free);
+        errno = e;
+        return -1;
+    }
+    (void) flock(fd, LOCK_EX | LOCK_NB);    /* a new file: nobody holds it */
+    return fd;
+}
+
+/* See beside.h. */
+void
+beside_remove_stale(const char *dir, const char *prefix, void (*discard)(const char *path))
+{
+    GDir   *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    if (d == NULL)
+        return;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *f = NULL;
+        int     fd;
+
+        if (!g_str_has_prefix(name, prefix) || strlen(name) != strlen(prefix) + 6)
+            continue;
+        f = g_build_filename(dir, name, NULL);
+        if ((fd = g_open(f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0)
+            continue;
+        /* Held by a writer at work: its own. */
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            if (discard != NULL)
+                discard(f);
+            else
+                g_unlink(f);
+        }
+        close(fd);
+    }
+    g_dir_close(d);
+}
+
+/* See beside.h. */
+int
+beside_sync_dir(const char *dir)
+{
+    int     fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    int     e = 0;
+
+    if (fd < 0)
+        return errno;
+    if (fsync(fd) != 0)
+        e = errno;
+    close(fd);
+    return e;
+}
