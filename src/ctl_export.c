@@ -30,7 +30,6 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -136,44 +135,6 @@ export_one(const struct store_export_row *r, gpointer data)
     if (r->statement > 0)
         g_hash_table_add(o->statements, g_memdup2(&r->statement, sizeof r->statement));
     return TRUE;
-}
-
-/* path with its folder made absolute and free of links ("./x.db" and
- * "/srv/db/x.db" alike), the name itself as given; path itself when the
- * folder cannot be resolved. */
-static char *
-canonical(const char *path)
-{
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
-    char   *real = realpath(dir, NULL);
-    char   *out = real != NULL ? g_build_filename(real, base, NULL) : g_strdup(path);
-
-    free(real);
-    return out;
-}
-
-/* TRUE when path names the database or one of its side files, which a
- * rename over it would destroy, or which SQLite would take for its own (a
- * -journal it finds it rolls back and deletes): by name, whether the file
- * is there or not, and by inode. */
-static gboolean
-is_database(const char *db, const char *path)
-{
-    static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-    g_autofree char *p = canonical(path);
-    struct stat a, b;
-    gboolean there = g_stat(path, &b) == 0;
-
-    for (size_t i = 0; i < G_N_ELEMENTS(side); i++) {
-        g_autofree char *f = g_strconcat(db, side[i], NULL);
-        g_autofree char *cf = canonical(f);
-
-        if (strcmp(cf, p) == 0
-            || (there && g_stat(f, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))
-            return TRUE;
-    }
-    return FALSE;
 }
 
 /* Why FILE cannot be replaced by a renamed file, or NULL when it can: a
@@ -331,7 +292,7 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
     } else {
         const char *why = not_replaceable(file);
 
-        if (is_database(ctl->db_path, file)) {
+        if (store_is_database_file(ctl->db_path, file)) {
             log_msg(LOG_ERR, NULL, "%s is the database or one of its files: not written", file);
             return EX_CANTCREAT;
         }

@@ -1531,8 +1531,11 @@ store_add_statement(struct store *st, struct statement *s, GError **err)
 {
     gint64 id;
 
-    if (!s->received)
-        s->received = store_row_time(st) != NULL ? g_strdup(store_row_time(st)) : now_utc();
+    if (!s->received) {
+        const char *t = store_row_time(st);
+
+        s->received = t != NULL ? g_strdup(t) : now_utc();
+    }
     if (!s->state)
         s->state = g_strdup("open");
     if (!add_statement_row(st, s, &id, err)

@@ -322,6 +322,12 @@ struct store_backup_stats {
     gint64  bytes;              /* the size of the copy */
 };
 
+/* Whether path is the database db or one of its -wal, -shm and -journal
+ * files, by name in the same folder (one that does not exist yet too) or
+ * by inode (a hard or symbolic link): a file renamed over any of them
+ * would wreck the live database (backup, liaisonctl export). */
+gboolean store_is_database_file(const char *db, const char *path);
+
 /* Write a consistent copy of the database (one snapshot, through SQLite's
  * backup API; liaisond's writes neither wait nor show) to path, as one
  * file in rollback-journal mode, mode 0600, checked with quick_check,

@@ -93,12 +93,9 @@ backup_fail(sqlite3 *copy, GError **err, int rc, const char *path, const char *w
                 why != NULL ? why : "");
 }
 
-/* Whether path is the database or one of its -wal, -shm and -journal
- * files, by name in the same folder (one that does not exist yet too)
- * or by inode (a hard or symbolic link): a copy renamed over any of them
- * would wreck the live database. */
-static gboolean
-backup_is_database(const char *db, const char *path)
+/* See store.h. */
+gboolean
+store_is_database_file(const char *db, const char *path)
 {
     static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
     g_autofree char *pdir = g_path_get_dirname(path), *pbase = g_path_get_basename(path);
@@ -255,7 +252,7 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
                     "%s is a folder: name the file to write", path);
         return FALSE;
     }
-    if (db != NULL && *db != '\0' && backup_is_database(db, path)) {
+    if (db != NULL && *db != '\0' && store_is_database_file(db, path)) {
         g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
                     "%s is the database %s, or its -wal, -shm or -journal file: name "
                     "another file",
