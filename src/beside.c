@@ -15,11 +15,31 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "beside.h"
+
+/* See beside.h. */
+const char *
+beside_unusable(const char *path)
+{
+    GStatBuf sb;
+
+    if (g_lstat(path, &sb) != 0)
+        return NULL;            /* not there: made */
+    if (S_ISLNK(sb.st_mode) && g_stat(path, &sb) != 0)
+        return NULL;            /* a link to nothing: replaced */
+    if (S_ISDIR(sb.st_mode))
+        return "is a folder: name a file";
+    /* The rename would put a file where a reader or a device was: what
+     * the admin meant to write into would get nothing. */
+    if (!S_ISREG(sb.st_mode))
+        return "is not a file (a FIFO, a device or a socket)";
+    return NULL;
+}
 
 /* See beside.h. */
 int

@@ -9,6 +9,12 @@
 
 #include <glib.h>
 
+/* Why path cannot be replaced by a renamed file, or NULL when it can:
+ * a folder, or something that is not a regular file (a FIFO, a device,
+ * a socket), there or at the end of a link there.  A link to a file, or
+ * to nothing, is replaced. */
+const char *beside_unusable(const char *path);
+
 /* Make a temporary file in folder dir named prefix and six characters,
  * mode 0600, open with O_CLOEXEC | flags and flock'ed; its name in *tmp
  * (the caller's to free).  The descriptor, or -1 with errno (and *tmp

@@ -137,25 +137,6 @@ export_one(const struct store_export_row *r, gpointer data)
     return TRUE;
 }
 
-/* Why FILE cannot be replaced by a renamed file, or NULL when it can: a
- * folder, or something that is not a file (a FIFO, a device, a socket),
- * there or at the end of a link there. */
-static const char *
-not_replaceable(const char *path)
-{
-    struct stat sb;
-
-    if (g_lstat(path, &sb) != 0)
-        return NULL;            /* not there: made */
-    if (S_ISLNK(sb.st_mode) && g_stat(path, &sb) != 0)
-        return NULL;            /* a link to nothing: replaced */
-    if (S_ISDIR(sb.st_mode))
-        return "is a folder: name a file";
-    if (!S_ISREG(sb.st_mode))
-        return "is not a file (a FIFO, a device or a socket): write to \"-\" and redirect";
-    return NULL;
-}
-
 /* Open a temporary file beside path for the export (beside.c: 0600,
  * flock'ed while it is written), first removing any a killed export left
  * there; its name in *tmp.  NULL, the reason printed, when it cannot be
@@ -290,14 +271,17 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
          * export quietly, whatever the shell left SIGPIPE at. */
         signal(SIGPIPE, SIG_DFL);
     } else {
-        const char *why = not_replaceable(file);
+        const char *why = beside_unusable(file);
 
         if (store_is_database_file(ctl->db_path, file)) {
             log_msg(LOG_ERR, NULL, "%s is the database or one of its files: not written", file);
             return EX_CANTCREAT;
         }
         if (why != NULL) {
-            log_msg(LOG_ERR, NULL, "%s %s", file, why);
+            /* Not a file: the mbox can still go there through standard
+             * output. */
+            log_msg(LOG_ERR, NULL, "%s %s%s", file, why,
+                    g_str_has_prefix(why, "is not a file") ? ": write to \"-\" and redirect" : "");
             return EX_CANTCREAT;
         }
         if ((o.fp = open_beside(file, &tmp)) == NULL)

@@ -239,6 +239,7 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
     g_autofree char *dir = NULL, *tmp = NULL;
     gint64  statements = 0;
     gboolean began = FALSE;
+    const char *why;
     GStatBuf sb;
     int     fd, rc, e;
 
@@ -247,9 +248,8 @@ store_backup(struct store *st, const char *path, struct store_backup_stats *out,
         g_set_error(err, STORE_ERROR, STORE_ERROR_NOTFOUND, "no backup file given");
         return FALSE;
     }
-    if (g_stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
-                    "%s is a folder: name the file to write", path);
+    if ((why = beside_unusable(path)) != NULL) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY, "%s %s", path, why);
         return FALSE;
     }
     if (db != NULL && *db != '\0' && store_is_database_file(db, path)) {
