@@ -485,6 +485,11 @@ static const char *const sql_text[SQL_COUNT] = {
         "DELETE FROM statement_item WHERE statement = ?1 AND kind = 'group'",
     [SQL_REMINDED_ON] =
         "SELECT 1 FROM reminder WHERE statement = ?1 AND day = ?2 LIMIT 1",
+    /* A point's key as an earlier deadline's schedule had it: retired
+     * with "@ROW" by SQL_FORGET_REMINDERS. */
+    [SQL_REMINDED_BEFORE] =
+        "SELECT 1 FROM reminder WHERE statement = ?1"
+        " AND substr(point, 1, length(?2) + 1) = ?2 || '@' AND day >= ?3 LIMIT 1",
     [SQL_EVENTS] =
         "SELECT at, what, actor, detail FROM event WHERE statement = ?1 ORDER BY id",
     [SQL_REMINDER_DAY] =

@@ -266,6 +266,12 @@ gboolean store_set_routing(struct store *st, const struct statement *s, GError *
  * second reminder that day. */
 gboolean store_reminded_on(struct store *st, gint64 statement_id, const char *day,
                            gboolean *yes, GError **err);
+/* Whether a statement got point (a key such as "before-7") on or after
+ * day (YYYY-MM-DD) for a deadline it has since moved from: a deadline
+ * moved by a few days must not repeat "due in 7 days". */
+gboolean store_reminded_before_move(struct store *st, gint64 statement_id,
+                                    const char *point, const char *day,
+                                    gboolean *yes, GError **err);
 /* Record a reminder queued on day as outbox row outbox_id (inside the
  * caller's transaction).  The row id; 0 with *already TRUE when
  * (statement, point) was recorded before, which is not an error; 0 with

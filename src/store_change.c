@@ -274,6 +274,28 @@ store_reminded_on(struct store *st, gint64 statement_id, const char *day,
     return store_read_done(st, stmt, rc, "reading a reminder", err);
 }
 
+/* Whether statement_id got point (a key such as "before-7") on or after
+ * day for a deadline it has since moved from. */
+gboolean
+store_reminded_before_move(struct store *st, gint64 statement_id, const char *point,
+                           const char *day, gboolean *yes, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_REMINDED_BEFORE);
+    int rc = SQLITE_OK;
+
+    *yes = FALSE;
+    store_bind_int(stmt, 1, statement_id, FALSE, &rc);
+    store_bind_text(stmt, 2, point, &rc);
+    store_bind_text(stmt, 3, day, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *yes = TRUE;
+        rc = SQLITE_DONE;
+    }
+    return store_read_done(st, stmt, rc, "reading a reminder", err);
+}
+
 /* Record a reminder.  The UNIQUE (statement, point) constraint is what
  * makes the tickler idempotent, so its violation is an answer ("already
  * queued"), not a failure; the caller rolls back its outbox row. */

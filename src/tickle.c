@@ -40,7 +40,10 @@
  *   insert into "already", rolling back its outbox row with it.  A
  *   statement is also reminded at most once a day (store_reminded_on):
  *   a deadline moved by mail frees the new date's points, which must not
- *   add a second reminder on a day that had one.  One
+ *   add a second reminder on a day that had one; nor repeat, days later,
+ *   a "due in N days" that the old date's schedule sent less than N days
+ *   before (store_reminded_before_move): a deadline moved by a day would
+ *   otherwise say "due in 7 days" twice in two days.  One
  *   transaction per statement, not one for the run, so that the daemon
  *   and intake are never held off for more than one statement's work.
  */
@@ -498,6 +501,28 @@ decide_and_queue(struct store *st, const struct compose_settings *cs,
         g_free(day);
         store_tickle_facts_clear(&f);
         return res;
+    }
+    /* A deadline moved by a few days frees the new date's "due in N
+     * days", but the old date's said so less than N days ago: the
+     * assignee was warned, and the move itself was theirs to make. */
+    if (g_str_has_prefix(pt->key, "before-") && facts.deadline != NULL) {
+        int     n = days_between(&pt->day, facts.deadline);
+        gboolean said = FALSE;
+
+        if (n > 0) {
+            GDate   since = day_offset(today, -n);
+            char    since_iso[16];
+
+            g_date_strftime(since_iso, sizeof since_iso, "%Y-%m-%d", &since);
+            if (!store_reminded_before_move(st, id, pt->key, since_iso, &said, err)) {
+                store_tickle_facts_clear(&f);
+                return ONE_FAILED;
+            }
+        }
+        if (said) {
+            store_tickle_facts_clear(&f);
+            return ONE_NOTHING;
+        }
     }
     /* A deadline moved today frees the new date's points, but the
      * statement was reminded today already: one a day. */

@@ -586,7 +586,9 @@ test_list_copy_first(void **state)
 }
 
 /* A deadline moved on a day the statement was reminded frees the new
- * date's points, but no second reminder goes out that day. */
+ * date's points, but no second reminder goes out that day, nor a "due
+ * in 7 days" the next day that the old date's sent the day before; a
+ * deadline moved by a month gets its own. */
 static void
 test_one_reminder_a_day(void **state)
 {
@@ -607,12 +609,29 @@ test_one_reminder_a_day(void **state)
     assert_true(tickle_run(t.store, &test_mail_settings, &p, &day, FALSE, devnull, &sum, NULL));
     assert_int_equal(sum.due, 0);
     assert_int_equal(sum.already, 1);
-    /* The next day, the new date's own "due in 7 days". */
+    /* The next day is the new date's "due in 7 days", which the old date's
+     * said yesterday: not again. */
     assert_true(tickle_parse_day("2027-01-09", &day));
+    memset(&sum, 0, sizeof sum);
+    assert_true(tickle_run(t.store, &test_mail_settings, &p, &day, FALSE, devnull, &sum, NULL));
+    assert_int_equal(sum.due, 0);
+    assert_int_equal(sum.already, 0);
+    query_is("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'reminder'", "1");
+    /* Its "due in 3 days" is news. */
+    assert_true(tickle_parse_day("2027-01-13", &day));
     memset(&sum, 0, sizeof sum);
     assert_true(tickle_run(t.store, &test_mail_settings, &p, &day, FALSE, devnull, &sum, NULL));
     assert_int_equal(sum.due, 1);
     query_is("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'reminder'", "2");
+    /* Moved by a month: the new date's "due in 7 days" comes 30 days
+     * after the old one's, and is sent. */
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL,
+                            "deadline: 2027-02-15\n"), KIND_CORRESPONDENCE);
+    assert_true(tickle_parse_day("2027-02-08", &day));
+    memset(&sum, 0, sizeof sum);
+    assert_true(tickle_run(t.store, &test_mail_settings, &p, &day, FALSE, devnull, &sum, NULL));
+    assert_int_equal(sum.due, 1);
+    query_is("SELECT count(*) FROM outbox WHERE statement = 1 AND kind = 'reminder'", "3");
     fclose(devnull);
 }
 
