@@ -254,17 +254,20 @@ store_set_routing(struct store *st, const struct statement *s, GError **err)
     return TRUE;
 }
 
-/* Whether statement_id was reminded on day (YYYY-MM-DD), by any point. */
-gboolean
-store_reminded_on(struct store *st, gint64 statement_id, const char *day,
-                  gboolean *yes, GError **err)
+/* Whether query q (a reminder's existence, by statement ?1 and texts ?2
+ * and, unless NULL, ?3) finds a row. */
+static gboolean
+reminder_exists(struct store *st, enum sql_id q, gint64 statement_id, const char *a,
+                const char *b, gboolean *yes, GError **err)
 {
-    sqlite3_stmt *stmt = store_sql(st, SQL_REMINDED_ON);
+    sqlite3_stmt *stmt = store_sql(st, q);
     int rc = SQLITE_OK;
 
     *yes = FALSE;
     store_bind_int(stmt, 1, statement_id, FALSE, &rc);
-    store_bind_text(stmt, 2, day, &rc);
+    store_bind_text(stmt, 2, a, &rc);
+    if (b != NULL)
+        store_bind_text(stmt, 3, b, &rc);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -274,26 +277,21 @@ store_reminded_on(struct store *st, gint64 statement_id, const char *day,
     return store_read_done(st, stmt, rc, "reading a reminder", err);
 }
 
+/* Whether statement_id was reminded on day (YYYY-MM-DD), by any point. */
+gboolean
+store_reminded_on(struct store *st, gint64 statement_id, const char *day,
+                  gboolean *yes, GError **err)
+{
+    return reminder_exists(st, SQL_REMINDED_ON, statement_id, day, NULL, yes, err);
+}
+
 /* Whether statement_id got point (a key such as "before-7") on or after
  * day for a deadline it has since moved from. */
 gboolean
 store_reminded_before_move(struct store *st, gint64 statement_id, const char *point,
                            const char *day, gboolean *yes, GError **err)
 {
-    sqlite3_stmt *stmt = store_sql(st, SQL_REMINDED_BEFORE);
-    int rc = SQLITE_OK;
-
-    *yes = FALSE;
-    store_bind_int(stmt, 1, statement_id, FALSE, &rc);
-    store_bind_text(stmt, 2, point, &rc);
-    store_bind_text(stmt, 3, day, &rc);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *yes = TRUE;
-        rc = SQLITE_DONE;
-    }
-    return store_read_done(st, stmt, rc, "reading a reminder", err);
+    return reminder_exists(st, SQL_REMINDED_BEFORE, statement_id, point, day, yes, err);
 }
 
 /* Record a reminder.  The UNIQUE (statement, point) constraint is what
