@@ -714,6 +714,29 @@ lease_renew(struct store *st, const struct flush_clock *clk,
     return TRUE;
 }
 
+/* Let go of row before its end, a stop being asked for (held: this
+ * sender's lease): its next_try becomes now, so that the next sender (the
+ * restarted daemon, a flush from cron) takes it up at once instead of
+ * after the lease, with its attempts and backoff as they were.  FALSE
+ * with *err on a store failure. */
+static gboolean
+lease_release(struct store *st, const struct flush_clock *clk,
+              const struct store_outbox_row *row, const char *held, GError **err)
+{
+    g_autoptr(GDateTime) rt = clock_now(clk);
+    g_autofree char *now = iso_utc(rt);
+    gboolean kept = FALSE;
+
+    if (!store_outbox_renew(st, row->id, held, now, &kept, err))
+        return FALSE;
+    if (!kept)
+        lease_lost(row, "the recipients not yet tried are");
+    else
+        log_msg(LOG_NOTICE, row->message_id, "outbox %" G_GINT64_FORMAT ": stopping;"
+                " the recipients not yet tried are left to the next run", row->id);
+    return TRUE;
+}
+
 /* Record rcpt of row as delivered.  The relay has the mail already, and
  * giving up here sends rcpt a second copy once the lease runs out, so a
  * database locked past its busy timeout (liaisond writing a large
@@ -794,6 +817,12 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
                 "%s and the recipients after it are", rcpt);
             gboolean kept = FALSE;
 
+            /* Stopping (SIGTERM): no further recipient is begun.  Each
+             * one begun might be cut by the stop's deadline after its
+             * final dot (a second copy later), and the rest of the row
+             * would wait out the lease after the restart. */
+            if (rl->stop != NULL && g_atomic_int_get(rl->stop))
+                return lease_release(st, clk, row, held, err);
             if (!lease_renew(st, clk, row, &held, left, &kept, err))
                 return FALSE;
             if (!kept)

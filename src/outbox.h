@@ -56,9 +56,10 @@ struct relay {
     const char *password;
     int     timeout_s;          /* per SMTP step; default 60 */
     gint   *stop;               /* when it points at a non-zero value (read
-                                   atomically), outbox_flush stops between
-                                   rows: a daemon's SIGTERM waits only for
-                                   the row in hand; NULL: never */
+                                   atomically), outbox_flush stops after the
+                                   recipient in hand and lets the row go:
+                                   a daemon's SIGTERM waits only for that
+                                   one SMTP transaction; NULL: never */
 };
 
 struct flush_summary {

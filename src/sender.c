@@ -30,7 +30,7 @@ static GThread *sender_thread;
 static GMutex sender_lock;
 static GCond sender_cond;
 static gboolean sender_pending;     /* a wake-up not yet served */
-static gint sender_quit;             /* read by outbox_flush between rows */
+static gint sender_quit;             /* read by outbox_flush between recipients */
 static gboolean sender_done;        /* the thread has returned */
 
 /* The sender's own state between rounds. */
@@ -126,7 +126,7 @@ sender_wake(void)
     g_mutex_unlock(&sender_lock);
 }
 
-/* Tell the thread to stop after the row in hand; do not wait. */
+/* Tell the thread to stop after the recipient in hand; do not wait. */
 void
 sender_request_stop(void)
 {
@@ -136,7 +136,7 @@ sender_request_stop(void)
     g_mutex_unlock(&sender_lock);
 }
 
-/* Stop the thread and wait for it, for the row in hand, at most wait_s
+/* Stop the thread and wait for it, for the recipient in hand, at most wait_s
  * seconds.  FALSE when it is still busy then: waiting for a relay's answer
  * to the end of DATA, which may take 10 minutes (RFC 5321), while systemd
  * kills a daemon that takes more than 45 s to stop.  The caller then

@@ -10,11 +10,16 @@
  * list of header names as a harmless statement: no input can add a
  * header line.
  */
+#include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <glib.h>
@@ -984,6 +989,284 @@ test_outbox_store(void **state)
     }
 }
 
+/* A relay for outbox_flush on 127.0.0.1, scripted, one connection at a
+ * time in a thread of its own: what it answers (250 unless told), and a
+ * log of what it was sent, a line per command ("MAIL liaisons+b...",
+ * "RCPT a@x", "DOT" for a message accepted, "CONNECT" for a session). */
+struct fake_relay {
+    int     listen_fd;
+    int     port;
+    GThread *thread;
+    gint    done;
+    const char *refuse_rcpt;    /* this RCPT gets 550 */
+    const char *rset_answer;    /* the answer to RSET; "421 ..." closes */
+    gint   *stop_at_dot;        /* set to 1 at the first message's final dot */
+    GMutex  lock;
+    GString *log;
+    int     dots;               /* messages accepted */
+};
+
+/* Append a line to the relay's log. */
+static void
+fake_log(struct fake_relay *f, const char *what, const char *arg)
+{
+    g_mutex_lock(&f->lock);
+    g_string_append_printf(f->log, "%s%s%s\n", what, arg != NULL ? " " : "",
+                           arg != NULL ? arg : "");
+    g_mutex_unlock(&f->lock);
+}
+
+/* The address inside "CMD:<addr>..." (or the rest of the line). */
+static char *
+fake_arg(const char *line)
+{
+    const char *lt = strchr(line, '<'), *gt = lt != NULL ? strchr(lt, '>') : NULL;
+
+    return lt != NULL && gt != NULL ? g_strndup(lt + 1, gt - lt - 1) : g_strdup(line);
+}
+
+/* Serve one SMTP session on fd until QUIT, EOF or a closing answer. */
+static void
+fake_session(struct fake_relay *f, int fd)
+{
+    FILE   *in = fdopen(dup(fd), "r");
+    FILE   *out = fdopen(dup(fd), "w");
+    char    line[2048];
+    gboolean data = FALSE;
+
+    fake_log(f, "CONNECT", NULL);
+    fputs("220 fake.test ESMTP\r\n", out);
+    fflush(out);
+    while (fgets(line, sizeof line, in) != NULL) {
+        g_strchomp(line);
+        if (data) {
+            if (strcmp(line, ".") == 0) {
+                data = FALSE;
+                f->dots++;
+                fake_log(f, "DOT", NULL);
+                if (f->stop_at_dot != NULL && f->dots == 1)
+                    g_atomic_int_set(f->stop_at_dot, 1);
+                fputs("250 2.0.0 queued\r\n", out);
+            }
+        } else if (g_ascii_strncasecmp(line, "EHLO", 4) == 0) {
+            fputs("250-fake.test\r\n250 8BITMIME\r\n", out);
+        } else if (g_ascii_strncasecmp(line, "MAIL", 4) == 0) {
+            g_autofree char *a = fake_arg(line);
+
+            fake_log(f, "MAIL", a);
+            fputs("250 2.1.0 ok\r\n", out);
+        } else if (g_ascii_strncasecmp(line, "RCPT", 4) == 0) {
+            g_autofree char *a = fake_arg(line);
+
+            fake_log(f, "RCPT", a);
+            fputs(g_strcmp0(a, f->refuse_rcpt) == 0 ? "550 5.1.1 no such user\r\n"
+                                                   : "250 2.1.5 ok\r\n", out);
+        } else if (g_ascii_strncasecmp(line, "DATA", 4) == 0) {
+            data = TRUE;
+            fputs("354 go on\r\n", out);
+        } else if (g_ascii_strncasecmp(line, "RSET", 4) == 0) {
+            const char *a = f->rset_answer != NULL ? f->rset_answer : "250 2.0.0 ok";
+
+            fake_log(f, "RSET", NULL);
+            fprintf(out, "%s\r\n", a);
+            if (a[0] == '4' && a[1] == '2' && a[2] == '1')
+                break;
+        } else if (g_ascii_strncasecmp(line, "QUIT", 4) == 0) {
+            fputs("221 bye\r\n", out);
+            break;
+        } else {
+            fputs("502 5.5.2 what\r\n", out);
+        }
+        fflush(out);
+    }
+    fflush(out);
+    fclose(in);
+    fclose(out);
+    close(fd);
+}
+
+/* The relay's thread: sessions one after another until told to end. */
+static gpointer
+fake_main(gpointer data)
+{
+    struct fake_relay *f = data;
+
+    while (!g_atomic_int_get(&f->done)) {
+        struct pollfd p = { .fd = f->listen_fd, .events = POLLIN };
+        int     fd;
+
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        fd = accept(f->listen_fd, NULL, NULL);
+        if (fd >= 0)
+            fake_session(f, fd);
+    }
+    return NULL;
+}
+
+/* Start a fake relay on a free port of 127.0.0.1. */
+static struct fake_relay *
+fake_start(void)
+{
+    struct fake_relay *f = g_new0(struct fake_relay, 1);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t len = sizeof a;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(f->listen_fd >= 0);
+    assert_int_equal(bind(f->listen_fd, (struct sockaddr *) &a, sizeof a), 0);
+    assert_int_equal(listen(f->listen_fd, 4), 0);
+    assert_int_equal(getsockname(f->listen_fd, (struct sockaddr *) &a, &len), 0);
+    f->port = ntohs(a.sin_port);
+    f->log = g_string_new(NULL);
+    g_mutex_init(&f->lock);
+    f->thread = g_thread_new("fake-relay", fake_main, f);
+    return f;
+}
+
+/* Stop the fake relay; its log is returned (g_free). */
+static char *
+fake_stop(struct fake_relay *f)
+{
+    char   *log;
+
+    g_atomic_int_set(&f->done, 1);
+    g_thread_join(f->thread);
+    close(f->listen_fd);
+    g_mutex_clear(&f->lock);
+    log = g_string_free(f->log, FALSE);
+    g_free(f);
+    return log;
+}
+
+/* How many lines of log start with prefix. */
+static int
+count_lines(const char *log, const char *prefix)
+{
+    g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+    int n = 0;
+
+    for (int i = 0; lines[i] != NULL; i++)
+        n += g_str_has_prefix(lines[i], prefix);
+    return n;
+}
+
+/* A fresh store in a temporary folder with statement s (its id set) and
+ * its notification queued: the row's id in *row. */
+static struct store *
+outbox_fixture(char **dir, struct statement *s, gint64 *row)
+{
+    g_autofree char *path = NULL;
+    GError *err = NULL;
+    struct store *st;
+    struct outmail *m;
+
+    *dir = g_dir_make_tmp("liaison-flush-XXXXXX", NULL);
+    path = g_build_filename(*dir, "t.db", NULL);
+    st = store_open(path, 1000, &err);
+    assert_non_null(st);
+    s->id = 0;
+    assert_true(store_add_statement(st, s, &err) > 0);
+    m = compose_notification(&test_mail_settings, s);
+    assert_non_null(m);
+    assert_true(store_begin(st, &err));
+    *row = outbox_queue(st, s->id, m, &err);
+    assert_true(*row > 0);
+    assert_true(store_commit(st, &err));
+    outmail_free(m);
+    return st;
+}
+
+/* Close the fixture's store and remove its folder. */
+static void
+outbox_fixture_done(struct store *st, char *dir)
+{
+    const char *names[] = { "t.db", "t.db-wal", "t.db-shm", NULL };
+
+    store_close(st);
+    for (int i = 0; names[i] != NULL; i++) {
+        g_autofree char *p = g_build_filename(dir, names[i], NULL);
+
+        g_unlink(p);
+    }
+    g_rmdir(dir);
+    g_free(dir);
+}
+
+/* A relay for outbox_flush pointing at the fake one. */
+static void
+fake_relay_settings(struct relay *r, const struct fake_relay *f, gint *stop)
+{
+    memset(r, 0, sizeof *r);
+    r->host = "127.0.0.1";
+    r->port = f->port;
+    r->tls_verify = TRUE;
+    r->timeout_s = 10;
+    r->stop = stop;
+}
+
+/* A stop asked for while a row is in hand (liaisond's SIGTERM) starts no
+ * further recipient of it: the six recipients of a notification were all
+ * sent after the stop, so that the daemon's bounded stop could end it in
+ * the window after a final dot (a second copy), and the rest of the row
+ * stayed claimed for the whole lease after a restart.  The row is let go
+ * at once instead, due again with nothing counted as an attempt, and the
+ * next flush sends the others, the first not again. */
+static void
+test_flush_stop_between_recipients(void **state)
+{
+    struct statement *s = sample_statement("T");
+    char *dir = NULL;
+    gint64 id;
+    struct store *st = outbox_fixture(&dir, s, &id);
+    struct fake_relay *f = fake_start();
+    struct flush_summary sum;
+    struct relay r;
+    gint stop = 0;
+    GError *err = NULL;
+    g_autofree char *log = NULL, *log2 = NULL;
+    struct store_outbox_row *row;
+    GArray *due;
+    g_autoptr(GDateTime) t = g_date_time_new_now_utc();
+    g_autoptr(GDateTime) later = g_date_time_add_seconds(t, 2);
+    g_autofree char *later_iso = g_date_time_format(later, "%Y-%m-%dT%H:%M:%SZ");
+
+    f->stop_at_dot = &stop;
+    fake_relay_settings(&r, f, &stop);
+    assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
+    log = fake_stop(f);
+    assert_int_equal(count_lines(log, "DOT"), 1);
+    assert_int_equal(sum.sent + sum.deferred + sum.failed, 0);
+    row = store_outbox_get(st, id, &err);
+    assert_non_null(row);
+    assert_null(row->sent);
+    assert_int_equal(row->attempts, 0);
+    assert_string_equal(row->delivered, "ccamp-chairs@ietf.test\n");
+    store_outbox_row_free(row);
+    /* Due again at once, not after the lease. */
+    due = store_outbox_due(st, later_iso, 0, &err);
+    assert_non_null(due);
+    assert_int_equal(due->len, 1);
+    g_array_free(due, TRUE);
+
+    /* The next flush: the five others, once each. */
+    f = fake_start();
+    stop = 0;
+    fake_relay_settings(&r, f, NULL);
+    g_usleep(1100 * 1000);      /* next_try has whole seconds */
+    assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
+    log2 = fake_stop(f);
+    assert_int_equal(count_lines(log2, "DOT"), 5);
+    assert_int_equal(count_lines(log2, "RCPT ccamp-chairs@"), 0);
+    assert_int_equal(sum.sent, 1);
+    row = store_outbox_get(st, id, &err);
+    assert_non_null(row->sent);
+    store_outbox_row_free(row);
+    statement_free(s);
+    outbox_fixture_done(st, dir);
+}
+
 int
 main(void)
 {
@@ -1000,6 +1283,7 @@ main(void)
         cmocka_unit_test(test_hostile_addresses),
         cmocka_unit_test(test_verp),
         cmocka_unit_test(test_outbox_store),
+        cmocka_unit_test(test_flush_stop_between_recipients),
     };
     int rc;
 
