@@ -529,10 +529,15 @@ failed:
      * that mending the relay is enough; the give-up still ends it. */
     o = at_sender ? RCPT_TEMPORARY : failure_kind(c->smtp, r);
     *why = smtp_answer(c->smtp, step, r);
-    /* After a broken stream or a failed DATA the session state is unknown:
-     * start the next transaction on a new connection.  Otherwise RSET. */
+    /* After a broken stream the session state is unknown: start the next
+     * transaction on a new connection.  Otherwise RSET, and a new
+     * connection unless the relay says 250 to it: libetpan's RSET counts
+     * every answer as success, a 421 that closes the session too (Postfix
+     * past smtpd_hard_error_limit), which sent the next recipient into a
+     * closed session, deferred for nothing. */
     if (r == MAILSMTP_ERROR_STREAM || c->smtp->response_code == 0
-        || mailsmtp_reset(c->smtp) != MAILSMTP_NO_ERROR)
+        || mailsmtp_reset(c->smtp) != MAILSMTP_NO_ERROR
+        || c->smtp->response_code != 250)
         conn_close(c);
     return o;
 }

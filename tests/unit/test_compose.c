@@ -1267,6 +1267,45 @@ test_flush_stop_between_recipients(void **state)
     outbox_fixture_done(st, dir);
 }
 
+/* A relay that answers RSET with 421 closes the session (Postfix does
+ * so past smtpd_hard_error_limit, each refused recipient an error).
+ * libetpan's RSET counts any answer as success, so the next recipient
+ * was sent into the closed session and deferred for nothing (a row of
+ * six, one refused, came out deferred).  Now the next transaction goes
+ * over a new connection: one refused, five delivered, the row sent. */
+static void
+test_flush_rset_refused(void **state)
+{
+    struct statement *s = sample_statement("T");
+    char *dir = NULL;
+    gint64 id;
+    struct store *st = outbox_fixture(&dir, s, &id);
+    struct fake_relay *f = fake_start();
+    struct flush_summary sum;
+    struct relay r;
+    GError *err = NULL;
+    g_autofree char *log = NULL;
+    struct store_outbox_row *row;
+
+    f->refuse_rcpt = "h.tanabe@itu.test";
+    f->rset_answer = "421 4.7.0 fake.test Error: too many errors";
+    fake_relay_settings(&r, f, NULL);
+    assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
+    log = fake_stop(f);
+    assert_int_equal(count_lines(log, "DOT"), 5);
+    assert_int_equal(count_lines(log, "CONNECT"), 2);
+    assert_int_equal(sum.deferred, 0);
+    assert_int_equal(sum.sent, 1);
+    row = store_outbox_get(st, id, &err);
+    assert_non_null(row);
+    assert_non_null(row->sent);
+    assert_string_equal(row->rejected, "h.tanabe@itu.test\n");
+    assert_int_equal(row->attempts, 1);
+    store_outbox_row_free(row);
+    statement_free(s);
+    outbox_fixture_done(st, dir);
+}
+
 int
 main(void)
 {
@@ -1284,6 +1323,7 @@ main(void)
         cmocka_unit_test(test_verp),
         cmocka_unit_test(test_outbox_store),
         cmocka_unit_test(test_flush_stop_between_recipients),
+        cmocka_unit_test(test_flush_rset_refused),
     };
     int rc;
 
