@@ -430,9 +430,11 @@ conn_open(struct conn *c)
         r = mailesmtp_auth_sasl(c->smtp, mech, rl->host, NULL, NULL, rl->user,
                                 rl->user, rl->password != NULL ? rl->password : "",
                                 NULL);
-        if (r != MAILSMTP_NO_ERROR && c->smtp->response_code < 400) {
+        if (r != MAILSMTP_NO_ERROR && r != MAILSMTP_ERROR_STREAM
+            && c->smtp->response_code < 400) {
             /* Refused before the relay answered: no mechanism in common
-             * (Cyrus SASL finds PLAIN and LOGIN in libsasl2-modules). */
+             * (Cyrus SASL finds PLAIN and LOGIN in libsasl2-modules).  A
+             * session the relay closed (code 0 too) is not that. */
             why = g_strdup_printf("AUTH: %s (offered by the relay:%s%s; are the"
                                   " SASL plugins, libsasl2-modules, installed?)",
                                   mailsmtp_strerror(r),

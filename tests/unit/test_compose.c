@@ -1001,6 +1001,8 @@ struct fake_relay {
     const char *refuse_rcpt;    /* this RCPT gets 550 */
     const char *rset_answer;    /* the answer to RSET; "421 ..." closes */
     gint   *stop_at_dot;        /* set to 1 at the first message's final dot */
+    const char *auth_answer;    /* AUTH offered when set: the answer to it,
+                                   "close" to close the session instead */
     GMutex  lock;
     GString *log;
     int     dots;               /* messages accepted */
@@ -1049,7 +1051,14 @@ fake_session(struct fake_relay *f, int fd)
                 fputs("250 2.0.0 queued\r\n", out);
             }
         } else if (g_ascii_strncasecmp(line, "EHLO", 4) == 0) {
-            fputs("250-fake.test\r\n250 8BITMIME\r\n", out);
+            fputs(f->auth_answer != NULL ? "250-fake.test\r\n250-AUTH PLAIN LOGIN\r\n"
+                                           "250 8BITMIME\r\n"
+                                         : "250-fake.test\r\n250 8BITMIME\r\n", out);
+        } else if (g_ascii_strncasecmp(line, "AUTH", 4) == 0 && f->auth_answer != NULL) {
+            fake_log(f, "AUTH", NULL);
+            if (strcmp(f->auth_answer, "close") == 0)
+                break;
+            fprintf(out, "%s\r\n", f->auth_answer);
         } else if (g_ascii_strncasecmp(line, "MAIL", 4) == 0) {
             g_autofree char *a = fake_arg(line);
 
@@ -1306,6 +1315,54 @@ test_flush_rset_refused(void **state)
     outbox_fixture_done(st, dir);
 }
 
+/* AUTH failures say what happened: a relay that drops the session in
+ * AUTH was reported as AUTH finding no mechanism in common ("are the SASL
+ * plugins installed?"), since the check read the answer code 0 of a
+ * closed stream as no answer at all; a refused password is reported with
+ * the relay's answer.  Either defers the row: nothing was sent. */
+static void
+test_flush_auth_failures(void **state)
+{
+    static const struct {
+        const char *answer, *want;
+    } cases[] = {
+        { "close", "AUTH: Stream error" },
+        { "535 5.7.8 Error: authentication failed", "AUTH: 535 5.7.8 Error: authentication failed" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct statement *s = sample_statement("T");
+        char *dir = NULL;
+        gint64 id;
+        struct store *st = outbox_fixture(&dir, s, &id);
+        struct fake_relay *f = fake_start();
+        struct flush_summary sum;
+        struct relay r;
+        GError *err = NULL;
+        g_autofree char *log = NULL;
+        struct store_outbox_row *row;
+
+        f->auth_answer = cases[i].answer;
+        fake_relay_settings(&r, f, NULL);
+        r.user = "liaisond";
+        r.password = "secret";
+        assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
+        log = fake_stop(f);
+        assert_int_equal(count_lines(log, "AUTH"), 1);
+        assert_int_equal(count_lines(log, "MAIL"), 0);
+        assert_int_equal(sum.deferred, 1);
+        row = store_outbox_get(st, id, &err);
+        assert_non_null(row);
+        assert_non_null(row->last_error);
+        if (!g_str_has_prefix(row->last_error, cases[i].want))
+            fail_msg("last_error '%s', wanted '%s...'", row->last_error, cases[i].want);
+        assert_null(strstr(row->last_error, "SASL"));
+        store_outbox_row_free(row);
+        statement_free(s);
+        outbox_fixture_done(st, dir);
+    }
+}
+
 int
 main(void)
 {
@@ -1324,6 +1381,7 @@ main(void)
         cmocka_unit_test(test_outbox_store),
         cmocka_unit_test(test_flush_stop_between_recipients),
         cmocka_unit_test(test_flush_rset_refused),
+        cmocka_unit_test(test_flush_auth_failures),
     };
     int rc;
 
