@@ -402,7 +402,12 @@ conn_open(struct conn *c)
         r = mailsmtp_socket_starttls_with_callback(c->smtp, starttls_sni,
                                                    (void *) tls_name);
         if (r != MAILSMTP_NO_ERROR) {
-            why = smtp_answer(c->smtp, "STARTTLS", r);
+            /* The relay said 220 and the handshake after it failed: its
+             * answer, the last libetpan holds, would read as success
+             * (and libetpan has no text for MAILSMTP_ERROR_SSL). */
+            why = c->smtp->response_code == 220
+                ? g_strdup("STARTTLS: the TLS handshake with the relay failed")
+                : smtp_answer(c->smtp, "STARTTLS", r);
             goto down;
         }
         /* libetpan checks nothing about the peer: verified here, before

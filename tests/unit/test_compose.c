@@ -1003,6 +1003,8 @@ struct fake_relay {
     gint   *stop_at_dot;        /* set to 1 at the first message's final dot */
     const char *auth_answer;    /* AUTH offered when set: the answer to it,
                                    "close" to close the session instead */
+    gboolean starttls;          /* STARTTLS offered, agreed to, and then
+                                   answered with no TLS at all */
     GMutex  lock;
     GString *log;
     int     dots;               /* messages accepted */
@@ -1051,9 +1053,13 @@ fake_session(struct fake_relay *f, int fd)
                 fputs("250 2.0.0 queued\r\n", out);
             }
         } else if (g_ascii_strncasecmp(line, "EHLO", 4) == 0) {
-            fputs(f->auth_answer != NULL ? "250-fake.test\r\n250-AUTH PLAIN LOGIN\r\n"
-                                           "250 8BITMIME\r\n"
-                                         : "250-fake.test\r\n250 8BITMIME\r\n", out);
+            fputs(f->starttls ? "250-fake.test\r\n250-STARTTLS\r\n" : "250-fake.test\r\n", out);
+            fputs(f->auth_answer != NULL ? "250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"
+                                         : "250 8BITMIME\r\n", out);
+        } else if (g_ascii_strncasecmp(line, "STARTTLS", 8) == 0 && f->starttls) {
+            fake_log(f, "STARTTLS", NULL);
+            fputs("220 2.0.0 Ready to start TLS\r\nthis is no TLS handshake\r\n", out);
+            break;
         } else if (g_ascii_strncasecmp(line, "AUTH", 4) == 0 && f->auth_answer != NULL) {
             fake_log(f, "AUTH", NULL);
             if (strcmp(f->auth_answer, "close") == 0)
@@ -1363,6 +1369,42 @@ test_flush_auth_failures(void **state)
     }
 }
 
+/* A TLS handshake that fails after the relay agreed to STARTTLS was
+ * reported with the relay's last answer, "STARTTLS: 220 2.0.0 Ready to
+ * start TLS", which reads as success; it says the handshake failed.
+ * Nothing is sent, the row is deferred. */
+static void
+test_flush_starttls_handshake(void **state)
+{
+    struct statement *s = sample_statement("T");
+    char *dir = NULL;
+    gint64 id;
+    struct store *st = outbox_fixture(&dir, s, &id);
+    struct fake_relay *f = fake_start();
+    struct flush_summary sum;
+    struct relay r;
+    GError *err = NULL;
+    g_autofree char *log = NULL;
+    struct store_outbox_row *row;
+
+    f->starttls = TRUE;
+    fake_relay_settings(&r, f, NULL);
+    r.starttls = TRUE;
+    assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
+    log = fake_stop(f);
+    assert_int_equal(count_lines(log, "STARTTLS"), 1);
+    assert_int_equal(count_lines(log, "MAIL"), 0);
+    assert_int_equal(sum.deferred, 1);
+    row = store_outbox_get(st, id, &err);
+    assert_non_null(row);
+    assert_non_null(row->last_error);
+    if (strstr(row->last_error, "handshake") == NULL || strstr(row->last_error, "220") != NULL)
+        fail_msg("last_error '%s'", row->last_error);
+    store_outbox_row_free(row);
+    statement_free(s);
+    outbox_fixture_done(st, dir);
+}
+
 int
 main(void)
 {
@@ -1382,6 +1424,7 @@ main(void)
         cmocka_unit_test(test_flush_stop_between_recipients),
         cmocka_unit_test(test_flush_rset_refused),
         cmocka_unit_test(test_flush_auth_failures),
+        cmocka_unit_test(test_flush_starttls_handshake),
     };
     int rc;
 
