@@ -560,18 +560,34 @@ backoff_minutes(int n)
     return n <= (int) G_N_ELEMENTS(steps) ? steps[n - 1] : 240;
 }
 
+/* Whether addr is one of the refused recipients (lower-cased when
+ * queued; the statement's addresses may not be). */
+static gboolean
+refused(const GPtrArray *rejected, const char *addr)
+{
+    for (guint i = 0; i < rejected->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(rejected, i), addr) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 /* Whom to tell about a statement's mail that failed: its liaison
- * managers, else its assignee.  NULL when there is no one. */
+ * manager, else its assignee, but never an address the relay has just
+ * refused (rejected): a report to it would be refused too, and a failed
+ * report is never reported, so nobody would hear of either.  NULL when
+ * there is no one. */
 static char *
-report_address(const struct statement *s)
+report_address(const struct statement *s, const GPtrArray *rejected)
 {
     for (guint i = 0; i < s->recipients->len; i++) {
         const struct recipient *r = g_ptr_array_index(s->recipients, i);
 
-        if (r->role != NULL && strcmp(r->role, "liaison-manager") == 0)
+        if (r->role != NULL && strcmp(r->role, "liaison-manager") == 0
+            && r->addr != NULL && !refused(rejected, r->addr))
             return g_strdup(r->addr);
     }
-    return s->assignee != NULL ? g_strdup(s->assignee) : NULL;
+    return s->assignee != NULL && !refused(rejected, s->assignee)
+        ? g_strdup(s->assignee) : NULL;
 }
 
 /* Settle a row whose recipients are all delivered or refused: sent or
@@ -603,7 +619,7 @@ settle_row(struct store *st, const struct compose_settings *cs,
                     row->id, row->statement, e->message);
             g_error_free(e);
         } else {
-            g_autofree char *to = report_address(s);
+            g_autofree char *to = report_address(s, rejected);
             g_autofree char *text = g_strdup_printf(
                 "The %s %s about this statement could not be delivered to:\n\n"
                 "  %s\n\nThe relay answered: %s\n\n%s",

@@ -1405,6 +1405,46 @@ test_flush_starttls_handshake(void **state)
     outbox_fixture_done(st, dir);
 }
 
+/* The report of a refused recipient goes to the liaison manager, else
+ * the assignee, never to the address just refused: a notification whose
+ * liaison manager's address the relay refused was reported to that same
+ * address, refused in its turn, and a failed report is never reported,
+ * so nobody heard.  It goes to the assignee now; the assignee refused,
+ * to the liaison manager as before. */
+static void
+test_flush_report_not_to_refused(void **state)
+{
+    static const char *const refuse[] = { "itu-t-sg15-manager@ietf.test", "ccamp-chairs@ietf.test" };
+    static const char *const want[] = { "ccamp-chairs@ietf.test", "itu-t-sg15-manager@ietf.test" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(refuse); i++) {
+        struct statement *s = sample_statement("T");
+        char *dir = NULL;
+        gint64 id;
+        struct store *st = outbox_fixture(&dir, s, &id);
+        struct fake_relay *f = fake_start();
+        struct flush_summary sum;
+        struct relay r;
+        GError *err = NULL;
+        g_autofree char *log = NULL;
+        struct store_outbox_row *row;
+
+        f->refuse_rcpt = refuse[i];
+        fake_relay_settings(&r, f, NULL);
+        assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
+        log = fake_stop(f);
+        assert_int_equal(sum.sent, 1);
+        /* The report is the next row. */
+        row = store_outbox_get(st, id + 1, &err);
+        assert_non_null(row);
+        assert_string_equal(row->kind, "report");
+        assert_string_equal(row->rcpts, want[i]);
+        store_outbox_row_free(row);
+        statement_free(s);
+        outbox_fixture_done(st, dir);
+    }
+}
+
 int
 main(void)
 {
@@ -1425,6 +1465,7 @@ main(void)
         cmocka_unit_test(test_flush_rset_refused),
         cmocka_unit_test(test_flush_auth_failures),
         cmocka_unit_test(test_flush_starttls_handshake),
+        cmocka_unit_test(test_flush_report_not_to_refused),
     };
     int rc;
 
