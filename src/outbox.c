@@ -41,8 +41,9 @@
  * - Failures.  Connection trouble, timeouts and 4xx answers are
  *   temporary: the row is tried again after 1, 5, 15, 60, then every 240
  *   minutes, and given up after five days (from the last liaisonctl
- *   requeue, if any).  A 5xx to MAIL, RCPT or DATA
- *   refuses that recipient for good (recorded in `rejected` at once).  A
+ *   requeue, if any).  A 5xx to RCPT or DATA
+ *   refuses that recipient for good (recorded in `rejected` at once); a
+ *   5xx to MAIL refuses our sender, not the recipient, and defers.  A
  *   row whose recipients are all settled is marked sent when at least one
  *   got it, failed when none did; refused recipients are recorded as an
  *   event and reported to the statement's liaison manager (else its
