@@ -6,10 +6,10 @@
  * Exit codes follow sysexits(3), because liaisonctl ingest is also run as
  * a pipe transport or from .forward, where the MTA reads them: 0 done,
  * 1 no such statement (show, close, reopen, deadline, reassign, reply,
- * export), 64 usage, 65 not mail (reply: not text, too large, no
- * address), 66 no input file (ingest, reply) or no database (list, show,
- * close, reopen, deadline, reassign, reply, queue, publish, backup,
- * export), 70 internal error, 73 publish cannot write its folder or
+ * export; requeue: no such mail), 64 usage, 65 not mail (reply: not
+ * text, too large, no address), 66 no input file (ingest, import, reply)
+ * or no database (list, show, stats, close, reopen, deadline, reassign,
+ * reply, queue, requeue, publish, backup, export), 70 internal error, 73 publish cannot write its folder or
  * backup or export its file, 74 input too large (backup, export: disk
  * full or an I/O error), 75 temporary failure (the MTA keeps the message
  * and retries), 78 configuration error; ingest answers 75 for its own
@@ -508,19 +508,21 @@ usage(FILE *fp)
                 "Exit status:\n"
                 "  0   done\n"
                 "  1   show, close, reopen, deadline, reassign, reply, export: no such\n"
-                "      statement\n"
+                "      statement; requeue: no such mail, nothing in it to send again, or\n"
+                "      a stale reminder\n"
                 "  64  usage error, or an unknown command\n"
                 "  65  ingest: the input is not mail; nothing recorded; import: some\n"
                 "      messages are not mail or too large (the rest recorded); reply:\n"
                 "      the text is not text, the attachments exceed 7 MiB, or there is no\n"
                 "      address to send it to\n"
                 "  66  ingest: FILE cannot be opened; import: a PATH cannot be read; list,\n"
-                "      show, close, reopen, deadline, reassign, reply, queue, publish,\n"
-                "      backup, export: there is no database; reply: a file cannot be read\n"
+                "      show, stats, close, reopen, deadline, reassign, reply, queue,\n"
+                "      requeue, publish, backup, export: there is no database; reply: a\n"
+                "      file cannot be read\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  73  publish: a file or folder under DIR cannot be written; backup,\n"
                 "      export: FILE cannot be written (no such folder, read-only, a\n"
-                "      folder, the database itself)\n"
+                "      folder, a FIFO, a device or a socket, the database itself)\n"
                 "  74  ingest: the input is larger than 256 MiB; backup: the disk filled\n"
                 "      or an I/O error while writing the copy, or the copy failed its\n"
                 "      check; export: a write failed (the disk filled)\n"
@@ -529,7 +531,8 @@ usage(FILE *fp)
                 "  78  configuration error: the configuration file cannot be read or is\n"
                 "      invalid, the database or directory path is empty, (tickle) its\n"
                 "      tickle_before is not a list of days, or (publish, import, list\n"
-                "      --group, reassign) the directory cannot be loaded\n"
+                "      --group, reassign, reply; flush and tickle when neither mail_from\n"
+                "      nor intake is set) the directory cannot be loaded\n"
                 "ingest answers 75 instead of 64, 70 and 78, and when the input cannot be\n"
                 "read: an MTA running it as a pipe then keeps the message.\n");
 }
