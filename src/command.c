@@ -649,7 +649,7 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
         const char *no = why != NULL ? why
                          : c->verb == COMMAND_BAD
                            ? (g_ascii_strncasecmp(c->line, "deadline", 8) == 0
-                              ? "not a date of the form YYYY-MM-DD"
+                              ? "not a date of the form YYYY-MM-DD in the years 2000 to 2099"
                               : "reassign takes one group or area (its acronym) or iesg")
                          : c->verb == COMMAND_REASSIGN && cc->dir != NULL
                            && route_reassign_target(cc->dir, c->arg) == NULL

@@ -189,8 +189,8 @@ int
 ctl_open_existing_with(struct ctl *ctl, store_opener open)
 {
     if (!g_file_test(ctl->db_path, G_FILE_TEST_EXISTS)) {
-        log_msg(LOG_ERR, NULL, "no database at %s (liaisond creates it at the first intake"
-                " message; see -d, LIAISON_DB or database =)", ctl->db_path);
+        log_msg(LOG_ERR, NULL, "no database at %s (liaisond creates it when it starts;"
+                " see -d, LIAISON_DB or database =)", ctl->db_path);
         return EX_NOINPUT;
     }
     return ctl_open_store_with(ctl, open) ? EX_OK : EX_TEMPFAIL;

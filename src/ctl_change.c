@@ -167,7 +167,8 @@ ctl_cmd_deadline(struct ctl *ctl, int argc, char **argv)
     if ((rc = statement_operands(ctl, argc, argv, 1, &reason, &id, &given)) != OPERANDS_OK)
         return rc;
     if ((date = command_date(given)) == NULL) {
-        fprintf(stderr, "liaisonctl: deadline: %s is not a date of the form YYYY-MM-DD\n", given);
+        fprintf(stderr, "liaisonctl: deadline: %s is not a date of the form YYYY-MM-DD"
+                " in the years 2000 to 2099\n", given);
         return EX_USAGE;
     }
     if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)

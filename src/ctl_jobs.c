@@ -55,10 +55,12 @@ ctl_cmd_tickle(struct ctl *ctl, int argc, char **argv)
         g_error_free(err);
         return EX_CONFIG;
     }
-    if (!ctl_open_store(ctl))
-        return EX_TEMPFAIL;
     if (ctl_mail(ctl) == NULL)
         return EX_CONFIG;
+    /* Never made here: a mistyped -d in a cron line run as root would
+     * leave an empty database liaisond's user cannot write. */
+    if ((rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
     ok = tickle_run(ctl->store, ctl_mail(ctl), &policy, &today, dry_run, stdout, &sum, &err);
     g_date_strftime(day, sizeof day, "%Y-%m-%d", &today);
     total = sum.due + sum.overdue + sum.no_deadline;

@@ -434,17 +434,17 @@ ctl_cmd_flush(struct ctl *ctl, int argc, char **argv)
     struct flush_summary sum;
     struct relay relay;
     GError *err = NULL;
-    unsigned max = 0;
+    guint64 max64 = 0;
     int relay_port = 0;         /* 0: the configuration's */
     gboolean ok;
-    char *end;
     int c, rc;
 
     while ((c = getopt_long(argc, argv, "+m:n:r:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
-            max = (unsigned) g_ascii_strtoull(optarg, &end, 10);
-            if (*end != '\0' || *optarg == '\0') {
+            /* Digits only: strtoull would take "-1" for the largest
+             * number, no limit, where the admin meant a small one. */
+            if (!g_ascii_string_to_unsigned(optarg, 10, 0, G_MAXUINT, &max64, NULL)) {
                 fprintf(stderr, "liaisonctl: flush: --max wants a number\n");
                 return EX_USAGE;
             }
@@ -477,13 +477,15 @@ ctl_cmd_flush(struct ctl *ctl, int argc, char **argv)
     }
     if (relay_port != 0)
         relay.port = relay_port;
-    if (!ctl_open_store(ctl))
-        return EX_TEMPFAIL;
-    /* A relay that drops the connection must not kill us with SIGPIPE. */
-    signal(SIGPIPE, SIG_IGN);
     if (ctl_mail(ctl) == NULL)
         return EX_CONFIG;
-    ok = outbox_flush(ctl->store, &relay, ctl_mail(ctl), now, max, &sum, &err);
+    /* Never made here: a mistyped -d in a cron line run as root would
+     * leave an empty database liaisond's user cannot write. */
+    if ((rc = ctl_open_existing_store(ctl)) != EX_OK)
+        return rc;
+    /* A relay that drops the connection must not kill us with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    ok = outbox_flush(ctl->store, &relay, ctl_mail(ctl), now, (unsigned) max64, &sum, &err);
     printf("sent %u, deferred %u, failed %u\n", sum.sent, sum.deferred, sum.failed);
     if (!ok) {
         log_msg(LOG_ERR, NULL, "flush stopped: %s", err->message);

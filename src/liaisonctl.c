@@ -9,7 +9,8 @@
  * export; requeue: no such mail), 64 usage, 65 not mail (reply: not
  * text, too large, no address), 66 no input file (ingest, import, reply)
  * or no database (list, show, stats, close, reopen, deadline, reassign,
- * reply, queue, requeue, publish, backup, export), 70 internal error, 73 publish cannot write its folder or
+ * reply, queue, requeue, flush, tickle, publish, backup, export), 70
+ * internal error, 73 publish cannot write its folder or
  * backup or export its file, 74 input too large (backup, export: disk
  * full or an I/O error), 75 temporary failure (the MTA keeps the message
  * and retries), 78 configuration error; ingest answers 75 for its own
@@ -359,8 +360,9 @@ static const struct command commands[] = {
       "  -h, --help               this help\n"
       "\n"
       "Exit status: 0 done (mail the relay did not take is counted as deferred or\n"
-      "failed); 64 usage error; 70 internal error; 75 the database cannot be opened\n"
-      "or failed (run it again later); 78 configuration error." },
+      "failed); 64 usage error; 66 no database; 70 internal error; 75 the\n"
+      "database cannot be opened or failed (run it again later); 78\n"
+      "configuration error." },
     { "reply", ctl_cmd_reply, "[--to ADDR]... [--attach FILE]... [--close] [--dry-run] ID TEXT",
       "Send the IETF's response to statement ID and record that it was answered:\n"
       "the tickler stops reminding it.  TEXT is a file holding the letter (UTF-8\n"
@@ -401,7 +403,7 @@ static const struct command commands[] = {
       "  -h, --help            this help\n"
       "\n"
       "Exit status: 0 done; 64 usage error, or a --now that is not a day;\n"
-      "70 internal error; 75 the database cannot be opened or failed (what was\n"
+      "66 no database; 70 internal error; 75 the database cannot be opened or failed (what was\n"
       "queued stays queued); 78 configuration error, or a bad tickle_before." },
     { "publish", ctl_cmd_publish, "[--now TIME] [--days N] DIR",
       "Write the statements as a static web site into DIR (made when absent):\n"
@@ -520,7 +522,8 @@ usage(FILE *fp)
                 "      address to send it to\n"
                 "  66  ingest: FILE cannot be opened; import: a PATH cannot be read; list,\n"
                 "      show, stats, close, reopen, deadline, reassign, reply, queue,\n"
-                "      requeue, publish, backup, export: there is no database; reply: a\n"
+                "      requeue, flush, tickle, publish, backup, export: there is no\n"
+                "      database (none is made); reply: a\n"
                 "      file cannot be read\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  73  publish: a file or folder under DIR cannot be written; backup,\n"

@@ -127,6 +127,8 @@ check_grep "deadline 1, the same date: already" "^statement 1's deadline is alre
 check "deadline 1, the same date: no second event" test "$(sqlite3 "$DB" "SELECT count(*) FROM event WHERE statement = 1 AND what = 'deadline changed'")" = 1
 check_exit "deadline 1 2027-02-30: 64" 64 ctl deadline 1 2027-02-30
 check_exit "deadline 1 'next week': 64" 64 ctl deadline 1 "next week"
+check_exit "deadline 1 2100-01-01: 64" 64 ctl deadline 1 2100-01-01
+check_grep "deadline 1 2100-01-01: names the years taken" "in the years 2000 to 2099" "$SCRATCH/err"
 check_exit "deadline 99: 1" 1 ctl deadline 99 2027-04-15
 check_exit "deadline 1 (no date): 64" 64 ctl deadline 1
 
@@ -353,7 +355,10 @@ check_exit "list, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db"
 check_grep "list, no database: says so" "no database at $SCRATCH/none/liaison.db" "$SCRATCH/err"
 check_exit "show, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" show 1
 check_exit "queue, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" queue
-check "list, show and queue made no database" test -z "$(ls -A "$SCRATCH/none")"
+check_exit "tickle, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" tickle --now 2027-03-15
+check_exit "flush, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" flush
+check_grep "flush, no database: says so" "no database at $SCRATCH/none/liaison.db" "$SCRATCH/err"
+check "list, show, queue, tickle and flush made no database" test -z "$(ls -A "$SCRATCH/none")"
 check_exit "queue with an operand: 64" 64 ctl queue 1
 check_exit "queue: 0" 0 ctl queue
 check_grep "queue: the mail ingest queued, none tried" "^\($(sqlite3 "$DB" "SELECT count(*) FROM outbox") queued, 0 deferred, 0 given up\)$" "$SCRATCH/out"
@@ -432,9 +437,15 @@ check_exit "a From with an address in its display name: recorded" 0 ctl ingest "
 check "its acknowledgement goes to the From's own address" test "$(ack_rcpts '<spam-2@spam.test>')" = "me@spam.test"
 # flush --relay: an empty host or port is a usage error, not a deferral of
 # every due row; IPv6 bare, or in brackets with a port.  The accepted ones
-# run on a database with nothing due, so that nothing connects anywhere.
+# run on a database with nothing due (a bounce recorded: nothing queued),
+# so that nothing connects anywhere.
+"$CTL" -d "$SCRATCH/nothing-due.db" ingest "$CORPUS/s11-bounce.eml" >/dev/null
 for r in ':25' 'relay.test:' '[::1]x' 'relay.test:0' 'relay::25' 'relay:25:' 'fe80::1%nosuchif0'; do
     check_exit "flush --relay '$r': 64" 64 ctl flush --relay "$r"
+done
+# --max: digits only; "-1" was taken as the largest number, no limit.
+for m in -1 '' ' 3' 4294967296; do
+    check_exit "flush --max '$m': 64" 64 ctl flush --max "$m"
 done
 for r in '::1' '[::1]:2525' '[::1]' 'relay.test:2525' 'fe80::1%lo'; do
     check_exit "flush --relay '$r': accepted" 0 "$CTL" -d "$SCRATCH/nothing-due.db" flush --relay "$r"

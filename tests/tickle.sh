@@ -209,7 +209,8 @@ check_exit "--now not a day: 64" 64 ctl tickle --now 2027-02-30
 check_grep "--now not a day: says so" 'not a day' "$SCRATCH/err"
 check_exit "--now in another layout: 64" 64 ctl tickle --now 15/03/2027
 check_exit "a stray argument: 64" 64 ctl tickle 2027-03-15
-check_exit "no database: 75" 75 "$CTL" -d "$SCRATCH/no/such/dir/l.db" tickle --now 2027-03-15
+check_exit "no database: 66" 66 "$CTL" -d "$SCRATCH/no/such/dir/l.db" tickle --now 2027-03-15
+check_grep "no database: says so" "no database at $SCRATCH/no/such/dir/l.db" "$SCRATCH/err"
 outbox_before=$(q "$DB4" "SELECT count(*) FROM outbox")
 check "another process holds the write lock" db_lock "$DB4"
 check_exit "locked database: 75" 75 "$CTL" -c "$SCRATCH/t.conf" -d "$DB4" tickle --now 2027-03-25
