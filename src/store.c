@@ -307,16 +307,22 @@ static const char *const sql_text[SQL_COUNT] = {
         " WHERE direction = 'in' AND dedup_id = ifnull(?1, '') AND body_sha256 = ?2",
     /* A Message-ID is anyone's to write: mail that reuses a statement's
      * own Message-ID is recorded on whatever it threads onto, and must not
-     * draw that statement's answers away from it.  So the statement whose
-     * own id it is comes first, then the statement a message of kind
-     * statement made (a forward's outer id), then any other message's. */
+     * draw that statement's answers away from it.  So a mail of our own
+     * comes first (its id was made here for its statement, and a stranger
+     * who read it on a list may reuse it, even as a statement's own), then
+     * the statement whose own id it is (the older of two), then the
+     * statement a message of kind statement made (a forward's outer id),
+     * then any other message's; among messages the first recorded, since
+     * a copy of an id can only follow the mail that made it known. */
     [SQL_STATEMENT_BY_MESSAGE_ID] =
-        "SELECT id, 0 FROM statement WHERE message_id = ?1"
-        " UNION ALL SELECT statement, 1 FROM message"
+        "SELECT statement, 0, id FROM message"
+        " WHERE message_id = ?1 AND statement IS NOT NULL AND direction = 'out'"
+        " UNION ALL SELECT id, 1, id FROM statement WHERE message_id = ?1"
+        " UNION ALL SELECT statement, 2, id FROM message"
         " WHERE message_id = ?1 AND statement IS NOT NULL AND kind = 'statement'"
-        " UNION ALL SELECT statement, 2 FROM message"
+        " UNION ALL SELECT statement, 3, id FROM message"
         " WHERE message_id = ?1 AND statement IS NOT NULL"
-        " ORDER BY 2, 1 LIMIT 1",
+        " ORDER BY 2, 3 LIMIT 1",
     /* Only statements, with the From and forwarder they were recorded
      * with (see store_statement_by_own_message_id). */
     [SQL_STATEMENT_BY_OWN_MESSAGE_ID] =

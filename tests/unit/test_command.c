@@ -698,6 +698,83 @@ test_reassign(void **state)
     query_is("SELECT state FROM statement WHERE id = 1", "open");
 }
 
+/* A Message-ID liaisond made is the statement's it was made for: a
+ * stranger's statement (or any other mail) that takes the id of LS 1's
+ * notification, which every list member and the list's archive see,
+ * does not draw the answers to that notification, and their commands,
+ * away to itself. */
+static void
+test_our_message_id_kept(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *notif = query("SELECT message_id FROM outbox WHERE statement = 1"
+                                   " AND kind = 'notification'");
+    g_autofree char *fake = g_strdup_printf(
+        "From: Mallory <mallory@evil.test>\nTo: IETF CCAMP WG <ccamp@ietf.test>\n"
+        "Subject: Liaison statement on nothing\nMessage-ID: %s\n\nWe write about nothing.\n",
+        notif);
+    g_autofree char *reply = g_strdup_printf(
+        "From: Alice <alice@chairs.test>\nTo: %s\nSubject: Re: [LS 1] x\n"
+        "Message-ID: <alice-2@chairs.test>\nIn-Reply-To: %s\n"
+        "References: <sg15-ls-0412@itu.test> %s\n\nclose\n", chair, notif, notif);
+    struct decision d;
+
+    (void) state;
+    assert_int_equal(ingest_message(&t.ctx, fake, strlen(fake), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+    assert_int_equal(ingest_message(&t.ctx, reply, strlen(reply), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, 1);
+    decision_clear(&d);
+    query_is("SELECT state FROM statement WHERE id = 1", "closed");
+}
+
+/* Of two messages that share a Message-ID, the first recorded says where
+ * answers to it go: a stranger's copy of the id of an answer on LS 2,
+ * threaded onto the older LS 1, does not draw the next answer to it
+ * there. */
+static void
+test_first_message_id_kept(void **state)
+{
+    g_autofree char *s02 = g_build_filename(SRCDIR, "tests", "corpus",
+                                            "s02-datatracker-mail.eml", NULL);
+    g_autofree char *raw = NULL;
+    static const char ans2[] =
+        "From: Bob <bob@chairs.test>\nTo: liaisons@ietf.test\nSubject: Re: LS 2\n"
+        "Message-ID: <bob-ls2@chairs.test>\nIn-Reply-To: <dt-2101@datatracker.ietf.test>\n\n"
+        "We look at it.\n";
+    static const char copy[] =
+        "From: Mallory <mallory@evil.test>\nTo: liaisons@ietf.test\nSubject: Re: LS 1\n"
+        "Message-ID: <bob-ls2@chairs.test>\nIn-Reply-To: <sg15-ls-0412@itu.test>\n\n"
+        "Something else.\n";
+    static const char next[] =
+        "From: Bob <bob@chairs.test>\nTo: liaisons@ietf.test\nSubject: Re: LS 2\n"
+        "Message-ID: <bob-ls2-2@chairs.test>\nIn-Reply-To: <bob-ls2@chairs.test>\n\n"
+        "And we answer.\n";
+    gsize len;
+    struct decision d;
+
+    (void) state;
+    assert_true(g_file_get_contents(s02, &raw, &len, NULL));
+    assert_int_equal(ingest_message(&t.ctx, raw, len, NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+    assert_int_equal(ingest_message(&t.ctx, ans2, strlen(ans2), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+    assert_int_equal(ingest_message(&t.ctx, copy, strlen(copy), NULL, &d), INGEST_OK);
+    assert_int_equal(d.statement_id, 1);
+    decision_clear(&d);
+    assert_int_equal(ingest_message(&t.ctx, next, strlen(next), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+}
+
 int
 main(void)
 {
@@ -714,6 +791,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_one_reminder_a_day, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_reassign, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_two_reply_addresses, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_our_message_id_kept, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_first_message_id_kept, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;
