@@ -220,40 +220,91 @@ command_reply_address_parse(const struct compose_settings *cs, const char *addr,
     return TRUE;
 }
 
-/* The value of property name ("header.d") in one resinfo of an
- * Authentication-Results field, or NULL. */
-static char *
-resinfo_property(const char *resinfo, const char *name)
+/* The words of one Authentication-Results value as RFC 8601 reads it
+ * (CFWS between them): comments dropped whole, nested and with quoted
+ * pairs; a quoted string, unquoted, part of the word it is in; each ';'
+ * outside both a NULL, the end of the authserv-id or of a resinfo.  A
+ * ';', '(' or blank inside a quoted string is the value's, never syntax:
+ * an SPF result's smtp.mailfrom="x;dmarc=pass header.from=..."@evil.test
+ * is one word.  NULL for a value whose comment or quoted string never
+ * ends, which no server of ours writes. */
+static GPtrArray *
+ar_words(const char *v)
 {
-    g_autofree char *key = g_strconcat(name, "=", NULL);
-    g_auto(GStrv) words = g_strsplit_set(resinfo, " \t", -1);
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    GString *w = g_string_new(NULL);
+    gboolean in_word = FALSE, ok = TRUE;
 
-    for (int i = 0; words[i] != NULL; i++)
-        if (g_ascii_strncasecmp(words[i], key, strlen(key)) == 0) {
-            const char *v = words[i] + strlen(key);
-
-            return g_ascii_strdown(*v == '@' ? v + 1 : strchr(v, '@') != NULL
-                                   ? strchr(v, '@') + 1 : v, -1);
+    for (const char *p = v; ok && *p != '\0'; p++) {
+        if (*p == '(' || *p == ';' || g_ascii_isspace(*p)) {
+            if (in_word)
+                g_ptr_array_add(out, g_strdup(w->str));
+            g_string_truncate(w, 0);
+            in_word = FALSE;
         }
-    return NULL;
+        if (*p == '(') {
+            int depth = 1;
+
+            while (depth > 0 && *++p != '\0') {
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+                else if (*p == '(')
+                    depth++;
+                else if (*p == ')')
+                    depth--;
+            }
+            ok = depth == 0;
+        } else if (*p == ';') {
+            g_ptr_array_add(out, NULL);
+        } else if (*p == '"') {
+            in_word = TRUE;
+            while (*++p != '\0' && *p != '"') {
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+                g_string_append_c(w, *p);
+            }
+            ok = *p == '"';
+        } else if (!g_ascii_isspace(*p)) {
+            in_word = TRUE;
+            g_string_append_c(w, *p);
+        }
+    }
+    if (ok && in_word)
+        g_ptr_array_add(out, g_strdup(w->str));
+    g_string_free(w, TRUE);
+    if (!ok)
+        g_clear_pointer(&out, g_ptr_array_unref);
+    return out;
 }
 
-/* A copy of an Authentication-Results value without its comments. */
-static char *
-without_comments(const char *v)
+/* The domain of a property's value, "header.d=example.org" or
+ * "header.i=user@example.org" (after its last '@'), when word is that
+ * property (name, as "header.d"); else NULL. */
+static const char *
+ar_property(const char *word, const char *name)
 {
-    GString *out = g_string_new(NULL);
-    int depth = 0;
+    size_t n = strlen(name);
+    const char *v;
 
-    for (const char *p = v; *p != '\0'; p++) {
-        if (*p == '(')
-            depth++;
-        else if (*p == ')' && depth > 0)
-            depth--;
-        else if (depth == 0)
-            g_string_append_c(out, *p);
-    }
-    return g_string_free(out, FALSE);
+    if (word == NULL || g_ascii_strncasecmp(word, name, n) != 0 || word[n] != '=')
+        return NULL;
+    v = word + n + 1;
+    return strrchr(v, '@') != NULL ? strrchr(v, '@') + 1 : v;
+}
+
+/* Whether v (one Authentication-Results value) begins with authserv_id
+ * as a plain token, as the servers write it: a quoted or commented id is
+ * one the MTA's removal of outside fields may not have recognised as its
+ * own, so it is never trusted. */
+static gboolean
+ar_ours(const char *v, const char *authserv_id)
+{
+    size_t n = strlen(authserv_id);
+
+    while (g_ascii_isspace(*v))
+        v++;
+    return g_ascii_strncasecmp(v, authserv_id, n) == 0
+           && (v[n] == '\0' || v[n] == ';' || v[n] == '(' || g_ascii_isspace(v[n]));
 }
 
 /* See command.h. */
@@ -265,34 +316,38 @@ command_authenticated(const struct message *m, const char *authserv_id)
     if (at == NULL || authserv_id == NULL || *authserv_id == '\0')
         return FALSE;
     for (guint i = 0; i < m->auth_results->len; i++) {
-        g_autofree char *v = without_comments(g_ptr_array_index(m->auth_results, i));
-        g_auto(GStrv) parts = g_strsplit(v, ";", -1);
-        g_autofree char *serv = NULL;
+        const char *v = g_ptr_array_index(m->auth_results, i);
+        g_autoptr(GPtrArray) words = NULL;
+        guint k = 0;
 
-        /* authserv-id [version] ; resinfo ; resinfo ...  An empty
-         * value, or one of comments only, has no authserv-id. */
-        if (parts[0] == NULL)
+        /* authserv-id [version] ; resinfo ; resinfo ...  Fields of ours
+         * are trusted: the MTA removes those that arrive from outside
+         * (RFC 8601 section 5); OpenDKIM and OpenDMARC each add one. */
+        if (!ar_ours(v, authserv_id) || (words = ar_words(v)) == NULL)
             continue;
-        serv = g_strstrip(g_strdup(parts[0]));
-        if (strchr(serv, ' ') != NULL)
-            *strchr(serv, ' ') = '\0';
-        if (g_ascii_strcasecmp(serv, authserv_id) != 0)
-            continue;
-        /* Fields of ours are trusted: the MTA removes those that arrive
-         * from outside (RFC 8601 section 5); OpenDKIM and OpenDMARC each
-         * add one. */
-        for (int k = 1; parts[k] != NULL; k++) {
-            char   *r = g_strstrip(parts[k]);
-            g_autofree char *d = NULL;
+        while (k < words->len && g_ptr_array_index(words, k) != NULL)
+            k++;
+        /* Each resinfo: method=result, then its properties. */
+        while (k < words->len) {
+            const char *method = ++k < words->len ? g_ptr_array_index(words, k) : NULL;
+            gboolean dmarc = method != NULL && g_ascii_strcasecmp(method, "dmarc=pass") == 0;
+            gboolean dkim = method != NULL && g_ascii_strcasecmp(method, "dkim=pass") == 0;
+            const char *from = NULL, *d = NULL, *id = NULL;
 
-            if (g_ascii_strncasecmp(r, "dmarc=pass", 10) == 0
-                && (r[10] == '\0' || g_ascii_isspace(r[10])))
-                d = resinfo_property(r, "header.from");
-            else if (g_ascii_strncasecmp(r, "dkim=pass", 9) == 0
-                     && (r[9] == '\0' || g_ascii_isspace(r[9])))
-                if ((d = resinfo_property(r, "header.d")) == NULL)
-                    d = resinfo_property(r, "header.i");
-            if (d != NULL && g_ascii_strcasecmp(d, at + 1) == 0)
+            for (k += method != NULL; k < words->len && g_ptr_array_index(words, k) != NULL; k++) {
+                const char *w = g_ptr_array_index(words, k);
+
+                if (from == NULL)
+                    from = ar_property(w, "header.from");
+                if (d == NULL)
+                    d = ar_property(w, "header.d");
+                if (id == NULL)
+                    id = ar_property(w, "header.i");
+            }
+            if (dmarc && from != NULL && g_ascii_strcasecmp(from, at + 1) == 0)
+                return TRUE;
+            if (dkim && (d != NULL ? d : id) != NULL
+                && g_ascii_strcasecmp(d != NULL ? d : id, at + 1) == 0)
                 return TRUE;
         }
     }

@@ -185,6 +185,28 @@ test_authenticated(void **state)
         { { "mx.ietf.test; (dmarc=pass header.from=ietf.test) dmarc=none", NULL }, FALSE },
         { { "evil.test; dmarc=fail", "mx.ietf.test; dmarc=pass header.from=ietf.test", NULL },
           TRUE },
+        /* Quoted strings are values, never syntax: an SPF result's
+         * quoted local part that reads as a DMARC pass, or a quoted '('
+         * that would hide the real pass behind it. */
+        { { "mx.ietf.test; spf=pass smtp.mailfrom=\"x;dmarc=pass header.from=ietf.test x\"@evil.test",
+            NULL }, FALSE },
+        { { "mx.ietf.test; dkim=fail header.b=\"(x\"; dmarc=pass header.from=ietf.test", NULL },
+          TRUE },
+        /* Comments end where RFC 8601 says, quoted pairs and nesting
+         * included: what is inside one never counts. */
+        { { "mx.ietf.test; spf=pass (a \\); dmarc=pass header.from=ietf.test (b)) "
+            "smtp.mailfrom=evil.test", NULL }, FALSE },
+        { { "mx.ietf.test; dmarc=pass (p=reject (nested) dis=none) header.from=ietf.test", NULL },
+          TRUE },
+        { { "mx.ietf.test; dmarc=pass header.from=\"ietf.test\"", NULL }, TRUE },
+        { { "mx.ietf.test; dkim=pass header.d=evil.test header.i=@ietf.test", NULL }, FALSE },
+        /* Unterminated: not read at all. */
+        { { "mx.ietf.test; dmarc=pass header.from=ietf.test (x", NULL }, FALSE },
+        /* The authserv-id quoted or behind a comment is not trusted:
+         * the MTA's removal of outside fields may not know it. */
+        { { "\"mx.ietf.test\"; dmarc=pass header.from=ietf.test", NULL }, FALSE },
+        { { "(x) mx.ietf.test; dmarc=pass header.from=ietf.test", NULL }, FALSE },
+        { { "mx.ietf.test.evil; dmarc=pass header.from=ietf.test", NULL }, FALSE },
         /* A value with no authserv-id at all: no crash, no pass. */
         { { "(comment only)", NULL }, FALSE },
         { { "", NULL }, FALSE },
