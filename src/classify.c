@@ -260,6 +260,8 @@ thread_lookup(const struct message *m, classify_lookup_fn lookup, gpointer data,
 }
 
 /* The statement that m is about without threading onto it: the one whose
+ * reply address (with a token liaisond gave one of its recipients) m was
+ * sent to, an answer whose mailer kept no In-Reply-To; else the one whose
  * own Message-ID m has (a statement arriving again, directly after its
  * forward or the other way round), else the one its Subject's "[LS n]"
  * tag names when m's From is one of that statement's contacts or
@@ -271,10 +273,12 @@ about_lookup(const struct message *m, const struct classify_store *cs, GError **
 {
     g_autofree char *from = m->from_addr != NULL ? g_utf8_strdown(m->from_addr, -1) : NULL;
     g_autofree char *title = NULL, *own = NULL;
-    gint64 id = cs->by_own_message_id(m->message_id, from, cs->data, err);
+    gint64 id = cs->addressed != NULL ? cs->addressed(m, cs->data, err) : 0;
     int known;
 
     if (id != 0)
+        return id;
+    if ((id = cs->by_own_message_id(m->message_id, from, cs->data, err)) != 0)
         return id;
     if ((id = subject_tag(m->subject)) == 0 || from == NULL)
         return 0;

@@ -37,6 +37,11 @@ typedef gboolean (*classify_ours_fn)(const char *addr, gpointer data);
  * or the IETF, IESG, IAB or IRTF by name. */
 typedef gboolean (*classify_ietf_fn)(const char *body, gpointer data);
 
+/* The statement m was sent to a reply address of (one liaisond gave a
+ * recipient of it, token and all): its id, 0 if none, -1 on a failure. */
+typedef gint64 (*classify_addressed_fn)(const struct message *m, gpointer data,
+                                        GError **err);
+
 /* What classification asks of the store (and the directory). */
 struct classify_store {
     classify_lookup_fn by_message_id;
@@ -45,6 +50,7 @@ struct classify_store {
     classify_ours_fn ours;
     classify_ietf_fn ietf_body;
     gpointer data;
+    classify_addressed_fn addressed;    /* NULL: reply addresses not asked */
 };
 
 /* Classify m.  envelope_sender is the SMTP MAIL FROM ("" for the null

@@ -421,6 +421,56 @@ token_of(const char *secret, gint64 id, const char *addr, const char *token)
     return compose_same_hash(token, want);
 }
 
+/* Whether tok is the token of one of s's recipients or its assignee. */
+static gboolean
+token_of_anyone(const char *secret, const struct statement *s, const char *tok)
+{
+    for (guint k = 0; k <= s->recipients->len; k++) {
+        const char *a = k < s->recipients->len
+                        ? ((const struct recipient *) g_ptr_array_index(s->recipients, k))->addr
+                        : s->assignee;
+
+        if (a != NULL && token_of(secret, s->id, a, tok))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* See command.h. */
+gint64
+command_addressed(struct store *st, const struct compose_settings *cs,
+                  const struct message *m, GError **err)
+{
+    g_autofree char *secret = NULL;
+
+    for (guint i = 0; cs != NULL && i < m->reply_rcpts->len; i++) {
+        g_autofree char *tok = NULL;
+        GError *e = NULL;
+        struct statement *s;
+        gboolean mine;
+        gint64 id = 0;
+
+        if (!command_reply_address_parse(cs, g_ptr_array_index(m->reply_rcpts, i), &id, &tok))
+            continue;
+        if (secret == NULL && (secret = store_secret(st, err)) == NULL)
+            return -1;
+        if ((s = store_get_statement_meta(st, id, &e)) == NULL) {
+            /* A reply address of no statement is nobody's. */
+            if (g_error_matches(e, STORE_ERROR, STORE_ERROR_NOTFOUND)) {
+                g_error_free(e);
+                continue;
+            }
+            g_propagate_error(err, e);
+            return -1;
+        }
+        mine = token_of_anyone(secret, s, tok);
+        statement_free(s);
+        if (mine)
+            return id;
+    }
+    return 0;
+}
+
 /* Whether m's From is addr or one of the people the directory lists
  * for it. */
 static gboolean

@@ -59,6 +59,14 @@ GBytes *command_personal_copy(const struct compose_settings *cs, const char *sec
 gboolean command_reply_address_parse(const struct compose_settings *cs, const char *addr,
                                      gint64 *id, char **token);
 
+/* The statement one of m's To and Cc addresses is a reply address of,
+ * with a token liaisond gave one of that statement's recipients (or its
+ * assignee): its id; 0 when none is (cs NULL: no mail out, no reply
+ * addresses); -1 with *err for a store failure.  What an answer that
+ * kept no In-Reply-To or References is about (classify.c). */
+gint64  command_addressed(struct store *st, const struct compose_settings *cs,
+                          const struct message *m, GError **err);
+
 /* Whether one of m's Authentication-Results fields, added by authserv_id,
  * says the From passed DMARC, or DKIM with a signature of the From's
  * domain. */

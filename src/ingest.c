@@ -219,6 +219,15 @@ ietf_in_directory(const char *body, gpointer data)
     return FALSE;
 }
 
+/* classify_addressed_fn over the store: command.c knows the tokens. */
+static gint64
+addressed_in_store(const struct message *m, gpointer data, GError **err)
+{
+    struct ingest_ctx *ctx = data;
+
+    return command_addressed(ctx->store, ctx->mail, m, err);
+}
+
 /* Classify m against the store; see classify_message(). */
 static gboolean
 classify_in_store(struct ingest_ctx *ctx, const struct message *m, const char *envelope_sender,
@@ -226,7 +235,7 @@ classify_in_store(struct ingest_ctx *ctx, const struct message *m, const char *e
 {
     const struct classify_store cs = {
         lookup_in_store, own_lookup_in_store, knows_in_store, ours_in_directory,
-        ietf_in_directory, ctx,
+        ietf_in_directory, ctx, addressed_in_store,
     };
 
     return classify_message(m, envelope_sender, &cs, kind, statement_id, err);

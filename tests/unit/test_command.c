@@ -797,6 +797,36 @@ test_first_message_id_kept(void **state)
     decision_clear(&d);
 }
 
+/* An answer sent to a reply address of LS 1 is about LS 1 even when the
+ * mailer kept no In-Reply-To or References (a new mail to the address,
+ * a client that drops them): one of the chairs, from her own address
+ * behind the chairs' alias, which no [LS n] tag would vouch for, closes
+ * it rather than making a new statement of her answer.  A reply address
+ * whose token is nobody's on the statement threads nothing. */
+static void
+test_unthreaded_reply(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *forged = g_strdup_printf("liaisons+c.1.%s@ietf.test", "0123456789ab");
+    g_autofree char *bad = g_strdup_printf(
+        "From: Alice <alice@chairs.test>\nTo: %s\nSubject: about LS 1\n"
+        "Message-ID: <alice-3@chairs.test>\n\nclose\n", forged);
+    g_autofree char *raw = g_strdup_printf(
+        "From: Alice <alice@chairs.test>\nTo: %s\nSubject: Re: [LS 1] x\n"
+        "Message-ID: <alice-4@chairs.test>\n\nclose\n", chair);
+    struct decision d;
+
+    (void) state;
+    assert_int_equal(ingest_message(&t.ctx, bad, strlen(bad), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    decision_clear(&d);
+    assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, 1);
+    decision_clear(&d);
+    query_is("SELECT state FROM statement WHERE id = 1", "closed");
+}
+
 int
 main(void)
 {
@@ -815,6 +845,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_two_reply_addresses, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_our_message_id_kept, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_first_message_id_kept, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_unthreaded_reply, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;
