@@ -206,9 +206,16 @@ command_reply_address_parse(const struct compose_settings *cs, const char *addr,
         || g_ascii_strncasecmp(addr, prefix, strlen(prefix)) != 0)
         return FALSE;
     p = addr + strlen(prefix);
-    n = g_ascii_strtoll(p, &end, 10);
-    if (end == p || *end != '.' || n <= 0)
+    /* The id as command_reply_address writes it, digits only: strtoll
+     * alone also took "+1", " 1" and "01" for 1 and clamped an id too
+     * long for 64 bits to the largest, so that one reply address had
+     * many spellings. */
+    end = (char *) p;
+    while (g_ascii_isdigit(*end))
+        end++;
+    if (end == p || *p == '0' || end - p > 18 || *end != '.')
         return FALSE;
+    n = g_ascii_strtoll(p, NULL, 10);
     dot = end + 1;
     if (at - dot != 12)
         return FALSE;

@@ -122,7 +122,13 @@ test_token_and_address(void **state)
         "liaisons+c.1.0123456789ab@other.test", "other+c.1.0123456789ab@ietf.test",
         "liaisons+c.x.0123456789ab@ietf.test", "liaisons+c.1.0123456789a@ietf.test",
         "liaisons+c.1.0123456789abc@ietf.test", "liaisons+c.1.0123456789ag@ietf.test",
-        "liaisons+c.0.0123456789ab@ietf.test", NULL,
+        "liaisons+c.0.0123456789ab@ietf.test",
+        /* One spelling of an id: no sign, blank or leading zero, and
+         * nothing strtoll would clamp. */
+        "liaisons+c.+1.0123456789ab@ietf.test", "liaisons+c. 1.0123456789ab@ietf.test",
+        "liaisons+c.01.0123456789ab@ietf.test", "liaisons+c.-1.0123456789ab@ietf.test",
+        "liaisons+c.99999999999999999999.0123456789ab@ietf.test",
+        "liaisons+c.9223372036854775808.0123456789ab@ietf.test", NULL,
     };
 
     assert_int_equal(strlen(t1), 12);
