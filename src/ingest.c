@@ -500,7 +500,7 @@ limit_acknowledgements(struct ingest_ctx *ctx, const struct statement *s,
             g_autofree char *why = g_strdup_printf("no acknowledgement to %s: %" G_GINT64_FORMAT
                                                    " already sent in 24 hours", rcpt, n);
 
-            log_msg(LOG_NOTICE, s->message_id, "%s", why);
+            log_msg(LOG_NOTICE, ctx->log_id != NULL ? ctx->log_id : s->message_id, "%s", why);
             if (!store_add_event(ctx->store, s->id, 0, "acknowledgement withheld",
                                  "liaisond", why, err))
                 return FALSE;
@@ -773,7 +773,7 @@ replay_duplicate(struct ingest_ctx *ctx, struct message *m, const char *envelope
     if (!classify_in_store(ctx, m, envelope_sender, &now, &ref, err))
         return FALSE;
     if (!classify_kind_from_name(kind, &recorded)) {
-        log_msg(LOG_WARNING, NULL, "message %" G_GINT64_FORMAT " is recorded with an "
+        log_msg(LOG_WARNING, ctx->log_id, "message %" G_GINT64_FORMAT " is recorded with an "
                 "unknown kind \"%s\"; its copy is taken as %s", row,
                 kind != NULL ? kind : "", classify_kind_name(now));
         recorded = now;

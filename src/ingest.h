@@ -50,6 +50,10 @@ struct ingest_ctx {
      * authserv_id set, they also need that server's Authentication-Results
      * to vouch for the From. */
     const char *authserv_id;
+    /* The id the caller's log lines carry for this message (liaisond: the
+     * MTA's queue id), so that ingest's own lines join the same story;
+     * NULL: the message's Message-ID, else none. */
+    const char *log_id;
 };
 
 struct decision {

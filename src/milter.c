@@ -920,6 +920,7 @@ cb_eom(SMFICTX *ctx)
     ictx.acknowledge = m->snap->cfg->acknowledge;
     ictx.ack_per_day = m->snap->cfg->ack_per_day;
     ictx.authserv_id = m->snap->cfg->authserv_id;
+    ictx.log_id = m->id;        /* ingest's own lines join this message's */
     ictx.store_enter = writer_enter;
     ictx.store_leave = writer_leave;
     ictx.store_data = m->snap->cfg;

@@ -21,8 +21,13 @@ directory = $CORPUS/directory.json
 spool_dir = $dir/spool
 spool_memory_max = 4k
 EOC
+    # A script's own settings, if it has any (NAME.conf beside it).
+    [ -f "${script%.lua}.conf" ] && cat "${script%.lua}.conf" >>"$dir/liaisond.conf"
+    # OUT: where liaisond's own log lines go (miltertest's output, which
+    # holds the daemon's standard error), for a script that reads them.
     if miltertest -D "LIAISOND=$BUILDDIR/src/liaisond" -D "CONF=$dir/liaisond.conf" \
-        -D "SOCK=$dir/liaisond.sock" -D "CORPUS=$CORPUS" -s "$script" >"$dir/out" 2>&1; then
+        -D "SOCK=$dir/liaisond.sock" -D "CORPUS=$CORPUS" -D "OUT=$dir/out" \
+        -s "$script" >"$dir/out" 2>&1; then
         ok "$name.lua ($(grep -c '^ok' "$dir/out") checks)"
     else
         fail "$name.lua" "$(grep -v '^ok' "$dir/out" | tail -5)"
