@@ -951,8 +951,14 @@ cb_eom(SMFICTX *ctx)
         }
         /* New mail may be waiting in the outbox (a statement's
          * notification and acknowledgement, a bounce's report to the
-         * liaison manager): don't wait for the sender's next round. */
-        if ((d.kind == KIND_STATEMENT || d.kind == KIND_BOUNCE) && !d.duplicate)
+         * liaison manager, the report of an answer's commands and a
+         * reassignment's notification): don't wait for the sender's next
+         * round, which may be a day away (sender_interval).  An answer
+         * counts even as a duplicate: the direct copy of one whose list
+         * copy came first runs its commands only now; a spare round
+         * costs one query. */
+        if (d.kind == KIND_CORRESPONDENCE
+            || ((d.kind == KIND_STATEMENT || d.kind == KIND_BOUNCE) && !d.duplicate))
             sender_wake();
         msg_free(c);
         result = SMFIS_CONTINUE;
