@@ -33,7 +33,8 @@
  * another had changed.
  *
  * Round trips.  MAIL, RCPT, each header and each body chunk are negotiated
- * "no reply" (SMFIP_NR_*) where the MTA offers it, and only the queue id
+ * "no reply" (SMFIP_NR_*; libmilter offers them whatever the MTA has,
+ * and itself answers an MTA without them), and only the queue id
  * macro is asked for: the MTA does not wait for us until DATA, the end of
  * the headers and the end of the message, which is where a failure noted
  * earlier is answered.
@@ -439,6 +440,8 @@ write_all(int fd, const char *buf, size_t n)
 
         if (w < 0 && errno == EINTR)
             continue;
+        if (w == 0)
+            errno = EIO;        /* no progress: the caller prints errno */
         if (w <= 0)
             return FALSE;
         buf += w;
@@ -660,7 +663,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     /* No reply for MAIL, RCPT, each header and each body chunk: the MTA
      * sends them without waiting for us; a failure there is answered at
-     * the next step that replies (DATA, end of headers, end of message). */
+     * the next step that replies (DATA, end of headers, end of message).
+     * libmilter offers these flags even to an MTA that lacks them, and
+     * then sends that MTA the CONTINUE itself. */
     const unsigned long noreply = SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
 
     /* Asking for fewer macros is an action of its own, asked for only
