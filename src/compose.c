@@ -66,6 +66,34 @@ compose_is_bidi_control(gunichar c)
            || (c >= 0x2066 && c <= 0x2069);
 }
 
+/* See compose.h.  g_format_size puts a no-break space (U+00A0) before
+ * the unit: a plain one here, for mail in any charset and for scripts
+ * that split on spaces. */
+char *
+compose_size_text(guint64 bytes)
+{
+    g_autofree char *s = g_format_size(bytes);
+    g_auto(GStrv) parts = g_strsplit(s, "\u00a0", -1);
+
+    return g_strjoinv(" ", parts);
+}
+
+/* Whether a file name ends in an extension (".pdf", ".docx": one to
+ * five letters or digits after a dot that does not begin the name). */
+static gboolean
+name_has_extension(const char *name)
+{
+    const char *dot = name != NULL ? strrchr(name, '.') : NULL;
+    size_t n;
+
+    if (dot == NULL || dot == name || (n = strlen(dot + 1)) < 1 || n > 5)
+        return FALSE;
+    for (const char *p = dot + 1; *p != '\0'; p++)
+        if (!g_ascii_isalnum(*p))
+            return FALSE;
+    return TRUE;
+}
+
 /* A copy of s fit for a header: valid UTF-8, every control character a
  * space, bidirectional controls dropped, runs of spaces collapsed,
  * trimmed, at most max characters.  NULL in, NULL out. */
@@ -592,9 +620,17 @@ append_envelope(GString *t, const struct statement *s)
         g_autofree char *name = clean_header_value(a->name, 200);
         g_autofree char *type = clean_header_value(a->type, 100);
 
-        g_string_append_printf(t, "%s%s (%s, %" G_GSIZE_FORMAT " bytes)\n",
-                               i > 0 ? "                      " : "",
-                               name, type, a->size);
+        g_autofree char *size = compose_size_text(a->size);
+
+        /* The extension says what opens it, where the MIME type of an
+         * office file is a line long: the type only for a name without
+         * one ("LS123"). */
+        if (name_has_extension(name))
+            g_string_append_printf(t, "%s%s (%s)\n", i > 0 ? "                      " : "",
+                                   name, size);
+        else
+            g_string_append_printf(t, "%s%s (%s, %s)\n", i > 0 ? "                      " : "",
+                                   name, type, size);
     }
 }
 

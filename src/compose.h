@@ -82,6 +82,9 @@ struct outmail *compose_response(const struct compose_settings *cs,
  * shows it: in a Subject or on a page it would make a title read as
  * something else. */
 gboolean compose_is_bidi_control(gunichar c);
+/* A size for a person, "2.1 kB" (SI units, as ls -h --si and df -H),
+ * with a plain space before the unit; the caller frees it. */
+char   *compose_size_text(guint64 bytes);
 /* Whether addr is a plain mailbox address (local@domain, printable ASCII,
  * no blank, quote, bracket, comma or semicolon) that mail is sent to. */
 gboolean compose_address_ok(const char *addr);

@@ -437,19 +437,6 @@ ctl_put_text(const char *text, gboolean lines)
     }
 }
 
-/* A size for a person, "1.2 MB" (SI units, as ls -h --si and df -H).
- * g_format_size puts a no-break space (U+00A0) before the unit: a plain
- * one here, for cron mail in any charset and for scripts that split on
- * spaces. */
-char *
-ctl_plain_size(guint64 bytes)
-{
-    g_autofree char *s = g_format_size(bytes);
-    g_auto(GStrv) parts = g_strsplit(s, "\u00a0", -1);
-
-    return g_strjoinv(" ", parts);
-}
-
 /* Print a JSON node, pretty. */
 void
 ctl_print_json(JsonBuilder *b)

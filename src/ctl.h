@@ -77,7 +77,6 @@ void    ctl_put_cell(const char *s, glong width);
 void    ctl_put_text(const char *text, gboolean lines);
 void    ctl_table_time(char out[static 17], const char *iso);
 void    ctl_print_json(JsonBuilder *b);
-char   *ctl_plain_size(guint64 bytes);
 
 /* ctl_ingest.c */
 int     ctl_ingest_keep(int rc);

@@ -321,7 +321,7 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
     } else if ((rc = finish_beside(o.fp, tmp, file)) != EX_OK) {
         return rc;
     }
-    size = ctl_plain_size(o.bytes);
+    size = compose_size_text(o.bytes);
     /* The summary goes where the mail does not. */
     fprintf(to_stdout ? stderr : stdout,
             "exported %" G_GINT64_FORMAT " message%s of %u statement%s (%s) to %s\n",

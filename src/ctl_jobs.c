@@ -205,7 +205,7 @@ ctl_cmd_backup(struct ctl *ctl, int argc, char **argv)
         g_error_free(err);
         return rc;
     }
-    size = ctl_plain_size((guint64) sum.bytes);
+    size = compose_size_text((guint64) sum.bytes);
     printf("backed up %" G_GINT64_FORMAT " statement%s, %" G_GINT64_FORMAT " message%s (%s) to %s\n",
            sum.statements, sum.statements == 1 ? "" : "s",
            sum.messages, sum.messages == 1 ? "" : "s", size, file);

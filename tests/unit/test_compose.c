@@ -221,6 +221,16 @@ test_notification(void **state)
 
     g_ptr_array_add(s->env->technical_contacts,
                     contact_new("Zoe Muller, Rapporteur Q14/15", "zm@itu.test"));
+    {
+        g_autofree guint8 *doc = g_malloc0(2052);
+        g_autoptr(GBytes) b1 = g_bytes_new(doc, 2052);
+        g_autoptr(GBytes) b2 = g_bytes_new("%PDF-1.4", 8);
+
+        g_ptr_array_add(s->attachments, attachment_new(
+            "T25-SG15-LS123.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b1));
+        g_ptr_array_add(s->attachments, attachment_new("LS123", "application/pdf", b2));
+    }
     m = compose_notification(&test_mail_settings, s);
 
     assert_non_null(m);
@@ -253,6 +263,10 @@ test_notification(void **state)
     assert_true(at >= 0);
     assert_string_equal(lines[at + 1],
                         "                      Zoe Muller, Rapporteur Q14/15 <zm@itu.test>");
+    /* Attachments: name and size for a person; the type only where no
+     * extension says it. */
+    assert_non_null(strstr(text, "\n  Attachments:        T25-SG15-LS123.docx (2.1 kB)\r\n"
+                                 "                      LS123 (application/pdf, 8 bytes)\r\n"));
     assert_non_null(strstr(text, "Please reply by 2027-03-15."));
     assert_non_null(strstr(text, "https://datatracker.ietf.test/liaison/42"));
     assert_non_null(strstr(text, "reply to this message"));
