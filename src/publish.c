@@ -659,7 +659,9 @@ render_statement(const struct site *site, const struct statement *s,
     strings_field(out, "For information", env->info_to);
     field(out, "Purpose", e->purpose != NULL ? e->purpose : "not stated");
     g_string_append(out, "<dt>Deadline</dt><dd class=\"deadline\">");
-    put_deadline(out, env->deadline, site->today, open);
+    /* Answered is not overdue, as on the index: no count of days once
+     * the IETF has done its part. */
+    put_deadline(out, env->deadline, site->today, open && s->replied == NULL);
     g_string_append(out, "</dd>\n");
     contacts_field(out, "Response contacts", env->response_contacts);
     contacts_field(out, "Technical contacts", env->technical_contacts);

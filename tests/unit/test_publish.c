@@ -426,6 +426,39 @@ test_calendar_relative(void **state)
     icalcomponent_free(cal);
 }
 
+/* An open statement the IETF answered after its deadline: neither its
+ * index row nor its own page calls it overdue (the page used to count
+ * the days past the deadline while the index said "answered"). */
+static void
+test_answered_not_overdue(void **state)
+{
+    struct fixture *f = *state;
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
+    };
+    struct publish_summary sum;
+    GError *err = NULL;
+    gsize len;
+    gint64 id = add(f->st, "Answered late", "2027-03-01", NULL);
+    g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT "/index.html", id);
+    g_autofree char *row = g_strdup_printf("<tr data-id=\"%" G_GINT64_FORMAT "\">", id);
+    g_autofree char *page = NULL, *index = NULL;
+
+    assert_true(store_set_replied(f->st, id, &err));
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    index = site_file(f, "index.html", &len);
+    assert_non_null(index);
+    assert_non_null(strstr(index, row));
+    assert_null(strstr(index, "overdue by"));
+    page = site_file(f, name, &len);
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<dt>Answered</dt>"));
+    assert_non_null(strstr(page, "<time datetime=\"2027-03-01\">2027-03-01</time>"));
+    assert_null(strstr(page, "overdue by"));
+}
+
 /* A site directory that cannot be made: a file error that names it, and
  * nothing else happens. */
 static void
@@ -474,6 +507,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_site, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calendar_relative, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answered_not_overdue, setup, teardown),
     };
 
     envelope_init(NULL);
