@@ -992,43 +992,112 @@ render_json(const struct site *site)
     return out;
 }
 
-/* Flush a file written through GIO to disk (GIO does not for a new
- * file); a descriptor opened to read serves fsync as well. */
-static gboolean
-sync_file(const char *path, GError **err)
-{
-    int     fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-    int     rc = fd < 0 ? -1 : fsync(fd);
-    int     saved = errno;
-
-    if (fd >= 0)
-        close(fd);
-    if (rc == 0)
-        return TRUE;
-    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved),
-                "cannot flush %s to disk: %s", path, g_strerror(saved));
-    return FALSE;
-}
-
-/* Give a file or directory written here the mode a web server needs to
+/* Give the file or folder open on fd the mode a web server needs to
  * read it, whatever the umask of cron's or systemd's user (0007 in
- * liaisond's units): the site is public by design.  One that has the mode,
- * or that others can read already, is left alone: a site first published
- * by root and then by its owner has files the owner cannot chmod. */
+ * liaisond's units): the site is public by design.  One that has the
+ * mode, or that others can read already, is left alone: a site first
+ * published by root and then by its owner has files the owner cannot
+ * chmod.  Through the descriptor, never the name: between a check and a
+ * chmod(2) by name, whoever can write the site could put a link there,
+ * and a run as root would make the link's target readable (/etc/shadow).
+ * A file with other names (a hard link) is left alone too: its mode is
+ * not only the site's. */
 static gboolean
-make_public(const char *path, int mode, GError **err)
+make_public_fd(int fd, const char *path, int mode, GError **err)
 {
     GStatBuf sb;
     int     others = (mode & S_IXOTH) ? (S_IROTH | S_IXOTH) : S_IROTH;
 
-    if (g_stat(path, &sb) == 0 && ((int) (sb.st_mode & 07777) == mode
-                                   || (int) (sb.st_mode & others) == others))
+    if (fstat(fd, &sb) != 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot read the mode of %s: %s", path, g_strerror(errno));
+        return FALSE;
+    }
+    if ((int) (sb.st_mode & 07777) == mode || (int) (sb.st_mode & others) == others
+        || (!S_ISDIR(sb.st_mode) && sb.st_nlink > 1))
         return TRUE;
-    if (g_chmod(path, mode) == 0)
+    if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                    "%s is no file or folder: publish changes the mode of its own only", path);
+        return FALSE;
+    }
+    if (fchmod(fd, (mode_t) mode) == 0)
         return TRUE;
     g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
                 "cannot make %s readable: %s", path, g_strerror(errno));
     return FALSE;
+}
+
+/* Open path to read without following a link in its place (-1 with
+ * *err); O_NONBLOCK, so that a FIFO put there does not hang the run. */
+static int
+open_own(const char *path, GError **err)
+{
+    int     fd = g_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+
+    if (fd < 0)
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot open %s%s: %s", path,
+                    errno == ELOOP ? ", a link in the place of publish's own" : "",
+                    g_strerror(errno));
+    return fd;
+}
+
+/* make_public_fd of what is at path, a link there refused. */
+static gboolean
+make_public(const char *path, int mode, GError **err)
+{
+    int     fd = open_own(path, err);
+    gboolean ok;
+
+    if (fd < 0)
+        return FALSE;
+    ok = make_public_fd(fd, path, mode, err);
+    close(fd);
+    return ok;
+}
+
+/* Flush a file written through GIO to disk (GIO does not for a new
+ * file) and make it public, through one descriptor opened without
+ * following a link. */
+static gboolean
+sync_public(const char *path, GError **err)
+{
+    int     fd = open_own(path, err);
+    gboolean ok;
+
+    if (fd < 0)
+        return FALSE;
+    if (fsync(fd) != 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot flush %s to disk: %s", path, g_strerror(errno));
+        ok = FALSE;
+    } else {
+        ok = make_public_fd(fd, path, 0644, err);
+    }
+    close(fd);
+    return ok;
+}
+
+/* TRUE when the regular file on fd holds content exactly.  Read, not
+ * mapped: a file truncated meanwhile would end the run with SIGBUS. */
+static gboolean
+holds(int fd, const GString *content)
+{
+    GStatBuf sb;
+    g_autofree char *old = NULL;
+    gsize   got = 0;
+    gssize  n = 1;
+
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (gsize) sb.st_size != content->len)
+        return FALSE;
+    /* One byte more than wanted, so that a file grown since shows. */
+    old = g_malloc(content->len + 1);
+    while (got < content->len + 1
+           && ((n = read(fd, old + got, content->len + 1 - got)) > 0
+               || (n < 0 && errno == EINTR)))
+        got += n > 0 ? (gsize) n : 0;
+    return n >= 0 && got == content->len && memcmp(old, content->str, got) == 0;
 }
 
 /* Replace dir/name with content unless it holds that already. */
@@ -1036,18 +1105,19 @@ static gboolean
 write_file(const struct site *site, const char *name, const GString *content, GError **err)
 {
     g_autofree char *path = g_build_filename(site->o->dir, name, NULL);
-    g_autofree char *old = NULL;
-    GStatBuf sb;
-    gsize   len;
-
     /* A link in the file's place is replaced by the rename, never read
      * through or chmodded. */
-    if (g_lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)
-        && g_file_get_contents(path, &old, &len, NULL) && len == content->len
-        && memcmp(old, content->str, len) == 0) {
+    int     fd = g_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+
+    if (fd >= 0 && holds(fd, content)) {
+        gboolean ok = make_public_fd(fd, path, 0644, err);
+
+        close(fd);
         site->sum->unchanged++;
-        return make_public(path, 0644, err);
+        return ok;
     }
+    if (fd >= 0)
+        close(fd);
     if (!g_file_set_contents_full(path, content->str, (gssize) content->len,
                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, err)
         || !make_public(path, 0644, err))
@@ -1115,16 +1185,24 @@ write_attachments(struct site *site, const struct statement *s, const char *subd
         g_autoptr(GFileOutputStream) os = NULL;
         GStatBuf sb;
         gboolean ok;
+        int     fd;
 
         if (name == NULL)
             continue;
         path = g_build_filename(subdir, name, NULL);
-        /* lstat: a link of the right size is replaced, never followed. */
-        if (g_lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (gsize) sb.st_size == a->size) {
-            site->sum->unchanged++;
-            if (!make_public(path, 0644, err))
+        /* O_NOFOLLOW: a link of the right size is replaced, never followed. */
+        if ((fd = g_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0)) >= 0) {
+            gboolean same = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
+                            && (gsize) sb.st_size == a->size;
+
+            ok = !same || make_public_fd(fd, path, 0644, err);
+            close(fd);
+            if (!ok)
                 return FALSE;
-            continue;
+            if (same) {
+                site->sum->unchanged++;
+                continue;
+            }
         }
         part_name = g_strdup_printf(".%s.part", name);
         part = g_build_filename(subdir, part_name, NULL);
@@ -1141,7 +1219,7 @@ write_attachments(struct site *site, const struct statement *s, const char *subd
         if (!ok && err != NULL && *err != NULL && (*err)->domain == G_IO_ERROR)
             g_prefix_error(err, "%s: ", part);
         if (ok)
-            ok = sync_file(part, err) && make_public(part, 0644, err);
+            ok = sync_public(part, err);
         if (ok && g_rename(part, path) != 0) {
             g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
                         "cannot rename %s to %s: %s", part, path, g_strerror(errno));

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <glib.h>
@@ -459,6 +460,82 @@ test_answered_not_overdue(void **state)
     assert_null(strstr(page, "overdue by"));
 }
 
+/* What the swapping thread of test_link_race works on. */
+struct race {
+    const char *site;           /* the site's folder */
+    const char *victim;         /* a file outside it */
+    gint        stop;
+};
+
+/* Put a link to the victim in the place of site/index.html, then a
+ * regular file, again and again, as whoever can write the site could
+ * while a run as root is at work. */
+static gpointer
+swap_links(gpointer data)
+{
+    struct race *r = data;
+    g_autofree char *page = g_build_filename(r->site, "index.html", NULL);
+    g_autofree char *link = g_build_filename(r->site, ".swap-link", NULL);
+    g_autofree char *file = g_build_filename(r->site, ".swap-file", NULL);
+
+    while (!g_atomic_int_get(&r->stop)) {
+        g_unlink(link);
+        if (symlink(r->victim, link) == 0)
+            g_rename(link, page);
+        g_file_set_contents(file, "x", 1, NULL);
+        g_chmod(file, 0600);
+        g_rename(file, page);
+    }
+    return NULL;
+}
+
+/* A link put in a file's place while publish runs is never followed by
+ * a chmod: a run as root used to check the name, then chmod(2) it, so a
+ * link put there in between made its target (/etc/shadow) readable by
+ * all.  A thread swaps site/index.html between a link to a 0600 file
+ * outside the site and a 0600 file for a few seconds of runs; the file
+ * outside keeps its mode.  (A run may fail meanwhile, having found a
+ * link where it wrote: that is the point.) */
+static void
+test_link_race(void **state)
+{
+    struct fixture *f = *state;
+    g_autofree char *victim = g_build_filename(f->dir, "victim", NULL);
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
+    };
+    struct publish_summary sum;
+    struct race r = { .site = f->site, .victim = victim };
+    GThread *t;
+    GStatBuf sb;
+    gint64 end;
+    unsigned runs = 0;
+
+    add(f->st, "One", "2027-03-20", NULL);
+    assert_true(g_file_set_contents(victim, "secret", 6, NULL));
+    assert_int_equal(g_chmod(victim, 0600), 0);
+    if (!publish_site(f->st, &o, &sum, NULL))
+        fail_msg("publish_site failed");
+    t = g_thread_new("swap", swap_links, &r);
+    end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        GError *err = NULL;
+
+        if (!publish_site(f->st, &o, &sum, &err))
+            g_clear_error(&err);
+        runs++;
+        assert_int_equal(g_stat(victim, &sb), 0);
+        if ((sb.st_mode & 07777) != 0600)
+            break;
+    }
+    g_atomic_int_set(&r.stop, 1);
+    g_thread_join(t);
+    if ((sb.st_mode & 07777) != 0600)
+        fail_msg("after %u runs the file outside the site is mode %o", runs,
+                 (unsigned) (sb.st_mode & 07777));
+}
+
 /* A site directory that cannot be made: a file error that names it, and
  * nothing else happens. */
 static void
@@ -508,6 +585,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calendar_relative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answered_not_overdue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_race, setup, teardown),
     };
 
     envelope_init(NULL);
