@@ -977,6 +977,9 @@ render_json(const struct site *site)
         statement_json_string(b, "state", e->state);
         statement_json_string(b, "received", e->received);
         statement_json_string(b, "closed", e->closed);
+        /* When the IETF answered it: an open statement past its deadline
+         * is overdue only without one, as the pages say. */
+        statement_json_string(b, "replied", e->replied);
         statement_json_string(b, "updated", e->updated);
         statement_json_strings(b, "groups", e->groups);
         json_builder_end_object(b);

@@ -374,6 +374,11 @@ check "feed: entry ids are base_url + id" sh -c \
     'xmllint --xpath "//*[local-name()=\"entry\"]/*[local-name()=\"id\"]/text()" "$1" | grep -q "^https://lt.ietf.test/liaison/1$"' _ "$SITE/feed.atom"
 check "statements.json: the listed statements" jq -e --argjson n "$N" \
     'length == $n and (map(select(.id == 2))[0].state == "closed") and all(.[]; .url | startswith("https://lt.ietf.test/liaison/"))' "$SITE/statements.json"
+is "statements.json: replied, as list --json has it, for each listed statement" \
+    "$(jq -c '[.[] | select(.state == "open") | [.id, .replied]] | sort' "$SCRATCH/list.json")" \
+    "$(jq -c '[.[] | select(.state == "open") | [.id, .replied]] | sort' "$SITE/statements.json")"
+check "statements.json: the answered statement $R says when" \
+    jq -e --argjson r "$R" 'map(select(.id == $r))[0].replied | type == "string"' "$SITE/statements.json"
 
 # --- base_url + id through a web server, as a notification's link ----------
 PORT=$(free_port 18480) || PORT=""
