@@ -782,6 +782,54 @@ exec(struct store *st, const char *text, const char *what, GError **err)
     return TRUE;
 }
 
+/* Put the connection in WAL mode with synchronous=FULL, and check that
+ * both are in force: PRAGMA journal_mode answers the mode it is left in
+ * instead of failing (a VFS without shared memory, unix-none or
+ * unix-dotfile in a "file:" URI, stays in "delete"), and without WAL a
+ * reader blocks liaisond's writes and each COMMIT waits for readers to
+ * leave.  An in-memory database answers "memory", which is all it can
+ * be.  journal_mode only when writable: a reader cannot change it. */
+static gboolean
+set_journal(struct store *st, GError **err)
+{
+    const char *file = sqlite3_db_filename(st->db, "main");
+    g_autofree char *mode = NULL;
+    gint64  sync = -1;
+    int     rc;
+
+    if (!st->readonly) {
+        rc = store_query_value(st->db, "PRAGMA journal_mode=WAL", NULL, &mode);
+        if (rc != SQLITE_OK) {
+            store_fail(st, err, rc, "setting WAL mode");
+            return FALSE;
+        }
+        if (mode == NULL
+            || (g_ascii_strcasecmp(mode, "wal") != 0
+                && !(g_ascii_strcasecmp(mode, "memory") == 0
+                     && (file == NULL || *file == '\0')))) {
+            g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                        "%s: setting WAL mode: the database stays in journal mode %s "
+                        "(a VFS or file system without shared memory?)",
+                        st->path, mode ? mode : "(none)");
+            return FALSE;
+        }
+    }
+    if (!exec(st, "PRAGMA synchronous=FULL", "setting synchronous", err))
+        return FALSE;
+    rc = store_query_value(st->db, "PRAGMA synchronous", &sync, NULL);
+    if (rc != SQLITE_OK) {
+        store_fail(st, err, rc, "reading synchronous");
+        return FALSE;
+    }
+    if (sync != 2) {            /* 2: FULL */
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                    "%s: setting synchronous: it stays at %" G_GINT64_FORMAT ", not FULL (2)",
+                    st->path, sync);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Roll back whatever transaction is open; harmless when none is. */
 void
 store_rollback_if_open(struct store *st)
@@ -910,12 +958,12 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, gboolean bare,
      * same bytes (per message of the bench's intake mix, liaisond made
      * 87 pwrite calls with 4 KB pages and 53 with 16 KB). */
     if (!st->readonly
-        && (!exec(st, "PRAGMA page_size=16384", "setting the page size", err)
-            || !exec(st, "PRAGMA journal_mode=WAL", "setting WAL mode", err)
-            || !exec(st, "PRAGMA journal_size_limit=4194304",
-                     "limiting the WAL size", err)))
+        && !exec(st, "PRAGMA page_size=16384", "setting the page size", err))
         goto fail;
-    if (!exec(st, "PRAGMA synchronous=FULL", "setting synchronous", err)
+    if (!set_journal(st, err)
+        || (!st->readonly
+            && !exec(st, "PRAGMA journal_size_limit=4194304",
+                     "limiting the WAL size", err))
         || !exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys", err)
         || !migrate(st, err))
         goto fail;

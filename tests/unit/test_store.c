@@ -142,6 +142,34 @@ user_version(const char *path)
     return v;
 }
 
+/* PRAGMA journal_mode through a separate connection (to free). */
+static char *
+journal_mode(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    char *mode;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    mode = g_strdup((const char *) sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return mode;
+}
+
+/* assert_string_equal on a string to free. */
+static void
+assert_string_equal_free(char *got, const char *want)
+{
+    g_autofree char *s = got;
+
+    assert_non_null(s);
+    assert_string_equal(s, want);
+}
+
 /* Run SQL through a separate connection; returns the SQLite code. */
 static int
 run_sql(const char *path, const char *text)
@@ -369,6 +397,37 @@ test_migrate_from_empty(void **state)
         assert_true(g_file_test(wal, G_FILE_TEST_EXISTS));
         g_free(wal);
     }
+    assert_string_equal_free(journal_mode(f->path), "wal");
+}
+
+/* WAL is in force or the open fails: a VFS without shared memory (here
+ * unix-none, through a "file:" URI as the configuration may give one)
+ * leaves the database in "delete" mode, which PRAGMA journal_mode only
+ * answers, and without WAL a reader would block liaisond's writes.  An
+ * in-memory database (the fuzz target's) is "memory" and opens. */
+static void
+test_wal_in_force(void **state)
+{
+    struct fixture *f = *state;
+    g_autofree char *path = g_build_filename(f->dir, "nowal.db", NULL);
+    g_autofree char *uri = g_strconcat("file:", path, "?vfs=unix-none", NULL);
+    GError *err = NULL;
+    struct store *st = store_open(uri, BUSY_MS, &err);
+
+    if (st != NULL) {
+        store_close(st);
+        fail_msg("store_open with vfs=unix-none succeeded; journal mode %s",
+                 journal_mode(path));
+    }
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "journal mode delete"));
+    assert_non_null(strstr(err->message, uri));
+    assert_error(&err, STORE_ERROR_OTHER);
+
+    st = store_open(":memory:", BUSY_MS, &err);
+    if (st == NULL)
+        fail_msg("store_open(:memory:): %s", err->message);
+    store_close(st);
 }
 
 /* Opening again migrates nothing and loses nothing. */
@@ -1191,6 +1250,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_in_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
