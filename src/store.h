@@ -3,7 +3,13 @@
  * PRAGMA user_version, writes inside BEGIN IMMEDIATE, SQL only through
  * bound parameters of prepared statements kept for the connection's life.
  *
- * One struct store is one connection: use it from one thread.  Every
+ * One struct store is one connection: use it from one thread at a time
+ * (liaisond's milter threads take turns on one, milter.c's writer_enter;
+ * its sender thread has its own).  Nothing here serialises calls on a
+ * connection: two threads in it at once would interleave the prepared
+ * statements, the open transaction and its time.  Functions that take no
+ * struct store (store_schema_version, store_is_database_file) may be
+ * called from any thread.  Every
  * failure comes back as FALSE/0/NULL with *err set (domain STORE_ERROR);
  * the caller treats any of them as temporary (TEMPFAIL).
  */
