@@ -387,8 +387,10 @@ static const char *const sql_text[SQL_COUNT] = {
         "SELECT code, text FROM diagnostic WHERE statement = ?1"
         " ORDER BY position",
     [SQL_LIST_IDS] = "SELECT id FROM statement ORDER BY id",
+    /* The transaction's time, as its "replied" event and the response's
+     * rows get (store_row_time), else SQL's now. */
     [SQL_SET_REPLIED] =
-        "UPDATE statement SET replied = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+        "UPDATE statement SET replied = ifnull(?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
         " WHERE id = ?1",
     [SQL_ATTACHMENT_BLOB] =
         "SELECT rowid, data IS NOT NULL FROM attachment"

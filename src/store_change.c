@@ -99,8 +99,10 @@ store_set_state(struct store *st, gint64 id, const char *state, GError **err)
     return update_statement(st, stmt, rc, id, "setting a statement's state", err);
 }
 
-/* Record that the IETF replied to statement id, now; STORE_ERROR_NOTFOUND
- * when there is no such statement. */
+/* Record that the IETF replied to statement id, at the time the rows of
+ * the open transaction get (store_row_time), so that replied and the
+ * "replied" event written with it agree; STORE_ERROR_NOTFOUND when there
+ * is no such statement. */
 gboolean
 store_set_replied(struct store *st, gint64 id, GError **err)
 {
@@ -108,6 +110,7 @@ store_set_replied(struct store *st, gint64 id, GError **err)
     int rc = SQLITE_OK;
 
     store_bind_int(stmt, 1, id, FALSE, &rc);
+    store_bind_text(stmt, 2, store_row_time(st), &rc);
     return update_statement(st, stmt, rc, id, "recording a statement's reply", err);
 }
 

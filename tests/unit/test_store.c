@@ -626,6 +626,32 @@ test_transaction_time(void **state)
     store_close(st);
 }
 
+/* store_set_replied dates replied with the transaction's time, as the
+ * "replied" event written with it (liaisonctl reply composes the response,
+ * attachments and all, between its BEGIN and these two writes). */
+static void
+test_replied_time(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = statement_new();
+    GError *err = NULL;
+    gint64 id = add_statement_ok(st, s);
+
+    assert_true(store_begin(st, &err));
+    g_usleep(1100 * 1000);
+    assert_true(store_set_replied(st, id, &err));
+    assert_true(store_add_event(st, id, 0, "replied", "test", NULL, &err));
+    assert_true(store_commit(st, &err));
+    assert_int_equal(count_sql(f->path, "SELECT count(*) FROM statement s"
+                               " JOIN event e ON e.statement = s.id AND e.what = 'replied'"
+                               " WHERE s.replied = e.at"), 1);
+    assert_false(store_set_replied(st, id + 1, &err));
+    assert_error(&err, STORE_ERROR_NOTFOUND);
+    statement_free(s);
+    store_close(st);
+}
+
 /* Asking for a missing statement or message says NOTFOUND. */
 static void
 test_not_found(void **state)
@@ -1270,6 +1296,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replied_time, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
