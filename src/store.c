@@ -1349,6 +1349,14 @@ store_add_message_stream(struct store *st, gint64 statement_id,
 
     if (len < 0)
         return 0;
+    /* The row goes in with zeros and the bytes after it: outside a
+     * transaction a failure between the two would commit the zeros, and
+     * the retry would be taken for a duplicate of them. */
+    if (sqlite3_get_autocommit(st->db)) {
+        g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER,
+                    "%s: recording a message from a stream needs a transaction", st->path);
+        return 0;
+    }
     store_bind_int(stmt, 1, statement_id, TRUE, &rc);
     store_bind_text(stmt, 2, direction, &rc);
     store_bind_text(stmt, 3, kind, &rc);

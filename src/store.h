@@ -101,7 +101,7 @@ gint64  store_add_message(struct store *st, gint64 statement_id,
                           const char *raw, gsize len, GError **err);
 /* The same, the bytes read from raw (a seekable GMimeStream, from its
  * start) a chunk at a time, so that a large message is never all in
- * memory. */
+ * memory; inside the caller's transaction only (refused outside one). */
 gint64  store_add_message_stream(struct store *st, gint64 statement_id,
                                  const char *direction, const char *kind,
                                  const char *message_id, const char *body_sha256,

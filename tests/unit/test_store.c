@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 #include <glib.h>
+#include <gmime/gmime.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -623,6 +624,33 @@ test_transaction_time(void **state)
                                " WHERE message_id = '<u@x.test>' AND received > "
                                "(SELECT received FROM message WHERE message_id = '<t@x.test>')"), 1);
     statement_free(s);
+    store_close(st);
+}
+
+/* A message recorded from a stream goes in as zeros and then its bytes:
+ * outside a transaction that is refused, and nothing is written; inside
+ * one the bytes are the stream's. */
+static void
+test_stream_needs_transaction(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    GMimeStream *raw = g_mime_stream_mem_new_with_buffer("Subject: s\n\nbody\n", 17);
+    GError *err = NULL;
+
+    assert_int_equal(store_add_message_stream(st, 0, "in", "auto", "<s@x.test>", "ef", raw,
+                                              &err), 0);
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "needs a transaction"));
+    g_clear_error(&err);
+    assert_int_equal(count_sql(f->path, "SELECT count(*) FROM message"), 0);
+    assert_true(store_begin(st, &err));
+    assert_true(store_add_message_stream(st, 0, "in", "auto", "<s@x.test>", "ef", raw, &err) > 0);
+    assert_true(store_commit(st, &err));
+    assert_int_equal(count_sql(f->path, "SELECT count(*) FROM message"
+                               " WHERE CAST(raw AS TEXT) = 'Subject: s' || char(10) || char(10)"
+                               " || 'body' || char(10)"), 1);
+    g_object_unref(raw);
     store_close(st);
 }
 
@@ -1274,6 +1302,7 @@ test_backup(void **state)
 int
 main(void)
 {
+    g_mime_init();              /* test_stream_needs_transaction's stream */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_in_force, setup, teardown),
@@ -1297,6 +1326,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replied_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_needs_transaction, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
