@@ -178,11 +178,11 @@ route_technical(const struct directory *d, struct statement *s,
                 const struct dir_peer *peer, const char *header_from_addr)
 {
     const struct envelope *e = s->env;
+    gboolean ours = directory_is_own_domain(d, header_from_addr);
     /* Mail from the IETF's own domain (the datatracker's) is no body's
      * own: without a known peer, no address it names is at the sender,
      * least of all the IETF's own lists, people and intake. */
-    const char *from_domain = directory_is_own_domain(d, header_from_addr)
-                              ? NULL : domain_of(header_from_addr);
+    const char *from_domain = ours ? NULL : domain_of(header_from_addr);
     guint copied = 0;
     /* Every contact left out is named, by reason, in one diagnostic (a
      * statement keeps one diagnostic of a kind). */
@@ -191,6 +191,15 @@ route_technical(const struct directory *d, struct statement *s,
     g_autoptr(GString) elsewhere = g_string_new(NULL);
     g_autoptr(GString) text = g_string_new(NULL);
 
+    /* The routed peer may come from the text (a From body naming ITU-T, a
+     * response contact at itu.int), which a stranger writes too: its
+     * domains are the sender's own only when the From is at one of them,
+     * or at the IETF's own domain, from which the datatracker sends a
+     * body's statement.  Otherwise the peer the From's domain belongs to,
+     * if any: a stranger naming "ITU-T Study Group 15" must not have eight
+     * addresses at itu.int of its choosing sent its text. */
+    if (!ours && (peer == NULL || !directory_peer_owns(peer, header_from_addr)))
+        peer = header_from_addr != NULL ? directory_peer_by_addr(d, header_from_addr) : NULL;
     for (guint i = 0; i < e->technical_contacts->len; i++) {
         const struct contact *c = g_ptr_array_index(e->technical_contacts, i);
         GString *why;

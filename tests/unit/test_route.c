@@ -467,6 +467,74 @@ test_route_technical_limits(void **state)
     statement_free(t);
 }
 
+/* The peer whose domains the technical contacts may be at is the From's:
+ * a stranger who writes "From: ITU-T Study Group 15" in the text, or names
+ * a response contact at itu.test, gets its text sent to no address at
+ * itu.test, though the peer's liaison manager is still told.  The
+ * datatracker, at the IETF's own domain, sends a peer's statement: then
+ * the peer the text names is the sender. */
+static void
+test_route_technical_peer_named(void **state)
+{
+    struct statement *s = statement_new();
+    static const char *const itu[] = { "a@itu.test", "b@itu.test" };
+    static const char *const spam[] = { "c@spam.test" };
+    static const char *const bbf[] = { "d@bbf.test" };
+
+    (void) state;
+    /* The peer by the From body's name: nobody at its domain copied. */
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "a@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "b@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "c@spam.test"));
+    route_statement(dir, s, "x@spam.test");
+    assert_string_equal(s->peer, "itu-t-sg15");
+    assert_string_equal(role_of(s, "itu-t-sg15-manager@ietf.test"), "liaison-manager");
+    assert_technical(s, spam, G_N_ELEMENTS(spam));
+    assert_true(statement_has_diagnostic(s, "technical-contact-not-copied"));
+    statement_free(s);
+
+    /* The peer by a response contact's domain: likewise. */
+    s = statement_new();
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "r@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "a@itu.test"));
+    route_statement(dir, s, "x@spam.test");
+    assert_string_equal(s->peer, "itu-t-sg15");
+    assert_technical(s, NULL, 0);
+    statement_free(s);
+
+    /* The text names one peer, the From is at another's domain: the
+     * contacts at the From's peer's domains. */
+    s = statement_new();
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "a@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "d@bbf.test"));
+    route_statement(dir, s, "x@mail.bbf.test");
+    assert_technical(s, bbf, G_N_ELEMENTS(bbf));
+    statement_free(s);
+
+    /* The From at the peer's domain, or at the IETF's own: copied. */
+    s = statement_new();
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "a@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "b@itu.test"));
+    route_statement(dir, s, "tsb@itu.test");
+    assert_technical(s, itu, G_N_ELEMENTS(itu));
+    statement_free(s);
+    s = statement_new();
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "a@itu.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "b@itu.test"));
+    route_statement(dir, s, "statements@ietf.test");
+    assert_technical(s, itu, G_N_ELEMENTS(itu));
+    statement_free(s);
+}
+
 /* A group's list named as a technical contact is not copied as one: the
  * role would stick, and the tickler, which leaves lists out by role, would
  * remind the whole group.  Its own group's routing copies it as a list. */
@@ -691,6 +759,7 @@ main(void)
         cmocka_unit_test(test_route_homeless),
         cmocka_unit_test(test_route_people_and_area),
         cmocka_unit_test(test_route_technical_limits),
+        cmocka_unit_test(test_route_technical_peer_named),
         cmocka_unit_test(test_route_list_as_contact),
         cmocka_unit_test(test_acknowledge_to),
         cmocka_unit_test(test_acknowledge_to_peer_named),
