@@ -145,14 +145,52 @@ domain_of(const char *addr)
     return at != NULL ? at + 1 : NULL;
 }
 
+/* Whether addr is a mailbox at its domain and nowhere else: one '@', and
+ * nothing in the local part that routes on.  "victim%evil.example@x" (the
+ * percent hack, which Postfix applies to its own local domains) and
+ * "evil.example!victim@x" (a UUCP bang path) are at x only in name: its
+ * MTA forwards them to the address they hide. */
+static gboolean
+plain_mailbox(const char *addr)
+{
+    const char *at = addr != NULL ? strchr(addr, '@') : NULL;
+
+    return at != NULL && at != addr && strchr(at + 1, '@') == NULL
+           && strpbrk(addr, "%!\"\\:;<>,()[] \t") == NULL;
+}
+
+/* Whether addr's domain is the IETF's own or below it ("mail.ietf.org",
+ * the MTA's own name; "lists.ietf.org"): hosts whose local parts are the
+ * IETF's own people, lists and accounts, never an outside body's. */
+static gboolean
+at_own_or_below(const struct directory *d, const char *addr)
+{
+    const char *dom = domain_of(addr);
+
+    /* "a.b.example", then "b.example", then "example". */
+    while (dom != NULL && *dom != '\0') {
+        g_autofree char *probe = g_strconcat("x@", dom, NULL);
+
+        if (directory_is_own_domain(d, probe))
+            return TRUE;
+        dom = strchr(dom, '.');
+        if (dom != NULL)
+            dom++;
+    }
+    return FALSE;
+}
+
 /* Whether addr is at the sending body's own mail domains: the known
  * peer's (which other peers may share: ITU-T's study groups all use
- * itu.int), else the header From's (from_domain, may be NULL). */
+ * itu.int), else the header From's (from_domain, may be NULL).  Only a
+ * plain mailbox is at a domain. */
 static gboolean
 at_sender(const struct dir_peer *peer, const char *from_domain, const char *addr)
 {
     const char *dom = domain_of(addr);
 
+    if (!plain_mailbox(addr))
+        return FALSE;
     if (peer != NULL)
         return directory_peer_owns(peer, addr);
     return dom != NULL && from_domain != NULL && g_ascii_strcasecmp(dom, from_domain) == 0;
@@ -179,10 +217,12 @@ route_technical(const struct directory *d, struct statement *s,
 {
     const struct envelope *e = s->env;
     gboolean ours = directory_is_own_domain(d, header_from_addr);
-    /* Mail from the IETF's own domain (the datatracker's) is no body's
-     * own: without a known peer, no address it names is at the sender,
-     * least of all the IETF's own lists, people and intake. */
-    const char *from_domain = ours ? NULL : domain_of(header_from_addr);
+    /* Mail from the IETF's own domain (the datatracker's), or a host
+     * below it, is no body's own: without a known peer, no address it
+     * names is at the sender, least of all the IETF's own lists, people,
+     * accounts and intake. */
+    const char *from_domain = at_own_or_below(d, header_from_addr)
+                              ? NULL : domain_of(header_from_addr);
     guint copied = 0;
     /* Every contact left out is named, by reason, in one diagnostic (a
      * statement keeps one diagnostic of a kind). */
@@ -277,7 +317,7 @@ route_acknowledge_to(const struct directory *d, const struct statement *s,
         /* An internationalised address cannot be mailed here (compose
          * drops it): counting it would leave the From unacknowledged. */
         if (c->addr != NULL && g_str_is_ascii(c->addr) && !is_list(d, c->addr)
-            && directory_peer_owns(peer, c->addr))
+            && plain_mailbox(c->addr) && directory_peer_owns(peer, c->addr))
             add_unique(to, c->addr);
     }
     if (to->len == 0 && !ours && header_from_addr != NULL && strchr(header_from_addr, '@') != NULL)

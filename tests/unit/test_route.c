@@ -535,6 +535,57 @@ test_route_technical_peer_named(void **state)
     statement_free(s);
 }
 
+/* An address at the sender's domain that routes on to another (the
+ * percent hack, a UUCP bang path: the domain's MTA, the IETF's own
+ * Postfix for its local domains included, forwards it to the address in
+ * its local part) is not copied, nor is one at a host under the IETF's
+ * own domain (the MTA's own name, a lists host), which a stranger's From
+ * there would otherwise make the sender's. */
+static void
+test_route_technical_routed_on(void **state)
+{
+    struct statement *s = statement_new();
+    g_autoptr(GPtrArray) to = NULL;
+    static const char *const ok[] = { "ok@spam.test" };
+
+    (void) state;
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts,
+                    contact_new(NULL, "victim%evil.test@spam.test"));
+    g_ptr_array_add(s->env->technical_contacts,
+                    contact_new(NULL, "evil.test!victim@spam.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "ok@spam.test"));
+    route_statement(dir, s, "x@spam.test");
+    assert_technical(s, ok, G_N_ELEMENTS(ok));
+    assert_true(statement_has_diagnostic(s, "technical-contact-not-copied"));
+    statement_free(s);
+
+    /* A known peer's domain, the same. */
+    s = statement_new();
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts,
+                    contact_new(NULL, "victim%evil.test@itu.test"));
+    g_ptr_array_add(s->env->response_contacts,
+                    contact_new(NULL, "victim%evil.test@itu.test"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "rc@itu.test"));
+    route_statement(dir, s, "tsb@itu.test");
+    assert_technical(s, NULL, 0);
+    to = route_acknowledge_to(dir, s, "tsb@itu.test");
+    assert_int_equal(to->len, 1);
+    assert_string_equal(g_ptr_array_index(to, 0), "rc@itu.test");
+    statement_free(s);
+
+    /* A From under the IETF's own domain is no outside body's. */
+    s = statement_new();
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new(NULL, "root@mail.ietf.test"));
+    g_ptr_array_add(s->env->technical_contacts,
+                    contact_new(NULL, "announce@mail.ietf.test"));
+    route_statement(dir, s, "x@mail.ietf.test");
+    assert_technical(s, NULL, 0);
+    statement_free(s);
+}
+
 /* A group's list named as a technical contact is not copied as one: the
  * role would stick, and the tickler, which leaves lists out by role, would
  * remind the whole group.  Its own group's routing copies it as a list. */
@@ -760,6 +811,7 @@ main(void)
         cmocka_unit_test(test_route_people_and_area),
         cmocka_unit_test(test_route_technical_limits),
         cmocka_unit_test(test_route_technical_peer_named),
+        cmocka_unit_test(test_route_technical_routed_on),
         cmocka_unit_test(test_route_list_as_contact),
         cmocka_unit_test(test_acknowledge_to),
         cmocka_unit_test(test_acknowledge_to_peer_named),
