@@ -1121,6 +1121,19 @@ directory_group_by_addr(const struct directory *d, const char *addr)
     return NULL;
 }
 
+/* The area whose ADs address is addr. */
+const struct dir_area *
+directory_area_by_addr(const struct directory *d, const char *addr)
+{
+    for (guint i = 0; addr != NULL && i < d->areas->len; i++) {
+        const struct dir_area *a = g_ptr_array_index(d->areas, i);
+
+        if (a->ads != NULL && g_ascii_strcasecmp(a->ads, addr) == 0)
+            return a;
+    }
+    return NULL;
+}
+
 /* Whether list (char*, lower case) holds addr. */
 static gboolean
 holds(const GPtrArray *list, const char *addr)

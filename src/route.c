@@ -43,18 +43,70 @@ add_unique(GPtrArray *a, const char *s)
         g_ptr_array_add(a, g_strdup(s));
 }
 
-/* The address inside "Name <addr>" or a bare "addr", lower case, or NULL. */
+/* An address as a phrase writes it, lower case, without what may wrap it
+ * ("(a@x)", "a@x.", "mailto:a@x", "a@x,"); NULL when no address is left. */
 static char *
-phrase_addr(const char *phrase)
+clean_addr(const char *s, size_t n)
 {
-    const char *lt = strchr(phrase, '<'), *gt;
+    static const char wrap[] = "<>()[]{}\"',;:";
 
+    while (n > 0 && strchr(wrap, *s) != NULL)
+        s++, n--;
+    while (n > 0 && (strchr(wrap, s[n - 1]) != NULL || s[n - 1] == '.'))
+        n--;
+    if (n > 7 && g_ascii_strncasecmp(s, "mailto:", 7) == 0)
+        s += 7, n -= 7;
+    if (n == 0 || memchr(s, '@', n) == NULL || s[0] == '@' || s[n - 1] == '@')
+        return NULL;
+    return g_ascii_strdown(s, (gssize) n);
+}
+
+/* The address of a phrase, lower case, or NULL: inside "Name <addr>", else
+ * the first blank-separated word that holds an '@' ("addr (Name)", "Name
+ * addr", "mailto:addr", "addr.").  *words gets the rest, which may name a
+ * body: the text before the "<", or the phrase without that word. */
+static char *
+phrase_addr(const char *phrase, char **words)
+{
+    const char *lt = strchr(phrase, '<'), *gt, *p;
+
+    *words = NULL;
     if (lt != NULL && (gt = strchr(lt, '>')) != NULL && strchr(lt, '@') != NULL
-        && strchr(lt, '@') < gt)
-        return g_ascii_strdown(lt + 1, gt - lt - 1);
-    if (strchr(phrase, '@') != NULL && strchr(phrase, ' ') == NULL)
-        return g_ascii_strdown(phrase, -1);
+        && strchr(lt, '@') < gt) {
+        char *addr = clean_addr(lt + 1, (size_t) (gt - lt - 1));
+
+        if (addr != NULL)
+            *words = g_strndup(phrase, (gsize) (lt - phrase));
+        return addr;
+    }
+    for (p = phrase; *p != '\0'; ) {
+        size_t n;
+
+        while (g_ascii_isspace(*p))
+            p++;
+        n = strcspn(p, " \t\r\n");
+        if (n > 0 && memchr(p, '@', n) != NULL) {
+            char *addr = clean_addr(p, n);
+
+            if (addr != NULL) {
+                *words = g_strdup_printf("%.*s %s", (int) (p - phrase), phrase, p + n);
+                return addr;
+            }
+        }
+        p += n;
+    }
     return NULL;
+}
+
+/* The group whose list or chairs address addr is, else the area whose
+ * ADs it is: its key, or NULL. */
+static const char *
+body_by_addr(const struct directory *d, const char *addr)
+{
+    const struct dir_group *g = directory_group_by_addr(d, addr);
+    const struct dir_area *a = g == NULL ? directory_area_by_addr(d, addr) : NULL;
+
+    return g != NULL ? g->key : a != NULL ? a->key : NULL;
 }
 
 /* Whether words say they name an IETF body, not a person: "IETF", "WG",
@@ -79,36 +131,30 @@ says_body(const char *words)
 
 /* Add the groups and areas a phrase names to keys, in its order ("IETF
  * CCAMP and DetNet WGs" names two); TRUE if it named one.  A phrase with
- * an address names the group whose list or chairs it is; else the words
- * before the address name a body only when they say so ("IETF CCAMP WG
- * (Daniele <d@x>)"): otherwise they are a person's name, and a person may
- * be called Bess or Mimi. */
+ * an address, in any form ("Name <addr>", "addr (Name)", "Name addr"),
+ * names the group whose list or chairs it is, or the area whose ADs; the
+ * words around the address name a body only when they say so ("IETF
+ * CCAMP WG (Daniele <d@x>)"): otherwise they are a person's name, and a
+ * person may be called Bess or Mimi, or be quic.smith@. */
 static gboolean
 route_phrase(const struct directory *d, const char *phrase, GPtrArray *keys)
 {
     g_autoptr(GPtrArray) found = g_ptr_array_new();
-    g_autofree char *addr = phrase_addr(phrase);
     g_autofree char *words = NULL;
+    g_autofree char *addr = phrase_addr(phrase, &words);
 
-    if (addr != NULL) {
-        const struct dir_group *g = directory_group_by_addr(d, addr);
-        const char *lt = strchr(phrase, '<');
+    const char *key = addr != NULL ? body_by_addr(d, addr) : NULL;
 
-        if (g != NULL) {
-            add_unique(keys, g->key);
-            return TRUE;
-        }
-        if (lt == NULL)
-            return FALSE;
-        words = g_strndup(phrase, lt - phrase);
-        if (!says_body(words))
-            return FALSE;
-        phrase = words;
-    }
-    directory_match_bodies(d, phrase, found);
+    /* The words around an address count when they say they name a body:
+     * "IETF CCAMP and DetNet WGs (ccamp@x, detnet@x)" names two groups,
+     * though its first address names one. */
+    if (addr == NULL || says_body(words))
+        directory_match_bodies(d, addr != NULL ? words : phrase, found);
     for (guint i = 0; i < found->len; i++)
         add_unique(keys, g_ptr_array_index(found, i));
-    return found->len > 0;
+    if (key != NULL)
+        add_unique(keys, key);
+    return found->len > 0 || key != NULL;
 }
 
 /* The sending peer: by the From body's name, else by the mail domain of
@@ -120,7 +166,8 @@ route_peer(const struct directory *d, const struct statement *s, const char *fro
     const struct dir_peer *p = NULL;
 
     if (e->from_body != NULL) {
-        g_autofree char *addr = phrase_addr(e->from_body);
+        g_autofree char *words = NULL;
+        g_autofree char *addr = phrase_addr(e->from_body, &words);
 
         p = directory_peer_by_name(d, e->from_body);
         if (p == NULL && addr != NULL)
@@ -355,14 +402,14 @@ route_statement(const struct directory *d, struct statement *s,
             people = TRUE;
     }
     /* A To naming only people says where it goes through the addresses
-     * around it: a group's list or chairs among the Cc. */
+     * around it: a group's list or chairs, an area's ADs, among the Cc. */
     if (s->groups->len == 0 && people) {
         for (guint i = 0; i < e->cc->len; i++) {
             const struct contact *c = g_ptr_array_index(e->cc, i);
-            const struct dir_group *g = directory_group_by_addr(d, c->addr);
+            const char *key = c->addr != NULL ? body_by_addr(d, c->addr) : NULL;
 
-            if (g != NULL)
-                add_unique(s->groups, g->key);
+            if (key != NULL)
+                add_unique(s->groups, key);
         }
     }
     for (guint i = 0; i < e->info_to->len; i++) {

@@ -338,6 +338,67 @@ test_route_person_named_like_group(void **state)
     statement_free(s);
 }
 
+/* The group (or area) a To item's address belongs to, and the person
+ * named like a group, whatever the form of the item: "addr (Name)",
+ * "Name addr", "mailto:addr", an address ending a sentence. */
+static void
+test_route_item_address_forms(void **state)
+{
+    static const char *const rows[][2] = {
+        /* a person, whose name or local part is a group's acronym */
+        { "quic.smith@example.test (Quic Smith)", "ippm" },
+        { "Quic Smith quic.smith@example.test", "ippm" },
+        { "Quic Smith <quic.smith@example.test>", "ippm" },
+        /* a group's own addresses */
+        { "ccamp@ietf.test.", "ccamp" },
+        { "mailto:ccamp@ietf.test", "ccamp" },
+        { "<mailto:CCAMP@ietf.test>", "ccamp" },
+        { "ccamp@ietf.test (CCAMP list)", "ccamp" },
+        { "DetNet list: detnet@ietf.test", "detnet" },
+        /* the words name the body when they say so */
+        { "IETF CCAMP WG (contact: daniele@ericsson.test)", "ccamp" },
+        { "IETF DetNet WG daniele@ericsson.test", "detnet" },
+        { "IETF CCAMP and DetNet WGs (ccamp@ietf.test, detnet@ietf.test)", "ccamp,detnet" },
+        { "IETF DetNet and CCAMP WGs <ccamp@ietf.test>", "detnet,ccamp" },
+        /* an area's ADs, by address, under a person's name */
+        { "Deborah <rtg-ads@ietf.test>", "rtg" },
+        { "RTG ADs <rtg-ads@ietf.test>", "rtg" },
+        { "rtg-ads@ietf.test", "rtg" },
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        struct statement *s = statement_new();
+        GString *got = g_string_new(NULL);
+
+        g_ptr_array_add(s->env->to_list, g_strdup(rows[i][0]));
+        g_ptr_array_add(s->env->cc, contact_new("IPPM list", "ippm@ietf.test"));
+        route_statement(dir, s, "x@itu.test");
+        for (guint k = 0; k < s->groups->len; k++)
+            g_string_append_printf(got, "%s%s", k > 0 ? "," : "",
+                                   (const char *) g_ptr_array_index(s->groups, k));
+        if (strcmp(got->str, rows[i][1]) != 0)
+            fail_msg("\"%s\": routed to \"%s\", want \"%s\"", rows[i][0], got->str, rows[i][1]);
+        g_string_free(got, TRUE);
+        statement_free(s);
+    }
+}
+
+/* A To of people with an area's ADs among the Cc goes to the area. */
+static void
+test_route_people_area_cc(void **state)
+{
+    struct statement *s = statement_new();
+
+    (void) state;
+    g_ptr_array_add(s->env->to_list, g_strdup("Lars Ekberg <lars@example.test>"));
+    g_ptr_array_add(s->env->cc, contact_new("Routing ADs", "rtg-ads@ietf.test"));
+    route_statement(dir, s, "x@itu.test");
+    assert_string_equal(s->assignee, "rtg-ads@ietf.test");
+    assert_string_equal(role_of(s, "chair@ietf.test"), "supervisor");
+    statement_free(s);
+}
+
 /* Mail from the IETF's own domain (the datatracker) by a body not in the
  * directory: no address it names is copied, none of the IETF's least of
  * all. */
@@ -800,6 +861,8 @@ main(void)
         cmocka_unit_test(test_body_names_several),
         cmocka_unit_test(test_route_several_groups),
         cmocka_unit_test(test_route_person_named_like_group),
+        cmocka_unit_test(test_route_item_address_forms),
+        cmocka_unit_test(test_route_people_area_cc),
         cmocka_unit_test(test_route_own_domain_unknown_body),
         cmocka_unit_test(test_route_shared_domain),
         cmocka_unit_test(test_too_many_groups),
