@@ -960,21 +960,38 @@ directory_peer(const struct directory *d, const char *key)
     return find_key(d->peers, key);
 }
 
-/* The target of the first matcher in ms whose pattern occurs in text. */
+/* The target of the matcher in ms whose pattern has the longest match in
+ * text, the earliest of equal ones, the first in ms of those: "ITU-T Study
+ * Group 15" names the peer of that name, not one called "ITU-T" that comes
+ * first in the file. */
 static const void *
-first_match(GArray *ms, const char *text)
+longest_match(GArray *ms, const char *text)
 {
     const void *found = NULL;
+    size_t best_len = 0, best_start = 0, len;
     pcre2_match_data *md;
 
     if (text == NULL || ms->len == 0)
         return NULL;
+    len = strlen(text);
     md = pcre2_match_data_create(1, NULL);
-    for (guint i = 0; i < ms->len && found == NULL; i++) {
+    for (guint i = 0; i < ms->len; i++) {
         const struct matcher *m = &g_array_index(ms, struct matcher, i);
+        size_t at = 0;
 
-        if (pcre2_match(m->re, (PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL) >= 0)
-            found = m->target;
+        /* Every match, as the leftmost may be a shorter name. */
+        while (at <= len && pcre2_match(m->re, (PCRE2_SPTR)text, len, at,
+                                        at > 0 ? PCRE2_NO_UTF_CHECK : 0, md, NULL) >= 0) {
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            size_t n = ov[1] - ov[0];
+
+            if (found == NULL || n > best_len || (n == best_len && ov[0] < best_start)) {
+                found = m->target;
+                best_len = n;
+                best_start = ov[0];
+            }
+            at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        }
     }
     pcre2_match_data_free(md);
     return found;
@@ -1180,7 +1197,7 @@ directory_speaks_for(const struct directory *d, const char *role_addr, const cha
 const struct dir_peer *
 directory_peer_by_name(const struct directory *d, const char *name)
 {
-    return first_match(d->peer_re, name);
+    return longest_match(d->peer_re, name);
 }
 
 /* Whether the mail domain of addr is one of p's domains or below one. */

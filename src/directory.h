@@ -83,7 +83,8 @@ void    directory_match_bodies(const struct directory *d, const char *phrase,
 const struct dir_group *directory_group_by_addr(const struct directory *d, const char *addr);
 /* The area whose ADs address is addr, or NULL. */
 const struct dir_area *directory_area_by_addr(const struct directory *d, const char *addr);
-/* The peer named by a body name or aka, or NULL. */
+/* The peer named by a body name or aka, or NULL; of several, the one
+ * with the longest name in it. */
 const struct dir_peer *directory_peer_by_name(const struct directory *d, const char *name);
 /* The first peer that owns the mail domain of addr, or NULL. */
 const struct dir_peer *directory_peer_by_addr(const struct directory *d, const char *addr);

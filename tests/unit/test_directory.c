@@ -384,6 +384,37 @@ test_peer_people(void **state)
     directory_free(d);
 }
 
+/* Of peers whose names overlap, the From body names the one whose name in
+ * it is the longest, wherever the file lists it: an umbrella body listed
+ * first ("ITU-T") took every statement of its study groups, their
+ * liaison manager left uncopied. */
+static void
+test_peer_longest_name(void **state)
+{
+    static const char text[] =
+        "{\"iesg\": \"iesg@ietf.test\", \"peers\": {\n"
+        " \"itu-t\": {\"name\": \"ITU-T\", \"aka\": [\"ITU\"], \"domains\": [\"itu.test\"]},\n"
+        " \"itu-t-sg15\": {\"name\": \"ITU-T Study Group 15\", \"aka\": [\"ITU-T SG15\"],"
+        " \"domains\": [\"itu.test\"]},\n"
+        " \"bbf\": {\"name\": \"Broadband Forum\"}\n"
+        "}}\n";
+    GError *err = NULL;
+    struct directory *d = load_text(text, NULL, &err);
+
+    (void) state;
+    if (d == NULL)
+        fail_msg("%s", err->message);
+    assert_string_equal(directory_peer_by_name(d, "ITU-T Study Group 15")->key, "itu-t-sg15");
+    assert_string_equal(directory_peer_by_name(d, "ITU-T SG15 (Question 14/15)")->key, "itu-t-sg15");
+    assert_string_equal(directory_peer_by_name(d, "ITU-T")->key, "itu-t");
+    assert_string_equal(directory_peer_by_name(d, "ITU-T Study Group 13")->key, "itu-t");
+    /* Two bodies named: the longer name, then the earlier. */
+    assert_string_equal(directory_peer_by_name(d, "ITU-T and the Broadband Forum")->key, "bbf");
+    assert_string_equal(directory_peer_by_name(d, "ITU, BBF and ITU-T SG15")->key, "itu-t-sg15");
+    assert_null(directory_peer_by_name(d, "ETSI"));
+    directory_free(d);
+}
+
 int
 main(void)
 {
@@ -395,6 +426,7 @@ main(void)
         cmocka_unit_test(test_people),
         cmocka_unit_test(test_peer_people),
         cmocka_unit_test(test_keys_and_assigns),
+        cmocka_unit_test(test_peer_longest_name),
     };
 
     /* A Json-CRITICAL (a wrong type taken for another) fails the test. */
