@@ -766,6 +766,35 @@ test_too_many_groups(void **state)
     assert_int_equal(s->groups->len, G_N_ELEMENTS(names));
     assert_false(statement_has_diagnostic(s, "too-many-groups"));
     statement_free(s);
+
+    /* Eight, the most: routed to each, an area among them. */
+    s = statement_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        g_ptr_array_add(s->env->to_list, g_strdup(names[i]));
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF Routing Area"));
+    route_statement(dir, s, "greta@itu.test");
+    assert_int_equal(s->groups->len, 8);
+    assert_false(statement_has_diagnostic(s, "too-many-groups"));
+    statement_free(s);
+
+    /* Nine, one of them only for information: the IESG alone. */
+    s = statement_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        g_ptr_array_add(s->env->to_list, g_strdup(names[i]));
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF Routing Area"));
+    g_ptr_array_add(s->env->info_to, g_strdup("IETF CCAMP WG"));
+    route_statement(dir, s, "greta@itu.test");
+    assert_int_equal(s->groups->len, 8);
+    statement_free(s);
+    s = statement_new();
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->info_to, g_strdup("IETF DetNet, IPPM, NETMOD, QUIC, DMM and RTGWG WGs"));
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF Routing Area, IETF Internet Area"));
+    route_statement(dir, s, "greta@itu.test");
+    assert_int_equal(s->groups->len, 1);
+    assert_string_equal(g_ptr_array_index(s->groups, 0), "iesg");
+    assert_true(statement_has_diagnostic(s, "too-many-groups"));
+    statement_free(s);
 }
 
 /* The sender's domains come from the header From alone: a stranger who
