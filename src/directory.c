@@ -93,11 +93,13 @@ matcher_clear(gpointer p)
 
 /* What a member holds: how it is checked and kept. */
 enum member_kind {
-    MK_TEXT,                    /* a non-empty string, kept as written */
+    MK_NAME,                    /* a name senders write (a letter or digit in
+                                   it), kept as written */
     MK_KEY,                     /* the key of an area, lower-cased */
     MK_ADDRESS,                 /* one address (local@domain), lower-cased */
-    MK_TEXTS,                   /* a list of non-empty strings, as written */
-    MK_DOMAINS,                 /* a list of mail domains, lower-cased */
+    MK_NAMES,                   /* a list of names, as written */
+    MK_DOMAINS,                 /* a list of mail domains (a dot inside each,
+                                   none at either end), lower-cased */
     MK_ADDRESSES,               /* a non-empty list of addresses, lower-cased */
     MK_NOTE,                    /* a string for people to read, not kept */
     MK_TABLE,                   /* an object of entries: load_areas and co. */
@@ -125,14 +127,14 @@ static const struct member top_members[] = {
 };
 
 static const struct member area_members[] = {
-    { "name", MK_TEXT, NULL, offsetof(struct dir_area, name) },
+    { "name", MK_NAME, NULL, offsetof(struct dir_area, name) },
     { "ads", MK_ADDRESS, "the address statements to the area are assigned to",
       offsetof(struct dir_area, ads) },
     { "people", MK_ADDRESSES, NULL, offsetof(struct dir_area, people) },
 };
 
 static const struct member group_members[] = {
-    { "name", MK_TEXT, NULL, offsetof(struct dir_group, name) },
+    { "name", MK_NAME, NULL, offsetof(struct dir_group, name) },
     { "area", MK_KEY, NULL, offsetof(struct dir_group, area) },
     { "list", MK_ADDRESS, NULL, offsetof(struct dir_group, list) },
     { "chairs", MK_ADDRESS, "the address statements to the group are assigned to",
@@ -141,8 +143,8 @@ static const struct member group_members[] = {
 };
 
 static const struct member peer_members[] = {
-    { "name", MK_TEXT, NULL, offsetof(struct dir_peer, name) },
-    { "aka", MK_TEXTS, NULL, offsetof(struct dir_peer, aka) },
+    { "name", MK_NAME, NULL, offsetof(struct dir_peer, name) },
+    { "aka", MK_NAMES, NULL, offsetof(struct dir_peer, aka) },
     { "domains", MK_DOMAINS, NULL, offsetof(struct dir_peer, domains) },
     { "liaison_manager", MK_ADDRESS, NULL, offsetof(struct dir_peer, liaison_manager) },
     { "people", MK_ADDRESSES, NULL, offsetof(struct dir_peer, people) },
@@ -210,7 +212,7 @@ kind_expected(enum member_kind k)
         return "a string (the key of an area)";
     case MK_ADDRESS:
         return "a string (one address)";
-    case MK_TEXTS:
+    case MK_NAMES:
         return "a list of strings";
     case MK_DOMAINS:
         return "a list of mail domains";
@@ -218,7 +220,7 @@ kind_expected(enum member_kind k)
         return "a list of addresses";
     case MK_TABLE:
         return "an object";
-    case MK_TEXT:
+    case MK_NAME:
     case MK_NOTE:
         break;
     }
@@ -243,6 +245,58 @@ is_domain(const char *s)
     return strpbrk(s, "@ \t\r\n<>,;") == NULL;
 }
 
+/* TRUE when s holds a letter or a digit, of any script.  A name of
+ * punctuation only ("-", "/") is no name: its pattern would match that
+ * mark wherever a To line has it between blanks ("IETF - CCAMP"). */
+static gboolean
+has_alnum(const char *s)
+{
+    gboolean utf8 = g_utf8_validate(s, -1, NULL);
+
+    for (const char *p = s; *p != '\0'; p = utf8 ? g_utf8_next_char(p) : p + 1)
+        if (utf8 ? g_unichar_isalnum(g_utf8_get_char(p)) : g_ascii_isalnum(*p))
+            return TRUE;
+    return FALSE;
+}
+
+/* TRUE when s is blanks only (or empty). */
+static gboolean
+is_blank(const char *s)
+{
+    while (g_ascii_isspace(*s))
+        s++;
+    return *s == '\0';
+}
+
+/* Check a peer's mail domain s, at path, for what would make it own too
+ * much or nothing: directory_peer_owns takes a domain and every name
+ * below it, so "com" would make every address under .com the peer's,
+ * while ".itu.int" and "itu.int." match no address (an address's domain
+ * has no dot at either end) and the peer's contacts are silently never
+ * copied. */
+static gboolean
+check_domain(const char *s, const char *path, GError **err)
+{
+    if (!is_domain(s))
+        return refuse(err, path, "\"%s\" is not a mail domain (expected a name such as"
+                      " itu.int)", s);
+    if (*s == '.')
+        return refuse(err, path, "\"%s\" begins with a dot, and would match no address"
+                      " (write the domain alone, such as itu.int: the names below it count"
+                      " too)", s);
+    if (s[strlen(s) - 1] == '.')
+        return refuse(err, path, "\"%s\" ends with a dot, and would match no address"
+                      " (write it without, such as itu.int)", s);
+    if (strstr(s, "..") != NULL)
+        return refuse(err, path, "\"%s\" has an empty label (\"..\"), and would match no"
+                      " address", s);
+    if (strchr(s, '.') == NULL)
+        return refuse(err, path, "\"%s\" is a top-level domain alone, which would make"
+                      " every address under it the peer's (expected a name with a dot in"
+                      " it, such as itu.int)", s);
+    return TRUE;
+}
+
 /* Check one string s of a member of kind k at path. */
 static gboolean
 check_string(const char *s, enum member_kind k, const char *path, GError **err)
@@ -256,9 +310,13 @@ check_string(const char *s, enum member_kind k, const char *path, GError **err)
     if ((k == MK_ADDRESS || k == MK_ADDRESSES) && !is_address(s))
         return refuse(err, path, "\"%s\" is not an address (expected one address,"
                       " local@domain, with no display name)", s);
-    if (k == MK_DOMAINS && !is_domain(s))
-        return refuse(err, path, "\"%s\" is not a mail domain (expected a name such as"
-                      " itu.int)", s);
+    if (k == MK_DOMAINS)
+        return check_domain(s, path, err);
+    /* A name is matched in To and From lines: one with no letter or digit
+     * would match stray punctuation there. */
+    if ((k == MK_NAME || k == MK_NAMES) && !has_alnum(s))
+        return refuse(err, path, "\"%s\" has no letter or digit (a name of punctuation or"
+                      " blanks only would match any such mark in a To or From line)", s);
     return TRUE;
 }
 
@@ -278,7 +336,7 @@ static gboolean
 read_member(JsonNode *n, const struct member *m, const char *path, void *base,
             GError **err)
 {
-    gboolean list = m->kind == MK_TEXTS || m->kind == MK_DOMAINS || m->kind == MK_ADDRESSES;
+    gboolean list = m->kind == MK_NAMES || m->kind == MK_DOMAINS || m->kind == MK_ADDRESSES;
     JsonArray *a;
     GPtrArray *into;
 
@@ -311,7 +369,7 @@ read_member(JsonNode *n, const struct member *m, const char *path, void *base,
 
         if (!is_string(e))
             return refuse(err, epath, "expected %s, not %s",
-                          m->kind == MK_TEXTS ? "a string"
+                          m->kind == MK_NAMES ? "a string"
                           : m->kind == MK_DOMAINS ? "a string (one mail domain)"
                           : "a string (one address)",
                           node_kind(e));
@@ -393,14 +451,17 @@ table_object(JsonObject *root, const char *table, const struct member *spec, siz
     return TRUE;
 }
 
-/* Check entry n, whose key is key, of a table at path table.key: a
- * non-empty key whose value is an object. */
+/* Check entry n, whose key is key, of a table at path table.key: a key
+ * that is not blanks only, whose value is an object.  A key of blanks
+ * only could not be typed to liaisonctl, nor read in a listing. */
 static gboolean
 check_entry(JsonNode *n, const char *table, const char *key, const char *path,
             const struct member *spec, size_t n_spec, GError **err)
 {
     if (*key == '\0')
         return refuse(err, table, "an entry with an empty key");
+    if (is_blank(key))
+        return refuse(err, table, "an entry whose key \"%s\" is blanks only", key);
     if (!JSON_NODE_HOLDS_OBJECT(n)) {
         g_autofree char *expected = member_names(spec, n_spec);
 
@@ -425,9 +486,10 @@ check_unique_key(const GPtrArray *list, const char *key, const char *path, GErro
     return TRUE;
 }
 
-/* Refuse a group or area key that names something else too: groups and
- * areas share one set of names (reassign, list --group and the published
- * group/KEY/ pages take either by its key), and "iesg" names the IESG. */
+/* Refuse a group or area key that names something else too, or nothing:
+ * groups and areas share one set of names (reassign, list --group and the
+ * published group/KEY/ pages take either by its key), "iesg" names the
+ * IESG, and a key of punctuation only names no body. */
 static gboolean
 check_key_free(const struct directory *d, const char *key, const char *path, GError **err)
 {
@@ -436,6 +498,12 @@ check_key_free(const struct directory *d, const char *key, const char *path, GEr
     if (g_ascii_strcasecmp(key, "iesg") == 0)
         return refuse(err, path, "\"iesg\" names the IESG (the address \"iesg\"),"
                       " not a group or area");
+    /* A group's key is one of its names in To lines, an area's with the
+     * word "area" after it: punctuation alone would match stray marks. */
+    if (!has_alnum(key))
+        return refuse(err, path, "the key \"%s\" has no letter or digit (a group or area"
+                      " is named by its key in To lines, and punctuation alone would match"
+                      " any such mark there)", key);
     if (a != NULL)
         return refuse(err, path, "an area has the key \"%s\" too (groups and areas are"
                       " named by their keys alike)", a->key);

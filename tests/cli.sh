@@ -458,6 +458,16 @@ printf 'database = %s\ndirectory = %s/no-such-directory.json\n' "$SCRATCH/nodir.
 check_exit "flush, From from a directory that does not load: 78" 78 env -u LIAISON_DIRECTORY "$CTL" -c "$SCRATCH/nodir.conf" flush
 check_grep "flush: says why the directory matters" "neither mail_from nor intake is set" "$SCRATCH/err"
 check_exit "tickle, the same: 78" 78 env -u LIAISON_DIRECTORY "$CTL" -c "$SCRATCH/nodir.conf" tickle --dry-run
+# A directory that parses but says what cannot be meant (a peer owning a
+# whole top-level domain, a group named by punctuation): liaisond -n and
+# liaisonctl refuse it with 78, naming the entry.
+jq '.peers.bbf.domains = ["bbf.test", "com"]' "$CORPUS/directory.json" > "$SCRATCH/tld.json"
+printf 'database = %s\ndirectory = %s\n' "$DB" "$SCRATCH/tld.json" > "$SCRATCH/tld.conf"
+check_exit "liaisond -n, a peer domain that is a top-level domain: 78" 78 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/tld.conf"
+check_grep "liaisond -n: names the entry" 'peers\.bbf\.domains\[1\]: "com" is a top-level domain' "$SCRATCH/err"
+jq '.groups["-"] = {"chairs": "x@ietf.test"}' "$CORPUS/directory.json" > "$SCRATCH/punct.json"
+check_exit "list --group, a group key of punctuation only: 78" 78 "$CTL" -d "$DB" -D "$SCRATCH/punct.json" list --group ccamp
+check_grep "list --group: names the entry" 'groups\.-: the key "-" has no letter or digit' "$SCRATCH/err"
 printf 'sender_interval = 0\n' > "$SCRATCH/si.conf"
 check_exit "sender_interval = 0 (was taken as 60 without a word): 78" 78 "$CTL" -c "$SCRATCH/si.conf" list
 check_grep "sender_interval = 0: says the range" "sender_interval = 0: must be 1 to 86400" "$SCRATCH/err"

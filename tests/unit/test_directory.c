@@ -209,6 +209,34 @@ test_optional_members(void **state)
     }
 }
 
+/* What the checks of names and domains must still take: a name with
+ * punctuation and a letter or digit in it, one of another script, a
+ * domain of several labels, and the shipped names ("3GPP", "ITU-T SG 15"). */
+static void
+test_names_and_domains_accepted(void **state)
+{
+    static const char text[] =
+        "{\"iesg\": \"iesg@ietf.test\",\n"
+        " \"groups\": {\"6man\": {\"name\": \"IPv6 Maintenance\", \"chairs\": \"6man-chairs@ietf.test\"}},\n"
+        " \"peers\": {\n"
+        "  \"itu-t-sg15\": {\"name\": \"ITU-T SG 15\", \"aka\": [\"Q.14/15\", \"3\"],"
+        " \"domains\": [\"itu.test\", \"sg15.itu.test\"]},\n"
+        "  \"rst\": {\"name\": \"\u0420\u043e\u0441\u0441\u0442\u0430\u043d\u0434\u0430\u0440\u0442\","
+        " \"domains\": [\"gost.test\"]}\n"
+        " }}\n";
+    GError *err = NULL;
+    struct directory *d = load_text(text, NULL, &err);
+
+    (void) state;
+    if (d == NULL)
+        fail_msg("%s", err->message);
+    assert_string_equal(directory_peer_by_addr(d, "a@mail.sg15.itu.test")->key, "itu-t-sg15");
+    assert_string_equal(directory_peer_by_name(d, "\u0420\u043e\u0441\u0441\u0442\u0430\u043d\u0434\u0430\u0440\u0442")->key,
+                        "rst");
+    assert_non_null(directory_group(d, "6man"));
+    directory_free(d);
+}
+
 /* One fault: the replacement that makes it, and what the message must
  * hold (the member's path and what was expected). */
 struct fault {
@@ -286,6 +314,38 @@ static const struct fault faults[] = {
       { "groups.ccamp.list: given twice" } },
     { "\"peers\": {", "\"peers\": {\"bbf\": {\"domains\": [\"a.test\"]},",
       { "peers.bbf: given twice" } },
+    /* A name of punctuation only matched any " - " in a To line. */
+    { "\"ccamp\": {\"name\"", "\"-\": {\"name\"",
+      { "groups.-: the key \"-\" has no letter or digit" } },
+    { "\"rtg\": {", "\"//\": {\"ads\": \"x@ietf.test\"}, \"rtg\": {",
+      { "areas.//: the key \"//\" has no letter or digit" } },
+    { "\"name\": \"Common Control and Measurement Plane\"", "\"name\": \" - \"",
+      { "groups.ccamp.name: \" - \" has no letter or digit" } },
+    { "\"name\": \"Routing Area\"", "\"name\": \"&\"",
+      { "areas.rtg.name: \"&\" has no letter or digit" } },
+    { "\"name\": \"Broadband Forum\"", "\"name\": \"--\"",
+      { "peers.bbf.name: \"--\" has no letter or digit" } },
+    { "\"aka\": [\"BBF\"]", "\"aka\": [\"BBF\", \"-\"]",
+      { "peers.bbf.aka[1]: \"-\" has no letter or digit" } },
+    { "\"aka\": [\"BBF\"]", "\"aka\": [\" \"]",
+      { "peers.bbf.aka[0]: \" \" has no letter or digit" } },
+    /* A key of blanks only, which no command line could name. */
+    { "\"bbf\": {", "\"  \": {",
+      { "peers: an entry whose key \"  \" is blanks only" } },
+    { "\"ccamp\": {\"name\"", "\" \": {\"name\"",
+      { "groups: an entry whose key \" \" is blanks only" } },
+    /* A bare top-level domain made the peer own every address under it;
+     * a dot at either end, or two together, matched no address at all. */
+    { "\"domains\": [\"bbf.test\"]", "\"domains\": [\"bbf.test\", \"com\"]",
+      { "peers.bbf.domains[1]: \"com\" is a top-level domain alone" } },
+    { "\"domains\": [\"bbf.test\"]", "\"domains\": [\".bbf.test\"]",
+      { "peers.bbf.domains[0]: \".bbf.test\" begins with a dot" } },
+    { "\"domains\": [\"bbf.test\"]", "\"domains\": [\"bbf.test.\"]",
+      { "peers.bbf.domains[0]: \"bbf.test.\" ends with a dot" } },
+    { "\"domains\": [\"bbf.test\"]", "\"domains\": [\"bbf..test\"]",
+      { "peers.bbf.domains[0]: \"bbf..test\" has an empty label" } },
+    { "\"domains\": [\"bbf.test\"]", "\"domains\": [\".\"]",
+      { "peers.bbf.domains[0]: \".\" begins with a dot" } },
 };
 
 /* Each fault is refused, the message naming the file once and the path of
@@ -422,6 +482,7 @@ main(void)
         cmocka_unit_test(test_shipped_load),
         cmocka_unit_test(test_optional_members),
         cmocka_unit_test(test_faults),
+        cmocka_unit_test(test_names_and_domains_accepted),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_people),
         cmocka_unit_test(test_peer_people),
