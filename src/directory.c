@@ -625,6 +625,17 @@ load_areas(struct directory *d, JsonObject *root, GError **err)
     return TRUE;
 }
 
+/* Add to names the group name name with its last words, long (" working
+ * group"), written as the abbreviation short ("WG"), when it ends in them. */
+static void
+group_short_name(GPtrArray *names, const char *name, const char *lng, const char *shrt)
+{
+    size_t n = strlen(name), w = strlen(lng);
+
+    if (n > w && g_ascii_strcasecmp(name + n - w, lng) == 0)
+        g_ptr_array_add(names, g_strdup_printf("%.*s %s", (int) (n - w), name, shrt));
+}
+
 /* Read the "groups" object; the areas are read already, so that each
  * group's area can be checked. */
 static gboolean
@@ -666,18 +677,20 @@ load_groups(struct directory *d, JsonObject *root, GError **err)
         }
         g_ptr_array_add(names, g_strdup(g->key));
         if (g->name != NULL) {
-            size_t n = strlen(g->name), w = strlen(" working group");
-
             g_ptr_array_add(names, g_strdup(g->name));
             /* "Routing Area Working Group" is also written "Routing Area
-             * WG", which would otherwise name the area. */
-            if (n > w && g_ascii_strcasecmp(g->name + n - w, " working group") == 0)
-                g_ptr_array_add(names, g_strdup_printf("%.*s WG", (int) (n - w), g->name));
+             * WG", which would otherwise name the area; an IRTF research
+             * group's "... Research Group" likewise "... RG". */
+            group_short_name(names, g->name, " working group", "WG");
+            group_short_name(names, g->name, " research group", "RG");
         }
         /* "IETF-CCAMP" and "CCAMP-WG" too; a hyphen before the name is
-         * still no start ("draft-ietf-ccamp-..."). */
-        if (!compile_names(d->group_re, g, "(?:IETF[\\s-]+)?",
-                           names, "(?:[\\s-]+(?:WG|working\\s+group))?", err))
+         * still no start ("draft-ietf-ccamp-...").  The directory may hold
+         * IRTF research groups ("IRTF CFRG", "CFRG RG", "Crypto Forum
+         * Research Group"), and a To naming several groups says so in the
+         * plural ("IETF DetNet and CCAMP WGs"). */
+        if (!compile_names(d->group_re, g, "(?:I[ER]TF[\\s-]+)?", names,
+                           "(?:[\\s-]+(?:WGs?|RGs?|(?:working|research)\\s+groups?))?", err))
             return FALSE;
     }
     return TRUE;

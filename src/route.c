@@ -109,23 +109,35 @@ body_by_addr(const struct directory *d, const char *addr)
     return g != NULL ? g->key : a != NULL ? a->key : NULL;
 }
 
-/* Whether words say they name an IETF body, not a person: "IETF", "WG",
- * "Working Group" or "Area" among them. */
+/* Whether words say they name an IETF or IRTF body, not a person:
+ * "IETF", "IRTF", "WG(s)", "RG(s)", "Working Group(s)", "Research
+ * Group(s)" or "Area" among them.  "Research" counts only before
+ * "group(s)": alone it is as likely an employer's name ("Acme Research
+ * <a@x>"). */
 static gboolean
 says_body(const char *words)
 {
-    static const char *const marks[] = { "ietf", "wg", "working", "area", NULL };
+    static const char *const marks[] = {
+        "ietf", "irtf", "wg", "wgs", "rg", "rgs", "working", "area", NULL
+    };
     g_auto(GStrv) tokens = NULL;
     g_autofree char *lower = g_ascii_strdown(words, -1);
+    gboolean research = FALSE;
 
     for (char *p = lower; *p != '\0'; p++)
         if (!g_ascii_isalnum(*p))
             *p = ' ';
     tokens = g_strsplit(lower, " ", -1);
-    for (char **t = tokens; *t != NULL; t++)
+    for (char **t = tokens; *t != NULL; t++) {
+        if (**t == '\0')
+            continue;
+        if (research && (strcmp(*t, "group") == 0 || strcmp(*t, "groups") == 0))
+            return TRUE;
+        research = strcmp(*t, "research") == 0;
         for (const char *const *m = marks; *m != NULL; m++)
             if (strcmp(*t, *m) == 0)
                 return TRUE;
+    }
     return FALSE;
 }
 

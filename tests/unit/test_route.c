@@ -384,6 +384,103 @@ test_route_item_address_forms(void **state)
     }
 }
 
+/* The corpus directory with two IRTF research groups added (the corpus
+ * itself has none): cfrg and panrg named as the datatracker names them,
+ * without "Research Group", and nmrg with it.  Free with directory_free. */
+static struct directory *
+load_with_research_groups(void)
+{
+    g_autofree char *src = g_build_filename(SRCDIR, "tests", "corpus", "directory.json", NULL);
+    g_autofree char *text = NULL, *with = NULL;
+    g_autofree char *tmp = g_dir_make_tmp("liaison-dir-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(tmp, "directory.json", NULL);
+    const char *groups;
+    struct directory *d;
+    GError *err = NULL;
+
+    assert_true(g_file_get_contents(src, &text, NULL, NULL));
+    groups = strstr(text, "\"groups\": {");
+    assert_non_null(groups);
+    groups += strlen("\"groups\": {");
+    with = g_strdup_printf("%.*s"
+                           " \"cfrg\": { \"name\": \"Crypto Forum\", \"list\": \"cfrg@irtf.test\","
+                           " \"chairs\": \"cfrg-chairs@irtf.test\" },"
+                           " \"nmrg\": { \"name\": \"Network Management Research Group\","
+                           " \"list\": \"nmrg@irtf.test\", \"chairs\": \"nmrg-chairs@irtf.test\" },"
+                           " \"panrg\": { \"name\": \"Path Aware Networking\","
+                           " \"chairs\": \"panrg-chairs@irtf.test\" },"
+                           "%s", (int) (groups - text), text, groups);
+    assert_true(g_file_set_contents(path, with, -1, NULL));
+    d = directory_load(path, &err);
+    g_unlink(path);
+    g_rmdir(tmp);
+    if (d == NULL)
+        fail_msg("%s", err->message);
+    return d;
+}
+
+/* IRTF research groups, and groups named in the plural: by "IRTF" before
+ * the name, "RG", "Research Group" or a plural after it, with a blank or
+ * a hyphen, and in the words around a To item's address ("CFRG and NMRG
+ * RGs <cfrg@x>" names both).  A To that names nothing goes to the IESG;
+ * one that names only a person, to the IPPM list's group in the Cc. */
+static void
+test_route_research_groups(void **state)
+{
+    static const char *const rows[][2] = {
+        { "IRTF CFRG", "cfrg" },
+        { "IRTF-CFRG", "cfrg" },
+        { "CFRG RG", "cfrg" },
+        { "CFRG-RG", "cfrg" },
+        { "Crypto Forum Research Group", "cfrg" },
+        { "the Crypto Forum RG", "cfrg" },
+        { "IRTF Crypto Forum Research Group (CFRG)", "cfrg" },
+        /* a name that ends in "Research Group" is also written "RG" */
+        { "Network Management Research Group", "nmrg" },
+        { "IRTF Network Management RG", "nmrg" },
+        /* several, in the plural */
+        { "IRTF CFRG and NMRG RGs", "cfrg,nmrg" },
+        { "IRTF CFRG and NMRG Research Groups", "cfrg,nmrg" },
+        { "Crypto Forum and Path Aware Networking Research Groups", "cfrg,panrg" },
+        { "IETF DetNet and CCAMP WGs", "detnet,ccamp" },
+        { "IETF DetNet and CCAMP Working Groups", "detnet,ccamp" },
+        { "IETF CCAMP-WGs and IRTF-CFRG", "ccamp,cfrg" },
+        { "IETF CCAMP WG and IRTF CFRG", "ccamp,cfrg" },
+        /* what the plain forms routed to before */
+        { "IETF Routing Area", "rtg" },
+        { "The Routing Area Working Group", "rtgwg" },
+        { "IRTF", "iesg" },
+        /* the words around an address name a body when they say so */
+        { "DetNet and CCAMP WGs <detnet@ietf.test>", "detnet,ccamp" },
+        { "CFRG and NMRG RGs (cfrg@irtf.test)", "cfrg,nmrg" },
+        { "Crypto Forum and NMRG Research Groups <nmrg@irtf.test>", "cfrg,nmrg" },
+        { "Crypto Forum Research Group (Jane Doe <jane@example.test>)", "cfrg" },
+        { "IRTF CFRG jane@example.test", "cfrg" },
+        /* ... and "Research" alone does not say so: an employer's name */
+        { "CFRG Research <jane@example.test>", "ippm" },
+        { "Jane Doe <jane@example.test>", "ippm" },
+    };
+    struct directory *d = load_with_research_groups();
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        struct statement *s = statement_new();
+        GString *got = g_string_new(NULL);
+
+        g_ptr_array_add(s->env->to_list, g_strdup(rows[i][0]));
+        g_ptr_array_add(s->env->cc, contact_new("IPPM list", "ippm@ietf.test"));
+        route_statement(d, s, "x@itu.test");
+        for (guint k = 0; k < s->groups->len; k++)
+            g_string_append_printf(got, "%s%s", k > 0 ? "," : "",
+                                   (const char *) g_ptr_array_index(s->groups, k));
+        if (strcmp(got->str, rows[i][1]) != 0)
+            fail_msg("\"%s\": routed to \"%s\", want \"%s\"", rows[i][0], got->str, rows[i][1]);
+        g_string_free(got, TRUE);
+        statement_free(s);
+    }
+    directory_free(d);
+}
+
 /* A To of people with an area's ADs among the Cc goes to the area. */
 static void
 test_route_people_area_cc(void **state)
@@ -891,6 +988,7 @@ main(void)
         cmocka_unit_test(test_route_several_groups),
         cmocka_unit_test(test_route_person_named_like_group),
         cmocka_unit_test(test_route_item_address_forms),
+        cmocka_unit_test(test_route_research_groups),
         cmocka_unit_test(test_route_people_area_cc),
         cmocka_unit_test(test_route_own_domain_unknown_body),
         cmocka_unit_test(test_route_shared_domain),
