@@ -282,15 +282,20 @@ is "index: links to the groups and areas with a statement listed" \
 is "index: each group's link says how many of its statements are open" \
     "$(jq -r --slurpfile all "$SCRATCH/groups.json" 'to_entries | map(select(($all[0][.key] | length) > 0) | "\(.key) \(.value | length)") | join(",")' "$SCRATCH/groups-open.json")" \
     "$(grep -oE 'group/[a-z0-9_-]+/index.html">[^<]*</a>&nbsp;\([0-9]+&nbsp;open\)' "$SITE/index.html" | sed -E 's|group/([^/]*)/.*\(([0-9]+)&nbsp;open\)|\1 \2|' | paste -sd,)"
-# A directory whose group keys would walk out of group/ (or name it, or
-# DIR itself): no page, a warning each; and a group with no statement.
-jq '.groups["../../escape"] = .groups.ccamp | .groups[".."] = .groups.ccamp
+# A directory whose group keys would walk out of group/ (or name DIR
+# itself): no page, a warning each; and a group with no statement.  (A
+# key of punctuation alone, "..", is refused when the directory loads.)
+jq '.groups["../../escape"] = .groups.ccamp | .groups["x/../.."] = .groups.ccamp
     | .groups.emptywg = .groups.ccamp' "$CORPUS/directory.json" >"$SCRATCH/escape.json"
+jq '.groups[".."] = .groups.ccamp' "$CORPUS/directory.json" >"$SCRATCH/dotdot.json"
 cp "$DB" "$SCRATCH/esc.db"
 esc() { "$CTL" -c "$CONF" -d "$SCRATCH/esc.db" "$@"; }
+check_exit "publish with a group keyed '..': the directory is refused (78)" 78 esc -D "$SCRATCH/dotdot.json" publish --days 3650 --now "$NOW" "$SCRATCH/esc/site"
+check_grep "publish with '..': says which key" 'the key "\.\." has no letter or digit' "$SCRATCH/err"
+check "publish with '..': nothing written" test ! -e "$SCRATCH/esc"
 check_exit "publish with keys that are no folder names" 0 esc -D "$SCRATCH/escape.json" publish --days 3650 --now "$NOW" "$SCRATCH/esc/site"
 check_grep "publish: warns of ../../escape" 'no page for the group "\.\./\.\./escape"' "$SCRATCH/err"
-check_grep "publish: warns of .." 'no page for the group "\.\."' "$SCRATCH/err"
+check_grep "publish: warns of x/../.." 'no page for the group "x/\.\./\.\."' "$SCRATCH/err"
 is "publish: nothing written beside the site" "site" "$(ls "$SCRATCH/esc" | xargs)"
 check "publish: no folder for them under group/, the top index still the site's" sh -c \
     '! find "$1/group" -name "*escape*" | grep -q . && test ! -e "$1/group/index.html" && grep -q "By group or area" "$1/index.html"' _ "$SCRATCH/esc/site"
