@@ -923,13 +923,42 @@ directory_is_intake(const struct directory *d, const char *addr)
     return FALSE;
 }
 
-/* Whether address ours (may be NULL) has the domain "@..." at. */
+/* Whether domain dom is that of address ours (may be NULL), or with
+ * below, also a host under it ("mail.ietf.org" under "ietf.org", never
+ * "evilietf.org"). */
 static gboolean
-same_domain(const char *ours, const char *at)
+domain_matches(const char *ours, const char *dom, gboolean below)
 {
     const char *o = ours != NULL ? strrchr(ours, '@') : NULL;
+    size_t olen, dlen;
 
-    return o != NULL && g_ascii_strcasecmp(o, at) == 0;
+    if (o == NULL)
+        return FALSE;
+    o++;
+    olen = strlen(o);
+    dlen = strlen(dom);
+    if (dlen == olen)
+        return g_ascii_strcasecmp(dom, o) == 0;
+    return below && dlen > olen && dom[dlen - olen - 1] == '.'
+           && g_ascii_strcasecmp(dom + dlen - olen, o) == 0;
+}
+
+/* Whether addr's domain matches the IETF's own, as domain_matches. */
+static gboolean
+own_domain_match(const struct directory *d, const char *addr, gboolean below)
+{
+    const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+    const char *ours[] = { d->iesg, d->chair, d->secretariat };
+
+    if (at == NULL)
+        return FALSE;
+    for (guint i = 0; i < d->intake->len; i++)
+        if (domain_matches(g_ptr_array_index(d->intake, i), at + 1, below))
+            return TRUE;
+    for (size_t i = 0; i < G_N_ELEMENTS(ours); i++)
+        if (domain_matches(ours[i], at + 1, below))
+            return TRUE;
+    return FALSE;
 }
 
 /* Whether addr's domain is the IETF's own: that of an intake address or of
@@ -938,18 +967,17 @@ same_domain(const char *ours, const char *at)
 gboolean
 directory_is_own_domain(const struct directory *d, const char *addr)
 {
-    const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
-    const char *ours[] = { d->iesg, d->chair, d->secretariat };
+    return own_domain_match(d, addr, FALSE);
+}
 
-    if (at == NULL)
-        return FALSE;
-    for (guint i = 0; i < d->intake->len; i++)
-        if (same_domain(g_ptr_array_index(d->intake, i), at))
-            return TRUE;
-    for (size_t i = 0; i < G_N_ELEMENTS(ours); i++)
-        if (same_domain(ours[i], at))
-            return TRUE;
-    return FALSE;
+/* Whether addr is at the IETF's own domain or a host below it: the MTA's
+ * own name, lists.ietf.org.  Their local parts are the IETF's own people,
+ * lists and accounts, never an outside body's; trust (a forwarder, the
+ * datatracker) is given to the own domain alone. */
+gboolean
+directory_is_own_or_below(const struct directory *d, const char *addr)
+{
+    return own_domain_match(d, addr, TRUE);
 }
 
 /* The first intake address the directory lists, or NULL. */

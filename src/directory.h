@@ -53,6 +53,9 @@ gboolean directory_is_intake(const struct directory *d, const char *addr);
 /* TRUE when addr is at the IETF's own domain: an intake address's, the
  * IESG's, the chair's or the secretariat's. */
 gboolean directory_is_own_domain(const struct directory *d, const char *addr);
+/* TRUE when addr is at the IETF's own domain or a host below it
+ * ("root@mail.ietf.org"); never "evilietf.org". */
+gboolean directory_is_own_or_below(const struct directory *d, const char *addr);
 /* The first intake address the directory lists (lower case), or NULL. */
 const char *directory_first_intake(const struct directory *d);
 /* The i-th intake address the directory lists (lower case), NULL past

@@ -218,27 +218,6 @@ plain_mailbox(const char *addr)
            && strpbrk(addr, "%!\"\\:;<>,()[] \t") == NULL;
 }
 
-/* Whether addr's domain is the IETF's own or below it ("mail.ietf.org",
- * the MTA's own name; "lists.ietf.org"): hosts whose local parts are the
- * IETF's own people, lists and accounts, never an outside body's. */
-static gboolean
-at_own_or_below(const struct directory *d, const char *addr)
-{
-    const char *dom = domain_of(addr);
-
-    /* "a.b.example", then "b.example", then "example". */
-    while (dom != NULL && *dom != '\0') {
-        g_autofree char *probe = g_strconcat("x@", dom, NULL);
-
-        if (directory_is_own_domain(d, probe))
-            return TRUE;
-        dom = strchr(dom, '.');
-        if (dom != NULL)
-            dom++;
-    }
-    return FALSE;
-}
-
 /* Whether addr is at the sending body's own mail domains: the known
  * peer's (which other peers may share: ITU-T's study groups all use
  * itu.int), else the header From's (from_domain, may be NULL).  Only a
@@ -280,7 +259,7 @@ route_technical(const struct directory *d, struct statement *s,
      * below it, is no body's own: without a known peer, no address it
      * names is at the sender, least of all the IETF's own lists, people,
      * accounts and intake. */
-    const char *from_domain = at_own_or_below(d, header_from_addr)
+    const char *from_domain = directory_is_own_or_below(d, header_from_addr)
                               ? NULL : domain_of(header_from_addr);
     guint copied = 0;
     /* Every contact left out is named, by reason, in one diagnostic (a

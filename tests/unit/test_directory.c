@@ -475,6 +475,45 @@ test_peer_longest_name(void **state)
     directory_free(d);
 }
 
+/* The IETF's own domain is that of an intake address, the IESG's, the
+ * chair's or the secretariat's, exactly; "own or below" adds the hosts
+ * under it, by whole labels only. */
+static void
+test_own_domain(void **state)
+{
+    g_autofree char *conf = g_build_filename(SRCDIR, "conf", "directory.json", NULL);
+    GError *err = NULL;
+    struct directory *d = directory_load(conf, &err);
+    static const struct {
+        const char *addr;
+        gboolean own, below;
+    } rows[] = {
+        { "liaisons@ietf.test", TRUE, TRUE },
+        { "someone@IETF.TEST", TRUE, TRUE },
+        { "root@mail.ietf.test", FALSE, TRUE },
+        { "x@a.b.ietf.test", FALSE, TRUE },
+        { "x@evilietf.test", FALSE, FALSE },
+        { "x@ietf.test.evil.test", FALSE, FALSE },
+        { "x@test", FALSE, FALSE },
+        { "x@", FALSE, FALSE },
+        { "ietf.test", FALSE, FALSE },
+        { NULL, FALSE, FALSE },
+    };
+
+    (void) state;
+    if (d == NULL)
+        fail_msg("%s", err->message);
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        if (directory_is_own_domain(d, rows[i].addr) != rows[i].own
+            || directory_is_own_or_below(d, rows[i].addr) != rows[i].below)
+            fail_msg("%s: own %d, own or below %d; expected %d, %d",
+                     rows[i].addr != NULL ? rows[i].addr : "(null)",
+                     directory_is_own_domain(d, rows[i].addr),
+                     directory_is_own_or_below(d, rows[i].addr), rows[i].own, rows[i].below);
+    }
+    directory_free(d);
+}
+
 int
 main(void)
 {
@@ -488,6 +527,7 @@ main(void)
         cmocka_unit_test(test_peer_people),
         cmocka_unit_test(test_keys_and_assigns),
         cmocka_unit_test(test_peer_longest_name),
+        cmocka_unit_test(test_own_domain),
     };
 
     /* A Json-CRITICAL (a wrong type taken for another) fails the test. */
