@@ -5,23 +5,10 @@
 -- what was done; the milter used to wake the sender for statements and
 -- bounces only, so the report waited for the sender's next round,
 -- sender_interval later (a day here, wake.conf).  Globals from run.sh
--- (-D): LIAISOND, CONF, SOCK, CORPUS, OUT (liaisond's log).
+-- (-D): LIAISOND, CONF, SOCK, CORPUS, OUT (liaisond's log), LIB.
 
--- Fail the script with a message.
-local function check(cond, what)
-    if not cond then
-        error("FAIL: " .. what)
-    end
-    mt.echo("ok   - " .. what)
-end
-
--- The first line of a command's output.
-local function run(cmd)
-    local p = assert(io.popen(cmd))
-    local out = p:read("*l")
-    p:close()
-    return out
-end
+local lib = dofile(LIB)
+local check, run = lib.check, lib.run
 
 -- How many rounds of the sender liaisond has logged so far.
 local function rounds()
@@ -44,46 +31,13 @@ local function rounds_after(n, seconds)
     return rounds()
 end
 
--- One intake message: envelope sender, recipient, headers {name, value}
--- in order, body with CRLF line ends.
-local function send(conn, what, from, rcpt, headers, body)
-    check(mt.mailfrom(conn, from) == nil, what .. ": MAIL FROM")
-    check(mt.rcptto(conn, rcpt) == nil, what .. ": RCPT TO intake")
-    check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, what .. ": DATA continues")
-    for _, h in ipairs(headers) do mt.header(conn, h[1], h[2]) end
-    mt.eoh(conn)
-    mt.bodystring(conn, body)
-    check(mt.eom(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, what .. ": recorded")
-end
-
--- A corpus message's headers and body, as an MTA hands them on.
-local function corpus_message(name)
-    local f = assert(io.open(CORPUS .. "/" .. name, "rb"))
-    local text = f:read("*a")
-    f:close()
-    local head, body = text:match("^(.-)\n\n(.*)$")
-    local headers = {}
-    for line in (head .. "\n"):gmatch("([^\n]*)\n") do
-        if line:match("^[ \t]") and #headers > 0 then
-            headers[#headers][2] = headers[#headers][2] .. "\n" .. line
-        else
-            local n, v = line:match("^([^:]+):[ \t]?(.*)$")
-            table.insert(headers, { n, v })
-        end
-    end
-    return headers, (body:gsub("\r?\n", "\r\n"))
-end
-
 local db = CONF:gsub("liaisond%.conf$", "liaison.db")
-mt.startfilter(LIAISOND, "-f", "-c", CONF)
-local conn = mt.connect("unix:" .. SOCK, 300, 0.1)
-check(conn ~= nil, "connect to liaisond")
-check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate")
+local conn = lib.start()
 
 -- The statement (LS 1, assignee ccamp-chairs@ietf.test): its notification
 -- wakes the sender, which defers it (the relay refuses).
-local headers, body = corpus_message("s01-appendix-a.eml")
-send(conn, "s01", "<greta.jonsson@itu.test>", "<liaisons@ietf.test>", headers, body)
+local headers, body = lib.read_message(CORPUS .. "/s01-appendix-a.eml")
+lib.send(conn, "s01", "<greta.jonsson@itu.test>", "<liaisons@ietf.test>", headers, body)
 local n = rounds_after(0, 10)
 check(n >= 1, "the statement's notification: a round of the sender (" .. n .. ")")
 os.execute("sleep 1")
@@ -97,7 +51,7 @@ local token = run("printf %s 'c:1:ccamp-chairs@ietf.test' | openssl dgst -sha256
                   .. secret .. "' | sed 's/.*= *//'")
 check(token ~= nil and #token == 64, "a token computed")
 local reply_to = "liaisons+c.1." .. token:sub(1, 12) .. "@ietf.test"
-send(conn, "answer", "<ccamp-chairs@ietf.test>", "<" .. reply_to .. ">",
+lib.send(conn, "answer", "<ccamp-chairs@ietf.test>", "<" .. reply_to .. ">",
      { { "From", "CCAMP Chairs <ccamp-chairs@ietf.test>" },
        { "To", reply_to },
        { "Subject", "Re: [LS 1] Liaison on OTN beyond 400G" },
