@@ -9,6 +9,20 @@
  * Markup libxml2 gives up on (deeper than 256) is stripped roughly
  * instead, so that no words are lost.
  *
+ * A <blockquote> is quoted text, and its lines begin with "> ", one for
+ * each level, as the same mailer's plain text would quote them: without
+ * the marker a quote whose first line is a command ("close") would read
+ * as the answer's own lines when the answer above it is empty, and
+ * command.c would run it; envelope.c skips quoted lines too.  Every
+ * mailer that quotes in HTML does so with a blockquote (Gmail's
+ * blockquote.gmail_quote, Apple Mail's and Thunderbird's type="cite",
+ * Roundcube, Yahoo); the attribution line above it ("On ... wrote:",
+ * Thunderbird's div.moz-cite-prefix) stays unmarked, as in their plain
+ * text.  Outlook quotes nothing: its div#divRplyFwdMsg or border-top
+ * block is the original's header ("From: ..."), which is no command and
+ * ends them, and the original below it is marked no more than in
+ * Outlook's plain text.
+ *
  * A module of its own because it knows nothing of MIME or of struct
  * message: message.c hands it UTF-8 already cut to the bound that keeps
  * libxml2's tree small (HTML_TEXT_RATIO there) and says what went wrong;
@@ -29,13 +43,43 @@
 
 /* ---- HTML to text ---------------------------------------------------- */
 
+/* At most this many "> " mark a line however deep its quote: a long
+ * thread nests a blockquote per answer, and a marker per level would
+ * make each short line of it many times longer than its markup. */
+#define QUOTE_MARKS_MAX 8
+
 /* State while rendering an HTML tree as lines of text. */
 struct render {
     GString *out;
     gboolean nl;            /* a line break is due before the next text */
     gboolean sp;            /* a space is due before the next text */
     int pre;                /* inside <pre>: keep white space */
+    int quote;              /* blockquotes open around the text */
+    gboolean marked;        /* this line has its quote markers */
 };
+
+/* Append one byte of text; the first that is not blank on a line inside
+ * a blockquote gets the line's "> " markers before it, in place of the
+ * blanks it follows (which tidy_lines would strip anyway). */
+static void
+render_put(struct render *r, char c)
+{
+    if (c == '\n') {
+        g_string_append_c(r->out, '\n');
+        r->marked = FALSE;
+        return;
+    }
+    if (r->quote > 0 && !r->marked && c != ' ') {
+        /* A blockquote starts and ends a line: all the unmarked line
+         * holds is blanks. */
+        while (r->out->len > 0 && r->out->str[r->out->len - 1] == ' ')
+            g_string_truncate(r->out, r->out->len - 1);
+        for (int i = 0; i < MIN(r->quote, QUOTE_MARKS_MAX); i++)
+            g_string_append(r->out, "> ");
+        r->marked = TRUE;
+    }
+    g_string_append_c(r->out, c);
+}
 
 /* Elements that start and end a line of text. */
 static gboolean
@@ -74,10 +118,10 @@ render_flush(struct render *r)
         /* nothing before: no separator */
     } else if (r->nl) {
         if (last != '\n')
-            g_string_append_c(r->out, '\n');
+            render_put(r, '\n');
     } else if (r->sp) {
         if (last != '\n' && last != ' ')
-            g_string_append_c(r->out, ' ');
+            render_put(r, ' ');
     }
     r->nl = r->sp = FALSE;
 }
@@ -100,7 +144,7 @@ render_text(struct render *r, const char *s)
         }
         if (r->pre > 0 && (*p == '\n' || *p == '\r')) {
             if (*p == '\n') {
-                g_string_append_c(r->out, '\n');
+                render_put(r, '\n');
                 r->nl = r->sp = FALSE;
             }
             continue;
@@ -110,7 +154,7 @@ render_text(struct render *r, const char *s)
             continue;
         }
         render_flush(r);
-        g_string_append_c(r->out, space ? ' ' : (char) *p);
+        render_put(r, space ? ' ' : (char) *p);
     }
 }
 
@@ -130,7 +174,7 @@ render_enter(struct render *r, xmlNodePtr n)
     if (html_is_hidden(name))
         return FALSE;
     if (g_ascii_strcasecmp(name, "br") == 0) {
-        g_string_append_c(r->out, '\n');
+        render_put(r, '\n');
         r->nl = r->sp = FALSE;
     } else if (g_ascii_strcasecmp(name, "td") == 0
                || g_ascii_strcasecmp(name, "th") == 0) {
@@ -139,6 +183,8 @@ render_enter(struct render *r, xmlNodePtr n)
         r->nl = TRUE;
         if (g_ascii_strcasecmp(name, "pre") == 0)
             r->pre++;
+        else if (g_ascii_strcasecmp(name, "blockquote") == 0)
+            r->quote++;
     }
     return TRUE;
 }
@@ -158,6 +204,8 @@ render_leave(struct render *r, xmlNodePtr n)
         r->nl = TRUE;
         if (g_ascii_strcasecmp(name, "pre") == 0 && r->pre > 0)
             r->pre--;
+        else if (g_ascii_strcasecmp(name, "blockquote") == 0 && r->quote > 0)
+            r->quote--;
     }
 }
 
@@ -229,12 +277,15 @@ decode_entity(const char *p, GString *out)
 }
 
 /* Text out of HTML the parser gave up on: tags dropped (line-breaking
- * ones turned into newlines), common entities decoded.  Rough, but it
- * keeps the words when the tree is too deep for libxml2. */
+ * ones turned into newlines), common entities decoded, the lines of a
+ * blockquote marked as the tree's are.  Rough, but it keeps the words
+ * when the tree is too deep for libxml2, and a quote stays a quote:
+ * deep markup is what a long thread of quoted answers makes. */
 static char *
 html_strip_roughly(const char *html)
 {
-    GString *out = g_string_new(NULL);
+    struct render r = { g_string_new(NULL), FALSE, FALSE, 0, 0, FALSE };
+    GString *entity = g_string_new(NULL);
     const char *p = html;
     char *text;
 
@@ -242,34 +293,48 @@ html_strip_roughly(const char *html)
         if (*p == '<') {
             const char *gt = strchr(p, '>');
             const char *name = p + 1;
+            gboolean closing;
             gsize nlen = 0;
             char *tag;
             if (gt == NULL)
                 break;
-            if (*name == '/')
+            if ((closing = *name == '/'))
                 name++;
             while (name + nlen < gt && g_ascii_isalnum(name[nlen]))
                 nlen++;
             tag = g_strndup(name, nlen);
             if (g_ascii_strcasecmp(tag, "br") == 0 || html_is_block(tag))
-                g_string_append_c(out, '\n');
+                render_put(&r, '\n');
             else if (g_ascii_strcasecmp(tag, "td") == 0
                      || g_ascii_strcasecmp(tag, "th") == 0)
-                g_string_append_c(out, ' ');
+                render_put(&r, ' ');
+            if (g_ascii_strcasecmp(tag, "blockquote") == 0) {
+                if (!closing)
+                    r.quote++;
+                else if (r.quote > 0)
+                    r.quote--;
+            }
             g_free(tag);
             p = gt + 1;
         } else if (*p == '&') {
-            gsize used = decode_entity(p + 1, out);
+            gsize used;
+
+            g_string_truncate(entity, 0);
+            used = decode_entity(p + 1, entity);
             if (used == 0)
-                g_string_append_c(out, '&');
+                render_put(&r, '&');
+            for (gsize i = 0; i < entity->len; i++)
+                render_put(&r, entity->str[i]);
             p += 1 + used;
         } else {
-            g_string_append_c(out, *p == '\t' ? ' ' : *p);
+            /* a CR of the markup's line ends is no text either */
+            render_put(&r, *p == '\t' || *p == '\r' ? ' ' : *p);
             p++;
         }
     }
-    text = tidy_lines(out->str);
-    g_string_free(out, TRUE);
+    g_string_free(entity, TRUE);
+    text = tidy_lines(r.out->str);
+    g_string_free(r.out, TRUE);
     return text;
 }
 
@@ -282,7 +347,7 @@ html_strip_roughly(const char *html)
 char *
 html_to_text(const char *html, gsize len, gboolean *rough)
 {
-    struct render r = { g_string_new(NULL), FALSE, FALSE, 0 };
+    struct render r = { g_string_new(NULL), FALSE, FALSE, 0, 0, FALSE };
     htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
     htmlDocPtr doc = NULL;
     gboolean halted;

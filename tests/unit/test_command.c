@@ -25,6 +25,7 @@
 #include "command.h"
 #include "directory.h"
 #include "envelope.h"
+#include "html.h"
 #include "ingest.h"
 #include "message.h"
 #include "store.h"
@@ -101,6 +102,111 @@ test_parse(void **state)
         assert_int_equal(cmds->len, COMMAND_MAX);
     }
     g_string_free(many, TRUE);
+}
+
+/* An HTML-only answer's quote, as mailers write one, is no line of the
+ * answer's own: rendered (html.c) with "> " before each line, so that
+ * command_parse stops at it even when the answer above it is empty or
+ * blank, and the text stays readable.  The shapes are those of Gmail,
+ * Outlook (web and desktop), Apple Mail and Thunderbird; the quote with
+ * no attribution line above it ("On ... wrote:" deleted, or a mailer set
+ * to write none) read "close" as the answer's own before. */
+static void
+test_html_quote(void **state)
+{
+    static const struct { const char *html, *want, *line; } cases[] = {
+        /* Gmail, its "On ... wrote:" deleted, nothing written above. */
+        { "<div dir=\"ltr\"><br></div><br><div class=\"gmail_quote\">"
+          "<blockquote class=\"gmail_quote\" style=\"margin:0px 0px 0px 0.8ex;"
+          "border-left:1px solid rgb(204,204,204);padding-left:1ex\">"
+          "<div dir=\"ltr\">close: answered in LS 9<br>Regards, Alice</div></blockquote></div>",
+          "", "> close: answered in LS 9" },
+        /* The same with only blanks above it. */
+        { "<div dir=\"ltr\">&nbsp; <br>&#160;</div><div class=\"gmail_quote\">"
+          "<blockquote class=\"gmail_quote\">deadline: 2027-06-30</blockquote></div>",
+          "", "> deadline: 2027-06-30" },
+        /* Gmail as it sends: a command of the answer's own, the
+         * attribution, the quote, a quote in it. */
+        { "<div dir=\"ltr\">deadline: 2027-06-30<div><br></div></div><br>"
+          "<div class=\"gmail_quote\"><div dir=\"ltr\" class=\"gmail_attr\">On Mon, 11 Jan 2027 "
+          "at 10:00, IETF Liaison Statements &lt;<a href=\"mailto:liaisons@ietf.test\">"
+          "liaisons@ietf.test</a>&gt; wrote:<br></div><blockquote class=\"gmail_quote\" "
+          "style=\"margin:0px 0px 0px 0.8ex\">close<br><blockquote class=\"gmail_quote\">"
+          "reopen</blockquote></blockquote></div>",
+          "deadline:2027-06-30", "> > reopen" },
+        /* Outlook on the web: nothing quoted, the original's header
+         * (div#divRplyFwdMsg) above it ends the commands. */
+        { "<html><head><style>p {margin:0}</style></head><body dir=\"ltr\">"
+          "<div style=\"font-family: Calibri, Arial, Helvetica, sans-serif; font-size: 12pt;\">"
+          "&nbsp;</div><div id=\"appendonsend\"></div><hr style=\"display:inline-block;"
+          "width:98%\" tabindex=\"-1\"><div id=\"divRplyFwdMsg\" dir=\"ltr\"><font face=\"Calibri,"
+          " sans-serif\" style=\"font-size:11pt\" color=\"#000000\"><b>From:</b> IETF Liaison "
+          "Statements &lt;liaisons@ietf.test&gt;<br><b>Sent:</b> Monday, January 11, 2027 10:00"
+          "<br><b>To:</b> ccamp-chairs@ietf.test<br><b>Subject:</b> [LS 1] x</font>"
+          "<div>&nbsp;</div></div><div><p>close</p><p>deadline: YYYY-MM-DD</p></div>"
+          "</body></html>",
+          "", "From: IETF Liaison Statements <liaisons@ietf.test>" },
+        /* Outlook on the desktop: the header in a border-top block. */
+        { "<html><body lang=EN-US><div class=WordSection1><p class=MsoNormal><o:p>&nbsp;</o:p>"
+          "</p><div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm "
+          "0cm'><p class=MsoNormal><b>From:</b> IETF Liaison Statements &lt;liaisons@ietf.test"
+          "&gt; <br><b>Sent:</b> Monday, January 11, 2027 10:00<br><b>Subject:</b> [LS 1] x"
+          "<o:p></o:p></p></div><p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>"
+          "close<o:p></o:p></p></div></body></html>",
+          "", "Sent: Monday, January 11, 2027 10:00" },
+        /* Apple Mail: its attribution is inside a blockquote type=cite. */
+        { "<html><body style=\"overflow-wrap: break-word;\"><br id=\"lineBreakAtBeginningOf"
+          "Message\"><div><br><blockquote type=\"cite\"><div>On 11 Jan 2027, at 10:00, IETF "
+          "Liaison Statements &lt;liaisons@ietf.test&gt; wrote:</div><br class=\"Apple-"
+          "interchange-newline\"><div><div>close</div></div></blockquote></div><br></body></html>",
+          "", "> close" },
+        /* Thunderbird: div.moz-cite-prefix, then the quote in a pre. */
+        { "<html><body><p><br></p><div class=\"moz-cite-prefix\">On 11/01/2027 10:00, IETF "
+          "Liaison Statements wrote:<br></div><blockquote type=\"cite\" cite=\"mid:n1@ietf.test\">"
+          "<pre class=\"moz-quote-pre\" wrap=\"\">close\nreopen\n</pre></blockquote></body></html>",
+          "", "> reopen" },
+        /* Thunderbird with no reply header: the quote alone. */
+        { "<html><body><p><br></p><blockquote type=\"cite\" cite=\"mid:n1@ietf.test\">"
+          "<pre class=\"moz-quote-pre\" wrap=\"\">close\n</pre></blockquote></body></html>",
+          "", "> close" },
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        gboolean rough;
+        g_autofree char *text = html_to_text(cases[i].html, strlen(cases[i].html), &rough);
+        g_autofree char *got = parsed(text);
+        g_autofree char *line = g_strconcat("\n", cases[i].line, "\n", NULL);
+        g_autofree char *framed = g_strconcat("\n", text, "\n", NULL);
+
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("case %zu: got '%s', wanted '%s' from:\n%s", i, got, cases[i].want, text);
+        if (strstr(framed, line) == NULL)
+            fail_msg("case %zu: no line '%s' in:\n%s", i, cases[i].line, text);
+        assert_false(rough);
+    }
+    /* Markup too deep for libxml2 is stripped roughly: its quote is
+     * still one. */
+    {
+        GString *deep = g_string_new("<div>&nbsp;</div><blockquote type=\"cite\">close<br>");
+        gboolean rough;
+        g_autofree char *text = NULL, *got = NULL;
+
+        for (int i = 0; i < 300; i++)
+            g_string_append(deep, "<div>");
+        g_string_append(deep, "deadline: 2027-06-30");
+        for (int i = 0; i < 300; i++)
+            g_string_append(deep, "</div>");
+        g_string_append(deep, "</blockquote>after");
+        text = html_to_text(deep->str, deep->len, &rough);
+        got = parsed(text);
+        assert_true(rough);
+        assert_string_equal(got, "");
+        assert_non_null(strstr(text, "> close\n"));
+        assert_non_null(strstr(text, "> deadline: 2027-06-30\n"));
+        assert_non_null(strstr(text, "\nafter"));
+        g_string_free(deep, TRUE);
+    }
 }
 
 /* The token is per statement and per person, and the reply address
@@ -833,11 +939,39 @@ test_unthreaded_reply(void **state)
     query_is("SELECT state FROM statement WHERE id = 1", "closed");
 }
 
+/* An HTML-only answer from the chair, to her own reply address, that
+ * writes nothing above Gmail's quote of a mail opening with "close"
+ * runs nothing; one with a command of its own above the quote runs that
+ * one and not the quoted "close". */
+static void
+test_html_answer(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    static const char html[] = "MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n";
+
+    (void) state;
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, html,
+                            "<div dir=\"ltr\"><br></div><div class=\"gmail_quote\">"
+                            "<blockquote class=\"gmail_quote\" style=\"margin:0px 0px 0px 0.8ex;"
+                            "border-left:1px solid rgb(204,204,204);padding-left:1ex\">"
+                            "close: we answered in LS 9<br>Alice</blockquote></div>\n"),
+                     KIND_CORRESPONDENCE);
+    query_is("SELECT state FROM statement WHERE id = 1", "open");
+    query_is("SELECT count(*) FROM event WHERE what IN ('closed', 'command refused')", "0");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'", "0");
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, html,
+                            "<div dir=\"ltr\">deadline: 2027-06-30</div><br><div class=\"gmail_"
+                            "quote\"><blockquote class=\"gmail_quote\">close</blockquote></div>\n"),
+                     KIND_CORRESPONDENCE);
+    query_is("SELECT deadline || ' ' || state FROM statement WHERE id = 1", "2027-06-30 open");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_html_quote),
         cmocka_unit_test(test_token_and_address),
         cmocka_unit_test(test_authenticated),
         cmocka_unit_test(test_personal_copy),
@@ -852,6 +986,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_our_message_id_kept, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_first_message_id_kept, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_unthreaded_reply, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_html_answer, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;
