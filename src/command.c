@@ -38,6 +38,13 @@
  *   refusal to an address a stranger wrote into From would make liaisond
  *   a reflector.
  *
+ * - An answer threaded onto one statement (In-Reply-To, References: what
+ *   classify.c goes by) but sent to another's reply address runs its
+ *   commands on neither, since which one was meant cannot be told; it is
+ *   not silent either: the refusal is recorded on the statement the
+ *   answer is recorded on, and the person the other reply address was
+ *   given to is told which statement and why (refuse_elsewhere).
+ *
  * - Everything happens in the transaction that records the answer: the
  *   state change, its event (actor: the From), and one answer back to the
  *   From saying what was done or why not.  A retry of the answer is a
@@ -582,6 +589,127 @@ refusal(const struct command_ctx *cc, const char *owner, const struct message *m
     return NULL;
 }
 
+/* What every answer about commands ends with. */
+static const char command_help[] =
+    "Commands are the first lines of an answer to the notification or a\n"
+    "reminder, sent to the reply address it gave you:\n"
+    "  close\n  close: REASON\n  reopen\n  reopen: REASON\n"
+    "  deadline: YYYY-MM-DD\n  reassign: GROUP\n";
+
+/* The first statement other than s that one of m's To and Cc addresses
+ * is a reply address of, with a token liaisond gave one of its people
+ * (statement_free), preferring one the From is or speaks for; *owner
+ * that person (in the statement).  NULL when there is none, or with
+ * *err for a store failure. */
+static struct statement *
+other_addressed(const struct command_ctx *cc, const char *secret, const struct message *m,
+                const struct statement *s, const char **owner, GError **err)
+{
+    struct statement *found = NULL;
+
+    *owner = NULL;
+    for (guint i = 0; i < m->reply_rcpts->len; i++) {
+        g_autofree char *tok = NULL;
+        struct statement *o;
+        const char *who;
+        gboolean addressed;
+        GError *e = NULL;
+        gint64 id = 0;
+
+        if (!command_reply_address_parse(cc->mail, g_ptr_array_index(m->reply_rcpts, i), &id,
+                                         &tok) || id == s->id
+            || (found != NULL && id == found->id))
+            continue;
+        if ((o = store_get_statement_meta(cc->store, id, &e)) == NULL) {
+            /* A reply address of no statement is nobody's. */
+            if (g_error_matches(e, STORE_ERROR, STORE_ERROR_NOTFOUND)) {
+                g_error_free(e);
+                continue;
+            }
+            g_propagate_error(err, e);
+            statement_free(found);
+            *owner = NULL;
+            return NULL;
+        }
+        if ((who = token_owner(cc, secret, m, o, &addressed)) == NULL) {
+            statement_free(o);
+            continue;
+        }
+        if (found == NULL || (!from_is(cc, m, *owner) && from_is(cc, m, who))) {
+            statement_free(found);
+            found = o;
+            *owner = who;
+        } else {
+            statement_free(o);
+        }
+        if (from_is(cc, m, *owner))
+            break;
+    }
+    return found;
+}
+
+/* An answer on s with commands, sent to no reply address of s but to
+ * one of another statement that liaisond gave one of its people: its
+ * threading (In-Reply-To, References) and its reply address disagree on
+ * which statement it is about, so no command runs on either.  Each is
+ * recorded on s as refused, and the person that reply address was given
+ * to (or a decider on that statement, as refusal() decides it) is told
+ * why, so that the silence is not taken for a change.  Nobody else is
+ * written to.  No such reply address: the lines are text, as before. */
+static gboolean
+refuse_elsewhere(const struct command_ctx *cc, const char *secret, const struct message *m,
+                 const struct statement *s, const GPtrArray *cmds, gint64 message_row,
+                 GError **err)
+{
+    const char *owner = NULL;
+    GError *e = NULL;
+    struct statement *o = other_addressed(cc, secret, m, s, &owner, &e);
+    g_autofree char *why = NULL;
+    gboolean ok = TRUE, write_back = FALSE;
+    GString *out;
+
+    if (o == NULL) {
+        if (e != NULL)
+            g_propagate_error(err, e);
+        return e == NULL;
+    }
+    /* Who may be told is who would be on o; why it would be refused
+     * there does not matter, it runs nowhere. */
+    (void) refusal(cc, owner, m, o, &write_back);
+    why = g_strdup_printf("sent to a reply address for LS %" G_GINT64_FORMAT ", but it answers "
+                          "mail of LS %" G_GINT64_FORMAT ": run on neither", o->id, s->id);
+    out = g_string_new(NULL);
+    for (guint i = 0; i < cmds->len && ok; i++) {
+        const struct command_line *c = g_ptr_array_index(cmds, i);
+        g_autofree char *detail = g_strdup_printf("%s: %s", c->line, why);
+
+        ok = store_add_event(cc->store, s->id, message_row, "command refused", m->from_addr,
+                             detail, err);
+        g_string_append_printf(out, "  %s\n    not run\n", c->line);
+    }
+    if (ok && write_back && cc->mail != NULL) {
+        g_autofree char *text = g_strdup_printf(
+            "Your answer was sent to a reply address liaisond gave for LS %" G_GINT64_FORMAT
+            ",\nbut it answers mail of LS %" G_GINT64_FORMAT " (its In-Reply-To or References) "
+            "and is\nrecorded there.  Since the two disagree on which statement it is\n"
+            "about, %s run on neither:\n\n%s\n"
+            "To give commands on LS %" G_GINT64_FORMAT ", answer its notification or a "
+            "reminder;\non LS %" G_GINT64_FORMAT ", answer the mail of LS %" G_GINT64_FORMAT
+            " that gave you a reply address.\n\n%s",
+            o->id, s->id,
+            cmds->len == 1 ? "its command was" : "its commands were",
+            out->str, o->id, s->id, s->id, command_help);
+        struct outmail *answer = compose_report(cc->mail, s, m->from_addr,
+                                                "Commands not run", text);
+
+        ok = answer == NULL || outbox_queue(cc->store, s->id, answer, err) != 0;
+        outmail_free(answer);
+    }
+    g_string_free(out, TRUE);
+    statement_free(o);
+    return ok;
+}
+
 /* The detail of an event: what changed, then ": reason" when given. */
 static char *
 event_detail(const char *what, const struct command_by *by)
@@ -751,9 +879,9 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
     owner = token_owner(cc, secret, m, s, &addressed);
     /* Lines that read as commands in an answer to no reply address of
      * this statement (an envelope restated, as the acknowledgement
-     * invites) are text. */
+     * invites) are text, unless it went to another statement's. */
     if (!addressed)
-        return TRUE;
+        return refuse_elsewhere(cc, secret, m, s, cmds, message_row, err);
     why = refusal(cc, owner, m, s, &write_back);
     out = g_string_new(NULL);
     for (guint i = 0; i < cmds->len && ok; i++) {
@@ -782,12 +910,8 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
     }
     if (ok && cc->mail != NULL && write_back) {
         g_autofree char *text = g_strdup_printf(
-            "Your answer on this statement gave %s:\n\n%s\n"
-            "Commands are the first lines of an answer to the notification or a\n"
-            "reminder, sent to the reply address it gave you:\n"
-            "  close\n  close: REASON\n  reopen\n  reopen: REASON\n"
-            "  deadline: YYYY-MM-DD\n  reassign: GROUP\n",
-            cmds->len == 1 ? "one command" : "these commands", out->str);
+            "Your answer on this statement gave %s:\n\n%s\n%s",
+            cmds->len == 1 ? "one command" : "these commands", out->str, command_help);
 
         answer = compose_report(cc->mail, s, m->from_addr,
                                 refused ? "Commands refused" : "Commands done", text);

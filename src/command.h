@@ -122,7 +122,10 @@ gboolean command_reassign(const struct command_ctx *cc, gint64 id, const char *k
  * close, re-date or reassign s, with an event each; refused ones get a
  * "command refused" event; one answer goes back to the From when it is a
  * person the reply address was given to or a decider on s.  Nothing is
- * done for mail without commands, or sent to no reply address of s.
+ * done for mail without commands, or sent to no reply address of s; but
+ * when it was sent to another statement's reply address with a token
+ * liaisond gave, its commands are refused on s, and that reply address's
+ * person is told they ran on neither statement.
  * FALSE with *err only for a store failure. */
 gboolean command_run(const struct command_ctx *cc, const struct message *m,
                      const struct statement *s, gint64 message_row, GError **err);

@@ -966,6 +966,74 @@ test_html_answer(void **state)
     query_is("SELECT deadline || ' ' || state FROM statement WHERE id = 1", "2027-06-30 open");
 }
 
+/* An answer threaded onto LS 2 (In-Reply-To its mail) but sent to the
+ * chairs' reply address for LS 1: which statement its "close" was meant
+ * for cannot be told, so it runs on neither; the refusal is recorded on
+ * LS 2, where the answer is, and the chair the reply address was given
+ * to is told which statement and why.  A stranger's From with the same
+ * reply address is recorded, not answered; a reply address whose token
+ * is nobody's leaves the lines text, as before. */
+static void
+test_mixed_signals(void **state)
+{
+    g_autofree char *s02 = g_build_filename(SRCDIR, "tests", "corpus",
+                                            "s02-datatracker-mail.eml", NULL);
+    g_autofree char *raw = NULL, *mine = NULL, *forged = NULL, *mallory = NULL;
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *why = NULL, *report = NULL;
+    gsize len;
+    struct decision d;
+    static const char fmt[] =
+        "From: %s\nTo: %s\nSubject: Re: New Liaison Statement\nMessage-ID: <%s@test.test>\n"
+        "In-Reply-To: <dt-2101@datatracker.ietf.test>\n\nclose\ndeadline: 2027-09-01\n";
+
+    (void) state;
+    assert_true(g_file_get_contents(s02, &raw, &len, NULL));
+    assert_int_equal(ingest_message(&t.ctx, raw, len, NULL, &d), INGEST_OK);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+
+    mine = g_strdup_printf(fmt, "Alice <alice@chairs.test>", chair, "mixed-1");
+    assert_int_equal(ingest_message(&t.ctx, mine, strlen(mine), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+    query_is("SELECT group_concat(state || ' ' || deadline, ', ') FROM"
+             " (SELECT state, deadline FROM statement ORDER BY id)",
+             "open 2027-01-15, open 2026-12-20");
+    query_is("SELECT count(*) FROM event WHERE what IN ('closed', 'deadline changed')", "0");
+    query_is("SELECT group_concat(statement || ' ' || actor, ', ') FROM event"
+             " WHERE what = 'command refused'", "2 alice@chairs.test, 2 alice@chairs.test");
+    why = query("SELECT detail FROM event WHERE what = 'command refused' ORDER BY id LIMIT 1");
+    assert_string_equal(why, "close: sent to a reply address for LS 1, but it answers mail of "
+                        "LS 2: run on neither");
+    query_is("SELECT statement || ' ' || rcpts FROM outbox WHERE kind = 'report'"
+             " AND instr(CAST(raw AS TEXT), 'Commands not run') > 0", "2 alice@chairs.test");
+    report = query("SELECT CAST(raw AS TEXT) FROM outbox WHERE kind = 'report'");
+    assert_non_null(strstr(report, "LS 1"));
+    assert_non_null(strstr(report, "deadline: 2027-09-01"));
+
+    /* A stranger's From with the chair's reply address: recorded, and
+     * nobody is written to. */
+    mallory = g_strdup_printf(fmt, "Mallory <mallory@evil.test>", chair, "mixed-2");
+    assert_int_equal(ingest_message(&t.ctx, mallory, strlen(mallory), NULL, &d), INGEST_OK);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+    query_is("SELECT count(*) FROM event WHERE what = 'command refused'"
+             " AND actor = 'mallory@evil.test'", "2");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'", "1");
+
+    /* A token that is nobody's: text. */
+    forged = g_strdup_printf(fmt, "Alice <alice@chairs.test>", "liaisons+c.1.0123456789ab@ietf.test",
+                             "mixed-3");
+    assert_int_equal(ingest_message(&t.ctx, forged, strlen(forged), NULL, &d), INGEST_OK);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+    query_is("SELECT count(*) FROM event WHERE what = 'command refused'", "4");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'", "1");
+    query_is("SELECT group_concat(state, ' ') FROM statement", "open open");
+}
+
 int
 main(void)
 {
@@ -987,6 +1055,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_first_message_id_kept, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_unthreaded_reply, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_html_answer, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_mixed_signals, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;
