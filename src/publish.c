@@ -22,13 +22,21 @@
  * statement says of itself is shown: not the mail's From, the routing, the
  * diagnostics or the history, which are for the IETF's own people.
  *
- * Each file is replaced whole (GLib writes a temporary file and renames
- * it), so a web server never serves half a page, and a file whose content
- * did not change is not touched, so a publish from cron every few minutes
- * leaves the unchanged pages' times (and caches) alone.
+ * Each file is replaced whole (written to .NAME.part beside it, flushed
+ * and renamed), so a web server never serves half a page, and a file
+ * whose content did not change is not touched, so a publish from cron
+ * every few minutes leaves the unchanged pages' times (and caches) alone.
+ *
+ * A run as root must not write outside the site, whoever can write the
+ * site: every folder inside it is opened once, refusing a link in its
+ * place (O_DIRECTORY | O_NOFOLLOW, relative to its parent's descriptor),
+ * and every file is read, written, renamed and chmodded through those
+ * descriptors (openat, renameat, unlinkat, fchmod), never by a path that
+ * a link swapped in later would lead elsewhere.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -64,6 +72,15 @@ struct entry {
     GPtrArray *groups;          /* char*: the keys it is assigned to */
 };
 
+/* A folder of the site, open.  Every write, rename and removal inside
+ * the site goes through such a descriptor (openat, renameat, unlinkat),
+ * never through a path: a folder swapped for a link between a check and
+ * a write by path would have a run as root write wherever it points. */
+struct folder {
+    int     fd;                 /* O_DIRECTORY; below the top, O_NOFOLLOW */
+    char   *path;               /* for messages only */
+};
+
 /* The state publish_site carries through store_list. */
 struct site {
     struct store *st;
@@ -78,6 +95,7 @@ struct site {
                                    holds, listed or not (its page links
                                    to group/KEY/) */
     GError *err;                /* the first failure inside store_list */
+    struct folder *top;         /* the site's folder, open */
 };
 
 /* What one listing (a page and its feed) shows: the whole site, or the
@@ -1060,26 +1078,131 @@ make_public(const char *path, int mode, GError **err)
     return ok;
 }
 
-/* Flush a file written through GIO to disk (GIO does not for a new
- * file) and make it public, through one descriptor opened without
- * following a link. */
-static gboolean
-sync_public(const char *path, GError **err)
+/* Close a folder opened by folder_open (fd -1 is fine). */
+static void
+folder_close(struct folder *f)
 {
-    int     fd = open_own(path, err);
-    gboolean ok;
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    g_clear_pointer(&f->path, g_free);
+}
 
-    if (fd < 0)
+/* Open (making it, public, when absent) the folder name inside parent,
+ * refusing a link or anything but a folder in its place: openat with
+ * O_NOFOLLOW, so that what is checked is what is written into. */
+static gboolean
+folder_open(const struct folder *parent, const char *name, struct folder *out, GError **err)
+{
+    gboolean made = mkdirat(parent->fd, name, 0755) == 0;
+    int     saved = errno;
+
+    out->path = g_build_filename(parent->path, name, NULL);
+    out->fd = -1;
+    if (!made && saved != EEXIST) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved),
+                    "cannot make the directory %s: %s", out->path, g_strerror(saved));
+        folder_close(out);
         return FALSE;
+    }
+    out->fd = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (out->fd < 0) {
+        saved = errno;
+        if (saved == ELOOP || saved == ENOTDIR)
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                        "%s is a link or no folder: publish writes only into folders of its own",
+                        out->path);
+        else
+            g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(saved),
+                        "cannot open the directory %s: %s", out->path, g_strerror(saved));
+        folder_close(out);
+        return FALSE;
+    }
+    /* Only a folder made here: one there already is its owner's to set. */
+    if (made && !make_public_fd(out->fd, out->path, 0755, err)) {
+        folder_close(out);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Open name in folder f to read, a link in its place refused (-1). */
+static int
+open_in(const struct folder *f, const char *name)
+{
+    return openat(f->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
+/* Create part in folder f afresh to write, mode 0644 before the umask
+ * (-1 with *err).  What a killed run left there is removed first, and a
+ * link or file that appears meanwhile is refused (O_EXCL), never written
+ * through: runs take turns on the site's lock, so only someone else's
+ * doing can be in the way. */
+static int
+part_create(const struct folder *f, const char *part, GError **err)
+{
+    int     fd;
+
+    if (unlinkat(f->fd, part, 0) != 0 && errno != ENOENT) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot remove %s/%s: %s", f->path, part, g_strerror(errno));
+        return -1;
+    }
+    fd = openat(f->fd, part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot create %s/%s: %s", f->path, part, g_strerror(errno));
+    return fd;
+}
+
+/* Flush the part on fd to disk, make it public and rename it to name in
+ * folder f; the part is closed, and removed on failure. */
+static gboolean
+part_commit(const struct folder *f, int fd, const char *part, const char *name,
+            GError **err)
+{
+    g_autofree char *path = g_build_filename(f->path, part, NULL);
+    gboolean ok = TRUE;
+
     if (fsync(fd) != 0) {
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "cannot flush %s to disk: %s", path, g_strerror(errno));
         ok = FALSE;
-    } else {
-        ok = make_public_fd(fd, path, 0644, err);
     }
-    close(fd);
+    ok = ok && make_public_fd(fd, path, 0644, err);
+    if (close(fd) != 0 && ok) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot write %s: %s", path, g_strerror(errno));
+        ok = FALSE;
+    }
+    if (ok && renameat(f->fd, part, f->fd, name) != 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot rename %s to %s/%s: %s", path, f->path, name, g_strerror(errno));
+        ok = FALSE;
+    }
+    if (!ok)
+        unlinkat(f->fd, part, 0);
     return ok;
+}
+
+/* Write len bytes to fd whole (FALSE with errno). */
+static gboolean
+write_all(int fd, const char *p, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return FALSE;
+        }
+        p += n;
+        len -= (gsize) n;
+    }
+    return TRUE;
 }
 
 /* TRUE when the regular file on fd holds content exactly.  Read, not
@@ -1103,14 +1226,18 @@ holds(int fd, const GString *content)
     return n >= 0 && got == content->len && memcmp(old, content->str, got) == 0;
 }
 
-/* Replace dir/name with content unless it holds that already. */
+/* Replace name in folder f with content unless it holds that already:
+ * written to .NAME.part, flushed, made public and renamed, so that a
+ * reader never sees half of it. */
 static gboolean
-write_file(const struct site *site, const char *name, const GString *content, GError **err)
+write_file(const struct site *site, const struct folder *f, const char *name,
+           const GString *content, GError **err)
 {
-    g_autofree char *path = g_build_filename(site->o->dir, name, NULL);
+    g_autofree char *part = g_strdup_printf(".%s.part", name);
+    g_autofree char *path = g_build_filename(f->path, name, NULL);
     /* A link in the file's place is replaced by the rename, never read
      * through or chmodded. */
-    int     fd = g_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+    int     fd = open_in(f, name);
 
     if (fd >= 0 && holds(fd, content)) {
         gboolean ok = make_public_fd(fd, path, 0644, err);
@@ -1121,16 +1248,25 @@ write_file(const struct site *site, const char *name, const GString *content, GE
     }
     if (fd >= 0)
         close(fd);
-    if (!g_file_set_contents_full(path, content->str, (gssize) content->len,
-                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, err)
-        || !make_public(path, 0644, err))
+    if ((fd = part_create(f, part, err)) < 0)
+        return FALSE;
+    if (!write_all(fd, content->str, content->len)) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "cannot write %s/%s: %s", f->path, part, g_strerror(errno));
+        close(fd);
+        unlinkat(f->fd, part, 0);
+        return FALSE;
+    }
+    if (!part_commit(f, fd, part, name, err))
         return FALSE;
     site->sum->written++;
     return TRUE;
 }
 
 /* Make dir (and its parents) when absent; each folder made here is
- * public, whatever the umask. */
+ * public, whatever the umask.  By path: the site's top and the folders
+ * above it are the administrator's, named on the command line; those
+ * inside are made by folder_open. */
 static gboolean
 make_dir(const char *dir, GError **err)
 {
@@ -1152,86 +1288,121 @@ make_dir(const char *dir, GError **err)
     return make_public(dir, 0755, err);
 }
 
-/* Make a folder inside the site (ID/, group/, group/KEY/) and check that
- * it is a folder of its own: not a link, which a run as root would
- * follow to write (and chmod) wherever it points. */
-static gboolean
-site_folder(const char *dir, GError **err)
-{
-    GStatBuf sb;
+/* An output stream onto a descriptor: store_attachment_write wants a
+ * GOutputStream, and the build has no gio-unix. */
+typedef struct {
+    GOutputStream parent;
+    int     fd;                 /* not owned */
+} PublishFdStream;
 
-    if (!make_dir(dir, err))
-        return FALSE;
-    if (g_lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return TRUE;
-    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                "%s is a link or no folder: publish writes only into folders of its own", dir);
-    return FALSE;
+typedef struct {
+    GOutputStreamClass parent_class;
+} PublishFdStreamClass;
+
+G_DEFINE_TYPE(PublishFdStream, publish_fd_stream, G_TYPE_OUTPUT_STREAM)
+
+/* GOutputStream's write_fn: to the descriptor. */
+static gssize
+publish_fd_stream_write(GOutputStream *os, const void *buf, gsize count,
+                        GCancellable *cancellable, GError **err)
+{
+    PublishFdStream *s = (PublishFdStream *) os;
+
+    if (!write_all(s->fd, buf, count)) {
+        g_set_error(err, G_IO_ERROR, g_io_error_from_errno(errno), "%s", g_strerror(errno));
+        return -1;
+    }
+    return (gssize) count;
 }
 
-/* Write the attachments the page links to into subdir, each unless a
- * file of its size is there already: a statement's attachments never
- * change, and their files are named by their place.  Each is copied to
+/* The class: write_fn. */
+static void
+publish_fd_stream_class_init(PublishFdStreamClass *c)
+{
+    G_OUTPUT_STREAM_CLASS(c)->write_fn = publish_fd_stream_write;
+}
+
+/* An instance: no descriptor yet. */
+static void
+publish_fd_stream_init(PublishFdStream *s)
+{
+    s->fd = -1;
+}
+
+/* A stream onto fd. */
+static PublishFdStream *
+fd_stream_new(int fd)
+{
+    PublishFdStream *s = g_object_new(publish_fd_stream_get_type(), NULL);
+
+    s->fd = fd;
+    return s;
+}
+
+/* TRUE when name in folder f is a regular file of attachment i's size
+ * (FALSE with *err only when it cannot be made public); made public
+ * then.  A statement's attachments never change, and their files are
+ * named by their place. */
+static gboolean
+attachment_there(struct site *site, const struct statement *s, guint i,
+                 const struct folder *f, const char *name, GError **err)
+{
+    const struct attachment *a = g_ptr_array_index(s->attachments, i);
+    g_autofree char *path = g_build_filename(f->path, name, NULL);
+    GStatBuf sb;
+    gboolean same;
+    /* O_NOFOLLOW: a link of the right size is replaced, never followed. */
+    int     fd = open_in(f, name);
+
+    if (fd < 0)
+        return FALSE;
+    same = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (gsize) sb.st_size == a->size
+           && make_public_fd(fd, path, 0644, err);
+    close(fd);
+    return same;
+}
+
+/* Write the attachments the page links to into folder f, each unless a
+ * file of its size is there already (attachment_there).  Each is copied to
  * .NAME.part, flushed to disk and renamed when whole, so a reader never
  * gets half of one, nor a crash a file of the right size with the wrong
  * bytes. */
 static gboolean
-write_attachments(struct site *site, const struct statement *s, const char *subdir,
+write_attachments(struct site *site, const struct statement *s, const struct folder *f,
                   GError **err)
 {
     for (guint i = 0; i < s->attachments->len; i++) {
-        const struct attachment *a = g_ptr_array_index(s->attachments, i);
         const char *why;
         g_autofree char *name = served_name(s, i, &why);
-        g_autofree char *path = NULL, *part_name = NULL, *part = NULL;
-        g_autoptr(GFile) file = NULL;
-        g_autoptr(GFileOutputStream) os = NULL;
-        GStatBuf sb;
+        g_autofree char *part = NULL;
+        PublishFdStream *os;
         gboolean ok;
         int     fd;
 
         if (name == NULL)
             continue;
-        path = g_build_filename(subdir, name, NULL);
-        /* O_NOFOLLOW: a link of the right size is replaced, never followed. */
-        if ((fd = g_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0)) >= 0) {
-            gboolean same = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
-                            && (gsize) sb.st_size == a->size;
-
-            ok = !same || make_public_fd(fd, path, 0644, err);
-            close(fd);
-            if (!ok)
-                return FALSE;
-            if (same) {
-                site->sum->unchanged++;
-                continue;
-            }
+        if (attachment_there(site, s, i, f, name, err)) {
+            site->sum->unchanged++;
+            continue;
         }
-        part_name = g_strdup_printf(".%s.part", name);
-        part = g_build_filename(subdir, part_name, NULL);
-        file = g_file_new_for_path(part);
-        os = g_file_replace(file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, err);
-        if (os == NULL) {
-            g_prefix_error(err, "%s: ", part);
+        if (err != NULL && *err != NULL)
             return FALSE;
-        }
+        part = g_strdup_printf(".%s.part", name);
+        if ((fd = part_create(f, part, err)) < 0)
+            return FALSE;
+        os = fd_stream_new(fd);
         ok = store_attachment_write(site->st, s->id, i, G_OUTPUT_STREAM(os), err);
-        if (!g_output_stream_close(G_OUTPUT_STREAM(os), NULL, ok ? err : NULL))
-            ok = FALSE;
-        /* GIO's messages do not say which file. */
+        g_object_unref(os);
+        /* The stream's messages do not say which file. */
         if (!ok && err != NULL && *err != NULL && (*err)->domain == G_IO_ERROR)
-            g_prefix_error(err, "%s: ", part);
-        if (ok)
-            ok = sync_public(part, err);
-        if (ok && g_rename(part, path) != 0) {
-            g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
-                        "cannot rename %s to %s: %s", part, path, g_strerror(errno));
-            ok = FALSE;
-        }
+            g_prefix_error(err, "%s/%s: ", f->path, part);
         if (!ok) {
-            g_unlink(part);
+            close(fd);
+            unlinkat(f->fd, part, 0);
             return FALSE;
         }
+        if (!part_commit(f, fd, part, name, err))
+            return FALSE;
         site->sum->written++;
     }
     return TRUE;
@@ -1286,8 +1457,7 @@ publish_one(const struct statement *s, gpointer data)
     struct site *site = data;
     struct entry *e = g_new0(struct entry, 1);
     g_autofree char *dirname = g_strdup_printf("%" G_GINT64_FORMAT, s->id);
-    g_autofree char *subdir = g_build_filename(site->o->dir, dirname, NULL);
-    g_autofree char *page = g_build_filename(dirname, "index.html", NULL);
+    struct folder sub = { .fd = -1 };
     GString *html;
     gboolean ok, listed;
 
@@ -1314,8 +1484,10 @@ publish_one(const struct statement *s, gpointer data)
         return FALSE;
     }
     html = render_statement(site, s, e);
-    ok = site_folder(subdir, &site->err) && write_attachments(site, s, subdir, &site->err)
-         && write_file(site, page, html, &site->err);
+    ok = folder_open(site->top, dirname, &sub, &site->err)
+         && write_attachments(site, s, &sub, &site->err)
+         && write_file(site, &sub, "index.html", html, &site->err);
+    folder_close(&sub);
     g_string_free(html, TRUE);
     if (!ok) {
         entry_free(e);
@@ -1350,7 +1522,7 @@ by_text(gconstpointer a, gconstpointer b)
  * listed statement is assigned to.  A key that cannot name a folder gets
  * no page, and a warning. */
 static GPtrArray *
-site_keys(const struct site *site)
+site_keys(const struct site *site, const struct folder *group)
 {
     g_autoptr(GPtrArray) all = g_ptr_array_new();
     GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
@@ -1359,28 +1531,35 @@ site_keys(const struct site *site)
         directory_keys(site->o->directory, all);
     g_ptr_array_add(all, "iesg");
     g_autoptr(GPtrArray) warned = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *groups = g_build_filename(site->o->dir, "group", NULL);
-    g_autoptr(GError) unread = NULL;
-    g_autoptr(GDir) made = g_dir_open(groups, 0, &unread);
+    /* Its own descriptor: closedir closes it, the group folder stays. */
+    int     dfd = openat(group->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR    *made = dfd >= 0 ? fdopendir(dfd) : NULL;
     g_autoptr(GPtrArray) folders = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
+    struct dirent *de;
 
     for (guint i = 0; i < site->held->len; i++)
         g_ptr_array_add(all, g_ptr_array_index(site->held, i));
     /* A page made by an earlier run, for a group since gone from the
      * directory and from every statement listed: made again, so that its
      * bookmark shows what is so now (nothing), not what was. */
-    if (made == NULL && !g_error_matches(unread, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        log_msg(LOG_WARNING, NULL, "publish: %s", unread->message);
-    while (made != NULL && (name = g_dir_read_name(made)) != NULL) {
-        g_autofree char *path = g_build_filename(groups, name, NULL);
-        GStatBuf sb;
+    if (made == NULL) {
+        log_msg(LOG_WARNING, NULL, "publish: cannot read %s: %s", group->path,
+                g_strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+    }
+    while (made != NULL && (de = readdir(made)) != NULL) {
+        struct stat sb;
 
         /* Folders only, links not followed: a file or a link someone put
-         * there is none of publish's. */
-        if (key_names_folder(name) && g_lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            g_ptr_array_add(folders, g_strdup(name));   /* name lasts one read */
+         * there is none of publish's.  ("." and ".." name no key.) */
+        if (key_names_folder(de->d_name)
+            && fstatat(group->fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0
+            && S_ISDIR(sb.st_mode))
+            g_ptr_array_add(folders, g_strdup(de->d_name));     /* lasts one read */
     }
+    if (made != NULL)
+        closedir(made);
     for (guint i = 0; i < folders->len; i++)
         g_ptr_array_add(all, g_ptr_array_index(folders, i));
     for (guint i = 0; i < all->len; i++) {
@@ -1415,19 +1594,17 @@ key_name(const struct directory *d, const char *key)
     return g != NULL ? g->name : a != NULL ? a->name : NULL;
 }
 
-/* Write a view's page and feed into folder (relative to the site's top,
- * "" for the top itself). */
+/* Write a view's page, feed and calendar into folder f (the site's top,
+ * or group/KEY/). */
 static gboolean
-write_view(struct site *site, const struct view *v, const char *folder, GError **err)
+write_view(struct site *site, const struct view *v, const struct folder *f, GError **err)
 {
-    g_autofree char *page = g_build_filename(folder, "index.html", NULL);
-    g_autofree char *feed = g_build_filename(folder, "feed.atom", NULL);
-    g_autofree char *ics = g_build_filename(folder, "deadlines.ics", NULL);
     GString *html = render_listing(site, v);
     GString *atom = render_feed(site, v);
     GString *calendar = render_calendar(site, v);
-    gboolean ok = write_file(site, page, html, err) && write_file(site, feed, atom, err)
-                  && write_file(site, ics, calendar, err);
+    gboolean ok = write_file(site, f, "index.html", html, err)
+                  && write_file(site, f, "feed.atom", atom, err)
+                  && write_file(site, f, "deadlines.ics", calendar, err);
 
     g_string_free(html, TRUE);
     g_string_free(atom, TRUE);
@@ -1435,35 +1612,35 @@ write_view(struct site *site, const struct view *v, const char *folder, GError *
     return ok;
 }
 
-/* group/KEY/index.html and group/KEY/feed.atom for every key: the
- * statements assigned to the group, or to the area and its groups. */
+/* group/KEY/index.html, feed.atom and deadlines.ics for every key, in
+ * the folder group open: the statements assigned to the group, or to the
+ * area and its groups. */
 static gboolean
-write_groups(struct site *site, GError **err)
+write_groups(struct site *site, const struct folder *group, GError **err)
 {
-    g_autofree char *top = g_build_filename(site->o->dir, "group", NULL);
-
-    if (!site_folder(top, err))
-        return FALSE;
     for (guint i = 0; i < site->keys->len; i++) {
         const char *key = g_ptr_array_index(site->keys, i);
         g_autoptr(GPtrArray) mine = key_entries(site, key);
-        g_autofree char *folder = g_build_filename("group", key, NULL);
-        g_autofree char *path = g_build_filename(site->o->dir, folder, NULL);
+        struct folder f = { .fd = -1 };
         struct view v = { .key = key, .name = key_name(site->o->directory, key),
                           .top = "../../", .entries = mine };
+        gboolean ok = folder_open(group, key, &f, err) && write_view(site, &v, &f, err);
 
-        if (!site_folder(path, err) || !write_view(site, &v, folder, err))
+        folder_close(&f);
+        if (!ok)
             return FALSE;
         site->sum->groups++;
     }
     return TRUE;
 }
 
-/* Hold a lock on dir itself until the descriptor returned is closed (-1
- * with *err): a run from cron that overlaps a slow one waits for it,
- * instead of both writing the same .part files.  The folder, not a file
- * in it, so that no mode or owner of a lock file left by another user
- * (root by hand, say) can stop the next run. */
+/* Open dir, the site's top, and hold a lock on it until the descriptor
+ * returned is closed (-1 with *err): a run from cron that overlaps a slow
+ * one waits for it, instead of both writing the same .part files.  The
+ * folder, not a file in it, so that no mode or owner of a lock file left
+ * by another user (root by hand, say) can stop the next run.  The same
+ * descriptor is the top every folder inside is opened from; dir itself
+ * is the administrator's to name, a link or not. */
 static int
 lock_site(const char *dir, GError **err)
 {
@@ -1490,8 +1667,8 @@ publish_site(struct store *st, const struct publish_options *o,
     g_autoptr(GDateTime) now = g_date_time_new_from_iso8601(o->now, utc);
     g_autoptr(GDateTime) since = NULL;
     struct view top = { .top = "" };
+    struct folder root = { .fd = -1 }, group = { .fd = -1 };
     gboolean ok;
-    int     lock = -1;
 
     memset(sum, 0, sizeof *sum);
     if (now == NULL || o->recent_days < 0) {
@@ -1505,7 +1682,9 @@ publish_site(struct store *st, const struct publish_options *o,
     g_strlcpy(site.today, o->now, sizeof site.today);
     site.entries = g_ptr_array_new_with_free_func(entry_free);
     site.held = g_ptr_array_new_with_free_func(g_free);
-    ok = make_dir(o->dir, err) && (lock = lock_site(o->dir, err)) >= 0;
+    ok = make_dir(o->dir, err) && (root.fd = lock_site(o->dir, err)) >= 0;
+    root.path = g_strdup(o->dir);
+    site.top = &root;
     if (ok && !store_list(st, publish_one, &site, err))
         ok = FALSE;
     if (ok && site.err != NULL) {
@@ -1517,14 +1696,15 @@ publish_site(struct store *st, const struct publish_options *o,
     if (ok) {
         GString *json = render_json(&site);
 
-        site.keys = site_keys(&site);
         top.entries = site.entries;
-        ok = write_groups(&site, err) && write_view(&site, &top, "", err)
-             && write_file(&site, "statements.json", json, err);
+        ok = folder_open(&root, "group", &group, err)
+             && (site.keys = site_keys(&site, &group)) != NULL
+             && write_groups(&site, &group, err) && write_view(&site, &top, &root, err)
+             && write_file(&site, &root, "statements.json", json, err);
         g_string_free(json, TRUE);
     }
-    if (lock >= 0)
-        close(lock);                    /* and the lock with it */
+    folder_close(&group);
+    folder_close(&root);                /* and the lock with it */
     g_clear_error(&site.err);
     g_ptr_array_free(site.entries, TRUE);
     if (site.keys != NULL)

@@ -11,7 +11,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -200,6 +202,15 @@ with_attachments(struct statement *s)
     attach(s, "evil.php.pdf", "application/pdf", one);
     attach(s, "(draft) v2.pdf", "application/pdf", one);
     attach(s, "\xe2\x80\xa6.pdf", "application/pdf", one);
+}
+
+/* One small PDF attachment. */
+static void
+with_one_pdf(struct statement *s)
+{
+    g_autoptr(GBytes) b = g_bytes_new_static("%PDF-1.4 one", 12);
+
+    attach(s, "one.pdf", "application/pdf", b);
 }
 
 /* The contents of site/name, or NULL. */
@@ -536,6 +547,93 @@ test_link_race(void **state)
                  (unsigned) (sb.st_mode & 07777));
 }
 
+/* What the swapping thread of test_folder_race works on. */
+struct folder_race {
+    char   *pairs[2][2];        /* a folder of the site, a link beside it */
+    gint    stop;
+};
+
+/* Exchange each folder of the site with a link to a folder outside it,
+ * and back, again and again (renameat2's RENAME_EXCHANGE: one or the
+ * other is always there), as whoever can write the site could while a
+ * run as root is at work. */
+static gpointer
+swap_folders(gpointer data)
+{
+    struct folder_race *r = data;
+
+    while (!g_atomic_int_get(&r->stop))
+        for (size_t i = 0; i < G_N_ELEMENTS(r->pairs); i++)
+            renameat2(AT_FDCWD, r->pairs[i][0], AT_FDCWD, r->pairs[i][1], RENAME_EXCHANGE);
+    return NULL;
+}
+
+/* The number of entries in folder path. */
+static guint
+entries_in_folder(const char *path)
+{
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    guint n = 0;
+
+    while (d != NULL && g_dir_read_name(d) != NULL)
+        n++;
+    return n;
+}
+
+/* A folder of the site swapped for a link while publish runs is never
+ * written through: a run as root used to check a folder (ID/, group/)
+ * with lstat, then write by path, so a link put there in between had it
+ * write pages, attachments and group folders into the link's target.  A
+ * thread exchanges site/ID and site/group with links to a folder outside
+ * the site for a few seconds of runs; that folder stays empty.  (A run
+ * may fail meanwhile, having found a link in a folder's place.) */
+static void
+test_folder_race(void **state)
+{
+    struct fixture *f = *state;
+    g_autofree char *outside = g_build_filename(f->dir, "outside", NULL);
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
+    };
+    struct publish_summary sum;
+    struct folder_race r = { .stop = 0 };
+    GThread *t;
+    gint64 end;
+    unsigned runs = 0;
+    guint found = 0;
+    gint64 id = add(f->st, "One", "2027-03-20", with_one_pdf);
+    g_autofree char *folder = g_strdup_printf("%" G_GINT64_FORMAT, id);
+    const char *const names[2][2] = { { folder, ".link-id" }, { "group", ".link-group" } };
+
+    assert_int_equal(g_mkdir(outside, 0755), 0);
+    if (!publish_site(f->st, &o, &sum, NULL))
+        fail_msg("publish_site failed");
+    for (size_t i = 0; i < 2; i++) {
+        r.pairs[i][0] = g_build_filename(f->site, names[i][0], NULL);
+        r.pairs[i][1] = g_build_filename(f->site, names[i][1], NULL);
+        assert_int_equal(symlink(outside, r.pairs[i][1]), 0);
+    }
+    t = g_thread_new("swap", swap_folders, &r);
+    end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end && found == 0) {
+        GError *err = NULL;
+
+        if (!publish_site(f->st, &o, &sum, &err))
+            g_clear_error(&err);
+        runs++;
+        found = entries_in_folder(outside);
+    }
+    g_atomic_int_set(&r.stop, 1);
+    g_thread_join(t);
+    for (size_t i = 0; i < 2; i++) {
+        g_free(r.pairs[i][0]);
+        g_free(r.pairs[i][1]);
+    }
+    if (found != 0)
+        fail_msg("after %u runs the folder outside the site holds %u entries", runs, found);
+}
+
 /* A site directory that cannot be made: a file error that names it, and
  * nothing else happens. */
 static void
@@ -586,6 +684,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_calendar_relative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answered_not_overdue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_race, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_folder_race, setup, teardown),
     };
 
     envelope_init(NULL);
