@@ -1288,11 +1288,14 @@ make_dir(const char *dir, GError **err)
     return make_public(dir, 0755, err);
 }
 
-/* An output stream onto a descriptor: store_attachment_write wants a
- * GOutputStream, and the build has no gio-unix. */
+/* An output stream onto a descriptor that also takes the SHA-256 of
+ * what goes through it (fd -1: only the digest).  store_attachment_write
+ * wants a GOutputStream, and the build has no gio-unix; the digest
+ * compares an attachment the store keeps none for. */
 typedef struct {
     GOutputStream parent;
     int     fd;                 /* not owned */
+    GChecksum *sum;
 } PublishFdStream;
 
 typedef struct {
@@ -1301,35 +1304,46 @@ typedef struct {
 
 G_DEFINE_TYPE(PublishFdStream, publish_fd_stream, G_TYPE_OUTPUT_STREAM)
 
-/* GOutputStream's write_fn: to the descriptor. */
+/* GOutputStream's write_fn: to the descriptor, and into the digest. */
 static gssize
 publish_fd_stream_write(GOutputStream *os, const void *buf, gsize count,
                         GCancellable *cancellable, GError **err)
 {
     PublishFdStream *s = (PublishFdStream *) os;
 
-    if (!write_all(s->fd, buf, count)) {
+    if (s->fd >= 0 && !write_all(s->fd, buf, count)) {
         g_set_error(err, G_IO_ERROR, g_io_error_from_errno(errno), "%s", g_strerror(errno));
         return -1;
     }
+    g_checksum_update(s->sum, buf, (gssize) count);
     return (gssize) count;
 }
 
-/* The class: write_fn. */
+/* GObject's finalize. */
+static void
+publish_fd_stream_finalize(GObject *o)
+{
+    g_checksum_free(((PublishFdStream *) o)->sum);
+    G_OBJECT_CLASS(publish_fd_stream_parent_class)->finalize(o);
+}
+
+/* The class: write_fn and finalize. */
 static void
 publish_fd_stream_class_init(PublishFdStreamClass *c)
 {
     G_OUTPUT_STREAM_CLASS(c)->write_fn = publish_fd_stream_write;
+    G_OBJECT_CLASS(c)->finalize = publish_fd_stream_finalize;
 }
 
-/* An instance: no descriptor yet. */
+/* An instance: no descriptor yet, an empty digest. */
 static void
 publish_fd_stream_init(PublishFdStream *s)
 {
     s->fd = -1;
+    s->sum = g_checksum_new(G_CHECKSUM_SHA256);
 }
 
-/* A stream onto fd. */
+/* A stream onto fd (-1: the digest only). */
 static PublishFdStream *
 fd_stream_new(int fd)
 {
@@ -1339,16 +1353,52 @@ fd_stream_new(int fd)
     return s;
 }
 
-/* TRUE when name in folder f is a regular file of attachment i's size
- * (FALSE with *err only when it cannot be made public); made public
- * then.  A statement's attachments never change, and their files are
- * named by their place. */
+/* The SHA-256 (hex) of the regular file on fd, read to its end, or NULL
+ * when it cannot be read. */
+static char *
+file_digest(int fd)
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    char   *buf = g_malloc(65536), *hex = NULL;
+    ssize_t n;
+
+    while ((n = read(fd, buf, 65536)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0)
+            g_checksum_update(sum, (const guchar *) buf, n);
+    if (n == 0)
+        hex = g_strdup(g_checksum_get_string(sum));
+    g_checksum_free(sum);
+    g_free(buf);
+    return hex;
+}
+
+/* The SHA-256 (hex) of attachment i of statement id as the store holds
+ * it, for one recorded without its digest. */
+static char *
+stored_digest(struct store *st, gint64 id, guint i, GError **err)
+{
+    PublishFdStream *s = fd_stream_new(-1);
+    char   *hex = NULL;
+
+    if (store_attachment_write(st, id, i, G_OUTPUT_STREAM(s), err))
+        hex = g_strdup(g_checksum_get_string(s->sum));
+    g_object_unref(s);
+    return hex;
+}
+
+/* TRUE when name in folder f is a regular file holding attachment i's
+ * bytes (FALSE with *err only for the store's failure); made public then.
+ * Compared by content, not size: a database restored from an older
+ * backup reuses ids, and another statement's attachment of the same name
+ * and size under the same id must not stay published.  By the digest the
+ * store keeps, else by the digest of the stored bytes. */
 static gboolean
 attachment_there(struct site *site, const struct statement *s, guint i,
                  const struct folder *f, const char *name, GError **err)
 {
     const struct attachment *a = g_ptr_array_index(s->attachments, i);
     g_autofree char *path = g_build_filename(f->path, name, NULL);
+    g_autofree char *have = NULL, *want = NULL;
     GStatBuf sb;
     gboolean same;
     /* O_NOFOLLOW: a link of the right size is replaced, never followed. */
@@ -1356,14 +1406,22 @@ attachment_there(struct site *site, const struct statement *s, guint i,
 
     if (fd < 0)
         return FALSE;
-    same = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (gsize) sb.st_size == a->size
-           && make_public_fd(fd, path, 0644, err);
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (gsize) sb.st_size != a->size
+        || (have = file_digest(fd)) == NULL) {
+        close(fd);
+        return FALSE;
+    }
+    want = a->sha256[0] != '\0' ? g_ascii_strdown(a->sha256, -1)
+                                : stored_digest(site->st, s->id, i, err);
+    same = want != NULL && strcmp(have, want) == 0;
+    if (same && !make_public_fd(fd, path, 0644, err))
+        same = FALSE;
     close(fd);
     return same;
 }
 
-/* Write the attachments the page links to into folder f, each unless a
- * file of its size is there already (attachment_there).  Each is copied to
+/* Write the attachments the page links to into folder f, each unless it
+ * holds those bytes already (attachment_there).  Each is copied to
  * .NAME.part, flushed to disk and renamed when whole, so a reader never
  * gets half of one, nor a crash a file of the right size with the wrong
  * bytes. */

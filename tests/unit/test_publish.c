@@ -20,6 +20,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libical/ical.h>
+#include <sqlite3.h>
 
 #include "envelope.h"
 #include "publish.h"
@@ -471,6 +472,87 @@ test_answered_not_overdue(void **state)
     assert_null(strstr(page, "overdue by"));
 }
 
+/* Another small PDF of the same name and size as with_one_pdf's. */
+static void
+with_other_pdf(struct statement *s)
+{
+    g_autoptr(GBytes) b = g_bytes_new_static("%PDF-1.4 two", 12);
+
+    attach(s, "one.pdf", "application/pdf", b);
+}
+
+/* site/ID/1-one.pdf holds want (12 bytes). */
+static void
+assert_attachment(const struct fixture *f, gint64 id, const char *want)
+{
+    g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT "/1-one.pdf", id);
+    gsize   len = 0;
+    g_autofree char *got = site_file(f, name, &len);
+
+    assert_non_null(got);
+    assert_int_equal(len, 12);
+    assert_memory_equal(got, want, 12);
+}
+
+/* A published attachment is replaced when its bytes differ, whatever its
+ * size: publish used to skip one of the same size, so a database
+ * restored from an older backup, whose statement 1 is another with an
+ * attachment of the same name and size, left the other's bytes
+ * published.  Compared by the store's digest, and by the stored bytes
+ * for a row without one; left alone when the bytes are the same. */
+static void
+test_attachment_replaced(void **state)
+{
+    struct fixture *f = *state;
+    g_autofree char *other_db = g_build_filename(f->dir, "other.db", NULL);
+    g_autofree char *db = g_build_filename(f->dir, "liaison.db", NULL);
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
+    };
+    struct publish_summary sum;
+    GError *err = NULL;
+    struct store *other = store_open(other_db, 2000, &err);
+    gint64 id;
+    sqlite3 *sql = NULL;
+
+    if (other == NULL)
+        fail_msg("store_open: %s", err->message);
+    /* The site as the later database made it. */
+    id = add(other, "Later", "2027-03-20", with_other_pdf);
+    if (!publish_site(other, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    store_close(other);
+    assert_attachment(f, id, "%PDF-1.4 two");
+    /* The restored one: the same id, another attachment of that size. */
+    assert_int_equal(add(f->st, "Earlier", "2027-03-20", with_one_pdf), id);
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site restored: %s", err->message);
+    assert_attachment(f, id, "%PDF-1.4 one");
+    /* The same bytes: nothing written. */
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site again: %s", err->message);
+    assert_int_equal(sum.written, 0);
+    /* A row without a digest: the stored bytes decide. */
+    assert_int_equal(sqlite3_open(db, &sql), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(sql, "UPDATE attachment SET sha256 = NULL", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(sql);
+    {
+        g_autofree char *path = g_strdup_printf("%s/%" G_GINT64_FORMAT "/1-one.pdf", f->site, id);
+
+        assert_true(g_file_set_contents(path, "%PDF-1.4 two", 12, NULL));
+    }
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site without a digest: %s", err->message);
+    assert_attachment(f, id, "%PDF-1.4 one");
+    /* The attachment, and the page, which shows no digest now. */
+    assert_int_equal(sum.written, 2);
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site without a digest again: %s", err->message);
+    assert_int_equal(sum.written, 0);
+}
+
 /* What the swapping thread of test_link_race works on. */
 struct race {
     const char *site;           /* the site's folder */
@@ -685,6 +767,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_answered_not_overdue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_race, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attachment_replaced, setup, teardown),
     };
 
     envelope_init(NULL);
