@@ -866,6 +866,76 @@ ical_add_text(icalcomponent *c, icalproperty *(*make)(const char *), const char 
     g_string_free(clean, TRUE);
 }
 
+/* What stands for a category in libical's text until
+ * ical_put_categories puts the category there, escaped. */
+#define CATEGORY_MARK "liaisond-category-"
+
+/* Append text escaped as RFC 5545's TEXT (3.3.11): backslash, semicolon,
+ * comma and newline. */
+static void
+ical_escape(GString *out, const char *text)
+{
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '\\' || *p == ';' || *p == ',')
+            g_string_append_c(out, '\\');
+        if (*p == '\n')
+            g_string_append(out, "\\n");
+        else
+            g_string_append_c(out, *p);
+    }
+}
+
+/* Append a content line folded as RFC 5545 (3.1) asks: no line longer
+ * than 75 octets, the next one starting with a space, and no UTF-8
+ * character cut in two. */
+static void
+ical_fold(GString *out, const char *line)
+{
+    gsize   len = 0;
+
+    for (const char *p = line; *p != '\0';) {
+        const char *next = g_utf8_next_char(p);
+        gsize   n = (gsize) (next - p);
+
+        if (len + n > 75) {
+            g_string_append(out, "\r\n ");
+            len = 1;
+        }
+        g_string_append_len(out, p, (gssize) n);
+        len += n;
+        p = next;
+    }
+}
+
+/* libical's text with each marked CATEGORIES line (CATEGORY_MARK and a
+ * number, i) written with cats[i], escaped and folded.  libical 3 writes
+ * a CATEGORIES value as given, a list of values separated by commas, so
+ * that a key holding a comma would be two categories and one holding a
+ * semicolon no valid TEXT; and it escapes the backslash of a value
+ * escaped here.  No other line can start so: every line of text from
+ * mail is escaped (no line break) or folded (a space first). */
+static GString *
+ical_put_categories(const char *text, const GPtrArray *cats)
+{
+    GString *out = g_string_sized_new(strlen(text));
+    const char *p = text;
+
+    for (guint i = 0; i < cats->len; i++) {
+        g_autofree char *mark = g_strdup_printf("\r\nCATEGORIES:" CATEGORY_MARK "%u\r\n", i);
+        const char *at = strstr(p, mark);
+        g_autoptr(GString) line = g_string_new("CATEGORIES:");
+
+        if (at == NULL)
+            break;              /* not libical's text as known: as it is */
+        ical_escape(line, g_ptr_array_index(cats, i));
+        g_string_append_len(out, p, at - p + 2);
+        ical_fold(out, line->str);
+        p = at + strlen(mark) - 2;
+    }
+    g_string_append(out, p);
+    return out;
+}
+
 /* deadlines.ics (RFC 5545), or a group's: an all-day event on the
  * deadline of each open statement of the listing that is not answered
  * yet, to subscribe to from a calendar.  Deterministic, so that publish
@@ -880,6 +950,7 @@ render_calendar(const struct site *site, const struct view *v)
     g_autofree char *name = feed_title(o, v);
     g_autofree char *host = NULL;
     g_autoptr(GString) cal_name = clean_text(name, FALSE);
+    g_autoptr(GPtrArray) cats = g_ptr_array_new_with_free_func(g_free);
     icalcomponent *cal = icalcomponent_new_vcalendar();
     icalproperty *p;
     gboolean absolute;
@@ -953,16 +1024,21 @@ render_calendar(const struct site *site, const struct view *v)
         ical_add_text(ev, icalproperty_new_description, desc, TRUE);
         if (absolute)
             icalcomponent_add_property(ev, icalproperty_new_url(url));
-        for (guint j = 0; e->groups != NULL && j < e->groups->len; j++)
-            ical_add_text(ev, icalproperty_new_categories, g_ptr_array_index(e->groups, j),
-                          FALSE);
+        /* A key each, written by ical_put_categories. */
+        for (guint j = 0; e->groups != NULL && j < e->groups->len; j++) {
+            g_autofree char *mark = g_strdup_printf(CATEGORY_MARK "%u", cats->len);
+            GString *key = clean_text(g_ptr_array_index(e->groups, j), FALSE);
+
+            icalcomponent_add_property(ev, icalproperty_new_categories(mark));
+            g_ptr_array_add(cats, g_string_free(key, FALSE));
+        }
         icalcomponent_add_component(cal, ev);
     }
     /* With no deadline to show, a calendar of no event: RFC 5545's
      * grammar asks for one component at least, but calendar clients take
      * an empty subscription, and a made-up event would be worse. */
     text = icalcomponent_as_ical_string_r(cal);
-    out = g_string_new(text);
+    out = ical_put_categories(text, cats);
     icalmemory_free_buffer(text);
     icalcomponent_free(cal);
     return out;

@@ -439,6 +439,74 @@ test_calendar_relative(void **state)
     icalcomponent_free(cal);
 }
 
+/* Keys with the characters RFC 5545 TEXT escapes, and one longer than a
+ * line, of two-octet characters. */
+static void
+with_odd_keys(struct statement *s)
+{
+    GString *long_key = g_string_new("wg-");
+
+    for (int i = 0; i < 40; i++)
+        g_string_append(long_key, "\xc3\xa9");      /* é */
+    g_ptr_array_add(s->groups, g_strdup("sg15;q12,wp3"));
+    g_ptr_array_add(s->groups, g_strdup("a\\b"));
+    g_ptr_array_add(s->groups, g_string_free(long_key, FALSE));
+}
+
+/* A statement's keys are one CATEGORIES each, escaped as RFC 5545 TEXT:
+ * libical wrote them as given, so "sg15;q12,wp3" came out as
+ * CATEGORIES:sg15;q12,wp3, two categories ("sg15;q12", "wp3") of which
+ * one holds a bare semicolon.  The bytes, the folding of a long one (no
+ * line over 75 octets, no character cut), and what libical reads back. */
+static void
+test_calendar_categories(void **state)
+{
+    struct fixture *f = *state;
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
+    };
+    struct publish_summary sum;
+    GError *err = NULL;
+    gsize len;
+    g_autofree char *ics = NULL;
+    g_auto(GStrv) lines = NULL;
+    GString *long_key = g_string_new("wg-");
+    const char *want[3] = { "sg15;q12,wp3", "a\\b", NULL };
+    icalcomponent *cal, *ev;
+    icalproperty *p;
+    guint n = 0;
+
+    for (int i = 0; i < 40; i++)
+        g_string_append(long_key, "\xc3\xa9");
+    want[2] = long_key->str;
+    add(f->st, "Odd keys", "2027-03-20", with_odd_keys);
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    ics = site_file(f, "deadlines.ics", &len);
+    assert_non_null(ics);
+    assert_non_null(strstr(ics, "\r\nCATEGORIES:sg15\\;q12\\,wp3\r\n"));
+    assert_non_null(strstr(ics, "\r\nCATEGORIES:a\\\\b\r\n"));
+    lines = g_strsplit(ics, "\r\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        assert_true(strlen(lines[i]) <= 75);
+        assert_true(g_utf8_validate(lines[i], -1, NULL));
+    }
+    cal = icalparser_parse_string(ics);
+    assert_non_null(cal);
+    ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+    assert_non_null(ev);
+    for (p = icalcomponent_get_first_property(ev, ICAL_CATEGORIES_PROPERTY); p != NULL;
+         p = icalcomponent_get_next_property(ev, ICAL_CATEGORIES_PROPERTY)) {
+        assert_true(n < 3);
+        assert_string_equal(icalproperty_get_categories(p), want[n]);
+        n++;
+    }
+    assert_int_equal(n, 3);
+    icalcomponent_free(cal);
+    g_string_free(long_key, TRUE);
+}
+
 /* An open statement the IETF answered after its deadline: neither its
  * index row nor its own page calls it overdue (the page used to count
  * the days past the deadline while the index said "answered"). */
@@ -764,6 +832,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_site, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calendar_relative, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_calendar_categories, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answered_not_overdue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_race, setup, teardown),
