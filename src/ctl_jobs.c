@@ -133,6 +133,9 @@ ctl_cmd_publish(struct ctl *ctl, int argc, char **argv)
     o.base_url = ctl->cfg->base_url != NULL ? ctl->cfg->base_url : "";
     o.site_name = ctl->cfg->mail_from_name != NULL && *ctl->cfg->mail_from_name != '\0'
                   ? ctl->cfg->mail_from_name : "IETF Liaison Statements";
+    /* The feeds' ids are minted in the site's mail domain (mail_from's,
+     * else the intake's), which stays when base_url moves. */
+    o.id_domain = ctl_mail(ctl) != NULL ? ctl_mail(ctl)->bounce_domain : NULL;
     if (!publish_site(ctl->store, &o, &sum, &err)) {
         gboolean file = err->domain == G_FILE_ERROR || err->domain == G_IO_ERROR;
 

@@ -96,6 +96,7 @@ struct site {
                                    to group/KEY/) */
     GError *err;                /* the first failure inside store_list */
     struct folder *top;         /* the site's folder, open */
+    char   *id_domain;          /* the authority of the feeds' tag: ids */
 };
 
 /* What one listing (a page and its feed) shows: the whole site, or the
@@ -728,6 +729,59 @@ render_statement(const struct site *site, const struct statement *s,
     return out;
 }
 
+/* A lower-case copy of name when it is a DNS name (labels of letters,
+ * digits and inner hyphens, 1 to 63 each, 253 in all), as a tag: URI's
+ * authority must be; else NULL. */
+static char *
+dns_name(const char *name)
+{
+    gsize   label = 0, n = name != NULL ? strlen(name) : 0;
+
+    if (n == 0 || n > 253)
+        return NULL;
+    for (gsize i = 0; i <= n; i++) {
+        if (i == n || name[i] == '.') {
+            if (label == 0 || label > 63 || name[i - 1] == '-')
+                return NULL;
+            label = 0;
+        } else if (g_ascii_isalnum(name[i]) || (name[i] == '-' && label > 0)) {
+            label++;
+        } else {
+            return NULL;
+        }
+    }
+    return g_ascii_strdown(name, -1);
+}
+
+/* The domain the feeds' ids are minted in: the one configured, else the
+ * host of base_url, else a name of our own. */
+static char *
+id_domain(const struct publish_options *o)
+{
+    char   *d = dns_name(o->id_domain);
+    g_autoptr(GUri) uri = NULL;
+
+    if (d != NULL)
+        return d;
+    uri = g_uri_parse(o->base_url, G_URI_FLAGS_NONE, NULL);
+    d = uri != NULL ? dns_name(g_uri_get_host(uri)) : NULL;
+    return d != NULL ? d : g_strdup("liaisond.invalid");
+}
+
+/* A statement's id in the feeds: tag:DOMAIN,DAY:liaison-statement/ID,
+ * DAY the one it was received.  A day the domain was the site's, as RFC
+ * 4151 asks; and another statement under the same number (a database
+ * restored from an older backup) is another entry, not an update. */
+static char *
+entry_id(const struct site *site, const struct entry *e)
+{
+    GDate   d;
+    g_autofree char *day = day_of(e->received);
+
+    return g_strdup_printf("tag:%s,%s:liaison-statement/%" G_GINT64_FORMAT, site->id_domain,
+                           tickle_parse_day(day, &d) ? day : "2026", e->id);
+}
+
 /* feed.atom (RFC 4287), or a group's: the listing's statements, the
  * latest change first. */
 static GString *
@@ -738,6 +792,13 @@ render_feed(const struct site *site, const struct view *v)
     g_autoptr(GPtrArray) all = g_ptr_array_new();
     g_autofree char *home = v->key == NULL ? g_strdup(o->base_url)
                             : g_strdup_printf("%sgroup/%s/", o->base_url, v->key);
+    /* RFC 4287 wants ids that are absolute IRIs and never change, also
+     * when the site moves: tag: URIs (RFC 4151) of the site's domain, not
+     * base_url, which may be relative and may change.  The feed's is of a
+     * fixed date; see entry_id for an entry's. */
+    g_autofree char *feed_id = v->key == NULL
+        ? g_strdup_printf("tag:%s,2026:liaison-statements", site->id_domain)
+        : g_strdup_printf("tag:%s,2026:liaison-statements/group/%s", site->id_domain, v->key);
     g_autofree char *day = g_strdup_printf("%.10sT00:00:00Z", o->now);
     g_autofree char *title = feed_title(o, v);
     const char *updated = day;
@@ -762,7 +823,7 @@ render_feed(const struct site *site, const struct view *v)
                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
     put(out, title);
     g_string_append(out, "</title>\n<id>");
-    put(out, home);
+    put(out, feed_id);
     g_string_append(out, "</id>\n<link rel=\"self\" href=\"");
     put(out, home);
     g_string_append(out, "feed.atom\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
@@ -775,6 +836,7 @@ render_feed(const struct site *site, const struct view *v)
     for (guint i = 0; i < all->len; i++) {
         const struct entry *e = g_ptr_array_index(all, i);
         g_autofree char *url = g_strdup_printf("%s%" G_GINT64_FORMAT, o->base_url, e->id);
+        g_autofree char *id = entry_id(site, e);
         g_autofree char *due = strcmp(e->state, "open") == 0
                                ? publish_due(e->deadline, site->today) : NULL;
         g_autoptr(GString) summary = g_string_new(NULL);
@@ -794,7 +856,7 @@ render_feed(const struct site *site, const struct view *v)
         g_string_append(out, "<entry>\n<title>");
         put(out, e->title);
         g_string_append(out, "</title>\n<id>");
-        put(out, url);
+        put(out, id);
         g_string_append(out, "</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
         put(out, url);
         g_string_append(out, "\"/>\n<published>");
@@ -1819,6 +1881,7 @@ publish_site(struct store *st, const struct publish_options *o,
     ok = make_dir(o->dir, err) && (root.fd = lock_site(o->dir, err)) >= 0;
     root.path = g_strdup(o->dir);
     site.top = &root;
+    site.id_domain = id_domain(o);
     if (ok && !store_list(st, publish_one, &site, err))
         ok = FALSE;
     if (ok && site.err != NULL) {
@@ -1845,5 +1908,6 @@ publish_site(struct store *st, const struct publish_options *o,
         g_ptr_array_unref(site.keys);
     g_ptr_array_unref(site.held);
     g_free(site.recent_since);
+    g_free(site.id_domain);
     return ok;
 }

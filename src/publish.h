@@ -19,6 +19,12 @@ struct publish_options {
                                    link notifications carry; the site is
                                    served at base_url */
     const char *site_name;      /* "IETF Liaison Statements" */
+    const char *id_domain;      /* the domain the feeds' ids are minted in
+                                   (tag: URIs, RFC 4151), so that they are
+                                   absolute and stay when base_url moves:
+                                   the site's mail domain; NULL, or no DNS
+                                   name: base_url's host, else
+                                   liaisond.invalid */
     const struct directory *directory;  /* its groups and areas get a page
                                    and a feed each (an area's with its
                                    groups' statements); NULL: only those

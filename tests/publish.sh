@@ -275,7 +275,7 @@ check "rtg: its rows link to the statements' own pages, which are there" sh -c '
 check "rtg: no element came from mail, nothing ran" jq -e \
     '(.tags.img // 0) == 0 and (.tags.script // 0) == 0 and .tags.h1 == 1 and (.attrs | index("data-pwned")) == null' "$SCRATCH/rtg.json"
 check "rtg: its feed is well-formed, and says whose it is" sh -c \
-    'xmllint --noout "$1" && grep -q "<id>https\?://[^<]*/group/rtg/</id>" "$1"' _ "$SITE/group/rtg/feed.atom"
+    'xmllint --noout "$1" && grep -q "<id>tag:ietf.test,2026:liaison-statements/group/rtg</id>" "$1"' _ "$SITE/group/rtg/feed.atom"
 is "index: links to the groups and areas with a statement listed" \
     "$(jq -r 'to_entries | map(select(.value | length > 0) | "group/\(.key)/index.html") | join(" ")' "$SCRATCH/groups.json")" \
     "$(jq -r '[.links[] | select(startswith("group/"))] | join(" ")' "$SCRATCH/index.json")"
@@ -375,8 +375,12 @@ is "the published PDF is the one received, byte for byte" "$pdf_sha" "$(sha256su
 check "feed.atom is well-formed XML" xmllint --noout "$SITE/feed.atom"
 entries=$(xmllint --xpath 'count(//*[local-name()="entry"])' "$SITE/feed.atom")
 is "feed: an entry per listed statement" "$N" "$entries"
-check "feed: entry ids are base_url + id" sh -c \
-    'xmllint --xpath "//*[local-name()=\"entry\"]/*[local-name()=\"id\"]/text()" "$1" | grep -q "^https://lt.ietf.test/liaison/1$"' _ "$SITE/feed.atom"
+# Ids that stay when base_url moves (RFC 4287): tag: URIs of the mail
+# domain (intake's here), the day received and the number; links base_url + id.
+is "feed: entry 1's id is a tag: URI of the mail domain and the day it came" \
+    "tag:ietf.test,$(jq -r '.[] | select(.id == 1) | .received[0:10]' "$SCRATCH/list.json"):liaison-statement/1" \
+    "$(xmllint --xpath '//*[local-name()="entry"]/*[local-name()="id"]/text()' "$SITE/feed.atom" | grep 'liaison-statement/1$')"
+check "feed: entry links are base_url + id" grep -q '<link rel="alternate" type="text/html" href="https://lt.ietf.test/liaison/1"/>' "$SITE/feed.atom"
 check "statements.json: the listed statements" jq -e --argjson n "$N" \
     'length == $n and (map(select(.id == 2))[0].state == "closed") and all(.[]; .url | startswith("https://lt.ietf.test/liaison/"))' "$SITE/statements.json"
 is "statements.json: replied, as list --json has it, for each listed statement" \

@@ -339,7 +339,10 @@ test_site(void **state)
     }
     feed = site_file(f, "feed.atom", &len);
     assert_non_null(feed);
-    assert_non_null(strstr(feed, "<id>https://lt.ietf.test/liaison/1</id>"));
+    /* Ids of base_url's host when no domain is given; links base_url + ID. */
+    assert_non_null(strstr(feed, "<id>tag:lt.ietf.test,2027-01-10:liaison-statement/1</id>"));
+    assert_non_null(strstr(feed, "<link rel=\"alternate\" type=\"text/html\" "
+                           "href=\"https://lt.ietf.test/liaison/1\"/>"));
     /* The calendar: the two open ones with a deadline, the overdue one
      * first, each an all-day event on its day; the closed one and the one
      * without a deadline have none. */
@@ -505,6 +508,70 @@ test_calendar_categories(void **state)
     assert_int_equal(n, 3);
     icalcomponent_free(cal);
     g_string_free(long_key, TRUE);
+}
+
+/* The <id> elements of site/name, one a line. */
+static char *
+feed_ids(const struct fixture *f, const char *name)
+{
+    gsize   len;
+    g_autofree char *feed = site_file(f, name, &len);
+    GString *ids = g_string_new(NULL);
+
+    assert_non_null(feed);
+    for (const char *p = feed; (p = strstr(p, "<id>")) != NULL; p += 4) {
+        const char *end = strstr(p, "</id>");
+
+        assert_non_null(end);
+        g_string_append_len(ids, p + 4, end - p - 4);
+        g_string_append_c(ids, '\n');
+    }
+    return g_string_free(ids, FALSE);
+}
+
+/* The feeds' ids are absolute IRIs (RFC 4287), whatever base_url is, and
+ * stay when it changes: tag: URIs (RFC 4151) of the domain given, the
+ * day a statement was received and its number.  They used to be base_url
+ * + ID, so a relative base_url ("/liaison/") gave relative ids, and a
+ * moved site new ones.  With no domain and a relative base_url, a name of
+ * our own. */
+static void
+test_feed_ids(void **state)
+{
+    struct fixture *f = *state;
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "/liaison/", .site_name = "x", .id_domain = "IETF.test",
+    };
+    struct publish_summary sum;
+    GError *err = NULL;
+    gint64 a = add(f->st, "One", "2027-03-20", NULL);
+    gint64 b = add(f->st, "Two", NULL, NULL);
+    g_autofree char *want = g_strdup_printf(
+        "tag:ietf.test,2026:liaison-statements\n"
+        "tag:ietf.test,2027-01-10:liaison-statement/%" G_GINT64_FORMAT "\n"
+        "tag:ietf.test,2027-01-10:liaison-statement/%" G_GINT64_FORMAT "\n", b, a);
+    g_autofree char *relative = NULL, *group = NULL, *moved = NULL, *none = NULL;
+
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    relative = feed_ids(f, "feed.atom");
+    assert_string_equal(relative, want);
+    group = feed_ids(f, "group/iesg/feed.atom");
+    assert_string_equal(group, "tag:ietf.test,2026:liaison-statements/group/iesg\n");
+    /* The site moved: the same ids. */
+    o.base_url = "https://elsewhere.test/ls/";
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site moved: %s", err->message);
+    moved = feed_ids(f, "feed.atom");
+    assert_string_equal(moved, want);
+    /* Neither a domain nor a host: still absolute. */
+    o.base_url = "/liaison/";
+    o.id_domain = "not a domain";
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site without a domain: %s", err->message);
+    none = feed_ids(f, "feed.atom");
+    assert_true(g_str_has_prefix(none, "tag:liaisond.invalid,2026:liaison-statements\n"));
 }
 
 /* An open statement the IETF answered after its deadline: neither its
@@ -833,6 +900,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calendar_relative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calendar_categories, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answered_not_overdue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_race, setup, teardown),
