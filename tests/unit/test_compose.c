@@ -1181,48 +1181,6 @@ count_lines(const char *log, const char *prefix)
     return n;
 }
 
-/* A fresh store in a temporary folder with statement s (its id set) and
- * its notification queued: the row's id in *row. */
-static struct store *
-outbox_fixture(char **dir, struct statement *s, gint64 *row)
-{
-    g_autofree char *path = NULL;
-    GError *err = NULL;
-    struct store *st;
-    struct outmail *m;
-
-    *dir = g_dir_make_tmp("liaison-flush-XXXXXX", NULL);
-    path = g_build_filename(*dir, "t.db", NULL);
-    st = store_open(path, 1000, &err);
-    assert_non_null(st);
-    s->id = 0;
-    assert_true(store_add_statement(st, s, &err) > 0);
-    m = compose_notification(&test_mail_settings, s);
-    assert_non_null(m);
-    assert_true(store_begin(st, &err));
-    *row = outbox_queue(st, s->id, m, &err);
-    assert_true(*row > 0);
-    assert_true(store_commit(st, &err));
-    outmail_free(m);
-    return st;
-}
-
-/* Close the fixture's store and remove its folder. */
-static void
-outbox_fixture_done(struct store *st, char *dir)
-{
-    const char *names[] = { "t.db", "t.db-wal", "t.db-shm", NULL };
-
-    store_close(st);
-    for (int i = 0; names[i] != NULL; i++) {
-        g_autofree char *p = g_build_filename(dir, names[i], NULL);
-
-        g_unlink(p);
-    }
-    g_rmdir(dir);
-    g_free(dir);
-}
-
 /* A relay for outbox_flush pointing at the fake one. */
 static void
 fake_relay_settings(struct relay *r, const struct fake_relay *f, gint *stop)
@@ -1235,6 +1193,101 @@ fake_relay_settings(struct relay *r, const struct fake_relay *f, gint *stop)
     r->stop = stop;
 }
 
+/* A flush against the scripted relay, as each case below sets it up: a
+ * fresh store in a temporary folder with statement "T" recorded and its
+ * notification (six recipients) queued, the relay started, and relay
+ * settings pointing at it.  A case sets its script (the fake's fields, r's
+ * options), calls flush_run, and asserts on the log, sum and the row. */
+struct flush_fixture {
+    struct statement *s;
+    char   *dir;
+    gint64  id;                 /* the notification's outbox row */
+    struct store *st;
+    struct fake_relay *f;       /* NULL once flush_run has stopped it */
+    struct relay r;
+    struct flush_summary sum;
+    char   *log;                /* the relay's log, after flush_run */
+};
+
+/* Set up a flush_fixture (see there). */
+static struct flush_fixture *
+flush_fixture_new(void)
+{
+    struct flush_fixture *fx = g_new0(struct flush_fixture, 1);
+    GError *err = NULL;
+    struct outmail *m;
+    g_autofree char *path = NULL;
+
+    fx->s = sample_statement("T");
+    fx->dir = g_dir_make_tmp("liaison-flush-XXXXXX", NULL);
+    path = g_build_filename(fx->dir, "t.db", NULL);
+    fx->st = store_open(path, 1000, &err);
+    assert_non_null(fx->st);
+    fx->s->id = 0;
+    assert_true(store_add_statement(fx->st, fx->s, &err) > 0);
+    m = compose_notification(&test_mail_settings, fx->s);
+    assert_non_null(m);
+    assert_true(store_begin(fx->st, &err));
+    fx->id = outbox_queue(fx->st, fx->s->id, m, &err);
+    assert_true(fx->id > 0);
+    assert_true(store_commit(fx->st, &err));
+    outmail_free(m);
+    fx->f = fake_start();
+    fake_relay_settings(&fx->r, fx->f, NULL);
+    return fx;
+}
+
+/* One outbox_flush through the fixture's relay, which must not fail on
+ * the store; the relay is then stopped and its log kept in fx->log. */
+static void
+flush_run(struct flush_fixture *fx)
+{
+    GError *err = NULL;
+
+    assert_true(outbox_flush(fx->st, &fx->r, &test_mail_settings, NULL, 0, &fx->sum, &err));
+    g_free(fx->log);
+    fx->log = fake_stop(fx->f);
+    fx->f = NULL;
+}
+
+/* Tear a flush_fixture down: the relay if still running, the store and
+ * its folder. */
+static void
+flush_fixture_free(struct flush_fixture *fx)
+{
+    const char *names[] = { "t.db", "t.db-wal", "t.db-shm", NULL };
+
+    if (fx->f != NULL)
+        g_free(fake_stop(fx->f));
+    g_free(fx->log);
+    statement_free(fx->s);
+    store_close(fx->st);
+    for (int i = 0; names[i] != NULL; i++) {
+        g_autofree char *p = g_build_filename(fx->dir, names[i], NULL);
+
+        g_unlink(p);
+    }
+    g_rmdir(fx->dir);
+    g_free(fx->dir);
+    g_free(fx);
+}
+
+/* cmocka setup: a flush_fixture in *state. */
+static int
+flush_setup(void **state)
+{
+    *state = flush_fixture_new();
+    return 0;
+}
+
+/* cmocka teardown of flush_setup's fixture. */
+static int
+flush_teardown(void **state)
+{
+    flush_fixture_free(*state);
+    return 0;
+}
+
 /* A stop asked for while a row is in hand (liaisond's SIGTERM) starts no
  * further recipient of it: the six recipients of a notification were all
  * sent after the stop, so that the daemon's bounded stop could end it in
@@ -1245,55 +1298,44 @@ fake_relay_settings(struct relay *r, const struct fake_relay *f, gint *stop)
 static void
 test_flush_stop_between_recipients(void **state)
 {
-    struct statement *s = sample_statement("T");
-    char *dir = NULL;
-    gint64 id;
-    struct store *st = outbox_fixture(&dir, s, &id);
-    struct fake_relay *f = fake_start();
-    struct flush_summary sum;
-    struct relay r;
+    struct flush_fixture *fx = *state;
     gint stop = 0;
     GError *err = NULL;
-    g_autofree char *log = NULL, *log2 = NULL;
     struct store_outbox_row *row;
     GArray *due;
     g_autoptr(GDateTime) t = g_date_time_new_now_utc();
     g_autoptr(GDateTime) later = g_date_time_add_seconds(t, 2);
     g_autofree char *later_iso = g_date_time_format(later, "%Y-%m-%dT%H:%M:%SZ");
 
-    f->stop_at_dot = &stop;
-    fake_relay_settings(&r, f, &stop);
-    assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
-    log = fake_stop(f);
-    assert_int_equal(count_lines(log, "DOT"), 1);
-    assert_int_equal(sum.sent + sum.deferred + sum.failed, 0);
-    row = store_outbox_get(st, id, &err);
+    fx->f->stop_at_dot = &stop;
+    fx->r.stop = &stop;
+    flush_run(fx);
+    assert_int_equal(count_lines(fx->log, "DOT"), 1);
+    assert_int_equal(fx->sum.sent + fx->sum.deferred + fx->sum.failed, 0);
+    row = store_outbox_get(fx->st, fx->id, &err);
     assert_non_null(row);
     assert_null(row->sent);
     assert_int_equal(row->attempts, 0);
     assert_string_equal(row->delivered, "ccamp-chairs@ietf.test\n");
     store_outbox_row_free(row);
     /* Due again at once, not after the lease. */
-    due = store_outbox_due(st, later_iso, 0, &err);
+    due = store_outbox_due(fx->st, later_iso, 0, &err);
     assert_non_null(due);
     assert_int_equal(due->len, 1);
     g_array_free(due, TRUE);
 
     /* The next flush: the five others, once each. */
-    f = fake_start();
+    fx->f = fake_start();
     stop = 0;
-    fake_relay_settings(&r, f, NULL);
+    fake_relay_settings(&fx->r, fx->f, NULL);
     g_usleep(1100 * 1000);      /* next_try has whole seconds */
-    assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
-    log2 = fake_stop(f);
-    assert_int_equal(count_lines(log2, "DOT"), 5);
-    assert_int_equal(count_lines(log2, "RCPT ccamp-chairs@"), 0);
-    assert_int_equal(sum.sent, 1);
-    row = store_outbox_get(st, id, &err);
+    flush_run(fx);
+    assert_int_equal(count_lines(fx->log, "DOT"), 5);
+    assert_int_equal(count_lines(fx->log, "RCPT ccamp-chairs@"), 0);
+    assert_int_equal(fx->sum.sent, 1);
+    row = store_outbox_get(fx->st, fx->id, &err);
     assert_non_null(row->sent);
     store_outbox_row_free(row);
-    statement_free(s);
-    outbox_fixture_done(st, dir);
 }
 
 /* A relay that answers RSET with 421 closes the session (Postfix does
@@ -1305,34 +1347,23 @@ test_flush_stop_between_recipients(void **state)
 static void
 test_flush_rset_refused(void **state)
 {
-    struct statement *s = sample_statement("T");
-    char *dir = NULL;
-    gint64 id;
-    struct store *st = outbox_fixture(&dir, s, &id);
-    struct fake_relay *f = fake_start();
-    struct flush_summary sum;
-    struct relay r;
+    struct flush_fixture *fx = *state;
     GError *err = NULL;
-    g_autofree char *log = NULL;
     struct store_outbox_row *row;
 
-    f->refuse_rcpt = "h.tanabe@itu.test";
-    f->rset_answer = "421 4.7.0 fake.test Error: too many errors";
-    fake_relay_settings(&r, f, NULL);
-    assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
-    log = fake_stop(f);
-    assert_int_equal(count_lines(log, "DOT"), 5);
-    assert_int_equal(count_lines(log, "CONNECT"), 2);
-    assert_int_equal(sum.deferred, 0);
-    assert_int_equal(sum.sent, 1);
-    row = store_outbox_get(st, id, &err);
+    fx->f->refuse_rcpt = "h.tanabe@itu.test";
+    fx->f->rset_answer = "421 4.7.0 fake.test Error: too many errors";
+    flush_run(fx);
+    assert_int_equal(count_lines(fx->log, "DOT"), 5);
+    assert_int_equal(count_lines(fx->log, "CONNECT"), 2);
+    assert_int_equal(fx->sum.deferred, 0);
+    assert_int_equal(fx->sum.sent, 1);
+    row = store_outbox_get(fx->st, fx->id, &err);
     assert_non_null(row);
     assert_non_null(row->sent);
     assert_string_equal(row->rejected, "h.tanabe@itu.test\n");
     assert_int_equal(row->attempts, 1);
     store_outbox_row_free(row);
-    statement_free(s);
-    outbox_fixture_done(st, dir);
 }
 
 /* AUTH failures say what happened: a relay that drops the session in
@@ -1351,35 +1382,25 @@ test_flush_auth_failures(void **state)
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        struct statement *s = sample_statement("T");
-        char *dir = NULL;
-        gint64 id;
-        struct store *st = outbox_fixture(&dir, s, &id);
-        struct fake_relay *f = fake_start();
-        struct flush_summary sum;
-        struct relay r;
+        struct flush_fixture *fx = flush_fixture_new();
         GError *err = NULL;
-        g_autofree char *log = NULL;
         struct store_outbox_row *row;
 
-        f->auth_answer = cases[i].answer;
-        fake_relay_settings(&r, f, NULL);
-        r.user = "liaisond";
-        r.password = "secret";
-        assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
-        log = fake_stop(f);
-        assert_int_equal(count_lines(log, "AUTH"), 1);
-        assert_int_equal(count_lines(log, "MAIL"), 0);
-        assert_int_equal(sum.deferred, 1);
-        row = store_outbox_get(st, id, &err);
+        fx->f->auth_answer = cases[i].answer;
+        fx->r.user = "liaisond";
+        fx->r.password = "secret";
+        flush_run(fx);
+        assert_int_equal(count_lines(fx->log, "AUTH"), 1);
+        assert_int_equal(count_lines(fx->log, "MAIL"), 0);
+        assert_int_equal(fx->sum.deferred, 1);
+        row = store_outbox_get(fx->st, fx->id, &err);
         assert_non_null(row);
         assert_non_null(row->last_error);
         if (!g_str_has_prefix(row->last_error, cases[i].want))
             fail_msg("last_error '%s', wanted '%s...'", row->last_error, cases[i].want);
         assert_null(strstr(row->last_error, "SASL"));
         store_outbox_row_free(row);
-        statement_free(s);
-        outbox_fixture_done(st, dir);
+        flush_fixture_free(fx);
     }
 }
 
@@ -1390,33 +1411,22 @@ test_flush_auth_failures(void **state)
 static void
 test_flush_starttls_handshake(void **state)
 {
-    struct statement *s = sample_statement("T");
-    char *dir = NULL;
-    gint64 id;
-    struct store *st = outbox_fixture(&dir, s, &id);
-    struct fake_relay *f = fake_start();
-    struct flush_summary sum;
-    struct relay r;
+    struct flush_fixture *fx = *state;
     GError *err = NULL;
-    g_autofree char *log = NULL;
     struct store_outbox_row *row;
 
-    f->starttls = TRUE;
-    fake_relay_settings(&r, f, NULL);
-    r.starttls = TRUE;
-    assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
-    log = fake_stop(f);
-    assert_int_equal(count_lines(log, "STARTTLS"), 1);
-    assert_int_equal(count_lines(log, "MAIL"), 0);
-    assert_int_equal(sum.deferred, 1);
-    row = store_outbox_get(st, id, &err);
+    fx->f->starttls = TRUE;
+    fx->r.starttls = TRUE;
+    flush_run(fx);
+    assert_int_equal(count_lines(fx->log, "STARTTLS"), 1);
+    assert_int_equal(count_lines(fx->log, "MAIL"), 0);
+    assert_int_equal(fx->sum.deferred, 1);
+    row = store_outbox_get(fx->st, fx->id, &err);
     assert_non_null(row);
     assert_non_null(row->last_error);
     if (strstr(row->last_error, "handshake") == NULL || strstr(row->last_error, "220") != NULL)
         fail_msg("last_error '%s'", row->last_error);
     store_outbox_row_free(row);
-    statement_free(s);
-    outbox_fixture_done(st, dir);
 }
 
 /* The report of a refused recipient goes to the liaison manager, else
@@ -1432,30 +1442,20 @@ test_flush_report_not_to_refused(void **state)
     static const char *const want[] = { "ccamp-chairs@ietf.test", "itu-t-sg15-manager@ietf.test" };
 
     for (gsize i = 0; i < G_N_ELEMENTS(refuse); i++) {
-        struct statement *s = sample_statement("T");
-        char *dir = NULL;
-        gint64 id;
-        struct store *st = outbox_fixture(&dir, s, &id);
-        struct fake_relay *f = fake_start();
-        struct flush_summary sum;
-        struct relay r;
+        struct flush_fixture *fx = flush_fixture_new();
         GError *err = NULL;
-        g_autofree char *log = NULL;
         struct store_outbox_row *row;
 
-        f->refuse_rcpt = refuse[i];
-        fake_relay_settings(&r, f, NULL);
-        assert_true(outbox_flush(st, &r, &test_mail_settings, NULL, 0, &sum, &err));
-        log = fake_stop(f);
-        assert_int_equal(sum.sent, 1);
+        fx->f->refuse_rcpt = refuse[i];
+        flush_run(fx);
+        assert_int_equal(fx->sum.sent, 1);
         /* The report is the next row. */
-        row = store_outbox_get(st, id + 1, &err);
+        row = store_outbox_get(fx->st, fx->id + 1, &err);
         assert_non_null(row);
         assert_string_equal(row->kind, "report");
         assert_string_equal(row->rcpts, want[i]);
         store_outbox_row_free(row);
-        statement_free(s);
-        outbox_fixture_done(st, dir);
+        flush_fixture_free(fx);
     }
 }
 
@@ -1475,10 +1475,10 @@ main(void)
         cmocka_unit_test(test_hostile_addresses),
         cmocka_unit_test(test_verp),
         cmocka_unit_test(test_outbox_store),
-        cmocka_unit_test(test_flush_stop_between_recipients),
-        cmocka_unit_test(test_flush_rset_refused),
+        cmocka_unit_test_setup_teardown(test_flush_stop_between_recipients, flush_setup, flush_teardown),
+        cmocka_unit_test_setup_teardown(test_flush_rset_refused, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_auth_failures),
-        cmocka_unit_test(test_flush_starttls_handshake),
+        cmocka_unit_test_setup_teardown(test_flush_starttls_handshake, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_report_not_to_refused),
     };
     int rc;
