@@ -12,6 +12,10 @@
  *   sender (compose_verp_sender: LOCAL+b.ROW.HASH@DOMAIN), so a bounce
  *   names the row and the address without parsing DSNs.  Transactions for
  *   several recipients and rows share one connection (RSET in between).
+ *   A relay may close that connection while it sits idle between two
+ *   transactions (its idle timeout, silently or with a 421); the next
+ *   MAIL then finds it closed, and a new connection is made at once for
+ *   that transaction, once, before it counts as a failure.
  *
  * - Exactly once, but for one window.  A row is first claimed (its
  *   next_try moved ahead by a lease, so a second sender running at the
@@ -473,6 +477,17 @@ failure_kind(mailsmtp *smtp, int r)
     return RCPT_TEMPORARY;
 }
 
+/* Whether the first command of a transaction, answered r, found the
+ * connection closed by the relay: the stream broke (an EOF; libetpan says
+ * the same of a reset and of a timeout) or the relay answered 421, which
+ * closes the session (RFC 5321 3.8). */
+static gboolean
+conn_found_closed(const struct conn *c, int r)
+{
+    return r == MAILSMTP_ERROR_STREAM || c->smtp->response_code == 0
+        || c->smtp->response_code == 421;
+}
+
 /* The bytes rcpt gets of a notification or reminder: its Reply-To made
  * rcpt's own reply address, which commands by mail need (command.c);
  * NULL for the other kinds, which go out as queued. */
@@ -500,8 +515,12 @@ send_one(struct conn *c, const struct compose_settings *cs,
     const char *step;
     enum rcpt_outcome o;
     gboolean at_sender = FALSE;
+    /* The connection served an earlier transaction and has sat idle
+     * since: the relay may have closed it meanwhile. */
+    gboolean reused = c->smtp != NULL;
     int r;
 
+again:
     if (!conn_open(c)) {
         *why = g_strdup(c->down_why);
         return RCPT_TEMPORARY;
@@ -509,6 +528,23 @@ send_one(struct conn *c, const struct compose_settings *cs,
     step = "MAIL FROM";
     r = (c->smtp->esmtp & MAILSMTP_ESMTP) ? mailesmtp_mail(c->smtp, verp, FALSE, NULL)
                                           : mailsmtp_mail(c->smtp, verp);
+    if (r != MAILSMTP_NO_ERROR && reused && conn_found_closed(c, r)) {
+        /* The relay closed the connection while it sat idle (Postfix
+         * says 421 and closes after smtpd_timeout; others close
+         * silently), say while the last recipient was recorded behind
+         * a locked database.  Nothing of this transaction was sent, so
+         * a new connection is made at once, once, where this counted
+         * as a failed attempt and deferred the row.  A failure on the
+         * new one is a real failure. */
+        g_autofree char *seen = smtp_answer(c->smtp, "MAIL FROM", r);
+
+        log_msg(LOG_INFO, row->message_id, "relay %s:%d closed the connection kept"
+                " from the last transaction (%s); connecting again", c->relay->host,
+                c->relay->port, seen);
+        conn_close(c);
+        reused = FALSE;
+        goto again;
+    }
     if (r != MAILSMTP_NO_ERROR) {
         at_sender = TRUE;
         goto failed;

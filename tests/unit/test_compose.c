@@ -1019,6 +1019,13 @@ struct fake_relay {
                                    "close" to close the session instead */
     gboolean starttls;          /* STARTTLS offered, agreed to, and then
                                    answered with no TLS at all */
+    const char *drop;           /* after the first message, the session is
+                                   dropped: "close" closes it right after
+                                   the 250 to the dot; else the next MAIL
+                                   gets this answer and the session closes
+                                   (a relay's idle timeout) */
+    gboolean drop_later;        /* and every MAIL of the later sessions too
+                                   gets drop's answer, closing them */
     GMutex  lock;
     GString *log;
     int     dots;               /* messages accepted */
@@ -1051,6 +1058,7 @@ fake_session(struct fake_relay *f, int fd)
     FILE   *out = fdopen(dup(fd), "w");
     char    line[2048];
     gboolean data = FALSE;
+    gboolean dropping = f->drop != NULL && f->drop_later && f->dots > 0;
 
     fake_log(f, "CONNECT", NULL);
     fputs("220 fake.test ESMTP\r\n", out);
@@ -1065,7 +1073,18 @@ fake_session(struct fake_relay *f, int fd)
                 if (f->stop_at_dot != NULL && f->dots == 1)
                     g_atomic_int_set(f->stop_at_dot, 1);
                 fputs("250 2.0.0 queued\r\n", out);
+                dropping = dropping || (f->drop != NULL && f->dots == 1);
+                if (dropping && strcmp(f->drop, "close") == 0) {
+                    fake_log(f, "CLOSED", NULL);
+                    break;
+                }
             }
+        } else if (dropping && g_ascii_strncasecmp(line, "MAIL", 4) == 0) {
+            g_autofree char *a = fake_arg(line);
+
+            fake_log(f, "DROPPED", a);
+            fprintf(out, "%s\r\n", f->drop);
+            break;
         } else if (g_ascii_strncasecmp(line, "EHLO", 4) == 0) {
             fputs(f->starttls ? "250-fake.test\r\n250-STARTTLS\r\n" : "250-fake.test\r\n", out);
             fputs(f->auth_answer != NULL ? "250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"
@@ -1366,6 +1385,72 @@ test_flush_rset_refused(void **state)
     store_outbox_row_free(row);
 }
 
+/* A connection the relay closed while it sat idle between two
+ * transactions (an idle timeout, closing silently or with 421 to the
+ * next command) was found dead by the next recipient's MAIL, counted as
+ * a failed attempt and the row deferred for a minute.  The sender now
+ * connects again at once, once: the second copy goes out in the same
+ * flush and the row is sent with nothing deferred.  A new connection
+ * that fails in its turn is a real failure, not retried again. */
+static void
+test_flush_relay_closed_idle(void **state)
+{
+    static const char *const drop[] = {
+        "close", "421 4.4.2 fake.test Error: timeout exceeded",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(drop); i++) {
+        struct flush_fixture *fx = flush_fixture_new();
+        GError *err = NULL;
+        struct store_outbox_row *row;
+
+        fx->f->drop = drop[i];
+        flush_run(fx);
+        assert_int_equal(count_lines(fx->log, "CONNECT"), 2);
+        assert_int_equal(count_lines(fx->log, "DOT"), 6);
+        assert_int_equal(count_lines(fx->log, "DROPPED"), i == 0 ? 0 : 1);
+        assert_int_equal(fx->sum.sent, 1);
+        assert_int_equal(fx->sum.deferred, 0);
+        row = store_outbox_get(fx->st, fx->id, &err);
+        assert_non_null(row);
+        assert_non_null(row->sent);
+        assert_null(row->last_error);
+        assert_int_equal(row->attempts, 1);
+        store_outbox_row_free(row);
+        flush_fixture_free(fx);
+    }
+}
+
+/* The new connection's MAIL refused too (421 from every session after
+ * the first message): one reconnection for that recipient, then a real
+ * failure, the row deferred; the recipients after it each get a fresh
+ * connection, tried once (never retried: nothing had sat idle). */
+static void
+test_flush_relay_closed_twice(void **state)
+{
+    struct flush_fixture *fx = *state;
+    GError *err = NULL;
+    struct store_outbox_row *row;
+
+    fx->f->drop = "421 4.3.2 fake.test Service shutting down";
+    fx->f->drop_later = TRUE;
+    flush_run(fx);
+    assert_int_equal(count_lines(fx->log, "DOT"), 1);
+    /* The first session; the second recipient's reconnection; one each
+     * for the four after it. */
+    assert_int_equal(count_lines(fx->log, "CONNECT"), 6);
+    assert_int_equal(count_lines(fx->log, "DROPPED"), 6);
+    assert_int_equal(fx->sum.sent, 0);
+    assert_int_equal(fx->sum.deferred, 1);
+    row = store_outbox_get(fx->st, fx->id, &err);
+    assert_non_null(row);
+    assert_null(row->sent);
+    assert_string_equal(row->delivered, "ccamp-chairs@ietf.test\n");
+    assert_non_null(row->last_error);
+    assert_non_null(strstr(row->last_error, "421 4.3.2"));
+    store_outbox_row_free(row);
+}
+
 /* AUTH failures say what happened: a relay that drops the session in
  * AUTH was reported as AUTH finding no mechanism in common ("are the SASL
  * plugins installed?"), since the check read the answer code 0 of a
@@ -1477,6 +1562,8 @@ main(void)
         cmocka_unit_test(test_outbox_store),
         cmocka_unit_test_setup_teardown(test_flush_stop_between_recipients, flush_setup, flush_teardown),
         cmocka_unit_test_setup_teardown(test_flush_rset_refused, flush_setup, flush_teardown),
+        cmocka_unit_test(test_flush_relay_closed_idle),
+        cmocka_unit_test_setup_teardown(test_flush_relay_closed_twice, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_auth_failures),
         cmocka_unit_test_setup_teardown(test_flush_starttls_handshake, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_report_not_to_refused),
