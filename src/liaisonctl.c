@@ -29,6 +29,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -564,6 +565,12 @@ main(int argc, char **argv)
     int c, rc, first;
 
     log_init(argv[0], LOG_TO_STDERR);
+    /* A write past the file size limit (ulimit -f; systemd's LimitFSIZE)
+     * must fail with EFBIG, which every command reports and ingest turns
+     * into 75, not kill the process with SIGXFSZ: an MTA reads a killed
+     * pipe command as no decision, and a backup or export killed
+     * part-way leaves its temporary file. */
+    signal(SIGXFSZ, SIG_IGN);
     while ((c = getopt_long(argc, argv, "+c:d:D:vhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': ctl.config_path = optarg; break;

@@ -66,6 +66,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -545,6 +546,70 @@ static const char *const item_kind_name[ITEM_KINDS] = {
 /* The error domain of store errors (store_error_quark, STORE_ERROR). */
 G_DEFINE_QUARK(liaison-store-error-quark, store_error)
 
+/* Whether a write that failed with errno e was out of room: space, a
+ * disk quota, the file size limit. */
+static gboolean
+errno_no_room(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EFBIG;
+}
+
+/* The errno that says an I/O error SQLite just reported on db was a write
+ * out of room (errno_no_room), else 0.  sqlite3_system_errno is errno as
+ * SQLite found it after cleaning up, which a failed write to the WAL has
+ * mostly reset to 0 by then; so the last errno each file keeps is asked
+ * too, the WAL's (or the journal's) and the database's.  Those stay from
+ * an earlier failure of the same connection, which only an earlier
+ * failure out of room can make name room wrongly; liaisond opens its
+ * connection anew after any failure. */
+static int
+no_room_errno(sqlite3 *db)
+{
+    sqlite3_file *journal = NULL;
+    int e;
+
+    if (db == NULL)
+        return 0;
+    if (errno_no_room(e = sqlite3_system_errno(db)))
+        return e;
+    e = 0;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &journal) == SQLITE_OK
+        && journal != NULL && journal->pMethods != NULL
+        && journal->pMethods->xFileControl(journal, SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK
+        && errno_no_room(e))
+        return e;
+    e = 0;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK
+        && errno_no_room(e))
+        return e;
+    return 0;
+}
+
+/* What a write that failed with errno e (errno_no_room) ran into, said
+ * so that an admin knows what to free or raise (g_free).  SQLite says
+ * "disk I/O error" for these, as for a failing disk, but for the writes
+ * where it turns ENOSPC into "database or disk is full". */
+static char *
+no_room_words(int e)
+{
+    struct rlimit rl;
+
+    if (e == EDQUOT)
+        return g_strdup_printf("%s: the disk quota of uid %u or of gid %u is used up",
+                               g_strerror(e), (unsigned) geteuid(), (unsigned) getegid());
+    if (e != EFBIG)
+        return g_strdup(g_strerror(e));
+    /* Past this process's RLIMIT_FSIZE, or past the largest file the file
+     * system holds: the limit is named when there is one, the likelier
+     * cause and the one to raise. */
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        return g_strdup_printf("%s: a write would take a file past this process's file"
+                               " size limit (RLIMIT_FSIZE, ulimit -f) of %llu bytes",
+                               g_strerror(e), (unsigned long long) rl.rlim_cur);
+    return g_strdup_printf("%s: a write would take a file past the largest the file"
+                           " system holds", g_strerror(e));
+}
+
 /* The STORE_ERROR code for an SQLite result code. */
 int
 store_error_of(sqlite3 *db, int rc)
@@ -558,9 +623,10 @@ store_error_of(sqlite3 *db, int rc)
     case SQLITE_FULL:
         return STORE_ERROR_FULL;
     case SQLITE_IOERR:
-        /* A write that ran out of space shows up as an I/O error. */
-        return db && sqlite3_system_errno(db) == ENOSPC
-            ? STORE_ERROR_FULL : STORE_ERROR_OTHER;
+        /* A write that ran out of room shows up as an I/O error: out of
+         * space (SQLite says SQLITE_FULL only for some writes), past a
+         * disk quota, past the file size limit. */
+        return no_room_errno(db) != 0 ? STORE_ERROR_FULL : STORE_ERROR_OTHER;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
         return STORE_ERROR_CORRUPT;
@@ -614,6 +680,7 @@ store_fail(struct store *st, GError **err, int rc, const char *what)
 {
     const char *msg = sqlite3_errmsg(st->db);
     g_autofree char *why = NULL;
+    int     e;
 
     /* Some failures (a bind out of range) leave no message on the handle. */
     if ((sqlite3_errcode(st->db) & 0xff) != (rc & 0xff))
@@ -648,6 +715,12 @@ store_fail(struct store *st, GError **err, int rc, const char *what)
             why = g_strdup_printf("%s: %s", msg, culprit);
             msg = why;
         }
+    }
+    /* "disk I/O error" of a write that ran out of room: say which room. */
+    if ((rc & 0xff) == SQLITE_IOERR && why == NULL && (e = no_room_errno(st->db)) != 0) {
+        g_autofree char *room = no_room_words(e);
+
+        msg = why = g_strdup_printf("%s: %s", msg, room);
     }
     g_set_error(err, STORE_ERROR, store_error_of(st->db, rc), "%s: %s: %s",
                 st->path, what, msg);

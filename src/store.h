@@ -30,7 +30,8 @@ GQuark  store_error_quark(void);
 enum store_error_code {
     STORE_ERROR_BUSY,           /* locked past the busy timeout */
     STORE_ERROR_READONLY,
-    STORE_ERROR_FULL,           /* disk or database full */
+    STORE_ERROR_FULL,           /* no room: disk or database full, a
+                                   disk quota, the file size limit */
     STORE_ERROR_CORRUPT,
     STORE_ERROR_SCHEMA,         /* newer schema than this program knows */
     STORE_ERROR_NOTFOUND,
