@@ -504,13 +504,16 @@ decide_and_queue(struct store *st, const struct compose_settings *cs,
     }
     /* A deadline moved by a few days frees the new date's "due in N
      * days", but the old date's said so less than N days ago: the
-     * assignee was warned, and the move itself was theirs to make. */
+     * assignee was warned, and the move itself was theirs to make.  Less
+     * than N: sent after today - N.  One sent N days ago, as a deadline
+     * extended by a week has it, is a week old, and the new one is news;
+     * held back, it went out the next day as "due in N-1 days". */
     if (g_str_has_prefix(pt->key, "before-") && facts.deadline != NULL) {
         int     n = days_between(&pt->day, facts.deadline);
         gboolean said = FALSE;
 
         if (n > 0) {
-            GDate   since = day_offset(today, -n);
+            GDate   since = day_offset(today, 1 - n);
             char    since_iso[16];
 
             g_date_strftime(since_iso, sizeof since_iso, "%Y-%m-%d", &since);

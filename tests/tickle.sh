@@ -192,6 +192,28 @@ check "the day after: nothing new for s03" test "$(q "$DB3" "SELECT count(*) FRO
 "$CTL" -d "$DB3" tickle --now 2027-03-12 >/dev/null
 check "then before-3 on its day" test "$(points "$DB3" "$S_ACTION" | tail -1)" = "2027-03-12 before-3"
 
+# --- a deadline extended by a week: the new "due in 7 days" on its day -------
+# s03 is due 2027-03-15: "due in 14 days" on 03-01, "due in 7 days" on
+# 03-08; on 03-10 the deadline moves a week, to 03-22.  The old date's
+# "due in 7 days" is then exactly 7 days old on 03-15, not less: the new
+# date's goes out that day, as "due in 7 days", not a day late as "due
+# in 6 days".  The new "due in 14 days" (03-08) is held back: the old one
+# was sent less than 14 days before.
+DB5="$SCRATCH/week.db"
+fresh_db "$DB5"
+: > "$SCRATCH/week-runs"
+for d in $(days 2027-03-01 2027-03-22); do
+    "$CTL" -d "$DB5" tickle --now "$d" > "$SCRATCH/out" 2>&1 || echo "$d exit $?" >> "$SCRATCH/week-runs"
+    sed "s/^/$d  /" "$SCRATCH/out" >> "$SCRATCH/week-runs"
+    [ "$d" = 2027-03-10 ] && "$CTL" -d "$DB5" deadline "$S_ACTION" 2027-03-22 >/dev/null
+done
+check "a week's extension: every run exits 0" sh -c '! grep -q " exit " "$1"' _ "$SCRATCH/week-runs"
+check_grep "a week's extension: 'due in 7 days' on 03-15 for 03-22" \
+    "^2027-03-15  statement $S_ACTION: due in 7 days \(2027-03-22\)" "$SCRATCH/week-runs"
+is "a week's extension: 14, 7 days, then 7, 3, 1, 0 days before the new date" \
+    "2027-03-01 due;2027-03-08 due;2027-03-15 due;2027-03-19 due;2027-03-21 due;2027-03-22 due" \
+    "$(q "$DB5" "SELECT group_concat(day || ' ' || kind, ';') FROM (SELECT day, kind FROM reminder WHERE statement = $S_ACTION ORDER BY day, id)")"
+
 # --- the policy comes from the configuration -------------------------------------
 printf 'tickle_before = 10\ntickle_overdue_interval = 3\nbusy_timeout_ms = 300\n' > "$SCRATCH/t.conf"
 DB4="$SCRATCH/conf.db"
