@@ -772,9 +772,31 @@ command_set_deadline(const struct command_ctx *cc, gint64 id, const char *date,
                               detail, err);
 }
 
+/* Whom s is assigned to, as reassign's "was" says it: every address
+ * routed as an assignee, in order ("a, b" for a statement addressed to
+ * two groups), else its assignee, else "none". */
+static char *
+assignees_text(const struct statement *s)
+{
+    GString *t = g_string_new(NULL);
+
+    for (guint i = 0; i < s->recipients->len; i++) {
+        const struct recipient *r = g_ptr_array_index(s->recipients, i);
+
+        if (g_strcmp0(r->role, "assignee") == 0)
+            g_string_append_printf(t, "%s%s", t->len > 0 ? ", " : "", r->addr);
+    }
+    if (t->len == 0)
+        g_string_append(t, s->assignee != NULL ? s->assignee : "none");
+    return g_string_free(t, FALSE);
+}
+
 /* See command.h: given to the group or area key, known to the directory
  * (route_reassign_target says so first); the new assignee notified, with
- * everyone else the statement now goes to in copy, when cc->notify. */
+ * everyone else the statement now goes to in copy, when cc->notify.
+ * Unchanged only when key's assignee is already its only one: a
+ * statement addressed to CCAMP and DetNet given to CCAMP is CCAMP's
+ * alone, and DetNet's chairs are no longer reminded. */
 gboolean
 command_reassign(const struct command_ctx *cc, gint64 id, const char *key,
                  const struct command_by *by, struct command_change *ch, GError **err)
@@ -786,7 +808,7 @@ command_reassign(const struct command_ctx *cc, gint64 id, const char *key,
     memset(ch, 0, sizeof *ch);
     if ((s = store_get_statement_meta(cc->store, id, err)) == NULL)
         return FALSE;
-    ch->was = g_strdup(s->assignee != NULL ? s->assignee : "none");
+    ch->was = assignees_text(s);
     if (!route_reassign(cc->dir, s, key)) {
         statement_free(s);
         g_set_error(err, STORE_ERROR, STORE_ERROR_OTHER, "reassign: no group or area %s", key);

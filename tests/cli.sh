@@ -858,6 +858,19 @@ check_grep "reassign 1 netmod again: already" "^statement 1 is assigned to netmo
 check_exit "reassign 1 nosuchwg: 64" 64 rctl reassign 1 nosuchwg
 check_grep "reassign 1 nosuchwg: says why" 'no group or area "nosuchwg"' "$SCRATCH/err"
 check_exit "reassign 99: 1" 1 rctl reassign 99 netmod
+# A statement addressed to three groups, given to one of them, is that
+# group's alone: not "assigned already" with the other two kept.
+check_exit "reassign: ingest s12 (IPPM, NETMOD and RTGWG)" 0 rctl ingest "$CORPUS/s12-multi-to-folded.eml"
+S12=$(sqlite3 "$SCRATCH/ra.db" "SELECT id FROM statement WHERE message_id = '<bbf-nov26@bbf.test>'")
+check "s12: three assignees" test "$(sqlite3 "$SCRATCH/ra.db" "SELECT count(*) FROM recipient WHERE statement = '$S12' AND role = 'assignee'")" = 3
+check_exit "reassign s12 ippm: 0" 0 rctl reassign "$S12" ippm
+check_grep "reassign s12 ippm: says so, naming all three it was" \
+    "^statement $S12 reassigned to ippm-chairs@ietf.test \\(was ippm-chairs@ietf.test, netmod-chairs@ietf.test, rtgwg-chairs@ietf.test\\)$" "$SCRATCH/out"
+is "reassign s12 ippm: IPPM's alone (group, assignee, list)" "ippm|assignee:ippm-chairs@ietf.test list:ippm@ietf.test" \
+    "$(sqlite3 "$SCRATCH/ra.db" "SELECT (SELECT group_concat(value) FROM statement_item WHERE statement = $S12 AND kind = 'group') || '|' || (SELECT group_concat(role || ':' || addr, ' ') FROM (SELECT role, addr FROM recipient WHERE statement = $S12 AND role IN ('assignee', 'list') ORDER BY position))")"
+check "reassign s12 ippm: one event" test "$(sqlite3 "$SCRATCH/ra.db" "SELECT count(*) FROM event WHERE statement = $S12 AND what = 'reassigned'")" = 1
+check_exit "reassign s12 ippm again: 0" 0 rctl reassign "$S12" ippm
+check_grep "reassign s12 ippm again: already" "^statement $S12 is assigned to ippm-chairs@ietf.test already$" "$SCRATCH/out"
 
 # --- reply: the IETF's response queued, the statement answered --------------
 # Statement 1 of ra.db (s03): its response contact is at the sender's domain.
