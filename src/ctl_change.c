@@ -273,6 +273,28 @@ reply_attachment(const char *path, gsize *room, int *rc)
     return a;
 }
 
+/* Read the response's text from fp into *text (NUL-terminated) and *len,
+ * stopping once it holds more than REPLY_TEXT_MAX bytes, which the caller
+ * then refuses: a TEXT of /dev/zero, a FIFO that never ends or a file of
+ * gigabytes must not be read to its end.  FALSE on a read error. */
+static gboolean
+reply_read_text(FILE *fp, char **text, gsize *len)
+{
+    GString *in = g_string_new(NULL);
+    char buf[8192];
+    size_t n;
+
+    while (in->len <= REPLY_TEXT_MAX && (n = fread(buf, 1, sizeof buf, fp)) > 0)
+        g_string_append_len(in, buf, (gssize) n);
+    if (ferror(fp)) {
+        g_string_free(in, TRUE);
+        return FALSE;
+    }
+    *len = in->len;
+    *text = g_string_free(in, FALSE);
+    return TRUE;
+}
+
 /* liaisonctl reply [--to ADDR]... [--attach FILE]... [--close] ID TEXT:
  * send the IETF's response to a statement and record that it was
  * answered, so that the tickler stops. */
@@ -333,23 +355,21 @@ ctl_cmd_reply(struct ctl *ctl, int argc, char **argv)
         return EX_USAGE;
     textpath = argv[optind + 1];
     if (strcmp(textpath, "-") == 0) {
-        GString *in = g_string_new(NULL);
-        char buf[8192];
-        size_t n;
-
-        while ((n = fread(buf, 1, sizeof buf, stdin)) > 0 && in->len <= REPLY_TEXT_MAX)
-            g_string_append_len(in, buf, (gssize) n);
-        if (ferror(stdin)) {
+        if (!reply_read_text(stdin, &text, &len)) {
             fprintf(stderr, "liaisonctl: reply: reading standard input: %s\n", g_strerror(errno));
-            g_string_free(in, TRUE);
             return EX_NOINPUT;
         }
-        len = in->len;
-        text = g_string_free(in, FALSE);
-    } else if (!g_file_get_contents(textpath, &text, &len, &err)) {
-        fprintf(stderr, "liaisonctl: reply: %s\n", err->message);
-        g_error_free(err);
-        return EX_NOINPUT;
+    } else {
+        FILE   *fp = fopen(textpath, "rb");
+        gboolean read_ok = fp != NULL && reply_read_text(fp, &text, &len);
+        int     saved = errno;
+
+        if (fp != NULL)
+            fclose(fp);
+        if (!read_ok) {
+            fprintf(stderr, "liaisonctl: reply: %s: %s\n", textpath, g_strerror(saved));
+            return EX_NOINPUT;
+        }
     }
     if (len > REPLY_TEXT_MAX || !g_utf8_validate(text, (gssize) len, NULL)
         || strlen(text) != len || blank(text)) {

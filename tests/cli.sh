@@ -914,6 +914,15 @@ truncate -s 8M "$SCRATCH/big.pdf"
 check_exit "reply with 8 MiB of attachments: 65" 65 rctl reply --attach "$SCRATCH/big.pdf" 1 "$SCRATCH/letter.txt"
 check_grep "reply with 8 MiB of attachments: says why" "exceed 7 MiB" "$SCRATCH/err"
 check_exit "reply --attach /dev/zero: 66, not read" 66 rctl reply --attach /dev/zero 1 "$SCRATCH/letter.txt"
+# A text that does not end (here a FIFO whose writer sent 2 MiB and stays)
+# is refused once it is past 1 MiB, not read to its end (/dev/zero would
+# fill the memory).  timeout only keeps a regression from hanging the run.
+mkfifo "$SCRATCH/endless.txt"
+{ head -c 2097152 /dev/zero | tr '\0' a; exec sleep 60; } > "$SCRATCH/endless.txt" &
+endless_writer=$!
+check_exit "reply with a text that does not end: 65" 65 timeout 30 "$CTL" -d "$SCRATCH/ra.db" reply 1 "$SCRATCH/endless.txt"
+check_grep "reply with a text that does not end: says why" "at most 1024 KiB" "$SCRATCH/err"
+kill "$endless_writer" 2>/dev/null; wait "$endless_writer" 2>/dev/null
 check_exit "reply with standard input that fails: 66" 66 sh -c '"$1" -d "$2" reply 1 - < "$3"' _ "$CTL" "$SCRATCH/ra.db" "$SCRATCH"
 check "the refused replies queued nothing" test \
     "$(sqlite3 "$SCRATCH/ra.db" "SELECT count(*) FROM outbox WHERE kind = 'response'")" = 2
