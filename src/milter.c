@@ -57,6 +57,7 @@
 #include "compose.h"
 #include "config_file.h"
 #include "directory.h"
+#include "fdio.h"
 #include "ingest.h"
 #include "log.h"
 #include "message.h"
@@ -431,25 +432,6 @@ step_ok(struct conn *c, unsigned long nr_flag)
 
 /* ---- the spool ------------------------------------------------------- */
 
-/* Write all of buf to fd. */
-static gboolean
-write_all(int fd, const char *buf, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, buf, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w == 0)
-            errno = EIO;        /* no progress: the caller prints errno */
-        if (w <= 0)
-            return FALSE;
-        buf += w;
-        n -= (size_t) w;
-    }
-    return TRUE;
-}
-
 /* Move the spool from memory to an unlinked temporary file. */
 static gboolean
 spool_spill(struct msg *m, char **why)
@@ -467,7 +449,7 @@ spool_spill(struct msg *m, char **why)
     if (unlink(tmpl) != 0)
         log_msg(LOG_WARNING, m->id, "spool: cannot unlink %s: %s", tmpl, g_strerror(errno));
     g_free(tmpl);
-    if (!write_all(fd, m->mem->str, m->mem->len)) {
+    if (!fdio_write_all(fd, m->mem->str, m->mem->len)) {
         *why = g_strdup_printf("spool: write: %s", g_strerror(errno));
         close(fd);
         return FALSE;
@@ -491,7 +473,7 @@ spool_append(struct msg *m, const char *buf, size_t n, char **why)
             return FALSE;
     }
     if (m->fd >= 0) {
-        if (!write_all(m->fd, buf, n)) {
+        if (!fdio_write_all(m->fd, buf, n)) {
             *why = g_strdup_printf("spool: write: %s", g_strerror(errno));
             return FALSE;
         }

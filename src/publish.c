@@ -51,6 +51,7 @@
 
 #include "compose.h"
 #include "envelope.h"
+#include "fdio.h"
 #include "log.h"
 #include "publish.h"
 #include "statement.h"
@@ -1323,26 +1324,6 @@ part_commit(const struct folder *f, int fd, const char *part, const char *name,
     return ok;
 }
 
-/* Write len bytes to fd whole (FALSE with errno). */
-static gboolean
-write_all(int fd, const char *p, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
-            return FALSE;
-        }
-        p += n;
-        len -= (gsize) n;
-    }
-    return TRUE;
-}
-
 /* TRUE when the regular file on fd holds content exactly.  Read, not
  * mapped: a file truncated meanwhile would end the run with SIGBUS. */
 static gboolean
@@ -1388,7 +1369,7 @@ write_file(const struct site *site, const struct folder *f, const char *name,
         close(fd);
     if ((fd = part_create(f, part, err)) < 0)
         return FALSE;
-    if (!write_all(fd, content->str, content->len)) {
+    if (!fdio_write_all(fd, content->str, content->len)) {
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "cannot write %s/%s: %s", f->path, part, g_strerror(errno));
         close(fd);
@@ -1449,7 +1430,7 @@ publish_fd_stream_write(GOutputStream *os, const void *buf, gsize count,
 {
     PublishFdStream *s = (PublishFdStream *) os;
 
-    if (s->fd >= 0 && !write_all(s->fd, buf, count)) {
+    if (s->fd >= 0 && !fdio_write_all(s->fd, buf, count)) {
         g_set_error(err, G_IO_ERROR, g_io_error_from_errno(errno), "%s", g_strerror(errno));
         return -1;
     }
