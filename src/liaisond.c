@@ -799,6 +799,11 @@ main(int argc, char **argv)
     /* GMime's global state is set up once, before any thread exists. */
     message_library_init();
     signal(SIGPIPE, SIG_IGN);
+    /* A write past the file size limit (a unit's LimitFSIZE, ulimit -f)
+     * must fail with EFBIG, which the spool and the store turn into a
+     * TEMPFAIL the MTA retries, not end the daemon with SIGXFSZ and every
+     * message in hand with it. */
+    signal(SIGXFSZ, SIG_IGN);
 
     sock = cfg->socket;
     if (strncmp(sock, "unix:", 5) == 0)
