@@ -135,6 +135,19 @@ load_settings(const struct options *o, struct config **cfg_out,
         config_free(cfg);
         return FALSE;
     }
+    /* Both may leave intake out, but not both at once: a milter with no
+     * intake address accepts every message untouched, and each statement
+     * would reach the mailbox unrecorded without a word in the log. */
+    if ((cfg->intake == NULL || cfg->intake[0] == NULL)
+        && directory_first_intake(dir) == NULL) {
+        g_set_error(err, g_quark_from_static_string("liaisond"), 1,
+                    "%s: no intake address: set intake (such as liaisons@example.org)"
+                    " here or in the \"intake\" list of %s; without one no mail is"
+                    " read or recorded", cfg->path, cfg->directory);
+        directory_free(dir);
+        config_free(cfg);
+        return FALSE;
+    }
     *cfg_out = cfg;
     *dir_out = dir;
     return TRUE;

@@ -4,7 +4,7 @@
 # when edited (the new copies go beside them as *.sample); the installed
 # configuration, the systemd units and the cron file name the folders as
 # installed, with no @placeholder@ left; liaisond -n accepts the installed
-# configuration; uninstall removes an unchanged configuration and keeps an
+# configuration, and refuses it with no intake address left; uninstall removes an unchanged configuration and keeps an
 # edited one.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -42,6 +42,14 @@ check_grep "the unit may write the spool" "^ReadWritePaths=.*/spool/liaisond( |\
 sed -e "s|^directory = .*|directory = $ETC/directory.json|" -e "s|^user = .*|user = nobody|" \
     "$ETC/liaisond.conf" >"$SCRATCH/installed.conf"
 check_exit "liaisond -n accepts the installed configuration" 0 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/installed.conf"
+# An admin who empties intake, meaning the directory's, and whose
+# directory lists none: a milter with no intake address reads no mail at
+# all, every statement passed on unrecorded; refused, not started.
+jq 'del(.intake)' "$ETC/directory.json" >"$SCRATCH/no-intake.json"
+sed -e "s|^directory = .*|directory = $SCRATCH/no-intake.json|" -e "s|^intake = .*|intake =|" \
+    "$SCRATCH/installed.conf" >"$SCRATCH/no-intake.conf"
+check_exit "liaisond -n: no intake address anywhere: 78" 78 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/no-intake.conf"
+check_grep "liaisond -n: says intake is missing" "no intake address" "$SCRATCH/err"
 
 echo "# edited by the site" >>"$ETC/liaisond.conf"
 check_exit "make install again" 0 $MK install
