@@ -23,6 +23,7 @@
 #include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -295,6 +296,15 @@ config_parse_socket(const char *text, const char **why)
             return NULL;
         }
         path = config_absolute(rest, NULL);
+        /* libmilter refuses a path that does not fit a sockaddr_un, and
+         * says why only in syslog: the start would fail as "in use, or
+         * not allowed" with -n having passed it. */
+        if (strlen(path) >= sizeof ((struct sockaddr_un *) NULL)->sun_path) {
+            g_free(path);
+            *why = "the path is too long for a unix socket (at most 107 bytes,"
+                   " once made absolute)";
+            return NULL;
+        }
         spec = g_strdup_printf("unix:%s", path);
         g_free(path);
         return spec;

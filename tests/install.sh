@@ -4,7 +4,8 @@
 # when edited (the new copies go beside them as *.sample); the installed
 # configuration, the systemd units and the cron file name the folders as
 # installed, with no @placeholder@ left; liaisond -n accepts the installed
-# configuration, and refuses it with no intake address left; uninstall removes an unchanged configuration and keeps an
+# configuration, and refuses it with no intake address left or a socket
+# path too long; uninstall removes an unchanged configuration and keeps an
 # edited one.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +51,13 @@ sed -e "s|^directory = .*|directory = $SCRATCH/no-intake.json|" -e "s|^intake = 
     "$SCRATCH/installed.conf" >"$SCRATCH/no-intake.conf"
 check_exit "liaisond -n: no intake address anywhere: 78" 78 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/no-intake.conf"
 check_grep "liaisond -n: says intake is missing" "no intake address" "$SCRATCH/err"
+# A socket's folder moved somewhere deep: a path longer than a unix
+# socket's 107 bytes passed -n, and the start then failed with "in use,
+# or not allowed" (libmilter's reason only in syslog).
+long="$SCRATCH/$(printf '%0120d' 0)"
+sed -e "s|^socket = .*|socket = unix:$long/liaisond.sock|" "$SCRATCH/installed.conf" >"$SCRATCH/long.conf"
+check_exit "liaisond -n: a unix socket path over 107 bytes: 78" 78 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/long.conf"
+check_grep "liaisond -n: says the socket path is too long" "too long for a unix socket" "$SCRATCH/err"
 
 echo "# edited by the site" >>"$ETC/liaisond.conf"
 check_exit "make install again" 0 $MK install
