@@ -43,6 +43,16 @@ check_grep "the unit may write the spool" "^ReadWritePaths=.*/spool/liaisond( |\
 sed -e "s|^directory = .*|directory = $ETC/directory.json|" -e "s|^user = .*|user = nobody|" \
     "$ETC/liaisond.conf" >"$SCRATCH/installed.conf"
 check_exit "liaisond -n accepts the installed configuration" 0 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/installed.conf"
+# What the installed configuration has liaisond write, the unit lets it
+# write (ProtectSystem=strict makes the rest read-only): the database's
+# folder, the spool and the socket's folder.
+rw=" $(sed -n 's/^ReadWritePaths=//p' "$ROOT$UNITS/liaisond.service") "
+for key in database spool_dir socket; do
+    v=$(sed -n "s/^$key = //p" "$SCRATCH/out"); v=${v#unix:}
+    [ "$key" = spool_dir ] || v=$(dirname "$v")
+    case $rw in *" $v "*|*" -$v "*) ok "the unit may write $key's folder $v" ;;
+        *) fail "the unit may write $key's folder" "$v not in ReadWritePaths:$rw" ;; esac
+done
 # An admin who empties intake, meaning the directory's, and whose
 # directory lists none: a milter with no intake address reads no mail at
 # all, every statement passed on unrecorded; refused, not started.
