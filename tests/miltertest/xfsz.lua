@@ -14,7 +14,8 @@ local check, run = lib.check, lib.run
 
 local db = CONF:gsub("liaisond%.conf$", "liaison.db")
 -- exec: the pid miltertest knows (and stops with SIGTERM) is liaisond's.
-mt.startfilter("/bin/sh", "-c", "ulimit -f 2048 && exec " .. LIAISOND .. " -f -c " .. CONF)
+-- The paths go to sh as its own arguments, never into the script.
+mt.startfilter("/bin/sh", "-c", 'ulimit -f 2048 && exec "$0" -f -c "$1"', LIAISOND, CONF)
 local conn = mt.connect("unix:" .. SOCK, 300, 0.1)
 check(conn ~= nil, "connect to liaisond")
 check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate")
