@@ -10,6 +10,13 @@
  *   whole schedule can be tested over simulated dates, and `--now` runs
  *   the real thing on any day.
  *
+ * - "Answered" is an answer that stands (tickle_answer_stands): one
+ *   recorded (`liaisonctl reply`) and not followed, in the event log, by
+ *   a reopen or a new deadline.  Those are a chair saying a response is
+ *   wanted again, as the mail command's answer and the manual promise
+ *   ("the reminders start again"); an answer recorded after them ends the
+ *   reminders again.
+ *
  * - A statement's schedule is a list of points on the calendar, each with
  *   a stable key: "before-14" .. "before-0" (days ahead of the deadline),
  *   then "overdue-1", "overdue-2", ... (every overdue_interval days after
@@ -414,6 +421,56 @@ count_kind(struct tickle_summary *sum, const char *kind)
         sum->no_deadline++;
 }
 
+/* Whether statement id's answer (replied: statement.replied) still
+ * stands in its event log: no "reopened" nor "deadline changed" after
+ * its last "replied".  The log's order (its ids), not its times, says
+ * what came after what: a reply and a reopen in the same second stay in
+ * the order they were made.  A "replied" column with no "replied" event
+ * (written by hand, or by an older version) is compared by time. */
+static gboolean
+read_answer(struct store *st, gint64 id, const char *replied, gboolean *stands,
+            GError **err)
+{
+    GPtrArray *ev = store_statement_events(st, id, err);
+    int last_replied = -1, last_restart = -1;
+    const char *restart_at = NULL;
+
+    *stands = FALSE;
+    if (!ev)
+        return FALSE;
+    for (guint i = 0; i < ev->len; i++) {
+        const struct store_event *e = g_ptr_array_index(ev, i);
+
+        if (!e->what)
+            continue;
+        if (strcmp(e->what, "replied") == 0) {
+            last_replied = (int) i;
+        } else if (strcmp(e->what, "reopened") == 0
+                   || strcmp(e->what, "deadline changed") == 0) {
+            last_restart = (int) i;
+            restart_at = e->at;
+        }
+    }
+    if (last_replied >= 0)
+        *stands = last_restart < last_replied;
+    else
+        *stands = !restart_at || g_strcmp0(restart_at, replied) <= 0;
+    g_ptr_array_unref(ev);
+    return TRUE;
+}
+
+/* See tickle.h. */
+gboolean
+tickle_answer_stands(struct store *st, gint64 id, const char *replied, gboolean *stands,
+                     GError **err)
+{
+    *stands = FALSE;
+    /* Most statements have no answer: no need to read their log. */
+    if (!replied)
+        return TRUE;
+    return read_answer(st, id, replied, stands, err);
+}
+
 /* Outcome of one statement. */
 enum one_result {
     ONE_NOTHING,                /* nothing due today */
@@ -485,7 +542,12 @@ decide_and_queue(struct store *st, const struct compose_settings *cs,
     facts.deadline = tickle_parse_day(f.deadline, &deadline) ? &deadline : NULL;
     facts.received = tickle_parse_day(f.received, &received) ? &received : NULL;
     facts.open = f.state && strcmp(f.state, "open") == 0;
-    facts.responded = f.replied != NULL;
+    /* An answer recorded before a reopen or a new deadline no longer
+     * counts: those say a response is wanted (again). */
+    if (!tickle_answer_stands(st, id, f.replied, &facts.responded, err)) {
+        store_tickle_facts_clear(&f);
+        return ONE_FAILED;
+    }
     if (!tickle_policy_point(p, &facts, today, pt)) {
         store_tickle_facts_clear(&f);
         return ONE_NOTHING;

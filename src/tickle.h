@@ -5,9 +5,11 @@
  * Policy (defaults): before the deadline, reminders 14, 7, 3, 1 and 0 days
  * ahead; once overdue, one every overdue_interval days until the statement
  * is closed or a response is recorded (no stop after 14 days, unlike the
- * datatracker); For Information statements are never tickled; For Action
- * or For Comment without a deadline are tickled once they are
- * no_deadline_age days old, then every overdue_interval days.
+ * datatracker; a response recorded before the statement was last reopened
+ * or given a new deadline no longer counts); For Information statements
+ * are never tickled; For Action or For Comment without a deadline are
+ * tickled once they are no_deadline_age days old, then every
+ * overdue_interval days.
  *
  * Each reminder has a key (statement, point) stored with a UNIQUE
  * constraint in the same transaction as its outbox row, so a second run on
@@ -48,7 +50,9 @@ struct tickle_facts {
     const GDate *deadline;              /* NULL: none */
     const GDate *received;              /* the day it arrived (UTC) */
     gboolean open;                      /* state is "open" */
-    gboolean responded;                 /* a response is recorded (replied) */
+    gboolean responded;                 /* a response is recorded (replied)
+                                           and stands: no reopen nor new
+                                           deadline since */
 };
 
 /* A reminder point: one moment of a statement's schedule. */
@@ -85,6 +89,15 @@ gboolean tickle_parse_day(const char *s, GDate *d);
 /* Days from today to day, both exactly "YYYY-MM-DD": TRUE with *days,
  * negative when day has passed; FALSE when either is not a day. */
 gboolean tickle_days_until(const char *today, const char *day, int *days);
+/* Whether statement id's recorded answer (replied: statement.replied,
+ * NULL when none) still ends its reminders: *stands TRUE when there is one
+ * and no "reopened" or "deadline changed" event came after it (the event
+ * log's order; without a "replied" event, its time).  A chair who reopens
+ * an answered statement, or gives it a new deadline, wants reminders
+ * again; an answer recorded after that ends them again.  FALSE with *err
+ * when the store fails. */
+gboolean tickle_answer_stands(struct store *st, gint64 id, const char *replied,
+                              gboolean *stands, GError **err);
 /* Run the tickler for the day today: queue the reminders due (or, when
  * dry_run, print to out what would go to whom and queue nothing).  Each
  * reminder queued or planned is also printed to out. */

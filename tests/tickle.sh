@@ -4,8 +4,9 @@
 # 0 days ahead; weekly once overdue with no stop; For Information never;
 # no deadline at 30 days then weekly), one reminder row and one outbox row
 # per reminder, the lists left out, a second run on the same day and two
-# runs at once queuing nothing twice, --dry-run queuing nothing, and the
-# summary line.  It prints the schedule one action statement with a
+# runs at once queuing nothing twice, --dry-run queuing nothing, an
+# answered statement reminded again once reopened or given a new
+# deadline, and the summary line.  It prints the schedule one action statement with a
 # deadline received, as the tests observed it.
 . "$(dirname "$0")/lib.sh"
 
@@ -213,6 +214,46 @@ check_grep "a week's extension: 'due in 7 days' on 03-15 for 03-22" \
 is "a week's extension: 14, 7 days, then 7, 3, 1, 0 days before the new date" \
     "2027-03-01 due;2027-03-08 due;2027-03-15 due;2027-03-19 due;2027-03-21 due;2027-03-22 due" \
     "$(q "$DB5" "SELECT group_concat(day || ' ' || kind, ';') FROM (SELECT day, kind FROM reminder WHERE statement = $S_ACTION ORDER BY day, id)")"
+
+# --- an answered statement reopened, or given a new deadline, is reminded again ---
+# liaisonctl(8), README and the mail command's answer say "the reminders
+# start again", but the tickler never reminded an answered statement
+# again: an answer recorded before a reopen or a new deadline silenced it
+# for good.  An answer recorded after them still ends the reminders.
+# s03 (deadline 2027-03-15): "due in 14 days" on 03-01, answered and
+# closed on 03-02, reopened on 03-05: "due in 7 days" on 03-08 and "due in
+# 3 days" on 03-12; answered again on 03-13: nothing after.
+# s01 (deadline 2027-01-15): answered on 2027-01-10 and left open, nothing
+# while the answer stands; its deadline moved to 2027-02-15 on 01-20:
+# "due in 14 days" on 02-01.
+DB6="$SCRATCH/answered.db"
+fresh_db "$DB6"
+printf 'Dear colleagues,\n\nThe IETF answers.\n' > "$SCRATCH/letter.txt"
+: > "$SCRATCH/ans-runs"
+for d in $(days 2027-01-08 2027-02-02) $(days 2027-03-01 2027-03-16); do
+    case $d in
+    2027-01-10) "$CTL" -d "$DB6" reply "$S_OLD" "$SCRATCH/letter.txt" >/dev/null ;;
+    2027-01-20) "$CTL" -d "$DB6" deadline "$S_OLD" 2027-02-15 >/dev/null ;;
+    2027-03-02) "$CTL" -d "$DB6" reply --close "$S_ACTION" "$SCRATCH/letter.txt" >/dev/null ;;
+    2027-03-05) "$CTL" -d "$DB6" reopen "$S_ACTION" >/dev/null ;;
+    2027-03-13) "$CTL" -d "$DB6" reply "$S_ACTION" "$SCRATCH/letter.txt" >/dev/null ;;
+    esac
+    "$CTL" -d "$DB6" tickle --now "$d" > "$SCRATCH/out" 2>&1 || echo "$d exit $?" >> "$SCRATCH/ans-runs"
+    sed "s/^/$d  /" "$SCRATCH/out" >> "$SCRATCH/ans-runs"
+done
+check "answered: every run exits 0" sh -c '! grep -q " exit " "$1"' _ "$SCRATCH/ans-runs"
+check "answered: the replies, deadline and reopen were recorded" \
+    test "$(q "$DB6" "SELECT count(*) FROM event WHERE what IN ('replied', 'reopened', 'deadline changed')")" = 5
+is "answered, closed and reopened: reminded again, until answered again" \
+    "2027-03-01 before-14;2027-03-08 before-7;2027-03-12 before-3" \
+    "$(points "$DB6" "$S_ACTION" | tr '\n' ';' | sed 's/;$//')"
+check_grep "reopened: 'due in 7 days' on 03-08" \
+    "^2027-03-08  statement $S_ACTION: due in 7 days \(2027-03-15\)" "$SCRATCH/ans-runs"
+is "answered, then a new deadline: reminded for the new date (and overdue after it)" \
+    "2027-01-08 before-7;2027-02-01 before-14;2027-03-01 overdue-2" \
+    "$(points "$DB6" "$S_OLD" | sed 's/@[0-9]*//' | head -3 | tr '\n' ';' | sed 's/;$//')"
+check_grep "a new deadline: 'due in 14 days' on 02-01" \
+    "^2027-02-01  statement $S_OLD: due in 14 days \(2027-02-15\)" "$SCRATCH/ans-runs"
 
 # --- the policy comes from the configuration -------------------------------------
 printf 'tickle_before = 10\ntickle_overdue_interval = 3\nbusy_timeout_ms = 300\n' > "$SCRATCH/t.conf"
