@@ -54,6 +54,14 @@
  *   assignee) by a report queued in the same transaction.  A report that
  *   fails is logged, never reported.
  *
+ * - Stale reminders.  A reminder waits in the queue like any mail, and
+ *   a relay down for days would deliver it after its statement was
+ *   closed, answered or given a new deadline.  Before its first
+ *   recipient the sender asks the tickler's rules (tickle_reminder_stale)
+ *   and drops one that is stale: given up, its last error saying why
+ *   (OUTBOX_STALE), an event "mail dropped" on its statement, nothing
+ *   sent and nothing reported.  Other kinds always go.
+ *
  * - TLS.  libetpan's STARTTLS verifies nothing, so right after the
  *   handshake, before the second EHLO, AUTH or MAIL, the relay's
  *   certificate chain goes to tlscheck_verify (GnuTLS: trusted CA,
@@ -78,6 +86,7 @@
 #include "config_file.h"
 #include "log.h"
 #include "outbox.h"
+#include "tickle.h"
 #include "tlscheck.h"
 
 /* How long a claimed row stays out of other senders' way; renewed before
@@ -845,6 +854,56 @@ record_delivered(struct store *st, const struct store_outbox_row *row, const cha
     return TRUE;
 }
 
+/* Whether row must not go out (TRUE with *dropped TRUE: recorded as
+ * given up, with the reason, and an event on its statement): a reminder
+ * whose statement has been closed, answered or given a new deadline since
+ * the tickler queued it (tickle_reminder_stale, the tickler's own rules).
+ * A relay that was down can hold a reminder for days, and it would tell
+ * a chair that a statement closed meanwhile is overdue.  Other mail
+ * (notifications, acknowledgements, reports, responses) always goes.
+ * Asked once, before the row's first recipient: a row takes minutes at
+ * most.  FALSE with *err on a store failure. */
+static gboolean
+drop_stale(struct store *st, const struct store_outbox_row *row, const char *now,
+           gboolean *dropped, gboolean *lost, GError **err)
+{
+    const char *stale = NULL;
+    g_autofree char *why = NULL, *detail = NULL;
+    gboolean kept = FALSE;
+
+    *dropped = *lost = FALSE;
+    if (row->statement <= 0 || g_strcmp0(row->kind, "reminder") != 0)
+        return TRUE;
+    if (!tickle_reminder_stale(st, row->statement, row->id, &stale, err))
+        return FALSE;
+    if (stale == NULL)
+        return TRUE;
+    /* Worded as liaisonctl requeue refuses such a reminder. */
+    why = g_strdup_printf(OUTBOX_STALE "a reminder for LS %" G_GINT64_FORMAT ", %s since it"
+                          " was queued", row->statement, stale);
+    detail = g_strdup_printf("outbox %" G_GINT64_FORMAT " %s: %s", row->id,
+                             row->message_id != NULL ? row->message_id : "", why);
+    if (!store_begin(st, err))
+        return FALSE;
+    if (!store_outbox_fail(st, row->id, now, why, row->next_try, &kept, err))
+        goto rollback;
+    if (!kept) {
+        /* The lease ran out and another sender has the row: it decides. */
+        store_rollback(st);
+        *lost = TRUE;
+        return TRUE;
+    }
+    if (!store_add_event(st, row->statement, 0, "mail dropped", "outbox", detail, err)
+        || !store_commit(st, err))
+        goto rollback;
+    log_msg(LOG_NOTICE, row->message_id, "outbox %" G_GINT64_FORMAT ": %s", row->id, why);
+    *dropped = TRUE;
+    return TRUE;
+rollback:
+    store_rollback(st);
+    return FALSE;
+}
+
 /* Deliver one claimed row (its lease runs until row->next_try): each
  * recipient not yet settled, recording each outcome at once; then settle
  * or defer the row.  FALSE with *err only on a store failure. */
@@ -863,6 +922,18 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
     unsigned temporary = 0, tried = 0;
     const struct relay *rl = c->relay;
 
+    {
+        gboolean dropped = FALSE, lost = FALSE;
+
+        if (!drop_stale(st, row, now_iso, &dropped, &lost, err))
+            return FALSE;
+        if (lost)
+            lease_lost(row, "deciding on it is");
+        if (dropped)
+            sum->dropped++;
+        if (dropped || lost)
+            return TRUE;
+    }
     for (guint i = 0; i < rcpts->len; i++) {
         const char *rcpt = g_ptr_array_index(rcpts, i);
         char *why = NULL;

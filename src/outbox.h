@@ -66,6 +66,9 @@ struct flush_summary {
     unsigned sent;              /* delivered to the relay */
     unsigned deferred;          /* temporary failure: will be retried */
     unsigned failed;            /* permanent failure: given up, reported */
+    unsigned dropped;           /* stale reminders given up unsent: their
+                                   statement closed, answered or given a
+                                   new deadline since they were queued */
 };
 
 /* The lines of a one-address-a-line outbox column (rcpts, delivered,
@@ -77,6 +80,9 @@ gboolean outbox_has_line(const GPtrArray *a, const char *s);
 /* How the last error of a mail given up after five days of temporary
  * failures starts (liaisonctl requeue --all takes those back). */
 #define OUTBOX_GAVE_UP "gave up after five days: "
+/* How the last error of a reminder dropped unsent starts: its statement
+ * was closed, answered or given a new deadline while it waited. */
+#define OUTBOX_STALE "not sent, stale: "
 /* Queue m for statement_id (0 for none) inside the caller's transaction;
  * also records it as an outgoing message and an event.  Returns the outbox
  * row, 0 with *err on failure. */

@@ -66,9 +66,9 @@ sender_round(const struct config *cfg, const struct compose_settings *mail, gpoi
     if (!outbox_flush(st, &relay, mail, now, 0, &sum, &err)) {
         log_msg(LOG_WARNING, NULL, "sender: %s", err->message);
         g_clear_error(&err);
-    } else if (sum.sent + sum.deferred + sum.failed > 0) {
-        log_msg(LOG_INFO, NULL, "sender: %u sent, %u deferred, %u failed",
-                sum.sent, sum.deferred, sum.failed);
+    } else if (sum.sent + sum.deferred + sum.failed + sum.dropped > 0) {
+        log_msg(LOG_INFO, NULL, "sender: %u sent, %u deferred, %u failed, %u stale"
+                " reminders dropped", sum.sent, sum.deferred, sum.failed, sum.dropped);
     }
     store_close(st);
 }

@@ -17,6 +17,11 @@
  *   ("the reminders start again"); an answer recorded after them ends the
  *   reminders again.
  *
+ * - A reminder is queued in the outbox and may wait there (a relay down,
+ *   a backoff) while the statement is closed, answered or given a new
+ *   deadline; the sender asks tickle_reminder_stale before it sends one,
+ *   with the same rules, and drops it when it would be stale.
+ *
  * - A statement's schedule is a list of points on the calendar, each with
  *   a stable key: "before-14" .. "before-0" (days ahead of the deadline),
  *   then "overdue-1", "overdue-2", ... (every overdue_interval days after
@@ -421,23 +426,33 @@ count_kind(struct tickle_summary *sum, const char *kind)
         sum->no_deadline++;
 }
 
-/* Whether statement id's answer (replied: statement.replied) still
- * stands in its event log: no "reopened" nor "deadline changed" after
- * its last "replied".  The log's order (its ids), not its times, says
- * what came after what: a reply and a reopen in the same second stay in
- * the order they were made.  A "replied" column with no "replied" event
- * (written by hand, or by an older version) is compared by time. */
+/* What a statement's event log says about its reminders: whether its
+ * answer still stands, and whether its deadline moved after outbox row
+ * outbox_id (0: none) was queued. */
+struct history {
+    gboolean answer_stands;
+    gboolean deadline_moved;
+};
+
+/* Read statement id's event log into *h (replied: statement.replied).
+ * The log's order (its ids), not its times, says what came after what:
+ * a reply and a reopen in the same second stay in the order they were
+ * made.  A "replied" column with no "replied" event (written by hand, or
+ * by an older version) is compared by time instead. */
 static gboolean
-read_answer(struct store *st, gint64 id, const char *replied, gboolean *stands,
-            GError **err)
+read_history(struct store *st, gint64 id, const char *replied, gint64 outbox_id,
+             struct history *h, GError **err)
 {
     GPtrArray *ev = store_statement_events(st, id, err);
-    int last_replied = -1, last_restart = -1;
+    int last_replied = -1, last_restart = -1, last_move = -1, queued = -1;
     const char *restart_at = NULL;
+    char prefix[48];
 
-    *stands = FALSE;
+    memset(h, 0, sizeof *h);
     if (!ev)
         return FALSE;
+    /* outbox_queue's event: "queued reminder", "outbox ROW <id> to ...". */
+    g_snprintf(prefix, sizeof prefix, "outbox %" G_GINT64_FORMAT " ", outbox_id);
     for (guint i = 0; i < ev->len; i++) {
         const struct store_event *e = g_ptr_array_index(ev, i);
 
@@ -445,16 +460,24 @@ read_answer(struct store *st, gint64 id, const char *replied, gboolean *stands,
             continue;
         if (strcmp(e->what, "replied") == 0) {
             last_replied = (int) i;
-        } else if (strcmp(e->what, "reopened") == 0
-                   || strcmp(e->what, "deadline changed") == 0) {
+        } else if (strcmp(e->what, "reopened") == 0) {
             last_restart = (int) i;
             restart_at = e->at;
+        } else if (strcmp(e->what, "deadline changed") == 0) {
+            last_restart = last_move = (int) i;
+            restart_at = e->at;
+        } else if (outbox_id > 0 && queued < 0 && strcmp(e->what, "queued reminder") == 0
+                   && e->detail && g_str_has_prefix(e->detail, prefix)) {
+            queued = (int) i;
         }
     }
-    if (last_replied >= 0)
-        *stands = last_restart < last_replied;
+    if (!replied)
+        h->answer_stands = FALSE;
+    else if (last_replied >= 0)
+        h->answer_stands = last_restart < last_replied;
     else
-        *stands = !restart_at || g_strcmp0(restart_at, replied) <= 0;
+        h->answer_stands = !restart_at || g_strcmp0(restart_at, replied) <= 0;
+    h->deadline_moved = queued >= 0 && last_move > queued;
     g_ptr_array_unref(ev);
     return TRUE;
 }
@@ -464,11 +487,49 @@ gboolean
 tickle_answer_stands(struct store *st, gint64 id, const char *replied, gboolean *stands,
                      GError **err)
 {
+    struct history h;
+
     *stands = FALSE;
     /* Most statements have no answer: no need to read their log. */
     if (!replied)
         return TRUE;
-    return read_answer(st, id, replied, stands, err);
+    if (!read_history(st, id, replied, 0, &h, err))
+        return FALSE;
+    *stands = h.answer_stands;
+    return TRUE;
+}
+
+/* See tickle.h.  The same facts as the tickler's own decision (state,
+ * answer), read when the reminder is about to go, since a relay that
+ * was down may hold it for days; and its deadline, which the reminder
+ * names ("due in 7 days (2027-03-15)"). */
+gboolean
+tickle_reminder_stale(struct store *st, gint64 id, gint64 outbox_id, const char **why,
+                      GError **err)
+{
+    struct store_tickle_facts f;
+    struct history h;
+
+    *why = NULL;
+    if (!store_tickle_facts(st, id, &f, err)) {
+        if (!g_error_matches(*err, STORE_ERROR, STORE_ERROR_NOTFOUND))
+            return FALSE;
+        g_clear_error(err);
+        *why = "no longer recorded";
+        return TRUE;
+    }
+    if (g_strcmp0(f.state, "open") != 0) {
+        *why = "closed";
+    } else if (!read_history(st, id, f.replied, outbox_id, &h, err)) {
+        store_tickle_facts_clear(&f);
+        return FALSE;
+    } else if (h.answer_stands) {
+        *why = "answered";
+    } else if (h.deadline_moved) {
+        *why = "given a new deadline";
+    }
+    store_tickle_facts_clear(&f);
+    return TRUE;
 }
 
 /* Outcome of one statement. */

@@ -98,6 +98,14 @@ gboolean tickle_days_until(const char *today, const char *day, int *days);
  * when the store fails. */
 gboolean tickle_answer_stands(struct store *st, gint64 id, const char *replied,
                               gboolean *stands, GError **err);
+/* Whether the reminder queued as outbox row outbox_id for statement id
+ * is still wanted: *why is NULL when it is, else what has happened since
+ * it was queued: "closed", "answered" (an answer that stands, as
+ * tickle_answer_stands says), "given a new deadline" (a "deadline
+ * changed" event after the row's "queued reminder" event) or "no longer
+ * recorded".  FALSE with *err when the store fails. */
+gboolean tickle_reminder_stale(struct store *st, gint64 id, gint64 outbox_id,
+                               const char **why, GError **err);
 /* Run the tickler for the day today: queue the reminders due (or, when
  * dry_run, print to out what would go to whom and queue nothing).  Each
  * reminder queued or planned is also printed to out. */

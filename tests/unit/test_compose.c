@@ -26,6 +26,7 @@
 #include <glib/gstdio.h>
 #include <gmime/gmime.h>
 
+#include "command.h"
 #include "compose.h"
 #include "message.h"
 #include "outbox.h"
@@ -1544,6 +1545,126 @@ test_flush_report_not_to_refused(void **state)
     }
 }
 
+/* A reminder waits in the queue like any mail (a relay down, a
+ * backoff), and the statement may be closed, answered or given a new
+ * deadline meanwhile.  The sender sent it all the same, telling a chair
+ * that a closed or answered statement was overdue.  Now it drops a stale
+ * reminder before its first recipient: given up, its last error saying
+ * why, an event on the statement, nothing sent.  The statement's
+ * notification, queued first, still goes to all six; and a reminder still
+ * wanted (open, or reopened, or answered but reopened after the answer)
+ * goes to its four. */
+static void
+test_flush_stale_reminder(void **state)
+{
+    static const struct {
+        const char *change;     /* what happens after it was queued */
+        const char *why;        /* the reason recorded; NULL: it is sent */
+    } cases[] = {
+        { "nothing", NULL },
+        { "closed", "closed" },
+        { "answered", "answered" },
+        { "closed with the answer", "closed" },
+        { "deadline", "given a new deadline" },
+        { "closed and reopened", NULL },
+        { "answered and reopened", NULL },
+    };
+
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct flush_fixture *fx = flush_fixture_new();
+        struct command_ctx cc = { .store = fx->st };
+        struct command_by by = { .actor = "chair@ietf.test", .reason = "test" };
+        struct command_change ch = { 0 };
+        const char *change = cases[i].change;
+        struct outmail *m = compose_reminder(&test_mail_settings, fx->s, "due", 7);
+        struct store_outbox_row *row;
+        GPtrArray *events;
+        GError *err = NULL;
+        gint64 rid;
+        int dropped_events = 0;
+
+        assert_non_null(m);
+        assert_true(store_begin(fx->st, &err));
+        rid = outbox_queue(fx->st, fx->s->id, m, &err);
+        assert_true(rid > 0);
+        assert_true(store_commit(fx->st, &err));
+        outmail_free(m);
+
+        assert_true(store_begin(fx->st, &err));
+        if (strstr(change, "answer") != NULL) {
+            assert_true(store_set_replied(fx->st, fx->s->id, &err));
+            assert_true(store_add_event(fx->st, fx->s->id, 0, "replied", by.actor, "x", &err));
+        }
+        if (g_str_has_prefix(change, "closed")) {
+            assert_true(command_set_state(&cc, fx->s->id, "closed", &by, &ch, &err));
+            command_change_clear(&ch);
+        }
+        if (g_str_has_suffix(change, "reopened")) {
+            if (!g_str_has_prefix(change, "closed")) {
+                assert_true(command_set_state(&cc, fx->s->id, "closed", &by, &ch, &err));
+                command_change_clear(&ch);
+            }
+            assert_true(command_set_state(&cc, fx->s->id, "open", &by, &ch, &err));
+            command_change_clear(&ch);
+        }
+        if (strcmp(change, "deadline") == 0) {
+            assert_true(command_set_deadline(&cc, fx->s->id, "2027-03-22", &by, &ch, &err));
+            command_change_clear(&ch);
+        }
+        assert_true(store_commit(fx->st, &err));
+
+        flush_run(fx);
+        row = store_outbox_get(fx->st, rid, &err);
+        assert_non_null(row);
+        events = store_statement_events(fx->st, fx->s->id, &err);
+        assert_non_null(events);
+        for (guint j = 0; j < events->len; j++) {
+            const struct store_event *e = g_ptr_array_index(events, j);
+
+            dropped_events += strcmp(e->what, "mail dropped") == 0;
+        }
+        if (cases[i].why == NULL) {
+            /* Six for the notification, four for the reminder. */
+            if (count_lines(fx->log, "DOT") != 10 || row->sent == NULL)
+                fail_msg("%s: the reminder was not sent (%d DOT)", change,
+                         count_lines(fx->log, "DOT"));
+            assert_int_equal(fx->sum.sent, 2);
+            assert_int_equal(fx->sum.dropped, 0);
+            assert_int_equal(dropped_events, 0);
+        } else {
+            g_autofree char *want = g_strdup_printf(
+                OUTBOX_STALE "a reminder for LS %" G_GINT64_FORMAT ", %s since it was queued",
+                fx->s->id, cases[i].why);
+
+            if (count_lines(fx->log, "DOT") != 6 || row->failed == NULL)
+                fail_msg("%s: the stale reminder was sent (%d DOT)", change,
+                         count_lines(fx->log, "DOT"));
+            assert_null(row->sent);
+            assert_string_equal(row->delivered, "");
+            assert_string_equal(row->last_error, want);
+            assert_int_equal(fx->sum.sent, 1);
+            assert_int_equal(fx->sum.dropped, 1);
+            assert_int_equal(fx->sum.failed, 0);
+            assert_int_equal(dropped_events, 1);
+            /* No report of it: nothing was refused. */
+            {
+                struct store_outbox_row *next = store_outbox_get(fx->st, rid + 1, &err);
+
+                assert_null(next);
+                g_clear_error(&err);
+            }
+        }
+        /* The notification went either way. */
+        store_outbox_row_free(row);
+        row = store_outbox_get(fx->st, fx->id, &err);
+        assert_non_null(row->sent);
+        store_outbox_row_free(row);
+        g_ptr_array_unref(events);
+        flush_fixture_free(fx);
+    }
+}
+
 int
 main(void)
 {
@@ -1567,6 +1688,7 @@ main(void)
         cmocka_unit_test(test_flush_auth_failures),
         cmocka_unit_test_setup_teardown(test_flush_starttls_handshake, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_report_not_to_refused),
+        cmocka_unit_test(test_flush_stale_reminder),
     };
     int rc;
 
