@@ -107,9 +107,13 @@ enum pattern {
 static const char *const pattern_source[PAT_COUNT] = {
     /* The label is short, starts with a letter and may hold the words and
      * punctuation real labels use ("Response Contact(s)", "E-mail Address",
-     * "Tel. Number"); "://" is a URL, not a label. */
-    [PAT_LABEL] = "^[ \\t]*([a-z][a-z0-9 ()/&.'-]{0,47}?)[ \\t]{0,16}:(?!//)"
-                  "[ \\t]*(.*)$",
+     * "Tel. Number"); "://" is a URL, not a label.  Emphasis markers may
+     * stand around it ("*Title:*", "*Title*:", "_Deadline:_"): Gmail and
+     * Thunderbird write bold and underlined text so in the plain
+     * rendering of an HTML letter; unemphasise() settles the ones left
+     * around the value. */
+    [PAT_LABEL] = "^[ \\t]*[*_]{0,2}([a-z][a-z0-9 ()/&.'-]{0,47}?)[*_]{0,2}"
+                  "[ \\t]{0,16}:(?!//)[ \\t]*(.*)$",
     [PAT_REPLY_BY] = "^[ \\t]*please[ \\t]+(?:reply|respond)[ \\t]+"
                      "(?:by|before)[ \\t]+(.+)$",
     [PAT_FORWARD] = "^[ \\t]*(?:-{2,}[ \\t]*(?:original|forwarded)[ \\t]+message"
@@ -1689,6 +1693,43 @@ forward_header(struct scan *sc, const char *line, size_t len)
     return header_block(sc, line, FALSE);
 }
 
+/* Drop the emphasis markers of a label line's value, *v[0..*vn), that
+ * belong to the label: "*Title: *LS on X" (the bold run took the blank
+ * after the colon) and "*Title: LS on X*" (the whole line bold).  Only
+ * when a marker opens the line before the label (label_so) and none
+ * closed it before the value; a value's own markers ("Title: *Urgent*")
+ * are the sender's text. */
+static void
+unemphasise(const char *line, size_t label_so, size_t label_eo,
+            const char **v, size_t *vn)
+{
+    char mark;
+    size_t n = *vn;
+
+    if (label_so == 0 || (line[label_so - 1] != '*' && line[label_so - 1] != '_'))
+        return;
+    mark = line[label_so - 1];
+    /* Closed between the label and the value: "*Title:*", "*Title*:". */
+    if (memchr(line + label_eo, mark, (size_t) (*v - (line + label_eo))) != NULL)
+        return;
+    if (n > 0 && **v == mark) {
+        size_t k = 0;
+
+        while (k < n && k < 2 && (*v)[k] == mark)
+            k++;
+        while (k < n && ((*v)[k] == ' ' || (*v)[k] == '\t'))
+            k++;
+        *v += k;
+        *vn = n - k;
+        return;
+    }
+    while (n > 0 && ((*v)[n - 1] == ' ' || (*v)[n - 1] == '\t'))
+        n--;
+    for (int k = 0; k < 2 && n > 0 && (*v)[n - 1] == mark; k++)
+        n--;
+    *vn = n;
+}
+
 /* Read one line in field mode; returns FALSE when its document identifiers
  * are not the statement's own (attachment names, referenced liaisons). */
 static gboolean
@@ -1715,14 +1756,17 @@ field_line(struct scan *sc, const char *line, size_t len)
     if (match_at(PAT_LABEL, line, len, 0, sc->md)) {
         char *name;
 
-        group(sc->md, 1, &so, &eo);
-        name = normalise_label(line + so, eo - so);
+        size_t lso, leo;
+
+        group(sc->md, 1, &lso, &leo);
+        name = normalise_label(line + lso, leo - lso);
         f = label_field(name);
         sub = label_sub(name);
         g_free(name);
         group(sc->md, 2, &so, &eo);
         v = line + so;
         vn = eo - so;
+        unemphasise(line, lso, leo, &v, &vn);
         is_label = TRUE;
     }
     /* "Please reply by 10:00 UTC, 2027-01-15" also looks like a label. */

@@ -1426,6 +1426,38 @@ test_labels_without_values(void **state)
     envelope_free(env);
 }
 
+/* Gmail and Thunderbird write bold text as *text* in the plain rendering
+ * they send beside the HTML, which is the rendering read: a letter with
+ * bold labels reads "*Title:* LS on ...", the bold run often taking the
+ * blank after the colon ("*Title: *LS") or the whole line.  The markers
+ * are not the label's, and a value's own are kept. */
+static void
+test_emphasised_labels(void **state)
+{
+    static const char *const resp[][2] = {
+        { "Greta Jonsson", "greta.jonsson@itu.test" } };
+    struct envelope *env = scan(
+        "*Title:* LS on YANG models for OTN\n"
+        "*From*: ITU-T Study Group 15\n"
+        "*To: *IETF CCAMP WG\n"
+        "*Purpose: For action*\n"
+        "_Deadline:_ 15 January 2027\n"
+        "**Response Contact:** Greta Jonsson <greta.jonsson@itu.test>\n", 6);
+
+    assert_str(env->title, "LS on YANG models for OTN");
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF CCAMP WG");
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_str(env->deadline, "2027-01-15");
+    assert_contacts(env->response_contacts, 1, resp);
+    envelope_free(env);
+
+    /* Without a marker before the label, the value's own stay. */
+    env = scan("Title: *Urgent* review of G.8275_\n", 1);
+    assert_str(env->title, "*Urgent* review of G.8275_");
+    envelope_free(env);
+}
+
 /* Quoted reply text and inline forwarded headers are not the envelope. */
 static void
 test_quoted_lines(void **state)
@@ -1769,6 +1801,7 @@ main(void)
         cmocka_unit_test(test_purpose_negation),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_labels_without_values),
+        cmocka_unit_test(test_emphasised_labels),
         cmocka_unit_test(test_quoted_lines),
         cmocka_unit_test(test_next_line_value_with_colon),
         cmocka_unit_test(test_outlook_forward),
