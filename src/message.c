@@ -1869,14 +1869,70 @@ read_body(struct walk *w)
     w->m->text = text;
 }
 
+/* TRUE for a leaf whose content is white space only, as the text part
+ * Apple Mail adds after an attachment at the end of a mail, or the empty
+ * plain rendering some senders put beside an HTML letter: ASCII blanks,
+ * no-break spaces (UTF-8 or Latin-1) and byte-order marks. */
+static gboolean
+is_blank_part(GMimeObject *obj)
+{
+    gboolean cut, blank = TRUE;
+    GByteArray *ba = part_bytes_max(GMIME_PART(obj), FORWARD_NOTE_MAX, &cut);
+    const guint8 *d = ba->data;
+
+    for (guint i = 0; i < ba->len && blank; i++) {
+        if (g_ascii_isspace(d[i]) || d[i] == 0xA0)
+            continue;
+        if (d[i] == 0xC2 && i + 1 < ba->len && d[i + 1] == 0xA0)
+            i++;
+        else if (d[i] == 0xEF && i + 2 < ba->len && d[i + 1] == 0xBB
+                 && d[i + 2] == 0xBF)
+            i += 2;
+        else
+            blank = FALSE;
+    }
+    g_byte_array_free(ba, TRUE);
+    return blank && !cut;
+}
+
 /* Choose the body leaf of top, plain text preferred, else HTML: into
- * w->body, the alternatives on its way into w->body_alts. */
+ * w->body, the alternatives on its way into w->body_alts.  A blank plain
+ * rendering of an alternative (some web mailers and mail merges send
+ * one beside the letter) gives way to the HTML rendering of the same
+ * alternative, which the letter is then read from: the fields were lost
+ * with the plain one.  The blank part is a rendering, no file, so it is
+ * no attachment either. */
 static void
 find_body(struct walk *w, GMimeObject *top)
 {
     g_ptr_array_set_size(w->body_alts, 0);
     w->visited = 0;
     w->body = find_text(w, top, 1, "plain");
+    if (w->body != NULL && w->body_alts->len >= 2
+        && is_blank_part(w->body)) {
+        /* The innermost alternative is the first recorded; the pairs
+         * after it lead to it, and so to its HTML rendering too. */
+        GMimeObject *alt = g_ptr_array_index(w->body_alts, 0);
+        GPtrArray *outer = g_ptr_array_new();
+        GMimeObject *html;
+
+        for (guint i = 2; i < w->body_alts->len; i++)
+            g_ptr_array_add(outer, g_ptr_array_index(w->body_alts, i));
+        g_ptr_array_set_size(w->body_alts, 0);
+        w->visited = 0;
+        html = find_text(w, alt, 1, "html");
+        if (html != NULL) {
+            w->body = html;
+            for (guint i = 0; i < outer->len; i++)
+                g_ptr_array_add(w->body_alts, g_ptr_array_index(outer, i));
+        } else {
+            /* No HTML beside it: the plain part stays, as before. */
+            g_ptr_array_set_size(w->body_alts, 0);
+            w->visited = 0;
+            w->body = find_text(w, top, 1, "plain");
+        }
+        g_ptr_array_free(outer, TRUE);
+    }
     if (w->body == NULL) {
         w->visited = 0;
         w->body = find_text(w, top, 1, "html");
@@ -1976,20 +2032,6 @@ is_decoration(GMimeObject *obj)
 
     return (g_str_has_prefix(type, "image/") && !is_attachment_disposition(obj))
            || name_in(type, types);
-}
-
-/* TRUE for a leaf whose content is white space only, as the text part
- * Apple Mail adds after an attachment at the end of a mail. */
-static gboolean
-is_blank_part(GMimeObject *obj)
-{
-    gboolean cut, blank = TRUE;
-    GByteArray *ba = part_bytes_max(GMIME_PART(obj), FORWARD_NOTE_MAX, &cut);
-
-    for (guint i = 0; i < ba->len && blank; i++)
-        blank = g_ascii_isspace(ba->data[i]);
-    g_byte_array_free(ba, TRUE);
-    return blank && !cut;
 }
 
 /* TRUE when the part obj of a forwarder's mail says something of its own:

@@ -527,6 +527,49 @@ test_alternative(void **state)
     message_free(m);
 }
 
+/* A plain rendering with nothing in it (as some web mailers and mail
+ * merges send beside the letter) is no reading of the letter: the HTML
+ * rendering of the same alternative is, and the blank part is no
+ * attachment.  A plain part with words stays the one read. */
+static void
+test_alternative_blank_plain(void **state)
+{
+    struct message *m = parse_str(
+        "From: a@example.test\nSubject: blank\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"out\"\n\n"
+        "--out\nContent-Type: multipart/alternative; boundary=\"alt\"\n\n"
+        "--alt\nContent-Type: text/plain; charset=utf-8\n\n"
+        " \r\n\xC2\xA0\n\n"
+        "--alt\nContent-Type: multipart/related; boundary=\"rel\"\n\n"
+        "--rel\nContent-Type: text/html\n\n"
+        "<table><tr><td>Title:</td><td>LS on TR-471</td></tr></table>\n"
+        "--rel\nContent-Type: image/png; name=\"logo.png\"\n"
+        "Content-ID: <logo>\n\nPNG\n"
+        "--rel--\n"
+        "--alt--\n"
+        "--out\nContent-Type: application/pdf; name=\"LS.pdf\"\n"
+        "Content-Disposition: attachment; filename=\"LS.pdf\"\n\nPDF\n"
+        "--out--\n");
+
+    (void) state;
+    assert_string_equal(m->text, "Title: LS on TR-471");
+    assert_int_equal(m->attachments->len, 2);
+    assert_string_equal(att(m, 0)->name, "logo.png");
+    assert_string_equal(att(m, 1)->name, "LS.pdf");
+    assert_int_equal(m->text_attachments->len, 0);
+    message_free(m);
+
+    m = parse_str(
+        "From: a@example.test\nSubject: words\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/alternative; boundary=\"alt\"\n\n"
+        "--alt\nContent-Type: text/plain\n\n.\n"
+        "--alt\nContent-Type: text/html\n\n<p>html version</p>\n"
+        "--alt--\n");
+    assert_string_equal(m->text, ".");
+    assert_int_equal(m->attachments->len, 0);
+    message_free(m);
+}
+
 /* Apple Mail's alternative{plain, mixed{html, pdf, html}}: the PDF of
  * the HTML rendering is an attachment, its HTML is not; a file in two
  * renderings is recorded once. */
@@ -1957,6 +2000,7 @@ main(void)
         cmocka_unit_test(test_raw_iso2022_headers),
         cmocka_unit_test(test_alternative),
         cmocka_unit_test(test_alternative_attachments),
+        cmocka_unit_test(test_alternative_blank_plain),
         cmocka_unit_test(test_crlf_and_headers),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reply_with_attached_message),
