@@ -1693,6 +1693,36 @@ forward_header(struct scan *sc, const char *line, size_t len)
     return header_block(sc, line, FALSE);
 }
 
+/* Whether a line is one mailbox and nothing else: an address alone
+ * ("ann@bbf.test", "<ann@bbf.test>", "mailto:ann@bbf.test") or a short
+ * name before one in angle brackets ("Carl Dee <cd@bbf.test>"), maybe
+ * with a list separator after it.  An HTML table cell's lines come so
+ * under a contact label; prose that names an address is none of these. */
+static gboolean
+mailbox_line(struct scan *sc, const char *line, size_t len)
+{
+    size_t b = 0, e = len, so, eo;
+
+    while (b < e && (line[b] == ' ' || line[b] == '\t'))
+        b++;
+    while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t' ||
+                     line[e - 1] == ',' || line[e - 1] == ';'))
+        e--;
+    if (b == e || !match_at(PAT_ADDR, line, e, b, sc->md))
+        return FALSE;
+    group(sc->md, 0, &so, &eo);
+    if (so > b && eo < e && line[so - 1] == '<' && line[eo] == '>') {
+        /* "<addr>" alone, or after a name of a few words. */
+        so--;
+        eo++;
+        if (so > b + 64 || memchr(line + b, '@', so - b) != NULL ||
+            memchr(line + b, ':', so - b) != NULL)
+            return FALSE;
+        return eo == e;
+    }
+    return so == b && eo == e;
+}
+
 /* Drop the emphasis markers of a label line's value, *v[0..*vn), that
  * belong to the label: "*Title: *LS on X" (the bold run took the blank
  * after the colon) and "*Title: LS on X*" (the whole line bold).  Only
@@ -1798,6 +1828,12 @@ field_line(struct scan *sc, const char *line, size_t len)
         else if ((sc->pending == F_TECHNICAL || sc->pending == F_RESPONSE) &&
                  (sub == SUB_ADDR || sub == SUB_OTHER))
             more = TRUE;        /* ITU "Contact: Name, Org" then "E-mail:" */
+        else if ((sc->pending == F_TECHNICAL || sc->pending == F_RESPONSE ||
+                  sc->pending == F_CC) && mailbox_line(sc, line, len))
+            /* A table cell's "Ann Bee<br>ann@bbf.test", or one person a
+             * line: HTML rendered keeps no indent to fold by.  As for
+             * "mailto:ann@x", which reads as a label of its own. */
+            more = TRUE;
         else if (indented(line, len))
             more = TRUE;        /* RFC 5322 style folding */
         else if (sub == SUB_NONE && blank(sc->value->str, sc->value->len)

@@ -791,6 +791,54 @@ test_itu_contact_folded(void **state)
     envelope_free(env);
 }
 
+/* A contact's address on a line of its own, as an HTML table cell gives
+ * it ("<td>Ann Bee<br>ann@bbf.test</td>" renders as two lines with no
+ * indent), is that contact's: it used to be lost, leaving a contact no
+ * one can write to. */
+static void
+test_contact_address_line(void **state)
+{
+    static const char *const resp[][2] = {
+        { "Lin Lavalle", "ll@bbf.test" } };
+    static const char *const tech[][2] = {
+        { "Ann Bee", "ann@bbf.test" }, { "Carl Dee", "cd@bbf.test" } };
+    struct envelope *env = scan(
+        "Response contact: Lin Lavalle\n"
+        "<ll@bbf.test>\n"
+        "Technical contact:\n"
+        "Ann Bee\n"
+        "mailto:ann@bbf.test\n"
+        "Carl Dee <cd@bbf.test>\n"
+        "Purpose: For action\n"
+        "Please write to office@bbf.test with questions.\n", 3);
+
+    assert_contacts(env->response_contacts, 1, resp);
+    assert_contacts(env->technical_contacts, 2, tech);
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    envelope_free(env);
+
+    /* A Cc cell with a list a line. */
+    env = scan("Cc: NETMOD WG <netmod@ietf.test>\n"
+               "opsawg@ietf.test\n", 1);
+    {
+        static const char *const cc[][2] = {
+            { "NETMOD WG", "netmod@ietf.test" }, { NULL, "opsawg@ietf.test" } };
+
+        assert_contacts(env->cc, 2, cc);
+    }
+    envelope_free(env);
+
+    /* Prose after a contact that mentions an address is not the contact's. */
+    env = scan("Technical contact: Ann Bee\n"
+               "Please copy ann@bbf.test in replies.\n", 1);
+    {
+        static const char *const one[][2] = { { "Ann Bee", NULL } };
+
+        assert_contacts(env->technical_contacts, 1, one);
+    }
+    envelope_free(env);
+}
+
 /* Related liaisons: URL, text, none. */
 static void
 test_related(void **state)
@@ -1786,6 +1834,7 @@ main(void)
         cmocka_unit_test(test_folded_lines),
         cmocka_unit_test(test_contact_block),
         cmocka_unit_test(test_itu_contact_folded),
+        cmocka_unit_test(test_contact_address_line),
         cmocka_unit_test(test_related),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_body),
