@@ -111,9 +111,12 @@ static const char *const pattern_source[PAT_COUNT] = {
      * stand around it ("*Title:*", "*Title*:", "_Deadline:_"): Gmail and
      * Thunderbird write bold and underlined text so in the plain
      * rendering of an HTML letter; unemphasise() settles the ones left
-     * around the value. */
+     * around the value.  Before the colon, French typography's no-break
+     * space (U+00A0, or the narrow U+202F); for the colon, the fullwidth
+     * one (U+FF1A) a Chinese or Japanese input method types. */
     [PAT_LABEL] = "^[ \\t]*[*_]{0,2}([a-z][a-z0-9 ()/&.'-]{0,47}?)[*_]{0,2}"
-                  "[ \\t]{0,16}:(?!//)[ \\t]*(.*)$",
+                  "(?:[ \\t]|\xC2\xA0|\xE2\x80\xAF){0,16}"
+                  "(?::|\xEF\xBC\x9A)(?!//)[ \\t]*(.*)$",
     [PAT_REPLY_BY] = "^[ \\t]*please[ \\t]+(?:reply|respond)[ \\t]+"
                      "(?:by|before)[ \\t]+(.+)$",
     [PAT_FORWARD] = "^[ \\t]*(?:-{2,}[ \\t]*(?:original|forwarded)[ \\t]+message"

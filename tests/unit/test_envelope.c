@@ -1506,6 +1506,27 @@ test_emphasised_labels(void **state)
     envelope_free(env);
 }
 
+/* Labels as other keyboards type them: French typography puts a no-break
+ * space (Word's U+00A0, or the narrow U+202F) before the colon, and a
+ * Chinese or Japanese input method types the fullwidth colon U+FF1A. */
+static void
+test_label_punctuation(void **state)
+{
+    struct envelope *env = scan(
+        "Title\xC2\xA0: LS on G.8275 profiles\n"
+        "From\xE2\x80\xAF: ITU-T Study Group 15\n"
+        "To\xEF\xBC\x9A" "IETF TICTOC WG\n"
+        "Purpose \xEF\xBC\x9A For action\n"
+        "Deadline\xC2\xA0:\xC2\xA0" "15 January 2027\n", 5);
+
+    assert_str(env->title, "LS on G.8275 profiles");
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF TICTOC WG");
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_str(env->deadline, "2027-01-15");
+    envelope_free(env);
+}
+
 /* Quoted reply text and inline forwarded headers are not the envelope. */
 static void
 test_quoted_lines(void **state)
@@ -1851,6 +1872,7 @@ main(void)
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_labels_without_values),
         cmocka_unit_test(test_emphasised_labels),
+        cmocka_unit_test(test_label_punctuation),
         cmocka_unit_test(test_quoted_lines),
         cmocka_unit_test(test_next_line_value_with_colon),
         cmocka_unit_test(test_outlook_forward),
