@@ -125,13 +125,14 @@ static const char *const pattern_source[PAT_COUNT] = {
      * that is read at all, and possessive, so a near miss is not retried
      * at every length. */
     [PAT_RULE] = "^[ \\t]{0,16}_{10,4096}+[ \\t]{0,16}$",
-    /* Alternatives: ISO y-m-d; d Month y; Month d, y; d.m.y or d/m/y;
+    /* Alternatives: ISO y-m-d; d Month y (British "15th of January"
+     * too); Month d, y; d.m.y or d/m/y;
      * a day may be the first of a range (DAY_RANGE).  Every quantifier
      * is bounded, so a match attempt costs O(1). */
     [PAT_DATE] = "(?<![0-9])(?:"
                  "([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])"
                  "|" DAY_START "([0-9]{1,2})(?:st|nd|rd|th)?" DAY_RANGE
-                 "[ \\t.,/-]{0,3}" MONTHS RANGE_TO_DAY_MONTH
+                 "[ \\t.,/-]{0,3}(?:of[ \\t]{1,3})?" MONTHS RANGE_TO_DAY_MONTH
                  "[ \\t.,/-]{0,3}([0-9]{4})(?![0-9])"
                  "|(?<![a-z])" MONTHS "[ \\t.,/-]{0,3}([0-9]{1,2})"
                  "(?:st|nd|rd|th)?" DAY_RANGE RANGE_TO_MONTH_DAY

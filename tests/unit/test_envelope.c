@@ -969,6 +969,11 @@ test_dates(void **state)
         { "15 Jan 2027", "2027-01-15" },
         { "1 March 2027", "2027-03-01" },
         { "1st March 2027", "2027-03-01" },
+        /* British letters: "the 15th of January". */
+        { "15th of January 2027", "2027-01-15" },
+        { "the 1st of March, 2027", "2027-03-01" },
+        { "15 of March 2027", "2027-03-15" },
+        { "one of March 2027", NULL },
         { "15-Mar-2027", "2027-03-15" },
         { "15 Sept. 2027", "2027-09-15" },
         { "December 31, 2026", "2026-12-31" },
