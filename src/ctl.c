@@ -315,20 +315,33 @@ ctl_usage(const struct command *c, gboolean help)
     return help ? EX_OK : EX_USAGE;
 }
 
+/* A row id (a statement's, an outbox mail's) as liaisonctl prints one,
+ * into *id: 1 to 18 digits, no sign, blank or leading zero, the rule of
+ * command_reply_address_parse.  strtoll alone took " 5" and "+5" for 5,
+ * and clamped an id too long for 64 bits to the largest, which then
+ * named no statement (exit 1) instead of being a usage error. */
+gboolean
+ctl_parse_id(const char *arg, gint64 *id)
+{
+    size_t  n = strspn(arg, "0123456789");
+
+    *id = 0;
+    if (n == 0 || n > 18 || arg[n] != '\0' || arg[0] == '0')
+        return FALSE;
+    *id = g_ascii_strtoll(arg, NULL, 10);
+    return TRUE;
+}
+
 /* A statement id given to command cmd: TRUE with *id, or FALSE having
  * said why. */
 gboolean
 ctl_statement_id(const char *cmd, const char *arg, gint64 *id)
 {
-    char   *end;
-
-    *id = g_ascii_strtoll(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || *id <= 0) {
-        fprintf(stderr, "liaisonctl: %s: \"%s\" is not a statement id (a positive number)\n",
-                cmd, arg);
-        return FALSE;
-    }
-    return TRUE;
+    if (ctl_parse_id(arg, id))
+        return TRUE;
+    fprintf(stderr, "liaisonctl: %s: \"%s\" is not a statement id (a positive number,"
+            " digits only, as liaisonctl list shows it)\n", cmd, arg);
+    return FALSE;
 }
 
 /* Who changes a statement from here, for its event: the login behind

@@ -66,6 +66,7 @@ gboolean ctl_option_span(const struct ctl *ctl, gboolean since_opt, const char *
 gboolean ctl_span_ok(const struct ctl *ctl, const char *since, const char *until);
 gboolean ctl_today(const struct ctl *ctl, const char *now, GDate *today);
 GDateTime *ctl_parse_time(const struct ctl *ctl, const char *arg);
+gboolean ctl_parse_id(const char *arg, gint64 *id);
 gboolean ctl_statement_id(const char *cmd, const char *arg, gint64 *id);
 
 /* ctl.c: who makes a change by hand (recorded with its event). */

@@ -318,11 +318,10 @@ ctl_cmd_requeue(struct ctl *ctl, int argc, char **argv)
         return ctl_usage(ctl->cmd, FALSE);
     }
     for (int i = optind; i < argc; i++) {
-        char   *end;
-        gint64  id = g_ascii_strtoll(argv[i], &end, 10);
+        gint64  id;
         gboolean again = FALSE;
 
-        if (*argv[i] == '\0' || *end != '\0' || id <= 0) {
+        if (!ctl_parse_id(argv[i], &id)) {
             fprintf(stderr, "liaisonctl: requeue: \"%s\" is not a mail id (the ID column of"
                     " liaisonctl queue)\n", argv[i]);
             return EX_USAGE;

@@ -230,7 +230,8 @@ static const struct command commands[] = {
       "  -h, --help  this help\n"
       "\n"
       "Exit status: 0 shown; 1 no statement ID; 64 usage error (ID is not a\n"
-      "positive number); 66 no database; 70 internal error; 75 the database\n"
+      "positive number as list prints it: 1 to 18 digits, no sign or leading\n"
+      "zero); 66 no database; 70 internal error; 75 the database\n"
       "cannot be opened or read; 78 configuration error." },
     { "close", ctl_cmd_close, "[--reason TEXT] ID",
       "Close statement ID: the tickler stops reminding its assignee.  An event\n"

@@ -189,6 +189,14 @@ check_exit "show without id: 64" 64 ctl show
 check_exit "show abc: 64" 64 ctl show abc
 check_exit "show 99: 1" 1 ctl show 99
 check_grep "show 99 says so" "no statement 99" "$SCRATCH/err"
+# An id is digits as list prints them: no blank, sign or leading zero, and
+# none too long for 64 bits, which strtoll made the largest (exit 1).
+for bad in " 1" "+1" "01" "1 " "99999999999999999999" "1000000000000000000"; do
+    check_exit "show \"$bad\": 64" 64 ctl show "$bad"
+    check_grep "show \"$bad\": not a statement id" "is not a statement id" "$SCRATCH/err"
+done
+check_exit "close \"+1\": 64" 64 ctl close "+1"
+check_exit "show 999999999999999999 (18 digits): 1" 1 ctl show 999999999999999999
 check_exit "missing file: 66" 66 ctl ingest "$SCRATCH/nonexistent.eml"
 # A mistyped command line in master.cf must keep the mail queued, not
 # bounce it: 75, with the usage on standard error and nothing recorded.
@@ -982,6 +990,11 @@ LS1=$(sqlite3 "$DB" "SELECT statement FROM outbox WHERE id = $R1")
 KIND1=$(sqlite3 "$DB" "SELECT kind FROM outbox WHERE id = $R1")
 ROW2=$(sqlite3 "$DB" "SELECT kind || '|' || statement FROM outbox WHERE id = $R2")
 sqlite3 "$DB" "UPDATE outbox SET attempts = 3, failed = '2026-01-01T00:00:00Z', last_error = '550 5.1.1 no such user' WHERE id = $R1"
+# A mail id is digits as queue prints them: " $R1" or "+$R1" puts nothing back.
+check_exit "requeue \"+$R1\": 64" 64 ctl requeue "+$R1"
+check_exit "requeue \" $R1\": 64" 64 ctl requeue " $R1"
+check_grep "requeue \" $R1\": not a mail id" "is not a mail id" "$SCRATCH/err"
+check "requeue with a bad id: the mail still given up" test "$(sqlite3 "$DB" "SELECT failed IS NOT NULL FROM outbox WHERE id = $R1")" = 1
 check_exit "requeue a given-up mail, one that names none, the first again: 1" 1 ctl requeue "$R1" 999999 "$R1"
 check_grep "requeue: the given-up one put back" "^requeued $R1: $KIND1 for LS $LS1 to " "$SCRATCH/out"
 check "requeue: once, though named twice" test "$(grep -c '^requeued' "$SCRATCH/out")" = 1

@@ -139,6 +139,8 @@ check_exit "export FILE of no such statement: 1" 1 "$CTL" -d "$SRC" export "$SCR
 check_grep "no such statement: named" "no statement 999" "$SCRATCH/err"
 check "no such statement: nothing written" test ! -e "$SCRATCH/none.mbox"
 check_exit "export FILE x: 64" 64 "$CTL" -d "$SRC" export "$SCRATCH/none.mbox" x
+check_exit "export FILE +ID: 64, not that statement's mail" 64 "$CTL" -d "$SRC" export "$SCRATCH/none.mbox" "+$S01"
+check "export FILE +ID: nothing written" test ! -e "$SCRATCH/none.mbox"
 
 # --- a span of days ------------------------------------------------------------
 # The mbox as an archive has it, imported: each message dated by its Date.
