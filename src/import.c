@@ -522,8 +522,8 @@ import_run(struct import *im, struct ingest_ctx *ctx, const char *close_before,
         gboolean closed = FALSE;
         enum ingest_status one;
 
-        c->done++;
         if (it->length > IMPORT_MESSAGE_MAX) {
+            c->done++;
             c->not_recorded++;
             if (report != NULL)
                 report(it, INGEST_DATAERR, "larger than 256 MiB", c, im->items->len, data);
@@ -536,6 +536,12 @@ import_run(struct import *im, struct ingest_ctx *ctx, const char *close_before,
         store_set_as_of(ctx->store, as_of);
         one = ingest_message(ctx, (const char *) raw->data, raw->len,
                              it->null_sender ? "" : NULL, &d);
+        /* Counted once its outcome is known (recorded, recorded before or
+         * not mail): the message the store failed on is not, so that the
+         * summary of a run that stopped says how far it came, and its
+         * counts add up to the messages it says it read. */
+        if (one != INGEST_TEMPFAIL)
+            c->done++;
         if (one == INGEST_OK) {
             count(c, &d);
             if (close_before != NULL && d.kind == KIND_STATEMENT

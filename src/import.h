@@ -43,7 +43,9 @@ gint64  import_last_date(const struct import *im);
 
 /* What an import did, so far. */
 struct import_counts {
-    guint   done;               /* messages read */
+    guint   done;               /* messages dealt with: the sum of the
+                                   counts below but closed (not the one a
+                                   store failure stopped the run at) */
     guint   statements, correspondence, automatic, bounces;
     guint   duplicates;         /* recorded before: nothing written */
     guint   closed;             /* statements closed by close_before */
