@@ -92,7 +92,7 @@ queue_row(const struct store_outbox_row *r)
     printf("%-4s  ", id);
     ctl_put_cell(created, 16);
     ctl_put_cell(r->kind, 15);
-    ctl_put_cell(ls, 4);
+    printf("%-4s  ", ls);      /* never cut, as the ID: LS 12345 is not 123… */
     ctl_put_cell(tries, 5);
     ctl_put_cell(queue_state(r), 8);
     ctl_put_cell(next, 16);
