@@ -443,9 +443,15 @@ ctl_cmd_stats(struct ctl *ctl, int argc, char **argv)
     }
     keys = g_list_sort(g_hash_table_get_keys(rows), (GCompareFunc) strcmp);
     /* The group column as wide as its widest key: two keys cut to the
-     * same prefix would show two rows under one name. */
-    for (GList *k = keys; k != NULL; k = k->next)
-        width = MAX(width, g_utf8_strlen(k->data, -1));
+     * same prefix would show two rows under one name.  Wide in terminal
+     * columns, as ctl_put_cell counts them (a CJK character takes two),
+     * not in characters. */
+    for (GList *k = keys; k != NULL; k = k->next) {
+        glong   cols;
+        g_autofree char *whole = ctl_fit(k->data, G_MAXLONG, &cols);
+
+        width = MAX(width, cols);
+    }
     if (json) {
         b = json_builder_new();
         json_builder_begin_array(b);
