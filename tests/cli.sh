@@ -382,6 +382,12 @@ check "queue --json: valid UTF-8, the cut character replaced" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 sys.exit(0 if r[0]["last_error"].startswith("451 c") and r[0]["last_error"].endswith("\ufffd") else 1)' "$SCRATCH/out"
+# A statement number is never cut short: LS 12345 is not "123…".
+ls0=$(sqlite3 "$DB" "SELECT statement FROM outbox WHERE id = (SELECT min(id) FROM outbox)")
+sqlite3 "$DB" "UPDATE outbox SET statement = 12345 WHERE id = (SELECT min(id) FROM outbox)"
+check_exit "queue with a five-digit statement number" 0 ctl queue
+check_grep "queue: LS 12345 whole, the columns after it in place" " 12345  1 +deferred " "$SCRATCH/out"
+sqlite3 "$DB" "UPDATE outbox SET statement = $ls0 WHERE id = (SELECT min(id) FROM outbox)"
 sqlite3 "$DB" "UPDATE outbox SET attempts = 0, last_error = NULL WHERE id = (SELECT min(id) FROM outbox)"
 # mail_from must be an address; with neither it nor intake set, the
 # directory's intake address is the From (not liaisons@localhost).
@@ -834,6 +840,17 @@ check_exit "stats --since 2027-02-30: 64" 64 st stats --since 2027-02-30
 check_exit "stats --until x: 64" 64 st stats --until x
 check_exit "stats with an operand: 64" 64 st stats 1
 check_exit "stats, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" stats
+# A key of wide characters (the directory's keys are free text) is never
+# cut either: its column as wide as its terminal columns, not its characters.
+cp "$ST" "$SCRATCH/stats-wide.db"
+sqlite3 "$SCRATCH/stats-wide.db" "UPDATE statement_item SET value = '情報通信標準化グループ' WHERE kind = 'group' AND statement = (SELECT min(statement) FROM statement_item WHERE kind = 'group')"
+check_exit "stats with a key of wide characters" 0 "$CTL" -d "$SCRATCH/stats-wide.db" stats --now 2027-03-08
+check_grep "stats: the wide key whole, its figures in their column" "^情報通信標準化グループ  +[0-9]+  " "$SCRATCH/out"
+check "stats: every row's RECEIVED column ends where the header's does" python3 -c '
+import re, sys, unicodedata
+cols = lambda t: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in t)
+ends = {cols(l[:re.match(r"\S+\s+\S+", l).end()]) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()}
+sys.exit(0 if len(ends) == 1 else 1)' "$SCRATCH/out"
 
 # flush and publish read --now alike (ctl_parse_time): a day or an ISO 8601 time.
 check_exit "flush --now 2027-13-01: 64" 64 "$CTL" flush --now 2027-13-01
