@@ -167,9 +167,10 @@ static const struct command commands[] = {
       ".liaison-export-XXXXXX beside FILE, which the next export into that\n"
       "folder removes." },
     { "list", ctl_cmd_list, "[FILTER]... [--json]",
-      "List the statements, oldest first: id, received, from, to, purpose,\n"
-      "deadline, state and title, then how many.  With filters, only those\n"
-      "that pass every filter given, and how many of how many.\n"
+      "List the statements in the order they were recorded (by id: oldest\n"
+      "first, but for an archive imported after them): id, received, from, to,\n"
+      "purpose, deadline, state and title, then how many.  With filters, only\n"
+      "those that pass every filter given, and how many of how many.\n"
       "\n"
       "Filters:\n"
       "  -o, --open            open statements\n"
