@@ -59,6 +59,7 @@
 #include "directory.h"
 #include "outbox.h"
 #include "route.h"
+#include "statement.h"
 
 /* Free one struct command_line. */
 static void
@@ -205,24 +206,17 @@ command_reply_address_parse(const struct compose_settings *cs, const char *addr,
                             gint64 *id, char **token)
 {
     g_autofree char *prefix = g_strdup_printf("%s+c.", cs->bounce_local);
-    const char *at = strrchr(addr, '@'), *p, *dot;
-    char   *end;
+    const char *at = strrchr(addr, '@'), *p, *dot, *end;
     gint64  n;
 
     if (at == NULL || g_ascii_strcasecmp(at + 1, cs->bounce_domain) != 0
         || g_ascii_strncasecmp(addr, prefix, strlen(prefix)) != 0)
         return FALSE;
     p = addr + strlen(prefix);
-    /* The id as command_reply_address writes it, digits only: strtoll
-     * alone also took "+1", " 1" and "01" for 1 and clamped an id too
-     * long for 64 bits to the largest, so that one reply address had
-     * many spellings. */
-    end = (char *) p;
-    while (g_ascii_isdigit(*end))
-        end++;
-    if (end == p || *p == '0' || end - p > 18 || *end != '.')
+    /* The id as command_reply_address writes it, one spelling only. */
+    n = statement_id_scan(p, &end);
+    if (n == 0 || *end != '.')
         return FALSE;
-    n = g_ascii_strtoll(p, NULL, 10);
     dot = end + 1;
     if (at - dot != 12)
         return FALSE;

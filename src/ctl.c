@@ -20,6 +20,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "message.h"
+#include "statement.h"
 #include "tickle.h"
 #include "ctl.h"
 
@@ -316,20 +317,18 @@ ctl_usage(const struct command *c, gboolean help)
 }
 
 /* A row id (a statement's, an outbox mail's) as liaisonctl prints one,
- * into *id: 1 to 18 digits, no sign, blank or leading zero, the rule of
- * command_reply_address_parse.  strtoll alone took " 5" and "+5" for 5,
- * and clamped an id too long for 64 bits to the largest, which then
- * named no statement (exit 1) instead of being a usage error. */
+ * into *id, by statement_id_scan's rule: strtoll alone took " 5" and "+5"
+ * for 5, and clamped an id too long for 64 bits to the largest, which
+ * then named no statement (exit 1) instead of being a usage error. */
 gboolean
 ctl_parse_id(const char *arg, gint64 *id)
 {
-    size_t  n = strspn(arg, "0123456789");
+    const char *end;
 
-    *id = 0;
-    if (n == 0 || n > 18 || arg[n] != '\0' || arg[0] == '0')
-        return FALSE;
-    *id = g_ascii_strtoll(arg, NULL, 10);
-    return TRUE;
+    *id = statement_id_scan(arg, &end);
+    if (*end != '\0')
+        *id = 0;
+    return *id != 0;
 }
 
 /* A statement id given to command cmd: TRUE with *id, or FALSE having

@@ -13,6 +13,21 @@
 
 #include "statement.h"
 
+/* See statement.h.  strtoll alone also takes "+1", " 1" and "01" for 1
+ * and clamps an id too long for 64 bits to the largest. */
+gint64
+statement_id_scan(const char *text, const char **end)
+{
+    const char *p = text;
+
+    while (g_ascii_isdigit(*p))
+        p++;
+    *end = p;
+    if (p == text || *text == '0' || p - text > 18)
+        return 0;
+    return g_ascii_strtoll(text, NULL, 10);
+}
+
 /* An empty statement with an empty envelope. */
 struct statement *
 statement_new(void)

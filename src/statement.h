@@ -50,6 +50,11 @@ struct statement {
 };
 
 /* An empty statement with an empty envelope. */
+/* An id as liaisond writes one (LS 42, a reply address, liaisonctl's
+ * tables), read from the start of text: 1 to 18 digits, no sign, blank
+ * or leading zero, so that one id has one spelling and none overflows.
+ * The number, *end just past its digits; 0 when text starts with none. */
+gint64  statement_id_scan(const char *text, const char **end);
 struct statement *statement_new(void);
 /* Free a statement; NULL is fine. */
 void    statement_free(struct statement *s);
