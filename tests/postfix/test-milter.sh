@@ -49,14 +49,14 @@ nstat=$(sql "SELECT count(*) FROM statement")
 want=0
 for f in "$CORPUS"/s*.eml; do want=$(( want + $(copies_of "$(basename "$f" .eml)" | wc -l) )); done
 got=$("$PF/pf-wait-delivered" "$RUN/pf" "$want" 30)
-if [ "$got" -eq "$want" ]; then ok "corpus: $want copies delivered (14 to liaisons@, $((want - 14)) routed)"
+if [ "$got" -eq "$want" ]; then ok "corpus: $want copies delivered ($CORPUS_MESSAGES to liaisons@, $((want - CORPUS_MESSAGES)) routed)"
 else fail "corpus copies" "$got delivered, wanted $want"; fi
 delivered=$got
 "$PF/pf-who" -t "$RUN/pf" >"$RUN/who.tsv"
 
-[ "$(sql "SELECT count(*) FROM message WHERE direction = 'in'")" = 14 ] \
-    && ok "db: 14 messages recorded" || fail "db: messages" "$(sql "SELECT count(*) FROM message")"
-[ "$nstat" = 11 ] && ok "db: 11 statements" || fail "db: statements" "$nstat"
+[ "$(sql "SELECT count(*) FROM message WHERE direction = 'in'")" = "$CORPUS_MESSAGES" ] \
+    && ok "db: $CORPUS_MESSAGES messages recorded" || fail "db: messages" "$(sql "SELECT count(*) FROM message")"
+[ "$nstat" = "$CORPUS_STATEMENTS" ] && ok "db: $CORPUS_STATEMENTS statements" || fail "db: statements" "$nstat"
 
 # Who received which copy: liaisons@ plus exactly what routing.json says,
 # each copy with X-Liaison-ID and the [LS n] tag; each message recorded as

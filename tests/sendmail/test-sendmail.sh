@@ -97,8 +97,8 @@ sm_send() {
 
 # ---- every corpus message, in order (s09 answers s01) -------------------
 send_corpus sm_send sendmail
-is "14 messages queued" 14 "$(find "$RUN/mqueue" -name 'qf*' | wc -l)"
-is "14 messages recorded" 14 "$(sql "SELECT count(*) FROM message WHERE direction = 'in'")"
+is "$CORPUS_MESSAGES messages queued" "$CORPUS_MESSAGES" "$(find "$RUN/mqueue" -name 'qf*' | wc -l)"
+is "$CORPUS_MESSAGES messages recorded" "$CORPUS_MESSAGES" "$(sql "SELECT count(*) FROM message WHERE direction = 'in'")"
 
 # Each queued message: Message-ID, recipients, X-Liaison-ID, Subject; its
 # df file is its body.
