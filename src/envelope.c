@@ -4,7 +4,8 @@
  *
  * Senders fill the same RFC 4053 form in several layouts: Appendix A labels,
  * the datatracker's notification mail, the ITU-T and 3GPP templates, HTML
- * tables rendered one row per line.  Rather than one pattern per layout, the
+ * tables rendered one row per line (html.c indents a value cell's later
+ * lines by a tab and sets off a label cell without colon by one).  Rather than one pattern per layout, the
  * text is read line by line: a line is "Label: value" when a generic label
  * pattern matches, and a table maps the normalised label to the field it
  * fills.  Folded lines continue the previous value; a few layout quirks
@@ -40,6 +41,7 @@
 
 enum pattern {
     PAT_LABEL,          /* "  Label words: value" */
+    PAT_CELL,           /* "Label words<TAB>value": a table row, no colon */
     PAT_REPLY_BY,       /* datatracker "Please reply by 2026-12-20" */
     PAT_FORWARD,        /* start of an inline forwarded/original header block */
     PAT_RULE,           /* Outlook's "_____" rule above a forwarded header */
@@ -117,6 +119,13 @@ static const char *const pattern_source[PAT_COUNT] = {
     [PAT_LABEL] = "^[ \\t]*[*_]{0,2}([a-z][a-z0-9 ()/&.'-]{0,47}?)[*_]{0,2}"
                   "(?:[ \\t]|\xC2\xA0|\xE2\x80\xAF){0,16}"
                   "(?::|\xEF\xBC\x9A)(?!//)[ \\t]*(.*)$",
+    /* A table row whose label cell has no colon ("<td>Purpose</td>
+     * <td>For action</td>"): html.c sets the cells off by a tab, and so
+     * does a mailer's plain rendering of a table.  At the margin only (an
+     * indented line continues a value) and with a value; read as a label
+     * only when the words are a field's label (field_line()). */
+    [PAT_CELL] = "^[*_]{0,2}([a-z][a-z0-9 ()/&.'-]{0,47}?)[*_]{0,2} {0,16}"
+                 "\t[ \t]*([^ \t].*)$",
     [PAT_REPLY_BY] = "^[ \\t]*please[ \\t]+(?:reply|respond)[ \\t]+"
                      "(?:by|before)[ \\t]+(.+)$",
     [PAT_FORWARD] = "^[ \\t]*(?:-{2,}[ \\t]*(?:original|forwarded)[ \\t]+message"
@@ -166,7 +175,7 @@ static const char *const pattern_source[PAT_COUNT] = {
 /* Only the patterns that read words people type ignore case; document
  * numbers have a fixed spelling. */
 static const guint32 pattern_caseless =
-    (1u << PAT_LABEL) | (1u << PAT_REPLY_BY) | (1u << PAT_FORWARD) |
+    (1u << PAT_LABEL) | (1u << PAT_CELL) | (1u << PAT_REPLY_BY) | (1u << PAT_FORWARD) |
     (1u << PAT_DATE) | (1u << PAT_ADDR) | (1u << PAT_ROLE) |
     (1u << PAT_SUBLABEL) | (1u << PAT_URL);
 
@@ -1011,6 +1020,23 @@ pending_name(struct contact_split *cs)
     return g_ptr_array_index(cs->pending, 0);
 }
 
+/* Whether UTF-8 text holds a letter of any script: a name does, a phone
+ * number ("+41 22 730 0000", a contact cell's line of its own) does not. */
+static gboolean
+has_letter(const char *s)
+{
+    if (!g_utf8_validate(s, -1, NULL)) {
+        for (; *s; s++)
+            if (g_ascii_isalpha(*s) || (unsigned char) *s >= 0x80)
+                return TRUE;
+        return FALSE;
+    }
+    for (; *s; s = g_utf8_next_char(s))
+        if (g_unichar_isalpha(g_utf8_get_char(s)))
+            return TRUE;
+    return FALSE;
+}
+
 /* A display name out of s[0..n): quotes and brackets dropped, cut at the
  * first "E-mail:"/"Tel:" sub-label (*cut says whether there was one); NULL
  * unless it looks like a name. */
@@ -1057,7 +1083,7 @@ clean_name_cut(const char *s, size_t n, pcre2_match_data *md, gboolean *cut)
     for (size_t k = strlen(p); k > 0 && strchr(",;:-", p[k - 1]); k--)
         p[k - 1] = '\0';
     g_strchomp(p);
-    if (*p == '\0' || strchr(p, '@') || strchr(p, ':')) {
+    if (*p == '\0' || strchr(p, '@') || strchr(p, ':') || !has_letter(p)) {
         g_free(p);
         return NULL;
     }
@@ -1727,6 +1753,29 @@ mailbox_line(struct scan *sc, const char *line, size_t len)
     return so == b && eo == e;
 }
 
+/* Whether a line continuing the pending value is an item of its own: a
+ * later line of a contact or Cc table cell, which html.c (and a mailer's
+ * plain rendering of a table) indents with a tab.  The lines of such a
+ * cell are a person's name, organisation, phone and address
+ * ("Ann Bee<br>Broadband Forum<br>ann@bbf.test"): run together with
+ * blanks, the organisation would read as part of the name.  A line folded
+ * with spaces stays a fold ("Greta\n   Jonsson <gj@x>"). */
+static gboolean
+cell_item(struct scan *sc, const char *line)
+{
+    size_t n = sc->value->len;
+
+    if (line[0] != '\t' || (sc->pending != F_TECHNICAL &&
+                            sc->pending != F_RESPONSE && sc->pending != F_CC))
+        return FALSE;
+    while (n > 0 && (sc->value->str[n - 1] == ' ' ||
+                     sc->value->str[n - 1] == '\t'))
+        n--;
+    /* Nothing yet, or a separator already there. */
+    return n > 0 && sc->value->str[n - 1] != ',' &&
+           sc->value->str[n - 1] != ';';
+}
+
 /* Drop the emphasis markers of a label line's value, *v[0..*vn), that
  * belong to the label: "*Title: *LS on X" (the bold run took the blank
  * after the colon) and "*Title: LS on X*" (the whole line bold).  Only
@@ -1802,6 +1851,20 @@ field_line(struct scan *sc, const char *line, size_t len)
         vn = eo - so;
         unemphasise(line, lso, leo, &v, &vn);
         is_label = TRUE;
+    } else if (len <= LINE_MAX_LABEL &&
+               match_at(PAT_CELL, line, len, 0, sc->md)) {
+        char *name;
+
+        group(sc->md, 1, &so, &eo);
+        name = normalise_label(line + so, eo - so);
+        f = label_field(name);
+        g_free(name);
+        if (f != F_NONE) {
+            group(sc->md, 2, &so, &eo);
+            v = line + so;
+            vn = eo - so;
+            is_label = TRUE;
+        }
     }
     /* "Please reply by 10:00 UTC, 2027-01-15" also looks like a label. */
     if (f == F_NONE && sub == SUB_NONE &&
@@ -1861,8 +1924,8 @@ field_line(struct scan *sc, const char *line, size_t len)
         if (more) {
             enum field p = sc->pending;
 
-            if (sc->value->len + len < VALUE_MAX) {
-                g_string_append_c(sc->value, ' ');
+            if (sc->value->len + len + 1 < VALUE_MAX) {
+                g_string_append_c(sc->value, cell_item(sc, line) ? ',' : ' ');
                 g_string_append_len(sc->value, line, (gssize) len);
             }
             return p != F_RELATED;

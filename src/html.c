@@ -6,6 +6,11 @@
  * the tree is walked into lines: block elements and table rows break
  * lines, the cells of a row are joined by a space, what is never shown
  * (script, style, head) is left out, and control characters vanish.
+ * A row laid out as "label | value" (the ITU-T and BBF templates, Word's
+ * <p class=MsoNormal> in each cell) keeps its value's lines together:
+ * the label on one line, the value's first line after it and the later
+ * ones indented by a tab, which envelope.c reads as a folded value; a
+ * label cell without colon is set off by a tab.
  * Markup libxml2 gives up on (deeper than 256) is stripped roughly
  * instead, so that no words are lost.
  *
@@ -48,14 +53,41 @@
  * make each short line of it many times longer than its markup. */
 #define QUOTE_MARKS_MAX 8
 
+/* A label cell is at most this many bytes of text (envelope.c reads no
+ * longer label) and this many nodes of markup; a value cell at most
+ * LABEL_VALUE_MAX bytes and LABEL_VALUE_NODES nodes.  A bigger cell is a
+ * layout's, holding the letter, and its lines are no field's; the
+ * bounds also keep the look at a row's cells linear in the tree. */
+#define LABEL_TEXT_MAX      48
+#define LABEL_NODES_MAX     32
+#define LABEL_VALUE_MAX     1024
+#define LABEL_VALUE_NODES   128
+/* A value cell holds at most this many lines: a contact's name,
+ * organisation, address, country, phones and mail address.  A cell of
+ * more is a layout's, the letter beside a short sidebar, whose prose
+ * must not continue a field. */
+#define LABEL_VALUE_LINES   8
+
+/* Marks on the cells of a label row (xmlNode._private, which libxml2
+ * leaves to the application). */
+enum cell_mark {
+    CELL_PLAIN = 0,
+    CELL_LABEL,             /* its lines are one line: the label */
+    CELL_VALUE,             /* its later lines continue the label's line */
+    CELL_VALUE_TAB,         /* a value after a label with no colon */
+};
+
 /* State while rendering an HTML tree as lines of text. */
 struct render {
     GString *out;
     gboolean nl;            /* a line break is due before the next text */
     gboolean sp;            /* a space is due before the next text */
+    gboolean tab;           /* a tab is due: after a label cell without colon */
     int pre;                /* inside <pre>: keep white space */
     int quote;              /* blockquotes open around the text */
     gboolean marked;        /* this line has its quote markers */
+    enum cell_mark cell;    /* the mark of the cell the text is in */
+    gboolean cell_text;     /* that cell has written text */
 };
 
 /* Append one byte of text; the first that is not blank on a line inside
@@ -119,11 +151,22 @@ render_flush(struct render *r)
     } else if (r->nl) {
         if (last != '\n')
             render_put(r, '\n');
+    } else if (r->tab) {
+        if (last != '\n')
+            render_put(r, '\t');
     } else if (r->sp) {
         if (last != '\n' && last != ' ')
             render_put(r, ' ');
     }
-    r->nl = r->sp = FALSE;
+    /* A value cell's later lines are indented, as a folded value is:
+     * envelope.c reads them as the field's, where a line at the margin
+     * would end it ("Ann Bee<br>Broadband Forum<br>ann@bbf.test"). */
+    if (r->cell == CELL_VALUE && r->cell_text && r->out->len > 0
+        && r->out->str[r->out->len - 1] == '\n')
+        render_put(r, '\t');
+    if (r->cell != CELL_PLAIN)
+        r->cell_text = TRUE;
+    r->nl = r->sp = r->tab = FALSE;
 }
 
 /* Append a text node: white space runs become one space outside <pre>,
@@ -158,6 +201,138 @@ render_text(struct render *r, const char *s)
     }
 }
 
+/* Whether n is an element of the given name. */
+static gboolean
+html_is(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && n->name != NULL
+        && g_ascii_strcasecmp((const char *) n->name, name) == 0;
+}
+
+/* Whether n is a table cell. */
+static gboolean
+html_is_cell(xmlNodePtr n)
+{
+    return html_is(n, "td") || html_is(n, "th");
+}
+
+/* What a look at a cell found: its text's length with blank runs as one
+ * byte, its lines, whether it has a letter and ends with a colon. */
+struct cell_look {
+    gsize text;
+    int lines;
+    gboolean letter;
+    gboolean colon;
+};
+
+/* Look at the text of a cell, within bounds: FALSE when it holds a
+ * table, more than max_nodes nodes or more than max_text bytes, which no
+ * label or field value does.  Walked without recursion, as the tree. */
+static gboolean
+cell_look(xmlNodePtr cell, int max_nodes, gsize max_text, struct cell_look *l)
+{
+    xmlNodePtr n = cell->children;
+    gboolean blank = TRUE, broken = TRUE;
+    int nodes = 0;
+
+    memset(l, 0, sizeof *l);
+    while (n != NULL) {
+        gboolean down = FALSE;
+
+        if (++nodes > max_nodes || html_is(n, "table"))
+            return FALSE;
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            for (const unsigned char *p = n->content; p && *p; p++) {
+                gboolean space = g_ascii_isspace(*p);
+
+                if (*p == 0xC2 && p[1] == 0xA0) {      /* no-break space */
+                    p++;
+                    space = TRUE;
+                }
+                if (space) {
+                    blank = TRUE;
+                    continue;
+                }
+                if (broken)
+                    l->lines++;
+                broken = FALSE;
+                l->text += blank && l->text > 0 ? 2 : 1;
+                blank = FALSE;
+                if (g_ascii_isalpha(*p) || *p >= 0x80)
+                    l->letter = TRUE;
+                /* ':' or the fullwidth colon, U+FF1A */
+                l->colon = *p == ':' || (*p == 0x9A && p >= n->content + 2
+                                         && p[-1] == 0xBC && p[-2] == 0xEF);
+            }
+            if (l->text > max_text)
+                return FALSE;
+        } else if (n->type == XML_ELEMENT_NODE && n->name != NULL
+                   && !html_is_hidden((const char *) n->name)) {
+            down = n->children != NULL;
+            if (html_is(n, "br") || html_is_block((const char *) n->name))
+                broken = TRUE;
+        }
+        if (down) {
+            n = n->children;
+            continue;
+        }
+        /* Up past the nodes done: a block's end breaks a line too. */
+        for (;;) {
+            if (n != cell && n->type == XML_ELEMENT_NODE && n->name != NULL
+                && html_is_block((const char *) n->name))
+                broken = TRUE;
+            if (n == cell || n->next != NULL)
+                break;
+            n = n->parent;
+        }
+        n = n == cell ? NULL : n->next;
+    }
+    return TRUE;
+}
+
+/* Mark the cells of a table row laid out as "label | value", as the
+ * ITU-T and BBF templates are (and Word pasted into Outlook renders
+ * them): a first cell of a short label and a second, data cell of a
+ * short value.  The value's lines are then the field's (its later lines
+ * indented, as folded), the label's lines one line, and a label with no
+ * colon is set off by a tab, which envelope.c reads as the colon when
+ * the words are a label it knows: the tab only when the row has these
+ * two cells alone, as a data table's row of headings seldom has. */
+static void
+mark_label_row(xmlNodePtr tr)
+{
+    xmlNodePtr cells[3] = { NULL, NULL, NULL };
+    struct cell_look label, value;
+    int count = 0;
+
+    for (xmlNodePtr c = tr->children; c != NULL && count < 3; c = c->next)
+        if (html_is_cell(c))
+            cells[count++] = c;
+    if (count < 2 || !html_is(cells[1], "td"))
+        return;
+    if (!cell_look(cells[0], LABEL_NODES_MAX, LABEL_TEXT_MAX, &label)
+        || label.text == 0 || !label.letter)
+        return;
+    if (!cell_look(cells[1], LABEL_VALUE_NODES, LABEL_VALUE_MAX, &value)
+        || value.text == 0 || value.lines > LABEL_VALUE_LINES)
+        return;
+    cells[0]->_private = GINT_TO_POINTER(CELL_LABEL);
+    cells[1]->_private = GINT_TO_POINTER(
+        !label.colon && count == 2 ? CELL_VALUE_TAB : CELL_VALUE);
+}
+
+/* A line break due where blocks meet inside the current cell: none in a
+ * label cell (one line), nor in a value cell before its first text (it
+ * continues the label's line). */
+static void
+render_break(struct render *r)
+{
+    if (r->cell == CELL_LABEL || (r->cell == CELL_VALUE && !r->cell_text))
+        r->sp = TRUE;
+    else
+        r->nl = TRUE;
+}
+
 /* Visit a node on the way down; FALSE when its children are skipped. */
 static gboolean
 render_enter(struct render *r, xmlNodePtr n)
@@ -174,13 +349,28 @@ render_enter(struct render *r, xmlNodePtr n)
     if (html_is_hidden(name))
         return FALSE;
     if (g_ascii_strcasecmp(name, "br") == 0) {
-        render_put(r, '\n');
-        r->nl = r->sp = FALSE;
-    } else if (g_ascii_strcasecmp(name, "td") == 0
-               || g_ascii_strcasecmp(name, "th") == 0) {
-        r->sp = TRUE;
+        if (r->cell != CELL_PLAIN) {
+            /* no empty line inside a field's value: it would end it */
+            render_break(r);
+        } else {
+            render_put(r, '\n');
+            r->nl = r->sp = FALSE;
+        }
+    } else if (html_is_cell(n)) {
+        enum cell_mark m = GPOINTER_TO_INT(n->_private);
+
+        r->cell = m == CELL_VALUE_TAB ? CELL_VALUE : m;
+        r->cell_text = FALSE;
+        if (m == CELL_VALUE || m == CELL_VALUE_TAB)
+            r->nl = FALSE;
+        if (m == CELL_VALUE_TAB)
+            r->tab = TRUE;
+        else
+            r->sp = TRUE;
     } else if (html_is_block(name)) {
-        r->nl = TRUE;
+        if (g_ascii_strcasecmp(name, "tr") == 0)
+            mark_label_row(n);
+        render_break(r);
         if (g_ascii_strcasecmp(name, "pre") == 0)
             r->pre++;
         else if (g_ascii_strcasecmp(name, "blockquote") == 0)
@@ -197,11 +387,12 @@ render_leave(struct render *r, xmlNodePtr n)
 
     if (n->type != XML_ELEMENT_NODE || name == NULL)
         return;
-    if (g_ascii_strcasecmp(name, "td") == 0
-        || g_ascii_strcasecmp(name, "th") == 0)
+    if (html_is_cell(n)) {
         r->sp = TRUE;
-    else if (html_is_block(name)) {
-        r->nl = TRUE;
+        r->cell = CELL_PLAIN;
+        r->cell_text = FALSE;
+    } else if (html_is_block(name)) {
+        render_break(r);
         if (g_ascii_strcasecmp(name, "pre") == 0 && r->pre > 0)
             r->pre--;
         else if (g_ascii_strcasecmp(name, "blockquote") == 0 && r->quote > 0)
@@ -218,13 +409,21 @@ tidy_lines(const char *s)
     gboolean blank = TRUE;      /* no leading empty lines */
 
     for (int i = 0; lines[i]; i++) {
-        char *l = g_strstrip(lines[i]);
+        char *l = g_strchomp(lines[i]);
+        gboolean indent = FALSE;
+
+        /* A tab at the start is render_flush()'s mark of a field value's
+         * later line (text's own tabs are spaces by now): it stays. */
+        for (; *l == ' ' || *l == '\t'; l++)
+            indent = indent || *l == '\t';
         if (*l == '\0') {
             if (!blank)
                 g_string_append_c(out, '\n');
             blank = TRUE;
             continue;
         }
+        if (indent)
+            g_string_append_c(out, '\t');
         g_string_append(out, l);
         g_string_append_c(out, '\n');
         blank = FALSE;
@@ -284,7 +483,7 @@ decode_entity(const char *p, GString *out)
 static char *
 html_strip_roughly(const char *html)
 {
-    struct render r = { g_string_new(NULL), FALSE, FALSE, 0, 0, FALSE };
+    struct render r = { .out = g_string_new(NULL) };
     GString *entity = g_string_new(NULL);
     const char *p = html;
     char *text;
@@ -347,7 +546,7 @@ html_strip_roughly(const char *html)
 char *
 html_to_text(const char *html, gsize len, gboolean *rough)
 {
-    struct render r = { g_string_new(NULL), FALSE, FALSE, 0, 0, FALSE };
+    struct render r = { .out = g_string_new(NULL) };
     htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
     htmlDocPtr doc = NULL;
     gboolean halted;

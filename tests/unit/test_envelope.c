@@ -839,6 +839,77 @@ test_contact_address_line(void **state)
     envelope_free(env);
 }
 
+/* A contact cell's lines as html.c renders them (and a mailer's plain
+ * rendering of a table): the later ones indented by a tab.  The
+ * organisation's line was run into the name ("Ann Bee Broadband Forum")
+ * and a phone line made a contact of its own. */
+static void
+test_cell_contact_lines(void **state)
+{
+    static const char *const tech[][2] = {
+        { "Ann Bee", "ann@bbf.test" } };
+    static const char *const resp[][2] = {
+        { "Lin Lavalle", "ll@bbf.test" } };
+    struct envelope *env = scan(
+        "Title: LS on TR-471 IP capacity measurement\n"
+        "\tand its YANG module\n"
+        "Response contact: Lin Lavalle\n"
+        "\tBroadband Forum\n"
+        "\tll@bbf.test\n"
+        "\t+1 555 0100\n"
+        "Technical contact: Ann Bee\n"
+        "\tBroadband Forum\n"
+        "\t+1 555 0100\n"
+        "\tann@bbf.test\n"
+        "Dear colleagues,\n"
+        "Please write to office@bbf.test with questions.\n", 3);
+
+    (void) state;
+    assert_string_equal(env->title,
+                        "LS on TR-471 IP capacity measurement and its YANG module");
+    assert_contacts(env->response_contacts, 1, resp);
+    assert_contacts(env->technical_contacts, 1, tech);
+    envelope_free(env);
+
+    /* A name folded with blanks stays one name. */
+    env = scan("Technical contact: Greta\n"
+               "    Jonsson <gj@itu.test>\n", 1);
+    {
+        static const char *const one[][2] = { { "Greta Jonsson", "gj@itu.test" } };
+
+        assert_contacts(env->technical_contacts, 1, one);
+    }
+    envelope_free(env);
+}
+
+/* A label cell with no colon, set off from its value by a tab, as html.c
+ * renders "<td>Purpose</td><td>For action</td>" (and a plain rendering
+ * of a table does): it was no label. */
+static void
+test_cell_bare_label(void **state)
+{
+    static const char *const resp[][2] = {
+        { "Lin Lavalle", "ll@bbf.test" } };
+    struct envelope *env = scan(
+        "Purpose\tFor action\n"
+        "Deadline\t15 January 2027\n"
+        "Response contact\tLin Lavalle <ll@bbf.test>\n", 3);
+
+    (void) state;
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_string_equal(env->deadline, "2027-01-15");
+    assert_contacts(env->response_contacts, 1, resp);
+    envelope_free(env);
+
+    /* Words before a tab are a label only when they are a field's: a
+     * row of another table, or an indented cell, fills nothing. */
+    env = scan("Status\tFor action\n"
+               "\tPurpose\tFor comment\n"
+               "Meeting\t15 January 2027\n", 0);
+    assert_empty(env);
+    envelope_free(env);
+}
+
 /* Related liaisons: URL, text, none. */
 static void
 test_related(void **state)
@@ -1861,6 +1932,8 @@ main(void)
         cmocka_unit_test(test_contact_block),
         cmocka_unit_test(test_itu_contact_folded),
         cmocka_unit_test(test_contact_address_line),
+        cmocka_unit_test(test_cell_contact_lines),
+        cmocka_unit_test(test_cell_bare_label),
         cmocka_unit_test(test_related),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_body),

@@ -570,6 +570,134 @@ test_alternative_blank_plain(void **state)
     message_free(m);
 }
 
+/* The envelope read out of an HTML-only letter. */
+static struct envelope *
+html_envelope(const char *html)
+{
+    GString *raw = g_string_new(
+        "From: Ann Bee <ann@bbf.test>\nTo: statements@ietf.test\n"
+        "Subject: New liaison statement\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n\n");
+    struct message *m;
+    struct envelope *env = envelope_new();
+
+    g_string_append(raw, html);
+    m = parse_str(raw->str);
+    envelope_scan(env, m->text);
+    message_free(m);
+    g_string_free(raw, TRUE);
+    return env;
+}
+
+/* The ITU-T and BBF Word templates pasted into Outlook: a table of
+ * label cell and value cell, each line a <p class=MsoNormal>, and the
+ * letter's prose after the table, which is no field's. */
+static const char outlook_table[] =
+    "<html><head><style>p.MsoNormal{margin:0cm}</style></head>"
+    "<body lang=EN-US><div class=WordSection1>"
+    "<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0>\n"
+    "<tr><td width=180 valign=top><p class=MsoNormal><b>Title:</b><o:p></o:p></p></td>\n"
+    "<td width=420 valign=top><p class=MsoNormal>LS on TR-471 IP capacity "
+    "measurement<o:p></o:p></p><p class=MsoNormal>and its YANG module<o:p></o:p></p>"
+    "</td></tr>\n"
+    "<tr><td width=180 valign=top><p class=MsoNormal><b>From:</b></p></td>\n"
+    "<td width=420 valign=top><p class=MsoNormal>Broadband Forum</p></td></tr>\n"
+    "<tr><td width=180 valign=top><p class=MsoNormal><b>To:</b></p></td>\n"
+    "<td width=420 valign=top><p class=MsoNormal>IETF IPPM WG</p></td></tr>\n"
+    "<tr><td width=180 valign=top><p class=MsoNormal><b>Purpose</b></p></td>\n"
+    "<td width=420 valign=top><p class=MsoNormal>For action</p></td></tr>\n"
+    "<tr><td width=180 valign=top><p class=MsoNormal><b>Deadline</b></p></td>\n"
+    "<td width=420 valign=top><p class=MsoNormal>15 January 2027</p></td></tr>\n"
+    "<tr><td width=180 valign=top><p class=MsoNormal><b>Response Contact:</b></p></td>\n"
+    "<td width=420 valign=top><p class=MsoNormal>Lin Lavalle<br>Broadband Forum"
+    "<br>ll@bbf.test</p></td></tr>\n"
+    "<tr><td width=180 valign=top><p class=MsoNormal><b>Technical Contact:</b></p></td>\n"
+    "<td width=420 valign=top><p class=MsoNormal>Ann Bee</p>"
+    "<p class=MsoNormal>Broadband Forum</p><p class=MsoNormal>Tel: +1 555 0100</p>"
+    "<p class=MsoNormal><a href=\"mailto:ann@bbf.test\">ann@bbf.test</a></p>"
+    "</td></tr>\n"
+    "</table>\n"
+    "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+    "<p class=MsoNormal>Dear colleagues,</p>"
+    "<p class=MsoNormal>Please send comments to office@bbf.test by then.</p>"
+    "<p class=MsoNormal>Kind regards,<br>Carl Dee<br>+41 22 730 0000</p>"
+    "</div></body></html>\n";
+
+/* The same layout with plain cells and <br> line breaks. */
+static const char plain_table[] =
+    "<table><tr><td><b>Title</b></td><td>LS on G.8275.1<br>timing profiles</td></tr>"
+    "<tr><td><b>Deadline</b></td><td>15 January 2027</td></tr>"
+    "<tr><td>Purpose</td><td>For comment</td></tr>"
+    "<tr><th>Contact</th><td>Carl Dee<br>cd@itu.test<br>+41 22 730 0000</td></tr>"
+    "</table><p>Dear colleagues,</p><p>Kind regards,<br>Carl Dee<br>Rapporteur Q13/15</p>";
+
+/* Assert a contact list of one person. */
+static void
+assert_one_contact(GPtrArray *list, const char *name, const char *addr)
+{
+    const struct contact *c;
+
+    assert_int_equal(list->len, 1);
+    c = g_ptr_array_index(list, 0);
+    assert_non_null(c->name);
+    assert_non_null(c->addr);
+    assert_string_equal(c->name, name);
+    assert_string_equal(c->addr, addr);
+}
+
+/* A Title cell of two lines (two <p>, or a <br>) kept its first only. */
+static void
+test_html_cell_title(void **state)
+{
+    struct envelope *env = html_envelope(outlook_table);
+
+    (void) state;
+    assert_string_equal(env->title,
+                        "LS on TR-471 IP capacity measurement and its YANG module");
+    assert_string_equal(env->from_body, "Broadband Forum");
+    assert_string_equal(env->to_body, "IETF IPPM WG");
+    envelope_free(env);
+
+    env = html_envelope(plain_table);
+    assert_string_equal(env->title, "LS on G.8275.1 timing profiles");
+    envelope_free(env);
+}
+
+/* A contact cell of name, organisation (and phone) and address lost the
+ * address: the organisation's line ended the contact. */
+static void
+test_html_cell_contacts(void **state)
+{
+    struct envelope *env = html_envelope(outlook_table);
+
+    (void) state;
+    assert_one_contact(env->response_contacts, "Lin Lavalle", "ll@bbf.test");
+    assert_one_contact(env->technical_contacts, "Ann Bee", "ann@bbf.test");
+    envelope_free(env);
+
+    /* The phone line after the address is no second contact. */
+    env = html_envelope(plain_table);
+    assert_one_contact(env->technical_contacts, "Carl Dee", "cd@itu.test");
+    envelope_free(env);
+}
+
+/* A label cell with no colon ("<td><b>Deadline</b></td>") was no label. */
+static void
+test_html_cell_bare_label(void **state)
+{
+    struct envelope *env = html_envelope(outlook_table);
+
+    (void) state;
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_string_equal(env->deadline, "2027-01-15");
+    envelope_free(env);
+
+    env = html_envelope(plain_table);
+    assert_int_equal(env->purpose, PURPOSE_COMMENT);
+    assert_string_equal(env->deadline, "2027-01-15");
+    envelope_free(env);
+}
+
 /* Apple Mail's alternative{plain, mixed{html, pdf, html}}: the PDF of
  * the HTML rendering is an attachment, its HTML is not; a file in two
  * renderings is recorded once. */
@@ -2001,6 +2129,9 @@ main(void)
         cmocka_unit_test(test_alternative),
         cmocka_unit_test(test_alternative_attachments),
         cmocka_unit_test(test_alternative_blank_plain),
+        cmocka_unit_test(test_html_cell_title),
+        cmocka_unit_test(test_html_cell_contacts),
+        cmocka_unit_test(test_html_cell_bare_label),
         cmocka_unit_test(test_crlf_and_headers),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reply_with_attached_message),
