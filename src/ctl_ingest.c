@@ -169,6 +169,9 @@ ctl_cmd_ingest(struct ctl *ctl, int argc, char **argv)
         fclose(fp);
     if (raw == NULL)
         return rc;
+    /* The bytes the milter and import record for the same message, so
+     * that a saved .eml with CRLF is the same mail when it comes again. */
+    ingest_line_ends(raw);
     if (!ctl_open_directory(ctl) || !ctl_open_store(ctl)) {
         g_byte_array_unref(raw);
         return EX_TEMPFAIL;

@@ -31,7 +31,9 @@
  *   the ingest are the file's own, with the ">From " quoting of the
  *   mbox format taken off (mboxrd: one '>' fewer) and the blank line
  *   that ends each message in an mbox dropped, so that a message that
- *   also came in live is recognised by its body's digest.
+ *   also came in live is recognised by its body's digest.  Line ends
+ *   are made what the milter records (ingest_line_ends: CRLF as LF, a
+ *   final LF), as liaisonctl ingest makes them too.
  */
 #include "config.h"
 
@@ -397,17 +399,11 @@ read_item(const struct import_item *it, GError **err)
         return NULL;
     }
     close(fd);
-    {
-        /* CRLF as LF, as the milter spools live mail (a lone CR stays):
-         * an archive written on another system then has the body digest
-         * of the copy recorded live. */
-        guint   w = 0;
-
-        for (guint r = 0; r < buf->len; r++)
-            if (!(buf->data[r] == '\r' && r + 1 < buf->len && buf->data[r + 1] == '\n'))
-                buf->data[w++] = buf->data[r];
-        g_byte_array_set_size(buf, w);
-    }
+    /* As the milter spools live mail and liaisonctl ingest reads a file:
+     * an archive written on another system then has the body digest of
+     * the copy recorded live.  Before the mbox's blank line is dropped
+     * below, which then finds "\n\n" whatever the line ends. */
+    ingest_line_ends(buf);
     if (it->mbox) {
         /* mboxrd: a line of '>'s and "From " lost one '>' to the quoting. */
         guint   w = 0;

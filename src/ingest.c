@@ -946,6 +946,22 @@ ingest_message_fd(struct ingest_ctx *ctx, int fd, const char *envelope_sender,
     return st;
 }
 
+/* See ingest.h.  The line end is added first, so that a last line
+ * ending in a lone CR ends in LF, as the same bytes come back from an
+ * export (which ends every message with a line end) and an import. */
+void
+ingest_line_ends(GByteArray *raw)
+{
+    guint   w = 0;
+
+    if (raw->len > 0 && raw->data[raw->len - 1] != '\n')
+        g_byte_array_append(raw, (const guint8 *) "\n", 1);
+    for (guint r = 0; r < raw->len; r++)
+        if (!(raw->data[r] == '\r' && r + 1 < raw->len && raw->data[r + 1] == '\n'))
+            raw->data[w++] = raw->data[r];
+    g_byte_array_set_size(raw, w);
+}
+
 /* Release what a decision holds and zero it. */
 void
 decision_clear(struct decision *d)

@@ -80,6 +80,14 @@ enum ingest_status ingest_message(struct ingest_ctx *ctx, const char *raw,
 enum ingest_status ingest_message_fd(struct ingest_ctx *ctx, int fd,
                                      const char *envelope_sender,
                                      struct decision *out);
+/* Make raw, a message as a file or a pipe holds it, the bytes liaisond
+ * records, in place: a last line without a line end given one, then CRLF
+ * read as LF (a lone CR stays).  The milter spools mail from SMTP so
+ * (whose DATA always ends in a line end), and liaisonctl ingest and
+ * import call this before ingest_message(), so that one message through
+ * any door has the same bytes and the same body digest, and a saved .eml
+ * with CRLF, exported and imported again, is known as recorded. */
+void    ingest_line_ends(GByteArray *raw);
 /* Release what a decision holds and zero it. */
 void    decision_clear(struct decision *d);
 /* The decision as a JSON object (kind, id, and the statement's fields). */

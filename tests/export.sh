@@ -111,6 +111,31 @@ is "without --from-line-dates: dated by Date" "2026-10-01T08:00:00Z" \
 check_exit "the export imported again into its own database: 0" 0 "$CTL" -d "$SRC" import "$OUT"
 check_grep "into its own database: every message known" "; $MSGS recorded before; 0 not recorded$" "$SCRATCH/out"
 
+# --- a saved .eml: CRLF, no final newline ---------------------------------------
+# ingest records a file as the milter and import record mail (LF line
+# ends, a final newline), so that its export imported into the same
+# database is known, as are the file again and the LF copy.
+E03="$CORPUS/s03-itu-template.eml"
+E04="$CORPUS/s04-3gpp-template.eml"
+sed 's/$/\r/' "$E03" >"$SCRATCH/crlf.eml"
+printf '%s' "$(cat "$E04")" | sed 's/$/\r/' >"$SCRATCH/nonl.eml"
+check "setup: a CRLF file" grep -q $'\r$' "$SCRATCH/crlf.eml"
+check "setup: a CRLF file without a final newline" test "$(tail -c 1 "$SCRATCH/nonl.eml")" = $'\r'
+check_exit "ingest a CRLF file: 0" 0 "$CTL" -d "$SCRATCH/crlf.db" ingest "$SCRATCH/crlf.eml"
+check_exit "ingest one without a final newline: 0" 0 "$CTL" -d "$SCRATCH/crlf.db" ingest "$SCRATCH/nonl.eml"
+is "CRLF: recorded with LF line ends and a final newline, as the LF files" "2" \
+    "$(sqlite3 "$SCRATCH/crlf.db" "SELECT count(*) FROM message WHERE raw IN (readfile('$E03'), readfile('$E04'))")"
+check_exit "the CRLF file again: 0" 0 "$CTL" -d "$SCRATCH/crlf.db" ingest "$SCRATCH/crlf.eml"
+check_grep "the CRLF file again: recorded before" "^already recorded: statement " "$SCRATCH/out"
+check_exit "its LF copy: 0" 0 "$CTL" -d "$SCRATCH/crlf.db" ingest "$E03"
+check_grep "its LF copy: recorded before" "^already recorded: statement " "$SCRATCH/out"
+check_exit "export of the CRLF files: 0" 0 "$CTL" -d "$SCRATCH/crlf.db" export "$SCRATCH/crlf.mbox"
+check_exit "the export imported into the same database: 0" 0 "$CTL" -d "$SCRATCH/crlf.db" import "$SCRATCH/crlf.mbox"
+check_grep "into the same database: both recorded before" ": 0 statements, 0 correspondence, 0 automatic, 0 bounces; 2 recorded before; 0 not recorded$" "$SCRATCH/out"
+is "nothing recorded twice" "2" "$(sqlite3 "$SCRATCH/crlf.db" "SELECT count(*) FROM message WHERE direction = 'in'")"
+check_exit "the files imported as they are: 0" 0 "$CTL" -d "$SCRATCH/crlf.db" import "$SCRATCH/crlf.eml" "$SCRATCH/nonl.eml"
+check_grep "imported as they are: recorded before" "; 2 recorded before; 0 not recorded$" "$SCRATCH/out"
+
 # --- standard output ---------------------------------------------------------
 check_exit "export -: 0" 0 "$CTL" -d "$SRC" export -
 check "export -: the same bytes as FILE" cmp -s "$SCRATCH/out" "$OUT"
