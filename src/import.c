@@ -189,15 +189,49 @@ scan_single(struct import *im, const char *source, GMimeStream *stream, gint64 s
     g_object_unref(p);
 }
 
+/* The compression head (n bytes read) opens with, as "gzip" or the
+ * like, and the command that undoes it; NULL when it is none of those
+ * an archive is kept in. */
+static const char *
+compressed_by(const char *head, ssize_t n, const char **undo)
+{
+    static const struct {
+        const char *magic;
+        size_t  len;
+        gboolean level;         /* then a digit 1 to 9 (bzip2's block size) */
+        const char *name, *undo;
+    } kinds[] = {
+        { "\x1f\x8b", 2, FALSE, "gzip", "gunzip" },
+        { "BZh", 3, TRUE, "bzip2", "bunzip2" },
+        { "\xfd" "7zXZ\0", 6, FALSE, "xz", "unxz" },
+        { "\x28\xb5\x2f\xfd", 4, FALSE, "zstd", "unzstd" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        size_t  len = kinds[i].len;
+
+        if (n >= (ssize_t) (len + kinds[i].level) && memcmp(head, kinds[i].magic, len) == 0
+            && (!kinds[i].level || (head[len] >= '1' && head[len] <= '9'))) {
+            *undo = kinds[i].undo;
+            return kinds[i].name;
+        }
+    }
+    return NULL;
+}
+
 /* Read the file path: an mbox when it opens with a From_ line (not in a
  * Maildir, whose files are single messages, never quoted), else one
  * message (which the ingest may find is no mail: reported then).  An
  * empty file, which a Maildir may hold for a delivery that failed, is
- * noted and left out. */
+ * noted and left out.  A compressed file (an archive as lists keep them,
+ * a Maildir a mail server compresses) stops the scan, as a file that
+ * cannot be read does: read as it is, it would be one message that is no
+ * mail, and its statements would be missing without a word of why. */
 static gboolean
 scan_file(struct import *im, const char *path, gboolean maildir, GError **err)
 {
-    char    head[5] = { 0 };
+    char    head[6] = { 0 };
+    const char *kind, *undo = NULL;
     struct stat sb;
     GMimeStream *stream;
     const char *source;
@@ -226,9 +260,15 @@ scan_file(struct import *im, const char *path, gboolean maildir, GError **err)
         close(fd);
         return TRUE;
     }
+    if ((kind = compressed_by(head, n, &undo)) != NULL) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s-compressed, not mail;"
+                    " decompress it first (%s)", path, kind, undo);
+        close(fd);
+        return FALSE;
+    }
     g_ptr_array_add(im->sources, g_strdup(path));
     source = g_ptr_array_index(im->sources, im->sources->len - 1);
-    if (!maildir && n == (ssize_t) sizeof head && memcmp(head, "From ", 5) == 0) {
+    if (!maildir && n >= 5 && memcmp(head, "From ", 5) == 0) {
         scan_mbox(im, source, fd, sb.st_size, sb.st_mtime);
         close(fd);
         return TRUE;

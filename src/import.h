@@ -29,8 +29,9 @@ struct import;
  * LF: each message's Date, else an mbox's From_ line's; with from_lines,
  * the From_ line's first (an mbox that liaisonctl export wrote, whose
  * From_ lines say when each message was received).  NULL with *err
- * (G_FILE_ERROR) when one cannot be opened or read: nothing is recorded
- * then. */
+ * (G_FILE_ERROR) when one cannot be opened or read, or is compressed
+ * (gzip, bzip2, xz, zstd; the message says so and how to undo it):
+ * nothing is recorded then. */
 struct import *import_scan(char *const *paths, int n, gboolean from_lines, GError **err);
 void    import_free(struct import *im);
 /* What the scan left out (empty files, folders within a folder), one

@@ -7,9 +7,10 @@
  * a pipe transport or from .forward, where the MTA reads them: 0 done,
  * 1 no such statement (show, close, reopen, deadline, reassign, reply,
  * export; requeue: no such mail), 64 usage, 65 not mail (reply: not
- * text, too large, no address), 66 no input file (ingest, import, reply)
- * or no database (list, show, stats, close, reopen, deadline, reassign,
- * reply, queue, requeue, flush, tickle, publish, backup, export), 70
+ * text, too large, no address), 66 no input file (ingest, import, reply;
+ * import: a compressed one) or no database (list, show, stats, close,
+ * reopen, deadline, reassign, reply, queue, requeue, flush, tickle,
+ * publish, backup, export), 70
  * internal error, 73 publish cannot write its folder or
  * backup or export its file, 74 input too large (backup, export: disk
  * full or an I/O error), 75 temporary failure (the MTA keeps the message
@@ -105,6 +106,8 @@ static const struct command commands[] = {
       "statement), each dated by its Date header (without one, by an mbox's From_\n"
       "line, else it keeps its place after the one before it; a Date in the\n"
       "future counts as now).  CRLF and LF files alike; an mbox is read as mboxrd.\n"
+      "A compressed file (gzip, bzip2, xz, zstd) stops the import before anything\n"
+      "is recorded: decompress it first.\n"
       "Nothing is sent: no notification, acknowledgement or answer to a command.\n"
       "A message recorded before (live, or by an earlier import) is recognised and\n"
       "not recorded again, so an import that stopped can simply be run again.\n"
@@ -130,10 +133,10 @@ static const struct command commands[] = {
       "\n"
       "Exit status: 0 every message recorded (or recorded before); 64 usage\n"
       "error; 65 some messages were not mail or were larger than 256 MiB and were\n"
-      "not recorded (the rest were); 66 a PATH cannot be read (nothing recorded);\n"
-      "75 the database cannot be opened or written, or a PATH changed since it\n"
-      "was read (what was recorded stays; the same import again goes on); 78\n"
-      "configuration error, or the directory cannot be loaded." },
+      "not recorded (the rest were); 66 a PATH cannot be read or is compressed\n"
+      "(nothing recorded); 75 the database cannot be opened or written, or a PATH\n"
+      "changed since it was read (what was recorded stays; the same import again\n"
+      "goes on); 78 configuration error, or the directory cannot be loaded." },
     { "export", ctl_cmd_export, "[--since YYYY-MM-DD] [--until YYYY-MM-DD] FILE [ID]...",
       "Write the mail recorded to FILE as an mbox: every message received (not the\n"
       "mail the tool sent) in the order it came, or the mail of the statements ID,\n"
@@ -523,11 +526,10 @@ usage(FILE *fp)
                 "      messages are not mail or too large (the rest recorded); reply:\n"
                 "      the text is not text, the attachments exceed 7 MiB, or there is no\n"
                 "      address to send it to\n"
-                "  66  ingest: FILE cannot be opened; import: a PATH cannot be read; list,\n"
-                "      show, stats, close, reopen, deadline, reassign, reply, queue,\n"
-                "      requeue, flush, tickle, publish, backup, export: there is no\n"
-                "      database (none is made); reply: a\n"
-                "      file cannot be read\n"
+                "  66  ingest: FILE cannot be opened; import: a PATH cannot be read or is\n"
+                "      compressed; list, show, stats, close, reopen, deadline, reassign,\n"
+                "      reply, queue, requeue, flush, tickle, publish, backup, export:\n"
+                "      there is no database (none is made); reply: a file cannot be read\n"
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  73  publish: a file or folder under DIR cannot be written; backup,\n"
                 "      export: FILE cannot be written (no such folder, read-only, a\n"

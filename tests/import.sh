@@ -219,6 +219,33 @@ check_exit "a path that is not there: 66" 66 "$CTL" -d "$SCRATCH/none.db" import
 check_grep "missing path: named" "no-such.mbox: No such file or directory" "$SCRATCH/err"
 check "missing path: nothing recorded, no database made" test ! -e "$SCRATCH/none.db"
 
+# A compressed archive: named with what it is and what to do, nothing
+# recorded, as for a path that cannot be read (not one message that is no
+# mail).  zstd's own frame when zstd(1) is not installed.
+python3 - "$MBOX" "$SCRATCH/z" <<'PYEND'
+import bz2, gzip, lzma, sys
+data = open(sys.argv[1], "rb").read()
+for ext, f in (("gz", gzip.compress), ("bz2", bz2.compress), ("xz", lzma.compress)):
+    open(sys.argv[2] + "." + ext, "wb").write(f(data))
+PYEND
+if command -v zstd >/dev/null; then
+    zstd -q -c "$MBOX" >"$SCRATCH/z.zst"
+else
+    printf '\x28\xb5\x2f\xfd\x04\x58\x91\x00\x00From: a@b.test\n\nx\n\xd3\xc9\xdf\xde' >"$SCRATCH/z.zst"
+fi
+for c in gz:gzip:gunzip bz2:bzip2:bunzip2 xz:xz:unxz zst:zstd:unzstd; do
+    IFS=: read -r ext kind undo <<<"$c"
+    check_exit "a $kind-compressed archive: 66" 66 "$CTL" -d "$SCRATCH/none.db" import "$MBOX" "$SCRATCH/z.$ext"
+    check_grep "$kind: says what it is and to decompress it" "import: .*/z\.$ext: $kind-compressed, not mail; decompress it first \($undo\)" "$SCRATCH/err"
+done
+check "compressed: nothing recorded, no database made" test ! -e "$SCRATCH/none.db"
+mkdir -p "$SCRATCH/zmd/cur" "$SCRATCH/zmd/new"
+cp "$CORPUS/s03-itu-template.eml" "$SCRATCH/zmd/cur/1.host:2,S"
+gzip -c "$CORPUS/s04-3gpp-template.eml" >"$SCRATCH/zmd/cur/2.host:2,S"
+check_exit "a Maildir with a compressed message: 66" 66 "$CTL" -d "$SCRATCH/none.db" import "$SCRATCH/zmd"
+check_grep "compressed in a Maildir: the file named" "import: .*/zmd/cur/2\.host:2,S: gzip-compressed" "$SCRATCH/err"
+check "compressed in a Maildir: nothing recorded" test ! -e "$SCRATCH/none.db"
+
 # --- a locked database: 75, nothing recorded ---------------------------------
 cp "$SCRATCH/bad.db" "$SCRATCH/lk.db"
 printf 'busy_timeout_ms = 200\n' >"$SCRATCH/fast.conf"
