@@ -9,10 +9,12 @@
  * it was received, so that importing the file into an empty database
  * gives the same statements.
  *
- * Byte for byte as liaisond records mail (LF line ends, a final newline):
- * an mbox cannot say that a message had no final newline, and import
- * reads CRLF as LF, so a message that ingest took from such a file comes
- * back with LF line ends and a final newline.
+ * Byte for byte as liaisond records mail (LF line ends, a final newline,
+ * which ingest and import make of a file's CRLF and missing last line
+ * end: ingest_line_ends), so that an export imported into the same
+ * database is all recorded before.  put_message still ends a message
+ * without a final newline with one (a row recorded before ingest made
+ * them): an mbox cannot say that a message had none.
  *
  * A FILE is written whole or not at all: into a temporary file beside it
  * (mode 0600: it holds mail), flushed to disk, then renamed over FILE.  A
