@@ -173,12 +173,25 @@ ctl_open_store_with(struct ctl *ctl, store_opener open)
     return TRUE;
 }
 
-/* Open the store (creating and migrating it as needed); prints the reason
- * and returns FALSE on failure. */
-gboolean
+/* Open the store for the commands that record mail (ingest, import),
+ * creating and migrating it as needed.  EX_OK; EX_CANTCREAT when there is
+ * none and its folder does not exist, which no retry mends (a mistyped
+ * path, a folder still to be made: liaisond -n warns of it too);
+ * EX_TEMPFAIL when it cannot be opened or made otherwise (locked,
+ * read-only, full).  The reason printed. */
+int
 ctl_open_store(struct ctl *ctl)
 {
-    return ctl_open_store_with(ctl, store_open);
+    if (ctl->store == NULL && !g_file_test(ctl->db_path, G_FILE_TEST_EXISTS)) {
+        g_autofree char *dir = g_path_get_dirname(ctl->db_path);
+
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+            log_msg(LOG_ERR, NULL, "cannot create the database %s: the folder %s does not"
+                    " exist (see -d, LIAISON_DB or database =)", ctl->db_path, dir);
+            return EX_CANTCREAT;
+        }
+    }
+    return ctl_open_store_with(ctl, store_open) ? EX_OK : EX_TEMPFAIL;
 }
 
 /* Open the store with open for the commands that never create

@@ -53,7 +53,7 @@ int     ctl_usage(const struct command *c, gboolean help);
 int     ctl_setup(struct ctl *ctl);
 int     ctl_operands_then_setup(struct ctl *ctl, int argc, int max);
 const struct compose_settings *ctl_mail(struct ctl *ctl);
-gboolean ctl_open_store(struct ctl *ctl);
+int     ctl_open_store(struct ctl *ctl);
 int     ctl_open_existing_with(struct ctl *ctl, store_opener open);
 int     ctl_open_existing_store(struct ctl *ctl);
 gboolean ctl_open_directory(struct ctl *ctl);

@@ -92,16 +92,17 @@ print_decision(const struct decision *d)
         }
 }
 
-/* ingest's exit code for rc, a failure before the message is read.  One
- * that is the site's fault, not the message's (a usage error in the MTA's
- * command line, a configuration that cannot be loaded, an internal
- * error), becomes 75: an MTA running ingest as a pipe bounces every exit
- * code but 75 (Postfix's pipe(8) defers only on 71 and 75), and must keep
- * the message until the site is put right. */
+/* ingest's exit code for rc, a failure before the message is recorded.
+ * One that is the site's fault, not the message's (a usage error in the
+ * MTA's command line, a configuration that cannot be loaded, an internal
+ * error, a database whose folder does not exist), becomes 75: an MTA
+ * running ingest as a pipe bounces every exit code but 75 (Postfix's
+ * pipe(8) defers only on 71 and 75), and must keep the message until the
+ * site is put right. */
 int
 ctl_ingest_keep(int rc)
 {
-    if (rc != EX_USAGE && rc != EX_CONFIG && rc != EX_SOFTWARE)
+    if (rc != EX_USAGE && rc != EX_CONFIG && rc != EX_SOFTWARE && rc != EX_CANTCREAT)
         return rc;
     log_msg(LOG_ERR, NULL, "nothing recorded: exit %d, not %d, so that an MTA keeps the message",
             EX_TEMPFAIL, rc);
@@ -172,9 +173,13 @@ ctl_cmd_ingest(struct ctl *ctl, int argc, char **argv)
     /* The bytes the milter and import record for the same message, so
      * that a saved .eml with CRLF is the same mail when it comes again. */
     ingest_line_ends(raw);
-    if (!ctl_open_directory(ctl) || !ctl_open_store(ctl)) {
+    if (!ctl_open_directory(ctl)) {
         g_byte_array_unref(raw);
         return EX_TEMPFAIL;
+    }
+    if ((rc = ctl_open_store(ctl)) != EX_OK) {
+        g_byte_array_unref(raw);
+        return ctl_ingest_keep(rc);
     }
     ictx.store = ctl->store;
     ictx.dir = ctl->dir;
@@ -313,9 +318,15 @@ ctl_cmd_import(struct ctl *ctl, int argc, char **argv)
         import_free(im);
         return EX_OK;
     }
-    if (!ctl_open_directory(ctl) || !ctl_open_store(ctl)) {
+    if (!ctl_open_directory(ctl)) {
         import_free(im);
-        return ctl->dir == NULL ? EX_CONFIG : EX_TEMPFAIL;
+        return EX_CONFIG;
+    }
+    /* 73 for a database whose folder does not exist, which no second run
+     * mends, as backup and export answer for a FILE in no folder. */
+    if ((rc = ctl_open_store(ctl)) != EX_OK) {
+        import_free(im);
+        return rc;
     }
     ictx.store = ctl->store;
     ictx.dir = ctl->dir;

@@ -10,13 +10,13 @@
  * text, too large, no address), 66 no input file (ingest, import, reply;
  * import: a compressed one) or no database (list, show, stats, close,
  * reopen, deadline, reassign, reply, queue, requeue, flush, tickle,
- * publish, backup, export), 70
- * internal error, 73 publish cannot write its folder or
- * backup or export its file, 74 input too large (backup, export: disk
- * full or an I/O error), 75 temporary failure (the MTA keeps the message
- * and retries), 78 configuration error; ingest answers 75 for its own
- * usage errors, 70, 78 and unreadable input, which are not the message's
- * fault (ctl_ingest_keep()).  The help texts below, usage() and
+ * publish, backup, export), 70 internal error, 73 publish cannot write
+ * its folder, backup or export its file, or import make the database
+ * (no folder), 74 input too large (backup, export: disk full or an I/O
+ * error), 75 temporary failure (the MTA keeps the message and retries),
+ * 78 configuration error; ingest answers 75 for its own
+ * usage errors, 70, 73, 78 and unreadable input, which are not the
+ * message's fault (ctl_ingest_keep()).  The help texts below, usage() and
  * doc/liaisonctl.8 list the same codes; keep them together.
  *
  * Every command takes -h/--help, which prints its usage and description
@@ -96,9 +96,10 @@ static const struct command commands[] = {
       "recorded; 66 FILE cannot be opened; 74 the input is larger than 256 MiB;\n"
       "75 temporary failure: a usage error in ingest's options or operands, the\n"
       "configuration, the directory or the database cannot be loaded, opened or\n"
-      "written, or the input cannot be read; nothing recorded, an MTA keeps the\n"
-      "message and retries.  (An MTA running ingest as a pipe bounces every\n"
-      "code but 75 and 71, so whatever is not the message's fault is 75.)" },
+      "written (its folder not there included), or the input cannot be read;\n"
+      "nothing recorded, an MTA keeps the message and retries.  (An MTA running\n"
+      "ingest as a pipe bounces every code but 75 and 71, so whatever is not the\n"
+      "message's fault is 75.)" },
     { "import", ctl_cmd_import, "[--close-before YYYY-MM-DD] [--from-line-dates] [--dry-run] PATH...",
       "Record an archive of liaison mail: each PATH an mbox (a list archive), a\n"
       "file holding one message, a Maildir or a folder of message files.  Every\n"
@@ -135,9 +136,10 @@ static const struct command commands[] = {
       "Exit status: 0 every message recorded (or recorded before); 64 usage\n"
       "error; 65 some messages were not mail or were larger than 256 MiB and were\n"
       "not recorded (the rest were); 66 a PATH cannot be read or is compressed\n"
-      "(nothing recorded); 75 the database cannot be opened or written, or a PATH\n"
-      "changed since it was read (what was recorded stays; the same import again\n"
-      "goes on); 78 configuration error, or the directory cannot be loaded." },
+      "(nothing recorded); 73 the database cannot be made: its folder does not\n"
+      "exist (nothing recorded); 75 the database cannot be opened or written, or\n"
+      "a PATH changed since it was read (what was recorded stays; the same import\n"
+      "again goes on); 78 configuration error, or the directory cannot be loaded." },
     { "export", ctl_cmd_export, "[--since YYYY-MM-DD] [--until YYYY-MM-DD] FILE [ID]...",
       "Write the mail recorded to FILE as an mbox: every message received (not the\n"
       "mail the tool sent) in the order it came, or the mail of the statements ID,\n"
@@ -533,7 +535,8 @@ usage(FILE *fp)
                 "  70  internal error: the envelope patterns cannot be compiled (PCRE2)\n"
                 "  73  publish: a file or folder under DIR cannot be written; backup,\n"
                 "      export: FILE cannot be written (no such folder, read-only, a\n"
-                "      folder, a FIFO, a device or a socket, the database itself)\n"
+                "      folder, a FIFO, a device or a socket, the database itself);\n"
+                "      import: the database's folder does not exist (ingest: 75)\n"
                 "  74  ingest: the input is larger than 256 MiB; backup: the disk filled\n"
                 "      or an I/O error while writing the copy, or the copy failed its\n"
                 "      check; export: a write failed (the disk filled)\n"
@@ -544,8 +547,8 @@ usage(FILE *fp)
                 "      tickle_before is not a list of days, or (publish, import, list\n"
                 "      --group, reassign, reply; flush and tickle when neither mail_from\n"
                 "      nor intake is set) the directory cannot be loaded\n"
-                "ingest answers 75 instead of 64, 70 and 78, and when the input cannot be\n"
-                "read: an MTA running it as a pipe then keeps the message.\n");
+                "ingest answers 75 instead of 64, 70, 73 and 78, and when the input cannot\n"
+                "be read: an MTA running it as a pipe then keeps the message.\n");
 }
 
 /* The one-line reminder after a usage error, on stderr. */

@@ -367,6 +367,17 @@ check_exit "tickle, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.d
 check_exit "flush, no database there: 66" 66 "$CTL" -d "$SCRATCH/none/liaison.db" flush
 check_grep "flush, no database: says so" "no database at $SCRATCH/none/liaison.db" "$SCRATCH/err"
 check "list, show, queue, tickle and flush made no database" test -z "$(ls -A "$SCRATCH/none")"
+# ingest and import make a database, but not its folder: one that does
+# not exist is no temporary failure.  import exits 73, as backup and
+# export do for a FILE in no folder; ingest keeps the message (75), for
+# an MTA bounces anything else; both say which folder.
+check_exit "import, the database's folder not there: 73" 73 "$CTL" -d "$SCRATCH/no-folder/liaison.db" import "$CORPUS/s04-3gpp-template.eml"
+check_grep "import, no folder: says which" "cannot create the database $SCRATCH/no-folder/liaison.db: the folder $SCRATCH/no-folder does not exist" "$SCRATCH/err"
+check_exit "ingest, the database's folder not there: 75" 75 "$CTL" -d "$SCRATCH/no-folder/liaison.db" ingest "$CORPUS/s04-3gpp-template.eml"
+check_grep "ingest, no folder: says which" "cannot create the database $SCRATCH/no-folder/liaison.db: the folder $SCRATCH/no-folder does not exist" "$SCRATCH/err"
+check_grep "ingest, no folder: exit 75 explained" "nothing recorded: exit 75, not 73, so that an MTA keeps the message" "$SCRATCH/err"
+check_exit "import, the database's folder a file: 73" 73 "$CTL" -d "$CORPUS/s04-3gpp-template.eml/liaison.db" import "$CORPUS/s04-3gpp-template.eml"
+check "no folder made" test ! -e "$SCRATCH/no-folder"
 check_exit "queue with an operand: 64" 64 ctl queue 1
 check_exit "queue: 0" 0 ctl queue
 check_grep "queue: the mail ingest queued, none tried" "^\($(sqlite3 "$DB" "SELECT count(*) FROM outbox") queued, 0 deferred, 0 given up\)$" "$SCRATCH/out"
