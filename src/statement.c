@@ -168,6 +168,10 @@ statement_to_json(const struct statement *s, JsonBuilder *b)
     statement_json_string(b, "state", s->state);
     statement_json_string(b, "closed", s->closed);
     statement_json_string(b, "replied", s->replied);
+    /* Added beside replied, which keeps its meaning (when the IETF
+     * answered): whether that answer still stands. */
+    json_builder_set_member_name(b, "answered");
+    json_builder_add_boolean_value(b, s->answered);
     statement_json_string(b, "title", e->title);
     statement_json_string(b, "from", e->from_body);
     statement_json_string(b, "to", e->to_body);

@@ -34,7 +34,14 @@ struct statement {
                                    (and for one closed before the store
                                    kept the time: its "closed" event has it) */
     char   *replied;            /* when the IETF's response was sent
-                                   (liaisonctl reply), UTC; NULL before */
+                                   (liaisonctl reply), UTC; NULL before:
+                                   the history, kept after a reopen */
+    gboolean answered;          /* the response stands: replied is set and
+                                   no "reopened" nor "deadline changed"
+                                   event came after it (the store derives
+                                   it from the event log).  The one rule
+                                   of "answered" for the tickler, list,
+                                   show, stats, publish and requeue */
     char   *message_id;         /* of the statement mail, "<x@y>" */
     char   *forwarded_by;       /* address, or NULL */
     char   *header_from;        /* the mail's From as a person reads it */

@@ -76,6 +76,23 @@
 #include "store.h"
 #include "store_impl.h"
 
+/* Whether the answer of the statement row ?1 stands (1) or not (0): one
+ * is recorded (replied) and no "reopened" nor "deadline changed" event
+ * came after it, which is a chair saying a response is wanted again.
+ * The event log's order (its ids) says what came after what, so a reply
+ * and a reopen in the same second keep the order they were made in; a
+ * replied column with no "replied" event (written by hand, or by an
+ * older version) is compared by time with the last such event instead.
+ * Computed here, once, for every reader (the tickler, list, show, stats,
+ * publish, requeue): a derived value needs no schema change, and no
+ * reader can drift from the others. */
+#define SQL_ANSWER_STANDS \
+    "(replied IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event AS r" \
+    " WHERE r.statement = ?1 AND r.id = (SELECT max(x.id) FROM event AS x" \
+    " WHERE x.statement = ?1 AND x.what IN ('reopened', 'deadline changed'))" \
+    " AND ifnull(r.id > (SELECT max(y.id) FROM event AS y" \
+    " WHERE y.statement = ?1 AND y.what = 'replied'), r.at > replied)))"
+
 /* The schema, one step per element: migrations[i] goes from user_version i
  * to i + 1 and ends by setting it.  Never edit a step once released; add a
  * new one. */
@@ -364,7 +381,8 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_GET_STATEMENT] =
         "SELECT received, state, message_id, forwarded_by, header_from,"
         " subject, title, from_body, to_body, purpose, deadline, body, labels,"
-        " peer, assignee, closed, replied FROM statement WHERE id = ?1",
+        " peer, assignee, closed, replied, " SQL_ANSWER_STANDS
+        " FROM statement WHERE id = ?1",
     [SQL_GET_CONTACTS] =
         "SELECT kind, name, addr FROM statement_contact WHERE statement = ?1"
         " ORDER BY kind, position",
@@ -471,8 +489,8 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_TICKLE_OPEN_IDS] =
         "SELECT id FROM statement WHERE state = 'open' ORDER BY id",
     [SQL_TICKLE_FACTS] =
-        "SELECT purpose, deadline, received, state, replied FROM statement"
-        " WHERE id = ?1",
+        "SELECT purpose, deadline, received, state, replied, " SQL_ANSWER_STANDS
+        " FROM statement WHERE id = ?1",
     [SQL_SET_STATE] =
         /* closed: when it was closed; a reopened statement has none. */
         "UPDATE statement SET state = ?2, closed = CASE WHEN ?2 = 'closed'"
@@ -1750,6 +1768,7 @@ load_statement_row(struct store *st, struct statement *s, GError **err)
     take_text(&s->assignee, stmt, 14);
     take_text(&s->closed, stmt, 15);
     take_text(&s->replied, stmt, 16);
+    s->answered = sqlite3_column_int(stmt, 17) != 0;
     store_done(stmt);
     return TRUE;
 }

@@ -227,6 +227,9 @@ struct store_tickle_facts {
     char   *received;           /* "YYYY-MM-DDTHH:MM:SSZ" */
     char   *state;              /* "open", "closed" */
     char   *replied;            /* when a response was recorded, or NULL */
+    gboolean answered;          /* that response stands: no "reopened" nor
+                                   "deadline changed" event since (see
+                                   struct statement's answered) */
 };
 
 /* Ids (gint64) of the open statements, in id order; NULL with *err. */
@@ -256,7 +259,7 @@ void    store_set_as_of(struct store *st, const char *utc);
  * open ones).  STORE_ERROR_NOTFOUND when there is no such statement. */
 gboolean store_set_state(struct store *st, gint64 id, const char *state, GError **err);
 /* Record that the IETF replied to a statement (now): the tickler stops
- * reminding it. */
+ * reminding it, until it is reopened or given a new deadline. */
 gboolean store_set_replied(struct store *st, gint64 id, GError **err);
 /* Move a statement's deadline (YYYY-MM-DD); its reminders start again
  * from the new date, at most one a day still. */

@@ -57,6 +57,7 @@ store_tickle_facts(struct store *st, gint64 id, struct store_tickle_facts *f,
         f->received = store_column_text(stmt, 2);
         f->state = store_column_text(stmt, 3);
         f->replied = store_column_text(stmt, 4);
+        f->answered = sqlite3_column_int(stmt, 5) != 0;
         store_done(stmt);
         return TRUE;
     }

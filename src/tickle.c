@@ -10,9 +10,10 @@
  *   whole schedule can be tested over simulated dates, and `--now` runs
  *   the real thing on any day.
  *
- * - "Answered" is an answer that stands (tickle_answer_stands): one
- *   recorded (`liaisonctl reply`) and not followed, in the event log, by
- *   a reopen or a new deadline.  Those are a chair saying a response is
+ * - "Answered" is an answer that stands (the store's answered, derived
+ *   from the event log for every reader): one recorded (`liaisonctl
+ *   reply`) and not followed, in the event log, by a reopen or a new
+ *   deadline.  Those are a chair saying a response is
  *   wanted again, as the mail command's answer and the manual promise
  *   ("the reminders start again"); an answer recorded after them ends the
  *   reminders again.
@@ -426,29 +427,19 @@ count_kind(struct tickle_summary *sum, const char *kind)
         sum->no_deadline++;
 }
 
-/* What a statement's event log says about its reminders: whether its
- * answer still stands, and whether its deadline moved after outbox row
- * outbox_id (0: none) was queued. */
-struct history {
-    gboolean answer_stands;
-    gboolean deadline_moved;
-};
-
-/* Read statement id's event log into *h (replied: statement.replied).
- * The log's order (its ids), not its times, says what came after what:
- * a reply and a reopen in the same second stay in the order they were
- * made.  A "replied" column with no "replied" event (written by hand, or
- * by an older version) is compared by time instead. */
+/* Whether statement id's deadline moved (a "deadline changed" event)
+ * after outbox row outbox_id was queued (its "queued reminder" event):
+ * the reminder names the old date.  The log's order (its ids), not its
+ * times, says what came after what. */
 static gboolean
-read_history(struct store *st, gint64 id, const char *replied, gint64 outbox_id,
-             struct history *h, GError **err)
+deadline_moved_since(struct store *st, gint64 id, gint64 outbox_id, gboolean *moved,
+                     GError **err)
 {
     GPtrArray *ev = store_statement_events(st, id, err);
-    int last_replied = -1, last_restart = -1, last_move = -1, queued = -1;
-    const char *restart_at = NULL;
+    int last_move = -1, queued = -1;
     char prefix[48];
 
-    memset(h, 0, sizeof *h);
+    *moved = FALSE;
     if (!ev)
         return FALSE;
     /* outbox_queue's event: "queued reminder", "outbox ROW <id> to ...". */
@@ -458,57 +449,28 @@ read_history(struct store *st, gint64 id, const char *replied, gint64 outbox_id,
 
         if (!e->what)
             continue;
-        if (strcmp(e->what, "replied") == 0) {
-            last_replied = (int) i;
-        } else if (strcmp(e->what, "reopened") == 0) {
-            last_restart = (int) i;
-            restart_at = e->at;
-        } else if (strcmp(e->what, "deadline changed") == 0) {
-            last_restart = last_move = (int) i;
-            restart_at = e->at;
-        } else if (outbox_id > 0 && queued < 0 && strcmp(e->what, "queued reminder") == 0
-                   && e->detail && g_str_has_prefix(e->detail, prefix)) {
+        if (strcmp(e->what, "deadline changed") == 0)
+            last_move = (int) i;
+        else if (queued < 0 && strcmp(e->what, "queued reminder") == 0
+                 && e->detail && g_str_has_prefix(e->detail, prefix))
             queued = (int) i;
-        }
     }
-    if (!replied)
-        h->answer_stands = FALSE;
-    else if (last_replied >= 0)
-        h->answer_stands = last_restart < last_replied;
-    else
-        h->answer_stands = !restart_at || g_strcmp0(restart_at, replied) <= 0;
-    h->deadline_moved = queued >= 0 && last_move > queued;
+    *moved = queued >= 0 && last_move > queued;
     g_ptr_array_unref(ev);
     return TRUE;
 }
 
-/* See tickle.h. */
-gboolean
-tickle_answer_stands(struct store *st, gint64 id, const char *replied, gboolean *stands,
-                     GError **err)
-{
-    struct history h;
-
-    *stands = FALSE;
-    /* Most statements have no answer: no need to read their log. */
-    if (!replied)
-        return TRUE;
-    if (!read_history(st, id, replied, 0, &h, err))
-        return FALSE;
-    *stands = h.answer_stands;
-    return TRUE;
-}
-
 /* See tickle.h.  The same facts as the tickler's own decision (state,
- * answer), read when the reminder is about to go, since a relay that
- * was down may hold it for days; and its deadline, which the reminder
- * names ("due in 7 days (2027-03-15)"). */
+ * an answer that stands, as the store says it for every reader), read
+ * when the reminder is about to go, since a relay that was down may hold
+ * it for days; and its deadline, which the reminder names ("due in 7
+ * days (2027-03-15)"). */
 gboolean
 tickle_reminder_stale(struct store *st, gint64 id, gint64 outbox_id, const char **why,
                       GError **err)
 {
     struct store_tickle_facts f;
-    struct history h;
+    gboolean moved = FALSE;
 
     *why = NULL;
     if (!store_tickle_facts(st, id, &f, err)) {
@@ -520,12 +482,12 @@ tickle_reminder_stale(struct store *st, gint64 id, gint64 outbox_id, const char 
     }
     if (g_strcmp0(f.state, "open") != 0) {
         *why = "closed";
-    } else if (!read_history(st, id, f.replied, outbox_id, &h, err)) {
+    } else if (f.answered) {
+        *why = "answered";
+    } else if (!deadline_moved_since(st, id, outbox_id, &moved, err)) {
         store_tickle_facts_clear(&f);
         return FALSE;
-    } else if (h.answer_stands) {
-        *why = "answered";
-    } else if (h.deadline_moved) {
+    } else if (moved) {
         *why = "given a new deadline";
     }
     store_tickle_facts_clear(&f);
@@ -604,11 +566,9 @@ decide_and_queue(struct store *st, const struct compose_settings *cs,
     facts.received = tickle_parse_day(f.received, &received) ? &received : NULL;
     facts.open = f.state && strcmp(f.state, "open") == 0;
     /* An answer recorded before a reopen or a new deadline no longer
-     * counts: those say a response is wanted (again). */
-    if (!tickle_answer_stands(st, id, f.replied, &facts.responded, err)) {
-        store_tickle_facts_clear(&f);
-        return ONE_FAILED;
-    }
+     * counts: those say a response is wanted (again).  The store says
+     * so, for the tickler as for list, publish and requeue. */
+    facts.responded = f.answered;
     if (!tickle_policy_point(p, &facts, today, pt)) {
         store_tickle_facts_clear(&f);
         return ONE_NOTHING;

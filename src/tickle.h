@@ -89,19 +89,10 @@ gboolean tickle_parse_day(const char *s, GDate *d);
 /* Days from today to day, both exactly "YYYY-MM-DD": TRUE with *days,
  * negative when day has passed; FALSE when either is not a day. */
 gboolean tickle_days_until(const char *today, const char *day, int *days);
-/* Whether statement id's recorded answer (replied: statement.replied,
- * NULL when none) still ends its reminders: *stands TRUE when there is one
- * and no "reopened" or "deadline changed" event came after it (the event
- * log's order; without a "replied" event, its time).  A chair who reopens
- * an answered statement, or gives it a new deadline, wants reminders
- * again; an answer recorded after that ends them again.  FALSE with *err
- * when the store fails. */
-gboolean tickle_answer_stands(struct store *st, gint64 id, const char *replied,
-                              gboolean *stands, GError **err);
 /* Whether the reminder queued as outbox row outbox_id for statement id
  * is still wanted: *why is NULL when it is, else what has happened since
- * it was queued: "closed", "answered" (an answer that stands, as
- * tickle_answer_stands says), "given a new deadline" (a "deadline
+ * it was queued: "closed", "answered" (an answer that stands:
+ * store_tickle_facts' answered), "given a new deadline" (a "deadline
  * changed" event after the row's "queued reminder" event) or "no longer
  * recorded".  FALSE with *err when the store fails. */
 gboolean tickle_reminder_stale(struct store *st, gint64 id, gint64 outbox_id,
