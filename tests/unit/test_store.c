@@ -680,6 +680,106 @@ test_replied_time(void **state)
     store_close(st);
 }
 
+/* store_list's callback for test_answered: the answered flag of the one
+ * statement listed. */
+static gboolean
+listed_answered(const struct statement *s, gpointer data)
+{
+    *(int *) data = s->answered;
+    return TRUE;
+}
+
+/* Check that store_get_statement, store_list and store_tickle_facts all
+ * say answered is want for statement id: one rule for every reader. */
+static void
+assert_answered(struct store *st, gint64 id, gboolean want)
+{
+    GError *err = NULL;
+    struct statement *s = store_get_statement(st, id, &err);
+    struct store_tickle_facts f;
+    int listed = -1;
+
+    assert_non_null(s);
+    assert_int_equal(s->answered, want);
+    statement_free(s);
+    assert_true(store_tickle_facts(st, id, &f, &err));
+    assert_int_equal(f.answered, want);
+    store_tickle_facts_clear(&f);
+    assert_true(store_list(st, listed_answered, &listed, &err));
+    assert_int_equal(listed, want);
+}
+
+/* Record one event on statement id. */
+static void
+event_ok(struct store *st, gint64 id, const char *what)
+{
+    GError *err = NULL;
+
+    assert_true(store_begin(st, &err));
+    if (strcmp(what, "replied") == 0)
+        assert_true(store_set_replied(st, id, &err));
+    assert_true(store_add_event(st, id, 0, what, "test", NULL, &err));
+    assert_true(store_commit(st, &err));
+}
+
+/* An answer stands (answered) until a "reopened" or "deadline changed"
+ * event comes after it, in the log's order even within one second; an
+ * answer recorded after those stands again.  replied stays, the history.
+ * A replied column without a "replied" event is compared by time. */
+static void
+test_answered(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = statement_new();
+    gint64 id = add_statement_ok(st, s);
+    GError *err = NULL;
+    struct statement *got;
+
+    assert_answered(st, id, FALSE);
+    event_ok(st, id, "replied");
+    assert_answered(st, id, TRUE);
+    event_ok(st, id, "reopened");
+    assert_answered(st, id, FALSE);
+    got = store_get_statement(st, id, &err);
+    assert_non_null(got->replied);      /* the history stays */
+    statement_free(got);
+    event_ok(st, id, "replied");
+    assert_answered(st, id, TRUE);
+    event_ok(st, id, "deadline changed");
+    assert_answered(st, id, FALSE);
+    event_ok(st, id, "tickled");        /* other events change nothing */
+    assert_answered(st, id, FALSE);
+    event_ok(st, id, "replied");
+    assert_answered(st, id, TRUE);
+
+    /* Written by hand or by an older version: no "replied" event. */
+    statement_free(s);
+    s = statement_new();
+    id = add_statement_ok(st, s);
+    {
+        g_autofree char *sql = g_strdup_printf(
+            "INSERT INTO event (statement, at, what) VALUES (%" G_GINT64_FORMAT
+            ", '2027-01-10T09:00:00Z', 'reopened');"
+            "UPDATE statement SET replied = '2027-01-20T09:00:00Z' WHERE id = %" G_GINT64_FORMAT,
+            id, id);
+
+        assert_int_equal(run_sql(f->path, sql), SQLITE_OK);
+    }
+    /* store_list reports the last statement listed: this one. */
+    assert_answered(st, id, TRUE);
+    {
+        g_autofree char *sql = g_strdup_printf(
+            "INSERT INTO event (statement, at, what) VALUES (%" G_GINT64_FORMAT
+            ", '2027-01-25T09:00:00Z', 'deadline changed')", id);
+
+        assert_int_equal(run_sql(f->path, sql), SQLITE_OK);
+    }
+    assert_answered(st, id, FALSE);
+    statement_free(s);
+    store_close(st);
+}
+
 /* Asking for a missing statement or message says NOTFOUND. */
 static void
 test_not_found(void **state)
@@ -1326,6 +1426,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replied_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_needs_transaction, setup, teardown),
     };
 
