@@ -726,15 +726,21 @@ command_set_state(const struct command_ctx *cc, gint64 id, const char *state,
                   const struct command_by *by, struct command_change *ch, GError **err)
 {
     struct store_tickle_facts f = { 0 };
-    gboolean closing = strcmp(state, "closed") == 0;
+    gboolean closing = strcmp(state, "closed") == 0, answered;
 
     memset(ch, 0, sizeof *ch);
     if (!store_tickle_facts(cc->store, id, &f, err))
         return FALSE;
     ch->was = g_strdup(f.state);
     ch->now = g_strdup(state);
+    answered = f.answered;
     store_tickle_facts_clear(&f);
-    if (g_strcmp0(ch->was, state) == 0)
+    /* An open statement whose answer stands is not outstanding: a chair
+     * who reopens it wants it outstanding again (the answer was not the
+     * end of it), and the "reopened" event is what says so to the
+     * tickler, list and the site.  Anything else already in state is
+     * left alone. */
+    if (g_strcmp0(ch->was, state) == 0 && (closing || !answered))
         return TRUE;
     ch->changed = TRUE;
     return store_set_state(cc->store, id, state, err)

@@ -648,6 +648,34 @@ test_done(void **state)
     query_is("SELECT count(*) FROM event WHERE what = 'reopened'", "1");
     query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'"
              " AND instr(CAST(raw AS TEXT), 'open already: nothing done') > 0", "1");
+    /* Open but answered (liaisonctl reply): not outstanding, so a chair
+     * who says "reopen" wants it outstanding again; the reopen is
+     * recorded, and the answer no longer stands. */
+    assert_true(store_begin(t.store, NULL));
+    assert_true(store_set_replied(t.store, 1, NULL));
+    assert_true(store_add_event(t.store, 1, 0, "replied", "liaisonctl", "<r@ietf.test>", NULL));
+    assert_true(store_commit(t.store, NULL));
+    {
+        struct store_tickle_facts f;
+
+        assert_true(store_tickle_facts(t.store, 1, &f, NULL));
+        assert_true(f.answered);
+        store_tickle_facts_clear(&f);
+    }
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL,
+                            "reopen: their answer asks for more\n"), KIND_CORRESPONDENCE);
+    query_is("SELECT count(*) || ' ' || max(detail) FROM event WHERE what = 'reopened'"
+             " AND actor = 'ccamp-chairs@ietf.test'", "1 their answer asks for more");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'"
+             " AND instr(CAST(raw AS TEXT), 'reopened: the reminders start again') > 0", "1");
+    query_is("SELECT state || ' ' || (replied IS NOT NULL) FROM statement WHERE id = 1", "open 1");
+    {
+        struct store_tickle_facts f;
+
+        assert_true(store_tickle_facts(t.store, 1, &f, NULL));
+        assert_false(f.answered);
+        store_tickle_facts_clear(&f);
+    }
 }
 
 /* The liaison manager's alias has a person behind it (the directory's
