@@ -59,12 +59,14 @@ field_holds(const char *field, const char *folded)
 
 /* TRUE, with *days from today (YYYY-MM-DD) to its deadline (below zero:
  * overdue), when s is outstanding: open, not answered (answered is not
- * outstanding, as on the published page) and with a deadline.  list's
- * deadline filters and stats' OVERDUE both count by it. */
+ * outstanding, as on the published page) and with a deadline.  Answered
+ * is an answer that stands (the store's answered): one recorded before
+ * a reopen or a new deadline no longer counts, as for the tickler.
+ * list's deadline filters and stats' OVERDUE both count by it. */
 static gboolean
 outstanding_days(const struct statement *s, const char *today, int *days)
 {
-    return g_strcmp0(s->state, "open") == 0 && s->replied == NULL
+    return g_strcmp0(s->state, "open") == 0 && !s->answered
            && tickle_days_until(today, s->env->deadline, days);
 }
 
@@ -272,7 +274,11 @@ stats_count(struct stats_row *r, const struct statement *s, const char *today)
         r->open++;
     else
         r->closed++;
-    if (s->replied != NULL) {
+    /* Answered: an answer that stands, as everywhere else; one recorded
+     * before a reopen or a new deadline counts as outstanding again (so
+     * OVERDUE once past the deadline), never as both.  Its day is
+     * replied's: the latest answer recorded. */
+    if (s->answered && s->replied != NULL) {
         char    replied[11], received[11];
 
         /* Days, not times: by the day of the deadline, as the page and
@@ -592,8 +598,15 @@ show_statement(const struct statement *s, const GPtrArray *events)
         putchar('\n');
     }
     printf("%-20s%s\n", "Received:", s->received != NULL ? s->received : "-");
-    if (s->replied != NULL)
+    if (s->replied != NULL && s->answered) {
         show_field("Answered:", s->replied);
+    } else if (s->replied != NULL) {
+        /* The history stays, but the answer no longer ends the matter. */
+        g_autofree char *was = g_strdup_printf("%s (reopened or given a new deadline since: "
+                                               "outstanding again)", s->replied);
+
+        show_field("Answered:", was);
+    }
     if (s->closed != NULL)
         show_field("Closed:", s->closed);
     show_field("Message-ID:", s->message_id);

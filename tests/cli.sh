@@ -708,7 +708,7 @@ def wants(s):
     if f.get("--open") and s["state"] != "open": return False
     if f.get("--closed") and s["state"] != "closed": return False
     if f.get("--overdue") or "--due" in f:
-        if s["state"] != "open" or s["replied"] or not s["deadline"]: return False
+        if s["state"] != "open" or s["answered"] or not s["deadline"]: return False
         days = (datetime.date.fromisoformat(s["deadline"]) - today).days
         if f.get("--overdue") and days >= 0: return False
         if "--due" in f and days > int(f["--due"]): return False
@@ -762,6 +762,37 @@ check "list --overdue: the answered statement is past its deadline" \
     jq -e --arg id "${dated[0]}" '.[] | select(.id == ($id | tonumber)) | .replied != null and .deadline < "2027-04-01"' "$SCRATCH/all.json"
 check_exit "list --overdue as at 2027-04-01" 0 lf list --overdue --now 2027-04-01
 check "list --overdue: not the answered one" sh -c '! grep -q "^$1 " "$2"' _ "${dated[0]}" "$SCRATCH/out"
+# An answered statement that a chair reopens is outstanding again: the
+# reopen is recorded though it was open, and list, show and stats then
+# count it as the tickler does (a copy, so that the figures below keep
+# the answer).
+RA="$SCRATCH/reopen-answered.db"
+sqlite3 "$LF" ".backup '$RA'"
+ra() { "$CTL" -d "$RA" -D "$CORPUS/directory.json" "$@"; }
+A0=${dated[0]}
+check "answered: list --json says it stands, replied beside it" \
+    jq -e --argjson id "$A0" '.[] | select(.id == $id) | .answered == true and .replied != null' "$SCRATCH/all.json"
+ra stats --now 2027-04-01 --json >"$SCRATCH/ra-before.json"
+check_exit "reopen an answered statement that is open: 0" 0 ra reopen --reason "their answer asks for more" "$A0"
+check_grep "reopen: says it was reopened" "^statement $A0 reopened$" "$SCRATCH/out"
+check "reopen: the event recorded, the answer kept as history" test \
+    "$(sqlite3 "$RA" "SELECT (SELECT count(*) FROM event WHERE statement = $A0 AND what = 'reopened' AND detail = 'their answer asks for more') || '|' || state || '|' || (replied IS NOT NULL) FROM statement WHERE id = $A0")" = "1|open|1"
+check_exit "reopen it again: nothing to do" 0 ra reopen "$A0"
+check_grep "reopen again: already open" "^statement $A0 is already open$" "$SCRATCH/out"
+check "reopen again: no second event" test "$(sqlite3 "$RA" "SELECT count(*) FROM event WHERE statement = $A0 AND what = 'reopened'")" = 1
+check_exit "list --overdue as at 2027-04-01, the answer reopened" 0 ra list --overdue --now 2027-04-01
+check_grep "list --overdue: the reopened answered one is overdue" "^$A0 " "$SCRATCH/out"
+check "list --json: answered false, replied kept" \
+    bash -c '"$@" list --json | jq -e --argjson id '"$A0"' ".[] | select(.id == \$id) | .answered == false and .replied != null"' _ "$CTL" -d "$RA"
+check_exit "show the reopened answered one" 0 ra show "$A0"
+check_grep "show: when it was answered, and that it is outstanding again" \
+    "^Answered: +20[0-9-]+T[0-9:]+Z \(reopened or given a new deadline since: outstanding again\)$" "$SCRATCH/out"
+check_exit "stats after the reopen: 0" 0 ra stats --now 2027-04-01 --json
+check "stats: one answer fewer, one overdue more" python3 -c '
+import json, sys
+a, b = json.load(open(sys.argv[1]))[-1], json.load(open(sys.argv[2]))[-1]
+sys.exit(0 if b["answered"] == a["answered"] - 1 and b["overdue"] == a["overdue"] + 1 else 1)' \
+    "$SCRATCH/ra-before.json" "$SCRATCH/out"
 check_exit "list --group rtg" 0 lf list --group rtg
 check_grep "list --group rtg: a CCAMP statement (an RTG group)" "IETF CCAMP WG" "$SCRATCH/out"
 check_exit "list --group nosuch: 64" 64 lf list --group nosuch
@@ -805,7 +836,7 @@ def count(key, r):
     o["received"] += 1
     is_open = r["state"] == "open"
     o["open" if is_open else "closed"] += 1
-    if r["replied"]:
+    if r["answered"]:
         o["answered"] += 1
         if r["deadline"]:
             o["on_time" if d(r["replied"]) <= d(r["deadline"]) else "late"] += 1
