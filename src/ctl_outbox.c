@@ -16,6 +16,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "statement.h"
+#include "tickle.h"
 #include "ctl.h"
 
 /* Where a queued mail stands: "sent", "given up", "deferred" (an attempt
@@ -189,26 +190,20 @@ requeue_rcpts(const struct store_outbox_row *r)
     return g_string_free(s, FALSE);
 }
 
-/* Whether a reminder must not go out again, *why saying so ("closed" or
- * "answered": its statement has been since, and the reminder would be
- * stale), else NULL; FALSE with *err when the database fails. */
+/* Whether a reminder must not go out again, *why saying so ("closed",
+ * "answered", "given a new deadline": its statement has been since, and
+ * the reminder would be stale), else NULL; FALSE with *err when the
+ * database fails.  The sender's own rules (tickle_reminder_stale), so
+ * that requeue never puts back what the sender would drop, nor refuses
+ * what it would send: an answer followed by a reopen no longer counts. */
 static gboolean
 requeue_stale(struct ctl *ctl, const struct store_outbox_row *r, const char **why,
               GError **err)
 {
-    struct store_tickle_facts f = { 0 };
-
     *why = NULL;
     if (strcmp(r->kind, "reminder") != 0 || r->statement == 0)
         return TRUE;
-    if (!store_tickle_facts(ctl->store, r->statement, &f, err))
-        return FALSE;
-    if (g_strcmp0(f.state, "closed") == 0)
-        *why = "closed";
-    else if (f.replied != NULL)
-        *why = "answered";
-    store_tickle_facts_clear(&f);
-    return TRUE;
+    return tickle_reminder_stale(ctl->store, r->statement, r->id, why, err);
 }
 
 /* Put outbox row id back in the queue, with an event on its statement, in

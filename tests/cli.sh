@@ -1085,6 +1085,24 @@ sqlite3 "$DB" "UPDATE outbox SET kind = 'reminder', statement = $LS1 WHERE id = 
 check_exit "requeue a waiting reminder of the closed statement: 1" 1 ctl requeue "$R2"
 check_grep "requeue: it is still in the queue" "^liaisonctl: requeue: mail $R2 is still in the queue" "$SCRATCH/err"
 ctl reopen "$LS1" >/dev/null 2>&1
+# requeue asks the sender's own rules (tickle_reminder_stale): a reminder
+# of a statement answered since is stale; reopened after the answer it is
+# wanted again; given a new deadline after it was queued, stale again.
+NOW_UTC=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sqlite3 "$DB" "UPDATE statement SET replied = '$NOW_UTC' WHERE id = $LS1;
+               INSERT INTO event (statement, what, actor) VALUES ($LS1, 'replied', 'cli.sh')"
+check_exit "requeue the reminder of an answered statement: 1" 1 ctl requeue "$R1"
+check_grep "requeue: answered since, said" "^liaisonctl: requeue: mail $R1 is a reminder for LS $LS1, answered since: not sent" "$SCRATCH/err"
+check_exit "reopen the answered statement, open already" 0 ctl reopen "$LS1"
+check_exit "requeue the reminder once the answered statement is reopened: 0" 0 ctl requeue "$R1"
+check_grep "requeue: the reminder put back after answer and reopen" "^requeued $R1: reminder for LS $LS1 to " "$SCRATCH/out"
+sqlite3 "$DB" "UPDATE outbox SET failed = '2026-01-01T00:00:00Z', last_error = 'gave up after five days: timeout' WHERE id = $R1;
+               INSERT INTO event (statement, what, actor, detail) VALUES ($LS1, 'queued reminder', 'cli.sh', 'outbox $R1 to someone@ietf.test')"
+DL1=$(sqlite3 "$DB" "SELECT ifnull(deadline, '2030-01-01') FROM statement WHERE id = $LS1")
+ctl deadline "$LS1" 2031-06-30 >/dev/null 2>&1
+check_exit "requeue a reminder queued before the deadline moved: 1" 1 ctl requeue "$R1"
+check_grep "requeue: given a new deadline since, said" "^liaisonctl: requeue: mail $R1 is a reminder for LS $LS1, given a new deadline since: not sent" "$SCRATCH/err"
+ctl deadline "$LS1" "$DL1" >/dev/null 2>&1
 
 # --- a locked database: 75 after the busy timeout, nothing written -----------
 msgs=$(count_rows "$DB" "message WHERE direction = 'in'")
