@@ -70,6 +70,8 @@ struct entry {
     char   *closed;             /* when it was last closed, or NULL */
     char   *updated;            /* its last event, else received */
     char   *replied;            /* when the IETF answered it, or NULL */
+    gboolean answered;          /* that answer stands (statement's answered):
+                                   not reopened nor re-dated since */
     GPtrArray *groups;          /* char*: the keys it is assigned to */
 };
 
@@ -461,15 +463,16 @@ render_listing(const struct site *site, const struct view *v)
     for (guint i = 0; i < open->len; i++) {
         const struct entry *e = g_ptr_array_index(open, i);
         int     days;
-        /* Answered is not overdue: the IETF has done its part. */
-        gboolean overdue = e->replied == NULL
+        /* Answered is not overdue: the IETF has done its part, unless a
+         * chair has reopened it or given it a new deadline since. */
+        gboolean overdue = !e->answered
                            && tickle_days_until(site->today, e->deadline, &days) && days < 0;
         g_autofree char *received = day_of(e->received);
 
         row_start(out, e, overdue, v->top);
         g_string_append(out, "<td class=\"deadline\">");
-        put_deadline(out, e->deadline, site->today, e->replied == NULL);
-        if (e->replied != NULL) {
+        put_deadline(out, e->deadline, site->today, !e->answered);
+        if (e->answered && e->replied != NULL) {
             g_autofree char *answered = day_of(e->replied);
 
             g_string_append(out, " <span class=\"answered\">(answered ");
@@ -671,8 +674,13 @@ render_statement(const struct site *site, const struct statement *s,
     }
     if (s->replied != NULL) {
         g_autofree char *day = day_of(s->replied);
+        /* When it was answered stays on the page (history), but an
+         * answer reopened or re-dated since no longer ends the matter. */
+        g_autofree char *said = s->answered ? g_strdup(day)
+                                            : g_strdup_printf("%s (reopened since: a response "
+                                                              "is wanted again)", day);
 
-        field(out, "Answered", day);
+        field(out, "Answered", said);
     }
     field(out, "From", env->from_body);
     field(out, "To", env->to_body);
@@ -680,8 +688,8 @@ render_statement(const struct site *site, const struct statement *s,
     field(out, "Purpose", e->purpose != NULL ? e->purpose : "not stated");
     g_string_append(out, "<dt>Deadline</dt><dd class=\"deadline\">");
     /* Answered is not overdue, as on the index: no count of days once
-     * the IETF has done its part. */
-    put_deadline(out, env->deadline, site->today, open && s->replied == NULL);
+     * the IETF has done its part (an answer that stands). */
+    put_deadline(out, env->deadline, site->today, open && !s->answered);
     g_string_append(out, "</dd>\n");
     contacts_field(out, "Response contacts", env->response_contacts);
     contacts_field(out, "Technical contacts", env->technical_contacts);
@@ -848,7 +856,7 @@ render_feed(const struct site *site, const struct view *v)
                                e->purpose != NULL ? e->purpose : "not stated");
         if (strcmp(e->state, "open") != 0)
             g_string_append_printf(summary, "Closed on %.10s.", e->closed != NULL ? e->closed : "?");
-        else if (e->replied != NULL)
+        else if (e->answered && e->replied != NULL)
             g_string_append_printf(summary, "Answered on %.10s.", e->replied);
         else if (e->deadline != NULL)
             g_string_append_printf(summary, "Deadline %s (%s).", e->deadline, due);
@@ -1053,7 +1061,7 @@ render_calendar(const struct site *site, const struct view *v)
     for (guint i = 0; i < v->entries->len; i++) {
         struct entry *e = g_ptr_array_index(v->entries, i);
 
-        if (strcmp(e->state, "open") == 0 && e->replied == NULL && e->deadline != NULL)
+        if (strcmp(e->state, "open") == 0 && !e->answered && e->deadline != NULL)
             g_ptr_array_add(due, e);
     }
     g_ptr_array_sort(due, by_deadline);
@@ -1134,9 +1142,13 @@ render_json(const struct site *site)
         statement_json_string(b, "state", e->state);
         statement_json_string(b, "received", e->received);
         statement_json_string(b, "closed", e->closed);
-        /* When the IETF answered it: an open statement past its deadline
-         * is overdue only without one, as the pages say. */
+        /* When the IETF answered it (history, kept after a reopen), and,
+         * added beside it, whether that answer stands: an open statement
+         * past its deadline is overdue only without one, as the pages
+         * say. */
         statement_json_string(b, "replied", e->replied);
+        json_builder_set_member_name(b, "answered");
+        json_builder_add_boolean_value(b, e->answered);
         statement_json_string(b, "updated", e->updated);
         statement_json_strings(b, "groups", e->groups);
         json_builder_end_object(b);
@@ -1648,6 +1660,7 @@ publish_one(const struct statement *s, gpointer data)
     e->received = g_strdup(s->received != NULL ? s->received : site->o->now);
     e->closed = g_strcmp0(e->state, "closed") == 0 ? g_strdup(s->closed) : NULL;
     e->replied = g_strdup(s->replied);
+    e->answered = s->answered;
     e->updated = g_strdup(e->received);
     e->groups = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < s->groups->len; i++) {

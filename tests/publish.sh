@@ -173,7 +173,7 @@ facts "$SCRATCH/index.dom" >"$SCRATCH/index.json"
 want_open=$(jq -c '[.[] | select(.state == "open")] | sort_by([(.deadline == null), .deadline, .id]) | map(.id)' "$SCRATCH/list.json")
 is "index: the open statements, nearest deadline first" "$want_open" "$(jq -c '.tables.outstanding' "$SCRATCH/index.json")"
 is "index: the closed one in its own table" "[2]" "$(jq -c '.tables.closed' "$SCRATCH/index.json")"
-want_overdue=$(jq -c --arg now "$NOW" '[.[] | select(.state == "open" and .replied == null and .deadline != null and .deadline < $now)] | sort_by([.deadline, .id]) | map(.id)' "$SCRATCH/list.json")
+want_overdue=$(jq -c --arg now "$NOW" '[.[] | select(.state == "open" and (.answered | not) and .deadline != null and .deadline < $now)] | sort_by([.deadline, .id]) | map(.id)' "$SCRATCH/list.json")
 check "index: some statements overdue on $NOW ($want_overdue)" test "$want_overdue" != "[]"
 is "index: overdue rows marked, the answered one not" "$want_overdue" "$(jq -c '.overdue' "$SCRATCH/index.json")"
 check "index: the answered one says so in its deadline" jq -e --arg r "$R" --arg today "$TODAY" \
@@ -246,7 +246,7 @@ PY
 }
 # want_ics IDS: [id, deadline] of the open, unanswered ones among IDS.
 want_ics() {
-    jq -c --argjson ids "$1" '[.[] | select(.state == "open" and .replied == null and .deadline != null
+    jq -c --argjson ids "$1" '[.[] | select(.state == "open" and (.answered | not) and .deadline != null
         and (.id as $i | $ids | index($i))) | [.id, .deadline]] | sort' "$SCRATCH/list.json"
 }
 is "deadlines.ics: an event on the deadline of each open statement not answered" \
@@ -358,6 +358,35 @@ check "page: those group pages are there" sh -c 'for l in $(jq -r ".links[] | se
 check "Chromium renders the hostile statement's page" dom "file://$SITE/$H/index.html" "$SCRATCH/h.dom"
 facts "$SCRATCH/h.dom" >"$SCRATCH/h.json"
 check "page: one not answered does not say so" jq -e '.text.statement | contains("Answered") | not' "$SCRATCH/h.json"
+
+# --- an answered statement reopened: outstanding again, as the tickler has it
+# A copy of the store with $R (answered, past its deadline on $NOW)
+# reopened by its chair: overdue again on the index and its page, which
+# still say when it was answered; back in the calendar; no "Answered on"
+# in the feed; statements.json says answered beside replied.
+RA="$SCRATCH/reopened-answered.db"
+sqlite3 "$DB" ".backup '$RA'"
+check_exit "reopen the answered statement $R in a copy" 0 ctl -d "$RA" reopen --reason "more is wanted" "$R"
+check_exit "publish the copy" 0 ctl -d "$RA" publish --days 3650 --now "$NOW" "$SCRATCH/ra-site"
+check "statements.json: $R answered, before the reopen" jq -e --argjson r "$R" \
+    '.[] | select(.id == $r) | .answered == true and .replied != null' "$SITE/statements.json"
+check "statements.json: $R not answered after it, replied kept" jq -e --argjson r "$R" \
+    '.[] | select(.id == $r) | .answered == false and .replied != null' "$SCRATCH/ra-site/statements.json"
+check_grep "index: the reopened answered one is marked overdue" \
+    "<tr data-id=\"$R\" class=\"overdue\">" "$SCRATCH/ra-site/index.html"
+check "index: nor does it say answered" sh -c '! grep "<tr data-id=\"$1\"" "$2" | grep -q "class=\"answered\""' \
+    _ "$R" "$SCRATCH/ra-site/index.html"
+check_grep "page: still says when it was answered, and that it was reopened since" \
+    "<dt>Answered</dt><dd>$TODAY \(reopened since: a response is wanted again\)</dd>" "$SCRATCH/ra-site/$R/index.html"
+check "page: its deadline counts the days overdue" sh -c 'grep "class=\"deadline\"" "$1" | grep -q "overdue"' \
+    _ "$SCRATCH/ra-site/$R/index.html"
+check "page: the answered one's deadline, before the reopen, does not" sh -c '! grep "class=\"deadline\"" "$1" | grep -q "overdue"' \
+    _ "$SITE/$R/index.html"
+check_grep "deadlines.ics: the reopened answered one is back in the calendar" \
+    "^UID:ls-$R-deadline@" "$SCRATCH/ra-site/deadlines.ics"
+check "deadlines.ics: not before the reopen" sh -c '! grep -q "^UID:ls-$1-deadline@" "$2"' _ "$R" "$SITE/deadlines.ics"
+check "feed: no 'Answered on' for it any more" sh -c '[ "$(grep -c "Answered on" "$1")" -gt "$(grep -c "Answered on" "$2")" ]' \
+    _ "$SITE/feed.atom" "$SCRATCH/ra-site/feed.atom"
 check_exit "show --json the hostile statement" 0 ctl show --json "$H"
 title=$(jq -r .title "$SCRATCH/out")
 is "page: the title, as recorded" "$title" "$(jq -r '.text.title' "$SCRATCH/h.json")"
