@@ -103,10 +103,12 @@ void    command_change_clear(struct command_change *ch);
  * inside the caller's transaction: the change and its event ("closed",
  * "reopened", "deadline changed", "reassigned"; actor and reason from by).
  * FALSE with *err for a store failure (STORE_ERROR_NOTFOUND: no statement
- * id).  command_set_state takes "closed" or "open"; command_set_deadline a
- * date command_date accepted; command_reassign a group or area the
- * directory knows (route_reassign_target), and queues the new assignee's
- * notification when cc->notify and cc->mail. */
+ * id).  command_set_state takes "closed" or "open" ("open" also reopens
+ * an open statement whose answer stands, so that its reminders come
+ * back); command_set_deadline a date command_date accepted;
+ * command_reassign a group or area the directory knows
+ * (route_reassign_target), and queues the new assignee's notification
+ * when cc->notify and cc->mail. */
 gboolean command_set_state(const struct command_ctx *cc, gint64 id, const char *state,
                            const struct command_by *by, struct command_change *ch,
                            GError **err);

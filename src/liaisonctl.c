@@ -252,14 +252,15 @@ static const struct command commands[] = {
       "error; 66 no database; 70 internal error; 75 the database cannot be\n"
       "opened or written; 78 configuration error." },
     { "reopen", ctl_cmd_close, "[--reason TEXT] ID",
-      "Open statement ID again after a close: the tickler reminds it again.\n"
-      "An event records who and why.\n"
+      "Open statement ID again after a close, or after an answer that did not\n"
+      "settle it: the tickler reminds it again.  An event records who and why.\n"
       "\n"
       "Options:\n"
       "  -r, --reason TEXT  why, kept with the event\n"
       "  -h, --help         this help\n"
       "\n"
-      "Exit status: 0 reopened, or already open; 1 no statement ID; 64 usage\n"
+      "Exit status: 0 reopened, or already open and not answered (nothing\n"
+      "recorded); 1 no statement ID; 64 usage\n"
       "error; 66 no database; 70 internal error; 75 the database cannot be\n"
       "opened or written; 78 configuration error." },
     { "deadline", ctl_cmd_deadline, "[--reason TEXT] ID YYYY-MM-DD",
