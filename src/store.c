@@ -738,7 +738,8 @@ store_fail(struct store *st, GError **err, int rc, const char *what)
     if ((rc & 0xff) == SQLITE_IOERR && why == NULL && (e = no_room_errno(st->db)) != 0) {
         g_autofree char *room = no_room_words(e);
 
-        msg = why = g_strdup_printf("%s: %s", msg, room);
+        why = g_strdup_printf("%s: %s", msg, room);
+        msg = why;
     }
     g_set_error(err, STORE_ERROR, store_error_of(st->db, rc), "%s: %s: %s",
                 st->path, what, msg);
