@@ -50,11 +50,45 @@ check_failed() {
 # 90-minute limit.
 elapsed() { echo "   ($SECONDS s elapsed)"; }
 
-# One named step that passes or fails as a whole.
+# Every stage runs under a time limit, so that one that hangs (a test
+# waiting on a lock, a thread starved under valgrind) costs its own limit
+# and not the rest of CI's 90 minutes: the run still ends with its
+# summary line.  A stage may take at most its own cap, and never past
+# RUN_ALL_DEADLINE seconds from the start (default 84 minutes, which
+# leaves the summary and CI's clean-up their margin).
+RUN_ALL_DEADLINE=${RUN_ALL_DEADLINE:-5040}
+
+# bounded CAP CMD...: run CMD (a program or an exported function) for at
+# most CAP seconds, or what is left before the deadline if less; kill its
+# whole process group when time is up.  CMD's status, or 124 when it was
+# stopped or never started for want of time.
+bounded() {
+    local cap=$1 left rc; shift
+    left=$((RUN_ALL_DEADLINE - SECONDS))
+    [ "$left" -lt "$cap" ] && cap=$left
+    if [ "$left" -lt 30 ]; then
+        echo "   not run: ${left} s left before the run's deadline (RUN_ALL_DEADLINE=$RUN_ALL_DEADLINE)" | tee -a "$LOGDIR/timeouts.log"
+        return 124
+    fi
+    # timeout(1) makes its own process group and signals all of it, so
+    # the children of a killed stage (make's tests, valgrind) go too.
+    timeout -k 30 "$cap" bash -c '"$@"' bounded "$@"
+    rc=$?
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        echo "   stopped after $cap s: $*" | tee -a "$LOGDIR/timeouts.log"
+        rc=124
+    fi
+    return "$rc"
+}
+
+# One named step that passes or fails as a whole, within CAP seconds
+# (step -t CAP NAME CMD...; 20 minutes unless given).
 step() {
+    local cap=1200
+    if [ "$1" = -t ]; then cap=$2; shift 2; fi
     local name=$1; shift
     echo "== $name"
-    if "$@" >"$LOGDIR/$name.log" 2>&1; then
+    if bounded "$cap" "$@" >"$LOGDIR/$name.log" 2>&1; then
         PASSED=$((PASSED + 1)); echo "   ok"
     else
         FAILED=$((FAILED + 1)); echo "   FAILED (last lines of tests/logs/$name.log:)"
@@ -64,7 +98,7 @@ step() {
 }
 
 echo "== dependencies"
-contrib/install-deps.sh || { elapsed; echo "0 passed, 1 failed"; exit 1; }
+bounded 1800 contrib/install-deps.sh || { elapsed; echo "0 passed, 1 failed"; exit 1; }
 elapsed
 
 # Both builds are out of the source tree (build/ and build-asan/), so that
@@ -88,7 +122,7 @@ fi
 elapsed
 
 echo "== make check"
-make -C build -j"$(nproc)" check >"$LOGDIR/check.log" 2>&1
+bounded 2400 make -C build -j"$(nproc)" check >"$LOGDIR/check.log" 2>&1
 rc=$?
 sed -n '/^# TOTAL/,/^# ERROR/p' "$LOGDIR/check.log" | sed 's/^/   /'
 grep -E '^(FAIL|ERROR):' "$LOGDIR/check.log" | sed 's/^/   /'
@@ -99,7 +133,7 @@ elapsed
 
 # The README's first command, as a user runs it, its output checked.
 echo "== the demo (contrib/demo.sh)"
-bash tests/demo-check.sh >"$LOGDIR/demo.log" 2>&1
+bounded 900 bash tests/demo-check.sh >"$LOGDIR/demo.log" 2>&1
 rc=$?
 grep -E '^(FAIL|\[  )' "$LOGDIR/demo.log" | sed 's/^/   /'
 FAILED_BEFORE=$FAILED
@@ -109,12 +143,14 @@ elapsed
 
 echo "== make check, ASan + UBSan build"
 rm -rf build-asan; mkdir build-asan
-(
+check_asan() {
     cd build-asan && ../configure -q --enable-sanitizers &&
-    make -j"$(nproc)" >/dev/null &&
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        make -j"$(nproc)" check
-) >"$LOGDIR/check-asan.log" 2>&1
+        make -j"$(nproc)" >/dev/null &&
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            make -j"$(nproc)" check
+}
+export -f check_asan
+bounded 3000 check_asan >"$LOGDIR/check-asan.log" 2>&1
 rc=$?
 sed -n '/^# TOTAL/,/^# ERROR/p' "$LOGDIR/check-asan.log" | sed 's/^/   /'
 grep -E '^(FAIL|ERROR):|error:' "$LOGDIR/check-asan.log" | head -20 | sed 's/^/   /'
@@ -132,9 +168,12 @@ VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitc
 for t in build/tests/unit/test_*; do
     case "$t" in *.c|*.h|*.o|*.log|*.trs) continue ;; esac
     [ -x "$t" ] || continue
-    step "valgrind-$(basename "$t")" env LIAISON_SRCDIR="$TOP" $VG "$t"
+    step -t 600 "valgrind-$(basename "$t")" env LIAISON_SRCDIR="$TOP" $VG "$t"
 done
 vgdb=$(mktemp -u /tmp/liaison-vg.XXXXXX.db)
+# The functions below run in a child shell under bounded(), so what they
+# read is exported.
+export TOP LOGDIR VG vgdb
 vg_corpus() {
     local f rc
     for f in tests/corpus/*.eml; do
@@ -146,7 +185,8 @@ vg_corpus() {
         $VG build/src/liaisonctl -d "$vgdb" publish "$vgdb.site" &&
         rm -rf "$vgdb.site"
 }
-step "valgrind-liaisonctl-corpus" vg_corpus
+export -f vg_corpus
+step -t 900 "valgrind-liaisonctl-corpus" vg_corpus
 # The corpus as an mbox behind a message that is not mail (GMime's parse
 # started anew after it), imported, then the database backed up, and
 # exported and the export imported again by its From_ lines' dates.
@@ -167,7 +207,8 @@ vg_archive() {
     $VG build/src/liaisonctl -d "$vgdb.c" -D tests/corpus/directory.json import \
         --from-line-dates "$vgdb.x" >/dev/null
 }
-step "valgrind-liaisonctl-archive" vg_archive
+export -f vg_archive
+step -t 900 "valgrind-liaisonctl-archive" vg_archive
 rm -f "$vgdb" "$vgdb-wal" "$vgdb-shm" "$vgdb.mbox" "$vgdb.a" "$vgdb.a-wal" "$vgdb.a-shm" "$vgdb.b" \
     "$vgdb.x" "$vgdb.c" "$vgdb.c-wal" "$vgdb.c-shm"
 # liaisond itself: test-milter.sh (the corpus, SIGHUP, a read-only database
@@ -190,7 +231,8 @@ vg_daemon() {
     done
     return "$rc"
 }
-step "valgrind-liaisond-milter" vg_daemon
+export -f vg_daemon
+step -t 1200 "valgrind-liaisond-milter" vg_daemon
 
 # clang's static analyzer over the product's code (src/, not the tests):
 # any finding fails the step, and its report is kept in tests/logs/.
@@ -202,20 +244,21 @@ scan_src() (
         scan-build --status-bugs -o "$LOGDIR/scan-build" make -j"$(nproc)"
 )
 if command -v scan-build >/dev/null 2>&1; then
-    step "scan-build" scan_src
+    export -f scan_src
+    step -t 900 "scan-build" scan_src
 else
     echo "== scan-build"; echo "   skipped: scan-build not found (neither passed nor failed)"
 fi
 
 # libFuzzer targets (clang, ASan + UBSan), 60 s each over the seed corpus.
 if command -v clang >/dev/null 2>&1; then
-    step "fuzz" env FUZZ_SECONDS=60 tests/fuzz/run.sh build-fuzz
+    step -t 1200 "fuzz" env FUZZ_SECONDS=60 tests/fuzz/run.sh build-fuzz
 else
     echo "== fuzz"; echo "   skipped: clang not found (neither passed nor failed)"
 fi
 
 echo "== make distcheck"
-step "distcheck" make -C build -j"$(nproc)" distcheck
+step -t 2400 "distcheck" make -C build -j"$(nproc)" distcheck
 
 echo
 echo "logs: tests/logs/, build/tests/ and build-asan/tests/"
