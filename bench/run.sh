@@ -6,6 +6,11 @@
 #  a) other mail: 2,000 messages of 5 KB over 10 sessions (smtp-source) to
 #     someone@ietf.test through Postfix + liaisond, on a unix socket and on
 #     TCP, against the same Postfix with no milter.  Target ratio >= 0.9.
+#     smtp-source sends one message a connection, so Postfix opens a milter
+#     connection for each.  a') the same with smtp-source -d: 200 messages
+#     over each of the 10 connections, as a relay with a connection cache
+#     sends them, which splits what the milter costs a connection from what
+#     it costs a message (no target).
 #  b) intake mail: the corpus (tests/corpus/*.eml, every message, unique
 #     Message-IDs per copy) plus 100 KB statements with a PDF attached, to
 #     liaisons@ietf.test over 10 sessions, through Postfix + liaisond
@@ -38,8 +43,8 @@
 # a ratio is the median of the rounds' own ratios (liaisond's round against
 # the reference's round beside it), which a load that changes between
 # rounds moves less than the ratio of two medians.  a) has BENCH_A_ROUNDS
-# rounds (default 7: a round is about 20 s), b) and c) BENCH_ROUNDS
-# (default 3).
+# rounds (default 7: a round is about 20 s), a') BENCH_A2_ROUNDS (default
+# 5), b) and c) BENCH_ROUNDS (default 3).
 #
 # Everything runs on 127.0.0.1: one private Postfix per configuration
 # (tests/postfix/pf-start, each with its own directory and high port), every
@@ -48,7 +53,7 @@
 # apt-get: run it as root, as a person, on a machine where that is fine.
 #
 # Environment: LIAISON_SRCDIR, LIAISON_BUILDDIR (set by "make bench"),
-# BENCH_ROUNDS, BENCH_A_ROUNDS, BENCH_DIR (default BUILDDIR/bench-run),
+# BENCH_ROUNDS, BENCH_A_ROUNDS, BENCH_A2_ROUNDS, BENCH_DIR (default BUILDDIR/bench-run),
 # KEEP=1 keeps it.
 # Writes the tables and the machine to BUILDDIR/bench-results.md.
 # Per-instance variables (PORT_x, LPID_x, MPIDS_x) are set through eval;
@@ -64,6 +69,7 @@ CORPUS="$SRCDIR/tests/corpus"
 LIAISOND="$BUILDDIR/src/liaisond"
 ROUNDS=${BENCH_ROUNDS:-3}
 A_ROUNDS=${BENCH_A_ROUNDS:-7}
+A2_ROUNDS=${BENCH_A2_ROUNDS:-5}
 RUN=${BENCH_DIR:-$BUILDDIR/bench-run}
 RESULTS="$BUILDDIR/bench-results.md"
 PATH=$PATH:/usr/sbin:/sbin
@@ -309,16 +315,17 @@ milter_cpu_of() {
     "$BENCH/cputime" $pids
 }
 
-# other_round NAME: smtp-source through instance NAME; prints msgs/s, the
-# CPU milliseconds per message of the instance and its milter, and of the
-# milter alone.
+# other_round NAME [FLAG]: smtp-source through instance NAME, with FLAG
+# (-d: keep each connection for the next message) if given; prints
+# msgs/s, the CPU milliseconds per message of the instance and its
+# milter, and of the milter alone.
 other_round() {
-    local name=$1 port t0 t1 n c0 c1 m0 m1
+    local name=$1 flag=${2:-} port t0 t1 n c0 c1 m0 m1
     eval "port=\$PORT_$name"
     clear_inbox "$name"
     c0=$(cpu_of "$name"); m0=$(milter_cpu_of "$name")
     t0=$(date +%s.%N)
-    smtp-source -s "$SESSIONS" -m "$OTHER_MSGS" -l "$OTHER_LEN" -f bench@pf.test \
+    smtp-source ${flag:+"$flag"} -s "$SESSIONS" -m "$OTHER_MSGS" -l "$OTHER_LEN" -f bench@pf.test \
         -t someone@ietf.test "127.0.0.1:$port" >>"$RUN/smtp-source.log" 2>&1 ||
         say "warning: smtp-source to $name exited non-zero (see $RUN/smtp-source.log)" >&2
     n=$(wait_delivered "$name" "$OTHER_MSGS")
@@ -456,6 +463,15 @@ for r in $(seq 1 "$A_ROUNDS"); do
         say "a) other mail, round $r/$A_ROUNDS, $name: $1 msgs/s, $2 ms CPU/msg"
     done
 done
+# a') the same over connections kept for 200 messages each.
+for name in none lunix ltcp; do eval "A2_$name=; AC2_$name=; AM2_$name="; done
+for r in $(seq 1 "$A2_ROUNDS"); do
+    for name in $(rotate "$r" none lunix ltcp); do
+        set -- $(other_round "$name" -d)
+        eval "A2_$name=\"\$A2_$name $1\"; AC2_$name=\"\$AC2_$name $2\"; AM2_$name=\"\$AM2_$name $3\""
+        say "a') other mail, 200 a connection, round $r/$A2_ROUNDS, $name: $1 msgs/s, $2 ms CPU/msg"
+    done
+done
 
 # b), c) intake mail: msgs/s to the last delivery (B_), CPU ms/msg (BC_),
 # msgs/s to the last reply (BA_), copies delivered (BN_).  "copies" is the
@@ -522,6 +538,9 @@ say "d) VmRSS before $rss0 kB, VmHWM after $hwm kB (peak reset: $hwm_reset), VmR
 {
 a_none=$(median $A_none); a_lunix=$(median $A_lunix); a_ltcp=$(median $A_ltcp)
 ac_none=$(median $AC_none); ac_lunix=$(median $AC_lunix); ac_ltcp=$(median $AC_ltcp)
+a2_none=$(median $A2_none); a2_lunix=$(median $A2_lunix); a2_ltcp=$(median $A2_ltcp)
+ac2_none=$(median $AC2_none); ac2_lunix=$(median $AC2_lunix); ac2_ltcp=$(median $AC2_ltcp)
+am2_lunix=$(median $AM2_lunix); am2_ltcp=$(median $AM2_ltcp)
 am_lunix=$(median $AM_lunix); am_ltcp=$(median $AM_ltcp); bm_lunix=$(median $BM_lunix); bm_md=$(median $BM_md)
 b_none=$(median $B_none); b_lunix=$(median $B_lunix); b_md=$(median $B_md)
 bc_none=$(median $BC_none); bc_lunix=$(median $BC_lunix); bc_md=$(median $BC_md)
@@ -533,6 +552,7 @@ bm_rlia=$(median $BM_rlia); bn_rnone=$(median $BN_rnone); bn_rlia=$(median $BN_r
 b_rmd=$(median $B_rmd); bc_rmd=$(median $BC_rmd); bm_rmd=$(median $BM_rmd)
 }
 r_unix=$(ratio_median "$A_lunix" "$A_none"); r_tcp=$(ratio_median "$A_ltcp" "$A_none")
+r2_unix=$(ratio_median "$A2_lunix" "$A2_none"); r2_tcp=$(ratio_median "$A2_ltcp" "$A2_none")
 r_intake=$(ratio_median "$B_lunix" "$B_none"); r_relay=$(ratio_median "$B_rlia" "$B_rnone")
 r_rmd=$(ratio_median "$B_rlia" "$B_rmd"); r_copies=$(ratio_median "$B_lunix" "$B_copies")
 r_md=$(ratio_median "$B_lunix" "$B_md")
@@ -549,12 +569,14 @@ echo "Postfix $(postconf -d -h mail_version), $(mimedefang-multiplexor -v 2>&1 |
 echo "liaisond $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?') built in $BUILDDIR;"
 echo "load average at the start $LOAD0, at the end $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "Throughput: from the first connect to the last delivered file, the median of $A_ROUNDS rounds"
-echo "for a) and of $ROUNDS for b) and c); a ratio is the median of the rounds' own ratios."
+echo "for a), $A2_ROUNDS for a') and $ROUNDS for b) and c); a ratio is the median of the rounds' own ratios."
 echo
 echo "| measurement | liaisond | reference | ratio | target | met? |"
 echo "| --- | --- | --- | --- | --- | --- |"
 echo "| a) other mail, unix socket (msgs/s) | $a_lunix | $a_none (no milter) | $r_unix | >= 0.9 | $(met "$r_unix" '>=' 0.9) |"
 echo "| a) other mail, TCP 127.0.0.1 (msgs/s) | $a_ltcp | $a_none (no milter) | $r_tcp | >= 0.9 | $(met "$r_tcp" '>=' 0.9) |"
+echo "| a') other mail, 200 messages a connection, unix socket (msgs/s) | $a2_lunix | $a2_none (no milter) | $r2_unix | - | - |"
+echo "| a') the same, TCP 127.0.0.1 (msgs/s) | $a2_ltcp | $a2_none (no milter) | $r2_tcp | - | - |"
 echo "| b) intake mix, $MIX_N msgs (msgs/s) | $b_lunix | $b_none (no milter) | $r_intake | >= 0.5 | $(met "$r_intake" '>=' 0.5) |"
 echo "| b) the same, against Postfix delivering the same copies (msgs/s) | $b_lunix | $b_copies (no milter, $bn_copies copies) | $r_copies | - | - |"
 echo "| b) the same mix, both relaying to a next hop by SMTP (msgs/s) | $b_rlia | $b_rnone (no milter) | $r_relay | (>= 0.5) | $(met "$r_relay" '>=' 0.5) |"
@@ -571,6 +593,8 @@ echo "| measurement | with liaisond | of which liaisond | reference | reference 
 echo "| --- | --- | --- | --- | --- |"
 echo "| a) other mail, unix socket | $ac_lunix | $am_lunix | $ac_none (no milter) | $(calc "$ac_none / $ac_lunix") |"
 echo "| a) other mail, TCP | $ac_ltcp | $am_ltcp | $ac_none (no milter) | $(calc "$ac_none / $ac_ltcp") |"
+echo "| a') 200 messages a connection, unix socket | $ac2_lunix | $am2_lunix | $ac2_none (no milter) | $(calc "$ac2_none / $ac2_lunix") |"
+echo "| a') 200 messages a connection, TCP | $ac2_ltcp | $am2_ltcp | $ac2_none (no milter) | $(calc "$ac2_none / $ac2_ltcp") |"
 echo "| b) intake mix | $bc_lunix | $bm_lunix | $bc_none (no milter) | $(calc "$bc_none / $bc_lunix") |"
 echo "| b) intake mix, the same copies | $bc_lunix | $bm_lunix | $bc_copies (no milter, the copies liaisond routed) | $(calc "$bc_copies / $bc_lunix") |"
 echo "| b) intake mix, relayed | $bc_rlia | $bm_rlia | $bc_rnone (no milter, relayed) | $(calc "$bc_rnone / $bc_rlia") |"
@@ -589,6 +613,7 @@ done
 echo "Latency through MIMEDefang: median $m50 ms, p99 $m99 ms ($LAT_N messages one at a time)."
 echo
 echo "Rounds, msgs/s: a) none$A_none; unix$A_lunix; tcp$A_ltcp."
+echo "a') none$A2_none; unix$A2_lunix; tcp$A2_ltcp."
 echo "b) none$B_none; liaisond$B_lunix; same copies$B_copies; MIMEDefang$B_md;"
 echo "relayed none$B_rnone; relayed liaisond$B_rlia; relayed MIMEDefang$B_rmd."
 echo "d) VmRSS before $rss0 kB, VmHWM after $hwm kB (peak reset: $hwm_reset), VmRSS after $rss1 kB;"
