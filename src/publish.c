@@ -937,9 +937,38 @@ ical_add_text(icalcomponent *c, icalproperty *(*make)(const char *), const char 
     g_string_free(clean, TRUE);
 }
 
-/* What stands for a category in libical's text until
- * ical_put_categories puts the category there, escaped. */
-#define CATEGORY_MARK "liaisond-category-"
+/* What stands for a TEXT value in libical's text until ical_put_marked
+ * puts the value there, escaped. */
+#define ICAL_MARK "liaisond-value-"
+
+/* A value ical_put_marked writes: the property's name and the text. */
+struct ical_marked {
+    const char *prop;
+    char   *value;
+};
+
+/* Free a struct ical_marked. */
+static void
+ical_marked_free(gpointer data)
+{
+    struct ical_marked *m = data;
+
+    g_free(m->value);
+    g_free(m);
+}
+
+/* The mark to give property prop in libical's text for value, which
+ * ical_put_marked will write there, escaped; value is kept in marked. */
+static char *
+ical_mark(GPtrArray *marked, const char *prop, const char *value)
+{
+    struct ical_marked *m = g_new0(struct ical_marked, 1);
+
+    m->prop = prop;
+    m->value = g_strdup(value);
+    g_ptr_array_add(marked, m);
+    return g_strdup_printf(ICAL_MARK "%u", marked->len - 1);
+}
 
 /* Append text escaped as RFC 5545's TEXT (3.3.11): backslash, semicolon,
  * comma and newline. */
@@ -978,27 +1007,32 @@ ical_fold(GString *out, const char *line)
     }
 }
 
-/* libical's text with each marked CATEGORIES line (CATEGORY_MARK and a
- * number, i) written with cats[i], escaped and folded.  libical 3 writes
- * a CATEGORIES value as given, a list of values separated by commas, so
- * that a key holding a comma would be two categories and one holding a
- * semicolon no valid TEXT; and it escapes the backslash of a value
- * escaped here.  No other line can start so: every line of text from
- * mail is escaped (no line break) or folded (a space first). */
+/* libical's text with each marked line (a property's name, ":",
+ * ICAL_MARK and a number, i) written with marked[i]'s value, escaped and
+ * folded.  libical 3 writes a CATEGORIES value as given, a list of values
+ * separated by commas, so that a key holding a comma would be two
+ * categories and one holding a semicolon no valid TEXT; it writes an
+ * x-property's value (X-WR-CALNAME) with its backslashes and newlines
+ * escaped but its commas and semicolons bare; and it escapes the
+ * backslash of a value escaped here.  No other line can start so: every
+ * line of text from mail is escaped (no line break) or folded (a space
+ * first).  The marks are in the order of the text. */
 static GString *
-ical_put_categories(const char *text, const GPtrArray *cats)
+ical_put_marked(const char *text, const GPtrArray *marked)
 {
     GString *out = g_string_sized_new(strlen(text));
     const char *p = text;
 
-    for (guint i = 0; i < cats->len; i++) {
-        g_autofree char *mark = g_strdup_printf("\r\nCATEGORIES:" CATEGORY_MARK "%u\r\n", i);
+    for (guint i = 0; i < marked->len; i++) {
+        const struct ical_marked *m = g_ptr_array_index(marked, i);
+        g_autofree char *mark = g_strdup_printf("\r\n%s:" ICAL_MARK "%u\r\n", m->prop, i);
         const char *at = strstr(p, mark);
-        g_autoptr(GString) line = g_string_new("CATEGORIES:");
+        g_autoptr(GString) line = g_string_new(m->prop);
 
         if (at == NULL)
             break;              /* not libical's text as known: as it is */
-        ical_escape(line, g_ptr_array_index(cats, i));
+        g_string_append_c(line, ':');
+        ical_escape(line, m->value);
         g_string_append_len(out, p, at - p + 2);
         ical_fold(out, line->str);
         p = at + strlen(mark) - 2;
@@ -1021,7 +1055,8 @@ render_calendar(const struct site *site, const struct view *v)
     g_autofree char *name = feed_title(o, v);
     g_autofree char *host = NULL;
     g_autoptr(GString) cal_name = clean_text(name, FALSE);
-    g_autoptr(GPtrArray) cats = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) marked = g_ptr_array_new_with_free_func(ical_marked_free);
+    g_autofree char *name_mark = NULL;
     icalcomponent *cal = icalcomponent_new_vcalendar();
     icalproperty *p;
     gboolean absolute;
@@ -1042,9 +1077,11 @@ render_calendar(const struct site *site, const struct view *v)
     icalcomponent_add_property(cal, icalproperty_new_prodid("-//liaisond//deadlines " PACKAGE_VERSION "//EN"));
     icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
     /* Its name and how often to look again (RFC 7986), and the same in
-     * the older words that Apple's, Google's and Outlook's clients read. */
+     * the older words that Apple's, Google's and Outlook's clients read;
+     * the name is configured, and may hold what TEXT escapes. */
     icalcomponent_add_property(cal, icalproperty_new_name(cal_name->str));
-    p = icalproperty_new_x(cal_name->str);
+    name_mark = ical_mark(marked, "X-WR-CALNAME", cal_name->str);
+    p = icalproperty_new_x(name_mark);
     icalproperty_set_x_name(p, "X-WR-CALNAME");
     icalcomponent_add_property(cal, p);
     {
@@ -1095,13 +1132,12 @@ render_calendar(const struct site *site, const struct view *v)
         ical_add_text(ev, icalproperty_new_description, desc, TRUE);
         if (absolute)
             icalcomponent_add_property(ev, icalproperty_new_url(url));
-        /* A key each, written by ical_put_categories. */
+        /* A key each, written by ical_put_marked. */
         for (guint j = 0; e->groups != NULL && j < e->groups->len; j++) {
-            g_autofree char *mark = g_strdup_printf(CATEGORY_MARK "%u", cats->len);
-            GString *key = clean_text(g_ptr_array_index(e->groups, j), FALSE);
+            g_autoptr(GString) key = clean_text(g_ptr_array_index(e->groups, j), FALSE);
+            g_autofree char *mark = ical_mark(marked, "CATEGORIES", key->str);
 
             icalcomponent_add_property(ev, icalproperty_new_categories(mark));
-            g_ptr_array_add(cats, g_string_free(key, FALSE));
         }
         icalcomponent_add_component(cal, ev);
     }
@@ -1109,7 +1145,7 @@ render_calendar(const struct site *site, const struct view *v)
      * grammar asks for one component at least, but calendar clients take
      * an empty subscription, and a made-up event would be worse. */
     text = icalcomponent_as_ical_string_r(cal);
-    out = ical_put_categories(text, cats);
+    out = ical_put_marked(text, marked);
     icalmemory_free_buffer(text);
     icalcomponent_free(cal);
     return out;

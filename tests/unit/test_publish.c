@@ -510,6 +510,61 @@ test_calendar_categories(void **state)
     g_string_free(long_key, TRUE);
 }
 
+/* The calendar's name, which comes from configuration, is RFC 5545 TEXT
+ * in X-WR-CALNAME as in NAME: libical 3 wrote an x-property's value with
+ * its commas and semicolons bare, so "IETF; liaisons, outstanding" came
+ * out as X-WR-CALNAME:IETF; liaisons, outstanding, no valid TEXT and
+ * three values to a client that splits on commas.  The bytes (unfolded),
+ * and what libical reads back: one value, the name (a newline cleaned to
+ * a space, as everywhere a line is one). */
+static void
+test_calendar_name(void **state)
+{
+    struct fixture *f = *state;
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "https://lt.ietf.test/liaison/",
+        .site_name = "IETF; liaisons, outstanding\\n\nend",
+    };
+    const char *want = "IETF; liaisons, outstanding\\n end: outstanding liaison statements";
+    struct publish_summary sum;
+    GError *err = NULL;
+    gsize len;
+    g_autofree char *ics = NULL, *unfolded = NULL;
+    icalcomponent *cal;
+    icalproperty *p;
+    guint n = 0;
+
+    add(f->st, "One", "2027-03-20", NULL);
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    ics = site_file(f, "deadlines.ics", &len);
+    assert_non_null(ics);
+    {
+        g_auto(GStrv) parts = g_strsplit(ics, "\r\n ", -1);
+
+        unfolded = g_strjoinv("", parts);
+    }
+    assert_non_null(strstr(unfolded, "\r\nNAME:IETF\\; liaisons\\, outstanding\\\\n end: "
+                                     "outstanding liaison statements\r\n"));
+    assert_non_null(strstr(unfolded, "\r\nX-WR-CALNAME:IETF\\; liaisons\\, outstanding\\\\n end: "
+                                     "outstanding liaison statements\r\n"));
+    cal = icalparser_parse_string(ics);
+    assert_non_null(cal);
+    p = icalcomponent_get_first_property(cal, ICAL_NAME_PROPERTY);
+    assert_non_null(p);
+    assert_string_equal(icalproperty_get_name(p), want);
+    for (p = icalcomponent_get_first_property(cal, ICAL_X_PROPERTY); p != NULL;
+         p = icalcomponent_get_next_property(cal, ICAL_X_PROPERTY)) {
+        if (strcmp(icalproperty_get_x_name(p), "X-WR-CALNAME") != 0)
+            continue;
+        assert_string_equal(icalproperty_get_x(p), want);
+        n++;
+    }
+    assert_int_equal(n, 1);
+    icalcomponent_free(cal);
+}
+
 /* The <id> elements of site/name, one a line. */
 static char *
 feed_ids(const struct fixture *f, const char *name)
@@ -905,6 +960,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calendar_relative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calendar_categories, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_calendar_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answered_not_overdue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_race, setup, teardown),
