@@ -743,33 +743,105 @@ test_attachment_replaced(void **state)
     assert_int_equal(sum.written, 0);
 }
 
-/* What the swapping thread of test_link_race works on. */
+/* A race between publish and a thread that swaps what is in the site, as
+ * whoever can write the site could while a run as root is at work. */
 struct race {
+    void  (*prepare)(gpointer data);    /* after the first run: or NULL */
+    void  (*swap)(gpointer data);       /* one round of swapping */
+    char *(*broken)(gpointer data);     /* what a run broke, or NULL */
+    gpointer data;
+    gint    stop;
+};
+
+/* The swapping thread: rounds of r->swap until told to stop.  It yields
+ * after each: under valgrind, which runs one thread at a time, a loop of
+ * nothing but renames kept the publishing thread from running at all,
+ * and the test never ended. */
+static gpointer
+race_swap(gpointer data)
+{
+    struct race *r = data;
+
+    while (!g_atomic_int_get(&r->stop)) {
+        r->swap(r->data);
+        g_thread_yield();
+    }
+    return NULL;
+}
+
+/* Publish f's store once, then again and again for 3 s while r's thread
+ * swaps, until a run breaks something (r->broken): that fails the test.
+ * (A run may fail meanwhile, having found a link where it wrote: that is
+ * the point.) */
+static void
+race_publish(const struct fixture *f, struct race *r)
+{
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
+        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
+    };
+    struct publish_summary sum;
+    g_autofree char *why = NULL;
+    GThread *t;
+    gint64 end;
+    unsigned runs = 0;
+
+    if (!publish_site(f->st, &o, &sum, NULL))
+        fail_msg("publish_site failed");
+    if (r->prepare != NULL)
+        r->prepare(r->data);
+    t = g_thread_new("swap", race_swap, r);
+    end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end && why == NULL) {
+        GError *err = NULL;
+
+        if (!publish_site(f->st, &o, &sum, &err))
+            g_clear_error(&err);
+        runs++;
+        why = r->broken(r->data);
+    }
+    g_atomic_int_set(&r->stop, 1);
+    g_thread_join(t);
+    if (why != NULL)
+        fail_msg("after %u runs %s", runs, why);
+}
+
+/* What test_link_race swaps: site/index.html, and a file outside. */
+struct link_race {
     const char *site;           /* the site's folder */
     const char *victim;         /* a file outside it */
-    gint        stop;
 };
 
 /* Put a link to the victim in the place of site/index.html, then a
- * regular file, again and again, as whoever can write the site could
- * while a run as root is at work. */
-static gpointer
+ * regular file. */
+static void
 swap_links(gpointer data)
 {
-    struct race *r = data;
+    struct link_race *r = data;
     g_autofree char *page = g_build_filename(r->site, "index.html", NULL);
     g_autofree char *link = g_build_filename(r->site, ".swap-link", NULL);
     g_autofree char *file = g_build_filename(r->site, ".swap-file", NULL);
 
-    while (!g_atomic_int_get(&r->stop)) {
-        g_unlink(link);
-        if (symlink(r->victim, link) == 0)
-            g_rename(link, page);
-        g_file_set_contents(file, "x", 1, NULL);
-        g_chmod(file, 0600);
-        g_rename(file, page);
-    }
-    return NULL;
+    g_unlink(link);
+    if (symlink(r->victim, link) == 0)
+        g_rename(link, page);
+    g_file_set_contents(file, "x", 1, NULL);
+    g_chmod(file, 0600);
+    g_rename(file, page);
+}
+
+/* The victim's mode, if a run changed it. */
+static char *
+victim_broken(gpointer data)
+{
+    struct link_race *r = data;
+    GStatBuf sb;
+
+    assert_int_equal(g_stat(r->victim, &sb), 0);
+    if ((sb.st_mode & 07777) == 0600)
+        return NULL;
+    return g_strdup_printf("the file outside the site is mode %o",
+                           (unsigned) (sb.st_mode & 07777));
 }
 
 /* A link put in a file's place while publish runs is never followed by
@@ -777,84 +849,60 @@ swap_links(gpointer data)
  * link put there in between made its target (/etc/shadow) readable by
  * all.  A thread swaps site/index.html between a link to a 0600 file
  * outside the site and a 0600 file for a few seconds of runs; the file
- * outside keeps its mode.  (A run may fail meanwhile, having found a
- * link where it wrote: that is the point.) */
+ * outside keeps its mode. */
 static void
 test_link_race(void **state)
 {
     struct fixture *f = *state;
     g_autofree char *victim = g_build_filename(f->dir, "victim", NULL);
-    struct publish_options o = {
-        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
-        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
-    };
-    struct publish_summary sum;
-    struct race r = { .site = f->site, .victim = victim };
-    GThread *t;
-    GStatBuf sb;
-    gint64 end;
-    unsigned runs = 0;
+    struct link_race lr = { .site = f->site, .victim = victim };
+    struct race r = { .swap = swap_links, .broken = victim_broken, .data = &lr };
 
     add(f->st, "One", "2027-03-20", NULL);
     assert_true(g_file_set_contents(victim, "secret", 6, NULL));
     assert_int_equal(g_chmod(victim, 0600), 0);
-    if (!publish_site(f->st, &o, &sum, NULL))
-        fail_msg("publish_site failed");
-    t = g_thread_new("swap", swap_links, &r);
-    end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    while (g_get_monotonic_time() < end) {
-        GError *err = NULL;
-
-        if (!publish_site(f->st, &o, &sum, &err))
-            g_clear_error(&err);
-        runs++;
-        assert_int_equal(g_stat(victim, &sb), 0);
-        if ((sb.st_mode & 07777) != 0600)
-            break;
-    }
-    g_atomic_int_set(&r.stop, 1);
-    g_thread_join(t);
-    if ((sb.st_mode & 07777) != 0600)
-        fail_msg("after %u runs the file outside the site is mode %o", runs,
-                 (unsigned) (sb.st_mode & 07777));
+    race_publish(f, &r);
 }
 
-/* What the swapping thread of test_folder_race works on. */
+/* What test_folder_race swaps: two folders of the site, each with a link
+ * beside it to a folder outside. */
 struct folder_race {
+    const char *outside;        /* the folder outside it */
     char   *pairs[2][2];        /* a folder of the site, a link beside it */
-    gint    stop;
 };
 
-/* Exchange each folder of the site with a link to a folder outside it,
- * and back, again and again (renameat2's RENAME_EXCHANGE: one or the
- * other is always there), as whoever can write the site could while a
- * run as root is at work. */
-static gpointer
+/* Make the links beside the folders, once the first run made those. */
+static void
+folder_links(gpointer data)
+{
+    struct folder_race *r = data;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(r->pairs); i++)
+        assert_int_equal(symlink(r->outside, r->pairs[i][1]), 0);
+}
+
+/* Exchange each folder of the site with its link, and back
+ * (renameat2's RENAME_EXCHANGE: one or the other is always there). */
+static void
 swap_folders(gpointer data)
 {
     struct folder_race *r = data;
 
-    while (!g_atomic_int_get(&r->stop)) {
-        for (size_t i = 0; i < G_N_ELEMENTS(r->pairs); i++)
-            renameat2(AT_FDCWD, r->pairs[i][0], AT_FDCWD, r->pairs[i][1], RENAME_EXCHANGE);
-        /* Under valgrind, which runs one thread at a time, a loop of
-         * nothing but renames kept the publishing thread from running
-         * at all: the test never ended. */
-        g_thread_yield();
-    }
-    return NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(r->pairs); i++)
+        renameat2(AT_FDCWD, r->pairs[i][0], AT_FDCWD, r->pairs[i][1], RENAME_EXCHANGE);
 }
 
-/* The number of entries in folder path. */
-static guint
-entries_in_folder(const char *path)
+/* The number of entries in the folder outside, if a run wrote there. */
+static char *
+outside_broken(gpointer data)
 {
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    struct folder_race *r = data;
+    g_autoptr(GDir) d = g_dir_open(r->outside, 0, NULL);
     guint n = 0;
 
     while (d != NULL && g_dir_read_name(d) != NULL)
         n++;
-    return n;
+    return n == 0 ? NULL : g_strdup_printf("the folder outside the site holds %u entries", n);
 }
 
 /* A folder of the site swapped for a link while publish runs is never
@@ -862,53 +910,30 @@ entries_in_folder(const char *path)
  * with lstat, then write by path, so a link put there in between had it
  * write pages, attachments and group folders into the link's target.  A
  * thread exchanges site/ID and site/group with links to a folder outside
- * the site for a few seconds of runs; that folder stays empty.  (A run
- * may fail meanwhile, having found a link in a folder's place.) */
+ * the site for a few seconds of runs; that folder stays empty. */
 static void
 test_folder_race(void **state)
 {
     struct fixture *f = *state;
     g_autofree char *outside = g_build_filename(f->dir, "outside", NULL);
-    struct publish_options o = {
-        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 90,
-        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
-    };
-    struct publish_summary sum;
-    struct folder_race r = { .stop = 0 };
-    GThread *t;
-    gint64 end;
-    unsigned runs = 0;
-    guint found = 0;
     gint64 id = add(f->st, "One", "2027-03-20", with_one_pdf);
     g_autofree char *folder = g_strdup_printf("%" G_GINT64_FORMAT, id);
     const char *const names[2][2] = { { folder, ".link-id" }, { "group", ".link-group" } };
+    struct folder_race fr = { .outside = outside };
+    struct race r = {
+        .prepare = folder_links, .swap = swap_folders, .broken = outside_broken, .data = &fr,
+    };
 
     assert_int_equal(g_mkdir(outside, 0755), 0);
-    if (!publish_site(f->st, &o, &sum, NULL))
-        fail_msg("publish_site failed");
     for (size_t i = 0; i < 2; i++) {
-        r.pairs[i][0] = g_build_filename(f->site, names[i][0], NULL);
-        r.pairs[i][1] = g_build_filename(f->site, names[i][1], NULL);
-        assert_int_equal(symlink(outside, r.pairs[i][1]), 0);
+        fr.pairs[i][0] = g_build_filename(f->site, names[i][0], NULL);
+        fr.pairs[i][1] = g_build_filename(f->site, names[i][1], NULL);
     }
-    t = g_thread_new("swap", swap_folders, &r);
-    end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    while (g_get_monotonic_time() < end && found == 0) {
-        GError *err = NULL;
-
-        if (!publish_site(f->st, &o, &sum, &err))
-            g_clear_error(&err);
-        runs++;
-        found = entries_in_folder(outside);
-    }
-    g_atomic_int_set(&r.stop, 1);
-    g_thread_join(t);
+    race_publish(f, &r);
     for (size_t i = 0; i < 2; i++) {
-        g_free(r.pairs[i][0]);
-        g_free(r.pairs[i][1]);
+        g_free(fr.pairs[i][0]);
+        g_free(fr.pairs[i][1]);
     }
-    if (found != 0)
-        fail_msg("after %u runs the folder outside the site holds %u entries", runs, found);
 }
 
 /* A site directory that cannot be made: a file error that names it, and
