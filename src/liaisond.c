@@ -15,9 +15,9 @@
  * place from the start, before any setting is read: a SIGHUP while the
  * daemon starts (systemd counts it started at exec) would otherwise end
  * it.  The main thread reloads on SIGHUP (the new settings apply to the
- * messages that start afterwards), and on SIGTERM calls smfi_stop(), tells
- * the outbox sender to stop, and waits for the messages in hand before it
- * exits.
+ * messages that start afterwards), and on SIGTERM tells the outbox sender
+ * to stop, waits for the messages in hand while libmilter still serves
+ * them, then calls smfi_stop() and exits.
  *
  * Order at start: what can fail, the configuration, a daemon already
  * running, the socket, the user to run as, is checked before the daemon
@@ -649,6 +649,24 @@ start_signals(const struct options *o)
     return FALSE;
 }
 
+/* SIGTERM: let the messages in hand end, up to STOP_GRACE_SECONDS, while
+ * libmilter still serves.  smfi_stop() comes only after: Debian's
+ * libmilter (and any built with _FFR_WORKERS_POOL) serves its sessions
+ * from a pool whose controller stops at smfi_stop() and never again reads
+ * a session waiting for the MTA's next command, so a message in hand then
+ * could not end.  Messages that begin meanwhile are not waited for
+ * (milter_stop_intake): intake mail is deferred, other mail passes. */
+static void
+drain(void)
+{
+    milter_stop_intake();
+    for (int i = 0; i < STOP_GRACE_SECONDS * 10 && milter_in_flight() > 0; i++) {
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Serve until SIGTERM/SIGINT or until libmilter stops; the exit status.
  * *stop_at is the monotonic time of the stop (of the return, when none
  * was asked for). */
@@ -700,6 +718,7 @@ serve(const struct options *o, gint64 *stop_at)
                  * after it: the two together stay inside a service
                  * manager's stop timeout. */
                 sender_request_stop();
+                drain();
                 smfi_stop();
             }
         } else if (c == 0) {
@@ -710,13 +729,6 @@ serve(const struct options *o, gint64 *stop_at)
         }
     }
     pthread_join(tid, NULL);
-    /* libmilter's threads for open connections outlive smfi_main: let the
-     * messages in hand end before the process does. */
-    for (int i = 0; i < STOP_GRACE_SECONDS * 10 && milter_in_flight() > 0; i++) {
-        struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-        nanosleep(&ts, NULL);
-    }
     if (milter_in_flight() > 0) {
         log_msg(LOG_WARNING, NULL, "exiting with %d message(s) unfinished; the MTA retries them",
                 milter_in_flight());

@@ -78,6 +78,7 @@ struct msg {
     struct snapshot *snap;
     char    id[48];             /* the MTA's queue id, or our own */
     gboolean have_qid;
+    gboolean late;              /* begun after milter_stop_intake: not in hand */
     char   *sender;             /* MAIL FROM without <>, "" for <> */
     gboolean intake;            /* some recipient is an intake address */
     /* The spool: mem until it would exceed spool_memory_max, then fd. */
@@ -117,6 +118,9 @@ struct shared_store {
 static GMutex snap_lock;
 static struct snapshot *snap_current;
 static gint in_flight;
+/* Set by milter_stop_intake (SIGTERM): messages that begin afterwards are
+ * not counted in hand, and intake mail among them is deferred. */
+static gint stopping;
 static guint msg_serial;
 /* libmilter runs one thread per MTA connection, and an MTA connection
  * mostly carries one message: a store per thread was opened (schema check,
@@ -330,7 +334,14 @@ msg_new(SMFICTX *ctx, struct conn *c)
     m->fd = -1;
     g_snprintf(m->id, sizeof m->id, "L%u", g_atomic_int_add(&msg_serial, 1) + 1);
     msg_update_id(ctx, m);
+    /* Counted before stopping is read, as milter_stop_intake sets stopping
+     * before it reads the count (both full barriers): a message that
+     * misses the stop is one that liaisond waits for. */
     g_atomic_int_inc(&in_flight);
+    if (g_atomic_int_get(&stopping)) {
+        m->late = TRUE;
+        g_atomic_int_dec_and_test(&in_flight);
+    }
     c->msg = m;
     return m;
 }
@@ -352,8 +363,9 @@ msg_free(struct conn *c)
     g_free(m->subject);
     g_free(m->fail_why);
     snapshot_unref(m->snap);
+    if (!m->late)
+        g_atomic_int_dec_and_test(&in_flight);
     g_free(m);
-    g_atomic_int_dec_and_test(&in_flight);
 }
 
 /* The connection's message, or NULL. */
@@ -728,6 +740,11 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
         m->intake = TRUE;
         msg_update_id(ctx, m);
         log_msg(LOG_DEBUG, m->id, "intake recipient %s", argv[0]);
+        /* Begun after SIGTERM: the daemon will not wait for it; the MTA
+         * keeps it and retries once liaisond is back.  Answered at DATA,
+         * the first step that replies. */
+        if (m->late)
+            msg_defer_failure(m, g_strdup("liaisond is stopping"), FALSE);
     }
     return step_ok(c, SMFIP_NR_RCPT);
 }
@@ -1048,11 +1065,21 @@ milter_reload(struct config *cfg, struct directory *dir)
     snapshot_set(snapshot_new(cfg, dir));
 }
 
-/* Messages begun and not ended. */
+/* Messages begun and not ended, those begun after milter_stop_intake
+ * aside. */
 int
 milter_in_flight(void)
 {
     return g_atomic_int_get(&in_flight);
+}
+
+/* From now on, a message that begins is not in hand: intake mail is
+ * deferred, other mail still accepted at DATA.  The messages in hand go
+ * on, which smfi_stop() would not let them do (see liaisond.c, serve). */
+void
+milter_stop_intake(void)
+{
+    g_atomic_int_set(&stopping, 1);
 }
 
 /* Drop the current snapshot. */

@@ -24,6 +24,9 @@ gboolean milter_register(const char *name, struct config *cfg,
 void    milter_reload(struct config *cfg, struct directory *dir);
 /* Messages begun and not yet ended (for a clean stop). */
 int     milter_in_flight(void);
+/* SIGTERM: messages that begin from now on are not counted in hand, and
+ * intake mail among them is deferred (451); the messages in hand go on. */
+void    milter_stop_intake(void);
 struct compose_settings;
 /* Call fn with the current settings held (a reload cannot free them while
  * fn runs); does nothing before milter_register. */
