@@ -914,6 +914,11 @@ cb_eom(SMFICTX *ctx)
         g_free(why);
         return result;
     }
+    /* The whole message, measured once more: the empty line after the
+     * headers of a message without a body and a CR held back at the end
+     * were spooled after the last check. */
+    if (m->len > m->snap->cfg->message_max)
+        return msg_too_big(ctx, m);
     memset(&ictx, 0, sizeof ictx);
     memset(&d, 0, sizeof d);
     ictx.dir = m->snap->dir;
