@@ -125,8 +125,15 @@ load_settings(const struct options *o, struct config **cfg_out,
 
     if (cfg == NULL)
         return FALSE;
-    if ((o->socket != NULL && !config_set(cfg, "socket", o->socket, err))
-        || (o->database != NULL && !config_set(cfg, "database", o->database, err))) {
+    /* Named as the option, not only as the key: the file's socket or
+     * database line is not where the bad value is. */
+    if (o->socket != NULL && !config_set(cfg, "socket", o->socket, err)) {
+        g_prefix_error(err, "-p %s: ", o->socket);
+        config_free(cfg);
+        return FALSE;
+    }
+    if (o->database != NULL && !config_set(cfg, "database", o->database, err)) {
+        g_prefix_error(err, "-d '%s': ", o->database);
         config_free(cfg);
         return FALSE;
     }

@@ -490,6 +490,13 @@ jq '.peers.bbf.domains = ["bbf.test", "com"]' "$CORPUS/directory.json" > "$SCRAT
 printf 'database = %s\ndirectory = %s\n' "$DB" "$SCRATCH/tld.json" > "$SCRATCH/tld.conf"
 check_exit "liaisond -n, a peer domain that is a top-level domain: 78" 78 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/tld.conf"
 check_grep "liaisond -n: names the entry" 'peers\.bbf\.domains\[1\]: "com" is a top-level domain' "$SCRATCH/err"
+# A bad -p or -d: the error names the option, not only the key, since
+# the file's socket or database line is not where the value is.
+printf 'intake = liaisons@ietf.test\ndatabase = %s\ndirectory = %s\n' "$DB" "$CORPUS/directory.json" > "$SCRATCH/opt.conf"
+check_exit "liaisond -n -p with no @HOST: 78" 78 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/opt.conf" -p inet:10025
+check_grep "liaisond -n -p: names the option" '^liaisond: error: -p inet:10025: socket = inet:10025: no @HOST' "$SCRATCH/err"
+check_exit "liaisond -n -d '': 78" 78 "$BUILDDIR/src/liaisond" -n -c "$SCRATCH/opt.conf" -d ''
+check_grep "liaisond -n -d: names the option" "^liaisond: error: -d '': database = : a path is required" "$SCRATCH/err"
 jq '.groups["-"] = {"chairs": "x@ietf.test"}' "$CORPUS/directory.json" > "$SCRATCH/punct.json"
 check_exit "list --group, a group key of punctuation only: 78" 78 "$CTL" -d "$DB" -D "$SCRATCH/punct.json" list --group ccamp
 check_grep "list --group: names the entry" 'groups\.-: the key "-" has no letter or digit' "$SCRATCH/err"
