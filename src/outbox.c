@@ -49,10 +49,11 @@
  *   refuses that recipient for good (recorded in `rejected` at once); a
  *   5xx to MAIL refuses our sender, not the recipient, and defers.  A
  *   row whose recipients are all settled is marked sent when at least one
- *   got it, failed when none did; refused recipients are recorded as an
+ *   got it, failed when none did.  Recipients refused are recorded as an
  *   event and reported to the statement's liaison manager (else its
- *   assignee) by a report queued in the same transaction.  A report that
- *   fails is logged, never reported.
+ *   assignee), each with the relay's answer to it, by the attempt that
+ *   refused them, in the transaction that settles or defers the row.  A
+ *   report that fails is logged, never reported.
  *
  * - Stale reminders.  A reminder waits in the queue like any mail, and
  *   a relay down for days would deliver it after its statement was
@@ -636,56 +637,108 @@ report_address(const struct statement *s, const GPtrArray *rejected)
         ? g_strdup(s->assignee) : NULL;
 }
 
+/* The recipients refused in this attempt, each with the relay's answer
+ * to it (reasons: parallel to refused), one "addr: why" a line, each line
+ * starting with indent. */
+static char *
+refused_text(const GPtrArray *refused, const GPtrArray *reasons, const char *indent,
+             const char *sep)
+{
+    GString *t = g_string_new(NULL);
+
+    for (guint i = 0; i < refused->len; i++)
+        g_string_append_printf(t, "%s%s%s: %s", i > 0 ? sep : "", indent,
+                               (const char *) g_ptr_array_index(refused, i),
+                               (const char *) g_ptr_array_index(reasons, i));
+    return g_string_free(t, FALSE);
+}
+
+/* The report about the recipients refused in this attempt (refused, with
+ * their reasons), to the statement's liaison manager or assignee unless
+ * the relay refused that address too (rejected: all the row's refused);
+ * outcome says what became of the others.  NULL when there is none to
+ * write (no statement, a report's own refusal, nobody to tell): logged. */
+static struct outmail *
+refusal_report(struct store *st, const struct compose_settings *cs,
+               const struct store_outbox_row *row, const GPtrArray *refused,
+               const GPtrArray *reasons, const GPtrArray *rejected, const char *outcome)
+{
+    g_autofree char *list = refused_text(refused, reasons, "", " ");
+    struct outmail *report = NULL;
+    struct statement *s;
+    GError *e = NULL;
+
+    if (refused->len == 0)
+        return NULL;
+    if (row->statement <= 0 || strcmp(row->kind, "report") == 0) {
+        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                ": %s refused by the relay; not reported (%s)", row->id, list,
+                strcmp(row->kind, "report") == 0 ? "a report" : "no statement");
+        return NULL;
+    }
+    if ((s = store_get_statement_meta(st, row->statement, &e)) == NULL) {
+        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                ": cannot read statement %" G_GINT64_FORMAT " to report: %s",
+                row->id, row->statement, e->message);
+        g_error_free(e);
+        return NULL;
+    }
+    {
+        g_autofree char *to = report_address(s, rejected);
+        g_autofree char *lines = refused_text(refused, reasons, "  ", "\n\n");
+        g_autofree char *text = g_strdup_printf(
+            "The %s %s about this statement could not be delivered to\n"
+            "(each address with the relay's answer to it):\n\n%s\n\n%s",
+            row->kind, row->message_id != NULL ? row->message_id : "", lines, outcome);
+
+        report = to != NULL ? compose_report(cs, s, to, "Undeliverable mail", text) : NULL;
+    }
+    if (report == NULL)
+        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
+                ": no one to report the refused recipients to", row->id);
+    statement_free(s);
+    return report;
+}
+
+/* Inside the caller's transaction: the event for the recipients refused
+ * in this attempt ("mail failed" when nobody got the row, else "mail
+ * partly refused") and their report, if any.  Nothing when none was. */
+static gboolean
+record_refused(struct store *st, const struct store_outbox_row *row, const GPtrArray *refused,
+               const GPtrArray *reasons, gboolean failed, const struct outmail *report,
+               GError **err)
+{
+    g_autofree char *list = NULL, *detail = NULL;
+
+    if (refused->len == 0)
+        return TRUE;
+    list = refused_text(refused, reasons, "", "; ");
+    detail = g_strdup_printf("outbox %" G_GINT64_FORMAT " %s: refused %s", row->id,
+                             row->message_id != NULL ? row->message_id : "", list);
+    return store_add_event(st, row->statement, 0, failed ? "mail failed" : "mail partly refused",
+                           "outbox", detail, err)
+           && (report == NULL || outbox_queue(st, row->statement, report, err) != 0);
+}
+
 /* Settle a row whose recipients are all delivered or refused: sent or
- * failed, with an event for the refused ones and a report, all in one
- * transaction.  FALSE with *err on a store failure. */
+ * failed, with an event for the recipients refused in this attempt
+ * (refused, reasons) and a report, all in one transaction; those refused
+ * in an earlier attempt were reported by it.  FALSE with *err on a store
+ * failure. */
 static gboolean
 settle_row(struct store *st, const struct compose_settings *cs,
            const struct store_outbox_row *row, const char *now,
            const GPtrArray *delivered, const GPtrArray *rejected,
+           const GPtrArray *refused, const GPtrArray *reasons,
            const char *why, const char *held, gboolean *lost, GError **err)
 {
     gboolean kept = TRUE;
     gboolean failed = delivered->len == 0;
-    struct statement *s = NULL;
-    struct outmail *report = NULL;
-    GString *list = g_string_new(NULL);
+    struct outmail *report = refusal_report(st, cs, row, refused, reasons, rejected,
+                                            failed ? "Nobody received it.\n"
+                                                   : "The other recipients received it.\n");
     gboolean ok = FALSE;
 
-    for (guint i = 0; i < rejected->len; i++)
-        g_string_append_printf(list, "%s%s", i > 0 ? " " : "",
-                               (const char *) g_ptr_array_index(rejected, i));
-    if (rejected->len > 0 && row->statement > 0 && strcmp(row->kind, "report") != 0) {
-        GError *e = NULL;
-
-        s = store_get_statement_meta(st, row->statement, &e);
-        if (s == NULL) {
-            log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
-                    ": cannot read statement %" G_GINT64_FORMAT " to report: %s",
-                    row->id, row->statement, e->message);
-            g_error_free(e);
-        } else {
-            g_autofree char *to = report_address(s, rejected);
-            g_autofree char *text = g_strdup_printf(
-                "The %s %s about this statement could not be delivered to:\n\n"
-                "  %s\n\nThe relay answered: %s\n\n%s",
-                row->kind, row->message_id != NULL ? row->message_id : "",
-                list->str, why != NULL ? why : row->last_error != NULL
-                    ? row->last_error : "(no answer recorded)",
-                failed ? "Nobody received it.\n"
-                       : "The other recipients received it.\n");
-
-            report = to != NULL
-                ? compose_report(cs, s, to, "Undeliverable mail", text) : NULL;
-            if (report == NULL)
-                log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
-                        ": no one to report the refused recipients to", row->id);
-        }
-    } else if (rejected->len > 0) {
-        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
-                ": %s refused by the relay; not reported (%s)", row->id, list->str,
-                strcmp(row->kind, "report") == 0 ? "a report" : "no statement");
-    }
     if (!store_begin(st, err))
         goto out;
     /* A row sent with recipients refused keeps why as its last error:
@@ -702,20 +755,8 @@ settle_row(struct store *st, const struct compose_settings *cs,
         ok = TRUE;
         goto out;
     }
-    if (rejected->len > 0) {
-        g_autofree char *detail = g_strdup_printf(
-            "outbox %" G_GINT64_FORMAT " %s: refused %s%s%s", row->id,
-            row->message_id != NULL ? row->message_id : "", list->str,
-            why != NULL ? ": " : "", why != NULL ? why : "");
-
-        if (!store_add_event(st, row->statement, 0,
-                             failed ? "mail failed" : "mail partly refused",
-                             "outbox", detail, err))
-            goto rollback;
-    }
-    if (report != NULL && outbox_queue(st, row->statement, report, err) == 0)
-        goto rollback;
-    if (!store_commit(st, err))
+    if (!record_refused(st, row, refused, reasons, failed, report, err)
+        || !store_commit(st, err))
         goto rollback;
     ok = TRUE;
     goto out;
@@ -723,8 +764,46 @@ rollback:
     store_rollback(st);
 out:
     outmail_free(report);
-    statement_free(s);
-    g_string_free(list, TRUE);
+    return ok;
+}
+
+/* Defer a row some of whose recipients failed for now, until next_try,
+ * with why as its last error; the recipients refused for good in this
+ * attempt (refused, reasons) are recorded and reported in the same
+ * transaction, with the relay's answer to each: by the time the row is
+ * settled, its last error is some later attempt's, about someone else
+ * (a greylisting's 450 quoted as the reason a contact was refused).
+ * *kept FALSE when the lease ran out and another sender has the row.
+ * FALSE with *err on a store failure. */
+static gboolean
+defer_row(struct store *st, const struct compose_settings *cs,
+          const struct store_outbox_row *row, const char *next_try, const char *why,
+          const GPtrArray *rejected, const GPtrArray *refused, const GPtrArray *reasons,
+          const char *held, gboolean *kept, GError **err)
+{
+    struct outmail *report = refusal_report(st, cs, row, refused, reasons, rejected,
+                                            "It is tried again for the recipients the relay "
+                                            "could not take yet.\n");
+    gboolean ok = FALSE;
+
+    if (!store_begin(st, err))
+        goto out;
+    if (!store_outbox_defer(st, row->id, next_try, why, held, kept, err))
+        goto rollback;
+    if (!*kept) {
+        store_rollback(st);
+        ok = TRUE;
+        goto out;
+    }
+    if (!record_refused(st, row, refused, reasons, FALSE, report, err)
+        || !store_commit(st, err))
+        goto rollback;
+    ok = TRUE;
+    goto out;
+rollback:
+    store_rollback(st);
+out:
+    outmail_free(report);
     return ok;
 }
 
@@ -916,6 +995,9 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
     g_autoptr(GPtrArray) rcpts = outbox_lines(row->rcpts);
     g_autoptr(GPtrArray) delivered = outbox_lines(row->delivered);
     g_autoptr(GPtrArray) rejected = outbox_lines(row->rejected);
+    /* Refused in this attempt, and the relay's answer to each. */
+    g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *now_iso = iso_utc(now);
     g_autofree char *last_why = NULL;
     g_autofree char *held = g_strdup(row->next_try);
@@ -986,6 +1068,8 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
                 return FALSE;
             }
             g_ptr_array_add(rejected, g_strdup(rcpt));
+            g_ptr_array_add(refused, g_strdup(rcpt));
+            g_ptr_array_add(reasons, g_strdup(why));
             log_msg(LOG_NOTICE, row->message_id, "outbox %" G_GINT64_FORMAT
                     ": to=<%s> relay=%s:%d kind=%s status=refused (%s)", row->id,
                     rcpt, rl->host, rl->port, row->kind, why);
@@ -1029,7 +1113,8 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
             g_autofree char *next_iso = iso_utc(next);
             gboolean kept = FALSE;
 
-            if (!store_outbox_defer(st, row->id, next_iso, last_why, held, &kept, err))
+            if (!defer_row(st, cs, row, next_iso, last_why, rejected, refused, reasons, held,
+                           &kept, err))
                 return FALSE;
             if (kept)
                 sum->deferred++;
@@ -1048,6 +1133,8 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
             if (!store_outbox_rejected(st, row->id, rcpt, why, err))
                 return FALSE;
             g_ptr_array_add(rejected, g_strdup(rcpt));
+            g_ptr_array_add(refused, g_strdup(rcpt));
+            g_ptr_array_add(reasons, g_steal_pointer(&why));
         }
         g_free(last_why);
         last_why = g_strdup_printf(OUTBOX_GAVE_UP "%s",
@@ -1056,8 +1143,8 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
     }
     gboolean lost = FALSE;
 
-    if (!settle_row(st, cs, row, now_iso, delivered, rejected, last_why, held,
-                    &lost, err))
+    if (!settle_row(st, cs, row, now_iso, delivered, rejected, refused, reasons, last_why,
+                    held, &lost, err))
         return FALSE;
     if (lost) {
         lease_lost(row, "settling it is");

@@ -1014,8 +1014,12 @@ struct fake_relay {
     GThread *thread;
     gint    done;
     const char *refuse_rcpt;    /* this RCPT gets 550 */
+    const char *greylist_rcpt;  /* this RCPT gets 450 the first time, then 250 */
+    int     greylisted;         /* 450s given to greylist_rcpt */
     const char *rset_answer;    /* the answer to RSET; "421 ..." closes */
     gint   *stop_at_dot;        /* set to 1 at the first message's final dot */
+    gboolean mute_at_dot;       /* the first message's final dot gets no
+                                   answer: the session is closed instead */
     const char *auth_answer;    /* AUTH offered when set: the answer to it,
                                    "close" to close the session instead */
     gboolean starttls;          /* STARTTLS offered, agreed to, and then
@@ -1073,6 +1077,10 @@ fake_session(struct fake_relay *f, int fd)
                 fake_log(f, "DOT", NULL);
                 if (f->stop_at_dot != NULL && f->dots == 1)
                     g_atomic_int_set(f->stop_at_dot, 1);
+                if (f->mute_at_dot && f->dots == 1) {
+                    fake_log(f, "CLOSED", NULL);
+                    break;
+                }
                 fputs("250 2.0.0 queued\r\n", out);
                 dropping = dropping || (f->drop != NULL && f->dots == 1);
                 if (dropping && strcmp(f->drop, "close") == 0) {
@@ -1108,8 +1116,11 @@ fake_session(struct fake_relay *f, int fd)
             g_autofree char *a = fake_arg(line);
 
             fake_log(f, "RCPT", a);
-            fputs(g_strcmp0(a, f->refuse_rcpt) == 0 ? "550 5.1.1 no such user\r\n"
-                                                   : "250 2.1.5 ok\r\n", out);
+            if (g_strcmp0(a, f->greylist_rcpt) == 0 && f->greylisted++ == 0)
+                fputs("450 4.7.1 greylisted, try again later\r\n", out);
+            else
+                fputs(g_strcmp0(a, f->refuse_rcpt) == 0 ? "550 5.1.1 no such user\r\n"
+                                                       : "250 2.1.5 ok\r\n", out);
         } else if (g_ascii_strncasecmp(line, "DATA", 4) == 0) {
             data = TRUE;
             fputs("354 go on\r\n", out);
@@ -1545,6 +1556,90 @@ test_flush_report_not_to_refused(void **state)
     }
 }
 
+/* A relay that closes the connection after the final dot, without
+ * answering it, may or may not have the copy: the recipient is not
+ * recorded as delivered, the row is deferred (sent again later, as
+ * liaisonctl(8) says), and the recipients after it go on a new
+ * connection. */
+static void
+test_flush_no_answer_to_dot(void **state)
+{
+    struct flush_fixture *fx = *state;
+    GError *err = NULL;
+    struct store_outbox_row *row;
+
+    fx->f->mute_at_dot = TRUE;
+    flush_run(fx);
+    assert_int_equal(fx->sum.deferred, 1);
+    assert_int_equal(count_lines(fx->log, "DOT"), 6);
+    assert_int_equal(count_lines(fx->log, "CONNECT"), 2);
+    row = store_outbox_get(fx->st, fx->id, &err);
+    assert_non_null(row);
+    assert_null(row->sent);
+    assert_null(row->failed);
+    assert_int_equal(row->attempts, 1);
+    assert_null(strstr(row->delivered, "ccamp-chairs@ietf.test"));
+    assert_string_equal(row->rejected, "");
+    assert_non_null(strstr(row->last_error, "end of DATA"));
+    store_outbox_row_free(row);
+}
+
+/* One recipient refused for good (550) and another greylisted (450, then
+ * taken a minute later): the report on the refused one quoted the
+ * row's last error at the time the row was settled, in the second
+ * attempt, which was the greylisting's 450 to somebody else, so the
+ * liaison manager read "try again later" as the reason a contact was
+ * refused.  The attempt that refuses a recipient reports it, with the
+ * relay's own answer to it, and the later attempt reports nothing more. */
+static void
+test_flush_report_own_reason(void **state)
+{
+    struct flush_fixture *fx = flush_fixture_new();
+    GError *err = NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autoptr(GDateTime) later = g_date_time_add_minutes(now, 2);
+    struct store_outbox_row *row;
+    g_autofree char *reports = NULL;
+    g_autofree char *log = NULL;
+    GString *all = g_string_new(NULL);
+
+    (void) state;
+    fx->f->refuse_rcpt = "h.tanabe@itu.test";
+    fx->f->greylist_rcpt = "rtg-ads@ietf.test";
+    assert_true(outbox_flush(fx->st, &fx->r, &test_mail_settings, now, 0, &fx->sum, &err));
+    assert_int_equal(fx->sum.deferred, 1);
+    assert_true(outbox_flush(fx->st, &fx->r, &test_mail_settings, later, 0, &fx->sum, &err));
+    log = fake_stop(fx->f);
+    fx->f = NULL;
+    /* The notification to the last one, and the report, queued by the
+     * first attempt, to the liaison manager. */
+    assert_int_equal(fx->sum.sent, 2);
+    assert_int_equal(count_lines(log, "DOT"), 6);
+    row = store_outbox_get(fx->st, fx->id, &err);
+    assert_non_null(row);
+    assert_non_null(row->sent);
+    assert_string_equal(row->rejected, "h.tanabe@itu.test\n");
+    store_outbox_row_free(row);
+    /* Every report queued since: one, about the refused contact, with
+     * the 550 it got and not the 450 somebody else got. */
+    for (gint64 id = fx->id + 1; (row = store_outbox_get(fx->st, id, &err)) != NULL; id++) {
+        gsize len;
+        const char *raw = g_bytes_get_data(row->raw, &len);
+
+        assert_string_equal(row->kind, "report");
+        g_string_append_len(all, raw, (gssize) len);
+        g_string_append(all, "\n--next--\n");
+        store_outbox_row_free(row);
+    }
+    g_clear_error(&err);
+    reports = g_string_free(all, FALSE);
+    assert_non_null(strstr(reports, "h.tanabe@itu.test"));
+    assert_non_null(strstr(reports, "550 5.1.1 no such user"));
+    assert_null(strstr(reports, "450"));
+    assert_null(strstr(strstr(reports, "--next--") + 1, "--next--"));
+    flush_fixture_free(fx);
+}
+
 /* A reminder waits in the queue like any mail (a relay down, a
  * backoff), and the statement may be closed, answered or given a new
  * deadline meanwhile.  The sender sent it all the same, telling a chair
@@ -1688,6 +1783,8 @@ main(void)
         cmocka_unit_test(test_flush_auth_failures),
         cmocka_unit_test_setup_teardown(test_flush_starttls_handshake, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_report_not_to_refused),
+        cmocka_unit_test(test_flush_report_own_reason),
+        cmocka_unit_test_setup_teardown(test_flush_no_answer_to_dot, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_stale_reminder),
     };
     int rc;
