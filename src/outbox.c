@@ -52,7 +52,8 @@
  *   got it, failed when none did.  Recipients refused are recorded as an
  *   event and reported to the statement's liaison manager (else its
  *   assignee), each with the relay's answer to it, by the attempt that
- *   refused them, in the transaction that settles or defers the row.  A
+ *   refused them, in the transaction that settles or defers the row (or
+ *   one of its own when a stop or a lost lease ends the attempt).  A
  *   report that fails is logged, never reported.
  *
  * - Stale reminders.  A reminder waits in the queue like any mail, and
@@ -723,13 +724,13 @@ record_refused(struct store *st, const struct store_outbox_row *row, const GPtrA
 /* Settle a row whose recipients are all delivered or refused: sent or
  * failed, with an event for the recipients refused in this attempt
  * (refused, reasons) and a report, all in one transaction; those refused
- * in an earlier attempt were reported by it.  FALSE with *err on a store
- * failure. */
+ * in an earlier attempt were reported by it.  refused and reasons are
+ * emptied once that is committed.  FALSE with *err on a store failure. */
 static gboolean
 settle_row(struct store *st, const struct compose_settings *cs,
            const struct store_outbox_row *row, const char *now,
            const GPtrArray *delivered, const GPtrArray *rejected,
-           const GPtrArray *refused, const GPtrArray *reasons,
+           GPtrArray *refused, GPtrArray *reasons,
            const char *why, const char *held, gboolean *lost, GError **err)
 {
     gboolean kept = TRUE;
@@ -758,6 +759,8 @@ settle_row(struct store *st, const struct compose_settings *cs,
     if (!record_refused(st, row, refused, reasons, failed, report, err)
         || !store_commit(st, err))
         goto rollback;
+    g_ptr_array_set_size(refused, 0);
+    g_ptr_array_set_size(reasons, 0);
     ok = TRUE;
     goto out;
 rollback:
@@ -773,12 +776,12 @@ out:
  * transaction, with the relay's answer to each: by the time the row is
  * settled, its last error is some later attempt's, about someone else
  * (a greylisting's 450 quoted as the reason a contact was refused).
- * *kept FALSE when the lease ran out and another sender has the row.
+ * refused and reasons are emptied once that is committed.  *kept FALSE when the lease ran out and another sender has the row.
  * FALSE with *err on a store failure. */
 static gboolean
 defer_row(struct store *st, const struct compose_settings *cs,
           const struct store_outbox_row *row, const char *next_try, const char *why,
-          const GPtrArray *rejected, const GPtrArray *refused, const GPtrArray *reasons,
+          const GPtrArray *rejected, GPtrArray *refused, GPtrArray *reasons,
           const char *held, gboolean *kept, GError **err)
 {
     struct outmail *report = refusal_report(st, cs, row, refused, reasons, rejected,
@@ -798,6 +801,8 @@ defer_row(struct store *st, const struct compose_settings *cs,
     if (!record_refused(st, row, refused, reasons, FALSE, report, err)
         || !store_commit(st, err))
         goto rollback;
+    g_ptr_array_set_size(refused, 0);
+    g_ptr_array_set_size(reasons, 0);
     ok = TRUE;
     goto out;
 rollback:
@@ -983,21 +988,20 @@ rollback:
     return FALSE;
 }
 
-/* Deliver one claimed row (its lease runs until row->next_try): each
- * recipient not yet settled, recording each outcome at once; then settle
- * or defer the row.  FALSE with *err only on a store failure. */
+/* One attempt at a claimed row (its lease runs until row->next_try):
+ * each recipient not yet settled, recording each outcome at once; then
+ * settle or defer the row.  rejected: the row's refused recipients, which
+ * it adds to; refused and reasons: those refused in this attempt and the
+ * relay's answer to each, emptied once settling or deferring the row has
+ * reported them.  FALSE with *err only on a store failure. */
 static gboolean
-deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
-            const struct flush_clock *clk, GDateTime *now,
-            const struct store_outbox_row *row, struct flush_summary *sum,
-            GError **err)
+deliver_attempt(struct store *st, struct conn *c, const struct compose_settings *cs,
+                const struct flush_clock *clk, GDateTime *now,
+                const struct store_outbox_row *row, GPtrArray *rejected, GPtrArray *refused,
+                GPtrArray *reasons, struct flush_summary *sum, GError **err)
 {
     g_autoptr(GPtrArray) rcpts = outbox_lines(row->rcpts);
     g_autoptr(GPtrArray) delivered = outbox_lines(row->delivered);
-    g_autoptr(GPtrArray) rejected = outbox_lines(row->rejected);
-    /* Refused in this attempt, and the relay's answer to each. */
-    g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *now_iso = iso_utc(now);
     g_autofree char *last_why = NULL;
     g_autofree char *held = g_strdup(row->next_try);
@@ -1155,6 +1159,41 @@ deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
     else
         sum->failed++;
     return TRUE;
+}
+
+/* Deliver one claimed row: one attempt (deliver_attempt), and then the
+ * report of the recipients it refused when it ended without settling or
+ * deferring the row, which report them: a stop asked for between two
+ * recipients, a lease that ran out, a store failure.  The next attempt
+ * finds them refused already and does not report them.  FALSE with *err
+ * only on a store failure. */
+static gboolean
+deliver_row(struct store *st, struct conn *c, const struct compose_settings *cs,
+            const struct flush_clock *clk, GDateTime *now,
+            const struct store_outbox_row *row, struct flush_summary *sum,
+            GError **err)
+{
+    g_autoptr(GPtrArray) rejected = outbox_lines(row->rejected);
+    g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
+    gboolean ok = deliver_attempt(st, c, cs, clk, now, row, rejected, refused, reasons, sum,
+                                  err);
+    struct outmail *report;
+    GError *e = NULL;
+
+    if (refused->len == 0)
+        return ok;
+    report = refusal_report(st, cs, row, refused, reasons, rejected,
+                            "The other recipients are tried on their own.\n");
+    if (!store_begin(st, &e) || !record_refused(st, row, refused, reasons, FALSE, report, &e)
+        || !store_commit(st, &e)) {
+        store_rollback(st);
+        log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT ": the refused"
+                " recipients could not be reported: %s", row->id, e->message);
+        g_error_free(e);
+    }
+    outmail_free(report);
+    return ok;
 }
 
 /* Deliver every row due at now (at most max rows, 0 for all). */

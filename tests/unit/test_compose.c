@@ -1369,6 +1369,52 @@ test_flush_stop_between_recipients(void **state)
     store_outbox_row_free(row);
 }
 
+/* A recipient refused in an attempt that does not settle the row for
+ * another reason than a deferral (here a stop asked for between two
+ * recipients) is still reported, once, with the relay's answer to it:
+ * the next attempt, which finds it already refused, does not report it. */
+static void
+test_flush_report_refused_before_stop(void **state)
+{
+    struct flush_fixture *fx = *state;
+    gint stop = 0;
+    GError *err = NULL;
+    struct store_outbox_row *row;
+    int reports = 0;
+
+    fx->f->refuse_rcpt = "ccamp-chairs@ietf.test";
+    fx->f->stop_at_dot = &stop;
+    fx->r.stop = &stop;
+    flush_run(fx);
+    assert_int_equal(count_lines(fx->log, "DOT"), 1);
+    /* The next flush: the four others, and the report if it is queued. */
+    fx->f = fake_start();
+    fx->f->refuse_rcpt = "ccamp-chairs@ietf.test";
+    fake_relay_settings(&fx->r, fx->f, NULL);
+    g_usleep(1100 * 1000);      /* next_try has whole seconds */
+    flush_run(fx);
+    assert_int_equal(count_lines(fx->log, "RCPT ccamp-chairs@"), 0);
+    row = store_outbox_get(fx->st, fx->id, &err);
+    assert_non_null(row->sent);
+    assert_string_equal(row->rejected, "ccamp-chairs@ietf.test\n");
+    store_outbox_row_free(row);
+    for (gint64 id = fx->id + 1; (row = store_outbox_get(fx->st, id, &err)) != NULL; id++) {
+        gsize len;
+        g_autofree char *raw = NULL;
+        const char *data = g_bytes_get_data(row->raw, &len);
+
+        raw = g_strndup(data, len);
+        assert_string_equal(row->kind, "report");
+        assert_string_equal(row->rcpts, "itu-t-sg15-manager@ietf.test");
+        assert_non_null(strstr(raw, "ccamp-chairs@ietf.test"));
+        assert_non_null(strstr(raw, "550 5.1.1 no such user"));
+        reports++;
+        store_outbox_row_free(row);
+    }
+    g_clear_error(&err);
+    assert_int_equal(reports, 1);
+}
+
 /* A relay that answers RSET with 421 closes the session (Postfix does
  * so past smtpd_hard_error_limit, each refused recipient an error).
  * libetpan's RSET counts any answer as success, so the next recipient
@@ -1777,6 +1823,8 @@ main(void)
         cmocka_unit_test(test_verp),
         cmocka_unit_test(test_outbox_store),
         cmocka_unit_test_setup_teardown(test_flush_stop_between_recipients, flush_setup, flush_teardown),
+        cmocka_unit_test_setup_teardown(test_flush_report_refused_before_stop, flush_setup,
+                                        flush_teardown),
         cmocka_unit_test_setup_teardown(test_flush_rset_refused, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_relay_closed_idle),
         cmocka_unit_test_setup_teardown(test_flush_relay_closed_twice, flush_setup, flush_teardown),
