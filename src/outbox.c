@@ -776,8 +776,9 @@ out:
  * transaction, with the relay's answer to each: by the time the row is
  * settled, its last error is some later attempt's, about someone else
  * (a greylisting's 450 quoted as the reason a contact was refused).
- * refused and reasons are emptied once that is committed.  *kept FALSE when the lease ran out and another sender has the row.
- * FALSE with *err on a store failure. */
+ * refused and reasons are emptied once that is committed.  *kept FALSE
+ * when the lease ran out and another sender has the row.  FALSE with
+ * *err on a store failure. */
 static gboolean
 defer_row(struct store *st, const struct compose_settings *cs,
           const struct store_outbox_row *row, const char *next_try, const char *why,
