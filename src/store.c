@@ -517,6 +517,11 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_REMINDED_BEFORE] =
         "SELECT 1 FROM reminder WHERE statement = ?1"
         " AND substr(point, 1, length(?2) + 1) = ?2 || '@' AND day >= ?3 LIMIT 1",
+    /* Any overdue reminder (kind 'overdue': what it said, whatever its
+     * point) of a deadline since moved from, on or after day ?2. */
+    [SQL_OVERDUE_BEFORE] =
+        "SELECT 1 FROM reminder WHERE statement = ?1 AND kind = 'overdue'"
+        " AND instr(point, '@') > 0 AND day >= ?2 LIMIT 1",
     [SQL_EVENTS] =
         "SELECT at, what, actor, detail FROM event WHERE statement = ?1 ORDER BY id",
     [SQL_REMINDER_DAY] =

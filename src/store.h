@@ -282,6 +282,13 @@ gboolean store_reminded_on(struct store *st, gint64 statement_id, const char *da
 gboolean store_reminded_before_move(struct store *st, gint64 statement_id,
                                     const char *point, const char *day,
                                     gboolean *yes, GError **err);
+/* Whether a statement got an overdue reminder (by any point) on or after
+ * day (YYYY-MM-DD) for a deadline it has since moved from: a deadline
+ * moved while overdue must not bring the next overdue reminder sooner
+ * than the interval. */
+gboolean store_overdue_reminded_before_move(struct store *st, gint64 statement_id,
+                                            const char *day, gboolean *yes,
+                                            GError **err);
 /* Record a reminder queued on day as outbox row outbox_id (inside the
  * caller's transaction).  The row id; 0 with *already TRUE when
  * (statement, point) was recorded before, which is not an error; 0 with

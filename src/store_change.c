@@ -298,6 +298,15 @@ store_reminded_before_move(struct store *st, gint64 statement_id, const char *po
     return reminder_exists(st, SQL_REMINDED_BEFORE, statement_id, point, day, yes, err);
 }
 
+/* Whether statement_id got an overdue reminder ("overdue by N days", by
+ * any point) on or after day for a deadline it has since moved from. */
+gboolean
+store_overdue_reminded_before_move(struct store *st, gint64 statement_id, const char *day,
+                                   gboolean *yes, GError **err)
+{
+    return reminder_exists(st, SQL_OVERDUE_BEFORE, statement_id, day, NULL, yes, err);
+}
+
 /* Record a reminder.  The UNIQUE (statement, point) constraint is what
  * makes the tickler idempotent, so its violation is an answer ("already
  * queued"), not a failure; the caller rolls back its outbox row. */

@@ -215,6 +215,39 @@ is "a week's extension: 14, 7 days, then 7, 3, 1, 0 days before the new date" \
     "2027-03-01 due;2027-03-08 due;2027-03-15 due;2027-03-19 due;2027-03-21 due;2027-03-22 due" \
     "$(q "$DB5" "SELECT group_concat(day || ' ' || kind, ';') FROM (SELECT day, kind FROM reminder WHERE statement = $S_ACTION ORDER BY day, id)")"
 
+# --- a deadline moved while overdue: no second "overdue by 7 days" -----------
+# s03 (deadline 2027-03-15) gets "overdue by 7 days" on 03-22; that day its
+# deadline moves by one day, to 03-16, still past.  The new date's first
+# overdue point (03-23) came one day after the old date's reminder, and the
+# tickler sent "overdue by 7 days" again: the same reminder two days
+# running.  A move that leaves a statement overdue brings no overdue
+# reminder sooner than the interval (7 days) after the last one: 03-23 is
+# skipped, 03-30 ("overdue by 14 days") is the next.  s02 (deadline
+# 2026-12-20, overdue weekly, last on 03-21) moved the same day to 04-01,
+# after the day: no longer overdue, its reminders start again from the new
+# date ("due in 9 days" the next day, the 14-day point made up, then 7, 3,
+# 1 and 0 days ahead).
+DB7="$SCRATCH/moved-overdue.db"
+fresh_db "$DB7"
+: > "$SCRATCH/moved-runs"
+for d in $(days 2027-03-14 2027-04-06); do
+    "$CTL" -d "$DB7" tickle --now "$d" > "$SCRATCH/out" 2>&1 || echo "$d exit $?" >> "$SCRATCH/moved-runs"
+    sed "s/^/$d  /" "$SCRATCH/out" >> "$SCRATCH/moved-runs"
+    if [ "$d" = 2027-03-22 ]; then
+        "$CTL" -d "$DB7" deadline "$S_ACTION" 2027-03-16 >/dev/null
+        "$CTL" -d "$DB7" deadline "$S_COMMENT" 2027-04-01 >/dev/null
+    fi
+done
+check "moved while overdue: every run exits 0" sh -c '! grep -q " exit " "$1"' _ "$SCRATCH/moved-runs"
+is "moved by a day while overdue: one 'overdue by 7 days'" 1 \
+    "$(grep -c "statement $S_ACTION: overdue by 7 days" "$SCRATCH/moved-runs")"
+is "moved by a day while overdue: weekly from the last reminder, by the new date" \
+    "2027-03-22 overdue 7 (2027-03-15);2027-03-30 overdue 14 (2027-03-16);2027-04-06 overdue 21 (2027-03-16)" \
+    "$(grep "statement $S_ACTION: overdue" "$SCRATCH/moved-runs" | sed 's/^\([0-9-]*\) .*: overdue by \([0-9]*\) days \(([0-9-]*)\).*/\1 overdue \2 \3/' | tr '\n' ';' | sed 's/;$//')"
+is "moved past the day: reminded again from the new date" \
+    "2027-03-21 overdue;2027-03-23 due;2027-03-25 due;2027-03-29 due;2027-03-31 due;2027-04-01 due" \
+    "$(q "$DB7" "SELECT group_concat(day || ' ' || kind, ';') FROM (SELECT day, kind FROM reminder WHERE statement = $S_COMMENT AND day >= '2027-03-20' ORDER BY day, id)")"
+
 # --- an answered statement reopened, or given a new deadline, is reminded again ---
 # liaisonctl(8), README and the mail command's answer say "the reminders
 # start again", but the tickler never reminded an answered statement
