@@ -522,6 +522,17 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_OVERDUE_BEFORE] =
         "SELECT 1 FROM reminder WHERE statement = ?1 AND kind = 'overdue'"
         " AND instr(point, '@') > 0 AND day >= ?2 LIMIT 1",
+    /* A "deadline changed" event after outbox row ?2's "queued
+     * reminder" event (outbox_queue's detail: "outbox ROW <message-id> to
+     * ..."), the first such if ever two; by the log's order (its ids), not
+     * its times.  Both lookups search event_statement (statement = ?1):
+     * the statement's own events, never a scan of the log. */
+    [SQL_DEADLINE_MOVED_SINCE] =
+        "SELECT 1 FROM event WHERE statement = ?1 AND what = 'deadline changed'"
+        " AND id > (SELECT min(q.id) FROM event AS q WHERE q.statement = ?1"
+        " AND q.what = 'queued reminder'"
+        " AND substr(q.detail, 1, length('outbox ' || ?2 || ' ')) = 'outbox ' || ?2 || ' ')"
+        " LIMIT 1",
     [SQL_EVENTS] =
         "SELECT at, what, actor, detail FROM event WHERE statement = ?1 ORDER BY id",
     [SQL_REMINDER_DAY] =

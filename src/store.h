@@ -289,6 +289,12 @@ gboolean store_reminded_before_move(struct store *st, gint64 statement_id,
 gboolean store_overdue_reminded_before_move(struct store *st, gint64 statement_id,
                                             const char *day, gboolean *yes,
                                             GError **err);
+/* Whether statement_id's deadline moved (a "deadline changed" event)
+ * after outbox row outbox_id was queued for it (its "queued reminder"
+ * event), by the event log's order; *moved is FALSE when no such row was
+ * queued for it.  FALSE with *err when the store fails. */
+gboolean store_deadline_moved_since(struct store *st, gint64 statement_id,
+                                    gint64 outbox_id, gboolean *moved, GError **err);
 /* Record a reminder queued on day as outbox row outbox_id (inside the
  * caller's transaction).  The row id; 0 with *already TRUE when
  * (statement, point) was recorded before, which is not an error; 0 with

@@ -307,6 +307,29 @@ store_overdue_reminded_before_move(struct store *st, gint64 statement_id, const 
     return reminder_exists(st, SQL_OVERDUE_BEFORE, statement_id, day, NULL, yes, err);
 }
 
+/* Whether a "deadline changed" event of statement_id came after the
+ * "queued reminder" event of outbox row outbox_id: one query on the
+ * statement's events, where the sender used to read its whole log for
+ * each reminder it was about to send. */
+gboolean
+store_deadline_moved_since(struct store *st, gint64 statement_id, gint64 outbox_id,
+                           gboolean *moved, GError **err)
+{
+    sqlite3_stmt *stmt = store_sql(st, SQL_DEADLINE_MOVED_SINCE);
+    int rc = SQLITE_OK;
+
+    *moved = FALSE;
+    store_bind_int(stmt, 1, statement_id, FALSE, &rc);
+    store_bind_int(stmt, 2, outbox_id, FALSE, &rc);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *moved = TRUE;
+        rc = SQLITE_DONE;
+    }
+    return store_read_done(st, stmt, rc, "reading a statement's events", err);
+}
+
 /* Record a reminder.  The UNIQUE (statement, point) constraint is what
  * makes the tickler idempotent, so its violation is an answer ("already
  * queued"), not a failure; the caller rolls back its outbox row. */

@@ -430,44 +430,12 @@ count_kind(struct tickle_summary *sum, const char *kind)
         sum->no_deadline++;
 }
 
-/* Whether statement id's deadline moved (a "deadline changed" event)
- * after outbox row outbox_id was queued (its "queued reminder" event):
- * the reminder names the old date.  The log's order (its ids), not its
- * times, says what came after what. */
-static gboolean
-deadline_moved_since(struct store *st, gint64 id, gint64 outbox_id, gboolean *moved,
-                     GError **err)
-{
-    GPtrArray *ev = store_statement_events(st, id, err);
-    int last_move = -1, queued = -1;
-    char prefix[48];
-
-    *moved = FALSE;
-    if (!ev)
-        return FALSE;
-    /* outbox_queue's event: "queued reminder", "outbox ROW <id> to ...". */
-    g_snprintf(prefix, sizeof prefix, "outbox %" G_GINT64_FORMAT " ", outbox_id);
-    for (guint i = 0; i < ev->len; i++) {
-        const struct store_event *e = g_ptr_array_index(ev, i);
-
-        if (!e->what)
-            continue;
-        if (strcmp(e->what, "deadline changed") == 0)
-            last_move = (int) i;
-        else if (queued < 0 && strcmp(e->what, "queued reminder") == 0
-                 && e->detail && g_str_has_prefix(e->detail, prefix))
-            queued = (int) i;
-    }
-    *moved = queued >= 0 && last_move > queued;
-    g_ptr_array_unref(ev);
-    return TRUE;
-}
-
 /* See tickle.h.  The same facts as the tickler's own decision (state,
  * an answer that stands, as the store says it for every reader), read
  * when the reminder is about to go, since a relay that was down may hold
  * it for days; and its deadline, which the reminder names ("due in 7
- * days (2027-03-15)"). */
+ * days (2027-03-15)"): moved since it was queued, the store says in one
+ * query (store_deadline_moved_since). */
 gboolean
 tickle_reminder_stale(struct store *st, gint64 id, gint64 outbox_id, const char **why,
                       GError **err)
@@ -487,7 +455,7 @@ tickle_reminder_stale(struct store *st, gint64 id, gint64 outbox_id, const char 
         *why = "closed";
     } else if (f.answered) {
         *why = "answered";
-    } else if (!deadline_moved_since(st, id, outbox_id, &moved, err)) {
+    } else if (!store_deadline_moved_since(st, id, outbox_id, &moved, err)) {
         store_tickle_facts_clear(&f);
         return FALSE;
     } else if (moved) {

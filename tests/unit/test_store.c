@@ -837,6 +837,61 @@ test_overdue_reminded_before_move(void **state)
     store_close(st);
 }
 
+/* Record event what with detail on statement id. */
+static void
+detail_event_ok(struct store *st, gint64 id, const char *what, const char *detail)
+{
+    GError *err = NULL;
+
+    assert_true(store_add_event(st, id, 0, what, "test", detail, &err));
+}
+
+/* What store_deadline_moved_since says for statement id, outbox row row. */
+static gboolean
+moved_since(struct store *st, gint64 id, gint64 row)
+{
+    GError *err = NULL;
+    gboolean moved = TRUE;      /* a miss must say so */
+
+    assert_true(store_deadline_moved_since(st, id, row, &moved, &err));
+    assert_null(err);
+    return moved;
+}
+
+/* store_deadline_moved_since: a "deadline changed" event after the
+ * "queued reminder" event of that outbox row, of that statement, in the
+ * log's order; the row's number matched whole ("outbox 1 " is not
+ * "outbox 12 "); no queued event, no move. */
+static void
+test_deadline_moved_since(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    struct statement *s = statement_new(), *s2 = statement_new();
+    gint64 id = add_statement_ok(st, s), other = add_statement_ok(st, s2);
+
+    detail_event_ok(st, id, "deadline changed", "2027-03-15 -> 2027-03-16");
+    detail_event_ok(st, id, "queued reminder", "outbox 12 <r12@x> to a@x b@x");
+    detail_event_ok(st, id, "queued notification", "outbox 5 <n5@x> to a@x");
+    detail_event_ok(st, other, "queued reminder", "outbox 7 <r7@x> to a@x");
+    assert_false(moved_since(st, id, 12));      /* the move came before */
+    assert_false(moved_since(st, id, 99));      /* never queued */
+    detail_event_ok(st, id, "tickled", "overdue by 7 days; point overdue-1, outbox 12");
+    assert_false(moved_since(st, id, 12));      /* other events are not moves */
+    detail_event_ok(st, id, "deadline changed", "2027-03-16 -> 2027-03-17");
+    assert_true(moved_since(st, id, 12));
+    assert_false(moved_since(st, id, 1));       /* "outbox 1 " is not row 12 */
+    assert_false(moved_since(st, id, 5));       /* a notification, no reminder */
+    assert_false(moved_since(st, other, 7));    /* the other's log is its own */
+    assert_false(moved_since(st, other, 12));
+    detail_event_ok(st, id, "queued reminder", "outbox 13 <r13@x> to a@x");
+    assert_false(moved_since(st, id, 13));
+    assert_true(moved_since(st, id, 12));
+    statement_free(s);
+    statement_free(s2);
+    store_close(st);
+}
+
 /* Asking for a missing statement or message says NOTFOUND. */
 static void
 test_not_found(void **state)
@@ -1485,6 +1540,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_replied_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overdue_reminded_before_move, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_moved_since, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_needs_transaction, setup, teardown),
     };
 
