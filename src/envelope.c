@@ -1754,26 +1754,59 @@ mailbox_line(struct scan *sc, const char *line, size_t len)
 }
 
 /* Whether a line continuing the pending value is an item of its own: a
- * later line of a contact or Cc table cell, which html.c (and a mailer's
- * plain rendering of a table) indents with a tab.  The lines of such a
- * cell are a person's name, organisation, phone and address
+ * later line of a contact, Cc or addressee table cell, which html.c (and
+ * a mailer's plain rendering of a table) indents with a tab.  The lines
+ * of a contact cell are a person's name, organisation, phone and address
  * ("Ann Bee<br>Broadband Forum<br>ann@bbf.test"): run together with
- * blanks, the organisation would read as part of the name.  A line folded
- * with spaces stays a fold ("Greta\n   Jonsson <gj@x>"). */
+ * blanks, the organisation would read as part of the name.  Those of a
+ * To cell ("ITU-T SG15<br>IETF CCAMP WG") are bodies, one a line, as
+ * the entries of a To folded after a comma are.  A line folded with
+ * spaces stays a fold ("Greta\n   Jonsson <gj@x>", "IETF Operations
+ * and\n   Management Area"), and a Title's lines stay one title. */
 static gboolean
 cell_item(struct scan *sc, const char *line)
 {
     size_t n = sc->value->len;
 
-    if (line[0] != '\t' || (sc->pending != F_TECHNICAL &&
-                            sc->pending != F_RESPONSE && sc->pending != F_CC))
+    if (line[0] != '\t')
         return FALSE;
+    switch (sc->pending) {
+    case F_TECHNICAL: case F_RESPONSE: case F_CC:
+    case F_TO: case F_FOR_ACTION: case F_FOR_COMMENT: case F_FOR_INFO:
+        break;
+    default:
+        return FALSE;
+    }
     while (n > 0 && (sc->value->str[n - 1] == ' ' ||
                      sc->value->str[n - 1] == '\t'))
         n--;
     /* Nothing yet, or a separator already there. */
     return n > 0 && sc->value->str[n - 1] != ',' &&
            sc->value->str[n - 1] != ';';
+}
+
+/* Whether a label line's value, v[0..vn), is a column's heading: the
+ * first row of a table laid out as "Title | Description" or "Field |
+ * Value" (Word's header row), which is no field's label and whose words
+ * are no field's value.  The whole value is the one word, in emphasis
+ * markers or with a colon at most; words no field holds alone. */
+static gboolean
+column_heading(const char *v, size_t vn)
+{
+    static const char *const heads[] = { "description", "value", "values",
+        "content", "contents", "details" };
+    size_t b = 0;
+
+    while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t' ||
+                      v[vn - 1] == '*' || v[vn - 1] == '_' || v[vn - 1] == ':'))
+        vn--;
+    while (b < vn && (v[b] == '*' || v[b] == '_'))
+        b++;
+    for (size_t i = 0; i < G_N_ELEMENTS(heads); i++)
+        if (strlen(heads[i]) == vn - b &&
+            g_ascii_strncasecmp(v + b, heads[i], vn - b) == 0)
+            return TRUE;
+    return FALSE;
 }
 
 /* Drop the emphasis markers of a label line's value, *v[0..*vn), that
@@ -1865,6 +1898,13 @@ field_line(struct scan *sc, const char *line, size_t len)
             vn = eo - so;
             is_label = TRUE;
         }
+    }
+    /* A table's row of column headings ends the value before it and
+     * is otherwise passed over: the field's own row comes later. */
+    if (is_label && column_heading(v, vn)) {
+        commit_pending(sc);
+        commit_block(sc);
+        return TRUE;
     }
     /* "Please reply by 10:00 UTC, 2027-01-15" also looks like a label. */
     if (f == F_NONE && sub == SUB_NONE &&

@@ -10,7 +10,9 @@
  * <p class=MsoNormal> in each cell) keeps its value's lines together:
  * the label on one line, the value's first line after it and the later
  * ones indented by a tab, which envelope.c reads as a folded value; a
- * label cell without colon is set off by a tab.
+ * label cell without colon is set off by a tab, and one beside an empty
+ * value cell is followed by an empty line, so that the next row is not
+ * read as its value.
  * Markup libxml2 gives up on (deeper than 256) is stripped roughly
  * instead, so that no words are lost.
  *
@@ -75,6 +77,7 @@ enum cell_mark {
     CELL_LABEL,             /* its lines are one line: the label */
     CELL_VALUE,             /* its later lines continue the label's line */
     CELL_VALUE_TAB,         /* a value after a label with no colon */
+    CELL_LABEL_ALONE,       /* a label whose value cell is empty */
 };
 
 /* State while rendering an HTML tree as lines of text. */
@@ -297,7 +300,8 @@ cell_look(xmlNodePtr cell, int max_nodes, gsize max_text, struct cell_look *l)
  * indented, as folded), the label's lines one line, and a label with no
  * colon is set off by a tab, which envelope.c reads as the colon when
  * the words are a label it knows: the tab only when the row has these
- * two cells alone, as a data table's row of headings seldom has. */
+ * two cells alone, as a data table's row of headings seldom has.  A
+ * label beside an empty cell gets an empty line after it. */
 static void
 mark_label_row(xmlNodePtr tr)
 {
@@ -314,8 +318,18 @@ mark_label_row(xmlNodePtr tr)
         || label.text == 0 || !label.letter)
         return;
     if (!cell_look(cells[1], LABEL_VALUE_NODES, LABEL_VALUE_MAX, &value)
-        || value.text == 0 || value.lines > LABEL_VALUE_LINES)
+        || value.lines > LABEL_VALUE_LINES)
         return;
+    /* "Title:" beside an empty cell (Word's <o:p>&nbsp;</o:p>) has no
+     * value, and the next row's "Meeting: Geneva" is none either: the
+     * label's line is followed by an empty one, which ends the field in
+     * envelope.c.  Only for a label with its colon, which alone reads as
+     * a label there, and a row of these two cells alone. */
+    if (value.text == 0) {
+        if (label.colon && count == 2)
+            cells[0]->_private = GINT_TO_POINTER(CELL_LABEL_ALONE);
+        return;
+    }
     cells[0]->_private = GINT_TO_POINTER(CELL_LABEL);
     cells[1]->_private = GINT_TO_POINTER(
         !label.colon && count == 2 ? CELL_VALUE_TAB : CELL_VALUE);
@@ -359,7 +373,8 @@ render_enter(struct render *r, xmlNodePtr n)
     } else if (html_is_cell(n)) {
         enum cell_mark m = GPOINTER_TO_INT(n->_private);
 
-        r->cell = m == CELL_VALUE_TAB ? CELL_VALUE : m;
+        r->cell = m == CELL_VALUE_TAB ? CELL_VALUE
+                : m == CELL_LABEL_ALONE ? CELL_LABEL : m;
         r->cell_text = FALSE;
         if (m == CELL_VALUE || m == CELL_VALUE_TAB)
             r->nl = FALSE;
@@ -388,6 +403,12 @@ render_leave(struct render *r, xmlNodePtr n)
     if (n->type != XML_ELEMENT_NODE || name == NULL)
         return;
     if (html_is_cell(n)) {
+        if (GPOINTER_TO_INT(n->_private) == CELL_LABEL_ALONE
+            && r->cell_text) {
+            /* the empty line after a label without value */
+            render_put(r, '\n');
+            render_put(r, '\n');
+        }
         r->sp = TRUE;
         r->cell = CELL_PLAIN;
         r->cell_text = FALSE;

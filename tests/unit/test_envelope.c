@@ -910,6 +910,84 @@ test_cell_bare_label(void **state)
     envelope_free(env);
 }
 
+/* A table's row of column headings, "Title<TAB>Description" as html.c
+ * renders it (or "Title: Description"): the heading word was the Title,
+ * and the real Title row after it was lost. */
+static void
+test_cell_heading_row(void **state)
+{
+    static const char *const texts[] = {
+        "Title\tDescription\n",
+        "Title: Description\n",
+        "*Title*\t*Description:*\n",
+        "To\tContents\n",
+        "From\tValue\n",
+        "Field\tValue\n",
+    };
+
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+        char *text = g_strconcat(texts[i],
+                                 "From: ITU-T Study Group 15\n"
+                                 "Title: LS on OTN YANG models\n"
+                                 "To: IETF CCAMP WG\n", NULL);
+        struct envelope *env = envelope_new();
+        int labels = envelope_scan(env, text);
+
+        assert_str(env->title, "LS on OTN YANG models");
+        assert_str(env->from_body, "ITU-T Study Group 15");
+        assert_str(env->to_body, "IETF CCAMP WG");
+        assert_int_equal(labels, 3);    /* the heading is no label */
+        envelope_free(env);
+        g_free(text);
+    }
+
+    /* Alone, a heading fills nothing; a value that holds the word is a
+     * value. */
+    {
+        struct envelope *env = scan("Title\tDescription\nTo: Value\n", 0);
+
+        assert_empty(env);
+        envelope_free(env);
+        env = scan("Title: Description of the OTN YANG models\n", 1);
+        assert_str(env->title, "Description of the OTN YANG models");
+        envelope_free(env);
+    }
+}
+
+/* A To cell's lines, the later ones indented by a tab (html.c's
+ * rendering of "<td>ITU-T SG15<br>IETF CCAMP WG</td>"), are addressees
+ * of their own, as the entries of a To folded after a comma are; they
+ * were one addressee "ITU-T SG15 IETF CCAMP WG".  A To folded with
+ * blanks stays one addressee, as before. */
+static void
+test_cell_to_lines(void **state)
+{
+    static const char *const two[] = { "ITU-T SG15", "IETF CCAMP WG", NULL };
+    static const char *const one[] = { "IETF Operations and Management Area",
+                                       NULL };
+    static const char *const info[] = { "IETF TEAS WG", "IETF OPSAWG", NULL };
+    struct envelope *env = scan("To: ITU-T SG15\n"
+                                "\tIETF CCAMP WG\n"
+                                "For information to: IETF TEAS WG\n"
+                                "\tIETF OPSAWG\n"
+                                "Title: LS on OTN YANG models\n"
+                                "\tand their alignment\n", 3);
+
+    (void) state;
+    assert_str(env->to_body, "ITU-T SG15, IETF CCAMP WG");
+    assert_strv(env->to_list, two);
+    assert_strv(env->info_to, info);
+    assert_str(env->title, "LS on OTN YANG models and their alignment");
+    envelope_free(env);
+
+    env = scan("To: IETF Operations and\n"
+               "    Management Area\n", 1);
+    assert_str(env->to_body, "IETF Operations and Management Area");
+    assert_strv(env->to_list, one);
+    envelope_free(env);
+}
+
 /* Related liaisons: URL, text, none. */
 static void
 test_related(void **state)
@@ -1934,6 +2012,8 @@ main(void)
         cmocka_unit_test(test_contact_address_line),
         cmocka_unit_test(test_cell_contact_lines),
         cmocka_unit_test(test_cell_bare_label),
+        cmocka_unit_test(test_cell_heading_row),
+        cmocka_unit_test(test_cell_to_lines),
         cmocka_unit_test(test_related),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_body),

@@ -698,6 +698,119 @@ test_html_cell_bare_label(void **state)
     envelope_free(env);
 }
 
+/* A Word table whose first row is column headings, shaded and bold as
+ * Word's "Header Row" style makes it: "Title | Description" read as a
+ * Title of "Description", and the real Title row below lost (the first
+ * value wins). */
+static void
+test_html_cell_heading_row(void **state)
+{
+    static const char *const heads[][2] = {
+        { "Title", "Description" }, { "Title:", "Description:" },
+        { "Field", "Value" }, { "Item", "Content" }, { "To", "Contents" },
+    };
+    static const char row[] =
+        "<tr><td width=180 valign=top><p class=MsoNormal><b>%s:</b></p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal>%s</p></td></tr>\n";
+
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS(heads); i++) {
+        GString *html = g_string_new(
+            "<div class=WordSection1><table class=MsoTableGrid border=1 "
+            "cellspacing=0 cellpadding=0>\n");
+        struct envelope *env;
+
+        g_string_append_printf(html,
+            "<tr><td width=180 valign=top style='background:#D9D9D9'>"
+            "<p class=MsoNormal><b>%s<o:p></o:p></b></p></td>\n"
+            "<td width=420 valign=top style='background:#D9D9D9'>"
+            "<p class=MsoNormal><b>%s<o:p></o:p></b></p></td></tr>\n",
+            heads[i][0], heads[i][1]);
+        g_string_append_printf(html, row, "From", "ITU-T Study Group 15");
+        g_string_append_printf(html, row, "Title", "LS on OTN YANG models");
+        g_string_append_printf(html, row, "To", "IETF CCAMP WG");
+        g_string_append(html, "</table></div>\n");
+        env = html_envelope(html->str);
+        assert_string_equal(env->title, "LS on OTN YANG models");
+        assert_string_equal(env->from_body, "ITU-T Study Group 15");
+        assert_string_equal(env->to_body, "IETF CCAMP WG");
+        assert_int_equal(env->to_list->len, 1);
+        envelope_free(env);
+        g_string_free(html, TRUE);
+    }
+}
+
+/* A label row whose value cell is empty (Word's "<o:p>&nbsp;</o:p>"):
+ * the next row, label and all, was read as its value, a Title of
+ * "Meeting: Geneva, 16-27 March 2027". */
+static void
+test_html_cell_empty_value(void **state)
+{
+    struct envelope *env = html_envelope(
+        "<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal><b>Title:</b></p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal><o:p>&nbsp;</o:p></p></td></tr>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal><b>Meeting:</b></p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal>Geneva, 16-27 March 2027</p>"
+        "</td></tr>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal><b>From:</b></p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal>ITU-T Study Group 15</p></td></tr>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal><b>To:</b></p></td>\n"
+        "<td width=420 valign=top></td></tr>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal><b>Document:</b></p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal>SG15-LS123</p></td></tr>\n"
+        "</table>\n");
+
+    (void) state;
+    assert_null(env->title);
+    assert_null(env->to_body);
+    assert_int_equal(env->to_list->len, 0);
+    assert_string_equal(env->from_body, "ITU-T Study Group 15");
+    envelope_free(env);
+}
+
+/* A To cell of several bodies, a line each (two <p>, or a <br>): they
+ * were run together with blanks into one addressee, "ITU-T SG15 IETF
+ * CCAMP WG", which no group in the directory matches as a whole. */
+static void
+test_html_cell_to_lines(void **state)
+{
+    static const char *const cells[] = {
+        "<p class=MsoNormal>ITU-T SG15<o:p></o:p></p>"
+        "<p class=MsoNormal>IETF CCAMP WG<o:p></o:p></p>",
+        "<p class=MsoNormal>ITU-T SG15<br>IETF CCAMP WG<o:p></o:p></p>",
+    };
+
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS(cells); i++) {
+        char *html = g_strdup_printf(
+            "<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0>\n"
+            "<tr><td width=180 valign=top><p class=MsoNormal><b>To:</b></p></td>\n"
+            "<td width=420 valign=top>%s</td></tr>\n"
+            "<tr><td width=180 valign=top><p class=MsoNormal><b>For information to:"
+            "</b></p></td>\n<td width=420 valign=top><p class=MsoNormal>IETF TEAS WG"
+            "<br>IETF OPSAWG</p></td></tr>\n"
+            "<tr><td width=180 valign=top><p class=MsoNormal><b>Title:</b></p></td>\n"
+            "<td width=420 valign=top><p class=MsoNormal>LS on OTN YANG models</p>"
+            "<p class=MsoNormal>and their alignment</p></td></tr>\n"
+            "</table>\n", cells[i]);
+        struct envelope *env = html_envelope(html);
+
+        assert_string_equal(env->to_body, "ITU-T SG15, IETF CCAMP WG");
+        assert_int_equal(env->to_list->len, 2);
+        assert_string_equal(g_ptr_array_index(env->to_list, 0), "ITU-T SG15");
+        assert_string_equal(g_ptr_array_index(env->to_list, 1), "IETF CCAMP WG");
+        assert_int_equal(env->info_to->len, 2);
+        assert_string_equal(g_ptr_array_index(env->info_to, 0), "IETF TEAS WG");
+        assert_string_equal(g_ptr_array_index(env->info_to, 1), "IETF OPSAWG");
+        /* A title's lines stay one title. */
+        assert_string_equal(env->title,
+                            "LS on OTN YANG models and their alignment");
+        envelope_free(env);
+        g_free(html);
+    }
+}
+
 /* Apple Mail's alternative{plain, mixed{html, pdf, html}}: the PDF of
  * the HTML rendering is an attachment, its HTML is not; a file in two
  * renderings is recorded once. */
@@ -2132,6 +2245,9 @@ main(void)
         cmocka_unit_test(test_html_cell_title),
         cmocka_unit_test(test_html_cell_contacts),
         cmocka_unit_test(test_html_cell_bare_label),
+        cmocka_unit_test(test_html_cell_heading_row),
+        cmocka_unit_test(test_html_cell_empty_value),
+        cmocka_unit_test(test_html_cell_to_lines),
         cmocka_unit_test(test_crlf_and_headers),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reply_with_attached_message),
