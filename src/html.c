@@ -14,7 +14,9 @@
  * value cell is followed by an empty line, so that the next row is not
  * read as its value.
  * Markup libxml2 gives up on (deeper than 256) is stripped roughly
- * instead, so that no words are lost.
+ * instead, so that no words are lost; a table row in it, which a table
+ * letter with a long thread quoted below it has, is parsed on its own
+ * and read as the tree's rows are, so that its cells keep their fields.
  *
  * A <blockquote> is quoted text, and its lines begin with "> ", one for
  * each level, as the same mailer's plain text would quote them: without
@@ -69,6 +71,13 @@
  * more is a layout's, the letter beside a short sidebar, whose prose
  * must not continue a field. */
 #define LABEL_VALUE_LINES   8
+
+/* The rough strip hands a table row to libxml2 on its own, so that its
+ * cells are read as the tree's are (mark_label_row), when the row's
+ * markup is at most this long, and for at most this many rows: the
+ * envelope's table is at the letter's top, and each row costs a parser. */
+#define ROUGH_ROW_BYTES     (64 * 1024)
+#define ROUGH_ROWS_MAX      256
 
 /* Marks on the cells of a label row (xmlNode._private, which libxml2
  * leaves to the application). */
@@ -496,6 +505,142 @@ decode_entity(const char *p, GString *out)
     return 0;
 }
 
+/* Render a parsed tree into r, walked without recursion. */
+static void
+render_tree(struct render *r, htmlDocPtr doc)
+{
+    xmlNodePtr n = doc ? doc->children : NULL;
+
+    while (n != NULL) {
+        if (render_enter(r, n) && n->children != NULL) {
+            n = n->children;
+            continue;
+        }
+        for (;;) {
+            render_leave(r, n);
+            if (n->next != NULL) {
+                n = n->next;
+                break;
+            }
+            n = n->parent;
+            if (n == NULL || n == (xmlNodePtr) doc) {
+                n = NULL;
+                break;
+            }
+        }
+    }
+}
+
+/* Parse HTML with libxml2; NULL when there is no tree (no markup), or
+ * when libxml2 cannot parse or stops early (a tree deeper than 256):
+ * then *halted is set, else cleared. */
+static htmlDocPtr
+html_parse(const char *html, gsize len, gboolean *halted)
+{
+    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    htmlDocPtr doc = NULL;
+
+    if (len > G_MAXINT)
+        len = G_MAXINT;
+    if (ctxt != NULL)
+        doc = htmlCtxtReadMemory(ctxt, html, (int) len, NULL, "UTF-8",
+                                 HTML_PARSE_RECOVER | HTML_PARSE_NOERROR
+                                 | HTML_PARSE_NOWARNING | HTML_PARSE_NONET
+                                 | HTML_PARSE_IGNORE_ENC);
+    *halted = ctxt == NULL || ctxt->disableSAX;
+    if (ctxt != NULL)
+        htmlFreeParserCtxt(ctxt);
+    if (*halted && doc != NULL) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    return doc;
+}
+
+/* The name of the tag at p ('<'): its first bytes and length, after a
+ * '/' of a closing tag (*closing set). */
+static const char *
+rough_tag(const char *p, gsize *nlen, gboolean *closing)
+{
+    const char *name = p + 1;
+
+    if ((*closing = *name == '/'))
+        name++;
+    *nlen = 0;
+    while (g_ascii_isalnum(name[*nlen]))
+        (*nlen)++;
+    return name;
+}
+
+/* Whether the tag name[0..nlen) is tag. */
+static gboolean
+rough_is(const char *name, gsize nlen, const char *tag)
+{
+    return nlen == strlen(tag) && g_ascii_strncasecmp(name, tag, nlen) == 0;
+}
+
+/* The end of the table row whose "<tr" is at p: just past its "</tr>".
+ * NULL when the row holds a table, another row's start, a blockquote or
+ * pre (whose state the rough strip keeps itself), when it has no end
+ * tag or is longer than ROUGH_ROW_BYTES: such a row is stripped roughly
+ * as before.  Each byte is looked at by one row at most: the look stops
+ * at the next "<tr". */
+static const char *
+rough_row_end(const char *p)
+{
+    const char *q = p + 1;
+
+    while (*q != '\0' && q - p < ROUGH_ROW_BYTES) {
+        gboolean closing;
+        const char *name, *gt;
+        gsize nlen;
+
+        if (*q != '<') {
+            q++;
+            continue;
+        }
+        name = rough_tag(q, &nlen, &closing);
+        if (rough_is(name, nlen, "table") || rough_is(name, nlen, "blockquote")
+            || rough_is(name, nlen, "pre") || (!closing && rough_is(name, nlen, "tr")))
+            return NULL;
+        if (closing && rough_is(name, nlen, "tr")) {
+            gt = strchr(q, '>');
+            return gt != NULL && gt - p < ROUGH_ROW_BYTES ? gt + 1 : NULL;
+        }
+        q++;
+    }
+    return NULL;
+}
+
+/* Render one table row's markup, row[0..len), through libxml2 and the
+ * tree's rules, on lines of its own: a table letter too deep for the
+ * tree (a long thread quoted below it) keeps its label and value cells.
+ * FALSE, with nothing written, when libxml2 cannot parse it. */
+static gboolean
+rough_row(struct render *r, const char *row, gsize len)
+{
+    GString *html = g_string_new("<table>");
+    gboolean halted;
+    htmlDocPtr doc;
+
+    g_string_append_len(html, row, (gssize) len);
+    g_string_append(html, "</table>");
+    doc = html_parse(html->str, html->len, &halted);
+    g_string_free(html, TRUE);
+    if (doc == NULL)
+        return FALSE;
+    r->nl = TRUE;
+    render_tree(r, doc);
+    xmlFreeDoc(doc);
+    /* the rough strip writes as it reads: the row's last line ends here */
+    if (r->out->len > 0 && r->out->str[r->out->len - 1] != '\n')
+        render_put(r, '\n');
+    r->nl = r->sp = r->tab = FALSE;
+    r->cell = CELL_PLAIN;
+    r->cell_text = FALSE;
+    return TRUE;
+}
+
 /* Text out of HTML the parser gave up on: tags dropped (line-breaking
  * ones turned into newlines), common entities decoded, the lines of a
  * blockquote marked as the tree's are.  Rough, but it keeps the words
@@ -507,21 +652,27 @@ html_strip_roughly(const char *html)
     struct render r = { .out = g_string_new(NULL) };
     GString *entity = g_string_new(NULL);
     const char *p = html;
+    int rows = 0;
     char *text;
 
     while (*p) {
         if (*p == '<') {
             const char *gt = strchr(p, '>');
-            const char *name = p + 1;
+            const char *name, *end;
             gboolean closing;
             gsize nlen = 0;
             char *tag;
             if (gt == NULL)
                 break;
-            if ((closing = *name == '/'))
-                name++;
-            while (name + nlen < gt && g_ascii_isalnum(name[nlen]))
-                nlen++;
+            name = rough_tag(p, &nlen, &closing);
+            if (!closing && rough_is(name, nlen, "tr") && rows < ROUGH_ROWS_MAX
+                && (end = rough_row_end(p)) != NULL) {
+                rows++;
+                if (rough_row(&r, p, (gsize) (end - p))) {
+                    p = end;
+                    continue;
+                }
+            }
             tag = g_strndup(name, nlen);
             if (g_ascii_strcasecmp(tag, "br") == 0 || html_is_block(tag))
                 render_put(&r, '\n');
@@ -568,48 +719,14 @@ char *
 html_to_text(const char *html, gsize len, gboolean *rough)
 {
     struct render r = { .out = g_string_new(NULL) };
-    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
-    htmlDocPtr doc = NULL;
-    gboolean halted;
-    xmlNodePtr n;
+    htmlDocPtr doc = html_parse(html, len, rough);
     char *text;
 
-    if (len > G_MAXINT)
-        len = G_MAXINT;
-    if (ctxt != NULL)
-        doc = htmlCtxtReadMemory(ctxt, html, (int) len, NULL, "UTF-8",
-                                 HTML_PARSE_RECOVER | HTML_PARSE_NOERROR
-                                 | HTML_PARSE_NOWARNING | HTML_PARSE_NONET
-                                 | HTML_PARSE_IGNORE_ENC);
-    halted = ctxt == NULL || ctxt->disableSAX;
-    if (ctxt != NULL)
-        htmlFreeParserCtxt(ctxt);
-    *rough = halted;
-    if (halted) {
-        if (doc)
-            xmlFreeDoc(doc);
+    if (*rough) {
         g_string_free(r.out, TRUE);
         return html_strip_roughly(html);
     }
-    n = doc ? doc->children : NULL;
-    while (n != NULL) {
-        if (render_enter(&r, n) && n->children != NULL) {
-            n = n->children;
-            continue;
-        }
-        for (;;) {
-            render_leave(&r, n);
-            if (n->next != NULL) {
-                n = n->next;
-                break;
-            }
-            n = n->parent;
-            if (n == NULL || n == (xmlNodePtr) doc) {
-                n = NULL;
-                break;
-            }
-        }
-    }
+    render_tree(&r, doc);
     if (doc)
         xmlFreeDoc(doc);
     text = tidy_lines(r.out->str);

@@ -811,6 +811,50 @@ test_html_cell_to_lines(void **state)
     }
 }
 
+/* The Outlook table of a letter whose markup is too deep for libxml2
+ * (a long thread quoted below it), so stripped roughly: the rough strip
+ * wrote each <p> and each line of the markup as a line of its own, with
+ * empty ones between, and read no field at all. */
+static void
+test_html_cell_rough(void **state)
+{
+    GString *raw = g_string_new(
+        "From: Ann Bee <ann@bbf.test>\nTo: statements@ietf.test\n"
+        "Subject: New liaison statement\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n\n");
+    const char *end = strstr(outlook_table, "</div></body>");
+    struct envelope *env = envelope_new();
+    struct message *m;
+
+    (void) state;
+    g_string_append_len(raw, outlook_table, end - outlook_table);
+    for (int i = 0; i < 300; i++)
+        g_string_append(raw, "<div>");
+    g_string_append(raw, "<p>Earlier mail, quoted.</p>");
+    for (int i = 0; i < 300; i++)
+        g_string_append(raw, "</div>");
+    g_string_append(raw, end);
+    m = parse_str(raw->str);
+    assert_true(has_problem(m, "extracted roughly"));
+    envelope_scan(env, m->text);
+    assert_non_null(env->title);
+    assert_string_equal(env->title,
+                        "LS on TR-471 IP capacity measurement and its YANG module");
+    assert_string_equal(env->from_body, "Broadband Forum");
+    assert_string_equal(env->to_body, "IETF IPPM WG");
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_non_null(env->deadline);
+    assert_string_equal(env->deadline, "2027-01-15");
+    assert_one_contact(env->response_contacts, "Lin Lavalle", "ll@bbf.test");
+    assert_one_contact(env->technical_contacts, "Ann Bee", "ann@bbf.test");
+    /* the words after the table are kept, roughly */
+    assert_non_null(strstr(m->text, "Earlier mail, quoted."));
+    assert_non_null(strstr(m->text, "Dear colleagues,"));
+    envelope_free(env);
+    message_free(m);
+    g_string_free(raw, TRUE);
+}
+
 /* Apple Mail's alternative{plain, mixed{html, pdf, html}}: the PDF of
  * the HTML rendering is an attachment, its HTML is not; a file in two
  * renderings is recorded once. */
@@ -2248,6 +2292,7 @@ main(void)
         cmocka_unit_test(test_html_cell_heading_row),
         cmocka_unit_test(test_html_cell_empty_value),
         cmocka_unit_test(test_html_cell_to_lines),
+        cmocka_unit_test(test_html_cell_rough),
         cmocka_unit_test(test_crlf_and_headers),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reply_with_attached_message),
