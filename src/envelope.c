@@ -1330,6 +1330,10 @@ struct scan {
 
     /* A 3GPP "Contact Person:" block of "Name:" / "E-mail Address:" lines. */
     enum field block;           /* F_NONE, F_TECHNICAL or F_RESPONSE */
+    /* A contact label without value that an empty line ended: html.c's
+     * rendering of "Contact Person:" beside an empty cell, whose block
+     * of "Name:" rows may follow (F_NONE, F_TECHNICAL or F_RESPONSE). */
+    enum field open_contact;
     char *block_name;
     char *block_addr;
 
@@ -1856,8 +1860,13 @@ field_line(struct scan *sc, const char *line, size_t len)
     gboolean is_label = FALSE;
     const char *v = NULL;
     size_t vn = 0, so, eo;
+    enum field open = sc->open_contact;
 
+    sc->open_contact = F_NONE;
     if (len > LINE_MAX_LABEL || blank(line, len) || quoted(line, len)) {
+        if ((sc->pending == F_TECHNICAL || sc->pending == F_RESPONSE) &&
+            blank(line, len) && blank(sc->value->str, sc->value->len))
+            sc->open_contact = sc->pending;
         commit_pending(sc);
         commit_block(sc);
         return !quoted(line, len);
@@ -1915,11 +1924,15 @@ field_line(struct scan *sc, const char *line, size_t len)
         vn = eo - so;
     }
 
-    /* An empty contact label followed by "Name:" lines is a block. */
+    /* An empty contact label followed by "Name:" lines is a block, an
+     * empty line between them or not. */
     if ((sc->pending == F_TECHNICAL || sc->pending == F_RESPONSE) &&
         sub != SUB_NONE && blank(sc->value->str, sc->value->len)) {
         sc->block = sc->pending;
         sc->pending = F_NONE;
+    } else if (open != F_NONE && sub != SUB_NONE && sc->pending == F_NONE &&
+               sc->block == F_NONE) {
+        sc->block = open;
     }
     if (sc->block != F_NONE) {
         if (f == F_NONE && block_line(sc, sub, v, vn))

@@ -955,6 +955,37 @@ test_cell_heading_row(void **state)
     }
 }
 
+/* An empty line after a label without value, html.c's rendering of a
+ * label beside an empty cell, ends the field: a Title takes no value
+ * from the row below.  A contact label's block of "Name:" lines may
+ * still follow it (the 3GPP form laid out as a table). */
+static void
+test_cell_empty_value(void **state)
+{
+    static const char *const tech[][2] = { { "Ann Bee", "ann@bbf.test" } };
+    struct envelope *env = scan("Title:\n"
+                                "\n"
+                                "Meeting: Geneva, 16-27 March 2027\n", 1);
+
+    (void) state;
+    assert_empty(env);
+    envelope_free(env);
+
+    env = scan("Contact Person:\n"
+               "\n"
+               "Name: Ann Bee\n"
+               "E-mail Address: ann@bbf.test\n", 1);
+    assert_contacts(env->technical_contacts, 1, tech);
+    envelope_free(env);
+
+    /* Prose after the empty line is no contact's. */
+    env = scan("Technical contact:\n"
+               "\n"
+               "Dear colleagues, Ann Bee <ann@bbf.test> writes.\n", 1);
+    assert_int_equal(env->technical_contacts->len, 0);
+    envelope_free(env);
+}
+
 /* A To cell's lines, the later ones indented by a tab (html.c's
  * rendering of "<td>ITU-T SG15<br>IETF CCAMP WG</td>"), are addressees
  * of their own, as the entries of a To folded after a comma are; they
@@ -2013,6 +2044,7 @@ main(void)
         cmocka_unit_test(test_cell_contact_lines),
         cmocka_unit_test(test_cell_bare_label),
         cmocka_unit_test(test_cell_heading_row),
+        cmocka_unit_test(test_cell_empty_value),
         cmocka_unit_test(test_cell_to_lines),
         cmocka_unit_test(test_related),
         cmocka_unit_test(test_names),

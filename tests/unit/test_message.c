@@ -767,6 +767,25 @@ test_html_cell_empty_value(void **state)
     assert_int_equal(env->to_list->len, 0);
     assert_string_equal(env->from_body, "ITU-T Study Group 15");
     envelope_free(env);
+
+    /* The 3GPP form as a table: "Contact Person:" beside an empty cell,
+     * then its "Name:" and "E-mail Address:" rows, is still a block. */
+    env = html_envelope(
+        "<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal><b>Title:</b></p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal>LS on QoS monitoring</p>"
+        "</td></tr>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal><b>Contact Person:</b>"
+        "</p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal><o:p>&nbsp;</o:p></p></td></tr>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal>Name:</p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal>Ann Bee</p></td></tr>\n"
+        "<tr><td width=180 valign=top><p class=MsoNormal>E-mail Address:</p></td>\n"
+        "<td width=420 valign=top><p class=MsoNormal>ann@bbf.test</p></td></tr>\n"
+        "</table>\n");
+    assert_string_equal(env->title, "LS on QoS monitoring");
+    assert_one_contact(env->technical_contacts, "Ann Bee", "ann@bbf.test");
+    envelope_free(env);
 }
 
 /* A To cell of several bodies, a line each (two <p>, or a <br>): they
