@@ -600,12 +600,16 @@ rough_row_end(const char *p)
             continue;
         }
         name = rough_tag(q, &nlen, &closing);
-        if (rough_is(name, nlen, "table") || rough_is(name, nlen, "blockquote")
-            || rough_is(name, nlen, "pre") || (!closing && rough_is(name, nlen, "tr")))
+        if (rough_is(name, nlen, "table") || rough_is(name, nlen, "pre")
+            || rough_is(name, nlen, "blockquote")
+            || (!closing && rough_is(name, nlen, "tr")))
             return NULL;
         if (closing && rough_is(name, nlen, "tr")) {
-            gt = strchr(q, '>');
-            return gt != NULL && gt - p < ROUGH_ROW_BYTES ? gt + 1 : NULL;
+            /* its '>', within the bound too */
+            for (gt = q; *gt != '\0' && *gt != '>'; gt++)
+                if (gt - p >= ROUGH_ROW_BYTES)
+                    return NULL;
+            return *gt == '>' ? gt + 1 : NULL;
         }
         q++;
     }
