@@ -1757,6 +1757,28 @@ mailbox_line(struct scan *sc, const char *line, size_t len)
     return so == b && eo == e;
 }
 
+/* Whether text[0..n), the start of an addressee's name, is cut in the
+ * middle of a phrase that next (the following line, blanks first) goes
+ * on with: it ends with a joining word or mark ("and", "of", "&", "-"),
+ * or next starts in lower case. */
+static gboolean
+continues_phrase(const char *text, size_t n, const char *next)
+{
+    static const char *const joins[] = { "and", "of", "for", "the", "on", "to", "&", "-", "/" };
+    size_t w = n;
+
+    while (*next == ' ' || *next == '\t')
+        next++;
+    if (g_ascii_islower(*next))
+        return TRUE;
+    while (w > 0 && text[w - 1] != ' ' && text[w - 1] != '\t')
+        w--;
+    for (size_t i = 0; i < G_N_ELEMENTS(joins); i++)
+        if (strlen(joins[i]) == n - w && g_ascii_strncasecmp(text + w, joins[i], n - w) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 /* Whether a line continuing the pending value is an item of its own: a
  * later line of a contact, Cc or addressee table cell, which html.c (and
  * a mailer's plain rendering of a table) indents with a tab.  The lines
@@ -1785,8 +1807,14 @@ cell_item(struct scan *sc, const char *line)
                      sc->value->str[n - 1] == '\t'))
         n--;
     /* Nothing yet, or a separator already there. */
-    return n > 0 && sc->value->str[n - 1] != ',' &&
-           sc->value->str[n - 1] != ';';
+    if (n == 0 || sc->value->str[n - 1] == ',' || sc->value->str[n - 1] == ';')
+        return FALSE;
+    /* An addressee's name wrapped in a tab-aligned plain letter ("To:\tIETF
+     * Operations and\n\tManagement Area") goes on from a word no body's
+     * name ends with, or on a word in lower case: one addressee. */
+    if (sc->pending != F_TECHNICAL && sc->pending != F_RESPONSE && sc->pending != F_CC)
+        return !continues_phrase(sc->value->str, n, line + 1);
+    return TRUE;
 }
 
 /* Whether a label line's value, v[0..vn), is a column's heading: the

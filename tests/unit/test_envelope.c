@@ -1017,6 +1017,19 @@ test_cell_to_lines(void **state)
     assert_str(env->to_body, "IETF Operations and Management Area");
     assert_strv(env->to_list, one);
     envelope_free(env);
+
+    /* The same wrapped in a tab-aligned plain letter: a name cut after
+     * a joining word, or going on in lower case, is one addressee. */
+    env = scan("To:\tIETF Operations and\n"
+               "\tManagement Area\n", 1);
+    assert_str(env->to_body, "IETF Operations and Management Area");
+    assert_strv(env->to_list, one);
+    envelope_free(env);
+    env = scan("To:\tIETF Operations\n"
+               "\tand Management Area\n", 1);
+    assert_str(env->to_body, "IETF Operations and Management Area");
+    assert_strv(env->to_list, one);
+    envelope_free(env);
 }
 
 /* Related liaisons: URL, text, none. */
