@@ -166,7 +166,16 @@ ctl_open_store_with(struct ctl *ctl, store_opener open)
         return TRUE;
     ctl->store = open(ctl->db_path, ctl->cfg->busy_timeout_ms, &err);
     if (ctl->store == NULL) {
-        log_msg(LOG_ERR, NULL, "cannot open the database %s: %s", ctl->db_path, err->message);
+        /* A new liaisonctl installed before liaisond is restarted: the
+         * daemon, not a command that only reads, moves the schema on. */
+        if (g_error_matches(err, STORE_ERROR, STORE_ERROR_SCHEMA_OLD))
+            log_msg(LOG_ERR, NULL, "cannot read the database %s: %s; liaisond migrates it"
+                    " when it starts (restart it after an upgrade), and so does a"
+                    " liaisonctl command that writes (ingest, close, flush ...)",
+                    ctl->db_path, err->message);
+        else
+            log_msg(LOG_ERR, NULL, "cannot open the database %s: %s", ctl->db_path,
+                    err->message);
         g_error_free(err);
         return FALSE;
     }
@@ -215,6 +224,17 @@ int
 ctl_open_existing_store(struct ctl *ctl)
 {
     return ctl_open_existing_with(ctl, store_open);
+}
+
+/* ctl_open_existing_with store_open_readonly, for the commands that only
+ * read (list, show, stats, queue, export, publish, the dry runs): a read
+ * never writes, so a new liaisonctl never migrates the schema under an
+ * older liaisond still using it, and a database its user may only read
+ * (read-only on disk, an admin's shell) is read all the same. */
+int
+ctl_open_existing_to_read(struct ctl *ctl)
+{
+    return ctl_open_existing_with(ctl, store_open_readonly);
 }
 
 /* Load the directory; prints the reason and returns FALSE on failure. */

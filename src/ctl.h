@@ -56,6 +56,7 @@ const struct compose_settings *ctl_mail(struct ctl *ctl);
 int     ctl_open_store(struct ctl *ctl);
 int     ctl_open_existing_with(struct ctl *ctl, store_opener open);
 int     ctl_open_existing_store(struct ctl *ctl);
+int     ctl_open_existing_to_read(struct ctl *ctl);
 gboolean ctl_open_directory(struct ctl *ctl);
 
 /* ctl.c: operands and options. */

@@ -247,7 +247,7 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
             return ctl_usage(ctl->cmd, FALSE);
         g_array_append_val(ids, id);
     }
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_to_read(ctl)) != EX_OK)
         return rc;
     /* Every statement named must be there before anything is written. */
     for (guint i = 0; i < ids->len; i++) {

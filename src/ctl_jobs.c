@@ -58,8 +58,9 @@ ctl_cmd_tickle(struct ctl *ctl, int argc, char **argv)
     if (ctl_mail(ctl) == NULL)
         return EX_CONFIG;
     /* Never made here: a mistyped -d in a cron line run as root would
-     * leave an empty database liaisond's user cannot write. */
-    if ((rc = ctl_open_existing_store(ctl)) != EX_OK)
+     * leave an empty database liaisond's user cannot write.  A dry run
+     * only reads. */
+    if ((rc = dry_run ? ctl_open_existing_to_read(ctl) : ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
     ok = tickle_run(ctl->store, ctl_mail(ctl), &policy, &today, dry_run, stdout, &sum, &err);
     g_date_strftime(day, sizeof day, "%Y-%m-%d", &today);
@@ -124,7 +125,7 @@ ctl_cmd_publish(struct ctl *ctl, int argc, char **argv)
         t = g_date_time_new_now_utc();
     now = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
     o.now = now;
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_to_read(ctl)) != EX_OK)
         return rc;
     /* For a page and a feed per group and area. */
     if (!ctl_open_directory(ctl))

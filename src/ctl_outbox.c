@@ -132,7 +132,7 @@ ctl_cmd_queue(struct ctl *ctl, int argc, char **argv)
         }
     }
     if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK
-        || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        || (rc = ctl_open_existing_to_read(ctl)) != EX_OK)
         return rc;
     if ((rows = store_outbox_list(ctl->store, all, &err)) == NULL) {
         log_msg(LOG_ERR, NULL, "cannot list the outbox: %s", err->message);

@@ -208,7 +208,7 @@ ctl_cmd_list(struct ctl *ctl, int argc, char **argv)
         }
         q.dir = ctl->dir;
     }
-    if ((rc = ctl_open_existing_store(ctl)) != EX_OK)
+    if ((rc = ctl_open_existing_to_read(ctl)) != EX_OK)
         return rc;
     if (json) {
         b = json_builder_new();
@@ -438,7 +438,7 @@ ctl_cmd_stats(struct ctl *ctl, int argc, char **argv)
         return EX_USAGE;
     g_date_strftime(q.today, sizeof q.today, "%Y-%m-%d", &today);
     if ((rc = ctl_operands_then_setup(ctl, argc, 0)) != EX_OK
-        || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+        || (rc = ctl_open_existing_to_read(ctl)) != EX_OK)
         return rc;
     q.rows = rows;
     if (!store_list(ctl->store, stats_one, &q, &err)) {
@@ -650,7 +650,7 @@ ctl_cmd_show(struct ctl *ctl, int argc, char **argv)
     idarg = argv[optind];
     if (!ctl_statement_id("show", idarg, &id))
         return EX_USAGE;
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_to_read(ctl)) != EX_OK)
         return rc;
     s = store_get_statement(ctl->store, id, &err);
     if (s == NULL) {

@@ -989,15 +989,24 @@ fail:
     return FALSE;
 }
 
-/* Bring the schema up to SCHEMA_VERSION, or refuse a newer one. */
+/* Bring the schema up to SCHEMA_VERSION, or refuse a newer one.  reader:
+ * opened read-only on purpose (store_open_readonly), which refuses an older
+ * schema as such rather than as a write it was never meant to make. */
 static gboolean
-migrate(struct store *st, GError **err)
+migrate(struct store *st, gboolean reader, GError **err)
 {
     int version;
 
     if (!read_user_version(st, &version, err))
         return FALSE;
     while (version < SCHEMA_VERSION) {
+        if (reader) {
+            g_set_error(err, STORE_ERROR, STORE_ERROR_SCHEMA_OLD,
+                        "%s: schema version %d is older than this program's %d, "
+                        "and a reader does not migrate it",
+                        st->path, version, SCHEMA_VERSION);
+            return FALSE;
+        }
         if (st->readonly) {
             g_set_error(err, STORE_ERROR, STORE_ERROR_READONLY,
                         "%s: schema version %d needs migrating to %d, "
@@ -1075,7 +1084,7 @@ open_with_flags(const char *path, int busy_timeout_ms, int flags, gboolean bare,
             && !exec(st, "PRAGMA journal_size_limit=4194304",
                      "limiting the WAL size", err))
         || !exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys", err)
-        || !migrate(st, err))
+        || !migrate(st, (flags & SQLITE_OPEN_READONLY) != 0, err))
         goto fail;
 
     for (int i = 0; i < SQL_COUNT; i++) {
@@ -1102,8 +1111,9 @@ store_open(const char *path, int busy_timeout_ms, GError **err)
 }
 
 /* Open an existing database for reading only: never creates, never
- * migrates, every write fails READONLY (the tests read a database a
- * daemon is writing through it). */
+ * migrates (an older schema fails SCHEMA_OLD), every write fails READONLY
+ * (liaisonctl's reading commands, and the tests reading a database a
+ * daemon is writing). */
 struct store *
 store_open_readonly(const char *path, int busy_timeout_ms, GError **err)
 {

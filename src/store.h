@@ -34,6 +34,8 @@ enum store_error_code {
                                    disk quota, the file size limit */
     STORE_ERROR_CORRUPT,
     STORE_ERROR_SCHEMA,         /* newer schema than this program knows */
+    STORE_ERROR_SCHEMA_OLD,     /* older schema, opened read-only: a reader
+                                   never migrates */
     STORE_ERROR_NOTFOUND,
     STORE_ERROR_OTHER,
 };
@@ -43,7 +45,8 @@ struct store;
 /* Open (creating and migrating as needed) the database at path. */
 struct store *store_open(const char *path, int busy_timeout_ms, GError **err);
 /* Open an existing database for reading only: never creates, never
- * migrates; every write fails with STORE_ERROR_READONLY. */
+ * migrates (an older schema fails with STORE_ERROR_SCHEMA_OLD); every
+ * write fails with STORE_ERROR_READONLY. */
 struct store *store_open_readonly(const char *path, int busy_timeout_ms, GError **err);
 /* Open an existing database only to copy it with store_backup: read-only,
  * of whatever schema version (a backup taken before an upgrade must not

@@ -1161,11 +1161,14 @@ lf show --json "${dated[0]}" >"$SCRATCH/bk-orig.json"
 "$CTL" -d "$BK/corpus.db" show --json "${dated[0]}" >"$SCRATCH/bk-copy.json" 2>"$SCRATCH/err"
 check "backup: show --json ${dated[0]} of the copy is the original's (answered, with attachments and history)" \
     bash -c 'jq -e ".replied != null and (.attachments | length) > 0 and (.history | length) > 2" "$1" >/dev/null && cmp -s "$1" "$2"' _ "$SCRATCH/bk-orig.json" "$SCRATCH/bk-copy.json"
+is "backup: list and show only read the copy, still in journal mode delete" "delete ok" "$(bk_pragmas "$BK/corpus.db")"
 
 # Taken while another process holds a write transaction with a change not
 # committed (pages of it spilled to the -wal file): no wait, and not in the
 # copy.  The same backup after the commit has it: the check can tell.
+# The copy in WAL mode first, as liaisond puts a restored one.
 BKL="$BK/corpus.db"
+sqlite3 "$BKL" "PRAGMA journal_mode = WAL" >/dev/null
 # bk_hold PROGRAM ARG...: python3 runs PROGRAM (a file, or -c TEXT) with
 # the ARGs and a ready file, its standard input a FIFO on fd 8, in the
 # background; 0 once it has made the ready file (holding what it holds
@@ -1317,6 +1320,42 @@ sqlite3 "$SCRATCH/bk-v6.db" "PRAGMA user_version = 6"
 check_exit "backup of a database of the schema before: 0" 0 "$CTL" -d "$SCRATCH/bk-v6.db" backup "$SCRATCH/bk-stale/v6.db"
 is "schema before: the database and its copy both still at version 6" "6 6" \
     "$(sqlite3 "$SCRATCH/bk-v6.db" "PRAGMA user_version") $(sqlite3 "$SCRATCH/bk-stale/v6.db" "PRAGMA user_version")"
+
+# The commands that only read never write, so never migrate: a newer
+# liaisonctl run against the database an older liaisond still uses says
+# so (75) and leaves it as it is.  A real schema 6 (7 added
+# outbox.requeued), which store_open would migrate.
+sqlite3 "$SCRATCH/bk-v6.db" "ALTER TABLE outbox DROP COLUMN requeued"
+v6_sum=$(sha256sum <"$SCRATCH/bk-v6.db")
+for rd in list "show ${dated[0]}" "export $SCRATCH/v6.mbox" stats queue "tickle --dry-run"; do
+    # shellcheck disable=SC2086  # rd is a command and its operands
+    check_exit "schema 6: $rd: 75" 75 "$CTL" -d "$SCRATCH/bk-v6.db" $rd
+    check_grep "schema 6: $rd says which versions, and who migrates" \
+        "schema version 6 is older than this program's 7, and a reader does not migrate it; liaisond migrates it when it starts" "$SCRATCH/err"
+done
+is "schema 6: the readers left it as it was, version 6" "$v6_sum 6" \
+    "$(sha256sum <"$SCRATCH/bk-v6.db") $(sqlite3 "$SCRATCH/bk-v6.db" "PRAGMA user_version")"
+check "schema 6: export wrote nothing" test ! -e "$SCRATCH/v6.mbox"
+
+# A database its reader may not write (mode 444 in a folder of mode 555;
+# as root, read as nobody, whom the modes bind) is read all the same.
+RDO=$(mktemp -d /tmp/liaison-cli-ro.XXXXXX)
+t_cleanup "chmod -R u+w '$RDO'; rm -rf '$RDO'"
+cp "$CTL" "$CORPUS/directory.json" "$RDO/"
+"$RDO/liaisonctl" -d "$RDO/l.db" ingest "$CORPUS/s03-itu-template.eml" >/dev/null
+chmod 444 "$RDO"/l.db*
+chmod 555 "$RDO"
+rdo() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u nobody -- "$RDO/liaisonctl" -d "$RDO/l.db" -D "$RDO/directory.json" "$@"
+    else "$RDO/liaisonctl" -d "$RDO/l.db" -D "$RDO/directory.json" "$@"; fi
+}
+ro_sum=$(sha256sum <"$RDO/l.db")
+check_exit "read-only database: list 0" 0 rdo list
+check_grep "read-only database: listed" "^\(1 statement\)$" "$SCRATCH/out"
+check_exit "read-only database: show 0" 0 rdo show 1
+check_exit "read-only database: export to standard output 0" 0 rdo export -
+check_grep "read-only database: the mail exported" "^Subject: .*YANG" "$SCRATCH/out"
+is "read-only database: unchanged" "$ro_sum" "$(sha256sum <"$RDO/l.db")"
 
 # --- read-only and full file systems (need mount, so root) -------------------
 # Without root these cases do not run, and must not look passed: exit 77

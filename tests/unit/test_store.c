@@ -477,6 +477,26 @@ test_newer_schema_refused(void **state)
     assert_int_equal(user_version(f->path), store_schema_version() + 1);
 }
 
+/* An older schema opened to read is refused as such and left as it was:
+ * a reader (liaisonctl list under an older liaisond) never migrates. */
+static void
+test_older_schema_not_migrated_by_reader(void **state)
+{
+    struct fixture *f = *state;
+    GError *err = NULL;
+    char *pragma;
+
+    store_close(open_ok(f->path));
+    pragma = g_strdup_printf("PRAGMA user_version = %d", store_schema_version() - 1);
+    assert_int_equal(run_sql(f->path, pragma), SQLITE_OK);
+    g_free(pragma);
+    assert_null(store_open_readonly(f->path, BUSY_MS, &err));
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "is older than this program's"));
+    assert_error(&err, STORE_ERROR_SCHEMA_OLD);
+    assert_int_equal(user_version(f->path), store_schema_version() - 1);
+}
+
 /* A file that is not a database is reported as corrupt, with its name. */
 static void
 test_not_a_database(void **state)
@@ -1521,6 +1541,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_older_schema_not_migrated_by_reader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_statement_round_trip, setup, teardown),
