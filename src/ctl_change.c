@@ -377,11 +377,14 @@ ctl_cmd_reply(struct ctl *ctl, int argc, char **argv)
                 "empty, at most %d KiB)\n", textpath, REPLY_TEXT_MAX / 1024);
         return EX_DATAERR;
     }
-    if ((rc = ctl_setup(ctl)) != EX_OK || (rc = ctl_open_existing_store(ctl)) != EX_OK)
+    /* A dry run only reads: opened read-only, with no write lock to wait
+     * for while liaisond (or anyone) holds it, and no migration. */
+    if ((rc = ctl_setup(ctl)) != EX_OK
+        || (rc = dry_run ? ctl_open_existing_to_read(ctl) : ctl_open_existing_store(ctl)) != EX_OK)
         return rc;
     if (!ctl_open_directory(ctl) || ctl_mail(ctl) == NULL)
         return EX_CONFIG;
-    if (!store_begin(ctl->store, &err))
+    if (!dry_run && !store_begin(ctl->store, &err))
         return statement_failed(ctl, id, err);
     if ((s = store_get_statement_meta(ctl->store, id, &err)) == NULL)
         goto failed;

@@ -955,6 +955,19 @@ check_grep "reply --dry-run: to whom" "^statement 1: the response would go to ts
 check_grep "reply --dry-run: the letter itself" "^Subject: \\[LS 1\\] Response: " "$SCRATCH/out"
 check "reply --dry-run: nothing queued, not answered" test \
     "$(sqlite3 "$SCRATCH/ra.db" "SELECT (SELECT count(*) FROM outbox WHERE kind = 'response') || (SELECT replied IS NULL FROM statement WHERE id = 1)")" = 01
+# A dry run only reads: while another process (liaisond) holds the write
+# lock it answers at once; the reply itself still waits, then fails (75).
+printf 'busy_timeout_ms = 500\n' >"$SCRATCH/ra-short.conf"
+if db_lock "$SCRATCH/ra.db"; then
+    ok "reply under a lock: another process holds the write lock"
+    check_exit "reply --dry-run under a lock: 0" 0 "$CTL" -c "$SCRATCH/ra-short.conf" -d "$SCRATCH/ra.db" reply --dry-run 1 "$SCRATCH/letter.txt"
+    check_grep "reply --dry-run under a lock: to whom" "^statement 1: the response would go to tsbsg15@itu.test" "$SCRATCH/out"
+    check_exit "reply under a lock: 75" 75 "$CTL" -c "$SCRATCH/ra-short.conf" -d "$SCRATCH/ra.db" reply 1 "$SCRATCH/letter.txt"
+    check_grep "reply under a lock: says why" "lock|busy" "$SCRATCH/err"
+    db_unlock
+else
+    fail "reply under a lock" "another process could not take the write lock"
+fi
 check_exit "reply 1: 0" 0 rctl reply --attach "$SCRATCH/letter.pdf" 1 "$SCRATCH/letter.txt"
 check_grep "reply 1: says to whom" "^statement 1: response queued to tsbsg15@itu.test, netmod-chairs@ietf.test" "$SCRATCH/out"
 check "reply 1: one response queued, to the contact and the notification's people" test \
