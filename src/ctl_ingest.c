@@ -141,6 +141,7 @@ ctl_cmd_ingest(struct ctl *ctl, int argc, char **argv)
     };
     gboolean json = FALSE;
     const char *sender = NULL, *name = "stdin";
+    g_autofree char *compressed = NULL;
     struct ingest_ctx ictx = { 0 };
     struct decision d;
     GByteArray *raw;
@@ -170,6 +171,14 @@ ctl_cmd_ingest(struct ctl *ctl, int argc, char **argv)
         fclose(fp);
     if (raw == NULL)
         return rc;
+    /* A compressed file, read as it is, is no mail: said as import says
+     * it, with the command that undoes it, and before a database is
+     * opened (or made) for it. */
+    if ((compressed = import_compressed_why((const char *) raw->data, raw->len)) != NULL) {
+        log_msg(LOG_ERR, NULL, "%s: %s", name, compressed);
+        g_byte_array_unref(raw);
+        return EX_DATAERR;
+    }
     /* The bytes the milter and import record for the same message, so
      * that a saved .eml with CRLF is the same mail when it comes again. */
     ingest_line_ends(raw);

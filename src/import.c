@@ -189,11 +189,12 @@ scan_single(struct import *im, const char *source, GMimeStream *stream, gint64 s
     g_object_unref(p);
 }
 
-/* The compression head (n bytes read) opens with, as "gzip" or the
- * like, and the command that undoes it; NULL when it is none of those
- * an archive is kept in. */
-static const char *
-compressed_by(const char *head, ssize_t n, const char **undo)
+/* See import.h: why the file that opens with head (n bytes of it) is
+ * no mail, when it is compressed as an archive is kept, naming the
+ * compression and the command that undoes it ("gzip-compressed, not mail;
+ * decompress it first (gunzip)", to free); NULL when it is not. */
+char *
+import_compressed_why(const char *head, gsize n)
 {
     static const struct {
         const char *magic;
@@ -210,11 +211,10 @@ compressed_by(const char *head, ssize_t n, const char **undo)
     for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
         size_t  len = kinds[i].len;
 
-        if (n >= (ssize_t) (len + kinds[i].level) && memcmp(head, kinds[i].magic, len) == 0
-            && (!kinds[i].level || (head[len] >= '1' && head[len] <= '9'))) {
-            *undo = kinds[i].undo;
-            return kinds[i].name;
-        }
+        if (n >= len + kinds[i].level && memcmp(head, kinds[i].magic, len) == 0
+            && (!kinds[i].level || (head[len] >= '1' && head[len] <= '9')))
+            return g_strdup_printf("%s-compressed, not mail; decompress it first (%s)",
+                                   kinds[i].name, kinds[i].undo);
     }
     return NULL;
 }
@@ -231,7 +231,7 @@ static gboolean
 scan_file(struct import *im, const char *path, gboolean maildir, GError **err)
 {
     char    head[6] = { 0 };
-    const char *kind, *undo = NULL;
+    g_autofree char *compressed = NULL;
     struct stat sb;
     GMimeStream *stream;
     const char *source;
@@ -260,9 +260,8 @@ scan_file(struct import *im, const char *path, gboolean maildir, GError **err)
         close(fd);
         return TRUE;
     }
-    if ((kind = compressed_by(head, n, &undo)) != NULL) {
-        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s-compressed, not mail;"
-                    " decompress it first (%s)", path, kind, undo);
+    if ((compressed = import_compressed_why(head, (gsize) n)) != NULL) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path, compressed);
         close(fd);
         return FALSE;
     }

@@ -33,6 +33,11 @@ struct import;
  * (gzip, bzip2, xz, zstd; the message says so and how to undo it):
  * nothing is recorded then. */
 struct import *import_scan(char *const *paths, int n, gboolean from_lines, GError **err);
+/* When the bytes head (n of them, the first of a file or an input) are
+ * compressed as a list archive is kept (gzip, bzip2, xz, zstd), why that
+ * is no mail and the command that undoes it, to free; else NULL.  Both
+ * import and ingest say it, rather than "not a mail message". */
+char   *import_compressed_why(const char *head, gsize n);
 void    import_free(struct import *im);
 /* What the scan left out (empty files, folders within a folder), one
  * phrase each naming the path. */

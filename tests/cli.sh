@@ -175,6 +175,26 @@ printf 'hello, this is not mail\n' > "$SCRATCH/notmail"
 check_exit "not mail exits 65" 65 ctl ingest "$SCRATCH/notmail"
 check_grep "not mail: says why" "not a mail message" "$SCRATCH/err"
 check "not mail: nothing recorded" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
+# A compressed message is not mail either (65, as ingest's man page has
+# it), said as import says it: what it is, and the command that undoes
+# it; from a file or standard input, and no database made for it.
+python3 - "$CORPUS/s03-itu-template.eml" "$SCRATCH/zm" <<'PYEND'
+import bz2, gzip, lzma, sys
+data = open(sys.argv[1], "rb").read()
+for ext, f in (("gz", gzip.compress), ("bz2", bz2.compress), ("xz", lzma.compress)):
+    open(sys.argv[2] + "." + ext, "wb").write(f(data))
+PYEND
+printf '\x28\xb5\x2f\xfd\x04\x58\x91\x00\x00From: a@b.test\n\nx\n\xd3\xc9\xdf\xde' >"$SCRATCH/zm.zst"
+for c in gz:gzip:gunzip bz2:bzip2:bunzip2 xz:xz:unxz zst:zstd:unzstd; do
+    IFS=: read -r ext kind undo <<<"$c"
+    check_exit "ingest a $kind-compressed message: 65" 65 ctl ingest "$SCRATCH/zm.$ext"
+    check_grep "ingest $kind: says what it is and to decompress it" "^liaisonctl: error: .*/zm\.$ext: $kind-compressed, not mail; decompress it first \($undo\)$" "$SCRATCH/err"
+done
+check_exit "ingest a gzip-compressed message from standard input: 65" 65 bash -c '"$1" -d "$2" ingest <"$3"' _ "$CTL" "$DB" "$SCRATCH/zm.gz"
+check_grep "ingest from standard input: gzip, said so" "stdin: gzip-compressed, not mail; decompress it first \(gunzip\)" "$SCRATCH/err"
+check "compressed: nothing recorded" test "$(count_rows "$DB" "message WHERE direction = 'in'")" = "$msgs"
+check_exit "ingest compressed, no database: 65" 65 "$CTL" -d "$SCRATCH/zm.db" ingest "$SCRATCH/zm.xz"
+check "ingest compressed: no database made for it" test ! -e "$SCRATCH/zm.db"
 
 # --- usage ------------------------------------------------------------------
 check_exit "no command: 64" 64 "$CTL"
