@@ -266,9 +266,9 @@ daemonize(void)
     fd = open("/dev/null", O_RDWR);
     if (fd < 0)
         return FALSE;
-    dup2(fd, STDIN_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
+    if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0
+        || dup2(fd, STDERR_FILENO) < 0)
+        return FALSE;
     if (fd > STDERR_FILENO)
         close(fd);
     return TRUE;
@@ -576,7 +576,10 @@ signals_catch(void)
         return FALSE;
     }
     /* The reading end blocks; the writing end must not (a handler). */
-    fcntl(signal_pipe[0], F_SETFL, 0);
+    if (fcntl(signal_pipe[0], F_SETFL, 0) != 0) {
+        log_msg(LOG_ERR, NULL, "fcntl on the signal pipe: %s", g_strerror(errno));
+        return FALSE;
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -584,9 +587,11 @@ signals_catch(void)
      * handler runs, so that none can go to libmilter's signal thread,
      * which sigwait()s for these three and stops the milter on any. */
     sa.sa_flags = SA_RESTART | SA_NODEFER;
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    if (sigaction(SIGHUP, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0
+        || sigaction(SIGINT, &sa, NULL) != 0) {
+        log_msg(LOG_ERR, NULL, "sigaction: %s", g_strerror(errno));
+        return FALSE;
+    }
     signals_of_main(&set);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     return TRUE;

@@ -302,6 +302,8 @@ conn_get(SMFICTX *ctx)
     if (c == NULL) {
         c = g_new0(struct conn, 1);
         if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+            log_msg(LOG_ERR, NULL, "smfi_setpriv failed: the connection's state cannot be kept;"
+                    " answering a temporary failure");
             g_free(c);
             return NULL;
         }
@@ -383,11 +385,14 @@ msg_tempfail(SMFICTX *ctx, const char *why)
 {
     struct conn *c = smfi_getpriv(ctx);
     struct msg *m = c != NULL ? c->msg : NULL;
+    /* Without a message (its state lost), the MTA's queue id still names
+     * it in the log, where the MTA gives it by this step. */
+    const char *id = m != NULL ? m->id : smfi_getsymval(ctx, "i");
 
-    log_msg(LOG_ERR, m != NULL ? m->id : NULL, "temporary failure: %s", why);
+    log_msg(LOG_ERR, id, "temporary failure: %s", why);
     if (smfi_setreply(ctx, "451", "4.3.0",
                       "liaisond: temporary failure, please try again later") != MI_SUCCESS)
-        log_msg(LOG_WARNING, m != NULL ? m->id : NULL, "smfi_setreply failed");
+        log_msg(LOG_WARNING, id, "smfi_setreply failed");
     msg_free(c);
     return SMFIS_TEMPFAIL;
 }
@@ -646,10 +651,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     struct conn *c = conn_get(ctx);
     const unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN;
 
-    if (c == NULL) {
-        log_msg(LOG_ERR, NULL, "smfi_setpriv failed");
-        return SMFIS_TEMPFAIL;
-    }
+    if (c == NULL)
+        return SMFIS_TEMPFAIL;  /* logged by conn_get */
     if ((f0 & NEEDED_ACTIONS) != NEEDED_ACTIONS) {
         log_msg(LOG_ERR, NULL, "the MTA does not offer the actions needed "
                 "(add recipient, add and change header): offered 0x%lx", f0);
