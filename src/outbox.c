@@ -721,6 +721,22 @@ record_refused(struct store *st, const struct store_outbox_row *row, const GPtrA
            && (report == NULL || outbox_queue(st, row->statement, report, err) != 0);
 }
 
+/* Inside the caller's transaction: record and report the recipients
+ * refused in this attempt (record_refused), commit, and empty refused and
+ * reasons, reported now.  FALSE with *err, the transaction for the caller
+ * to roll back. */
+static gboolean
+commit_refused(struct store *st, const struct store_outbox_row *row, GPtrArray *refused,
+               GPtrArray *reasons, gboolean failed, const struct outmail *report, GError **err)
+{
+    if (!record_refused(st, row, refused, reasons, failed, report, err)
+        || !store_commit(st, err))
+        return FALSE;
+    g_ptr_array_set_size(refused, 0);
+    g_ptr_array_set_size(reasons, 0);
+    return TRUE;
+}
+
 /* Settle a row whose recipients are all delivered or refused: sent or
  * failed, with an event for the recipients refused in this attempt
  * (refused, reasons) and a report, all in one transaction; those refused
@@ -756,11 +772,8 @@ settle_row(struct store *st, const struct compose_settings *cs,
         ok = TRUE;
         goto out;
     }
-    if (!record_refused(st, row, refused, reasons, failed, report, err)
-        || !store_commit(st, err))
+    if (!commit_refused(st, row, refused, reasons, failed, report, err))
         goto rollback;
-    g_ptr_array_set_size(refused, 0);
-    g_ptr_array_set_size(reasons, 0);
     ok = TRUE;
     goto out;
 rollback:
@@ -799,11 +812,8 @@ defer_row(struct store *st, const struct compose_settings *cs,
         ok = TRUE;
         goto out;
     }
-    if (!record_refused(st, row, refused, reasons, FALSE, report, err)
-        || !store_commit(st, err))
+    if (!commit_refused(st, row, refused, reasons, FALSE, report, err))
         goto rollback;
-    g_ptr_array_set_size(refused, 0);
-    g_ptr_array_set_size(reasons, 0);
     ok = TRUE;
     goto out;
 rollback:
