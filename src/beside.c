@@ -61,6 +61,29 @@ beside_create(const char *dir, const char *prefix, int flags, char **tmp)
 }
 
 /* See beside.h. */
+int
+beside_anonymous(const char *dir, int flags)
+{
+    g_autofree char *tmp = NULL;
+    int     fd, e;
+
+    fd = g_open(dir, O_TMPFILE | O_CLOEXEC | flags, 0600);
+    /* EISDIR or EOPNOTSUPP: a kernel or a file system without it. */
+    if (fd >= 0 || (errno != EISDIR && errno != EOPNOTSUPP && errno != EINVAL))
+        return fd;
+    tmp = g_build_filename(dir, ".liaison-XXXXXX", NULL);
+    if ((fd = g_mkstemp_full(tmp, O_CLOEXEC | flags, 0600)) < 0)
+        return -1;
+    if (g_unlink(tmp) != 0) {
+        e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* See beside.h. */
 void
 beside_remove_stale(const char *dir, const char *prefix, void (*discard)(const char *path))
 {

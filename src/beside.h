@@ -21,6 +21,12 @@ const char *beside_unusable(const char *path);
  * NULL). */
 int     beside_create(const char *dir, const char *prefix, int flags, char **tmp);
 
+/* Open a file without a name in folder dir (O_TMPFILE; where the file
+ * system has none, a name of mkstemp's, removed at once), mode 0600,
+ * with O_CLOEXEC | flags (O_WRONLY or O_RDWR): nothing of it is left
+ * when the process dies, however.  The descriptor, or -1 with errno. */
+int     beside_anonymous(const char *dir, int flags);
+
 /* Remove the temporary files in folder dir named prefix and six
  * characters that no writer holds (its flock), with discard (NULL:
  * unlink). */

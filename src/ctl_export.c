@@ -24,6 +24,16 @@
  * place; "-" and a redirection write to those.  A temporary file that a
  * killed export left is removed by the next export into that folder (one
  * at work holds a flock on its own).
+ *
+ * Standard output that is not a file (a pipe, a FIFO, a socket) is
+ * written only once the database is read: the mail goes first into a
+ * file without a name in TMPDIR, which is then copied out.  Written to
+ * as it is read, a reader that holds the output back (a pager left open,
+ * a stopped job) would hold the read's snapshot as long, and while a
+ * snapshot is held SQLite cannot checkpoint the log past it: every
+ * message liaisond records meanwhile grows the -wal file, without bound.
+ * The spool keeps the export one snapshot and the read as short as for
+ * a FILE.
  */
 #include "config.h"
 
@@ -40,6 +50,7 @@
 #include <glib/gstdio.h>
 
 #include "beside.h"
+#include "fdio.h"
 #include "log.h"
 #include "message.h"
 #include "ctl.h"
@@ -164,6 +175,68 @@ open_beside(const char *path, char **tmp)
     return fp;
 }
 
+/* A spool for standard output when it is not a file (see the header
+ * comment): a file without a name in TMPDIR, open for stdio; NULL, the
+ * reason printed, when it cannot be made. */
+static FILE *
+open_spool(void)
+{
+    const char *dir = g_get_tmp_dir();
+    int     fd;
+    FILE   *fp;
+
+    if ((fd = beside_anonymous(dir, O_RDWR)) < 0) {
+        log_msg(LOG_ERR, NULL, "cannot write in %s, to hold the export for standard output:"
+                " %s", dir, g_strerror(errno));
+        return NULL;
+    }
+    if ((fp = fdopen(fd, "w+")) == NULL) {
+        log_msg(LOG_ERR, NULL, "%s: %s", dir, g_strerror(errno));
+        close(fd);
+    }
+    return fp;
+}
+
+/* Copy the spool, once the database is read, to standard output, and
+ * close it.  EX_OK, or EX_IOERR, the reason printed. */
+static int
+finish_spool(FILE *fp)
+{
+    char    buf[65536];
+    int     fd = fileno(fp), rc = EX_OK;
+    ssize_t n;
+
+    if (fflush(fp) != 0 || ferror(fp)) {
+        log_msg(LOG_ERR, NULL, "cannot write in %s, to hold the export for standard output:"
+                " %s", g_get_tmp_dir(), g_strerror(errno));
+        fclose(fp);
+        return EX_IOERR;
+    }
+    if (lseek(fd, 0, SEEK_SET) != 0) {
+        log_msg(LOG_ERR, NULL, "cannot read back the export held in %s: %s", g_get_tmp_dir(),
+                g_strerror(errno));
+        fclose(fp);
+        return EX_IOERR;
+    }
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            log_msg(LOG_ERR, NULL, "cannot read back the export held in %s: %s",
+                    g_get_tmp_dir(), g_strerror(errno));
+            rc = EX_IOERR;
+            break;
+        }
+        if (!fdio_write_all(STDOUT_FILENO, buf, (size_t) n)) {
+            log_msg(LOG_ERR, NULL, "cannot write standard output: %s", g_strerror(errno));
+            rc = EX_IOERR;
+            break;
+        }
+    }
+    fclose(fp);
+    return rc;
+}
+
 /* Put the finished temporary file tmp in path's place: flushed and
  * synced, renamed, the folder synced.  EX_OK, or the exit code, the
  * reason printed and tmp removed. */
@@ -212,7 +285,8 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
                                                              g_free, NULL);
     struct export_out o = { .statements = statements };
     g_autofree char *tmp = NULL, *size = NULL;
-    gboolean to_stdout;
+    gboolean to_stdout, spooled = FALSE;
+    GStatBuf sb;
     GError *err = NULL;
     int c, rc;
 
@@ -267,11 +341,18 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
         statement_free(s);
     }
     if (to_stdout) {
-        o.fp = stdout;
         o.name = "standard output";
         /* As cat does: a reader that stops (head, a pager quit) ends the
          * export quietly, whatever the shell left SIGPIPE at. */
         signal(SIGPIPE, SIG_DFL);
+        /* A redirection to a file takes the mail as fast as it is read;
+         * anything else may hold it back. */
+        if (fstat(STDOUT_FILENO, &sb) == 0 && S_ISREG(sb.st_mode))
+            o.fp = stdout;
+        else if ((o.fp = open_spool()) != NULL)
+            spooled = TRUE;
+        else
+            return EX_IOERR;
     } else {
         const char *why = beside_unusable(file);
 
@@ -308,14 +389,21 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
         }
     }
     if (o.failed) {
-        log_msg(LOG_ERR, NULL, "cannot write %s: %s", o.name, g_strerror(o.error));
-        if (!to_stdout) {
+        if (spooled)
+            log_msg(LOG_ERR, NULL, "cannot write in %s, to hold the export for standard "
+                    "output: %s", g_get_tmp_dir(), g_strerror(o.error));
+        else
+            log_msg(LOG_ERR, NULL, "cannot write %s: %s", o.name, g_strerror(o.error));
+        if (o.fp != stdout)
             fclose(o.fp);
+        if (!to_stdout)
             g_unlink(tmp);
-        }
         return EX_IOERR;
     }
-    if (to_stdout) {
+    if (spooled) {
+        if ((rc = finish_spool(o.fp)) != EX_OK)
+            return rc;
+    } else if (to_stdout) {
         if (fflush(stdout) != 0 || ferror(stdout)) {
             log_msg(LOG_ERR, NULL, "cannot write %s: %s", o.name, g_strerror(errno));
             return EX_IOERR;
@@ -334,9 +422,9 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
 failed:
     log_msg(LOG_ERR, NULL, "cannot read the messages: %s", err->message);
     g_error_free(err);
-    if (!to_stdout) {
+    if (o.fp != stdout)
         fclose(o.fp);
+    if (!to_stdout)
         g_unlink(tmp);
-    }
     return EX_TEMPFAIL;
 }

@@ -153,6 +153,45 @@ else
     fail "export - on a terminal" "no script(1) for a terminal"
 fi
 
+# --- standard output held back: the database's log still checkpointed ---------
+# A reader that takes its time (a pager left open; here one stopped) must
+# not hold the export's snapshot as long: while one is held SQLite cannot
+# checkpoint the -wal file past it, and every message recorded meanwhile
+# grows it.  Once the export has read the database (its mail spooled in
+# TMPDIR), a checkpoint empties the log; the reader, let go, gets all the
+# mail of the snapshot, none of what came after.
+WDB="$SCRATCH/wal.db"
+"$CTL" -d "$WDB" ingest "$SCRATCH/big.eml" >/dev/null 2>&1 || fail "setup: ingest into wal.db" "exit $?"
+"$CTL" -d "$WDB" ingest "$SCRATCH/q.eml" >/dev/null 2>&1 || fail "setup: ingest into wal.db" "exit $?"
+mkfifo "$SCRATCH/wal.fifo"
+sh -c 'kill -STOP $$; exec cat' <"$SCRATCH/wal.fifo" >"$SCRATCH/wal.mbox" &
+reader=$!
+t_cleanup "kill -CONT $reader 2>/dev/null; kill $reader 2>/dev/null"
+"$CTL" -d "$WDB" export - >"$SCRATCH/wal.fifo" 2>"$SCRATCH/wal.err" &
+exporter=$!
+t_cleanup "kill $exporter 2>/dev/null"
+# 20 messages of 200 kB recorded while the reader waits: 14 MB of log.
+for i in $(seq 1 20); do
+    sed "s/^Message-ID: <big-1@/Message-ID: <big-w$i@/; s/^Subject: LS with an annex/& $i/; s/^Title: LS with an annex/& $i/" \
+        "$SCRATCH/big.eml" >"$SCRATCH/w.eml"
+    "$CTL" -d "$WDB" ingest "$SCRATCH/w.eml" >/dev/null 2>&1 || fail "ingest $i while the export waits" "exit $?"
+done
+is "setup: 22 messages recorded" "22" "$(sqlite3 "$WDB" "SELECT count(*) FROM message WHERE direction = 'in'")"
+# The export may still be reading on a loaded machine: up to 10 s.
+for _ in $(seq 1 100); do
+    ckpt=$(sqlite3 "$WDB" "PRAGMA wal_checkpoint(TRUNCATE)")
+    [ "$ckpt" = "0|0|0" ] && break
+    sleep 0.1
+done
+is "export - to a reader held back: the log checkpointed whole" "0|0|0" "$ckpt"
+is "export - to a reader held back: the log emptied" "0" "$(stat -c %s "$WDB-wal")"
+kill -CONT "$reader"
+wait "$exporter"; rc=$?
+wait "$reader"
+is "export - to a reader held back: 0 once it reads" "0" "$rc"
+is "export - to a reader held back: the mail of its snapshot, none after" "2" "$(grep -c '^From ' "$SCRATCH/wal.mbox")"
+check_grep "export - to a reader held back: the summary" "^exported 2 messages of 2 statements .* to standard output$" "$SCRATCH/wal.err"
+
 # --- one statement's mail -----------------------------------------------------
 S01=$(sqlite3 "$SRC" "SELECT statement FROM message WHERE message_id = (SELECT message_id FROM message WHERE kind = 'statement' AND raw = readfile('$(ls "$CORPUS"/s01-*.eml)'))")
 N01=$(sqlite3 "$SRC" "SELECT count(*) FROM message WHERE statement = $S01 AND direction = 'in'")
@@ -235,6 +274,10 @@ if mount -t tmpfs -o size=1m tmpfs "$FULL"; then
     check_grep "full: the reason" "cannot write .*all\.mbox: No space left on device" "$SCRATCH/err"
     is "full: FILE left as it was" "the export of yesterday" "$(cat "$FULL/all.mbox")"
     is "full: no temporary file left" "" "$(ls -A "$FULL" | grep '^\.liaison-export-')"
+    # A pipe's export is held in TMPDIR until the database is read.
+    check_exit "export - to a pipe, TMPDIR full: 74" 74 bash -c 'set -o pipefail; TMPDIR="$3" "$1" -d "$2" export - | cat >/dev/null' _ "$CTL" "$SRC" "$FULL"
+    check_grep "TMPDIR full: the reason" "cannot write in .*/full, to hold the export for standard output: No space left on device" "$SCRATCH/err"
+    is "TMPDIR full: nothing left there" "all.mbox filler" "$(ls -A "$FULL" | sort | tr '\n' ' ' | sed 's/ $//')"
     rm -f "$FULL/filler"
     check_exit "room again: 0" 0 "$CTL" -d "$SRC" export "$FULL/all.mbox"
     check "room again: the whole export in FILE's place" cmp -s "$FULL/all.mbox" "$OUT"
