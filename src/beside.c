@@ -62,12 +62,71 @@ beside_create(const char *dir, const char *prefix, int flags, char **tmp)
 
 /* See beside.h. */
 int
+beside_create_unnamed(const char *dir, int flags)
+{
+    int     fd;
+
+    /* linkat names an O_TMPFILE file through /proc (AT_EMPTY_PATH would
+     * need CAP_DAC_READ_SEARCH): without it the mail could not be given
+     * its name once written. */
+    if (!g_file_test("/proc/self/fd", G_FILE_TEST_IS_DIR)) {
+        errno = EOPNOTSUPP;
+        return -1;
+    }
+    fd = g_open(dir, O_TMPFILE | O_CLOEXEC | flags, 0600);
+    if (fd < 0) {
+        if (errno == EISDIR || errno == EINVAL)
+            errno = EOPNOTSUPP;
+        return -1;
+    }
+    /* Held while it has a name, in the instant between beside_link's
+     * link and rename, so that beside_remove_stale leaves it alone. */
+    (void) flock(fd, LOCK_EX | LOCK_NB);
+    return fd;
+}
+
+/* See beside.h. */
+int
+beside_link(int fd, const char *dir, const char *prefix, const char *path)
+{
+    static const char chars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    g_autofree char *proc = g_strdup_printf("/proc/self/fd/%d", fd);
+    int     e = EEXIST;
+
+    /* linkat will not replace a file, so a fresh name (mkstemp's form,
+     * which beside_remove_stale knows), then rename over path. */
+    for (int tries = 0; tries < 100 && e == EEXIST; tries++) {
+        g_autofree char *tmp = NULL;
+        char    rnd[7];
+
+        for (int i = 0; i < 6; i++)
+            rnd[i] = chars[g_random_int_range(0, sizeof chars - 1)];
+        rnd[6] = '\0';
+        tmp = g_strdup_printf("%s/%s%s", dir, prefix, rnd);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0) {
+            e = errno;
+            continue;
+        }
+        if (g_rename(tmp, path) != 0) {
+            e = errno;
+            g_unlink(tmp);
+            return e;
+        }
+        return 0;
+    }
+    return e;
+}
+
+/* See beside.h. */
+int
 beside_anonymous(const char *dir, int flags)
 {
     g_autofree char *tmp = NULL;
     int     fd, e;
 
-    fd = g_open(dir, O_TMPFILE | O_CLOEXEC | flags, 0600);
+    /* O_EXCL: never to be linked into a folder. */
+    fd = g_open(dir, O_TMPFILE | O_EXCL | O_CLOEXEC | flags, 0600);
     /* EISDIR or EOPNOTSUPP: a kernel or a file system without it. */
     if (fd >= 0 || (errno != EISDIR && errno != EOPNOTSUPP && errno != EINVAL))
         return fd;

@@ -21,6 +21,19 @@ const char *beside_unusable(const char *path);
  * NULL). */
 int     beside_create(const char *dir, const char *prefix, int flags, char **tmp);
 
+/* Make a file without a name in folder dir that beside_link can later
+ * name (O_TMPFILE), mode 0600, open with O_CLOEXEC | flags (O_WRONLY or
+ * O_RDWR) and flock'ed: a writer killed part-way leaves nothing.  -1
+ * with errno when it cannot be made, EOPNOTSUPP when the file system or
+ * the kernel has no such file or /proc is not there to name it: the
+ * caller then falls back on beside_create. */
+int     beside_create_unnamed(const char *dir, int flags);
+
+/* Give the file fd of beside_create_unnamed, written and synced, path's
+ * name: linked as a temporary name of prefix in dir (path's folder), then
+ * renamed over path.  0, or errno (path left as it was). */
+int     beside_link(int fd, const char *dir, const char *prefix, const char *path);
+
 /* Open a file without a name in folder dir (O_TMPFILE; where the file
  * system has none, a name of mkstemp's, removed at once), mode 0600,
  * with O_CLOEXEC | flags (O_WRONLY or O_RDWR): nothing of it is left

@@ -21,9 +21,11 @@
  * link at FILE is replaced, as backup does, unless it leads to something
  * that is not a file (a FIFO, a device): that, like a FIFO or a device at
  * FILE itself, is refused, since the rename would put a file in its
- * place; "-" and a redirection write to those.  A temporary file that a
- * killed export left is removed by the next export into that folder (one
- * at work holds a flock on its own).
+ * place; "-" and a redirection write to those.  The temporary file has
+ * no name (O_TMPFILE) until it is whole, so that an export killed
+ * part-way leaves nothing; where the file system has no such file, it is
+ * named, and what a killed export left is removed by the next export
+ * into that folder (one at work holds a flock on its own).
  *
  * Standard output that is not a file (a pipe, a FIFO, a socket) is
  * written only once the database is read: the mail goes first into a
@@ -152,8 +154,9 @@ export_one(const struct store_export_row *r, gpointer data)
 
 /* Open a temporary file beside path for the export (beside.c: 0600,
  * flock'ed while it is written), first removing any a killed export left
- * there; its name in *tmp.  NULL, the reason printed, when it cannot be
- * made. */
+ * there: one without a name where the file system has them (*tmp NULL),
+ * else a named one (its name in *tmp).  NULL, the reason printed, when
+ * it cannot be made. */
 static FILE *
 open_beside(const char *path, char **tmp)
 {
@@ -161,15 +164,19 @@ open_beside(const char *path, char **tmp)
     int     fd;
     FILE   *fp;
 
+    *tmp = NULL;
     beside_remove_stale(dir, EXPORT_TMP_PREFIX, NULL);
-    if ((fd = beside_create(dir, EXPORT_TMP_PREFIX, O_WRONLY, tmp)) < 0) {
+    if ((fd = beside_create_unnamed(dir, O_WRONLY)) < 0 && errno == EOPNOTSUPP)
+        fd = beside_create(dir, EXPORT_TMP_PREFIX, O_WRONLY, tmp);
+    if (fd < 0) {
         log_msg(LOG_ERR, NULL, "cannot write in %s: %s", dir, g_strerror(errno));
         return NULL;
     }
     if ((fp = fdopen(fd, "w")) == NULL) {
-        log_msg(LOG_ERR, NULL, "%s: %s", *tmp, g_strerror(errno));
+        log_msg(LOG_ERR, NULL, "%s: %s", dir, g_strerror(errno));
         close(fd);
-        g_unlink(*tmp);
+        if (*tmp != NULL)
+            g_unlink(*tmp);
         g_clear_pointer(tmp, g_free);
     }
     return fp;
@@ -237,28 +244,36 @@ finish_spool(FILE *fp)
     return rc;
 }
 
-/* Put the finished temporary file tmp in path's place: flushed and
- * synced, renamed, the folder synced.  EX_OK, or the exit code, the
- * reason printed and tmp removed. */
+/* Put the finished temporary file (tmp, or the one without a name when
+ * tmp is NULL) in path's place: flushed and synced, named path, the
+ * folder synced.  EX_OK, or the exit code, the reason printed and tmp
+ * removed. */
 static int
 finish_beside(FILE *fp, const char *tmp, const char *path)
 {
     g_autofree char *dir = g_path_get_dirname(path);
-    int     e = 0;
+    int     e = 0, placed = 0;
 
     if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
         e = errno;
+    /* A file without a name is named through its descriptor: while it
+     * is open. */
+    if (e == 0 && tmp == NULL)
+        placed = beside_link(fileno(fp), dir, EXPORT_TMP_PREFIX, path);
     if (fclose(fp) != 0 && e == 0)
         e = errno;
     if (e != 0) {
         log_msg(LOG_ERR, NULL, "cannot write %s: %s", path, g_strerror(e));
-        g_unlink(tmp);
+        if (tmp != NULL)
+            g_unlink(tmp);
         return EX_IOERR;
     }
-    if (g_rename(tmp, path) != 0) {
-        e = errno;
-        log_msg(LOG_ERR, NULL, "cannot put the export at %s: %s", path, g_strerror(e));
-        g_unlink(tmp);
+    if (tmp != NULL && g_rename(tmp, path) != 0)
+        placed = errno;
+    if (placed != 0) {
+        log_msg(LOG_ERR, NULL, "cannot put the export at %s: %s", path, g_strerror(placed));
+        if (tmp != NULL)
+            g_unlink(tmp);
         return EX_CANTCREAT;
     }
     /* The rename itself is safe once the folder is on disk too. */
@@ -396,7 +411,7 @@ ctl_cmd_export(struct ctl *ctl, int argc, char **argv)
             log_msg(LOG_ERR, NULL, "cannot write %s: %s", o.name, g_strerror(o.error));
         if (o.fp != stdout)
             fclose(o.fp);
-        if (!to_stdout)
+        if (tmp != NULL)
             g_unlink(tmp);
         return EX_IOERR;
     }
@@ -424,7 +439,7 @@ failed:
     g_error_free(err);
     if (o.fp != stdout)
         fclose(o.fp);
-    if (!to_stdout)
+    if (tmp != NULL)
         g_unlink(tmp);
     return EX_TEMPFAIL;
 }

@@ -1337,6 +1337,21 @@ check_exit "backup beside a killed backup's leftovers: 0" 0 "$CTL" -d "$BKL" bac
 is "backup: the leftovers removed, the copy held by another kept" ".liaison-backup-HeLd99 new.db" \
     "$(ls -A "$SCRATCH/bk-stale" | sort | tr '\n' ' ' | sed 's/ $//')"
 bk_release
+# The same with a backup really killed, at its fsync (the copy made):
+# SQLite opens the copy by name, so it has one (no O_TMPFILE), and it is
+# left until the next backup into that folder.
+if command -v strace >/dev/null; then
+    mkdir -p "$SCRATCH/bk-kill"
+    (strace -o /dev/null -e trace=fsync -e inject=fsync:signal=KILL \
+        "$CTL" -d "$BKL" backup "$SCRATCH/bk-kill/k.db" >/dev/null 2>&1; exit $?) 2>/dev/null
+    is "backup killed at its fsync: 137" "137" "$?"
+    check "backup killed: its copy left, and no k.db" bash -c \
+        '[ ! -e "$1/k.db" ] && ls -A "$1" | grep -q "^\.liaison-backup-"' _ "$SCRATCH/bk-kill"
+    check_exit "the next backup there: 0" 0 "$CTL" -d "$BKL" backup "$SCRATCH/bk-kill/k.db"
+    is "the next backup: the killed one's copy removed" "k.db" "$(ls -A "$SCRATCH/bk-kill")"
+else
+    fail "a killed backup" "no strace(1) to kill it at its fsync"
+fi
 
 # A name as long as a file name may be: the temporary copy's name is
 # our own, short, whatever FILE's length.

@@ -64,7 +64,24 @@ check_grep "mboxrd: \">From \" gets one more" "^>>From a line a mailer quoted on
 check_grep "mboxrd: \">>From \" gets one more" "^>>>From a line quoted twice" "$OUT"
 check "export: nothing left beside FILE" test -z "$(ls -A "$SCRATCH" | grep '^\.liaison-export-')"
 
-# What a killed export left is removed by the next; one at work is not.
+# An export killed part-way (here at its fsync, the mail all written)
+# leaves nothing: its file has no name (O_TMPFILE) until it is whole.
+if command -v strace >/dev/null; then
+    echo "the export of yesterday" >"$SCRATCH/killed.mbox"
+    # In a subshell of its own, whose stderr takes the shell's "Killed".
+    (strace -o /dev/null -e trace=fsync -e inject=fsync:signal=KILL \
+        "$CTL" -d "$SRC" export "$SCRATCH/killed.mbox" >/dev/null 2>&1; exit $?) 2>/dev/null
+    rc=$?
+    is "a killed export: killed (137)" "137" "$rc"
+    is "a killed export: FILE left as it was" "the export of yesterday" "$(cat "$SCRATCH/killed.mbox")"
+    is "a killed export: nothing left beside FILE" "" "$(ls -A "$SCRATCH" | grep '^\.liaison-export-')"
+else
+    fail "a killed export" "no strace(1) to kill it at its fsync"
+fi
+
+# Where the file system gives no file without a name, the temporary file
+# is named: what a killed export left is removed by the next; one at work
+# is not.
 echo "mail of a killed export" >"$SCRATCH/.liaison-export-AAAAAA"
 echo "mail of an export at work" >"$SCRATCH/.liaison-export-BBBBBB"
 flock -x "$SCRATCH/.liaison-export-BBBBBB" -c "touch '$SCRATCH/held'; sleep 60" &
