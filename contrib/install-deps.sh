@@ -37,7 +37,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libgnutls28-dev ca-certificates
       libjson-glib-dev libxml2-dev libical-dev libcmocka-dev
       sqlite3 jq python3 python3-icalendar valgrind postfix swaks miltertest openssl
-      libsasl2-modules m4 procps
+      libsasl2-modules m4 procps strace
       libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libssl3 libwrap0
       clang libclang-rt-14-dev clang-tools
       chromium-headless-shell libxml2-utils"
