@@ -119,11 +119,17 @@ static const char page_style[] =
     "th,td{text-align:left;vertical-align:top;padding:.3em .5em;"
     "border-bottom:1px solid #ddd}"
     "tr.overdue td.deadline{color:#b00;font-weight:bold}"
-    "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}"
+    "dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2em 1em}"
     "dt{font-weight:bold}dd{margin:0}"
     "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}"
     "td.id,td.deadline time,td.received,td.closed{white-space:nowrap}"
-    ".meta{color:#555}";
+    ".meta{color:#555}"
+    /* On a phone the page itself never scrolls sideways: a wide table
+     * scrolls in its own box, and a long word from mail (an address, a
+     * digest, a URL) breaks rather than widening the page. */
+    ".scroll{overflow-x:auto}"
+    "h1,dd,pre{overflow-wrap:anywhere}"
+    "@media (max-width:35em){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.5em}}";
 
 /* Free an entry (a GDestroyNotify). */
 static void
@@ -250,6 +256,27 @@ page_head(GString *out, const struct publish_options *o, const char *title,
                            "<style>%s</style>\n</head>\n<body>\n", prefix, page_style);
 }
 
+/* A day (YYYY-MM-DD) as a <time> element, for readers and tools that
+ * take dates from the markup. */
+static void
+put_day(GString *out, const char *day)
+{
+    g_string_append(out, "<time datetime=\"");
+    put(out, day);
+    g_string_append(out, "\">");
+    put(out, day);
+    g_string_append(out, "</time>");
+}
+
+/* A cell holding a day as a <time> element. */
+static void
+day_cell(GString *out, const char *cls, const char *day)
+{
+    g_string_append_printf(out, "<td class=\"%s\">", cls);
+    put_day(out, day);
+    g_string_append(out, "</td>");
+}
+
 /* A cell holding text. */
 static void
 cell(GString *out, const char *cls, const char *text)
@@ -269,11 +296,7 @@ put_deadline(GString *out, const char *deadline, const char *today, gboolean ope
         g_string_append(out, "none");
         return;
     }
-    g_string_append(out, "<time datetime=\"");
-    put(out, deadline);
-    g_string_append(out, "\">");
-    put(out, deadline);
-    g_string_append(out, "</time>");
+    put_day(out, deadline);
     if (due != NULL) {
         g_string_append(out, " <span class=\"due\">(");
         put(out, due);
@@ -457,9 +480,16 @@ render_listing(const struct site *site, const struct view *v)
                                v->top);
     if (v->key == NULL)
         group_links(out, site);
-    g_string_append(out, "<table id=\"outstanding\">\n<thead><tr><th>ID</th><th>Title</th>"
-                    "<th>From</th><th>To</th><th>Purpose</th><th>Deadline</th>"
-                    "<th>Received</th></tr></thead>\n<tbody>\n");
+    /* An empty table is announced by a screen reader as a table all
+     * the same: the page says there is none instead. */
+    if (open->len == 0)
+        g_string_append(out, "<p id=\"none-outstanding\">No statement is outstanding.</p>\n");
+    else
+        g_string_append(out, "<div class=\"scroll\"><table id=\"outstanding\">\n<thead><tr>"
+                        "<th scope=\"col\">ID</th><th scope=\"col\">Title</th>"
+                        "<th scope=\"col\">From</th><th scope=\"col\">To</th>"
+                        "<th scope=\"col\">Purpose</th><th scope=\"col\">Deadline</th>"
+                        "<th scope=\"col\">Received</th></tr></thead>\n<tbody>\n");
     for (guint i = 0; i < open->len; i++) {
         const struct entry *e = g_ptr_array_index(open, i);
         int     days;
@@ -480,27 +510,35 @@ render_listing(const struct site *site, const struct view *v)
             g_string_append(out, ")</span>");
         }
         g_string_append(out, "</td>");
-        cell(out, "received", received);
+        day_cell(out, "received", received);
         g_string_append(out, "</tr>\n");
     }
-    g_string_append(out, "</tbody>\n</table>\n");
-    if (open->len == 0)
-        g_string_append(out, "<p>No statement is outstanding.</p>\n");
+    if (open->len > 0)
+        g_string_append(out, "</tbody>\n</table></div>\n");
 
     g_string_append_printf(out, "<h2>Closed in the last %d day%s</h2>\n",
                            o->recent_days, o->recent_days == 1 ? "" : "s");
-    g_string_append(out, "<table id=\"closed\">\n<thead><tr><th>ID</th><th>Title</th>"
-                    "<th>From</th><th>To</th><th>Purpose</th><th>Closed</th>"
-                    "</tr></thead>\n<tbody>\n");
+    if (closed->len == 0)
+        g_string_append_printf(out, "<p id=\"none-closed\">None was closed in the last "
+                               "%d day%s.</p>\n", o->recent_days,
+                               o->recent_days == 1 ? "" : "s");
+    else
+        g_string_append(out, "<div class=\"scroll\"><table id=\"closed\">\n<thead><tr>"
+                        "<th scope=\"col\">ID</th><th scope=\"col\">Title</th>"
+                        "<th scope=\"col\">From</th><th scope=\"col\">To</th>"
+                        "<th scope=\"col\">Purpose</th><th scope=\"col\">Closed</th>"
+                        "</tr></thead>\n<tbody>\n");
     for (guint i = 0; i < closed->len; i++) {
         const struct entry *e = g_ptr_array_index(closed, i);
         g_autofree char *when = day_of(e->closed);
 
         row_start(out, e, FALSE, v->top);
-        cell(out, "closed", when);
+        day_cell(out, "closed", when);
         g_string_append(out, "</tr>\n");
     }
-    g_string_append(out, "</tbody>\n</table>\n</body>\n</html>\n");
+    if (closed->len > 0)
+        g_string_append(out, "</tbody>\n</table></div>\n");
+    g_string_append(out, "</body>\n</html>\n");
     return out;
 }
 
@@ -696,7 +734,9 @@ render_statement(const struct site *site, const struct statement *s,
     groups_field(out, s->groups);
     strings_field(out, "Other identifiers", env->other_identifiers);
     strings_field(out, "Related", env->related);
-    field(out, "Received", received);
+    g_string_append(out, "<dt>Received</dt><dd>");
+    put_day(out, received);
+    g_string_append(out, "</dd>\n");
     g_string_append(out, "<dt>Attachments</dt><dd><ul id=\"attachments\">");
     for (guint i = 0; i < s->attachments->len; i++) {
         const struct attachment *a = g_ptr_array_index(s->attachments, i);

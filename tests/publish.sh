@@ -188,6 +188,54 @@ check "index: links to every listed statement's page" jq -e \
      | [.links[] | select(test("^[0-9]+/index.html$"))] == $want' "$SCRATCH/index.json"
 check_grep "index: a Content-Security-Policy forbidding script" "default-src 'none'" "$SITE/index.html"
 
+# --- on a phone: 375 px wide -------------------------------------------------
+# A page of the test's own (the site's forbid script) frames each page at
+# 375 px, the width of a small phone, and notes how wide the page's
+# content is against its viewport: a wide table scrolls in its own box, a
+# long word (an address, an attachment's SHA-256) breaks, and the page
+# itself never scrolls sideways.
+cat >"$SCRATCH/narrow.html" <<'HTML'
+<!DOCTYPE html><html><body><pre id="out"></pre><script>
+location.hash.slice(1).split(",").forEach(function (page) {
+  var f = document.createElement("iframe");
+  f.style.cssText = "width:375px;height:800px;border:0";
+  f.onload = function () {
+    var d = f.contentDocument.documentElement;
+    document.getElementById("out").textContent += page + " " + d.scrollWidth + " " + d.clientWidth + "\n";
+  };
+  f.src = page;
+  document.body.appendChild(f);
+});
+</script></body></html>
+HTML
+narrow_pages="site/index.html site/group/rtg/index.html site/1/index.html site/$H/index.html"
+check "Chromium frames the pages at 375 px" sh -c '"$1" --headless --no-sandbox --disable-gpu \
+    --user-data-dir="$2/chromium" --allow-file-access-from-files --virtual-time-budget=10000 \
+    --dump-dom "file://$2/narrow.html#$3" >"$2/narrow.dom" 2>"$2/chromium.err"' \
+    _ "$CHROMIUM" "$SCRATCH" "$(echo $narrow_pages | tr ' ' ,)"
+grep -oE 'site/[^ <]+ [0-9]+ [0-9]+' "$SCRATCH/narrow.dom" >"$SCRATCH/narrow.txt"
+is "375 px: every page measured" "$(echo $narrow_pages | wc -w)" "$(wc -l <"$SCRATCH/narrow.txt")"
+is "375 px: no page wider than the screen (page, content width, viewport)" "" \
+    "$(awk '$2 > $3' "$SCRATCH/narrow.txt" | xargs)"
+# Overdue is said in words ("overdue by N days"), not by colour alone, and
+# its colour, taken from the page's CSS, reads on white (WCAG AA: 4.5:1).
+check "index: overdue rows say so in words" jq -e \
+    '[.overdue[] as $i | .text["\($i).deadline"] | test("overdue by [0-9]+ days?")] | all' "$SCRATCH/index.json"
+check "index: the overdue colour has a contrast of 4.5:1 or more on white" python3 - "$SITE/index.html" <<'PY'
+import re, sys
+css = re.search(r"<style>(.*?)</style>", open(sys.argv[1], encoding="utf-8").read(), re.S).group(1)
+hexc = re.search(r"tr\.overdue td\.deadline\{[^}]*color:#([0-9a-fA-F]{3,6})", css).group(1)
+if len(hexc) == 3:
+    hexc = "".join(c * 2 for c in hexc)
+def lin(c):
+    c /= 255
+    return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+r, g, b = (lin(int(hexc[i:i + 2], 16)) for i in (0, 2, 4))
+ratio = 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+print("overdue #%s: %.2f:1" % (hexc, ratio))
+sys.exit(0 if ratio >= 4.5 else 1)
+PY
+
 # --- a page and a feed per group and area --------------------------------------
 # Which statements each group's page should list comes from the store's
 # own data (list --json: every statement is listed, --days 3650) and the
@@ -218,7 +266,7 @@ bad=""
 for key in $(jq -r 'keys[]' "$SCRATCH/groups.json"); do
     facts "$SITE/group/$key/index.html" >"$SCRATCH/g.json"
     want=$(jq -c --arg k "$key" '.[$k]' "$SCRATCH/groups.json")
-    got=$(jq -c '(.tables.outstanding + .tables.closed) | sort' "$SCRATCH/g.json")
+    got=$(jq -c '((.tables.outstanding // []) + (.tables.closed // [])) | sort' "$SCRATCH/g.json")
     feed=$(xmllint --xpath '//*[local-name()="entry"]/*[local-name()="id"]/text()' "$SITE/group/$key/feed.atom" 2>/dev/null \
         | grep -oE '[0-9]+$' | sort -n | jq -cs .)
     [ "$got" = "$want" ] && [ "$feed" = "$want" ] || bad="$bad $key(page $got, feed $feed, want $want)"
@@ -300,8 +348,9 @@ is "publish: nothing written beside the site" "site" "$(ls "$SCRATCH/esc" | xarg
 check "publish: no folder for them under group/, the top index still the site's" sh -c \
     '! find "$1/group" -name "*escape*" | grep -q . && test ! -e "$1/group/index.html" && grep -q "By group or area" "$1/index.html"' _ "$SCRATCH/esc/site"
 facts "$SCRATCH/esc/site/group/emptywg/index.html" >"$SCRATCH/emptywg.json"
-check "a group with no statement has its page, listing none" \
-    jq -e '.tables.outstanding == [] and .tables.closed == []' "$SCRATCH/emptywg.json"
+check "a group with no statement has its page, saying so, with no empty table" \
+    jq -e '.tables == {} and .text["none-outstanding"] == "No statement is outstanding."
+           and .text["none-closed"] == "None was closed in the last 3650 days."' "$SCRATCH/emptywg.json"
 check_exit "publish again an hour later" 0 esc -D "$SCRATCH/escape.json" publish --days 3650 --now "${NOW}T01:00:00Z" "$SCRATCH/esc/site"
 check_grep "an hour later: nothing written (an empty group's feed too)" " 0 files written," "$SCRATCH/out"
 is "an empty group's feed is as new as the site's last change" \

@@ -662,6 +662,56 @@ test_answered_not_overdue(void **state)
     assert_null(strstr(page, "overdue by"));
 }
 
+/* What a reader and a screen reader need of a listing: column headers
+ * that say they head columns, dates in <time>, and, where nothing is
+ * listed, a sentence that says so rather than an empty table (a screen
+ * reader announces "table, 7 columns" with nothing in it). */
+static void
+test_accessible(void **state)
+{
+    struct fixture *f = *state;
+    struct publish_options o = {
+        .dir = f->site, .now = "2027-03-08T12:00:00Z", .recent_days = 30,
+        .base_url = "https://lt.ietf.test/liaison/", .site_name = "x",
+    };
+    struct publish_summary sum;
+    GError *err = NULL;
+    gsize len;
+    g_autofree char *empty = NULL, *index = NULL, *page = NULL;
+    gint64 id;
+
+    /* No statement at all. */
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    empty = site_file(f, "index.html", &len);
+    assert_non_null(empty);
+    assert_null(strstr(empty, "<table"));
+    assert_non_null(strstr(empty, "<p id=\"none-outstanding\">No statement is outstanding.</p>"));
+    assert_non_null(strstr(empty, "<p id=\"none-closed\">None was closed in the last 30 days.</p>"));
+
+    /* One open. */
+    id = add(f->st, "Open one", "2027-03-01", NULL);
+    if (!publish_site(f->st, &o, &sum, &err))
+        fail_msg("publish_site: %s", err->message);
+    index = site_file(f, "index.html", &len);
+    assert_non_null(index);
+    assert_non_null(strstr(index, "<div class=\"scroll\"><table id=\"outstanding\">"));
+    assert_non_null(strstr(index, "<th scope=\"col\">Deadline</th>"));
+    assert_null(strstr(index, "<th>"));
+    assert_non_null(strstr(index, "<td class=\"received\"><time datetime=\"2027-01-10\">"
+                           "2027-01-10</time></td>"));
+    assert_null(strstr(index, "No statement is outstanding."));
+    assert_non_null(strstr(index, "None was closed in the last 30 days."));
+    {
+        g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT "/index.html", id);
+
+        page = site_file(f, name, &len);
+        assert_non_null(page);
+        assert_non_null(strstr(page, "<dt>Received</dt><dd><time datetime=\"2027-01-10\">"
+                               "2027-01-10</time></dd>"));
+    }
+}
+
 /* Another small PDF of the same name and size as with_one_pdf's. */
 static void
 with_other_pdf(struct statement *s)
@@ -988,6 +1038,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_calendar_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answered_not_overdue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accessible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_folder_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attachment_replaced, setup, teardown),
