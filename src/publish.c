@@ -277,6 +277,15 @@ day_cell(GString *out, const char *cls, const char *day)
     g_string_append(out, "</td>");
 }
 
+/* A field the statement may not have stated (From, To): said so, since
+ * an empty cell reads as a gap in the page (a screen reader says
+ * "blank"), and "none" as if nobody had sent it. */
+static const char *
+stated(const char *text)
+{
+    return text != NULL && *text != '\0' ? text : "not stated";
+}
+
 /* A cell holding text. */
 static void
 cell(GString *out, const char *cls, const char *text)
@@ -377,8 +386,8 @@ row_start(GString *out, const struct entry *e, gboolean overdue, const char *top
                            e->id, overdue ? " class=\"overdue\"" : "", e->id, top, e->id);
     put(out, e->title);
     g_string_append(out, "</a></td>");
-    cell(out, "from", e->from_body);
-    cell(out, "to", e->to_body);
+    cell(out, "from", stated(e->from_body));
+    cell(out, "to", stated(e->to_body));
     cell(out, "purpose", e->purpose != NULL ? e->purpose : "not stated");
 }
 
@@ -720,8 +729,8 @@ render_statement(const struct site *site, const struct statement *s,
 
         field(out, "Answered", said);
     }
-    field(out, "From", env->from_body);
-    field(out, "To", env->to_body);
+    field(out, "From", stated(env->from_body));
+    field(out, "To", stated(env->to_body));
     strings_field(out, "For information", env->info_to);
     field(out, "Purpose", e->purpose != NULL ? e->purpose : "not stated");
     g_string_append(out, "<dt>Deadline</dt><dd class=\"deadline\">");

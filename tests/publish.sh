@@ -176,6 +176,15 @@ is "index: the closed one in its own table" "[2]" "$(jq -c '.tables.closed' "$SC
 want_overdue=$(jq -c --arg now "$NOW" '[.[] | select(.state == "open" and (.answered | not) and .deadline != null and .deadline < $now)] | sort_by([.deadline, .id]) | map(.id)' "$SCRATCH/list.json")
 check "index: some statements overdue on $NOW ($want_overdue)" test "$want_overdue" != "[]"
 is "index: overdue rows marked, the answered one not" "$want_overdue" "$(jq -c '.overdue' "$SCRATCH/index.json")"
+# The page a chair reads and the list an admin runs agree on the day of
+# publishing: the same statements overdue, each by the days from its
+# deadline (a day, no time zone) to that day.
+check_exit "list --overdue --now $NOW" 0 ctl list --overdue --now "$NOW" --json
+is "index: overdue as list --overdue has it on $NOW" \
+    "$(jq -c 'map(.id) | sort' "$SCRATCH/out")" "$(jq -c '.overdue | sort' "$SCRATCH/index.json")"
+is "index: overdue by the days from each deadline to $NOW" \
+    "$(jq -r --arg now "$NOW" '.[] | "\(.id) \((($now + "T00:00:00Z" | fromdate) - (.deadline + "T00:00:00Z" | fromdate)) / 86400)"' "$SCRATCH/out" | sort -n | xargs)" \
+    "$(jq -r '.overdue[] as $i | "\($i) \(.text["\($i).deadline"] | capture("overdue by (?<n>[0-9]+) day").n)"' "$SCRATCH/index.json" | sort -n | xargs)"
 check "index: the answered one says so in its deadline" jq -e --arg r "$R" --arg today "$TODAY" \
     '.text[$r + ".deadline"] | contains("(answered " + $today + ")")' "$SCRATCH/index.json"
 check "index: the hostile title is text, as written" jq -e --argjson h "$H" \

@@ -662,6 +662,14 @@ test_answered_not_overdue(void **state)
     assert_null(strstr(page, "overdue by"));
 }
 
+/* A statement that names neither its sender nor its addressees. */
+static void
+without_from_to(struct statement *s)
+{
+    g_clear_pointer(&s->env->from_body, g_free);
+    g_clear_pointer(&s->env->to_body, g_free);
+}
+
 /* What a reader and a screen reader need of a listing: column headers
  * that say they head columns, dates in <time>, and, where nothing is
  * listed, a sentence that says so rather than an empty table (a screen
@@ -690,7 +698,7 @@ test_accessible(void **state)
     assert_non_null(strstr(empty, "<p id=\"none-closed\">None was closed in the last 30 days.</p>"));
 
     /* One open. */
-    id = add(f->st, "Open one", "2027-03-01", NULL);
+    id = add(f->st, "Open one", "2027-03-01", without_from_to);
     if (!publish_site(f->st, &o, &sum, &err))
         fail_msg("publish_site: %s", err->message);
     index = site_file(f, "index.html", &len);
@@ -702,6 +710,11 @@ test_accessible(void **state)
                            "2027-01-10</time></td>"));
     assert_null(strstr(index, "No statement is outstanding."));
     assert_non_null(strstr(index, "None was closed in the last 30 days."));
+    /* A From and To not stated say so, in the row and on the page,
+     * rather than leave an empty cell. */
+    assert_null(strstr(index, "<td class=\"from\"></td>"));
+    assert_non_null(strstr(index, "<td class=\"from\">not stated</td><td class=\"to\">"
+                           "not stated</td>"));
     {
         g_autofree char *name = g_strdup_printf("%" G_GINT64_FORMAT "/index.html", id);
 
@@ -709,6 +722,8 @@ test_accessible(void **state)
         assert_non_null(page);
         assert_non_null(strstr(page, "<dt>Received</dt><dd><time datetime=\"2027-01-10\">"
                                "2027-01-10</time></dd>"));
+        assert_non_null(strstr(page, "<dt>From</dt><dd>not stated</dd>\n"
+                               "<dt>To</dt><dd>not stated</dd>"));
     }
 }
 
