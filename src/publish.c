@@ -125,7 +125,8 @@ static const char page_style[] =
     "td.id,td.deadline time,td.received,td.closed{white-space:nowrap}"
     ".meta{color:#555}"
     /* On a phone the page itself never scrolls sideways: a wide table
-     * scrolls in its own box, and a long word from mail (an address, a
+     * scrolls in its own box (which a keyboard can focus and scroll too:
+     * tabindex, a named region), and a long word from mail (an address, a
      * digest, a URL) breaks rather than widening the page. */
     ".scroll{overflow-x:auto}"
     "h1,dd,pre{overflow-wrap:anywhere}"
@@ -494,7 +495,8 @@ render_listing(const struct site *site, const struct view *v)
     if (open->len == 0)
         g_string_append(out, "<p id=\"none-outstanding\">No statement is outstanding.</p>\n");
     else
-        g_string_append(out, "<div class=\"scroll\"><table id=\"outstanding\">\n<thead><tr>"
+        g_string_append(out, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+                        "aria-label=\"Outstanding statements\"><table id=\"outstanding\">\n<thead><tr>"
                         "<th scope=\"col\">ID</th><th scope=\"col\">Title</th>"
                         "<th scope=\"col\">From</th><th scope=\"col\">To</th>"
                         "<th scope=\"col\">Purpose</th><th scope=\"col\">Deadline</th>"
@@ -532,7 +534,8 @@ render_listing(const struct site *site, const struct view *v)
                                "%d day%s.</p>\n", o->recent_days,
                                o->recent_days == 1 ? "" : "s");
     else
-        g_string_append(out, "<div class=\"scroll\"><table id=\"closed\">\n<thead><tr>"
+        g_string_append(out, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+                        "aria-label=\"Closed statements\"><table id=\"closed\">\n<thead><tr>"
                         "<th scope=\"col\">ID</th><th scope=\"col\">Title</th>"
                         "<th scope=\"col\">From</th><th scope=\"col\">To</th>"
                         "<th scope=\"col\">Purpose</th><th scope=\"col\">Closed</th>"

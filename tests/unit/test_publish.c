@@ -703,7 +703,10 @@ test_accessible(void **state)
         fail_msg("publish_site: %s", err->message);
     index = site_file(f, "index.html", &len);
     assert_non_null(index);
-    assert_non_null(strstr(index, "<div class=\"scroll\"><table id=\"outstanding\">"));
+    /* The table's scroll box: a keyboard reaches it, a screen reader
+     * names it. */
+    assert_non_null(strstr(index, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+                           "aria-label=\"Outstanding statements\"><table id=\"outstanding\">"));
     assert_non_null(strstr(index, "<th scope=\"col\">Deadline</th>"));
     assert_null(strstr(index, "<th>"));
     assert_non_null(strstr(index, "<td class=\"received\"><time datetime=\"2027-01-10\">"
