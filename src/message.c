@@ -1895,48 +1895,114 @@ is_blank_part(GMimeObject *obj)
     return blank && !cut;
 }
 
+/* Move w->body, a plain rendering, to the HTML rendering of the
+ * innermost alternative holding it, w->body_alts leading there; FALSE,
+ * and w->body and w->body_alts as find_body() left them, when that
+ * alternative has no HTML rendering. */
+static gboolean
+body_to_html(struct walk *w, GMimeObject *top)
+{
+    /* The innermost alternative is the first recorded; the pairs after
+     * it lead to it, and so to its HTML rendering too. */
+    GMimeObject *alt = g_ptr_array_index(w->body_alts, 0);
+    GPtrArray *outer = g_ptr_array_new();
+    GMimeObject *html;
+
+    for (guint i = 2; i < w->body_alts->len; i++)
+        g_ptr_array_add(outer, g_ptr_array_index(w->body_alts, i));
+    g_ptr_array_set_size(w->body_alts, 0);
+    w->visited = 0;
+    html = find_text(w, alt, 1, "html");
+    if (html != NULL) {
+        w->body = html;
+        for (guint i = 0; i < outer->len; i++)
+            g_ptr_array_add(w->body_alts, g_ptr_array_index(outer, i));
+    } else {
+        g_ptr_array_set_size(w->body_alts, 0);
+        w->visited = 0;
+        w->body = find_text(w, top, 1, "plain");
+    }
+    g_ptr_array_free(outer, TRUE);
+    return html != NULL;
+}
+
 /* Choose the body leaf of top, plain text preferred, else HTML: into
  * w->body, the alternatives on its way into w->body_alts.  A blank plain
  * rendering of an alternative (some web mailers and mail merges send
  * one beside the letter) gives way to the HTML rendering of the same
  * alternative, which the letter is then read from: the fields were lost
  * with the plain one.  The blank part is a rendering, no file, so it is
- * no attachment either. */
+ * no attachment either.  (A plain rendering with words but no letter in
+ * them is read_letter()'s to settle: it takes reading both.) */
 static void
 find_body(struct walk *w, GMimeObject *top)
 {
     g_ptr_array_set_size(w->body_alts, 0);
     w->visited = 0;
     w->body = find_text(w, top, 1, "plain");
+    /* No HTML beside it: the plain part stays, as before. */
     if (w->body != NULL && w->body_alts->len >= 2
-        && is_blank_part(w->body)) {
-        /* The innermost alternative is the first recorded; the pairs
-         * after it lead to it, and so to its HTML rendering too. */
-        GMimeObject *alt = g_ptr_array_index(w->body_alts, 0);
-        GPtrArray *outer = g_ptr_array_new();
-        GMimeObject *html;
-
-        for (guint i = 2; i < w->body_alts->len; i++)
-            g_ptr_array_add(outer, g_ptr_array_index(w->body_alts, i));
-        g_ptr_array_set_size(w->body_alts, 0);
-        w->visited = 0;
-        html = find_text(w, alt, 1, "html");
-        if (html != NULL) {
-            w->body = html;
-            for (guint i = 0; i < outer->len; i++)
-                g_ptr_array_add(w->body_alts, g_ptr_array_index(outer, i));
-        } else {
-            /* No HTML beside it: the plain part stays, as before. */
-            g_ptr_array_set_size(w->body_alts, 0);
-            w->visited = 0;
-            w->body = find_text(w, top, 1, "plain");
-        }
-        g_ptr_array_free(outer, TRUE);
-    }
+        && is_blank_part(w->body))
+        (void) body_to_html(w, top);
     if (w->body == NULL) {
         w->visited = 0;
         w->body = find_text(w, top, 1, "html");
     }
+}
+
+/* Defined with the public functions, below. */
+static struct message *message_new(void);
+
+/* How many envelope labels text holds (envelope_scan). */
+static int
+envelope_labels(const char *text)
+{
+    struct envelope *env = envelope_new();
+    int n = envelope_scan(env, text);
+
+    envelope_free(env);
+    return n;
+}
+
+/* Read the body leaf find_body() chose into w->m->text (read_body).  A
+ * plain rendering that says none of the envelope's labels while the HTML
+ * rendering beside it does gives way to the HTML one: a list gateway or
+ * bulk mailer's stub ("This message is in HTML format. Please use an
+ * HTML-capable reader.", in any wording or language), or a plain
+ * rendering that lost the table's labels, is no reading of the letter.
+ * A rule of labels found, not a list of stub phrases.  The HTML is
+ * rendered only for a plain rendering without labels, into a scratch
+ * message: when it has no label either, the plain text stays, problems
+ * and all. */
+static void
+read_letter(struct walk *w, GMimeObject *top)
+{
+    struct message *m = w->m, *scratch;
+    guint problems = m->problems->len;
+
+    read_body(w);
+    if (!is_type(w->body, "text", "plain") || w->body_alts->len < 2
+        || envelope_labels(m->text) > 0 || !body_to_html(w, top))
+        return;
+    scratch = message_new();
+    w->m = scratch;
+    read_body(w);
+    w->m = m;
+    if (envelope_labels(scratch->text) > 0) {
+        /* What was wrong with the stub is no problem of the letter. */
+        g_ptr_array_set_size(m->problems, problems);
+        for (guint i = 0; i < scratch->problems->len; i++)
+            add_problem(m, "%s", (const char *) g_ptr_array_index(scratch->problems, i));
+        g_free(m->text);
+        m->text = scratch->text;
+        scratch->text = NULL;
+    } else {
+        /* Back to the plain rendering, which stays the one read. */
+        g_ptr_array_set_size(w->body_alts, 0);
+        w->visited = 0;
+        w->body = find_text(w, top, 1, "plain");
+    }
+    message_free(scratch);
 }
 
 /* Walk top for attachments with flags, counting its parts afresh. */
@@ -1964,7 +2030,7 @@ read_content(struct message *m, GMimeMessage *msg, const struct message_limits *
     w.body_alts = g_ptr_array_new();
     find_body(&w, top);
     if (w.body != NULL) {
-        read_body(&w);
+        read_letter(&w, top);
     } else if (GMIME_IS_MULTIPART(top)
                && g_mime_multipart_get_count(GMIME_MULTIPART(top)) == 0
                && g_mime_multipart_get_prologue(GMIME_MULTIPART(top)) != NULL) {
@@ -2065,9 +2131,6 @@ has_own_content(struct walk *w, GMimeObject *obj, GMimeObject *fwd,
     return !GMIME_IS_PART(obj) || !is_decoration(obj);
 }
 
-/* Defined with the public functions, below. */
-static struct message *message_new(void);
-
 /* The part holding the statement when outer is a bare forward, else NULL.
  * A secretariat forwards a statement as an attached message, and the
  * statement is the inner one.  But a sender may as well attach the earlier
@@ -2098,7 +2161,7 @@ bare_forward(GMimeMessage *outer, const struct message_limits *lim)
         struct envelope *env = envelope_new();
         char *sig;
 
-        read_body(&w);
+        read_letter(&w, top);
         /* The note ends at its signature, which may be long. */
         if ((sig = strstr(note->text, "\n-- \n")) != NULL)
             *sig = '\0';

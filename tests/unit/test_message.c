@@ -874,6 +874,103 @@ test_html_cell_rough(void **state)
     g_string_free(raw, TRUE);
 }
 
+/* A plain rendering that is only a stub, "This message is in HTML
+ * format" as list gateways and bulk mailers write it beside the letter,
+ * says none of the envelope's labels while the HTML rendering has them:
+ * the letter is read from the HTML, and what was wrong with the stub
+ * (an unknown charset here) is no problem of the message.  A plain
+ * rendering with a label stays the one read, and so does one beside an
+ * HTML rendering with no label either (an informal letter). */
+static void
+test_alternative_stub_plain(void **state)
+{
+    static const char *const stubs[] = {
+        /* Content-Transfer-Encoding, stub, as the gateways write them */
+        "7bit", "This message is in HTML format. Please use an "
+        "HTML-capable reader.\n",
+        "7bit", "Your mail client does not support HTML\r\n",
+        "quoted-printable", "[This message contains HTML content]=0A",
+        "7bit", "This is an HTML message. To read it, switch your mail "
+        "program to HTML view.\n\n-- \nSent by the liaison list gateway\n",
+    };
+    const char *html =
+        "<html><head><style>p{margin:0}</style></head><body>\n"
+        "<table border=1>\n"
+        "<tr><td><b>From:</b></td><td>ITU-T Study Group 15</td></tr>\n"
+        "<tr><td><b>To:</b></td><td>IETF CCAMP Working Group</td></tr>\n"
+        "<tr><td><b>Title:</b></td><td>LS on OTN YANG models</td></tr>\n"
+        "<tr><td><b>Purpose:</b></td><td>For action</td></tr>\n"
+        "<tr><td><b>Deadline:</b></td><td>15 March 2027</td></tr>\n"
+        "</table>\n<p>Dear colleagues,</p></body></html>\n";
+
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS(stubs); i += 2) {
+        char *raw = g_strconcat(
+            "From: \"ITU-T SG15 Secretariat\" <tsbsg15@itu.test>\n"
+            "To: liaisons@ietf.test\nSubject: LS on OTN YANG models\n"
+            "Message-ID: <stub@itu.test>\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/mixed; boundary=\"mix\"\n\n"
+            "This is a multi-part message in MIME format.\n"
+            "--mix\nContent-Type: multipart/alternative; boundary=\"alt\"\n\n"
+            "--alt\nContent-Type: text/plain; charset=\"x-gateway\"\n"
+            "Content-Transfer-Encoding: ", stubs[i], "\n\n", stubs[i + 1],
+            "\n--alt\nContent-Type: multipart/related; boundary=\"rel\"\n\n"
+            "--rel\nContent-Type: text/html; charset=\"utf-8\"\n\n", html,
+            "--rel\nContent-Type: image/png; name=\"logo.png\"\n"
+            "Content-ID: <logo>\n\nPNG\n--rel--\n--alt--\n"
+            "--mix\nContent-Type: application/pdf; name=\"LS.pdf\"\n"
+            "Content-Disposition: attachment; filename=\"LS.pdf\"\n\nPDF\n"
+            "--mix--\n", NULL);
+        struct message *m = parse_str(raw);
+        struct envelope *env = envelope_new();
+
+        envelope_scan(env, m->text);
+        if (env->title == NULL)
+            fail_msg("stub %zu read: \"%s\"", i / 2, m->text);
+        assert_string_equal(env->title, "LS on OTN YANG models");
+        assert_string_equal(env->from_body, "ITU-T Study Group 15");
+        assert_string_equal(env->deadline, "2027-03-15");
+        assert_null(strstr(m->text, "HTML"));
+        assert_false(has_problem(m, "x-gateway"));
+        assert_int_equal(m->attachments->len, 2);
+        assert_string_equal(att(m, 0)->name, "logo.png");
+        assert_string_equal(att(m, 1)->name, "LS.pdf");
+        assert_int_equal(m->text_attachments->len, 0);
+        envelope_free(env);
+        message_free(m);
+        g_free(raw);
+    }
+
+    /* A plain rendering with a label is the letter, whatever the HTML. */
+    {
+        struct message *m = parse_str(
+            "From: a@example.test\nSubject: plain\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/alternative; boundary=\"alt\"\n\n"
+            "--alt\nContent-Type: text/plain\n\nTitle: LS on X\n"
+            "--alt\nContent-Type: text/html\n\n"
+            "<p>Title: LS on Y</p><p>From: ITU-T SG15</p>\n"
+            "--alt--\n");
+
+        assert_string_equal(m->text, "Title: LS on X");
+        message_free(m);
+    }
+    /* No label on either side: the plain rendering stays. */
+    {
+        struct message *m = parse_str(
+            "From: a@example.test\nSubject: informal\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/alternative; boundary=\"alt\"\n\n"
+            "--alt\nContent-Type: text/plain\n\nDear colleagues, see the "
+            "attached LS.\n"
+            "--alt\nContent-Type: text/html\n\n<p>Dear colleagues, see "
+            "the <b>attached</b> LS.</p>\n"
+            "--alt--\n");
+
+        assert_string_equal(m->text, "Dear colleagues, see the attached LS.");
+        assert_int_equal(m->attachments->len, 0);
+        message_free(m);
+    }
+}
+
 /* Apple Mail's alternative{plain, mixed{html, pdf, html}}: the PDF of
  * the HTML rendering is an attachment, its HTML is not; a file in two
  * renderings is recorded once. */
@@ -2305,6 +2402,7 @@ main(void)
         cmocka_unit_test(test_alternative),
         cmocka_unit_test(test_alternative_attachments),
         cmocka_unit_test(test_alternative_blank_plain),
+        cmocka_unit_test(test_alternative_stub_plain),
         cmocka_unit_test(test_html_cell_title),
         cmocka_unit_test(test_html_cell_contacts),
         cmocka_unit_test(test_html_cell_bare_label),
