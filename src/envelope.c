@@ -246,6 +246,27 @@ static const struct label {
     { "deadline", F_DEADLINE },
     { "response deadline", F_DEADLINE },
     { "reply deadline", F_DEADLINE },
+    /* The other ways templates name it.  Each says a reply is due, so a
+     * date in it is the deadline; a value without a date (a body that
+     * asked for the reply) gives none.  Not "Response date" nor "Reply
+     * date", which may date a response itself, nor "Date". */
+    { "response requested by", F_DEADLINE },
+    { "reply requested by", F_DEADLINE },
+    { "reply by", F_DEADLINE },
+    { "respond by", F_DEADLINE },
+    { "response by", F_DEADLINE },
+    { "date of response requested", F_DEADLINE },
+    { "requested response date", F_DEADLINE },
+    { "requested reply date", F_DEADLINE },
+    { "response due date", F_DEADLINE },
+    { "response due", F_DEADLINE },
+    { "reply due", F_DEADLINE },
+    { "deadline for reply", F_DEADLINE },
+    { "deadline for response", F_DEADLINE },
+    { "deadline for responses", F_DEADLINE },
+    { "deadline for comments", F_DEADLINE },
+    { "action deadline", F_DEADLINE },
+    { "due date", F_DEADLINE },
     { "please reply by", F_REPLY_BY },
     { "body", F_BODY },
     { "attachment", F_ATTACHMENTS },

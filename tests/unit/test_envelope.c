@@ -674,6 +674,71 @@ test_reply_by_and_action(void **state)
     }
 }
 
+/* The other labels liaison letters give their deadline under (IEEE 802's
+ * "Requested response date", the "Response requested by" and "Due date"
+ * of other bodies' templates), with a colon and as a table's label cell,
+ * each a label of its own; and beside a letter's other dates, which stay
+ * no deadline.  A label whose value holds no date gives none. */
+static void
+test_deadline_labels(void **state)
+{
+    static const char *const names[] = {
+        "Response requested by", "Reply requested by", "Reply by",
+        "Respond by", "Response by", "Response deadline",
+        "Date of response requested", "Requested response date",
+        "Requested reply date", "Response due date", "Response due",
+        "Reply due", "Deadline for reply", "Deadline for response",
+        "Deadline for responses", "Deadline for comments",
+        "Action deadline", "Due date",
+    };
+
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        char *colon = g_strdup_printf("%s: 15 March 2027\n", names[i]);
+        char *upper = g_ascii_strup(colon, -1);
+        char *cell = g_strdup_printf("%s\t2027-03-15\n", names[i]);
+        char *letter = g_strdup_printf(
+            "Submission date: 1 December 2026\n"
+            "From: IEEE 802.1 Working Group\n"
+            "To: IETF DetNet WG\n"
+            "Title: LS on TSN YANG models\n"
+            "%s: 15th of March 2027 (before the March plenary)\n"
+            "Purpose: For action\n\n"
+            "The next meeting is 10-14 May 2027.\n", names[i]);
+        const char *texts[] = { colon, upper, cell };
+        struct envelope *env;
+
+        for (gsize k = 0; k < G_N_ELEMENTS(texts); k++) {
+            env = scan(texts[k], 1);
+            if (env->deadline == NULL)
+                fail_msg("\"%s\": no deadline", texts[k]);
+            assert_str(env->deadline, "2027-03-15");
+            assert_null(env->title);
+            assert_int_equal(env->response_contacts->len, 0);
+            assert_int_equal(env->related->len, 0);
+            envelope_free(env);
+        }
+        env = scan(letter, 6);
+        assert_str(env->deadline, "2027-03-15");
+        assert_str(env->title, "LS on TSN YANG models");
+        assert_int_equal(env->purpose, PURPOSE_ACTION);
+        envelope_free(env);
+        g_free(colon);
+        g_free(upper);
+        g_free(cell);
+        g_free(letter);
+    }
+
+    /* No date in it, no deadline; and no contact or title either. */
+    {
+        struct envelope *env = scan("Response requested by: ITU-T SG15\n"
+                                    "Due date: to be agreed\n", 2);
+
+        assert_empty(env);
+        envelope_free(env);
+    }
+}
+
 /* ITU "For information to:" alone is the To, purpose information; with an
  * explicit To it is a copy. */
 static void
@@ -2046,6 +2111,7 @@ main(void)
         cmocka_unit_test(test_s12_folded),
         cmocka_unit_test(test_s13_attachment),
         cmocka_unit_test(test_s14_3gpp_action_deadline),
+        cmocka_unit_test(test_deadline_labels),
         cmocka_unit_test(test_fill_only_unset),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_reply_by_and_action),
