@@ -116,8 +116,9 @@ own_envelope(const struct message *m)
     return e;
 }
 
-/* The Title of the envelope m's text carries of its own (a Title, a
- * From body and a To body under their labels), or NULL. */
+/* The Title of the envelope m's text carries of its own (a Title, or a
+ * letter's Subject line, a From body and a To body under their labels),
+ * or NULL. */
 static char *
 own_envelope_title(const struct message *m)
 {

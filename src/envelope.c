@@ -204,6 +204,7 @@ enum field {
     F_FOR_COMMENT,
     F_FOR_INFO,
     F_TITLE,
+    F_SUBJECT,          /* a letter's "Subject:": the title, unless a Title says */
     F_RESPONSE,
     F_TECHNICAL,
     F_PURPOSE,
@@ -231,6 +232,7 @@ static const struct label {
     { "for info to", F_FOR_INFO },
     { "title", F_TITLE },
     { "ls title", F_TITLE },
+    { "subject", F_SUBJECT },
     { "response contact", F_RESPONSE },
     { "response contacts", F_RESPONSE },
     { "send any reply ls to", F_RESPONSE },
@@ -1370,6 +1372,8 @@ struct scan {
     enum purpose purpose_label, purpose_for, purpose_action;
     char deadline[11];
     int deadline_rank;          /* 3 label, 2 "Please reply by", 1 ACTION */
+    /* The first "Subject:", the title when no "Title:" follows it. */
+    char *subject;
 };
 
 /* Offer a deadline found with the given rank of trust. */
@@ -1449,6 +1453,10 @@ commit_pending(struct scan *sc)
     case F_TITLE:
         if (env->title == NULL)
             env->title = g_steal_pointer(&v);
+        break;
+    case F_SUBJECT:
+        if (sc->subject == NULL)
+            sc->subject = g_steal_pointer(&v);
         break;
     case F_FROM:
         if (env->from_body == NULL)
@@ -1725,8 +1733,10 @@ header_block(struct scan *sc, const char *p, gboolean after_rule)
     if ((seen & (HDR_SENT | HDR_SUBJECT)) == (HDR_SENT | HDR_SUBJECT))
         return TRUE;
     /* Outlook for Mac and the new Outlook write Date, not Sent, and the
-     * rule is lost when the HTML is rendered; no liaison form has a
-     * Subject line. */
+     * rule is lost when the HTML is rendered; a letter's own Subject
+     * line (F_SUBJECT) comes in no block of From and Date lines (a
+     * letter that heads itself with all three is taken for a forward,
+     * a known limit). */
     if ((seen & (HDR_FROM | HDR_DATE | HDR_SUBJECT)) == (HDR_FROM | HDR_DATE | HDR_SUBJECT))
         return TRUE;
     return after_rule && (seen & HDR_FROM) &&
@@ -1839,15 +1849,15 @@ cell_item(struct scan *sc, const char *line)
 }
 
 /* Whether a label line's value, v[0..vn), is a column's heading: the
- * first row of a table laid out as "Title | Description" or "Field |
- * Value" (Word's header row), which is no field's label and whose words
- * are no field's value.  The whole value is the one word, in emphasis
+ * first row of a table laid out as "Title | Description", "Title |
+ * Subject" or "Field | Value" (Word's header row), which is no field's
+ * label and whose words are no field's value.  The whole value is the one word, in emphasis
  * markers or with a colon at most; words no field holds alone. */
 static gboolean
 column_heading(const char *v, size_t vn)
 {
     static const char *const heads[] = { "description", "value", "values",
-        "content", "contents", "details" };
+        "content", "contents", "details", "subject" };
     size_t b = 0;
 
     while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t' ||
@@ -2006,9 +2016,11 @@ field_line(struct scan *sc, const char *line, size_t len)
         else if (indented(line, len))
             more = TRUE;        /* RFC 5322 style folding */
         else if (sub == SUB_NONE && blank(sc->value->str, sc->value->len)
-                 && (!is_label || sc->pending == F_TITLE))
-            /* A label with its value on the next line.  A title may hold
-             * a colon ("LS on MEC: edge APIs"): unless what comes before
+                 && (!is_label || sc->pending == F_TITLE
+                     || sc->pending == F_SUBJECT))
+            /* A label with its value on the next line.  A title (or a
+             * letter's subject) may hold a colon ("LS on MEC: edge
+             * APIs"): unless what comes before
              * it is a known label or sub-label, it is the value.  Any
              * other empty field ("Response to:" left blank) stops at a
              * line that reads as a label of its own ("Release: Rel-19"). */
@@ -2177,6 +2189,9 @@ finish(struct scan *sc)
         env->purpose = p;
     if (env->deadline == NULL && sc->deadline_rank > 0)
         env->deadline = g_strdup(sc->deadline);
+    /* A Title wins over a Subject wherever it stands. */
+    if (env->title == NULL)
+        env->title = g_steal_pointer(&sc->subject);
 }
 
 /* Read envelope fields out of UTF-8 text, filling only unset fields. */
@@ -2227,5 +2242,6 @@ envelope_scan(struct envelope *env, const char *text)
     g_string_free(sc.for_action, TRUE);
     g_string_free(sc.for_comment, TRUE);
     g_string_free(sc.for_info, TRUE);
+    g_free(sc.subject);
     return sc.labels;
 }

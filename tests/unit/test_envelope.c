@@ -988,6 +988,10 @@ test_cell_heading_row(void **state)
         "To\tContents\n",
         "From\tValue\n",
         "Field\tValue\n",
+        "Title\tSubject\n",
+        "Title: Subject\n",
+        "*Title*\t*Subject:*\n",
+        "Subject\tDescription\n",
     };
 
     (void) state;
@@ -1018,6 +1022,57 @@ test_cell_heading_row(void **state)
         assert_str(env->title, "Description of the OTN YANG models");
         envelope_free(env);
     }
+}
+
+/* A letter's "Subject:" line is its title when it has no "Title:" (the
+ * formal letters of IEEE 802 and others head their text so), in a
+ * table's label cell too; a "Title:" wins wherever it stands, and a
+ * table whose heading row is "Title | Subject" does not make the word
+ * the title.  An inline forwarded header's Subject stays the
+ * forwarder's. */
+static void
+test_subject_title(void **state)
+{
+    struct envelope *env;
+
+    (void) state;
+    env = scan("Subject: LS on TSN YANG models\n", 1);
+    assert_str(env->title, "LS on TSN YANG models");
+    envelope_free(env);
+
+    env = scan("From: IEEE 802.1 Working Group\n"
+               "To: IETF DetNet WG\n"
+               "Subject:\n"
+               "LS on TSN YANG models: configuration\n\n"
+               "Dear colleagues,\n", 3);
+    assert_str(env->title, "LS on TSN YANG models: configuration");
+    assert_str(env->from_body, "IEEE 802.1 Working Group");
+    envelope_free(env);
+
+    env = scan("Subject: Liaison from IEEE 802.1\n"
+               "Title: LS on TSN YANG models\n", 2);
+    assert_str(env->title, "LS on TSN YANG models");
+    envelope_free(env);
+
+    /* The heading row, a Subject row, and the real Title row last. */
+    env = scan("Title\tSubject\n"
+               "From\tITU-T Study Group 15\n"
+               "Subject\tReply to IETF CCAMP\n"
+               "Title:\tLS on OTN YANG models\n", 3);
+    assert_str(env->title, "LS on OTN YANG models");
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    envelope_free(env);
+
+    /* Outlook's forwarded header above the letter, and alone. */
+    env = scan("From: Ann Bee\nSent: Monday, 30 November 2026 10:00\n"
+               "To: liaisons@ietf.test\nSubject: FW: LS on OTN\n\n"
+               "From: ITU-T Study Group 15\nTitle: LS on OTN YANG models\n", 2);
+    assert_str(env->title, "LS on OTN YANG models");
+    envelope_free(env);
+    env = scan("From: Ann Bee\nSent: Monday, 30 November 2026 10:00\n"
+               "Subject: FW: LS on OTN\n", 0);
+    assert_empty(env);
+    envelope_free(env);
 }
 
 /* An empty line after a label without value, html.c's rendering of a
@@ -1936,14 +1991,17 @@ test_outlook_forward(void **state)
     assert_str(env->title, "LS on OTN");
     envelope_free(env);
 
+    /* Its Subject line, without Sent or Date, is the letter's title. */
     env = scan("__________\n\nFrom: ITU-T SG15\nSubject: LS on OTN\n"
-               "To: IETF CCAMP WG\n", 2);
+               "To: IETF CCAMP WG\n", 3);
     assert_str(env->from_body, "ITU-T SG15");
     assert_str(env->to_body, "IETF CCAMP WG");
+    assert_str(env->title, "LS on OTN");
     envelope_free(env);
 
-    env = scan("From: ITU-T SG15\nTo: IETF CCAMP WG\nSubject: LS on OTN\n", 2);
+    env = scan("From: ITU-T SG15\nTo: IETF CCAMP WG\nSubject: LS on OTN\n", 3);
     assert_str(env->from_body, "ITU-T SG15");
+    assert_str(env->title, "LS on OTN");
     envelope_free(env);
 }
 
@@ -2112,6 +2170,7 @@ main(void)
         cmocka_unit_test(test_s13_attachment),
         cmocka_unit_test(test_s14_3gpp_action_deadline),
         cmocka_unit_test(test_deadline_labels),
+        cmocka_unit_test(test_subject_title),
         cmocka_unit_test(test_fill_only_unset),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_reply_by_and_action),
