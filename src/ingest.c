@@ -479,23 +479,36 @@ bare_address(const char *v)
     return g_strstrip(g_ascii_strdown(v, -1));
 }
 
-/* Drop from m the recipients that had ack_per_day acknowledgements in the
+/* The addresses of to that may have an acknowledgement now: those the
+ * composer would use (plain mailboxes, lower case as the outbox row has
+ * them, once each) less those that had ack_per_day acknowledgements in the
  * last 24 hours, so that a sender in a loop with us (or a flood of
- * statements) cannot make us mail one address without end. */
-static gboolean
+ * statements) cannot make us mail one address without end.  It runs
+ * before the acknowledgement is composed, so that its To names only those
+ * it goes to: an address left out is neither shown to the others nor
+ * said to have had it.  NULL with *err on a store failure. */
+static GPtrArray *
 limit_acknowledgements(struct ingest_ctx *ctx, const struct statement *s,
-                       struct outmail *m, GError **err)
+                       const GPtrArray *to, GError **err)
 {
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
     g_autoptr(GDateTime) day_ago = g_date_time_add_days(now, -1);
     g_autofree char *since = g_date_time_format(day_ago, "%Y-%m-%dT%H:%M:%SZ");
+    g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
 
-    for (guint i = m->rcpts->len; i > 0; i--) {
-        const char *rcpt = g_ptr_array_index(m->rcpts, i - 1);
-        gint64 n = store_outbox_count_to(ctx->store, "acknowledgement", rcpt, since, err);
+    for (guint i = 0; i < to->len; i++) {
+        char *rcpt = g_ascii_strdown(g_ptr_array_index(to, i), -1);
+        gint64 n;
 
-        if (n < 0)
-            return FALSE;
+        if (!compose_address_ok(rcpt)
+            || g_ptr_array_find_with_equal_func(seen, rcpt, g_str_equal, NULL)) {
+            g_free(rcpt);
+            continue;
+        }
+        g_ptr_array_add(seen, rcpt);
+        if ((n = store_outbox_count_to(ctx->store, "acknowledgement", rcpt, since, err)) < 0)
+            return NULL;
         if (n >= ctx->ack_per_day) {
             g_autofree char *why = g_strdup_printf("no acknowledgement to %s: %" G_GINT64_FORMAT
                                                    " already sent in 24 hours", rcpt, n);
@@ -503,11 +516,12 @@ limit_acknowledgements(struct ingest_ctx *ctx, const struct statement *s,
             log_msg(LOG_NOTICE, ctx->log_id != NULL ? ctx->log_id : s->message_id, "%s", why);
             if (!store_add_event(ctx->store, s->id, 0, "acknowledgement withheld",
                                  "liaisond", why, err))
-                return FALSE;
-            g_ptr_array_remove_index(m->rcpts, i - 1);
+                return NULL;
+        } else {
+            g_ptr_array_add(keep, g_strdup(rcpt));
         }
     }
-    return TRUE;
+    return g_steal_pointer(&keep);
 }
 
 /* Queue the mail a new statement causes: the notification and the
@@ -519,7 +533,7 @@ static gboolean
 queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, const char *from_addr,
                    gboolean automatic, GError **err)
 {
-    struct outmail *m;
+    g_autoptr(GPtrArray) to = NULL;
 
     if (ctx->mail == NULL)
         return TRUE;
@@ -534,20 +548,14 @@ queue_arrival_mail(struct ingest_ctx *ctx, const struct statement *s, const char
                                "the statement came as automatic mail (Auto-Submitted or"
                                " Precedence), which is never answered", err);
     {
-        g_autoptr(GPtrArray) to = route_acknowledge_to(ctx->dir, s, from_addr);
+        g_autoptr(GPtrArray) all = route_acknowledge_to(ctx->dir, s, from_addr);
 
-        if ((m = compose_acknowledgement(ctx->mail, s, to)) == NULL)
-            return TRUE;
+        if ((to = limit_acknowledgements(ctx, s, all, err)) == NULL)
+            return FALSE;
     }
-    if (!limit_acknowledgements(ctx, s, m, err)) {
-        outmail_free(m);
-        return FALSE;
-    }
-    if (m->rcpts->len == 0) {
-        outmail_free(m);
-        return TRUE;
-    }
-    return queue_and_free(ctx, s->id, m, err);
+    /* Composed once, for those left: nobody left, nothing queued. */
+    return to->len == 0 || queue_and_free(ctx, s->id, compose_acknowledgement(ctx->mail, s, to),
+                                          err);
 }
 
 /* TRUE when a bounce says that delivery failed: some recipient's Action

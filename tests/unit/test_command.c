@@ -8,7 +8,8 @@
  * may close or re-date it and who may not (a forged From, a copied
  * contact with a token of their own, the assignee without a token),
  * what is recorded, the answer queued, a retry that runs nothing again,
- * and authserv_id.
+ * and authserv_id; and, on the same fixture, whom a limited
+ * acknowledgement names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <gmime/gmime.h>
 #include <sqlite3.h>
 
 #include "command.h"
@@ -1062,6 +1064,97 @@ test_mixed_signals(void **state)
     query_is("SELECT group_concat(state, ' ') FROM statement", "open open");
 }
 
+/* Order two char* elements of a GPtrArray (the sort passes pointers to them). */
+static gint
+cmp_strp(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(char *const *) a, *(char *const *) b);
+}
+
+/* The addresses of one address header of raw mail, lower case, sorted,
+ * joined with spaces; "" for none. */
+static char *
+header_addresses(const char *raw, GMimeAddressType type)
+{
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, strlen(raw));
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+    InternetAddressList *list;
+    g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
+
+    assert_non_null(msg);
+    list = g_mime_message_get_addresses(msg, type);
+    for (int i = 0; list != NULL && i < internet_address_list_length(list); i++) {
+        InternetAddress *a = internet_address_list_get_address(list, i);
+
+        assert_true(INTERNET_ADDRESS_IS_MAILBOX(a));
+        g_ptr_array_add(v, g_ascii_strdown(
+            internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)), -1));
+    }
+    g_object_unref(msg);
+    g_object_unref(parser);
+    g_object_unref(stream);
+    g_ptr_array_sort(v, cmp_strp);
+    g_ptr_array_add(v, NULL);
+    return g_strjoinv(" ", (char **) v->pdata);
+}
+
+/* A statement with two response contacts, one of whom had the day's
+ * acknowledgements: the acknowledgement goes to the other, and its To
+ * and Cc name only that one, not an address it never went to. */
+static void
+test_ack_limit_header(void **state)
+{
+    static const char raw[] =
+        "From: Greta Jonsson <greta.jonsson@itu.test>\nTo: liaisons@ietf.test\n"
+        "Subject: LS on OTN management\nMessage-ID: <sg15-ls-0413@itu.test>\n\n"
+        "From: ITU-T Study Group 15\nTo: IETF CCAMP WG\nTitle: LS on OTN management\n"
+        "Response Contact: Greta Jonsson <greta.jonsson@itu.test>,"
+        " Malcolm Betts <m.betts@itu.test>\n"
+        "Technical Contact: Malcolm Betts <m.betts@itu.test>\n"
+        "Purpose: For Information\n\nBody:\nFor your information.\n";
+    g_autofree char *mail = NULL, *to = NULL, *cc = NULL;
+    struct decision d;
+
+    /* Greta had LS 1's acknowledgement (the fixture): one a day. */
+    query_is("SELECT rcpts FROM outbox WHERE kind = 'acknowledgement'",
+             "greta.jonsson@itu.test");
+    t.ctx.ack_per_day = 1;
+    assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+    query_is("SELECT rcpts FROM outbox WHERE kind = 'acknowledgement' AND statement = 2",
+             "m.betts@itu.test");
+    query_is("SELECT count(*) FROM event WHERE statement = 2"
+             " AND what = 'acknowledgement withheld'", "1");
+    mail = query("SELECT CAST(raw AS TEXT) FROM outbox WHERE kind = 'acknowledgement'"
+                 " AND statement = 2");
+    to = header_addresses(mail, GMIME_ADDRESS_TYPE_TO);
+    cc = header_addresses(mail, GMIME_ADDRESS_TYPE_CC);
+    assert_string_equal(to, "m.betts@itu.test");
+    assert_string_equal(cc, "");
+    /* Nowhere in the header (the text restates the envelope, contacts
+     * included, as the acknowledgement always did). */
+    *strstr(mail, "\r\n\r\n") = '\0';
+    assert_null(strstr(mail, "greta.jonsson@itu.test"));
+
+    /* Both over the limit now: nothing queued. */
+    {
+        g_autofree char *again = g_strdup(raw);
+        char *id = strstr(again, "0413");
+
+        memcpy(id, "0414", 4);
+        assert_int_equal(ingest_message(&t.ctx, again, strlen(again), NULL, &d), INGEST_OK);
+        assert_int_equal(d.statement_id, 3);
+        decision_clear(&d);
+    }
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'acknowledgement' AND statement = 3",
+             "0");
+    query_is("SELECT count(*) FROM event WHERE statement = 3"
+             " AND what = 'acknowledgement withheld'", "2");
+}
+
 int
 main(void)
 {
@@ -1084,6 +1177,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unthreaded_reply, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_html_answer, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_mixed_signals, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_ack_limit_header, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;
