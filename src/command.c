@@ -49,6 +49,13 @@
  *   state change, its event (actor: the From), and one answer back to the
  *   From saying what was done or why not.  A retry of the answer is a
  *   duplicate and runs nothing again.
+ *
+ * - The answers go to known people only, but a From is anyone's to
+ *   write: one forged mail per answer would make liaisond mail a chair
+ *   without end.  So an address gets at most answer_per_day reports (the
+ *   acknowledgements' limit, ack_per_day) in 24 hours; past it the
+ *   commands still run and an event says the answer was withheld
+ *   (queue_answer).
  */
 #include "config.h"
 
@@ -642,6 +649,40 @@ other_addressed(const struct command_ctx *cc, const char *secret, const struct m
     return found;
 }
 
+/* Queue the answer about commands (subject, text) on s to addr, unless
+ * addr had cc->answer_per_day reports in the last 24 hours: then only an
+ * "answer withheld" event on the answer (message_row) says so.  The
+ * count is of every report, those about bounces too, since the outbox
+ * tells them apart by kind only: they are mail to the same person. */
+static gboolean
+queue_answer(const struct command_ctx *cc, const struct statement *s, gint64 message_row,
+             const char *addr, const char *subject, const char *text, GError **err)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autoptr(GDateTime) day_ago = g_date_time_add_days(now, -1);
+    g_autofree char *since = g_date_time_format(day_ago, "%Y-%m-%dT%H:%M:%SZ");
+    /* As the outbox row has it: the composer lower-cases addresses. */
+    g_autofree char *rcpt = g_ascii_strdown(addr, -1);
+    gint64 n = store_outbox_count_to(cc->store, "report", rcpt, since, err);
+    struct outmail *answer;
+    gboolean ok;
+
+    if (n < 0)
+        return FALSE;
+    if (n >= cc->answer_per_day) {
+        g_autofree char *why = g_strdup_printf("no answer \"%s\" to %s: %" G_GINT64_FORMAT
+                                               " reports already sent in 24 hours; the"
+                                               " commands stand as recorded", subject, rcpt, n);
+
+        return store_add_event(cc->store, s->id, message_row, "answer withheld", "liaisond",
+                               why, err);
+    }
+    answer = compose_report(cc->mail, s, addr, subject, text);
+    ok = answer == NULL || outbox_queue(cc->store, s->id, answer, err) != 0;
+    outmail_free(answer);
+    return ok;
+}
+
 /* An answer on s with commands, sent to no reply address of s but to
  * one of another statement that liaisond gave one of its people: its
  * threading (In-Reply-To, References) and its reply address disagree on
@@ -693,11 +734,8 @@ refuse_elsewhere(const struct command_ctx *cc, const char *secret, const struct 
             o->id, s->id,
             cmds->len == 1 ? "its command was" : "its commands were",
             out->str, o->id, s->id, s->id, command_help);
-        struct outmail *answer = compose_report(cc->mail, s, m->from_addr,
-                                                "Commands not run", text);
 
-        ok = answer == NULL || outbox_queue(cc->store, s->id, answer, err) != 0;
-        outmail_free(answer);
+        ok = queue_answer(cc, s, message_row, m->from_addr, "Commands not run", text, err);
     }
     g_string_free(out, TRUE);
     statement_free(o);
@@ -887,7 +925,6 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
     const char *why = NULL, *owner;
     GString *out;
     gboolean ok = TRUE, refused = FALSE, addressed, write_back;
-    struct outmail *answer;
 
     /* A forward's text and From are the attached message's: never
      * commands of the forwarder's. */
@@ -935,10 +972,8 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
             "Your answer on this statement gave %s:\n\n%s\n%s",
             cmds->len == 1 ? "one command" : "these commands", out->str, command_help);
 
-        answer = compose_report(cc->mail, s, m->from_addr,
-                                refused ? "Commands refused" : "Commands done", text);
-        ok = answer == NULL || outbox_queue(cc->store, s->id, answer, err) != 0;
-        outmail_free(answer);
+        ok = queue_answer(cc, s, message_row, m->from_addr,
+                          refused ? "Commands refused" : "Commands done", text, err);
     }
     g_string_free(out, TRUE);
     return ok;

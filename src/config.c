@@ -113,7 +113,7 @@ static const struct config_key config_keys[] = {
     { "acknowledge", CT_BOOL, OFF(acknowledge), "yes",
       "mail the response contact an acknowledgement when a statement arrives" },
     { "ack_per_day", CT_INT, OFF(ack_per_day), "5",
-      "at most this many acknowledgements to one address per day" },
+      "at most this many acknowledgements, and answers to commands by mail, to one address per day" },
     { "authserv_id", CT_STRING, OFF(authserv_id), "",
       "commands by mail also need this server's Authentication-Results to pass the From (empty: not asked)" },
     { "relay_host", CT_STRING, OFF(relay_host), "127.0.0.1",

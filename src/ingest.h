@@ -40,7 +40,8 @@ struct ingest_ctx {
     struct message_limits limits;
     /* Mail queued on arrival, in the same transaction (none when mail is
      * NULL): the notification to the assignee, the acknowledgement to the
-     * response contacts (at most ack_per_day per address per day), and the
+     * response contacts (at most ack_per_day per address per day; as many
+     * answers about commands by mail, command.c), and the
      * report to the liaison manager when a bounce names mail we sent. */
     const struct compose_settings *mail;
     gboolean notify;

@@ -8,8 +8,8 @@
  * may close or re-date it and who may not (a forged From, a copied
  * contact with a token of their own, the assignee without a token),
  * what is recorded, the answer queued, a retry that runs nothing again,
- * and authserv_id; and, on the same fixture, whom a limited
- * acknowledgement names.
+ * and authserv_id; how many answers one address gets in a day, and, on
+ * the same fixture, whom a limited acknowledgement names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1064,6 +1064,34 @@ test_mixed_signals(void **state)
     query_is("SELECT group_concat(state, ' ') FROM statement", "open open");
 }
 
+/* N+1 answers with commands from one chair within a day: each command
+ * runs, but only N answers go back (the acknowledgements' limit); the
+ * last is withheld with an event, so a forged From cannot make liaisond
+ * mail a chair once per forged mail. */
+static void
+test_answers_per_day(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    static const char *const dates[] = { "2027-02-01", "2027-03-01", "2027-04-01" };
+
+    t.ctx.ack_per_day = 2;
+    for (size_t i = 0; i < G_N_ELEMENTS(dates); i++) {
+        g_autofree char *body = g_strdup_printf("deadline: %s\n", dates[i]);
+
+        assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, body),
+                         KIND_CORRESPONDENCE);
+    }
+    /* The third ran all the same. */
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-04-01");
+    query_is("SELECT count(*) FROM event WHERE what = 'deadline changed'", "3");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'"
+             " AND rcpts = 'ccamp-chairs@ietf.test'", "2");
+    query_is("SELECT count(*) || ' ' || min(actor) || ' ' || (min(message) > 0)"
+             " FROM event WHERE what = 'answer withheld'", "1 liaisond 1");
+    query_is("SELECT instr(detail, 'ccamp-chairs@ietf.test: 2 reports') > 0"
+             " FROM event WHERE what = 'answer withheld'", "1");
+}
+
 /* Order two char* elements of a GPtrArray (the sort passes pointers to them). */
 static gint
 cmp_strp(gconstpointer a, gconstpointer b)
@@ -1177,6 +1205,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unthreaded_reply, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_html_answer, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_mixed_signals, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_answers_per_day, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_ack_limit_header, setup_store, teardown_store),
     };
     GError *err = NULL;
