@@ -52,10 +52,11 @@
  *
  * - The answers go to known people only, but a From is anyone's to
  *   write: one forged mail per answer would make liaisond mail a chair
- *   without end.  So an address gets at most answer_per_day reports (the
- *   acknowledgements' limit, ack_per_day) in 24 hours; past it the
- *   commands still run and an event says the answer was withheld
- *   (queue_answer).
+ *   without end.  So an address gets at most answer_per_day reports in 24
+ *   hours (a setting of its own, 50 by default: a chair working through a
+ *   batch of statements by mail sends more commands in a day than anyone
+ *   is sent acknowledgements); past it the commands still run and an
+ *   event says the answer was withheld (queue_answer).
  */
 #include "config.h"
 

@@ -79,7 +79,7 @@ struct command_ctx {
     gboolean notify;            /* a reassigned statement's new notification */
     const struct compose_settings *mail;    /* the answer is queued with it */
     const char *authserv_id;    /* NULL or "": Authentication-Results not asked for */
-    int     answer_per_day;     /* answers to one address in 24 hours (ack_per_day),
+    int     answer_per_day;     /* answers to one address in 24 hours (answer_per_day),
                                    counted with the other reports it was sent */
 };
 

@@ -39,6 +39,7 @@ struct config {
     bool    notify;             /* send the notification on arrival */
     bool    acknowledge;        /* send the acknowledgement on arrival */
     int     ack_per_day;        /* acknowledgements per address per day */
+    int     answer_per_day;     /* answers to commands by mail per address per day */
     char   *authserv_id;        /* "" = commands need no Authentication-Results */
     char   *relay_host;
     int     relay_port;

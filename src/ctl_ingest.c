@@ -199,6 +199,7 @@ ctl_cmd_ingest(struct ctl *ctl, int argc, char **argv)
     ictx.notify = ctl->cfg->notify;
     ictx.acknowledge = ctl->cfg->acknowledge;
     ictx.ack_per_day = ctl->cfg->ack_per_day;
+    ictx.answer_per_day = ctl->cfg->answer_per_day;
     ictx.authserv_id = ctl->cfg->authserv_id;
     rc = ingest_message(&ictx, (const char *)raw->data, raw->len, sender, &d);
     g_byte_array_unref(raw);

@@ -704,7 +704,7 @@ record_other(struct ingest_ctx *ctx, struct message *m, const struct raw_input *
          * does (an auto-reply quoting a command must not run it). */
         if (d->kind == KIND_CORRESPONDENCE && ctx->mail != NULL && !classify_automatic(m)) {
             const struct command_ctx cc = { ctx->store, ctx->dir, ctx->notify, ctx->mail,
-                                            ctx->authserv_id, ctx->ack_per_day };
+                                            ctx->authserv_id, ctx->answer_per_day };
 
             return command_run(&cc, m, d->statement, d->message_row, err);
         }
@@ -825,7 +825,7 @@ record_correspondence_copy(struct ingest_ctx *ctx, const struct message *m,
                            const struct decision *d, GError **err)
 {
     const struct command_ctx cc = { ctx->store, ctx->dir, ctx->notify, ctx->mail,
-                                    ctx->authserv_id, ctx->ack_per_day };
+                                    ctx->authserv_id, ctx->answer_per_day };
 
     if (!store_link_message(ctx->store, d->message_row, d->statement_id,
                             "correspondence", err)

@@ -40,13 +40,14 @@ struct ingest_ctx {
     struct message_limits limits;
     /* Mail queued on arrival, in the same transaction (none when mail is
      * NULL): the notification to the assignee, the acknowledgement to the
-     * response contacts (at most ack_per_day per address per day; as many
-     * answers about commands by mail, command.c), and the
+     * response contacts (at most ack_per_day per address per day; answers
+     * about commands by mail at most answer_per_day, command.c), and the
      * report to the liaison manager when a bounce names mail we sent. */
     const struct compose_settings *mail;
     gboolean notify;
     gboolean acknowledge;
     int     ack_per_day;
+    int     answer_per_day;
     /* Reply-by-mail commands (command.c) run only when mail is set; with
      * authserv_id set, they also need that server's Authentication-Results
      * to vouch for the From. */

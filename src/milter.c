@@ -931,6 +931,7 @@ cb_eom(SMFICTX *ctx)
     ictx.notify = m->snap->cfg->notify;
     ictx.acknowledge = m->snap->cfg->acknowledge;
     ictx.ack_per_day = m->snap->cfg->ack_per_day;
+    ictx.answer_per_day = m->snap->cfg->answer_per_day;
     ictx.authserv_id = m->snap->cfg->authserv_id;
     ictx.log_id = m->id;        /* ingest's own lines join this message's */
     ictx.store_enter = writer_enter;

@@ -408,6 +408,7 @@ setup_store(void **state)
     t.ctx.notify = TRUE;
     t.ctx.acknowledge = TRUE;
     t.ctx.ack_per_day = 5;
+    t.ctx.answer_per_day = 50;
     assert_true(g_file_get_contents(s01, &raw, &len, NULL));
     assert_int_equal(ingest_message(&t.ctx, raw, len, NULL, &d), INGEST_OK);
     assert_int_equal(d.kind, KIND_STATEMENT);
@@ -1074,7 +1075,7 @@ test_answers_per_day(void **state)
     g_autofree char *chair = own("ccamp-chairs@ietf.test");
     static const char *const dates[] = { "2027-02-01", "2027-03-01", "2027-04-01" };
 
-    t.ctx.ack_per_day = 2;
+    t.ctx.answer_per_day = 2;
     for (size_t i = 0; i < G_N_ELEMENTS(dates); i++) {
         g_autofree char *body = g_strdup_printf("deadline: %s\n", dates[i]);
 

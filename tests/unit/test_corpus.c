@@ -78,6 +78,7 @@ setup(void **state)
     corpus.ctx.notify = TRUE;
     corpus.ctx.acknowledge = TRUE;
     corpus.ctx.ack_per_day = 5;
+    corpus.ctx.answer_per_day = 50;
     routing_parser = json_parser_new();
     if (!json_parser_load_from_file(routing_parser, routepath, &err))
         fail_msg("routing.json: %s", err->message);
