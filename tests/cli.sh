@@ -318,6 +318,16 @@ if command -v groff >/dev/null; then
     else
         fail "liaisonctl(8) tags" "$(head -c 200 "$SCRATCH/groff.err") unbalanced:$unbalanced"
     fi
+    # A macro line with a third argument (".BR tickle ).  An") glues the
+    # next sentence on without a space, which groff -ww does not report.
+    glued=""
+    for page in liaisonctl.8 liaisond.8 liaisond.conf.5; do
+        groff -man -Tascii -P-cbou -rLL=300n -rHY=0 -dAD=l "$SRCDIR/doc/$page" 2>/dev/null \
+            | grep -E '[a-z][).;:,]+[A-Z][a-z]' | grep -vE 'e\.g\.|i\.e\.|https?:|@' >"$SCRATCH/glued" \
+            && glued="$glued $page: $(head -c 120 "$SCRATCH/glued")"
+    done
+    if [ -z "$glued" ]; then ok "man pages: no sentence glued to the word before it"
+    else fail "man pages: glued sentences" "$glued"; fi
     bad=""
     for cmd in $COMMANDS; do
         man_command "$cmd" | head -1 | sed 's/^ *//' >"$SCRATCH/tag"
