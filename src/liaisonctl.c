@@ -137,10 +137,11 @@ static const struct command commands[] = {
       "Exit status: 0 every message recorded (or recorded before); 64 usage\n"
       "error; 65 some messages were not mail or were larger than 256 MiB and were\n"
       "not recorded (the rest were); 66 a PATH cannot be read or is compressed\n"
-      "(nothing recorded); 73 the database cannot be made: its folder does not\n"
-      "exist (nothing recorded); 75 the database cannot be opened or written, or\n"
-      "a PATH changed since it was read (what was recorded stays; the same import\n"
-      "again goes on); 78 configuration error, or the directory cannot be loaded." },
+      "(nothing recorded); 70 internal error; 73 the database cannot be made:\n"
+      "its folder does not exist (nothing recorded); 75 the database cannot be\n"
+      "opened or written, or a PATH changed since it was read (what was recorded\n"
+      "stays; the same import again goes on); 78 configuration error, or the\n"
+      "directory cannot be loaded." },
     { "export", ctl_cmd_export, "[--since YYYY-MM-DD] [--until YYYY-MM-DD] FILE [ID]...",
       "Write the mail recorded to FILE as an mbox: every message received (not the\n"
       "mail the tool sent) in the order it came, or the mail of the statements ID,\n"
@@ -166,10 +167,10 @@ static const struct command commands[] = {
       "  -h, --help       this help\n"
       "\n"
       "Exit status: 0 written; 1 no such statement (nothing written); 64 usage\n"
-      "error, or \"-\" on a terminal; 66 no database; 73 FILE cannot be made (no\n"
-      "such folder, read-only, a folder, a FIFO, a device or a socket, the\n"
-      "database or one of its files); 74 a write failed (the disk is full;\n"
-      "FILE is left as it was); 75 the database cannot be read; 78\n"
+      "error, or \"-\" on a terminal; 66 no database; 70 internal error; 73 FILE\n"
+      "cannot be made (no such folder, read-only, a folder, a FIFO, a device or\n"
+      "a socket, the database or one of its files); 74 a write failed (the disk\n"
+      "is full; FILE is left as it was); 75 the database cannot be read; 78\n"
       "configuration error.  A run killed part-way leaves its\n"
       ".liaison-export-XXXXXX beside FILE, which the next export into that\n"
       "folder removes." },

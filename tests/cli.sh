@@ -239,7 +239,7 @@ check_grep "-h: ingest" "^  ingest " "$SCRATCH/out"
 # text on standard output and exit 0: the usage line liaisonctl --help
 # lists for it, its options and its exit codes.  They read no
 # configuration, so a broken one does not change them.
-COMMANDS="ingest import list show stats close reopen flush queue requeue backup tickle help"
+COMMANDS="ingest import export list stats show close reopen deadline reassign queue requeue flush reply tickle publish backup help"
 "$CTL" --help >"$SCRATCH/help.out" 2>/dev/null
 # usage_of CMD: what follows CMD in the Commands list of liaisonctl --help.
 usage_of() { sed -n '/^Commands:/,/^$/p' "$SCRATCH/help.out" | sed -n "s/^  $1  *//p"; }
@@ -346,6 +346,21 @@ if command -v groff >/dev/null; then
     done
     if [ -z "$bad" ]; then ok "liaisonctl(8): each command's options are those of its --help"
     else fail "liaisonctl(8): options" "differ from --help for$bad"; fi
+    # Each command's exit codes: those of its --help are those of its
+    # entry's "Exit" paragraph, and every command that reads the
+    # configuration and compiles the envelope patterns (all but help, and
+    # ingest, which answers 75 instead) can exit 70.
+    # exit_codes: the codes of an "Exit ..." text on stdin, one line.
+    exit_codes() { tr '\n' ' ' | tr -s ' ' | grep -oE '(Exit( status:)? |; )[0-9]+\b' | grep -oE '[0-9]+$' | sort -un | tr '\n' ' '; }
+    bad=""
+    for cmd in $COMMANDS; do
+        h=$(sed -n '/^Exit status:/,$p' "$SCRATCH/h-$cmd" | sed '/^The global options/,$d' | exit_codes)
+        m=$(man_command "$cmd" | tr '\n' ' ' | tr -s ' ' | grep -oE 'Exit [0-9].*' | exit_codes)
+        [ -n "$h" ] && [ "$h" = "$m" ] || bad="$bad $cmd(help: $h; man: $m)"
+        case $cmd in ingest|help) ;; *) case " $h" in *" 70 "*) ;; *) bad="$bad $cmd(no 70)" ;; esac ;; esac
+    done
+    if [ -z "$bad" ]; then ok "liaisonctl(8): each command's exit codes are those of its --help, 70 included"
+    else fail "liaisonctl(8): command exit codes" "differ:$bad"; fi
     man_section "EXIT STATUS" | grep -oE '^       [0-9]+ ' | tr -d ' ' >"$SCRATCH/man-codes"
     sed -n '/^Exit status:/,$p' "$SCRATCH/help.out" | grep -oE '^  [0-9]+ ' | tr -d ' ' >"$SCRATCH/help-codes"
     if [ -s "$SCRATCH/help-codes" ] && cmp -s "$SCRATCH/man-codes" "$SCRATCH/help-codes"; then
