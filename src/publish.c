@@ -500,7 +500,7 @@ render_listing(const struct site *site, const struct view *v)
                         "<th scope=\"col\">ID</th><th scope=\"col\">Title</th>"
                         "<th scope=\"col\">From</th><th scope=\"col\">To</th>"
                         "<th scope=\"col\">Purpose</th><th scope=\"col\">Deadline</th>"
-                        "<th scope=\"col\">Received</th></tr></thead>\n<tbody>\n");
+                        "<th scope=\"col\">Received (UTC)</th></tr></thead>\n<tbody>\n");
     for (guint i = 0; i < open->len; i++) {
         const struct entry *e = g_ptr_array_index(open, i);
         int     days;
@@ -538,7 +538,7 @@ render_listing(const struct site *site, const struct view *v)
                         "aria-label=\"Closed statements\"><table id=\"closed\">\n<thead><tr>"
                         "<th scope=\"col\">ID</th><th scope=\"col\">Title</th>"
                         "<th scope=\"col\">From</th><th scope=\"col\">To</th>"
-                        "<th scope=\"col\">Purpose</th><th scope=\"col\">Closed</th>"
+                        "<th scope=\"col\">Purpose</th><th scope=\"col\">Closed (UTC)</th>"
                         "</tr></thead>\n<tbody>\n");
     for (guint i = 0; i < closed->len; i++) {
         const struct entry *e = g_ptr_array_index(closed, i);
