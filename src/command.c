@@ -659,12 +659,9 @@ static gboolean
 queue_answer(const struct command_ctx *cc, const struct statement *s, gint64 message_row,
              const char *addr, const char *subject, const char *text, GError **err)
 {
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autoptr(GDateTime) day_ago = g_date_time_add_days(now, -1);
-    g_autofree char *since = g_date_time_format(day_ago, "%Y-%m-%dT%H:%M:%SZ");
     /* As the outbox row has it: the composer lower-cases addresses. */
     g_autofree char *rcpt = g_ascii_strdown(addr, -1);
-    gint64 n = store_outbox_count_to(cc->store, "report", rcpt, since, err);
+    gint64 n = store_outbox_count_to(cc->store, "report", rcpt, err);
     struct outmail *answer;
     gboolean ok;
 

@@ -491,9 +491,6 @@ static GPtrArray *
 limit_acknowledgements(struct ingest_ctx *ctx, const struct statement *s,
                        const GPtrArray *to, GError **err)
 {
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autoptr(GDateTime) day_ago = g_date_time_add_days(now, -1);
-    g_autofree char *since = g_date_time_format(day_ago, "%Y-%m-%dT%H:%M:%SZ");
     g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
 
@@ -507,7 +504,7 @@ limit_acknowledgements(struct ingest_ctx *ctx, const struct statement *s,
             continue;
         }
         g_ptr_array_add(seen, rcpt);
-        if ((n = store_outbox_count_to(ctx->store, "acknowledgement", rcpt, since, err)) < 0)
+        if ((n = store_outbox_count_to(ctx->store, "acknowledgement", rcpt, err)) < 0)
             return NULL;
         if (n >= ctx->ack_per_day) {
             g_autofree char *why = g_strdup_printf("no acknowledgement to %s: %" G_GINT64_FORMAT

@@ -312,10 +312,10 @@ gint64  store_reminder_add(struct store *st, gint64 statement_id,
 struct statement *store_get_statement_meta(struct store *st, gint64 id,
                                            GError **err);
 
-/* Rows of kind queued for rcpt since (an ISO 8601 UTC time), -1 with *err
- * on failure. */
+/* Rows of kind queued for rcpt in the last 24 hours, -1 with *err on
+ * failure. */
 gint64  store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
-                              const char *since, GError **err);
+                              GError **err);
 /* Record that mail to addr bounced (first time, or once more); *prev is
  * set to when it last bounced before, NULL the first time (the caller
  * frees it, also after a failure). */

@@ -276,12 +276,15 @@ store_outbox_requeue(struct store *st, gint64 id, const char *now, gboolean *cha
                             "putting a mail back in the queue", err);
 }
 
-/* How many outbox rows of kind were queued for rcpt since a time: what
- * limits acknowledgements per address per day.  -1 with *err on failure. */
+/* How many outbox rows of kind were queued for rcpt in the last 24 hours:
+ * what limits acknowledgements and answers per address per day.  -1 with
+ * *err on failure. */
 gint64
-store_outbox_count_to(struct store *st, const char *kind, const char *rcpt,
-                      const char *since, GError **err)
+store_outbox_count_to(struct store *st, const char *kind, const char *rcpt, GError **err)
 {
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autoptr(GDateTime) day_ago = g_date_time_add_days(now, -1);
+    g_autofree char *since = g_date_time_format(day_ago, "%Y-%m-%dT%H:%M:%SZ");
     sqlite3_stmt *stmt = store_sql(st, SQL_OUTBOX_COUNT_TO);
     int rc = SQLITE_OK;
     gint64 n = 0;
