@@ -928,6 +928,10 @@ diagnostic_request(const struct diagnostic *d)
         { "attachment-not-readable-format", "The attachments are only in a "
           "word-processing format: please send a PDF beside the Word file "
           "(RFC 4053, section 2.2.1.2)." },
+        { "attachment-tnef", "An attachment arrived as winmail.dat, Outlook's own "
+          "wrapper, which other mail readers cannot open: please send the files "
+          "again as ordinary attachments (in Outlook, send the mail as HTML or "
+          "plain text, not Rich Text)." },
         { "mime-damaged", "Part of the mail could not be read (its MIME "
           "structure is damaged): please check that the attachments arrived "
           "whole, or send them again." },

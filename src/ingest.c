@@ -295,6 +295,17 @@ is_office_format(const struct attachment *a)
     return FALSE;
 }
 
+/* TRUE for Outlook's TNEF wrapper (winmail.dat): the real attachments are
+ * inside it, and mail readers other than Outlook cannot open it.  Checked
+ * before the office formats, whose "application/vnd.ms-" it shares. */
+static gboolean
+is_tnef(const struct attachment *a)
+{
+    return g_ascii_strcasecmp(a->type, "application/ms-tnef") == 0
+           || g_ascii_strcasecmp(a->type, "application/vnd.ms-tnef") == 0
+           || g_ascii_strcasecmp(a->name, "winmail.dat") == 0;
+}
+
 /* TRUE for a generally readable format: PDF, HTML or text. */
 static gboolean
 is_readable_format(const struct attachment *a)
@@ -317,6 +328,7 @@ check_statement(struct statement *s, const struct message *m)
 {
     struct envelope *e = s->env;
     gboolean office = FALSE, readable = FALSE;
+    const struct attachment *tnef = NULL;
 
     if (e->from_body == NULL)
         statement_add_diagnostic(s, "from-missing",
@@ -346,8 +358,19 @@ check_statement(struct statement *s, const struct message *m)
     for (guint i = 0; i < s->attachments->len; i++) {
         const struct attachment *a = g_ptr_array_index(s->attachments, i);
 
+        if (is_tnef(a)) {
+            tnef = tnef != NULL ? tnef : a;
+            continue;
+        }
         office = office || is_office_format(a);
         readable = readable || is_readable_format(a);
+    }
+    if (tnef != NULL) {
+        g_autofree char *text = g_strdup_printf(
+            "The attachment %s is Outlook's TNEF wrapper (application/ms-tnef); "
+            "the files inside it were not read, and only Outlook opens it.", tnef->name);
+
+        statement_add_diagnostic(s, "attachment-tnef", text);
     }
     if (office && !readable)
         statement_add_diagnostic(s, "attachment-not-readable-format",

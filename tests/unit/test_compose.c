@@ -345,6 +345,7 @@ test_acknowledgement(void **state)
 
     statement_add_diagnostic(s, "attachment-not-readable-format", "x");
     statement_add_diagnostic(s, "purpose-missing", "y");
+    statement_add_diagnostic(s, "attachment-tnef", "z");
     m = compose_acknowledgement(&test_mail_settings, s, NULL);
     assert_non_null(m);
     check_raw_headers(m);
@@ -368,6 +369,7 @@ test_acknowledgement(void **state)
     }
     assert_non_null(strstr(text, "please send a PDF beside the Word file"));
     assert_non_null(strstr(text, "recorded as For Information"));
+    assert_non_null(strstr(text, "send the files again as ordinary attachments"));
     g_object_unref(msg);
     outmail_free(m);
     /* No response contact: no acknowledgement. */

@@ -1105,8 +1105,9 @@ diagnostic_text(const struct statement *s, const char *code)
 }
 
 /* A PDF named in capitals and sent as application/octet-stream is a
- * readable format beside a .DOC; and a damaged mail's diagnostic names
- * every problem found, not only the first. */
+ * readable format beside a .DOC; a winmail.dat is named as Outlook's
+ * wrapper, not as a word processor's file; and a damaged mail's
+ * diagnostic names every problem found, not only the first. */
 static void
 test_diagnostic_checks(void **state)
 {
@@ -1129,9 +1130,27 @@ test_diagnostic_checks(void **state)
         "Purpose: For information\n\n"
         "--b\nContent-Type: application/pdf\nContent-Disposition: attachment; "
         "filename=\"ls.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBE*Ri0x!LjQ=\n";
+    static const char tnef[] =
+        "From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS in rich text\n"
+        "Message-ID: <tnef-1@itu.test>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+        "--b\nContent-Type: text/plain\n\nFrom: ITU-T SG15\nTo: IETF CCAMP WG\n"
+        "Purpose: For information\n\n"
+        "--b\nContent-Type: application/vnd.ms-tnef; name=\"winmail.dat\"\n"
+        "Content-Disposition: attachment; filename=\"winmail.dat\"\n"
+        "Content-Transfer-Encoding: base64\n\neJ8+IgEAAQ==\n"
+        "--b--\n";
     struct statement *s = ingest_new_statement(upper);
     const char *text;
 
+    assert_false(statement_has_diagnostic(s, "attachment-not-readable-format"));
+    assert_false(statement_has_diagnostic(s, "attachment-tnef"));
+    statement_free(s);
+    s = ingest_new_statement(tnef);
+    text = diagnostic_text(s, "attachment-tnef");
+    assert_non_null(text);
+    assert_non_null(strstr(text, "winmail.dat"));
+    /* Its "application/vnd.ms-" type is no word processor's. */
     assert_false(statement_has_diagnostic(s, "attachment-not-readable-format"));
     statement_free(s);
     s = ingest_new_statement(damaged);
@@ -1219,7 +1238,8 @@ main(void)
     tests[n + 3].test_func = test_retry_keeps_decision;
     tests[n + 4].name = "a list's copy of a reply recorded first: the reply still goes to the assignee";
     tests[n + 4].test_func = test_list_copy_of_reply_first;
-    tests[n + 5].name = "attachment names in capitals; every MIME problem in the diagnostic";
+    tests[n + 5].name =
+        "attachment names in capitals; winmail.dat named; every MIME problem in the diagnostic";
     tests[n + 5].test_func = test_diagnostic_checks;
     tests[n + 6].name = "a delayed DSN is recorded, but marks nothing failing and reports nothing";
     tests[n + 6].test_func = test_dsn_action;
