@@ -322,6 +322,7 @@ enum {
     HDR_DATE = 1 << 2,
     HDR_SUBJECT = 1 << 3,
     HDR_OTHER = 1 << 4,
+    HDR_MAILBOX = 1 << 5,       /* not a line: the From line names an address */
 };
 
 static const struct header {
@@ -1705,9 +1706,11 @@ header_line(struct scan *sc, const char *line, size_t len)
 }
 
 /* Whether the lines from p on are a forwarded header as Outlook writes it
- * inline: mail header lines, up to the first that is none.  Sent and
- * Subject together are in no liaison form; under a rule of underscores a
- * From with a Sent, Date (newer Outlook) or Subject will do. */
+ * inline: mail header lines, up to the first that is none.  Sent is in no
+ * liaison form, but From, Date, Subject and To are in a letter that heads
+ * itself as a memo does ("From: ITU-T Study Group 15", "Date: 2026-10-01");
+ * without Sent, the header is told by its From naming a mailbox, as every
+ * mailer writes it, where a letter names the sending body. */
 static gboolean
 header_block(struct scan *sc, const char *p, gboolean after_rule)
 {
@@ -1722,6 +1725,8 @@ header_block(struct scan *sc, const char *p, gboolean after_rule)
         /* A long To folded onto an indented line stays in the block. */
         if (bit == 0 && (lines == 0 || blank(p, n) || !indented(p, n)))
             break;
+        if (bit == HDR_FROM && match_at(PAT_ADDR, p, n, 0, sc->md))
+            bit |= HDR_MAILBOX;
         seen |= bit;
         p = next_line(p, n);
     }
@@ -1730,17 +1735,19 @@ header_block(struct scan *sc, const char *p, gboolean after_rule)
      * read here are not read again from there. */
     if (p > sc->examined)
         sc->examined = p;
-    if ((seen & (HDR_SENT | HDR_SUBJECT)) == (HDR_SENT | HDR_SUBJECT))
+    /* Outlook's own pair; Sent with Subject is Outlook's too, its From
+     * line folded or lost in the rendering. */
+    if ((seen & (HDR_FROM | HDR_SENT)) == (HDR_FROM | HDR_SENT) ||
+        (seen & (HDR_SENT | HDR_SUBJECT)) == (HDR_SENT | HDR_SUBJECT))
         return TRUE;
+    if (!(seen & HDR_MAILBOX))
+        return FALSE;
     /* Outlook for Mac and the new Outlook write Date, not Sent, and the
-     * rule is lost when the HTML is rendered; a letter's own Subject
-     * line (F_SUBJECT) comes in no block of From and Date lines (a
-     * letter that heads itself with all three is taken for a forward,
-     * a known limit). */
-    if ((seen & (HDR_FROM | HDR_DATE | HDR_SUBJECT)) == (HDR_FROM | HDR_DATE | HDR_SUBJECT))
+     * rule is lost when the HTML is rendered: Date and Subject both; under
+     * the rule, one of them will do. */
+    if ((seen & (HDR_DATE | HDR_SUBJECT)) == (HDR_DATE | HDR_SUBJECT))
         return TRUE;
-    return after_rule && (seen & HDR_FROM) &&
-           (seen & (HDR_SENT | HDR_DATE | HDR_SUBJECT));
+    return after_rule && (seen & (HDR_DATE | HDR_SUBJECT));
 }
 
 /* Whether a line starts an inline forwarded header that has no

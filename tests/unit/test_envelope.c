@@ -2005,6 +2005,113 @@ test_outlook_forward(void **state)
     envelope_free(env);
 }
 
+/* A letter may head itself as a memo does, with From, Date, Subject and
+ * To lines: without a forward's marker line, a From naming a mailbox
+ * or a Sent line, that block is the letter's envelope, not a forward. */
+static void
+test_letter_header_block(void **state)
+{
+    /* Forward marker lines of Outlook, Apple Mail, Gmail, Thunderbird. */
+    static const char *const markers[] = {
+        "-----Original Message-----\n",
+        "Begin forwarded message:\n",
+        "---------- Forwarded message ---------\n",
+        "-------- Forwarded Message --------\n",
+    };
+    /* A mailbox as mailers write it in a forwarded header's From. */
+    static const char *const froms[] = {
+        "From: Ann Bee <ann@bbf.test>\n",
+        "From: ann@bbf.test\n",
+        "From: \"Bee, Ann\" <mailto:ann@bbf.test>\n",
+        "From: Ann Bee [mailto:ann@bbf.test]\n",
+    };
+    struct envelope *env;
+
+    (void) state;
+    env = scan("From: ITU-T Study Group 15\n"
+               "Date: 2026-10-01\n"
+               "Subject: LS on OTN YANG models\n"
+               "To: IETF CCAMP\n"
+               "Title: LS on OTN YANG models (reply)\n"
+               "Purpose: For action\n"
+               "Deadline: 2027-01-15\n", -1);
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF CCAMP");
+    assert_str(env->title, "LS on OTN YANG models (reply)");
+    assert_int_equal(env->purpose, PURPOSE_ACTION);
+    assert_str(env->deadline, "2027-01-15");
+    envelope_free(env);
+
+    /* After a greeting, with an empty line before the form's labels,
+     * and under a rule of underscores: the letter's own head all the
+     * same. */
+    env = scan("Dear colleagues,\n\n"
+               "From: ITU-T Study Group 15\n"
+               "Date: 1 October 2026\n"
+               "Subject: LS on OTN YANG models\n"
+               "To: IETF CCAMP\n"
+               "\n"
+               "Deadline: 2027-01-15\n", -1);
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF CCAMP");
+    assert_str(env->title, "LS on OTN YANG models");
+    envelope_free(env);
+    env = scan("________________________________\n"
+               "From: ITU-T Study Group 15\n"
+               "Date: 2026-10-01\n"
+               "To: IETF CCAMP\n", -1);
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF CCAMP");
+    envelope_free(env);
+
+    /* The same lines under a marker line are a forward, whatever the
+     * From names: the letter below them is read. */
+    for (size_t i = 0; i < G_N_ELEMENTS(markers); i++) {
+        char *text = g_strconcat(markers[i],
+                                 "From: Ann Bee\n"
+                                 "Date: 2026-10-01\n"
+                                 "Subject: LS on OTN\n"
+                                 "To: liaisons@ietf.test\n"
+                                 "\n"
+                                 "From: ITU-T Study Group 15\n"
+                                 "To: IETF CCAMP\n", NULL);
+
+        env = scan(text, -1);
+        assert_str(env->from_body, "ITU-T Study Group 15");
+        assert_str(env->to_body, "IETF CCAMP");
+        envelope_free(env);
+        g_free(text);
+    }
+
+    /* Outlook's From and Sent pair, with or without a Subject line. */
+    env = scan("From: Ann Bee\n"
+               "Sent: Monday, December 1, 2026 10:00 AM\n"
+               "To: liaisons@ietf.test\n"
+               "\n"
+               "From: ITU-T Study Group 15\nTo: IETF CCAMP\n", -1);
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF CCAMP");
+    envelope_free(env);
+
+    /* A mail header's From names a mailbox: Date and Subject then tell
+     * a forward without a marker (Outlook for Mac, the new Outlook). */
+    for (size_t i = 0; i < G_N_ELEMENTS(froms); i++) {
+        char *text = g_strconcat("Please register this one.\n", froms[i],
+                                 "Date: Monday, 1 December 2026 at 10:00\n"
+                                 "To: liaisons@ietf.test\n"
+                                 "Subject: LS on OTN\n"
+                                 "\n"
+                                 "From: ITU-T Study Group 15\n"
+                                 "To: IETF CCAMP\n", NULL);
+
+        env = scan(text, -1);
+        assert_str(env->from_body, "ITU-T Study Group 15");
+        assert_str(env->to_body, "IETF CCAMP");
+        envelope_free(env);
+        g_free(text);
+    }
+}
+
 /* Lines that look like labels but are not fields. */
 static void
 test_lookalike_lines(void **state)
@@ -2204,6 +2311,7 @@ main(void)
         cmocka_unit_test(test_quoted_lines),
         cmocka_unit_test(test_next_line_value_with_colon),
         cmocka_unit_test(test_outlook_forward),
+        cmocka_unit_test(test_letter_header_block),
         cmocka_unit_test(test_lookalike_lines),
         cmocka_unit_test(test_huge_line),
         cmocka_unit_test(test_bounds),
