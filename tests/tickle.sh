@@ -4,7 +4,9 @@
 # 0 days ahead; weekly once overdue with no stop; For Information never;
 # no deadline at 30 days then weekly), one reminder row and one outbox row
 # per reminder, the lists left out, a second run on the same day and two
-# runs at once queuing nothing twice, --dry-run queuing nothing, an
+# runs at once queuing nothing twice, cron down for days (the missed
+# soon-due reminder made up once, an overdue one after a deadline that
+# passed meanwhile, never "due"), --dry-run queuing nothing, an
 # answered statement reminded again once reopened or given a new
 # deadline, and the summary line.  It prints the schedule one action statement with a
 # deadline received, as the tests observed it.
@@ -192,6 +194,60 @@ check "missed days: one reminder for s03, not a backlog" test "$(points "$DB3" "
 check "the day after: nothing new for s03" test "$(q "$DB3" "SELECT count(*) FROM reminder WHERE statement = $S_ACTION")" = 1
 "$CTL" -d "$DB3" tickle --now 2027-03-12 >/dev/null
 check "then before-3 on its day" test "$(points "$DB3" "$S_ACTION" | tail -1)" = "2027-03-12 before-3"
+
+# --- cron down for days, and run twice a day ------------------------------------
+# s03 (deadline 2027-03-15): cron runs twice each day from 02-25, but not
+# on 03-01 .. 03-03, the days s03 entered the reminder window (its "due in
+# 14 days" point), nor on 03-15 .. 03-17, the deadline and after.  The
+# first run back, 03-04, sends the missed soon-due reminder ("due in 11
+# days"); the first after the deadline, 03-18, sends an overdue one
+# ("overdue by 3 days"), never "due" for a day gone; each once, judged by
+# the reminder rows already written, and the second run of each day
+# queues nothing.
+DB8="$SCRATCH/down.db"
+fresh_db "$DB8"
+: > "$SCRATCH/down-runs"
+: > "$SCRATCH/down-second"
+for d in $(days 2027-02-25 2027-03-30); do
+    case $d in 2027-03-0[123]|2027-03-1[567]) continue ;; esac
+    "$CTL" -d "$DB8" tickle --now "$d" > "$SCRATCH/out" 2>&1 || echo "$d exit $?" >> "$SCRATCH/down-runs"
+    sed "s/^/$d  /" "$SCRATCH/out" >> "$SCRATCH/down-runs"
+    rows=$(q "$DB8" "SELECT count(*) FROM outbox")
+    "$CTL" -d "$DB8" tickle --now "$d" > "$SCRATCH/out" 2>&1 || echo "$d exit $?" >> "$SCRATCH/down-runs"
+    sed "s/^/$d  /" "$SCRATCH/out" >> "$SCRATCH/down-second"
+    [ "$(q "$DB8" "SELECT count(*) FROM outbox")" = "$rows" ] || echo "$d: second run queued mail" >> "$SCRATCH/down-second"
+done
+check "cron down: every run exits 0" sh -c '! grep -q " exit " "$1"' _ "$SCRATCH/down-runs"
+is "cron down: s03's reminders, the missed ones made up once on the first run back" \
+    "2027-03-04 before-14 due;2027-03-08 before-7 due;2027-03-12 before-3 due;2027-03-14 before-1 due;2027-03-18 before-0 overdue;2027-03-22 overdue-1 overdue;2027-03-29 overdue-2 overdue" \
+    "$(q "$DB8" "SELECT group_concat(day || ' ' || point || ' ' || kind, ';') FROM (SELECT day, point, kind FROM reminder WHERE statement = $S_ACTION ORDER BY day, id)")"
+is "cron down over the window's start: 'due in 11 days' on the first run back, once" \
+    "2027-03-04  statement $S_ACTION: due in 11 days (2027-03-15)" \
+    "$(grep "statement $S_ACTION: due in 1[0-4] days" "$SCRATCH/down-runs" | cut -d: -f1-2)"
+is "cron down over the deadline: 'overdue by 3 days' on the first run after, once" \
+    "2027-03-18  statement $S_ACTION: overdue by 3 days (2027-03-15)" \
+    "$(grep "statement $S_ACTION: overdue by [1-6] days" "$SCRATCH/down-runs" | cut -d: -f1-2)"
+is "cron down over the deadline: no 'due' line for s03 after its deadline" "" \
+    "$(grep "^2027-03-1[5-9].* statement $S_ACTION: due" "$SCRATCH/down-runs")"
+is "cron down over the deadline: the mail says overdue" 1 \
+    "$(q "$DB8" "SELECT count(*) FROM reminder r JOIN outbox o ON o.id = r.outbox WHERE r.statement = $S_ACTION AND r.day = '2027-03-18' AND instr(CAST(o.raw AS TEXT), 'overdue by 3 days') > 0 AND instr(CAST(o.raw AS TEXT), 'due in') = 0 AND instr(CAST(o.raw AS TEXT), 'due today') = 0")"
+is "cron down: a second run on the same day queues nothing, prints nothing" "" \
+    "$(grep -v "^\([0-9-]*\)  tickle \1: [0-9]* statements looked at; 0 reminders queued (due 0, overdue 0, no-deadline 0); [0-9]* already queued earlier$" "$SCRATCH/down-second")"
+check_grep "cron down: the second run on 03-18 counts s03's as already queued" \
+    "^2027-03-18  tickle 2027-03-18: .*; [1-9][0-9]* already queued earlier$" "$SCRATCH/down-second"
+R8=$(count_rows "$DB8" reminder)
+check "cron down: one outbox row per reminder" test "$(q "$DB8" "SELECT count(*) FROM outbox WHERE kind = 'reminder'")" = "$R8"
+check "cron down: one 'tickled' event per reminder" test "$(q "$DB8" "SELECT count(*) FROM event WHERE what = 'tickled'")" = "$R8"
+# Never to a group's list: not among the envelope's recipients, nor in
+# To or Cc (the header block, up to its blank line; the body may quote the
+# statement's own To, which names the list).
+HDR="substr(CAST(o.raw AS TEXT), 1, instr(CAST(o.raw AS TEXT), char(13, 10, 13, 10)))"
+check "cron down: every reminder has a header block" \
+    test "$(q "$DB8" "SELECT count(*) FROM outbox o WHERE o.kind = 'reminder' AND instr($HDR, 'Cc: ') > 0")" = "$R8"
+is "cron down: no reminder goes to a list, by envelope or header" 0 \
+    "$(q "$DB8" "SELECT count(*) FROM outbox o JOIN recipient p ON p.statement = o.statement AND p.role IN ('list', 'info-list') WHERE o.kind = 'reminder' AND (instr(char(10) || lower(o.rcpts) || char(10), char(10) || lower(p.addr) || char(10)) > 0 OR instr(lower($HDR), lower(p.addr)) > 0)")"
+check "cron down: s03's lists are known (ccamp, netmod), so the check above had something to find" \
+    test "$(q "$DB8" "SELECT count(*) FROM recipient WHERE statement = $S_ACTION AND role IN ('list', 'info-list')")" = 2
 
 # --- a deadline extended by a week: the new "due in 7 days" on its day -------
 # s03 is due 2027-03-15: "due in 14 days" on 03-01, "due in 7 days" on

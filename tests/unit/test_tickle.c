@@ -523,6 +523,54 @@ test_custom_before(void **state)
     g_array_free(runs, TRUE);
 }
 
+/* Cron down across the first point (the statement enters the reminder
+ * window while nothing runs) and again across the deadline, each run made
+ * twice: the window's first reminder on the first run back, as "due in N
+ * days"; the deadline's, on the first run after it, as overdue (never
+ * "due" for a day gone); each once, and the weekly points after on their
+ * days. */
+static void
+test_cron_down(void **state)
+{
+    struct tickle_policy p;
+    GDate deadline = day("2027-03-15"), received = day("2027-01-10");
+    struct tickle_facts f = facts(PURPOSE_ACTION, &deadline, &received);
+    /* Down D-14 .. D-12 (before-14) and D .. D+2 (before-0, the deadline). */
+    GDate skip[] = {
+        day("2027-03-01"), day("2027-03-02"), day("2027-03-03"),
+        day("2027-03-15"), day("2027-03-16"), day("2027-03-17"),
+    };
+    GArray *runs = days_from(received, plus(deadline, 15), skip, G_N_ELEMENTS(skip));
+    GArray *twice = g_array_new(FALSE, FALSE, sizeof(GDate));
+    char *log;
+
+    (void) state;
+    tickle_policy_default(&p);
+    for (guint i = 0; i < runs->len; i++) {
+        g_array_append_val(twice, g_array_index(runs, GDate, i));
+        g_array_append_val(twice, g_array_index(runs, GDate, i));
+    }
+    log = simulate(&p, &f, (GDate *) twice->data, twice->len);
+    assert_string_equal(log,
+        "2027-03-04 before-14 due 11; 2027-03-08 before-7 due 7; "
+        "2027-03-12 before-3 due 3; 2027-03-14 before-1 due 1; "
+        "2027-03-18 before-0 overdue 3; 2027-03-22 overdue-1 overdue 7; "
+        "2027-03-29 overdue-2 overdue 14");
+    g_free(log);
+    /* Down from the day before the window to past the first overdue
+     * point: one reminder, overdue, with the days of the run. */
+    {
+        GDate back[] = { day("2027-02-28"), day("2027-03-25"), day("2027-03-25"),
+                         day("2027-03-26") };
+
+        log = simulate(&p, &f, back, G_N_ELEMENTS(back));
+        assert_string_equal(log, "2027-03-25 overdue-1 overdue 10");
+        g_free(log);
+    }
+    g_array_free(twice, TRUE);
+    g_array_free(runs, TRUE);
+}
+
 int
 main(void)
 {
@@ -536,6 +584,7 @@ main(void)
         cmocka_unit_test(test_overdue_no_cap),
         cmocka_unit_test(test_daily_schedule),
         cmocka_unit_test(test_missed_days),
+        cmocka_unit_test(test_cron_down),
         cmocka_unit_test(test_late_arrival),
         cmocka_unit_test(test_information_never),
         cmocka_unit_test(test_no_deadline),
