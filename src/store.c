@@ -518,10 +518,10 @@ static const char *const sql_text[SQL_COUNT] = {
         "SELECT 1 FROM reminder WHERE statement = ?1"
         " AND substr(point, 1, length(?2) + 1) = ?2 || '@' AND day >= ?3 LIMIT 1",
     /* Any overdue reminder (kind 'overdue': what it said, whatever its
-     * point) of a deadline since moved from, on or after day ?2. */
-    [SQL_OVERDUE_BEFORE] =
+     * point or deadline) on or after day ?2. */
+    [SQL_OVERDUE_SINCE] =
         "SELECT 1 FROM reminder WHERE statement = ?1 AND kind = 'overdue'"
-        " AND instr(point, '@') > 0 AND day >= ?2 LIMIT 1",
+        " AND day >= ?2 LIMIT 1",
     /* A "deadline changed" event after outbox row ?2's "queued
      * reminder" event (outbox_queue's detail: "outbox ROW <message-id> to
      * ..."), the first such if ever two; by the log's order (its ids), not

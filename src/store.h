@@ -285,13 +285,12 @@ gboolean store_reminded_on(struct store *st, gint64 statement_id, const char *da
 gboolean store_reminded_before_move(struct store *st, gint64 statement_id,
                                     const char *point, const char *day,
                                     gboolean *yes, GError **err);
-/* Whether a statement got an overdue reminder (by any point) on or after
- * day (YYYY-MM-DD) for a deadline it has since moved from: a deadline
- * moved while overdue must not bring the next overdue reminder sooner
- * than the interval. */
-gboolean store_overdue_reminded_before_move(struct store *st, gint64 statement_id,
-                                            const char *day, gboolean *yes,
-                                            GError **err);
+/* Whether a statement got an overdue reminder (by any point, of any
+ * deadline it had) on or after day (YYYY-MM-DD): overdue reminders keep
+ * the interval apart, whether a moved deadline or a late run made up a
+ * point. */
+gboolean store_overdue_reminded_since(struct store *st, gint64 statement_id,
+                                      const char *day, gboolean *yes, GError **err);
 /* Whether statement_id's deadline moved (a "deadline changed" event)
  * after outbox row outbox_id was queued for it (its "queued reminder"
  * event), by the event log's order; *moved is FALSE when no such row was

@@ -299,12 +299,12 @@ store_reminded_before_move(struct store *st, gint64 statement_id, const char *po
 }
 
 /* Whether statement_id got an overdue reminder ("overdue by N days", by
- * any point) on or after day for a deadline it has since moved from. */
+ * any point, of any deadline) on or after day. */
 gboolean
-store_overdue_reminded_before_move(struct store *st, gint64 statement_id, const char *day,
-                                   gboolean *yes, GError **err)
+store_overdue_reminded_since(struct store *st, gint64 statement_id, const char *day,
+                             gboolean *yes, GError **err)
 {
-    return reminder_exists(st, SQL_OVERDUE_BEFORE, statement_id, day, NULL, yes, err);
+    return reminder_exists(st, SQL_OVERDUE_SINCE, statement_id, day, NULL, yes, err);
 }
 
 /* Whether a "deadline changed" event of statement_id came after the

@@ -56,10 +56,12 @@
  *   add a second reminder on a day that had one; nor repeat, days later,
  *   a "due in N days" that the old date's schedule sent less than N days
  *   before (store_reminded_before_move): a deadline moved by a day would
- *   otherwise say "due in 7 days" twice in two days; nor, when the new
- *   date is still past, an overdue point less than the interval after an
- *   overdue reminder of an old date (store_overdue_reminded_before_move),
- *   which would say "overdue by 7 days" twice in two days.  One
+ *   otherwise say "due in 7 days" twice in two days; nor an overdue point
+ *   less than the interval after an overdue reminder
+ *   (store_overdue_reminded_since): a deadline moved by a day and still
+ *   past would say "overdue by 7 days" twice in two days, and a tickler
+ *   back after days down would send the deadline's made-up point
+ *   ("overdue by 6 days") the day before the first weekly one.  One
  *   transaction per statement, not one for the run, so that the daemon
  *   and intake are never held off for more than one statement's work.
  */
@@ -581,24 +583,25 @@ decide_and_queue(struct store *st, const struct compose_settings *cs,
             return ONE_NOTHING;
         }
     }
-    /* A deadline moved while overdue (by a day, say, and still past)
-     * frees the new date's overdue points, the first of them maybe the
-     * day after the old date's "overdue by 7 days", which it would say
-     * again.  The statement was overdue throughout and the assignee was
-     * told so: a point of the new schedule that falls less than the
-     * interval after an overdue reminder of an old date is skipped (not
-     * held for a later day, where it would come a day before the next
-     * point).  By the point's day, not today's, so the next overdue
-     * reminder is the new date's first point at least the interval after
-     * the last one.  A move past the day is not overdue and starts
-     * afresh. */
+    /* Overdue reminders keep the interval apart.  Two ways bring them
+     * closer: a deadline moved while overdue (by a day, say, and still
+     * past) frees the new date's overdue points, the first of them maybe
+     * the day after the old date's "overdue by 7 days", which it would
+     * say again; and a tickler back after days down makes up the
+     * deadline's point late ("overdue by 6 days"), the day before the
+     * first weekly one.  The assignee was told it is overdue: a point
+     * that falls less than the interval after an overdue reminder is
+     * skipped (not held for a later day, where it would come a day before
+     * the next point).  By the point's day, not today's, so the next
+     * overdue reminder is the first point at least the interval after the
+     * last one.  A move past the day is not overdue and starts afresh. */
     if (strcmp(pt->kind, "overdue") == 0 && p->overdue_interval > 0) {
         GDate   since = day_offset(&pt->day, 1 - p->overdue_interval);
         char    since_iso[16];
         gboolean said = FALSE;
 
         g_date_strftime(since_iso, sizeof since_iso, "%Y-%m-%d", &since);
-        if (!store_overdue_reminded_before_move(st, id, since_iso, &said, err)) {
+        if (!store_overdue_reminded_since(st, id, since_iso, &said, err)) {
             store_tickle_facts_clear(&f);
             return ONE_FAILED;
         }

@@ -800,24 +800,24 @@ test_answered(void **state)
     store_close(st);
 }
 
-/* Whether store_overdue_reminded_before_move finds a row for statement id
+/* Whether store_overdue_reminded_since finds a row for statement id
  * since day. */
 static gboolean
-overdue_before_move(struct store *st, gint64 id, const char *day)
+overdue_since(struct store *st, gint64 id, const char *day)
 {
     GError *err = NULL;
     gboolean yes = TRUE;        /* a miss must say so */
 
-    assert_true(store_overdue_reminded_before_move(st, id, day, &yes, &err));
+    assert_true(store_overdue_reminded_since(st, id, day, &yes, &err));
     assert_null(err);
     return yes;
 }
 
-/* store_overdue_reminded_before_move: only an overdue reminder ("overdue"
- * kind, whatever its point) of a retired key (a deadline since moved),
- * only of this statement, and only on or after the day. */
+/* store_overdue_reminded_since: only an overdue reminder ("overdue"
+ * kind, whatever its point, of the deadline in force or of one since
+ * moved from), only of this statement, and only on or after the day. */
 static void
-test_overdue_reminded_before_move(void **state)
+test_overdue_reminded_since(void **state)
 {
     struct fixture *f = *state;
     struct store *st = open_ok(f->path);
@@ -836,22 +836,26 @@ test_overdue_reminded_before_move(void **state)
     assert_true(store_reminder_add(st, other, "overdue-2", "overdue", "2027-03-29", 0,
                                    &already, &err) > 0);
     assert_true(store_commit(st, &err));
-    /* Keys of the deadline in force do not count: nothing moved yet. */
-    assert_false(overdue_before_move(st, id, "2027-03-01"));
+    /* Keys of the deadline in force count (a late run's made-up point
+     * among them); a "due" reminder does not. */
+    assert_true(overdue_since(st, id, "2027-03-17"));          /* overdue-1 */
+    assert_false(overdue_since(st, id, "2027-03-23"));
     assert_true(store_begin(st, &err));
     assert_true(store_set_deadline(st, id, "2027-03-16", &err));
     assert_true(store_commit(st, &err));
-    assert_true(overdue_before_move(st, id, "2027-03-16"));   /* both */
-    assert_true(overdue_before_move(st, id, "2027-03-22"));   /* overdue-1 */
-    assert_false(overdue_before_move(st, id, "2027-03-23"));
-    /* The other statement's reminder is its own, and not retired. */
-    assert_false(overdue_before_move(st, other, "2027-03-01"));
-    /* A reminder of the new date is not one of an old date's. */
+    assert_true(overdue_since(st, id, "2027-03-16"));   /* both */
+    assert_true(overdue_since(st, id, "2027-03-22"));   /* overdue-1 */
+    assert_false(overdue_since(st, id, "2027-03-23"));
+    /* The other statement's reminder is its own. */
+    assert_false(overdue_since(st, other, "2027-03-30"));
+    assert_true(overdue_since(st, other, "2027-03-29"));
+    /* A reminder of the new date counts as much as an old date's. */
     assert_true(store_begin(st, &err));
     assert_true(store_reminder_add(st, id, "overdue-2", "overdue", "2027-03-30", 0,
                                    &already, &err) > 0);
     assert_true(store_commit(st, &err));
-    assert_false(overdue_before_move(st, id, "2027-03-23"));
+    assert_true(overdue_since(st, id, "2027-03-23"));
+    assert_false(overdue_since(st, id, "2027-03-31"));
     statement_free(s);
     statement_free(s2);
     store_close(st);
@@ -1560,7 +1564,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_transaction_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replied_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answered, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_overdue_reminded_before_move, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overdue_reminded_since, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_moved_since, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_needs_transaction, setup, teardown),
     };
