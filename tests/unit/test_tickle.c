@@ -2,7 +2,10 @@
  * test_tickle.c: unit tests of the tickler's policy (cmocka), without a
  * database: the point due on a day for a statement's facts, and whole
  * schedules simulated day by day with a set of points already sent,
- * standing in for the reminder table's UNIQUE (statement, point).
+ * standing in for the reminder table's UNIQUE (statement, point).  What
+ * the database adds on top (one reminder a statement a day, overdue
+ * reminders kept the interval apart) is tested through liaisonctl in
+ * tests/tickle.sh: a point logged here may be skipped there.
  */
 #include <setjmp.h>
 #include <stdarg.h>
