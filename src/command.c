@@ -52,8 +52,9 @@
  *
  * - The answers go to known people only, but a From is anyone's to
  *   write: one forged mail per answer would make liaisond mail a chair
- *   without end.  So an address gets at most answer_per_day reports in 24
- *   hours (a setting of its own, 50 by default: a chair working through a
+ *   without end.  So an address gets at most answer_per_day answers in 24
+ *   hours (outbox kind "answer", counted apart from reports and
+ *   acknowledgements; a setting of its own, 50 by default: a chair working through a
  *   batch of statements by mail sends more commands in a day than anyone
  *   is sent acknowledgements); past it the commands still run and an
  *   event says the answer was withheld (queue_answer).
@@ -651,17 +652,18 @@ other_addressed(const struct command_ctx *cc, const char *secret, const struct m
 }
 
 /* Queue the answer about commands (subject, text) on s to addr, unless
- * addr had cc->answer_per_day reports in the last 24 hours: then only an
- * "answer withheld" event on the answer (message_row) says so.  The
- * count is of every report, those about bounces too, since the outbox
- * tells them apart by kind only: they are mail to the same person. */
+ * addr had cc->answer_per_day answers in the last 24 hours: then only an
+ * "answer withheld" event on the answer (message_row) says so.  Only
+ * answers count: reports of bounces and refused recipients are not
+ * anyone's forged From at work, and a liaison manager or AD who had many
+ * that day must still hear what their commands did. */
 static gboolean
 queue_answer(const struct command_ctx *cc, const struct statement *s, gint64 message_row,
              const char *addr, const char *subject, const char *text, GError **err)
 {
     /* As the outbox row has it: the composer lower-cases addresses. */
     g_autofree char *rcpt = g_ascii_strdown(addr, -1);
-    gint64 n = store_outbox_count_to(cc->store, "report", rcpt, err);
+    gint64 n = store_outbox_count_to(cc->store, OUTBOX_KIND_ANSWER, rcpt, err);
     struct outmail *answer;
     gboolean ok;
 
@@ -669,13 +671,19 @@ queue_answer(const struct command_ctx *cc, const struct statement *s, gint64 mes
         return FALSE;
     if (n >= cc->answer_per_day) {
         g_autofree char *why = g_strdup_printf("no answer \"%s\" to %s: %" G_GINT64_FORMAT
-                                               " reports already sent in 24 hours; the"
+                                               " answers already sent in 24 hours; the"
                                                " commands stand as recorded", subject, rcpt, n);
 
         return store_add_event(cc->store, s->id, message_row, "answer withheld", "liaisond",
                                why, err);
     }
+    /* A report's text and headers, under a kind of its own in the outbox,
+     * which is what the count above reads. */
     answer = compose_report(cc->mail, s, addr, subject, text);
+    if (answer != NULL) {
+        g_free(answer->kind);
+        answer->kind = g_strdup(OUTBOX_KIND_ANSWER);
+    }
     ok = answer == NULL || outbox_queue(cc->store, s->id, answer, err) != 0;
     outmail_free(answer);
     return ok;

@@ -79,8 +79,8 @@ struct command_ctx {
     gboolean notify;            /* a reassigned statement's new notification */
     const struct compose_settings *mail;    /* the answer is queued with it */
     const char *authserv_id;    /* NULL or "": Authentication-Results not asked for */
-    int     answer_per_day;     /* answers to one address in 24 hours (answer_per_day),
-                                   counted with the other reports it was sent */
+    int     answer_per_day;     /* answers to one address in 24 hours (answer_per_day):
+                                   outbox rows of kind "answer" only */
 };
 
 /* Who asked for a change, for its event. */
@@ -126,7 +126,7 @@ gboolean command_reassign(const struct command_ctx *cc, gint64 id, const char *k
  * close, re-date or reassign s, with an event each; refused ones get a
  * "command refused" event; one answer goes back to the From when it is a
  * person the reply address was given to or a decider on s, unless that
- * address had answer_per_day reports in 24 hours ("answer withheld"
+ * address had answer_per_day answers in 24 hours ("answer withheld"
  * event; the commands ran all the same).  Nothing is
  * done for mail without commands, or sent to no reply address of s; but
  * when it was sent to another statement's reply address with a token

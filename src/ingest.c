@@ -651,10 +651,10 @@ handle_bounce(struct ingest_ctx *ctx, const struct message *m, struct decision *
     orow = store_outbox_get(ctx->store, row, err);
     if (orow == NULL)
         return FALSE;
-    ok = strcmp(orow->kind, "report") == 0;
+    ok = outbox_kind_unreported(orow->kind);
     store_outbox_row_free(orow);
     if (ok)
-        return TRUE;            /* never report a report's bounce: no loops */
+        return TRUE;            /* never a report's or an answer's bounce: no loops */
     s = store_get_statement_meta(ctx->store, stmt, err);
     if (s == NULL)
         return FALSE;

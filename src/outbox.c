@@ -187,6 +187,13 @@ outbox_has_line(const GPtrArray *a, const char *s)
     return FALSE;
 }
 
+/* See outbox.h. */
+gboolean
+outbox_kind_unreported(const char *kind)
+{
+    return g_strcmp0(kind, "report") == 0 || g_strcmp0(kind, OUTBOX_KIND_ANSWER) == 0;
+}
+
 /* Queue m for statement_id inside the caller's transaction. */
 gint64
 outbox_queue(struct store *st, gint64 statement_id, const struct outmail *m,
@@ -658,7 +665,8 @@ refused_text(const GPtrArray *refused, const GPtrArray *reasons, const char *ind
  * their reasons), to the statement's liaison manager or assignee unless
  * the relay refused that address too (rejected: all the row's refused);
  * outcome says what became of the others.  NULL when there is none to
- * write (no statement, a report's own refusal, nobody to tell): logged. */
+ * write (no statement, a report's or an answer's own refusal, nobody to
+ * tell): logged. */
 static struct outmail *
 refusal_report(struct store *st, const struct compose_settings *cs,
                const struct store_outbox_row *row, const GPtrArray *refused,
@@ -671,10 +679,11 @@ refusal_report(struct store *st, const struct compose_settings *cs,
 
     if (refused->len == 0)
         return NULL;
-    if (row->statement <= 0 || strcmp(row->kind, "report") == 0) {
+    if (row->statement <= 0 || outbox_kind_unreported(row->kind)) {
         log_msg(LOG_WARNING, row->message_id, "outbox %" G_GINT64_FORMAT
                 ": %s refused by the relay; not reported (%s)", row->id, list,
-                strcmp(row->kind, "report") == 0 ? "a report" : "no statement");
+                !outbox_kind_unreported(row->kind) ? "no statement"
+                : strcmp(row->kind, "report") == 0 ? "a report" : "an answer");
         return NULL;
     }
     if ((s = store_get_statement_meta(st, row->statement, &e)) == NULL) {

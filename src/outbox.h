@@ -77,6 +77,14 @@ GPtrArray *outbox_lines(const char *text);
 /* Whether s is one of the lines of a (from outbox_lines). */
 gboolean outbox_has_line(const GPtrArray *a, const char *s);
 
+/* The outbox kind of an answer to commands by mail (command.c): a
+ * report to the command's From, with a kind of its own so that
+ * answer_per_day counts answers only. */
+#define OUTBOX_KIND_ANSWER "answer"
+/* Whether mail of kind is a report or an answer, whose own bounce or
+ * refused recipient is never reported: reports about reports could loop. */
+gboolean outbox_kind_unreported(const char *kind);
+
 /* How the last error of a mail given up after five days of temporary
  * failures starts (liaisonctl requeue --all takes those back). */
 #define OUTBOX_GAVE_UP "gave up after five days: "

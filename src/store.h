@@ -156,7 +156,8 @@ struct store_outbox_row {
     char   *message_id;
     char   *mail_from;          /* the From address; VERP is made per recipient */
     char   *rcpts;              /* envelope recipients, one a line */
-    char   *kind;               /* notification, acknowledgement, reminder, report */
+    char   *kind;               /* notification, acknowledgement, reminder, report,
+                                   answer (to commands by mail), response */
     GBytes *raw;                /* the message, CRLF line ends */
     char   *created;
     int     attempts;

@@ -520,7 +520,7 @@ expect_eq "answer by mail: the event names the chair and the reason" \
     "$(sql "SELECT actor || ' ' || detail FROM event WHERE statement=1 AND what='closed'")" \
     "ccamp-chairs@ietf.test answered in our LS"
 expect_eq "answer by mail: each From is answered" \
-    "$(sql "SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox WHERE statement=1 AND kind='report' AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Commands ') > 0 ORDER BY id)")" \
+    "$(sql "SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox WHERE statement=1 AND kind='answer' AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Commands ') > 0 ORDER BY id)")" \
     "h.tanabe@itu.test ccamp-chairs@ietf.test"
 
 # ---- the IETF's response, sent with liaisonctl reply ----------------------

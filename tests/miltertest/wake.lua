@@ -61,8 +61,8 @@ lib.send(conn, "answer", "<ccamp-chairs@ietf.test>", "<" .. reply_to .. ">",
      "close\r\n\r\nThanks, done.\r\n")
 check(run("sqlite3 '" .. db .. "' \"SELECT count(*) FROM event WHERE what = 'closed'\"") == "1",
       "answer: the statement is closed")
-check(tonumber(run("sqlite3 '" .. db .. "' \"SELECT count(*) FROM outbox WHERE kind = 'report'\"")) >= 1,
-      "answer: a report is queued")
+check(tonumber(run("sqlite3 '" .. db .. "' \"SELECT count(*) FROM outbox WHERE kind = 'answer'\"")) >= 1,
+      "answer: an answer is queued")
 local after = rounds_after(n, 5)
-check(after > n, "answer: the report woke the sender (rounds " .. n .. " -> " .. after .. ")")
+check(after > n, "answer: the answer woke the sender (rounds " .. n .. " -> " .. after .. ")")
 mt.disconnect(conn)

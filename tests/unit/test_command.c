@@ -30,6 +30,7 @@
 #include "html.h"
 #include "ingest.h"
 #include "message.h"
+#include "outbox.h"
 #include "store.h"
 #include "tickle.h"
 #include "mail_settings.h"
@@ -551,7 +552,7 @@ test_refused(void **state)
     deadline = query("SELECT deadline FROM statement WHERE id = 1");
     refusals = query("SELECT count(*) FROM event WHERE statement = 1 AND what = 'command refused'");
     answers = query("SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox"
-                    " WHERE statement = 1 AND kind = 'report'"
+                    " WHERE statement = 1 AND kind = 'answer'"
                     " AND instr(CAST(raw AS TEXT), 'Commands refused') > 0 ORDER BY id)");
     assert_string_equal(state_now, "open");
     assert_string_equal(deadline, "2027-01-15");
@@ -621,14 +622,14 @@ test_done(void **state)
     query_is("SELECT state FROM statement WHERE id = 1", "closed");
     query_is("SELECT actor || ' ' || detail FROM event WHERE what = 'closed'",
              "alice@chairs.test answered in our LS");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'"
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer' AND rcpts = 'alice@chairs.test'"
              " AND instr(CAST(raw AS TEXT), 'Commands done') > 0", "1");
     /* The same answer again (an MTA's retry): nothing runs twice. */
     assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
     assert_true(d.duplicate);
     decision_clear(&d);
     query_is("SELECT count(*) FROM event WHERE what = 'closed'", "1");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'",
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer' AND rcpts = 'alice@chairs.test'",
              "1");
     /* Closed already: said so, nothing recorded. */
     assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "close\n"),
@@ -644,12 +645,12 @@ test_done(void **state)
     query_is("SELECT state FROM statement WHERE id = 1", "open");
     query_is("SELECT actor || ' ' || detail FROM event WHERE what = 'reopened'",
              "alice@chairs.test closed by mistake");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'alice@chairs.test'"
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer' AND rcpts = 'alice@chairs.test'"
              " AND instr(CAST(raw AS TEXT), 'reopened: the reminders start again') > 0", "1");
     assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "reopen\n"),
                      KIND_CORRESPONDENCE);
     query_is("SELECT count(*) FROM event WHERE what = 'reopened'", "1");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'"
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer' AND rcpts = 'ccamp-chairs@ietf.test'"
              " AND instr(CAST(raw AS TEXT), 'open already: nothing done') > 0", "1");
     /* Open but answered (liaisonctl reply): not outstanding, so a chair
      * who says "reopen" wants it outstanding again; the reopen is
@@ -669,7 +670,7 @@ test_done(void **state)
                             "reopen: their answer asks for more\n"), KIND_CORRESPONDENCE);
     query_is("SELECT count(*) || ' ' || max(detail) FROM event WHERE what = 'reopened'"
              " AND actor = 'ccamp-chairs@ietf.test'", "1 their answer asks for more");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'ccamp-chairs@ietf.test'"
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer' AND rcpts = 'ccamp-chairs@ietf.test'"
              " AND instr(CAST(raw AS TEXT), 'reopened: the reminders start again') > 0", "1");
     query_is("SELECT state || ' ' || (replied IS NOT NULL) FROM statement WHERE id = 1", "open 1");
     {
@@ -989,7 +990,7 @@ test_html_answer(void **state)
                      KIND_CORRESPONDENCE);
     query_is("SELECT state FROM statement WHERE id = 1", "open");
     query_is("SELECT count(*) FROM event WHERE what IN ('closed', 'command refused')", "0");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'", "0");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'", "0");
     assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, html,
                             "<div dir=\"ltr\">deadline: 2027-06-30</div><br><div class=\"gmail_"
                             "quote\"><blockquote class=\"gmail_quote\">close</blockquote></div>\n"),
@@ -1038,9 +1039,9 @@ test_mixed_signals(void **state)
     why = query("SELECT detail FROM event WHERE what = 'command refused' ORDER BY id LIMIT 1");
     assert_string_equal(why, "close: sent to a reply address for LS 1, but it answers mail of "
                         "LS 2: run on neither");
-    query_is("SELECT statement || ' ' || rcpts FROM outbox WHERE kind = 'report'"
+    query_is("SELECT statement || ' ' || rcpts FROM outbox WHERE kind = 'answer'"
              " AND instr(CAST(raw AS TEXT), 'Commands not run') > 0", "2 alice@chairs.test");
-    report = query("SELECT CAST(raw AS TEXT) FROM outbox WHERE kind = 'report'");
+    report = query("SELECT CAST(raw AS TEXT) FROM outbox WHERE kind = 'answer'");
     assert_non_null(strstr(report, "LS 1"));
     assert_non_null(strstr(report, "deadline: 2027-09-01"));
 
@@ -1052,7 +1053,7 @@ test_mixed_signals(void **state)
     decision_clear(&d);
     query_is("SELECT count(*) FROM event WHERE what = 'command refused'"
              " AND actor = 'mallory@evil.test'", "2");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'", "1");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'", "1");
 
     /* A token that is nobody's: text. */
     forged = g_strdup_printf(fmt, "Alice <alice@chairs.test>", "liaisons+c.1.0123456789ab@ietf.test",
@@ -1061,7 +1062,7 @@ test_mixed_signals(void **state)
     assert_int_equal(d.statement_id, 2);
     decision_clear(&d);
     query_is("SELECT count(*) FROM event WHERE what = 'command refused'", "4");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'", "1");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'", "1");
     query_is("SELECT group_concat(state, ' ') FROM statement", "open open");
 }
 
@@ -1085,11 +1086,11 @@ test_answers_per_day(void **state)
     /* The third ran all the same. */
     query_is("SELECT deadline FROM statement WHERE id = 1", "2027-04-01");
     query_is("SELECT count(*) FROM event WHERE what = 'deadline changed'", "3");
-    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'"
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'"
              " AND rcpts = 'ccamp-chairs@ietf.test'", "2");
     query_is("SELECT count(*) || ' ' || min(actor) || ' ' || (min(message) > 0)"
              " FROM event WHERE what = 'answer withheld'", "1 liaisond 1");
-    query_is("SELECT instr(detail, 'ccamp-chairs@ietf.test: 2 reports') > 0"
+    query_is("SELECT instr(detail, 'ccamp-chairs@ietf.test: 2 answers') > 0"
              " FROM event WHERE what = 'answer withheld'", "1");
 }
 
@@ -1184,6 +1185,137 @@ test_ack_limit_header(void **state)
              " AND what = 'acknowledgement withheld'", "2");
 }
 
+/* Queue n mail of LS 1 to addr, each in its own transaction: reports of
+ * undeliverable mail and notifications, as a busy day brings them. */
+static void
+queue_others(const char *addr, int n)
+{
+    struct statement *s = store_get_statement_meta(t.store, 1, NULL);
+
+    assert_non_null(s);
+    for (int i = 0; i < n; i++) {
+        struct outmail *report = compose_report(&test_mail_settings, s, addr,
+                                                "Undeliverable mail", "A relay refused it.");
+        struct outmail *note = compose_notification(&test_mail_settings, s);
+
+        assert_non_null(report);
+        assert_non_null(note);
+        assert_true(store_begin(t.store, NULL));
+        assert_true(outbox_queue(t.store, 1, report, NULL) > 0);
+        assert_true(outbox_queue(t.store, 1, note, NULL) > 0);
+        assert_true(store_commit(t.store, NULL));
+        outmail_free(report);
+        outmail_free(note);
+    }
+    statement_free(s);
+}
+
+/* answer_per_day counts answers only: an AD sent answer_per_day reports
+ * (relays refusing a recipient) and as many notifications in a day still
+ * gets the answer to a command; past answer_per_day answers the next is
+ * withheld, as before.  The reports keep their own kind. */
+static void
+test_answers_own_count(void **state)
+{
+    g_autofree char *ad = own("rtg-ads@ietf.test");
+
+    queue_others("rtg-ads@ietf.test", t.ctx.answer_per_day);
+    assert_int_equal(answer("AD <rtg-ads@ietf.test>", ad, NULL, "deadline: 2027-02-01\n"),
+                     KIND_CORRESPONDENCE);
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-02-01");
+    query_is("SELECT count(*) FROM event WHERE what = 'answer withheld'", "0");
+    query_is("SELECT count(*) FROM outbox WHERE rcpts = 'rtg-ads@ietf.test'"
+             " AND instr(CAST(raw AS TEXT), 'Commands done') > 0", "1");
+    query_is("SELECT kind FROM outbox WHERE rcpts = 'rtg-ads@ietf.test'"
+             " AND instr(CAST(raw AS TEXT), 'Commands done') > 0", "answer");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'rtg-ads@ietf.test'",
+             "50");
+
+    /* One answer a day now: the next one is withheld, the reports
+     * still not counted ("1 answers"). */
+    t.ctx.answer_per_day = 1;
+    assert_int_equal(answer("AD <rtg-ads@ietf.test>", ad, NULL, "deadline: 2027-03-01\n"),
+                     KIND_CORRESPONDENCE);
+    query_is("SELECT deadline FROM statement WHERE id = 1", "2027-03-01");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'", "1");
+    query_is("SELECT instr(detail, 'rtg-ads@ietf.test: 1 answers already sent') > 0"
+             " FROM event WHERE what = 'answer withheld'", "1");
+}
+
+/* Acknowledgements and answers do not share a count: Greta, who had LS
+ * 1's acknowledgement, is answered with answer_per_day 1, and after
+ * three answers still gets the next statement's acknowledgement with
+ * ack_per_day 2. */
+static void
+test_ack_answer_apart(void **state)
+{
+    static const char raw[] =
+        "From: Greta Jonsson <greta.jonsson@itu.test>\nTo: liaisons@ietf.test\n"
+        "Subject: LS on OTN management\nMessage-ID: <sg15-ls-0413@itu.test>\n\n"
+        "From: ITU-T Study Group 15\nTo: IETF CCAMP WG\nTitle: LS on OTN management\n"
+        "Response Contact: Greta Jonsson <greta.jonsson@itu.test>\n"
+        "Purpose: For Information\n\nBody:\nFor your information.\n";
+    g_autofree char *greta = own("greta.jonsson@itu.test");
+    struct decision d;
+
+    query_is("SELECT rcpts FROM outbox WHERE kind = 'acknowledgement'",
+             "greta.jonsson@itu.test");
+    t.ctx.answer_per_day = 1;
+    /* A copied contact's command is refused, and she is told so. */
+    assert_int_equal(answer("Greta <greta.jonsson@itu.test>", greta, NULL, "close\n"),
+                     KIND_CORRESPONDENCE);
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'"
+             " AND rcpts = 'greta.jonsson@itu.test'", "1");
+    query_is("SELECT count(*) FROM event WHERE what = 'answer withheld'", "0");
+    t.ctx.answer_per_day = 3;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(answer("Greta <greta.jonsson@itu.test>", greta, NULL, "close\n"),
+                         KIND_CORRESPONDENCE);
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'"
+             " AND rcpts = 'greta.jonsson@itu.test'", "3");
+
+    t.ctx.ack_per_day = 2;
+    assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_STATEMENT);
+    assert_int_equal(d.statement_id, 2);
+    decision_clear(&d);
+    query_is("SELECT rcpts FROM outbox WHERE kind = 'acknowledgement' AND statement = 2",
+             "greta.jonsson@itu.test");
+    query_is("SELECT count(*) FROM event WHERE what = 'acknowledgement withheld'", "0");
+}
+
+/* An answer that bounces (a DSN to its VERP sender) marks its address
+ * failing but is never reported, as a report's bounce is not: no loop
+ * of reports about mail about mail. */
+static void
+test_answer_bounce_unreported(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *row = NULL, *verp = NULL, *dsn = NULL;
+    struct decision d;
+
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "deadline: 2027-02-01\n"),
+                     KIND_CORRESPONDENCE);
+    row = query("SELECT id FROM outbox WHERE kind = 'answer' AND rcpts = 'ccamp-chairs@ietf.test'");
+    verp = compose_verp_sender(&test_mail_settings, t.secret, g_ascii_strtoll(row, NULL, 10),
+                               "ccamp-chairs@ietf.test");
+    dsn = g_strdup_printf(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.ietf.test>\nTo: %s\n"
+        "Subject: Undelivered Mail Returned to Sender\nMessage-ID: <dsn-answer@mx.ietf.test>\n"
+        "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"d\"\n\n"
+        "--d\nContent-Type: text/plain\n\nThe mail could not be delivered.\n"
+        "--d\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.ietf.test\n\n"
+        "Final-Recipient: rfc822; ccamp-chairs@ietf.test\nAction: failed\nStatus: 5.1.1\n\n"
+        "--d--\n", verp);
+    assert_int_equal(ingest_message(&t.ctx, dsn, strlen(dsn), "", &d), INGEST_OK);
+    assert_int_equal(d.kind, KIND_BOUNCE);
+    assert_int_equal(d.statement_id, 1);
+    decision_clear(&d);
+    query_is("SELECT addr FROM failing_address", "ccamp-chairs@ietf.test");
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'report'", "0");
+}
+
 int
 main(void)
 {
@@ -1208,6 +1340,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_mixed_signals, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_answers_per_day, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_ack_limit_header, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_answers_own_count, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_ack_answer_apart, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_answer_bounce_unreported, setup_store,
+                                        teardown_store),
     };
     GError *err = NULL;
     int rc;

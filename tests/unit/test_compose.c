@@ -1808,6 +1808,46 @@ test_flush_stale_reminder(void **state)
     }
 }
 
+/* An answer to commands by mail whose recipient the relay refuses is
+ * not reported, as a report's own refusal is not: answers have a kind
+ * of their own (answer_per_day counts them apart), and it must stay
+ * one the sender never reports on, or a refused answer would mail the
+ * liaison manager. */
+static void
+test_flush_answer_not_reported(void **state)
+{
+    struct flush_fixture *fx = flush_fixture_new();
+    struct outmail *m = compose_report(&test_mail_settings, fx->s, "alice@chairs.test",
+                                       "Commands done", "deadline: 2027-02-01: done");
+    GError *err = NULL;
+    struct store_outbox_row *row;
+    gint64 id;
+
+    (void) state;
+    assert_non_null(m);
+    g_free(m->kind);
+    m->kind = g_strdup(OUTBOX_KIND_ANSWER);
+    assert_true(store_begin(fx->st, &err));
+    id = outbox_queue(fx->st, fx->s->id, m, &err);
+    assert_true(id > 0);
+    assert_true(store_commit(fx->st, &err));
+    outmail_free(m);
+    fx->f->refuse_rcpt = "alice@chairs.test";
+    flush_run(fx);
+    assert_int_equal(fx->sum.sent, 1);
+    assert_int_equal(fx->sum.failed, 1);
+    row = store_outbox_get(fx->st, id, &err);
+    assert_non_null(row);
+    assert_string_equal(row->kind, "answer");
+    assert_non_null(row->failed);
+    assert_string_equal(row->rejected, "alice@chairs.test\n");
+    store_outbox_row_free(row);
+    /* Nothing queued after it. */
+    assert_null(store_outbox_get(fx->st, id + 1, &err));
+    g_clear_error(&err);
+    flush_fixture_free(fx);
+}
+
 int
 main(void)
 {
@@ -1833,6 +1873,7 @@ main(void)
         cmocka_unit_test(test_flush_auth_failures),
         cmocka_unit_test_setup_teardown(test_flush_starttls_handshake, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_report_not_to_refused),
+        cmocka_unit_test(test_flush_answer_not_reported),
         cmocka_unit_test(test_flush_report_own_reason),
         cmocka_unit_test_setup_teardown(test_flush_no_answer_to_dot, flush_setup, flush_teardown),
         cmocka_unit_test(test_flush_stale_reminder),
