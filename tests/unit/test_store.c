@@ -1535,6 +1535,52 @@ test_backup(void **state)
     store_close(st);
 }
 
+/* store_outbox_count_to counts the one kind asked for, to the one
+ * address (a line of rcpts, not part of one), queued in the last 24
+ * hours: what keeps answer_per_day and ack_per_day from counting each
+ * other's mail, or the reports and notifications to the same person. */
+static void
+test_outbox_count_to_kind(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_ok(f->path);
+    static const char *const kinds[] = { "notification", "acknowledgement", "reminder",
+                                         "report", "answer", "answer" };
+    GError *err = NULL;
+    gint64 old;
+
+    assert_true(store_begin(st, &err));
+    for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++)
+        assert_true(store_outbox_add(st, 0, NULL, "", "chair@ietf.test", kinds[i], "x", 1,
+                                     &err) > 0);
+    /* Among others, and one that only contains the address. */
+    assert_true(store_outbox_add(st, 0, NULL, "", "ad@ietf.test\nchair@ietf.test", "answer",
+                                 "x", 1, &err) > 0);
+    assert_true(store_outbox_add(st, 0, NULL, "", "vice-chair@ietf.test", "answer", "x", 1,
+                                 &err) > 0);
+    old = store_outbox_add(st, 0, NULL, "", "chair@ietf.test", "answer", "x", 1, &err);
+    assert_true(old > 0);
+    assert_true(store_commit(st, &err));
+    store_close(st);
+    /* The last one a day and a minute ago. */
+    {
+        g_autofree char *sql = g_strdup_printf(
+            "UPDATE outbox SET created = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now',"
+            " '-1 day', '-1 minute') WHERE id = %" G_GINT64_FORMAT, old);
+
+        assert_int_equal(run_sql(f->path, sql), SQLITE_OK);
+    }
+    st = open_ok(f->path);
+    assert_int_equal(store_outbox_count_to(st, "answer", "chair@ietf.test", &err), 3);
+    assert_int_equal(store_outbox_count_to(st, "acknowledgement", "chair@ietf.test", &err), 1);
+    assert_int_equal(store_outbox_count_to(st, "report", "chair@ietf.test", &err), 1);
+    assert_int_equal(store_outbox_count_to(st, "answer", "ad@ietf.test", &err), 1);
+    assert_int_equal(store_outbox_count_to(st, "answer", "vice-chair@ietf.test", &err), 1);
+    assert_int_equal(store_outbox_count_to(st, "answer", "hair@ietf.test", &err), 0);
+    assert_null(err);
+    store_close(st);
+}
+
 int
 main(void)
 {
@@ -1567,6 +1613,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_overdue_reminded_since, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline_moved_since, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_needs_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_count_to_kind, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
