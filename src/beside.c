@@ -41,23 +41,61 @@ beside_unusable(const char *path)
     return NULL;
 }
 
+/* Call make(name, data) on a fresh name in dir, prefix and six random
+ * characters (mkstemp's form, which beside_remove_stale knows), again on
+ * another while it answers EEXIST: the one way beside_create and
+ * beside_link choose a temporary name.  0 with the name in *tmp (the
+ * caller's to free), or make's errno (*tmp NULL). */
+static int
+beside_fresh_name(const char *dir, const char *prefix,
+                  int (*make)(const char *name, void *data), void *data, char **tmp)
+{
+    static const char chars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    int     e = EEXIST;
+
+    *tmp = NULL;
+    for (int tries = 0; tries < 100 && e == EEXIST; tries++) {
+        char    rnd[7];
+
+        for (int i = 0; i < 6; i++)
+            rnd[i] = chars[g_random_int_range(0, sizeof chars - 1)];
+        rnd[6] = '\0';
+        *tmp = g_strdup_printf("%s/%s%s", dir, prefix, rnd);
+        if ((e = make(*tmp, data)) != 0)
+            g_clear_pointer(tmp, g_free);
+    }
+    return e;
+}
+
+/* What beside_create asks of a new file: its flags in, its descriptor out. */
+struct beside_open {
+    int     flags, fd;
+};
+
+/* beside_fresh_name's make for beside_create: the file, made new. */
+static int
+beside_make_file(const char *name, void *data)
+{
+    struct beside_open *o = data;
+
+    o->fd = g_open(name, O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | o->flags, 0600);
+    return o->fd < 0 ? errno : 0;
+}
+
 /* See beside.h. */
 int
 beside_create(const char *dir, const char *prefix, int flags, char **tmp)
 {
-    int     fd;
+    struct beside_open o = { flags, -1 };
+    int     e;
 
-    *tmp = g_strdup_printf("%s/%sXXXXXX", dir, prefix);
-    fd = g_mkstemp_full(*tmp, O_CLOEXEC | flags, 0600);
-    if (fd < 0) {
-        int     e = errno;
-
-        g_clear_pointer(tmp, g_free);
+    if ((e = beside_fresh_name(dir, prefix, beside_make_file, &o, tmp)) != 0) {
         errno = e;
         return -1;
     }
-    (void) flock(fd, LOCK_EX | LOCK_NB);    /* a new file: nobody holds it */
-    return fd;
+    (void) flock(o.fd, LOCK_EX | LOCK_NB);  /* a new file: nobody holds it */
+    return o.fd;
 }
 
 /* See beside.h. */
@@ -85,37 +123,31 @@ beside_create_unnamed(const char *dir, int flags)
     return fd;
 }
 
+/* beside_fresh_name's make for beside_link: the name given to the file
+ * /proc/self/fd/N (data) leads to. */
+static int
+beside_make_link(const char *name, void *data)
+{
+    return linkat(AT_FDCWD, data, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+}
+
 /* See beside.h. */
 int
 beside_link(int fd, const char *dir, const char *prefix, const char *path)
 {
-    static const char chars[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    g_autofree char *proc = g_strdup_printf("/proc/self/fd/%d", fd);
-    int     e = EEXIST;
+    g_autofree char *proc = g_strdup_printf("/proc/self/fd/%d", fd), *tmp = NULL;
+    int     e;
 
-    /* linkat will not replace a file, so a fresh name (mkstemp's form,
-     * which beside_remove_stale knows), then rename over path. */
-    for (int tries = 0; tries < 100 && e == EEXIST; tries++) {
-        g_autofree char *tmp = NULL;
-        char    rnd[7];
-
-        for (int i = 0; i < 6; i++)
-            rnd[i] = chars[g_random_int_range(0, sizeof chars - 1)];
-        rnd[6] = '\0';
-        tmp = g_strdup_printf("%s/%s%s", dir, prefix, rnd);
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0) {
-            e = errno;
-            continue;
-        }
-        if (g_rename(tmp, path) != 0) {
-            e = errno;
-            g_unlink(tmp);
-            return e;
-        }
-        return 0;
+    /* linkat will not replace a file, so a fresh name, then rename over
+     * path. */
+    if ((e = beside_fresh_name(dir, prefix, beside_make_link, proc, &tmp)) != 0)
+        return e;
+    if (g_rename(tmp, path) != 0) {
+        e = errno;
+        g_unlink(tmp);
+        return e;
     }
-    return e;
+    return 0;
 }
 
 /* See beside.h. */
@@ -123,6 +155,7 @@ int
 beside_anonymous(const char *dir, int flags)
 {
     g_autofree char *tmp = NULL;
+    struct beside_open o = { flags, -1 };
     int     fd, e;
 
     /* O_EXCL: never to be linked into a folder. */
@@ -130,9 +163,11 @@ beside_anonymous(const char *dir, int flags)
     /* EISDIR or EOPNOTSUPP: a kernel or a file system without it. */
     if (fd >= 0 || (errno != EISDIR && errno != EOPNOTSUPP && errno != EINVAL))
         return fd;
-    tmp = g_build_filename(dir, ".liaison-XXXXXX", NULL);
-    if ((fd = g_mkstemp_full(tmp, O_CLOEXEC | flags, 0600)) < 0)
+    if ((e = beside_fresh_name(dir, ".liaison-", beside_make_file, &o, &tmp)) != 0) {
+        errno = e;
         return -1;
+    }
+    fd = o.fd;
     if (g_unlink(tmp) != 0) {
         e = errno;
         close(fd);

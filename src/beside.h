@@ -1,8 +1,9 @@
 /*
  * beside.h: a file replaced whole (beside.c).  The new content goes into
  * a temporary file in the same folder, flock'ed while it is written,
- * which the writer then syncs and renames over the old one; what a killed
- * writer left is removed by the next.  liaisonctl backup and export.
+ * which the writer then syncs and renames over the old one (or a file
+ * without a name, named when whole); what a killed writer left is removed
+ * by the next.  liaisonctl backup and export.
  */
 #ifndef LIAISON_BESIDE_H
 #define LIAISON_BESIDE_H
@@ -35,7 +36,7 @@ int     beside_create_unnamed(const char *dir, int flags);
 int     beside_link(int fd, const char *dir, const char *prefix, const char *path);
 
 /* Open a file without a name in folder dir (O_TMPFILE; where the file
- * system has none, a name of mkstemp's, removed at once), mode 0600,
+ * system has none, a name of beside_create's form, removed at once), mode 0600,
  * with O_CLOEXEC | flags (O_WRONLY or O_RDWR): nothing of it is left
  * when the process dies, however.  The descriptor, or -1 with errno. */
 int     beside_anonymous(const char *dir, int flags);
