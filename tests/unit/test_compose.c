@@ -1242,17 +1242,26 @@ struct flush_fixture {
     char   *log;                /* the relay's log, after flush_run */
 };
 
-/* Set up a flush_fixture (see there). */
+static void flush_fixture_free(struct flush_fixture *fx);
+
+/* Set up a new flush_fixture (see there) in *state, in place of the one
+ * there if any, and return it.  It is in *state before anything that can
+ * fail, so that flush_teardown removes its folder even when an assertion
+ * jumps out of the set-up or of the test. */
 static struct flush_fixture *
-flush_fixture_new(void)
+flush_fixture_fresh(void **state)
 {
     struct flush_fixture *fx = g_new0(struct flush_fixture, 1);
     GError *err = NULL;
     struct outmail *m;
     g_autofree char *path = NULL;
 
+    if (*state != NULL)
+        flush_fixture_free(*state);
+    *state = fx;
     fx->s = sample_statement("T");
     fx->dir = g_dir_make_tmp("liaison-flush-XXXXXX", NULL);
+    assert_non_null(fx->dir);
     path = g_build_filename(fx->dir, "t.db", NULL);
     fx->st = store_open(path, 1000, &err);
     assert_non_null(fx->st);
@@ -1283,8 +1292,8 @@ flush_run(struct flush_fixture *fx)
     fx->f = NULL;
 }
 
-/* Tear a flush_fixture down: the relay if still running, the store and
- * its folder. */
+/* Tear a flush_fixture down, however far its set-up went: the relay if
+ * still running, the store and its folder. */
 static void
 flush_fixture_free(struct flush_fixture *fx)
 {
@@ -1293,15 +1302,19 @@ flush_fixture_free(struct flush_fixture *fx)
     if (fx->f != NULL)
         g_free(fake_stop(fx->f));
     g_free(fx->log);
-    statement_free(fx->s);
-    store_close(fx->st);
-    for (int i = 0; names[i] != NULL; i++) {
-        g_autofree char *p = g_build_filename(fx->dir, names[i], NULL);
+    if (fx->s != NULL)
+        statement_free(fx->s);
+    if (fx->st != NULL)
+        store_close(fx->st);
+    if (fx->dir != NULL) {
+        for (int i = 0; names[i] != NULL; i++) {
+            g_autofree char *p = g_build_filename(fx->dir, names[i], NULL);
 
-        g_unlink(p);
+            g_unlink(p);
+        }
+        g_rmdir(fx->dir);
+        g_free(fx->dir);
     }
-    g_rmdir(fx->dir);
-    g_free(fx->dir);
     g_free(fx);
 }
 
@@ -1309,15 +1322,21 @@ flush_fixture_free(struct flush_fixture *fx)
 static int
 flush_setup(void **state)
 {
-    *state = flush_fixture_new();
+    *state = NULL;
+    flush_fixture_fresh(state);
     return 0;
 }
 
-/* cmocka teardown of flush_setup's fixture. */
+/* cmocka teardown: the flush_fixture in *state, if any (a case that runs
+ * several flushes makes a fresh one for each with flush_fixture_fresh).
+ * cmocka runs it after a failed assertion too, which is why the folder is
+ * removed here and not at the end of the test. */
 static int
 flush_teardown(void **state)
 {
-    flush_fixture_free(*state);
+    if (*state != NULL)
+        flush_fixture_free(*state);
+    *state = NULL;
     return 0;
 }
 
@@ -1460,7 +1479,7 @@ test_flush_relay_closed_idle(void **state)
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(drop); i++) {
-        struct flush_fixture *fx = flush_fixture_new();
+        struct flush_fixture *fx = flush_fixture_fresh(state);
         GError *err = NULL;
         struct store_outbox_row *row;
 
@@ -1477,7 +1496,6 @@ test_flush_relay_closed_idle(void **state)
         assert_null(row->last_error);
         assert_int_equal(row->attempts, 1);
         store_outbox_row_free(row);
-        flush_fixture_free(fx);
     }
 }
 
@@ -1527,7 +1545,7 @@ test_flush_auth_failures(void **state)
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        struct flush_fixture *fx = flush_fixture_new();
+        struct flush_fixture *fx = flush_fixture_fresh(state);
         GError *err = NULL;
         struct store_outbox_row *row;
 
@@ -1545,7 +1563,6 @@ test_flush_auth_failures(void **state)
             fail_msg("last_error '%s', wanted '%s...'", row->last_error, cases[i].want);
         assert_null(strstr(row->last_error, "SASL"));
         store_outbox_row_free(row);
-        flush_fixture_free(fx);
     }
 }
 
@@ -1587,7 +1604,7 @@ test_flush_report_not_to_refused(void **state)
     static const char *const want[] = { "ccamp-chairs@ietf.test", "itu-t-sg15-manager@ietf.test" };
 
     for (gsize i = 0; i < G_N_ELEMENTS(refuse); i++) {
-        struct flush_fixture *fx = flush_fixture_new();
+        struct flush_fixture *fx = flush_fixture_fresh(state);
         GError *err = NULL;
         struct store_outbox_row *row;
 
@@ -1600,7 +1617,6 @@ test_flush_report_not_to_refused(void **state)
         assert_string_equal(row->kind, "report");
         assert_string_equal(row->rcpts, want[i]);
         store_outbox_row_free(row);
-        flush_fixture_free(fx);
     }
 }
 
@@ -1642,7 +1658,7 @@ test_flush_no_answer_to_dot(void **state)
 static void
 test_flush_report_own_reason(void **state)
 {
-    struct flush_fixture *fx = flush_fixture_new();
+    struct flush_fixture *fx = flush_fixture_fresh(state);
     GError *err = NULL;
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
     g_autoptr(GDateTime) later = g_date_time_add_minutes(now, 2);
@@ -1651,7 +1667,6 @@ test_flush_report_own_reason(void **state)
     g_autofree char *log = NULL;
     GString *all = g_string_new(NULL);
 
-    (void) state;
     fx->f->refuse_rcpt = "h.tanabe@itu.test";
     fx->f->greylist_rcpt = "rtg-ads@ietf.test";
     assert_true(outbox_flush(fx->st, &fx->r, &test_mail_settings, now, 0, &fx->sum, &err));
@@ -1685,7 +1700,6 @@ test_flush_report_own_reason(void **state)
     assert_non_null(strstr(reports, "550 5.1.1 no such user"));
     assert_null(strstr(reports, "450"));
     assert_null(strstr(strstr(reports, "--next--") + 1, "--next--"));
-    flush_fixture_free(fx);
 }
 
 /* A reminder waits in the queue like any mail (a relay down, a
@@ -1713,9 +1727,8 @@ test_flush_stale_reminder(void **state)
         { "answered and reopened", NULL },
     };
 
-    (void) state;
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        struct flush_fixture *fx = flush_fixture_new();
+        struct flush_fixture *fx = flush_fixture_fresh(state);
         struct command_ctx cc = { .store = fx->st };
         struct command_by by = { .actor = "chair@ietf.test", .reason = "test" };
         struct command_change ch = { 0 };
@@ -1804,7 +1817,6 @@ test_flush_stale_reminder(void **state)
         assert_non_null(row->sent);
         store_outbox_row_free(row);
         g_ptr_array_unref(events);
-        flush_fixture_free(fx);
     }
 }
 
@@ -1816,14 +1828,13 @@ test_flush_stale_reminder(void **state)
 static void
 test_flush_answer_not_reported(void **state)
 {
-    struct flush_fixture *fx = flush_fixture_new();
+    struct flush_fixture *fx = flush_fixture_fresh(state);
     struct outmail *m = compose_report(&test_mail_settings, fx->s, "alice@chairs.test",
                                        "Commands done", "deadline: 2027-02-01: done");
     GError *err = NULL;
     struct store_outbox_row *row;
     gint64 id;
 
-    (void) state;
     assert_non_null(m);
     g_free(m->kind);
     m->kind = g_strdup(OUTBOX_KIND_ANSWER);
@@ -1845,7 +1856,6 @@ test_flush_answer_not_reported(void **state)
     /* Nothing queued after it. */
     assert_null(store_outbox_get(fx->st, id + 1, &err));
     g_clear_error(&err);
-    flush_fixture_free(fx);
 }
 
 int
@@ -1868,15 +1878,15 @@ main(void)
         cmocka_unit_test_setup_teardown(test_flush_report_refused_before_stop, flush_setup,
                                         flush_teardown),
         cmocka_unit_test_setup_teardown(test_flush_rset_refused, flush_setup, flush_teardown),
-        cmocka_unit_test(test_flush_relay_closed_idle),
+        cmocka_unit_test_setup_teardown(test_flush_relay_closed_idle, NULL, flush_teardown),
         cmocka_unit_test_setup_teardown(test_flush_relay_closed_twice, flush_setup, flush_teardown),
-        cmocka_unit_test(test_flush_auth_failures),
+        cmocka_unit_test_setup_teardown(test_flush_auth_failures, NULL, flush_teardown),
         cmocka_unit_test_setup_teardown(test_flush_starttls_handshake, flush_setup, flush_teardown),
-        cmocka_unit_test(test_flush_report_not_to_refused),
-        cmocka_unit_test(test_flush_answer_not_reported),
-        cmocka_unit_test(test_flush_report_own_reason),
+        cmocka_unit_test_setup_teardown(test_flush_report_not_to_refused, NULL, flush_teardown),
+        cmocka_unit_test_setup_teardown(test_flush_answer_not_reported, NULL, flush_teardown),
+        cmocka_unit_test_setup_teardown(test_flush_report_own_reason, NULL, flush_teardown),
         cmocka_unit_test_setup_teardown(test_flush_no_answer_to_dot, flush_setup, flush_teardown),
-        cmocka_unit_test(test_flush_stale_reminder),
+        cmocka_unit_test_setup_teardown(test_flush_stale_reminder, NULL, flush_teardown),
     };
     int rc;
 
