@@ -10,44 +10,22 @@
 local lib = dofile(LIB)
 local check, run = lib.check, lib.run
 
-local dir = CONF:gsub("/liaisond%.conf$", "")
-local dirfile = dir .. "/directory.json"
-local conf = dir .. "/reload.conf"
+local dirfile = lib.dir .. "/directory.json"
 run("cp '" .. CORPUS .. "/directory.json' '" .. dirfile .. "'")
-local f = assert(io.open(CONF, "rb"))
-local text = f:read("*a")
-f:close()
-f = assert(io.open(conf, "wb"))
-f:write((text:gsub("\ndirectory = [^\n]*", "\ndirectory = " .. dirfile)))
-f:close()
-
-mt.startfilter(LIAISOND, "-f", "-c", conf)
-local conn = mt.connect("unix:" .. SOCK, 300, 0.1)
-check(conn ~= nil, "connect to liaisond")
-check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiate")
+local conn = lib.start(lib.conf("reload.conf", { directory = dirfile }))
 
 -- s01, its headers sent, when the directory breaks and SIGHUP comes.
 local headers, body = lib.read_message(CORPUS .. "/s01-appendix-a.eml")
-mt.macro(conn, SMFIC_MAIL, "i", "HUP1")
-check(mt.mailfrom(conn, "<greta.jonsson@itu.test>") == nil, "s01: MAIL FROM")
-check(mt.rcptto(conn, "<liaisons@ietf.test>") == nil, "s01: RCPT TO intake")
-check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "s01: DATA continues")
-for _, h in ipairs(headers) do mt.header(conn, h[1], h[2]) end
-f = assert(io.open(dirfile, "wb"))
+lib.begin(conn, "s01", "<greta.jonsson@itu.test>", "<liaisons@ietf.test>", headers, "HUP1")
+local f = assert(io.open(dirfile, "wb"))
 f:write('{ "intake": [ broken ] }\n')
 f:close()
 mt.signal(1)
-local waited = 0
-while #lib.log_lines("reload failed") == 0 and waited < 10 do
-    mt.sleep(0.2)
-    waited = waited + 0.2
-end
+lib.await_log("reload failed", 10, 0.2)
 check(#lib.log_lines("reload failed, keeping the previous settings: directory "
                      .. dirfile .. ":1:") == 1, "the failed reload logged, naming file and line")
 
-check(mt.eoh(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "s01: end of headers")
-check(mt.bodystring(conn, body) == nil, "s01: body")
-check(mt.eom(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "s01: recorded")
+lib.finish(conn, "s01", body)
 check(mt.eom_check(conn, MT_RCPTADD, "<ccamp-chairs@ietf.test>")
       and mt.eom_check(conn, MT_RCPTADD, "<itu-t-sg15-manager@ietf.test>"),
       "s01: routed through the directory loaded at start")

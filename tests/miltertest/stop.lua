@@ -12,21 +12,14 @@
 local lib = dofile(LIB)
 local check, run = lib.check, lib.run
 
-local db = CONF:gsub("liaisond%.conf$", "liaison.db")
 local conn = lib.start()
-local other = mt.connect("unix:" .. SOCK, 10, 0.1)
-check(other ~= nil, "a second connection")
-check(mt.negotiate(other, nil, nil, nil) == nil, "negotiate on it")
+local other = lib.connect("a second connection", "negotiate on it", 10)
 
 local headers, body = lib.read_message(CORPUS .. "/s01-appendix-a.eml")
-mt.macro(conn, SMFIC_MAIL, "i", "STOP1")
-check(mt.mailfrom(conn, "<greta.jonsson@itu.test>") == nil, "in hand: MAIL FROM")
-check(mt.rcptto(conn, "<liaisons@ietf.test>") == nil, "in hand: RCPT TO intake")
-check(mt.data(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "in hand: DATA continues")
-for _, h in ipairs(headers) do mt.header(conn, h[1], h[2]) end
+lib.begin(conn, "in hand", "<greta.jonsson@itu.test>", "<liaisons@ietf.test>", headers, "STOP1")
 
 mt.signal(15)
-mt.sleep(0.5)
+lib.await_log("stopping: ", 10, 0.1)
 check(#lib.log_lines("stopping: 1 message(s) in hand") == 1, "the SIGTERM is taken, one message in hand")
 
 -- New mail on the other connection, the first message still in hand.
@@ -44,21 +37,15 @@ check(#lib.log_lines(": STOP3: temporary failure: liaisond is stopping") == 1,
       "late intake: the reason logged with its queue id")
 
 -- The message in hand ends as usual.
-check(mt.eoh(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "in hand: end of headers answered")
-check(mt.bodystring(conn, body) == nil, "in hand: body sent")
-check(mt.eom(conn) == nil and mt.getreply(conn) == SMFIR_CONTINUE, "in hand: recorded and accepted")
+lib.finish(conn, "in hand", body)
 check(mt.eom_check(conn, MT_HDRADD, "X-Liaison-ID"), "in hand: X-Liaison-ID added")
-check(run("sqlite3 '" .. db .. "' \"SELECT group_concat(message_id) FROM message"
+check(run("sqlite3 '" .. lib.db .. "' \"SELECT group_concat(message_id) FROM message"
            .. " WHERE direction = 'in'\"") == "<sg15-ls-0412@itu.test>",
       "in hand: in the database, the late intake message not")
 -- The daemon ends once that message is done (libmilter's listener takes
 -- a few seconds to notice the stop): its connections are gone.
 mt.disconnect(conn, false)
 mt.disconnect(other, false)
-local waited = 0
-while #lib.log_lines("liaisond stopped") == 0 and waited < 20 do
-    mt.sleep(0.5)
-    waited = waited + 0.5
-end
+lib.await_log("liaisond stopped", 20, 0.5)
 check(#lib.log_lines("liaisond stopped") == 1, "the daemon stopped")
 check(#lib.log_lines("unfinished") == 0, "no message left unfinished")
