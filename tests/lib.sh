@@ -40,6 +40,20 @@ trap 't_exit' EXIT
 # Register a shell command to run at exit (unmounts, killed daemons).
 t_cleanup() { T_CLEANUP="$1; $T_CLEANUP"; }
 
+# t_register_pid PID: record a daemon the test started in the registry of
+# the run-all.sh stage it runs in (LIAISON_TEST_REGISTRY; nothing outside
+# run-all), "pid PID START" with the process's start time from /proc, so
+# that the stage's clean-up stops it even when this test's own EXIT trap
+# never runs (the stage killed) and never kills a later process that got
+# the same pid.  pf-start records its instances there the same way.
+t_register_pid() {
+    local line f
+    [ -n "${LIAISON_TEST_REGISTRY:-}" ] || return 0
+    { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 0
+    read -r -a f <<<"${line##*) }"
+    echo "pid $1 ${f[19]}" >>"$LIAISON_TEST_REGISTRY"
+}
+
 # relay_conf FILE PORT [LINE...]: a liaisonctl configuration for mail out
 # through a relay on 127.0.0.1:PORT, with the database $DB, the corpus
 # directory and the tool's addresses under .test, and extra lines.

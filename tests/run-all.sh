@@ -8,11 +8,11 @@
 # under valgrind, run clang's static analyzer over src/, fuzz the parsers
 # for a minute each (tests/fuzz/run.sh), then `make distcheck`.
 # The last line is "N passed, N failed" over all of it.
+#
+# Sourced (`. tests/run-all.sh`), it only defines its functions (bounded,
+# step, tally...) and runs nothing, for a test of them
+# (tests/postfix/test-stage-cleanup.sh); the caller sets TOP and LOGDIR.
 set -u
-cd "$(dirname "$0")/.."
-TOP=$(pwd)
-LOGDIR="$TOP/tests/logs"
-rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
 PASSED=0
 FAILED=0
 
@@ -58,10 +58,120 @@ elapsed() { echo "   ($SECONDS s elapsed)"; }
 # leaves the summary and CI's clean-up their margin).
 RUN_ALL_DEADLINE=${RUN_ALL_DEADLINE:-5040}
 
+# What a stage started and left running is stopped when it ends.  Its
+# process group is timeout(1)'s, but Postfix's master daemonises into a
+# session of its own, a test killed at the cap never runs its EXIT trap's
+# clean-up, and when run-all itself is killed (CI cancelling the job) the
+# stage's timeout is never told.  So each stage gets a registry,
+# LIAISON_TEST_REGISTRY, where pf-start writes "postfix DIR" and the tests'
+# liaisond launches "pid PID START" (tests/lib.sh, t_register_pid), and a
+# mark in its environment, LIAISON_STAGE, that every process it starts
+# inherits (Postfix's master clears its environment: the registry names
+# it).  stage_sweep stops what either names, and nothing else: never the
+# system's Postfix, never a process of another stage or of nobody's.
+STAGE_N=0
+STAGE_PID=
+STAGE_REG=
+STAGE_MARK=
+
+# stage_same PID START: PID is still the process that was recorded, the
+# one that started at START (clock ticks since boot, /proc/PID/stat's
+# 22nd field), not a later one that got its pid.
+stage_same() {
+    local line f
+    { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+    read -r -a f <<<"${line##*) }"
+    [ "${f[19]}" = "$2" ] && [ "${f[0]}" != Z ]
+}
+
+# stage_marked MARK: the pids of the processes whose environment holds
+# LIAISON_STAGE=MARK, one a line.
+stage_marked() {
+    local e p
+    for e in /proc/[0-9]*/environ; do
+        p=${e#/proc/}; p=${p%/environ}
+        [ "$p" = "$$" ] && continue
+        grep -qxz "LIAISON_STAGE=$1" "$e" 2>/dev/null && echo "$p"
+    done
+}
+
+# stage_alive PID: PID is a process, and not a zombie.
+stage_alive() {
+    [ -d "/proc/$1" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+
+# stage_sweep: stop what the last stage left running: each Postfix of its
+# registry (pf-stop DIR: postfix -c DIR/etc stop, then what is left of
+# that instance killed by pid), then each process it recorded or that
+# carries its mark (SIGTERM, then SIGKILL after 10 s); the registry then
+# removed.  Says on standard error what it had to stop.
+stage_sweep() {
+    local kind a b p left pids=
+    if [ -n "$STAGE_REG" ] && [ -f "$STAGE_REG" ]; then
+        while read -r kind a b; do
+            case $kind in
+                postfix)
+                    # Only an instance pf-start wrote: never /etc/postfix.
+                    grep -qs 'written by pf-start' "$a/etc/main.cf" || continue
+                    "$TOP/tests/postfix/pf-stop" "$a" 2>&1 | grep -v 'is not running' >&2 ;;
+                pid) stage_same "$a" "$b" && pids="$pids $a" ;;
+            esac
+        done <"$STAGE_REG"
+    fi
+    [ -n "$STAGE_MARK" ] && pids="$pids $(stage_marked "$STAGE_MARK")"
+    # shellcheck disable=SC2086 # a list of pids, one a line, each once
+    pids=$(printf '%s\n' $pids | sort -un | tr '\n' ' ')
+    if [ -n "${pids// /}" ]; then
+        echo "run-all: stopping what the stage left running: $pids" >&2
+        # shellcheck disable=SC2086 # a list of pids
+        kill -TERM $pids 2>/dev/null
+        for _ in $(seq 1 100); do
+            left=
+            for p in $pids; do stage_alive "$p" && left="$left $p"; done
+            [ -z "$left" ] && break
+            sleep 0.1
+        done
+        # shellcheck disable=SC2086
+        [ -n "$left" ] && kill -KILL $left 2>/dev/null
+    fi
+    [ -n "$STAGE_REG" ] && rm -f "$STAGE_REG"
+    STAGE_REG='' STAGE_MARK=''
+}
+
+# run_all_killed SIG: run-all itself told to stop (CI cancelling the job):
+# the running stage's timeout(1) told too, which signals its process
+# group, what the stage started stopped, and run-all ends as the signal
+# asks.
+run_all_killed() {
+    local p=$STAGE_PID
+    trap - "$1" EXIT
+    echo "run-all: SIG$1; stopping the running stage" >&2
+    if [ -n "$p" ]; then
+        kill -TERM "$p" 2>/dev/null
+        # timeout forwards the signal to its group; what ignores it is
+        # killed after 10 s, by the group (timeout's pid is its pgid).
+        for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL -- "-$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    fi
+    stage_sweep
+    [ "$1" = INT ] && exit 130
+    exit 143
+}
+# run_all_traps: run-all's own traps, set by the script (not when it is
+# sourced, where the caller's traps stay).
+run_all_traps() {
+    trap 'run_all_killed TERM' TERM
+    trap 'run_all_killed INT' INT
+    trap 'run_all_killed HUP' HUP
+    trap 'stage_sweep' EXIT
+}
+
 # bounded CAP CMD...: run CMD (a program or an exported function) for at
 # most CAP seconds, or what is left before the deadline if less; kill its
-# whole process group when time is up.  CMD's status, or 124 when it was
-# stopped or never started for want of time.
+# whole process group when time is up, and then whatever else it started
+# (stage_sweep).  CMD's status, or 124 when it was stopped or never
+# started for want of time.
 bounded() {
     local cap=$1 left rc; shift
     left=$((RUN_ALL_DEADLINE - SECONDS))
@@ -70,10 +180,22 @@ bounded() {
         echo "   not run: ${left} s left before the run's deadline (RUN_ALL_DEADLINE=$RUN_ALL_DEADLINE)" | tee -a "$LOGDIR/timeouts.log"
         return 124
     fi
+    STAGE_N=$((STAGE_N + 1))
+    STAGE_MARK="$$.$STAGE_N"
+    mkdir -p "$LOGDIR/registry"
+    STAGE_REG="$LOGDIR/registry/stage-$STAGE_N"
+    : >"$STAGE_REG"
     # timeout(1) makes its own process group and signals all of it, so
-    # the children of a killed stage (make's tests, valgrind) go too.
-    timeout -k 30 "$cap" bash -c '"$@"' bounded "$@"
+    # the children of a killed stage (make's tests, valgrind) go too.  In
+    # the background, waited for: a trapped signal interrupts wait, where
+    # it would wait for a foreground command to end first.
+    LIAISON_TEST_REGISTRY=$STAGE_REG LIAISON_STAGE=$STAGE_MARK \
+        timeout -k 30 "$cap" bash -c '"$@"' bounded "$@" &
+    STAGE_PID=$!
+    wait "$STAGE_PID"
     rc=$?
+    STAGE_PID=
+    stage_sweep
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
         echo "   stopped after $cap s: $*" | tee -a "$LOGDIR/timeouts.log"
         rc=124
@@ -96,6 +218,15 @@ step() {
     fi
     elapsed
 }
+
+# Sourced: the functions only.
+[ "${BASH_SOURCE[0]}" != "$0" ] && return 0
+
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+LOGDIR="$TOP/tests/logs"
+rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
+run_all_traps
 
 echo "== dependencies"
 bounded 1800 contrib/install-deps.sh || { elapsed; echo "0 passed, 1 failed"; exit 1; }

@@ -20,7 +20,9 @@
 #   start_liaisond [VAR=VALUE...]   start liaisond -f as root (it drops to
 #                          RUN_USER), with extra environment, and wait for
 #                          its "started" line; stop_liaisond: SIGTERM, wait,
-#                          a failure recorded unless it exits 0 (status 1)
+#                          a failure recorded unless it exits 0 (status 1);
+#                          its pid is recorded in run-all's stage registry
+#                          (t_register_pid), as pf-start records Postfix
 #   LIAISOND_WRAPPER       a command liaisond runs under, split on spaces,
 #                          e.g. "valgrind -q --leak-check=full
 #                          --error-exitcode=99 --log-file=/tmp/vg.%p"
@@ -115,6 +117,7 @@ start_liaisond() {
     # shellcheck disable=SC2086 # the wrapper's words
     env "$@" $LIAISOND_WRAPPER "$LIAISOND" -f -v -c "$RUN/liaisond.conf" >>"$RUN/liaisond.log" 2>&1 &
     LPID=$!
+    t_register_pid "$LPID"
     for _ in $(seq 1 "$PF_START_WAIT"); do
         grep -q "started (pid $LPID)" "$RUN/liaisond.log" && [ -S "$SOCK" ] && return 0
         kill -0 "$LPID" 2>/dev/null || break
