@@ -130,6 +130,11 @@ static const char page_style[] =
      * digest, a URL) breaks rather than widening the page. */
     ".scroll{overflow-x:auto}"
     "h1,dd,pre{overflow-wrap:anywhere}"
+    /* A statement's title is its page's heading, and a title from mail
+     * may run to hundreds of characters: the heading shrinks with the
+     * screen, down to a little above the text, so that on a phone it
+     * takes a few lines and not several screens. */
+    "h1{font-size:clamp(1.125rem,0.8rem + 1.6vw,2rem);line-height:1.25}"
     "@media (max-width:35em){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.5em}}";
 
 /* Free an entry (a GDestroyNotify). */

@@ -128,6 +128,14 @@ JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nPj4KZW5kb2JqCg==
 EOF
 check_exit "ingest the hostile statement" 0 ctl ingest --json "$SCRATCH/hostile.eml"
 H=$(jq -r .id "$SCRATCH/out")
+# A title of 200 characters, as some liaison statements have: its page's
+# heading must still fit a phone's screen.
+LONG_TITLE=$(printf 'Liaison statement on the Applicability of Optical Transport Network Beyond 100G Interfaces and Flexible Ethernet Client Mapping to Segment Routing and %.0s' 1 2 | cut -c1-200)
+printf 'From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS long\nMessage-ID: <long-1@itu.test>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nTitle: %s\nFrom: ITU-T SG15\nTo: IETF CCAMP WG\nPurpose: For information\n\nBody: text\n' \
+    "$LONG_TITLE" >"$SCRATCH/long.eml"
+check_exit "ingest a statement titled with 200 characters" 0 ctl ingest --json "$SCRATCH/long.eml"
+L=$(jq -r .id "$SCRATCH/out")
+is "its title, 200 characters" "200" "$(jq -r '.title | length' "$SCRATCH/out")"
 check_exit "close 2" 0 ctl close --reason "answered" 2
 # The site is published as at 2027-03-08, when several deadlines have
 # passed; one of those statements is answered, which is no longer overdue.
@@ -202,30 +210,42 @@ check_grep "index: a Content-Security-Policy forbidding script" "default-src 'no
 # 375 px, the width of a small phone, and notes how wide the page's
 # content is against its viewport: a wide table scrolls in its own box, a
 # long word (an address, an attachment's SHA-256) breaks, and the page
-# itself never scrolls sideways.
+# itself never scrolls sideways.  It notes too how many lines the <h1>
+# takes (its height over that of a one-line heading styled the same, since
+# line-height may be "normal").
 cat >"$SCRATCH/narrow.html" <<'HTML'
 <!DOCTYPE html><html><body><pre id="out"></pre><script>
 location.hash.slice(1).split(",").forEach(function (page) {
   var f = document.createElement("iframe");
   f.style.cssText = "width:375px;height:800px;border:0";
   f.onload = function () {
-    var d = f.contentDocument.documentElement;
-    document.getElementById("out").textContent += page + " " + d.scrollWidth + " " + d.clientWidth + "\n";
+    var doc = f.contentDocument, d = doc.documentElement;
+    var h1 = doc.querySelector("h1"), one = h1.cloneNode(false);
+    one.textContent = "x";
+    h1.parentNode.insertBefore(one, h1);
+    var lines = Math.round(h1.getBoundingClientRect().height / one.getBoundingClientRect().height);
+    one.remove();
+    document.getElementById("out").textContent += page + " " + d.scrollWidth + " " + d.clientWidth
+      + " h1-lines=" + lines + "\n";
   };
   f.src = page;
   document.body.appendChild(f);
 });
 </script></body></html>
 HTML
-narrow_pages="site/index.html site/group/rtg/index.html site/1/index.html site/$H/index.html"
+narrow_pages="site/index.html site/group/rtg/index.html site/1/index.html site/$H/index.html site/$L/index.html"
 check "Chromium frames the pages at 375 px" sh -c '"$1" --headless --no-sandbox --disable-gpu \
     --user-data-dir="$2/chromium" --allow-file-access-from-files --virtual-time-budget=10000 \
     --dump-dom "file://$2/narrow.html#$3" >"$2/narrow.dom" 2>"$2/chromium.err"' \
     _ "$CHROMIUM" "$SCRATCH" "$(echo $narrow_pages | tr ' ' ,)"
-grep -oE 'site/[^ <]+ [0-9]+ [0-9]+' "$SCRATCH/narrow.dom" >"$SCRATCH/narrow.txt"
+grep -oE 'site/[^ <]+ [0-9]+ [0-9]+ [^<]*' "$SCRATCH/narrow.dom" >"$SCRATCH/narrow.txt"
 is "375 px: every page measured" "$(echo $narrow_pages | wc -w)" "$(wc -l <"$SCRATCH/narrow.txt")"
 is "375 px: no page wider than the screen (page, content width, viewport)" "" \
     "$(awk '$2 > $3' "$SCRATCH/narrow.txt" | xargs)"
+# At the default 2em a 200-character title took 14 lines, more than a
+# screen: 8 at most.
+is "375 px: the 200-character title's heading takes 8 lines or fewer" "" \
+    "$(awk -v p="site/$L/index.html" '$1 == p { split($4, a, "="); if (a[2] + 0 > 8 || a[2] + 0 < 1) print }' "$SCRATCH/narrow.txt")"
 # Overdue is said in words ("overdue by N days"), not by colour alone, and
 # its colour, taken from the page's CSS, reads on white (WCAG AA: 4.5:1).
 check "index: overdue rows say so in words" jq -e \
