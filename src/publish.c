@@ -135,7 +135,23 @@ static const char page_style[] =
      * screen, down to a little above the text, so that on a phone it
      * takes a few lines and not several screens. */
     "h1{font-size:clamp(1.125rem,0.8rem + 1.6vw,2rem);line-height:1.25}"
-    "@media (max-width:35em){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.5em}}";
+    "@media (max-width:35em){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.5em}"
+    /* A table of seven columns on a phone put the deadline, what a chair
+     * looks for, off the screen to the right: there each row is a block,
+     * a cell a line that names itself, and the header row is kept for
+     * screen readers only. */
+    "table,tbody,tr,td{display:block}"
+    "thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
+    "tr{padding:.5em 0;border-bottom:1px solid #ddd}"
+    "td{border:0;padding:.1em 0;overflow-wrap:anywhere}"
+    "td.id::before{content:\"Statement \"}"
+    "td.from::before{content:\"From: \"}"
+    "td.to::before{content:\"To: \"}"
+    "td.purpose::before{content:\"Purpose: \"}"
+    "td.deadline::before{content:\"Deadline: \"}"
+    "td.received::before{content:\"Received: \"}"
+    "td.closed::before{content:\"Closed: \"}"
+    "td::before{color:#555}}";
 
 /* Free an entry (a GDestroyNotify). */
 static void

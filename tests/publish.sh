@@ -212,7 +212,7 @@ check_grep "index: a Content-Security-Policy forbidding script" "default-src 'no
 # long word (an address, an attachment's SHA-256) breaks, and the page
 # itself never scrolls sideways.  It notes too how many lines the <h1>
 # takes (its height over that of a one-line heading styled the same, since
-# line-height may be "normal").
+# line-height may be "normal"), and how many tables scroll in their box.
 cat >"$SCRATCH/narrow.html" <<'HTML'
 <!DOCTYPE html><html><body><pre id="out"></pre><script>
 location.hash.slice(1).split(",").forEach(function (page) {
@@ -225,8 +225,10 @@ location.hash.slice(1).split(",").forEach(function (page) {
     h1.parentNode.insertBefore(one, h1);
     var lines = Math.round(h1.getBoundingClientRect().height / one.getBoundingClientRect().height);
     one.remove();
+    var boxes = 0;
+    doc.querySelectorAll(".scroll").forEach(function (b) { boxes += b.scrollWidth > b.clientWidth; });
     document.getElementById("out").textContent += page + " " + d.scrollWidth + " " + d.clientWidth
-      + " h1-lines=" + lines + "\n";
+      + " h1-lines=" + lines + " boxes-scrolling=" + boxes + "\n";
   };
   f.src = page;
   document.body.appendChild(f);
@@ -246,6 +248,10 @@ is "375 px: no page wider than the screen (page, content width, viewport)" "" \
 # screen: 8 at most.
 is "375 px: the 200-character title's heading takes 8 lines or fewer" "" \
     "$(awk -v p="site/$L/index.html" '$1 == p { split($4, a, "="); if (a[2] + 0 > 8 || a[2] + 0 < 1) print }' "$SCRATCH/narrow.txt")"
+# Nor does a table: on a phone each row is a block whose cells name
+# themselves, so that the deadline is on the screen, not to the right of it.
+is "375 px: no table scrolls sideways (the deadline in view)" "" \
+    "$(awk '$5 != "boxes-scrolling=0"' "$SCRATCH/narrow.txt" | xargs)"
 # Overdue is said in words ("overdue by N days"), not by colour alone, and
 # its colour, taken from the page's CSS, reads on white (WCAG AA: 4.5:1).
 check "index: overdue rows say so in words" jq -e \
