@@ -212,7 +212,8 @@ check_grep "index: a Content-Security-Policy forbidding script" "default-src 'no
 # long word (an address, an attachment's SHA-256) breaks, and the page
 # itself never scrolls sideways.  It notes too how many lines the <h1>
 # takes (its height over that of a one-line heading styled the same, since
-# line-height may be "normal"), and how many tables scroll in their box.
+# line-height may be "normal"), how many tables scroll in their box, and
+# the height of its lowest link.
 cat >"$SCRATCH/narrow.html" <<'HTML'
 <!DOCTYPE html><html><body><pre id="out"></pre><script>
 location.hash.slice(1).split(",").forEach(function (page) {
@@ -225,10 +226,13 @@ location.hash.slice(1).split(",").forEach(function (page) {
     h1.parentNode.insertBefore(one, h1);
     var lines = Math.round(h1.getBoundingClientRect().height / one.getBoundingClientRect().height);
     one.remove();
+    var link = Infinity;
+    doc.querySelectorAll("a").forEach(function (a) { link = Math.min(link, a.getBoundingClientRect().height); });
     var boxes = 0;
     doc.querySelectorAll(".scroll").forEach(function (b) { boxes += b.scrollWidth > b.clientWidth; });
     document.getElementById("out").textContent += page + " " + d.scrollWidth + " " + d.clientWidth
-      + " h1-lines=" + lines + " boxes-scrolling=" + boxes + "\n";
+      + " h1-lines=" + lines + " boxes-scrolling=" + boxes
+      + " link-height-min=" + Math.floor(link) + "\n";
   };
   f.src = page;
   document.body.appendChild(f);
@@ -252,6 +256,9 @@ is "375 px: the 200-character title's heading takes 8 lines or fewer" "" \
 # themselves, so that the deadline is on the screen, not to the right of it.
 is "375 px: no table scrolls sideways (the deadline in view)" "" \
     "$(awk '$5 != "boxes-scrolling=0"' "$SCRATCH/narrow.txt" | xargs)"
+# Every link is a target a finger hits: 44 px high or more (WCAG 2.5.5).
+is "375 px: every link 44 px high or more" "" \
+    "$(awk '{ split($6, a, "="); if (a[2] + 0 < 44) print }' "$SCRATCH/narrow.txt" | xargs)"
 # Overdue is said in words ("overdue by N days"), not by colour alone, and
 # its colour, taken from the page's CSS, reads on white (WCAG AA: 4.5:1).
 check "index: overdue rows say so in words" jq -e \
