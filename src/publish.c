@@ -124,6 +124,9 @@ static const char page_style[] =
     "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}"
     "td.id,td.deadline time,td.received,td.closed{white-space:nowrap}"
     ".meta{color:#555}"
+    /* "(overdue by 67 days)" read as one: broken, a narrow column left
+     * "days)" alone on a line under the date. */
+    ".due{white-space:nowrap}"
     /* On a phone the page itself never scrolls sideways: a wide table
      * scrolls in its own box (which a keyboard can focus and scroll too:
      * tabindex, a named region), and a long word from mail (an address, a

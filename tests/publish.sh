@@ -213,7 +213,7 @@ check_grep "index: a Content-Security-Policy forbidding script" "default-src 'no
 # itself never scrolls sideways.  It notes too how many lines the <h1>
 # takes (its height over that of a one-line heading styled the same, since
 # line-height may be "normal"), how many tables scroll in their box, and
-# the height of its lowest link.
+# the height of its lowest link, and how many "(due in N days)" break.
 cat >"$SCRATCH/narrow.html" <<'HTML'
 <!DOCTYPE html><html><body><pre id="out"></pre><script>
 location.hash.slice(1).split(",").forEach(function (page) {
@@ -228,11 +228,13 @@ location.hash.slice(1).split(",").forEach(function (page) {
     one.remove();
     var link = Infinity;
     doc.querySelectorAll("a").forEach(function (a) { link = Math.min(link, a.getBoundingClientRect().height); });
+    var broken = 0;
+    doc.querySelectorAll(".due").forEach(function (e) { broken += e.getClientRects().length > 1; });
     var boxes = 0;
     doc.querySelectorAll(".scroll").forEach(function (b) { boxes += b.scrollWidth > b.clientWidth; });
     document.getElementById("out").textContent += page + " " + d.scrollWidth + " " + d.clientWidth
       + " h1-lines=" + lines + " boxes-scrolling=" + boxes
-      + " link-height-min=" + Math.floor(link) + "\n";
+      + " link-height-min=" + Math.floor(link) + " due-broken=" + broken + "\n";
   };
   f.src = page;
   document.body.appendChild(f);
@@ -259,6 +261,10 @@ is "375 px: no table scrolls sideways (the deadline in view)" "" \
 # Every link is a target a finger hits: 44 px high or more (WCAG 2.5.5).
 is "375 px: every link 44 px high or more" "" \
     "$(awk '{ split($6, a, "="); if (a[2] + 0 < 44) print }' "$SCRATCH/narrow.txt" | xargs)"
+# How a deadline stands is read as one: "(overdue by 67 days)" on one
+# line, never "days)" alone under it.
+is "375 px: no \"(overdue by N days)\" broken over lines" "" \
+    "$(awk '$7 != "due-broken=0"' "$SCRATCH/narrow.txt" | xargs)"
 # Overdue is said in words ("overdue by N days"), not by colour alone, and
 # its colour, taken from the page's CSS, reads on white (WCAG AA: 4.5:1).
 check "index: overdue rows say so in words" jq -e \
