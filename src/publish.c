@@ -118,7 +118,7 @@ static const char page_style[] =
     "table{border-collapse:collapse;width:100%}"
     "th,td{text-align:left;vertical-align:top;padding:.3em .5em;"
     "border-bottom:1px solid #ddd}"
-    "tr.overdue td.deadline{color:#b00;font-weight:bold}"
+    "dd.overdue,tr.overdue td.deadline{color:#b00;font-weight:bold}"
     "dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2em 1em}"
     "dt{font-weight:bold}dd{margin:0}"
     "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}"
@@ -735,6 +735,7 @@ render_statement(const struct site *site, const struct statement *s,
     g_autofree char *top_feed = feed_title(site->o, &top);
     g_autofree char *received = day_of(s->received);
     gboolean open = strcmp(e->state, "open") == 0;
+    int     days;
 
     page_head(out, site->o, page_title, "../", top_feed);
     g_string_append(out, "<p class=\"meta\"><a href=\"../index.html\">Outstanding liaison "
@@ -766,9 +767,14 @@ render_statement(const struct site *site, const struct statement *s,
     field(out, "To", stated(env->to_body));
     strings_field(out, "For information", env->info_to);
     field(out, "Purpose", e->purpose != NULL ? e->purpose : "not stated");
-    g_string_append(out, "<dt>Deadline</dt><dd class=\"deadline\">");
     /* Answered is not overdue, as on the index: no count of days once
-     * the IETF has done its part (an answer that stands). */
+     * the IETF has done its part (an answer that stands).  Overdue is
+     * marked as the index marks it, so that the page a chair follows
+     * from a reminder does not read as calmer than the list. */
+    g_string_append_printf(out, "<dt>Deadline</dt><dd class=\"deadline%s\">",
+                           open && !s->answered
+                           && tickle_days_until(site->today, env->deadline, &days)
+                           && days < 0 ? " overdue" : "");
     put_deadline(out, env->deadline, site->today, open && !s->answered);
     g_string_append(out, "</dd>\n");
     contacts_field(out, "Response contacts", env->response_contacts);

@@ -455,6 +455,30 @@ check "page: those group pages are there" sh -c 'for l in $(jq -r ".links[] | se
 check "Chromium renders the hostile statement's page" dom "file://$SITE/$H/index.html" "$SCRATCH/h.dom"
 facts "$SCRATCH/h.dom" >"$SCRATCH/h.json"
 check "page: one not answered does not say so" jq -e '.text.statement | contains("Answered") | not' "$SCRATCH/h.json"
+# Overdue looks overdue on a statement's page as on the index: the colour
+# the index gives its overdue rows (tested for contrast above), as
+# Chromium computes it, on the hostile one (past 2027-01-10, not
+# answered), and not on the answered one's.
+cat >"$SCRATCH/colour.html" <<'HTML'
+<!DOCTYPE html><html><body><pre id="out"></pre><script>
+location.hash.slice(1).split(",").forEach(function (page) {
+  var f = document.createElement("iframe");
+  f.onload = function () {
+    var dd = f.contentDocument.querySelector("dd.deadline");
+    document.getElementById("out").textContent += page + " " + getComputedStyle(dd).color.replace(/ /g, "") + "\n";
+  };
+  f.src = page;
+  document.body.appendChild(f);
+});
+</script></body></html>
+HTML
+check "Chromium computes the deadline's colour on two statements' pages" sh -c '"$1" --headless --no-sandbox --disable-gpu \
+    --user-data-dir="$2/chromium" --allow-file-access-from-files --virtual-time-budget=10000 \
+    --dump-dom "file://$2/colour.html#site/$3/index.html,site/$4/index.html" >"$2/colour.dom" 2>"$2/chromium.err"' \
+    _ "$CHROMIUM" "$SCRATCH" "$H" "$R"
+is "page: an overdue deadline in the index's overdue colour, an answered one not" \
+    "site/$H/index.html rgb(187,0,0) site/$R/index.html rgb(34,34,34)" \
+    "$(grep -oE 'site/[0-9]+/index.html rgb\([0-9,]+\)' "$SCRATCH/colour.dom" | awk -v h="site/$H/index.html" '$1 == h { a = $0 } $1 != h { b = $0 } END { print a, b }')"
 
 # --- an answered statement reopened: outstanding again, as the tickler has it
 # A copy of the store with $R (answered, past its deadline on $NOW)
@@ -475,9 +499,9 @@ check "index: nor does it say answered" sh -c '! grep "<tr data-id=\"$1\"" "$2" 
     _ "$R" "$SCRATCH/ra-site/index.html"
 check_grep "page: still says when it was answered, and that it was reopened since" \
     "<dt>Answered</dt><dd>$TODAY \(reopened since: a response is wanted again\)</dd>" "$SCRATCH/ra-site/$R/index.html"
-check "page: its deadline counts the days overdue" sh -c 'grep "class=\"deadline\"" "$1" | grep -q "overdue"' \
+check "page: its deadline counts the days overdue" sh -c 'grep "class=\"deadline[^\"]*\"" "$1" | grep -q "overdue"' \
     _ "$SCRATCH/ra-site/$R/index.html"
-check "page: the answered one's deadline, before the reopen, does not" sh -c '! grep "class=\"deadline\"" "$1" | grep -q "overdue"' \
+check "page: the answered one's deadline, before the reopen, does not" sh -c '! grep "class=\"deadline[^\"]*\"" "$1" | grep -q "overdue"' \
     _ "$SITE/$R/index.html"
 check_grep "deadlines.ics: the reopened answered one is back in the calendar" \
     "^UID:ls-$R-deadline@" "$SCRATCH/ra-site/deadlines.ics"
