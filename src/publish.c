@@ -121,7 +121,10 @@ static const char page_style[] =
     "dd.overdue,tr.overdue td.deadline{color:#b00;font-weight:bold}"
     "dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2em 1em}"
     "dt{font-weight:bold}dd{margin:0}"
-    "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}"
+    /* The body is what a chair reads: at the size of the page's text,
+     * not the 13 px a browser gives "monospace" alone. */
+    "pre{white-space:pre-wrap;background:#f6f6f6;padding:1em;"
+    "font-family:ui-monospace,monospace;font-size:.9375rem}"
     "td.id,td.deadline time,td.received,td.closed{white-space:nowrap}"
     ".meta{color:#555}"
     /* "(overdue by 67 days)" read as one: broken, a narrow column left

@@ -213,7 +213,8 @@ check_grep "index: a Content-Security-Policy forbidding script" "default-src 'no
 # itself never scrolls sideways.  It notes too how many lines the <h1>
 # takes (its height over that of a one-line heading styled the same, since
 # line-height may be "normal"), how many tables scroll in their box, and
-# the height of its lowest link, and how many "(due in N days)" break.
+# the height of its lowest link, how many "(due in N days)" break, and
+# the size of a statement's body.
 cat >"$SCRATCH/narrow.html" <<'HTML'
 <!DOCTYPE html><html><body><pre id="out"></pre><script>
 location.hash.slice(1).split(",").forEach(function (page) {
@@ -228,13 +229,15 @@ location.hash.slice(1).split(",").forEach(function (page) {
     one.remove();
     var link = Infinity;
     doc.querySelectorAll("a").forEach(function (a) { link = Math.min(link, a.getBoundingClientRect().height); });
+    var pre = doc.querySelector("pre"), prepx = pre ? parseFloat(getComputedStyle(pre).fontSize) : 0;
     var broken = 0;
     doc.querySelectorAll(".due").forEach(function (e) { broken += e.getClientRects().length > 1; });
     var boxes = 0;
     doc.querySelectorAll(".scroll").forEach(function (b) { boxes += b.scrollWidth > b.clientWidth; });
     document.getElementById("out").textContent += page + " " + d.scrollWidth + " " + d.clientWidth
       + " h1-lines=" + lines + " boxes-scrolling=" + boxes
-      + " link-height-min=" + Math.floor(link) + " due-broken=" + broken + "\n";
+      + " link-height-min=" + Math.floor(link) + " due-broken=" + broken
+      + " body-px=" + prepx + "\n";
   };
   f.src = page;
   document.body.appendChild(f);
@@ -265,6 +268,12 @@ is "375 px: every link 44 px high or more" "" \
 # line, never "days)" alone under it.
 is "375 px: no \"(overdue by N days)\" broken over lines" "" \
     "$(awk '$7 != "due-broken=0"' "$SCRATCH/narrow.txt" | xargs)"
+# A statement's body (a <pre>) is read at nearly the size of the page's
+# text (16 px), not at the 13 px browsers give monospace.
+is "375 px: a statement's body in 15 px or more" "" \
+    "$(awk '{ split($8, a, "="); if (a[2] != 0 && a[2] + 0 < 15) print }' "$SCRATCH/narrow.txt" | xargs)"
+check "375 px: the statements' pages have a body measured" test \
+    "$(awk '$1 ~ /^site\/[0-9]+\// && $8 != "body-px=0"' "$SCRATCH/narrow.txt" | wc -l)" -eq 3
 # Overdue is said in words ("overdue by N days"), not by colour alone, and
 # its colour, taken from the page's CSS, reads on white (WCAG AA: 4.5:1).
 check "index: overdue rows say so in words" jq -e \
