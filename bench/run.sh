@@ -10,7 +10,11 @@
 #     connection for each.  a') the same with smtp-source -d: 200 messages
 #     over each of the 10 connections, as a relay with a connection cache
 #     sends them, which splits what the milter costs a connection from what
-#     it costs a message (no target).
+#     it costs a message (no target).  a0) the floor: the same mail through
+#     a Postfix whose milter is bench/nullmilter.c, the cheapest libmilter
+#     milter (ACCEPT at connect, no other step), on a unix socket: what any
+#     milter that Postfix opens per SMTP session costs it, which no milter
+#     that must see the recipients can go below (no target).
 #  b) intake mail: the corpus (tests/corpus/*.eml, every message, unique
 #     Message-IDs per copy) plus 100 KB statements with a PDF attached, to
 #     liaisons@ietf.test over 10 sessions, through Postfix + liaisond
@@ -242,6 +246,20 @@ start_mimedefang() {
     MPIDS_md="$(tr -dc 0-9 < "$d/mx.pid") $(tr -dc 0-9 < "$d/md.pid")"
 }
 
+# start_nullmilter: bench/nullmilter.c built into RUN and started on a
+# unix socket in RUN/null; its pid in MPIDS_nunix.
+start_nullmilter() {
+    local d="$RUN/null"
+    mkdir -p "$d"
+    cc -std=c11 -Wall -Wextra -O2 -o "$d/nullmilter" "$BENCH/nullmilter.c" -lmilter -lpthread ||
+        die "cannot build bench/nullmilter.c (libmilter-dev)"
+    "$d/nullmilter" "unix:$d/null.sock" >>"$d/null.log" 2>&1 &
+    PIDS="$PIDS $!"
+    MPIDS_nunix=$!
+    for _ in $(seq 1 100); do [ -S "$d/null.sock" ] && return 0; sleep 0.1; done
+    die "nullmilter did not start ($d/null.log)"
+}
+
 # start_sink NAME PORT: smtp-sink on 127.0.0.1:PORT, the next hop of the
 # relaying instance NAME, dumping each transaction to a file in RUN/sink-NAME.
 start_sink() {
@@ -420,15 +438,17 @@ start_liaisond tcp "inet:$MILTER_PORT@127.0.0.1"
 start_liaisond relay "unix:$RUN/l-relay/run/liaisond.sock"
 start_liaisond big "unix:$RUN/l-big/run/liaisond.sock"
 start_mimedefang
+start_nullmilter
 MPIDS_none=""; MPIDS_lunix=$LPID_unix; MPIDS_ltcp=$LPID_tcp; MPIDS_big=$LPID_big
 MPIDS_rnone=""; MPIDS_rlia=$LPID_relay; MPIDS_rmd=$MPIDS_md
-for name in none lunix ltcp md big rnone rlia rmd; do
+for name in none lunix ltcp nunix md big rnone rlia rmd; do
     free_port port 10400
     main_cf=""
     case $name in
         none)  milter=none ;;
         lunix) milter="unix:$RUN/l-unix/run/liaisond.sock" ;;
         ltcp)  milter="inet:127.0.0.1:$MILTER_PORT" ;;
+        nunix) milter="unix:$RUN/null/null.sock" ;;
         md)    milter="unix:$RUN/md/md.sock" ;;
         big)   milter="unix:$RUN/l-big/run/liaisond.sock" ;;
         rnone) milter=none ;;
@@ -445,19 +465,19 @@ relayhost = [127.0.0.1]:$sink_port" ;;
     esac
     start_postfix "$name" "$port" "$milter" "$main_cf"
 done
-say "ports: postfix none $PORT_none, liaisond unix $PORT_lunix, liaisond TCP $PORT_ltcp (milter $MILTER_PORT), MIMEDefang $PORT_md, big $PORT_big; relayed: none $PORT_rnone, liaisond $PORT_rlia, MIMEDefang $PORT_rmd"
+say "ports: postfix none $PORT_none, liaisond unix $PORT_lunix, liaisond TCP $PORT_ltcp (milter $MILTER_PORT), null milter $PORT_nunix, MIMEDefang $PORT_md, big $PORT_big; relayed: none $PORT_rnone, liaisond $PORT_rlia, MIMEDefang $PORT_rmd"
 # One message through each, so that no first-use cost lands in a round.
-for name in none lunix ltcp md big rnone rlia rmd; do
+for name in none lunix ltcp nunix md big rnone rlia rmd; do
     eval "port=\$PORT_$name"
     "$BENCH/smtp-send" -p "$port" "$RUN/mix-warm/manifest" >/dev/null ||
         say "warning: warm-up through $name refused a message" >&2
 done
-for name in none lunix ltcp md big rnone rlia rmd; do wait_delivered "$name" 1000000 >/dev/null; done
+for name in none lunix ltcp nunix md big rnone rlia rmd; do wait_delivered "$name" 1000000 >/dev/null; done
 
 # a) other mail: msgs/s in A_NAME, CPU ms/msg in AC_NAME, one word a round.
-for name in none lunix ltcp; do eval "A_$name=; AC_$name=; AM_$name="; done
+for name in none lunix ltcp nunix; do eval "A_$name=; AC_$name=; AM_$name="; done
 for r in $(seq 1 "$A_ROUNDS"); do
-    for name in $(rotate "$r" none lunix ltcp); do
+    for name in $(rotate "$r" none lunix ltcp nunix); do
         set -- $(other_round "$name")
         eval "A_$name=\"\$A_$name $1\"; AC_$name=\"\$AC_$name $2\"; AM_$name=\"\$AM_$name $3\""
         say "a) other mail, round $r/$A_ROUNDS, $name: $1 msgs/s, $2 ms CPU/msg"
@@ -538,6 +558,7 @@ say "d) VmRSS before $rss0 kB, VmHWM after $hwm kB (peak reset: $hwm_reset), VmR
 {
 a_none=$(median $A_none); a_lunix=$(median $A_lunix); a_ltcp=$(median $A_ltcp)
 ac_none=$(median $AC_none); ac_lunix=$(median $AC_lunix); ac_ltcp=$(median $AC_ltcp)
+a_nunix=$(median $A_nunix); ac_nunix=$(median $AC_nunix); am_nunix=$(median $AM_nunix)
 a2_none=$(median $A2_none); a2_lunix=$(median $A2_lunix); a2_ltcp=$(median $A2_ltcp)
 ac2_none=$(median $AC2_none); ac2_lunix=$(median $AC2_lunix); ac2_ltcp=$(median $AC2_ltcp)
 am2_lunix=$(median $AM2_lunix); am2_ltcp=$(median $AM2_ltcp)
@@ -552,6 +573,7 @@ bm_rlia=$(median $BM_rlia); bn_rnone=$(median $BN_rnone); bn_rlia=$(median $BN_r
 b_rmd=$(median $B_rmd); bc_rmd=$(median $BC_rmd); bm_rmd=$(median $BM_rmd)
 }
 r_unix=$(ratio_median "$A_lunix" "$A_none"); r_tcp=$(ratio_median "$A_ltcp" "$A_none")
+r_null=$(ratio_median "$A_nunix" "$A_none"); r_unix_null=$(ratio_median "$A_lunix" "$A_nunix")
 r2_unix=$(ratio_median "$A2_lunix" "$A2_none"); r2_tcp=$(ratio_median "$A2_ltcp" "$A2_none")
 r_intake=$(ratio_median "$B_lunix" "$B_none"); r_relay=$(ratio_median "$B_rlia" "$B_rnone")
 r_rmd=$(ratio_median "$B_rlia" "$B_rmd"); r_copies=$(ratio_median "$B_lunix" "$B_copies")
@@ -575,6 +597,8 @@ echo "| measurement | liaisond | reference | ratio | target | met? |"
 echo "| --- | --- | --- | --- | --- | --- |"
 echo "| a) other mail, unix socket (msgs/s) | $a_lunix | $a_none (no milter) | $r_unix | >= 0.9 | $(met "$r_unix" '>=' 0.9) |"
 echo "| a) other mail, TCP 127.0.0.1 (msgs/s) | $a_ltcp | $a_none (no milter) | $r_tcp | >= 0.9 | $(met "$r_tcp" '>=' 0.9) |"
+echo "| a0) the floor: other mail through the null milter (ACCEPT at connect), unix socket (msgs/s) | $a_nunix | $a_none (no milter) | $r_null | - | - |"
+echo "| a) liaisond against that floor, unix socket (msgs/s) | $a_lunix | $a_nunix (null milter) | $r_unix_null | - | - |"
 echo "| a') other mail, 200 messages a connection, unix socket (msgs/s) | $a2_lunix | $a2_none (no milter) | $r2_unix | - | - |"
 echo "| a') the same, TCP 127.0.0.1 (msgs/s) | $a2_ltcp | $a2_none (no milter) | $r2_tcp | - | - |"
 echo "| b) intake mix, $MIX_N msgs (msgs/s) | $b_lunix | $b_none (no milter) | $r_intake | >= 0.5 | $(met "$r_intake" '>=' 0.5) |"
@@ -589,10 +613,11 @@ echo
 echo "CPU per message (user + system, ms) of the Postfix instance and its milter,"
 echo "which moves less than throughput with the machine's other load:"
 echo
-echo "| measurement | with liaisond | of which liaisond | reference | reference / with liaisond |"
+echo "| measurement | with the milter | of which the milter | reference | reference / with the milter |"
 echo "| --- | --- | --- | --- | --- |"
 echo "| a) other mail, unix socket | $ac_lunix | $am_lunix | $ac_none (no milter) | $(calc "$ac_none / $ac_lunix") |"
 echo "| a) other mail, TCP | $ac_ltcp | $am_ltcp | $ac_none (no milter) | $(calc "$ac_none / $ac_ltcp") |"
+echo "| a0) the null milter, unix socket | $ac_nunix | $am_nunix | $ac_none (no milter) | $(calc "$ac_none / $ac_nunix") |"
 echo "| a') 200 messages a connection, unix socket | $ac2_lunix | $am2_lunix | $ac2_none (no milter) | $(calc "$ac2_none / $ac2_lunix") |"
 echo "| a') 200 messages a connection, TCP | $ac2_ltcp | $am2_ltcp | $ac2_none (no milter) | $(calc "$ac2_none / $ac2_ltcp") |"
 echo "| b) intake mix | $bc_lunix | $bm_lunix | $bc_none (no milter) | $(calc "$bc_none / $bc_lunix") |"
@@ -612,7 +637,7 @@ for name in unix tcp relay big; do
 done
 echo "Latency through MIMEDefang: median $m50 ms, p99 $m99 ms ($LAT_N messages one at a time)."
 echo
-echo "Rounds, msgs/s: a) none$A_none; unix$A_lunix; tcp$A_ltcp."
+echo "Rounds, msgs/s: a) none$A_none; unix$A_lunix; tcp$A_ltcp; null milter$A_nunix."
 echo "a') none$A2_none; unix$A2_lunix; tcp$A2_ltcp."
 echo "b) none$B_none; liaisond$B_lunix; same copies$B_copies; MIMEDefang$B_md;"
 echo "relayed none$B_rnone; relayed liaisond$B_rlia; relayed MIMEDefang$B_rmd."
