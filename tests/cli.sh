@@ -379,6 +379,28 @@ if command -v groff >/dev/null; then
     case $opt_d in *"the configuration's database"*) ;; *) bad="$bad -d" ;; esac
     if [ -z "$bad" ]; then ok "liaisonctl(8): the variables of --help in ENVIRONMENT; -c and -d give the defaults"
     else fail "liaisonctl(8): defaults" "missing:$bad"; fi
+    # The cron lines the README and liaisonctl(8) give for publish and
+    # backup are those of contrib/liaisond.cron (uncommented, as installed
+    # with --sysconfdir=/etc): an admin who copies one and uncomments the
+    # other gets one user, one folder owner and one file name.
+    CRON_IN="$SRCDIR/contrib/liaisond.cron.in"
+    bad=""
+    for what in publish backup; do
+        want=$(sed -n "s|^#\(.*liaisonctl .* $what .*\)|\1|p" "$CRON_IN" | sed 's|@sysconfdir@|/etc|g')
+        [ -n "$want" ] || bad="$bad [no $what line in liaisond.cron.in]"
+        for got in "$(grep -E "^ +[^ ].*liaisonctl .*$what /" "$SRCDIR/README" | sed 's/^ *//')" \
+                   "$(grep -E "^ +[^ ].*liaisonctl .*$what /" "$SCRATCH/man.txt" | sed 's/^ *//')"; do
+            [ -z "$got" ] || [ "$got" = "$want" ] || bad="$bad [$got]"
+        done
+    done
+    if [ -z "$bad" ]; then ok "README, liaisonctl(8): the publish and backup cron lines are contrib/liaisond.cron's"
+    else fail "cron lines" "differ from contrib/liaisond.cron:$bad"; fi
+    # cron mails a job's output to the job's user unless MAILTO says
+    # otherwise: the README says a failed tickle or flush is mailed to
+    # root, and the liaisond user's mailbox is read by nobody.
+    if grep -q '^MAILTO=root$' "$CRON_IN" && grep -q 'cron mails root' "$SRCDIR/README"; then
+        ok "contrib/liaisond.cron mails its failures to root, as the README says"
+    else fail "liaisond.cron MAILTO" "no MAILTO=root in liaisond.cron.in, or the README does not say who is mailed"; fi
 else
     echo "skip - liaisonctl(8) checks need groff"
 fi
