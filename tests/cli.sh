@@ -405,6 +405,30 @@ else
     echo "skip - liaisonctl(8) checks need groff"
 fi
 
+# --- the MTA snippets, the sample configuration and the unit agree ----------
+# Postfix names the socket relative to its queue directory; Sendmail and
+# the README name /run/liaisond's; the unit may write both folders, and
+# every folder the README makes has the mode the unit and snippets say.
+qdir=/var/spool/postfix
+sock=$(sed -n "s|^socket = unix:@postfixqueuedir@/||p" "$SRCDIR/conf/liaisond.conf.in")
+pf=$(sed -n 's|^smtpd_milters = unix:||p' "$SRCDIR/contrib/postfix-main.cf")
+sm=$(grep -oE 'S=unix:[^,]+' "$SRCDIR/contrib/sendmail.mc" | sed 's/^S=unix://')
+bad=""
+[ -n "$sock" ] && [ "$sock" = "$pf" ] || bad="$bad [liaisond.conf $sock, main.cf $pf]"
+grep -qF "INPUT_MAIL_FILTER(\`liaisond', \`S=unix:$sm," "$SRCDIR/README" || bad="$bad [README's INPUT_MAIL_FILTER is not sendmail.mc's]"
+grep -qF "socket = unix:$sm\`" "$SRCDIR/README" || bad="$bad [README's Sendmail socket is not $sm]"
+grep -qE "^    smtpd_milters = unix:$pf\$" "$SRCDIR/README" || bad="$bad [README's smtpd_milters is not main.cf's]"
+rw=$(sed -n 's/^ReadWritePaths=//p' "$SRCDIR/contrib/liaisond.service.in")
+case " $rw " in *" -@postfixqueuedir@/$(dirname "$pf") "*) ;; *) bad="$bad [unit cannot write the Postfix socket's folder]" ;; esac
+case " $rw " in *" $(dirname "$sm") "*) ;; *) bad="$bad [unit cannot write $(dirname "$sm")]" ;; esac
+pfmk="install -d -o liaisond -g postfix -m 750 $qdir/$(dirname "$pf")"
+smmk="install -d -o liaisond -g liaisond -m 750 $(dirname "$sm")"
+for f in README contrib/postfix-main.cf; do grep -qF "$pfmk" "$SRCDIR/$f" || bad="$bad [$f lacks: $pfmk]"; done
+for f in README contrib/sendmail.mc; do grep -qF "$smmk" "$SRCDIR/$f" || bad="$bad [$f lacks: $smmk]"; done
+grep -q '^RuntimeDirectoryMode=0750$' "$SRCDIR/contrib/liaisond.service.in" || bad="$bad [unit's /run/liaisond is not 0750]"
+if [ -z "$bad" ]; then ok "MTA snippets, liaisond.conf, the unit and the README name the same sockets and folder modes"
+else fail "MTA snippets" "disagree:$bad"; fi
+
 # --- the configuration file: its database and directory, or a clear error ---
 cat > "$SCRATCH/l.conf" <<CONF
 database = $SCRATCH/from-conf.db
