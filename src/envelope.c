@@ -323,6 +323,7 @@ enum {
     HDR_SUBJECT = 1 << 3,
     HDR_OTHER = 1 << 4,
     HDR_MAILBOX = 1 << 5,       /* not a line: the From line names an address */
+    HDR_CLOCK = 1 << 6,         /* not a line: the Date line gives a time of day */
 };
 
 static const struct header {
@@ -1705,12 +1706,26 @@ header_line(struct scan *sc, const char *line, size_t len)
     return bit;
 }
 
+/* Whether line[0..len) holds a time of day ("10:00", "9:05"): a mail
+ * header's Date always gives one, a letter's date never does. */
+static gboolean
+clock_time(const char *line, size_t len)
+{
+    for (size_t i = 0; i + 3 < len; i++)
+        if (g_ascii_isdigit(line[i]) && line[i + 1] == ':' &&
+            g_ascii_isdigit(line[i + 2]) && g_ascii_isdigit(line[i + 3]))
+            return TRUE;
+    return FALSE;
+}
+
 /* Whether the lines from p on are a forwarded header as Outlook writes it
  * inline: mail header lines, up to the first that is none.  Sent is in no
  * liaison form, but From, Date, Subject and To are in a letter that heads
  * itself as a memo does ("From: ITU-T Study Group 15", "Date: 2026-10-01");
  * without Sent, the header is told by its From naming a mailbox, as every
- * mailer writes it, where a letter names the sending body. */
+ * mailer writes it, where a letter names the sending body, or by its Date
+ * giving a time of day (Outlook names an Exchange sender without an
+ * address), where a letter gives a day. */
 static gboolean
 header_block(struct scan *sc, const char *p, gboolean after_rule)
 {
@@ -1727,6 +1742,8 @@ header_block(struct scan *sc, const char *p, gboolean after_rule)
             break;
         if (bit == HDR_FROM && match_at(PAT_ADDR, p, n, 0, sc->md))
             bit |= HDR_MAILBOX;
+        if (bit == HDR_DATE && clock_time(p, n))
+            bit |= HDR_CLOCK;
         seen |= bit;
         p = next_line(p, n);
     }
@@ -1740,7 +1757,7 @@ header_block(struct scan *sc, const char *p, gboolean after_rule)
     if ((seen & (HDR_FROM | HDR_SENT)) == (HDR_FROM | HDR_SENT) ||
         (seen & (HDR_SENT | HDR_SUBJECT)) == (HDR_SENT | HDR_SUBJECT))
         return TRUE;
-    if (!(seen & HDR_MAILBOX))
+    if (!(seen & HDR_MAILBOX) && (seen & (HDR_FROM | HDR_CLOCK)) != (HDR_FROM | HDR_CLOCK))
         return FALSE;
     /* Outlook for Mac and the new Outlook write Date, not Sent, and the
      * rule is lost when the HTML is rendered: Date and Subject both; under

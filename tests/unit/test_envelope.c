@@ -2153,6 +2153,52 @@ test_letter_header_block(void **state)
     }
 }
 
+/* Outlook writes an Exchange sender's From as a display name alone
+ * ("From: Ann Bee"), and Outlook for Mac and the new Outlook a Date line
+ * for Sent: such a block, with or without the rule of underscores, is a
+ * forward all the same, told by the time of day in its Date, which a
+ * mail header always gives and a letter's date never does. */
+static void
+test_forward_display_name(void **state)
+{
+    static const char *const heads[] = {
+        "Please register this one.\n",
+        "Please register this one.\n\n________________________________\n",
+    };
+    static const char *const dates[] = {
+        "Date: Monday, 1 December 2026 at 10:00\n",
+        "Date: Monday, December 1, 2026 9:05 AM\n",
+        "Date: Mon, 1 Dec 2026 10:00:00 +0100\n",
+    };
+    struct envelope *env;
+
+    (void) state;
+    for (size_t h = 0; h < G_N_ELEMENTS(heads); h++) {
+        for (size_t d = 0; d < G_N_ELEMENTS(dates); d++) {
+            char *text = g_strconcat(heads[h], "From: Ann Bee\n", dates[d],
+                                     "To: Liaison Manager\n"
+                                     "Subject: FW: LS on OTN\n"
+                                     "\n"
+                                     "From: ITU-T Study Group 15\n"
+                                     "To: IETF CCAMP\n", NULL);
+
+            env = scan(text, -1);
+            assert_str(env->from_body, "ITU-T Study Group 15");
+            assert_str(env->to_body, "IETF CCAMP");
+            envelope_free(env);
+            g_free(text);
+        }
+    }
+    /* A letter's own head gives a day, not a time: still the envelope. */
+    env = scan("From: ITU-T Study Group 15\n"
+               "Date: 1 October 2026\n"
+               "Subject: LS on OTN YANG models\n"
+               "To: IETF CCAMP\n", -1);
+    assert_str(env->from_body, "ITU-T Study Group 15");
+    assert_str(env->to_body, "IETF CCAMP");
+    envelope_free(env);
+}
+
 /* A 1 MB line is not read as labels, and the scan stays linear. */
 static void
 test_huge_line(void **state)
@@ -2309,6 +2355,7 @@ main(void)
         cmocka_unit_test(test_purpose_negation),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_letter_header_block),
+        cmocka_unit_test(test_forward_display_name),
         cmocka_unit_test(test_huge_line),
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_threads),
