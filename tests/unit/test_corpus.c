@@ -1197,6 +1197,40 @@ test_not_mail(void **state)
     }
 }
 
+/* The TNEF diagnostic names the type the winmail.dat came as: Outlook
+ * labels it application/ms-tnef or application/vnd.ms-tnef, and a
+ * gateway may pass it on as application/octet-stream, known by its name
+ * alone. */
+static void
+test_tnef_type_named(void **state)
+{
+    static const char *const types[] = {
+        "application/vnd.ms-tnef", "application/octet-stream", "application/ms-tnef",
+    };
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+        g_autofree char *mail = g_strdup_printf(
+            "From: Greta <greta@itu.test>\nTo: liaisons@ietf.test\nSubject: LS in rich text\n"
+            "Message-ID: <tnef-type-%zu@itu.test>\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+            "--b\nContent-Type: text/plain\n\nFrom: ITU-T SG15\nTo: IETF CCAMP WG\n"
+            "Purpose: For information\n\n"
+            "--b\nContent-Type: %s; name=\"winmail.dat\"\n"
+            "Content-Disposition: attachment; filename=\"winmail.dat\"\n"
+            "Content-Transfer-Encoding: base64\n\neJ8+IgEAAQ==\n"
+            "--b--\n", i, types[i]);
+        struct statement *s = ingest_new_statement(mail);
+        const char *text = diagnostic_text(s, "attachment-tnef");
+        g_autofree char *named = g_strdup_printf("(%s)", types[i]);
+
+        assert_non_null(text);
+        if (strstr(text, named) == NULL)
+            fail_msg("%s: the diagnostic does not name %s: %s", types[i], named, text);
+        statement_free(s);
+    }
+}
+
 int
 main(void)
 {
@@ -1220,7 +1254,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 10);
+    tests = g_new0(struct CMUnitTest, n + 11);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -1249,7 +1283,9 @@ main(void)
     tests[n + 8].test_func = test_forward_inner_from;
     tests[n + 9].name = "a Message-ID taken first does not make a body's statement correspondence";
     tests[n + 9].test_func = test_planted_message_id;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 10, setup, teardown);
+    tests[n + 10].name = "a winmail.dat's diagnostic names the type it came as";
+    tests[n + 10].test_func = test_tnef_type_named;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 11, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();
