@@ -368,7 +368,7 @@ check_statement(struct statement *s, const struct message *m)
     if (tnef != NULL) {
         g_autofree char *text = g_strdup_printf(
             "The attachment %s (%s) is Outlook's TNEF wrapper; "
-            "the files inside it were not read, and only Outlook opens it.",
+            "the files inside it were not read, and most mail readers cannot open it.",
             tnef->name, tnef->type);
 
         statement_add_diagnostic(s, "attachment-tnef", text);

@@ -155,8 +155,8 @@ static const char page_style[] =
     "td.to::before{content:\"To: \"}"
     "td.purpose::before{content:\"Purpose: \"}"
     "td.deadline::before{content:\"Deadline: \"}"
-    "td.received::before{content:\"Received: \"}"
-    "td.closed::before{content:\"Closed: \"}"
+    "td.received::before{content:\"Received (UTC): \"}"
+    "td.closed::before{content:\"Closed (UTC): \"}"
     "td::before{color:#555}}"
     /* A finger needs a target 44 px high (WCAG 2.5.5): a link's line
      * alone is some 20 px, and the links sit on adjacent lines. */

@@ -711,6 +711,9 @@ test_accessible(void **state)
     /* The day received is UTC's, as liaisonctl list says: a chair far
      * from UTC may see another day than the local one. */
     assert_non_null(strstr(index, "<th scope=\"col\">Received (UTC)</th>"));
+    /* And so does the label a phone shows in place of the heading. */
+    assert_non_null(strstr(index, "td.received::before{content:\"Received (UTC): \"}"));
+    assert_non_null(strstr(index, "td.closed::before{content:\"Closed (UTC): \"}"));
     assert_null(strstr(index, "<th>"));
     assert_non_null(strstr(index, "<td class=\"received\"><time datetime=\"2027-01-10\">"
                            "2027-01-10</time></td>"));
