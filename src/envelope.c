@@ -2259,6 +2259,8 @@ envelope_scan(struct envelope *env, const char *text)
             p++;
     }
     finish(&sc);
+    /* The statement row keeps the count, over every text scanned in. */
+    env->labels += sc.labels;
 
     pcre2_match_data_free(sc.md);
     g_string_free(sc.value, TRUE);

@@ -43,7 +43,8 @@ struct envelope {
     GPtrArray *related;         /* char*: referenced liaisons (URLs or ids) */
     GPtrArray *references;      /* char*: documents named: draft-..., TR-471 */
     char   *body;               /* the text after "Body:", else NULL */
-    int     labels;             /* how many envelope labels were recognised */
+    int     labels;             /* envelope labels recognised, summed over
+                                   every text scanned into it */
 };
 
 /* Allocate an empty envelope. */

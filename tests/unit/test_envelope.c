@@ -1080,19 +1080,24 @@ test_rules(void **state)
 
 /* ---- rules -------------------------------------------------------------- */
 
-/* Fields already set by an earlier, more trusted text are kept. */
+/* Fields already set by an earlier, more trusted text are kept; the
+ * labels recognised are counted over both texts (the statement row keeps
+ * the sum). */
 static void
 test_fill_only_unset(void **state)
 {
     struct envelope *env = envelope_new();
     static const char *const to[] = { "IETF A WG", NULL };
     static const char *const tech[][2] = { { "A", "a@x.test" } };
+    int first, second;
 
-    envelope_scan(env, "Title: First\nTo: IETF A WG\n"
-                       "Technical Contact: A <a@x.test>\n");
-    envelope_scan(env, "Title: Second\nFrom: Body B\nTo: IETF B WG\n"
-                       "Technical Contact: B <b@x.test>\nPurpose: action\n"
-                       "Deadline: 2027-05-01\n");
+    first = envelope_scan(env, "Title: First\nTo: IETF A WG\n"
+                               "Technical Contact: A <a@x.test>\n");
+    second = envelope_scan(env, "Title: Second\nFrom: Body B\nTo: IETF B WG\n"
+                                "Technical Contact: B <b@x.test>\nPurpose: action\n"
+                                "Deadline: 2027-05-01\n");
+    assert_true(first > 0 && second > first);
+    assert_int_equal(env->labels, first + second);
     assert_str(env->title, "First");
     assert_str(env->from_body, "Body B");
     assert_str(env->to_body, "IETF A WG");
