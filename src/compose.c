@@ -572,6 +572,62 @@ statement_url(const struct compose_settings *cs, gint64 id)
     return g_strdup_printf("%s%" G_GINT64_FORMAT, base, id);
 }
 
+/* The columns s takes on a terminal: two for a wide (East Asian)
+ * character, none for a combining mark, one for the rest. */
+static glong
+columns_of(const char *s)
+{
+    glong n = 0;
+
+    for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        n += g_unichar_iswide(c) ? 2 : g_unichar_iszerowidth(c) ? 0 : 1;
+    }
+    return n;
+}
+
+/* Append text (words split by single spaces) to t, where the line
+ * already holds col columns, breaking lines before width columns with
+ * indent starting each new one: a title or a list of addresses that would
+ * run past the right edge of an 80-column reader.  A word longer than
+ * the line (a URL) is never cut. */
+static void
+append_wrapped(GString *t, const char *text, glong col, const char *indent, glong width)
+{
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    const glong start = columns_of(indent);
+    gboolean first = TRUE;
+
+    for (int i = 0; words[i] != NULL; i++) {
+        glong w = columns_of(words[i]);
+
+        if (*words[i] == '\0')
+            continue;
+        if (!first && col + 1 + w > width) {
+            g_string_append_c(t, '\n');
+            g_string_append(t, indent);
+            col = start;
+        } else if (!first) {
+            g_string_append_c(t, ' ');
+            col++;
+        }
+        g_string_append(t, words[i]);
+        col += w;
+        first = FALSE;
+    }
+}
+
+/* Append "  Label:  value" as a line of the envelope, the value wrapped
+ * at 78 columns under itself. */
+static void
+append_field(GString *t, const char *label, const char *value)
+{
+    g_string_append_printf(t, "  %-20s", label);
+    append_wrapped(t, value, 22, "                      ", 78);
+    g_string_append_c(t, '\n');
+}
+
 /* Append "Label: a, b" for a contact list (names and addresses cleaned). */
 static void
 append_contacts(GString *t, const char *label, const GPtrArray *list)
@@ -604,9 +660,9 @@ append_envelope(GString *t, const struct statement *s)
     g_autofree char *from = clean_header_value(e->from_body, 0);
     g_autofree char *to = clean_header_value(e->to_body, 0);
 
-    g_string_append_printf(t, "  %-20s%s\n", "Title:", title);
-    g_string_append_printf(t, "  %-20s%s\n", "From:", from != NULL ? from : "(not given)");
-    g_string_append_printf(t, "  %-20s%s\n", "To:", to != NULL ? to : "(not given)");
+    append_field(t, "Title:", title);
+    append_field(t, "From:", from != NULL ? from : "(not given)");
+    append_field(t, "To:", to != NULL ? to : "(not given)");
     g_string_append_printf(t, "  %-20s%s\n", "Purpose:", purpose_text(e->purpose));
     g_string_append_printf(t, "  %-20s%s\n", "Deadline:",
                            e->deadline != NULL ? e->deadline : "none");
@@ -819,22 +875,39 @@ subject_for(const struct statement *s, const char *what, const char *tail)
 }
 
 /* "Assigned to: a, b" and who is asked to do what, for a mail to the
- * assignees (to) that copies others (cc). */
+ * assignees (to) that copies others (cc); the addresses wrapped at 78
+ * columns, as a statement to three groups names three of them. */
 static void
 append_assignees(GString *t, const GPtrArray *to, const GPtrArray *cc)
 {
+    g_autoptr(GString) list = g_string_new(NULL);
+
     if (to->len == 0) {
         g_string_append(t, "It has no assignee yet.\n");
         return;
     }
-    g_string_append(t, "Assigned to:");
     for (guint i = 0; i < to->len; i++)
-        g_string_append_printf(t, "%s %s", i > 0 ? "," : "",
+        g_string_append_printf(list, "%s%s", i > 0 ? ", " : "",
                                (const char *) g_ptr_array_index(to, i));
+    g_string_append(t, "Assigned to: ");
+    append_wrapped(t, list->str, 13, "             ", 78);
     g_string_append(t, to->len > 1 ? "\nThe assignees are asked to give it appropriate consideration"
                                    : "\nThe assignee is asked to give it appropriate consideration");
     g_string_append(t, cc->len > 0 ? ";\nthe others are copied for their information.\n"
                                     : ".\n");
+}
+
+/* Append what a reader needs first, before the envelope: the statement's
+ * page and how to answer and close it by mail, so that they are on the
+ * first screen and not below the table and its contacts. */
+static void
+append_how_to_answer(GString *t, const char *url)
+{
+    g_string_append_printf(t,
+        "\nThe statement, with its attachments: %s\n"
+        "To answer, reply to this message.  The assignee can close it by\n"
+        "replying with \"close\" as the first line (more commands below).\n\n",
+        url);
 }
 
 /* The notification to the assignee(s), copying the other routed
@@ -859,19 +932,25 @@ compose_notification(const struct compose_settings *cs,
     subject = subject_for(s, "Liaison statement received", NULL);
     /* To the assignee, and in copy the contacts, supervisors and lists:
      * the text says whose it is, not "assigned to you" to all. */
-    g_string_append(t, "A liaison statement has arrived.\n");
+    /* What is asked comes first: "for action" or "for information". */
+    if (s->env->purpose != PURPOSE_NONE) {
+        g_autofree char *asked = g_ascii_strdown(purpose_text(s->env->purpose), -1);
+
+        g_string_append_printf(t, "A liaison statement has arrived, %s.\n", asked);
+    } else {
+        g_string_append(t, "A liaison statement has arrived.\n");
+    }
     append_assignees(t, to, cc);
-    g_string_append(t, "\n");
-    append_envelope(t, s);
     if (s->env->deadline != NULL)
-        g_string_append_printf(t, "\nPlease reply by %s.\n", s->env->deadline);
+        g_string_append_printf(t, "Please reply by %s.\n", s->env->deadline);
+    append_how_to_answer(t, url);
+    append_envelope(t, s);
     g_string_append_printf(t,
-        "\nThe statement, with its attachments: %s\n\n"
-        "To answer by mail, reply to this message.  Your answer is recorded\n"
-        "and threaded onto the statement (tracking id LS %" G_GINT64_FORMAT ").\n\n"
+        "\nYour answer is recorded and threaded onto the statement (tracking\n"
+        "id LS %" G_GINT64_FORMAT ").\n\n"
         "%s"
         "-- \nThis message was generated automatically.\n",
-        url, s->id, COMMANDS_HELP);
+        s->id, COMMANDS_HELP);
     msg = start_message(cs, s, "notification", subject, to, cc, &m);
     finish_message(msg, t->str, m);
     g_string_free(t, TRUE);
@@ -883,25 +962,8 @@ compose_notification(const struct compose_settings *cs,
 static void
 append_bullet(GString *t, const char *text)
 {
-    g_auto(GStrv) words = g_strsplit(text, " ", -1);
-    glong col = 4;
-
     g_string_append(t, "  - ");
-    for (int i = 0; words[i] != NULL; i++) {
-        glong w = g_utf8_strlen(words[i], -1);
-
-        if (*words[i] == '\0')
-            continue;
-        if (col > 4 && col + 1 + w > 72) {
-            g_string_append(t, "\n    ");
-            col = 4;
-        } else if (col > 4) {
-            g_string_append_c(t, ' ');
-            col++;
-        }
-        g_string_append(t, words[i]);
-        col += w;
-    }
+    append_wrapped(t, text, 4, "    ", 72);
     g_string_append_c(t, '\n');
 }
 
@@ -1034,21 +1096,18 @@ compose_reminder(const struct compose_settings *cs, const struct statement *s,
         lead = g_strdup_printf("The deadline of this liaison statement is %s%s.",
                                s->env->deadline != NULL ? s->env->deadline : "?",
                                days == 0 ? ", today" : "");
-        kind = "due";
     }
     subject = subject_for(s, "Reminder", tail);
     t = g_string_new(NULL);
     g_string_append_printf(t, "%s\n", lead);
     append_assignees(t, to, cc);
-    g_string_append(t, "\n");
+    append_how_to_answer(t, url);
     append_envelope(t, s);
     g_string_append_printf(t,
-        "\nThe statement: %s\n\n"
-        "To answer by mail, reply to this message: the answer is recorded\n"
-        "and threaded onto statement LS %" G_GINT64_FORMAT ".\n\n"
+        "\nYour answer is recorded and threaded onto statement LS %" G_GINT64_FORMAT ".\n\n"
         "%s"
-        "-- \nThis reminder was generated automatically (%s).\n",
-        url, s->id, COMMANDS_HELP, kind);
+        "-- \nThis reminder was generated automatically.\n",
+        s->id, COMMANDS_HELP);
     msg = start_message(cs, s, "reminder", subject, to, cc, &m);
     finish_message(msg, t->str, m);
     g_string_free(t, TRUE);

@@ -438,6 +438,130 @@ test_reminder(void **state)
     statement_free(s);
 }
 
+/* The text of a composed mail as a reader sees it, split into lines
+ * (CR dropped). */
+static GStrv
+text_lines(const struct outmail *m)
+{
+    GMimeMessage *msg = parse(m);
+    g_autofree char *text =
+        g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
+
+    g_auto(GStrv) crlf = g_strsplit(text, "\r\n", -1);
+    g_autofree char *lf = g_strjoinv("\n", crlf);
+
+    g_object_unref(msg);
+    return g_strsplit(lf, "\n", -1);
+}
+
+/* The index of the first line holding needle, at most before line stop
+ * (-1: anywhere); -1 when none does. */
+static int
+line_with(GStrv lines, const char *needle, int stop)
+{
+    for (int i = 0; lines[i] != NULL && (stop < 0 || i < stop); i++)
+        if (strstr(lines[i], needle) != NULL)
+            return i;
+    return -1;
+}
+
+/* The first screen of the notification says what is asked, by when,
+ * where the statement is and how to answer and close it: all before the
+ * envelope table, which with its contacts and attachments used to push
+ * the deadline and the page below an 80x24 screen. */
+static void
+test_notification_first_screen(void **state)
+{
+    struct statement *s = sample_statement("LS on YANG models");
+    struct outmail *m = compose_notification(&test_mail_settings, s);
+    g_auto(GStrv) lines = text_lines(m);
+    int title = line_with(lines, "  Title:", -1);
+
+    assert_true(title > 0 && title < 14);
+    assert_true(line_with(lines, "arrived, for action.", title) >= 0);
+    assert_true(line_with(lines, "Please reply by 2027-03-15.", title) >= 0);
+    assert_true(line_with(lines, "https://datatracker.ietf.test/liaison/42", title) >= 0);
+    assert_true(line_with(lines, "reply to this message", title) >= 0);
+    assert_true(line_with(lines, "\"close\"", title) >= 0);
+    outmail_free(m);
+    /* For information: no deadline asked, and it says so first. */
+    s->env->purpose = PURPOSE_INFORMATION;
+    g_clear_pointer(&s->env->deadline, g_free);
+    m = compose_notification(&test_mail_settings, s);
+    {
+        g_auto(GStrv) info = text_lines(m);
+
+        assert_string_equal(info[0], "A liaison statement has arrived, for information.");
+        assert_int_equal(line_with(info, "Please reply by", -1), -1);
+    }
+    outmail_free(m);
+    statement_free(s);
+}
+
+/* A reminder names no internal kind ("due", "overdue", "no-deadline")
+ * and has the page and how to answer before the envelope table too. */
+static void
+test_reminder_plain_words(void **state)
+{
+    static const char *const kinds[] = { "due", "overdue", "no-deadline" };
+    struct statement *s = sample_statement("LS on YANG models");
+
+    for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
+        struct outmail *m = compose_reminder(&test_mail_settings, s, kinds[k], 7);
+        g_auto(GStrv) lines = text_lines(m);
+        g_autofree char *jargon = g_strdup_printf("(%s)", kinds[k]);
+        int title = line_with(lines, "  Title:", -1);
+
+        assert_int_equal(line_with(lines, jargon, -1), -1);
+        assert_true(line_with(lines, "This reminder was generated automatically.", -1) > title);
+        assert_true(line_with(lines, "https://datatracker.ietf.test/liaison/42", title) >= 0);
+        assert_true(line_with(lines, "reply to this message", title) >= 0);
+        outmail_free(m);
+    }
+    statement_free(s);
+}
+
+/* No line of a notification or an acknowledgement runs past 78 columns
+ * (RFC 5322 section 2.1.1) for a long title, a long To and three
+ * assignees: the values wrap under themselves, every word kept. */
+static void
+test_lines_wrapped(void **state)
+{
+    struct statement *s = sample_statement(
+        "Recently published Broadband Forum work items on access network "
+        "equipment management and capacity measurement (November 2026)");
+    struct outmail *m[2];
+
+    g_free(s->env->to_body);
+    s->env->to_body = g_strdup("IETF IPPM WG, IETF NETMOD WG, IETF RTGWG, IETF OPSAWG, "
+                               "IETF CCAMP WG");
+    statement_add_recipient(s, "netmod-chairs@ietf.test", "assignee");
+    statement_add_recipient(s, "rtgwg-chairs@ietf.test", "assignee");
+    m[0] = compose_notification(&test_mail_settings, s);
+    m[1] = compose_acknowledgement(&test_mail_settings, s, NULL);
+    for (int k = 0; k < 2; k++) {
+        g_auto(GStrv) lines = text_lines(m[k]);
+        int title = line_with(lines, "  Title:", -1);
+
+        for (int i = 0; lines[i] != NULL; i++)
+            assert_true(g_utf8_strlen(lines[i], -1) <= 78);
+        assert_string_equal(lines[title], "  Title:              Recently published Broadband "
+                                          "Forum work items on access");
+        assert_string_equal(lines[title + 1], "                      network equipment "
+                                              "management and capacity measurement");
+        assert_string_equal(lines[title + 2], "                      (November 2026)");
+        if (k == 0) {
+            int at = line_with(lines, "Assigned to: ", -1);
+
+            assert_string_equal(lines[at], "Assigned to: ccamp-chairs@ietf.test, "
+                                           "netmod-chairs@ietf.test,");
+            assert_string_equal(lines[at + 1], "             rtgwg-chairs@ietf.test");
+        }
+        outmail_free(m[k]);
+    }
+    statement_free(s);
+}
+
 /* A report goes to the one address given, and never to a bad one. */
 static void
 test_report(void **state)
@@ -1887,6 +2011,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_flush_report_own_reason, NULL, flush_teardown),
         cmocka_unit_test_setup_teardown(test_flush_no_answer_to_dot, flush_setup, flush_teardown),
         cmocka_unit_test_setup_teardown(test_flush_stale_reminder, NULL, flush_teardown),
+        cmocka_unit_test(test_notification_first_screen),
+        cmocka_unit_test(test_reminder_plain_words),
+        cmocka_unit_test(test_lines_wrapped),
     };
     int rc;
 
