@@ -405,6 +405,24 @@ test_late_arrival(void **state)
     expect_point(&p, &f, day("2027-03-01"), NULL, NULL, 0);
 }
 
+/* A statement that arrives overdue on the very day of an overdue point
+ * gets no reminder that day (its notification says it all), and its next
+ * reminder on the next point. */
+static void
+test_arrival_on_overdue_point(void **state)
+{
+    struct tickle_policy p;
+    GDate deadline = day("2027-03-15");
+    GDate received = day("2027-03-22");     /* D+7: the day of overdue-1 */
+    struct tickle_facts f = facts(PURPOSE_ACTION, &deadline, &received);
+
+    (void) state;
+    tickle_policy_default(&p);
+    expect_point(&p, &f, day("2027-03-22"), NULL, NULL, 0);
+    expect_point(&p, &f, day("2027-03-28"), NULL, NULL, 0);
+    expect_point(&p, &f, day("2027-03-29"), "overdue-2", "overdue", 14);
+}
+
 /* For Information is never tickled, with or without a deadline, and
  * neither is a statement with no purpose or a response with no deadline. */
 static void
@@ -589,6 +607,7 @@ main(void)
         cmocka_unit_test(test_missed_days),
         cmocka_unit_test(test_cron_down),
         cmocka_unit_test(test_late_arrival),
+        cmocka_unit_test(test_arrival_on_overdue_point),
         cmocka_unit_test(test_information_never),
         cmocka_unit_test(test_no_deadline),
         cmocka_unit_test(test_closed_or_replied_stops),
