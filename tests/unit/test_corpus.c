@@ -825,6 +825,140 @@ test_statement_citing_another(void **state)
     own_store_close(st, db);
 }
 
+/* The kind ingest gives raw from envelope_sender ("" the null sender,
+ * NULL none), and through *id its statement. */
+static enum message_kind
+kind_of(struct ingest_ctx *ctx, const char *raw, const char *envelope_sender, gint64 *id)
+{
+    struct decision d;
+    enum message_kind k;
+
+    assert_int_equal(ingest_message(ctx, raw, strlen(raw), envelope_sender, &d), INGEST_OK);
+    k = d.kind;
+    if (id != NULL)
+        *id = d.statement_id;
+    decision_clear(&d);
+    return k;
+}
+
+/* From the null sender, mail that does not say it is a responder's reply
+ * is a bounce, whoever it is from, and so is a postmaster's that does;
+ * a person's reply saying Auto-Submitted is auto mail, not a failure.
+ * Nothing from the null sender is a statement, not even what looks like
+ * the datatracker's announcement of one. */
+static void
+test_classify_null_sender(void **state)
+{
+    static const char db[] = "null-sender.db";
+    static const char relay[] =
+        "From: Mail Relay <relay@mx.elsewhere.test>\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: Undeliverable: LS on OTN\n"
+        "Message-ID: <relay-1@mx.elsewhere.test>\n"
+        "\n"
+        "Your message could not be delivered.\n";
+    static const char postmaster[] =
+        "From: postmaster@mx.elsewhere.test\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: Undeliverable: LS on OTN\n"
+        "Message-ID: <relay-2@mx.elsewhere.test>\n"
+        "Auto-Submitted: auto-replied\n"
+        "\n"
+        "Your message could not be delivered.\n";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    gsize n;
+    g_autofree char *ooo = corpus_variant("s10-auto-reply.eml", NULL, NULL, &n);
+    g_autofree char *dt = corpus_variant("s02-datatracker-mail.eml",
+                                         "Auto-Submitted: auto-generated\nPrecedence: bulk\n",
+                                         NULL, &n);
+
+    (void) state;
+    assert_int_equal(kind_of(&ctx, relay, "", NULL), KIND_BOUNCE);
+    assert_int_equal(kind_of(&ctx, postmaster, "", NULL), KIND_BOUNCE);
+    assert_int_equal(kind_of(&ctx, ooo, "", NULL), KIND_AUTO);
+    assert_int_equal(kind_of(&ctx, dt, "", NULL), KIND_AUTO);
+    assert_int_equal(count_in(db, "SELECT count(*) FROM statement"), 0);
+    own_store_close(st, db);
+}
+
+/* What says it was not written by a person is auto mail, never a
+ * statement: Precedence list, our own loop header.  "Auto-Submitted: no"
+ * says the opposite.  The datatracker's announcement, which it marks
+ * auto-generated and bulk, is a statement; not when it is a responder's
+ * reply quoting it, nor a list's copy of it. */
+static void
+test_classify_automatic_marks(void **state)
+{
+    static const char db[] = "marks.db";
+    static const struct {
+        const char *file, *head, *mid;
+        enum message_kind kind;
+    } rows[] = {
+        { "s01-appendix-a.eml", "Auto-Submitted: no\n", NULL, KIND_STATEMENT },
+        { "s03-itu-template.eml", "Precedence: list\n", NULL, KIND_AUTO },
+        { "s04-3gpp-template.eml", "X-Liaison-Loop: liaisons@ietf.test\n", NULL, KIND_AUTO },
+        { "s02-datatracker-mail.eml", "Auto-Submitted: auto-replied\n", "<dt-replied@ietf.test>",
+          KIND_AUTO },
+        { "s02-datatracker-mail.eml", "Auto-Submitted: auto-generated\nPrecedence: list\n",
+          "<dt-listed@ietf.test>", KIND_AUTO },
+        { "s02-datatracker-mail.eml", "Auto-Submitted: auto-generated\nPrecedence: bulk\n",
+          NULL, KIND_STATEMENT },
+    };
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        gsize n;
+        g_autofree char *raw = corpus_variant(rows[i].file, rows[i].head, rows[i].mid, &n);
+        enum message_kind k = kind_of(&ctx, raw, NULL, NULL);
+
+        if (k != rows[i].kind)
+            fail_msg("%s with %s: %s, expected %s", rows[i].file, rows[i].head,
+                     classify_kind_name(k), classify_kind_name(rows[i].kind));
+    }
+    assert_int_equal(count_in(db, "SELECT count(*) FROM statement"), 2);
+    own_store_close(st, db);
+}
+
+/* A reply whose mailer kept only the first References id (the statement's)
+ * is correspondence on it.  A stranger's "[LS n]" tag is anyone's to write:
+ * without a thread it makes no correspondence, and the mail is new. */
+static void
+test_classify_references_and_tag(void **state)
+{
+    static const char db[] = "refs.db";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    gsize n;
+    g_autofree char *ls1 = corpus_variant("s01-appendix-a.eml", NULL, NULL, &n);
+    g_autofree char *stranger = NULL;
+    static const char reply[] =
+        "From: Someone <someone@elsewhere.test>\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: Re: the OTN statement\n"
+        "Message-ID: <refs-reply@elsewhere.test>\n"
+        "References: <sg15-ls-0412@itu.test> <unknown-1@elsewhere.test>\n"
+        "\n"
+        "A comment on the statement.\n";
+    gint64 id, other;
+
+    (void) state;
+    assert_int_equal(kind_of(&ctx, ls1, NULL, &id), KIND_STATEMENT);
+    assert_int_equal(kind_of(&ctx, reply, NULL, &other), KIND_CORRESPONDENCE);
+    assert_int_equal(other, id);
+    stranger = g_strdup_printf("From: Someone <someone@elsewhere.test>\n"
+                               "To: liaisons@ietf.test\n"
+                               "Subject: What became of [LS %" G_GINT64_FORMAT "]?\n"
+                               "Message-ID: <stranger-tag@elsewhere.test>\n"
+                               "\n"
+                               "Was it answered?\n", id);
+    assert_int_equal(kind_of(&ctx, stranger, NULL, &other), KIND_STATEMENT);
+    assert_true(other != id);
+    own_store_close(st, db);
+}
+
 /* A forward's attached message names its own From, which anyone can
  * write: technical contacts at that domain are not copied (intake would
  * relay to any domain a stranger picks); the forwarder's domain counts. */
@@ -1254,7 +1388,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 11);
+    tests = g_new0(struct CMUnitTest, n + 14);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -1285,7 +1419,13 @@ main(void)
     tests[n + 9].test_func = test_planted_message_id;
     tests[n + 10].name = "a winmail.dat's diagnostic names the type it came as";
     tests[n + 10].test_func = test_tnef_type_named;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 11, setup, teardown);
+    tests[n + 11].name = "from the null sender: a bounce, a responder's reply, never a statement";
+    tests[n + 11].test_func = test_classify_null_sender;
+    tests[n + 12].name = "Precedence list and the loop header are auto mail; Auto-Submitted no is not";
+    tests[n + 12].test_func = test_classify_automatic_marks;
+    tests[n + 13].name = "a reply by References only is correspondence; a stranger's tag is not";
+    tests[n + 13].test_func = test_classify_references_and_tag;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 14, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();
