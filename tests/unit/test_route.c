@@ -763,6 +763,45 @@ test_route_list_as_contact(void **state)
     statement_free(s);
 }
 
+/* A group's list at the sending domain itself (an IRTF list, mail from
+ * irtf.test) named as a technical contact is still no person: it is not
+ * copied as "technical", which the tickler would remind, while a person
+ * at that domain is. */
+static void
+test_route_list_at_sender_domain(void **state)
+{
+    struct directory *d = load_with_research_groups();
+    struct statement *s = statement_new();
+
+    (void) state;
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new("CFRG", "cfrg@irtf.test"));
+    g_ptr_array_add(s->env->technical_contacts, contact_new("Alice", "alice@irtf.test"));
+    route_statement(d, s, "sender@irtf.test");
+    assert_null(role_of(s, "cfrg@irtf.test"));
+    assert_string_equal(role_of(s, "alice@irtf.test"), "technical");
+    assert_true(statement_has_diagnostic(s, "technical-contact-not-copied"));
+    statement_free(s);
+    directory_free(d);
+}
+
+/* "For information to:" an area: an area has no list, so it is no
+ * information group, and gets no copy. */
+static void
+test_route_info_area(void **state)
+{
+    struct statement *s = statement_new();
+
+    (void) state;
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF IPPM WG"));
+    g_ptr_array_add(s->env->info_to, g_strdup("IETF Internet Area"));
+    route_statement(dir, s, "sender@ieee.test");
+    assert_string_equal(s->assignee, "ippm-chairs@ietf.test");
+    assert_int_equal(s->info_groups->len, 0);
+    assert_null(role_of(s, "int-ads@ietf.test"));
+    statement_free(s);
+}
+
 /* The acknowledgement goes to the response contacts at a known peer's
  * domains, at most eight, else to the header From: a stranger's mail
  * cannot make intake send its Title to addresses of its choosing. */
@@ -1003,6 +1042,8 @@ main(void)
         cmocka_unit_test(test_route_technical_peer_named),
         cmocka_unit_test(test_route_technical_routed_on),
         cmocka_unit_test(test_route_list_as_contact),
+        cmocka_unit_test(test_route_list_at_sender_domain),
+        cmocka_unit_test(test_route_info_area),
         cmocka_unit_test(test_acknowledge_to),
         cmocka_unit_test(test_acknowledge_to_peer_named),
         cmocka_unit_test(test_bad_directory),
