@@ -802,6 +802,37 @@ test_route_info_area(void **state)
     statement_free(s);
 }
 
+/* The sending peer is the one the From body names, whatever else the
+ * statement carries: a response contact at another domain, or a person's
+ * own address beside the body's name, does not take the peer, nor its
+ * liaison manager's copy, away. */
+static void
+test_route_peer_by_name_kept(void **state)
+{
+    struct statement *s = statement_new(), *t = statement_new();
+
+    (void) state;
+    s->env->from_body = g_strdup("ITU-T Study Group 15");
+    g_ptr_array_add(s->env->to_list, g_strdup("IETF CCAMP WG"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "greta@itu.test"));
+    g_ptr_array_add(s->env->response_contacts, contact_new(NULL, "helper@consultant.test"));
+    route_statement(dir, s, "greta@itu.test");
+    assert_non_null(s->peer);
+    assert_string_equal(s->peer, "itu-t-sg15");
+    assert_non_null(role_of(s, "itu-t-sg15-manager@ietf.test"));
+    assert_string_equal(role_of(s, "itu-t-sg15-manager@ietf.test"), "liaison-manager");
+
+    t->env->from_body = g_strdup("ITU-T Study Group 15 <greta@mail.example.test>");
+    g_ptr_array_add(t->env->to_list, g_strdup("IETF CCAMP WG"));
+    route_statement(dir, t, "greta@mail.example.test");
+    assert_non_null(t->peer);
+    assert_string_equal(t->peer, "itu-t-sg15");
+    assert_non_null(role_of(t, "itu-t-sg15-manager@ietf.test"));
+    assert_string_equal(role_of(t, "itu-t-sg15-manager@ietf.test"), "liaison-manager");
+    statement_free(s);
+    statement_free(t);
+}
+
 /* The acknowledgement goes to the response contacts at a known peer's
  * domains, at most eight, else to the header From: a stranger's mail
  * cannot make intake send its Title to addresses of its choosing. */
@@ -1044,6 +1075,7 @@ main(void)
         cmocka_unit_test(test_route_list_as_contact),
         cmocka_unit_test(test_route_list_at_sender_domain),
         cmocka_unit_test(test_route_info_area),
+        cmocka_unit_test(test_route_peer_by_name_kept),
         cmocka_unit_test(test_acknowledge_to),
         cmocka_unit_test(test_acknowledge_to_peer_named),
         cmocka_unit_test(test_bad_directory),
