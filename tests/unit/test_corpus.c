@@ -959,6 +959,48 @@ test_classify_references_and_tag(void **state)
     own_store_close(st, db);
 }
 
+/* A delivery report is a bounce whoever its From names: an MTA that
+ * signs its reports with its own name and Auto-Submitted (as a responder
+ * would) is still reporting a failure, from the null sender or not.
+ * Mail that cites a statement's tag from one of its people, with an
+ * envelope from one IETF body to another, is correspondence on it. */
+static void
+test_classify_report_and_ietf_envelope(void **state)
+{
+    static const char db[] = "report.db";
+    static const char report[] =
+        "From: Mail Delivery System <exchange-ndr@mx.itu.test>\n"
+        "To: liaisons@ietf.test\n"
+        "Subject: Undeliverable: LS on OTN\n"
+        "Message-ID: <ndr-1@mx.itu.test>\n"
+        "Auto-Submitted: auto-replied\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"d\"\n"
+        "\n"
+        "--d\nContent-Type: text/plain\n\nThe mail could not be delivered.\n"
+        "--d\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.itu.test\n\n"
+        "Final-Recipient: rfc822; nobody@itu.test\n"
+        "Action: failed\n"
+        "Status: 5.1.1\n\n"
+        "--d--\n";
+    struct ingest_ctx ctx;
+    struct store *st = own_store(db, &ctx);
+    gsize n;
+    g_autofree char *ls1 = corpus_variant("s01-appendix-a.eml", NULL, NULL, &n);
+    g_autofree char *internal = NULL;
+    gint64 id, other;
+
+    (void) state;
+    assert_int_equal(kind_of(&ctx, report, "", NULL), KIND_BOUNCE);
+    assert_int_equal(kind_of(&ctx, ls1, NULL, &id), KIND_STATEMENT);
+    internal = tagged(id, "greta.jonsson@itu.test", "IETF CCAMP WG", "IETF DetNet WG",
+                      "Relay of the OTN statement");
+    assert_int_equal(kind_of(&ctx, internal, NULL, &other), KIND_CORRESPONDENCE);
+    assert_int_equal(other, id);
+    own_store_close(st, db);
+}
+
 /* A forward's attached message names its own From, which anyone can
  * write: technical contacts at that domain are not copied (intake would
  * relay to any domain a stranger picks); the forwarder's domain counts. */
@@ -1388,7 +1430,7 @@ main(void)
     }
     entries = json_node_get_array(json_parser_get_root(expected_parser));
     n = json_array_get_length(entries);
-    tests = g_new0(struct CMUnitTest, n + 14);
+    tests = g_new0(struct CMUnitTest, n + 15);
     for (guint i = 0; i < n; i++) {
         JsonObject *o = json_array_get_object_element(entries, i);
 
@@ -1425,7 +1467,9 @@ main(void)
     tests[n + 12].test_func = test_classify_automatic_marks;
     tests[n + 13].name = "a reply by References only is correspondence; a stranger's tag is not";
     tests[n + 13].test_func = test_classify_references_and_tag;
-    rc = _cmocka_run_group_tests("corpus", tests, n + 14, setup, teardown);
+    tests[n + 14].name = "a delivery report is a bounce whoever signs it; IETF-to-IETF tagged mail is correspondence";
+    tests[n + 14].test_func = test_classify_report_and_ietf_envelope;
+    rc = _cmocka_run_group_tests("corpus", tests, n + 15, setup, teardown);
     g_free(tests);
     g_object_unref(expected_parser);
     message_library_shutdown();
