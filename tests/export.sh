@@ -187,6 +187,15 @@ t_cleanup "kill -CONT $reader 2>/dev/null; kill $reader 2>/dev/null"
 "$CTL" -d "$WDB" export - >"$SCRATCH/wal.fifo" 2>"$SCRATCH/wal.err" &
 exporter=$!
 t_cleanup "kill $exporter 2>/dev/null"
+# The export reads its snapshot whole, into TMPDIR, before it writes a
+# byte: once it is held in a write to the stopped reader, the messages
+# below come after its snapshot, however slowly it started (an ASan
+# build on a loaded machine took it after the first of them).  Where
+# /proc/PID/wchan says nothing, the wait gives up after 30 s.
+for _ in $(seq 1 300); do
+    [ "$(cat "/proc/$exporter/wchan" 2>/dev/null)" = pipe_write ] && break
+    sleep 0.1
+done
 # 20 messages of 200 kB recorded while the reader waits: 14 MB of log.
 for i in $(seq 1 20); do
     sed "s/^Message-ID: <big-1@/Message-ID: <big-w$i@/; s/^Subject: LS with an annex/& $i/; s/^Title: LS with an annex/& $i/" \
