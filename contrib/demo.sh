@@ -98,7 +98,7 @@ echo "   the copies liaisond added), its notification and its acknowledgement"
 "$PF/pf-who" "$DEMO/pf"
 echo
 first() { ls "$DEMO"/pf/mail/inbox/new/* | xargs grep -l -E "$1" | xargs grep -l -E "$2" | head -1; }
-note=$(first "^Delivered-To: ccamp-chairs@ietf.test" "^Subject: \\[LS 3\\] Liaison statement received")
+note=$(first "^Delivered-To: ccamp-chairs@ietf.test" "^Subject: \\[LS 3\\] (For |Reply to the IETF|New liaison statement)")
 echo "== the notification of statement 3, as ccamp-chairs@ietf.test received it"
 sed -n '/^Subject:/p; /^To:/p; /^Cc:/p; /^In-Reply-To:/p; /^Auto-Submitted:/p' "$note"
 sed -n '/^$/,$p' "$note" | head -40
@@ -114,7 +114,7 @@ echo "== a tickle run, as cron would start it on 2027-03-08, then a flush"
 sleep 1
 echo
 echo "== the reminders delivered"
-"$PF/pf-who" -s '^\[LS [0-9]+\] Reminder: ' "$DEMO/pf"
+"$PF/pf-who" -s '^\[LS [0-9]+\] (Due |Overdue by |No response after )' "$DEMO/pf"
 echo
 echo "== the web page of outstanding statements, as cron would publish it on 2027-03-08"
 "$CTL" -c "$DEMO/liaisond.conf" publish --now 2027-03-08 "$DEMO/site"

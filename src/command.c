@@ -596,8 +596,7 @@ refusal(const struct command_ctx *cc, const char *owner, const struct message *m
 static const char command_help[] =
     "Commands are the first lines of an answer to the notification or a\n"
     "reminder, sent to the reply address it gave you:\n"
-    "  close\n  close: REASON\n  reopen\n  reopen: REASON\n"
-    "  deadline: YYYY-MM-DD\n  reassign: GROUP\n";
+    COMPOSE_COMMAND_LIST;
 
 /* The first statement other than s that one of m's To and Cc addresses
  * is a reply address of, with a token liaisond gave one of its people
@@ -679,11 +678,7 @@ queue_answer(const struct command_ctx *cc, const struct statement *s, gint64 mes
     }
     /* A report's text and headers, under a kind of its own in the outbox,
      * which is what the count above reads. */
-    answer = compose_report(cc->mail, s, addr, subject, text);
-    if (answer != NULL) {
-        g_free(answer->kind);
-        answer->kind = g_strdup(OUTBOX_KIND_ANSWER);
-    }
+    answer = compose_answer(cc->mail, s, addr, subject, text);
     ok = answer == NULL || outbox_queue(cc->store, s->id, answer, err) != 0;
     outmail_free(answer);
     return ok;
@@ -880,10 +875,20 @@ command_reassign(const struct command_ctx *cc, gint64 id, const char *key,
     return ok;
 }
 
-/* Run one command c, allowed, on statement s; *out gets what was done. */
+/* Append what changed to did, the start of the answer's subject: "Closed",
+ * "Closed, deadline moved" (the first word capitalised). */
+static void
+note_change(GString *did, const char *what)
+{
+    g_string_append_printf(did, "%s%c%s", did->len > 0 ? ", " : "",
+                           did->len > 0 ? what[0] : g_ascii_toupper(what[0]), what + 1);
+}
+
+/* Run one command c, allowed, on statement s; *out gets what was done,
+ * did what changed ("closed") when something did. */
 static gboolean
 run_one(const struct command_ctx *cc, const struct command_line *c, const struct statement *s,
-        const char *actor, gint64 message_row, GString *out, GError **err)
+        const char *actor, gint64 message_row, GString *out, GString *did, GError **err)
 {
     struct command_by by = { .actor = actor, .message_row = message_row };
     struct command_change ch;
@@ -900,25 +905,52 @@ run_one(const struct command_ctx *cc, const struct command_line *c, const struct
                                                      : "already closed: nothing done")
                                        : (ch.changed ? "reopened: the reminders start again"
                                                      : "open already: nothing done"));
+        if (ch.changed)
+            note_change(did, closing ? "closed" : "reopened");
     } else if (c->verb == COMMAND_REASSIGN) {
         ok = command_reassign(cc, s->id, c->arg, &by, &ch, err);
-        if (ch.changed)
+        if (ch.changed) {
             g_string_append_printf(out, "  %s\n    reassigned to %s (was %s)%s\n", c->line,
                                    ch.now, ch.was, ch.notified ? "; they are notified" : "");
-        else if (ch.now != NULL)
+            note_change(did, "reassigned");
+        } else if (ch.now != NULL) {
             g_string_append_printf(out, "  %s\n    assigned to %s already: nothing done\n",
                                    c->line, ch.now);
+        }
     } else {
         ok = command_set_deadline(cc, s->id, c->arg, &by, &ch, err);
-        if (ch.changed)
+        if (ch.changed) {
             g_string_append_printf(out, "  %s\n    deadline now %s (was %s); reminders follow "
                                    "the new date\n", c->line, ch.now, ch.was);
-        else
+            note_change(did, "deadline moved");
+        } else {
             g_string_append_printf(out, "  %s\n    the deadline is %s already: nothing done\n",
                                    c->line, c->arg);
+        }
     }
     command_change_clear(&ch);
     return ok;
+}
+
+/* The answer's subject, what happened before the title: "Closed" when
+ * every command ran, "Closed; 1 command refused" when some did not,
+ * "Commands refused" when none ran, "No change" when they ran and found
+ * nothing to do; did is what changed (run_one). */
+static char *
+answer_subject(const GString *did, guint refused, guint total)
+{
+    /* Past this many characters the changes are listed in the text only,
+     * so that the title still shows in a mailbox list. */
+    const gsize did_max = 40;
+    const char *changed = did->len == 0 ? "No change" : did->len > did_max ? "Changes made"
+                                                                            : did->str;
+
+    if (refused == 0)
+        return g_strdup(changed);
+    if (refused == total)
+        return g_strdup(total == 1 ? "Command refused" : "Commands refused");
+    return g_strdup_printf("%s; %u command%s refused", changed, refused,
+                           refused == 1 ? "" : "s");
 }
 
 /* See command.h. */
@@ -929,8 +961,9 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
     g_autoptr(GPtrArray) cmds = NULL;
     g_autofree char *secret = NULL;
     const char *why = NULL, *owner;
-    GString *out;
-    gboolean ok = TRUE, refused = FALSE, addressed, write_back;
+    GString *out, *did;
+    gboolean ok = TRUE, addressed, write_back;
+    guint refused = 0;
 
     /* A forward's text and From are the attached message's: never
      * commands of the forwarder's. */
@@ -949,6 +982,7 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
         return refuse_elsewhere(cc, secret, m, s, cmds, message_row, err);
     why = refusal(cc, owner, m, s, &write_back);
     out = g_string_new(NULL);
+    did = g_string_new(NULL);
     for (guint i = 0; i < cmds->len && ok; i++) {
         const struct command_line *c = g_ptr_array_index(cmds, i);
         const char *no = why != NULL ? why
@@ -965,22 +999,23 @@ command_run(const struct command_ctx *cc, const struct message *m, const struct 
         if (no != NULL) {
             g_autofree char *detail = g_strdup_printf("%s: %s", c->line, no);
 
-            refused = TRUE;
+            refused++;
             ok = store_add_event(cc->store, s->id, message_row, "command refused",
                                  m->from_addr, detail, err);
             g_string_append_printf(out, "  %s\n    refused: %s\n", c->line, no);
         } else {
-            ok = run_one(cc, c, s, m->from_addr, message_row, out, err);
+            ok = run_one(cc, c, s, m->from_addr, message_row, out, did, err);
         }
     }
     if (ok && cc->mail != NULL && write_back) {
         g_autofree char *text = g_strdup_printf(
             "Your answer on this statement gave %s:\n\n%s\n%s",
             cmds->len == 1 ? "one command" : "these commands", out->str, command_help);
+        g_autofree char *subject = answer_subject(did, refused, cmds->len);
 
-        ok = queue_answer(cc, s, message_row, m->from_addr,
-                          refused ? "Commands refused" : "Commands done", text, err);
+        ok = queue_answer(cc, s, message_row, m->from_addr, subject, text, err);
     }
     g_string_free(out, TRUE);
+    g_string_free(did, TRUE);
     return ok;
 }

@@ -41,15 +41,13 @@
 #include "directory.h"
 
 /* How to give commands by mail (command.c), in the notification and the
- * reminders, whose Reply-To the outbox makes each recipient's own. */
+ * reminders, whose Reply-To the outbox makes each recipient's own; the
+ * commands themselves are the list the answers to commands give too. */
 #define COMMANDS_HELP \
-    "The assignee, a supervisor or the liaison manager can close it, move\n" \
-    "its deadline or give it to another group, with commands as the first\n" \
-    "lines of the answer:\n" \
-    "  close\n" \
-    "  close: REASON\n" \
-    "  deadline: YYYY-MM-DD\n" \
-    "  reassign: GROUP   (a group or area acronym, or iesg)\n" \
+    "The assignee, a supervisor or the liaison manager can close it, open\n" \
+    "it again, move its deadline or give it to another group, with commands\n" \
+    "as the first lines of the answer:\n" \
+    COMPOSE_COMMAND_LIST \
     "This message's reply address is yours alone: answer from the address\n" \
     "it was sent to.\n\n"
 
@@ -864,14 +862,41 @@ finish_message(GMimeMessage *msg, const char *text, struct outmail *m)
     finish_message_with(msg, text, NULL, m);
 }
 
-/* "[LS 42] " + what + ": " + title. */
+/* The title as a Subject shows it: "Liaison statement:" or "Liaison
+ * Statement -" at its start said again what every subject of ours says
+ * ("[LS 8] For action: Liaison statement: QUIC"), so it is left out
+ * there; the body and the store keep the title whole. */
+static const char *
+subject_title_start(const char *title)
+{
+    static const char lead[] = "liaison statement";
+    const char *p = title;
+
+    if (g_ascii_strncasecmp(p, lead, sizeof lead - 1) != 0)
+        return title;
+    p += sizeof lead - 1;
+    while (*p == ' ')
+        p++;
+    if (*p == ':' || *p == '-')
+        p++;
+    else if (g_str_has_prefix(p, "\u2013") || g_str_has_prefix(p, "\u2014"))
+        p += strlen("\u2013");     /* an en or em dash, as a word processor makes one */
+    else
+        return title;               /* "Liaison statement on ...", "Liaison statements" */
+    while (*p == ' ')
+        p++;
+    return *p != '\0' ? p : title;
+}
+
+/* "[LS 42] " + what + ": " + title: what comes first, so that a mailbox
+ * list that cuts the subject short still shows what the mail is. */
 static char *
-subject_for(const struct statement *s, const char *what, const char *tail)
+subject_for(const struct statement *s, const char *what)
 {
     g_autofree char *title = title_of(s, SUBJECT_TITLE_MAX);
 
-    return g_strdup_printf("[LS %" G_GINT64_FORMAT "] %s: %s%s", s->id, what,
-                           title, tail != NULL ? tail : "");
+    return g_strdup_printf("[LS %" G_GINT64_FORMAT "] %s: %s", s->id, what,
+                           subject_title_start(title));
 }
 
 /* "Assigned to: a, b" and who is asked to do what, for a mail to the
@@ -910,6 +935,29 @@ append_how_to_answer(GString *t, const char *url)
         url);
 }
 
+/* The notification's subject: what is asked and by when, then the
+ * title ("[LS 8] For action, by 2027-01-15: TITLE"), so that a chair
+ * sorting the inbox sees which statements need work; no longer than
+ * "Liaison statement received" was. */
+static char *
+notification_subject(const struct statement *s)
+{
+    const char *deadline = s->env->deadline;
+    const char *what;
+    g_autofree char *full = NULL;
+
+    switch (s->env->purpose) {
+    case PURPOSE_ACTION: what = "For action"; break;
+    case PURPOSE_COMMENT: what = "For comment"; break;
+    case PURPOSE_INFORMATION: what = "For information"; deadline = NULL; break;
+    case PURPOSE_RESPONSE: what = "Reply to the IETF"; break;
+    default: what = "New liaison statement"; deadline = NULL; break;
+    }
+    if (deadline != NULL)
+        full = g_strdup_printf("%s, by %s", what, deadline);
+    return subject_for(s, full != NULL ? full : what);
+}
+
 /* The notification to the assignee(s), copying the other routed
  * recipients. */
 struct outmail *
@@ -929,7 +977,7 @@ compose_notification(const struct compose_settings *cs,
         g_string_free(t, TRUE);
         return NULL;
     }
-    subject = subject_for(s, "Liaison statement received", NULL);
+    subject = notification_subject(s);
     /* To the assignee, and in copy the contacts, supervisors and lists:
      * the text says whose it is, not "assigned to you" to all. */
     /* What is asked comes first: "for action" or "for information". */
@@ -1005,6 +1053,39 @@ diagnostic_request(const struct diagnostic *d)
     return NULL;
 }
 
+/* For the sender: where the statement went (the assignee addresses, as
+ * routing chose them, with the groups they stand for) and that an answer
+ * comes by mail, so that the liaison manager knows whom it is with. */
+static void
+append_passed_to(GString *t, const struct statement *s)
+{
+    g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) cc = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) list = g_string_new(NULL);
+    g_autoptr(GString) groups = g_string_new(NULL);
+
+    routed_recipients(s, NULL, to, cc);
+    if (to->len == 0) {
+        g_string_append(t, "It is not yet passed to an IETF group; that will be done by\n"
+                           "hand.  Any answer from the IETF will come by mail.\n\n");
+        return;
+    }
+    for (guint i = 0; i < to->len; i++)
+        g_string_append_printf(list, "%s%s", i > 0 ? ", " : "",
+                               (const char *) g_ptr_array_index(to, i));
+    for (guint i = 0; s->groups != NULL && i < s->groups->len; i++) {
+        g_autofree char *g = clean_header_value(g_ptr_array_index(s->groups, i), 64);
+
+        if (g != NULL && *g != '\0')
+            g_string_append_printf(groups, "%s%s", groups->len > 0 ? ", " : "", g);
+    }
+    if (groups->len > 0)
+        g_string_append_printf(list, " (%s)", groups->str);
+    g_string_append(t, "It has been passed to: ");
+    append_wrapped(t, list->str, 23, "  ", 78);
+    g_string_append(t, "\nAny answer from the IETF will come by mail.\n\n");
+}
+
 /* The acknowledgement to the addresses in want, or to the response
  * contact(s) when want is NULL. */
 struct outmail *
@@ -1029,15 +1110,16 @@ compose_acknowledgement(const struct compose_settings *cs,
     }
     if (to->len == 0)
         return NULL;
-    subject = subject_for(s, "Acknowledgement", NULL);
+    subject = subject_for(s, "Acknowledgement");
     t = g_string_new(NULL);
     g_string_append_printf(t,
         "Your liaison statement has been received and recorded.\n\n"
         "Tracking id: LS %" G_GINT64_FORMAT " (please quote [LS %" G_GINT64_FORMAT
         "] in the subject of any mail about it)\n"
-        "Its page: %s\n\n"
-        "The statement as we understood it:\n\n",
+        "Its page: %s\n\n",
         s->id, s->id, url);
+    append_passed_to(t, s);
+    g_string_append(t, "The statement as we understood it:\n\n");
     append_envelope(t, s);
     if (s->diagnostics->len > 0) {
         g_string_append(t, "\nPlease help us complete the record:\n\n");
@@ -1069,7 +1151,7 @@ compose_reminder(const struct compose_settings *cs, const struct statement *s,
     g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) cc = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *subject = NULL;
-    g_autofree char *tail = NULL;
+    g_autofree char *what = NULL;
     g_autofree char *url = statement_url(cs, s->id);
     g_autofree char *lead = NULL;
     GString *t;
@@ -1079,25 +1161,27 @@ compose_reminder(const struct compose_settings *cs, const struct statement *s,
     routed_recipients(s, no_lists, to, cc);
     if (to->len == 0 && cc->len == 0)
         return NULL;
+    /* The status first, so that a statement's reminders are told apart
+     * in a mailbox list that cuts the subject short. */
     if (kind != NULL && strcmp(kind, "overdue") == 0) {
-        tail = g_strdup_printf(" overdue by %d day%s", days, days == 1 ? "" : "s");
+        what = g_strdup_printf("Overdue by %d day%s", days, days == 1 ? "" : "s");
         lead = g_strdup_printf("The deadline of this liaison statement (%s) passed\n"
                                "%d day%s ago, and no response is recorded.",
                                s->env->deadline != NULL ? s->env->deadline : "?",
                                days, days == 1 ? "" : "s");
     } else if (kind != NULL && strcmp(kind, "no-deadline") == 0) {
-        tail = g_strdup_printf(" waiting %d days for a response", days);
+        what = g_strdup_printf("No response after %d day%s", days, days == 1 ? "" : "s");
         lead = g_strdup_printf("This liaison statement (%s) arrived %d days ago,\n"
                                "has no deadline, and no response is recorded.",
                                purpose_text(s->env->purpose), days);
     } else {
-        tail = days == 0 ? g_strdup(" due today")
-             : g_strdup_printf(" due in %d day%s", days, days == 1 ? "" : "s");
+        what = days == 0 ? g_strdup("Due today")
+             : g_strdup_printf("Due in %d day%s", days, days == 1 ? "" : "s");
         lead = g_strdup_printf("The deadline of this liaison statement is %s%s.",
                                s->env->deadline != NULL ? s->env->deadline : "?",
                                days == 0 ? ", today" : "");
     }
-    subject = subject_for(s, "Reminder", tail);
+    subject = subject_for(s, what);
     t = g_string_new(NULL);
     g_string_append_printf(t, "%s\n", lead);
     append_assignees(t, to, cc);
@@ -1155,6 +1239,23 @@ compose_report(const struct compose_settings *cs, const struct statement *s,
     return m;
 }
 
+/* The answer to commands: a report whose subject names the statement's
+ * title after what happened, as the other mails' subjects do. */
+struct outmail *
+compose_answer(const struct compose_settings *cs, const struct statement *s,
+               const char *to_addr, const char *what, const char *text)
+{
+    g_autofree char *title = title_of(s, SUBJECT_TITLE_MAX);
+    g_autofree char *subject = g_strdup_printf("%s: %s", what, subject_title_start(title));
+    struct outmail *m = compose_report(cs, s, to_addr, subject, text);
+
+    if (m != NULL) {
+        g_free(m->kind);
+        m->kind = g_strdup("answer");
+    }
+    return m;
+}
+
 /* The IETF's response to statement s (liaisonctl reply): a person's
  * letter to the addresses in want, copying everyone the notification
  * went to, threaded on the statement. */
@@ -1183,7 +1284,7 @@ compose_response(const struct compose_settings *cs, const struct statement *s,
     for (guint i = assignees->len; i-- > 0;)
         if (in_list(to, g_ptr_array_index(assignees, i)))
             g_ptr_array_remove_index(assignees, i);
-    subject = subject_for(s, "Response", NULL);
+    subject = subject_for(s, "Response");
     t = g_string_new(text != NULL ? text : "");
     if (t->len > 0 && t->str[t->len - 1] != '\n')
         g_string_append_c(t, '\n');

@@ -21,6 +21,16 @@
 
 #include "statement.h"
 
+/* The commands an answer by mail may give (command.c), one a line, as
+ * the notification, the reminders and the answers to commands list them. */
+#define COMPOSE_COMMAND_LIST \
+    "  close\n" \
+    "  close: REASON\n" \
+    "  reopen\n" \
+    "  reopen: REASON\n" \
+    "  deadline: YYYY-MM-DD\n" \
+    "  reassign: GROUP   (a group or area acronym, or iesg)\n"
+
 /* Who the tool is and where statements are shown. */
 struct compose_settings {
     const char *from_addr;      /* "liaisons@ietf.test": From, and the address
@@ -36,7 +46,8 @@ struct compose_settings {
 /* One composed mail, ready to queue. */
 struct outmail {
     char   *kind;               /* "notification", "acknowledgement",
-                                   "reminder", "report", "response" */
+                                   "reminder", "report", "answer",
+                                   "response" */
     char   *message_id;         /* "<...>" */
     char   *mail_from;          /* envelope sender before VERP: the
                                    From address; the outbox replaces it per
@@ -68,6 +79,13 @@ struct outmail *compose_reminder(const struct compose_settings *cs,
 struct outmail *compose_report(const struct compose_settings *cs,
                                const struct statement *s, const char *to,
                                const char *subject, const char *text);
+/* The answer to commands given by mail (command.c) on s: a report to
+ * to_addr under outbox kind "answer", its subject "[LS n] WHAT: TITLE"
+ * as the other mails about s have it (what: "Closed", "Commands
+ * refused"). */
+struct outmail *compose_answer(const struct compose_settings *cs,
+                               const struct statement *s, const char *to,
+                               const char *what, const char *text);
 /* The IETF's response to s, sent with liaisonctl reply: a person's
  * letter (text, attachments of struct attachment* with their bytes, may be
  * NULL) to the addresses in to, copying everyone the notification went to

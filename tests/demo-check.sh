@@ -37,11 +37,11 @@ intake=$(printf '%s\n' "$who" | grep -c '^       *.*liaisons@ietf\.test')
 check "who received which copy: intake copies listed" test "$intake" -ge "$nstat"
 acks=$(printf '%s\n' "$who" | grep -c '^  \[LS [0-9]*\] Acknowledgement: ')
 check "who received which copy: one acknowledgement per statement" test "$acks" = "$nstat"
-notes=$(printf '%s\n' "$who" | grep -c '^  \[LS [0-9]*\] Liaison statement received: ')
+notes=$(printf '%s\n' "$who" | grep -cE '^  \[LS [0-9]*\] (For (action|comment|information)|Reply to the IETF|New liaison statement)')
 check "who received which copy: one notification per statement" test "$notes" = "$nstat"
 
 check "the notification of statement 3 is shown" \
-    grep -q '^Subject: \[LS 3\] Liaison statement received' "$OUT"
+    grep -qE '^Subject: \[LS 3\] (For |Reply to the IETF|New liaison statement)' "$OUT"
 check "the acknowledgement of statement 8 is shown" \
     grep -q '^Tracking id: LS 8 ' "$OUT"
 
@@ -51,7 +51,7 @@ queued=$(printf '%s\n' "$tl" | sed -n 's/.*; \([0-9]*\) reminders\{0,1\} queued.
 check "the tickle queued reminders ($tl)" test "${queued:-0}" -gt 0
 check "the flush sent all of them" grep -q "^sent ${queued:-x}, deferred 0, failed 0$" "$OUT"
 rem=$(sed -n '/^== the reminders delivered/,/^[0-9]* copies$/p' "$OUT" |
-      grep -c '^  \[LS [0-9]*\] Reminder: ')
+      grep -cE '^  \[LS [0-9]*\] (Due |Overdue by |No response after )')
 check "the $queued reminders delivered" test "$rem" = "${queued:-x}"
 
 # The web page: every statement published, the open ones listed.

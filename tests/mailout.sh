@@ -110,7 +110,7 @@ expect_eq "acknowledgement: who received it" "$(who_got "$ACK" | tr '\n' ' ')" "
 F=$(files_of "$NOTE" | xargs -r -d '\n' grep -lx 'Delivered-To: ccamp-chairs@ietf.test' | head -n 1)
 check_grep "notification: To the assignee" '^To: ccamp-chairs@ietf.test' "$F"
 check_grep "notification: Cc the others" '^Cc: h.tanabe@itu.test, rtg-ads@ietf.test, itu-t-sg15-manager@ietf.test' "$F"
-check_grep "notification: subject" '^Subject: \[LS 1\] Liaison statement received: LS on YANG models' "$F"
+check_grep "notification: subject" '^Subject: \[LS 1\] For action, by 2027-03-15: LS on YANG models' "$F"
 check_grep "notification: threaded on the statement" '^In-Reply-To: <t25-sg15-ls123@itu.test>' "$F"
 check_grep "notification: References" '^References: <t25-sg15-ls123@itu.test>' "$F"
 check_grep "notification: Auto-Submitted" '^Auto-Submitted: auto-generated' "$F"
@@ -520,7 +520,7 @@ expect_eq "answer by mail: the event names the chair and the reason" \
     "$(sql "SELECT actor || ' ' || detail FROM event WHERE statement=1 AND what='closed'")" \
     "ccamp-chairs@ietf.test answered in our LS"
 expect_eq "answer by mail: each From is answered" \
-    "$(sql "SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox WHERE statement=1 AND kind='answer' AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Commands ') > 0 ORDER BY id)")" \
+    "$(sql "SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox WHERE statement=1 AND kind='answer' AND (instr(CAST(raw AS TEXT), 'Subject: [LS 1] Command refused: ') > 0 OR instr(CAST(raw AS TEXT), 'Subject: [LS 1] Closed: ') > 0) ORDER BY id)")" \
     "h.tanabe@itu.test ccamp-chairs@ietf.test"
 
 # ---- the IETF's response, sent with liaisonctl reply ----------------------

@@ -232,7 +232,7 @@ is "cron down over the deadline: 'overdue by 3 days' on the first run after, onc
 is "cron down over the deadline: no 'due' line for s03 after its deadline" "" \
     "$(grep "^2027-03-1[5-9].* statement $S_ACTION: due" "$SCRATCH/down-runs")"
 is "cron down over the deadline: the mail says overdue" 1 \
-    "$(q "$DB8" "SELECT count(*) FROM reminder r JOIN outbox o ON o.id = r.outbox WHERE r.statement = $S_ACTION AND r.day = '2027-03-18' AND instr(CAST(o.raw AS TEXT), 'overdue by 3 days') > 0 AND instr(CAST(o.raw AS TEXT), 'due in') = 0 AND instr(CAST(o.raw AS TEXT), 'due today') = 0")"
+    "$(q "$DB8" "SELECT count(*) FROM reminder r JOIN outbox o ON o.id = r.outbox WHERE r.statement = $S_ACTION AND r.day = '2027-03-18' AND instr(CAST(o.raw AS TEXT), 'Subject: [LS $S_ACTION] Overdue by 3 days: ') > 0 AND instr(CAST(o.raw AS TEXT), 'Due in') = 0 AND instr(CAST(o.raw AS TEXT), 'Due today') = 0")"
 is "cron down: a second run on the same day queues nothing, prints nothing" "" \
     "$(grep -v "^\([0-9-]*\)  tickle \1: [0-9]* statements looked at; 0 reminders queued (due 0, overdue 0, no-deadline 0); [0-9]* already queued earlier$" "$SCRATCH/down-second")"
 check_grep "cron down: the second run on 03-18 counts s03's as already queued" \

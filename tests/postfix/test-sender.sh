@@ -55,13 +55,16 @@ body_text() {
         print $b;' "$1"
 }
 
+# A notification's subject: what is asked, then the title.
+NOTE='(For |Reply to the IETF|New liaison statement)'
+
 # --- a statement: 7 routed copies, then 6 notification copies and 1 acknowledgement
 check "s03 accepted by Postfix" send "$CORPUS/s03-itu-template.eml" tsbsg15@itu.test \
     liaisons@ietf.test
 if wait_copies 14; then ok "14 copies: 7 routed, 6 notification, 1 acknowledgement"
 else fail "14 copies" "$(copies) delivered; $(tail -5 "$RUN/liaisond.log")"; fi
 
-n=$(file_for ccamp-chairs@ietf.test "Liaison statement received")
+n=$(file_for ccamp-chairs@ietf.test "\\] $NOTE")
 check "notification to the assignee" test -n "$n"
 if [ -n "$n" ]; then
     check_grep "notification: auto-generated" "^Auto-Submitted: auto-generated" "$n"
@@ -73,7 +76,7 @@ if [ -n "$n" ]; then
     check_grep "notification: VERP return path" "^Return-Path: <liaisons\+b\.[0-9]+\.[0-9a-f]{12}@ietf.test>" "$n"
 fi
 for r in h.tanabe@itu.test rtg-ads@ietf.test itu-t-sg15-manager@ietf.test ccamp@ietf.test netmod@ietf.test; do
-    check "notification copy to $r" test -n "$(file_for "$r" "Liaison statement received")"
+    check "notification copy to $r" test -n "$(file_for "$r" "\\] $NOTE")"
 done
 a=$(file_for tsbsg15@itu.test "Acknowledgement")
 check "acknowledgement to the response contact" test -n "$a"
@@ -91,7 +94,7 @@ check "auto-reply: one copy (intake), no mail queued" test "$(copies)" = $((befo
 check "auto-reply: outbox unchanged" test "$(sql "SELECT count(*) FROM outbox")" = 2
 
 # --- a bounce to the VERP sender of the copy sent to h.tanabe ------------------
-verp=$(sed -n 's/^Return-Path: <\(.*\)>$/\1/p' "$(file_for h.tanabe@itu.test "Liaison statement received")")
+verp=$(sed -n 's/^Return-Path: <\(.*\)>$/\1/p' "$(file_for h.tanabe@itu.test "\\] $NOTE")")
 check "the copy to h.tanabe has its own VERP sender" test -n "$verp"
 cat > "$SCRATCH/dsn.eml" <<DSN
 From: Mail Delivery System <MAILER-DAEMON@mx.itu.test>
@@ -169,7 +172,7 @@ for f in "$CORPUS"/s*.eml; do
     missing=""
     for pair in $(jq -r --arg f "$b" '.[$f][] | "\(.[0])=\(.[1])"' "$CORPUS/routing.json"); do
         addr=${pair%%=*}; role=${pair#*=}
-        n=$(file_for "$addr" "\\[LS $id\\] Liaison statement received")
+        n=$(file_for "$addr" "\\[LS $id\\] $NOTE")
         if [ -z "$n" ]; then missing="$missing $addr"; continue; fi
         if [ "$role" = assignee ]; then
             grep -q -E "^To: .*$addr" "$n" || missing="$missing $addr(not-To)"

@@ -553,7 +553,7 @@ test_refused(void **state)
     refusals = query("SELECT count(*) FROM event WHERE statement = 1 AND what = 'command refused'");
     answers = query("SELECT group_concat(rcpts, ' ') FROM (SELECT rcpts FROM outbox"
                     " WHERE statement = 1 AND kind = 'answer'"
-                    " AND instr(CAST(raw AS TEXT), 'Commands refused') > 0 ORDER BY id)");
+                    " AND instr(CAST(raw AS TEXT), '] Command refused: ') > 0 ORDER BY id)");
     assert_string_equal(state_now, "open");
     assert_string_equal(deadline, "2027-01-15");
     /* Mallory, Greta, the AD, the bad date and the two on the list's
@@ -623,7 +623,7 @@ test_done(void **state)
     query_is("SELECT actor || ' ' || detail FROM event WHERE what = 'closed'",
              "alice@chairs.test answered in our LS");
     query_is("SELECT count(*) FROM outbox WHERE kind = 'answer' AND rcpts = 'alice@chairs.test'"
-             " AND instr(CAST(raw AS TEXT), 'Commands done') > 0", "1");
+             " AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Closed: ') > 0", "1");
     /* The same answer again (an MTA's retry): nothing runs twice. */
     assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
     assert_true(d.duplicate);
@@ -812,6 +812,45 @@ test_two_reply_addresses(void **state)
 
     assert_int_equal(answer("Alice <alice@chairs.test>", to, NULL, "close\n"), KIND_CORRESPONDENCE);
     query_is("SELECT state FROM statement WHERE id = 1", "closed");
+}
+
+/* The answer to commands, some run and some refused: its subject says
+ * what happened and then the title, as the other mails' subjects do
+ * ("Commands refused" said nothing was done when the close had run), and
+ * its text gives each command with its outcome, and the same commands
+ * as the notification's help. */
+static void
+test_answer_subject(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *raw = NULL, *title = NULL, *want = NULL, *text = NULL;
+    g_auto(GStrv) crlf = NULL, words = NULL;
+
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL,
+                            "close\nreassign: nosuchwg\n"), KIND_CORRESPONDENCE);
+    query_is("SELECT state FROM statement WHERE id = 1", "closed");
+    raw = query("SELECT CAST(raw AS TEXT) FROM outbox WHERE kind = 'answer'");
+    crlf = g_strsplit(raw, "\r\n", -1);
+    text = g_strjoinv("\n", crlf);
+    /* The title's first word on the subject's first line (GMime folds). */
+    title = query("SELECT title FROM statement WHERE id = 1");
+    words = g_strsplit(title, " ", 2);
+    want = g_strdup_printf("Subject: [LS 1] Closed; 1 command refused: %s", words[0]);
+    assert_non_null(strstr(text, want));
+    assert_non_null(strstr(text, "  close\n    closed: no more reminders"));
+    assert_non_null(strstr(text, "  reassign: nosuchwg\n    refused: the directory has no such"
+                                 " group or area"));
+    assert_non_null(strstr(text, COMPOSE_COMMAND_LIST));
+
+    /* Every command refused, and every one run with nothing to change. */
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL,
+                            "reassign: nosuchwg\ndeadline: 2027-13-01\n"), KIND_CORRESPONDENCE);
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'"
+             " AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Commands refused: ') > 0", "1");
+    assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "close\n"),
+                     KIND_CORRESPONDENCE);
+    query_is("SELECT count(*) FROM outbox WHERE kind = 'answer'"
+             " AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] No change: ') > 0", "1");
 }
 
 /* The supervisor gives the statement to another group: its chairs become
@@ -1225,9 +1264,9 @@ test_answers_own_count(void **state)
     query_is("SELECT deadline FROM statement WHERE id = 1", "2027-02-01");
     query_is("SELECT count(*) FROM event WHERE what = 'answer withheld'", "0");
     query_is("SELECT count(*) FROM outbox WHERE rcpts = 'rtg-ads@ietf.test'"
-             " AND instr(CAST(raw AS TEXT), 'Commands done') > 0", "1");
+             " AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Deadline moved: ') > 0", "1");
     query_is("SELECT kind FROM outbox WHERE rcpts = 'rtg-ads@ietf.test'"
-             " AND instr(CAST(raw AS TEXT), 'Commands done') > 0", "answer");
+             " AND instr(CAST(raw AS TEXT), 'Subject: [LS 1] Deadline moved: ') > 0", "answer");
     query_is("SELECT count(*) FROM outbox WHERE kind = 'report' AND rcpts = 'rtg-ads@ietf.test'",
              "50");
 
@@ -1332,6 +1371,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_copy_first, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_one_reminder_a_day, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_reassign, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_answer_subject, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_two_reply_addresses, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_our_message_id_kept, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_first_message_id_kept, setup_store, teardown_store),

@@ -49,6 +49,7 @@ sample_statement(const char *title)
     g_ptr_array_add(s->env->response_contacts, contact_new("ITU-T TSB", "tsbsg15@itu.test"));
     g_ptr_array_add(s->env->technical_contacts, contact_new("Hiroshi Tanabe", "h.tanabe@itu.test"));
     s->assignee = g_strdup("ccamp-chairs@ietf.test");
+    g_ptr_array_add(s->groups, g_strdup("ccamp"));
     statement_add_recipient(s, "ccamp-chairs@ietf.test", "assignee");
     statement_add_recipient(s, "h.tanabe@itu.test", "technical");
     statement_add_recipient(s, "rtg-ads@ietf.test", "supervisor");
@@ -248,7 +249,7 @@ test_notification(void **state)
     assert_string_equal(env, "ccamp-chairs@ietf.test,h.tanabe@itu.test,rtg-ads@ietf.test,"
                         "itu-t-sg15-manager@ietf.test,ccamp@ietf.test,netmod@ietf.test");
     assert_string_equal(g_mime_message_get_subject(msg),
-                        "[LS 42] Liaison statement received: LS on YANG models");
+                        "[LS 42] For action, by 2027-03-15: LS on YANG models");
     assert_int_equal(strncmp(m->message_id + 1, g_mime_message_get_message_id(msg),
                              strlen(m->message_id) - 2), 0);
     text = g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
@@ -334,6 +335,151 @@ test_base64_text_crlf(void **state)
     statement_free(s);
 }
 
+/* The text of a composed mail with LF line ends; the caller frees it. */
+static char *
+body_of(const struct outmail *m)
+{
+    GMimeMessage *msg = parse(m);
+    g_autofree char *text =
+        g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
+    g_auto(GStrv) crlf = g_strsplit(text, "\r\n", -1);
+
+    g_object_unref(msg);
+    return g_strjoinv("\n", crlf);
+}
+
+/* The subject of s's notification; the caller frees it. */
+static char *
+notification_subject_of(const struct statement *s)
+{
+    struct outmail *m = compose_notification(&test_mail_settings, s);
+    GMimeMessage *msg = parse(m);
+    char *subject = g_strdup(g_mime_message_get_subject(msg));
+
+    g_object_unref(msg);
+    outmail_free(m);
+    return subject;
+}
+
+/* The notification's subject says what is asked and by when, then the
+ * title; a title that starts "Liaison statement:" loses those words in
+ * the subjects ("Liaison statement received: Liaison statement: QUIC"
+ * said it twice), not in the body. */
+static void
+test_subject_purpose_and_title(void **state)
+{
+    static const struct { const char *title, *shown; } titles[] = {
+        { "Liaison statement: QUIC for transport", "QUIC for transport" },
+        { "LIAISON STATEMENT:QUIC for transport", "QUIC for transport" },
+        { "Liaison Statement - QUIC for transport", "QUIC for transport" },
+        { "Liaison statement \u2013 QUIC for transport", "QUIC for transport" },
+        /* Not a label: kept as they are. */
+        { "Liaison statement on QUIC", "Liaison statement on QUIC" },
+        { "Liaison statements: a summary", "Liaison statements: a summary" },
+        { "Liaison statement:", "Liaison statement:" },
+        { "LS on QUIC", "LS on QUIC" },
+    };
+    static const struct { enum purpose purpose; const char *deadline, *want; } purposes[] = {
+        { PURPOSE_ACTION, "2027-01-15", "[LS 42] For action, by 2027-01-15: QUIC" },
+        { PURPOSE_ACTION, NULL, "[LS 42] For action: QUIC" },
+        { PURPOSE_COMMENT, "2027-01-15", "[LS 42] For comment, by 2027-01-15: QUIC" },
+        { PURPOSE_INFORMATION, NULL, "[LS 42] For information: QUIC" },
+        /* A deadline on a statement for information asks nothing. */
+        { PURPOSE_INFORMATION, "2027-01-15", "[LS 42] For information: QUIC" },
+        { PURPOSE_RESPONSE, NULL, "[LS 42] Reply to the IETF: QUIC" },
+        { PURPOSE_NONE, NULL, "[LS 42] New liaison statement: QUIC" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(titles); i++) {
+        struct statement *s = sample_statement(titles[i].title);
+        g_autofree char *subject = notification_subject_of(s);
+        g_autofree char *want = g_strdup_printf("[LS 42] For action, by 2027-03-15: %s",
+                                                titles[i].shown);
+        struct outmail *m = compose_reminder(&test_mail_settings, s, "due", 7);
+        GMimeMessage *msg = parse(m);
+        g_autofree char *want_reminder = g_strdup_printf("[LS 42] Due in 7 days: %s",
+                                                         titles[i].shown);
+        g_autofree char *text = g_mime_text_part_get_text(
+                                    GMIME_TEXT_PART(g_mime_message_get_mime_part(msg)));
+
+        assert_string_equal(subject, want);
+        assert_string_equal(g_mime_message_get_subject(msg), want_reminder);
+        /* The body keeps the title whole. */
+        assert_non_null(strstr(text, titles[i].title));
+        g_object_unref(msg);
+        outmail_free(m);
+        statement_free(s);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(purposes); i++) {
+        struct statement *s = sample_statement("Liaison statement: QUIC");
+        g_autofree char *subject = NULL;
+
+        s->env->purpose = purposes[i].purpose;
+        g_free(s->env->deadline);
+        s->env->deadline = g_strdup(purposes[i].deadline);
+        subject = notification_subject_of(s);
+        assert_string_equal(subject, purposes[i].want);
+        statement_free(s);
+    }
+}
+
+/* The help in the notification and the reminders lists every command an
+ * answer may give, reopen too, as the answers to commands do. */
+static void
+test_commands_help(void **state)
+{
+    struct statement *s = sample_statement("LS on YANG models");
+    struct outmail *n = compose_notification(&test_mail_settings, s);
+    struct outmail *r = compose_reminder(&test_mail_settings, s, "overdue", 3);
+    struct outmail *both[] = { n, r };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(both); i++) {
+        g_autofree char *text = body_of(both[i]);
+
+        assert_non_null(strstr(text, "\n  reopen\n  reopen: REASON\n"));
+        assert_non_null(strstr(text, COMPOSE_COMMAND_LIST));
+        outmail_free(both[i]);
+    }
+    statement_free(s);
+}
+
+/* The acknowledgement names where the statement went: every assignee,
+ * with the groups; none yet, it says so. */
+static void
+test_acknowledgement_passed_to(void **state)
+{
+    struct statement *s = sample_statement("LS on YANG models");
+    struct outmail *m;
+    g_autofree char *text = NULL;
+
+    m = compose_acknowledgement(&test_mail_settings, s, NULL);
+    text = body_of(m);
+    assert_non_null(strstr(text, "\n\nIt has been passed to: ccamp-chairs@ietf.test (ccamp)\n"
+                                 "Any answer from the IETF will come by mail.\n\n"));
+    outmail_free(m);
+    g_clear_pointer(&text, g_free);
+    /* Two groups: wrapped at 78 columns. */
+    statement_add_recipient(s, "detnet-chairs@ietf.test", "assignee");
+    g_ptr_array_add(s->groups, g_strdup("detnet"));
+    m = compose_acknowledgement(&test_mail_settings, s, NULL);
+    text = body_of(m);
+    assert_non_null(strstr(text, "It has been passed to: ccamp-chairs@ietf.test,"
+                                 " detnet-chairs@ietf.test (ccamp,\n  detnet)\n"));
+    outmail_free(m);
+    g_clear_pointer(&text, g_free);
+    statement_free(s);
+
+    s = sample_statement("LS on YANG models");
+    g_ptr_array_set_size(s->recipients, 0);
+    g_ptr_array_set_size(s->groups, 0);
+    g_clear_pointer(&s->assignee, g_free);
+    m = compose_acknowledgement(&test_mail_settings, s, NULL);
+    text = body_of(m);
+    assert_non_null(strstr(text, "It is not yet passed to an IETF group"));
+    outmail_free(m);
+    statement_free(s);
+}
+
 /* The acknowledgement: to the response contact; diagnostics as requests. */
 static void
 test_acknowledgement(void **state)
@@ -379,7 +525,8 @@ test_acknowledgement(void **state)
 }
 
 /* Reminders: to the assignee, copying all but the lists; the subject says
- * how far the deadline is. */
+ * how far the deadline is, first, where a mailbox list does not cut it
+ * off, then the title. */
 static void
 test_reminder(void **state)
 {
@@ -400,26 +547,34 @@ test_reminder(void **state)
     assert_string_equal(env, "ccamp-chairs@ietf.test,h.tanabe@itu.test,rtg-ads@ietf.test,"
                         "itu-t-sg15-manager@ietf.test");
     assert_string_equal(g_mime_message_get_subject(msg),
-                        "[LS 42] Reminder: LS on YANG models due in 7 days");
+                        "[LS 42] Due in 7 days: LS on YANG models");
     g_object_unref(msg);
     outmail_free(m);
 
     m = compose_reminder(&test_mail_settings, s, "overdue", 3);
     msg = parse(m);
     assert_string_equal(g_mime_message_get_subject(msg),
-                        "[LS 42] Reminder: LS on YANG models overdue by 3 days");
+                        "[LS 42] Overdue by 3 days: LS on YANG models");
     assert_text_addressed(msg);
+    g_object_unref(msg);
+    outmail_free(m);
+    m = compose_reminder(&test_mail_settings, s, "overdue", 1);
+    msg = parse(m);
+    assert_string_equal(g_mime_message_get_subject(msg),
+                        "[LS 42] Overdue by 1 day: LS on YANG models");
     g_object_unref(msg);
     outmail_free(m);
     m = compose_reminder(&test_mail_settings, s, "no-deadline", 120);
     msg = parse(m);
+    assert_string_equal(g_mime_message_get_subject(msg),
+                        "[LS 42] No response after 120 days: LS on YANG models");
     assert_text_addressed(msg);
     g_object_unref(msg);
     outmail_free(m);
     m = compose_reminder(&test_mail_settings, s, "due", 0);
     msg = parse(m);
     assert_string_equal(g_mime_message_get_subject(msg),
-                        "[LS 42] Reminder: LS on YANG models due today");
+                        "[LS 42] Due today: LS on YANG models");
     g_object_unref(msg);
     outmail_free(m);
     /* Two assignees: both named, asked in the plural. */
@@ -652,7 +807,7 @@ test_header_injection(void **state)
         g_autofree char *names = names_for_title(
             "Réponse à la déclaration de liaison — 日本語のタイトル", &subject);
 
-        assert_string_equal(subject, "[LS 42] Liaison statement received: "
+        assert_string_equal(subject, "[LS 42] For action, by 2027-03-15: "
                             "Réponse à la déclaration de liaison — 日本語のタイトル");
     }
     {
@@ -741,7 +896,7 @@ test_encoded_words(void **state)
         struct statement *s = sample_statement(titles[i]);
         struct outmail *m = compose_notification(&test_mail_settings, s);
         g_autofree char *field = raw_field(m, "Subject");
-        g_autofree char *want = g_strdup_printf("[LS 42] Liaison statement received: %s",
+        g_autofree char *want = g_strdup_printf("[LS 42] For action, by 2027-03-15: %s",
                                                 titles[i]);
         g_auto(GStrv) lines = g_strsplit(field, "\r\n", -1);
         GMimeMessage *msg;
@@ -820,7 +975,7 @@ test_from_name_and_bidi(void **state)
     assert_string_equal(internet_address_get_name(internet_address_list_get_address(from, 0)),
                         name);
     assert_string_equal(g_mime_message_get_subject(msg),
-                        "[LS 42] Liaison statement received: invoicetxt.exe isolated mark");
+                        "[LS 42] For action, by 2027-03-15: invoicetxt.exe isolated mark");
     g_object_unref(msg);
     outmail_free(m);
     statement_free(s);
@@ -1990,6 +2145,9 @@ main(void)
         cmocka_unit_test(test_non_ascii_text),
         cmocka_unit_test(test_base64_text_crlf),
         cmocka_unit_test(test_acknowledgement),
+        cmocka_unit_test(test_acknowledgement_passed_to),
+        cmocka_unit_test(test_subject_purpose_and_title),
+        cmocka_unit_test(test_commands_help),
         cmocka_unit_test(test_reminder),
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_header_injection),
