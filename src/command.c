@@ -100,6 +100,56 @@ command_date(const char *s)
     return g_strdup(s);
 }
 
+/* s with the blanks at both ends taken off, in place: ASCII white space,
+ * and in UTF-8 any Unicode space (the no-break space a mailer's HTML
+ * editor leaves, "&nbsp;close") and invisible format character (a zero
+ * width space or byte order mark pasted in), which a chair cannot see
+ * and would not expect to make "close" prose. */
+static char *
+trim_blanks(char *s)
+{
+    char   *start = s, *end;
+
+    g_strstrip(s);
+    if (!g_utf8_validate(s, -1, NULL))
+        return s;
+    while (*start != '\0') {
+        gunichar ch = g_utf8_get_char(start);
+
+        if (!g_unichar_isspace(ch) && g_unichar_type(ch) != G_UNICODE_FORMAT)
+            break;
+        start = g_utf8_next_char(start);
+    }
+    end = start + strlen(start);
+    while (end > start) {
+        char   *prev = g_utf8_prev_char(end);
+        gunichar ch = g_utf8_get_char(prev);
+
+        if (!g_unichar_isspace(ch) && g_unichar_type(ch) != G_UNICODE_FORMAT)
+            break;
+        end = prev;
+    }
+    memmove(s, start, (size_t) (end - start));
+    s[end - start] = '\0';
+    return s;
+}
+
+/* line without the emphasis markers around it, in place: a plain
+ * rendering of bold or italic writes "*close*" or "_close_" (Gmail's
+ * plain part of an answer whose command the chair made bold). */
+static char *
+unemphasise(char *line)
+{
+    size_t  n = strlen(line);
+
+    if (n >= 3 && (line[0] == '*' || line[0] == '_') && line[n - 1] == line[0]) {
+        memmove(line, line + 1, n - 2);
+        line[n - 2] = '\0';
+        trim_blanks(line);
+    }
+    return line;
+}
+
 /* A command word that takes an optional ": REASON". */
 struct reason_verb {
     const char *word;
@@ -107,8 +157,9 @@ struct reason_verb {
 };
 
 /* The command of a lower-cased line that is "close" or "reopen", alone
- * or followed by ": REASON", else NULL ("closed" and "close the loop"
- * are prose). */
+ * (a full stop after it allowed: "Close." is how some write a word on a
+ * line of its own) or followed by ": REASON", else NULL ("closed",
+ * "close the loop" and "close. We answered" are prose). */
 static const struct reason_verb *
 reason_verb(const char *lower)
 {
@@ -119,7 +170,8 @@ reason_verb(const char *lower)
     for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
         size_t n = strlen(verbs[i].word);
 
-        if (strncmp(lower, verbs[i].word, n) == 0 && (lower[n] == '\0' || lower[n] == ':'))
+        if (strncmp(lower, verbs[i].word, n) == 0
+            && (lower[n] == '\0' || lower[n] == ':' || strcmp(lower + n, ".") == 0))
             return &verbs[i];
     }
     return NULL;
@@ -138,18 +190,18 @@ parse_line(const char *line)
         c = g_new0(struct command_line, 1);
         c->verb = rv->verb;
         rest = line + strlen(rv->word);
-        rest += *rest == ':';
-        c->arg = g_strstrip(g_strdup(rest));
+        rest += *rest == ':' || *rest == '.';
+        c->arg = trim_blanks(g_strdup(rest));
         if (*c->arg == '\0')
             g_clear_pointer(&c->arg, g_free);
     } else if (g_str_has_prefix(lower, "deadline:") || g_str_has_prefix(lower, "deadline ")) {
-        g_autofree char *date = g_strstrip(g_strdup(line + strlen("deadline") + 1));
+        g_autofree char *date = trim_blanks(g_strdup(line + strlen("deadline") + 1));
 
         c = g_new0(struct command_line, 1);
         c->arg = command_date(date);
         c->verb = c->arg != NULL ? COMMAND_DEADLINE : COMMAND_BAD;
     } else if (g_str_has_prefix(lower, "reassign:") || g_str_has_prefix(lower, "reassign ")) {
-        g_autofree char *key = g_strstrip(g_strdup(lower + strlen("reassign") + 1));
+        g_autofree char *key = trim_blanks(g_strdup(lower + strlen("reassign") + 1));
 
         c = g_new0(struct command_line, 1);
         c->verb = *key != '\0' && strchr(key, ' ') == NULL ? COMMAND_REASSIGN : COMMAND_BAD;
@@ -175,7 +227,7 @@ command_parse(const char *text)
         struct command_line *c;
 
         p = nl != NULL ? nl + 1 : NULL;
-        g_strstrip(g_strdelimit(line, "\r", ' '));
+        unemphasise(trim_blanks(g_strdelimit(line, "\r", ' ')));
         if (*line == '\0')
             continue;
         /* The first line that is no command ends them: prose, a

@@ -9,7 +9,8 @@
  * contact with a token of their own, the assignee without a token),
  * what is recorded, the answer queued, a retry that runs nothing again,
  * and authserv_id; how many answers one address gets in a day, and, on
- * the same fixture, whom a limited acknowledgement names.
+ * the same fixture, whom a limited acknowledgement names; and answers as
+ * Gmail, Outlook, Apple Mail, Thunderbird and mobile clients write them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -86,6 +87,29 @@ test_parse(void **state)
         { "reopened\n", "" },
         { "reopen the statement\n", "" },
         { "closes\n", "" },
+        /* Blanks a chair cannot see: a no-break space (an HTML editor's
+         * &nbsp;, windows-1252's 0xA0), a zero width space, a byte order
+         * mark, around a command, its argument or on a line of their own. */
+        { "\xc2\xa0" "close\xc2\xa0\n", "close:" },
+        { "\xe2\x80\x8b" "close\n", "close:" },
+        { "\xef\xbb\xbf" "Close\n", "close:" },
+        { "close\n\xc2\xa0\ndeadline:\xc2\xa0" "2027-06-30\xe2\x80\x8b\n",
+          "close:|deadline:2027-06-30" },
+        { "close:\xc2\xa0" "answered\xc2\xa0\n", "close:answered" },
+        { "reassign:\xc2\xa0NETMOD\n", "reassign:netmod" },
+        /* A word alone with a full stop is the command; with more after
+         * the stop it is prose. */
+        { "Close.\n", "close:" },
+        { "REOPEN.\n", "reopen:" },
+        { "close. We answered in LS 9.\n", "" },
+        { "close..\n", "" },
+        /* A plain rendering's bold or italic around the whole line. */
+        { "*close*\n", "close:" },
+        { "_close: answered_\n", "close:answered" },
+        { "*deadline: 2027-06-30*\n", "deadline:2027-06-30" },
+        { "*close\n", "" },
+        { "**\n", "" },
+        { "close to done, will answer next week\n", "" },
         { "", "" },
     };
     GString *many = g_string_new(NULL);
@@ -1355,6 +1379,328 @@ test_answer_bounce_unreported(void **state)
     query_is("SELECT count(*) FROM outbox WHERE kind = 'report'", "0");
 }
 
+/* The text of LS 1's notification to the chairs, as their mailer shows
+ * it: what every answer below quotes (its commands help included). */
+static char *
+notification_text(void)
+{
+    g_autofree char *id = query("SELECT id FROM outbox WHERE kind = 'notification'"
+                                " AND instr(rcpts, 'ccamp-chairs@ietf.test') > 0");
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    struct message *m;
+    char   *text;
+
+    assert_int_equal(sqlite3_open_v2(t.dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT raw FROM outbox WHERE id = ?", -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(q, 1, g_ascii_strtoll(id, NULL, 10));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    m = message_parse(sqlite3_column_blob(q, 0), (size_t) sqlite3_column_bytes(q, 0),
+                      &t.ctx.limits, NULL);
+    assert_non_null(m);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    assert_non_null(strstr(m->text, "close: REASON"));
+    text = g_strdup(m->text);
+    message_free(m);
+    return text;
+}
+
+/* text with each line behind prefix, and an empty line's prefix
+ * trimmed as mailers write it (">" for "> "). */
+static char *
+quoted(const char *text, const char *prefix)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    GString *s = g_string_new(NULL);
+    g_autofree char *bare = g_strchomp(g_strdup(prefix));
+
+    for (guint i = 0; lines[i] != NULL; i++)
+        g_string_append_printf(s, "%s%s\r\n", *lines[i] != '\0' ? prefix : bare, lines[i]);
+    return g_string_free(s, FALSE);
+}
+
+/* text as HTML, each line a paragraph open opens and close ends. */
+static char *
+html_lines(const char *text, const char *open, const char *close)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; lines[i] != NULL; i++) {
+        g_autofree char *e = g_markup_escape_text(lines[i], -1);
+
+        g_string_append_printf(s, "%s%s%s\r\n", open, *e != '\0' ? e : "&nbsp;", close);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* bytes in base64 lines of 76, as a MIME body. */
+static char *
+base64_lines(const char *bytes)
+{
+    g_autofree char *b = g_base64_encode((const guchar *) bytes, strlen(bytes));
+    GString *s = g_string_new(NULL);
+
+    for (size_t i = 0, n = strlen(b); i < n; i += 76)
+        g_string_append_printf(s, "%.*s\r\n", (int) MIN((size_t) 76, n - i), b + i);
+    return g_string_free(s, FALSE);
+}
+
+/* One client's answer: its name, whether the statement is to close
+ * (and with what reason), and the MIME headers and body after the
+ * common ones. */
+struct client_answer {
+    const char *name;
+    gboolean    closes;
+    const char *reason;
+    char       *head;
+    char       *body;
+};
+
+/* Answers to LS 1's notification as real mailers write them, each from
+ * one of the chairs to the chairs' own reply address: Gmail, Outlook,
+ * Apple Mail, Thunderbird, a mobile client's base64, quoted-printable
+ * with soft breaks, the command in the HTML part only, the blanks and
+ * marks a top line may carry, and prose that starts with the word.  A
+ * command closes the statement and is answered; everything else leaves
+ * it open and unanswered.  Each is checked through ingest, then the
+ * statement is opened again by mail. */
+static void
+test_mail_clients(void **state)
+{
+    g_autofree char *chair = own("ccamp-chairs@ietf.test");
+    g_autofree char *orig = notification_text();
+    g_autofree char *gt = quoted(orig, "> ");
+    g_autofree char *bare = quoted(orig, "");
+    g_autofree char *gmail_html = html_lines(orig, "", "<br>");
+    g_autofree char *word_html = html_lines(orig, "<p class=MsoNormal>", "<o:p></o:p></p>");
+    static const char attribution[] =
+        "On Mon, 1 Dec 2026 at 10:00, IETF Liaison Statements <liaisons@ietf.test> wrote:";
+    static const char outlook_head[] =
+        "From: IETF Liaison Statements <liaisons@ietf.test> \r\n"
+        "Sent: Monday, December 1, 2026 10:00 AM\r\n"
+        "To: ccamp-chairs@ietf.test\r\n"
+        "Subject: [LS 1] For action, by 2027-01-15: x\r\n";
+    static const char outlook_html_head[] =
+        "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0in 0in 0in'>"
+        "<p class=MsoNormal><b>From:</b> IETF Liaison Statements &lt;liaisons@ietf.test&gt; "
+        "<br><b>Sent:</b> Monday, December 1, 2026 10:00 AM<br><b>To:</b> "
+        "ccamp-chairs@ietf.test<br><b>Subject:</b> [LS 1] For action, by 2027-01-15: x"
+        "<o:p></o:p></p></div><p class=MsoNormal><o:p>&nbsp;</o:p></p>\r\n";
+    static const char word_open[] =
+        "<html xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:"
+        "office:office\" xmlns:w=\"urn:schemas-microsoft-com:office:word\"><head><meta "
+        "http-equiv=Content-Type content=\"text/html; charset=us-ascii\"><meta name=Generator "
+        "content=\"Microsoft Word 15 (filtered medium)\"><style><!--\r\np.MsoNormal {margin:0in;"
+        "font-size:11.0pt;font-family:\"Calibri\",sans-serif;}\r\n--></style></head>"
+        "<body lang=EN-US link=\"#0563C1\" vlink=\"#954F72\" style='word-wrap:break-word'>"
+        "<div class=WordSection1>\r\n";
+    struct client_answer c[] = {
+        { "Gmail, multipart/alternative", TRUE, NULL,
+          g_strdup("Content-Type: multipart/alternative; boundary=\"000000000000a1b2c3\"\r\n"),
+          g_strdup_printf(
+              "--000000000000a1b2c3\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n\r\n"
+              "close\r\n\r\n%s\r\n\r\n%s\r\n"
+              "--000000000000a1b2c3\r\nContent-Type: text/html; charset=\"UTF-8\"\r\n\r\n"
+              "<div dir=\"ltr\">close</div><br><div class=\"gmail_quote\"><div dir=\"ltr\" "
+              "class=\"gmail_attr\">On Mon, 1 Dec 2026 at 10:00, IETF Liaison Statements &lt;"
+              "<a href=\"mailto:liaisons@ietf.test\">liaisons@ietf.test</a>&gt; wrote:<br></div>"
+              "<blockquote class=\"gmail_quote\" style=\"margin:0px 0px 0px 0.8ex;border-left:"
+              "1px solid rgb(204,204,204);padding-left:1ex\">%s</blockquote></div>\r\n"
+              "--000000000000a1b2c3--\r\n", attribution, gt, gmail_html) },
+        { "Gmail, nothing written above the quote", FALSE, NULL,
+          g_strdup("Content-Type: multipart/alternative; boundary=\"000000000000d4e5f6\"\r\n"),
+          g_strdup_printf(
+              "--000000000000d4e5f6\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n\r\n"
+              "\r\n\r\n%s\r\n\r\n%s\r\n"
+              "--000000000000d4e5f6\r\nContent-Type: text/html; charset=\"UTF-8\"\r\n\r\n"
+              "<div dir=\"ltr\"><br></div><br><div class=\"gmail_quote\"><div dir=\"ltr\" "
+              "class=\"gmail_attr\">On Mon, 1 Dec 2026 at 10:00, IETF Liaison Statements "
+              "&lt;liaisons@ietf.test&gt; wrote:<br></div><blockquote class=\"gmail_quote\">"
+              "%s</blockquote></div>\r\n--000000000000d4e5f6--\r\n",
+              attribution, gt, gmail_html) },
+        { "Outlook (Windows), HTML only", TRUE, NULL,
+          g_strdup("Content-Type: text/html; charset=\"us-ascii\"\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n"),
+          g_strdup_printf("%s<p class=MsoNormal>close<o:p></o:p></p>\r\n"
+                          "<p class=MsoNormal><o:p>&nbsp;</o:p></p>\r\n%s%s</div></body></html>\r\n",
+                          word_open, outlook_html_head, word_html) },
+        { "Outlook (Windows), multipart/alternative", TRUE, NULL,
+          g_strdup("Content-Type: multipart/alternative;\r\n\tboundary=\"_000_DM6PR_\"\r\n"),
+          g_strdup_printf(
+              "--_000_DM6PR_\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n"
+              "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+              "close\r\n\r\n%s\r\n%s\r\n"
+              "--_000_DM6PR_\r\nContent-Type: text/html; charset=\"us-ascii\"\r\n"
+              "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+              "%s<p class=3DMsoNormal>close<o:p></o:p></p>\r\n%s%s</div></body></html>\r\n"
+              "--_000_DM6PR_--\r\n", outlook_head, bare, word_open, outlook_html_head,
+              word_html) },
+        { "Outlook (Windows), nothing written above the original", FALSE, NULL,
+          g_strdup("Content-Type: text/plain; charset=\"us-ascii\"\r\n"),
+          g_strdup_printf("\r\n%s\r\n%s", outlook_head, bare) },
+        { "Apple Mail (iPhone), format=flowed", TRUE, "answered in our LS",
+          g_strdup("Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n"
+                   "X-Mailer: iPhone Mail (22B91)\r\n"),
+          g_strdup_printf("close: answered in our LS\r\n\r\nSent from my iPhone\r\n\r\n"
+                          "> On 1 Dec 2026, at 10:00, IETF Liaison Statements "
+                          "<liaisons@ietf.test> wrote:\r\n>\r\n%s", gt) },
+        { "Apple Mail, flowed reason over two lines", TRUE,
+          "answered in our LS of 30 November, which covers every question the statement asks",
+          g_strdup("Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+                   "X-Mailer: iPhone Mail (22B91)\r\n"),
+          g_strdup_printf("close: answered in our LS of 30 November, which covers every \r\n"
+                          "question the statement asks\r\n\r\nSent from my iPhone\r\n\r\n"
+                          "> On 1 Dec 2026, at 10:00, IETF Liaison Statements "
+                          "<liaisons@ietf.test> wrote:\r\n>\r\n%s", gt) },
+        { "Thunderbird, signature above the quote", TRUE, NULL,
+          g_strdup("Content-Type: text/plain; charset=UTF-8; format=flowed\r\n"
+                   "Content-Transfer-Encoding: 7bit\r\n"
+                   "User-Agent: Mozilla Thunderbird\r\n"),
+          g_strdup_printf("close\r\n\r\n-- \r\nJane\r\n\r\nOn 01/12/2026 10:00, IETF Liaison "
+                          "Statements wrote:\r\n%s", gt) },
+        { "Thunderbird, answer below the quote", FALSE, NULL,
+          g_strdup("Content-Type: text/plain; charset=UTF-8; format=flowed\r\n"
+                   "User-Agent: Mozilla Thunderbird\r\n"),
+          g_strdup_printf("On 01/12/2026 10:00, IETF Liaison Statements wrote:\r\n%s\r\n"
+                          "close\r\n\r\n-- \r\nJane\r\n", gt) },
+        { "leading spaces", TRUE, NULL, g_strdup(""), g_strdup("   close\r\n") },
+        { "leading no-break space", TRUE, NULL, g_strdup("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"),
+          g_strdup("\xc2\xa0" "close\r\n") },
+        { "trailing no-break space", TRUE, NULL, g_strdup("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"),
+          g_strdup("close\xc2\xa0\r\n") },
+        { "leading zero-width space", TRUE, NULL, g_strdup("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"),
+          g_strdup("\xe2\x80\x8b" "close\r\n") },
+        { "leading byte order mark", TRUE, NULL, g_strdup("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"),
+          g_strdup("\xef\xbb\xbf" "close\r\n") },
+        { "Close", TRUE, NULL, g_strdup(""), g_strdup("Close\r\n\r\nJane\r\n") },
+        { "close.", TRUE, NULL, g_strdup(""), g_strdup("close.\r\n\r\nJane\r\n") },
+        { "CLOSE", TRUE, NULL, g_strdup(""), g_strdup("CLOSE\r\n") },
+        { "prose starting with the word", FALSE, NULL, g_strdup(""),
+          g_strdup_printf("close to done, will answer next week\r\n\r\n%s\r\n%s",
+                          attribution, gt) },
+        { "prose: close.  We answered.", FALSE, NULL, g_strdup(""),
+          g_strdup("close. We answered in LS 9.\r\n") },
+        { "base64 plain part (mobile)", TRUE, "answered",
+          g_strdup("Content-Type: text/plain; charset=utf-8\r\n"
+                   "Content-Transfer-Encoding: base64\r\n"),
+          NULL },
+        { "quoted-printable, soft line breaks", TRUE,
+          "answered in our LS of 30 November, which covers every question the statement asks",
+          g_strdup("Content-Type: text/plain; charset=\"us-ascii\"\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n"),
+          g_strdup("close: answered in our LS of 30 November, which covers every question t=\r\n"
+                   "he statement asks\r\n\r\nJane\r\n") },
+        { "command in the HTML part, plain part empty", TRUE, NULL,
+          g_strdup("Content-Type: multipart/alternative; boundary=\"alt\"\r\n"),
+          g_strdup("--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\r\n"
+                   "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                   "<div>close</div><div><br></div>\r\n--alt--\r\n") },
+        { "command in the HTML part, no plain part", TRUE, NULL,
+          g_strdup("Content-Type: text/html; charset=utf-8\r\n"),
+          g_strdup("<html><body><div>close</div><div><br></div></body></html>\r\n") },
+        { "Gmail, the command in bold", TRUE, NULL,
+          g_strdup("Content-Type: multipart/alternative; boundary=\"000000000000b0b0\"\r\n"),
+          g_strdup_printf(
+              "--000000000000b0b0\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n\r\n"
+              "*close*\r\n\r\n%s\r\n\r\n%s\r\n"
+              "--000000000000b0b0\r\nContent-Type: text/html; charset=\"UTF-8\"\r\n\r\n"
+              "<div dir=\"ltr\"><b>close</b></div><br><div class=\"gmail_quote\">"
+              "<blockquote class=\"gmail_quote\">%s</blockquote></div>\r\n"
+              "--000000000000b0b0--\r\n", attribution, gt, gmail_html) },
+        { "Outlook, windows-1252 no-break space (=A0)", TRUE, NULL,
+          g_strdup("Content-Type: text/plain; charset=\"Windows-1252\"\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n"),
+          g_strdup_printf("=A0close\r\n\r\n%s\r\n%s", outlook_head, bare) },
+        { "Outlook, signature image (multipart/related)", TRUE, NULL,
+          g_strdup("Content-Type: multipart/related;\r\n\tboundary=\"_004_rel_\";\r\n"
+                   "\ttype=\"multipart/alternative\"\r\n"),
+          g_strdup_printf(
+              "--_004_rel_\r\nContent-Type: multipart/alternative; boundary=\"_000_alt_\"\r\n\r\n"
+              "--_000_alt_\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\n\r\n"
+              "close\r\n\r\nJane Doe\r\n[cid:image001.png@01DB4]\r\n\r\n%s\r\n%s\r\n"
+              "--_000_alt_\r\nContent-Type: text/html; charset=\"us-ascii\"\r\n\r\n"
+              "%s<p class=MsoNormal>close<o:p></o:p></p><p class=MsoNormal>Jane Doe<img "
+              "src=\"cid:image001.png@01DB4\"></p>\r\n%s%s</div></body></html>\r\n"
+              "--_000_alt_--\r\n\r\n--_004_rel_\r\nContent-Type: image/png; name=\"image001.png\"\r\n"
+              "Content-ID: <image001.png@01DB4>\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+              "iVBORw0KGgo=\r\n--_004_rel_--\r\n", outlook_head, bare, word_open,
+              outlook_html_head, word_html) },
+        { "Apple Mail, S/MIME signed", TRUE, NULL,
+          g_strdup("Content-Type: multipart/signed; boundary=\"Apple-Mail-5A\"; "
+                   "protocol=\"application/pkcs7-signature\"; micalg=sha-256\r\n"),
+          g_strdup_printf(
+              "--Apple-Mail-5A\r\nContent-Transfer-Encoding: 7bit\r\n"
+              "Content-Type: text/plain; charset=us-ascii\r\n\r\nclose\r\n\r\n"
+              "> On 1 Dec 2026, at 10:00, IETF Liaison Statements <liaisons@ietf.test> wrote:"
+              "\r\n>\r\n%s\r\n--Apple-Mail-5A\r\nContent-Disposition: attachment; "
+              "filename=smime.p7s\r\nContent-Type: application/pkcs7-signature; name=smime.p7s"
+              "\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHAqCAMIACAQE=\r\n"
+              "--Apple-Mail-5A--\r\n", gt) },
+        { "HTML with &nbsp; before the command", TRUE, NULL,
+          g_strdup("Content-Type: text/html; charset=utf-8\r\n"),
+          g_strdup("<html><body><div>&nbsp;close&nbsp;</div></body></html>\r\n") },
+    };
+    GString *table = g_string_new(NULL);
+    guint wrong = 0;
+
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS(c); i++) {
+        g_autofree char *raw = NULL, *answers = NULL, *answers_after = NULL, *got = NULL;
+        g_autofree char *body = c[i].body != NULL ? c[i].body
+                                : base64_lines("close: answered\r\n\r\nSent from my Galaxy\r\n\r\n"
+                                               "-------- Original message --------\r\n"
+                                               "From: IETF Liaison Statements "
+                                               "<liaisons@ietf.test>\r\n");
+        g_autofree char *head = c[i].head;
+        g_autofree char *reason = NULL;
+        struct decision d;
+        gboolean closed;
+
+        raw = g_strdup_printf("From: Alice <alice@chairs.test>\r\nTo: %s\r\n"
+                              "Subject: Re: [LS 1] For action, by 2027-01-15: x\r\n"
+                              "Date: Mon, 1 Dec 2026 11:00:00 +0100\r\n"
+                              "Message-ID: <client-%zu@chairs.test>\r\n"
+                              "In-Reply-To: <sg15-ls-0412@itu.test>\r\n"
+                              "References: <sg15-ls-0412@itu.test>\r\n"
+                              "MIME-Version: 1.0\r\n%s\r\n%s",
+                              chair, i, head, body);
+        answers = query("SELECT count(*) FROM outbox WHERE kind = 'answer'");
+        assert_int_equal(ingest_message(&t.ctx, raw, strlen(raw), NULL, &d), INGEST_OK);
+        assert_int_equal(d.kind, KIND_CORRESPONDENCE);
+        assert_int_equal(d.statement_id, 1);
+        decision_clear(&d);
+        answers_after = query("SELECT count(*) FROM outbox WHERE kind = 'answer'");
+        got = query("SELECT state FROM statement WHERE id = 1");
+        closed = strcmp(got, "closed") == 0;
+        if (closed)
+            reason = query("SELECT coalesce(detail, '') FROM event WHERE what = 'closed'"
+                           " ORDER BY id DESC LIMIT 1");
+        g_string_append_printf(table, "%-55s want %-6s got %s%s%s%s\n", c[i].name,
+                               c[i].closes ? "closed" : "open", got,
+                               reason != NULL && *reason != '\0' ? " (" : "",
+                               reason != NULL ? reason : "",
+                               reason != NULL && *reason != '\0' ? ")" : "");
+        if (closed != c[i].closes
+            || (strcmp(answers, answers_after) != 0) != c[i].closes
+            || (c[i].reason != NULL && closed && strcmp(reason, c[i].reason) != 0))
+            wrong++;
+        if (closed) {
+            assert_int_equal(answer("Chair <ccamp-chairs@ietf.test>", chair, NULL, "reopen\n"),
+                             KIND_CORRESPONDENCE);
+            query_is("SELECT state FROM statement WHERE id = 1", "open");
+        }
+    }
+    if (wrong > 0) {
+        fprintf(stderr, "%s", table->str);
+        fail_msg("%u of %zu answers read wrongly (above)", wrong, G_N_ELEMENTS(c));
+    }
+    g_string_free(table, TRUE);
+}
+
 int
 main(void)
 {
@@ -1384,6 +1730,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_ack_answer_apart, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_answer_bounce_unreported, setup_store,
                                         teardown_store),
+        cmocka_unit_test_setup_teardown(test_mail_clients, setup_store, teardown_store),
     };
     GError *err = NULL;
     int rc;
