@@ -1305,7 +1305,15 @@ c.execute("COMMIT" if sys.stdin.readline().strip() == "commit" else "ROLLBACK")
 PY
 bk_hold "$SCRATCH/bk-writer.py" "$BKL"
 check "backup under a writer: another process holds an uncommitted change" test -e "$SCRATCH/bk-ready"
-check_exit "backup under a writer: 0, without waiting for it" 0 timeout 4 "$CTL" -d "$BKL" backup "$BK/during.db"
+# That it does not wait is told by its exit, not by time (a bound of 4 s
+# failed an ASan build on a loaded machine): the writer holds its lock
+# until the backup has ended, so a backup that waited for it would give
+# up after busy_timeout_ms (75).  timeout only keeps a regression that
+# waits for ever from hanging the run.
+printf 'busy_timeout_ms = 300\n' >"$SCRATCH/bk-wait.conf"
+check_exit "backup under a writer: 0, without waiting for it" 0 \
+    timeout 60 "$CTL" -c "$SCRATCH/bk-wait.conf" -d "$BKL" backup "$BK/during.db"
+check "backup under a writer: the writer still holds its change" kill -0 "$BKW"
 bk_release commit
 is "backup under a writer: the copy lacks the uncommitted change" 0 \
     "$(count_rows "$BK/during.db" "statement WHERE title = 'UNCOMMITTED-MARK'")"
@@ -1341,7 +1349,10 @@ check_exit "backup to a folder: 73" 73 "$CTL" -d "$BKL" backup "$BK"
 check_grep "backup to a folder: says so" "is a folder" "$SCRATCH/err"
 mkfifo "$SCRATCH/bk-fifo"
 ln -sf /dev/null "$SCRATCH/bk-null"
-check_exit "backup to a FIFO: 73, nothing waits on it" 73 timeout 5 "$CTL" -d "$BKL" backup "$SCRATCH/bk-fifo"
+# A backup that opened the FIFO would wait for a reader for ever: no
+# event tells that it will not, so a bound, generous for an ASan build on
+# a loaded machine (5 s was not).
+check_exit "backup to a FIFO: 73, nothing waits on it" 73 timeout 60 "$CTL" -d "$BKL" backup "$SCRATCH/bk-fifo"
 check_grep "backup to a FIFO: says it is no file" "bk-fifo is not a file" "$SCRATCH/err"
 check "backup to a FIFO: still a FIFO" test -p "$SCRATCH/bk-fifo"
 check_exit "backup to a link to a device: 73" 73 "$CTL" -d "$BKL" backup "$SCRATCH/bk-null"
