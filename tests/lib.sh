@@ -86,11 +86,13 @@ free_port() {
     return 1
 }
 
-# await_listen PID PORT: 0 once something listens on 127.0.0.1:PORT (at
-# most 10 s; a bare connection is all it makes, so a smtp-sink dumps
-# nothing for it); 1 when process PID ends first or it never does.
+# await_listen PID PORT: 0 once something listens on 127.0.0.1:PORT (a
+# bare connection is all it makes, so a smtp-sink dumps nothing for it);
+# 1 when process PID ends first or it never does.  The listening is the
+# event; the bound (60 s) only ends a wait for a server that hangs: 10 s
+# was less than a server started 12 s late on a loaded machine needed.
 await_listen() {
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 600); do
         kill -0 "$1" 2>/dev/null || return 1
         (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
         sleep 0.1
