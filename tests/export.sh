@@ -212,6 +212,13 @@ for _ in $(seq 1 100); do
 done
 is "export - to a reader held back: the log checkpointed whole" "0|0|0" "$ckpt"
 is "export - to a reader held back: the log emptied" "0" "$(stat -c %s "$WDB-wal")"
+# The reader stops itself once the export has opened the FIFO: a CONT
+# sent before that is lost, and the reader then stops for good (the test
+# hung with a reader 45 s late).  Until its state is T (at most 60 s).
+for _ in $(seq 1 600); do
+    [ "$(sed 's/.*) //' "/proc/$reader/stat" 2>/dev/null | cut -d' ' -f1)" = T ] && break
+    sleep 0.1
+done
 kill -CONT "$reader"
 wait "$exporter"; rc=$?
 wait "$reader"
